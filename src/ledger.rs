@@ -134,7 +134,8 @@ pub struct SaleRow {
     /// `closed_at`, µs since the epoch.
     pub closed_us: i64,
     amount: i64,
-    /// Currency index into [`Ledger::currencies`], or [`NONE`].
+    /// Currency index into [`Ledger::currencies`] (the empty code when the
+    /// sale gave none).
     pub currency: u32,
 }
 
@@ -757,10 +758,8 @@ impl LedgerBuilder {
     /// Adds a sale found at `row` of its source.
     pub fn push_sale(&mut self, row: u64, f: &SaleFields<'_>) -> &mut Self {
         self.count(RecordKind::Sale);
-        let currency = match f.currency {
-            Some(c) if !c.is_empty() => self.currency_syms.intern(c),
-            _ => NONE,
-        };
+        // An absent currency is the empty code, so every sale has an index.
+        let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
         let staged = StagedSale {
             row,
             id: self.sale_syms.intern(f.sale_id),
@@ -1125,11 +1124,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             prospect: NONE,
             closed_us: s.closed_us,
             amount: s.amount.unwrap_or(-1),
-            currency: if s.currency == NONE {
-                NONE
-            } else {
-                lookup(&cur_of_sym, s.currency)
-            },
+            currency: lookup(&cur_of_sym, s.currency),
         });
     }
 
@@ -1180,6 +1175,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         currencies,
         events: Vec::new(),
         event_offsets: Vec::new(),
+        contact_pos: Vec::new(),
+        meeting_pos: Vec::new(),
+        sale_pos: Vec::new(),
         rejections,
         warnings,
         inputs: b.inputs,
@@ -1360,6 +1358,10 @@ pub struct Ledger {
     currencies: Vec<String>,
     events: Vec<Event>,
     event_offsets: Vec<u32>,
+    /// Position in `events` of each contact, meeting and sale.
+    contact_pos: Vec<u32>,
+    meeting_pos: Vec<u32>,
+    sale_pos: Vec<u32>,
     rejections: Vec<Rejection>,
     warnings: Vec<Warning>,
     inputs: [u64; 5],
@@ -1470,8 +1472,38 @@ impl Ledger {
                 slice.sort_unstable();
             }
         }
+        let mut contact_pos = vec![NONE; self.contacts.len()];
+        let mut meeting_pos = vec![NONE; self.meetings.len()];
+        let mut sale_pos = vec![NONE; self.sales.len()];
+        for (pos, e) in events.iter().enumerate() {
+            let table = match e.kind {
+                EventKind::Contact => &mut contact_pos,
+                EventKind::Meeting => &mut meeting_pos,
+                EventKind::Sale => &mut sale_pos,
+            };
+            if let Some(slot) = table.get_mut(e.index as usize) {
+                *slot = pos as u32;
+            }
+        }
         self.events = events;
         self.event_offsets = offsets;
+        self.contact_pos = contact_pos;
+        self.meeting_pos = meeting_pos;
+        self.sale_pos = sale_pos;
+    }
+
+    /// Position in [`Ledger::events`] of a record's event.
+    pub fn event_position(&self, kind: EventKind, index: u32) -> Option<usize> {
+        let table = match kind {
+            EventKind::Contact => &self.contact_pos,
+            EventKind::Meeting => &self.meeting_pos,
+            EventKind::Sale => &self.sale_pos,
+        };
+        table
+            .get(index as usize)
+            .copied()
+            .filter(|&p| p != NONE)
+            .map(|p| p as usize)
     }
 
     /// Accepted reps in id byte order (index = rep index).
@@ -1690,6 +1722,8 @@ impl Ledger {
             + self.sales.capacity() * std::mem::size_of::<SaleRow>()
             + self.events.capacity() * std::mem::size_of::<Event>()
             + self.event_offsets.capacity() * 4
+            + (self.contact_pos.capacity() + self.meeting_pos.capacity() + self.sale_pos.capacity())
+                * 4
             + self.record_prospect.capacity() * 4
             + self.prospect_records.capacity() * 4
             + self.prospect_records_offsets.capacity() * 4

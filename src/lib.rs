@@ -17,14 +17,19 @@
     )
 )]
 
+pub mod classify;
 pub mod error;
 mod intern;
 pub mod ledger;
 pub mod model;
+pub mod ratio;
+pub mod report;
 
+pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, SuppliedPartition};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,
     ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, SaleId, Source, TeamId,
 };
+pub use ratio::Ratio;

@@ -6,6 +6,9 @@ pub mod period;
 pub mod scope;
 pub mod table;
 
-pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
+pub use period::{
+    PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_aggregate, period_aggregate_of,
+    period_report,
+};
 pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, RepFilter, Scope};
 pub use table::{Cell, Table};

@@ -246,6 +246,26 @@ const FLAG_NEW: u8 = 1;
 const FLAG_ENGAGED: u8 = 2;
 const FLAG_MET: u8 = 4;
 
+/// The period aggregate of the prospects in `prospects` (a range of
+/// prospect indices) only: the unit of parallel and distributed work.
+/// Aggregates of disjoint ranges [`merge`](PeriodAggregate::merge) into the
+/// aggregate of their union.
+///
+/// # Errors
+/// As [`period_report`].
+pub fn period_aggregate_of(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    calendar: &Calendar,
+    prospects: std::ops::Range<usize>,
+) -> Result<PeriodAggregate> {
+    let filter = ScopeFilter::new(ledger, scope)?;
+    Ok(aggregate_prospects(
+        ledger, classified, calendar, &filter, prospects,
+    ))
+}
+
 /// Aggregates the prospects `prospects` (a range of prospect indices).
 pub(crate) fn aggregate_prospects(
     ledger: &Ledger,

@@ -241,7 +241,7 @@ fn hours(h: i64) -> DateTime<Utc> {
 /// Builds the ledger, adding records in an order given by `perm_seed`.
 fn build(s: &Spec, perm_seed: u64) -> Ledger {
     let mut b = LedgerBuilder::new();
-    let mut order = |n: usize| -> Vec<usize> {
+    let order = |n: usize| -> Vec<usize> {
         let mut v: Vec<usize> = (0..n).collect();
         if perm_seed != 0 {
             let mut x = perm_seed;

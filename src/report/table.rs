@@ -278,6 +278,26 @@ pub fn write_contact_classes_json<W: Write>(
     w.flush().map_err(io)
 }
 
+/// Writes `prospect_clusters.csv` (SPEC §11: `prospect_id,cluster_id`): every
+/// accepted prospect record with the id of its cluster (the cluster's
+/// smallest `prospect_id`), in record id byte order.
+///
+/// # Errors
+/// [`Error::Io`] when writing fails.
+pub fn write_prospect_clusters_csv<W: Write>(w: W, ledger: &crate::Ledger) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let io = |e: csv::Error| Error::io("<csv output>", std::io::Error::other(e));
+    out.write_record(["prospect_id", "cluster_id"])
+        .map_err(io)?;
+    for (i, r) in ledger.records().iter().enumerate() {
+        let cluster = ledger
+            .record_prospect(i as u32)
+            .map_or("", |p| ledger.prospect_id(p));
+        out.write_record([r.prospect_id, cluster]).map_err(io)?;
+    }
+    out.flush().map_err(|e| Error::io("<csv output>", e))
+}
+
 /// Columns of `contact_classes.csv`.
 pub const CONTACT_CLASS_COLUMNS: [&str; 4] = ["contact_id", "prospect", "class", "engagement"];
 

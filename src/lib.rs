@@ -76,6 +76,7 @@
 
 pub mod classify;
 pub mod error;
+pub mod ingest;
 mod intern;
 pub mod ledger;
 pub mod model;
@@ -84,6 +85,11 @@ pub mod report;
 
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};
+pub use ingest::{
+    load_folder, read_csv, read_csv_folder, read_json, read_json_file, read_partition_csv,
+    read_partition_file, write_records_csv, write_records_json, write_rejections_csv,
+    write_rejections_json,
+};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, SuppliedPartition};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,

@@ -417,8 +417,15 @@ proptest! {
         // Floats parse back to the same value.
         for (row, cells) in back.iter().zip(&t.rows) {
             for (text, cell) in row.iter().zip(cells) {
-                if let sales_metrics::report::Cell::Float(f) = cell {
-                    prop_assert_eq!(text.parse::<f64>().unwrap(), *f);
+                match cell {
+                    sales_metrics::report::Cell::Float(f) => {
+                        prop_assert_eq!(text.parse::<f64>().unwrap(), *f);
+                    }
+                    sales_metrics::report::Cell::Rate(r) => match r.value() {
+                        Some(v) => prop_assert_eq!(text.parse::<f64>().unwrap(), v),
+                        None => prop_assert_eq!(text.as_str(), ""),
+                    },
+                    _ => {}
                 }
             }
         }

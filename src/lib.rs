@@ -5,6 +5,13 @@
 //! contacts, is easy to game and reports a wrong close rate: 10 sales from
 //! 15 meetings is 66.7 %, not the 16.7 % that "10 sales / 60 contacts"
 //! says. This crate counts the right things.
+//!
+//! ## Crate features
+//!
+//! * `parallel` (default): multi-threaded computation with rayon.
+//! * `sim`: the [`sim`] module, a seeded behavioural simulator of sales
+//!   teams with honest and gaming reps, for tests, benches, demos and
+//!   what-if analysis.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -21,6 +28,8 @@ pub mod error;
 mod intern;
 pub mod ledger;
 pub mod model;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, SuppliedPartition};

@@ -7,8 +7,6 @@
 //! byte order of their ids, so index order *is* output order; events are
 //! one flat vector grouped per prospect and sorted by (time, kind rank, id).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -134,7 +132,8 @@ pub struct SaleRow {
     /// `closed_at`, µs since the epoch.
     pub closed_us: i64,
     amount: i64,
-    /// Currency index into [`Ledger::currencies`], or [`NONE`].
+    /// Currency index into [`Ledger::currencies`] (the empty code when the
+    /// sale gave none).
     pub currency: u32,
 }
 
@@ -757,10 +756,8 @@ impl LedgerBuilder {
     /// Adds a sale found at `row` of its source.
     pub fn push_sale(&mut self, row: u64, f: &SaleFields<'_>) -> &mut Self {
         self.count(RecordKind::Sale);
-        let currency = match f.currency {
-            Some(c) if !c.is_empty() => self.currency_syms.intern(c),
-            _ => NONE,
-        };
+        // An absent currency is the empty code, so every sale has an index.
+        let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
         let staged = StagedSale {
             row,
             id: self.sale_syms.intern(f.sale_id),
@@ -801,11 +798,49 @@ impl Rejections {
     }
 }
 
+/// Sorts items by the byte order of their symbols' strings. Keys are the
+/// first 16 bytes (zero-padded, big-endian), which order like the strings
+/// themselves; only equal keys fall back to comparing whole strings.
+fn sort_by_bytes<T: Copy + Send + Sync>(
+    syms: &Interner,
+    items: &mut [T],
+    sym_of: impl Fn(T) -> u32 + Sync,
+) {
+    fn prefix(s: &str) -> u128 {
+        let mut b = [0u8; 16];
+        for (d, s) in b.iter_mut().zip(s.as_bytes()) {
+            *d = *s;
+        }
+        u128::from_be_bytes(b)
+    }
+    let mut keyed: Vec<(u128, T)> = items
+        .iter()
+        .map(|&t| (prefix(syms.get(sym_of(t))), t))
+        .collect();
+    let cmp = |a: &(u128, T), b: &(u128, T)| {
+        a.0.cmp(&b.0).then_with(|| {
+            syms.get(sym_of(a.1))
+                .as_bytes()
+                .cmp(syms.get(sym_of(b.1)).as_bytes())
+        })
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::slice::ParallelSliceMut;
+        keyed.par_sort_unstable_by(cmp);
+    }
+    #[cfg(not(feature = "parallel"))]
+    keyed.sort_unstable_by(cmp);
+    for (slot, (_, t)) in items.iter_mut().zip(keyed) {
+        *slot = t;
+    }
+}
+
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = accepted.to_vec();
-    order.sort_unstable_by(|&a, &b| syms.get(a).as_bytes().cmp(syms.get(b).as_bytes()));
+    sort_by_bytes(syms, &mut order, |s| s);
     let mut new_of_sym = vec![NONE; syms.len()];
     for (new, &sym) in order.iter().enumerate() {
         if let Some(slot) = new_of_sym.get_mut(sym as usize) {
@@ -827,7 +862,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     // Reps.
     let mut rep_taken = vec![false; b.rep_syms.len()];
     let mut rep_accepted_syms = Vec::new();
-    let mut rep_by_sym: HashMap<u32, Rep> = HashMap::new();
+    let mut rep_by_sym: Vec<Option<Rep>> = vec![None; b.rep_syms.len()];
     for (row, rep) in b.reps {
         let id = rep.rep_id.as_str();
         let sym = b.rep_syms.lookup(id);
@@ -847,7 +882,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                     *t = true;
                 }
                 rep_accepted_syms.push(s);
-                rep_by_sym.insert(s, rep);
+                if let Some(slot) = rep_by_sym.get_mut(s as usize) {
+                    *slot = Some(rep);
+                }
             }
             // Every staged rep id is interned by `push_rep`.
             (None, None) => rej.add(RecordKind::Rep, row, id, "rep_id", Reason::MissingField),
@@ -859,7 +896,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let mut reps = Vec::with_capacity(rep_order.len());
     let mut rep_team = Vec::with_capacity(rep_order.len());
     for sym in &rep_order {
-        if let Some(rep) = rep_by_sym.remove(sym) {
+        if let Some(rep) = rep_by_sym.get_mut(*sym as usize).and_then(Option::take) {
             rep_team.push(
                 rep.team_id
                     .as_ref()
@@ -898,15 +935,17 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .filter_map(|&i| b.prospects.get(i).map(|p| p.id))
         .collect();
     let (rec_order, rec_of_sym) = dense_order(&b.record_syms, &rec_syms);
-    let mut staged_of_sym: HashMap<u32, usize> = HashMap::with_capacity(rec_accepted.len());
+    let mut staged_of_sym = vec![NONE; b.record_syms.len()];
     for &i in &rec_accepted {
-        if let Some(p) = b.prospects.get(i) {
-            staged_of_sym.insert(p.id, i);
+        if let Some(p) = b.prospects.get(i)
+            && let Some(slot) = staged_of_sym.get_mut(p.id as usize)
+        {
+            *slot = i as u32;
         }
     }
     let mut records = ProspectRecords::default();
     for sym in &rec_order {
-        if let Some(p) = staged_of_sym.get(sym).and_then(|&i| b.prospects.get(i)) {
+        if let Some(p) = b.prospects.get(lookup(&staged_of_sym, *sym) as usize) {
             let created_by = if p.created_by == NONE {
                 NONE
             } else {
@@ -1038,12 +1077,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .iter()
         .filter_map(|&i| b.meetings.get(i).map(|m| (m.id, i)))
         .collect();
-    accepted_rows.sort_unstable_by(|a, c| {
-        b.meeting_syms
-            .get(a.0)
-            .as_bytes()
-            .cmp(b.meeting_syms.get(c.0).as_bytes())
-    });
+    sort_by_bytes(&b.meeting_syms, &mut accepted_rows, |(sym, _)| sym);
     let mut meeting_ids = TextColumn::default();
     let mut meetings = Vec::with_capacity(accepted_rows.len());
     for &(sym, i) in &accepted_rows {
@@ -1090,20 +1124,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .iter()
         .filter_map(|&i| b.sales.get(i).map(|s| (s.id, i)))
         .collect();
-    accepted_rows.sort_unstable_by(|a, c| {
-        b.sale_syms
-            .get(a.0)
-            .as_bytes()
-            .cmp(b.sale_syms.get(c.0).as_bytes())
-    });
+    sort_by_bytes(&b.sale_syms, &mut accepted_rows, |(sym, _)| sym);
     // Currencies re-indexed in byte order so revenue rows sort by index.
     let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32).collect();
-    cur_syms.sort_unstable_by(|&a, &c| {
-        b.currency_syms
-            .get(a)
-            .as_bytes()
-            .cmp(b.currency_syms.get(c).as_bytes())
-    });
+    sort_by_bytes(&b.currency_syms, &mut cur_syms, |s| s);
     let mut cur_of_sym = vec![NONE; cur_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
         if let Some(slot) = cur_of_sym.get_mut(sym as usize) {
@@ -1125,11 +1149,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             prospect: NONE,
             closed_us: s.closed_us,
             amount: s.amount.unwrap_or(-1),
-            currency: if s.currency == NONE {
-                NONE
-            } else {
-                lookup(&cur_of_sym, s.currency)
-            },
+            currency: lookup(&cur_of_sym, s.currency),
         });
     }
 
@@ -1180,6 +1200,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         currencies,
         events: Vec::new(),
         event_offsets: Vec::new(),
+        contact_pos: Vec::new(),
+        meeting_pos: Vec::new(),
+        sale_pos: Vec::new(),
         rejections,
         warnings,
         inputs: b.inputs,
@@ -1210,7 +1233,7 @@ fn supplied_labels(
         }
         None
     };
-    let mut group_first: HashMap<&str, u32> = HashMap::new();
+    let mut group_first: hashbrown::HashMap<&str, u32> = hashbrown::HashMap::new();
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());
     for (id, group, row) in &p.entries {
@@ -1288,10 +1311,26 @@ impl UnionFind {
 /// Turns arbitrary labels into dense prospect indices ordered by each
 /// cluster's smallest record index (= smallest id, SPEC §4).
 fn clusters_from_labels(labels: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-    let mut first_of_label: HashMap<u32, u32> = HashMap::new();
+    // Labels are usually record indices (union–find roots); a dense table
+    // then beats hashing.
+    let dense = labels.iter().all(|&l| (l as usize) < labels.len());
+    let mut first_dense = if dense {
+        vec![NONE; labels.len()]
+    } else {
+        Vec::new()
+    };
+    let mut first_of_label: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
     let mut rep_of_record = Vec::with_capacity(labels.len());
     for (i, &l) in labels.iter().enumerate() {
-        let first = *first_of_label.entry(l).or_insert(i as u32);
+        let first = match first_dense.get_mut(l as usize) {
+            Some(slot) => {
+                if *slot == NONE {
+                    *slot = i as u32;
+                }
+                *slot
+            }
+            None => *first_of_label.entry(l).or_insert(i as u32),
+        };
         rep_of_record.push(first);
     }
     // Cluster roots in ascending record order get ascending prospect indices.
@@ -1360,6 +1399,10 @@ pub struct Ledger {
     currencies: Vec<String>,
     events: Vec<Event>,
     event_offsets: Vec<u32>,
+    /// Position in `events` of each contact, meeting and sale.
+    contact_pos: Vec<u32>,
+    meeting_pos: Vec<u32>,
+    sale_pos: Vec<u32>,
     rejections: Vec<Rejection>,
     warnings: Vec<Warning>,
     inputs: [u64; 5],
@@ -1470,8 +1513,38 @@ impl Ledger {
                 slice.sort_unstable();
             }
         }
+        let mut contact_pos = vec![NONE; self.contacts.len()];
+        let mut meeting_pos = vec![NONE; self.meetings.len()];
+        let mut sale_pos = vec![NONE; self.sales.len()];
+        for (pos, e) in events.iter().enumerate() {
+            let table = match e.kind {
+                EventKind::Contact => &mut contact_pos,
+                EventKind::Meeting => &mut meeting_pos,
+                EventKind::Sale => &mut sale_pos,
+            };
+            if let Some(slot) = table.get_mut(e.index as usize) {
+                *slot = pos as u32;
+            }
+        }
         self.events = events;
         self.event_offsets = offsets;
+        self.contact_pos = contact_pos;
+        self.meeting_pos = meeting_pos;
+        self.sale_pos = sale_pos;
+    }
+
+    /// Position in [`Ledger::events`] of a record's event.
+    pub fn event_position(&self, kind: EventKind, index: u32) -> Option<usize> {
+        let table = match kind {
+            EventKind::Contact => &self.contact_pos,
+            EventKind::Meeting => &self.meeting_pos,
+            EventKind::Sale => &self.sale_pos,
+        };
+        table
+            .get(index as usize)
+            .copied()
+            .filter(|&p| p != NONE)
+            .map(|p| p as usize)
     }
 
     /// Accepted reps in id byte order (index = rep index).
@@ -1690,6 +1763,8 @@ impl Ledger {
             + self.sales.capacity() * std::mem::size_of::<SaleRow>()
             + self.events.capacity() * std::mem::size_of::<Event>()
             + self.event_offsets.capacity() * 4
+            + (self.contact_pos.capacity() + self.meeting_pos.capacity() + self.sale_pos.capacity())
+                * 4
             + self.record_prospect.capacity() * 4
             + self.prospect_records.capacity() * 4
             + self.prospect_records_offsets.capacity() * 4

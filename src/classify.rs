@@ -1,0 +1,592 @@
+//! Contact classes and engagements (SPEC §5).
+//!
+//! Every contact is `new`, `follow_up`, `reactivated` or `customer`, decided
+//! from the events of its *prospect* (cluster of records) that come before
+//! it in (time, kind rank, id) order. Engagements are the runs of events
+//! from a `new` or `reactivated` contact to just before the next
+//! reactivation, or to the prospect's first sale inclusive.
+//!
+//! One pass per prospect, no allocation per event; prospects are
+//! independent, so the work splits across threads (feature `parallel`).
+//!
+//! # Example
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use sales_metrics::classify::{classify, ClassifyConfig, ContactClass};
+//! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
+//!
+//! let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+//! let mut b = LedgerBuilder::new();
+//! b.add_rep(Rep::new("ana"));
+//! b.add_prospect(ProspectRecord::new("p1"));
+//! b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
+//! b.add_contact(Contact::new("c2", "ana", "p1", t + Duration::days(3), Channel::Email));
+//! b.add_contact(Contact::new("c3", "ana", "p1", t + Duration::days(400), Channel::Phone));
+//! let ledger = b.build()?;
+//! let classified = classify(&ledger, &ClassifyConfig::default());
+//! let classes: Vec<_> = (0..3).filter_map(|i| classified.class(i)).collect();
+//! assert_eq!(classes, [ContactClass::New, ContactClass::FollowUp, ContactClass::Reactivated]);
+//! assert_eq!(classified.engagements().len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::{Event, EventKind, Ledger, NONE};
+use crate::model::MeetingStatus;
+
+/// The class of a contact (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum ContactClass {
+    /// The first time anyone (or, per rep, this rep) reached the prospect.
+    New = 0,
+    /// A contact of a known prospect within the dormancy window.
+    FollowUp = 1,
+    /// A known prospect contacted again after more than the dormancy window.
+    Reactivated = 2,
+    /// The prospect has already bought: serving a customer, not prospecting.
+    Customer = 3,
+}
+
+impl ContactClass {
+    /// Every class, in index order.
+    pub const ALL: [ContactClass; 4] = [
+        ContactClass::New,
+        ContactClass::FollowUp,
+        ContactClass::Reactivated,
+        ContactClass::Customer,
+    ];
+
+    /// The SPEC text form: `new`, `follow_up`, `reactivated`, `customer`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContactClass::New => "new",
+            ContactClass::FollowUp => "follow_up",
+            ContactClass::Reactivated => "reactivated",
+            ContactClass::Customer => "customer",
+        }
+    }
+
+    /// Dense index `0..4`, for array tallies.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether the contact is prospecting work (`new`, `follow_up` or
+    /// `reactivated`), i.e. counts toward `prospects_engaged`.
+    pub const fn is_prospecting(self) -> bool {
+        !matches!(self, ContactClass::Customer)
+    }
+}
+
+impl fmt::Display for ContactClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whose history decides newness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Newness {
+    /// Organisation-wide (SPEC default): a prospect reached by rep A and then
+    /// by rep B is a follow-up for B.
+    #[default]
+    Organisation,
+    /// Per rep: a prospect is new to each rep the first time *that rep*
+    /// reaches it; dormancy is measured on that rep's own contacts.
+    /// Sales still make a prospect a customer for everyone.
+    PerRep,
+}
+
+/// Settings of classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassifyConfig {
+    /// A gap longer than this since the latest earlier contact makes a
+    /// contact `reactivated` (exactly this long is still a follow-up).
+    /// Default 180 days.
+    #[serde(with = "duration_micros")]
+    pub dormancy: Duration,
+    /// Organisation-wide or per-rep newness.
+    pub newness: Newness,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        Self {
+            dormancy: Duration::days(180),
+            newness: Newness::Organisation,
+        }
+    }
+}
+
+mod duration_micros {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_microseconds().unwrap_or(i64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::microseconds(i64::deserialize(d)?))
+    }
+}
+
+/// How an engagement ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngagementEnd {
+    /// It holds the prospect's first sale.
+    Won,
+    /// A later reactivation started a new engagement; it ended without a win.
+    Lapsed,
+    /// Per-rep newness only: the prospect's first sale fell in another
+    /// rep's engagement, which ends this one without a win.
+    LostToOther,
+    /// Still open at the end of the data (censored).
+    Open,
+}
+
+/// One engagement of a prospect (SPEC §5, §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Prospect index.
+    pub prospect: u32,
+    /// Rep of the starting contact (the cohort's rep).
+    pub rep: u32,
+    /// Contact index of the starting contact.
+    pub start_contact: u32,
+    /// Start time, µs.
+    pub start_us: i64,
+    /// Whether it started with a `reactivated` (rather than `new`) contact.
+    pub reactivation: bool,
+    /// Contacts inside it.
+    pub contacts: u32,
+    /// Held meetings inside it.
+    pub meetings_held: u32,
+    /// Time of the first held meeting, µs.
+    pub first_meeting_us: Option<i64>,
+    /// The prospect's first sale, when it falls inside (sale index).
+    pub won_sale: Option<u32>,
+    /// Time of that sale, µs.
+    pub won_us: Option<i64>,
+    /// How it ended.
+    pub end: EngagementEnd,
+    /// When it ended (sale time, or the superseding contact's time), µs.
+    pub end_us: Option<i64>,
+}
+
+impl Engagement {
+    fn start(prospect: u32, rep: u32, contact: u32, time_us: i64, reactivation: bool) -> Self {
+        Self {
+            prospect,
+            rep,
+            start_contact: contact,
+            start_us: time_us,
+            reactivation,
+            contacts: 0,
+            meetings_held: 0,
+            first_meeting_us: None,
+            won_sale: None,
+            won_us: None,
+            end: EngagementEnd::Open,
+            end_us: None,
+        }
+    }
+
+    /// Whether it reached a held meeting.
+    pub fn met(&self) -> bool {
+        self.meetings_held > 0
+    }
+
+    /// Whether it holds the prospect's first sale.
+    pub fn won(&self) -> bool {
+        self.won_sale.is_some()
+    }
+}
+
+/// The result of classification: a class for every contact and an
+/// engagement (or none) for every event.
+#[derive(Debug, Clone)]
+pub struct Classified {
+    config: ClassifyConfig,
+    /// Aligned with [`Ledger::events`]: the class of contact events.
+    event_class: Vec<Option<ContactClass>>,
+    /// Aligned with [`Ledger::events`]: engagement index or `NONE`.
+    event_engagement: Vec<u32>,
+    engagements: Vec<Engagement>,
+    contact_pos: Vec<u32>,
+}
+
+impl Classified {
+    /// The settings used.
+    pub fn config(&self) -> &ClassifyConfig {
+        &self.config
+    }
+
+    /// The class of contact `contact` (a contact index of the ledger).
+    pub fn class(&self, contact: u32) -> Option<ContactClass> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_class.get(pos as usize).copied().flatten()
+    }
+
+    /// The engagement index of contact `contact`, if it lies inside one.
+    pub fn contact_engagement(&self, contact: u32) -> Option<u32> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_engagement(pos as usize)
+    }
+
+    /// The engagement of the event at `position` of [`Ledger::events`].
+    pub fn event_engagement(&self, position: usize) -> Option<u32> {
+        self.event_engagement
+            .get(position)
+            .copied()
+            .filter(|&e| e != NONE)
+    }
+
+    /// The class of the event at `position` (contacts only).
+    pub fn event_class(&self, position: usize) -> Option<ContactClass> {
+        self.event_class.get(position).copied().flatten()
+    }
+
+    /// Every engagement, grouped by prospect in prospect order, then by start.
+    pub fn engagements(&self) -> &[Engagement] {
+        &self.engagements
+    }
+
+    /// Engagement `index`.
+    pub fn engagement(&self, index: u32) -> Option<&Engagement> {
+        self.engagements.get(index as usize)
+    }
+
+    /// Number of contacts per class, in [`ContactClass::ALL`] order.
+    pub fn class_counts(&self) -> [u64; 4] {
+        let mut counts = [0u64; 4];
+        for c in self.event_class.iter().flatten() {
+            if let Some(n) = counts.get_mut(c.index()) {
+                *n += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// Classifies every contact of `ledger` and finds its engagements.
+pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
+    let events = ledger.events();
+    let mut event_class = vec![None; events.len()];
+    let mut event_engagement = vec![NONE; events.len()];
+    let offsets = ledger.event_offsets();
+    let prospects = offsets.len().saturating_sub(1);
+    let dormancy_us = config.dormancy.num_microseconds().unwrap_or(i64::MAX);
+
+    // Split prospects into chunks of roughly equal event counts; each chunk
+    // owns disjoint slices of the outputs.
+    let chunks = chunk_bounds(offsets, prospects, events.len());
+    let parts: Vec<(usize, usize, usize, usize)> = chunks
+        .iter()
+        .map(|&(p0, p1)| {
+            let e0 = offsets.get(p0).copied().unwrap_or(0) as usize;
+            let e1 = offsets.get(p1).copied().unwrap_or(0) as usize;
+            (p0, p1, e0, e1.saturating_sub(e0))
+        })
+        .collect();
+    let mut work: Vec<ChunkWork<'_>> = Vec::with_capacity(parts.len());
+    {
+        let mut class_rest: &mut [Option<ContactClass>] = &mut event_class;
+        let mut eng_rest: &mut [u32] = &mut event_engagement;
+        let mut at = 0usize;
+        for &(p0, p1, e0, len) in &parts {
+            let skip = e0.saturating_sub(at);
+            let c = std::mem::take(&mut class_rest);
+            let (_, c) = c.split_at_mut(skip.min(c.len()));
+            let g = std::mem::take(&mut eng_rest);
+            let (_, g) = g.split_at_mut(skip.min(g.len()));
+            let take = len.min(c.len()).min(g.len());
+            let (c_here, c_rest) = c.split_at_mut(take);
+            let (g_here, g_rest) = g.split_at_mut(take);
+            class_rest = c_rest;
+            eng_rest = g_rest;
+            at = e0 + take;
+            work.push(ChunkWork {
+                prospects: (p0, p1),
+                first_event: e0,
+                classes: c_here,
+                engagement: g_here,
+                engagements: Vec::new(),
+            });
+        }
+    }
+
+    let run = |w: &mut ChunkWork<'_>| classify_chunk(ledger, config.newness, dormancy_us, w);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        work.par_iter_mut().for_each(run);
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        work.iter_mut().for_each(run);
+    }
+
+    // Concatenate engagements; shift each chunk's local indices.
+    let mut engagements = Vec::new();
+    let mut shifts = Vec::with_capacity(work.len());
+    for w in &mut work {
+        shifts.push(engagements.len() as u32);
+        engagements.append(&mut w.engagements);
+    }
+    let shift = |(w, &s): (&mut ChunkWork<'_>, &u32)| {
+        if s > 0 {
+            for g in w.engagement.iter_mut().filter(|g| **g != NONE) {
+                *g += s;
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        work.par_iter_mut().zip(shifts.par_iter()).for_each(shift);
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        work.iter_mut().zip(shifts.iter()).for_each(shift);
+    }
+    drop(work);
+
+    let contact_pos = (0..ledger.contacts().len() as u32)
+        .map(|c| {
+            ledger
+                .event_position(EventKind::Contact, c)
+                .map_or(NONE, |p| p as u32)
+        })
+        .collect();
+    Classified {
+        config: *config,
+        event_class,
+        event_engagement,
+        engagements,
+        contact_pos,
+    }
+}
+
+struct ChunkWork<'a> {
+    prospects: (usize, usize),
+    first_event: usize,
+    classes: &'a mut [Option<ContactClass>],
+    engagement: &'a mut [u32],
+    engagements: Vec<Engagement>,
+}
+
+/// Prospect ranges `[p0, p1)` holding roughly equal numbers of events.
+pub(crate) fn chunk_bounds(
+    offsets: &[u32],
+    prospects: usize,
+    events: usize,
+) -> Vec<(usize, usize)> {
+    const MIN_EVENTS_PER_CHUNK: usize = 1 << 14;
+    let threads = {
+        #[cfg(feature = "parallel")]
+        {
+            rayon::current_num_threads()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            1
+        }
+    };
+    let target_chunks = (threads * 8).min(events / MIN_EVENTS_PER_CHUNK).max(1);
+    let per_chunk = events.div_ceil(target_chunks).max(1);
+    let mut bounds = Vec::with_capacity(target_chunks + 1);
+    let mut start = 0usize;
+    let mut next_cut = per_chunk;
+    for p in 0..prospects {
+        let end_events = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        if end_events >= next_cut {
+            bounds.push((start, p + 1));
+            start = p + 1;
+            next_cut = end_events + per_chunk;
+        }
+    }
+    if start < prospects || bounds.is_empty() {
+        bounds.push((start, prospects));
+    }
+    bounds
+}
+
+/// Per-lane state: one lane per prospect (organisation-wide newness) or per
+/// (prospect, rep) (per-rep newness).
+#[derive(Clone, Copy)]
+struct Lane {
+    rep: u32,
+    last_contact_us: i64,
+    /// Local engagement index, or NONE.
+    current: u32,
+}
+
+fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut ChunkWork<'_>) {
+    let events = ledger.events();
+    let offsets = ledger.event_offsets();
+    let mut lanes: Vec<Lane> = Vec::new();
+    for p in w.prospects.0..w.prospects.1 {
+        let (a, b) = (
+            offsets.get(p).copied().unwrap_or(0) as usize,
+            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+        );
+        let Some(prospect_events) = events.get(a..b) else {
+            continue;
+        };
+        lanes.clear();
+        let mut sold = false;
+        // Most recently started open engagement of the prospect (per-rep
+        // mode attributes other reps' meetings and sales to it).
+        let mut latest_open = NONE;
+        for (k, e) in prospect_events.iter().enumerate() {
+            let local = a + k - w.first_event;
+            let (class, engagement) = step(
+                ledger,
+                p as u32,
+                e,
+                newness,
+                dormancy_us,
+                &mut lanes,
+                &mut sold,
+                &mut latest_open,
+                &mut w.engagements,
+            );
+            if let Some(slot) = w.classes.get_mut(local) {
+                *slot = class;
+            }
+            if let Some(slot) = w.engagement.get_mut(local) {
+                *slot = engagement;
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step(
+    ledger: &Ledger,
+    prospect: u32,
+    e: &Event,
+    newness: Newness,
+    dormancy_us: i64,
+    lanes: &mut Vec<Lane>,
+    sold: &mut bool,
+    latest_open: &mut u32,
+    engagements: &mut Vec<Engagement>,
+) -> (Option<ContactClass>, u32) {
+    let rep = ledger.event_rep(e);
+    let lane_key = match newness {
+        Newness::Organisation => 0,
+        Newness::PerRep => rep,
+    };
+    match e.kind {
+        EventKind::Contact => {
+            if *sold {
+                return (Some(ContactClass::Customer), NONE);
+            }
+            let lane_ix = lanes.iter().position(|l| l.rep == lane_key);
+            let (class, engagement) = match lane_ix.and_then(|i| lanes.get_mut(i)) {
+                None => {
+                    let g = engagements.len() as u32;
+                    engagements.push(Engagement::start(prospect, rep, e.index, e.time_us, false));
+                    lanes.push(Lane {
+                        rep: lane_key,
+                        last_contact_us: e.time_us,
+                        current: g,
+                    });
+                    *latest_open = g;
+                    (ContactClass::New, g)
+                }
+                Some(lane) => {
+                    let gap = e.time_us.saturating_sub(lane.last_contact_us);
+                    lane.last_contact_us = e.time_us;
+                    if gap > dormancy_us {
+                        if let Some(old) = engagements.get_mut(lane.current as usize) {
+                            old.end = EngagementEnd::Lapsed;
+                            old.end_us = Some(e.time_us);
+                        }
+                        let g = engagements.len() as u32;
+                        engagements
+                            .push(Engagement::start(prospect, rep, e.index, e.time_us, true));
+                        lane.current = g;
+                        *latest_open = g;
+                        (ContactClass::Reactivated, g)
+                    } else {
+                        (ContactClass::FollowUp, lane.current)
+                    }
+                }
+            };
+            if let Some(g) = engagements.get_mut(engagement as usize) {
+                g.contacts += 1;
+            }
+            (Some(class), engagement)
+        }
+        EventKind::Meeting | EventKind::Sale if *sold => (None, NONE),
+        EventKind::Meeting => {
+            let g = owning_engagement(lanes, lane_key, *latest_open, engagements);
+            let held = ledger
+                .meetings()
+                .get(e.index as usize)
+                .is_some_and(|m| m.status == MeetingStatus::Held);
+            if held && let Some(eng) = engagements.get_mut(g as usize) {
+                eng.meetings_held += 1;
+                eng.first_meeting_us.get_or_insert(e.time_us);
+            }
+            (None, g)
+        }
+        EventKind::Sale => {
+            *sold = true;
+            let g = owning_engagement(lanes, lane_key, *latest_open, engagements);
+            for lane in lanes.iter() {
+                if lane.current != g
+                    && let Some(other) = engagements.get_mut(lane.current as usize)
+                    && other.end == EngagementEnd::Open
+                {
+                    other.end = EngagementEnd::LostToOther;
+                    other.end_us = Some(e.time_us);
+                }
+            }
+            if let Some(eng) = engagements.get_mut(g as usize) {
+                eng.won_sale = Some(e.index);
+                eng.won_us = Some(e.time_us);
+                eng.end = EngagementEnd::Won;
+                eng.end_us = Some(e.time_us);
+            }
+            (None, g)
+        }
+    }
+}
+
+/// The engagement a meeting or sale of `lane_key`'s rep falls into: the
+/// rep's own open engagement, else the prospect's latest open one.
+fn owning_engagement(
+    lanes: &[Lane],
+    lane_key: u32,
+    latest_open: u32,
+    engagements: &[Engagement],
+) -> u32 {
+    let own = lanes
+        .iter()
+        .find(|l| l.rep == lane_key)
+        .map_or(NONE, |l| l.current);
+    let open = |g: u32| {
+        engagements
+            .get(g as usize)
+            .is_some_and(|e| e.end == EngagementEnd::Open)
+    };
+    if open(own) {
+        own
+    } else if open(latest_open) {
+        latest_open
+    } else {
+        NONE
+    }
+}

@@ -1,0 +1,701 @@
+//! The period report (SPEC §6): per (rep, period), counts of contacts by
+//! class, new and engaged prospects, meetings, sales and revenue, and the
+//! ratios between them — the misleading contact close rate next to the
+//! honest ones.
+//!
+//! Computation is one pass over each prospect's events into a mergeable
+//! [`PeriodAggregate`]: distinct-prospect counts are settled per prospect,
+//! so partial aggregates over disjoint sets of prospects simply add.
+//!
+//! # Example
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::{Channel, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale};
+//!
+//! let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+//! let mut b = LedgerBuilder::new();
+//! b.add_rep(Rep::new("ana"));
+//! b.add_prospect(ProspectRecord::new("p1"));
+//! b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
+//! b.add_contact(Contact::new("c2", "ana", "p1", t + Duration::days(1), Channel::Phone));
+//! b.add_meeting(Meeting::new("m1", "ana", "p1", t + Duration::days(2)));
+//! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
+//! let ledger = b.build()?;
+//! let classified = classify(&ledger, &ClassifyConfig::default());
+//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let row = &report.rows[0];
+//! assert_eq!((row.rep_id.as_str(), row.period.as_str()), ("ana", "2026-06"));
+//! assert_eq!(row.contact_close_rate().to_string(), "50.0 % (1/2)");
+//! assert_eq!(row.meeting_close_rate().to_string(), "100.0 % (1/1)");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Classified, ContactClass};
+use crate::error::Result;
+use crate::ledger::{EventKind, Ledger};
+use crate::model::{Channel, MeetingStatus};
+use crate::ratio::Ratio;
+use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
+use crate::report::table::{Cell, Table};
+
+/// Counts of one (rep, period): the mergeable state of the period report.
+/// Rates are computed from these only when asked.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PeriodCounts {
+    /// Contacts.
+    pub contacts: u64,
+    /// Contacts per class, in [`ContactClass::ALL`] order.
+    pub contacts_by_class: [u64; 4],
+    /// Distinct prospects with a `new` contact.
+    pub new_prospects: u64,
+    /// Distinct prospects with a `new`, `follow_up` or `reactivated` contact.
+    pub prospects_engaged: u64,
+    /// Meetings with status `held`.
+    pub meetings_held: u64,
+    /// Meetings with status `no_show`.
+    pub meetings_no_show: u64,
+    /// Meetings with status `cancelled`.
+    pub meetings_cancelled: u64,
+    /// Distinct prospects with a held meeting.
+    pub prospects_met: u64,
+    /// Sales.
+    pub sales: u64,
+    /// Revenue in minor units per currency index of the ledger
+    /// ([`Ledger::currencies`]); sales without an amount add nothing.
+    pub revenue_by_currency: Vec<i128>,
+    /// Sum of `duration_s` per class (SPEC §6 time_by_class).
+    pub seconds_by_class: [u64; 4],
+    /// Contacts without a duration, per class.
+    pub untimed_by_class: [u64; 4],
+    /// Sum of `duration_s` per channel, in [`Channel::ALL`] order.
+    pub seconds_by_channel: [u64; 5],
+    /// Contacts without a duration, per channel.
+    pub untimed_by_channel: [u64; 5],
+}
+
+impl PeriodCounts {
+    /// Adds another (rep, period)'s counts over disjoint prospects.
+    pub fn merge(&mut self, other: &PeriodCounts) {
+        self.contacts += other.contacts;
+        add_arrays(&mut self.contacts_by_class, &other.contacts_by_class);
+        self.new_prospects += other.new_prospects;
+        self.prospects_engaged += other.prospects_engaged;
+        self.meetings_held += other.meetings_held;
+        self.meetings_no_show += other.meetings_no_show;
+        self.meetings_cancelled += other.meetings_cancelled;
+        self.prospects_met += other.prospects_met;
+        self.sales += other.sales;
+        if self.revenue_by_currency.len() < other.revenue_by_currency.len() {
+            self.revenue_by_currency
+                .resize(other.revenue_by_currency.len(), 0);
+        }
+        for (a, b) in self
+            .revenue_by_currency
+            .iter_mut()
+            .zip(&other.revenue_by_currency)
+        {
+            *a += *b;
+        }
+        add_arrays(&mut self.seconds_by_class, &other.seconds_by_class);
+        add_arrays(&mut self.untimed_by_class, &other.untimed_by_class);
+        add_arrays(&mut self.seconds_by_channel, &other.seconds_by_channel);
+        add_arrays(&mut self.untimed_by_channel, &other.untimed_by_channel);
+    }
+
+    /// Contacts of one class.
+    pub fn contacts_of(&self, class: ContactClass) -> u64 {
+        self.contacts_by_class
+            .get(class.index())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// sales ÷ contacts — the misleading number, reported so that its gap
+    /// to the others shows.
+    pub fn contact_close_rate(&self) -> Ratio {
+        Ratio::proportion(self.sales, self.contacts)
+    }
+
+    /// sales ÷ meetings_held (may exceed 1: a sale this period from last
+    /// period's meeting).
+    pub fn meeting_close_rate(&self) -> Ratio {
+        Ratio::proportion(self.sales, self.meetings_held)
+    }
+
+    /// new_prospects ÷ contacts.
+    pub fn new_prospect_rate(&self) -> Ratio {
+        Ratio::proportion(self.new_prospects, self.contacts)
+    }
+
+    /// contacts_follow_up ÷ contacts.
+    pub fn follow_up_share(&self) -> Ratio {
+        Ratio::proportion(self.contacts_of(ContactClass::FollowUp), self.contacts)
+    }
+
+    /// contacts ÷ sales (not a proportion).
+    pub fn contacts_per_sale(&self) -> Ratio {
+        Ratio::quotient(self.contacts, self.sales)
+    }
+}
+
+fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += *y;
+    }
+}
+
+/// Partial period report over a set of prospects, keyed by (rep index,
+/// period key). Merging partial aggregates over disjoint prospect sets is
+/// associative and commutative, with [`Default`] as identity.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeriodAggregate {
+    cells: HashMap<(u32, PeriodKey), PeriodCounts>,
+}
+
+impl PeriodAggregate {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: PeriodAggregate) {
+        if self.cells.len() < other.cells.len() {
+            let mine = std::mem::replace(&mut self.cells, other.cells);
+            for (k, v) in mine {
+                self.cells.entry(k).or_default().merge(&v);
+            }
+        } else {
+            for (k, v) in other.cells {
+                self.cells.entry(k).or_default().merge(&v);
+            }
+        }
+    }
+
+    /// Number of (rep, period) cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The counts of one cell.
+    pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
+        self.cells.get(&(rep, period))
+    }
+}
+
+/// What decides whether an event is in scope, resolved once per report.
+pub(crate) struct ScopeFilter<'a> {
+    rep_mask: Vec<bool>,
+    scope: &'a Scope,
+}
+
+impl<'a> ScopeFilter<'a> {
+    pub(crate) fn new(ledger: &Ledger, scope: &'a Scope) -> Result<Self> {
+        Ok(Self {
+            rep_mask: scope.rep_mask(ledger)?,
+            scope,
+        })
+    }
+
+    pub(crate) fn rep(&self, rep: u32) -> bool {
+        self.rep_mask.get(rep as usize).copied().unwrap_or(false)
+    }
+
+    pub(crate) fn prospect(&self, ledger: &Ledger, prospect: u32) -> bool {
+        self.scope
+            .source
+            .is_none_or(|s| ledger.prospect_source(prospect) == Some(s))
+    }
+
+    /// Channel scope: contacts by their own channel; meetings and sales by
+    /// the channel of the contact that opened their engagement.
+    pub(crate) fn channel(
+        &self,
+        ledger: &Ledger,
+        classified: &Classified,
+        kind: EventKind,
+        index: u32,
+        position: usize,
+    ) -> bool {
+        let Some(want) = self.scope.channel else {
+            return true;
+        };
+        let channel_of = |c: u32| ledger.contacts().get(c as usize).map(|c| c.channel);
+        match kind {
+            EventKind::Contact => channel_of(index) == Some(want),
+            EventKind::Meeting | EventKind::Sale => {
+                classified
+                    .event_engagement(position)
+                    .and_then(|g| classified.engagement(g))
+                    .and_then(|g| channel_of(g.start_contact))
+                    == Some(want)
+            }
+        }
+    }
+}
+
+const FLAG_NEW: u8 = 1;
+const FLAG_ENGAGED: u8 = 2;
+const FLAG_MET: u8 = 4;
+
+/// The period aggregate of the prospects in `prospects` (a range of
+/// prospect indices) only: the unit of parallel and distributed work.
+/// Aggregates of disjoint ranges [`merge`](PeriodAggregate::merge) into the
+/// aggregate of their union.
+///
+/// # Errors
+/// As [`period_report`].
+pub fn period_aggregate_of(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    calendar: &Calendar,
+    prospects: std::ops::Range<usize>,
+) -> Result<PeriodAggregate> {
+    let filter = ScopeFilter::new(ledger, scope)?;
+    Ok(aggregate_prospects(
+        ledger, classified, calendar, &filter, prospects,
+    ))
+}
+
+/// Aggregates the prospects `prospects` (a range of prospect indices).
+pub(crate) fn aggregate_prospects(
+    ledger: &Ledger,
+    classified: &Classified,
+    calendar: &Calendar,
+    filter: &ScopeFilter<'_>,
+    prospects: std::ops::Range<usize>,
+) -> PeriodAggregate {
+    let mut agg = PeriodAggregate::default();
+    let events = ledger.events();
+    let offsets = ledger.event_offsets();
+    let currencies = ledger.currencies().len();
+    // (rep, period, flags) of this prospect; settled into distinct counts
+    // when the prospect is done. Reused: no allocation per prospect.
+    let mut distinct: Vec<(u32, PeriodKey, u8)> = Vec::new();
+    for p in prospects {
+        if !filter.prospect(ledger, p as u32) {
+            continue;
+        }
+        let a = offsets.get(p).copied().unwrap_or(0) as usize;
+        let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        let Some(prospect_events) = events.get(a..b) else {
+            continue;
+        };
+        distinct.clear();
+        for (k, e) in prospect_events.iter().enumerate() {
+            let pos = a + k;
+            let rep = ledger.event_rep(e);
+            if !filter.rep(rep) || !filter.channel(ledger, classified, e.kind, e.index, pos) {
+                continue;
+            }
+            let Some(period) = calendar.period(e.time_us) else {
+                continue;
+            };
+            let cell = agg.cells.entry((rep, period)).or_default();
+            match e.kind {
+                EventKind::Contact => {
+                    let Some(c) = ledger.contacts().get(e.index as usize) else {
+                        continue;
+                    };
+                    let class = classified
+                        .event_class(pos)
+                        .unwrap_or(ContactClass::FollowUp);
+                    cell.contacts += 1;
+                    bump(&mut cell.contacts_by_class, class.index(), 1);
+                    match c.duration_s() {
+                        Some(d) => {
+                            let d = d.unsigned_abs();
+                            bump(&mut cell.seconds_by_class, class.index(), d);
+                            bump(&mut cell.seconds_by_channel, c.channel.index(), d);
+                        }
+                        None => {
+                            bump(&mut cell.untimed_by_class, class.index(), 1);
+                            bump(&mut cell.untimed_by_channel, c.channel.index(), 1);
+                        }
+                    }
+                    let mut flags = 0;
+                    if class == ContactClass::New {
+                        flags |= FLAG_NEW;
+                    }
+                    if class.is_prospecting() {
+                        flags |= FLAG_ENGAGED;
+                    }
+                    if flags != 0 {
+                        distinct.push((rep, period, flags));
+                    }
+                }
+                EventKind::Meeting => {
+                    let status = ledger
+                        .meetings()
+                        .get(e.index as usize)
+                        .map_or(MeetingStatus::Held, |m| m.status);
+                    match status {
+                        MeetingStatus::Held => {
+                            cell.meetings_held += 1;
+                            distinct.push((rep, period, FLAG_MET));
+                        }
+                        MeetingStatus::NoShow => cell.meetings_no_show += 1,
+                        MeetingStatus::Cancelled => cell.meetings_cancelled += 1,
+                    }
+                }
+                EventKind::Sale => {
+                    cell.sales += 1;
+                    if let Some(s) = ledger.sales().get(e.index as usize)
+                        && let Some(amount) = s.amount_minor()
+                    {
+                        if cell.revenue_by_currency.len() < currencies {
+                            cell.revenue_by_currency.resize(currencies, 0);
+                        }
+                        if let Some(r) = cell.revenue_by_currency.get_mut(s.currency as usize) {
+                            *r += i128::from(amount);
+                        }
+                    }
+                }
+            }
+        }
+        if distinct.is_empty() {
+            continue;
+        }
+        distinct.sort_unstable();
+        let mut i = 0;
+        while let Some(&(rep, period, _)) = distinct.get(i) {
+            let mut flags = 0u8;
+            while let Some(&(r, q, f)) = distinct.get(i) {
+                if (r, q) != (rep, period) {
+                    break;
+                }
+                flags |= f;
+                i += 1;
+            }
+            if let Some(cell) = agg.cells.get_mut(&(rep, period)) {
+                cell.new_prospects += u64::from(flags & FLAG_NEW != 0);
+                cell.prospects_engaged += u64::from(flags & FLAG_ENGAGED != 0);
+                cell.prospects_met += u64::from(flags & FLAG_MET != 0);
+            }
+        }
+    }
+    agg
+}
+
+fn bump<const N: usize>(a: &mut [u64; N], i: usize, by: u64) {
+    if let Some(x) = a.get_mut(i) {
+        *x += by;
+    }
+}
+
+/// One row of the period report: a rep in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodRow {
+    /// The rep.
+    pub rep_id: String,
+    /// The period label (`2026-06`, `2026-W23`, …).
+    pub period: String,
+    /// First local day of the period.
+    pub period_start: Option<NaiveDate>,
+    /// The counts.
+    pub counts: PeriodCounts,
+    /// Revenue per currency code (sorted by code), minor units.
+    pub revenue: Vec<(String, i128)>,
+}
+
+impl std::ops::Deref for PeriodRow {
+    type Target = PeriodCounts;
+    fn deref(&self) -> &PeriodCounts {
+        &self.counts
+    }
+}
+
+/// The period report: one row per (rep, period) with at least one event of
+/// that rep in scope, sorted by rep id (byte order) and period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodReport {
+    /// What it covers.
+    pub scope: Scope,
+    /// Periods and zone.
+    pub periods: PeriodSpec,
+    /// The rows.
+    pub rows: Vec<PeriodRow>,
+}
+
+/// Computes the period report of `scope` over `periods`.
+///
+/// # Errors
+/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+/// team, or custom periods overlap.
+pub fn period_report(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    periods: &PeriodSpec,
+) -> Result<PeriodReport> {
+    let calendar = Calendar::for_ledger(periods, ledger)?;
+    let agg = period_aggregate(ledger, classified, scope, &calendar)?;
+    Ok(finish(ledger, &calendar, scope, periods, agg))
+}
+
+/// The mergeable aggregate behind [`period_report`], over every prospect.
+///
+/// # Errors
+/// As [`period_report`].
+pub fn period_aggregate(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    calendar: &Calendar,
+) -> Result<PeriodAggregate> {
+    let filter = ScopeFilter::new(ledger, scope)?;
+    let offsets = ledger.event_offsets();
+    let prospects = ledger.prospect_count();
+    let chunks = crate::classify::chunk_bounds(offsets, prospects, ledger.events().len());
+    let run = |&(p0, p1): &(usize, usize)| {
+        aggregate_prospects(ledger, classified, calendar, &filter, p0..p1)
+    };
+    #[cfg(feature = "parallel")]
+    let agg = {
+        use rayon::prelude::*;
+        chunks
+            .par_iter()
+            .map(run)
+            .reduce(PeriodAggregate::default, |mut a, b| {
+                a.merge(b);
+                a
+            })
+    };
+    #[cfg(not(feature = "parallel"))]
+    let agg = chunks
+        .iter()
+        .map(run)
+        .fold(PeriodAggregate::default(), |mut a, b| {
+            a.merge(b);
+            a
+        });
+    Ok(agg)
+}
+
+/// Turns an aggregate into sorted report rows.
+pub fn finish(
+    ledger: &Ledger,
+    calendar: &Calendar,
+    scope: &Scope,
+    periods: &PeriodSpec,
+    agg: PeriodAggregate,
+) -> PeriodReport {
+    let mut cells: Vec<((u32, PeriodKey), PeriodCounts)> = agg.cells.into_iter().collect();
+    cells.sort_unstable_by_key(|(k, _)| *k);
+    let rows = cells
+        .into_iter()
+        .map(|((rep, period), counts)| {
+            let mut revenue: Vec<(String, i128)> = counts
+                .revenue_by_currency
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (ledger.currency(i as u32).to_owned(), v))
+                .filter(|(_, v)| *v != 0)
+                .collect();
+            revenue.sort();
+            PeriodRow {
+                rep_id: ledger.rep_id(rep).to_owned(),
+                period: calendar.label(period),
+                period_start: calendar.period_start(period),
+                counts,
+                revenue,
+            }
+        })
+        .collect();
+    PeriodReport {
+        scope: scope.clone(),
+        periods: periods.clone(),
+        rows,
+    }
+}
+
+impl PeriodReport {
+    /// `period_report.csv` columns (SPEC §11).
+    pub const COLUMNS: [&'static str; 16] = [
+        "rep_id",
+        "period",
+        "contacts",
+        "contacts_new",
+        "contacts_follow_up",
+        "contacts_reactivated",
+        "contacts_customer",
+        "new_prospects",
+        "prospects_engaged",
+        "meetings_held",
+        "prospects_met",
+        "sales",
+        "contact_close_rate",
+        "meeting_close_rate",
+        "new_prospect_rate",
+        "follow_up_share",
+    ];
+
+    /// The SPEC §11 `period_report` table.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(&Self::COLUMNS);
+        for r in &self.rows {
+            let c = &r.counts;
+            t.push(vec![
+                r.rep_id.as_str().into(),
+                r.period.as_str().into(),
+                c.contacts.into(),
+                c.contacts_of(ContactClass::New).into(),
+                c.contacts_of(ContactClass::FollowUp).into(),
+                c.contacts_of(ContactClass::Reactivated).into(),
+                c.contacts_of(ContactClass::Customer).into(),
+                c.new_prospects.into(),
+                c.prospects_engaged.into(),
+                c.meetings_held.into(),
+                c.prospects_met.into(),
+                c.sales.into(),
+                Cell::float(c.contact_close_rate().value()),
+                Cell::float(c.meeting_close_rate().value()),
+                Cell::float(c.new_prospect_rate().value()),
+                Cell::float(c.follow_up_share().value()),
+            ]);
+        }
+        t
+    }
+
+    /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`
+    /// (only rows with revenue).
+    pub fn revenue_table(&self) -> Table {
+        let mut t = Table::new(&["rep_id", "period", "currency", "revenue_minor"]);
+        for r in &self.rows {
+            for (currency, amount) in &r.revenue {
+                t.push(vec![
+                    r.rep_id.as_str().into(),
+                    r.period.as_str().into(),
+                    currency.as_str().into(),
+                    (*amount).into(),
+                ]);
+            }
+        }
+        t
+    }
+
+    /// Where the time goes: seconds of logged contact time per class and
+    /// per channel, with untimed contacts counted separately (SPEC §6
+    /// time_by_class, time_by_channel).
+    pub fn time_table(&self) -> Table {
+        let mut cols = vec!["rep_id", "period"];
+        cols.extend([
+            "seconds_new",
+            "seconds_follow_up",
+            "seconds_reactivated",
+            "seconds_customer",
+        ]);
+        cols.extend([
+            "untimed_new",
+            "untimed_follow_up",
+            "untimed_reactivated",
+            "untimed_customer",
+        ]);
+        cols.extend([
+            "seconds_phone",
+            "seconds_email",
+            "seconds_in_person",
+            "seconds_internet",
+            "seconds_other",
+        ]);
+        cols.extend([
+            "untimed_phone",
+            "untimed_email",
+            "untimed_in_person",
+            "untimed_internet",
+            "untimed_other",
+        ]);
+        debug_assert_eq!(Channel::ALL.len(), 5);
+        let mut t = Table::new(&cols);
+        for r in &self.rows {
+            let c = &r.counts;
+            let mut row: Vec<Cell> = vec![r.rep_id.as_str().into(), r.period.as_str().into()];
+            row.extend(c.seconds_by_class.iter().map(|&v| Cell::from(v)));
+            row.extend(c.untimed_by_class.iter().map(|&v| Cell::from(v)));
+            row.extend(c.seconds_by_channel.iter().map(|&v| Cell::from(v)));
+            row.extend(c.untimed_by_channel.iter().map(|&v| Cell::from(v)));
+            t.push(row);
+        }
+        t
+    }
+
+    /// Sums every row of each period into one all-reps row per period
+    /// (`rep_id` "*"). Distinct-prospect counts are sums over reps (a
+    /// prospect served by two reps counts for each).
+    pub fn totals_by_period(&self) -> Vec<PeriodRow> {
+        let mut by_period: std::collections::BTreeMap<(Option<NaiveDate>, String), PeriodRow> =
+            std::collections::BTreeMap::new();
+        for r in &self.rows {
+            let e = by_period
+                .entry((r.period_start, r.period.clone()))
+                .or_insert_with(|| PeriodRow {
+                    rep_id: "*".to_owned(),
+                    period: r.period.clone(),
+                    period_start: r.period_start,
+                    counts: PeriodCounts::default(),
+                    revenue: Vec::new(),
+                });
+            e.counts.merge(&r.counts);
+            for (cur, v) in &r.revenue {
+                match e.revenue.iter_mut().find(|(c, _)| c == cur) {
+                    Some((_, total)) => *total += *v,
+                    None => e.revenue.push((cur.clone(), *v)),
+                }
+            }
+        }
+        by_period.into_values().collect()
+    }
+}
+
+impl fmt::Display for PeriodReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Period report ({}; {:?} in {})",
+            self.scope, self.periods.granularity, self.periods.time_zone
+        )?;
+        writeln!(
+            f,
+            "{:<10} {:<10} {:>8} {:>5} {:>9} {:>6} {:>6} {:>18} {:>18} {:>9}",
+            "rep",
+            "period",
+            "contacts",
+            "new",
+            "follow-up",
+            "met",
+            "sales",
+            "contact close",
+            "meeting close",
+            "follow-up%"
+        )?;
+        for r in &self.rows {
+            let c = &r.counts;
+            writeln!(
+                f,
+                "{:<10} {:<10} {:>8} {:>5} {:>9} {:>6} {:>6} {:>18} {:>18} {:>9}",
+                r.rep_id,
+                r.period,
+                c.contacts,
+                c.new_prospects,
+                c.contacts_of(ContactClass::FollowUp),
+                c.meetings_held,
+                c.sales,
+                c.contact_close_rate().to_string(),
+                c.meeting_close_rate().to_string(),
+                c.follow_up_share()
+                    .percent()
+                    .map_or_else(|| "–".to_owned(), |p| format!("{p:.1} %")),
+            )?;
+        }
+        Ok(())
+    }
+}

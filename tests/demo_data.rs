@@ -196,3 +196,39 @@ fn demo_is_reproducible() -> TestResult {
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+#[test]
+fn ana_june_2026_through_classify_and_the_period_report() -> TestResult {
+    use sales_metrics::report::{PeriodSpec, Scope, period_report};
+    use sales_metrics::{ClassifyConfig, ContactClass, classify};
+
+    let (ledger, _) = load()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    // classify agrees with the direct computation above on every contact.
+    let direct = classes(&ledger);
+    for (i, &c) in direct.iter().enumerate() {
+        let class = classified.class(i as u32).ok_or("unclassified contact")?;
+        assert_eq!(class as u8, c, "{}", ledger.contact_id(i as u32));
+    }
+    let report = period_report(
+        &ledger,
+        &classified,
+        &Scope::rep("ana"),
+        &PeriodSpec::monthly(),
+    )?;
+    let r = report
+        .rows
+        .iter()
+        .find(|r| r.period == "2026-06")
+        .ok_or("no ana 2026-06 row")?;
+    assert_eq!(r.counts.contacts, 60);
+    assert_eq!(r.counts.contacts_of(ContactClass::New), 15);
+    assert_eq!(r.counts.contacts_of(ContactClass::FollowUp), 45);
+    assert_eq!(r.counts.new_prospects, 15);
+    assert_eq!(r.counts.meetings_held, 15);
+    assert_eq!(r.counts.sales, 10);
+    assert_eq!(r.contact_close_rate().to_string(), "16.7 % (10/60)");
+    assert_eq!(r.meeting_close_rate().to_string(), "66.7 % (10/15)");
+    assert_eq!(r.follow_up_share().to_string(), "75.0 % (45/60)");
+    Ok(())
+}

@@ -61,7 +61,10 @@
 //!
 //! * `parallel` (default): classification and aggregation run on all cores
 //!   with rayon. Without it everything runs on one thread, same results.
-//! * `sim`: the seeded behavioural simulator, for demos, tests and benches.
+//! * `sim`: the [`sim`] module, a seeded behavioural simulator of sales
+//!   teams with honest and gaming reps (SPEC §9's behaviours planted on
+//!   chosen reps), for demos, tests, benches and what-if analysis. It
+//!   generated the shipped demo data in `data/demo/`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -82,6 +85,8 @@ pub mod ledger;
 pub mod model;
 pub mod ratio;
 pub mod report;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};

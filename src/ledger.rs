@@ -1126,7 +1126,19 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .collect();
     sort_by_bytes(&b.sale_syms, &mut accepted_rows, |(sym, _)| sym);
     // Currencies re-indexed in byte order so revenue rows sort by index.
-    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32).collect();
+    // Only currencies of accepted sales: a rejected sale's currency must not
+    // appear in results.
+    let mut currency_used = vec![false; b.currency_syms.len()];
+    for &(_, i) in &accepted_rows {
+        if let Some(s) = b.sales.get(i)
+            && let Some(u) = currency_used.get_mut(s.currency as usize)
+        {
+            *u = true;
+        }
+    }
+    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32)
+        .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
+        .collect();
     sort_by_bytes(&b.currency_syms, &mut cur_syms, |s| s);
     let mut cur_of_sym = vec![NONE; cur_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
@@ -1153,7 +1165,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         });
     }
 
-    let rejections = rej.list;
+    // Readers report syntax rejections before the builder's checks run;
+    // order them all by kind (load order) and row.
+    let mut rejections = rej.list;
+    rejections.sort_by(|a, b| (a.kind, a.row).cmp(&(b.kind, b.row)));
     if b.mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }

@@ -439,3 +439,20 @@ proptest! {
         prop_assert_eq!(again, r);
     }
 }
+
+#[test]
+fn rejected_sales_leave_no_currency_behind() {
+    let mut b = builder(&["ana"], &["p1"]);
+    b.mode(sales_metrics::Mode::Lenient);
+    let mut s = Sale::new("s1", "ana", "p1", day(1));
+    s.amount_minor = Some(-5); // negative_number: rejected
+    s.currency = Some("XXX".into());
+    b.add_sale(s);
+    let mut s = Sale::new("s2", "ana", "p1", day(1));
+    s.amount_minor = Some(5);
+    s.currency = Some("RON".into());
+    b.add_sale(s);
+    let l = b.build().unwrap();
+    assert_eq!(l.currencies(), ["RON".to_owned()]);
+    assert_eq!(l.rejections().len(), 1);
+}

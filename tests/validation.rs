@@ -1138,3 +1138,25 @@ fn absent_optional_values_read_as_absent() -> TestResult {
     assert_eq!(p2.created_us, Some(created.timestamp_micros()));
     Ok(())
 }
+
+#[test]
+fn blank_lines_are_not_rows_and_the_first_of_repeated_columns_counts() -> TestResult {
+    let body = "rep_id,daily_contact_target,daily_contact_target\nana,5,x\n\n\nbob,-1,7\n";
+    let ledger = load_csv(&files(RecordKind::Rep, body), Mode::Lenient)?;
+    assert_eq!(ledger.input_count(RecordKind::Rep), 2);
+    assert_eq!(
+        ledger.rejections(),
+        &[rej(
+            RecordKind::Rep,
+            2,
+            "bob",
+            "daily_contact_target",
+            Reason::NegativeNumber
+        )]
+    );
+    assert_eq!(
+        ledger.reps().first().and_then(|r| r.daily_contact_target),
+        Some(5)
+    );
+    Ok(())
+}

@@ -82,9 +82,10 @@ fn read_header<R: Read>(
 
 /// Reads one SPEC §2 CSV file of `kind` into `builder`.
 ///
-/// The header row names the columns; unknown columns are ignored, optional
-/// ones may be absent, and rows shorter or longer than the header read
-/// missing cells as empty. An empty cell is an absent value; a cell of
+/// The header row names the columns (exactly, case and spaces included;
+/// when a name repeats, its first column counts); unknown columns are
+/// ignored, optional ones may be absent, and rows shorter or longer than
+/// the header read missing cells as empty. An empty cell is an absent value; a cell of
 /// spaces is a value. Rows are numbered from 1 after the header (a quoted
 /// field holding a newline is still one row; blank lines are not rows).
 ///

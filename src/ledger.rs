@@ -1168,7 +1168,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     // Readers report syntax rejections before the builder's checks run;
     // order them all by kind (load order) and row.
     let mut rejections = rej.list;
-    rejections.sort_by(|a, b| (a.kind, a.row).cmp(&(b.kind, b.row)));
+    rejections.sort_by_key(|r| (r.kind, r.row));
     if b.mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }

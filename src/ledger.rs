@@ -290,11 +290,15 @@ impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
 /// A partition of prospect records supplied by the caller (for example a
 /// CRM's merge history, or `prospect_clusters.csv`), which replaces
 /// deduplication (SPEC §4).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored compactly (ids in one buffer, group labels interned): a
+/// partition of millions of records costs a few bytes per record beyond
+/// its text.
+#[derive(Debug, Clone, Default)]
 pub struct SuppliedPartition {
-    /// `(prospect_id, group label, 1-based row)`; rows of the same label
-    /// form one group.
-    entries: Vec<(String, String, u64)>,
+    ids: TextColumn,
+    groups: Vec<u32>,
+    group_labels: Interner,
 }
 
 impl SuppliedPartition {
@@ -305,23 +309,40 @@ impl SuppliedPartition {
 
     /// Adds `prospect_id` to the group labelled `group` (in
     /// `prospect_clusters.csv`, the `cluster_id` column).
-    pub fn insert(&mut self, prospect_id: impl Into<String>, group: impl Into<String>) {
-        let row = self.entries.len() as u64 + 1;
-        self.entries.push((prospect_id.into(), group.into(), row));
+    pub fn insert(&mut self, prospect_id: impl AsRef<str>, group: impl AsRef<str>) {
+        self.ids.push(Some(prospect_id.as_ref()));
+        let g = self.group_labels.intern(group.as_ref());
+        self.groups.push(g);
     }
 
     /// Number of listed ids.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.groups.len()
     }
 
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.groups.is_empty()
+    }
+
+    /// The listed `(prospect_id, group label)` pairs, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| (self.ids.get(i).unwrap_or(""), self.group_labels.get(g)))
     }
 }
 
-impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartition {
+impl PartialEq for SuppliedPartition {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SuppliedPartition {}
+
+impl<P: AsRef<str>, G: AsRef<str>> FromIterator<(P, G)> for SuppliedPartition {
     fn from_iter<I: IntoIterator<Item = (P, G)>>(iter: I) -> Self {
         let mut p = Self::new();
         for (id, g) in iter {
@@ -331,7 +352,7 @@ impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartitio
     }
 }
 
-impl<P: Into<String>, G: Into<String>> Extend<(P, G)> for SuppliedPartition {
+impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
     fn extend<I: IntoIterator<Item = (P, G)>>(&mut self, iter: I) {
         for (id, g) in iter {
             self.insert(id, g);
@@ -1140,7 +1161,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
         .collect();
     sort_by_bytes(&b.currency_syms, &mut cur_syms, |s| s);
-    let mut cur_of_sym = vec![NONE; cur_syms.len()];
+    let mut cur_of_sym = vec![NONE; b.currency_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
         if let Some(slot) = cur_of_sym.get_mut(sym as usize) {
             *slot = new as u32;
@@ -1248,14 +1269,17 @@ fn supplied_labels(
         }
         None
     };
-    let mut group_first: hashbrown::HashMap<&str, u32> = hashbrown::HashMap::new();
+    let mut group_first = vec![NONE; p.group_labels.len()];
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());
-    for (id, group, row) in &p.entries {
+    for (i, (id, group)) in p.iter().enumerate() {
+        let row = i + 1;
         let Some(r) = find(id) else {
             warnings.push(Warning {
                 location: format!("prospect partition row {row}"),
-                message: format!("prospect_id {id:?} names no accepted prospect record; ignored"),
+                message: format!(
+                    "prospect_id {id:?} names no accepted prospect record; ignored"
+                ),
             });
             continue;
         };
@@ -1270,11 +1294,11 @@ fn supplied_labels(
         if let Some(l) = listed.get_mut(r as usize) {
             *l = true;
         }
-        match group_first.get(group.as_str()) {
-            Some(&first) => uf.union(first, r),
-            None => {
-                group_first.insert(group.as_str(), r);
-            }
+        let g = p.groups.get(i).copied().unwrap_or(NONE);
+        match group_first.get_mut(g as usize) {
+            Some(first) if *first != NONE => uf.union(*first, r),
+            Some(first) => *first = r,
+            None => {}
         }
     }
     for (i, l) in labels.iter_mut().enumerate() {

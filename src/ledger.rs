@@ -466,7 +466,6 @@ pub struct ProspectFields<'a> {
 #[derive(Debug, Clone)]
 struct StagedContact {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     occurred_us: i64,
@@ -480,7 +479,6 @@ struct StagedContact {
 #[derive(Debug, Clone)]
 struct StagedMeeting {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     held_us: i64,
@@ -490,7 +488,6 @@ struct StagedMeeting {
 #[derive(Debug, Clone)]
 struct StagedSale {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     closed_us: i64,
@@ -545,9 +542,12 @@ pub struct LedgerBuilder {
     identity: ProspectIdentity,
     rep_syms: Interner,
     record_syms: Interner,
-    contact_syms: Interner,
-    meeting_syms: Interner,
-    sale_syms: Interner,
+    /// Ids of staged contacts, meetings and sales (index = staged index):
+    /// not interned, since nothing refers to them; duplicates are found by
+    /// sorting.
+    contact_ids: TextColumn,
+    meeting_ids: TextColumn,
+    sale_ids: TextColumn,
     currency_syms: Interner,
     reps: Vec<(u64, Rep)>,
     prospects: Vec<StagedProspect>,
@@ -717,7 +717,6 @@ impl LedgerBuilder {
         self.count(RecordKind::Contact);
         let staged = StagedContact {
             row,
-            id: self.contact_syms.intern(f.contact_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             occurred_us: f.occurred_us,
@@ -728,6 +727,7 @@ impl LedgerBuilder {
             direction: f.direction,
             outcome: f.outcome,
         };
+        self.contact_ids.push(Some(f.contact_id));
         self.contacts.push(staged);
         self
     }
@@ -750,12 +750,12 @@ impl LedgerBuilder {
         self.count(RecordKind::Meeting);
         let staged = StagedMeeting {
             row,
-            id: self.meeting_syms.intern(f.meeting_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             held_us: f.held_us,
             status: f.status,
         };
+        self.meeting_ids.push(Some(f.meeting_id));
         self.meetings.push(staged);
         self
     }
@@ -781,13 +781,13 @@ impl LedgerBuilder {
         let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
         let staged = StagedSale {
             row,
-            id: self.sale_syms.intern(f.sale_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             closed_us: f.closed_us,
             amount: f.amount_minor,
             currency,
         };
+        self.sale_ids.push(Some(f.sale_id));
         self.sales.push(staged);
         self
     }
@@ -819,13 +819,13 @@ impl Rejections {
     }
 }
 
-/// Sorts items by the byte order of their symbols' strings. Keys are the
-/// first 16 bytes (zero-padded, big-endian), which order like the strings
-/// themselves; only equal keys fall back to comparing whole strings.
-fn sort_by_bytes<T: Copy + Send + Sync>(
-    syms: &Interner,
+/// Sorts items by the byte order of their strings, equal strings by the
+/// items themselves (input order for staged indices). Keys are the first
+/// 16 bytes (zero-padded, big-endian), which order like the strings; only
+/// equal keys fall back to comparing whole strings.
+fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
     items: &mut [T],
-    sym_of: impl Fn(T) -> u32 + Sync,
+    text_of: impl Fn(T) -> &'a str + Sync,
 ) {
     fn prefix(s: &str) -> u128 {
         let mut b = [0u8; 16];
@@ -834,16 +834,11 @@ fn sort_by_bytes<T: Copy + Send + Sync>(
         }
         u128::from_be_bytes(b)
     }
-    let mut keyed: Vec<(u128, T)> = items
-        .iter()
-        .map(|&t| (prefix(syms.get(sym_of(t))), t))
-        .collect();
+    let mut keyed: Vec<(u128, T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
     let cmp = |a: &(u128, T), b: &(u128, T)| {
-        a.0.cmp(&b.0).then_with(|| {
-            syms.get(sym_of(a.1))
-                .as_bytes()
-                .cmp(syms.get(sym_of(b.1)).as_bytes())
-        })
+        a.0.cmp(&b.0)
+            .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
+            .then_with(|| a.1.cmp(&b.1))
     };
     #[cfg(feature = "parallel")]
     {
@@ -857,11 +852,36 @@ fn sort_by_bytes<T: Copy + Send + Sync>(
     }
 }
 
+/// Keeps, of the rows that passed every other check (`candidates`, staged
+/// indices), the first row of each id (SPEC §3: the first valid row wins);
+/// calls `duplicate` for the others. Returns the kept rows in id byte
+/// order — the ledger's index order. Sorting replaces a hash set of ids.
+fn accept_unique(
+    ids: &TextColumn,
+    mut candidates: Vec<u32>,
+    mut duplicate: impl FnMut(u32, &str),
+) -> Vec<u32> {
+    let text = |i: u32| ids.get(i as usize).unwrap_or("");
+    sort_by_bytes(&mut candidates, text);
+    let mut kept = Vec::with_capacity(candidates.len());
+    let mut prev: Option<&str> = None;
+    for i in candidates {
+        let id = text(i);
+        if prev == Some(id) {
+            duplicate(i, id);
+        } else {
+            kept.push(i);
+            prev = Some(id);
+        }
+    }
+    kept
+}
+
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = accepted.to_vec();
-    sort_by_bytes(syms, &mut order, |s| s);
+    sort_by_bytes(&mut order, |s| syms.get(s));
     let mut new_of_sym = vec![NONE; syms.len()];
     for (new, &sym) in order.iter().enumerate() {
         if let Some(slot) = new_of_sym.get_mut(sym as usize) {
@@ -1001,10 +1021,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     };
 
     // Contacts.
-    let mut taken = vec![false; b.contact_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.contacts.len());
     for (i, c) in b.contacts.iter().enumerate() {
-        let id = b.contact_syms.get(c.id);
+        let id = b.contact_ids.get(i).unwrap_or("");
         let reason = missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
                 (c.duration != NO_TIME && c.duration < 0)
@@ -1014,43 +1033,29 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                 (c.logged_us != NO_TIME && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
-            .or_else(|| check_refs(c.rep, c.record))
-            .or_else(|| {
-                taken
-                    .get(c.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("contact_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Contact, c.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(c.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(c.rep, c.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Contact, c.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let syms: Vec<u32> = accepted
-        .iter()
-        .filter_map(|&i| b.contacts.get(i).map(|c| c.id))
-        .collect();
-    let (order, _) = dense_order(&b.contact_syms, &syms);
-    let mut staged_of = vec![NONE; b.contact_syms.len()];
-    for &i in &accepted {
-        if let Some(c) = b.contacts.get(i)
-            && let Some(slot) = staged_of.get_mut(c.id as usize)
-        {
-            *slot = i as u32;
-        }
-    }
+    let order = accept_unique(&b.contact_ids, candidates, |i, id| {
+        let row = b.contacts.get(i as usize).map_or(0, |c| c.row);
+        rej.add(
+            RecordKind::Contact,
+            row,
+            id,
+            "contact_id",
+            Reason::DuplicateId,
+        );
+    });
     let mut contact_ids = TextColumn::default();
     let mut contacts = Vec::with_capacity(order.len());
-    for &sym in &order {
-        let Some(c) = b.contacts.get(lookup(&staged_of, sym) as usize) else {
+    for &i in &order {
+        let Some(c) = b.contacts.get(i as usize) else {
             continue;
         };
-        contact_ids.push(Some(b.contact_syms.get(sym)));
+        contact_ids.push(b.contact_ids.get(i as usize));
         contacts.push(ContactRow {
             rep: lookup(&rep_of_sym, c.rep),
             record: lookup(&rec_of_sym, c.record),
@@ -1067,43 +1072,36 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             outcome: c.outcome,
         });
     }
-    drop(staged_of);
+    drop(order);
     drop(b.contacts);
-    drop(b.contact_syms);
+    drop(b.contact_ids);
 
     // Meetings.
-    let mut taken = vec![false; b.meeting_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.meetings.len());
     for (i, m) in b.meetings.iter().enumerate() {
-        let id = b.meeting_syms.get(m.id);
-        let reason = missing(id, m.rep, m.record, "meeting_id")
-            .or_else(|| check_refs(m.rep, m.record))
-            .or_else(|| {
-                taken
-                    .get(m.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("meeting_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Meeting, m.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(m.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+        let id = b.meeting_ids.get(i).unwrap_or("");
+        match missing(id, m.rep, m.record, "meeting_id").or_else(|| check_refs(m.rep, m.record)) {
+            Some((field, reason)) => rej.add(RecordKind::Meeting, m.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.meetings.get(i).map(|m| (m.id, i)))
-        .collect();
-    sort_by_bytes(&b.meeting_syms, &mut accepted_rows, |(sym, _)| sym);
+    let order = accept_unique(&b.meeting_ids, candidates, |i, id| {
+        let row = b.meetings.get(i as usize).map_or(0, |m| m.row);
+        rej.add(
+            RecordKind::Meeting,
+            row,
+            id,
+            "meeting_id",
+            Reason::DuplicateId,
+        );
+    });
     let mut meeting_ids = TextColumn::default();
-    let mut meetings = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(m) = b.meetings.get(i) else { continue };
-        meeting_ids.push(Some(b.meeting_syms.get(sym)));
+    let mut meetings = Vec::with_capacity(order.len());
+    for &i in &order {
+        let Some(m) = b.meetings.get(i as usize) else {
+            continue;
+        };
+        meeting_ids.push(b.meeting_ids.get(i as usize));
         meetings.push(MeetingRow {
             rep: lookup(&rep_of_sym, m.rep),
             record: lookup(&rec_of_sym, m.record),
@@ -1114,44 +1112,31 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     }
 
     // Sales.
-    let mut taken = vec![false; b.sale_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.sales.len());
     for (i, s) in b.sales.iter().enumerate() {
-        let id = b.sale_syms.get(s.id);
+        let id = b.sale_ids.get(i).unwrap_or("");
         let reason = missing(id, s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
                     .is_some_and(|a| a < 0)
                     .then_some(("amount_minor", Reason::NegativeNumber))
             })
-            .or_else(|| check_refs(s.rep, s.record))
-            .or_else(|| {
-                taken
-                    .get(s.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("sale_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Sale, s.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(s.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(s.rep, s.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Sale, s.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.sales.get(i).map(|s| (s.id, i)))
-        .collect();
-    sort_by_bytes(&b.sale_syms, &mut accepted_rows, |(sym, _)| sym);
+    let sale_order = accept_unique(&b.sale_ids, candidates, |i, id| {
+        let row = b.sales.get(i as usize).map_or(0, |s| s.row);
+        rej.add(RecordKind::Sale, row, id, "sale_id", Reason::DuplicateId);
+    });
     // Currencies re-indexed in byte order so revenue rows sort by index.
     // Only currencies of accepted sales: a rejected sale's currency must not
     // appear in results.
     let mut currency_used = vec![false; b.currency_syms.len()];
-    for &(_, i) in &accepted_rows {
-        if let Some(s) = b.sales.get(i)
+    for &i in &sale_order {
+        if let Some(s) = b.sales.get(i as usize)
             && let Some(u) = currency_used.get_mut(s.currency as usize)
         {
             *u = true;
@@ -1160,7 +1145,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32)
         .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
         .collect();
-    sort_by_bytes(&b.currency_syms, &mut cur_syms, |s| s);
+    sort_by_bytes(&mut cur_syms, |s| b.currency_syms.get(s));
     let mut cur_of_sym = vec![NONE; b.currency_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
         if let Some(slot) = cur_of_sym.get_mut(sym as usize) {
@@ -1172,10 +1157,12 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .map(|&s| b.currency_syms.get(s).to_owned())
         .collect();
     let mut sale_ids = TextColumn::default();
-    let mut sales = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(s) = b.sales.get(i) else { continue };
-        sale_ids.push(Some(b.sale_syms.get(sym)));
+    let mut sales = Vec::with_capacity(sale_order.len());
+    for &i in &sale_order {
+        let Some(s) = b.sales.get(i as usize) else {
+            continue;
+        };
+        sale_ids.push(b.sale_ids.get(i as usize));
         sales.push(SaleRow {
             rep: lookup(&rep_of_sym, s.rep),
             record: lookup(&rec_of_sym, s.record),
@@ -1277,9 +1264,7 @@ fn supplied_labels(
         let Some(r) = find(id) else {
             warnings.push(Warning {
                 location: format!("prospect partition row {row}"),
-                message: format!(
-                    "prospect_id {id:?} names no accepted prospect record; ignored"
-                ),
+                message: format!("prospect_id {id:?} names no accepted prospect record; ignored"),
             });
             continue;
         };

@@ -401,18 +401,25 @@ mod tests {
 /// # Errors
 /// [`Error::Io`] when writing fails.
 pub fn write_contact_classes_csv<W: Write>(
-    w: W,
+    mut w: W,
     ledger: &crate::Ledger,
     classified: &crate::Classified,
 ) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let io = |e: csv::Error| Error::io("<csv output>", std::io::Error::other(e));
-    out.write_record(CONTACT_CLASS_COLUMNS).map_err(io)?;
-    for row in contact_class_rows(ledger, classified) {
-        out.write_record([row.contact_id, row.prospect, row.class, row.engagement])
-            .map_err(io)?;
-    }
-    out.flush().map_err(|e| Error::io("<csv output>", e))
+    let io = |e: std::io::Error| Error::io("<csv output>", e);
+    w.write_all(b"contact_id,prospect,class,engagement\n")
+        .map_err(io)?;
+    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+        let mut out = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(buf);
+        for row in contact_class_rows_in(ledger, classified, range) {
+            out.write_record([row.contact_id, row.prospect, row.class, row.engagement])
+                .map_err(|e| io(std::io::Error::other(e)))?;
+        }
+        out.flush().map_err(io)
+    })
+    .map_err(|e| relabel(e, Path::new("<csv output>")))?;
+    w.flush().map_err(io)
 }
 
 /// Writes the contact classes as a JSON array of objects with the columns of
@@ -426,27 +433,63 @@ pub fn write_contact_classes_json<W: Write>(
     classified: &crate::Classified,
 ) -> Result<()> {
     let io = |e: std::io::Error| Error::io("<json output>", e);
+    let json = |e: serde_json::Error| io(std::io::Error::other(e));
     w.write_all(b"[").map_err(io)?;
-    for (i, row) in contact_class_rows(ledger, classified).enumerate() {
-        if i > 0 {
-            w.write_all(b",").map_err(io)?;
+    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+        let first = range.start == 0;
+        for (k, row) in contact_class_rows_in(ledger, classified, range).enumerate() {
+            buf.extend_from_slice(if first && k == 0 { b"\n  " } else { b",\n  " });
+            buf.extend_from_slice(b"{\"contact_id\":");
+            serde_json::to_writer(&mut *buf, row.contact_id).map_err(json)?;
+            buf.extend_from_slice(b",\"prospect\":");
+            serde_json::to_writer(&mut *buf, row.prospect).map_err(json)?;
+            buf.extend_from_slice(b",\"class\":\"");
+            buf.extend_from_slice(row.class.as_bytes());
+            buf.extend_from_slice(b"\",\"engagement\":");
+            if row.engagement.is_empty() {
+                buf.extend_from_slice(b"null");
+            } else {
+                serde_json::to_writer(&mut *buf, row.engagement).map_err(json)?;
+            }
+            buf.push(b'}');
         }
-        let engagement = if row.engagement.is_empty() {
-            Value::Null
-        } else {
-            Value::from(row.engagement)
-        };
-        let obj = serde_json::json!({
-            "contact_id": row.contact_id,
-            "prospect": row.prospect,
-            "class": row.class,
-            "engagement": engagement,
-        });
-        w.write_all(b"\n  ").map_err(io)?;
-        serde_json::to_writer(&mut w, &obj).map_err(|e| io(std::io::Error::other(e)))?;
-    }
+        Ok(())
+    })?;
     w.write_all(b"\n]\n").map_err(io)?;
     w.flush().map_err(io)
+}
+
+/// Formats `0..n` in chunks (in parallel with the `parallel` feature, a
+/// bounded window at a time so memory stays flat) and writes the chunks in
+/// order.
+fn write_chunked<W: Write>(
+    w: &mut W,
+    n: usize,
+    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
+) -> Result<()> {
+    const CHUNK: usize = 1 << 15;
+    const WINDOW: usize = 16;
+    let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(n))
+        .collect();
+    for window in chunks.chunks(WINDOW) {
+        let run = |r: &std::ops::Range<usize>| -> Result<Vec<u8>> {
+            let mut buf = Vec::with_capacity(r.len() * 48);
+            format(r.clone(), &mut buf)?;
+            Ok(buf)
+        };
+        #[cfg(feature = "parallel")]
+        let bufs: Vec<Result<Vec<u8>>> = {
+            use rayon::prelude::*;
+            window.par_iter().map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let bufs: Vec<Result<Vec<u8>>> = window.iter().map(run).collect();
+        for buf in bufs {
+            w.write_all(&buf?).map_err(|e| Error::io("<output>", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `prospect_clusters.csv` (SPEC §11: `prospect_id,cluster_id`): every
@@ -490,7 +533,17 @@ pub fn contact_class_rows<'a>(
     ledger: &'a crate::Ledger,
     classified: &'a crate::Classified,
 ) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
-    ledger.contacts().iter().enumerate().map(move |(i, c)| {
+    contact_class_rows_in(ledger, classified, 0..ledger.contacts().len())
+}
+
+/// Rows of `contact_classes.csv` for the contact indices `range`.
+fn contact_class_rows_in<'a>(
+    ledger: &'a crate::Ledger,
+    classified: &'a crate::Classified,
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
+    let contacts = ledger.contacts().get(range.clone()).unwrap_or(&[]);
+    contacts.iter().zip(range).map(move |(c, i)| {
         let i = i as u32;
         let class = classified.class(i);
         let engagement = match class {

@@ -111,6 +111,19 @@ impl TextColumn {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
     }
+
+    /// Number of entries.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Appends every entry of `other`, in order.
+    pub(crate) fn append(&mut self, other: &TextColumn) {
+        let base = self.buf.len();
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +158,11 @@ mod tests {
         assert_eq!(c.get(2), None);
         assert_eq!(c.get(3), Some("bc"));
         assert_eq!(c.get(4), None);
+        let mut d = TextColumn::default();
+        d.push(Some("x"));
+        d.append(&c);
+        assert_eq!(d.len(), 5);
+        assert_eq!(d.get(1), Some("a"));
+        assert_eq!(d.get(4), Some("bc"));
     }
 }

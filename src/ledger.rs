@@ -615,6 +615,84 @@ impl LedgerBuilder {
         self
     }
 
+    /// Read-only access to the id tables for staging batches elsewhere.
+    pub(crate) fn resolver(&self) -> Resolver<'_> {
+        Resolver {
+            reps: &self.rep_syms,
+            records: &self.record_syms,
+        }
+    }
+
+    /// Appends a batch of `kind` staged against [`Self::resolver`], shifting
+    /// its rows by `row_base` (the rows of this source read before it).
+    pub(crate) fn append_batch(&mut self, kind: RecordKind, mut batch: EventBatch, row_base: u64) {
+        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
+            *n += batch.rows;
+        }
+        for mut r in batch.rejections.drain(..) {
+            r.row += row_base;
+            self.early_rejections.push(r);
+        }
+        // References unknown to the resolver: intern them now (the build
+        // then reports them as unknown, or resolves them if a later record
+        // defines them).
+        for (pos, is_rep, text) in &batch.unresolved {
+            let sym = if *is_rep {
+                self.rep_syms.intern(text)
+            } else {
+                self.record_syms.intern(text)
+            };
+            let pos = *pos as usize;
+            let slot = match kind {
+                RecordKind::Contact => batch
+                    .contacts
+                    .get_mut(pos)
+                    .map(|c| if *is_rep { &mut c.rep } else { &mut c.record }),
+                RecordKind::Meeting => batch
+                    .meetings
+                    .get_mut(pos)
+                    .map(|m| if *is_rep { &mut m.rep } else { &mut m.record }),
+                RecordKind::Sale => batch
+                    .sales
+                    .get_mut(pos)
+                    .map(|s| if *is_rep { &mut s.rep } else { &mut s.record }),
+                RecordKind::Rep | RecordKind::Prospect => None,
+            };
+            if let Some(slot) = slot {
+                *slot = sym;
+            }
+        }
+        match kind {
+            RecordKind::Contact => {
+                self.contact_ids.append(&batch.ids);
+                self.contacts
+                    .extend(batch.contacts.into_iter().map(|mut c| {
+                        c.row += row_base;
+                        c
+                    }));
+            }
+            RecordKind::Meeting => {
+                self.meeting_ids.append(&batch.ids);
+                self.meetings
+                    .extend(batch.meetings.into_iter().map(|mut m| {
+                        m.row += row_base;
+                        m
+                    }));
+            }
+            RecordKind::Sale => {
+                self.sale_ids.append(&batch.ids);
+                for (i, mut s) in batch.sales.into_iter().enumerate() {
+                    s.row += row_base;
+                    s.currency = self
+                        .currency_syms
+                        .intern(batch.currencies.get(i).unwrap_or(""));
+                    self.sales.push(s);
+                }
+            }
+            RecordKind::Rep | RecordKind::Prospect => {}
+        }
+    }
+
     /// Adds every record of a bundle, kind by kind.
     pub fn add_records(&mut self, records: Records) -> &mut Self {
         for r in records.reps {
@@ -800,6 +878,113 @@ impl LedgerBuilder {
     /// whatever a [`Deduplicate`] implementation returns.
     pub fn build(self) -> Result<Ledger> {
         build(self)
+    }
+}
+
+/// The builder's id tables as they stand, read-only: lets readers stage
+/// records on other threads once reps and prospect records are loaded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolver<'a> {
+    reps: &'a Interner,
+    records: &'a Interner,
+}
+
+/// Contacts, meetings or sales staged off the builder (for example on
+/// another thread) against a [`Resolver`], then appended in input order
+/// with [`LedgerBuilder::append_batch`]. Rows are numbered from 1 within
+/// the batch; appending shifts them.
+#[derive(Debug, Default)]
+pub(crate) struct EventBatch {
+    /// Input rows seen, staged or rejected.
+    rows: u64,
+    contacts: Vec<StagedContact>,
+    meetings: Vec<StagedMeeting>,
+    sales: Vec<StagedSale>,
+    ids: TextColumn,
+    /// Sale currencies, one entry per staged sale.
+    currencies: TextColumn,
+    /// References the resolver did not know: (staged position, rep?, text).
+    unresolved: Vec<(u32, bool, String)>,
+    rejections: Vec<Rejection>,
+}
+
+impl EventBatch {
+    fn resolve(
+        &mut self,
+        r: &Resolver<'_>,
+        pos: usize,
+        rep_id: &str,
+        prospect_id: &str,
+    ) -> (u32, u32) {
+        let rep = r.reps.lookup(rep_id).unwrap_or_else(|| {
+            self.unresolved.push((pos as u32, true, rep_id.to_owned()));
+            NONE
+        });
+        let record = r.records.lookup(prospect_id).unwrap_or_else(|| {
+            self.unresolved
+                .push((pos as u32, false, prospect_id.to_owned()));
+            NONE
+        });
+        (rep, record)
+    }
+
+    /// Input rows seen, staged or rejected.
+    pub(crate) fn row_count(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts a rejected input row (its row number is batch-local).
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rows += 1;
+        self.rejections.push(rejection);
+    }
+
+    /// Stages a contact at batch-local `row`.
+    pub(crate) fn push_contact(&mut self, r: &Resolver<'_>, row: u64, f: &ContactFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.contact_id));
+        self.contacts.push(StagedContact {
+            row,
+            rep,
+            record,
+            occurred_us: f.occurred_us,
+            logged_us: f.logged_us.unwrap_or(NO_TIME),
+            duration: f.duration_s.unwrap_or(NO_TIME),
+            channel: f.channel,
+            direction: f.direction,
+            outcome: f.outcome,
+        });
+    }
+
+    /// Stages a meeting at batch-local `row`.
+    pub(crate) fn push_meeting(&mut self, r: &Resolver<'_>, row: u64, f: &MeetingFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.meetings.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.meeting_id));
+        self.meetings.push(StagedMeeting {
+            row,
+            rep,
+            record,
+            held_us: f.held_us,
+            status: f.status,
+        });
+    }
+
+    /// Stages a sale at batch-local `row`.
+    pub(crate) fn push_sale(&mut self, r: &Resolver<'_>, row: u64, f: &SaleFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.sales.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.sale_id));
+        self.currencies.push(f.currency);
+        self.sales.push(StagedSale {
+            row,
+            rep,
+            record,
+            closed_us: f.closed_us,
+            amount: f.amount_minor,
+            currency: NONE,
+        });
     }
 }
 

@@ -15,7 +15,7 @@ use crate::model::RecordKind;
 /// Large enough that the parser rarely refills (the default is 8 KiB).
 const BUFFER_BYTES: usize = 256 * 1024;
 
-fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
+pub(super) fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
     ReaderBuilder::new()
         // The header is read by hand: its BOM and missing columns are ours
         // to report, and data rows are counted from 1 after it.
@@ -28,7 +28,7 @@ fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
 
 /// Turns a csv error into the crate's: I/O stays I/O, the rest (invalid
 /// UTF-8 above all) is `Malformed` with the line and byte offset.
-fn csv_error(err: ::csv::Error, path: &Path) -> Error {
+pub(super) fn csv_error(err: ::csv::Error, path: &Path) -> Error {
     let position = err.position().map_or_else(
         || "unknown position".to_owned(),
         |p| format!("line {}, byte {}", p.line(), p.byte()),
@@ -55,7 +55,7 @@ fn csv_error(err: ::csv::Error, path: &Path) -> Error {
 /// Reads the header row and maps each wanted column to its position in
 /// the file (first occurrence wins; a BOM before the first name is
 /// ignored). `None` for an empty file.
-fn read_header<R: Read>(
+pub(super) fn read_header<R: Read>(
     rdr: &mut ::csv::Reader<R>,
     record: &mut StringRecord,
     wanted: &[&str],
@@ -180,7 +180,14 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
     for kind in RecordKind::ALL {
         let path = dir.join(kind.file_name());
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        read_csv(kind, file, &path, builder)?;
+        match kind {
+            // Events are the bulk: cut into blocks parsed in parallel, with
+            // the same results as `read_csv`.
+            RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
+                super::blocks::read_events(kind, file, &path, builder, super::blocks::BLOCK_BYTES)?;
+            }
+            RecordKind::Rep | RecordKind::Prospect => read_csv(kind, file, &path, builder)?,
+        }
     }
     Ok(())
 }

@@ -509,8 +509,9 @@ impl SurvivalCurve {
     }
 
     /// 95 % interval of the median from the band (as R's `survfit`): the
-    /// first times where the upper and the lower band reach 0.5. Either end
-    /// is `None` when not reached.
+    /// lower limit is the first time the lower band reaches 0.5, the upper
+    /// limit the first time the upper band does. Either end is `None` when
+    /// not reached.
     pub fn median_interval(&self) -> (Option<f64>, Option<f64>) {
         let first = |f: &dyn Fn(&SurvivalPoint) -> Option<f64>| {
             self.points
@@ -518,7 +519,7 @@ impl SurvivalCurve {
                 .find(|p| f(p).is_some_and(|v| v <= 0.5 + HALF_TOLERANCE))
                 .map(|p| p.day)
         };
-        (first(&|p| p.upper), first(&|p| p.lower))
+        (first(&|p| p.lower), first(&|p| p.upper))
     }
 
     /// Restricted mean: `∫₀^τ S(t) dt`, the expected days without the

@@ -349,3 +349,25 @@ proptest! {
         prop_assert_eq!(by_channel, total);
     }
 }
+
+#[test]
+fn chunked_computation_equals_one_pass() {
+    use sales_metrics::report::BreakdownBy;
+    use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
+    let l = cohort_support::big_ledger(9000);
+    assert!(l.events().len() > 40_000, "{}", l.events().len());
+    let classified = classify(&l, &ClassifyConfig::default());
+    let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
+    let n = l.prospect_count();
+    let all = Scope::all();
+    assert_eq!(
+        cohort_aggregate(&l, &classified, &all, &cal).unwrap(),
+        cohort_aggregate_prospects(&l, &classified, &all, &cal, 0..n).unwrap()
+    );
+    for by in [BreakdownBy::Channel, BreakdownBy::Source] {
+        assert_eq!(
+            breakdown_aggregate(&l, &classified, &all, &cal, by).unwrap(),
+            breakdown_aggregate_prospects(&l, &classified, &all, &cal, by, 0..n).unwrap()
+        );
+    }
+}

@@ -425,3 +425,28 @@ proptest! {
         check_curve(&whole.curve())?;
     }
 }
+
+/// The parallel path against observations computed here directly from the
+/// engagements, on a ledger big enough to be split into chunks.
+#[test]
+fn chunked_survival_equals_direct_observations() {
+    use sales_metrics::classify::EngagementEnd;
+    let l = cohort_support::big_ledger(9000);
+    let classified = classify(&l, &ClassifyConfig::default());
+    let as_of = to_micros(cohort_support::epoch() + Duration::days(400));
+    let direct: SurvivalData = classified
+        .engagements()
+        .iter()
+        .filter(|g| g.start_us <= as_of)
+        .map(|g| match (g.won_us, g.end, g.end_us) {
+            (Some(w), _, _) if w <= as_of => (w - g.start_us, true),
+            (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {
+                (e - g.start_us, false)
+            }
+            _ => (as_of - g.start_us, false),
+        })
+        .collect();
+    let curve = time_to_win(&l, &classified, &Scope::all(), Some(as_of)).unwrap();
+    assert!(curve.events > 100);
+    assert_eq!(curve.data, direct);
+}

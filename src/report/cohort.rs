@@ -764,6 +764,31 @@ mod tests {
     }
 
     #[test]
+    fn record_keeps_cycles_sorted() {
+        let won = |start: i64, won: i64| Engagement {
+            prospect: 0,
+            rep: 0,
+            start_contact: 0,
+            start_us: start,
+            reactivation: false,
+            contacts: 2,
+            meetings_held: 0,
+            first_meeting_us: None,
+            won_sale: Some(0),
+            won_us: Some(won),
+            end: EngagementEnd::Won,
+            end_us: Some(won),
+        };
+        let mut c = CohortCounts::default();
+        for (s, w) in [(0, 30), (5, 15), (0, 20)] {
+            c.record(&won(s, w));
+        }
+        assert_eq!(c.cycle_us, [10, 20, 30]);
+        assert_eq!((c.won, c.contacts_in_won, c.met), (3, 6, 0));
+        assert_eq!(c.touches_to_win().value(), Some(2.0));
+    }
+
+    #[test]
     fn merge_sorted_interleaves() {
         let mut a = vec![1, 4, 9];
         merge_sorted(&mut a, &[2, 4, 10]);

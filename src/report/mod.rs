@@ -1,7 +1,7 @@
 //! Reports over a classified ledger: what a report covers ([`scope`]), the
 //! period report ([`period`], SPEC §6), the cohort report ([`cohort`],
 //! SPEC §7), survival of engagements ([`survival`]), breakdowns by channel
-//! and source ([`breakdown`]), and the text forms of results ([`table`],
+//! and source ([`mod@breakdown`]), and the text forms of results ([`table`],
 //! SPEC §11).
 
 pub mod breakdown;

@@ -121,3 +121,55 @@ pub fn ledger(events: &[Ev], cut: Option<DateTime<Utc>>) -> Ledger {
     }
     b.build().unwrap()
 }
+
+/// A deterministic ledger big enough (≈ 6 events per prospect) for the
+/// parallel path to split it into several chunks.
+pub fn big_ledger(prospects: usize) -> Ledger {
+    let mut state = 42u64;
+    let mut next = move |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut b = LedgerBuilder::new();
+    for r in ["r0", "r1", "r2"] {
+        let mut rep = Rep::new(r);
+        rep.team_id = Some(TeamId::from("t1"));
+        b.add_rep(rep);
+    }
+    let (mut nc, mut nm, mut ns) = (0, 0, 0);
+    for p in 0..prospects {
+        let id = format!("p{p:05}");
+        let mut rec = ProspectRecord::new(id.as_str());
+        rec.source = Source::ALL.get(next(7) as usize).copied();
+        b.add_prospect(rec);
+        let mut t = epoch() + Duration::hours(next(600 * 24) as i64);
+        for _ in 0..1 + next(8) {
+            let rep = format!("r{}", next(3));
+            let mut c = Contact::new(
+                format!("c{nc}"),
+                rep,
+                id.as_str(),
+                t,
+                Channel::ALL[next(5) as usize],
+            );
+            c.duration_s = (next(4) > 0).then(|| next(1800) as i64);
+            b.add_contact(c);
+            nc += 1;
+            t += Duration::hours(1 + next(120 * 24) as i64);
+            match next(10) {
+                0 | 1 => {
+                    b.add_meeting(Meeting::new(format!("m{nm}"), "r1", id.as_str(), t));
+                    nm += 1;
+                }
+                2 => {
+                    b.add_sale(Sale::new(format!("s{ns}"), "r2", id.as_str(), t));
+                    ns += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    b.build().unwrap()
+}

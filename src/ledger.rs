@@ -7,8 +7,6 @@
 //! byte order of their ids, so index order *is* output order; events are
 //! one flat vector grouped per prospect and sorted by (time, kind rank, id).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -292,11 +290,15 @@ impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
 /// A partition of prospect records supplied by the caller (for example a
 /// CRM's merge history, or `prospect_clusters.csv`), which replaces
 /// deduplication (SPEC §4).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored compactly (ids in one buffer, group labels interned): a
+/// partition of millions of records costs a few bytes per record beyond
+/// its text.
+#[derive(Debug, Clone, Default)]
 pub struct SuppliedPartition {
-    /// `(prospect_id, group label, 1-based row)`; rows of the same label
-    /// form one group.
-    entries: Vec<(String, String, u64)>,
+    ids: TextColumn,
+    groups: Vec<u32>,
+    group_labels: Interner,
 }
 
 impl SuppliedPartition {
@@ -307,23 +309,40 @@ impl SuppliedPartition {
 
     /// Adds `prospect_id` to the group labelled `group` (in
     /// `prospect_clusters.csv`, the `cluster_id` column).
-    pub fn insert(&mut self, prospect_id: impl Into<String>, group: impl Into<String>) {
-        let row = self.entries.len() as u64 + 1;
-        self.entries.push((prospect_id.into(), group.into(), row));
+    pub fn insert(&mut self, prospect_id: impl AsRef<str>, group: impl AsRef<str>) {
+        self.ids.push(Some(prospect_id.as_ref()));
+        let g = self.group_labels.intern(group.as_ref());
+        self.groups.push(g);
     }
 
     /// Number of listed ids.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.groups.len()
     }
 
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.groups.is_empty()
+    }
+
+    /// The listed `(prospect_id, group label)` pairs, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| (self.ids.get(i).unwrap_or(""), self.group_labels.get(g)))
     }
 }
 
-impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartition {
+impl PartialEq for SuppliedPartition {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SuppliedPartition {}
+
+impl<P: AsRef<str>, G: AsRef<str>> FromIterator<(P, G)> for SuppliedPartition {
     fn from_iter<I: IntoIterator<Item = (P, G)>>(iter: I) -> Self {
         let mut p = Self::new();
         for (id, g) in iter {
@@ -333,7 +352,7 @@ impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartitio
     }
 }
 
-impl<P: Into<String>, G: Into<String>> Extend<(P, G)> for SuppliedPartition {
+impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
     fn extend<I: IntoIterator<Item = (P, G)>>(&mut self, iter: I) {
         for (id, g) in iter {
             self.insert(id, g);
@@ -447,7 +466,6 @@ pub struct ProspectFields<'a> {
 #[derive(Debug, Clone)]
 struct StagedContact {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     occurred_us: i64,
@@ -461,7 +479,6 @@ struct StagedContact {
 #[derive(Debug, Clone)]
 struct StagedMeeting {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     held_us: i64,
@@ -471,7 +488,6 @@ struct StagedMeeting {
 #[derive(Debug, Clone)]
 struct StagedSale {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     closed_us: i64,
@@ -526,9 +542,12 @@ pub struct LedgerBuilder {
     identity: ProspectIdentity,
     rep_syms: Interner,
     record_syms: Interner,
-    contact_syms: Interner,
-    meeting_syms: Interner,
-    sale_syms: Interner,
+    /// Ids of staged contacts, meetings and sales (index = staged index):
+    /// not interned, since nothing refers to them; duplicates are found by
+    /// sorting.
+    contact_ids: TextColumn,
+    meeting_ids: TextColumn,
+    sale_ids: TextColumn,
     currency_syms: Interner,
     reps: Vec<(u64, Rep)>,
     prospects: Vec<StagedProspect>,
@@ -698,7 +717,6 @@ impl LedgerBuilder {
         self.count(RecordKind::Contact);
         let staged = StagedContact {
             row,
-            id: self.contact_syms.intern(f.contact_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             occurred_us: f.occurred_us,
@@ -709,6 +727,7 @@ impl LedgerBuilder {
             direction: f.direction,
             outcome: f.outcome,
         };
+        self.contact_ids.push(Some(f.contact_id));
         self.contacts.push(staged);
         self
     }
@@ -731,12 +750,12 @@ impl LedgerBuilder {
         self.count(RecordKind::Meeting);
         let staged = StagedMeeting {
             row,
-            id: self.meeting_syms.intern(f.meeting_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             held_us: f.held_us,
             status: f.status,
         };
+        self.meeting_ids.push(Some(f.meeting_id));
         self.meetings.push(staged);
         self
     }
@@ -762,13 +781,13 @@ impl LedgerBuilder {
         let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
         let staged = StagedSale {
             row,
-            id: self.sale_syms.intern(f.sale_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             closed_us: f.closed_us,
             amount: f.amount_minor,
             currency,
         };
+        self.sale_ids.push(Some(f.sale_id));
         self.sales.push(staged);
         self
     }
@@ -800,11 +819,69 @@ impl Rejections {
     }
 }
 
+/// Sorts items by the byte order of their strings, equal strings by the
+/// items themselves (input order for staged indices). Keys are the first
+/// 16 bytes (zero-padded, big-endian), which order like the strings; only
+/// equal keys fall back to comparing whole strings.
+fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
+    items: &mut [T],
+    text_of: impl Fn(T) -> &'a str + Sync,
+) {
+    fn prefix(s: &str) -> u128 {
+        let mut b = [0u8; 16];
+        for (d, s) in b.iter_mut().zip(s.as_bytes()) {
+            *d = *s;
+        }
+        u128::from_be_bytes(b)
+    }
+    let mut keyed: Vec<(u128, T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
+    let cmp = |a: &(u128, T), b: &(u128, T)| {
+        a.0.cmp(&b.0)
+            .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
+            .then_with(|| a.1.cmp(&b.1))
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::slice::ParallelSliceMut;
+        keyed.par_sort_unstable_by(cmp);
+    }
+    #[cfg(not(feature = "parallel"))]
+    keyed.sort_unstable_by(cmp);
+    for (slot, (_, t)) in items.iter_mut().zip(keyed) {
+        *slot = t;
+    }
+}
+
+/// Keeps, of the rows that passed every other check (`candidates`, staged
+/// indices), the first row of each id (SPEC §3: the first valid row wins);
+/// calls `duplicate` for the others. Returns the kept rows in id byte
+/// order — the ledger's index order. Sorting replaces a hash set of ids.
+fn accept_unique(
+    ids: &TextColumn,
+    mut candidates: Vec<u32>,
+    mut duplicate: impl FnMut(u32, &str),
+) -> Vec<u32> {
+    let text = |i: u32| ids.get(i as usize).unwrap_or("");
+    sort_by_bytes(&mut candidates, text);
+    let mut kept = Vec::with_capacity(candidates.len());
+    let mut prev: Option<&str> = None;
+    for i in candidates {
+        let id = text(i);
+        if prev == Some(id) {
+            duplicate(i, id);
+        } else {
+            kept.push(i);
+            prev = Some(id);
+        }
+    }
+    kept
+}
+
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = accepted.to_vec();
-    order.sort_unstable_by(|&a, &b| syms.get(a).as_bytes().cmp(syms.get(b).as_bytes()));
+    sort_by_bytes(&mut order, |s| syms.get(s));
     let mut new_of_sym = vec![NONE; syms.len()];
     for (new, &sym) in order.iter().enumerate() {
         if let Some(slot) = new_of_sym.get_mut(sym as usize) {
@@ -826,7 +903,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     // Reps.
     let mut rep_taken = vec![false; b.rep_syms.len()];
     let mut rep_accepted_syms = Vec::new();
-    let mut rep_by_sym: HashMap<u32, Rep> = HashMap::new();
+    let mut rep_by_sym: Vec<Option<Rep>> = vec![None; b.rep_syms.len()];
     for (row, rep) in b.reps {
         let id = rep.rep_id.as_str();
         let sym = b.rep_syms.lookup(id);
@@ -846,7 +923,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                     *t = true;
                 }
                 rep_accepted_syms.push(s);
-                rep_by_sym.insert(s, rep);
+                if let Some(slot) = rep_by_sym.get_mut(s as usize) {
+                    *slot = Some(rep);
+                }
             }
             // Every staged rep id is interned by `push_rep`.
             (None, None) => rej.add(RecordKind::Rep, row, id, "rep_id", Reason::MissingField),
@@ -858,7 +937,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let mut reps = Vec::with_capacity(rep_order.len());
     let mut rep_team = Vec::with_capacity(rep_order.len());
     for sym in &rep_order {
-        if let Some(rep) = rep_by_sym.remove(sym) {
+        if let Some(rep) = rep_by_sym.get_mut(*sym as usize).and_then(Option::take) {
             rep_team.push(
                 rep.team_id
                     .as_ref()
@@ -897,15 +976,17 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .filter_map(|&i| b.prospects.get(i).map(|p| p.id))
         .collect();
     let (rec_order, rec_of_sym) = dense_order(&b.record_syms, &rec_syms);
-    let mut staged_of_sym: HashMap<u32, usize> = HashMap::with_capacity(rec_accepted.len());
+    let mut staged_of_sym = vec![NONE; b.record_syms.len()];
     for &i in &rec_accepted {
-        if let Some(p) = b.prospects.get(i) {
-            staged_of_sym.insert(p.id, i);
+        if let Some(p) = b.prospects.get(i)
+            && let Some(slot) = staged_of_sym.get_mut(p.id as usize)
+        {
+            *slot = i as u32;
         }
     }
     let mut records = ProspectRecords::default();
     for sym in &rec_order {
-        if let Some(p) = staged_of_sym.get(sym).and_then(|&i| b.prospects.get(i)) {
+        if let Some(p) = b.prospects.get(lookup(&staged_of_sym, *sym) as usize) {
             let created_by = if p.created_by == NONE {
                 NONE
             } else {
@@ -940,10 +1021,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     };
 
     // Contacts.
-    let mut taken = vec![false; b.contact_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.contacts.len());
     for (i, c) in b.contacts.iter().enumerate() {
-        let id = b.contact_syms.get(c.id);
+        let id = b.contact_ids.get(i).unwrap_or("");
         let reason = missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
                 (c.duration != NO_TIME && c.duration < 0)
@@ -953,43 +1033,29 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                 (c.logged_us != NO_TIME && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
-            .or_else(|| check_refs(c.rep, c.record))
-            .or_else(|| {
-                taken
-                    .get(c.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("contact_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Contact, c.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(c.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(c.rep, c.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Contact, c.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let syms: Vec<u32> = accepted
-        .iter()
-        .filter_map(|&i| b.contacts.get(i).map(|c| c.id))
-        .collect();
-    let (order, _) = dense_order(&b.contact_syms, &syms);
-    let mut staged_of = vec![NONE; b.contact_syms.len()];
-    for &i in &accepted {
-        if let Some(c) = b.contacts.get(i)
-            && let Some(slot) = staged_of.get_mut(c.id as usize)
-        {
-            *slot = i as u32;
-        }
-    }
+    let order = accept_unique(&b.contact_ids, candidates, |i, id| {
+        let row = b.contacts.get(i as usize).map_or(0, |c| c.row);
+        rej.add(
+            RecordKind::Contact,
+            row,
+            id,
+            "contact_id",
+            Reason::DuplicateId,
+        );
+    });
     let mut contact_ids = TextColumn::default();
     let mut contacts = Vec::with_capacity(order.len());
-    for &sym in &order {
-        let Some(c) = b.contacts.get(lookup(&staged_of, sym) as usize) else {
+    for &i in &order {
+        let Some(c) = b.contacts.get(i as usize) else {
             continue;
         };
-        contact_ids.push(Some(b.contact_syms.get(sym)));
+        contact_ids.push(b.contact_ids.get(i as usize));
         contacts.push(ContactRow {
             rep: lookup(&rep_of_sym, c.rep),
             record: lookup(&rec_of_sym, c.record),
@@ -1006,48 +1072,36 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             outcome: c.outcome,
         });
     }
-    drop(staged_of);
+    drop(order);
     drop(b.contacts);
-    drop(b.contact_syms);
+    drop(b.contact_ids);
 
     // Meetings.
-    let mut taken = vec![false; b.meeting_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.meetings.len());
     for (i, m) in b.meetings.iter().enumerate() {
-        let id = b.meeting_syms.get(m.id);
-        let reason = missing(id, m.rep, m.record, "meeting_id")
-            .or_else(|| check_refs(m.rep, m.record))
-            .or_else(|| {
-                taken
-                    .get(m.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("meeting_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Meeting, m.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(m.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+        let id = b.meeting_ids.get(i).unwrap_or("");
+        match missing(id, m.rep, m.record, "meeting_id").or_else(|| check_refs(m.rep, m.record)) {
+            Some((field, reason)) => rej.add(RecordKind::Meeting, m.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.meetings.get(i).map(|m| (m.id, i)))
-        .collect();
-    accepted_rows.sort_unstable_by(|a, c| {
-        b.meeting_syms
-            .get(a.0)
-            .as_bytes()
-            .cmp(b.meeting_syms.get(c.0).as_bytes())
+    let order = accept_unique(&b.meeting_ids, candidates, |i, id| {
+        let row = b.meetings.get(i as usize).map_or(0, |m| m.row);
+        rej.add(
+            RecordKind::Meeting,
+            row,
+            id,
+            "meeting_id",
+            Reason::DuplicateId,
+        );
     });
     let mut meeting_ids = TextColumn::default();
-    let mut meetings = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(m) = b.meetings.get(i) else { continue };
-        meeting_ids.push(Some(b.meeting_syms.get(sym)));
+    let mut meetings = Vec::with_capacity(order.len());
+    for &i in &order {
+        let Some(m) = b.meetings.get(i as usize) else {
+            continue;
+        };
+        meeting_ids.push(b.meeting_ids.get(i as usize));
         meetings.push(MeetingRow {
             rep: lookup(&rep_of_sym, m.rep),
             record: lookup(&rec_of_sym, m.record),
@@ -1058,52 +1112,41 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     }
 
     // Sales.
-    let mut taken = vec![false; b.sale_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.sales.len());
     for (i, s) in b.sales.iter().enumerate() {
-        let id = b.sale_syms.get(s.id);
+        let id = b.sale_ids.get(i).unwrap_or("");
         let reason = missing(id, s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
                     .is_some_and(|a| a < 0)
                     .then_some(("amount_minor", Reason::NegativeNumber))
             })
-            .or_else(|| check_refs(s.rep, s.record))
-            .or_else(|| {
-                taken
-                    .get(s.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("sale_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Sale, s.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(s.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(s.rep, s.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Sale, s.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.sales.get(i).map(|s| (s.id, i)))
-        .collect();
-    accepted_rows.sort_unstable_by(|a, c| {
-        b.sale_syms
-            .get(a.0)
-            .as_bytes()
-            .cmp(b.sale_syms.get(c.0).as_bytes())
+    let sale_order = accept_unique(&b.sale_ids, candidates, |i, id| {
+        let row = b.sales.get(i as usize).map_or(0, |s| s.row);
+        rej.add(RecordKind::Sale, row, id, "sale_id", Reason::DuplicateId);
     });
     // Currencies re-indexed in byte order so revenue rows sort by index.
-    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32).collect();
-    cur_syms.sort_unstable_by(|&a, &c| {
-        b.currency_syms
-            .get(a)
-            .as_bytes()
-            .cmp(b.currency_syms.get(c).as_bytes())
-    });
-    let mut cur_of_sym = vec![NONE; cur_syms.len()];
+    // Only currencies of accepted sales: a rejected sale's currency must not
+    // appear in results.
+    let mut currency_used = vec![false; b.currency_syms.len()];
+    for &i in &sale_order {
+        if let Some(s) = b.sales.get(i as usize)
+            && let Some(u) = currency_used.get_mut(s.currency as usize)
+        {
+            *u = true;
+        }
+    }
+    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32)
+        .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
+        .collect();
+    sort_by_bytes(&mut cur_syms, |s| b.currency_syms.get(s));
+    let mut cur_of_sym = vec![NONE; b.currency_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
         if let Some(slot) = cur_of_sym.get_mut(sym as usize) {
             *slot = new as u32;
@@ -1114,10 +1157,12 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .map(|&s| b.currency_syms.get(s).to_owned())
         .collect();
     let mut sale_ids = TextColumn::default();
-    let mut sales = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(s) = b.sales.get(i) else { continue };
-        sale_ids.push(Some(b.sale_syms.get(sym)));
+    let mut sales = Vec::with_capacity(sale_order.len());
+    for &i in &sale_order {
+        let Some(s) = b.sales.get(i as usize) else {
+            continue;
+        };
+        sale_ids.push(b.sale_ids.get(i as usize));
         sales.push(SaleRow {
             rep: lookup(&rep_of_sym, s.rep),
             record: lookup(&rec_of_sym, s.record),
@@ -1128,7 +1173,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         });
     }
 
-    let rejections = rej.list;
+    // Readers report syntax rejections before the builder's checks run;
+    // order them all by kind (load order) and row.
+    let mut rejections = rej.list;
+    rejections.sort_by_key(|r| (r.kind, r.row));
     if b.mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }
@@ -1208,10 +1256,11 @@ fn supplied_labels(
         }
         None
     };
-    let mut group_first: HashMap<&str, u32> = HashMap::new();
+    let mut group_first = vec![NONE; p.group_labels.len()];
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());
-    for (id, group, row) in &p.entries {
+    for (i, (id, group)) in p.iter().enumerate() {
+        let row = i + 1;
         let Some(r) = find(id) else {
             warnings.push(Warning {
                 location: format!("prospect partition row {row}"),
@@ -1230,11 +1279,11 @@ fn supplied_labels(
         if let Some(l) = listed.get_mut(r as usize) {
             *l = true;
         }
-        match group_first.get(group.as_str()) {
-            Some(&first) => uf.union(first, r),
-            None => {
-                group_first.insert(group.as_str(), r);
-            }
+        let g = p.groups.get(i).copied().unwrap_or(NONE);
+        match group_first.get_mut(g as usize) {
+            Some(first) if *first != NONE => uf.union(*first, r),
+            Some(first) => *first = r,
+            None => {}
         }
     }
     for (i, l) in labels.iter_mut().enumerate() {
@@ -1286,10 +1335,26 @@ impl UnionFind {
 /// Turns arbitrary labels into dense prospect indices ordered by each
 /// cluster's smallest record index (= smallest id, SPEC §4).
 fn clusters_from_labels(labels: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-    let mut first_of_label: HashMap<u32, u32> = HashMap::new();
+    // Labels are usually record indices (union–find roots); a dense table
+    // then beats hashing.
+    let dense = labels.iter().all(|&l| (l as usize) < labels.len());
+    let mut first_dense = if dense {
+        vec![NONE; labels.len()]
+    } else {
+        Vec::new()
+    };
+    let mut first_of_label: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
     let mut rep_of_record = Vec::with_capacity(labels.len());
     for (i, &l) in labels.iter().enumerate() {
-        let first = *first_of_label.entry(l).or_insert(i as u32);
+        let first = match first_dense.get_mut(l as usize) {
+            Some(slot) => {
+                if *slot == NONE {
+                    *slot = i as u32;
+                }
+                *slot
+            }
+            None => *first_of_label.entry(l).or_insert(i as u32),
+        };
         rep_of_record.push(first);
     }
     // Cluster roots in ascending record order get ascending prospect indices.

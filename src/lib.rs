@@ -1,10 +1,70 @@
 //! # sales-metrics
 //!
 //! Companies judge salespeople by how many contacts they log. That count
-//! cannot tell a new prospect from a follow-up, rewards the easiest
-//! contacts, is easy to game and reports a wrong close rate: 10 sales from
-//! 15 meetings is 66.7 %, not the 16.7 % that "10 sales / 60 contacts"
-//! says. This crate counts the right things.
+//! treats every contact as a new prospect, cannot tell a new prospect from
+//! a follow-up, rewards the easiest contacts, is easy to game, hides where
+//! time goes and how long sales really take, and reports a close rate that
+//! is wrong: 10 sales from 15 meetings is a 66.7 % meeting close rate, not
+//! the 16.7 % that "10 sales / 60 contacts" says. This crate counts the
+//! right things and shows the wrong number beside the right one.
+//!
+//! ## Overview
+//!
+//! Data flows one way (see `DESIGN.md`):
+//!
+//! 1. **Records** ([`model`]) — reps, prospect records, contacts, meetings,
+//!    sales — come from CSV or JSON ([`ingest`]) or Rust values.
+//! 2. A [`LedgerBuilder`] validates them (SPEC §3: every record is accepted
+//!    or rejected with a [`Rejection`] naming kind, row, id, field and
+//!    reason), groups prospect records into prospects (SPEC §4), and builds
+//!    a [`Ledger`]: ids interned, events sorted per prospect.
+//! 3. [`classify()`] gives every contact a [`ContactClass`] — `new`,
+//!    `follow_up`, `reactivated` or `customer` — and finds engagements.
+//! 4. [`report`] computes the period report (SPEC §6) for any [`Scope`](report::Scope)
+//!    and [`PeriodSpec`](report::PeriodSpec) in any IANA time zone, with
+//!    every rate a [`Ratio`] that keeps its counts and a Wilson interval.
+//!
+//! ## Example
+//!
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::{classify, Channel, ClassifyConfig, Contact, LedgerBuilder, Meeting,
+//!     ProspectRecord, Rep, Sale};
+//!
+//! let june = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+//! let mut b = LedgerBuilder::new();
+//! b.add_rep(Rep::new("ana"));
+//! for p in 0..3 {
+//!     let prospect = format!("p{p}");
+//!     b.add_prospect(ProspectRecord::new(prospect.as_str()));
+//!     for k in 0..4 {
+//!         let t = june + Duration::days(p * 5 + k);
+//!         b.add_contact(Contact::new(format!("c{p}-{k}"), "ana", prospect.as_str(), t, Channel::Phone));
+//!     }
+//!     b.add_meeting(Meeting::new(format!("m{p}"), "ana", prospect.as_str(), june + Duration::days(p * 5 + 4)));
+//! }
+//! b.add_sale(Sale::new("s0", "ana", "p0", june + Duration::days(20)));
+//! b.add_sale(Sale::new("s1", "ana", "p1", june + Duration::days(21)));
+//! let ledger = b.build()?;
+//!
+//! let classified = classify(&ledger, &ClassifyConfig::default());
+//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let ana = &report.rows[0];
+//! assert_eq!(ana.new_prospects, 3);
+//! assert_eq!(ana.contact_close_rate().to_string(), "16.7 % (2/12)"); // the misleading number
+//! assert_eq!(ana.meeting_close_rate().to_string(), "66.7 % (2/3)"); // the honest one
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Crate features
+//!
+//! * `parallel` (default): classification and aggregation run on all cores
+//!   with rayon. Without it everything runs on one thread, same results.
+//! * `sim`: the [`sim`] module, a seeded behavioural simulator of sales
+//!   teams with honest and gaming reps (SPEC §9's behaviours planted on
+//!   chosen reps), for demos, tests, benches and what-if analysis. It
+//!   generated the shipped demo data in `data/demo/`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -19,14 +79,22 @@
 
 pub mod classify;
 pub mod error;
+pub mod ingest;
 mod intern;
 pub mod ledger;
 pub mod model;
 pub mod ratio;
 pub mod report;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};
+pub use ingest::{
+    load_folder, read_csv, read_csv_folder, read_json, read_json_file, read_partition_csv,
+    read_partition_file, write_records_csv, write_records_json, write_rejections_csv,
+    write_rejections_json,
+};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, SuppliedPartition};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,

@@ -16,7 +16,10 @@ pub use breakdown::{
     channel_breakdown, source_breakdown,
 };
 pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
-pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
+pub use period::{
+    PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_aggregate, period_aggregate_of,
+    period_report,
+};
 pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, RepFilter, Scope};
 pub use survival::{
     EngagementCensoring, Milestone, SurvivalCurve, SurvivalData, SurvivalPoint,

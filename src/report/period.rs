@@ -246,6 +246,26 @@ const FLAG_NEW: u8 = 1;
 const FLAG_ENGAGED: u8 = 2;
 const FLAG_MET: u8 = 4;
 
+/// The period aggregate of the prospects in `prospects` (a range of
+/// prospect indices) only: the unit of parallel and distributed work.
+/// Aggregates of disjoint ranges [`merge`](PeriodAggregate::merge) into the
+/// aggregate of their union.
+///
+/// # Errors
+/// As [`period_report`].
+pub fn period_aggregate_of(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    calendar: &Calendar,
+    prospects: std::ops::Range<usize>,
+) -> Result<PeriodAggregate> {
+    let filter = ScopeFilter::new(ledger, scope)?;
+    Ok(aggregate_prospects(
+        ledger, classified, calendar, &filter, prospects,
+    ))
+}
+
 /// Aggregates the prospects `prospects` (a range of prospect indices).
 pub(crate) fn aggregate_prospects(
     ledger: &Ledger,
@@ -537,13 +557,23 @@ impl PeriodReport {
                 c.meetings_held.into(),
                 c.prospects_met.into(),
                 c.sales.into(),
-                Cell::float(c.contact_close_rate().value()),
-                Cell::float(c.meeting_close_rate().value()),
-                Cell::float(c.new_prospect_rate().value()),
-                Cell::float(c.follow_up_share().value()),
+                c.contact_close_rate().into(),
+                c.meeting_close_rate().into(),
+                c.new_prospect_rate().into(),
+                c.follow_up_share().into(),
             ]);
         }
         t
+    }
+
+    /// The report as an HTML table (rates with counts and intervals on hover).
+    pub fn to_html(&self) -> String {
+        self.table().to_html()
+    }
+
+    /// Renders the report as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display();
     }
 
     /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`

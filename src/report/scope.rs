@@ -245,9 +245,10 @@ const OUTSIDE: PeriodKey = i64::MIN;
 
 fn local_day_start(tz: &Tz, day: NaiveDate) -> i64 {
     // Midnight may fall in a DST gap in some zones; take the first valid
-    // local time after it (gaps are at most a few hours).
+    // local time after it. A day skipped whole (Pacific/Apia, 2011-12-30)
+    // starts where the next day starts: it has no instants.
     let mut t = day.and_time(NaiveTime::MIN);
-    for _ in 0..(4 * 24) {
+    for _ in 0..(4 * 48) {
         if let Some(dt) = tz.from_local_datetime(&t).earliest() {
             return dt.with_timezone(&Utc).timestamp_micros();
         }
@@ -328,9 +329,35 @@ impl Calendar {
         Self::new(spec, lo, hi)
     }
 
+    /// Index `i` such that `day_starts[i - 1] <= us < day_starts[i]`
+    /// (0 or `len` when outside the table). Local days last 23 to 25 hours,
+    /// so a guess from the first day's start is off by at most one day for
+    /// spans of decades; the loop corrects it in a step or two.
+    fn day_slot(&self, us: i64) -> usize {
+        const DAY_US: i64 = 86_400_000_000;
+        let (Some(&first), Some(&last)) = (self.day_starts.first(), self.day_starts.last()) else {
+            return 0;
+        };
+        if us < first {
+            return 0;
+        }
+        if us >= last {
+            return self.day_starts.len();
+        }
+        let mut i = (((us - first) / DAY_US) as usize + 1).min(self.day_starts.len() - 1);
+        // Invariant sought: day_starts[i - 1] <= us < day_starts[i].
+        while i > 1 && self.day_starts.get(i - 1).is_some_and(|&s| s > us) {
+            i -= 1;
+        }
+        while self.day_starts.get(i).is_some_and(|&s| s <= us) {
+            i += 1;
+        }
+        i
+    }
+
     /// The local date of an instant (µs).
     pub fn local_date(&self, us: i64) -> NaiveDate {
-        let i = self.day_starts.partition_point(|&s| s <= us);
+        let i = self.day_slot(us);
         if i == 0 || i >= self.day_starts.len() {
             return crate::ledger::from_micros(us)
                 .with_timezone(&self.tz)
@@ -342,7 +369,7 @@ impl Calendar {
     /// The period of an instant (µs), or `None` when it lies outside every
     /// custom range.
     pub fn period(&self, us: i64) -> Option<PeriodKey> {
-        let i = self.day_starts.partition_point(|&s| s <= us);
+        let i = self.day_slot(us);
         let key = if i == 0 || i >= self.day_starts.len() {
             period_of_day(&self.granularity, self.local_date(us))
         } else {
@@ -446,6 +473,30 @@ mod tests {
         chrono::DateTime::parse_from_rfc3339(s)
             .map(|d| d.timestamp_micros())
             .unwrap_or(0)
+    }
+
+    use proptest::prelude::prop_oneof;
+
+    proptest::proptest! {
+        #[test]
+        fn day_slot_agrees_with_binary_search(
+            zone in proptest::sample::select(vec!["UTC", "Europe/Bucharest", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Apia"]),
+            start in prop_oneof![0i64..2_000_000_000, 1_325_000_000i64..1_325_400_000],
+            offsets in proptest::collection::vec(-200_000i64..4_000_000_000, 1..50),
+        ) {
+            let tz: Tz = zone.parse().map_err(|_| proptest::test_runner::TestCaseError::fail("tz"))?;
+            let spec = PeriodSpec::new(Granularity::Day).in_zone(tz);
+            let us = |s: i64| s * 1_000_000;
+            let cal = Calendar::new(&spec, us(start), us(start + 3_000_000_000))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            for o in offsets {
+                let t = us(start + o);
+                let want = cal.day_starts.partition_point(|&s| s <= t);
+                proptest::prop_assert_eq!(cal.day_slot(t), want);
+                let direct = crate::ledger::from_micros(t).with_timezone(&tz).date_naive();
+                proptest::prop_assert_eq!(cal.local_date(t), direct);
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,230 @@
+//! The command-line entry for analysts and for checking the crate against
+//! other tools: reads a SPEC §2 folder and writes the SPEC §11 tables.
+//!
+//! ```text
+//! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
+//!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient]
+//! ```
+//!
+//! Writes into OUT_DIR: `contact_classes`, `period_report`, `revenue` (each
+//! `.csv` and `.json`), `prospect_clusters.csv` (the partition used) and
+//! `rejections.csv`. Tables are written to a staging folder first and moved
+//! into OUT_DIR only when all of them are complete. Bad arguments,
+//! unreadable files and strict-mode rejections exit non-zero with a message
+//! on stderr; after strict-mode rejections OUT_DIR holds `rejections.csv`
+//! only.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sales_metrics::ingest::{read_csv_folder, read_partition_file, write_rejections_csv};
+use sales_metrics::report::table::{
+    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
+};
+use sales_metrics::report::{Granularity, PeriodSpec, Scope, period_report};
+use sales_metrics::{ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
+
+const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
+[--period day|week|month|quarter|year] [--lenient]";
+
+/// Files this program owns in OUT_DIR (removed when a run fails, so that no
+/// stale table passes for a result of this run).
+const OUTPUTS: &[&str] = &[
+    "contact_classes.csv",
+    "contact_classes.json",
+    "period_report.csv",
+    "period_report.json",
+    "revenue.csv",
+    "revenue.json",
+    "prospect_clusters.csv",
+    "rejections.csv",
+];
+
+struct Args {
+    data: PathBuf,
+    out: PathBuf,
+    clusters: Option<PathBuf>,
+    periods: PeriodSpec,
+    mode: Mode,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut positional = Vec::new();
+    let mut clusters = None;
+    let mut tz = None;
+    let mut period = Granularity::Month;
+    let mut mode = Mode::Strict;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--clusters" => clusters = Some(PathBuf::from(value("--clusters")?)),
+            "--tz" => tz = Some(value("--tz")?),
+            "--period" => {
+                period = Granularity::parse(&value("--period")?).map_err(|e| e.to_string())?
+            }
+            "--lenient" => mode = Mode::Lenient,
+            "-h" | "--help" => return Err(String::new()),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            _ => positional.push(PathBuf::from(a)),
+        }
+    }
+    let [data, out]: [PathBuf; 2] = positional.try_into().map_err(|p: Vec<PathBuf>| {
+        format!("expected DATA_DIR and OUT_DIR, got {} paths", p.len())
+    })?;
+    let mut periods = PeriodSpec::new(period);
+    if let Some(tz) = tz {
+        periods = periods.in_zone_named(&tz).map_err(|e| e.to_string())?;
+    }
+    Ok(Args {
+        data,
+        out,
+        clusters,
+        periods,
+        mode,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("report: {msg}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("report: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Error> {
+    let t0 = Instant::now();
+    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
+    let mut builder = LedgerBuilder::new();
+    builder.mode(args.mode);
+    if let Some(path) = &args.clusters {
+        builder.partition(read_partition_file(path)?);
+    }
+    read_csv_folder(&args.data, &mut builder)?;
+    let t_read = t0.elapsed();
+    let ledger = match builder.build() {
+        Ok(l) => l,
+        Err(Error::Rejected { rejections }) => {
+            clear_outputs(&args.out);
+            let path = args.out.join("rejections.csv");
+            let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+            write_rejections_csv(std::io::BufWriter::new(f), &rejections)?;
+            for r in rejections.iter().take(10) {
+                eprintln!("  rejected: {r}");
+            }
+            return Err(Error::invalid(
+                "input (strict mode)",
+                format!(
+                    "{} record(s) rejected; all are listed in {}; no tables were written \
+                     (use --lenient to load the rest)",
+                    rejections.len(),
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => {
+            clear_outputs(&args.out);
+            return Err(e);
+        }
+    };
+    let t_build = t0.elapsed();
+    for w in ledger.warnings() {
+        eprintln!("report: warning: {w}");
+    }
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let t_classify = t0.elapsed();
+    let report = period_report(&ledger, &classified, &Scope::all(), &args.periods)?;
+    let t_report = t0.elapsed();
+
+    let staging = staging_dir(&args.out)?;
+    let written = write_all(&staging, &ledger, &classified, &report);
+    let moved = written.and_then(|()| move_into(&staging, &args.out));
+    let _ = std::fs::remove_dir_all(&staging);
+    if let Err(e) = moved {
+        clear_outputs(&args.out);
+        return Err(e);
+    }
+    let t_write = t0.elapsed();
+
+    println!(
+        "read {} contacts, {} meetings, {} sales, {} prospect records ({} prospects), {} reps; {} rejected",
+        ledger.contacts().len(),
+        ledger.meetings().len(),
+        ledger.sales().len(),
+        ledger.records().len(),
+        ledger.prospect_count(),
+        ledger.reps().len(),
+        ledger.rejections().len()
+    );
+    println!(
+        "wrote {} period rows to {}",
+        report.rows.len(),
+        args.out.display()
+    );
+    println!(
+        "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, report {:.3}s, write {:.3}s, total {:.3}s",
+        t_read.as_secs_f64(),
+        (t_build - t_read).as_secs_f64(),
+        (t_classify - t_build).as_secs_f64(),
+        (t_report - t_classify).as_secs_f64(),
+        (t_write - t_report).as_secs_f64(),
+        t_write.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn staging_dir(out: &Path) -> Result<PathBuf, Error> {
+    let dir = out.join(format!(".report-staging-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(dir)
+}
+
+fn create(dir: &Path, name: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+    let path = dir.join(name);
+    let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    Ok(std::io::BufWriter::new(f))
+}
+
+fn write_all(
+    dir: &Path,
+    ledger: &Ledger,
+    classified: &sales_metrics::Classified,
+    report: &sales_metrics::report::PeriodReport,
+) -> Result<(), Error> {
+    write_contact_classes_csv(create(dir, "contact_classes.csv")?, ledger, classified)?;
+    write_contact_classes_json(create(dir, "contact_classes.json")?, ledger, classified)?;
+    report.table().write_files(dir, "period_report")?;
+    report.revenue_table().write_files(dir, "revenue")?;
+    write_prospect_clusters_csv(create(dir, "prospect_clusters.csv")?, ledger)?;
+    write_rejections_csv(create(dir, "rejections.csv")?, ledger.rejections())?;
+    Ok(())
+}
+
+fn move_into(staging: &Path, out: &Path) -> Result<(), Error> {
+    for name in OUTPUTS {
+        let from = staging.join(name);
+        let to = out.join(name);
+        std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+    }
+    Ok(())
+}
+
+fn clear_outputs(out: &Path) {
+    for name in OUTPUTS {
+        let _ = std::fs::remove_file(out.join(name));
+    }
+}

@@ -1,0 +1,269 @@
+//! CSV readers: the SPEC §2 folder and the `prospect_clusters.csv`
+//! partition of SPEC §11.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
+
+use super::{Cell, MAX_COLUMNS, columns, process_row};
+use crate::error::{Error, Result};
+use crate::ledger::{LedgerBuilder, SuppliedPartition};
+use crate::model::RecordKind;
+
+/// Large enough that the parser rarely refills (the default is 8 KiB).
+const BUFFER_BYTES: usize = 256 * 1024;
+
+fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
+    ReaderBuilder::new()
+        // The header is read by hand: its BOM and missing columns are ours
+        // to report, and data rows are counted from 1 after it.
+        .has_headers(false)
+        // Short or long rows read missing cells as empty.
+        .flexible(true)
+        .buffer_capacity(BUFFER_BYTES)
+        .from_reader(reader)
+}
+
+/// Turns a csv error into the crate's: I/O stays I/O, the rest (invalid
+/// UTF-8 above all) is `Malformed` with the line and byte offset.
+fn csv_error(err: ::csv::Error, path: &Path) -> Error {
+    let position = err.position().map_or_else(
+        || "unknown position".to_owned(),
+        |p| format!("line {}, byte {}", p.line(), p.byte()),
+    );
+    match err.into_kind() {
+        ErrorKind::Io(source) => Error::io(path, source),
+        ErrorKind::Utf8 { err, .. } => Error::Malformed {
+            path: path.to_owned(),
+            position: format!(
+                "record starting at {position}, field {} after {} valid bytes",
+                err.field() + 1,
+                err.valid_up_to()
+            ),
+            message: "invalid UTF-8".to_owned(),
+        },
+        other => Error::Malformed {
+            path: path.to_owned(),
+            position,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// Reads the header row and maps each wanted column to its position in
+/// the file (first occurrence wins; a BOM before the first name is
+/// ignored). `None` for an empty file.
+fn read_header<R: Read>(
+    rdr: &mut ::csv::Reader<R>,
+    record: &mut StringRecord,
+    wanted: &[&str],
+    path: &Path,
+) -> Result<Option<[Option<usize>; MAX_COLUMNS]>> {
+    if !rdr.read_record(record).map_err(|e| csv_error(e, path))? {
+        return Ok(None);
+    }
+    let mut positions = [None; MAX_COLUMNS];
+    for (i, name) in record.iter().enumerate() {
+        let name = if i == 0 {
+            name.strip_prefix('\u{feff}').unwrap_or(name)
+        } else {
+            name
+        };
+        for (slot, w) in positions.iter_mut().zip(wanted) {
+            if slot.is_none() && *w == name {
+                *slot = Some(i);
+            }
+        }
+    }
+    Ok(Some(positions))
+}
+
+/// Reads one SPEC §2 CSV file of `kind` into `builder`.
+///
+/// The header row names the columns (exactly, case and spaces included;
+/// when a name repeats, its first column counts); unknown columns are
+/// ignored, optional ones may be absent, and rows shorter or longer than
+/// the header read missing cells as empty. An empty cell is an absent value; a cell of
+/// spaces is a value. Rows are numbered from 1 after the header (a quoted
+/// field holding a newline is still one row; blank lines are not rows).
+///
+/// `source_name` only names the input in errors.
+///
+/// # Errors
+/// - [`Error::MissingColumn`] when the header (or an empty file) lacks a
+///   required column;
+/// - [`Error::Malformed`] on invalid UTF-8, with the line and byte offset
+///   of the record;
+/// - [`Error::Io`] when reading fails.
+///
+/// Rows read before such an error stay in `builder`.
+///
+/// # Example
+/// ```
+/// use std::path::Path;
+/// use sales_metrics::{ingest::read_csv, LedgerBuilder, RecordKind};
+///
+/// let mut b = LedgerBuilder::new();
+/// let csv = "\u{feff}rep_id,name,notes\nana,Ana Popescu,likes tea\n";
+/// read_csv(RecordKind::Rep, csv.as_bytes(), Path::new("reps.csv"), &mut b)?;
+/// let ledger = b.build()?;
+/// assert_eq!(ledger.reps()[0].name.as_deref(), Some("Ana Popescu"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_csv(
+    kind: RecordKind,
+    reader: impl Read,
+    source_name: &Path,
+    builder: &mut LedgerBuilder,
+) -> Result<()> {
+    let schema = columns(kind);
+    let mut names = [""; MAX_COLUMNS];
+    for (n, c) in names.iter_mut().zip(schema) {
+        *n = c.name;
+    }
+    let mut rdr = csv_reader(reader);
+    let mut record = StringRecord::new();
+    let positions = read_header(
+        &mut rdr,
+        &mut record,
+        names.get(..schema.len()).unwrap_or(&[]),
+        source_name,
+    )?;
+    let positions = positions.unwrap_or([None; MAX_COLUMNS]);
+    for (c, p) in schema.iter().zip(&positions) {
+        if c.required && p.is_none() {
+            return Err(Error::MissingColumn {
+                path: source_name.to_owned(),
+                column: c.name.to_owned(),
+            });
+        }
+    }
+    let n = schema.len();
+    let mut row: u64 = 0;
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(e, source_name))?
+    {
+        row += 1;
+        let mut cells = [Cell::Absent; MAX_COLUMNS];
+        for (cell, p) in cells.iter_mut().zip(&positions) {
+            *cell = match p.and_then(|p| record.get(p)) {
+                Some(s) if !s.is_empty() => Cell::Text(s),
+                _ => Cell::Absent,
+            };
+        }
+        process_row(kind, row, cells.get(..n).unwrap_or(&[]), builder);
+    }
+    Ok(())
+}
+
+/// Reads a SPEC §2 folder: `reps.csv`, `prospects.csv`, `contacts.csv`,
+/// `meetings.csv` and `sales.csv` (see [`RecordKind::file_name`]), each
+/// with [`read_csv`].
+///
+/// # Errors
+/// [`Error::Io`] naming the file when one is missing or unreadable; those
+/// of [`read_csv`].
+///
+/// # Example
+/// ```
+/// use sales_metrics::{ingest::read_csv_folder, Error, LedgerBuilder};
+///
+/// let missing = std::env::temp_dir().join("sm-no-such-folder-for-doc");
+/// let result = read_csv_folder(&missing, &mut LedgerBuilder::new());
+/// assert!(matches!(result, Err(Error::Io { path, .. }) if path.ends_with("reps.csv")));
+/// ```
+pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Result<()> {
+    let dir = dir.as_ref();
+    for kind in RecordKind::ALL {
+        let path = dir.join(kind.file_name());
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        read_csv(kind, file, &path, builder)?;
+    }
+    Ok(())
+}
+
+/// Reads a prospect partition in the `prospect_clusters.csv` form of
+/// SPEC §11 (`prospect_id,cluster_id`; other columns ignored): records
+/// with the same `cluster_id` are one prospect. Supplying it to
+/// [`LedgerBuilder::partition`] replaces deduplication (SPEC §4).
+///
+/// # Errors
+/// [`Error::MissingColumn`] when a column is missing; [`Error::Malformed`]
+/// on invalid UTF-8 or a row whose `prospect_id` or `cluster_id` is empty
+/// (a row that joins nothing to nothing); [`Error::Io`] when reading fails.
+///
+/// # Example
+/// ```
+/// use std::path::Path;
+/// use sales_metrics::ingest::read_partition_csv;
+///
+/// let csv = "prospect_id,cluster_id\np1,p1\np7,p1\n";
+/// let partition = read_partition_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
+/// assert_eq!(partition.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<SuppliedPartition> {
+    const COLUMNS: [&str; 2] = ["prospect_id", "cluster_id"];
+    let mut rdr = csv_reader(reader);
+    let mut record = StringRecord::new();
+    let positions =
+        read_header(&mut rdr, &mut record, &COLUMNS, source_name)?.unwrap_or([None; MAX_COLUMNS]);
+    let (Some(Some(id_at)), Some(Some(cluster_at))) = (positions.first(), positions.get(1)) else {
+        let missing = if positions.first().copied().flatten().is_none() {
+            "prospect_id"
+        } else {
+            "cluster_id"
+        };
+        return Err(Error::MissingColumn {
+            path: source_name.to_owned(),
+            column: missing.to_owned(),
+        });
+    };
+    let mut partition = SuppliedPartition::new();
+    let mut row: u64 = 0;
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(e, source_name))?
+    {
+        row += 1;
+        let id = record.get(*id_at).unwrap_or("");
+        let cluster = record.get(*cluster_at).unwrap_or("");
+        for (name, value) in COLUMNS.iter().zip([id, cluster]) {
+            if value.is_empty() {
+                let line = record.position().map_or(0, ::csv::Position::line);
+                return Err(Error::Malformed {
+                    path: source_name.to_owned(),
+                    position: format!("row {row} (line {line})"),
+                    message: format!("empty `{name}`"),
+                });
+            }
+        }
+        partition.insert(id, cluster);
+    }
+    Ok(partition)
+}
+
+/// Reads a `prospect_clusters.csv` file with [`read_partition_csv`].
+///
+/// # Errors
+/// [`Error::Io`] naming the file when it cannot be opened; those of
+/// [`read_partition_csv`].
+///
+/// # Example
+/// ```
+/// use sales_metrics::ingest::read_partition_file;
+///
+/// let path = std::env::temp_dir().join(format!("sm-partition-doc-{}.csv", std::process::id()));
+/// std::fs::write(&path, "prospect_id,cluster_id\np1,p1\np2,p1\n")?;
+/// assert_eq!(read_partition_file(&path)?.len(), 2);
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    read_partition_csv(file, path)
+}

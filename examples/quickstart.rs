@@ -11,7 +11,10 @@ use std::path::Path;
 
 use chrono::Duration;
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::{CustomRange, Granularity, PeriodSpec, Scope, period_report};
+use sales_metrics::report::{
+    CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
+    time_to_win,
+};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -103,5 +106,18 @@ fn main() -> Result<(), Box<dyn Error>> {
             june.follow_up_share(),
         );
     }
+
+    // Follow the prospects themselves: engagements opened per quarter, and
+    // how long a sale really takes when open engagements count too.
+    let quarterly = PeriodSpec::new(Granularity::Quarter);
+    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &quarterly)?;
+    let mut totals = cohorts.clone();
+    totals.rows = cohorts.totals_by_cohort();
+    println!("\n{totals}");
+    let win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    println!("\n{win}");
+
+    let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &whole)?;
+    println!("Where the time goes, by channel:\n{}", by_channel.totals());
     Ok(())
 }

@@ -6,8 +6,8 @@
 //!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient]
 //! ```
 //!
-//! Writes into OUT_DIR: `contact_classes`, `period_report`, `revenue` (each
-//! `.csv` and `.json`), `prospect_clusters.csv` (the partition used) and
+//! Writes into OUT_DIR: `contact_classes`, `period_report`, `revenue`,
+//! `cohort_report` (each `.csv` and `.json`), `prospect_clusters.csv` (the partition used) and
 //! `rejections.csv`. Tables are written to a staging folder first and moved
 //! into OUT_DIR only when all of them are complete. Bad arguments,
 //! unreadable files and strict-mode rejections exit non-zero with a message
@@ -22,7 +22,7 @@ use sales_metrics::ingest::{read_csv_folder, read_partition_file, write_rejectio
 use sales_metrics::report::table::{
     write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
-use sales_metrics::report::{Granularity, PeriodSpec, Scope, period_report};
+use sales_metrics::report::{Granularity, PeriodSpec, Scope, cohort_report, period_report};
 use sales_metrics::{ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
@@ -37,6 +37,8 @@ const OUTPUTS: &[&str] = &[
     "period_report.json",
     "revenue.csv",
     "revenue.json",
+    "cohort_report.csv",
+    "cohort_report.json",
     "prospect_clusters.csv",
     "rejections.csv",
 ];
@@ -148,10 +150,12 @@ fn run(args: &Args) -> Result<(), Error> {
     let classified = classify(&ledger, &ClassifyConfig::default());
     let t_classify = t0.elapsed();
     let report = period_report(&ledger, &classified, &Scope::all(), &args.periods)?;
+    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
 
     let staging = staging_dir(&args.out)?;
-    let written = write_all(&staging, &ledger, &classified, &report);
+    let written = write_all(&staging, &ledger, &classified, &report)
+        .and_then(|()| cohorts.table().write_files(&staging, "cohort_report"));
     let moved = written.and_then(|()| move_into(&staging, &args.out));
     let _ = std::fs::remove_dir_all(&staging);
     if let Err(e) = moved {
@@ -171,8 +175,9 @@ fn run(args: &Args) -> Result<(), Error> {
         ledger.rejections().len()
     );
     println!(
-        "wrote {} period rows to {}",
+        "wrote {} period rows and {} cohort rows to {}",
         report.rows.len(),
+        cohorts.rows.len(),
         args.out.display()
     );
     println!(

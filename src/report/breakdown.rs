@@ -646,7 +646,7 @@ impl fmt::Display for Breakdown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Breakdown by {} ({}; {:?} in {})",
+            "Breakdown by {} ({}; {} in {})",
             self.by.column(),
             self.scope,
             self.periods.granularity,

@@ -713,7 +713,7 @@ impl fmt::Display for CohortReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Cohort report ({}; engagements by start {:?} in {})",
+            "Cohort report ({}; engagements by start {} in {})",
             self.scope, self.periods.granularity, self.periods.time_zone
         )?;
         writeln!(

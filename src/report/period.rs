@@ -670,7 +670,7 @@ impl fmt::Display for PeriodReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Period report ({}; {:?} in {})",
+            "Period report ({}; {} in {})",
             self.scope, self.periods.granularity, self.periods.time_zone
         )?;
         writeln!(

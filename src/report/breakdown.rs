@@ -625,13 +625,13 @@ impl Breakdown {
                 c.won.into(),
                 c.seconds.into(),
                 c.untimed.into(),
-                Cell::float(Ratio::proportion(c.seconds, total).value()),
+                Ratio::proportion(c.seconds, total).into(),
             ]);
             row.extend(c.seconds_by_class.iter().map(|&v| Cell::from(v)));
             row.extend([
-                Cell::float(c.new_prospects_per_contact().value()),
-                Cell::float(c.met_per_contact().value()),
-                Cell::float(c.won_per_contact().value()),
+                c.new_prospects_per_contact().into(),
+                c.met_per_contact().into(),
+                c.won_per_contact().into(),
                 Cell::float(c.new_prospects_per_hour()),
                 Cell::float(c.met_per_hour()),
                 Cell::float(c.won_per_hour()),
@@ -642,16 +642,38 @@ impl Breakdown {
     }
 }
 
-impl fmt::Display for Breakdown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
+impl Breakdown {
+    /// What the breakdown covers, in words: `Breakdown by channel (all
+    /// reps; month in UTC)`.
+    pub fn caption(&self) -> String {
+        format!(
             "Breakdown by {} ({}; {} in {})",
             self.by.column(),
             self.scope,
             self.periods.granularity,
             self.periods.time_zone
-        )?;
+        )
+    }
+
+    /// The breakdown as an HTML table with a caption: shares as
+    /// percentages with their counts below and the 95 % interval on hover.
+    pub fn to_html(&self) -> String {
+        self.table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the breakdown as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_html(
+            &self
+                .table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+        );
+    }
+}
+
+impl fmt::Display for Breakdown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.caption())?;
         writeln!(
             f,
             "{:<10} {:<10} {:<18} {:>8} {:>7} {:>7} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8}",

@@ -603,10 +603,10 @@ impl CohortReport {
             c.engagements.into(),
             c.met.into(),
             c.won.into(),
-            Cell::float(c.meeting_rate().value()),
-            Cell::float(c.win_rate().value()),
-            Cell::float(c.met_win_rate().value()),
-            Cell::float(c.touches_to_win().value()),
+            c.meeting_rate().into(),
+            c.win_rate().into(),
+            c.met_win_rate().into(),
+            c.touches_to_win().into(),
             Cell::float(quantile_linear(&days, 0.5)),
             Cell::float(quantile_linear(&days, 0.9)),
         ]
@@ -638,6 +638,31 @@ impl CohortReport {
             t.push(row);
         }
         t
+    }
+
+    /// What the report covers, in words: `Cohort report (all reps;
+    /// engagements by start month in UTC)`.
+    pub fn caption(&self) -> String {
+        format!(
+            "Cohort report ({}; engagements by start {} in {})",
+            self.scope, self.periods.granularity, self.periods.time_zone
+        )
+    }
+
+    /// The report as an HTML table with a caption (the columns of
+    /// [`CohortReport::extended_table`]): rates as percentages with their
+    /// counts below and the 95 % interval on hover.
+    pub fn to_html(&self) -> String {
+        self.extended_table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the report as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_html(
+            &self
+                .extended_table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+        );
     }
 
     /// Merges every rep's cohort of each period into one row per period
@@ -711,11 +736,7 @@ impl fmt::Display for CohortRow {
 
 impl fmt::Display for CohortReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Cohort report ({}; engagements by start {} in {})",
-            self.scope, self.periods.granularity, self.periods.time_zone
-        )?;
+        writeln!(f, "{}", self.caption())?;
         writeln!(
             f,
             "{:<10} {:<10} {:>6} {:>5} {:>5} {:>5} {:>8} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7}",

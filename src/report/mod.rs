@@ -1,11 +1,15 @@
 //! Reports over a classified ledger: what a report covers ([`scope`]), the
 //! period report ([`period`], SPEC §6), the cohort report ([`cohort`],
 //! SPEC §7), survival of engagements ([`survival`]), breakdowns by channel
-//! and source ([`mod@breakdown`]), and the text forms of results ([`table`],
-//! SPEC §11).
+//! and source ([`mod@breakdown`]), the text forms of results ([`table`],
+//! SPEC §11, with HTML and notebook display), typed columns for DataFrame
+//! tools ([`frame`]) and, with the `plot` feature, SVG charts (`chart`).
 
 pub mod breakdown;
+#[cfg(feature = "plot")]
+pub mod chart;
 pub mod cohort;
+pub mod frame;
 pub mod period;
 pub mod scope;
 pub mod survival;
@@ -16,6 +20,7 @@ pub use breakdown::{
     channel_breakdown, source_breakdown,
 };
 pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
+pub use frame::{Frame, ToFrame};
 pub use period::{
     PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_aggregate, period_aggregate_of,
     period_report,
@@ -25,4 +30,4 @@ pub use survival::{
     EngagementCensoring, Milestone, SurvivalCurve, SurvivalData, SurvivalPoint,
     engagement_survival, time_to_first_meeting, time_to_win,
 };
-pub use table::{Cell, Table};
+pub use table::{Cell, Rejections, Table};

@@ -566,14 +566,29 @@ impl PeriodReport {
         t
     }
 
-    /// The report as an HTML table (rates with counts and intervals on hover).
-    pub fn to_html(&self) -> String {
-        self.table().to_html()
+    /// What the report covers, in words: `Period report (all reps; month
+    /// in UTC)`.
+    pub fn caption(&self) -> String {
+        format!(
+            "Period report ({}; {} in {})",
+            self.scope, self.periods.granularity, self.periods.time_zone
+        )
     }
 
-    /// Renders the report as a table in an evcxr notebook cell.
+    /// The report as an HTML table with a caption: rates as percentages
+    /// with their counts below and the 95 % interval on hover.
+    pub fn to_html(&self) -> String {
+        self.table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the report as a table in an evcxr notebook cell (long
+    /// reports show their first and last rows).
     pub fn evcxr_display(&self) {
-        self.table().evcxr_display();
+        crate::report::table::evcxr_html(
+            &self
+                .table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+        );
     }
 
     /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`
@@ -668,11 +683,7 @@ impl PeriodReport {
 
 impl fmt::Display for PeriodReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Period report ({}; {} in {})",
-            self.scope, self.periods.granularity, self.periods.time_zone
-        )?;
+        writeln!(f, "{}", self.caption())?;
         writeln!(
             f,
             "{:<10} {:<10} {:>8} {:>5} {:>9} {:>6} {:>6} {:>18} {:>18} {:>9}",

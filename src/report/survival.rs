@@ -610,6 +610,33 @@ impl SurvivalCurve {
     }
 }
 
+impl SurvivalCurve {
+    /// The curve as HTML: its summary (what [`Display`](fmt::Display)
+    /// prints: subjects, censoring, median with its interval, share
+    /// reached by common horizons, the naive figure), then the table of
+    /// [`SurvivalCurve::table`], escaped.
+    pub fn to_html(&self) -> String {
+        self.html(None)
+    }
+
+    fn html(&self, max_rows: Option<usize>) -> String {
+        let mut h =
+            String::from("<div class=\"sales-metrics-survival\">\n<pre style=\"margin:2px 8px\">");
+        h.push_str(&crate::report::table::escape_html(
+            self.to_string().trim_end(),
+        ));
+        h.push_str("</pre>\n");
+        h.push_str(&self.table().html(None, max_rows));
+        h.push_str("</div>\n");
+        h
+    }
+
+    /// Renders the curve's summary and table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_html(&self.html(Some(Table::NOTEBOOK_ROWS)));
+    }
+}
+
 /// Horizons (days) shown by the `Display` of a curve.
 const DISPLAY_HORIZONS: [f64; 6] = [7.0, 30.0, 60.0, 90.0, 180.0, 365.0];
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Rejection, Result};
 use crate::ratio::{Ratio, RatioKind};
 
 /// One cell of a [`Table`].
@@ -210,52 +210,143 @@ impl Table {
 
 impl Table {
     /// The table as plain HTML (`<table>` with a header row), every text
-    /// escaped. Rates show as percentages; hovering shows numerator,
-    /// denominator and the 95 % Wilson interval.
+    /// escaped. Rates show as percentages with their counts on a second,
+    /// smaller line; hovering shows numerator, denominator and the 95 %
+    /// Wilson interval. Headers carry a sort mark (the table itself is
+    /// plain HTML, no script).
+    ///
+    /// ```
+    /// use sales_metrics::report::Table;
+    /// use sales_metrics::Ratio;
+    ///
+    /// let mut t = Table::new(&["rep_id", "meeting_close_rate"]);
+    /// t.push(vec!["<ana>".into(), Ratio::proportion(10, 15).into()]);
+    /// let html = t.to_html();
+    /// assert!(html.contains("&lt;ana&gt;"));
+    /// assert!(html.contains("66.7 %"));
+    /// assert!(html.contains("10/15"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_html(&self) -> String {
+        self.html(None, None)
+    }
+
+    /// [`Table::to_html`] with a caption above the table.
+    pub fn to_html_captioned(&self, caption: &str) -> String {
+        self.html(Some(caption), None)
+    }
+
+    /// The HTML of the table with an optional caption, showing at most
+    /// `max_rows` rows (the first and the last ones, with a row saying how
+    /// many were left out, and a footer with the table's size).
+    pub fn html(&self, caption: Option<&str>, max_rows: Option<usize>) -> String {
+        let numeric = self.numeric_columns();
         let mut h = String::from(
-            "<table class=\"sales-metrics\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n<thead><tr>",
+            "<table class=\"sales-metrics\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n",
         );
-        for c in &self.columns {
-            h.push_str(
-                "<th style=\"text-align:left;border-bottom:1px solid #999;padding:2px 8px\">",
-            );
+        if let Some(caption) = caption {
+            h.push_str("<caption style=\"caption-side:top;text-align:left;font-weight:bold;padding:2px 8px\">");
+            h.push_str(&escape_html(caption));
+            h.push_str("</caption>\n");
+        }
+        h.push_str("<thead><tr>");
+        for (c, right) in self.columns.iter().zip(&numeric) {
+            h.push_str("<th style=\"border-bottom:1px solid #999;padding:2px 8px;white-space:nowrap;text-align:");
+            h.push_str(if *right { "right" } else { "left" });
+            h.push_str("\" title=\"");
             h.push_str(&escape_html(c));
-            h.push_str(" &#x21C5;</th>");
+            h.push_str("\">");
+            h.push_str(&escape_html(c));
+            h.push_str(" <span style=\"color:#999\">&#x21C5;</span></th>");
         }
         h.push_str("</tr></thead>\n<tbody>\n");
-        for row in &self.rows {
-            h.push_str("<tr>");
-            for cell in row {
-                let align = match cell {
-                    Cell::Text(_) | Cell::Empty => "left",
-                    _ => "right",
-                };
-                h.push_str("<td style=\"padding:2px 8px;text-align:");
-                h.push_str(align);
-                h.push('"');
-                if let Cell::Rate(r) = cell {
-                    h.push_str(" title=\"");
-                    h.push_str(&escape_html(&rate_hover(r)));
-                    h.push('"');
-                }
-                h.push('>');
-                h.push_str(&escape_html(&cell.to_display()));
-                h.push_str("</td>");
+        let n = self.rows.len();
+        let (head, tail) = match max_rows {
+            Some(max) if n > max => {
+                let tail = (max / 4).max(1).min(max);
+                (max - tail, tail)
             }
-            h.push_str("</tr>\n");
+            _ => (n, 0),
+        };
+        for row in self.rows.iter().take(head) {
+            html_row(&mut h, row);
+        }
+        if head + tail < n {
+            h.push_str("<tr><td colspan=\"");
+            h.push_str(&self.columns.len().max(1).to_string());
+            h.push_str("\" style=\"padding:2px 8px;text-align:center;color:#777\">… ");
+            h.push_str(&(n - head - tail).to_string());
+            h.push_str(" more rows …</td></tr>\n");
+            for row in self.rows.iter().skip(n - tail) {
+                html_row(&mut h, row);
+            }
         }
         h.push_str("</tbody></table>\n");
+        if head + tail < n {
+            h.push_str(&format!(
+                "<p style=\"color:#777;margin:2px 8px\">{n} rows × {} columns</p>\n",
+                self.columns.len()
+            ));
+        }
         h
     }
 
-    /// Renders the table in an evcxr (Jupyter) notebook cell.
+    /// Renders the table in an evcxr (Jupyter) notebook cell (at most
+    /// [`Table::NOTEBOOK_ROWS`] rows; [`Table::to_html`] has them all).
     pub fn evcxr_display(&self) {
-        println!(
-            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
-            self.to_html()
-        );
+        evcxr_html(&self.html(None, Some(Self::NOTEBOOK_ROWS)));
     }
+
+    /// Rows shown by the notebook display before it elides the middle.
+    pub const NOTEBOOK_ROWS: usize = 60;
+
+    /// Per column: whether it holds numbers (aligned right), judged by its
+    /// first non-empty cell.
+    fn numeric_columns(&self) -> Vec<bool> {
+        (0..self.columns.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .find(|c| !matches!(c, Cell::Empty))
+                    .is_some_and(|c| !matches!(c, Cell::Text(_)))
+            })
+            .collect()
+    }
+}
+
+/// Prints `html` as an evcxr rich output (`text/html`).
+pub(crate) fn evcxr_html(html: &str) {
+    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+}
+
+fn html_row(h: &mut String, row: &[Cell]) {
+    h.push_str("<tr>");
+    for cell in row {
+        let align = match cell {
+            Cell::Text(_) | Cell::Empty => "left",
+            _ => "right",
+        };
+        h.push_str("<td style=\"padding:2px 8px;vertical-align:top;text-align:");
+        h.push_str(align);
+        h.push('"');
+        if let Cell::Rate(r) = cell {
+            h.push_str(" title=\"");
+            h.push_str(&escape_html(&rate_hover(r)));
+            h.push('"');
+        }
+        h.push('>');
+        h.push_str(&escape_html(&cell.to_display()));
+        if let Cell::Rate(r) = cell {
+            h.push_str("<br><small style=\"color:#777\">");
+            h.push_str(&r.numerator.to_string());
+            h.push('/');
+            h.push_str(&r.denominator.to_string());
+            h.push_str("</small>");
+        }
+        h.push_str("</td>");
+    }
+    h.push_str("</tr>\n");
 }
 
 fn rate_hover(r: &Ratio) -> String {
@@ -302,19 +393,19 @@ impl std::fmt::Display for Table {
             }
         }
         let line = |f: &mut std::fmt::Formatter<'_>, items: &[String], right: &[bool]| {
-            let mut first = true;
-            for ((item, w), r) in items.iter().zip(&widths).zip(right) {
-                if !first {
-                    f.write_str("  ")?;
+            let mut text = String::new();
+            for (k, ((item, w), r)) in items.iter().zip(&widths).zip(right).enumerate() {
+                if k > 0 {
+                    text.push_str("  ");
                 }
-                first = false;
                 if *r {
-                    write!(f, "{item:>w$}")?;
+                    text.push_str(&format!("{item:>w$}"));
                 } else {
-                    write!(f, "{item:<w$}")?;
+                    text.push_str(&format!("{item:<w$}"));
                 }
             }
-            writeln!(f)
+            // No padding after the last column.
+            writeln!(f, "{}", text.trim_end())
         };
         let header: Vec<String> = self.columns.iter().map(|c| (*c).to_owned()).collect();
         let left = vec![false; widths.len()];
@@ -372,6 +463,25 @@ mod tests {
     }
 
     #[test]
+    fn html_preview_elides_the_middle() {
+        let mut t = Table::new(&["n"]);
+        for i in 0..100u64 {
+            t.push(vec![i.into()]);
+        }
+        let h = t.html(Some("<numbers>"), Some(20));
+        assert!(h.contains("<caption"));
+        assert!(h.contains("&lt;numbers&gt;"));
+        assert!(h.contains(">14</td>"));
+        assert!(!h.contains(">15</td>"));
+        assert!(h.contains("… 80 more rows …"));
+        assert!(h.contains(">95</td>") && h.contains(">99</td>"));
+        assert!(!h.contains(">94</td>"));
+        assert!(h.contains("100 rows × 1 columns"));
+        let full = t.to_html();
+        assert!(full.contains(">50</td>") && !full.contains("more rows"));
+    }
+
+    #[test]
     fn html_escapes_and_shows_intervals() {
         let mut t = Table::new(&["rep_id", "meeting_close_rate"]);
         t.push(vec![
@@ -381,9 +491,10 @@ mod tests {
         t.push(vec!["bob".into(), Ratio::proportion(0, 0).into()]);
         let h = t.to_html();
         assert!(h.contains("&lt;ana &amp; &quot;co&quot;&gt;"));
-        assert!(h.contains(">66.7 %</td>"));
+        assert!(h.contains(">66.7 %<br><small style=\"color:#777\">10/15</small></td>"));
         assert!(h.contains("title=\"10/15; 95 % interval"));
-        assert!(h.contains(">–</td>"));
+        assert!(h.contains(">–<br><small style=\"color:#777\">0/0</small></td>"));
+        assert!(h.contains("<th style=\"border-bottom:1px solid #999;padding:2px 8px;white-space:nowrap;text-align:right\" title=\"meeting_close_rate\">"));
         let text = t.to_string();
         assert!(text.contains("66.7 %"));
         let mut csv = Vec::new();
@@ -560,4 +671,95 @@ fn contact_class_rows_in<'a>(
             engagement,
         }
     })
+}
+
+/// Rejected input records (SPEC §3) as a result to look at: an aligned
+/// text table, HTML and a notebook display, with the columns of
+/// `rejections.csv` (`kind,row,id,field,reason`), sorted like it (by kind,
+/// then row).
+///
+/// ```
+/// use sales_metrics::report::table::Rejections;
+/// use sales_metrics::{Reason, RecordKind, Rejection};
+///
+/// let list = [Rejection {
+///     kind: RecordKind::Contact,
+///     row: 7,
+///     id: "c7".into(),
+///     field: "occurred_at".into(),
+///     reason: Reason::BadTime,
+/// }];
+/// let shown = Rejections(&list);
+/// assert_eq!(
+///     shown.to_string(),
+///     "1 rejected record\n\
+///      kind     row  id  field        reason\n\
+///      contact    7  c7  occurred_at  bad_time\n"
+/// );
+/// assert!(shown.to_html().contains("<td style=\"padding:2px 8px;vertical-align:top;text-align:left\">bad_time</td>"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejections<'a>(pub &'a [Rejection]);
+
+impl Rejections<'_> {
+    /// Columns of [`Rejections::table`], as in `rejections.csv`.
+    pub const COLUMNS: [&'static str; 5] = ["kind", "row", "id", "field", "reason"];
+
+    /// The rejections as a table.
+    pub fn table(&self) -> Table {
+        let mut sorted: Vec<&Rejection> = self.0.iter().collect();
+        sorted.sort_by(|a, b| {
+            (a.kind.as_str(), a.row, &a.id, &a.field, a.reason).cmp(&(
+                b.kind.as_str(),
+                b.row,
+                &b.id,
+                &b.field,
+                b.reason,
+            ))
+        });
+        let mut t = Table::new(&Self::COLUMNS);
+        for r in sorted {
+            t.push(vec![
+                r.kind.as_str().into(),
+                r.row.into(),
+                r.id.as_str().into(),
+                r.field.as_str().into(),
+                r.reason.as_str().into(),
+            ]);
+        }
+        t
+    }
+
+    fn caption(&self) -> String {
+        match self.0.len() {
+            0 => "No rejected records".to_owned(),
+            1 => "1 rejected record".to_owned(),
+            n => format!("{n} rejected records"),
+        }
+    }
+
+    /// The rejections as an HTML table.
+    pub fn to_html(&self) -> String {
+        self.table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the rejections as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        evcxr_html(
+            &self
+                .table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+        );
+    }
+}
+
+impl std::fmt::Display for Rejections<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.caption())?;
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        write!(f, "{}", self.table())
+    }
 }

@@ -11,7 +11,9 @@ use sales_metrics::report::{
     Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, Cell, PeriodSpec, Scope,
     channel_breakdown, cohort_report, period_report, source_breakdown,
 };
-use sales_metrics::{Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Source, classify};
+use sales_metrics::{
+    Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Ratio, Source, classify,
+};
 
 fn timed(
     b: &mut sales_metrics::LedgerBuilder,
@@ -112,14 +114,23 @@ fn worked_channel_breakdown() {
     assert_eq!(t.columns.len(), t.rows[0].len());
     let col = |name: &str| t.columns.iter().position(|c| *c == name).unwrap();
     // Share of ana's January logged time: 600 of 720 s by phone.
-    assert_eq!(t.rows[0][col("time_share")], Cell::Float(600.0 / 720.0));
-    assert_eq!(t.rows[4][col("time_share")], Cell::Float(0.8));
+    // Shares are rates (counts kept, shown as percentages); their text is
+    // the decimal value.
+    assert_eq!(
+        t.rows[0][col("time_share")],
+        Cell::Rate(Ratio::proportion(600, 720))
+    );
+    assert_eq!(
+        t.rows[0][col("time_share")].to_text(),
+        format!("{}", 600.0 / 720.0)
+    );
+    assert_eq!(t.rows[4][col("time_share")].to_text(), "0.8");
     assert_eq!(t.rows[2][col("won_per_hour")], Cell::Float(0.0));
     assert_eq!(
         t.rows[3][col("new_prospects_per_contact")],
-        Cell::Float(0.0)
+        Cell::Rate(Ratio::proportion(0, 1))
     );
-    assert_eq!(t.rows[1][col("met_per_contact")], Cell::Float(0.0));
+    assert_eq!(t.rows[1][col("met_per_contact")].to_text(), "0");
 
     // Where does the time go, all reps and months together.
     let totals = b.totals();

@@ -347,6 +347,51 @@ fn convert(table: &Table, types: &[ColumnType]) -> Frame {
     }
 }
 
+impl std::fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ColumnType::Int64 => "Int64",
+            ColumnType::UInt64 => "UInt64",
+            ColumnType::Float64 => "Float64",
+            ColumnType::Utf8 => "Utf8",
+            ColumnType::Date32 => "Date32",
+        })
+    }
+}
+
+impl std::fmt::Display for Frame {
+    /// The schema: `N rows × M columns`, then one `name: Type (k nulls)`
+    /// line per column.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} rows × {} columns", self.rows, self.columns.len())?;
+        let width = self
+            .columns
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &self.columns {
+            write!(f, "  {:<width$}  {}", c.name, c.column_type())?;
+            match c.data.null_count() {
+                0 => writeln!(f)?,
+                n => writeln!(f, " ({n} null)")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Frame {
+    /// Shows the schema ([`Display`](std::fmt::Display)) in an evcxr
+    /// notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_html(&format!(
+            "<pre>{}</pre>",
+            crate::report::table::escape_html(self.to_string().trim_end())
+        ));
+    }
+}
+
 fn infer<'a>(cells: impl Iterator<Item = &'a Cell>) -> ColumnType {
     let (mut ints, mut floats, mut texts, mut big) = (false, false, false, false);
     for c in cells {
@@ -377,8 +422,8 @@ impl From<&Table> for Frame {
 /// A result that converts to typed columns ([`Frame`]).
 ///
 /// Implemented by every result type: [`PeriodReport`], [`CohortReport`],
-/// [`Breakdown`], [`SurvivalCurve`], [`Rejections`] and any [`Table`]
-/// (types inferred).
+/// [`Breakdown`], [`SurvivalCurve`], [`Rejections`], any [`Table`]
+/// (types inferred) and [`Frame`] itself.
 pub trait ToFrame {
     /// The result as typed columns.
     fn to_frame(&self) -> Frame;
@@ -396,6 +441,12 @@ pub trait ToFrame {
 impl ToFrame for Table {
     fn to_frame(&self) -> Frame {
         Frame::from_table(self)
+    }
+}
+
+impl ToFrame for Frame {
+    fn to_frame(&self) -> Frame {
+        self.clone()
     }
 }
 

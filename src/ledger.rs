@@ -693,6 +693,40 @@ impl LedgerBuilder {
         }
     }
 
+    /// Appends a batch of prospect records, shifting its rows by `row_base`.
+    pub(crate) fn append_prospects(&mut self, mut batch: ProspectBatch, row_base: u64) {
+        if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
+            *n += batch.rows;
+        }
+        for mut r in batch.rejections.drain(..) {
+            r.row += row_base;
+            self.early_rejections.push(r);
+        }
+        let first_text_row = self.prospects.len();
+        for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
+            let id = self.record_syms.intern(batch.ids.get(i).unwrap_or(""));
+            let created_by = match batch.created_by.get(i) {
+                Some(r) => self.rep_syms.intern(r),
+                None => NONE,
+            };
+            self.prospects.push(StagedProspect {
+                row: row + row_base,
+                id,
+                text_row: first_text_row + i,
+                source,
+                created_us,
+                created_by,
+            });
+        }
+        let t = &mut self.prospect_texts;
+        t.name.append(&batch.texts.name);
+        t.company.append(&batch.texts.company);
+        t.email.append(&batch.texts.email);
+        t.phone.append(&batch.texts.phone);
+        t.city.append(&batch.texts.city);
+        t.country.append(&batch.texts.country);
+    }
+
     /// Adds every record of a bundle, kind by kind.
     pub fn add_records(&mut self, records: Records) -> &mut Self {
         for r in records.reps {
@@ -985,6 +1019,48 @@ impl EventBatch {
             amount: f.amount_minor,
             currency: NONE,
         });
+    }
+}
+
+/// Prospect records parsed off the builder (for example on another
+/// thread), appended in input order with
+/// [`LedgerBuilder::append_prospects`], which interns their ids.
+#[derive(Debug, Default)]
+pub(crate) struct ProspectBatch {
+    rows: u64,
+    staged: Vec<(u64, Option<Source>, i64)>,
+    ids: TextColumn,
+    created_by: TextColumn,
+    texts: StagedTexts,
+    rejections: Vec<Rejection>,
+}
+
+impl ProspectBatch {
+    /// Input rows seen, staged or rejected.
+    pub(crate) fn row_count(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts a rejected input row (its row number is batch-local).
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rows += 1;
+        self.rejections.push(rejection);
+    }
+
+    /// Stages a prospect record at batch-local `row`.
+    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>) {
+        self.rows += 1;
+        self.ids.push(Some(f.prospect_id));
+        self.created_by.push(f.created_by);
+        let t = &mut self.texts;
+        t.name.push(f.name);
+        t.company.push(f.company);
+        t.email.push(f.email);
+        t.phone.push(f.phone);
+        t.city.push(f.city);
+        t.country.push(f.country);
+        self.staged
+            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
     }
 }
 

@@ -186,7 +186,10 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
             RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
                 super::blocks::read_events(kind, file, &path, builder, super::blocks::BLOCK_BYTES)?;
             }
-            RecordKind::Rep | RecordKind::Prospect => read_csv(kind, file, &path, builder)?,
+            RecordKind::Prospect => {
+                super::blocks::read_prospects(file, &path, builder, super::blocks::BLOCK_BYTES)?;
+            }
+            RecordKind::Rep => read_csv(kind, file, &path, builder)?,
         }
     }
     Ok(())

@@ -315,6 +315,13 @@ impl SuppliedPartition {
         self.groups.push(g);
     }
 
+    /// Makes room for about `additional` more listed ids.
+    pub fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional, 12);
+        self.groups.reserve(additional);
+        self.group_labels.reserve(additional, 12);
+    }
+
     /// Number of listed ids.
     pub fn len(&self) -> usize {
         self.groups.len()
@@ -613,6 +620,32 @@ impl LedgerBuilder {
         self.count(rejection.kind);
         self.early_rejections.push(rejection);
         self
+    }
+
+    /// Makes room for about `additional` more records of `kind` (readers
+    /// call it with an estimate from the file size), so that bulk loads do
+    /// not grow tables step by step.
+    pub fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        const ID_BYTES: usize = 12;
+        match kind {
+            RecordKind::Rep => self.reps.reserve(additional),
+            RecordKind::Prospect => {
+                self.prospects.reserve(additional);
+                self.record_syms.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Contact => {
+                self.contacts.reserve(additional);
+                self.contact_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Meeting => {
+                self.meetings.reserve(additional);
+                self.meeting_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Sale => {
+                self.sales.reserve(additional);
+                self.sale_ids.reserve(additional, ID_BYTES);
+            }
+        }
     }
 
     /// Read-only access to the id tables for staging batches elsewhere.
@@ -1460,7 +1493,17 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             }
             labels
         }
-        ProspectIdentity::Supplied(p) => supplied_labels(p, &records, &mut warnings),
+        ProspectIdentity::Supplied(p) => {
+            // Record index of an id: the builder's hash table, then the
+            // dense re-indexing (accepted records only).
+            let find = |id: &str| {
+                b.record_syms
+                    .lookup(id)
+                    .map(|sym| lookup(&rec_of_sym, sym))
+                    .filter(|&r| r != NONE)
+            };
+            supplied_labels(p, &records, find, &mut warnings)
+        }
     };
     let (record_prospect, prospect_records_offsets, prospect_records) =
         clusters_from_labels(&labels);
@@ -1500,23 +1543,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 fn supplied_labels(
     p: &SuppliedPartition,
     records: &ProspectRecords,
+    find: impl Fn(&str) -> Option<u32>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
     let mut labels: Vec<u32> = (0..records.len() as u32).collect();
-    // Record index by id (ids are sorted, so binary search).
-    let find = |id: &str| -> Option<u32> {
-        let (mut lo, mut hi) = (0usize, records.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let mid_id = records.ids.get(mid).unwrap_or("");
-            match mid_id.as_bytes().cmp(id.as_bytes()) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid as u32),
-            }
-        }
-        None
-    };
     let mut group_first = vec![NONE; p.group_labels.len()];
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());

@@ -59,6 +59,7 @@ pub(crate) fn read_events(
     source: &Path,
     builder: &mut LedgerBuilder,
     block_bytes: usize,
+    size_hint: Option<u64>,
 ) -> Result<()> {
     read_in_blocks::<EventBatch>(
         kind,
@@ -68,6 +69,7 @@ pub(crate) fn read_events(
         block_bytes,
         &move |resolver, row, cells, batch| process_event_row(kind, row, cells, resolver, batch),
         &move |builder, batch, base| builder.append_batch(kind, batch, base),
+        size_hint,
     )
 }
 
@@ -78,6 +80,7 @@ pub(crate) fn read_prospects(
     source: &Path,
     builder: &mut LedgerBuilder,
     block_bytes: usize,
+    size_hint: Option<u64>,
 ) -> Result<()> {
     read_in_blocks::<ProspectBatch>(
         RecordKind::Prospect,
@@ -87,12 +90,14 @@ pub(crate) fn read_prospects(
         block_bytes,
         &|_, row, cells, batch| process_prospect_row(row, cells, batch),
         &|builder, batch, base| builder.append_prospects(batch, base),
+        size_hint,
     )
 }
 
 type Stage<'f, B> = dyn Fn(&Resolver<'_>, u64, &[Cell<'_>], &mut B) + Sync + 'f;
 type Append<'f, B> = dyn Fn(&mut LedgerBuilder, B, u64) + 'f;
 
+#[allow(clippy::too_many_arguments)] // one private driver behind two readers
 fn read_in_blocks<B: Batch>(
     kind: RecordKind,
     mut reader: impl Read,
@@ -101,6 +106,7 @@ fn read_in_blocks<B: Batch>(
     block_bytes: usize,
     stage: &Stage<'_, B>,
     append: &Append<'_, B>,
+    size_hint: Option<u64>,
 ) -> Result<()> {
     let schema = columns(kind);
     let io = |e: std::io::Error| Error::io(source, e);
@@ -157,6 +163,7 @@ fn read_in_blocks<B: Batch>(
 
     let window = window_size();
     let mut row_base = 0u64;
+    let mut reserved = false;
     loop {
         // Cut up to `window` blocks.
         let mut blocks = Vec::with_capacity(window);
@@ -210,11 +217,20 @@ fn read_in_blocks<B: Batch>(
         };
         #[cfg(not(feature = "parallel"))]
         let batches: Vec<Result<B>> = blocks.iter().map(parse).collect();
+        let window_bytes: u64 = blocks.iter().map(|b| b.bytes.len() as u64).sum();
         for batch in batches {
             let batch = batch?;
             let rows = batch.rows();
             append(builder, batch, row_base);
             row_base += rows;
+        }
+        // After the first window, reserve for the rest of the file at the
+        // rows-per-byte seen so far.
+        if !reserved && let Some(total) = size_hint {
+            reserved = true;
+            let rest = total.saturating_sub(offset);
+            let per_byte = row_base as f64 / (window_bytes.max(1)) as f64;
+            builder.reserve(kind, (rest as f64 * per_byte * 1.05) as usize);
         }
         if eof && pending.is_empty() {
             break;
@@ -475,9 +491,22 @@ mod tests {
         let mut fast = LedgerBuilder::new();
         prepare(&mut fast);
         let read = if kind == RecordKind::Prospect {
-            read_prospects(body, Path::new("f.csv"), &mut fast, block)
+            read_prospects(
+                body,
+                Path::new("f.csv"),
+                &mut fast,
+                block,
+                Some(body.len() as u64),
+            )
         } else {
-            read_events(kind, body, Path::new("f.csv"), &mut fast, block)
+            read_events(
+                kind,
+                body,
+                Path::new("f.csv"),
+                &mut fast,
+                block,
+                Some(body.len() as u64),
+            )
         };
         let b = match read {
             Ok(()) => outcome(fast),

@@ -66,6 +66,16 @@ impl Interner {
         sym
     }
 
+    /// Makes room for `additional` more strings of about `avg_len` bytes,
+    /// so that bulk loads do not rehash as they grow.
+    pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
+        self.buf.reserve(additional.saturating_mul(avg_len));
+        self.ends.reserve(additional);
+        let (buf, ends, hasher) = (&self.buf, &self.ends, &self.hasher);
+        self.table
+            .reserve(additional, |&x| hasher.hash_one(get_in(buf, ends, x)));
+    }
+
     /// Approximate heap bytes held.
     #[allow(dead_code)] // used by memory figures in benches
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -116,6 +126,12 @@ impl TextColumn {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    /// Makes room for `additional` entries of about `avg_len` bytes.
+    pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
+        self.buf.reserve(additional.saturating_mul(avg_len));
+        self.ends.reserve(additional);
     }
 
     /// Appends every entry of `other`, in order.

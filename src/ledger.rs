@@ -315,6 +315,13 @@ impl SuppliedPartition {
         self.groups.push(g);
     }
 
+    /// Makes room for about `additional` more listed ids.
+    pub fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional, 12);
+        self.groups.reserve(additional);
+        self.group_labels.reserve(additional, 12);
+    }
+
     /// Number of listed ids.
     pub fn len(&self) -> usize {
         self.groups.len()
@@ -615,6 +622,32 @@ impl LedgerBuilder {
         self
     }
 
+    /// Makes room for about `additional` more records of `kind` (readers
+    /// call it with an estimate from the file size), so that bulk loads do
+    /// not grow tables step by step.
+    pub fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        const ID_BYTES: usize = 12;
+        match kind {
+            RecordKind::Rep => self.reps.reserve(additional),
+            RecordKind::Prospect => {
+                self.prospects.reserve(additional);
+                self.record_syms.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Contact => {
+                self.contacts.reserve(additional);
+                self.contact_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Meeting => {
+                self.meetings.reserve(additional);
+                self.meeting_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Sale => {
+                self.sales.reserve(additional);
+                self.sale_ids.reserve(additional, ID_BYTES);
+            }
+        }
+    }
+
     /// Read-only access to the id tables for staging batches elsewhere.
     pub(crate) fn resolver(&self) -> Resolver<'_> {
         Resolver {
@@ -691,6 +724,40 @@ impl LedgerBuilder {
             }
             RecordKind::Rep | RecordKind::Prospect => {}
         }
+    }
+
+    /// Appends a batch of prospect records, shifting its rows by `row_base`.
+    pub(crate) fn append_prospects(&mut self, mut batch: ProspectBatch, row_base: u64) {
+        if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
+            *n += batch.rows;
+        }
+        for mut r in batch.rejections.drain(..) {
+            r.row += row_base;
+            self.early_rejections.push(r);
+        }
+        let first_text_row = self.prospects.len();
+        for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
+            let id = self.record_syms.intern(batch.ids.get(i).unwrap_or(""));
+            let created_by = match batch.created_by.get(i) {
+                Some(r) => self.rep_syms.intern(r),
+                None => NONE,
+            };
+            self.prospects.push(StagedProspect {
+                row: row + row_base,
+                id,
+                text_row: first_text_row + i,
+                source,
+                created_us,
+                created_by,
+            });
+        }
+        let t = &mut self.prospect_texts;
+        t.name.append(&batch.texts.name);
+        t.company.append(&batch.texts.company);
+        t.email.append(&batch.texts.email);
+        t.phone.append(&batch.texts.phone);
+        t.city.append(&batch.texts.city);
+        t.country.append(&batch.texts.country);
     }
 
     /// Adds every record of a bundle, kind by kind.
@@ -985,6 +1052,48 @@ impl EventBatch {
             amount: f.amount_minor,
             currency: NONE,
         });
+    }
+}
+
+/// Prospect records parsed off the builder (for example on another
+/// thread), appended in input order with
+/// [`LedgerBuilder::append_prospects`], which interns their ids.
+#[derive(Debug, Default)]
+pub(crate) struct ProspectBatch {
+    rows: u64,
+    staged: Vec<(u64, Option<Source>, i64)>,
+    ids: TextColumn,
+    created_by: TextColumn,
+    texts: StagedTexts,
+    rejections: Vec<Rejection>,
+}
+
+impl ProspectBatch {
+    /// Input rows seen, staged or rejected.
+    pub(crate) fn row_count(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts a rejected input row (its row number is batch-local).
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rows += 1;
+        self.rejections.push(rejection);
+    }
+
+    /// Stages a prospect record at batch-local `row`.
+    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>) {
+        self.rows += 1;
+        self.ids.push(Some(f.prospect_id));
+        self.created_by.push(f.created_by);
+        let t = &mut self.texts;
+        t.name.push(f.name);
+        t.company.push(f.company);
+        t.email.push(f.email);
+        t.phone.push(f.phone);
+        t.city.push(f.city);
+        t.country.push(f.country);
+        self.staged
+            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
     }
 }
 
@@ -1384,7 +1493,17 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             }
             labels
         }
-        ProspectIdentity::Supplied(p) => supplied_labels(p, &records, &mut warnings),
+        ProspectIdentity::Supplied(p) => {
+            // Record index of an id: the builder's hash table, then the
+            // dense re-indexing (accepted records only).
+            let find = |id: &str| {
+                b.record_syms
+                    .lookup(id)
+                    .map(|sym| lookup(&rec_of_sym, sym))
+                    .filter(|&r| r != NONE)
+            };
+            supplied_labels(p, &records, find, &mut warnings)
+        }
     };
     let (record_prospect, prospect_records_offsets, prospect_records) =
         clusters_from_labels(&labels);
@@ -1424,23 +1543,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 fn supplied_labels(
     p: &SuppliedPartition,
     records: &ProspectRecords,
+    find: impl Fn(&str) -> Option<u32>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
     let mut labels: Vec<u32> = (0..records.len() as u32).collect();
-    // Record index by id (ids are sorted, so binary search).
-    let find = |id: &str| -> Option<u32> {
-        let (mut lo, mut hi) = (0usize, records.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let mid_id = records.ids.get(mid).unwrap_or("");
-            match mid_id.as_bytes().cmp(id.as_bytes()) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid as u32),
-            }
-        }
-        None
-    };
     let mut group_first = vec![NONE; p.group_labels.len()];
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());

@@ -15,9 +15,9 @@ use std::path::Path;
 use ::csv::StringRecord;
 
 use super::csv::{csv_error, csv_reader, read_header};
-use super::{Cell, MAX_COLUMNS, columns, process_event_row};
+use super::{Cell, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
-use crate::ledger::{EventBatch, LedgerBuilder, Resolver};
+use crate::ledger::{EventBatch, LedgerBuilder, ProspectBatch, Resolver};
 use crate::model::RecordKind;
 
 /// Bytes per block: large enough to amortise the per-block work, small
@@ -33,14 +33,80 @@ struct Block {
     line: u64,
 }
 
+/// A batch staged from one block.
+pub(crate) trait Batch: Default + Send {
+    /// Input rows seen, staged or rejected.
+    fn rows(&self) -> u64;
+}
+
+impl Batch for EventBatch {
+    fn rows(&self) -> u64 {
+        self.row_count()
+    }
+}
+
+impl Batch for ProspectBatch {
+    fn rows(&self) -> u64 {
+        self.row_count()
+    }
+}
+
 /// Reads an event file of `kind` (contact, meeting or sale) from `reader`
 /// in blocks of about `block_bytes`.
 pub(crate) fn read_events(
+    kind: RecordKind,
+    reader: impl Read,
+    source: &Path,
+    builder: &mut LedgerBuilder,
+    block_bytes: usize,
+    size_hint: Option<u64>,
+) -> Result<()> {
+    read_in_blocks::<EventBatch>(
+        kind,
+        reader,
+        source,
+        builder,
+        block_bytes,
+        &move |resolver, row, cells, batch| process_event_row(kind, row, cells, resolver, batch),
+        &move |builder, batch, base| builder.append_batch(kind, batch, base),
+        size_hint,
+    )
+}
+
+/// Reads a prospect record file from `reader` in blocks of about
+/// `block_bytes`: parsed in parallel, ids interned in order.
+pub(crate) fn read_prospects(
+    reader: impl Read,
+    source: &Path,
+    builder: &mut LedgerBuilder,
+    block_bytes: usize,
+    size_hint: Option<u64>,
+) -> Result<()> {
+    read_in_blocks::<ProspectBatch>(
+        RecordKind::Prospect,
+        reader,
+        source,
+        builder,
+        block_bytes,
+        &|_, row, cells, batch| process_prospect_row(row, cells, batch),
+        &|builder, batch, base| builder.append_prospects(batch, base),
+        size_hint,
+    )
+}
+
+type Stage<'f, B> = dyn Fn(&Resolver<'_>, u64, &[Cell<'_>], &mut B) + Sync + 'f;
+type Append<'f, B> = dyn Fn(&mut LedgerBuilder, B, u64) + 'f;
+
+#[allow(clippy::too_many_arguments)] // one private driver behind two readers
+fn read_in_blocks<B: Batch>(
     kind: RecordKind,
     mut reader: impl Read,
     source: &Path,
     builder: &mut LedgerBuilder,
     block_bytes: usize,
+    stage: &Stage<'_, B>,
+    append: &Append<'_, B>,
+    size_hint: Option<u64>,
 ) -> Result<()> {
     let schema = columns(kind);
     let io = |e: std::io::Error| Error::io(source, e);
@@ -97,6 +163,7 @@ pub(crate) fn read_events(
 
     let window = window_size();
     let mut row_base = 0u64;
+    let mut reserved = false;
     loop {
         // Cut up to `window` blocks.
         let mut blocks = Vec::with_capacity(window);
@@ -134,20 +201,36 @@ pub(crate) fn read_events(
             break;
         }
         let resolver = builder.resolver();
-        let parse =
-            |b: &Block| parse_block(kind, b, &slot_of_column, schema.len(), &resolver, source);
+        let parse = |b: &Block| {
+            parse_block(
+                b,
+                &slot_of_column,
+                schema.len(),
+                source,
+                |row, cells, batch| stage(&resolver, row, cells, batch),
+            )
+        };
         #[cfg(feature = "parallel")]
-        let batches: Vec<Result<EventBatch>> = {
+        let batches: Vec<Result<B>> = {
             use rayon::prelude::*;
             blocks.par_iter().map(parse).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let batches: Vec<Result<EventBatch>> = blocks.iter().map(parse).collect();
+        let batches: Vec<Result<B>> = blocks.iter().map(parse).collect();
+        let window_bytes: u64 = blocks.iter().map(|b| b.bytes.len() as u64).sum();
         for batch in batches {
             let batch = batch?;
-            let rows = batch.row_count();
-            builder.append_batch(kind, batch, row_base);
+            let rows = batch.rows();
+            append(builder, batch, row_base);
             row_base += rows;
+        }
+        // After the first window, reserve for the rest of the file at the
+        // rows-per-byte seen so far.
+        if !reserved && let Some(total) = size_hint {
+            reserved = true;
+            let rest = total.saturating_sub(offset);
+            let per_byte = row_base as f64 / (window_bytes.max(1)) as f64;
+            builder.reserve(kind, (rest as f64 * per_byte * 1.05) as usize);
         }
         if eof && pending.is_empty() {
             break;
@@ -220,15 +303,14 @@ fn last_record_end(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-fn parse_block(
-    kind: RecordKind,
+fn parse_block<B: Batch>(
     block: &Block,
     slot_of_column: &[Option<usize>],
     width: usize,
-    resolver: &Resolver<'_>,
     source: &Path,
-) -> Result<EventBatch> {
-    let mut batch = EventBatch::default();
+    stage: impl Fn(u64, &[Cell<'_>], &mut B),
+) -> Result<B> {
+    let mut batch = B::default();
     let simple = memchr::memchr2(b'"', b'\r', &block.bytes).is_none();
     if simple {
         let text = std::str::from_utf8(&block.bytes)
@@ -249,7 +331,7 @@ fn parse_block(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            process_event_row(kind, row, cells, resolver, &mut batch);
+            stage(row, cells, &mut batch);
         }
     } else {
         // Quotes or carriage returns: the csv crate's own parser on this
@@ -274,7 +356,7 @@ fn parse_block(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            process_event_row(kind, row, cells, resolver, &mut batch);
+            stage(row, cells, &mut batch);
         }
     }
     Ok(batch)
@@ -379,6 +461,9 @@ mod tests {
                 for (i, m) in l.meetings().iter().enumerate() {
                     s.push_str(&format!("{} {:?}\n", l.meeting_id(i as u32), m));
                 }
+                for r in l.records().iter() {
+                    s.push_str(&format!("{r:?}\n"));
+                }
                 for (i, x) in l.sales().iter().enumerate() {
                     s.push_str(&format!(
                         "{} {:?} {}\n",
@@ -405,7 +490,25 @@ mod tests {
         };
         let mut fast = LedgerBuilder::new();
         prepare(&mut fast);
-        let b = match read_events(kind, body, Path::new("f.csv"), &mut fast, block) {
+        let read = if kind == RecordKind::Prospect {
+            read_prospects(
+                body,
+                Path::new("f.csv"),
+                &mut fast,
+                block,
+                Some(body.len() as u64),
+            )
+        } else {
+            read_events(
+                kind,
+                body,
+                Path::new("f.csv"),
+                &mut fast,
+                block,
+                Some(body.len() as u64),
+            )
+        };
+        let b = match read {
             Ok(()) => outcome(fast),
             Err(e) => format!("read error {e}"),
         };
@@ -474,7 +577,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(96))]
         #[test]
         fn blocks_agree_with_the_sequential_reader(
-            kind in prop::sample::select(vec![RecordKind::Contact, RecordKind::Meeting, RecordKind::Sale]),
+            kind in prop::sample::select(vec![RecordKind::Prospect, RecordKind::Contact, RecordKind::Meeting, RecordKind::Sale]),
             rows in prop::collection::vec(prop::collection::vec(cell(), 0..8), 0..30),
             crlf in any::<bool>(),
             block in 1usize..200,

@@ -180,13 +180,30 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
     for kind in RecordKind::ALL {
         let path = dir.join(kind.file_name());
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let size = file.metadata().ok().map(|m| m.len());
         match kind {
             // Events are the bulk: cut into blocks parsed in parallel, with
             // the same results as `read_csv`.
             RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
-                super::blocks::read_events(kind, file, &path, builder, super::blocks::BLOCK_BYTES)?;
+                super::blocks::read_events(
+                    kind,
+                    file,
+                    &path,
+                    builder,
+                    super::blocks::BLOCK_BYTES,
+                    size,
+                )?;
             }
-            RecordKind::Rep | RecordKind::Prospect => read_csv(kind, file, &path, builder)?,
+            RecordKind::Prospect => {
+                super::blocks::read_prospects(
+                    file,
+                    &path,
+                    builder,
+                    super::blocks::BLOCK_BYTES,
+                    size,
+                )?;
+            }
+            RecordKind::Rep => read_csv(kind, file, &path, builder)?,
         }
     }
     Ok(())
@@ -213,6 +230,14 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<SuppliedPartition> {
+    read_partition_into(reader, source_name, SuppliedPartition::new())
+}
+
+fn read_partition_into(
+    reader: impl Read,
+    source_name: &Path,
+    mut partition: SuppliedPartition,
+) -> Result<SuppliedPartition> {
     const COLUMNS: [&str; 2] = ["prospect_id", "cluster_id"];
     let mut rdr = csv_reader(reader);
     let mut record = StringRecord::new();
@@ -229,7 +254,6 @@ pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<Suppl
             column: missing.to_owned(),
         });
     };
-    let mut partition = SuppliedPartition::new();
     let mut row: u64 = 0;
     while rdr
         .read_record(&mut record)
@@ -272,5 +296,8 @@ pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<Suppl
 pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    read_partition_csv(file, path)
+    let rows_estimate = file.metadata().map_or(0, |m| m.len() / 16);
+    let mut partition = SuppliedPartition::new();
+    partition.reserve(usize::try_from(rows_estimate).unwrap_or(0));
+    read_partition_into(file, path, partition)
 }

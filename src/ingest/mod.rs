@@ -61,8 +61,8 @@ pub use self::write::{
 
 use crate::error::{Reason, Rejection, Result};
 use crate::ledger::{
-    ContactFields, EventBatch, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectFields,
-    Resolver, SaleFields,
+    ContactFields, EventBatch, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectBatch,
+    ProspectFields, Resolver, SaleFields,
 };
 use crate::model::{
     Channel, Direction, MeetingStatus, Outcome, RecordKind, Rep, RepId, Source, TeamId,
@@ -283,6 +283,15 @@ pub(crate) fn process_event_row(
     }
 }
 
+/// As [`process_row`] for a prospect record staged into a batch.
+pub(crate) fn process_prospect_row(row: u64, cells: &[Cell<'_>], batch: &mut ProspectBatch) {
+    let kind = RecordKind::Prospect;
+    match check_row(columns(kind), cells) {
+        Ok(p) => batch.push(row, &prospect_fields(&p)),
+        Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
+    }
+}
+
 fn rejection(
     kind: RecordKind,
     row: u64,
@@ -409,19 +418,7 @@ fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder)
             b.push_rep(row, rep);
         }
         RecordKind::Prospect => {
-            let f = ProspectFields {
-                prospect_id: req_text(p, 0),
-                name: text(p, 1),
-                company: text(p, 2),
-                email: text(p, 3),
-                phone: text(p, 4),
-                city: text(p, 5),
-                country: text(p, 6),
-                source: enum_of(p, 7, Source::ALL),
-                created_us: time(p, 8),
-                created_by: text(p, 9),
-            };
-            b.push_prospect(row, &f);
+            b.push_prospect(row, &prospect_fields(p));
         }
         RecordKind::Contact => {
             b.push_contact(row, &contact_fields(p));
@@ -432,6 +429,21 @@ fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder)
         RecordKind::Sale => {
             b.push_sale(row, &sale_fields(p));
         }
+    }
+}
+
+fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
+    ProspectFields {
+        prospect_id: req_text(p, 0),
+        name: text(p, 1),
+        company: text(p, 2),
+        email: text(p, 3),
+        phone: text(p, 4),
+        city: text(p, 5),
+        country: text(p, 6),
+        source: enum_of(p, 7, Source::ALL),
+        created_us: time(p, 8),
+        created_by: text(p, 9),
     }
 }
 

@@ -262,14 +262,16 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     show!(activity_breakdown_chart(&monthly_channels)?);
     cell!(markdown);
     // One rep, `dan`, pads his count with follow-ups of known prospects
-    // from March on: his mix shifts away from new prospects.
+    // from March 2026 on: his mix shifts away from new prospects. A
+    // report's rows are plain data, so keep only 2026's.
     cell!(code);
-    let dan = period_report(
+    let mut dan = period_report(
         &ledger,
         &classified,
         &Scope::rep("dan"),
         &PeriodSpec::monthly(),
     )?;
+    dan.rows.retain(|r| r.period.starts_with("2026"));
     show!(activity_by_class_chart(&dan)?);
     cell!(markdown);
     // ## What quota bunching looks like
@@ -300,11 +302,11 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     //
     // Every result converts to typed columns: counts as unsigned integers,
     // rates as floats with null where a rate is undefined, the period label
-    // as text and its first day as a date.
+    // as text and its first day as a date. Here `ana`'s months:
     cell!(code);
     use sales_metrics::report::ToFrame;
 
-    let frame = half_year.to_frame();
+    let frame = ana.to_frame();
     show!(frame);
     cell!(markdown);
     // With the `arrow` feature, `half_year.to_record_batch()?` is an Arrow

@@ -65,6 +65,18 @@
 //!   teams with honest and gaming reps (SPEC §9's behaviours planted on
 //!   chosen reps), for demos, tests, benches and what-if analysis. It
 //!   generated the shipped demo data in `data/demo/`.
+//! * `plot`: SVG charts of the results (`report::chart`): funnels, contact
+//!   vs meeting close rates, survival curves with bands, daily contact
+//!   histograms with the target marked, activity mix. Pure Rust (plotters'
+//!   SVG backend), no system libraries.
+//! * `arrow`: every result as an Arrow `RecordBatch` (`report::frame`).
+//!   Polars DataFrames come from the separate `sales-metrics-polars` crate.
+//!
+//! ## Notebooks
+//!
+//! Every result renders itself in an evcxr (Jupyter) notebook cell as a
+//! table (`evcxr_display`, `to_html`), and every chart as SVG; see
+//! `examples/notebook.ipynb`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(

@@ -278,7 +278,8 @@ fn tables_and_display() {
     assert_eq!(full.rows.len(), 16);
     assert_eq!(full.rows[2][0], Cell::Float(9.0));
     assert_eq!(full.rows[2][3], Cell::Int(1));
-    assert_eq!(full.rows[2][4], Cell::Float(c.points[1].survival));
+    // Survival is a share: shown as a percentage, written as a decimal.
+    assert_eq!(full.rows[2][4], Cell::Share(c.points[1].survival));
     let mut csv = Vec::new();
     t.write_csv(&mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();

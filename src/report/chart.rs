@@ -277,7 +277,7 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// Counts are summed over the report's periods, so a prospect engaged in
 /// two periods counts twice: for distinct prospects over a whole span, use
 /// a report with one period covering it
-/// ([`Granularity::Custom`](crate::report::Granularity::Custom)).
+/// ([`Granularity::Custom`]).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).

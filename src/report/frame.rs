@@ -10,9 +10,9 @@
 //! so an empty report still has the right schema.
 //!
 //! Every result implements [`ToFrame`]. With the `arrow` feature a frame
-//! converts to an Arrow `RecordBatch` ([`Frame::to_record_batch`], also
-//! [`ToFrame::to_record_batch`]); the `sales-metrics-polars` crate of this
-//! repository turns any of them into a `polars::DataFrame`.
+//! converts to an Arrow `RecordBatch` (`Frame::to_record_batch`, also
+//! `ToFrame::to_record_batch` on any result); the `sales-metrics-polars`
+//! crate of this repository turns any of them into a `polars::DataFrame`.
 //!
 //! # Example
 //! ```
@@ -150,7 +150,7 @@ impl ColumnData {
             ColumnType::Float64 => ColumnData::Float64(
                 cells
                     .map(|c| match c {
-                        Cell::Float(f) => Some(*f).filter(|f| f.is_finite()),
+                        Cell::Float(f) | Cell::Share(f) => Some(*f).filter(|f| f.is_finite()),
                         Cell::Rate(r) => r.value(),
                         Cell::Int(i) => Some(*i as f64),
                         _ => None,
@@ -382,13 +382,62 @@ impl std::fmt::Display for Frame {
 }
 
 impl Frame {
-    /// Shows the schema ([`Display`](std::fmt::Display)) in an evcxr
-    /// notebook cell.
+    /// The frame as an HTML table with each column's type under its name,
+    /// nulls shown as `null`, at most `max_rows` rows (the first ones).
+    pub fn to_html(&self, max_rows: usize) -> String {
+        use crate::report::table::escape_html;
+        let mut h = format!(
+            "<table class=\"sales-metrics-frame\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n\
+             <caption style=\"caption-side:top;text-align:left;font-weight:bold;padding:2px 8px\">Frame: {} rows × {} columns</caption>\n<thead><tr>",
+            self.rows,
+            self.columns.len()
+        );
+        for c in &self.columns {
+            h.push_str("<th style=\"border-bottom:1px solid #999;padding:2px 8px;vertical-align:bottom;text-align:left\">");
+            h.push_str(&escape_html(&c.name).replace('_', "_<wbr>"));
+            h.push_str("<br><small style=\"color:#777;font-weight:normal\">");
+            h.push_str(&c.column_type().to_string());
+            h.push_str("</small></th>");
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for r in 0..self.rows.min(max_rows) {
+            h.push_str("<tr>");
+            for c in &self.columns {
+                let value = match &c.data {
+                    ColumnData::Int64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
+                    ColumnData::UInt64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
+                    ColumnData::Float64(v) => v
+                        .get(r)
+                        .copied()
+                        .flatten()
+                        .map(crate::report::table::format_float),
+                    ColumnData::Utf8(v) => v.get(r).cloned().flatten(),
+                    ColumnData::Date32(v) => v.get(r).copied().flatten().map(|d| d.to_string()),
+                };
+                h.push_str("<td style=\"padding:2px 8px;text-align:left\">");
+                match value {
+                    Some(v) => h.push_str(&escape_html(&v)),
+                    None => h.push_str("<span style=\"color:#999\">null</span>"),
+                }
+                h.push_str("</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        if self.rows > max_rows {
+            h.push_str(&format!(
+                "<tr><td colspan=\"{}\" style=\"padding:2px 8px;color:#777\">… {} more rows</td></tr>\n",
+                self.columns.len().max(1),
+                self.rows - max_rows
+            ));
+        }
+        h.push_str("</tbody></table>\n");
+        h
+    }
+
+    /// Shows the frame in an evcxr notebook cell: names, types and the
+    /// first rows, values as a DataFrame tool will see them.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(&format!(
-            "<pre>{}</pre>",
-            crate::report::table::escape_html(self.to_string().trim_end())
-        ));
+        crate::report::table::evcxr_html(&self.to_html(10));
     }
 }
 
@@ -401,7 +450,7 @@ fn infer<'a>(cells: impl Iterator<Item = &'a Cell>) -> ColumnType {
                 ints = true;
                 big |= i64::try_from(*i).is_err();
             }
-            Cell::Float(_) | Cell::Rate(_) => floats = true,
+            Cell::Float(_) | Cell::Rate(_) | Cell::Share(_) => floats = true,
             Cell::Text(_) => texts = true,
         }
     }

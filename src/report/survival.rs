@@ -568,10 +568,10 @@ impl SurvivalCurve {
                 Cell::float(Some(p.day)),
                 p.at_risk.into(),
                 p.events.into(),
-                Cell::float(Some(p.survival)),
-                Cell::float(p.std_err),
-                Cell::float(p.lower),
-                Cell::float(p.upper),
+                Cell::share(Some(p.survival)),
+                Cell::share(p.std_err),
+                Cell::share(p.lower),
+                Cell::share(p.upper),
             ]);
         }
         t
@@ -599,10 +599,10 @@ impl SurvivalCurve {
                 at_risk.into(),
                 obs.events.into(),
                 obs.censored.into(),
-                Cell::float(Some(s)),
-                Cell::float(current.map_or(Some(0.0), |p| p.std_err)),
-                Cell::float(current.map_or(Some(1.0), |p| p.lower)),
-                Cell::float(current.map_or(Some(1.0), |p| p.upper)),
+                Cell::share(Some(s)),
+                Cell::share(current.map_or(Some(0.0), |p| p.std_err)),
+                Cell::share(current.map_or(Some(1.0), |p| p.lower)),
+                Cell::share(current.map_or(Some(1.0), |p| p.upper)),
             ]);
             at_risk = at_risk.saturating_sub(obs.events + obs.censored);
         }
@@ -633,7 +633,8 @@ impl SurvivalCurve {
 
     /// Renders the curve's summary and table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(&self.html(Some(Table::NOTEBOOK_ROWS)));
+        // The summary says most; a curve has a row per event time.
+        crate::report::table::evcxr_html(&self.html(Some(20)));
     }
 }
 

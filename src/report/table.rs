@@ -25,6 +25,9 @@ pub enum Cell {
     /// A rate: written as its decimal value (empty when undefined); shown
     /// as a percentage with its counts and interval in text and HTML.
     Rate(Ratio),
+    /// A fraction that is not a ratio of counts (a survival probability, a
+    /// band's end): written like [`Cell::Float`], shown as a percentage.
+    Share(f64),
 }
 
 impl Cell {
@@ -36,13 +39,21 @@ impl Cell {
         }
     }
 
+    /// A share cell, or empty when `None` or not finite.
+    pub fn share(v: Option<f64>) -> Cell {
+        match v {
+            Some(v) if v.is_finite() => Cell::Share(v),
+            _ => Cell::Empty,
+        }
+    }
+
     /// The CSV text of the cell.
     pub fn to_text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Float(f) => format_float(*f),
+            Cell::Float(f) | Cell::Share(f) => format_float(*f),
             Cell::Rate(r) => r.value().map(format_float).unwrap_or_default(),
         }
     }
@@ -57,6 +68,7 @@ impl Cell {
                 (Some(v), RatioKind::Quotient) => format!("{v:.2}"),
             },
             Cell::Float(f) => format!("{f:.2}"),
+            Cell::Share(f) => format!("{:.1} %", f * 100.0),
             other => other.to_text(),
         }
     }
@@ -68,7 +80,9 @@ impl Cell {
             Cell::Int(i) => i64::try_from(*i)
                 .map(Value::from)
                 .unwrap_or_else(|_| Value::String(i.to_string())),
-            Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Cell::Float(f) | Cell::Share(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             Cell::Rate(r) => r
                 .value()
                 .and_then(serde_json::Number::from_f64)
@@ -251,13 +265,15 @@ impl Table {
         }
         h.push_str("<thead><tr>");
         for (c, right) in self.columns.iter().zip(&numeric) {
-            h.push_str("<th style=\"border-bottom:1px solid #999;padding:2px 8px;white-space:nowrap;text-align:");
+            h.push_str("<th style=\"border-bottom:1px solid #999;padding:2px 8px;vertical-align:bottom;text-align:");
             h.push_str(if *right { "right" } else { "left" });
             h.push_str("\" title=\"");
             h.push_str(&escape_html(c));
             h.push_str("\">");
-            h.push_str(&escape_html(c));
-            h.push_str(" <span style=\"color:#999\">&#x21C5;</span></th>");
+            // Long names may wrap after an underscore, so narrow numbers
+            // keep narrow columns.
+            h.push_str(&escape_html(c).replace('_', "_<wbr>"));
+            h.push_str("&nbsp;<span style=\"color:#999\">&#x21C5;</span></th>");
         }
         h.push_str("</tr></thead>\n<tbody>\n");
         let n = self.rows.len();
@@ -494,7 +510,10 @@ mod tests {
         assert!(h.contains(">66.7 %<br><small style=\"color:#777\">10/15</small></td>"));
         assert!(h.contains("title=\"10/15; 95 % interval"));
         assert!(h.contains(">–<br><small style=\"color:#777\">0/0</small></td>"));
-        assert!(h.contains("<th style=\"border-bottom:1px solid #999;padding:2px 8px;white-space:nowrap;text-align:right\" title=\"meeting_close_rate\">"));
+        assert!(h.contains(
+            "<th style=\"border-bottom:1px solid #999;padding:2px 8px;vertical-align:bottom;text-align:right\" \
+             title=\"meeting_close_rate\">meeting_<wbr>close_<wbr>rate&nbsp;"
+        ));
         let text = t.to_string();
         assert!(text.contains("66.7 %"));
         let mut csv = Vec::new();

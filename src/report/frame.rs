@@ -414,7 +414,7 @@ impl Frame {
                     ColumnData::Utf8(v) => v.get(r).cloned().flatten(),
                     ColumnData::Date32(v) => v.get(r).copied().flatten().map(|d| d.to_string()),
                 };
-                h.push_str("<td style=\"padding:2px 8px;text-align:left\">");
+                h.push_str("<td style=\"padding:2px 8px;text-align:left;white-space:nowrap\">");
                 match value {
                     Some(v) => h.push_str(&escape_html(&v)),
                     None => h.push_str("<span style=\"color:#999\">null</span>"),

@@ -123,6 +123,9 @@ fn run(args: &Args) -> Result<(), Error> {
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
         builder.partition(read_partition_file(path)?);
+        // With the partition given, names and contact details are not
+        // needed: do not hold them in memory.
+        builder.keep_prospect_details(false);
     }
     read_csv_folder(&args.data, &mut builder)?;
     let t_read = t0.elapsed();

@@ -470,17 +470,22 @@ pub struct ProspectFields<'a> {
     pub created_by: Option<&'a str>,
 }
 
-#[derive(Debug, Clone)]
-struct StagedContact {
-    row: u64,
-    rep: u32,
-    record: u32,
-    occurred_us: i64,
-    logged_us: i64,
-    duration: i64,
-    channel: Channel,
-    direction: Direction,
-    outcome: Option<Outcome>,
+/// A contact as staged: a [`ContactRow`] whose `rep` and `record` hold
+/// symbols of the builder's tables and whose `duration` is the value as
+/// given (`NO_TIME` when absent); the build validates and remaps it in
+/// place, so a contact's fields are stored once.
+fn staged_contact(rep: u32, record: u32, f: &ContactFields<'_>) -> ContactRow {
+    ContactRow {
+        rep,
+        record,
+        prospect: NONE,
+        occurred_us: f.occurred_us,
+        logged_us: f.logged_us.unwrap_or(NO_TIME),
+        duration: f.duration_s.unwrap_or(NO_TIME),
+        channel: f.channel,
+        direction: f.direction,
+        outcome: f.outcome,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -546,6 +551,9 @@ struct StagedTexts {
 #[derive(Debug, Default)]
 pub struct LedgerBuilder {
     mode: Mode,
+    /// Whether prospect records keep name, company, e-mail, phone, city
+    /// and country (deduplication needs them; reports do not).
+    drop_prospect_text: bool,
     identity: ProspectIdentity,
     rep_syms: Interner,
     record_syms: Interner,
@@ -559,7 +567,9 @@ pub struct LedgerBuilder {
     reps: Vec<(u64, Rep)>,
     prospects: Vec<StagedProspect>,
     prospect_texts: StagedTexts,
-    contacts: Vec<StagedContact>,
+    contacts: Vec<ContactRow>,
+    /// Source row of each staged contact.
+    contact_rows: Vec<u64>,
     meetings: Vec<StagedMeeting>,
     sales: Vec<StagedSale>,
     /// Rejections found by readers before a record could be staged.
@@ -587,6 +597,17 @@ impl LedgerBuilder {
     /// Sets strict or lenient mode.
     pub fn mode(&mut self, mode: Mode) -> &mut Self {
         self.mode = mode;
+        self
+    }
+
+    /// Whether prospect records keep their contact details (name, company,
+    /// e-mail, phone, city, country). They are kept by default; a load that
+    /// only reports, with a supplied partition, can drop them to save
+    /// memory (about a hundred bytes per record). Applies to records added
+    /// after the call; [`build`](Self::build) refuses to deduplicate
+    /// records whose details were dropped.
+    pub fn keep_prospect_details(&mut self, keep: bool) -> &mut Self {
+        self.drop_prospect_text = !keep;
         self
     }
 
@@ -635,6 +656,7 @@ impl LedgerBuilder {
             }
             RecordKind::Contact => {
                 self.contacts.reserve(additional);
+                self.contact_rows.reserve(additional);
                 self.contact_ids.reserve(additional, ID_BYTES);
             }
             RecordKind::Meeting => {
@@ -698,11 +720,9 @@ impl LedgerBuilder {
         match kind {
             RecordKind::Contact => {
                 self.contact_ids.append(&batch.ids);
-                self.contacts
-                    .extend(batch.contacts.into_iter().map(|mut c| {
-                        c.row += row_base;
-                        c
-                    }));
+                self.contact_rows
+                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
+                self.contacts.append(&mut batch.contacts);
             }
             RecordKind::Meeting => {
                 self.meeting_ids.append(&batch.ids);
@@ -752,6 +772,21 @@ impl LedgerBuilder {
             });
         }
         let t = &mut self.prospect_texts;
+        if self.drop_prospect_text {
+            for col in [
+                &mut t.name,
+                &mut t.company,
+                &mut t.email,
+                &mut t.phone,
+                &mut t.city,
+                &mut t.country,
+            ] {
+                for _ in 0..batch.staged.len() {
+                    col.push(None);
+                }
+            }
+            return;
+        }
         t.name.append(&batch.texts.name);
         t.company.append(&batch.texts.company);
         t.email.append(&batch.texts.email);
@@ -823,6 +858,27 @@ impl LedgerBuilder {
         };
         let t = &mut self.prospect_texts;
         let text_row = self.prospects.len();
+        if self.drop_prospect_text {
+            for col in [
+                &mut t.name,
+                &mut t.company,
+                &mut t.email,
+                &mut t.phone,
+                &mut t.city,
+                &mut t.country,
+            ] {
+                col.push(None);
+            }
+            self.prospects.push(StagedProspect {
+                row,
+                id,
+                text_row,
+                source: f.source,
+                created_us: f.created_us.unwrap_or(NO_TIME),
+                created_by,
+            });
+            return self;
+        }
         t.name.push(f.name);
         t.company.push(f.company);
         t.email.push(f.email);
@@ -860,20 +916,11 @@ impl LedgerBuilder {
     /// Adds a contact found at `row` of its source.
     pub fn push_contact(&mut self, row: u64, f: &ContactFields<'_>) -> &mut Self {
         self.count(RecordKind::Contact);
-        let staged = StagedContact {
-            row,
-            rep: self.rep_syms.intern(f.rep_id),
-            record: self.record_syms.intern(f.prospect_id),
-            occurred_us: f.occurred_us,
-            logged_us: f.logged_us.unwrap_or(NO_TIME),
-            // Negative durations are kept as given until validation; absent is NO_TIME.
-            duration: f.duration_s.unwrap_or(NO_TIME),
-            channel: f.channel,
-            direction: f.direction,
-            outcome: f.outcome,
-        };
+        let rep = self.rep_syms.intern(f.rep_id);
+        let record = self.record_syms.intern(f.prospect_id);
         self.contact_ids.push(Some(f.contact_id));
-        self.contacts.push(staged);
+        self.contact_rows.push(row);
+        self.contacts.push(staged_contact(rep, record, f));
         self
     }
 
@@ -964,7 +1011,9 @@ pub(crate) struct Resolver<'a> {
 pub(crate) struct EventBatch {
     /// Input rows seen, staged or rejected.
     rows: u64,
-    contacts: Vec<StagedContact>,
+    contacts: Vec<ContactRow>,
+    /// Source row of each staged contact.
+    contact_rows: Vec<u64>,
     meetings: Vec<StagedMeeting>,
     sales: Vec<StagedSale>,
     ids: TextColumn,
@@ -1011,17 +1060,8 @@ impl EventBatch {
         self.rows += 1;
         let (rep, record) = self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id);
         self.ids.push(Some(f.contact_id));
-        self.contacts.push(StagedContact {
-            row,
-            rep,
-            record,
-            occurred_us: f.occurred_us,
-            logged_us: f.logged_us.unwrap_or(NO_TIME),
-            duration: f.duration_s.unwrap_or(NO_TIME),
-            channel: f.channel,
-            direction: f.direction,
-            outcome: f.outcome,
-        });
+        self.contact_rows.push(row);
+        self.contacts.push(staged_contact(rep, record, f));
     }
 
     /// Stages a meeting at batch-local `row`.
@@ -1171,6 +1211,22 @@ fn accept_unique(
     kept
 }
 
+/// Moves `items[j]` to position `target[j]` for every `j`, in place
+/// (`target` is a permutation of `0..items.len()`; it is consumed).
+fn permute_in_place<T>(items: &mut [T], target: &mut [u32]) {
+    for j in 0..items.len() {
+        // Follow the cycle through j until j holds the item that belongs there.
+        while let Some(&t) = target.get(j) {
+            let t = t as usize;
+            if t == j || t >= items.len() {
+                break;
+            }
+            items.swap(j, t);
+            target.swap(j, t);
+        }
+    }
+}
+
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
@@ -1290,6 +1346,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         }
     }
     drop(staged_of_sym);
+    // Staged prospect text is copied into `records`; free it before the
+    // (much larger) event tables are built.
+    drop(b.prospect_texts);
+    drop(b.prospects);
 
     // Shared checks of event references, in SPEC §3 order after the
     // record-specific ones.
@@ -1314,9 +1374,13 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         }
     };
 
-    // Contacts.
-    let mut candidates = Vec::with_capacity(b.contacts.len());
-    for (i, c) in b.contacts.iter().enumerate() {
+    // Contacts: validated, then compacted, re-indexed and put in id order
+    // in place, so each contact's fields exist once.
+    let mut contacts = b.contacts;
+    let contact_rows = b.contact_rows;
+    let row_of = |i: usize| contact_rows.get(i).copied().unwrap_or(0);
+    let mut candidates = Vec::with_capacity(contacts.len());
+    for (i, c) in contacts.iter().enumerate() {
         let id = b.contact_ids.get(i).unwrap_or("");
         let reason = missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
@@ -1329,46 +1393,56 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             })
             .or_else(|| check_refs(c.rep, c.record));
         match reason {
-            Some((field, reason)) => rej.add(RecordKind::Contact, c.row, id, field, reason),
+            Some((field, reason)) => rej.add(RecordKind::Contact, row_of(i), id, field, reason),
             None => candidates.push(i as u32),
         }
     }
     let order = accept_unique(&b.contact_ids, candidates, |i, id| {
-        let row = b.contacts.get(i as usize).map_or(0, |c| c.row);
         rej.add(
             RecordKind::Contact,
-            row,
+            row_of(i as usize),
             id,
             "contact_id",
             Reason::DuplicateId,
         );
     });
+    drop(contact_rows);
     let mut contact_ids = TextColumn::default();
-    let mut contacts = Vec::with_capacity(order.len());
+    contact_ids.reserve(order.len(), 12);
     for &i in &order {
-        let Some(c) = b.contacts.get(i as usize) else {
-            continue;
-        };
         contact_ids.push(b.contact_ids.get(i as usize));
-        contacts.push(ContactRow {
-            rep: lookup(&rep_of_sym, c.rep),
-            record: lookup(&rec_of_sym, c.record),
-            prospect: NONE,
-            occurred_us: c.occurred_us,
-            logged_us: c.logged_us,
-            duration: if c.duration == NO_TIME {
-                -1
-            } else {
-                c.duration
-            },
-            channel: c.channel,
-            direction: c.direction,
-            outcome: c.outcome,
-        });
+    }
+    drop(b.contact_ids);
+    let accepted_contacts = order.len();
+    // rank[i] = final index of staged contact i (NONE when rejected).
+    let mut rank = vec![NONE; contacts.len()];
+    for (k, &i) in order.iter().enumerate() {
+        if let Some(r) = rank.get_mut(i as usize) {
+            *r = k as u32;
+        }
     }
     drop(order);
-    drop(b.contacts);
-    drop(b.contact_ids);
+    let mut staged_index = 0usize;
+    let mut target: Vec<u32> = Vec::with_capacity(accepted_contacts);
+    contacts.retain(|_| {
+        let r = rank.get(staged_index).copied().unwrap_or(NONE);
+        staged_index += 1;
+        if r != NONE {
+            target.push(r);
+        }
+        r != NONE
+    });
+    drop(rank);
+    permute_in_place(&mut contacts, &mut target);
+    drop(target);
+    for c in &mut contacts {
+        c.rep = lookup(&rep_of_sym, c.rep);
+        c.record = lookup(&rec_of_sym, c.record);
+        if c.duration == NO_TIME {
+            c.duration = -1;
+        }
+    }
+    contacts.shrink_to_fit();
 
     // Meetings.
     let mut candidates = Vec::with_capacity(b.meetings.len());
@@ -1480,6 +1554,13 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let labels: Vec<u32> = match &b.identity {
         ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
         ProspectIdentity::Deduplicate(d) => {
+            if b.drop_prospect_text {
+                return Err(Error::invalid(
+                    "prospect identity",
+                    "cannot deduplicate prospect records whose details were dropped \
+                     (keep_prospect_details(false)); supply a partition instead",
+                ));
+            }
             let labels = d.group(&records)?;
             if labels.len() != records.len() {
                 return Err(Error::invalid(
@@ -2083,5 +2164,26 @@ impl Ledger {
             + self.record_prospect.capacity() * 4
             + self.prospect_records.capacity() * 4
             + self.prospect_records_offsets.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_in_place_moves_every_item_to_its_target(
+            perm in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())
+        ) {
+            let items: Vec<u32> = (0..perm.len() as u32).map(|i| i * 10).collect();
+            let mut moved = items.clone();
+            let mut target = perm.clone();
+            permute_in_place(&mut moved, &mut target);
+            for (j, &t) in perm.iter().enumerate() {
+                prop_assert_eq!(moved[t as usize], items[j]);
+            }
+        }
     }
 }

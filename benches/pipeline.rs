@@ -42,6 +42,7 @@ fn data_dir(contacts: usize) -> PathBuf {
 
 fn load(dir: &std::path::Path) -> Ledger {
     let mut b = LedgerBuilder::new();
+    b.keep_prospect_details(false);
     let partition = read_partition_file(dir.join("prospect_clusters.csv"));
     b.partition(partition.unwrap_or_default());
     if let Err(e) = read_csv_folder(dir, &mut b) {
@@ -85,6 +86,31 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let c = classify(&ledger, &config);
                 black_box(period_report(&ledger, &c, &Scope::all(), &monthly))
+            })
+        });
+        let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
+        g.bench_function(BenchmarkId::new("cohort_report", n), |b| {
+            b.iter(|| {
+                black_box(sales_metrics::report::cohort_report(
+                    &ledger,
+                    &classified,
+                    &Scope::all(),
+                    &quarterly,
+                ))
+            })
+        });
+        // What `report --clusters` does end to end, minus the disk writes of
+        // its small tables: load, classify, period and cohort reports, and
+        // the contact classes written (to a sink).
+        g.bench_with_input(BenchmarkId::new("report_pipeline", n), &dir, |b, dir| {
+            b.iter(|| {
+                let ledger = load(dir);
+                let c = classify(&ledger, &config);
+                let p = period_report(&ledger, &c, &Scope::all(), &monthly);
+                let q = sales_metrics::report::cohort_report(&ledger, &c, &Scope::all(), &monthly);
+                let mut out = std::io::sink();
+                let w = write_contact_classes_csv(&mut out, &ledger, &c);
+                black_box((p.is_ok(), q.is_ok(), w.is_ok()))
             })
         });
         g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {

@@ -1351,6 +1351,49 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     drop(b.prospect_texts);
     drop(b.prospects);
 
+    // Prospect identity (SPEC §4).
+    let mut warnings = Vec::new();
+    let labels: Vec<u32> = match &b.identity {
+        ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
+        ProspectIdentity::Deduplicate(d) => {
+            if b.drop_prospect_text {
+                return Err(Error::invalid(
+                    "prospect identity",
+                    "cannot deduplicate prospect records whose details were dropped \
+                     (keep_prospect_details(false)); supply a partition instead",
+                ));
+            }
+            let labels = d.group(&records)?;
+            if labels.len() != records.len() {
+                return Err(Error::invalid(
+                    "deduplicator output",
+                    format!(
+                        "{} labels for {} prospect records",
+                        labels.len(),
+                        records.len()
+                    ),
+                ));
+            }
+            labels
+        }
+        ProspectIdentity::Supplied(p) => {
+            // Record index of an id: the builder's hash table, then the
+            // dense re-indexing (accepted records only).
+            let find = |id: &str| {
+                b.record_syms
+                    .lookup(id)
+                    .map(|sym| lookup(&rec_of_sym, sym))
+                    .filter(|&r| r != NONE)
+            };
+            supplied_labels(p, &records, find, &mut warnings)
+        }
+    };
+    let (record_prospect, prospect_records_offsets, prospect_records) =
+        clusters_from_labels(&labels);
+    // The partition (possibly millions of ids) is no longer needed.
+    drop(labels);
+    drop(b.identity);
+
     // Shared checks of event references, in SPEC §3 order after the
     // record-specific ones.
     let check_refs = |rep: u32, record: u32| -> Option<(&'static str, Reason)> {
@@ -1548,46 +1591,6 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     if b.mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }
-
-    // Prospect identity (SPEC §4).
-    let mut warnings = Vec::new();
-    let labels: Vec<u32> = match &b.identity {
-        ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
-        ProspectIdentity::Deduplicate(d) => {
-            if b.drop_prospect_text {
-                return Err(Error::invalid(
-                    "prospect identity",
-                    "cannot deduplicate prospect records whose details were dropped \
-                     (keep_prospect_details(false)); supply a partition instead",
-                ));
-            }
-            let labels = d.group(&records)?;
-            if labels.len() != records.len() {
-                return Err(Error::invalid(
-                    "deduplicator output",
-                    format!(
-                        "{} labels for {} prospect records",
-                        labels.len(),
-                        records.len()
-                    ),
-                ));
-            }
-            labels
-        }
-        ProspectIdentity::Supplied(p) => {
-            // Record index of an id: the builder's hash table, then the
-            // dense re-indexing (accepted records only).
-            let find = |id: &str| {
-                b.record_syms
-                    .lookup(id)
-                    .map(|sym| lookup(&rec_of_sym, sym))
-                    .filter(|&r| r != NONE)
-            };
-            supplied_labels(p, &records, find, &mut warnings)
-        }
-    };
-    let (record_prospect, prospect_records_offsets, prospect_records) =
-        clusters_from_labels(&labels);
 
     let mut ledger = Ledger {
         reps,

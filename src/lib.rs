@@ -20,9 +20,18 @@
 //!    a [`Ledger`]: ids interned, events sorted per prospect.
 //! 3. [`classify()`] gives every contact a [`ContactClass`] — `new`,
 //!    `follow_up`, `reactivated` or `customer` — and finds engagements.
-//! 4. [`report`] computes the period report (SPEC §6) for any [`Scope`](report::Scope)
-//!    and [`PeriodSpec`](report::PeriodSpec) in any IANA time zone, with
-//!    every rate a [`Ratio`] that keeps its counts and a Wilson interval.
+//! 4. [`report`] computes, for any [`Scope`](report::Scope) and
+//!    [`PeriodSpec`](report::PeriodSpec) in any IANA time zone: the period
+//!    report (SPEC §6), the cohort report of engagements (SPEC §7), the
+//!    Kaplan–Meier survival of engagements (time to win, time to first
+//!    meeting, censoring the open ones honestly) and breakdowns by channel
+//!    and source. Every rate is a [`Ratio`] that keeps its counts and a
+//!    Wilson interval; every result becomes a [`Table`](report::Table)
+//!    written as CSV or JSON (SPEC §11).
+//!
+//! Every stage computes on partitions of prospects that merge, so work
+//! spreads over all cores (feature `parallel`) and could spread over
+//! machines.
 //!
 //! ## Example
 //!

@@ -392,24 +392,17 @@ pub(crate) fn notebook_cells(source: &str) -> Vec<Cell> {
         .collect()
 }
 
-/// One output of a code cell, as Jupyter stores it.
-fn outputs(printed: &str) -> Vec<serde_json::Value> {
-    let mut out = Vec::new();
+/// The outputs of a code cell from what it printed, as evcxr makes them:
+/// plain lines are the cell's stdout stream; the rich blocks
+/// (`EVCXR_BEGIN_CONTENT <mime>` … `EVCXR_END_CONTENT`) are gathered by
+/// MIME type into the cell's one result (a later block of a type replaces
+/// an earlier one).
+fn outputs(printed: &str, execution_count: usize) -> Vec<serde_json::Value> {
     let mut text = String::new();
+    let mut data = serde_json::Map::new();
     let mut lines = printed.lines();
-    let flush = |text: &mut String, out: &mut Vec<serde_json::Value>| {
-        if !text.is_empty() {
-            out.push(serde_json::json!({
-                "output_type": "stream",
-                "name": "stdout",
-                "text": source_lines(text),
-            }));
-            text.clear();
-        }
-    };
     while let Some(line) = lines.next() {
         if let Some(mime) = line.strip_prefix("EVCXR_BEGIN_CONTENT ") {
-            flush(&mut text, &mut out);
             let mut content = String::new();
             for l in lines.by_ref() {
                 if l == "EVCXR_END_CONTENT" {
@@ -418,17 +411,31 @@ fn outputs(printed: &str) -> Vec<serde_json::Value> {
                 content.push_str(l);
                 content.push('\n');
             }
-            out.push(serde_json::json!({
-                "output_type": "display_data",
-                "data": { mime.trim(): source_lines(content.trim_end()) },
-                "metadata": {},
-            }));
+            data.insert(
+                mime.trim().to_owned(),
+                source_lines(content.trim_end()).into(),
+            );
         } else {
             text.push_str(line);
             text.push('\n');
         }
     }
-    flush(&mut text, &mut out);
+    let mut out = Vec::new();
+    if !text.is_empty() {
+        out.push(serde_json::json!({
+            "output_type": "stream",
+            "name": "stdout",
+            "text": source_lines(&text),
+        }));
+    }
+    if !data.is_empty() {
+        out.push(serde_json::json!({
+            "output_type": "execute_result",
+            "execution_count": execution_count,
+            "data": data,
+            "metadata": {},
+        }));
+    }
     out
 }
 
@@ -460,7 +467,7 @@ pub(crate) fn notebook_json(cells: &[Cell], printed: &str) -> serde_json::Value 
                 "cell_type": "code",
                 "execution_count": count,
                 "metadata": {},
-                "outputs": outputs(printed.next().unwrap_or("")),
+                "outputs": outputs(printed.next().unwrap_or(""), count),
                 "source": source_lines(&c.source),
             })
         })

@@ -663,10 +663,11 @@ impl Breakdown {
 
     /// Renders the breakdown as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(
+        crate::report::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
         );
     }
 }

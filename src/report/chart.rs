@@ -102,12 +102,20 @@ impl SvgChart {
         self.svg.clone()
     }
 
-    /// Shows the chart in an evcxr (Jupyter) notebook cell.
+    /// Shows the chart in an evcxr (Jupyter) notebook cell (the title is
+    /// the text alternative, for the terminal REPL).
     pub fn evcxr_display(&self) {
         println!(
-            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
-            self.svg
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT\n\
+             EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT",
+            self.svg.trim_end(),
+            self.describe()
         );
+    }
+
+    /// `Contact close rate vs meeting close rate (SVG chart, 1010×480)`.
+    fn describe(&self) -> String {
+        format!("{} (SVG chart, {}×{})", self.title, self.width, self.height)
     }
 }
 

@@ -658,10 +658,11 @@ impl CohortReport {
 
     /// Renders the report as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(
+        crate::report::table::evcxr_show(
             &self
                 .extended_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
         );
     }
 

@@ -437,7 +437,7 @@ impl Frame {
     /// Shows the frame in an evcxr notebook cell: names, types and the
     /// first rows, values as a DataFrame tool will see them.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(&self.to_html(10));
+        crate::report::table::evcxr_show(&self.to_html(10), &self.to_string());
     }
 }
 

@@ -584,10 +584,11 @@ impl PeriodReport {
     /// Renders the report as a table in an evcxr notebook cell (long
     /// reports show their first and last rows).
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_html(
+        crate::report::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
         );
     }
 

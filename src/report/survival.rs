@@ -634,7 +634,7 @@ impl SurvivalCurve {
     /// Renders the curve's summary and table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
         // The summary says most; a curve has a row per event time.
-        crate::report::table::evcxr_html(&self.html(Some(20)));
+        crate::report::table::evcxr_show(&self.html(Some(20)), &self.to_string());
     }
 }
 

@@ -310,7 +310,10 @@ impl Table {
     /// Renders the table in an evcxr (Jupyter) notebook cell (at most
     /// [`Table::NOTEBOOK_ROWS`] rows; [`Table::to_html`] has them all).
     pub fn evcxr_display(&self) {
-        evcxr_html(&self.html(None, Some(Self::NOTEBOOK_ROWS)));
+        evcxr_show(
+            &self.html(None, Some(Self::NOTEBOOK_ROWS)),
+            &self.to_string(),
+        );
     }
 
     /// Rows shown by the notebook display before it elides the middle.
@@ -331,9 +334,15 @@ impl Table {
     }
 }
 
-/// Prints `html` as an evcxr rich output (`text/html`).
-pub(crate) fn evcxr_html(html: &str) {
-    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+/// Prints one evcxr rich output: `html`, with `plain` as the text
+/// alternative (evcxr collects the blocks of a cell into one output by
+/// MIME type; Jupyter shows the HTML, the terminal REPL the text).
+pub(crate) fn evcxr_show(html: &str, plain: &str) {
+    println!(
+        "EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT\n\
+         EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT",
+        plain.trim_end()
+    );
 }
 
 fn html_row(h: &mut String, row: &[Cell]) {
@@ -765,10 +774,11 @@ impl Rejections<'_> {
 
     /// Renders the rejections as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        evcxr_html(
+        evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
         );
     }
 }

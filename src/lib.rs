@@ -17,6 +17,7 @@
     )
 )]
 
+pub mod dedup;
 pub mod error;
 mod intern;
 pub mod ledger;

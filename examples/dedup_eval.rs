@@ -53,6 +53,10 @@ fn report(name: &str, dedup: &Dedup, table: &Table, truth_col: &str) -> Result<(
         s.clusters, s.largest_cluster, s.linked_pairs, s.merges_refused_conflict, s.merges_refused_size,
         s.oversized_blocks, s.prior, elapsed.as_secs_f64(), s.timings
     );
+    println!("pairs per rule {:?}", s.pairs_per_rule);
+    if let Some(n) = std::env::var("DEDUP_DEBUG").ok().and_then(|v| v.parse().ok()) {
+        debug_errors(&result, table, &truth, n);
+    }
     Ok(())
 }
 
@@ -80,4 +84,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report(&format!("crm (seed {seed})"), &dedup, &table, "entity_id")?;
     }
     Ok(())
+}
+
+/// With `DEDUP_DEBUG=N`: prints N wrongly linked and N missed pairs.
+#[allow(dead_code)]
+fn debug_errors(result: &sales_metrics::dedup::DedupResult, table: &Table, truth: &[(&str, &str)], n: usize) {
+    use sales_metrics::dedup::RecordSource;
+    use std::collections::HashMap;
+    let t: HashMap<&str, &str> = truth.iter().copied().collect();
+    let row = |id: &str| -> String {
+        let i = (0..table.len()).find(|&i| table.id(i) == id).unwrap_or(0);
+        (0..table.headers().len()).map(|c| table.value(i, c).unwrap_or("")).collect::<Vec<_>>().join(" | ")
+    };
+    let mut shown = 0;
+    for e in result.all_evidence() {
+        if t.get(e.left.as_str()) != t.get(e.right.as_str()) && shown < n {
+            shown += 1;
+            println!("FP {e}\n   {}\n   {}", row(&e.left), row(&e.right));
+        }
+    }
+    // Missed: true pairs in different predicted clusters.
+    let mut by_entity: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, ent) in truth {
+        by_entity.entry(ent).or_default().push(id);
+    }
+    let mut shown = 0;
+    for members in by_entity.values() {
+        for (x, a) in members.iter().enumerate() {
+            for b in members.iter().skip(x + 1) {
+                if result.cluster_id(a) != result.cluster_id(b) && shown < n {
+                    shown += 1;
+                    println!("FN {a} ~ {b}\n   {}\n   {}", row(a), row(b));
+                }
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::hash::BuildHasher;
 
+use super::compare::{COARSE_KEY, SPECIFIC_KEY};
 use super::data::NormData;
 use super::normalize::HASH_SEED;
 use super::par;
@@ -43,20 +44,40 @@ impl RecordKeys {
     }
 }
 
+/// A rule key: the hash of the parts, with the rule's index in the top
+/// byte (so blocks can be counted per rule).
 fn combine(rule: usize, parts: &[u64]) -> u64 {
-    foldhash::fast::FixedState::with_seed(HASH_SEED).hash_one((rule, parts))
+    let h = foldhash::fast::FixedState::with_seed(HASH_SEED).hash_one((rule, parts));
+    (h & 0x00ff_ffff_ffff_ffff) | ((rule as u64 & 0xff) << 56)
+}
+
+fn coarse(k: u64) -> bool {
+    k & COARSE_KEY != 0
+}
+
+/// Whether two keys may form a rule key: a coarse key only with a
+/// specific one.
+fn compatible(a: u64, b: u64) -> bool {
+    (!coarse(a) || b & SPECIFIC_KEY != 0) && (!coarse(b) || a & SPECIFIC_KEY != 0)
 }
 
 /// Appends the rule keys of one record to `out`.
 pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>) {
     for (r, rule) in profile.rules().iter().enumerate() {
         match rule.fields.as_slice() {
-            [f] => out.extend(keys.field(*f).iter().map(|&k| combine(r, &[k]))),
+            [f] => out.extend(
+                keys.field(*f)
+                    .iter()
+                    .filter(|&&k| !coarse(k))
+                    .map(|&k| combine(r, &[k])),
+            ),
             [f, g] if f == g => {
                 let ks = keys.field(*f);
                 for (x, &a) in ks.iter().enumerate() {
                     for &b in ks.iter().skip(x + 1) {
-                        out.push(combine(r, &[a.min(b), a.max(b)]));
+                        if compatible(a, b) {
+                            out.push(combine(r, &[a.min(b), a.max(b)]));
+                        }
                     }
                 }
             }
@@ -74,7 +95,7 @@ pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>
                     })
                 });
                 for &a in keys.field(*f) {
-                    for &b in keys.field(*g) {
+                    for &b in keys.field(*g).iter().filter(|&&b| compatible(a, b)) {
                         // Name parts pair up either way round (swapped
                         // given name and surname).
                         let parts = if name_pair {
@@ -90,7 +111,7 @@ pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>
                 // General product over three or more fields.
                 let mut partial: Vec<Vec<u64>> = vec![Vec::new()];
                 for &f in fields {
-                    let ks = keys.field(f);
+                    let ks: Vec<u64> = keys.field(f).iter().copied().filter(|&k| !coarse(k)).collect();
                     partial = partial
                         .iter()
                         .flat_map(|p| {
@@ -112,6 +133,9 @@ pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct BlockStats {
     pub(crate) keys: u64,
+    /// Pairs each rule produced (before pairs found by several rules are
+    /// merged), for the first 16 rules.
+    pub(crate) pairs_per_rule: [u64; 16],
     pub(crate) oversized_blocks: u64,
     pub(crate) oversized_records: u64,
 }
@@ -157,6 +181,9 @@ pub(crate) fn candidate_pairs(
             stats.oversized_records += len as u64;
         } else if len >= 2 {
             blocks.push((start, start + len));
+            if let Some(c) = stats.pairs_per_rule.get_mut((key >> 56) as usize) {
+                *c += (len * (len - 1) / 2) as u64;
+            }
         }
         start += len.max(1);
     }

@@ -58,9 +58,12 @@ pub trait Comparator: Send + Sync + fmt::Debug {
 
     /// Blocking keys of a normalised value, appended to `out` (default: the
     /// whole value). Records that share a key of a blocking rule become
-    /// candidate pairs.
+    /// candidate pairs. A key may carry [`COARSE_KEY`] (too common to
+    /// block on unless combined with a specific key of another field) or
+    /// [`SPECIFIC_KEY`] (close to identifying on its own); build keys with
+    /// [`block_key`].
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        out.push(foldhash_u64(value));
+        out.push(block_key(value, 0, 0));
     }
 
     /// Default probability of each level among true matches (m).
@@ -82,6 +85,22 @@ pub trait Comparator: Send + Sync + fmt::Debug {
     fn conflicting(&self, _level: u8) -> bool {
         false
     }
+}
+
+/// Flag of a blocking key too coarse to use except together with a
+/// [`SPECIFIC_KEY`] of another field (a name's initials).
+pub const COARSE_KEY: u64 = 1 << 47;
+
+/// Flag of a blocking key specific enough to pair with a coarse one (a
+/// whole company name, an e-mail address, a phone number).
+pub const SPECIFIC_KEY: u64 = 1 << 46;
+
+/// A blocking key: 40 bits of the text's hash, a 6-bit tag telling key
+/// families apart, and the [`COARSE_KEY`]/[`SPECIFIC_KEY`] flags.
+pub fn block_key(text: &str, tag: u8, flags: u64) -> u64 {
+    (foldhash_u64(text) & 0xff_ffff_ffff)
+        | (u64::from(tag & 0x3f) << 40)
+        | (flags & (COARSE_KEY | SPECIFIC_KEY))
 }
 
 /// The built-in field kinds.
@@ -325,9 +344,28 @@ pub mod name_level {
     pub const EXACT: u8 = 5;
 }
 
-/// Similarity at or above which two full name tokens are the same name
-/// with a typo.
-const NAME_TOKEN_SIM: f64 = 0.88;
+/// Whether two name tokens are the same name up to a typo: one edit
+/// (insertion, deletion, substitution, adjacent transposition) in tokens
+/// of 4+ letters, or Jaro–Winkler ≥ 0.93 in tokens of 6+ letters. Short
+/// tokens must be equal, and gendered pairs (`Daniel`/`Daniela`,
+/// `Mario`/`Maria`) are different names, not typos.
+pub fn same_name_token(t: &str, u: &str) -> bool {
+    if t == u {
+        return true;
+    }
+    let (short, long) = if t.len() <= u.len() { (t, u) } else { (u, t) };
+    if short.len() < 4 {
+        return false;
+    }
+    let gendered = (long.len() == short.len() + 1 && long.starts_with(short) && long.ends_with('a'))
+        || (long.len() == short.len()
+            && long.get(..long.len() - 1) == short.get(..short.len() - 1)
+            && (long.ends_with('a') || short.ends_with('a')));
+    if gendered {
+        return false;
+    }
+    within_one_edit(t, u) || (short.len() >= 6 && jaro_winkler(t, u) >= 0.93)
+}
 
 /// Compares full person names token by token, in any order, with
 /// initials and typos (Jaro–Winkler per token).
@@ -393,15 +431,17 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
                     },
                     true,
                 )
+            } else if same_name_token(t, u) {
+                (1.0, false)
             } else {
-                (jaro_winkler(t, u), false)
+                (0.0, false)
             };
             if best.is_none_or(|(_, s, _)| score > s) {
                 best = Some((j, score, initial));
             }
         }
         match best {
-            Some((j, s, initial)) if s >= NAME_TOKEN_SIM || (initial && s > 0.0) => {
+            Some((j, s, initial)) if s > 0.0 => {
                 if let Some(f) = used.get_mut(j) {
                     *f = true;
                 }
@@ -463,14 +503,21 @@ impl Comparator for PersonNameComparator {
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        // One key per full token (Soundex), so that token order, initials
-        // and most typos still meet in a block.
+        // One key per full token (Soundex), so that token order and most
+        // typos still meet in a block, and one key of the sorted initials
+        // of all tokens, so that `M. Pokescu` meets `Maria Popescu`.
         let start = out.len();
         for t in tokens(value).filter(|t| t.chars().nth(1).is_some()) {
             let k = u64::from(normalize::soundex(t)) | (1 << 40);
             if !out.get(start..).is_some_and(|s| s.contains(&k)) {
                 out.push(k);
             }
+        }
+        let mut initials: Vec<char> = tokens(value).filter_map(|t| t.chars().next()).collect();
+        if initials.len() >= 2 {
+            initials.sort_unstable();
+            let s: String = initials.into_iter().collect();
+            out.push(block_key(&s, 9, COARSE_KEY));
         }
     }
 
@@ -543,6 +590,28 @@ impl Comparator for NamePartComparator {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CompanyComparator;
 
+fn squeezed_equal(a: &str, b: &str) -> bool {
+    a.chars().filter(|c| *c != ' ').eq(b.chars().filter(|c| *c != ' '))
+}
+
+/// Same number of tokens, pairwise equal or one typo apart (in tokens of
+/// 4+ letters), at least one equal.
+fn tokens_typo_equal(a: &str, b: &str) -> bool {
+    let (ta, tb) = (tokens(a), tokens(b));
+    if ta.clone().count() != tb.clone().count() {
+        return false;
+    }
+    let mut exact = 0;
+    for (x, y) in ta.zip(tb) {
+        if x == y {
+            exact += 1;
+        } else if x.len().min(y.len()) < 4 || !within_one_edit(x, y) {
+            return false;
+        }
+    }
+    exact > 0
+}
+
 fn token_set_equal(a: &str, b: &str) -> bool {
     let mut ta: Vec<&str> = tokens(a).collect();
     let mut tb: Vec<&str> = tokens(b).collect();
@@ -554,7 +623,8 @@ fn token_set_equal(a: &str, b: &str) -> bool {
 }
 
 /// Whether every token of the shorter value occurs (up to a typo) in the
-/// longer one.
+/// longer one, starting with the same first token (`Alfa` in `Alfa
+/// Construct`, not `Mega` in `Secure Mobil Mega`).
 fn token_subset(a: &str, b: &str) -> bool {
     let ta: Vec<&str> = tokens(a).collect();
     let tb: Vec<&str> = tokens(b).collect();
@@ -563,10 +633,13 @@ fn token_subset(a: &str, b: &str) -> bool {
     } else {
         (tb, ta)
     };
-    !short.is_empty()
-        && short
+    let similar = |t: &&str, u: &&str| t == u || (t.len().min(u.len()) >= 4 && within_one_edit(t, u));
+    match (short.first(), long.first()) {
+        (Some(s0), Some(l0)) if similar(s0, l0) => short
             .iter()
-            .all(|t| long.iter().any(|u| u == t || jaro_winkler(t, u) >= 0.92))
+            .all(|t| long.iter().any(|u| similar(t, u))),
+        _ => false,
+    }
 }
 
 impl Comparator for CompanyComparator {
@@ -582,21 +655,20 @@ impl Comparator for CompanyComparator {
         if a == b {
             return 3;
         }
-        let squeezed = |s: &str| -> String { s.chars().filter(|c| *c != ' ').collect() };
-        if token_set_equal(a, b) || squeezed(a) == squeezed(b) || jaro_winkler(a, b) >= 0.94 {
+        if token_set_equal(a, b) || squeezed_equal(a, b) || tokens_typo_equal(a, b) {
             return 2;
         }
-        u8::from(token_subset(a, b) || jaro_winkler(a, b) >= 0.88)
+        u8::from(token_subset(a, b))
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        // The first two significant tokens: a missing trailing word or a
-        // typo in one of them still leaves a shared key.
-        for t in tokens(value).filter(|t| t.len() >= 2).take(2) {
-            out.push(foldhash_u64(t) | (2 << 40));
+        // The first token (a missing trailing word or a typo elsewhere
+        // still leaves it shared) and the whole name.
+        for t in tokens(value).take(1) {
+            out.push(block_key(t, 2, 0));
         }
         let squeezed: String = value.chars().filter(|c| *c != ' ').collect();
-        out.push(foldhash_u64(&squeezed) | (3 << 40));
+        out.push(block_key(&squeezed, 3, SPECIFIC_KEY));
     }
 
     fn default_m(&self) -> Vec<f64> {
@@ -630,24 +702,25 @@ impl Comparator for EmailComparator {
             return 2;
         }
         match (a.split_once('@'), b.split_once('@')) {
+            // A typo in the local part at the same domain. The same local
+            // part at another domain is not evidence: local parts are made
+            // from names, so it would count the name twice.
+            // Digits must agree: `maria.pop14@` and `maria.pop04@` at a
+            // free-mail domain are two accounts.
             (Some((la, da)), Some((lb, db))) => {
-                let personal_local = la.len() >= 4 && !normalize::is_generic_email(a);
-                if (la == lb && personal_local) || (da == db && within_one_edit(la, lb)) {
-                    1
-                } else {
-                    0
-                }
+                let digits = |s: &str| s.bytes().filter(u8::is_ascii_digit).collect::<Vec<u8>>();
+                u8::from(da == db && within_one_edit(la, lb) && digits(la) == digits(lb))
             }
             _ => u8::from(within_one_edit(a, b)),
         }
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        out.push(foldhash_u64(value) | (4 << 40));
+        out.push(block_key(value, 4, SPECIFIC_KEY));
     }
 
     fn default_m(&self) -> Vec<f64> {
-        vec![0.1, 0.05, 0.85]
+        vec![0.06, 0.04, 0.9]
     }
 
     fn default_u(&self) -> Vec<f64> {
@@ -686,14 +759,14 @@ impl Comparator for PhoneComparator {
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        out.push(foldhash_u64(value) | (5 << 40));
+        out.push(block_key(value, 5, SPECIFIC_KEY));
         if value.len() >= 8 {
-            out.push(foldhash_u64(last_digits(value, 8)) | (6 << 40));
+            out.push(block_key(last_digits(value, 8), 6, SPECIFIC_KEY));
         }
     }
 
     fn default_m(&self) -> Vec<f64> {
-        vec![0.12, 0.03, 0.85]
+        vec![0.08, 0.02, 0.9]
     }
 
     fn default_u(&self) -> Vec<f64> {
@@ -835,7 +908,7 @@ impl Comparator for TextComparator {
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
         for t in tokens(value).filter(|t| t.len() >= 3).take(2) {
-            out.push(foldhash_u64(t) | (7 << 40));
+            out.push(block_key(t, 7, 0));
         }
     }
 

@@ -5,8 +5,8 @@
 use hashbrown::HashMap;
 
 use super::RecordSource;
-use super::compare::{Context, FieldKind};
-use super::normalize::{foldhash_u64, soundex};
+use super::compare::Context;
+use super::normalize::foldhash_u64;
 use super::profile::{FieldRole, Profile};
 use super::par;
 
@@ -62,24 +62,23 @@ impl NormColumn {
     }
 }
 
-/// Normalised records: one column per profile field, plus each record's
-/// entity key (a coarse code of its name; 0 when unknown).
+/// Normalised records: one column per profile field.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NormData {
     pub(crate) cols: Vec<NormColumn>,
-    pub(crate) entity: Vec<u32>,
+    rows: usize,
 }
 
 impl NormData {
     pub(crate) fn empty(fields: usize) -> Self {
         Self {
             cols: vec![NormColumn::default(); fields],
-            entity: Vec::new(),
+            rows: 0,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entity.len()
+        self.rows
     }
 
     pub(crate) fn value(&self, field: usize, i: usize) -> Option<&str> {
@@ -110,15 +109,7 @@ impl NormData {
                 .and_then(|s| spec.comparator.normalize(s, &ctx));
             col.push(norm.as_deref());
         }
-        let i = self.entity.len();
-        let key = profile
-            .entity_field()
-            .and_then(|f| {
-                let kind = profile.fields().get(f).and_then(|s| s.kind);
-                self.value(f, i).map(|v| entity_key(v, kind))
-            })
-            .unwrap_or(0);
-        self.entity.push(key);
+        self.rows += 1;
     }
 
     /// Normalises records `order[..]` of `source` (in that order).
@@ -158,7 +149,7 @@ impl NormData {
         for (f, c) in self.cols.iter_mut().enumerate() {
             c.push(other.value(f, i));
         }
-        self.entity.push(other.entity.get(i).copied().unwrap_or(0));
+        self.rows += 1;
     }
 
     /// Record `i` alone.
@@ -181,66 +172,100 @@ impl NormData {
         for (c, o) in self.cols.iter_mut().zip(other.cols) {
             c.append(o);
         }
-        self.entity.extend(other.entity);
+        self.rows += other.rows;
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.cols.iter().map(NormColumn::heap_bytes).sum::<usize>() + self.entity.capacity() * 4
+        self.cols.iter().map(NormColumn::heap_bytes).sum::<usize>()
     }
 }
 
-/// A coarse code of a person's name that survives token order, initials
-/// and most typos: the Soundex of its longest token (first in byte order
-/// on ties).
-pub(crate) fn entity_key(normalized: &str, kind: Option<FieldKind>) -> u32 {
-    let token = if kind == Some(FieldKind::Surname) {
-        normalized
-    } else {
-        normalized
-            .split(' ')
-            .fold("", |best, t| {
-                if t.len() > best.len() || (t.len() == best.len() && t < best) {
-                    t
-                } else {
-                    best
-                }
-            })
-    };
-    soundex(token).max(1)
-}
-
-/// How often a value occurs and up to [`MAX_ENTITIES`] distinct entity
-/// keys of the records holding it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How often a value occurs, and whether records whose names conflict
+/// hold it (a switchboard, a shared mailbox).
+///
+/// `shared` is decided over the set of distinct names of the value's
+/// holders: true when two of them conflict, or when there are more than
+/// [`NAME_SLOTS`] distinct non-conflicting names. That set does not depend
+/// on the order in which holders arrive, so neither does the flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ValueStat {
     pub(crate) count: u32,
-    keys: [u32; MAX_ENTITIES],
+    pub(crate) shared: bool,
+    /// Records holding the value with distinct names (`EMPTY` = free).
+    names: [u32; NAME_SLOTS],
 }
 
-/// Distinct entities counted per value before "shared by many" saturates.
-pub(crate) const MAX_ENTITIES: usize = 4;
+/// Distinct non-conflicting names kept per value.
+pub(crate) const NAME_SLOTS: usize = 3;
+const EMPTY: u32 = u32::MAX;
+
+impl Default for ValueStat {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            shared: false,
+            names: [EMPTY; NAME_SLOTS],
+        }
+    }
+}
+
+/// The identity field and how to tell conflicting names.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    field: usize,
+    comparator: std::sync::Arc<dyn super::Comparator>,
+}
+
+impl Identity {
+    pub(crate) fn of(profile: &Profile) -> Option<Self> {
+        let field = profile.entity_field()?;
+        let comparator = profile.fields().get(field)?.comparator.clone();
+        Some(Self { field, comparator })
+    }
+
+    fn conflict(&self, a: &str, b: &str) -> bool {
+        a != b && self.comparator.conflicting(self.comparator.compare(a, b))
+    }
+}
 
 impl ValueStat {
-    fn add(&mut self, key: u32) {
+    /// Counts one more holder named `name` (`None`: unnamed, which says
+    /// nothing about sharing); `record` is its index in `data`.
+    fn observe(
+        &mut self,
+        name: Option<&str>,
+        record: u32,
+        data: &NormData,
+        identity: Option<&Identity>,
+    ) {
         self.count = self.count.saturating_add(1);
-        if key == 0 || self.keys.contains(&key) {
+        let (Some(x), Some(id)) = (name, identity) else {
+            return;
+        };
+        if self.shared {
             return;
         }
-        if let Some(slot) = self.keys.iter_mut().find(|k| **k == 0) {
-            *slot = key;
+        let mut free = None;
+        for (slot, &r) in self.names.iter().enumerate() {
+            if r == EMPTY {
+                free.get_or_insert(slot);
+                continue;
+            }
+            let Some(y) = data.value(id.field, r as usize) else {
+                continue;
+            };
+            if x == y {
+                return;
+            }
+            if id.conflict(x, y) {
+                self.shared = true;
+                return;
+            }
         }
-    }
-
-    /// Distinct entities (at least 1).
-    pub(crate) fn entities(&self) -> u32 {
-        (self.keys.iter().filter(|k| **k != 0).count() as u32).max(1)
-    }
-
-    /// This stat with one more record holding the value (a query record
-    /// not yet inserted).
-    pub(crate) fn plus(mut self, key: u32) -> Self {
-        self.add(key);
-        self
+        match free.and_then(|s| self.names.get_mut(s)) {
+            Some(slot) => *slot = record,
+            None => self.shared = true,
+        }
     }
 }
 
@@ -251,6 +276,13 @@ pub(crate) struct Stats {
     /// Records with a value, per field.
     pub(crate) present: Vec<u64>,
     values: Vec<Option<HashMap<u64, ValueStat, foldhash::fast::FixedState>>>,
+    identity: Option<Identity>,
+}
+
+fn value_map() -> HashMap<u64, ValueStat, foldhash::fast::FixedState> {
+    HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
+        super::normalize::HASH_SEED,
+    ))
 }
 
 impl Stats {
@@ -260,20 +292,22 @@ impl Stats {
             values: profile
                 .fields()
                 .iter()
-                .map(|f| {
-                    (f.term_frequency || f.role == FieldRole::Contact).then(|| {
-                        HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
-                            super::normalize::HASH_SEED,
-                        ))
-                    })
-                })
+                .map(|f| (f.term_frequency || f.role == FieldRole::Contact).then(value_map))
                 .collect(),
+            identity: Identity::of(profile),
         }
     }
 
-    /// Adds record `i` of `data`.
+    fn name_of<'d>(&self, data: &'d NormData, i: usize) -> Option<&'d str> {
+        self.identity
+            .as_ref()
+            .and_then(|id| data.value(id.field, i))
+    }
+
+    /// Adds record `i` of `data` (the data the statistics describe).
     pub(crate) fn add(&mut self, data: &NormData, i: usize) {
-        let key = data.entity.get(i).copied().unwrap_or(0);
+        let name = self.name_of(data, i);
+        let identity = self.identity.clone();
         for (f, (present, values)) in self.present.iter_mut().zip(&mut self.values).enumerate() {
             let h = data.hash(f, i);
             if h == 0 {
@@ -281,7 +315,9 @@ impl Stats {
             }
             *present += 1;
             if let Some(map) = values {
-                map.entry(h).or_default().add(key);
+                map.entry(h)
+                    .or_default()
+                    .observe(name, i as u32, data, identity.as_ref());
             }
         }
     }
@@ -295,15 +331,18 @@ impl Stats {
             let present = (0..n)
                 .filter(|&i| col.is_some_and(|c| c.hash(i) != 0))
                 .count() as u64;
-            let map = s.values.get(f).and_then(Option::as_ref).map(|proto| {
-                let mut map = proto.clone();
+            let map = s.values.get(f).and_then(Option::as_ref).map(|_| {
+                let mut map = value_map();
                 map.reserve(n / 2);
                 for i in 0..n {
                     let h = col.map_or(0, |c| c.hash(i));
                     if h != 0 {
-                        map.entry(h)
-                            .or_default()
-                            .add(data.entity.get(i).copied().unwrap_or(0));
+                        map.entry(h).or_default().observe(
+                            s.name_of(data, i),
+                            i as u32,
+                            data,
+                            s.identity.as_ref(),
+                        );
                     }
                 }
                 map
@@ -321,13 +360,31 @@ impl Stats {
         s
     }
 
-    /// The statistics of value `hash` of field `field`.
-    pub(crate) fn get(&self, field: usize, hash: u64) -> ValueStat {
-        self.values
+    /// The statistics of value `hash` of field `field`; with `plus`, as if
+    /// one more holder (record `plus.1` of `plus.0`, not in the data the
+    /// statistics describe, `stats_data`) were counted.
+    pub(crate) fn get(
+        &self,
+        field: usize,
+        hash: u64,
+        plus: Option<(&NormData, usize)>,
+        stats_data: &NormData,
+    ) -> ValueStat {
+        let mut st = self
+            .values
             .get(field)
             .and_then(Option::as_ref)
             .and_then(|m| m.get(&hash).copied())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some((q, qi)) = plus {
+            st.observe(
+                self.name_of(q, qi),
+                EMPTY - 1,
+                stats_data,
+                self.identity.as_ref(),
+            );
+        }
+        st
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -303,7 +303,7 @@ impl Default for DedupSettings {
     fn default() -> Self {
         Self {
             threshold: 0.5,
-            max_block_size: 100,
+            max_block_size: 50,
             max_cluster_size: 50,
             estimation: Estimation::Unlabelled,
             u_sample_pairs: 300_000,
@@ -528,6 +528,12 @@ impl Dedup {
             clusters,
             largest_cluster: largest,
             oversized_blocks: bstats.oversized_blocks,
+            pairs_per_rule: bstats
+                .pairs_per_rule
+                .iter()
+                .take(self.profile.rules().len())
+                .copied()
+                .collect(),
             merges_refused_conflict: cstats.refused_conflict,
             merges_refused_size: cstats.refused_size,
             prior: model.prior,
@@ -632,6 +638,9 @@ pub struct DedupStats {
     pub largest_cluster: u64,
     /// Blocks skipped as larger than the cap.
     pub oversized_blocks: u64,
+    /// Pairs each blocking rule produced (up to the first 16 rules; a pair
+    /// found by several rules counts for each).
+    pub pairs_per_rule: Vec<u64>,
     /// Merges refused because two records' identities conflict.
     pub merges_refused_conflict: u64,
     /// Merges refused by the cluster size guard.

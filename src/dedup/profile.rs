@@ -67,7 +67,9 @@ impl FieldSpec {
             kind: Some(kind),
             comparator: kind.comparator(),
             role,
-            term_frequency: true,
+            // Cities go with companies and people alike: how rare a city is
+            // says little about whether two records are one person.
+            term_frequency: kind != FieldKind::City,
         }
     }
 
@@ -305,18 +307,12 @@ impl Profile {
         self.default_country.as_deref()
     }
 
-    /// Index of the field used to tell entities apart when counting how
-    /// many distinct entities share a value: the first identity field,
-    /// else the first surname field.
+    /// Index of the field that tells entities apart (whether a value is
+    /// shared by several people): the first identity field.
     pub(crate) fn entity_field(&self) -> Option<usize> {
         self.fields
             .iter()
             .position(|f| f.role == FieldRole::Identity)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .position(|f| f.kind == Some(FieldKind::Surname))
-            })
     }
 
     /// `(given, surname)` field indices when the profile has exactly one of

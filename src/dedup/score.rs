@@ -6,11 +6,12 @@
 //! * **Term frequencies**: exact agreement on a value weighs
 //!   `log2(m / u_v)` with `u_v` the value's share of records, so a common
 //!   name or a big company's name says less than a rare one.
-//! * **Shared contacts**: for contact fields, `u_v` is further multiplied
-//!   by the number of distinct entities (coarse name codes) seen with the
-//!   value, so a switchboard number or a role mailbox (`info@`) held by
-//!   several people weighs little; disagreement involving such a value is
-//!   neutral (a person may give the switchboard once and a mobile once).
+//! * **Shared contacts**: a contact value held by records whose names
+//!   conflict (a switchboard, a shared mailbox) or a role mailbox
+//!   (`info@`) names an organisation, not a person: its agreement is
+//!   capped at [`Model::shared_contact_cap`] bits and disagreement
+//!   involving it is neutral (a person may give the switchboard once and a
+//!   mobile once).
 //! * **Conflicting identities**: when the two records' names conflict
 //!   (`Ion Popescu` vs `Maria Popescu`), contact agreement is capped at
 //!   [`Model::shared_contact_cap`] bits: colleagues share phones and
@@ -139,6 +140,7 @@ pub(crate) struct Scorer<'a> {
     roles: Vec<FieldRole>,
     tf: Vec<bool>,
     name_parts: Option<(usize, usize)>,
+    identity: Option<usize>,
     prior: f64,
 }
 
@@ -162,6 +164,7 @@ impl<'a> Scorer<'a> {
             roles: profile.fields().iter().map(|f| f.role).collect(),
             tf: profile.fields().iter().map(|f| f.term_frequency).collect(),
             name_parts: profile.name_parts(),
+            identity: profile.entity_field(),
             prior: model.prior_weight(),
         }
     }
@@ -172,14 +175,6 @@ impl<'a> Scorer<'a> {
             .and_then(|w| w.get(level as usize))
             .copied()
             .unwrap_or(0.0)
-    }
-
-    fn value_stat(&self, f: usize, hash: u64, plus: Option<u32>) -> ValueStat {
-        let s = self.stats.get(f, hash);
-        match plus {
-            Some(k) => s.plus(k),
-            None => s,
-        }
     }
 
     /// Levels of field `f` between record `i` of `a` and `j` of `b`.
@@ -212,10 +207,19 @@ impl<'a> Scorer<'a> {
             total: self.prior,
             conflict: false,
         };
-        let key_a = a.entity.get(i).copied().unwrap_or(0);
-        let key_b = b.entity.get(j).copied().unwrap_or(0);
-        let plus_a = (uncounted == Uncounted::Left).then_some(key_a);
-        let plus_b = (uncounted == Uncounted::Right).then_some(key_b);
+        // The query side (not yet in the statistics) and the data the
+        // statistics describe.
+        let (plus_a, plus_b, stats_data) = match uncounted {
+            Uncounted::None => (None, None, a),
+            Uncounted::Left => (Some((a, i)), None, b),
+            Uncounted::Right => (None, Some((b, j)), a),
+        };
+        let stat = |f: usize, hash: u64, plus: Option<(&NormData, usize)>| -> ValueStat {
+            self.stats.get(f, hash, plus, stats_data)
+        };
+        let identity_missing = self.identity.is_some_and(|id| {
+            a.value(id, i).is_none() || b.value(id, j).is_none()
+        });
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
             if let Some(l) = s.levels.get_mut(f) {
@@ -227,25 +231,20 @@ impl<'a> Scorer<'a> {
             let top = self.tops.get(f).copied().unwrap_or(0);
             let role = self.roles.get(f).copied().unwrap_or(FieldRole::Attribute);
             let spec = self.profile.fields().get(f);
+            let generic = |v: Option<&str>| {
+                v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)))
+            };
             let mut w = self.base_weight(f, level);
             let ha = a.hash(f, i);
-            if level == top && self.tf.get(f).copied().unwrap_or(false) {
+            let tf = self.tf.get(f).copied().unwrap_or(false);
+            let contact = role == FieldRole::Contact;
+            if level == top && tf {
                 let plus = plus_a.or(plus_b);
-                let st = self.value_stat(f, ha, plus);
+                let st = stat(f, ha, plus);
                 let n = self.stats.present.get(f).copied().unwrap_or(0)
                     + u64::from(plus.is_some());
                 if st.count > 0 && n > 0 {
-                    let mut share = f64::from(st.count) / n as f64;
-                    if role == FieldRole::Contact {
-                        let generic = spec
-                            .is_some_and(|sp| a.value(f, i).is_some_and(|v| sp.comparator.is_generic(v)));
-                        let k = if generic {
-                            super::data::MAX_ENTITIES as u32
-                        } else {
-                            st.entities()
-                        };
-                        share *= f64::from(k);
-                    }
+                    let share = f64::from(st.count) / n as f64;
                     let m_top = self
                         .model
                         .fields
@@ -255,14 +254,34 @@ impl<'a> Scorer<'a> {
                         .unwrap_or(0.5);
                     w = (m_top.max(1e-9) / share.min(1.0)).log2();
                 }
-            } else if level == 0 && role == FieldRole::Contact {
-                let shared = |hash: u64, plus: Option<u32>, value: Option<&str>| {
-                    value.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)))
-                        || self.value_stat(f, hash, plus).entities() > 1
+            }
+            if (tf || contact) && (contact || identity_missing) {
+                // Whether either value is held by people whose names
+                // conflict (a switchboard, a shared mailbox, a company of
+                // several contacts) or is a role mailbox.
+                let (pa, pb) = if level == top {
+                    (plus_a.or(plus_b), plus_a.or(plus_b))
+                } else {
+                    (plus_a, plus_b)
                 };
-                if shared(ha, plus_a, a.value(f, i)) || shared(b.hash(f, j), plus_b, b.value(f, j))
-                {
-                    w = 0.0;
+                let shared = |hash: u64, plus, value: Option<&str>| {
+                    (contact && generic(value)) || stat(f, hash, plus).shared
+                };
+                let any_shared =
+                    shared(ha, pa, a.value(f, i)) || shared(b.hash(f, j), pb, b.value(f, j));
+                if any_shared {
+                    if level == 0 {
+                        // Disagreement with a shared value is neutral: a
+                        // person may give the switchboard once and a mobile
+                        // once.
+                        w = w.max(0.0);
+                    } else {
+                        // A shared value names an organisation, not a
+                        // person: it adds little beyond the company, and
+                        // without names on both sides it cannot tell which
+                        // of its people a record is.
+                        w = w.min(self.model.shared_contact_cap);
+                    }
                 }
             }
             if role == FieldRole::Identity

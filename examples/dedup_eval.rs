@@ -54,6 +54,9 @@ fn report(name: &str, dedup: &Dedup, table: &Table, truth_col: &str) -> Result<(
         s.oversized_blocks, s.prior, elapsed.as_secs_f64(), s.timings
     );
     println!("pairs per rule {:?}", s.pairs_per_rule);
+    if std::env::var("DEDUP_HIST").is_ok() {
+        error_histograms(&result, &truth);
+    }
     if let Some(n) = std::env::var("DEDUP_DEBUG").ok().and_then(|v| v.parse().ok()) {
         debug_errors(&result, table, &truth, n);
     }
@@ -78,7 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if crm_records > 0 {
-        let data = synth::CrmConfig { records: crm_records, seed, ..synth::CrmConfig::default() }.generate();
+        let mut cfg = synth::CrmConfig { records: crm_records, seed, ..synth::CrmConfig::default() };
+        if let Some(m) = std::env::var("DEDUP_MISSING").ok().and_then(|v| v.parse().ok()) {
+            cfg.missing = m;
+        }
+        let data = cfg.generate();
         let table = data.table()?;
         let dedup = Dedup::prospect().with_settings(settings);
         report(&format!("crm (seed {seed})"), &dedup, &table, "entity_id")?;
@@ -114,9 +121,52 @@ fn debug_errors(result: &sales_metrics::dedup::DedupResult, table: &Table, truth
             for b in members.iter().skip(x + 1) {
                 if result.cluster_id(a) != result.cluster_id(b) && shown < n {
                     shown += 1;
-                    println!("FN {a} ~ {b}\n   {}\n   {}", row(a), row(b));
+                    let why = result.explain(a, b).map(|e| e.to_string()).unwrap_or_default();
+                    println!("FN cand={:?} {why}\n   {}\n   {}", result.is_candidate(a, b), row(a), row(b));
                 }
             }
         }
     }
+}
+
+/// With `DEDUP_HIST=1`: histograms of error pairs by field levels.
+#[allow(dead_code)]
+fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, &str)]) {
+    use std::collections::HashMap;
+    let t: HashMap<&str, &str> = truth.iter().copied().collect();
+    let key = |e: &sales_metrics::dedup::PairEvidence| -> String {
+        e.fields.iter().map(|f| format!("{}={}", f.field, f.level_name)).collect::<Vec<_>>().join(" ")
+    };
+    let mut fp: HashMap<String, usize> = HashMap::new();
+    for e in result.all_evidence() {
+        if t.get(e.left.as_str()) != t.get(e.right.as_str()) {
+            *fp.entry(key(&e)).or_default() += 1;
+        }
+    }
+    let mut by_entity: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, ent) in truth {
+        by_entity.entry(ent).or_default().push(id);
+    }
+    let mut fn_: HashMap<String, usize> = HashMap::new();
+    for members in by_entity.values() {
+        for (x, a) in members.iter().enumerate() {
+            for b in members.iter().skip(x + 1) {
+                if result.cluster_id(a) != result.cluster_id(b) {
+                    if let Some(e) = result.explain(a, b) {
+                        let c = if result.is_candidate(a, b) == Some(true) { "cand" } else { "NOTCAND" };
+                        let above = if e.probability >= e.threshold { "ABOVE" } else { "below" };
+                        *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut v: Vec<_> = fp.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("-- FP pairs by levels (top 25)");
+    for (k, n) in v.iter().take(25) { println!("{n:6} {k}"); }
+    let mut v: Vec<_> = fn_.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("-- FN pairs by levels (top 40)");
+    for (k, n) in v.iter().take(40) { println!("{n:6} {k}"); }
 }

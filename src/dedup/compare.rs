@@ -73,6 +73,14 @@ pub trait Comparator: Send + Sync + fmt::Debug {
     /// estimated from the data.
     fn default_u(&self) -> Vec<f64>;
 
+    /// Whether the u-probability of `level` is estimated from random pairs
+    /// of records (default). Return `false` for a level that only makes
+    /// sense given other fields agree (another mailbox at the same
+    /// organisation's domain), whose default u is kept.
+    fn estimated(&self, _level: u8) -> bool {
+        true
+    }
+
     /// Whether a value is a shared role value (a generic mailbox) that says
     /// little about which entity is meant.
     fn is_generic(&self, _value: &str) -> bool {
@@ -329,46 +337,91 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> + Clone {
 pub mod name_level {
     /// No token in common.
     pub const DIFFERENT: u8 = 0;
-    /// Some tokens agree but another conflicts (`Ion Popescu` vs `Maria
-    /// Popescu`): in CRM data, two people.
+    /// Some tokens agree but another clearly differs (`Ion Popescu` vs
+    /// `Maria Popescu`): in CRM data, two people.
     pub const CONFLICT: u8 = 1;
+    /// Some tokens agree and another is similar but not a plain typo
+    /// (`Ion Ionescu` vs `Ioana Ionescu`, `Ilie` vs `Ile`): a relative or a
+    /// bad typo; neither evidence for nor a veto against one person.
+    pub const NEAR: u8 = 2;
     /// Compatible but thin: one name is a single token or only initials
     /// (`Popescu` vs `Ion Popescu`).
-    pub const WEAK: u8 = 2;
+    pub const WEAK: u8 = 3;
     /// Compatible with initials or an extra token (`I. Popescu` vs `Ion
     /// Popescu`, `Ion Popescu` vs `Ion Popescu Marin`).
-    pub const COMPATIBLE: u8 = 3;
+    pub const COMPATIBLE: u8 = 4;
     /// Same tokens up to typos.
-    pub const CLOSE: u8 = 4;
+    pub const CLOSE: u8 = 5;
     /// Same tokens (any order, after folding).
-    pub const EXACT: u8 = 5;
+    pub const EXACT: u8 = 6;
 }
 
 /// Whether two name tokens are the same name up to a typo: one edit
 /// (insertion, deletion, substitution, adjacent transposition) in tokens
-/// of 4+ letters, or Jaro–Winkler ≥ 0.93 in tokens of 6+ letters. Short
-/// tokens must be equal, and gendered pairs (`Daniel`/`Daniela`,
-/// `Mario`/`Maria`) are different names, not typos.
+/// of 4+ letters, two in tokens of 7+ letters, or Jaro–Winkler ≥ 0.9 in
+/// tokens of 5+ letters. Shorter tokens must be equal, and gendered pairs
+/// (`Daniel`/`Daniela`, `Mario`/`Maria`) are different names, not typos.
 pub fn same_name_token(t: &str, u: &str) -> bool {
     if t == u {
         return true;
     }
     let (short, long) = if t.len() <= u.len() { (t, u) } else { (u, t) };
-    if short.len() < 4 {
-        return false;
-    }
+    // Gendered forms: `x`/`xa` and `..n`/`..a` endings.
     let gendered = (long.len() == short.len() + 1 && long.starts_with(short) && long.ends_with('a'))
         || (long.len() == short.len()
             && long.get(..long.len() - 1) == short.get(..short.len() - 1)
-            && (long.ends_with('a') || short.ends_with('a')));
-    if gendered {
+            && short.ends_with('a') != long.ends_with('a'));
+    if short.len() < 4 || gendered {
         return false;
     }
-    within_one_edit(t, u) || (short.len() >= 6 && jaro_winkler(t, u) >= 0.93)
+    within_one_edit(t, u)
+        || (short.len() >= 7 && edit_distance_at_most(t, u, 2))
+        || (short.len() >= 5 && jaro_winkler(t, u) >= 0.9)
+}
+
+/// Whether the optimal-string-alignment distance (edits and adjacent
+/// transpositions) of two strings is at most `k`, on bytes.
+pub fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > k {
+        return false;
+    }
+    let w = b.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        if let Some(c) = cur.first_mut() {
+            *c = i;
+        }
+        let mut row_min = i;
+        for j in 1..w {
+            let ai = a.get(i - 1);
+            let bj = b.get(j - 1);
+            let cost = usize::from(ai != bj);
+            let del = prev.get(j).copied().unwrap_or(usize::MAX - 1) + 1;
+            let ins = cur.get(j - 1).copied().unwrap_or(usize::MAX - 1) + 1;
+            let sub = prev.get(j - 1).copied().unwrap_or(usize::MAX - 1) + cost;
+            let mut d = del.min(ins).min(sub);
+            if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                d = d.min(prev2.get(j - 2).copied().unwrap_or(usize::MAX - 1) + 1);
+            }
+            if let Some(c) = cur.get_mut(j) {
+                *c = d;
+            }
+            row_min = row_min.min(d);
+        }
+        if row_min > k {
+            return false;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().is_some_and(|&d| d <= k)
 }
 
 /// Compares full person names token by token, in any order, with
-/// initials and typos (Jaro–Winkler per token).
+/// initials and typos ([`same_name_token`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PersonNameComparator;
 
@@ -376,6 +429,8 @@ pub struct PersonNameComparator;
 struct NameAlignment {
     /// Tokens of the shorter name with no partner.
     unmatched: usize,
+    /// Unmatched tokens with no similar token left either.
+    hard: usize,
     /// Tokens matched through an initial.
     by_initial: usize,
     /// Tokens matched in full (exact or typo).
@@ -388,6 +443,7 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
     let mut used = [false; 16];
     let mut al = NameAlignment {
         unmatched: 0,
+        hard: 0,
         by_initial: 0,
         full: 0,
         fuzzy: 0,
@@ -452,7 +508,18 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
                     al.fuzzy += 1;
                 }
             }
-            _ => al.unmatched += 1,
+            _ => {
+                al.unmatched += 1;
+                let near = !t_initial
+                    && long.iter().enumerate().take(16).any(|(j, u)| {
+                        !used.get(j).copied().unwrap_or(true)
+                            && u.chars().nth(1).is_some()
+                            && jaro_winkler(t, u) >= 0.8
+                    });
+                if !near {
+                    al.hard += 1;
+                }
+            }
         }
     }
     al
@@ -460,7 +527,7 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
 
 impl Comparator for PersonNameComparator {
     fn level_names(&self) -> &[&'static str] {
-        &["different", "conflict", "weak", "compatible", "close", "exact"]
+        &["different", "conflict", "near", "weak", "compatible", "close", "exact"]
     }
 
     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
@@ -485,7 +552,9 @@ impl Comparator for PersonNameComparator {
         if al.unmatched > 0 {
             // A full token agreeing while another conflicts is a different
             // person sharing a name part; initials alone agreeing are noise.
-            return if al.full > 0 {
+            return if al.full > 0 && al.hard == 0 {
+                name_level::NEAR
+            } else if al.full > 0 {
                 name_level::CONFLICT
             } else {
                 name_level::DIFFERENT
@@ -522,11 +591,17 @@ impl Comparator for PersonNameComparator {
     }
 
     fn default_m(&self) -> Vec<f64> {
-        vec![0.01, 0.015, 0.03, 0.13, 0.145, 0.67]
+        vec![0.01, 0.01, 0.01, 0.03, 0.13, 0.14, 0.67]
     }
 
     fn default_u(&self) -> Vec<f64> {
-        vec![0.97, 0.028, 0.0015, 0.0002, 0.0001, 0.0002]
+        vec![0.96, 0.026, 0.01, 0.0015, 0.0002, 0.0001, 0.0002]
+    }
+
+    fn estimated(&self, level: u8) -> bool {
+        // Near names are mostly relatives and colleagues, whom random
+        // pairs almost never are: keep the default u (weight about 0).
+        level != name_level::NEAR
     }
 
     fn conflicting(&self, level: u8) -> bool {
@@ -690,7 +765,7 @@ pub struct EmailComparator;
 
 impl Comparator for EmailComparator {
     fn level_names(&self) -> &[&'static str] {
-        &["different", "similar", "exact"]
+        &["different", "other_at_same_domain", "similar", "exact"]
     }
 
     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
@@ -699,19 +774,27 @@ impl Comparator for EmailComparator {
 
     fn compare(&self, a: &str, b: &str) -> u8 {
         if a == b {
-            return 2;
+            return 3;
         }
         match (a.split_once('@'), b.split_once('@')) {
-            // A typo in the local part at the same domain. The same local
-            // part at another domain is not evidence: local parts are made
-            // from names, so it would count the name twice.
-            // Digits must agree: `maria.pop14@` and `maria.pop04@` at a
-            // free-mail domain are two accounts.
-            (Some((la, da)), Some((lb, db))) => {
+            (Some((la, da)), Some((lb, db))) if da == db => {
+                // A typo in the local part (digits must agree:
+                // `maria.pop14@` and `maria.pop04@` are two accounts).
                 let digits = |s: &str| s.bytes().filter(u8::is_ascii_digit).collect::<Vec<u8>>();
-                u8::from(da == db && within_one_edit(la, lb) && digits(la) == digits(lb))
+                if within_one_edit(la, lb) && digits(la) == digits(lb) {
+                    2
+                } else if normalize::is_free_mail_domain(da) {
+                    0
+                } else {
+                    // Two mailboxes at one organisation's domain: in a CRM,
+                    // two colleagues far more often than one person.
+                    1
+                }
             }
-            _ => u8::from(within_one_edit(a, b)),
+            // The same local part at another domain is not evidence: local
+            // parts are made from names, so it would count the name twice.
+            (Some(_), Some(_)) => 0,
+            _ => 2 * u8::from(within_one_edit(a, b)),
         }
     }
 
@@ -720,11 +803,18 @@ impl Comparator for EmailComparator {
     }
 
     fn default_m(&self) -> Vec<f64> {
-        vec![0.06, 0.04, 0.9]
+        vec![0.07, 0.02, 0.03, 0.88]
     }
 
     fn default_u(&self) -> Vec<f64> {
-        vec![0.9998, 0.0001, 0.0001]
+        // Given the organisation agrees, another mailbox at its domain is
+        // common among non-matches; this level's u is not estimated from
+        // random pairs, which almost never share a domain.
+        vec![0.6999, 0.3, 0.00005, 0.00005]
+    }
+
+    fn estimated(&self, level: u8) -> bool {
+        level != 1
     }
 
     fn is_generic(&self, value: &str) -> bool {
@@ -799,7 +889,7 @@ impl Comparator for CityComparator {
     }
 
     fn default_m(&self) -> Vec<f64> {
-        vec![0.06, 0.04, 0.9]
+        vec![0.08, 0.04, 0.88]
     }
 
     fn default_u(&self) -> Vec<f64> {

@@ -558,6 +558,9 @@ impl Dedup {
             stats: stats_out,
             candidates: self.settings.keep_candidates.then_some(pairs),
             model,
+            data,
+            value_stats: stats,
+            profile: self.profile.clone(),
         })
     }
 }
@@ -755,9 +758,41 @@ pub struct DedupResult {
     stats: DedupStats,
     candidates: Option<Vec<u64>>,
     model: Model,
+    data: NormData,
+    value_stats: Stats,
+    profile: Profile,
 }
 
 impl DedupResult {
+    /// Scores any two records of the run (linked or not) with the run's
+    /// model and statistics: why they were, or were not, linked.
+    pub fn explain(&self, left: &str, right: &str) -> Option<PairEvidence> {
+        let (a, b) = (self.sorted_index(left)?, self.sorted_index(right)?);
+        let (a, b) = (a.min(b), a.max(b));
+        let scorer = Scorer::new(&self.profile, &self.model, &self.value_stats);
+        let s = scorer.score(&self.data, a, &self.data, b, Uncounted::None);
+        let nf = self.fields.len();
+        Some(pair_evidence(
+            &self.fields,
+            &self.model,
+            self.ids.get(a).unwrap_or(""),
+            self.ids.get(b).unwrap_or(""),
+            s.total,
+            s.levels.get(..nf).unwrap_or(&[]),
+            s.weights.get(..nf).unwrap_or(&[]),
+        ))
+    }
+
+    /// Whether two records were a candidate pair (only when the run kept
+    /// candidates; `None` otherwise).
+    pub fn is_candidate(&self, left: &str, right: &str) -> Option<bool> {
+        let (a, b) = (self.sorted_index(left)?, self.sorted_index(right)?);
+        let (a, b) = (a.min(b) as u64, a.max(b) as u64);
+        self.candidates
+            .as_ref()
+            .map(|c| c.binary_search(&((a << 32) | b)).is_ok())
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.roots.len()

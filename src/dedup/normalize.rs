@@ -257,6 +257,21 @@ pub fn is_generic_email(normalized: &str) -> bool {
         .is_some_and(|(local, _)| GENERIC_LOCAL_PARTS.contains(&local))
 }
 
+/// Public mailbox providers: two addresses there share nothing but the
+/// provider.
+const FREE_MAIL_DOMAINS: &[&str] = &[
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.ro", "yahoo.co.uk", "yahoo.de", "yahoo.fr",
+    "ymail.com", "outlook.com", "hotmail.com", "hotmail.ro", "live.com", "msn.com", "icloud.com",
+    "me.com", "aol.com", "gmx.de", "gmx.net", "gmx.at", "web.de", "t-online.de", "mail.ru",
+    "yandex.ru", "yandex.com", "protonmail.com", "proton.me", "libero.it", "orange.fr", "free.fr",
+    "freemail.hu", "seznam.cz", "wp.pl", "o2.pl", "abv.bg", "mail.com", "zoho.com",
+];
+
+/// Whether a domain is a public mailbox provider.
+pub fn is_free_mail_domain(domain: &str) -> bool {
+    FREE_MAIL_DOMAINS.contains(&domain)
+}
+
 /// An e-mail address: trimmed, `mailto:` and angle brackets removed, lower
 /// case, `+tag` dropped from the local part, dots ignored in Gmail local
 /// parts. A value without `@` is kept as folded text.
@@ -498,6 +513,8 @@ pub fn city(raw: &str) -> Option<String> {
             }
             "municipiul" | "mun" | "orasul" | "oras" | "comuna" | "city" | "of" | "stadt" => {}
             _ if t.bytes().all(|b| b.is_ascii_digit()) => {}
+            // Romanian "Târgu"/"Tîrgu"/"Tg." (market town) in one form.
+            "tg" | "tirgu" => tokens.push("targu"),
             _ => tokens.push(t),
         }
     }

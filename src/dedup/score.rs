@@ -244,7 +244,9 @@ impl<'a> Scorer<'a> {
                 let n = self.stats.present.get(f).copied().unwrap_or(0)
                     + u64::from(plus.is_some());
                 if st.count > 0 && n > 0 {
-                    let share = f64::from(st.count) / n as f64;
+                    // The share of records other than this one holding the
+                    // value: the chance a non-matching record agrees.
+                    let share = (f64::from(st.count) - 1.0).max(0.5) / n as f64;
                     let m_top = self
                         .model
                         .fields
@@ -270,11 +272,11 @@ impl<'a> Scorer<'a> {
                 let any_shared =
                     shared(ha, pa, a.value(f, i)) || shared(b.hash(f, j), pb, b.value(f, j));
                 if any_shared {
-                    if level == 0 {
+                    if level < top && w < 0.0 {
                         // Disagreement with a shared value is neutral: a
                         // person may give the switchboard once and a mobile
                         // once.
-                        w = w.max(0.0);
+                        w = 0.0;
                     } else {
                         // A shared value names an organisation, not a
                         // person: it adds little beyond the company, and
@@ -421,13 +423,33 @@ pub(crate) fn estimate_u(
         },
     );
     for (f, fm) in model.fields.iter_mut().enumerate() {
+        let Some(cmp) = profile.fields().get(f).map(|s| &s.comparator) else {
+            continue;
+        };
         let levels = fm.u.len();
+        let estimated: Vec<bool> = (0..levels).map(|l| cmp.estimated(l as u8)).collect();
+        let fixed_mass: f64 = fm
+            .u
+            .iter()
+            .zip(&estimated)
+            .filter(|(_, e)| !**e)
+            .map(|(u, _)| u)
+            .sum();
         let c: Vec<f64> = (0..levels)
             .map(|l| counts.get(f * 8 + l).copied().unwrap_or(0) as f64 + 0.5)
             .collect();
-        let total: f64 = c.iter().sum();
+        let total: f64 = c
+            .iter()
+            .zip(&estimated)
+            .filter(|(_, e)| **e)
+            .map(|(c, _)| c)
+            .sum();
         if total > levels as f64 {
-            fm.u = c.into_iter().map(|x| x / total).collect();
+            for ((u, c), e) in fm.u.iter_mut().zip(c).zip(&estimated) {
+                if *e {
+                    *u = c / total * (1.0 - fixed_mass);
+                }
+            }
         }
     }
 }

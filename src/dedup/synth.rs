@@ -44,7 +44,7 @@ impl Default for CrmConfig {
         Self {
             records: 20_000,
             seed: 1,
-            missing: 0.1,
+            missing: 0.06,
             typos: 0.08,
             namesakes: 0.05,
         }
@@ -332,19 +332,23 @@ impl CrmConfig {
             let family = rng.chance(0.1).then(|| {
                 rng.zipf(SURNAMES).copied().unwrap_or("Popescu").to_owned()
             });
+            let mut names_here: Vec<(String, String)> = Vec::new();
             for _ in 0..size {
                 let foreign = country != 0 || rng.chance(0.04);
                 let female = rng.chance(0.5);
-                let given = if foreign {
-                    rng.pick(FOREIGN_GIVEN)
-                } else if female {
-                    rng.zipf(GIVEN_F)
-                } else {
-                    rng.zipf(GIVEN_M)
-                }
-                .copied()
-                .unwrap_or("Ion")
-                .to_owned();
+                let draw_given = |rng: &mut Rng| {
+                    if foreign {
+                        rng.pick(FOREIGN_GIVEN)
+                    } else if female {
+                        rng.zipf(GIVEN_F)
+                    } else {
+                        rng.zipf(GIVEN_M)
+                    }
+                    .copied()
+                    .unwrap_or("Ion")
+                    .to_owned()
+                };
+                let mut given = draw_given(&mut rng);
                 let surname = match &family {
                     Some(f) if rng.chance(0.5) => f.clone(),
                     _ => if foreign {
@@ -356,6 +360,15 @@ impl CrmConfig {
                     .unwrap_or("Pop")
                     .to_owned(),
                 };
+                // Two colleagues with the very same name are rare; the
+                // explicit namesakes below provide them.
+                for _ in 0..8 {
+                    if !names_here.contains(&(given.clone(), surname.clone())) {
+                        break;
+                    }
+                    given = draw_given(&mut rng);
+                }
+                names_here.push((given.clone(), surname.clone()));
                 let person = self.person(&mut rng, given, surname, ci, &companies);
                 people.push(person);
                 let n = self.records_per_person(&mut rng);
@@ -368,7 +381,7 @@ impl CrmConfig {
                         .last()
                         .map(|p| (p.given.clone(), p.surname.clone()))
                         .unwrap_or_default();
-                    let at = if rng.chance(0.2) || companies.len() < 2 {
+                    let at = if rng.chance(0.1) || companies.len() < 2 {
                         ci
                     } else {
                         rng.below(companies.len())
@@ -479,7 +492,7 @@ impl CrmConfig {
         if rng.chance(0.03) {
             name = format!("{} {name}", rng.pick(&["Dl.", "Dna.", "Ing.", "Dr."]).unwrap_or(&"Dl."));
         }
-        let name = (!rng.chance(miss * 0.3)).then_some(name);
+        let name = (!rng.chance(miss * 0.1)).then_some(name);
         // Company.
         let mut cname = diacritics(rng, &c.name);
         if rng.chance(self.typos * 0.5) {

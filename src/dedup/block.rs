@@ -55,13 +55,33 @@ fn coarse(k: u64) -> bool {
     k & COARSE_KEY != 0
 }
 
-/// Whether two keys may form a rule key: a coarse key only with a
-/// specific one.
-fn compatible(a: u64, b: u64) -> bool {
-    (!coarse(a) || b & SPECIFIC_KEY != 0) && (!coarse(b) || a & SPECIFIC_KEY != 0)
+fn specific(k: u64) -> bool {
+    k & SPECIFIC_KEY != 0
 }
 
-/// Appends the rule keys of one record to `out`.
+/// Whether two keys of different fields may form a rule key: a coarse key
+/// only with a specific one, and a specific key only with a coarse or
+/// specific one (it is narrow already: a name's initials with a whole
+/// company name find the name's variants, every name token would only
+/// add pairs).
+fn compatible(a: u64, b: u64) -> bool {
+    match (coarse(a), specific(a), coarse(b), specific(b)) {
+        (true, _, _, true) | (_, true, true, _) => true,
+        (false, false, false, false) => true,
+        (_, true, _, true) => true,
+        _ => false,
+    }
+}
+
+/// The block cap of the rule a key belongs to.
+pub(crate) fn rule_cap(profile: &Profile, key: u64, max_block: usize) -> usize {
+    profile
+        .rules()
+        .get((key >> 56) as usize)
+        .and_then(|r| r.max_block)
+        .unwrap_or(max_block)
+}
+
 pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>) {
     for (r, rule) in profile.rules().iter().enumerate() {
         match rule.fields.as_slice() {
@@ -176,7 +196,7 @@ pub(crate) fn candidate_pairs(
         let len = entries
             .get(start..)
             .map_or(0, |rest| rest.iter().take_while(|e| e.0 == key).count());
-        if len > max_block {
+        if len > rule_cap(profile, key, max_block) {
             stats.oversized_blocks += 1;
             stats.oversized_records += len as u64;
         } else if len >= 2 {

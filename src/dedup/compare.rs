@@ -230,6 +230,52 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
+/// Whether `jaro_winkler(a, b) >= threshold`, rejecting most pairs by a
+/// cheap upper bound (shared letter counts, no transpositions, full
+/// prefix bonus) before computing the similarity.
+pub fn jaro_winkler_at_least(a: &str, b: &str, threshold: f64) -> bool {
+    if a == b {
+        return !a.is_empty();
+    }
+    if a.is_ascii() && b.is_ascii() {
+        let (la, lb) = (a.len(), b.len());
+        if la == 0 || lb == 0 {
+            return false;
+        }
+        let mut hist = [0i16; 128];
+        for c in a.bytes() {
+            if let Some(h) = hist.get_mut(usize::from(c & 0x7f)) {
+                *h += 1;
+            }
+        }
+        let mut common = 0usize;
+        for c in b.bytes() {
+            if let Some(h) = hist.get_mut(usize::from(c & 0x7f))
+                && *h > 0
+            {
+                *h -= 1;
+                common += 1;
+            }
+        }
+        let m = common as f64;
+        let ub = if common == 0 {
+            0.0
+        } else {
+            (m / la as f64 + m / lb as f64 + 1.0) / 3.0
+        };
+        let prefix = a
+            .bytes()
+            .zip(b.bytes())
+            .take(4)
+            .take_while(|(x, y)| x == y)
+            .count() as f64;
+        if ub + prefix * 0.1 * (1.0 - ub) < threshold {
+            return false;
+        }
+    }
+    jaro_winkler(a, b) >= threshold
+}
+
 fn jw_slices<T: Copy + Eq>(a: &[T], b: &[T]) -> f64 {
     let j = jaro(a, b);
     let prefix = a
@@ -307,10 +353,12 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     match long.len() - short.len() {
         0 => {
-            let diffs: Vec<usize> = (0..a.len()).filter(|&i| a.get(i) != b.get(i)).collect();
-            match diffs.as_slice() {
-                [_] => true,
-                [i, j] if *j == i + 1 => a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i),
+            let mut diffs = (0..a.len()).filter(|&i| a.get(i) != b.get(i));
+            match (diffs.next(), diffs.next(), diffs.next()) {
+                (Some(_), None, _) => true,
+                (Some(i), Some(j), None) if j == i + 1 => {
+                    a.get(i) == b.get(j) && a.get(j) == b.get(i)
+                }
                 _ => false,
             }
         }
@@ -328,6 +376,48 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
 
 fn tokens(s: &str) -> impl Iterator<Item = &str> + Clone {
     s.split(' ').filter(|t| !t.is_empty())
+}
+
+/// Up to 16 tokens of `s` on the stack (no allocation per comparison).
+struct Tokens<'a> {
+    buf: [&'a str; 16],
+    len: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn of(s: &'a str) -> Self {
+        let mut t = Tokens {
+            buf: [""; 16],
+            len: 0,
+        };
+        for (slot, tok) in t.buf.iter_mut().zip(tokens(s)) {
+            *slot = tok;
+            t.len += 1;
+        }
+        t
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    fn sorted_dedup(mut self) -> Self {
+        if let Some(s) = self.buf.get_mut(..self.len) {
+            s.sort_unstable();
+        }
+        let mut w = 0;
+        for r in 0..self.len {
+            let cur = self.buf.get(r).copied().unwrap_or("");
+            if w == 0 || self.buf.get(w - 1).copied() != Some(cur) {
+                if let Some(slot) = self.buf.get_mut(w) {
+                    *slot = cur;
+                }
+                w += 1;
+            }
+        }
+        self.len = w;
+        self
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -376,7 +466,7 @@ pub fn same_name_token(t: &str, u: &str) -> bool {
     }
     within_one_edit(t, u)
         || (short.len() >= 7 && edit_distance_at_most(t, u, 2))
-        || (short.len() >= 5 && jaro_winkler(t, u) >= 0.9)
+        || (short.len() >= 5 && jaro_winkler_at_least(t, u, 0.9))
 }
 
 /// Whether the optimal-string-alignment distance (edits and adjacent
@@ -387,9 +477,15 @@ pub fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
         return false;
     }
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    if w > 64 {
+        return false;
+    }
+    let mut prev2 = [0usize; 64];
+    let mut prev = [0usize; 64];
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
+    let mut cur = [0usize; 64];
     for i in 1..=a.len() {
         if let Some(c) = cur.first_mut() {
             *c = i;
@@ -417,7 +513,7 @@ pub fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev.last().is_some_and(|&d| d <= k)
+    prev.get(w - 1).is_some_and(|&d| d <= k)
 }
 
 /// Compares full person names token by token, in any order, with
@@ -449,8 +545,9 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
         fuzzy: 0,
     };
     // Exact partners first, so that a typo elsewhere cannot steal them.
-    let mut pending: Vec<&str> = Vec::with_capacity(short.len());
-    for t in short {
+    let mut pending_buf = [""; 16];
+    let mut pending_len = 0;
+    for t in short.iter().take(16) {
         let hit = long
             .iter()
             .enumerate()
@@ -467,9 +564,15 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
                     al.full += 1;
                 }
             }
-            None => pending.push(t),
+            None => {
+                if let Some(slot) = pending_buf.get_mut(pending_len) {
+                    *slot = t;
+                    pending_len += 1;
+                }
+            }
         }
     }
+    let pending = pending_buf.get(..pending_len).unwrap_or(&[]);
     for t in pending {
         let t_initial = t.chars().nth(1).is_none();
         let mut best: Option<(usize, f64, bool)> = None;
@@ -514,7 +617,7 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
                     && long.iter().enumerate().take(16).any(|(j, u)| {
                         !used.get(j).copied().unwrap_or(true)
                             && u.chars().nth(1).is_some()
-                            && jaro_winkler(t, u) >= 0.8
+                            && jaro_winkler_at_least(t, u, 0.8)
                     });
                 if !near {
                     al.hard += 1;
@@ -538,12 +641,11 @@ impl Comparator for PersonNameComparator {
         if a == b {
             return name_level::EXACT;
         }
-        let ta: Vec<&str> = tokens(a).collect();
-        let tb: Vec<&str> = tokens(b).collect();
-        let (short, long) = if ta.len() <= tb.len() {
-            (&ta, &tb)
+        let (ta, tb) = (Tokens::of(a), Tokens::of(b));
+        let (short, long) = if ta.len <= tb.len {
+            (ta.as_slice(), tb.as_slice())
         } else {
-            (&tb, &ta)
+            (tb.as_slice(), ta.as_slice())
         };
         let al = align_names(short, long);
         if al.full + al.by_initial == 0 {
@@ -688,25 +790,18 @@ fn tokens_typo_equal(a: &str, b: &str) -> bool {
 }
 
 fn token_set_equal(a: &str, b: &str) -> bool {
-    let mut ta: Vec<&str> = tokens(a).collect();
-    let mut tb: Vec<&str> = tokens(b).collect();
-    ta.sort_unstable();
-    tb.sort_unstable();
-    ta.dedup();
-    tb.dedup();
-    ta == tb
+    Tokens::of(a).sorted_dedup().as_slice() == Tokens::of(b).sorted_dedup().as_slice()
 }
 
 /// Whether every token of the shorter value occurs (up to a typo) in the
 /// longer one, starting with the same first token (`Alfa` in `Alfa
 /// Construct`, not `Mega` in `Secure Mobil Mega`).
 fn token_subset(a: &str, b: &str) -> bool {
-    let ta: Vec<&str> = tokens(a).collect();
-    let tb: Vec<&str> = tokens(b).collect();
-    let (short, long) = if ta.len() <= tb.len() {
-        (ta, tb)
+    let (ta, tb) = (Tokens::of(a), Tokens::of(b));
+    let (short, long) = if ta.len <= tb.len {
+        (ta.as_slice(), tb.as_slice())
     } else {
-        (tb, ta)
+        (tb.as_slice(), ta.as_slice())
     };
     let similar = |t: &&str, u: &&str| t == u || (t.len().min(u.len()) >= 4 && within_one_edit(t, u));
     match (short.first(), long.first()) {
@@ -737,11 +832,9 @@ impl Comparator for CompanyComparator {
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
-        // The first token (a missing trailing word or a typo elsewhere
-        // still leaves it shared) and the whole name.
-        for t in tokens(value).take(1) {
-            out.push(block_key(t, 2, 0));
-        }
+        // The whole name, spaces ignored: specific enough to pair with a
+        // name's initials. (Single tokens such as "alfa" or "construct"
+        // make blocks of unrelated companies.)
         let squeezed: String = value.chars().filter(|c| *c != ' ').collect();
         out.push(block_key(&squeezed, 3, SPECIFIC_KEY));
     }
@@ -780,8 +873,11 @@ impl Comparator for EmailComparator {
             (Some((la, da)), Some((lb, db))) if da == db => {
                 // A typo in the local part (digits must agree:
                 // `maria.pop14@` and `maria.pop04@` are two accounts).
-                let digits = |s: &str| s.bytes().filter(u8::is_ascii_digit).collect::<Vec<u8>>();
-                if within_one_edit(la, lb) && digits(la) == digits(lb) {
+                let same_digits = la
+                    .bytes()
+                    .filter(u8::is_ascii_digit)
+                    .eq(lb.bytes().filter(u8::is_ascii_digit));
+                if within_one_edit(la, lb) && same_digits {
                     2
                 } else if normalize::is_free_mail_domain(da) {
                     0
@@ -885,7 +981,7 @@ impl Comparator for CityComparator {
         if a == b {
             return 2;
         }
-        u8::from(jaro_winkler(a, b) >= 0.9 || token_subset(a, b))
+        u8::from(jaro_winkler_at_least(a, b, 0.9) || token_subset(a, b))
     }
 
     fn default_m(&self) -> Vec<f64> {
@@ -990,10 +1086,10 @@ impl Comparator for TextComparator {
         if a == b {
             return 3;
         }
-        if token_set_equal(a, b) || jaro_winkler(a, b) >= 0.92 {
+        if token_set_equal(a, b) || jaro_winkler_at_least(a, b, 0.92) {
             return 2;
         }
-        u8::from(token_subset(a, b) || jaro_winkler(a, b) >= 0.85)
+        u8::from(token_subset(a, b) || jaro_winkler_at_least(a, b, 0.85))
     }
 
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use hashbrown::HashMap;
 
-use super::block::{RecordKeys, rule_keys};
+use super::block::{RecordKeys, rule_cap, rule_keys};
 use super::data::{NormData, Stats};
 use super::score::{Scorer, Uncounted};
 use super::{
@@ -234,7 +234,7 @@ impl DedupIndex {
         let max_block = self.settings().max_block_size;
         let mut candidates: Vec<u32> = Vec::new();
         for &k in &keys {
-            if self.postings.len(k) + 1 > max_block {
+            if self.postings.len(k) + 1 > rule_cap(self.profile(), k, max_block) {
                 continue;
             }
             self.postings.for_each(k, |r| candidates.push(r));

@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
-pub use profile::{BlockingRule, FieldRole, FieldSpec, MAX_FIELDS, Profile};
+pub use profile::{BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
@@ -428,20 +428,39 @@ impl Dedup {
 
         let t2 = Instant::now();
         let nf = self.profile.fields().len();
-        let score_all = |model: &Model| -> Vec<(f64, [u8; MAX_FIELDS])> {
+        let score_chunks = |model: &Model| {
             let scorer = Scorer::new(&self.profile, model, &stats);
             par::map_chunks(&pairs, 4096, |chunk| {
                 chunk
                     .iter()
                     .map(|&p| {
-                        let s = scorer.score(
+                        scorer.score(
                             &data,
                             (p >> 32) as usize,
                             &data,
                             (p & 0xffff_ffff) as usize,
                             Uncounted::None,
-                        );
-                        (s.total, s.levels)
+                        )
+                    })
+                    .map(|s| (s.total, s.levels))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let totals_of = |model: &Model| -> Vec<f64> {
+            let scorer = Scorer::new(&self.profile, model, &stats);
+            par::map_chunks(&pairs, 4096, |chunk| {
+                chunk
+                    .iter()
+                    .map(|&p| {
+                        scorer
+                            .score(
+                                &data,
+                                (p >> 32) as usize,
+                                &data,
+                                (p & 0xffff_ffff) as usize,
+                                Uncounted::None,
+                            )
+                            .total
                     })
                     .collect::<Vec<_>>()
             })
@@ -449,35 +468,36 @@ impl Dedup {
             .flatten()
             .collect()
         };
-        let mut scored = score_all(&model);
+        let mut totals = totals_of(&model);
         if self.model.is_none() {
-            let rounds = match self.settings.estimation {
-                Estimation::Em { rounds } => rounds,
-                _ => 0,
-            };
-            let before = model.clone();
-            score::estimate_prior(&mut model, n, &scored, nf, rounds);
-            if rounds > 0 {
-                scored = score_all(&model);
+            let before = model.prior_weight();
+            score::estimate_prior(&mut model, n, &totals);
+            if let Estimation::Em { rounds } = self.settings.estimation {
+                let with_levels: Vec<(f64, [u8; MAX_FIELDS])> = score_chunks(&model)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                score::estimate_m(&mut model, n, &with_levels, nf, rounds);
+                totals = totals_of(&model);
             } else {
-                let shift = model.prior_weight() - before.prior_weight();
-                for s in &mut scored {
-                    s.0 += shift;
+                let shift = model.prior_weight() - before;
+                for t in &mut totals {
+                    *t += shift;
                 }
             }
         }
         let threshold_weight = model.threshold_weight();
         let mut links: Vec<Link> = pairs
             .iter()
-            .zip(&scored)
-            .filter(|(_, s)| s.0 >= threshold_weight)
-            .map(|(&p, s)| Link {
+            .zip(&totals)
+            .filter(|(_, t)| **t >= threshold_weight)
+            .map(|(&p, &t)| Link {
                 a: (p >> 32) as u32,
                 b: (p & 0xffff_ffff) as u32,
-                weight: s.0,
+                weight: t,
             })
             .collect();
-        drop(scored);
+        drop(totals);
         let linked_pairs = links.len() as u64;
         let t_score = t2.elapsed();
 

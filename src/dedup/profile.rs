@@ -119,6 +119,24 @@ impl FieldSpec {
 pub struct BlockingRule {
     /// Field indices into the profile.
     pub fields: Vec<usize>,
+    /// Blocks of this rule larger than this are skipped (`None`: the run's
+    /// [`DedupSettings::max_block_size`](super::DedupSettings)).
+    pub max_block: Option<usize>,
+}
+
+/// Largest block of a rule on contact values alone (e-mail, phone): more
+/// records than one person plausibly has means a shared value (a
+/// switchboard, a role mailbox), whose pairs are colleagues.
+pub const CONTACT_MAX_BLOCK: usize = 12;
+
+impl BlockingRule {
+    /// A rule over `fields` with the run's block cap.
+    pub fn new(fields: Vec<usize>) -> Self {
+        Self {
+            fields,
+            max_block: None,
+        }
+    }
 }
 
 /// A record-linkage profile: fields, blocking rules and the country used
@@ -212,7 +230,8 @@ impl Profile {
     }
 
     /// Blocking rules derived from field kinds:
-    /// * each e-mail, phone, id and date field alone;
+    /// * each e-mail, phone, id and date field alone (contact fields with
+    ///   blocks capped at [`CONTACT_MAX_BLOCK`]);
     /// * each person-name field with itself (two shared name tokens, any
     ///   order), a given name with a surname (either way round);
     /// * each name field with each other non-contact field (name token and
@@ -220,13 +239,16 @@ impl Profile {
     pub fn derive_rules(fields: &[FieldSpec]) -> Vec<BlockingRule> {
         let mut rules = Vec::new();
         for (i, f) in fields.iter().enumerate() {
-            if f.role == FieldRole::Contact
-                || matches!(
-                    f.kind,
-                    Some(FieldKind::Email | FieldKind::Phone | FieldKind::Id | FieldKind::Date)
-                )
-            {
-                rules.push(BlockingRule { fields: vec![i] });
+            if f.role == FieldRole::Contact {
+                rules.push(BlockingRule {
+                    fields: vec![i],
+                    max_block: Some(CONTACT_MAX_BLOCK),
+                });
+            } else if matches!(
+                f.kind,
+                Some(FieldKind::Email | FieldKind::Phone | FieldKind::Id | FieldKind::Date)
+            ) {
+                rules.push(BlockingRule::new(vec![i]));
             }
         }
         let names: Vec<usize> = (0..fields.len())
@@ -234,12 +256,12 @@ impl Profile {
             .collect();
         for &n in &names {
             if fields.get(n).and_then(|f| f.kind) == Some(FieldKind::PersonName) {
-                rules.push(BlockingRule { fields: vec![n, n] });
+                rules.push(BlockingRule::new(vec![n, n]));
             }
         }
         for (x, &a) in names.iter().enumerate() {
             for &b in names.iter().skip(x + 1) {
-                rules.push(BlockingRule { fields: vec![a, b] });
+                rules.push(BlockingRule::new(vec![a, b]));
             }
         }
         for &n in &names {
@@ -247,12 +269,12 @@ impl Profile {
                 let contact = f.role == FieldRole::Contact
                     || matches!(f.kind, Some(FieldKind::Email | FieldKind::Phone));
                 if !f.is_name() && !contact {
-                    rules.push(BlockingRule { fields: vec![n, g] });
+                    rules.push(BlockingRule::new(vec![n, g]));
                 }
             }
         }
         if rules.is_empty() {
-            rules.extend((0..fields.len()).map(|i| BlockingRule { fields: vec![i] }));
+            rules.extend((0..fields.len()).map(|i| BlockingRule::new(vec![i])));
         }
         rules
     }

@@ -454,23 +454,47 @@ pub(crate) fn estimate_u(
     }
 }
 
-/// Re-estimates the prior λ (and, with `m_iterations > 0`, the
-/// m-probabilities) by expectation–maximisation over the candidate pairs'
-/// scores; pairs that blocking never brings together are taken as
-/// non-matches. u-probabilities stay fixed (estimated from random pairs),
-/// the usual way to keep EM from learning "same company" instead of "same
-/// person".
-pub(crate) fn estimate_prior(
-    model: &mut Model,
-    records: usize,
-    pair_levels: &[(f64, [u8; MAX_FIELDS])],
-    nf: usize,
-    m_iterations: usize,
-) {
+/// Re-estimates the prior λ by expectation–maximisation over the
+/// candidate pairs' match weights (`totals`, computed with the model's
+/// current prior): λ is the expected number of matches over all pairs of
+/// records, pairs that blocking never brings together being taken as
+/// non-matches. Field weights stay fixed.
+pub(crate) fn estimate_prior(model: &mut Model, records: usize, totals: &[f64]) {
     let n = records as f64;
     let total_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-    let base_prior = model.prior_weight();
-    let mut m_changes: Vec<Vec<f64>> = model.fields.iter().map(|f| f.m.clone()).collect();
+    let base = model.prior_weight();
+    // Field evidence per pair; pairs far below any plausible threshold add
+    // nothing to the expectation and are left out.
+    let evidence: Vec<f64> = totals
+        .iter()
+        .map(|t| t - base)
+        .filter(|w| w + base > -40.0)
+        .collect();
+    for _ in 0..100 {
+        let prior = model.prior_weight();
+        let expected: f64 = evidence.iter().map(|w| Model::probability(w + prior)).sum();
+        let next = (expected / total_pairs).clamp(1e-15, 0.5);
+        let converged = (next / model.prior).log2().abs() < 1e-4;
+        model.prior = next;
+        if converged {
+            break;
+        }
+    }
+}
+
+/// Re-estimates the m-probabilities by EM over the candidate pairs'
+/// levels (`pairs`: each pair's match weight under the current model and
+/// its levels), then the prior; u-probabilities stay fixed (estimated from
+/// random pairs), the usual way to keep EM from learning "same company"
+/// instead of "same person".
+pub(crate) fn estimate_m(
+    model: &mut Model,
+    records: usize,
+    pairs: &[(f64, [u8; MAX_FIELDS])],
+    nf: usize,
+    rounds: usize,
+) {
+    let base = model.prior_weight();
     let weights_of = |model: &Model| -> Vec<Vec<f64>> {
         model
             .fields
@@ -479,43 +503,39 @@ pub(crate) fn estimate_prior(
             .collect()
     };
     let original = weights_of(model);
-    for round in 0..(30 + m_iterations) {
+    let rebased = |model: &Model, current: &[Vec<f64>], w0: f64, levels: &[u8; MAX_FIELDS]| {
+        let mut w = w0 - base + model.prior_weight();
+        for (f, &l) in levels.iter().enumerate().take(nf) {
+            if l == MISSING {
+                continue;
+            }
+            let now = current.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
+            let was = original.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
+            w += now - was;
+        }
+        w
+    };
+    for _ in 0..rounds {
         let current = weights_of(model);
-        let prior = model.prior_weight();
-        let mut expected = 0.0;
-        let mut level_mass: Vec<Vec<f64>> = m_changes.iter().map(|m| vec![0.0; m.len()]).collect();
-        for (w_fields, levels) in pair_levels {
-            // Re-base the stored weight on the current prior and m.
-            let mut w = w_fields - base_prior + prior;
-            for f in 0..nf {
-                let l = levels.get(f).copied().unwrap_or(MISSING);
-                if l == MISSING {
-                    continue;
-                }
-                let now = current.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
-                let was = original.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
-                w += now - was;
-            }
+        let mut mass: Vec<Vec<f64>> = model.fields.iter().map(|f| vec![0.0; f.m.len()]).collect();
+        let mut totals = Vec::with_capacity(pairs.len());
+        for (w0, levels) in pairs {
+            let w = rebased(model, &current, *w0, levels);
+            totals.push(w);
             let p = Model::probability(w);
-            expected += p;
-            if round >= 30 {
-                for (f, mass) in level_mass.iter_mut().enumerate().take(nf) {
-                    let l = levels.get(f).copied().unwrap_or(MISSING);
-                    if let Some(x) = mass.get_mut(l as usize) {
-                        *x += p;
-                    }
+            for (f, m) in mass.iter_mut().enumerate().take(nf) {
+                let l = levels.get(f).copied().unwrap_or(MISSING);
+                if let Some(x) = m.get_mut(l as usize) {
+                    *x += p;
                 }
             }
         }
-        model.prior = (expected / total_pairs).clamp(1e-12, 0.5);
-        if round >= 30 {
-            for ((fm, mass), mc) in model.fields.iter_mut().zip(&level_mass).zip(&mut m_changes) {
-                let total: f64 = mass.iter().sum::<f64>() + 0.5 * mass.len() as f64;
-                if total > 10.0 {
-                    *mc = mass.iter().map(|x| (x + 0.5) / total).collect();
-                    fm.m.clone_from(mc);
-                }
+        for (fm, m) in model.fields.iter_mut().zip(&mass) {
+            let total: f64 = m.iter().sum::<f64>() + 0.5 * m.len() as f64;
+            if total > 10.0 {
+                fm.m = m.iter().map(|x| (x + 0.5) / total).collect();
             }
         }
+        estimate_prior(model, records, &totals);
     }
 }

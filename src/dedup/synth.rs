@@ -277,11 +277,25 @@ impl CrmConfig {
         let mut counts: Vec<usize> = Vec::new();
         while records_planned < self.records {
             // A company and its contacts.
-            let words = 1 + usize::from(rng.chance(0.7)) + usize::from(rng.chance(0.2));
-            let name: Vec<&str> = (0..words)
-                .filter_map(|_| rng.pick(COMPANY_WORDS).copied())
-                .collect();
-            let name = name.join(" ");
+            // Company names as varied as real ones: word pairs and
+            // triples, a founder's surname with a trade, an acronym with a
+            // word.
+            let word = |rng: &mut Rng| rng.pick(COMPANY_WORDS).copied().unwrap_or("Alfa");
+            let name = match rng.below(20) {
+                0..=8 => format!("{} {}", word(&mut rng), word(&mut rng)),
+                9..=12 => format!("{} {} {}", word(&mut rng), word(&mut rng), word(&mut rng)),
+                13..=16 => format!(
+                    "{} {}",
+                    rng.pick(SURNAMES).copied().unwrap_or("Pop"),
+                    word(&mut rng)
+                ),
+                _ => {
+                    let acronym: String = (0..2 + rng.below(2))
+                        .map(|_| char::from(b'A' + rng.below(26) as u8))
+                        .collect();
+                    format!("{acronym} {}", word(&mut rng))
+                }
+            };
             let country = if rng.chance(0.12) {
                 1 + rng.below(FOREIGN.len())
             } else {
@@ -442,7 +456,9 @@ impl CrmConfig {
             _ => format!("{g}{}", rng.digits(2)),
         };
         let free = rng.pick(FREE_MAIL).copied().unwrap_or("gmail.com");
-        let private_email = format!("{g}.{s}{}@{free}", rng.digits(2));
+        // Private addresses are unique per person, as mailbox providers
+        // make them.
+        let private_email = format!("{g}.{s}{}@{free}", rng.digits(5));
         let email = if rng.chance(0.85) {
             Some(format!("{local}@{domain}"))
         } else {

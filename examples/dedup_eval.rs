@@ -87,7 +87,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let data = cfg.generate();
         let table = data.table()?;
-        let dedup = Dedup::prospect().with_settings(settings);
+        let mut profile = Profile::prospect();
+        if let Ok(drop) = std::env::var("DEDUP_DROP_RULES") {
+            let drop: Vec<usize> = drop.split(',').filter_map(|x| x.parse().ok()).collect();
+            let rules = profile.rules().iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, r)| r.clone()).collect();
+            profile = profile.with_rules(rules)?;
+        }
+        let dedup = Dedup::new(profile).with_settings(settings);
         report(&format!("crm (seed {seed})"), &dedup, &table, "entity_id")?;
     }
     Ok(())

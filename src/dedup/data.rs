@@ -10,70 +10,27 @@ use super::normalize::foldhash_u64;
 use super::profile::{FieldRole, Profile};
 use super::par;
 
-/// One field's normalised values.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct NormColumn {
-    text: String,
-    ends: Vec<u32>,
-    /// Hash of the normalised value; 0 when absent.
-    hash: Vec<u64>,
-}
-
-impl NormColumn {
-    pub(crate) fn push(&mut self, v: Option<&str>) {
-        match v {
-            Some(s) => {
-                self.text.push_str(s);
-                self.hash.push(foldhash_u64(s));
-            }
-            None => self.hash.push(0),
-        }
-        self.ends
-            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
-    }
-
-    pub(crate) fn get(&self, i: usize) -> Option<&str> {
-        if self.hash.get(i).copied().unwrap_or(0) == 0 {
-            return None;
-        }
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            *self.ends.get(i - 1)? as usize
-        };
-        self.text.get(start..end)
-    }
-
-    pub(crate) fn hash(&self, i: usize) -> u64 {
-        self.hash.get(i).copied().unwrap_or(0)
-    }
-
-    fn append(&mut self, other: NormColumn) {
-        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
-        self.text.push_str(&other.text);
-        self.ends
-            .extend(other.ends.iter().map(|e| e.saturating_add(base)));
-        self.hash.extend(other.hash);
-    }
-
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * 4 + self.hash.capacity() * 8
-    }
-}
-
-/// Normalised records: one column per profile field.
+/// Normalised records, row by row: each record's values lie together in
+/// one text buffer, with their offsets and hashes next to each other, so
+/// that scoring a pair touches a few cache lines per record rather than a
+/// few per field.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NormData {
-    pub(crate) cols: Vec<NormColumn>,
+    fields: usize,
+    text: String,
+    /// `fields + 1` offsets per record: field `f` of record `i` spans
+    /// `offs[i * (fields + 1) + f] .. offs[i * (fields + 1) + f + 1]`.
+    offs: Vec<u32>,
+    /// `fields` hashes per record; 0 when the value is absent.
+    hashes: Vec<u64>,
     rows: usize,
 }
 
 impl NormData {
     pub(crate) fn empty(fields: usize) -> Self {
         Self {
-            cols: vec![NormColumn::default(); fields],
-            rows: 0,
+            fields,
+            ..Self::default()
         }
     }
 
@@ -82,11 +39,44 @@ impl NormData {
     }
 
     pub(crate) fn value(&self, field: usize, i: usize) -> Option<&str> {
-        self.cols.get(field).and_then(|c| c.get(i))
+        if self.hash(field, i) == 0 {
+            return None;
+        }
+        let at = i * (self.fields + 1) + field;
+        let start = *self.offs.get(at)? as usize;
+        let end = *self.offs.get(at + 1)? as usize;
+        self.text.get(start..end)
     }
 
     pub(crate) fn hash(&self, field: usize, i: usize) -> u64 {
-        self.cols.get(field).map_or(0, |c| c.hash(i))
+        if field >= self.fields {
+            return 0;
+        }
+        self.hashes.get(i * self.fields + field).copied().unwrap_or(0)
+    }
+
+    fn push_values<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>) {
+        let mut pushed = 0;
+        for v in values.take(self.fields) {
+            self.offs
+                .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+            match v {
+                Some(s) => {
+                    self.text.push_str(s);
+                    self.hashes.push(foldhash_u64(s));
+                }
+                None => self.hashes.push(0),
+            }
+            pushed += 1;
+        }
+        for _ in pushed..self.fields {
+            self.offs
+                .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+            self.hashes.push(0);
+        }
+        self.offs
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.rows += 1;
     }
 
     /// Normalises and appends one record given its raw values (in profile
@@ -103,13 +93,16 @@ impl NormData {
                 .filter(|c| !c.is_empty())
                 .or(profile.default_country()),
         };
-        for ((spec, col), v) in profile.fields().iter().zip(self.cols.iter_mut()).zip(raw) {
-            let norm = v
-                .filter(|s| !s.trim().is_empty())
-                .and_then(|s| spec.comparator.normalize(s, &ctx));
-            col.push(norm.as_deref());
-        }
-        self.rows += 1;
+        let norms: Vec<Option<String>> = profile
+            .fields()
+            .iter()
+            .zip(raw)
+            .map(|(spec, v)| {
+                v.filter(|s| !s.trim().is_empty())
+                    .and_then(|s| spec.comparator.normalize(s, &ctx))
+            })
+            .collect();
+        self.push_values(norms.iter().map(Option::as_deref));
     }
 
     /// Normalises records `order[..]` of `source` (in that order).
@@ -138,6 +131,9 @@ impl NormData {
             d
         });
         let mut all = NormData::empty(nfields);
+        all.text.reserve(chunks.iter().map(|c| c.text.len()).sum());
+        all.offs.reserve(chunks.iter().map(|c| c.offs.len()).sum());
+        all.hashes.reserve(chunks.iter().map(|c| c.hashes.len()).sum());
         for d in chunks {
             all.append(d);
         }
@@ -146,22 +142,19 @@ impl NormData {
 
     /// Appends record `i` of `other` (already normalised).
     pub(crate) fn append_one(&mut self, other: &NormData, i: usize) {
-        for (f, c) in self.cols.iter_mut().enumerate() {
-            c.push(other.value(f, i));
-        }
-        self.rows += 1;
+        self.push_values((0..self.fields).map(|f| other.value(f, i)));
     }
 
     /// Record `i` alone.
     pub(crate) fn slice(&self, i: usize) -> NormData {
-        let mut d = NormData::empty(self.cols.len());
+        let mut d = NormData::empty(self.fields);
         d.append_one(self, i);
         d
     }
 
     /// The records in `order`.
     pub(crate) fn permuted(&self, order: &[u32]) -> NormData {
-        let mut d = NormData::empty(self.cols.len());
+        let mut d = NormData::empty(self.fields);
         for &i in order {
             d.append_one(self, i as usize);
         }
@@ -169,14 +162,16 @@ impl NormData {
     }
 
     fn append(&mut self, other: NormData) {
-        for (c, o) in self.cols.iter_mut().zip(other.cols) {
-            c.append(o);
-        }
+        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.offs
+            .extend(other.offs.iter().map(|o| o.saturating_add(base)));
+        self.hashes.extend(other.hashes);
         self.rows += other.rows;
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.cols.iter().map(NormColumn::heap_bytes).sum::<usize>()
+        self.text.capacity() + self.offs.capacity() * 4 + self.hashes.capacity() * 8
     }
 }
 
@@ -327,15 +322,12 @@ impl Stats {
         let mut s = Self::new(profile);
         let n = data.len();
         let per_field = par::map_indices(profile.fields().len(), |f| {
-            let col = data.cols.get(f);
-            let present = (0..n)
-                .filter(|&i| col.is_some_and(|c| c.hash(i) != 0))
-                .count() as u64;
+            let present = (0..n).filter(|&i| data.hash(f, i) != 0).count() as u64;
             let map = s.values.get(f).and_then(Option::as_ref).map(|_| {
                 let mut map = value_map();
                 map.reserve(n / 2);
                 for i in 0..n {
-                    let h = col.map_or(0, |c| c.hash(i));
+                    let h = data.hash(f, i);
                     if h != 0 {
                         map.entry(h).or_default().observe(
                             s.name_of(data, i),
@@ -393,5 +385,69 @@ impl Stats {
             .flatten()
             .map(|m| m.capacity() * (8 + std::mem::size_of::<ValueStat>() + 1))
             .sum()
+    }
+}
+
+/// The statistics of every record's own values, looked up once after a
+/// batch's statistics are complete, so that scoring reads them next to
+/// the record instead of probing hash tables per pair.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordStats {
+    fields: usize,
+    /// Holders of each record's value, `fields` per record.
+    counts: Vec<u32>,
+    /// Bit `f`: the record's value of field `f` is shared (held by
+    /// conflicting names) or generic (a role mailbox).
+    shared: Vec<u32>,
+}
+
+impl RecordStats {
+    pub(crate) fn of(profile: &Profile, data: &NormData, stats: &Stats) -> Self {
+        let nf = profile.fields().len();
+        let rows = par::map_chunks(&(0..data.len() as u32).collect::<Vec<_>>(), 4096, |chunk| {
+            let mut counts = Vec::with_capacity(chunk.len() * nf);
+            let mut shared = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let i = i as usize;
+                let mut bits = 0u32;
+                for (f, spec) in profile.fields().iter().enumerate() {
+                    let h = data.hash(f, i);
+                    if h == 0 {
+                        counts.push(0);
+                        continue;
+                    }
+                    let st = stats.get(f, h, None, data);
+                    counts.push(st.count);
+                    let generic = spec.role == FieldRole::Contact
+                        && data.value(f, i).is_some_and(|v| spec.comparator.is_generic(v));
+                    if st.shared || generic {
+                        bits |= 1 << f;
+                    }
+                }
+                shared.push(bits);
+            }
+            (counts, shared)
+        });
+        let mut out = Self {
+            fields: nf,
+            ..Self::default()
+        };
+        for (c, s) in rows {
+            out.counts.extend(c);
+            out.shared.extend(s);
+        }
+        out
+    }
+
+    pub(crate) fn count(&self, i: usize, f: usize) -> u32 {
+        self.counts.get(i * self.fields + f).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn shared(&self, i: usize, f: usize) -> bool {
+        self.shared.get(i).is_some_and(|b| b & (1 << f) != 0)
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.counts.capacity() * 4 + self.shared.capacity() * 4
     }
 }

@@ -68,7 +68,7 @@ use crate::error::{Error, Result};
 use crate::intern::TextColumn;
 use crate::ledger::{Deduplicate, Ledger, ProspectRecords};
 use cluster::Link;
-use data::{NormData, Stats};
+use data::{NormData, RecordStats, Stats};
 use score::{Scorer, Uncounted};
 
 /// Records to deduplicate: ids and values by column.
@@ -401,6 +401,7 @@ impl Dedup {
     ) -> Result<DedupResult> {
         let n = data.len();
         let stats = Stats::of(&self.profile, &data);
+        let snapshot = RecordStats::of(&self.profile, &data, &stats);
         let t_norm = t0.elapsed();
 
         let mut model = match &self.model {
@@ -429,7 +430,7 @@ impl Dedup {
         let t2 = Instant::now();
         let nf = self.profile.fields().len();
         let score_chunks = |model: &Model| {
-            let scorer = Scorer::new(&self.profile, model, &stats);
+            let scorer = Scorer::new(&self.profile, model, &stats).with_snapshot(&snapshot);
             par::map_chunks(&pairs, 4096, |chunk| {
                 chunk
                     .iter()
@@ -447,7 +448,7 @@ impl Dedup {
             })
         };
         let totals_of = |model: &Model| -> Vec<f64> {
-            let scorer = Scorer::new(&self.profile, model, &stats);
+            let scorer = Scorer::new(&self.profile, model, &stats).with_snapshot(&snapshot);
             par::map_chunks(&pairs, 4096, |chunk| {
                 chunk
                     .iter()
@@ -502,7 +503,7 @@ impl Dedup {
         let t_score = t2.elapsed();
 
         let t3 = Instant::now();
-        let scorer = Scorer::new(&self.profile, &model, &stats);
+        let scorer = Scorer::new(&self.profile, &model, &stats).with_snapshot(&snapshot);
         let identity: Vec<usize> = self
             .profile
             .fields()
@@ -580,6 +581,7 @@ impl Dedup {
             model,
             data,
             value_stats: stats,
+            snapshot,
             profile: self.profile.clone(),
         })
     }
@@ -780,6 +782,7 @@ pub struct DedupResult {
     model: Model,
     data: NormData,
     value_stats: Stats,
+    snapshot: RecordStats,
     profile: Profile,
 }
 
@@ -789,7 +792,8 @@ impl DedupResult {
     pub fn explain(&self, left: &str, right: &str) -> Option<PairEvidence> {
         let (a, b) = (self.sorted_index(left)?, self.sorted_index(right)?);
         let (a, b) = (a.min(b), a.max(b));
-        let scorer = Scorer::new(&self.profile, &self.model, &self.value_stats);
+        let scorer = Scorer::new(&self.profile, &self.model, &self.value_stats)
+            .with_snapshot(&self.snapshot);
         let s = scorer.score(&self.data, a, &self.data, b, Uncounted::None);
         let nf = self.fields.len();
         Some(pair_evidence(

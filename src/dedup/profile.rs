@@ -211,7 +211,8 @@ impl Profile {
 
     /// The default prospect profile on SPEC §2's columns: `name` (person
     /// name, identity), `company`, `email` and `phone` (contacts), `city`;
-    /// `country` gives each record's phone country.
+    /// `country` gives each record's phone country. Blocking: e-mail,
+    /// phone, two name tokens, name with company.
     pub fn prospect() -> Self {
         let fields = vec![
             FieldSpec::new("name", FieldKind::PersonName),
@@ -220,7 +221,13 @@ impl Profile {
             FieldSpec::new("phone", FieldKind::Phone),
             FieldSpec::new("city", FieldKind::City),
         ];
-        let rules = Self::derive_rules(&fields);
+        // Derived rules less name × city: on generated CRM data it found
+        // no true pair the others missed, at a third more pairs to score.
+        let city = 4;
+        let rules = Self::derive_rules(&fields)
+            .into_iter()
+            .filter(|r| r.fields != [0, city])
+            .collect();
         Self {
             fields,
             rules,

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{NormData, Stats, ValueStat};
+use super::data::{NormData, RecordStats, Stats, ValueStat};
 use super::profile::{FieldRole, MAX_FIELDS, Profile};
 
 /// The weights of one field.
@@ -135,6 +135,7 @@ pub(crate) struct Scorer<'a> {
     profile: &'a Profile,
     model: &'a Model,
     stats: &'a Stats,
+    snapshot: Option<&'a RecordStats>,
     weights: Vec<Vec<f64>>,
     tops: Vec<u8>,
     roles: Vec<FieldRole>,
@@ -155,6 +156,7 @@ impl<'a> Scorer<'a> {
             profile,
             model,
             stats,
+            snapshot: None,
             weights,
             tops: profile
                 .fields()
@@ -167,6 +169,13 @@ impl<'a> Scorer<'a> {
             identity: profile.entity_field(),
             prior: model.prior_weight(),
         }
+    }
+
+    /// Uses per-record statistics of a batch (for pairs within that
+    /// batch's data only).
+    pub(crate) fn with_snapshot(mut self, snapshot: &'a RecordStats) -> Self {
+        self.snapshot = Some(snapshot);
+        self
     }
 
     fn base_weight(&self, f: usize, level: u8) -> f64 {
@@ -217,9 +226,11 @@ impl<'a> Scorer<'a> {
         let stat = |f: usize, hash: u64, plus: Option<(&NormData, usize)>| -> ValueStat {
             self.stats.get(f, hash, plus, stats_data)
         };
+        let snapshot = self.snapshot.filter(|_| uncounted == Uncounted::None);
         let identity_missing = self.identity.is_some_and(|id| {
             a.value(id, i).is_none() || b.value(id, j).is_none()
         });
+        let cap = self.model.shared_contact_cap;
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
             if let Some(l) = s.levels.get_mut(f) {
@@ -238,15 +249,25 @@ impl<'a> Scorer<'a> {
             let ha = a.hash(f, i);
             let tf = self.tf.get(f).copied().unwrap_or(false);
             let contact = role == FieldRole::Contact;
-            if level == top && tf {
-                let plus = plus_a.or(plus_b);
-                let st = stat(f, ha, plus);
+            // The value's statistics at exact agreement (both records hold
+            // it; a query not yet counted is counted).
+            let mut top_stat: Option<(u32, bool)> = None;
+            if level == top && (tf || contact) {
+                top_stat = Some(match snapshot {
+                    Some(snap) => (snap.count(i, f), snap.shared(i, f)),
+                    None => {
+                        let st = stat(f, ha, plus_a.or(plus_b));
+                        (st.count, st.shared || (contact && generic(a.value(f, i))))
+                    }
+                });
+            }
+            if let (true, Some((count, _))) = (tf, top_stat) {
                 let n = self.stats.present.get(f).copied().unwrap_or(0)
-                    + u64::from(plus.is_some());
-                if st.count > 0 && n > 0 {
+                    + u64::from(plus_a.or(plus_b).is_some());
+                if count > 0 && n > 0 {
                     // The share of records other than this one holding the
                     // value: the chance a non-matching record agrees.
-                    let share = (f64::from(st.count) - 1.0).max(0.5) / n as f64;
+                    let share = (f64::from(count) - 1.0).max(0.5) / n as f64;
                     let m_top = self
                         .model
                         .fields
@@ -257,20 +278,23 @@ impl<'a> Scorer<'a> {
                     w = (m_top.max(1e-9) / share.min(1.0)).log2();
                 }
             }
-            if (tf || contact) && (contact || identity_missing) {
-                // Whether either value is held by people whose names
-                // conflict (a switchboard, a shared mailbox, a company of
-                // several contacts) or is a role mailbox.
-                let (pa, pb) = if level == top {
-                    (plus_a.or(plus_b), plus_a.or(plus_b))
-                } else {
-                    (plus_a, plus_b)
+            // Whether either value is held by people whose names conflict
+            // (a switchboard, a shared mailbox, a company of several
+            // contacts) or is a role mailbox; only asked when the answer
+            // can change the weight.
+            let matters = (tf || contact)
+                && (contact || identity_missing)
+                && ((level < top && w < 0.0) || w > cap);
+            if matters {
+                let any_shared = match (top_stat, snapshot) {
+                    (Some((_, sh)), _) => sh,
+                    (None, Some(snap)) => snap.shared(i, f) || snap.shared(j, f),
+                    (None, None) => {
+                        (contact && (generic(a.value(f, i)) || generic(b.value(f, j))))
+                            || stat(f, ha, plus_a).shared
+                            || stat(f, b.hash(f, j), plus_b).shared
+                    }
                 };
-                let shared = |hash: u64, plus, value: Option<&str>| {
-                    (contact && generic(value)) || stat(f, hash, plus).shared
-                };
-                let any_shared =
-                    shared(ha, pa, a.value(f, i)) || shared(b.hash(f, j), pb, b.value(f, j));
                 if any_shared {
                     if level < top && w < 0.0 {
                         // Disagreement with a shared value is neutral: a
@@ -282,7 +306,7 @@ impl<'a> Scorer<'a> {
                         // person: it adds little beyond the company, and
                         // without names on both sides it cannot tell which
                         // of its people a record is.
-                        w = w.min(self.model.shared_contact_cap);
+                        w = w.min(cap);
                     }
                 }
             }

@@ -807,6 +807,19 @@ impl DedupResult {
         ))
     }
 
+    /// Approximate heap bytes held by the result (normalised records,
+    /// statistics, partition, evidence), for memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes()
+            + self.input_of_sorted.capacity() * 4
+            + self.roots.capacity() * 4
+            + self.evidence.capacity() * std::mem::size_of::<StoredLink>()
+            + self.candidates.as_ref().map_or(0, |c| c.capacity() * 8)
+            + self.data.heap_bytes()
+            + self.value_stats.heap_bytes()
+            + self.snapshot.heap_bytes()
+    }
+
     /// Whether two records were a candidate pair (only when the run kept
     /// candidates; `None` otherwise).
     pub fn is_candidate(&self, left: &str, right: &str) -> Option<bool> {

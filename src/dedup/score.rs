@@ -392,6 +392,10 @@ impl SplitMix {
     }
 }
 
+/// Weight, in pairs, of a comparator's default u against pairs sampled
+/// from the data.
+const U_PRIOR_PAIRS: f64 = 2000.0;
+
 /// Estimates each field's u-probabilities from pairs of records drawn at
 /// random (all pairs when there are few): almost all such pairs are
 /// non-matches. Levels never seen get half an observation, so that no
@@ -459,8 +463,16 @@ pub(crate) fn estimate_u(
             .filter(|(_, e)| !**e)
             .map(|(u, _)| u)
             .sum();
+        // The comparator's default u counts as `U_PRIOR_PAIRS` pairs, so
+        // that small data (where duplicates are a large share of all pairs)
+        // does not overrule it, and unseen levels get no infinite weight.
+        let defaults = cmp.default_u();
         let c: Vec<f64> = (0..levels)
-            .map(|l| counts.get(f * 8 + l).copied().unwrap_or(0) as f64 + 0.5)
+            .map(|l| {
+                counts.get(f * 8 + l).copied().unwrap_or(0) as f64
+                    + U_PRIOR_PAIRS * defaults.get(l).copied().unwrap_or(0.0)
+                    + 0.5
+            })
             .collect();
         let total: f64 = c
             .iter()
@@ -468,7 +480,7 @@ pub(crate) fn estimate_u(
             .filter(|(_, e)| **e)
             .map(|(c, _)| c)
             .sum();
-        if total > levels as f64 {
+        if total > 0.0 {
             for ((u, c), e) in fm.u.iter_mut().zip(c).zip(&estimated) {
                 if *e {
                     *u = c / total * (1.0 - fixed_mass);

@@ -92,7 +92,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     for f in profile.fields() {
         if !table.headers().contains(&f.name) {
-            eprintln!("warning: no column {:?} in {}; treated as empty", f.name, args.input);
+            eprintln!(
+                "warning: no column {:?} in {}; treated as empty",
+                f.name, args.input
+            );
         }
     }
     let profile = profile.with_default_country(args.default_country.clone());

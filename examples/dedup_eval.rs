@@ -10,7 +10,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sales_metrics::dedup::{Dedup, DedupSettings, FieldKind, FieldSpec, Profile, Table, eval, synth};
+use sales_metrics::dedup::{
+    Dedup, DedupSettings, FieldKind, FieldSpec, Profile, Table, eval, synth,
+};
 
 fn febrl_profile() -> Result<Profile, Box<dyn std::error::Error>> {
     Ok(Profile::new(vec![
@@ -27,7 +29,12 @@ fn febrl_profile() -> Result<Profile, Box<dyn std::error::Error>> {
     ])?)
 }
 
-fn report(name: &str, dedup: &Dedup, table: &Table, truth_col: &str) -> Result<(), Box<dyn std::error::Error>> {
+fn report(
+    name: &str,
+    dedup: &Dedup,
+    table: &Table,
+    truth_col: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     use sales_metrics::dedup::RecordSource;
     let t = Instant::now();
     let result = dedup.run(table)?;
@@ -46,18 +53,34 @@ fn report(name: &str, dedup: &Dedup, table: &Table, truth_col: &str) -> Result<(
     println!("pairwise      {pw}");
     println!("cluster-level {cl}");
     if let Some(br) = br {
-        println!("blocking recall {:.4} ({} of {} true pairs; {} candidate pairs)", br.recall(), br.true_positives, br.actual, br.predicted);
+        println!(
+            "blocking recall {:.4} ({} of {} true pairs; {} candidate pairs)",
+            br.recall(),
+            br.true_positives,
+            br.actual,
+            br.predicted
+        );
     }
     println!(
         "clusters {} largest {} linked {} refused(conflict {}, size {}) oversized blocks {} prior {:.3e} elapsed {:.3}s {:?}",
-        s.clusters, s.largest_cluster, s.linked_pairs, s.merges_refused_conflict, s.merges_refused_size,
-        s.oversized_blocks, s.prior, elapsed.as_secs_f64(), s.timings
+        s.clusters,
+        s.largest_cluster,
+        s.linked_pairs,
+        s.merges_refused_conflict,
+        s.merges_refused_size,
+        s.oversized_blocks,
+        s.prior,
+        elapsed.as_secs_f64(),
+        s.timings
     );
     println!("pairs per rule {:?}", s.pairs_per_rule);
     if std::env::var("DEDUP_HIST").is_ok() {
         error_histograms(&result, &truth);
     }
-    if let Some(n) = std::env::var("DEDUP_DEBUG").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("DEDUP_DEBUG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         debug_errors(&result, table, &truth, n);
     }
     Ok(())
@@ -67,7 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let crm_records: usize = args.first().map_or(Ok(20_000), |s| s.parse())?;
     let seed: u64 = args.get(1).map_or(Ok(7), |s| s.parse())?;
-    let settings = DedupSettings { keep_candidates: true, ..DedupSettings::default() };
+    let settings = DedupSettings {
+        keep_candidates: true,
+        ..DedupSettings::default()
+    };
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dedup");
     for name in ["febrl1", "febrl2"] {
         let path = dir.join(format!("{name}.csv"));
@@ -81,8 +107,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if crm_records > 0 {
-        let mut cfg = synth::CrmConfig { records: crm_records, seed, ..synth::CrmConfig::default() };
-        if let Some(m) = std::env::var("DEDUP_MISSING").ok().and_then(|v| v.parse().ok()) {
+        let mut cfg = synth::CrmConfig {
+            records: crm_records,
+            seed,
+            ..synth::CrmConfig::default()
+        };
+        if let Some(m) = std::env::var("DEDUP_MISSING")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
             cfg.missing = m;
         }
         let data = cfg.generate();
@@ -90,7 +123,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut profile = Profile::prospect();
         if let Ok(drop) = std::env::var("DEDUP_DROP_RULES") {
             let drop: Vec<usize> = drop.split(',').filter_map(|x| x.parse().ok()).collect();
-            let rules = profile.rules().iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, r)| r.clone()).collect();
+            let rules = profile
+                .rules()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !drop.contains(i))
+                .map(|(_, r)| r.clone())
+                .collect();
             profile = profile.with_rules(rules)?;
         }
         let dedup = Dedup::new(profile).with_settings(settings);
@@ -101,13 +140,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// With `DEDUP_DEBUG=N`: prints N wrongly linked and N missed pairs.
 #[allow(dead_code)]
-fn debug_errors(result: &sales_metrics::dedup::DedupResult, table: &Table, truth: &[(&str, &str)], n: usize) {
+fn debug_errors(
+    result: &sales_metrics::dedup::DedupResult,
+    table: &Table,
+    truth: &[(&str, &str)],
+    n: usize,
+) {
     use sales_metrics::dedup::RecordSource;
     use std::collections::HashMap;
     let t: HashMap<&str, &str> = truth.iter().copied().collect();
     let row = |id: &str| -> String {
         let i = (0..table.len()).find(|&i| table.id(i) == id).unwrap_or(0);
-        (0..table.headers().len()).map(|c| table.value(i, c).unwrap_or("")).collect::<Vec<_>>().join(" | ")
+        (0..table.headers().len())
+            .map(|c| table.value(i, c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" | ")
     };
     let mut shown = 0;
     for e in result.all_evidence() {
@@ -127,8 +174,16 @@ fn debug_errors(result: &sales_metrics::dedup::DedupResult, table: &Table, truth
             for b in members.iter().skip(x + 1) {
                 if result.cluster_id(a) != result.cluster_id(b) && shown < n {
                     shown += 1;
-                    let why = result.explain(a, b).map(|e| e.to_string()).unwrap_or_default();
-                    println!("FN cand={:?} {why}\n   {}\n   {}", result.is_candidate(a, b), row(a), row(b));
+                    let why = result
+                        .explain(a, b)
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
+                    println!(
+                        "FN cand={:?} {why}\n   {}\n   {}",
+                        result.is_candidate(a, b),
+                        row(a),
+                        row(b)
+                    );
                 }
             }
         }
@@ -141,7 +196,11 @@ fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, 
     use std::collections::HashMap;
     let t: HashMap<&str, &str> = truth.iter().copied().collect();
     let key = |e: &sales_metrics::dedup::PairEvidence| -> String {
-        e.fields.iter().map(|f| format!("{}={}", f.field, f.level_name)).collect::<Vec<_>>().join(" ")
+        e.fields
+            .iter()
+            .map(|f| format!("{}={}", f.field, f.level_name))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let mut fp: HashMap<String, usize> = HashMap::new();
     for e in result.all_evidence() {
@@ -159,8 +218,16 @@ fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, 
             for b in members.iter().skip(x + 1) {
                 if result.cluster_id(a) != result.cluster_id(b) {
                     if let Some(e) = result.explain(a, b) {
-                        let c = if result.is_candidate(a, b) == Some(true) { "cand" } else { "NOTCAND" };
-                        let above = if e.probability >= e.threshold { "ABOVE" } else { "below" };
+                        let c = if result.is_candidate(a, b) == Some(true) {
+                            "cand"
+                        } else {
+                            "NOTCAND"
+                        };
+                        let above = if e.probability >= e.threshold {
+                            "ABOVE"
+                        } else {
+                            "below"
+                        };
                         *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
                     }
                 }
@@ -168,11 +235,15 @@ fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, 
         }
     }
     let mut v: Vec<_> = fp.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
     println!("-- FP pairs by levels (top 25)");
-    for (k, n) in v.iter().take(25) { println!("{n:6} {k}"); }
+    for (k, n) in v.iter().take(25) {
+        println!("{n:6} {k}");
+    }
     let mut v: Vec<_> = fn_.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
     println!("-- FN pairs by levels (top 40)");
-    for (k, n) in v.iter().take(40) { println!("{n:6} {k}"); }
+    for (k, n) in v.iter().take(40) {
+        println!("{n:6} {k}");
+    }
 }

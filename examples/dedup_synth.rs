@@ -15,7 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: usize = args.first().ok_or("RECORDS SEED OUT.csv")?.parse()?;
     let seed: u64 = args.get(1).ok_or("RECORDS SEED OUT.csv")?.parse()?;
     let out = args.get(2).ok_or("RECORDS SEED OUT.csv")?;
-    let data = CrmConfig { records, seed, ..CrmConfig::default() }.generate();
+    let data = CrmConfig {
+        records,
+        seed,
+        ..CrmConfig::default()
+    }
+    .generate();
     data.write_csv(BufWriter::new(File::create(out)?))?;
     println!("{} records written to {out}", data.rows.len());
     Ok(())

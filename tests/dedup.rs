@@ -12,7 +12,15 @@ use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const HEADERS: [&str; 7] = ["prospect_id", "name", "company", "email", "phone", "city", "country"];
+const HEADERS: [&str; 7] = [
+    "prospect_id",
+    "name",
+    "company",
+    "email",
+    "phone",
+    "city",
+    "country",
+];
 
 fn table(rows: &[[&str; 7]]) -> Result<Table, sales_metrics::Error> {
     let mut t = Table::new(HEADERS.map(String::from).to_vec(), "prospect_id")?;
@@ -26,13 +34,69 @@ fn table(rows: &[[&str; 7]]) -> Result<Table, sales_metrics::Error> {
 /// namesake at another company.
 fn office() -> Result<Table, sales_metrics::Error> {
     table(&[
-        ["p1", "Ștefan Țurcanu", "Alfa Construct SRL", "stefan.turcanu@alfaconstruct.ro", "+40 721 234 567", "București", "RO"],
-        ["p2", "TURCANU Ştefan", "S.C. ALFA CONSTRUCT S.R.L.", "Stefan.Turcanu+crm@AlfaConstruct.ro", "0040721234567", "Bucharest", "RO"],
-        ["p3", "S. Turcanu", "Alfa Construct", "", "0721-234-567", "Bucuresti Sector 3", "RO"],
-        ["p4", "Maria Ionescu", "Alfa Construct SRL", "office@alfaconstruct.ro", "021 300 4000", "București", "RO"],
-        ["p5", "Andrei Popa", "Alfa Construct SRL", "office@alfaconstruct.ro", "021 300 4000", "București", "RO"],
-        ["p6", "Stefan Turcanu", "Beta Logistic SA", "s.turcanu@betalogistic.ro", "0744 555 666", "Cluj-Napoca", "RO"],
-        ["p7", "Maria Ionescu", "Alfa Construct SRL", "", "021 300 4000", "Bucuresti", "RO"],
+        [
+            "p1",
+            "Ștefan Țurcanu",
+            "Alfa Construct SRL",
+            "stefan.turcanu@alfaconstruct.ro",
+            "+40 721 234 567",
+            "București",
+            "RO",
+        ],
+        [
+            "p2",
+            "TURCANU Ştefan",
+            "S.C. ALFA CONSTRUCT S.R.L.",
+            "Stefan.Turcanu+crm@AlfaConstruct.ro",
+            "0040721234567",
+            "Bucharest",
+            "RO",
+        ],
+        [
+            "p3",
+            "S. Turcanu",
+            "Alfa Construct",
+            "",
+            "0721-234-567",
+            "Bucuresti Sector 3",
+            "RO",
+        ],
+        [
+            "p4",
+            "Maria Ionescu",
+            "Alfa Construct SRL",
+            "office@alfaconstruct.ro",
+            "021 300 4000",
+            "București",
+            "RO",
+        ],
+        [
+            "p5",
+            "Andrei Popa",
+            "Alfa Construct SRL",
+            "office@alfaconstruct.ro",
+            "021 300 4000",
+            "București",
+            "RO",
+        ],
+        [
+            "p6",
+            "Stefan Turcanu",
+            "Beta Logistic SA",
+            "s.turcanu@betalogistic.ro",
+            "0744 555 666",
+            "Cluj-Napoca",
+            "RO",
+        ],
+        [
+            "p7",
+            "Maria Ionescu",
+            "Alfa Construct SRL",
+            "",
+            "021 300 4000",
+            "Bucuresti",
+            "RO",
+        ],
     ])
 }
 
@@ -64,7 +128,9 @@ fn evidence_names_fields_levels_weights_and_threshold() -> TestResult {
         assert_eq!(e.fields.len(), 5);
         let sum: f64 = e.fields.iter().map(|f| f.weight).sum::<f64>() + e.prior_weight;
         assert!((sum - e.total).abs() < 1e-3, "{e}");
-        assert!(result.cluster_id(&e.left) == Some("p1") && result.cluster_id(&e.right) == Some("p1"));
+        assert!(
+            result.cluster_id(&e.left) == Some("p1") && result.cluster_id(&e.right) == Some("p1")
+        );
     }
     let p1_p2 = evidence
         .iter()
@@ -114,7 +180,10 @@ fn partition_csv_is_sorted_by_record_id_with_smallest_id_as_cluster() -> TestRes
 
 #[test]
 fn duplicate_and_empty_ids_are_errors() -> TestResult {
-    let t = table(&[["a", "X", "", "", "", "", ""], ["a", "Y", "", "", "", "", ""]])?;
+    let t = table(&[
+        ["a", "X", "", "", "", "", ""],
+        ["a", "Y", "", "", "", "", ""],
+    ])?;
     assert!(Dedup::prospect().run(&t).is_err());
     let t = table(&[["", "X", "", "", "", "", ""]])?;
     assert!(Dedup::prospect().run(&t).is_err());
@@ -303,7 +372,10 @@ fn results_do_not_depend_on_thread_count() -> TestResult {
 #[test]
 fn the_ledger_deduplicates_prospects_by_default() -> TestResult {
     use chrono::{TimeZone, Utc};
-    let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).single().ok_or("time")?;
+    let t = Utc
+        .with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
+        .single()
+        .ok_or("time")?;
     let mut b = LedgerBuilder::new();
     b.add_rep(Rep::new("ana"));
     let person = |id: &str, name: &str, email: &str| ProspectRecord {
@@ -414,22 +486,52 @@ proptest! {
 #[test]
 fn phones_fold_to_one_form() {
     use sales_metrics::dedup::normalize::phone;
-    let forms = ["+40 721 234 567", "0040721234567", "0721-234-567", "0721.234.567", "(0721) 234 567"];
+    let forms = [
+        "+40 721 234 567",
+        "0040721234567",
+        "0721-234-567",
+        "0721.234.567",
+        "(0721) 234 567",
+    ];
     for f in forms {
         assert_eq!(phone(f, Some("RO")).as_deref(), Some("40721234567"), "{f}");
     }
-    assert_eq!(phone("+49 30 1234567", Some("RO")).as_deref(), Some("49301234567"));
-    assert_eq!(phone("030 1234567", Some("DE")).as_deref(), Some("49301234567"));
+    assert_eq!(
+        phone("+49 30 1234567", Some("RO")).as_deref(),
+        Some("49301234567")
+    );
+    assert_eq!(
+        phone("030 1234567", Some("DE")).as_deref(),
+        Some("49301234567")
+    );
 }
 
 #[test]
 fn names_fold_diacritics_order_and_titles() {
     use sales_metrics::dedup::normalize::{company, email, person_name};
-    for n in ["Ștefan Țurcanu", "Ştefan Ţurcanu", "TURCANU, Stefan", "Dl. Stefan  Turcanu"] {
+    for n in [
+        "Ștefan Țurcanu",
+        "Ştefan Ţurcanu",
+        "TURCANU, Stefan",
+        "Dl. Stefan  Turcanu",
+    ] {
         assert_eq!(person_name(n).as_deref(), Some("stefan turcanu"), "{n}");
     }
-    for c in ["Alfa SRL", "ALFA S.R.L.", "S.C. Alfa S.R.L.", "Alfa S.A.", "alfa pfa", "Alfa Inc.", "Alfa LLC", "Alfa Ltd", "Alfa GmbH"] {
+    for c in [
+        "Alfa SRL",
+        "ALFA S.R.L.",
+        "S.C. Alfa S.R.L.",
+        "Alfa S.A.",
+        "alfa pfa",
+        "Alfa Inc.",
+        "Alfa LLC",
+        "Alfa Ltd",
+        "Alfa GmbH",
+    ] {
         assert_eq!(company(c).as_deref(), Some("alfa"), "{c}");
     }
-    assert_eq!(email("Ion.Pop+news@Alfa.RO").as_deref(), Some("ion.pop@alfa.ro"));
+    assert_eq!(
+        email("Ion.Pop+news@Alfa.RO").as_deref(),
+        Some("ion.pop@alfa.ro")
+    );
 }

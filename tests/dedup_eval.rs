@@ -23,7 +23,11 @@ struct Outcome {
     blocking: eval::Scores,
 }
 
-fn evaluate(dedup: &Dedup, table: &Table, truth_column: &str) -> Result<Outcome, Box<dyn std::error::Error>> {
+fn evaluate(
+    dedup: &Dedup,
+    table: &Table,
+    truth_column: &str,
+) -> Result<Outcome, Box<dyn std::error::Error>> {
     let start = Instant::now();
     let result = dedup.run(table)?;
     let elapsed = start.elapsed();
@@ -89,7 +93,11 @@ fn febrl(name: &str) -> TestResult {
     let dedup = Dedup::new(febrl_profile()?).with_settings(settings());
     let o = evaluate(&dedup, &table, "cluster_id")?;
     assert!(o.pairwise.f1() >= 0.995, "{name}: pairwise {}", o.pairwise);
-    assert!(o.blocking.recall() >= 0.99, "{name}: blocking {}", o.blocking);
+    assert!(
+        o.blocking.recall() >= 0.99,
+        "{name}: blocking {}",
+        o.blocking
+    );
     Ok(())
 }
 
@@ -111,7 +119,11 @@ fn crm(records: usize, seed: u64) -> Result<Outcome, Box<dyn std::error::Error>>
     }
     .generate()
     .table()?;
-    evaluate(&Dedup::prospect().with_settings(settings()), &table, "entity_id")
+    evaluate(
+        &Dedup::prospect().with_settings(settings()),
+        &table,
+        "entity_id",
+    )
 }
 
 #[test]

@@ -65,12 +65,10 @@ fn specific(k: u64) -> bool {
 /// company name find the name's variants, every name token would only
 /// add pairs).
 fn compatible(a: u64, b: u64) -> bool {
-    match (coarse(a), specific(a), coarse(b), specific(b)) {
-        (true, _, _, true) | (_, true, true, _) => true,
-        (false, false, false, false) => true,
-        (_, true, _, true) => true,
-        _ => false,
-    }
+    matches!(
+        (coarse(a), specific(a), coarse(b), specific(b)),
+        (true, _, _, true) | (_, true, true, _) | (false, false, false, false) | (_, true, _, true)
+    )
 }
 
 /// The block cap of the rule a key belongs to.
@@ -131,7 +129,12 @@ pub(crate) fn rule_keys(profile: &Profile, keys: &RecordKeys, out: &mut Vec<u64>
                 // General product over three or more fields.
                 let mut partial: Vec<Vec<u64>> = vec![Vec::new()];
                 for &f in fields {
-                    let ks: Vec<u64> = keys.field(f).iter().copied().filter(|&k| !coarse(k)).collect();
+                    let ks: Vec<u64> = keys
+                        .field(f)
+                        .iter()
+                        .copied()
+                        .filter(|&k| !coarse(k))
+                        .collect();
                     partial = partial
                         .iter()
                         .flat_map(|p| {

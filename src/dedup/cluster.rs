@@ -117,7 +117,9 @@ mod tests {
                 weight: 9.0,
             },
         ];
-        let (roots, stats) = cluster(3, &mut links, 10, |x, y| (x, y) == (0, 2) || (x, y) == (2, 0));
+        let (roots, stats) = cluster(3, &mut links, 10, |x, y| {
+            (x, y) == (0, 2) || (x, y) == (2, 0)
+        });
         assert_eq!(roots, vec![0, 0, 2]);
         assert_eq!(stats.refused_conflict, 1);
     }

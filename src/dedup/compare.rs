@@ -327,16 +327,8 @@ fn jaro<T: Copy + Eq>(a: &[T], b: &[T]) -> f64 {
     if matches == 0 {
         return 0.0;
     }
-    let a_matched = a
-        .iter()
-        .zip(af.iter())
-        .filter(|(_, f)| **f)
-        .map(|(x, _)| x);
-    let b_matched = b
-        .iter()
-        .zip(bf.iter())
-        .filter(|(_, f)| **f)
-        .map(|(x, _)| x);
+    let a_matched = a.iter().zip(af.iter()).filter(|(_, f)| **f).map(|(x, _)| x);
+    let b_matched = b.iter().zip(bf.iter()).filter(|(_, f)| **f).map(|(x, _)| x);
     let half_transpositions = a_matched.zip(b_matched).filter(|(x, y)| x != y).count();
     let m = matches as f64;
     let t = (half_transpositions / 2) as f64;
@@ -448,7 +440,8 @@ pub mod name_level {
 
 /// Whether two name tokens are the same name up to a typo: one edit
 /// (insertion, deletion, substitution, adjacent transposition) in tokens
-/// of 4+ letters, two in tokens of 7+ letters, or Jaro–Winkler ≥ 0.9 in
+/// of 4+ letters, two in tokens of 8+ letters with the same first letter
+/// (not `Ionescu`/`Popescu`), or Jaro–Winkler ≥ 0.9 in
 /// tokens of 5+ letters. Shorter tokens must be equal, and gendered pairs
 /// (`Daniel`/`Daniela`, `Mario`/`Maria`) are different names, not typos.
 pub fn same_name_token(t: &str, u: &str) -> bool {
@@ -457,15 +450,16 @@ pub fn same_name_token(t: &str, u: &str) -> bool {
     }
     let (short, long) = if t.len() <= u.len() { (t, u) } else { (u, t) };
     // Gendered forms: `x`/`xa` and `..n`/`..a` endings.
-    let gendered = (long.len() == short.len() + 1 && long.starts_with(short) && long.ends_with('a'))
-        || (long.len() == short.len()
-            && long.get(..long.len() - 1) == short.get(..short.len() - 1)
-            && short.ends_with('a') != long.ends_with('a'));
+    let gendered =
+        (long.len() == short.len() + 1 && long.starts_with(short) && long.ends_with('a'))
+            || (long.len() == short.len()
+                && long.get(..long.len() - 1) == short.get(..short.len() - 1)
+                && short.ends_with('a') != long.ends_with('a'));
     if short.len() < 4 || gendered {
         return false;
     }
     within_one_edit(t, u)
-        || (short.len() >= 7 && edit_distance_at_most(t, u, 2))
+        || (short.len() >= 8 && t.get(..1) == u.get(..1) && edit_distance_at_most(t, u, 2))
         || (short.len() >= 5 && jaro_winkler_at_least(t, u, 0.9))
 }
 
@@ -630,7 +624,15 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
 
 impl Comparator for PersonNameComparator {
     fn level_names(&self) -> &[&'static str] {
-        &["different", "conflict", "near", "weak", "compatible", "close", "exact"]
+        &[
+            "different",
+            "conflict",
+            "near",
+            "weak",
+            "compatible",
+            "close",
+            "exact",
+        ]
     }
 
     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
@@ -768,7 +770,9 @@ impl Comparator for NamePartComparator {
 pub struct CompanyComparator;
 
 fn squeezed_equal(a: &str, b: &str) -> bool {
-    a.chars().filter(|c| *c != ' ').eq(b.chars().filter(|c| *c != ' '))
+    a.chars()
+        .filter(|c| *c != ' ')
+        .eq(b.chars().filter(|c| *c != ' '))
 }
 
 /// Same number of tokens, pairwise equal or one typo apart (in tokens of
@@ -803,11 +807,12 @@ fn token_subset(a: &str, b: &str) -> bool {
     } else {
         (tb.as_slice(), ta.as_slice())
     };
-    let similar = |t: &&str, u: &&str| t == u || (t.len().min(u.len()) >= 4 && within_one_edit(t, u));
+    let similar =
+        |t: &&str, u: &&str| t == u || (t.len().min(u.len()) >= 4 && within_one_edit(t, u));
     match (short.first(), long.first()) {
-        (Some(s0), Some(l0)) if similar(s0, l0) => short
-            .iter()
-            .all(|t| long.iter().any(|u| similar(t, u))),
+        (Some(s0), Some(l0)) if similar(s0, l0) => {
+            short.iter().all(|t| long.iter().any(|u| similar(t, u)))
+        }
         _ => false,
     }
 }

@@ -7,8 +7,8 @@ use hashbrown::HashMap;
 use super::RecordSource;
 use super::compare::Context;
 use super::normalize::foldhash_u64;
-use super::profile::{FieldRole, Profile};
 use super::par;
+use super::profile::{FieldRole, Profile};
 
 /// Normalised records, row by row: each record's values lie together in
 /// one text buffer, with their offsets and hashes next to each other, so
@@ -52,7 +52,10 @@ impl NormData {
         if field >= self.fields {
             return 0;
         }
-        self.hashes.get(i * self.fields + field).copied().unwrap_or(0)
+        self.hashes
+            .get(i * self.fields + field)
+            .copied()
+            .unwrap_or(0)
     }
 
     fn push_values<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>) {
@@ -122,9 +125,7 @@ impl NormData {
             let mut d = NormData::empty(nfields);
             for &r in chunk {
                 let r = r as usize;
-                let raw = columns
-                    .iter()
-                    .map(|c| c.and_then(|c| source.value(r, c)));
+                let raw = columns.iter().map(|c| c.and_then(|c| source.value(r, c)));
                 let cc = country.and_then(|c| source.value(r, c));
                 d.push_raw(profile, raw, cc);
             }
@@ -133,7 +134,8 @@ impl NormData {
         let mut all = NormData::empty(nfields);
         all.text.reserve(chunks.iter().map(|c| c.text.len()).sum());
         all.offs.reserve(chunks.iter().map(|c| c.offs.len()).sum());
-        all.hashes.reserve(chunks.iter().map(|c| c.hashes.len()).sum());
+        all.hashes
+            .reserve(chunks.iter().map(|c| c.hashes.len()).sum());
         for d in chunks {
             all.append(d);
         }
@@ -419,7 +421,9 @@ impl RecordStats {
                     let st = stats.get(f, h, None, data);
                     counts.push(st.count);
                     let generic = spec.role == FieldRole::Contact
-                        && data.value(f, i).is_some_and(|v| spec.comparator.is_generic(v));
+                        && data
+                            .value(f, i)
+                            .is_some_and(|v| spec.comparator.is_generic(v));
                     if st.shared || generic {
                         bits |= 1 << f;
                     }

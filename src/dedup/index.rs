@@ -269,7 +269,11 @@ impl DedupIndex {
         out
     }
 
-    fn to_matches(&self, qid: &str, found: &[(u32, f64, super::score::PairScore)]) -> Vec<IndexMatch> {
+    fn to_matches(
+        &self,
+        qid: &str,
+        found: &[(u32, f64, super::score::PairScore)],
+    ) -> Vec<IndexMatch> {
         let fields: Vec<(String, Vec<&'static str>)> = self
             .profile()
             .fields()

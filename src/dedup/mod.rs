@@ -182,13 +182,14 @@ impl Table {
     /// # Errors
     /// `id_column` is not among `headers`.
     pub fn new(headers: Vec<String>, id_column: &str) -> Result<Self> {
-        let id = headers
-            .iter()
-            .position(|h| h == id_column)
-            .ok_or_else(|| Error::MissingColumn {
-                path: "<table>".into(),
-                column: id_column.to_owned(),
-            })?;
+        let id =
+            headers
+                .iter()
+                .position(|h| h == id_column)
+                .ok_or_else(|| Error::MissingColumn {
+                    path: "<table>".into(),
+                    column: id_column.to_owned(),
+                })?;
         Ok(Self {
             columns: vec![TextColumn::default(); headers.len()],
             headers,
@@ -306,7 +307,7 @@ impl Default for DedupSettings {
             max_block_size: 50,
             max_cluster_size: 50,
             estimation: Estimation::Unlabelled,
-            u_sample_pairs: 300_000,
+            u_sample_pairs: 100_000,
             shared_contact_cap: 1.0,
             keep_candidates: false,
         }
@@ -474,10 +475,8 @@ impl Dedup {
             let before = model.prior_weight();
             score::estimate_prior(&mut model, n, &totals);
             if let Estimation::Em { rounds } = self.settings.estimation {
-                let with_levels: Vec<(f64, [u8; MAX_FIELDS])> = score_chunks(&model)
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let with_levels: Vec<(f64, [u8; MAX_FIELDS])> =
+                    score_chunks(&model).into_iter().flatten().collect();
                 score::estimate_m(&mut model, n, &with_levels, nf, rounds);
                 totals = totals_of(&model);
             } else {
@@ -725,7 +724,12 @@ impl std::fmt::Display for PairEvidence {
         write!(
             f,
             "{} ~ {}: p={:.4} (total {:+.2} bits, threshold {:+.2}; prior {:+.2})",
-            self.left, self.right, self.probability, self.total, self.threshold_weight, self.prior_weight
+            self.left,
+            self.right,
+            self.probability,
+            self.total,
+            self.threshold_weight,
+            self.prior_weight
         )?;
         for e in &self.fields {
             write!(f, "; {} {} {:+.2}", e.field, e.level_name, e.weight)?;
@@ -895,7 +899,11 @@ impl DedupResult {
         for (sorted, &input) in self.input_of_sorted.iter().enumerate() {
             let root = self.roots.get(sorted).copied().unwrap_or(0);
             if let Some(l) = labels.get_mut(input as usize) {
-                *l = self.input_of_sorted.get(root as usize).copied().unwrap_or(0);
+                *l = self
+                    .input_of_sorted
+                    .get(root as usize)
+                    .copied()
+                    .unwrap_or(0);
             }
         }
         labels
@@ -1080,10 +1088,7 @@ pub(crate) mod par {
     }
 
     /// Unstable sort by a comparator.
-    pub(crate) fn sort_by<T: Send>(
-        v: &mut [T],
-        cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
-    ) {
+    pub(crate) fn sort_by<T: Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
         #[cfg(feature = "parallel")]
         v.par_sort_unstable_by(cmp);
         #[cfg(not(feature = "parallel"))]

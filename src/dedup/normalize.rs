@@ -81,7 +81,10 @@ fn push_folded(c: char, out: &mut String, gap: &mut bool) {
 }
 
 fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '`' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{00B4}')
+    matches!(
+        c,
+        '\'' | '`' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{00B4}'
+    )
 }
 
 /// Letters that NFKD leaves alone but that people type without the mark.
@@ -150,12 +153,72 @@ pub fn name_part(raw: &str) -> Option<String> {
 /// not name a company: Romanian, English, German, French, Dutch, Nordic,
 /// Southern and Eastern European forms.
 const LEGAL_FORMS: &[&str] = &[
-    "srl", "srld", "sa", "sc", "pfa", "ii", "if", "snc", "scs", "sca", "ra", "ong", "inc",
-    "incorporated", "llc", "llp", "lp", "ltd", "limited", "plc", "corp", "corporation", "co",
-    "company", "gmbh", "mbh", "ag", "kg", "ohg", "ug", "kgaa", "ev", "sarl", "sas", "sasu", "eurl",
-    "bv", "nv", "vof", "oy", "oyj", "ab", "as", "asa", "aps", "spa", "srls", "sl", "slu", "sp",
-    "zoo", "kft", "zrt", "nyrt", "doo", "ad", "ood", "eood", "sro", "pty", "pte", "pvt", "ltda",
-    "group", "holding", "holdings",
+    "srl",
+    "srld",
+    "sa",
+    "sc",
+    "pfa",
+    "ii",
+    "if",
+    "snc",
+    "scs",
+    "sca",
+    "ra",
+    "ong",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "kgaa",
+    "ev",
+    "sarl",
+    "sas",
+    "sasu",
+    "eurl",
+    "bv",
+    "nv",
+    "vof",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "asa",
+    "aps",
+    "spa",
+    "srls",
+    "sl",
+    "slu",
+    "sp",
+    "zoo",
+    "kft",
+    "zrt",
+    "nyrt",
+    "doo",
+    "ad",
+    "ood",
+    "eood",
+    "sro",
+    "pty",
+    "pte",
+    "pvt",
+    "ltda",
+    "group",
+    "holding",
+    "holdings",
 ];
 
 /// A company name: folded, runs of single letters joined (`S.R.L.` →
@@ -260,11 +323,42 @@ pub fn is_generic_email(normalized: &str) -> bool {
 /// Public mailbox providers: two addresses there share nothing but the
 /// provider.
 const FREE_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.ro", "yahoo.co.uk", "yahoo.de", "yahoo.fr",
-    "ymail.com", "outlook.com", "hotmail.com", "hotmail.ro", "live.com", "msn.com", "icloud.com",
-    "me.com", "aol.com", "gmx.de", "gmx.net", "gmx.at", "web.de", "t-online.de", "mail.ru",
-    "yandex.ru", "yandex.com", "protonmail.com", "proton.me", "libero.it", "orange.fr", "free.fr",
-    "freemail.hu", "seznam.cz", "wp.pl", "o2.pl", "abv.bg", "mail.com", "zoho.com",
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.ro",
+    "yahoo.co.uk",
+    "yahoo.de",
+    "yahoo.fr",
+    "ymail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.ro",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "gmx.de",
+    "gmx.net",
+    "gmx.at",
+    "web.de",
+    "t-online.de",
+    "mail.ru",
+    "yandex.ru",
+    "yandex.com",
+    "protonmail.com",
+    "proton.me",
+    "libero.it",
+    "orange.fr",
+    "free.fr",
+    "freemail.hu",
+    "seznam.cz",
+    "wp.pl",
+    "o2.pl",
+    "abv.bg",
+    "mail.com",
+    "zoho.com",
 ];
 
 /// Whether a domain is a public mailbox provider.
@@ -507,7 +601,10 @@ pub fn city(raw: &str) -> Option<String> {
         match t {
             "sector" | "sectorul" | "district" | "arrondissement" | "bezirk" => {
                 // Drop the word and the number after it.
-                if it.peek().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+                if it
+                    .peek()
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                {
                     let _ = it.next();
                 }
             }
@@ -665,7 +762,14 @@ mod tests {
 
     #[test]
     fn legal_forms_drop() {
-        for s in ["Alfa SRL", "ALFA S.R.L.", "SC Alfa SRL", "Alfa", "alfa s.a.", "Alfa Ltd."] {
+        for s in [
+            "Alfa SRL",
+            "ALFA S.R.L.",
+            "SC Alfa SRL",
+            "Alfa",
+            "alfa s.a.",
+            "Alfa Ltd.",
+        ] {
             assert_eq!(company(s).as_deref(), Some("alfa"), "{s}");
         }
         assert_eq!(company("Company SA").as_deref(), Some("company sa"));
@@ -675,7 +779,10 @@ mod tests {
     fn phones_without_country_keep_digits() {
         assert_eq!(phone("0721 234 567", None).as_deref(), Some("0721234567"));
         assert_eq!(phone("12", Some("RO")), None);
-        assert_eq!(phone("021 123 4567 int. 12", Some("RO")).as_deref(), Some("40211234567"));
+        assert_eq!(
+            phone("021 123 4567 int. 12", Some("RO")).as_deref(),
+            Some("40211234567")
+        );
     }
 
     #[test]

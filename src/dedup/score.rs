@@ -107,7 +107,8 @@ fn normalized(v: Vec<f64>) -> Vec<f64> {
     }
 }
 
-/// Marks a field absent from either record in [`PairScore::levels`].
+/// The level of a field absent from either record (shown as `missing` in
+/// evidence).
 pub const MISSING: u8 = u8::MAX;
 
 /// The score of one pair: each field's level and weight, and the total.
@@ -227,9 +228,9 @@ impl<'a> Scorer<'a> {
             self.stats.get(f, hash, plus, stats_data)
         };
         let snapshot = self.snapshot.filter(|_| uncounted == Uncounted::None);
-        let identity_missing = self.identity.is_some_and(|id| {
-            a.value(id, i).is_none() || b.value(id, j).is_none()
-        });
+        let identity_missing = self
+            .identity
+            .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none());
         let cap = self.model.shared_contact_cap;
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
@@ -264,17 +265,23 @@ impl<'a> Scorer<'a> {
             if let (true, Some((count, _))) = (tf, top_stat) {
                 let n = self.stats.present.get(f).copied().unwrap_or(0)
                     + u64::from(plus_a.or(plus_b).is_some());
-                if count > 0 && n > 0 {
+                if count > 0 {
                     // The share of records other than this one holding the
-                    // value: the chance a non-matching record agrees.
-                    let share = (f64::from(count) - 1.0).max(0.5) / n as f64;
-                    let m_top = self
-                        .model
-                        .fields
-                        .get(f)
+                    // value: the chance a non-matching record agrees. The
+                    // field's average u counts as `TF_PRIOR_RECORDS`
+                    // records, so that a handful of records does not make
+                    // every value look common.
+                    let fm = self.model.fields.get(f);
+                    let m_top = fm
                         .and_then(|fm| fm.m.get(top as usize))
                         .copied()
                         .unwrap_or(0.5);
+                    let u_top = fm
+                        .and_then(|fm| fm.u.get(top as usize))
+                        .copied()
+                        .unwrap_or(0.01);
+                    let others = (f64::from(count) - 1.0).max(0.5);
+                    let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
                     w = (m_top.max(1e-9) / share.min(1.0)).log2();
                 }
             }
@@ -282,9 +289,8 @@ impl<'a> Scorer<'a> {
             // (a switchboard, a shared mailbox, a company of several
             // contacts) or is a role mailbox; only asked when the answer
             // can change the weight.
-            let matters = (tf || contact)
-                && (contact || identity_missing)
-                && ((level < top && w < 0.0) || w > cap);
+            let matters =
+                (contact || (tf && identity_missing)) && ((level < top && w < 0.0) || w > cap);
             if matters {
                 let any_shared = match (top_stat, snapshot) {
                     (Some((_, sh)), _) => sh,
@@ -331,7 +337,12 @@ impl<'a> Scorer<'a> {
                 }
             }
         }
-        s.total += s.weights.iter().take(nf).map(|&w| f64::from(w)).sum::<f64>();
+        s.total += s
+            .weights
+            .iter()
+            .take(nf)
+            .map(|&w| f64::from(w))
+            .sum::<f64>();
         s
     }
 
@@ -353,7 +364,8 @@ impl<'a> Scorer<'a> {
         if lg == MISSING || ls == MISSING {
             return;
         }
-        let straight = s.weights.get(g).copied().unwrap_or(0.0) + s.weights.get(sn).copied().unwrap_or(0.0);
+        let straight =
+            s.weights.get(g).copied().unwrap_or(0.0) + s.weights.get(sn).copied().unwrap_or(0.0);
         let wg = self.base_weight(g, lg) as f32;
         let ws = self.base_weight(sn, ls) as f32;
         if wg + ws > straight + 1.0 {
@@ -391,6 +403,10 @@ impl SplitMix {
         }
     }
 }
+
+/// Weight, in records, of a field's average u against the records' own
+/// value counts in term-frequency weights.
+const TF_PRIOR_RECORDS: f64 = 1000.0;
 
 /// Weight, in pairs, of a comparator's default u against pairs sampled
 /// from the data.
@@ -456,13 +472,12 @@ pub(crate) fn estimate_u(
         };
         let levels = fm.u.len();
         let estimated: Vec<bool> = (0..levels).map(|l| cmp.estimated(l as u8)).collect();
-        let fixed_mass: f64 = fm
-            .u
-            .iter()
-            .zip(&estimated)
-            .filter(|(_, e)| !**e)
-            .map(|(u, _)| u)
-            .sum();
+        let fixed_mass: f64 =
+            fm.u.iter()
+                .zip(&estimated)
+                .filter(|(_, e)| !**e)
+                .map(|(u, _)| u)
+                .sum();
         // The comparator's default u counts as `U_PRIOR_PAIRS` pairs, so
         // that small data (where duplicates are a large share of all pairs)
         // does not overrule it, and unseen levels get no infinite weight.
@@ -545,8 +560,16 @@ pub(crate) fn estimate_m(
             if l == MISSING {
                 continue;
             }
-            let now = current.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
-            let was = original.get(f).and_then(|x| x.get(l as usize)).copied().unwrap_or(0.0);
+            let now = current
+                .get(f)
+                .and_then(|x| x.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
+            let was = original
+                .get(f)
+                .and_then(|x| x.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
             w += now - was;
         }
         w

@@ -88,7 +88,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .map(|(col, kind)| FieldSpec::new(col.as_str(), *kind))
             .collect();
-        Profile::new(specs)?
+        // A `country` column, when present, still gives phone numbers
+        // their country.
+        let country = table.headers().iter().any(|h| h == "country");
+        Profile::new(specs)?.with_country_column(country.then(|| "country".to_owned()))
     };
     for f in profile.fields() {
         if !table.headers().contains(&f.name) {

@@ -90,10 +90,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let crm_records: usize = args.first().map_or(Ok(20_000), |s| s.parse())?;
     let seed: u64 = args.get(1).map_or(Ok(7), |s| s.parse())?;
-    let settings = DedupSettings {
+    let mut settings = DedupSettings {
         keep_candidates: true,
         ..DedupSettings::default()
     };
+    // DEDUP_EM=rounds: re-estimate m by EM (the classic baseline).
+    if let Some(rounds) = std::env::var("DEDUP_EM").ok().and_then(|v| v.parse().ok()) {
+        settings.estimation = sales_metrics::dedup::Estimation::Em { rounds };
+    }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dedup");
     for name in ["febrl1", "febrl2"] {
         let path = dir.join(format!("{name}.csv"));

@@ -89,7 +89,9 @@ pub trait Comparator: Send + Sync + fmt::Debug {
 
     /// Whether a level means "these are different entities" strongly
     /// enough to keep the two records apart in one cluster (used for
-    /// fields with [`FieldRole::Identity`](super::FieldRole::Identity)).
+    /// fields with [`FieldRole::Identity`](super::FieldRole::Identity), and
+    /// for [`FieldRole::Contact`](super::FieldRole::Contact) fields when
+    /// neither value is shared by several people).
     fn conflicting(&self, _level: u8) -> bool {
         false
     }
@@ -842,6 +844,26 @@ impl Comparator for CompanyComparator {
         // make blocks of unrelated companies.)
         let squeezed: String = value.chars().filter(|c| *c != ' ').collect();
         out.push(block_key(&squeezed, 3, SPECIFIC_KEY));
+        // Typo-tolerant variants: the consonant skeleton (vowel typos and
+        // most transpositions vanish) and, for long names, the first eight
+        // letters (a typo later on does not matter).
+        let skeleton: String = squeezed
+            .chars()
+            .filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
+            .fold(String::new(), |mut acc, c| {
+                if !acc.ends_with(c) {
+                    acc.push(c);
+                }
+                acc
+            });
+        if skeleton.len() >= 4 && skeleton != squeezed {
+            out.push(block_key(&skeleton, 10, SPECIFIC_KEY));
+        }
+        if squeezed.len() > 10 {
+            if let Some(prefix) = squeezed.get(..8) {
+                out.push(block_key(prefix, 11, SPECIFIC_KEY));
+            }
+        }
     }
 
     fn default_m(&self) -> Vec<f64> {
@@ -916,6 +938,12 @@ impl Comparator for EmailComparator {
 
     fn estimated(&self, level: u8) -> bool {
         level != 1
+    }
+
+    fn conflicting(&self, level: u8) -> bool {
+        // Two personal mailboxes at one organisation: two people (unless
+        // either is shared or a role mailbox, which the caller checks).
+        level == 1
     }
 
     fn is_generic(&self, value: &str) -> bool {

@@ -24,7 +24,7 @@ use super::data::{NormData, Stats};
 use super::score::{Scorer, Uncounted};
 use super::{
     Dedup, DedupResult, DedupSettings, FieldRole, Model, PairEvidence, Profile, RecordSource,
-    identity_conflict, pair_evidence, sorted_ids,
+    cannot_link, pair_evidence, sorted_ids, veto_fields,
 };
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
@@ -131,13 +131,7 @@ impl DedupIndex {
             m.shared_contact_cap = dedup.settings().shared_contact_cap;
             m
         });
-        let identity = profile
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.role == FieldRole::Identity)
-            .map(|(i, _)| i)
-            .collect();
+        let identity = veto_fields(profile);
         Self {
             dedup: dedup.clone().with_model(model.clone()),
             model,
@@ -413,12 +407,13 @@ impl DedupIndex {
         }
         let conflict = ma.iter().any(|&x| {
             mb.iter().any(|&y| {
-                identity_conflict(
+                cannot_link(
                     self.profile(),
                     &self.identity,
                     &self.data,
                     x as usize,
                     y as usize,
+                    &|r, f| self.value_shared(r, f),
                 )
             })
         });
@@ -456,6 +451,23 @@ impl DedupIndex {
         if let Some(m) = self.min_record.get_mut(keep as usize) {
             *m = min;
         }
+    }
+
+    /// Whether known record `r`'s value of field `f` is shared by people
+    /// whose names conflict, or a role mailbox.
+    fn value_shared(&self, r: usize, f: usize) -> bool {
+        let generic = self.profile().fields().get(f).is_some_and(|spec| {
+            spec.role == FieldRole::Contact
+                && self
+                    .data
+                    .value(f, r)
+                    .is_some_and(|v| spec.comparator.is_generic(v))
+        });
+        generic
+            || self
+                .stats
+                .get(f, self.data.hash(f, r), None, &self.data)
+                .shared
     }
 
     /// The cluster id (smallest record id of its cluster) of a known

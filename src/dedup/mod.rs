@@ -533,19 +533,21 @@ impl Dedup {
 
         let t3 = Instant::now();
         let scorer = Scorer::new(&self.profile, &model, &stats).with_snapshot(&snapshot);
-        let identity: Vec<usize> = self
-            .profile
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.role == FieldRole::Identity)
-            .map(|(i, _)| i)
-            .collect();
+        let veto = veto_fields(&self.profile);
         let (roots, cstats) = cluster::cluster(
             n,
             &mut links,
             self.settings.max_cluster_size.max(1),
-            |x, y| identity_conflict(&self.profile, &identity, &data, x as usize, y as usize),
+            |x, y| {
+                cannot_link(
+                    &self.profile,
+                    &veto,
+                    &data,
+                    x as usize,
+                    y as usize,
+                    &|r, f| snapshot.shared(r, f),
+                )
+            },
         );
         // Evidence of every link that ended inside one cluster.
         let mut evidence = Vec::new();
@@ -639,22 +641,41 @@ pub(crate) fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Result<TextC
     Ok(out)
 }
 
-pub(crate) fn identity_conflict(
+/// Fields that can keep two records apart: identity fields (names) and
+/// contact fields (a personal work address against another one at the
+/// same domain).
+pub(crate) fn veto_fields(profile: &Profile) -> Vec<usize> {
+    profile
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.role, FieldRole::Identity | FieldRole::Contact))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether records `x` and `y` must stay in different clusters: their
+/// names conflict, or a contact field is at a conflicting level (another
+/// mailbox at the same organisation's domain) with neither value shared
+/// by several people nor a role mailbox (`shared(record, field)`).
+pub(crate) fn cannot_link(
     profile: &Profile,
-    identity: &[usize],
+    fields: &[usize],
     data: &NormData,
     x: usize,
     y: usize,
+    shared: &dyn Fn(usize, usize) -> bool,
 ) -> bool {
-    identity.iter().any(|&f| {
+    fields.iter().any(|&f| {
         let (Some(a), Some(b)) = (data.value(f, x), data.value(f, y)) else {
             return false;
         };
+        let Some(spec) = profile.fields().get(f) else {
+            return false;
+        };
         a != b
-            && profile
-                .fields()
-                .get(f)
-                .is_some_and(|s| s.comparator.conflicting(s.comparator.compare(a, b)))
+            && spec.comparator.conflicting(spec.comparator.compare(a, b))
+            && (spec.role == FieldRole::Identity || !(shared(x, f) || shared(y, f)))
     })
 }
 

@@ -153,9 +153,18 @@ fn evidence_names_fields_levels_weights_and_threshold() -> TestResult {
     // each, and their different names keep them apart.
     let why_not = result.explain("p4", "p5").ok_or("no evidence")?;
     let field = |name: &str| why_not.fields.iter().find(|f| f.field == name).cloned();
-    assert_eq!(field("name").map(|f| f.level_name).as_deref(), Some("different"));
-    assert!(field("phone").is_some_and(|f| f.weight <= 1.0 + 1e-9), "{why_not}");
-    assert!(field("email").is_some_and(|f| f.weight <= 1.0 + 1e-9), "{why_not}");
+    assert_eq!(
+        field("name").map(|f| f.level_name).as_deref(),
+        Some("different")
+    );
+    assert!(
+        field("phone").is_some_and(|f| f.weight <= 1.0 + 1e-9),
+        "{why_not}"
+    );
+    assert!(
+        field("email").is_some_and(|f| f.weight <= 1.0 + 1e-9),
+        "{why_not}"
+    );
     Ok(())
 }
 

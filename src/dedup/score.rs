@@ -143,6 +143,8 @@ pub(crate) struct Scorer<'a> {
     tf: Vec<bool>,
     name_parts: Option<(usize, usize)>,
     identity: Option<usize>,
+    /// Fields naming the organisation (company names).
+    org_fields: Vec<usize>,
     prior: f64,
 }
 
@@ -168,6 +170,13 @@ impl<'a> Scorer<'a> {
             tf: profile.fields().iter().map(|f| f.term_frequency).collect(),
             name_parts: profile.name_parts(),
             identity: profile.entity_field(),
+            org_fields: profile
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == Some(super::FieldKind::Company))
+                .map(|(i, _)| i)
+                .collect(),
             prior: model.prior_weight(),
         }
     }
@@ -232,6 +241,7 @@ impl<'a> Scorer<'a> {
             .identity
             .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none());
         let cap = self.model.shared_contact_cap;
+        let mut shared_org: u32 = 0;
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
             if let Some(l) = s.levels.get_mut(f) {
@@ -307,11 +317,14 @@ impl<'a> Scorer<'a> {
                         // person may give the switchboard once and a mobile
                         // once.
                         w = 0.0;
+                    } else if contact && !identity_missing {
+                        // A shared contact value names an organisation, not
+                        // a person: decided below, once it is known whether
+                        // the company already said so.
+                        shared_org |= 1 << f;
                     } else {
-                        // A shared value names an organisation, not a
-                        // person: it adds little beyond the company, and
-                        // without names on both sides it cannot tell which
-                        // of its people a record is.
+                        // Without names on both sides, no value shared by
+                        // several people can tell which of them a record is.
                         w = w.min(cap);
                     }
                 }
@@ -334,6 +347,22 @@ impl<'a> Scorer<'a> {
                     && let Some(w) = s.weights.get_mut(f)
                 {
                     *w = w.min(self.model.shared_contact_cap as f32);
+                }
+            }
+        }
+        if shared_org != 0 {
+            // Organisation evidence counts once: a shared switchboard or
+            // mailbox adds little when the company already agrees, but
+            // stands in for the company when that is missing or differs.
+            let org_agrees = self
+                .org_fields
+                .iter()
+                .any(|&f| s.levels.get(f).is_some_and(|&l| l != MISSING && l > 0));
+            if org_agrees {
+                for (f, w) in s.weights.iter_mut().enumerate().take(nf) {
+                    if shared_org & (1 << f) != 0 {
+                        *w = w.min(cap as f32);
+                    }
                 }
             }
         }

@@ -24,7 +24,7 @@ use super::data::{NormData, Stats};
 use super::score::{Scorer, Uncounted};
 use super::{
     Dedup, DedupResult, DedupSettings, FieldRole, Model, PairEvidence, Profile, RecordSource,
-    cannot_link, pair_evidence, sorted_ids, veto_fields,
+    cannot_link, locality_cmp, locality_fields, pair_evidence, sorted_ids, veto_fields,
 };
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
@@ -108,6 +108,8 @@ pub struct DedupIndex {
     stats: Stats,
     postings: Postings,
     identity: Vec<usize>,
+    /// Fields of the batch run's internal record order.
+    locality: Vec<usize>,
     /// Incremental clusters: union–find parent, members at the root, and
     /// the record with the smallest id at the root.
     parent: Vec<u32>,
@@ -144,6 +146,7 @@ impl DedupIndex {
                 entries: Vec::new(),
             },
             identity,
+            locality: locality_fields(profile),
             parent: Vec::new(),
             members: Vec::new(),
             min_record: Vec::new(),
@@ -243,8 +246,11 @@ impl DedupIndex {
             if cid == qid {
                 continue;
             }
-            // Score in id order, as the batch run does.
-            let s = if qid.as_bytes() < cid.as_bytes() {
+            // Score in the batch run's internal order.
+            let q_first = locality_cmp(&self.locality, q, 0, &self.data, c as usize)
+                .then_with(|| qid.as_bytes().cmp(cid.as_bytes()))
+                .is_lt();
+            let s = if q_first {
                 scorer.score(q, 0, &self.data, c as usize, Uncounted::Left)
             } else {
                 scorer.score(&self.data, c as usize, q, 0, Uncounted::Right)

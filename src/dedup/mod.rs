@@ -423,6 +423,11 @@ impl Dedup {
     }
 
     /// The run on normalised records already in id order.
+    ///
+    /// Internally records are reordered by [`locality_cmp`] (company, then
+    /// name, then id), so that the records of a block lie near each other
+    /// in memory: scoring a pair then mostly hits the cache. Results are
+    /// mapped back to id order.
     pub(crate) fn run_prepared(
         &self,
         ids: TextColumn,
@@ -431,6 +436,19 @@ impl Dedup {
         t0: Instant,
     ) -> Result<DedupResult> {
         let n = data.len();
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        let keys = locality_fields(&self.profile);
+        par::sort_by(&mut perm, |&x, &y| {
+            locality_cmp(&keys, &data, x as usize, &data, y as usize).then(x.cmp(&y))
+        });
+        let data = data.permuted(&perm);
+        // `perm[internal]` is the id-order index; `inv` the reverse.
+        let mut inv = vec![0u32; n];
+        for (k, &i) in perm.iter().enumerate() {
+            if let Some(slot) = inv.get_mut(i as usize) {
+                *slot = k as u32;
+            }
+        }
         let stats = Stats::of(&self.profile, &data);
         let snapshot = RecordStats::of(&self.profile, &data, &stats);
         let t_norm = t0.elapsed();
@@ -549,20 +567,40 @@ impl Dedup {
                 )
             },
         );
+        // Each cluster is named by its smallest id: the smallest id-order
+        // index among its members.
+        let mut min_id = vec![u32::MAX; n];
+        for (k, &r) in roots.iter().enumerate() {
+            let id_index = perm.get(k).copied().unwrap_or(u32::MAX);
+            if let Some(m) = min_id.get_mut(r as usize) {
+                *m = (*m).min(id_index);
+            }
+        }
+        let mut roots_by_id = vec![0u32; n];
+        for (k, &r) in roots.iter().enumerate() {
+            if let (Some(&i), Some(&m)) = (perm.get(k), min_id.get(r as usize))
+                && let Some(slot) = roots_by_id.get_mut(i as usize)
+            {
+                *slot = m;
+            }
+        }
         // Evidence of every link that ended inside one cluster.
         let mut evidence = Vec::new();
         for l in &links {
             if roots.get(l.a as usize) == roots.get(l.b as usize) {
                 let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
+                let ia = perm.get(l.a as usize).copied().unwrap_or(0);
+                let ib = perm.get(l.b as usize).copied().unwrap_or(0);
                 evidence.push(StoredLink {
-                    a: l.a,
-                    b: l.b,
+                    a: ia.min(ib),
+                    b: ia.max(ib),
                     total: s.total,
                     levels: s.levels,
                     weights: s.weights,
                 });
             }
         }
+        let roots = roots_by_id;
         evidence.sort_unstable_by_key(|e| (roots.get(e.a as usize).copied(), e.a, e.b));
         let mut sizes = vec![0u32; n];
         for &r in &roots {
@@ -608,9 +646,22 @@ impl Dedup {
                 .map(|f| (f.name.clone(), f.comparator.level_names().to_vec()))
                 .collect(),
             stats: stats_out,
-            candidates: self.settings.keep_candidates.then_some(pairs),
+            candidates: self.settings.keep_candidates.then(|| {
+                let mut by_id: Vec<u64> = pairs
+                    .iter()
+                    .map(|&p| {
+                        let a = u64::from(perm.get((p >> 32) as usize).copied().unwrap_or(0));
+                        let b =
+                            u64::from(perm.get((p & 0xffff_ffff) as usize).copied().unwrap_or(0));
+                        (a.min(b) << 32) | a.max(b)
+                    })
+                    .collect();
+                par::sort(&mut by_id);
+                by_id
+            }),
             model,
             data,
+            internal_of_id: inv,
             value_stats: stats,
             snapshot,
             profile: self.profile.clone(),
@@ -639,6 +690,43 @@ pub(crate) fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Result<TextC
         out.push(Some(id));
     }
     Ok(out)
+}
+
+/// The fields whose values order records for locality: company names,
+/// then person names (given, surname, full), in profile order.
+pub(crate) fn locality_fields(profile: &Profile) -> Vec<usize> {
+    let rank = |k: Option<FieldKind>| match k {
+        Some(FieldKind::Company) => Some(0),
+        Some(FieldKind::Surname) => Some(1),
+        Some(FieldKind::PersonName) => Some(2),
+        Some(FieldKind::GivenName) => Some(3),
+        _ => None,
+    };
+    let mut fields: Vec<(u8, usize)> = profile
+        .fields()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| rank(f.kind).map(|r| (r, i)))
+        .collect();
+    fields.sort_unstable();
+    fields.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The internal order of records: by the values of `fields` (absent
+/// first), ties left to the caller (record id order). It depends only on
+/// the two records, so the incremental index orders a pair the same way.
+pub(crate) fn locality_cmp(
+    fields: &[usize],
+    a: &NormData,
+    i: usize,
+    b: &NormData,
+    j: usize,
+) -> std::cmp::Ordering {
+    fields
+        .iter()
+        .map(|&f| a.value(f, i).cmp(&b.value(f, j)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// Fields that can keep two records apart: identity fields (names) and
@@ -835,7 +923,10 @@ pub struct DedupResult {
     stats: DedupStats,
     candidates: Option<Vec<u64>>,
     model: Model,
+    /// Normalised records in internal (locality) order.
     data: NormData,
+    /// Internal index of each record in id order.
+    internal_of_id: Vec<u32>,
     value_stats: Stats,
     snapshot: RecordStats,
     profile: Profile,
@@ -847,9 +938,20 @@ impl DedupResult {
     pub fn explain(&self, left: &str, right: &str) -> Option<PairEvidence> {
         let (a, b) = (self.sorted_index(left)?, self.sorted_index(right)?);
         let (a, b) = (a.min(b), a.max(b));
+        let (ka, kb) = (
+            *self.internal_of_id.get(a)? as usize,
+            *self.internal_of_id.get(b)? as usize,
+        );
         let scorer = Scorer::new(&self.profile, &self.model, &self.value_stats)
             .with_snapshot(&self.snapshot);
-        let s = scorer.score(&self.data, a, &self.data, b, Uncounted::None);
+        // Scored in internal order, as the run scored it.
+        let s = scorer.score(
+            &self.data,
+            ka.min(kb),
+            &self.data,
+            ka.max(kb),
+            Uncounted::None,
+        );
         let nf = self.fields.len();
         Some(pair_evidence(
             &self.fields,
@@ -871,6 +973,7 @@ impl DedupResult {
             + self.evidence.capacity() * std::mem::size_of::<StoredLink>()
             + self.candidates.as_ref().map_or(0, |c| c.capacity() * 8)
             + self.data.heap_bytes()
+            + self.internal_of_id.capacity() * 4
             + self.value_stats.heap_bytes()
             + self.snapshot.heap_bytes()
     }

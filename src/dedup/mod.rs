@@ -478,53 +478,20 @@ impl Dedup {
 
         let t2 = Instant::now();
         let nf = self.profile.fields().len();
-        let score_chunks = |model: &Model| {
-            let scorer = Scorer::new(&self.profile, model, &stats).with_snapshot(&snapshot);
-            par::map_chunks(&pairs, 4096, |chunk| {
-                chunk
-                    .iter()
-                    .map(|&p| {
-                        scorer.score(
-                            &data,
-                            (p >> 32) as usize,
-                            &data,
-                            (p & 0xffff_ffff) as usize,
-                            Uncounted::None,
-                        )
-                    })
-                    .map(|s| (s.total, s.levels))
-                    .collect::<Vec<_>>()
-            })
+        let scoring = Scoring {
+            profile: &self.profile,
+            stats: &stats,
+            snapshot: &snapshot,
+            data: &data,
+            pairs: &pairs,
         };
-        let totals_of = |model: &Model| -> Vec<f64> {
-            let scorer = Scorer::new(&self.profile, model, &stats).with_snapshot(&snapshot);
-            par::map_chunks(&pairs, 4096, |chunk| {
-                chunk
-                    .iter()
-                    .map(|&p| {
-                        scorer
-                            .score(
-                                &data,
-                                (p >> 32) as usize,
-                                &data,
-                                (p & 0xffff_ffff) as usize,
-                                Uncounted::None,
-                            )
-                            .total
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .into_iter()
-            .flatten()
-            .collect()
-        };
+        let totals_of = |model: &Model| scoring.all(model, |s| s.total);
         let mut totals = totals_of(&model);
         if self.model.is_none() {
             let before = model.prior_weight();
             score::estimate_prior(&mut model, n, &totals);
             if let Estimation::Em { rounds } = self.settings.estimation {
-                let with_levels: Vec<(f64, [u8; MAX_FIELDS])> =
-                    score_chunks(&model).into_iter().flatten().collect();
+                let with_levels = scoring.all(&model, |s| (s.total, s.levels));
                 score::estimate_m(&mut model, n, &with_levels, nf, rounds);
                 totals = totals_of(&model);
             } else {
@@ -666,6 +633,40 @@ impl Dedup {
             snapshot,
             profile: self.profile.clone(),
         })
+    }
+}
+
+/// What scoring every candidate pair of a run needs.
+struct Scoring<'a> {
+    profile: &'a Profile,
+    stats: &'a Stats,
+    snapshot: &'a RecordStats,
+    data: &'a NormData,
+    pairs: &'a [u64],
+}
+
+impl Scoring<'_> {
+    /// Scores every candidate pair under `model`, keeping what `keep` takes
+    /// from each score, in pair order.
+    fn all<T: Send>(&self, model: &Model, keep: impl Fn(&score::PairScore) -> T + Sync) -> Vec<T> {
+        let scorer = Scorer::new(self.profile, model, self.stats).with_snapshot(self.snapshot);
+        par::map_chunks(self.pairs, 4096, |chunk| {
+            chunk
+                .iter()
+                .map(|&p| {
+                    keep(&scorer.score(
+                        self.data,
+                        (p >> 32) as usize,
+                        self.data,
+                        (p & 0xffff_ffff) as usize,
+                        Uncounted::None,
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 

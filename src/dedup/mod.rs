@@ -9,9 +9,9 @@
 //! 1. **normalises** every value once per record ([`normalize`]): Unicode
 //!    folding, case, punctuation, name token order, company legal forms,
 //!    e-mail `+tags`, phones to international digits, city aliases;
-//! 2. **blocks** ([`block`](self)): records sharing a key of some rule
-//!    become candidate pairs, oversized blocks are skipped, so work grows
-//!    near-linearly;
+//! 2. **blocks**: records sharing a key of some [`BlockingRule`] become
+//!    candidate pairs, oversized blocks are skipped (and counted), so work
+//!    grows near-linearly;
 //! 3. **scores** each candidate pair with graded agreement levels and
 //!    Fellegi–Sunter weights (u estimated from random pairs, the prior by
 //!    EM, term-frequency and shared-contact adjustments; see [`Model`]);
@@ -29,21 +29,28 @@
 //!
 //! * **Colleagues** share a company, its city, its switchboard and its
 //!   role mailbox. A contact value held by records whose names conflict is
-//!   *shared*: its agreement is capped at a bit and disagreement with it is
-//!   neutral; two records whose names conflict never join one cluster.
+//!   *shared*: it names the organisation, so it adds at most a bit when the
+//!   company already agrees (and stands in for a missing company
+//!   otherwise), and disagreement with it is neutral. Two records whose
+//!   names conflict, or that hold two personal mailboxes at one company
+//!   domain, never join one cluster.
 //! * **Namesakes**: a name's agreement weighs by how common it is (term
 //!   frequencies), and disagreement on company, personal e-mail or mobile
 //!   counts against the pair; another mailbox at the same company domain
 //!   says "colleague".
+//! * **Missing names**: without a name on both sides, no value shared by
+//!   several people (their company, its switchboard) can tell which of them
+//!   a record is.
 //! * **Chaining**: clusters grow from the strongest link down and refuse
 //!   merges that would put conflicting names together or exceed
 //!   [`DedupSettings::max_cluster_size`].
 //!
 //! # Determinism
 //!
-//! Records are processed in byte order of their ids, candidate pairs and
-//! links are sorted, and random pair sampling is seeded: the partition does
-//! not depend on input order or thread count.
+//! Records are ordered by their own content and id (never by input
+//! position), candidate pairs and links are sorted with ties broken by that
+//! order, and random pair sampling is seeded: the partition does not depend
+//! on input order or thread count (both are tested).
 //!
 //! # Measuring
 //!

@@ -404,6 +404,11 @@ pub fn email(raw: &str) -> Option<String> {
 /// the international form drops, per ISO 3166 alpha-2 country.
 fn calling_code(country: &str) -> Option<(&'static str, bool)> {
     let c = country.trim();
+    let c = if c.len() == 2 {
+        c
+    } else {
+        country_code_of_name(c)?
+    };
     let mut up = [0u8; 2];
     let bytes = c.as_bytes();
     if bytes.len() != 2 {
@@ -476,6 +481,42 @@ fn calling_code(country: &str) -> Option<(&'static str, bool)> {
         b"NG" => ("234", true),
         b"KE" => ("254", true),
         b"MA" => ("212", true),
+        _ => return None,
+    })
+}
+
+/// The ISO alpha-2 code of a country written out (English or native
+/// name, alpha-3 code), for data that does not follow SPEC §2's codes.
+fn country_code_of_name(name: &str) -> Option<&'static str> {
+    Some(match folded(name).as_str() {
+        "romania" | "rou" => "RO",
+        "moldova" | "republica moldova" | "republic of moldova" | "mda" => "MD",
+        "bulgaria" | "bgr" => "BG",
+        "hungary" | "magyarorszag" | "ungaria" | "hun" => "HU",
+        "germany" | "deutschland" | "germania" | "deu" => "DE",
+        "austria" | "osterreich" | "aut" => "AT",
+        "switzerland" | "schweiz" | "elvetia" | "che" => "CH",
+        "france" | "franta" | "fra" => "FR",
+        "italy" | "italia" | "ita" => "IT",
+        "spain" | "espana" | "spania" | "esp" => "ES",
+        "poland" | "polska" | "polonia" | "pol" => "PL",
+        "netherlands" | "nederland" | "olanda" | "nld" => "NL",
+        "belgium" | "belgique" | "belgia" | "bel" => "BE",
+        "united kingdom" | "uk" | "great britain" | "england" | "marea britanie" | "gbr" => "GB",
+        "ireland" | "irl" => "IE",
+        "united states" | "usa" | "us" | "united states of america" | "sua" => "US",
+        "canada" | "can" => "CA",
+        "serbia" | "srb" => "RS",
+        "ukraine" | "ucraina" | "ukr" => "UA",
+        "czech republic" | "czechia" | "cehia" | "cze" => "CZ",
+        "slovakia" | "slovacia" | "svk" => "SK",
+        "greece" | "grecia" | "grc" => "GR",
+        "turkey" | "turkiye" | "turcia" | "tur" => "TR",
+        "sweden" | "suedia" | "swe" => "SE",
+        "denmark" | "danemarca" | "dnk" => "DK",
+        "norway" | "norvegia" | "nor" => "NO",
+        "finland" | "finlanda" | "fin" => "FI",
+        "portugal" | "portugalia" | "prt" => "PT",
         _ => return None,
     })
 }
@@ -782,6 +823,22 @@ mod tests {
         assert_eq!(
             phone("021 123 4567 int. 12", Some("RO")).as_deref(),
             Some("40211234567")
+        );
+    }
+
+    #[test]
+    fn country_names_give_calling_codes() {
+        assert_eq!(
+            phone("0721 234 567", Some("România")).as_deref(),
+            Some("40721234567")
+        );
+        assert_eq!(
+            phone("030 1234567", Some("Germany")).as_deref(),
+            Some("49301234567")
+        );
+        assert_eq!(
+            phone("0721 234 567", Some("ro")).as_deref(),
+            Some("40721234567")
         );
     }
 

@@ -12,7 +12,7 @@
 //! `record_id,cluster_id` (cluster id = smallest record id of the
 //! cluster), sorted by record id; `--explain` writes the evidence of every
 //! linked pair: per field its level and weight, the total and the
-//! threshold.
+//! threshold. With `DEDUP_TIMINGS=1` it also prints the time per stage.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -152,6 +152,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("clusters         {}", s.clusters);
     println!("largest cluster  {}", s.largest_cluster);
     println!("elapsed          {:.3} s", start.elapsed().as_secs_f64());
+    if std::env::var_os("DEDUP_TIMINGS").is_some() {
+        println!("stages           {:?}", s.timings);
+    }
     Ok(())
 }
 

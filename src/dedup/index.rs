@@ -357,6 +357,11 @@ impl DedupIndex {
             self.add(&single, source.id(i));
         }
         let result = self.partition()?;
+        // Start the clusters afresh from the batch partition.
+        let n = self.ids.len() as u32;
+        self.parent = (0..n).collect();
+        self.members = vec![Vec::new(); n as usize];
+        self.min_record = (0..n).collect();
         for (rid, cid) in result.partition() {
             if let (Some(&r), Some(&c)) = (self.by_id.get(rid), self.by_id.get(cid))
                 && r != c

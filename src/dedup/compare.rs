@@ -914,6 +914,12 @@ impl Comparator for EmailComparator {
                     1
                 }
             }
+            // A typo in the domain (`gmial.com`).
+            (Some((la, da)), Some((lb, db)))
+                if la == lb && da.len() >= 5 && within_one_edit(da, db) =>
+            {
+                2
+            }
             // The same local part at another domain is not evidence: local
             // parts are made from names, so it would count the name twice.
             (Some(_), Some(_)) => 0,
@@ -1165,6 +1171,18 @@ mod tests {
         assert_eq!(name("Maria Popescu", "Ion Popescu"), CONFLICT);
         assert_eq!(name("Maria Ionescu", "Ion Popescu"), DIFFERENT);
         assert_eq!(name("M. Ionescu", "I. Ionescu"), CONFLICT);
+    }
+
+    #[test]
+    fn email_levels() {
+        let c = EmailComparator;
+        assert_eq!(c.compare("ion@alfa.ro", "ion@alfa.ro"), 3);
+        assert_eq!(c.compare("ion.pop@alfa.ro", "ion.pob@alfa.ro"), 2);
+        assert_eq!(c.compare("ion.pop@gmail.com", "ion.pop@gmial.com"), 2);
+        assert_eq!(c.compare("ion@alfa.ro", "maria@alfa.ro"), 1);
+        assert_eq!(c.compare("ion@gmail.com", "maria@gmail.com"), 0);
+        assert_eq!(c.compare("ion.pop@alfa.ro", "ion.pop@beta.ro"), 0);
+        assert_eq!(c.compare("pop14@gmail.com", "pop04@gmail.com"), 0);
     }
 
     #[test]

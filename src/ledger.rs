@@ -368,15 +368,21 @@ impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
 }
 
 /// How prospect records become prospects.
-#[derive(Default)]
 pub enum ProspectIdentity {
     /// Every record is its own prospect.
-    #[default]
     Singletons,
     /// A caller-supplied partition (SPEC §4).
     Supplied(SuppliedPartition),
     /// A deduplicator decides.
     Deduplicate(Box<dyn Deduplicate>),
+}
+
+// dedup (issue 4): by default prospect records are deduplicated with the
+// prospect profile (SPEC §4) when no partition is supplied.
+impl Default for ProspectIdentity {
+    fn default() -> Self {
+        ProspectIdentity::Deduplicate(Box::new(crate::dedup::Dedup::prospect()))
+    }
 }
 
 impl std::fmt::Debug for ProspectIdentity {
@@ -589,7 +595,8 @@ fn kind_slot(kind: RecordKind) -> usize {
 }
 
 impl LedgerBuilder {
-    /// An empty builder in strict mode with singleton prospects.
+    /// An empty builder in strict mode that deduplicates prospect records
+    /// with the prospect profile ([`ProspectIdentity::default`]).
     pub fn new() -> Self {
         Self::default()
     }

@@ -87,6 +87,7 @@
 )]
 
 pub mod classify;
+pub mod dedup;
 pub mod error;
 pub mod ingest;
 mod intern;

@@ -19,8 +19,9 @@ use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    // No partition supplied: the ledger deduplicates prospect records
+    // (one person entered three ways is one prospect).
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
     read_csv_folder(&dir, &mut builder)?;
     let ledger = builder.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
@@ -34,6 +35,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         ledger.meetings().len(),
         ledger.sales().len(),
         dir.display()
+    );
+    // The demo data ship their true partition: how close did deduplication get?
+    let truth = read_partition_file(dir.join("prospect_clusters.csv"))?;
+    let true_prospects = truth
+        .iter()
+        .map(|(_, cluster)| cluster)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    println!(
+        "Deduplication: {} records -> {} prospects (the true partition shipped with the data has {true_prospects})",
+        ledger.records().len(),
+        ledger.prospect_count()
     );
     let [new, follow_up, reactivated, customer] = classified.class_counts();
     println!(

@@ -78,6 +78,7 @@
 )]
 
 pub mod classify;
+pub mod detect;
 pub mod error;
 pub mod ingest;
 mod intern;

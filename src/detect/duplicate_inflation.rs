@@ -165,9 +165,9 @@ impl Detector for DuplicateInflation {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let entered = Self::entered(ctx);
+        let entered = ctx.entered();
         let mut counts = ctx.rep_period::<(u32, u32)>();
-        for e in &entered {
+        for e in entered {
             if let Some(x) = counts.get_mut(e.rep, e.period) {
                 x.1 += 1;
                 if e.duplicates.is_some() {

@@ -89,7 +89,7 @@ impl Detector for FollowUpPadding {
         // new), not padded calls: they are left out of both counts, and so
         // is any follow-up that is the first contact through its record.
         let mut duplicate_record = vec![NONE; ledger.records().len()];
-        for e in super::duplicate_inflation::DuplicateInflation::entered(ctx) {
+        for e in ctx.entered() {
             if e.duplicates.is_some()
                 && let Some(d) = duplicate_record.get_mut(e.record as usize)
             {
@@ -99,7 +99,8 @@ impl Detector for FollowUpPadding {
         // Touches inside a repeat-touch burst (3 or more with one prospect
         // within 24 h) are one conversation in several entries
         // (repeat_touch's business): left out as well.
-        let (mut excluded, _) = super::repeat_touch::RepeatTouch::default().bursts(ctx);
+        let in_burst = &ctx.default_bursts().0;
+        let mut excluded = vec![false; ledger.contacts().len()];
         let mut seen: Vec<u32> = Vec::new();
         for p in 0..ledger.prospect_count() as u32 {
             seen.clear();
@@ -131,7 +132,9 @@ impl Detector for FollowUpPadding {
                 continue;
             };
             let mut class = classified.class(i as u32);
-            if class == Some(ContactClass::FollowUp) && excluded.get(i).copied().unwrap_or(false) {
+            let left_out = excluded.get(i).copied().unwrap_or(false)
+                || in_burst.get(i).copied().unwrap_or(false);
+            if class == Some(ContactClass::FollowUp) && left_out {
                 class = None;
             }
             if let Some(x) = counts.get_mut(c.rep, p) {
@@ -212,6 +215,7 @@ impl Detector for FollowUpPadding {
                     ctx.contact_period(i) == Some(period)
                         && classified.class(i) == Some(ContactClass::FollowUp)
                         && !excluded.get(i as usize).copied().unwrap_or(false)
+                        && !in_burst.get(i as usize).copied().unwrap_or(false)
                         && classified
                             .contact_engagement(i)
                             .and_then(|e| classified.engagement(e))

@@ -56,7 +56,7 @@ pub mod repeat_touch;
 
 use std::cmp::Ordering;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -248,6 +248,12 @@ pub struct DetectContext<'a> {
     rep_offsets: Vec<u32>,
     rep_contacts: Vec<u32>,
     team_reps: Vec<Vec<u32>>,
+    /// In UTC: the first day (days since the epoch) and each day's dense
+    /// period, for O(1) lookups.
+    utc_days: Option<(i64, Vec<u32>)>,
+    /// Shared by detectors that need another's groundwork.
+    entered: OnceLock<Vec<duplicate_inflation::Entered>>,
+    default_bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
 }
 
 impl<'a> DetectContext<'a> {
@@ -265,9 +271,28 @@ impl<'a> DetectContext<'a> {
         let contacts = ledger.contacts();
         let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
         let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
-        for c in contacts {
-            contact_key.push(calendar.period(c.occurred_us));
-            contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
+        let mut utc_day_keys: Option<(i64, Vec<Option<PeriodKey>>)> = None;
+        if calendar.time_zone() == chrono_tz::Tz::UTC {
+            // UTC days are arithmetic; each day's period is looked up once.
+            const DAY_US: i64 = 86_400_000_000;
+            const EPOCH_CE: i64 = 719_163; // num_days_from_ce of 1970-01-01
+            let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
+            let first = lo.div_euclid(DAY_US);
+            let days = (hi.div_euclid(DAY_US) - first).max(0) as usize + 1;
+            let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
+                .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
+                .collect();
+            for c in contacts {
+                let d = c.occurred_us.div_euclid(DAY_US);
+                contact_key.push(day_key.get((d - first) as usize).copied().flatten());
+                contact_day.push(i32::try_from(d + EPOCH_CE).unwrap_or(0));
+            }
+            utc_day_keys = Some((first, day_key));
+        } else {
+            for c in contacts {
+                contact_key.push(calendar.period(c.occurred_us));
+                contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
+            }
         }
         let meeting_key: Vec<Option<PeriodKey>> = ledger
             .meetings()
@@ -279,40 +304,39 @@ impl<'a> DetectContext<'a> {
             .iter()
             .map(|s| calendar.period(s.closed_us))
             .collect();
-        let mut period_keys: Vec<PeriodKey> = contact_key
+        // Distinct periods: few, so a sorted insert beats sorting every key.
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        let mut last = None;
+        for &k in contact_key
             .iter()
             .chain(&meeting_key)
             .chain(&sale_key)
             .flatten()
-            .copied()
-            .collect();
-        period_keys.sort_unstable();
-        period_keys.dedup();
+        {
+            if last == Some(k) {
+                continue;
+            }
+            last = Some(k);
+            if let Err(pos) = period_keys.binary_search(&k) {
+                period_keys.insert(pos, k);
+            }
+        }
         let dense = |k: &Option<PeriodKey>| -> u32 {
             k.and_then(|k| period_keys.binary_search(&k).ok())
                 .map_or(NONE, |i| i as u32)
         };
         let contact_period = contact_key.iter().map(dense).collect();
+        let utc_days = utc_day_keys.map(|(first, keys)| (first, keys.iter().map(dense).collect()));
         let meeting_period = meeting_key.iter().map(dense).collect();
         let sale_period = sale_key.iter().map(dense).collect();
 
-        // Each rep's contacts in time order: one sort of (rep, time, index).
-        let mut order: Vec<(u32, i64, u32)> = contacts
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.rep, c.occurred_us, i as u32))
-            .collect();
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::slice::ParallelSliceMut;
-            order.par_sort_unstable();
-        }
-        #[cfg(not(feature = "parallel"))]
-        order.sort_unstable();
+        // Each rep's contacts in time order: a counting sort by rep (ids
+        // are usually issued in time order, so each rep's run is nearly
+        // sorted already), then a sort of each run by (time, index).
         let n_reps = ledger.reps().len();
         let mut rep_offsets = vec![0u32; n_reps + 1];
-        for &(rep, _, _) in &order {
-            if let Some(o) = rep_offsets.get_mut(rep as usize + 1) {
+        for c in contacts {
+            if let Some(o) = rep_offsets.get_mut(c.rep as usize + 1) {
                 *o += 1;
             }
         }
@@ -322,7 +346,25 @@ impl<'a> DetectContext<'a> {
                 *o += prev;
             }
         }
-        let rep_contacts = order.into_iter().map(|(_, _, i)| i).collect();
+        let mut fill = rep_offsets.clone();
+        let mut order: Vec<(i64, u32)> = vec![(0, 0); contacts.len()];
+        for (i, c) in contacts.iter().enumerate() {
+            if let Some(pos) = fill.get_mut(c.rep as usize) {
+                if let Some(slot) = order.get_mut(*pos as usize) {
+                    *slot = (c.occurred_us, i as u32);
+                }
+                *pos += 1;
+            }
+        }
+        for w in rep_offsets.windows(2) {
+            if let [a, b] = *w
+                && let Some(run) = order.get_mut(a as usize..b as usize)
+                && !run.is_sorted()
+            {
+                run.sort_unstable();
+            }
+        }
+        let rep_contacts = order.into_iter().map(|(_, i)| i).collect();
         let mut team_reps = vec![Vec::new(); ledger.teams().len()];
         for r in 0..n_reps as u32 {
             if let Some(t) = ledger.rep_team(r)
@@ -344,7 +386,24 @@ impl<'a> DetectContext<'a> {
             rep_offsets,
             rep_contacts,
             team_reps,
+            utc_days,
+            entered: OnceLock::new(),
+            default_bursts: OnceLock::new(),
         })
+    }
+
+    /// Records entered by a rep, and which duplicate a known prospect
+    /// (computed once, shared by `duplicate_inflation` and
+    /// `follow_up_padding`).
+    pub(crate) fn entered(&self) -> &[duplicate_inflation::Entered] {
+        self.entered
+            .get_or_init(|| DuplicateInflation::entered(self))
+    }
+
+    /// Repeat-touch bursts with the default settings (computed once).
+    pub(crate) fn default_bursts(&self) -> &(Vec<bool>, RepPeriod<u32>) {
+        self.default_bursts
+            .get_or_init(|| RepeatTouch::default().bursts(self))
     }
 
     /// The ledger.
@@ -416,6 +475,13 @@ impl<'a> DetectContext<'a> {
 
     /// Dense period of an instant (µs), if it falls in one that has events.
     pub fn period_of(&self, us: i64) -> Option<u32> {
+        if let Some((first, table)) = &self.utc_days {
+            const DAY_US: i64 = 86_400_000_000;
+            let d = us.div_euclid(DAY_US) - first;
+            if let Some(&p) = usize::try_from(d).ok().and_then(|d| table.get(d)) {
+                return (p != NONE).then_some(p);
+            }
+        }
         let key = self.calendar.period(us)?;
         self.period_keys.binary_search(&key).ok().map(|i| i as u32)
     }

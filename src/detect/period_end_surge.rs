@@ -28,6 +28,7 @@
 
 use super::baseline::median;
 use super::{DetectContext, Detector, Finding, RepPeriod};
+use crate::ledger::NONE;
 
 /// Settings of the `period_end_surge` detector; see the module docs.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,46 +119,83 @@ impl Detector for PeriodEndSurge {
         let contacts = ledger.contacts();
         let no_team = ledger.teams().len() as u32;
         let group = |rep: u32| ledger.rep_team(rep).unwrap_or(no_team);
-        // Working days per (team, period): the days anyone logged a contact.
-        let mut days: Vec<(u32, u32, i32)> = contacts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let p = ctx.contact_period(i as u32)?;
-                Some((group(c.rep), p, ctx.contact_day(i as u32)))
-            })
-            .collect();
-        days.sort_unstable();
-        days.dedup();
-        // First day of the end of each (team, period), when complete.
-        let complete = |p: u32| -> bool {
-            let Some((_, last)) = ledger.time_span() else {
-                return false;
-            };
-            let next_day = last + 86_400_000_000;
-            ctx.period_key(p)
-                .is_some_and(|k| ctx.calendar().period(next_day) != Some(k))
-        };
-        let mut end_start: std::collections::HashMap<(u32, u32), i32> =
-            std::collections::HashMap::new();
-        for chunk in days.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-            let Some(&(g, p, _)) = chunk.first() else {
+        // Working days per (team, period): the local days anyone in the
+        // team logged a contact, marked in one pass.
+        let (min_day, max_day) = (0..contacts.len() as u32)
+            .map(|i| ctx.contact_day(i))
+            .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+        if min_day > max_day {
+            return Vec::new();
+        }
+        let n_days = (max_day - min_day) as usize + 1;
+        let n_groups = no_team as usize + 1;
+        let mut active = vec![false; n_groups * n_days];
+        let mut day_period = vec![NONE; n_days];
+        for (i, c) in contacts.iter().enumerate() {
+            let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
-            if chunk.len() < self.end_days + 5 || !complete(p) {
-                continue;
+            let d = (ctx.contact_day(i as u32) - min_day) as usize;
+            if let Some(a) = active.get_mut(group(c.rep) as usize * n_days + d) {
+                *a = true;
             }
-            if let Some(&(_, _, d)) = chunk.get(chunk.len() - self.end_days) {
-                let _ = end_start.insert((g, p), d);
+            if let Some(dp) = day_period.get_mut(d) {
+                *dp = p;
             }
         }
+        // A period the data end inside (its last days not yet there) has no
+        // end to judge.
+        let last_period = ledger.time_span().and_then(|(_, last)| {
+            let key = ctx.calendar().period(last)?;
+            (ctx.calendar().period(last + 86_400_000_000) == Some(key))
+                .then(|| ctx.period_of(last))
+                .flatten()
+        });
+        // First day of the end of each (team, period): the end_days-th
+        // working day from the period's end, when it has enough days.
+        let n_periods = ctx.period_count();
+        let mut end_start = vec![i32::MIN; n_groups * n_periods];
+        for g in 0..n_groups {
+            let mut seen = vec![0usize; n_periods];
+            let mut start_at = vec![i32::MIN; n_periods];
+            for d in (0..n_days).rev() {
+                if !active.get(g * n_days + d).copied().unwrap_or(false) {
+                    continue;
+                }
+                let p = day_period.get(d).copied().unwrap_or(NONE) as usize;
+                if let Some(k) = seen.get_mut(p) {
+                    *k += 1;
+                    if *k == self.end_days
+                        && let Some(s) = start_at.get_mut(p)
+                    {
+                        *s = d as i32 + min_day;
+                    }
+                }
+            }
+            for p in 0..n_periods {
+                let enough = seen.get(p).is_some_and(|&k| k >= self.end_days + 5);
+                if enough
+                    && last_period != Some(p as u32)
+                    && let (Some(e), Some(&s)) =
+                        (end_start.get_mut(g * n_periods + p), start_at.get(p))
+                {
+                    *e = s;
+                }
+            }
+        }
+        let end_of = |rep: u32, p: u32| -> Option<i32> {
+            end_start
+                .get(group(rep) as usize * n_periods + p as usize)
+                .copied()
+                .filter(|&s| s != i32::MIN)
+        };
         let mut counts = ctx.rep_period::<Counts>();
         for rep in 0..ledger.reps().len() as u32 {
             // Runs of one day of the rep's time-ordered contacts.
             let mut day: Option<(u32, i32, u32)> = None;
             let close = |day: Option<(u32, i32, u32)>, counts: &mut RepPeriod<Counts>| {
                 if let Some((p, d, n)) = day
-                    && let Some(&start) = end_start.get(&(group(rep), p))
+                    && let Some(start) = end_of(rep, p)
                     && let Some(x) = counts.get_mut(rep, p)
                 {
                     x.add_day(n, d >= start);
@@ -235,7 +273,7 @@ impl Detector for PeriodEndSurge {
                 lr.exp(),
                 team.median.exp(),
             );
-            let start = end_start.get(&(group(rep), period)).copied();
+            let start = end_of(rep, period);
             let evidence = ctx
                 .rep_contacts(rep)
                 .iter()

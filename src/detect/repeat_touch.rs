@@ -82,6 +82,19 @@ impl RepeatTouch {
         let mut bursts = ctx.rep_period::<u32>();
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
         for p in 0..ledger.prospect_count() as u32 {
+            let events = ledger.prospect_events(p);
+            if events.len() < need {
+                continue;
+            }
+            // Most prospects never get `need` contacts within one window:
+            // a cheap look at the timeline settles them.
+            let quick = events.windows(need).any(|w| match (w.first(), w.last()) {
+                (Some(a), Some(b)) => b.time_us - a.time_us <= window,
+                _ => false,
+            });
+            if !quick {
+                continue;
+            }
             buf.clear();
             buf.extend(
                 ledger
@@ -98,7 +111,9 @@ impl RepeatTouch {
                 continue;
             }
             // Events are in time order; a stable sort by rep keeps it.
-            buf.sort_by_key(|x| x.0);
+            if buf.windows(2).any(|w| matches!(w, [a, b] if a.0 != b.0)) {
+                buf.sort_by_key(|x| x.0);
+            }
             let mut start = 0usize;
             let mut in_burst_until = None::<usize>;
             for j in 0..buf.len() {
@@ -142,7 +157,17 @@ impl Detector for RepeatTouch {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let (marked, bursts) = self.bursts(ctx);
+        let computed;
+        let default = RepeatTouch::default();
+        let same_bursts =
+            self.min_touches == default.min_touches && self.window_hours == default.window_hours;
+        let (marked, bursts) = if same_bursts {
+            let (m, b) = ctx.default_bursts();
+            (m, b)
+        } else {
+            computed = self.bursts(ctx);
+            (&computed.0, &computed.1)
+        };
         let mut counts = ctx.rep_period::<Counts>();
         for (i, c) in ledger.contacts().iter().enumerate() {
             let Some(p) = ctx.contact_period(i as u32) else {

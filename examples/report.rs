@@ -3,12 +3,13 @@
 //!
 //! ```text
 //! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
-//!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient]
+//!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient] [--json]
 //! ```
 //!
-//! Writes into OUT_DIR: `contact_classes`, `period_report`, `revenue` (each
-//! `.csv` and `.json`), `prospect_clusters.csv` (the partition used) and
-//! `rejections.csv`. Tables are written to a staging folder first and moved
+//! Writes into OUT_DIR: `contact_classes.csv`, `period_report.csv`,
+//! `revenue.csv`, `cohort_report.csv`, `prospect_clusters.csv` (the
+//! partition used) and `rejections.csv`; with `--json` also a `.json` twin
+//! of each table. Tables are written to a staging folder first and moved
 //! into OUT_DIR only when all of them are complete. Bad arguments,
 //! unreadable files and strict-mode rejections exit non-zero with a message
 //! on stderr; after strict-mode rejections OUT_DIR holds `rejections.csv`
@@ -18,27 +19,32 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sales_metrics::ingest::{read_csv_folder, read_partition_file, write_rejections_csv};
+use sales_metrics::ingest::{
+    read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
+};
 use sales_metrics::report::table::{
     write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
-use sales_metrics::report::{Granularity, PeriodSpec, Scope, period_report};
+use sales_metrics::report::{Granularity, PeriodSpec, Scope, cohort_report, period_report};
 use sales_metrics::{ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
-[--period day|week|month|quarter|year] [--lenient]";
+[--period day|week|month|quarter|year] [--lenient] [--json]";
 
 /// Files this program owns in OUT_DIR (removed when a run fails, so that no
 /// stale table passes for a result of this run).
 const OUTPUTS: &[&str] = &[
     "contact_classes.csv",
-    "contact_classes.json",
     "period_report.csv",
-    "period_report.json",
     "revenue.csv",
-    "revenue.json",
+    "cohort_report.csv",
     "prospect_clusters.csv",
     "rejections.csv",
+    "contact_classes.json",
+    "period_report.json",
+    "revenue.json",
+    "cohort_report.json",
+    "rejections.json",
 ];
 
 struct Args {
@@ -47,6 +53,7 @@ struct Args {
     clusters: Option<PathBuf>,
     periods: PeriodSpec,
     mode: Mode,
+    json: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -55,6 +62,7 @@ fn parse_args() -> Result<Args, String> {
     let mut tz = None;
     let mut period = Granularity::Month;
     let mut mode = Mode::Strict;
+    let mut json = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -65,6 +73,7 @@ fn parse_args() -> Result<Args, String> {
                 period = Granularity::parse(&value("--period")?).map_err(|e| e.to_string())?
             }
             "--lenient" => mode = Mode::Lenient,
+            "--json" => json = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => positional.push(PathBuf::from(a)),
@@ -83,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
         clusters,
         periods,
         mode,
+        json,
     })
 }
 
@@ -113,6 +123,9 @@ fn run(args: &Args) -> Result<(), Error> {
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
         builder.partition(read_partition_file(path)?);
+        // With the partition given, names and contact details are not
+        // needed: do not hold them in memory.
+        builder.keep_prospect_details(false);
     }
     read_csv_folder(&args.data, &mut builder)?;
     let t_read = t0.elapsed();
@@ -148,11 +161,18 @@ fn run(args: &Args) -> Result<(), Error> {
     let classified = classify(&ledger, &ClassifyConfig::default());
     let t_classify = t0.elapsed();
     let report = period_report(&ledger, &classified, &Scope::all(), &args.periods)?;
+    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
 
     let staging = staging_dir(&args.out)?;
-    let written = write_all(&staging, &ledger, &classified, &report);
-    let moved = written.and_then(|()| move_into(&staging, &args.out));
+    let tables = Tables {
+        ledger: &ledger,
+        classified: &classified,
+        report: &report,
+        cohorts: &cohorts,
+    };
+    let written = tables.write(&staging, args.json);
+    let moved = written.and_then(|names| move_into(&staging, &args.out, &names));
     let _ = std::fs::remove_dir_all(&staging);
     if let Err(e) = moved {
         clear_outputs(&args.out);
@@ -171,8 +191,9 @@ fn run(args: &Args) -> Result<(), Error> {
         ledger.rejections().len()
     );
     println!(
-        "wrote {} period rows to {}",
+        "wrote {} period rows and {} cohort rows to {}",
         report.rows.len(),
+        cohorts.rows.len(),
         args.out.display()
     );
     println!(
@@ -199,23 +220,53 @@ fn create(dir: &Path, name: &str) -> Result<std::io::BufWriter<std::fs::File>, E
     Ok(std::io::BufWriter::new(f))
 }
 
-fn write_all(
-    dir: &Path,
-    ledger: &Ledger,
-    classified: &sales_metrics::Classified,
-    report: &sales_metrics::report::PeriodReport,
-) -> Result<(), Error> {
-    write_contact_classes_csv(create(dir, "contact_classes.csv")?, ledger, classified)?;
-    write_contact_classes_json(create(dir, "contact_classes.json")?, ledger, classified)?;
-    report.table().write_files(dir, "period_report")?;
-    report.revenue_table().write_files(dir, "revenue")?;
-    write_prospect_clusters_csv(create(dir, "prospect_clusters.csv")?, ledger)?;
-    write_rejections_csv(create(dir, "rejections.csv")?, ledger.rejections())?;
-    Ok(())
+struct Tables<'a> {
+    ledger: &'a Ledger,
+    classified: &'a sales_metrics::Classified,
+    report: &'a sales_metrics::report::PeriodReport,
+    cohorts: &'a sales_metrics::report::CohortReport,
 }
 
-fn move_into(staging: &Path, out: &Path) -> Result<(), Error> {
-    for name in OUTPUTS {
+impl Tables<'_> {
+    /// Writes every table into `dir`; returns the file names written.
+    fn write(&self, dir: &Path, json: bool) -> Result<Vec<&'static str>, Error> {
+        let (ledger, classified) = (self.ledger, self.classified);
+        let mut names = vec!["contact_classes.csv"];
+        write_contact_classes_csv(create(dir, "contact_classes.csv")?, ledger, classified)?;
+        for (name, table) in [
+            ("period_report", self.report.table()),
+            ("revenue", self.report.revenue_table()),
+            ("cohort_report", self.cohorts.table()),
+        ] {
+            table.write_csv(create(dir, &format!("{name}.csv"))?)?;
+            if json {
+                table.write_json(create(dir, &format!("{name}.json"))?)?;
+            }
+        }
+        names.extend(["period_report.csv", "revenue.csv", "cohort_report.csv"]);
+        write_prospect_clusters_csv(create(dir, "prospect_clusters.csv")?, ledger)?;
+        write_rejections_csv(create(dir, "rejections.csv")?, ledger.rejections())?;
+        names.extend(["prospect_clusters.csv", "rejections.csv"]);
+        if json {
+            write_contact_classes_json(create(dir, "contact_classes.json")?, ledger, classified)?;
+            write_rejections_json(create(dir, "rejections.json")?, ledger.rejections())?;
+            names.extend([
+                "contact_classes.json",
+                "period_report.json",
+                "revenue.json",
+                "cohort_report.json",
+                "rejections.json",
+            ]);
+        }
+        Ok(names)
+    }
+}
+
+fn move_into(staging: &Path, out: &Path, names: &[&str]) -> Result<(), Error> {
+    // Tables of an earlier run that this run does not write (JSON twins)
+    // must not pass for results of this run.
+    clear_outputs(out);
+    for name in names {
         let from = staging.join(name);
         let to = out.join(name);
         std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;

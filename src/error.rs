@@ -147,7 +147,7 @@ pub enum Error {
     /// Strict mode: at least one record was rejected; all rejections are here.
     #[error("{} record(s) rejected in strict mode; first: {}", rejections.len(), first_rejection(rejections))]
     Rejected {
-        /// Every rejection, in input order per kind.
+        /// Every rejection, ordered by kind (load order) and row.
         rejections: Vec<Rejection>,
     },
     /// A caller-supplied argument or setting is invalid.

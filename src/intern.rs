@@ -66,6 +66,16 @@ impl Interner {
         sym
     }
 
+    /// Makes room for `additional` more strings of about `avg_len` bytes,
+    /// so that bulk loads do not rehash as they grow.
+    pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
+        self.buf.reserve(additional.saturating_mul(avg_len));
+        self.ends.reserve(additional);
+        let (buf, ends, hasher) = (&self.buf, &self.ends, &self.hasher);
+        self.table
+            .reserve(additional, |&x| hasher.hash_one(get_in(buf, ends, x)));
+    }
+
     /// Approximate heap bytes held.
     #[allow(dead_code)] // used by memory figures in benches
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -111,6 +121,25 @@ impl TextColumn {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
     }
+
+    /// Number of entries.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Makes room for `additional` entries of about `avg_len` bytes.
+    pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
+        self.buf.reserve(additional.saturating_mul(avg_len));
+        self.ends.reserve(additional);
+    }
+
+    /// Appends every entry of `other`, in order.
+    pub(crate) fn append(&mut self, other: &TextColumn) {
+        let base = self.buf.len();
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +174,11 @@ mod tests {
         assert_eq!(c.get(2), None);
         assert_eq!(c.get(3), Some("bc"));
         assert_eq!(c.get(4), None);
+        let mut d = TextColumn::default();
+        d.push(Some("x"));
+        d.append(&c);
+        assert_eq!(d.len(), 5);
+        assert_eq!(d.get(1), Some("a"));
+        assert_eq!(d.get(4), Some("bc"));
     }
 }

@@ -290,11 +290,15 @@ impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
 /// A partition of prospect records supplied by the caller (for example a
 /// CRM's merge history, or `prospect_clusters.csv`), which replaces
 /// deduplication (SPEC §4).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Stored compactly (ids in one buffer, group labels interned): a
+/// partition of millions of records costs a few bytes per record beyond
+/// its text.
+#[derive(Debug, Clone, Default)]
 pub struct SuppliedPartition {
-    /// `(prospect_id, group label, 1-based row)`; rows of the same label
-    /// form one group.
-    entries: Vec<(String, String, u64)>,
+    ids: TextColumn,
+    groups: Vec<u32>,
+    group_labels: Interner,
 }
 
 impl SuppliedPartition {
@@ -305,23 +309,47 @@ impl SuppliedPartition {
 
     /// Adds `prospect_id` to the group labelled `group` (in
     /// `prospect_clusters.csv`, the `cluster_id` column).
-    pub fn insert(&mut self, prospect_id: impl Into<String>, group: impl Into<String>) {
-        let row = self.entries.len() as u64 + 1;
-        self.entries.push((prospect_id.into(), group.into(), row));
+    pub fn insert(&mut self, prospect_id: impl AsRef<str>, group: impl AsRef<str>) {
+        self.ids.push(Some(prospect_id.as_ref()));
+        let g = self.group_labels.intern(group.as_ref());
+        self.groups.push(g);
+    }
+
+    /// Makes room for about `additional` more listed ids.
+    pub fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional, 12);
+        self.groups.reserve(additional);
+        self.group_labels.reserve(additional, 12);
     }
 
     /// Number of listed ids.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.groups.len()
     }
 
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.groups.is_empty()
+    }
+
+    /// The listed `(prospect_id, group label)` pairs, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| (self.ids.get(i).unwrap_or(""), self.group_labels.get(g)))
     }
 }
 
-impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartition {
+impl PartialEq for SuppliedPartition {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SuppliedPartition {}
+
+impl<P: AsRef<str>, G: AsRef<str>> FromIterator<(P, G)> for SuppliedPartition {
     fn from_iter<I: IntoIterator<Item = (P, G)>>(iter: I) -> Self {
         let mut p = Self::new();
         for (id, g) in iter {
@@ -331,7 +359,7 @@ impl<P: Into<String>, G: Into<String>> FromIterator<(P, G)> for SuppliedPartitio
     }
 }
 
-impl<P: Into<String>, G: Into<String>> Extend<(P, G)> for SuppliedPartition {
+impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
     fn extend<I: IntoIterator<Item = (P, G)>>(&mut self, iter: I) {
         for (id, g) in iter {
             self.insert(id, g);
@@ -442,24 +470,27 @@ pub struct ProspectFields<'a> {
     pub created_by: Option<&'a str>,
 }
 
-#[derive(Debug, Clone)]
-struct StagedContact {
-    row: u64,
-    id: u32,
-    rep: u32,
-    record: u32,
-    occurred_us: i64,
-    logged_us: i64,
-    duration: i64,
-    channel: Channel,
-    direction: Direction,
-    outcome: Option<Outcome>,
+/// A contact as staged: a [`ContactRow`] whose `rep` and `record` hold
+/// symbols of the builder's tables and whose `duration` is the value as
+/// given (`NO_TIME` when absent); the build validates and remaps it in
+/// place, so a contact's fields are stored once.
+fn staged_contact(rep: u32, record: u32, f: &ContactFields<'_>) -> ContactRow {
+    ContactRow {
+        rep,
+        record,
+        prospect: NONE,
+        occurred_us: f.occurred_us,
+        logged_us: f.logged_us.unwrap_or(NO_TIME),
+        duration: f.duration_s.unwrap_or(NO_TIME),
+        channel: f.channel,
+        direction: f.direction,
+        outcome: f.outcome,
+    }
 }
 
 #[derive(Debug, Clone)]
 struct StagedMeeting {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     held_us: i64,
@@ -469,7 +500,6 @@ struct StagedMeeting {
 #[derive(Debug, Clone)]
 struct StagedSale {
     row: u64,
-    id: u32,
     rep: u32,
     record: u32,
     closed_us: i64,
@@ -521,17 +551,25 @@ struct StagedTexts {
 #[derive(Debug, Default)]
 pub struct LedgerBuilder {
     mode: Mode,
+    /// Whether prospect records keep name, company, e-mail, phone, city
+    /// and country (deduplication needs them; reports do not).
+    drop_prospect_text: bool,
     identity: ProspectIdentity,
     rep_syms: Interner,
     record_syms: Interner,
-    contact_syms: Interner,
-    meeting_syms: Interner,
-    sale_syms: Interner,
+    /// Ids of staged contacts, meetings and sales (index = staged index):
+    /// not interned, since nothing refers to them; duplicates are found by
+    /// sorting.
+    contact_ids: TextColumn,
+    meeting_ids: TextColumn,
+    sale_ids: TextColumn,
     currency_syms: Interner,
     reps: Vec<(u64, Rep)>,
     prospects: Vec<StagedProspect>,
     prospect_texts: StagedTexts,
-    contacts: Vec<StagedContact>,
+    contacts: Vec<ContactRow>,
+    /// Source row of each staged contact.
+    contact_rows: Vec<u64>,
     meetings: Vec<StagedMeeting>,
     sales: Vec<StagedSale>,
     /// Rejections found by readers before a record could be staged.
@@ -559,6 +597,17 @@ impl LedgerBuilder {
     /// Sets strict or lenient mode.
     pub fn mode(&mut self, mode: Mode) -> &mut Self {
         self.mode = mode;
+        self
+    }
+
+    /// Whether prospect records keep their contact details (name, company,
+    /// e-mail, phone, city, country). They are kept by default; a load that
+    /// only reports, with a supplied partition, can drop them to save
+    /// memory (about a hundred bytes per record). Applies to records added
+    /// after the call; [`build`](Self::build) refuses to deduplicate
+    /// records whose details were dropped.
+    pub fn keep_prospect_details(&mut self, keep: bool) -> &mut Self {
+        self.drop_prospect_text = !keep;
         self
     }
 
@@ -592,6 +641,158 @@ impl LedgerBuilder {
         self.count(rejection.kind);
         self.early_rejections.push(rejection);
         self
+    }
+
+    /// Makes room for about `additional` more records of `kind` (readers
+    /// call it with an estimate from the file size), so that bulk loads do
+    /// not grow tables step by step.
+    pub fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        const ID_BYTES: usize = 12;
+        match kind {
+            RecordKind::Rep => self.reps.reserve(additional),
+            RecordKind::Prospect => {
+                self.prospects.reserve(additional);
+                self.record_syms.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Contact => {
+                self.contacts.reserve(additional);
+                self.contact_rows.reserve(additional);
+                self.contact_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Meeting => {
+                self.meetings.reserve(additional);
+                self.meeting_ids.reserve(additional, ID_BYTES);
+            }
+            RecordKind::Sale => {
+                self.sales.reserve(additional);
+                self.sale_ids.reserve(additional, ID_BYTES);
+            }
+        }
+    }
+
+    /// Read-only access to the id tables for staging batches elsewhere.
+    pub(crate) fn resolver(&self) -> Resolver<'_> {
+        Resolver {
+            reps: &self.rep_syms,
+            records: &self.record_syms,
+        }
+    }
+
+    /// Appends a batch of `kind` staged against [`Self::resolver`], shifting
+    /// its rows by `row_base` (the rows of this source read before it).
+    pub(crate) fn append_batch(&mut self, kind: RecordKind, mut batch: EventBatch, row_base: u64) {
+        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
+            *n += batch.rows;
+        }
+        for mut r in batch.rejections.drain(..) {
+            r.row += row_base;
+            self.early_rejections.push(r);
+        }
+        // References unknown to the resolver: intern them now (the build
+        // then reports them as unknown, or resolves them if a later record
+        // defines them).
+        for (pos, is_rep, text) in &batch.unresolved {
+            let sym = if *is_rep {
+                self.rep_syms.intern(text)
+            } else {
+                self.record_syms.intern(text)
+            };
+            let pos = *pos as usize;
+            let slot = match kind {
+                RecordKind::Contact => batch
+                    .contacts
+                    .get_mut(pos)
+                    .map(|c| if *is_rep { &mut c.rep } else { &mut c.record }),
+                RecordKind::Meeting => batch
+                    .meetings
+                    .get_mut(pos)
+                    .map(|m| if *is_rep { &mut m.rep } else { &mut m.record }),
+                RecordKind::Sale => batch
+                    .sales
+                    .get_mut(pos)
+                    .map(|s| if *is_rep { &mut s.rep } else { &mut s.record }),
+                RecordKind::Rep | RecordKind::Prospect => None,
+            };
+            if let Some(slot) = slot {
+                *slot = sym;
+            }
+        }
+        match kind {
+            RecordKind::Contact => {
+                self.contact_ids.append(&batch.ids);
+                self.contact_rows
+                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
+                self.contacts.append(&mut batch.contacts);
+            }
+            RecordKind::Meeting => {
+                self.meeting_ids.append(&batch.ids);
+                self.meetings
+                    .extend(batch.meetings.into_iter().map(|mut m| {
+                        m.row += row_base;
+                        m
+                    }));
+            }
+            RecordKind::Sale => {
+                self.sale_ids.append(&batch.ids);
+                for (i, mut s) in batch.sales.into_iter().enumerate() {
+                    s.row += row_base;
+                    s.currency = self
+                        .currency_syms
+                        .intern(batch.currencies.get(i).unwrap_or(""));
+                    self.sales.push(s);
+                }
+            }
+            RecordKind::Rep | RecordKind::Prospect => {}
+        }
+    }
+
+    /// Appends a batch of prospect records, shifting its rows by `row_base`.
+    pub(crate) fn append_prospects(&mut self, mut batch: ProspectBatch, row_base: u64) {
+        if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
+            *n += batch.rows;
+        }
+        for mut r in batch.rejections.drain(..) {
+            r.row += row_base;
+            self.early_rejections.push(r);
+        }
+        let first_text_row = self.prospects.len();
+        for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
+            let id = self.record_syms.intern(batch.ids.get(i).unwrap_or(""));
+            let created_by = match batch.created_by.get(i) {
+                Some(r) => self.rep_syms.intern(r),
+                None => NONE,
+            };
+            self.prospects.push(StagedProspect {
+                row: row + row_base,
+                id,
+                text_row: first_text_row + i,
+                source,
+                created_us,
+                created_by,
+            });
+        }
+        let t = &mut self.prospect_texts;
+        if self.drop_prospect_text {
+            for col in [
+                &mut t.name,
+                &mut t.company,
+                &mut t.email,
+                &mut t.phone,
+                &mut t.city,
+                &mut t.country,
+            ] {
+                for _ in 0..batch.staged.len() {
+                    col.push(None);
+                }
+            }
+            return;
+        }
+        t.name.append(&batch.texts.name);
+        t.company.append(&batch.texts.company);
+        t.email.append(&batch.texts.email);
+        t.phone.append(&batch.texts.phone);
+        t.city.append(&batch.texts.city);
+        t.country.append(&batch.texts.country);
     }
 
     /// Adds every record of a bundle, kind by kind.
@@ -657,6 +858,27 @@ impl LedgerBuilder {
         };
         let t = &mut self.prospect_texts;
         let text_row = self.prospects.len();
+        if self.drop_prospect_text {
+            for col in [
+                &mut t.name,
+                &mut t.company,
+                &mut t.email,
+                &mut t.phone,
+                &mut t.city,
+                &mut t.country,
+            ] {
+                col.push(None);
+            }
+            self.prospects.push(StagedProspect {
+                row,
+                id,
+                text_row,
+                source: f.source,
+                created_us: f.created_us.unwrap_or(NO_TIME),
+                created_by,
+            });
+            return self;
+        }
         t.name.push(f.name);
         t.company.push(f.company);
         t.email.push(f.email);
@@ -694,20 +916,11 @@ impl LedgerBuilder {
     /// Adds a contact found at `row` of its source.
     pub fn push_contact(&mut self, row: u64, f: &ContactFields<'_>) -> &mut Self {
         self.count(RecordKind::Contact);
-        let staged = StagedContact {
-            row,
-            id: self.contact_syms.intern(f.contact_id),
-            rep: self.rep_syms.intern(f.rep_id),
-            record: self.record_syms.intern(f.prospect_id),
-            occurred_us: f.occurred_us,
-            logged_us: f.logged_us.unwrap_or(NO_TIME),
-            // Negative durations are kept as given until validation; absent is NO_TIME.
-            duration: f.duration_s.unwrap_or(NO_TIME),
-            channel: f.channel,
-            direction: f.direction,
-            outcome: f.outcome,
-        };
-        self.contacts.push(staged);
+        let rep = self.rep_syms.intern(f.rep_id);
+        let record = self.record_syms.intern(f.prospect_id);
+        self.contact_ids.push(Some(f.contact_id));
+        self.contact_rows.push(row);
+        self.contacts.push(staged_contact(rep, record, f));
         self
     }
 
@@ -729,12 +942,12 @@ impl LedgerBuilder {
         self.count(RecordKind::Meeting);
         let staged = StagedMeeting {
             row,
-            id: self.meeting_syms.intern(f.meeting_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             held_us: f.held_us,
             status: f.status,
         };
+        self.meeting_ids.push(Some(f.meeting_id));
         self.meetings.push(staged);
         self
     }
@@ -760,13 +973,13 @@ impl LedgerBuilder {
         let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
         let staged = StagedSale {
             row,
-            id: self.sale_syms.intern(f.sale_id),
             rep: self.rep_syms.intern(f.rep_id),
             record: self.record_syms.intern(f.prospect_id),
             closed_us: f.closed_us,
             amount: f.amount_minor,
             currency,
         };
+        self.sale_ids.push(Some(f.sale_id));
         self.sales.push(staged);
         self
     }
@@ -779,6 +992,148 @@ impl LedgerBuilder {
     /// whatever a [`Deduplicate`] implementation returns.
     pub fn build(self) -> Result<Ledger> {
         build(self)
+    }
+}
+
+/// The builder's id tables as they stand, read-only: lets readers stage
+/// records on other threads once reps and prospect records are loaded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolver<'a> {
+    reps: &'a Interner,
+    records: &'a Interner,
+}
+
+/// Contacts, meetings or sales staged off the builder (for example on
+/// another thread) against a [`Resolver`], then appended in input order
+/// with [`LedgerBuilder::append_batch`]. Rows are numbered from 1 within
+/// the batch; appending shifts them.
+#[derive(Debug, Default)]
+pub(crate) struct EventBatch {
+    /// Input rows seen, staged or rejected.
+    rows: u64,
+    contacts: Vec<ContactRow>,
+    /// Source row of each staged contact.
+    contact_rows: Vec<u64>,
+    meetings: Vec<StagedMeeting>,
+    sales: Vec<StagedSale>,
+    ids: TextColumn,
+    /// Sale currencies, one entry per staged sale.
+    currencies: TextColumn,
+    /// References the resolver did not know: (staged position, rep?, text).
+    unresolved: Vec<(u32, bool, String)>,
+    rejections: Vec<Rejection>,
+}
+
+impl EventBatch {
+    fn resolve(
+        &mut self,
+        r: &Resolver<'_>,
+        pos: usize,
+        rep_id: &str,
+        prospect_id: &str,
+    ) -> (u32, u32) {
+        let rep = r.reps.lookup(rep_id).unwrap_or_else(|| {
+            self.unresolved.push((pos as u32, true, rep_id.to_owned()));
+            NONE
+        });
+        let record = r.records.lookup(prospect_id).unwrap_or_else(|| {
+            self.unresolved
+                .push((pos as u32, false, prospect_id.to_owned()));
+            NONE
+        });
+        (rep, record)
+    }
+
+    /// Input rows seen, staged or rejected.
+    pub(crate) fn row_count(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts a rejected input row (its row number is batch-local).
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rows += 1;
+        self.rejections.push(rejection);
+    }
+
+    /// Stages a contact at batch-local `row`.
+    pub(crate) fn push_contact(&mut self, r: &Resolver<'_>, row: u64, f: &ContactFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.contact_id));
+        self.contact_rows.push(row);
+        self.contacts.push(staged_contact(rep, record, f));
+    }
+
+    /// Stages a meeting at batch-local `row`.
+    pub(crate) fn push_meeting(&mut self, r: &Resolver<'_>, row: u64, f: &MeetingFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.meetings.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.meeting_id));
+        self.meetings.push(StagedMeeting {
+            row,
+            rep,
+            record,
+            held_us: f.held_us,
+            status: f.status,
+        });
+    }
+
+    /// Stages a sale at batch-local `row`.
+    pub(crate) fn push_sale(&mut self, r: &Resolver<'_>, row: u64, f: &SaleFields<'_>) {
+        self.rows += 1;
+        let (rep, record) = self.resolve(r, self.sales.len(), f.rep_id, f.prospect_id);
+        self.ids.push(Some(f.sale_id));
+        self.currencies.push(f.currency);
+        self.sales.push(StagedSale {
+            row,
+            rep,
+            record,
+            closed_us: f.closed_us,
+            amount: f.amount_minor,
+            currency: NONE,
+        });
+    }
+}
+
+/// Prospect records parsed off the builder (for example on another
+/// thread), appended in input order with
+/// [`LedgerBuilder::append_prospects`], which interns their ids.
+#[derive(Debug, Default)]
+pub(crate) struct ProspectBatch {
+    rows: u64,
+    staged: Vec<(u64, Option<Source>, i64)>,
+    ids: TextColumn,
+    created_by: TextColumn,
+    texts: StagedTexts,
+    rejections: Vec<Rejection>,
+}
+
+impl ProspectBatch {
+    /// Input rows seen, staged or rejected.
+    pub(crate) fn row_count(&self) -> u64 {
+        self.rows
+    }
+
+    /// Counts a rejected input row (its row number is batch-local).
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rows += 1;
+        self.rejections.push(rejection);
+    }
+
+    /// Stages a prospect record at batch-local `row`.
+    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>) {
+        self.rows += 1;
+        self.ids.push(Some(f.prospect_id));
+        self.created_by.push(f.created_by);
+        let t = &mut self.texts;
+        t.name.push(f.name);
+        t.company.push(f.company);
+        t.email.push(f.email);
+        t.phone.push(f.phone);
+        t.city.push(f.city);
+        t.country.push(f.country);
+        self.staged
+            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
     }
 }
 
@@ -798,13 +1153,13 @@ impl Rejections {
     }
 }
 
-/// Sorts items by the byte order of their symbols' strings. Keys are the
-/// first 16 bytes (zero-padded, big-endian), which order like the strings
-/// themselves; only equal keys fall back to comparing whole strings.
-fn sort_by_bytes<T: Copy + Send + Sync>(
-    syms: &Interner,
+/// Sorts items by the byte order of their strings, equal strings by the
+/// items themselves (input order for staged indices). Keys are the first
+/// 16 bytes (zero-padded, big-endian), which order like the strings; only
+/// equal keys fall back to comparing whole strings.
+fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
     items: &mut [T],
-    sym_of: impl Fn(T) -> u32 + Sync,
+    text_of: impl Fn(T) -> &'a str + Sync,
 ) {
     fn prefix(s: &str) -> u128 {
         let mut b = [0u8; 16];
@@ -813,16 +1168,11 @@ fn sort_by_bytes<T: Copy + Send + Sync>(
         }
         u128::from_be_bytes(b)
     }
-    let mut keyed: Vec<(u128, T)> = items
-        .iter()
-        .map(|&t| (prefix(syms.get(sym_of(t))), t))
-        .collect();
+    let mut keyed: Vec<(u128, T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
     let cmp = |a: &(u128, T), b: &(u128, T)| {
-        a.0.cmp(&b.0).then_with(|| {
-            syms.get(sym_of(a.1))
-                .as_bytes()
-                .cmp(syms.get(sym_of(b.1)).as_bytes())
-        })
+        a.0.cmp(&b.0)
+            .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
+            .then_with(|| a.1.cmp(&b.1))
     };
     #[cfg(feature = "parallel")]
     {
@@ -836,11 +1186,52 @@ fn sort_by_bytes<T: Copy + Send + Sync>(
     }
 }
 
+/// Keeps, of the rows that passed every other check (`candidates`, staged
+/// indices), the first row of each id (SPEC §3: the first valid row wins);
+/// calls `duplicate` for the others. Returns the kept rows in id byte
+/// order — the ledger's index order. Sorting replaces a hash set of ids.
+fn accept_unique(
+    ids: &TextColumn,
+    mut candidates: Vec<u32>,
+    mut duplicate: impl FnMut(u32, &str),
+) -> Vec<u32> {
+    let text = |i: u32| ids.get(i as usize).unwrap_or("");
+    sort_by_bytes(&mut candidates, text);
+    let mut kept = Vec::with_capacity(candidates.len());
+    let mut prev: Option<&str> = None;
+    for i in candidates {
+        let id = text(i);
+        if prev == Some(id) {
+            duplicate(i, id);
+        } else {
+            kept.push(i);
+            prev = Some(id);
+        }
+    }
+    kept
+}
+
+/// Moves `items[j]` to position `target[j]` for every `j`, in place
+/// (`target` is a permutation of `0..items.len()`; it is consumed).
+fn permute_in_place<T>(items: &mut [T], target: &mut [u32]) {
+    for j in 0..items.len() {
+        // Follow the cycle through j until j holds the item that belongs there.
+        while let Some(&t) = target.get(j) {
+            let t = t as usize;
+            if t == j || t >= items.len() {
+                break;
+            }
+            items.swap(j, t);
+            target.swap(j, t);
+        }
+    }
+}
+
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = accepted.to_vec();
-    sort_by_bytes(syms, &mut order, |s| s);
+    sort_by_bytes(&mut order, |s| syms.get(s));
     let mut new_of_sym = vec![NONE; syms.len()];
     for (new, &sym) in order.iter().enumerate() {
         if let Some(slot) = new_of_sym.get_mut(sym as usize) {
@@ -955,6 +1346,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         }
     }
     drop(staged_of_sym);
+    // Staged prospect text is copied into `records`; free it before the
+    // (much larger) event tables are built.
+    drop(b.prospect_texts);
+    drop(b.prospects);
 
     // Shared checks of event references, in SPEC §3 order after the
     // record-specific ones.
@@ -979,11 +1374,14 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         }
     };
 
-    // Contacts.
-    let mut taken = vec![false; b.contact_syms.len()];
-    let mut accepted = Vec::new();
-    for (i, c) in b.contacts.iter().enumerate() {
-        let id = b.contact_syms.get(c.id);
+    // Contacts: validated, then compacted, re-indexed and put in id order
+    // in place, so each contact's fields exist once.
+    let mut contacts = b.contacts;
+    let contact_rows = b.contact_rows;
+    let row_of = |i: usize| contact_rows.get(i).copied().unwrap_or(0);
+    let mut candidates = Vec::with_capacity(contacts.len());
+    for (i, c) in contacts.iter().enumerate() {
+        let id = b.contact_ids.get(i).unwrap_or("");
         let reason = missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
                 (c.duration != NO_TIME && c.duration < 0)
@@ -993,96 +1391,85 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                 (c.logged_us != NO_TIME && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
-            .or_else(|| check_refs(c.rep, c.record))
-            .or_else(|| {
-                taken
-                    .get(c.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("contact_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Contact, c.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(c.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(c.rep, c.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Contact, row_of(i), id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let syms: Vec<u32> = accepted
-        .iter()
-        .filter_map(|&i| b.contacts.get(i).map(|c| c.id))
-        .collect();
-    let (order, _) = dense_order(&b.contact_syms, &syms);
-    let mut staged_of = vec![NONE; b.contact_syms.len()];
-    for &i in &accepted {
-        if let Some(c) = b.contacts.get(i)
-            && let Some(slot) = staged_of.get_mut(c.id as usize)
-        {
-            *slot = i as u32;
-        }
-    }
+    let order = accept_unique(&b.contact_ids, candidates, |i, id| {
+        rej.add(
+            RecordKind::Contact,
+            row_of(i as usize),
+            id,
+            "contact_id",
+            Reason::DuplicateId,
+        );
+    });
+    drop(contact_rows);
     let mut contact_ids = TextColumn::default();
-    let mut contacts = Vec::with_capacity(order.len());
-    for &sym in &order {
-        let Some(c) = b.contacts.get(lookup(&staged_of, sym) as usize) else {
-            continue;
-        };
-        contact_ids.push(Some(b.contact_syms.get(sym)));
-        contacts.push(ContactRow {
-            rep: lookup(&rep_of_sym, c.rep),
-            record: lookup(&rec_of_sym, c.record),
-            prospect: NONE,
-            occurred_us: c.occurred_us,
-            logged_us: c.logged_us,
-            duration: if c.duration == NO_TIME {
-                -1
-            } else {
-                c.duration
-            },
-            channel: c.channel,
-            direction: c.direction,
-            outcome: c.outcome,
-        });
+    contact_ids.reserve(order.len(), 12);
+    for &i in &order {
+        contact_ids.push(b.contact_ids.get(i as usize));
     }
-    drop(staged_of);
-    drop(b.contacts);
-    drop(b.contact_syms);
+    drop(b.contact_ids);
+    let accepted_contacts = order.len();
+    // rank[i] = final index of staged contact i (NONE when rejected).
+    let mut rank = vec![NONE; contacts.len()];
+    for (k, &i) in order.iter().enumerate() {
+        if let Some(r) = rank.get_mut(i as usize) {
+            *r = k as u32;
+        }
+    }
+    drop(order);
+    let mut staged_index = 0usize;
+    let mut target: Vec<u32> = Vec::with_capacity(accepted_contacts);
+    contacts.retain(|_| {
+        let r = rank.get(staged_index).copied().unwrap_or(NONE);
+        staged_index += 1;
+        if r != NONE {
+            target.push(r);
+        }
+        r != NONE
+    });
+    drop(rank);
+    permute_in_place(&mut contacts, &mut target);
+    drop(target);
+    for c in &mut contacts {
+        c.rep = lookup(&rep_of_sym, c.rep);
+        c.record = lookup(&rec_of_sym, c.record);
+        if c.duration == NO_TIME {
+            c.duration = -1;
+        }
+    }
+    contacts.shrink_to_fit();
 
     // Meetings.
-    let mut taken = vec![false; b.meeting_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.meetings.len());
     for (i, m) in b.meetings.iter().enumerate() {
-        let id = b.meeting_syms.get(m.id);
-        let reason = missing(id, m.rep, m.record, "meeting_id")
-            .or_else(|| check_refs(m.rep, m.record))
-            .or_else(|| {
-                taken
-                    .get(m.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("meeting_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Meeting, m.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(m.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+        let id = b.meeting_ids.get(i).unwrap_or("");
+        match missing(id, m.rep, m.record, "meeting_id").or_else(|| check_refs(m.rep, m.record)) {
+            Some((field, reason)) => rej.add(RecordKind::Meeting, m.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.meetings.get(i).map(|m| (m.id, i)))
-        .collect();
-    sort_by_bytes(&b.meeting_syms, &mut accepted_rows, |(sym, _)| sym);
+    let order = accept_unique(&b.meeting_ids, candidates, |i, id| {
+        let row = b.meetings.get(i as usize).map_or(0, |m| m.row);
+        rej.add(
+            RecordKind::Meeting,
+            row,
+            id,
+            "meeting_id",
+            Reason::DuplicateId,
+        );
+    });
     let mut meeting_ids = TextColumn::default();
-    let mut meetings = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(m) = b.meetings.get(i) else { continue };
-        meeting_ids.push(Some(b.meeting_syms.get(sym)));
+    let mut meetings = Vec::with_capacity(order.len());
+    for &i in &order {
+        let Some(m) = b.meetings.get(i as usize) else {
+            continue;
+        };
+        meeting_ids.push(b.meeting_ids.get(i as usize));
         meetings.push(MeetingRow {
             rep: lookup(&rep_of_sym, m.rep),
             record: lookup(&rec_of_sym, m.record),
@@ -1093,42 +1480,41 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     }
 
     // Sales.
-    let mut taken = vec![false; b.sale_syms.len()];
-    let mut accepted = Vec::new();
+    let mut candidates = Vec::with_capacity(b.sales.len());
     for (i, s) in b.sales.iter().enumerate() {
-        let id = b.sale_syms.get(s.id);
+        let id = b.sale_ids.get(i).unwrap_or("");
         let reason = missing(id, s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
                     .is_some_and(|a| a < 0)
                     .then_some(("amount_minor", Reason::NegativeNumber))
             })
-            .or_else(|| check_refs(s.rep, s.record))
-            .or_else(|| {
-                taken
-                    .get(s.id as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    .then_some(("sale_id", Reason::DuplicateId))
-            });
-        if let Some((field, reason)) = reason {
-            rej.add(RecordKind::Sale, s.row, id, field, reason);
-        } else {
-            if let Some(t) = taken.get_mut(s.id as usize) {
-                *t = true;
-            }
-            accepted.push(i);
+            .or_else(|| check_refs(s.rep, s.record));
+        match reason {
+            Some((field, reason)) => rej.add(RecordKind::Sale, s.row, id, field, reason),
+            None => candidates.push(i as u32),
         }
     }
-    let mut accepted_rows: Vec<(u32, usize)> = accepted
-        .iter()
-        .filter_map(|&i| b.sales.get(i).map(|s| (s.id, i)))
-        .collect();
-    sort_by_bytes(&b.sale_syms, &mut accepted_rows, |(sym, _)| sym);
+    let sale_order = accept_unique(&b.sale_ids, candidates, |i, id| {
+        let row = b.sales.get(i as usize).map_or(0, |s| s.row);
+        rej.add(RecordKind::Sale, row, id, "sale_id", Reason::DuplicateId);
+    });
     // Currencies re-indexed in byte order so revenue rows sort by index.
-    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32).collect();
-    sort_by_bytes(&b.currency_syms, &mut cur_syms, |s| s);
-    let mut cur_of_sym = vec![NONE; cur_syms.len()];
+    // Only currencies of accepted sales: a rejected sale's currency must not
+    // appear in results.
+    let mut currency_used = vec![false; b.currency_syms.len()];
+    for &i in &sale_order {
+        if let Some(s) = b.sales.get(i as usize)
+            && let Some(u) = currency_used.get_mut(s.currency as usize)
+        {
+            *u = true;
+        }
+    }
+    let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32)
+        .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
+        .collect();
+    sort_by_bytes(&mut cur_syms, |s| b.currency_syms.get(s));
+    let mut cur_of_sym = vec![NONE; b.currency_syms.len()];
     for (new, &sym) in cur_syms.iter().enumerate() {
         if let Some(slot) = cur_of_sym.get_mut(sym as usize) {
             *slot = new as u32;
@@ -1139,10 +1525,12 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         .map(|&s| b.currency_syms.get(s).to_owned())
         .collect();
     let mut sale_ids = TextColumn::default();
-    let mut sales = Vec::with_capacity(accepted_rows.len());
-    for &(sym, i) in &accepted_rows {
-        let Some(s) = b.sales.get(i) else { continue };
-        sale_ids.push(Some(b.sale_syms.get(sym)));
+    let mut sales = Vec::with_capacity(sale_order.len());
+    for &i in &sale_order {
+        let Some(s) = b.sales.get(i as usize) else {
+            continue;
+        };
+        sale_ids.push(b.sale_ids.get(i as usize));
         sales.push(SaleRow {
             rep: lookup(&rep_of_sym, s.rep),
             record: lookup(&rec_of_sym, s.record),
@@ -1153,7 +1541,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         });
     }
 
-    let rejections = rej.list;
+    // Readers report syntax rejections before the builder's checks run;
+    // order them all by kind (load order) and row.
+    let mut rejections = rej.list;
+    rejections.sort_by_key(|r| (r.kind, r.row));
     if b.mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }
@@ -1163,6 +1554,13 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let labels: Vec<u32> = match &b.identity {
         ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
         ProspectIdentity::Deduplicate(d) => {
+            if b.drop_prospect_text {
+                return Err(Error::invalid(
+                    "prospect identity",
+                    "cannot deduplicate prospect records whose details were dropped \
+                     (keep_prospect_details(false)); supply a partition instead",
+                ));
+            }
             let labels = d.group(&records)?;
             if labels.len() != records.len() {
                 return Err(Error::invalid(
@@ -1176,7 +1574,17 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             }
             labels
         }
-        ProspectIdentity::Supplied(p) => supplied_labels(p, &records, &mut warnings),
+        ProspectIdentity::Supplied(p) => {
+            // Record index of an id: the builder's hash table, then the
+            // dense re-indexing (accepted records only).
+            let find = |id: &str| {
+                b.record_syms
+                    .lookup(id)
+                    .map(|sym| lookup(&rec_of_sym, sym))
+                    .filter(|&r| r != NONE)
+            };
+            supplied_labels(p, &records, find, &mut warnings)
+        }
     };
     let (record_prospect, prospect_records_offsets, prospect_records) =
         clusters_from_labels(&labels);
@@ -1216,27 +1624,15 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 fn supplied_labels(
     p: &SuppliedPartition,
     records: &ProspectRecords,
+    find: impl Fn(&str) -> Option<u32>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
     let mut labels: Vec<u32> = (0..records.len() as u32).collect();
-    // Record index by id (ids are sorted, so binary search).
-    let find = |id: &str| -> Option<u32> {
-        let (mut lo, mut hi) = (0usize, records.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let mid_id = records.ids.get(mid).unwrap_or("");
-            match mid_id.as_bytes().cmp(id.as_bytes()) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid as u32),
-            }
-        }
-        None
-    };
-    let mut group_first: hashbrown::HashMap<&str, u32> = hashbrown::HashMap::new();
+    let mut group_first = vec![NONE; p.group_labels.len()];
     let mut listed = vec![false; records.len()];
     let mut uf = UnionFind::new(records.len());
-    for (id, group, row) in &p.entries {
+    for (i, (id, group)) in p.iter().enumerate() {
+        let row = i + 1;
         let Some(r) = find(id) else {
             warnings.push(Warning {
                 location: format!("prospect partition row {row}"),
@@ -1255,11 +1651,11 @@ fn supplied_labels(
         if let Some(l) = listed.get_mut(r as usize) {
             *l = true;
         }
-        match group_first.get(group.as_str()) {
-            Some(&first) => uf.union(first, r),
-            None => {
-                group_first.insert(group.as_str(), r);
-            }
+        let g = p.groups.get(i).copied().unwrap_or(NONE);
+        match group_first.get_mut(g as usize) {
+            Some(first) if *first != NONE => uf.union(*first, r),
+            Some(first) => *first = r,
+            None => {}
         }
     }
     for (i, l) in labels.iter_mut().enumerate() {
@@ -1768,5 +2164,26 @@ impl Ledger {
             + self.record_prospect.capacity() * 4
             + self.prospect_records.capacity() * 4
             + self.prospect_records_offsets.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_in_place_moves_every_item_to_its_target(
+            perm in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())
+        ) {
+            let items: Vec<u32> = (0..perm.len() as u32).map(|i| i * 10).collect();
+            let mut moved = items.clone();
+            let mut target = perm.clone();
+            permute_in_place(&mut moved, &mut target);
+            for (j, &t) in perm.iter().enumerate() {
+                prop_assert_eq!(moved[t as usize], items[j]);
+            }
+        }
     }
 }

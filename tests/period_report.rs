@@ -417,8 +417,15 @@ proptest! {
         // Floats parse back to the same value.
         for (row, cells) in back.iter().zip(&t.rows) {
             for (text, cell) in row.iter().zip(cells) {
-                if let sales_metrics::report::Cell::Float(f) = cell {
-                    prop_assert_eq!(text.parse::<f64>().unwrap(), *f);
+                match cell {
+                    sales_metrics::report::Cell::Float(f) => {
+                        prop_assert_eq!(text.parse::<f64>().unwrap(), *f);
+                    }
+                    sales_metrics::report::Cell::Rate(r) => match r.value() {
+                        Some(v) => prop_assert_eq!(text.parse::<f64>().unwrap(), v),
+                        None => prop_assert_eq!(text.as_str(), ""),
+                    },
+                    _ => {}
                 }
             }
         }
@@ -430,5 +437,59 @@ proptest! {
         let text = serde_json::to_string(&r).unwrap();
         let again: sales_metrics::report::PeriodReport = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(again, r);
+    }
+}
+
+#[test]
+fn rejected_sales_leave_no_currency_behind() {
+    let mut b = builder(&["ana"], &["p1"]);
+    b.mode(sales_metrics::Mode::Lenient);
+    let mut s = Sale::new("s1", "ana", "p1", day(1));
+    s.amount_minor = Some(-5); // negative_number: rejected
+    s.currency = Some("XXX".into());
+    b.add_sale(s);
+    let mut s = Sale::new("s2", "ana", "p1", day(1));
+    s.amount_minor = Some(5);
+    s.currency = Some("RON".into());
+    b.add_sale(s);
+    let l = b.build().unwrap();
+    assert_eq!(l.currencies(), ["RON".to_owned()]);
+    assert_eq!(l.rejections().len(), 1);
+}
+
+#[test]
+fn contact_classes_csv_and_json_agree_across_chunks() {
+    use sales_metrics::report::table::{contact_class_rows, write_contact_classes_json};
+    let mut b = builder(&["ana"], &["p\"1", "p,2"]);
+    // More contacts than one writer chunk, ids needing CSV quoting and JSON escaping.
+    for i in 0..70_000i64 {
+        let p = if i % 2 == 0 { "p\"1" } else { "p,2" };
+        contact(&mut b, &format!("c{i:05}\"x"), "ana", p, day(i / 500));
+    }
+    let l = b.build().unwrap();
+    let c = classify(&l, &ClassifyConfig::default());
+    let mut csv_bytes = Vec::new();
+    write_contact_classes_csv(&mut csv_bytes, &l, &c).unwrap();
+    let mut rd = csv::Reader::from_reader(csv_bytes.as_slice());
+    let from_csv: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let mut json = Vec::new();
+    write_contact_classes_json(&mut json, &l, &c).unwrap();
+    let v: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+    let rows: Vec<_> = contact_class_rows(&l, &c).collect();
+    assert_eq!(from_csv.len(), 70_000);
+    assert_eq!(v.len(), 70_000);
+    for ((csv_row, json_row), row) in from_csv.iter().zip(&v).zip(&rows) {
+        assert_eq!(csv_row[0], row.contact_id);
+        assert_eq!(json_row["contact_id"], row.contact_id);
+        assert_eq!(json_row["prospect"], row.prospect);
+        assert_eq!(csv_row[2], row.class);
+        if row.engagement.is_empty() {
+            assert!(json_row["engagement"].is_null());
+        } else {
+            assert_eq!(json_row["engagement"], row.engagement);
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::model::RecordKind;
 /// Large enough that the parser rarely refills (the default is 8 KiB).
 const BUFFER_BYTES: usize = 256 * 1024;
 
-fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
+pub(super) fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
     ReaderBuilder::new()
         // The header is read by hand: its BOM and missing columns are ours
         // to report, and data rows are counted from 1 after it.
@@ -28,7 +28,7 @@ fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
 
 /// Turns a csv error into the crate's: I/O stays I/O, the rest (invalid
 /// UTF-8 above all) is `Malformed` with the line and byte offset.
-fn csv_error(err: ::csv::Error, path: &Path) -> Error {
+pub(super) fn csv_error(err: ::csv::Error, path: &Path) -> Error {
     let position = err.position().map_or_else(
         || "unknown position".to_owned(),
         |p| format!("line {}, byte {}", p.line(), p.byte()),
@@ -55,7 +55,7 @@ fn csv_error(err: ::csv::Error, path: &Path) -> Error {
 /// Reads the header row and maps each wanted column to its position in
 /// the file (first occurrence wins; a BOM before the first name is
 /// ignored). `None` for an empty file.
-fn read_header<R: Read>(
+pub(super) fn read_header<R: Read>(
     rdr: &mut ::csv::Reader<R>,
     record: &mut StringRecord,
     wanted: &[&str],
@@ -82,9 +82,10 @@ fn read_header<R: Read>(
 
 /// Reads one SPEC §2 CSV file of `kind` into `builder`.
 ///
-/// The header row names the columns; unknown columns are ignored, optional
-/// ones may be absent, and rows shorter or longer than the header read
-/// missing cells as empty. An empty cell is an absent value; a cell of
+/// The header row names the columns (exactly, case and spaces included;
+/// when a name repeats, its first column counts); unknown columns are
+/// ignored, optional ones may be absent, and rows shorter or longer than
+/// the header read missing cells as empty. An empty cell is an absent value; a cell of
 /// spaces is a value. Rows are numbered from 1 after the header (a quoted
 /// field holding a newline is still one row; blank lines are not rows).
 ///
@@ -179,7 +180,31 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
     for kind in RecordKind::ALL {
         let path = dir.join(kind.file_name());
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        read_csv(kind, file, &path, builder)?;
+        let size = file.metadata().ok().map(|m| m.len());
+        match kind {
+            // Events are the bulk: cut into blocks parsed in parallel, with
+            // the same results as `read_csv`.
+            RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
+                super::blocks::read_events(
+                    kind,
+                    file,
+                    &path,
+                    builder,
+                    super::blocks::BLOCK_BYTES,
+                    size,
+                )?;
+            }
+            RecordKind::Prospect => {
+                super::blocks::read_prospects(
+                    file,
+                    &path,
+                    builder,
+                    super::blocks::BLOCK_BYTES,
+                    size,
+                )?;
+            }
+            RecordKind::Rep => read_csv(kind, file, &path, builder)?,
+        }
     }
     Ok(())
 }
@@ -205,6 +230,14 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<SuppliedPartition> {
+    read_partition_into(reader, source_name, SuppliedPartition::new())
+}
+
+fn read_partition_into(
+    reader: impl Read,
+    source_name: &Path,
+    mut partition: SuppliedPartition,
+) -> Result<SuppliedPartition> {
     const COLUMNS: [&str; 2] = ["prospect_id", "cluster_id"];
     let mut rdr = csv_reader(reader);
     let mut record = StringRecord::new();
@@ -221,7 +254,6 @@ pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<Suppl
             column: missing.to_owned(),
         });
     };
-    let mut partition = SuppliedPartition::new();
     let mut row: u64 = 0;
     while rdr
         .read_record(&mut record)
@@ -264,5 +296,8 @@ pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<Suppl
 pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    read_partition_csv(file, path)
+    let rows_estimate = file.metadata().map_or(0, |m| m.len() / 16);
+    let mut partition = SuppliedPartition::new();
+    partition.reserve(usize::try_from(rows_estimate).unwrap_or(0));
+    read_partition_into(file, path, partition)
 }

@@ -45,6 +45,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod blocks;
 mod csv;
 mod json;
 pub mod parse;
@@ -60,7 +61,8 @@ pub use self::write::{
 
 use crate::error::{Reason, Rejection, Result};
 use crate::ledger::{
-    ContactFields, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectFields, SaleFields,
+    ContactFields, EventBatch, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectBatch,
+    ProspectFields, Resolver, SaleFields,
 };
 use crate::model::{
     Channel, Direction, MeetingStatus, Outcome, RecordKind, Rep, RepId, Source, TeamId,
@@ -255,18 +257,58 @@ pub(crate) fn process_row(
     match check_row(columns(kind), cells) {
         Ok(parsed) => push_row(kind, row, &parsed, builder),
         Err((field, reason)) => {
-            let id = match cells.first() {
-                Some(Cell::Text(s)) => (*s).to_owned(),
-                _ => String::new(),
-            };
-            builder.reject(Rejection {
-                kind,
-                row,
-                id,
-                field: field.to_owned(),
-                reason,
-            });
+            builder.reject(rejection(kind, row, cells, field, reason));
         }
+    }
+}
+
+/// As [`process_row`] for a contact, meeting or sale staged into a batch
+/// (row numbers batch-local).
+pub(crate) fn process_event_row(
+    kind: RecordKind,
+    row: u64,
+    cells: &[Cell<'_>],
+    resolver: &Resolver<'_>,
+    batch: &mut EventBatch,
+) {
+    match check_row(columns(kind), cells) {
+        Ok(p) => match kind {
+            RecordKind::Contact => batch.push_contact(resolver, row, &contact_fields(&p)),
+            RecordKind::Meeting => batch.push_meeting(resolver, row, &meeting_fields(&p)),
+            RecordKind::Sale => batch.push_sale(resolver, row, &sale_fields(&p)),
+            // Batches hold events only; callers never pass these kinds.
+            RecordKind::Rep | RecordKind::Prospect => {}
+        },
+        Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
+    }
+}
+
+/// As [`process_row`] for a prospect record staged into a batch.
+pub(crate) fn process_prospect_row(row: u64, cells: &[Cell<'_>], batch: &mut ProspectBatch) {
+    let kind = RecordKind::Prospect;
+    match check_row(columns(kind), cells) {
+        Ok(p) => batch.push(row, &prospect_fields(&p)),
+        Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
+    }
+}
+
+fn rejection(
+    kind: RecordKind,
+    row: u64,
+    cells: &[Cell<'_>],
+    field: &'static str,
+    reason: Reason,
+) -> Rejection {
+    let id = match cells.first() {
+        Some(Cell::Text(s)) => (*s).to_owned(),
+        _ => String::new(),
+    };
+    Rejection {
+        kind,
+        row,
+        id,
+        field: field.to_owned(),
+        reason,
     }
 }
 
@@ -376,56 +418,68 @@ fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder)
             b.push_rep(row, rep);
         }
         RecordKind::Prospect => {
-            let f = ProspectFields {
-                prospect_id: req_text(p, 0),
-                name: text(p, 1),
-                company: text(p, 2),
-                email: text(p, 3),
-                phone: text(p, 4),
-                city: text(p, 5),
-                country: text(p, 6),
-                source: enum_of(p, 7, Source::ALL),
-                created_us: time(p, 8),
-                created_by: text(p, 9),
-            };
-            b.push_prospect(row, &f);
+            b.push_prospect(row, &prospect_fields(p));
         }
         RecordKind::Contact => {
-            let f = ContactFields {
-                contact_id: req_text(p, 0),
-                rep_id: req_text(p, 1),
-                prospect_id: req_text(p, 2),
-                // Required and checked; i64::MIN only if a bug let it through.
-                occurred_us: time(p, 3).unwrap_or(i64::MIN),
-                logged_us: time(p, 4),
-                channel: enum_of(p, 5, Channel::ALL).unwrap_or_default(),
-                direction: enum_of(p, 6, Direction::ALL).unwrap_or_default(),
-                duration_s: int(p, 7),
-                outcome: enum_of(p, 8, Outcome::ALL),
-            };
-            b.push_contact(row, &f);
+            b.push_contact(row, &contact_fields(p));
         }
         RecordKind::Meeting => {
-            let f = MeetingFields {
-                meeting_id: req_text(p, 0),
-                rep_id: req_text(p, 1),
-                prospect_id: req_text(p, 2),
-                held_us: time(p, 3).unwrap_or(i64::MIN),
-                status: enum_of(p, 4, MeetingStatus::ALL).unwrap_or_default(),
-            };
-            b.push_meeting(row, &f);
+            b.push_meeting(row, &meeting_fields(p));
         }
         RecordKind::Sale => {
-            let f = SaleFields {
-                sale_id: req_text(p, 0),
-                rep_id: req_text(p, 1),
-                prospect_id: req_text(p, 2),
-                closed_us: time(p, 3).unwrap_or(i64::MIN),
-                amount_minor: int(p, 4),
-                currency: text(p, 5),
-            };
-            b.push_sale(row, &f);
+            b.push_sale(row, &sale_fields(p));
         }
+    }
+}
+
+fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
+    ProspectFields {
+        prospect_id: req_text(p, 0),
+        name: text(p, 1),
+        company: text(p, 2),
+        email: text(p, 3),
+        phone: text(p, 4),
+        city: text(p, 5),
+        country: text(p, 6),
+        source: enum_of(p, 7, Source::ALL),
+        created_us: time(p, 8),
+        created_by: text(p, 9),
+    }
+}
+
+fn contact_fields<'a>(p: &[Parsed<'a>]) -> ContactFields<'a> {
+    ContactFields {
+        contact_id: req_text(p, 0),
+        rep_id: req_text(p, 1),
+        prospect_id: req_text(p, 2),
+        // Required and checked; i64::MIN only if a bug let it through.
+        occurred_us: time(p, 3).unwrap_or(i64::MIN),
+        logged_us: time(p, 4),
+        channel: enum_of(p, 5, Channel::ALL).unwrap_or_default(),
+        direction: enum_of(p, 6, Direction::ALL).unwrap_or_default(),
+        duration_s: int(p, 7),
+        outcome: enum_of(p, 8, Outcome::ALL),
+    }
+}
+
+fn meeting_fields<'a>(p: &[Parsed<'a>]) -> MeetingFields<'a> {
+    MeetingFields {
+        meeting_id: req_text(p, 0),
+        rep_id: req_text(p, 1),
+        prospect_id: req_text(p, 2),
+        held_us: time(p, 3).unwrap_or(i64::MIN),
+        status: enum_of(p, 4, MeetingStatus::ALL).unwrap_or_default(),
+    }
+}
+
+fn sale_fields<'a>(p: &[Parsed<'a>]) -> SaleFields<'a> {
+    SaleFields {
+        sale_id: req_text(p, 0),
+        rep_id: req_text(p, 1),
+        prospect_id: req_text(p, 2),
+        closed_us: time(p, 3).unwrap_or(i64::MIN),
+        amount_minor: int(p, 4),
+        currency: text(p, 5),
     }
 }
 

@@ -557,13 +557,23 @@ impl PeriodReport {
                 c.meetings_held.into(),
                 c.prospects_met.into(),
                 c.sales.into(),
-                Cell::float(c.contact_close_rate().value()),
-                Cell::float(c.meeting_close_rate().value()),
-                Cell::float(c.new_prospect_rate().value()),
-                Cell::float(c.follow_up_share().value()),
+                c.contact_close_rate().into(),
+                c.meeting_close_rate().into(),
+                c.new_prospect_rate().into(),
+                c.follow_up_share().into(),
             ]);
         }
         t
+    }
+
+    /// The report as an HTML table (rates with counts and intervals on hover).
+    pub fn to_html(&self) -> String {
+        self.table().to_html()
+    }
+
+    /// Renders the report as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display();
     }
 
     /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`
@@ -660,7 +670,7 @@ impl fmt::Display for PeriodReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Period report ({}; {:?} in {})",
+            "Period report ({}; {} in {})",
             self.scope, self.periods.granularity, self.periods.time_zone
         )?;
         writeln!(

@@ -56,6 +56,23 @@ impl Granularity {
     }
 }
 
+impl fmt::Display for Granularity {
+    /// `day`, `ISO week`, `month`, `quarter`, `year`, or the custom labels.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Granularity::Day => f.write_str("day"),
+            Granularity::IsoWeek => f.write_str("ISO week"),
+            Granularity::Month => f.write_str("month"),
+            Granularity::Quarter => f.write_str("quarter"),
+            Granularity::Year => f.write_str("year"),
+            Granularity::Custom(ranges) => {
+                let labels: Vec<&str> = ranges.iter().map(|r| r.label.as_str()).collect();
+                write!(f, "custom periods {}", labels.join(", "))
+            }
+        }
+    }
+}
+
 /// One custom period: local dates `start` (inclusive) to `end` (exclusive).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomRange {

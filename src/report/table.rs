@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::ratio::{Ratio, RatioKind};
 
 /// One cell of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,9 @@ pub enum Cell {
     /// A decimal, written in shortest round-trip form (`0.5`,
     /// `0.6666666666666666`).
     Float(f64),
+    /// A rate: written as its decimal value (empty when undefined); shown
+    /// as a percentage with its counts and interval in text and HTML.
+    Rate(Ratio),
 }
 
 impl Cell {
@@ -39,6 +43,21 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => format_float(*f),
+            Cell::Rate(r) => r.value().map(format_float).unwrap_or_default(),
+        }
+    }
+
+    /// The cell as people read it: rates as `66.7 %` (quotients as `4.00`),
+    /// undefined rates as `–`.
+    pub fn to_display(&self) -> String {
+        match self {
+            Cell::Rate(r) => match (r.value(), r.kind) {
+                (None, _) => "–".to_owned(),
+                (Some(v), RatioKind::Proportion) => format!("{:.1} %", v * 100.0),
+                (Some(v), RatioKind::Quotient) => format!("{v:.2}"),
+            },
+            Cell::Float(f) => format!("{f:.2}"),
+            other => other.to_text(),
         }
     }
 
@@ -50,7 +69,17 @@ impl Cell {
                 .map(Value::from)
                 .unwrap_or_else(|_| Value::String(i.to_string())),
             Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Cell::Rate(r) => r
+                .value()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
         }
+    }
+}
+
+impl From<Ratio> for Cell {
+    fn from(r: Ratio) -> Self {
+        Cell::Rate(r)
     }
 }
 
@@ -179,6 +208,128 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The table as plain HTML (`<table>` with a header row), every text
+    /// escaped. Rates show as percentages; hovering shows numerator,
+    /// denominator and the 95 % Wilson interval.
+    pub fn to_html(&self) -> String {
+        let mut h = String::from(
+            "<table class=\"sales-metrics\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n<thead><tr>",
+        );
+        for c in &self.columns {
+            h.push_str(
+                "<th style=\"text-align:left;border-bottom:1px solid #999;padding:2px 8px\">",
+            );
+            h.push_str(&escape_html(c));
+            h.push_str(" &#x21C5;</th>");
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            h.push_str("<tr>");
+            for cell in row {
+                let align = match cell {
+                    Cell::Text(_) | Cell::Empty => "left",
+                    _ => "right",
+                };
+                h.push_str("<td style=\"padding:2px 8px;text-align:");
+                h.push_str(align);
+                h.push('"');
+                if let Cell::Rate(r) = cell {
+                    h.push_str(" title=\"");
+                    h.push_str(&escape_html(&rate_hover(r)));
+                    h.push('"');
+                }
+                h.push('>');
+                h.push_str(&escape_html(&cell.to_display()));
+                h.push_str("</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table>\n");
+        h
+    }
+
+    /// Renders the table in an evcxr (Jupyter) notebook cell.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.to_html()
+        );
+    }
+}
+
+fn rate_hover(r: &Ratio) -> String {
+    match r.wilson_interval() {
+        Some((lo, hi)) => format!(
+            "{}/{}; 95 % interval {:.1} % to {:.1} %",
+            r.numerator,
+            r.denominator,
+            lo * 100.0,
+            hi * 100.0
+        ),
+        None => format!("{}/{}", r.numerator, r.denominator),
+    }
+}
+
+/// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl std::fmt::Display for Table {
+    /// An aligned plain-text table: text left, numbers right.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Cell::to_display).collect())
+            .collect();
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        for row in &cells {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |f: &mut std::fmt::Formatter<'_>, items: &[String], right: &[bool]| {
+            let mut first = true;
+            for ((item, w), r) in items.iter().zip(&widths).zip(right) {
+                if !first {
+                    f.write_str("  ")?;
+                }
+                first = false;
+                if *r {
+                    write!(f, "{item:>w$}")?;
+                } else {
+                    write!(f, "{item:<w$}")?;
+                }
+            }
+            writeln!(f)
+        };
+        let header: Vec<String> = self.columns.iter().map(|c| (*c).to_owned()).collect();
+        let left = vec![false; widths.len()];
+        line(f, &header, &left)?;
+        for (row, raw) in cells.iter().zip(&self.rows) {
+            let right: Vec<bool> = raw
+                .iter()
+                .map(|c| !matches!(c, Cell::Text(_) | Cell::Empty))
+                .collect();
+            line(f, row, &right)?;
+        }
+        Ok(())
+    }
+}
+
 fn relabel(e: Error, path: &Path) -> Error {
     match e {
         Error::Io { source, .. } => Error::io(path, source),
@@ -219,6 +370,26 @@ mod tests {
         assert_eq!(v[0]["n"], Value::from(3));
         Ok(())
     }
+
+    #[test]
+    fn html_escapes_and_shows_intervals() {
+        let mut t = Table::new(&["rep_id", "meeting_close_rate"]);
+        t.push(vec![
+            "<ana & \"co\">".into(),
+            Ratio::proportion(10, 15).into(),
+        ]);
+        t.push(vec!["bob".into(), Ratio::proportion(0, 0).into()]);
+        let h = t.to_html();
+        assert!(h.contains("&lt;ana &amp; &quot;co&quot;&gt;"));
+        assert!(h.contains(">66.7 %</td>"));
+        assert!(h.contains("title=\"10/15; 95 % interval"));
+        assert!(h.contains(">–</td>"));
+        let text = t.to_string();
+        assert!(text.contains("66.7 %"));
+        let mut csv = Vec::new();
+        assert!(t.write_csv(&mut csv).is_ok());
+        assert!(String::from_utf8_lossy(&csv).contains("0.6666666666666666"));
+    }
 }
 
 /// Writes `contact_classes.csv` (SPEC §11:
@@ -230,18 +401,25 @@ mod tests {
 /// # Errors
 /// [`Error::Io`] when writing fails.
 pub fn write_contact_classes_csv<W: Write>(
-    w: W,
+    mut w: W,
     ledger: &crate::Ledger,
     classified: &crate::Classified,
 ) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let io = |e: csv::Error| Error::io("<csv output>", std::io::Error::other(e));
-    out.write_record(CONTACT_CLASS_COLUMNS).map_err(io)?;
-    for row in contact_class_rows(ledger, classified) {
-        out.write_record([row.contact_id, row.prospect, row.class, row.engagement])
-            .map_err(io)?;
-    }
-    out.flush().map_err(|e| Error::io("<csv output>", e))
+    let io = |e: std::io::Error| Error::io("<csv output>", e);
+    w.write_all(b"contact_id,prospect,class,engagement\n")
+        .map_err(io)?;
+    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+        let mut out = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(buf);
+        for row in contact_class_rows_in(ledger, classified, range) {
+            out.write_record([row.contact_id, row.prospect, row.class, row.engagement])
+                .map_err(|e| io(std::io::Error::other(e)))?;
+        }
+        out.flush().map_err(io)
+    })
+    .map_err(|e| relabel(e, Path::new("<csv output>")))?;
+    w.flush().map_err(io)
 }
 
 /// Writes the contact classes as a JSON array of objects with the columns of
@@ -255,27 +433,63 @@ pub fn write_contact_classes_json<W: Write>(
     classified: &crate::Classified,
 ) -> Result<()> {
     let io = |e: std::io::Error| Error::io("<json output>", e);
+    let json = |e: serde_json::Error| io(std::io::Error::other(e));
     w.write_all(b"[").map_err(io)?;
-    for (i, row) in contact_class_rows(ledger, classified).enumerate() {
-        if i > 0 {
-            w.write_all(b",").map_err(io)?;
+    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+        let first = range.start == 0;
+        for (k, row) in contact_class_rows_in(ledger, classified, range).enumerate() {
+            buf.extend_from_slice(if first && k == 0 { b"\n  " } else { b",\n  " });
+            buf.extend_from_slice(b"{\"contact_id\":");
+            serde_json::to_writer(&mut *buf, row.contact_id).map_err(json)?;
+            buf.extend_from_slice(b",\"prospect\":");
+            serde_json::to_writer(&mut *buf, row.prospect).map_err(json)?;
+            buf.extend_from_slice(b",\"class\":\"");
+            buf.extend_from_slice(row.class.as_bytes());
+            buf.extend_from_slice(b"\",\"engagement\":");
+            if row.engagement.is_empty() {
+                buf.extend_from_slice(b"null");
+            } else {
+                serde_json::to_writer(&mut *buf, row.engagement).map_err(json)?;
+            }
+            buf.push(b'}');
         }
-        let engagement = if row.engagement.is_empty() {
-            Value::Null
-        } else {
-            Value::from(row.engagement)
-        };
-        let obj = serde_json::json!({
-            "contact_id": row.contact_id,
-            "prospect": row.prospect,
-            "class": row.class,
-            "engagement": engagement,
-        });
-        w.write_all(b"\n  ").map_err(io)?;
-        serde_json::to_writer(&mut w, &obj).map_err(|e| io(std::io::Error::other(e)))?;
-    }
+        Ok(())
+    })?;
     w.write_all(b"\n]\n").map_err(io)?;
     w.flush().map_err(io)
+}
+
+/// Formats `0..n` in chunks (in parallel with the `parallel` feature, a
+/// bounded window at a time so memory stays flat) and writes the chunks in
+/// order.
+fn write_chunked<W: Write>(
+    w: &mut W,
+    n: usize,
+    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
+) -> Result<()> {
+    const CHUNK: usize = 1 << 15;
+    const WINDOW: usize = 16;
+    let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(n))
+        .collect();
+    for window in chunks.chunks(WINDOW) {
+        let run = |r: &std::ops::Range<usize>| -> Result<Vec<u8>> {
+            let mut buf = Vec::with_capacity(r.len() * 48);
+            format(r.clone(), &mut buf)?;
+            Ok(buf)
+        };
+        #[cfg(feature = "parallel")]
+        let bufs: Vec<Result<Vec<u8>>> = {
+            use rayon::prelude::*;
+            window.par_iter().map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let bufs: Vec<Result<Vec<u8>>> = window.iter().map(run).collect();
+        for buf in bufs {
+            w.write_all(&buf?).map_err(|e| Error::io("<output>", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `prospect_clusters.csv` (SPEC §11: `prospect_id,cluster_id`): every
@@ -319,7 +533,17 @@ pub fn contact_class_rows<'a>(
     ledger: &'a crate::Ledger,
     classified: &'a crate::Classified,
 ) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
-    ledger.contacts().iter().enumerate().map(move |(i, c)| {
+    contact_class_rows_in(ledger, classified, 0..ledger.contacts().len())
+}
+
+/// Rows of `contact_classes.csv` for the contact indices `range`.
+fn contact_class_rows_in<'a>(
+    ledger: &'a crate::Ledger,
+    classified: &'a crate::Classified,
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
+    let contacts = ledger.contacts().get(range.clone()).unwrap_or(&[]);
+    contacts.iter().zip(range).map(move |(c, i)| {
         let i = i as u32;
         let class = classified.class(i);
         let engagement = match class {

@@ -1,0 +1,110 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+//! Stage benches of the main pipeline at 100k and 1M contacts (10M with
+//! `SM_BENCH_10M=1`), throughput in contacts per second:
+//!
+//! ```text
+//! cargo bench --bench pipeline
+//! SM_BENCH_10M=1 cargo bench --bench pipeline
+//! ```
+//!
+//! Data come from the seeded generator of `examples/gen_data` written to a
+//! temporary folder once per size.
+
+#[path = "../examples/gen_data/synth.rs"]
+mod synth;
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::report::table::write_contact_classes_csv;
+use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
+
+fn sizes() -> Vec<usize> {
+    let mut s = vec![100_000, 1_000_000];
+    if std::env::var_os("SM_BENCH_10M").is_some() {
+        s.push(10_000_000);
+    }
+    s
+}
+
+fn data_dir(contacts: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
+    if !dir.join("sales.csv").exists() {
+        if let Err(e) = synth::write_folder(&dir, contacts, 1) {
+            panic!("cannot write bench data to {}: {e}", dir.display());
+        }
+    }
+    dir
+}
+
+fn load(dir: &std::path::Path) -> Ledger {
+    let mut b = LedgerBuilder::new();
+    let partition = read_partition_file(dir.join("prospect_clusters.csv"));
+    b.partition(partition.unwrap_or_default());
+    if let Err(e) = read_csv_folder(dir, &mut b) {
+        panic!("bench data unreadable: {e}");
+    }
+    match b.build() {
+        Ok(l) => l,
+        Err(e) => panic!("bench data rejected: {e}"),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    for n in sizes() {
+        let dir = data_dir(n);
+        let mut g = c.benchmark_group("pipeline");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(n as u64));
+
+        g.bench_with_input(BenchmarkId::new("csv_ingest", n), &dir, |b, dir| {
+            b.iter(|| {
+                let mut builder = LedgerBuilder::new();
+                let r = read_csv_folder(dir, &mut builder);
+                black_box((r.is_ok(), builder))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("load_and_build", n), &dir, |b, dir| {
+            b.iter(|| black_box(load(dir)))
+        });
+
+        let ledger = load(&dir);
+        let config = ClassifyConfig::default();
+        g.bench_function(BenchmarkId::new("classify", n), |b| {
+            b.iter(|| black_box(classify(&ledger, &config)))
+        });
+        let classified = classify(&ledger, &config);
+        let monthly = PeriodSpec::monthly();
+        g.bench_function(BenchmarkId::new("period_report", n), |b| {
+            b.iter(|| black_box(period_report(&ledger, &classified, &Scope::all(), &monthly)))
+        });
+        g.bench_function(BenchmarkId::new("classify_and_period_report", n), |b| {
+            b.iter(|| {
+                let c = classify(&ledger, &config);
+                black_box(period_report(&ledger, &c, &Scope::all(), &monthly))
+            })
+        });
+        g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {
+            b.iter(|| {
+                let mut out = std::io::sink();
+                black_box(write_contact_classes_csv(&mut out, &ledger, &classified))
+            })
+        });
+        println!(
+            "ledger at {n} contacts: {} heap bytes, {:.1} bytes per contact",
+            ledger.heap_bytes(),
+            ledger.heap_bytes() as f64 / n as f64
+        );
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = bench
+}
+criterion_main!(benches);

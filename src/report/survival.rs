@@ -1,0 +1,863 @@
+//! How long engagements really take: Kaplan–Meier survival of engagements
+//! (SPEC §7 `time_to_win survival`), with engagements that have not yet
+//! reached the milestone counted honestly as *censored*.
+//!
+//! [`time_to_win`] estimates `S(t)`, the probability that an engagement is
+//! not yet won `t` days after it started; [`time_to_first_meeting`] does the
+//! same for its first held meeting. Both take the same [`Scope`] as the
+//! period and cohort reports and an optional as-of instant, and return a
+//! [`SurvivalCurve`]: the curve at every event time with 95 % confidence
+//! bands ([`SurvivalCurve::table`], for plotting), the median where it is
+//! reached ([`SurvivalCurve::median`]), and the naive figures beside it.
+//!
+//! # Who is censored, and when
+//!
+//! Each engagement in scope contributes one observation, measured in days
+//! (decimal, `µs / 86 400 000 000`) from its start (the starting contact's
+//! `occurred_at`):
+//!
+//! | engagement at the as-of instant `T` | observation |
+//! | --- | --- |
+//! | reached the milestone at `m ≤ T` | event at `m − start` |
+//! | still open at `T` (including milestones and endings after `T`) | censored at `T − start` |
+//! | ended without the milestone at `e ≤ T` | censored at `e − start` |
+//! | started after `T` | left out |
+//!
+//! `T` is the caller's `as_of` (µs since the epoch, see
+//! [`crate::ledger::to_micros`]) or, by default, the latest event time of
+//! the whole ledger. Events after `T` are ignored, so a curve "as of"
+//! a past date is exactly what the data of that date would have shown
+//! (classification only looks backwards in time).
+//!
+//! An engagement *ends without a win* when a reactivation supersedes it
+//! (lapsed) or, with per-rep newness, when the prospect buys inside another
+//! rep's engagement. For time to first meeting, a won engagement that never
+//! met also ends without the milestone at its sale. These are *competing
+//! risks*: such an engagement can no longer be won. This module treats them
+//! as censored at their end — the standard simplification, which assumes
+//! that what ended them says nothing about how soon they would have been
+//! won. It makes `1 − S(t)` the probability of winning by `t` *had the
+//! engagement stayed open*, an upper bound of the share actually won by `t`
+//! (the cumulative incidence). Lapsing takes more than the dormancy window
+//! (180 days by default) of silence, so the two readings agree on the first
+//! months, where most wins happen. [`SurvivalCurve::engagements`] reports
+//! how many observations were censored for each reason, so the reader can
+//! judge.
+//!
+//! # The estimator
+//!
+//! At each distinct event time `tᵢ` with `nᵢ` engagements at risk (time
+//! ≥ `tᵢ`) and `dᵢ` events, `S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ)`. Observations
+//! censored at exactly `tᵢ` are still at risk at `tᵢ` (events come first).
+//! Greenwood's variance is `Var S(t) = S(t)² Σ_{tᵢ ≤ t} dᵢ / (nᵢ(nᵢ − dᵢ))`.
+//! The 95 % band uses the **log-log** (Kalbfleisch–Prentice) transform —
+//! the default of SAS and Stata, `conf.type = "log-log"` in R — which
+//! stays inside `[0, 1]` and behaves well in the tails:
+//! `S(t)^exp(±1.96 σ/|ln S(t)|)` with `σ² = Σ dᵢ / (nᵢ(nᵢ − dᵢ))`. The
+//! plain band `S ± 1.96 SE`, clamped to `[0, 1]`, is available as
+//! [`SurvivalPoint::plain_band`]. Where `S(t) = 0` the band is undefined
+//! (empty cells). The median is the smallest event time with `S(t) ≤ 0.5`
+//! (none when the curve never gets there: then more than half of the
+//! engagements were not won within the data).
+//!
+//! # Naive average vs Kaplan–Meier
+//!
+//! The usual "sales cycle" is the **average days from first contact to sale
+//! over the won deals only** ([`SurvivalCurve::naive_mean_days`]). It is
+//! biased, and always in the flattering direction:
+//!
+//! * **It ignores the still-open.** An engagement opened two weeks before
+//!   the data ends can only appear among the won if it closed within two
+//!   weeks. Recent cohorts contribute their fast wins and none of their slow
+//!   ones, so the average is pulled *down*, and the more the business
+//!   grows (many recent engagements), the shorter the cycle looks.
+//! * **It ignores the lost.** Engagements that ended without a sale simply
+//!   vanish, so the figure says nothing about how *likely* a win is by a
+//!   given day: "38 days" reads as "a deal takes 38 days" when most deals
+//!   never close at all.
+//! * **It is an average of a skewed quantity**: a few very long cycles move
+//!   it more than the typical deal, while the truncation above removes
+//!   exactly those long cycles from recent cohorts.
+//!
+//! Kaplan–Meier uses every engagement: the still-open count as "not won
+//! for at least this long", so the estimate of `P(won by t)` is unbiased
+//! under independent censoring, and the curve shows both *how many* win and
+//! *how fast*. The honest counterparts of the naive figure are
+//! [`SurvivalCurve::median`] (days until half of the engagements are won,
+//! often *not reached*, which is itself the finding), the share won by a
+//! horizon ([`SurvivalCurve::won_by`]), and the mean time to win among
+//! engagements won within a horizon τ estimated from the curve
+//! ([`SurvivalCurve::mean_days_to_event_by`]), which corrects the
+//! truncation bias of the naive average. The example
+//! `examples/sales_cycles.rs` generates a ledger whose true cycles are
+//! known and shows how far the naive number is off.
+//!
+//! # Example
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::report::{time_to_win, Scope};
+//! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
+//!
+//! let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+//! let mut b = LedgerBuilder::new();
+//! b.add_rep(Rep::new("ana"));
+//! for (p, won_after) in [("p1", Some(10)), ("p2", Some(20)), ("p3", None), ("p4", None)] {
+//!     b.add_prospect(ProspectRecord::new(p));
+//!     b.add_contact(Contact::new(format!("c-{p}"), "ana", p, t, Channel::Phone));
+//!     if let Some(d) = won_after {
+//!         b.add_sale(Sale::new(format!("s-{p}"), "ana", p, t + Duration::days(d)));
+//!     }
+//! }
+//! let ledger = b.build()?;
+//! let classified = classify(&ledger, &ClassifyConfig::default());
+//! // p3 and p4 are still open 20 days in: censored at day 20.
+//! let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+//! assert_eq!(curve.survival_at(10.0), 0.75);
+//! assert_eq!(curve.survival_at(20.0), 0.5);
+//! assert_eq!(curve.median(), Some(20.0));
+//! assert_eq!(curve.naive_mean_days, Some(15.0));
+//! assert_eq!(curve.table().rows.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Classified, EngagementEnd};
+use crate::error::Result;
+use crate::ledger::Ledger;
+use crate::report::cohort::{
+    EngagementFilter, MICROS_PER_DAY, days, engagements_of, fold_prospects, quantile_linear,
+};
+use crate::report::scope::Scope;
+use crate::report::table::{Cell, Table};
+
+/// z for a two-sided 95 % interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// Tolerance for "S(t) ≤ 0.5" after a product of floats (a curve that is
+/// exactly one half must count as reaching it).
+const HALF_TOLERANCE: f64 = 1e-12;
+
+/// The milestone an engagement waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    /// The prospect's first sale inside the engagement.
+    Win,
+    /// The first held meeting inside the engagement.
+    FirstMeeting,
+}
+
+impl Milestone {
+    /// `time to win` / `time to first meeting`.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Milestone::Win => "time to win",
+            Milestone::FirstMeeting => "time to first meeting",
+        }
+    }
+}
+
+/// The observations at one distinct time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SurvivalTime {
+    /// Time since the start, µs.
+    pub time_us: i64,
+    /// Subjects whose event happened at this time.
+    pub events: u64,
+    /// Subjects censored at this time.
+    pub censored: u64,
+}
+
+/// Right-censored observations tallied by distinct time: the mergeable
+/// state behind a [`SurvivalCurve`]. Tallies over disjoint subjects merge
+/// exactly (associative, commutative, [`Default`] identity).
+///
+/// ```
+/// use sales_metrics::report::SurvivalData;
+///
+/// // Days to event; `false` = censored.
+/// let data: SurvivalData = [(1.0, true), (2.0, false), (3.0, true)]
+///     .into_iter()
+///     .map(|(d, e)| (SurvivalData::micros(d), e))
+///     .collect();
+/// let curve = data.curve();
+/// assert_eq!(curve.survival_at(1.0), 2.0 / 3.0);
+/// assert_eq!(curve.survival_at(3.0), 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SurvivalData {
+    /// Ascending, distinct times.
+    times: Vec<SurvivalTime>,
+}
+
+impl SurvivalData {
+    /// No observations.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Microseconds of a span of `days` days (rounded to the microsecond).
+    pub fn micros(days: f64) -> i64 {
+        (days * MICROS_PER_DAY).round() as i64
+    }
+
+    /// Adds one observation: an event (`event == true`) or a censoring at
+    /// `time_us`. For many observations collect from an iterator instead
+    /// (one sort rather than an insertion each).
+    pub fn add(&mut self, time_us: i64, event: bool) {
+        let at = self.times.partition_point(|t| t.time_us < time_us);
+        match self.times.get_mut(at) {
+            Some(t) if t.time_us == time_us => bump(t, event),
+            _ => {
+                let mut t = SurvivalTime {
+                    time_us,
+                    events: 0,
+                    censored: 0,
+                };
+                bump(&mut t, event);
+                self.times.insert(at, t);
+            }
+        }
+    }
+
+    /// Adds the observations of `other` (over other subjects).
+    pub fn merge(&mut self, other: &SurvivalData) {
+        if other.times.is_empty() {
+            return;
+        }
+        let mut out = Vec::with_capacity(self.times.len() + other.times.len());
+        let mut a = self.times.iter().copied().peekable();
+        let mut b = other.times.iter().copied().peekable();
+        loop {
+            match (a.peek().copied(), b.peek().copied()) {
+                (Some(x), Some(y)) if x.time_us == y.time_us => {
+                    out.push(SurvivalTime {
+                        time_us: x.time_us,
+                        events: x.events + y.events,
+                        censored: x.censored + y.censored,
+                    });
+                    a.next();
+                    b.next();
+                }
+                (Some(x), Some(y)) => {
+                    if x.time_us < y.time_us {
+                        out.push(x);
+                        a.next();
+                    } else {
+                        out.push(y);
+                        b.next();
+                    }
+                }
+                (Some(_), None) => {
+                    out.extend(a);
+                    break;
+                }
+                (None, _) => {
+                    out.extend(b);
+                    break;
+                }
+            }
+        }
+        self.times = out;
+    }
+
+    /// The tallies, ascending by time.
+    pub fn times(&self) -> &[SurvivalTime] {
+        &self.times
+    }
+
+    /// Number of subjects.
+    pub fn subjects(&self) -> u64 {
+        self.times.iter().map(|t| t.events + t.censored).sum()
+    }
+
+    /// Number of events.
+    pub fn events(&self) -> u64 {
+        self.times.iter().map(|t| t.events).sum()
+    }
+
+    /// Number of censored subjects.
+    pub fn censored(&self) -> u64 {
+        self.times.iter().map(|t| t.censored).sum()
+    }
+
+    /// The Kaplan–Meier curve of these observations (no label, no
+    /// engagement context).
+    pub fn curve(&self) -> SurvivalCurve {
+        let subjects = self.subjects();
+        let mut points = Vec::new();
+        let mut at_risk = subjects;
+        let mut survival = 1.0f64;
+        // Σ d/(n(n−d)); infinite once every subject at risk had the event.
+        let mut greenwood = 0.0f64;
+        for t in &self.times {
+            if t.events > 0 && at_risk > 0 {
+                let (n, d) = (at_risk as f64, t.events as f64);
+                survival *= (n - d) / n;
+                greenwood += if at_risk > t.events {
+                    d / (n * (n - d))
+                } else {
+                    f64::INFINITY
+                };
+                points.push(SurvivalPoint::new(
+                    t.time_us, at_risk, t.events, survival, greenwood,
+                ));
+            }
+            at_risk = at_risk.saturating_sub(t.events + t.censored);
+        }
+        let mut event_days: Vec<f64> = Vec::new();
+        let mut sum = 0.0;
+        for t in &self.times {
+            for _ in 0..t.events {
+                event_days.push(days(t.time_us));
+            }
+            sum += days(t.time_us) * t.events as f64;
+        }
+        let events = event_days.len() as u64;
+        SurvivalCurve {
+            label: String::new(),
+            subjects,
+            events,
+            censored: subjects - events,
+            points,
+            max_day: self.times.last().map(|t| days(t.time_us)),
+            naive_mean_days: (events > 0).then(|| sum / events as f64),
+            naive_median_days: quantile_linear(&event_days, 0.5),
+            engagements: None,
+            data: self.clone(),
+        }
+    }
+}
+
+fn bump(t: &mut SurvivalTime, event: bool) {
+    if event {
+        t.events += 1;
+    } else {
+        t.censored += 1;
+    }
+}
+
+impl FromIterator<(i64, bool)> for SurvivalData {
+    /// Collects `(time_us, event)` observations.
+    fn from_iter<I: IntoIterator<Item = (i64, bool)>>(iter: I) -> Self {
+        let mut raw: Vec<(i64, bool)> = iter.into_iter().collect();
+        raw.sort_unstable();
+        let mut times: Vec<SurvivalTime> = Vec::new();
+        for (time_us, event) in raw {
+            match times.last_mut() {
+                Some(t) if t.time_us == time_us => bump(t, event),
+                _ => {
+                    let mut t = SurvivalTime {
+                        time_us,
+                        events: 0,
+                        censored: 0,
+                    };
+                    bump(&mut t, event);
+                    times.push(t);
+                }
+            }
+        }
+        Self { times }
+    }
+}
+
+impl Extend<(i64, bool)> for SurvivalData {
+    fn extend<I: IntoIterator<Item = (i64, bool)>>(&mut self, iter: I) {
+        let other: SurvivalData = iter.into_iter().collect();
+        self.merge(&other);
+    }
+}
+
+/// The curve at one event time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalPoint {
+    /// Days since the start (decimal).
+    pub day: f64,
+    /// The same time in µs.
+    pub time_us: i64,
+    /// Subjects at risk just before this time (time ≥ this one).
+    pub at_risk: u64,
+    /// Events at this time.
+    pub events: u64,
+    /// `S(t)`: the share not yet reached the milestone after this time.
+    pub survival: f64,
+    /// Greenwood standard error of `S(t)`; `None` where undefined (after
+    /// every subject at risk had the event).
+    pub std_err: Option<f64>,
+    /// Lower end of the 95 % log-log band.
+    pub lower: Option<f64>,
+    /// Upper end of the 95 % log-log band.
+    pub upper: Option<f64>,
+}
+
+impl SurvivalPoint {
+    fn new(time_us: i64, at_risk: u64, events: u64, survival: f64, greenwood: f64) -> Self {
+        let std_err = greenwood.is_finite().then(|| survival * greenwood.sqrt());
+        let band = (greenwood.is_finite() && survival > 0.0 && survival < 1.0).then(|| {
+            let sigma = greenwood.sqrt() / survival.ln().abs();
+            let lo = survival.powf((Z95 * sigma).exp());
+            let hi = survival.powf((-Z95 * sigma).exp());
+            (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0))
+        });
+        Self {
+            day: days(time_us),
+            time_us,
+            at_risk,
+            events,
+            survival,
+            std_err,
+            lower: band.map(|b| b.0),
+            upper: band.map(|b| b.1),
+        }
+    }
+
+    /// The plain (linear) 95 % band `S ± 1.96 SE`, clamped to `[0, 1]`.
+    pub fn plain_band(&self) -> Option<(f64, f64)> {
+        self.std_err.map(|se| {
+            (
+                (self.survival - Z95 * se).clamp(0.0, 1.0),
+                (self.survival + Z95 * se).clamp(0.0, 1.0),
+            )
+        })
+    }
+}
+
+/// How the observations of an engagement curve came about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngagementCensoring {
+    /// The engagements covered.
+    pub scope: Scope,
+    /// The milestone.
+    pub milestone: Milestone,
+    /// The as-of instant (µs) at which open engagements are censored.
+    pub as_of_us: i64,
+    /// Censored because still open at the as-of instant.
+    pub still_open: u64,
+    /// Censored because they ended without the milestone (lapsed, lost to
+    /// another rep, or — for first meetings — won without a meeting).
+    pub ended_without_milestone: u64,
+    /// Engagements left out because they started after the as-of instant.
+    pub started_after_as_of: u64,
+}
+
+/// A Kaplan–Meier curve with its confidence band and summary figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalCurve {
+    /// What is measured (`time to win`, …); empty for a plain curve.
+    pub label: String,
+    /// Subjects (engagements).
+    pub subjects: u64,
+    /// Subjects that reached the milestone.
+    pub events: u64,
+    /// Subjects censored.
+    pub censored: u64,
+    /// The curve at every distinct event time.
+    pub points: Vec<SurvivalPoint>,
+    /// The longest observed time, days.
+    pub max_day: Option<f64>,
+    /// The naive figure: mean days over the subjects that reached the
+    /// milestone only (see the module docs for why it is biased).
+    pub naive_mean_days: Option<f64>,
+    /// Median days over the subjects that reached the milestone only
+    /// (linear interpolation) — as biased as the naive mean.
+    pub naive_median_days: Option<f64>,
+    /// For engagement curves: as-of instant and censoring reasons.
+    pub engagements: Option<EngagementCensoring>,
+    /// The observations behind the curve.
+    pub data: SurvivalData,
+}
+
+impl SurvivalCurve {
+    /// `S(t)` at `day` days: 1 before the first event.
+    pub fn survival_at(&self, day: f64) -> f64 {
+        self.point_at(day).map_or(1.0, |p| p.survival)
+    }
+
+    /// The point in force at `day` (the last event time ≤ `day`).
+    pub fn point_at(&self, day: f64) -> Option<&SurvivalPoint> {
+        let i = self.points.partition_point(|p| p.day <= day);
+        i.checked_sub(1).and_then(|i| self.points.get(i))
+    }
+
+    /// `1 − S(t)`: the estimated share that reached the milestone by `day`
+    /// (had it stayed open; see the module docs on competing risks).
+    pub fn won_by(&self, day: f64) -> f64 {
+        1.0 - self.survival_at(day)
+    }
+
+    /// The smallest event time `t` (days) with `S(t) ≤ 1 − p`: the time by
+    /// which a share `p` reached the milestone. `None` when not reached.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        let target = 1.0 - p + HALF_TOLERANCE;
+        self.points
+            .iter()
+            .find(|pt| pt.survival <= target)
+            .map(|pt| pt.day)
+    }
+
+    /// The median: smallest event time with `S(t) ≤ 0.5`; `None` when the
+    /// curve never gets there (more than half never reached the milestone
+    /// within the data).
+    pub fn median(&self) -> Option<f64> {
+        self.quantile(0.5)
+    }
+
+    /// 95 % interval of the median from the band (as R's `survfit`): the
+    /// lower limit is the first time the lower band reaches 0.5, the upper
+    /// limit the first time the upper band does. Either end is `None` when
+    /// not reached.
+    pub fn median_interval(&self) -> (Option<f64>, Option<f64>) {
+        let first = |f: &dyn Fn(&SurvivalPoint) -> Option<f64>| {
+            self.points
+                .iter()
+                .find(|p| f(p).is_some_and(|v| v <= 0.5 + HALF_TOLERANCE))
+                .map(|p| p.day)
+        };
+        (first(&|p| p.lower), first(&|p| p.upper))
+    }
+
+    /// Restricted mean: `∫₀^τ S(t) dt`, the expected days without the
+    /// milestone within the first `tau` days.
+    pub fn restricted_mean(&self, tau: f64) -> f64 {
+        let mut area = 0.0;
+        let mut prev_day = 0.0f64;
+        let mut s = 1.0;
+        for p in &self.points {
+            if p.day > tau {
+                break;
+            }
+            area += s * (p.day - prev_day).max(0.0);
+            prev_day = p.day.max(0.0);
+            s = p.survival;
+        }
+        area + s * (tau - prev_day).max(0.0)
+    }
+
+    /// Mean days to the milestone among the subjects that reach it within
+    /// `tau` days, estimated from the curve:
+    /// `(∫₀^τ S − τ S(τ)) / (1 − S(τ))`. Unlike the naive mean it is not
+    /// shortened by recent, still-open engagements. `None` when nothing
+    /// happens by `tau`.
+    pub fn mean_days_to_event_by(&self, tau: f64) -> Option<f64> {
+        let s_tau = self.survival_at(tau);
+        (s_tau < 1.0).then(|| (self.restricted_mean(tau) - tau * s_tau) / (1.0 - s_tau))
+    }
+
+    /// Columns of [`SurvivalCurve::table`].
+    pub const COLUMNS: [&'static str; 7] = [
+        "day", "at_risk", "events", "survival", "std_err", "lower", "upper",
+    ];
+
+    /// Columns of [`SurvivalCurve::full_table`].
+    pub const FULL_COLUMNS: [&'static str; 8] = [
+        "day", "at_risk", "events", "censored", "survival", "std_err", "lower", "upper",
+    ];
+
+    /// The curve as a table, one row per event time: `day, at_risk,
+    /// events, survival, std_err, lower, upper` (band: log-log, 95 %).
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(&Self::COLUMNS);
+        for p in &self.points {
+            t.push(vec![
+                Cell::float(Some(p.day)),
+                p.at_risk.into(),
+                p.events.into(),
+                Cell::float(Some(p.survival)),
+                Cell::float(p.std_err),
+                Cell::float(p.lower),
+                Cell::float(p.upper),
+            ]);
+        }
+        t
+    }
+
+    /// One row per distinct observed time (events or censorings), with the
+    /// censored count, for plotting censoring marks; survival and band are
+    /// those in force at that time (1 before the first event).
+    pub fn full_table(&self) -> Table {
+        let mut t = Table::new(&Self::FULL_COLUMNS);
+        let mut at_risk = self.subjects;
+        let mut k = 0usize;
+        let mut current: Option<&SurvivalPoint> = None;
+        for obs in self.data.times() {
+            while let Some(p) = self.points.get(k) {
+                if p.time_us > obs.time_us {
+                    break;
+                }
+                current = Some(p);
+                k += 1;
+            }
+            let s = current.map_or(1.0, |p| p.survival);
+            t.push(vec![
+                Cell::float(Some(days(obs.time_us))),
+                at_risk.into(),
+                obs.events.into(),
+                obs.censored.into(),
+                Cell::float(Some(s)),
+                Cell::float(current.map_or(Some(0.0), |p| p.std_err)),
+                Cell::float(current.map_or(Some(1.0), |p| p.lower)),
+                Cell::float(current.map_or(Some(1.0), |p| p.upper)),
+            ]);
+            at_risk = at_risk.saturating_sub(obs.events + obs.censored);
+        }
+        t
+    }
+}
+
+/// Horizons (days) shown by the `Display` of a curve.
+const DISPLAY_HORIZONS: [f64; 6] = [7.0, 30.0, 60.0, 90.0, 180.0, 365.0];
+
+impl fmt::Display for SurvivalCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = if self.label.is_empty() {
+            "Kaplan–Meier"
+        } else {
+            &self.label
+        };
+        write!(f, "{label}")?;
+        if let Some(e) = &self.engagements {
+            write!(
+                f,
+                " ({}; as of {})",
+                e.scope,
+                crate::ledger::from_micros(e.as_of_us).format("%Y-%m-%d %H:%M UTC")
+            )?;
+        }
+        writeln!(f)?;
+        write!(
+            f,
+            "  {} subjects: {} reached it, {} censored",
+            self.subjects, self.events, self.censored
+        )?;
+        if let Some(e) = &self.engagements {
+            write!(
+                f,
+                " ({} still open, {} ended without it)",
+                e.still_open, e.ended_without_milestone
+            )?;
+        }
+        writeln!(f)?;
+        match self.median() {
+            Some(m) => {
+                let (lo, hi) = self.median_interval();
+                let show = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+                writeln!(
+                    f,
+                    "  median: {m:.1} days (95 % CI {} to {})",
+                    show(lo),
+                    show(hi)
+                )?;
+            }
+            None => writeln!(
+                f,
+                "  median: not reached (S = {:.3} at the last event time)",
+                self.points.last().map_or(1.0, |p| p.survival)
+            )?,
+        }
+        let max = self.max_day.unwrap_or(0.0);
+        for h in DISPLAY_HORIZONS.iter().filter(|&&h| h <= max) {
+            let p = self.point_at(*h);
+            let band = match p.and_then(|p| p.lower.zip(p.upper)) {
+                Some((lo, hi)) => {
+                    format!(" [{:.1}, {:.1}]", (1.0 - hi) * 100.0, (1.0 - lo) * 100.0)
+                }
+                None => String::new(),
+            };
+            writeln!(
+                f,
+                "  reached by day {h:>3}: {:.1} %{band}",
+                self.won_by(*h) * 100.0
+            )?;
+        }
+        if let Some(n) = self.naive_mean_days {
+            writeln!(
+                f,
+                "  naive: {n:.1} days average over the {} that reached it only (ignores the {} censored)",
+                self.events, self.censored
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Per-chunk state: raw observations and censoring reasons.
+#[derive(Default)]
+struct Partial {
+    data: SurvivalData,
+    still_open: u64,
+    ended: u64,
+    after: u64,
+}
+
+impl Partial {
+    fn merge(mut self, other: Partial) -> Partial {
+        self.data.merge(&other.data);
+        self.still_open += other.still_open;
+        self.ended += other.ended;
+        self.after += other.after;
+        self
+    }
+}
+
+fn observe(
+    ledger: &Ledger,
+    classified: &Classified,
+    filter: &EngagementFilter<'_>,
+    milestone: Milestone,
+    as_of: i64,
+    prospects: Range<usize>,
+) -> Partial {
+    let mut part = Partial::default();
+    let mut raw: Vec<(i64, bool)> = Vec::new();
+    for g in engagements_of(classified, &prospects) {
+        if !filter.keep(ledger, g) {
+            continue;
+        }
+        if g.start_us > as_of {
+            part.after += 1;
+            continue;
+        }
+        let reached = match milestone {
+            Milestone::Win => g.won_us,
+            Milestone::FirstMeeting => g.first_meeting_us,
+        };
+        // What can end the wait without the milestone.
+        let ended = match (milestone, g.end) {
+            (_, EngagementEnd::Open) => None,
+            (Milestone::Win, EngagementEnd::Won) => None,
+            _ => g.end_us,
+        };
+        let obs = match (reached, ended) {
+            (Some(m), _) if m <= as_of => (m - g.start_us, true),
+            (_, Some(e)) if e <= as_of => {
+                part.ended += 1;
+                (e - g.start_us, false)
+            }
+            _ => {
+                part.still_open += 1;
+                (as_of - g.start_us, false)
+            }
+        };
+        raw.push(obs);
+    }
+    part.data = raw.into_iter().collect();
+    part
+}
+
+/// Kaplan–Meier curve of the time from engagement start to `milestone`
+/// for the engagements of `scope`, censored as described in the module
+/// docs. `as_of` is an instant in µs since the epoch; `None` means the
+/// latest event time of the ledger.
+///
+/// # Errors
+/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+/// team.
+pub fn engagement_survival(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    milestone: Milestone,
+    as_of: Option<i64>,
+) -> Result<SurvivalCurve> {
+    let filter = EngagementFilter::new(ledger, scope)?;
+    let as_of_us = as_of.unwrap_or_else(|| ledger.time_span().map_or(0, |(_, hi)| hi));
+    let part = fold_prospects(
+        ledger,
+        |range| observe(ledger, classified, &filter, milestone, as_of_us, range),
+        Partial::merge,
+    );
+    let mut curve = part.data.curve();
+    curve.label = milestone.describe().to_owned();
+    curve.engagements = Some(EngagementCensoring {
+        scope: scope.clone(),
+        milestone,
+        as_of_us,
+        still_open: part.still_open,
+        ended_without_milestone: part.ended,
+        started_after_as_of: part.after,
+    });
+    Ok(curve)
+}
+
+/// Kaplan–Meier curve of days from engagement start to the win (the
+/// prospect's first sale), SPEC §7 `time_to_win survival`. See
+/// [`engagement_survival`].
+///
+/// # Errors
+/// As [`engagement_survival`].
+pub fn time_to_win(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    as_of: Option<i64>,
+) -> Result<SurvivalCurve> {
+    engagement_survival(ledger, classified, scope, Milestone::Win, as_of)
+}
+
+/// Kaplan–Meier curve of days from engagement start to its first held
+/// meeting. See [`engagement_survival`].
+///
+/// # Errors
+/// As [`engagement_survival`].
+pub fn time_to_first_meeting(
+    ledger: &Ledger,
+    classified: &Classified,
+    scope: &Scope,
+    as_of: Option<i64>,
+) -> Result<SurvivalCurve> {
+    engagement_survival(ledger, classified, scope, Milestone::FirstMeeting, as_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(obs: &[(f64, bool)]) -> SurvivalCurve {
+        obs.iter()
+            .map(|&(d, e)| (SurvivalData::micros(d), e))
+            .collect::<SurvivalData>()
+            .curve()
+    }
+
+    #[test]
+    fn no_events_means_flat_curve_and_no_median() {
+        let c = curve(&[(1.0, false), (2.0, false)]);
+        assert!(c.points.is_empty());
+        assert_eq!(c.survival_at(5.0), 1.0);
+        assert_eq!(c.median(), None);
+        assert_eq!(c.naive_mean_days, None);
+        assert_eq!(c.restricted_mean(3.0), 3.0);
+    }
+
+    #[test]
+    fn all_events_reach_zero_with_undefined_band() {
+        let c = curve(&[(1.0, true), (2.0, true)]);
+        let last = c.points.last().copied();
+        assert_eq!(last.map(|p| p.survival), Some(0.0));
+        assert_eq!(last.and_then(|p| p.lower), None);
+        assert_eq!(last.and_then(|p| p.std_err), None);
+        assert_eq!(c.median(), Some(1.0));
+        // ∫ S over [0, 2] = 1·1 + 0.5·1.
+        assert!((c.restricted_mean(2.0) - 1.5).abs() < 1e-12);
+        assert_eq!(c.mean_days_to_event_by(2.0), Some(1.5));
+    }
+
+    #[test]
+    fn add_and_collect_agree() {
+        let obs = [(3, true), (1, false), (3, false), (2, true), (1, true)];
+        let mut a = SurvivalData::new();
+        for &(t, e) in &obs {
+            a.add(t, e);
+        }
+        let b: SurvivalData = obs.into_iter().collect();
+        assert_eq!(a, b);
+        assert_eq!(a.subjects(), 5);
+        assert_eq!(a.events(), 3);
+    }
+}

@@ -23,6 +23,11 @@
 //! 4. [`report`] computes the period report (SPEC §6) for any [`Scope`](report::Scope)
 //!    and [`PeriodSpec`](report::PeriodSpec) in any IANA time zone, with
 //!    every rate a [`Ratio`] that keeps its counts and a Wilson interval.
+//! 5. [`detect`] shows where the counts are being gamed (SPEC §9): eight
+//!    built-in [`Detector`](detect::Detector)s compare each rep with their
+//!    team and their own history and return [`Finding`](detect::Finding)s
+//!    with the figures and the record ids behind them; callers add their
+//!    own detectors through the same trait.
 //!
 //! ## Example
 //!

@@ -12,11 +12,13 @@
 //! rep's entries that occurred at a different time. A finding needs either
 //! share far above the team's.
 //!
-//! **Baseline.** Median and MAD of each share over the team mates in the
-//! period (all reps when the team is small), floored by the binomial noise
-//! of the rep's count — so a CRM that imports e-mails for everyone, or a
-//! team that logs every evening, is the norm rather than a finding; the
-//! rep's own median in other periods is quoted.
+//! **Baseline.** Each share against the team mates' in the period (all
+//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count) — so a CRM that
+//! imports e-mails for everyone, or a team that logs every evening, is the
+//! norm rather than a finding; the rep's own median in other periods is
+//! quoted.
 //!
 //! **Minimum data.** [`Backdating::min_contacts`] contacts with a
 //! `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,

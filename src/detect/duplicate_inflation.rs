@@ -16,11 +16,12 @@
 //! event. It needs a partition: with every record its own prospect it says
 //! nothing.
 //!
-//! **Baseline.** Median and MAD of the share over the team mates in the
-//! period (all reps when the team is small), floored by the binomial noise
-//! of the rep's count — some duplicates are honest (a known person comes
-//! back through a web form); the rep's own median share in other periods is
-//! quoted.
+//! **Baseline.** The share against the team mates' in the period (all reps
+//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count) — some duplicates are honest
+//! (a known person comes back through a web form); the rep's own median
+//! share in other periods is quoted.
 //!
 //! **Minimum data.** [`DuplicateInflation::min_records`] records entered by
 //! the rep in the period, at least [`DuplicateInflation::min_duplicates`]

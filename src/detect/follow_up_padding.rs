@@ -21,10 +21,11 @@
 //! follow-ups do produce meetings is working a long sales cycle, not
 //! padding.
 //!
-//! **Baseline.** Median and MAD of the share over the team mates in the
-//! period (all reps when the team is small), spread floored by the
-//! binomial noise of the rep's count; the team's median yield; the rep's
-//! own median share in other periods is quoted.
+//! **Baseline.** The share against the team mates' in the period (all reps
+//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count); the team's median yield;
+//! the rep's own median share in other periods is quoted.
 //!
 //! **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
 //! of the rep in the period and [`FollowUpPadding::min_peers`] peers with as

@@ -12,9 +12,10 @@
 //! outcome; what is left empty in both fields is what the target alone
 //! explains.
 //!
-//! **Baseline.** The median and MAD of the same share over the rep's team
-//! mates in the period (all other reps when the team is too small), with the
-//! binomial noise of the rep's own count as a floor on the spread, so a
+//! **Baseline.** The share against the team mates' in the period (all
+//! other reps when the team is too small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count), so a
 //! team that always fills the fields does not make two stray entries a
 //! finding. The rep's own median share in their other periods is quoted in
 //! the explanation.
@@ -39,9 +40,9 @@ pub struct HollowContacts {
     /// Fewest peers with enough contacts (default 3: a median of fewer is
     /// one person's habit).
     pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4: with
-    /// the noise floor, an honest rep-month crosses it about once in
-    /// several thousand).
+    /// Robust z-score from which a finding is reported (default 4: a
+    /// one-sided normal tail of 3 in 100,000, so an honest team of 50 reps
+    /// crosses it about once in 50 years of months).
     pub z_flag: f64,
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to

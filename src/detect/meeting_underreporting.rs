@@ -14,10 +14,15 @@
 //! figure, so a rep who sells without meeting is not mistaken for one who
 //! hides meetings.
 //!
-//! **Baseline.** Median and MAD of the same share over the team mates in
-//! the same window (all reps when the team is small), floored by the
-//! binomial noise of the rep's count; held meetings per sale for the rep
-//! and the team are quoted, and the rep's own median share in other
+//! **Baseline.** The share against the team mates' in the same window (all
+//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count). Where contacts record
+//! outcomes, a second figure corroborates: the share of the rep's bookings
+//! (contacts with outcome `meeting_booked`) that no meeting of the prospect
+//! follows within [`MeetingUnderreporting::booking_days`], tested the same
+//! way; the two z-scores are summed (Stouffer). Held meetings per sale for
+//! the rep and the team are quoted, and the rep's own median share in other
 //! windows.
 //!
 //! **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings

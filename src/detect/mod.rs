@@ -11,7 +11,20 @@
 //! period (median and median absolute deviation of the other reps, see
 //! [`baseline`]), mentions the rep's own usual figure from their other
 //! periods, never relies on a fixed number alone, and says nothing when the
-//! data are too few to judge. The built-in set ([`builtin`]):
+//! data are too few to judge. The rep's excess over the team is measured
+//! in robust standard deviations that include both the spread between
+//! honest reps and the sampling noise of the rep's own counts, so a small
+//! month or a quiet team does not turn chance into a finding.
+//!
+//! A rep-period becomes a finding when that z-score reaches the detector's
+//! `z_flag` (default 4), or when it is at least `z_persist` (default 1.5)
+//! in a run of two to four adjacent periods of the rep, each at least
+//! `z_persist`, whose Stouffer sum `Σz / √n` reaches `z_flag`: gaming is a
+//! habit, chance is not, and for an honest rep either event is about as
+//! rare as a normal tail beyond 4 (3 in 100,000). The score is
+//! `1 − 0.5^(z / z_flag)`: 0.5 at the threshold, 0.75 at twice it.
+//!
+//! The built-in set ([`builtin`]):
 //!
 //! | detector | behaviour |
 //! | --- | --- |

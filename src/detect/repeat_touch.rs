@@ -4,16 +4,20 @@
 //! work into several entries — a call, the e-mail that confirms it, a call
 //! back half an hour later — all with the same prospect within hours.
 //!
-//! **Signal.** The share of the rep's contacts in the period that belong to
-//! a *burst*: [`RepeatTouch::min_touches`] or more contacts by the same rep
-//! with the same prospect (cluster) within [`RepeatTouch::window_hours`].
-//! Two touches in a day are normal (no answer, call back); three or more
-//! are what the behaviour produces.
+//! **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
+//! the same rep with the same prospect (cluster) within
+//! [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
+//! answer, call back); three or more are what the behaviour produces. The
+//! unit of the behaviour is the burst (one conversation split up), so the
+//! rate tested is bursts per contact; the share of the rep's contacts that
+//! sit in bursts must also exceed the team median's by
+//! [`RepeatTouch::min_excess`].
 //!
-//! **Baseline.** Median and MAD of the share over the team mates in the
-//! period (all reps when the team is small), floored by the binomial noise
-//! of the rep's count; the rep's own median share in other periods is
-//! quoted.
+//! **Baseline.** Bursts per contact against the team mates' in the period
+//! (all reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count); the rep's own
+//! median share in other periods is quoted.
 //!
 //! **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
 //! the period, at least [`RepeatTouch::min_bursts`] bursts, and

@@ -185,16 +185,20 @@ pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
     if p >= 1.0 {
         return 1.0;
     }
-    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    // The first term in log space, the rest by the ratio of successive
+    // terms; past the mode they only shrink, so stop when they no longer
+    // count.
+    let odds = p / (1.0 - p);
+    let mut term = (ln_choose(n, k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp();
     let mut total = 0.0;
-    for i in k..=n {
-        let term = (ln_choose(n, i) + i as f64 * lp + (n - i) as f64 * lq).exp();
+    let mut i = k;
+    loop {
         total += term;
-        // Past the mode the terms only shrink; stop when they no longer
-        // count.
-        if i as f64 > n as f64 * p && term < total * 1e-12 {
+        if i >= n || (i as f64 > n as f64 * p && term < total * 1e-12) {
             break;
         }
+        term *= (n - i) as f64 / (i + 1) as f64 * odds;
+        i += 1;
     }
     total.min(1.0)
 }
@@ -207,15 +211,16 @@ pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
     if lambda <= 0.0 {
         return 0.0;
     }
+    let mut term = (k as f64 * lambda.ln() - lambda - ln_factorial(k)).exp();
     let mut total = 0.0;
     let mut i = k;
     loop {
-        let term = (i as f64 * lambda.ln() - lambda - ln_factorial(i)).exp();
         total += term;
         if (i as f64 > lambda && term < total * 1e-12) || i > k + 10_000 {
             break;
         }
         i += 1;
+        term *= lambda / i as f64;
     }
     total.min(1.0)
 }

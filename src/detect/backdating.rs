@@ -79,30 +79,57 @@ struct Counts {
 impl Backdating {
     /// Per contact: (late, batched).
     fn marks(&self, ctx: &DetectContext<'_>) -> Vec<(bool, bool)> {
-        let contacts = ctx.ledger().contacts();
+        let ledger = ctx.ledger();
+        let contacts = ledger.contacts();
         let late_us = self.late_after_hours * 3_600 * 1_000_000;
         let gap_us = self.batch_gap_s * 1_000_000;
         let mut marks = vec![(false, false); contacts.len()];
-        let mut by_logged: Vec<(i64, i64, u32)> = Vec::new();
-        for rep in 0..ctx.ledger().reps().len() as u32 {
-            by_logged.clear();
-            for &i in ctx.rep_contacts(rep) {
-                let Some(c) = contacts.get(i as usize) else {
-                    continue;
-                };
-                let Some(logged) = c.logged_us() else {
-                    continue;
-                };
-                if logged - c.occurred_us > late_us
-                    && let Some(m) = marks.get_mut(i as usize)
-                {
-                    m.0 = true;
-                }
-                by_logged.push((logged, c.occurred_us, i));
+        // Contacts with a logged_at grouped by rep (a counting sort read in
+        // id order), then each rep's run ordered by logged_at.
+        let n_reps = ledger.reps().len();
+        let mut offsets = vec![0usize; n_reps + 1];
+        for c in contacts {
+            if c.logged_us().is_some()
+                && let Some(o) = offsets.get_mut(c.rep as usize + 1)
+            {
+                *o += 1;
             }
-            by_logged.sort_unstable();
-            for w in by_logged.windows(2) {
-                if let [(la, oa, ia), (lb, ob, ib)] = *w
+        }
+        for i in 1..offsets.len() {
+            let prev = offsets.get(i - 1).copied().unwrap_or(0);
+            if let Some(o) = offsets.get_mut(i) {
+                *o += prev;
+            }
+        }
+        let mut fill = offsets.clone();
+        let mut by_logged: Vec<(i64, i64, u32)> =
+            vec![(0, 0, 0); offsets.last().copied().unwrap_or(0)];
+        for (i, c) in contacts.iter().enumerate() {
+            let Some(logged) = c.logged_us() else {
+                continue;
+            };
+            if logged - c.occurred_us > late_us
+                && let Some(m) = marks.get_mut(i)
+            {
+                m.0 = true;
+            }
+            if let Some(pos) = fill.get_mut(c.rep as usize) {
+                if let Some(slot) = by_logged.get_mut(*pos) {
+                    *slot = (logged, c.occurred_us, i as u32);
+                }
+                *pos += 1;
+            }
+        }
+        for w in offsets.windows(2) {
+            let [a, b] = *w else {
+                continue;
+            };
+            let Some(run) = by_logged.get_mut(a..b) else {
+                continue;
+            };
+            run.sort_unstable();
+            for pair in run.windows(2) {
+                if let [(la, oa, ia), (lb, ob, ib)] = *pair
                     && lb - la <= gap_us
                     && oa != ob
                 {

@@ -80,12 +80,21 @@ pub(crate) struct Entered {
 impl DuplicateInflation {
     /// Every record with an entry time and a rep who entered it.
     pub(crate) fn entered(ctx: &DetectContext<'_>) -> Vec<Entered> {
+        super::map_prospect_chunks(ctx.ledger(), |range| Self::entered_in(ctx, range))
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    fn entered_in(ctx: &DetectContext<'_>, prospects: std::ops::Range<u32>) -> Vec<Entered> {
         let ledger = ctx.ledger();
         let records = ledger.records();
         let mut out = Vec::new();
         // Per record of one prospect: (record, first event µs, its rep).
         let mut first: Vec<(u32, i64, u32)> = Vec::new();
-        for p in 0..ledger.prospect_count() as u32 {
+        // (record, entry time, first event, entered by).
+        let mut entered: Vec<(u32, Option<i64>, i64, u32)> = Vec::new();
+        for p in prospects {
             let members = ledger.prospect_records(p);
             first.clear();
             first.extend(members.iter().map(|&r| (r, i64::MAX, NONE)));
@@ -118,18 +127,13 @@ impl DuplicateInflation {
                 }
             }
             // Entry time: created_at, else the first event.
-            let entered: Vec<(u32, Option<i64>, i64, u32)> = first
-                .iter()
-                .map(|&(r, first_us, first_rep)| {
-                    let rec = records.get(r as usize);
-                    let created = rec.and_then(|x| x.created_us);
-                    let at = created.unwrap_or(first_us);
-                    let by = rec
-                        .and_then(|x| x.created_by)
-                        .unwrap_or(if first_rep != NONE { first_rep } else { NONE });
-                    (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
-                })
-                .collect();
+            entered.clear();
+            entered.extend(first.iter().map(|&(r, first_us, first_rep)| {
+                let rec = records.get(r as usize);
+                let at = rec.and_then(|x| x.created_us).unwrap_or(first_us);
+                let by = rec.and_then(|x| x.created_by).unwrap_or(first_rep);
+                (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
+            }));
             for &(r, at, _, by) in &entered {
                 let (Some(at), true) = (at, by != NONE) else {
                     continue;

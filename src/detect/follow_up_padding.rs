@@ -102,22 +102,30 @@ impl Detector for FollowUpPadding {
         // (repeat_touch's business): left out as well.
         let in_burst = &ctx.default_bursts().0;
         let mut excluded = vec![false; ledger.contacts().len()];
-        let mut seen: Vec<u32> = Vec::new();
-        for p in 0..ledger.prospect_count() as u32 {
-            seen.clear();
-            for e in ledger.prospect_events(p) {
-                if e.kind != EventKind::Contact {
-                    continue;
-                }
-                let Some(c) = ledger.contacts().get(e.index as usize) else {
-                    continue;
-                };
-                if !seen.contains(&c.record) {
-                    seen.push(c.record);
-                    if let Some(f) = excluded.get_mut(e.index as usize) {
-                        *f = true;
+        let firsts = super::map_prospect_chunks(ledger, |range| {
+            // The first contact through each record of the prospect.
+            let mut out: Vec<u32> = Vec::new();
+            let mut seen: Vec<u32> = Vec::new();
+            for p in range {
+                seen.clear();
+                for e in ledger.prospect_events(p) {
+                    if e.kind != EventKind::Contact {
+                        continue;
+                    }
+                    let Some(c) = ledger.contacts().get(e.index as usize) else {
+                        continue;
+                    };
+                    if !seen.contains(&c.record) {
+                        seen.push(c.record);
+                        out.push(e.index);
                     }
                 }
+            }
+            out
+        });
+        for i in firsts.into_iter().flatten() {
+            if let Some(f) = excluded.get_mut(i as usize) {
+                *f = true;
             }
         }
         for (i, c) in ledger.contacts().iter().enumerate() {

@@ -99,56 +99,65 @@ impl Detector for MeetingUnderreporting {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        // Per held meeting: did its prospect buy at or after it?
-        let mut closed = vec![false; ledger.meetings().len()];
-        for p in 0..ledger.prospect_count() as u32 {
-            let events = ledger.prospect_events(p);
-            let Some(last_sale) = events
-                .iter()
-                .rev()
-                .find(|e| e.kind == EventKind::Sale)
-                .map(|e| e.time_us)
-            else {
-                continue;
-            };
-            for e in events {
-                if e.kind == EventKind::Meeting
-                    && e.time_us <= last_sale
-                    && let Some(c) = closed.get_mut(e.index as usize)
+        // One walk over each prospect's timeline: which meetings its
+        // prospect bought after, and which bookings (contacts with outcome
+        // `meeting_booked`) no meeting of the prospect follows within the
+        // follow-up window (bookings too close to the end of the data to
+        // tell are left out).
+        let follow_us = self.booking_days * 86_400_000_000;
+        let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
+        let walks = super::map_prospect_chunks(ledger, |range| {
+            let mut closed: Vec<u32> = Vec::new();
+            let mut bookings: Vec<(u32, u32, bool)> = Vec::new();
+            for p in range {
+                let events = ledger.prospect_events(p);
+                if let Some(last_sale) = events
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == EventKind::Sale)
+                    .map(|e| e.time_us)
                 {
+                    closed.extend(
+                        events
+                            .iter()
+                            .filter(|e| e.kind == EventKind::Meeting && e.time_us <= last_sale)
+                            .map(|e| e.index),
+                    );
+                }
+                for (pos, e) in events.iter().enumerate() {
+                    if e.kind != EventKind::Contact || e.time_us + follow_us > data_end {
+                        continue;
+                    }
+                    let Some(c) = ledger.contacts().get(e.index as usize) else {
+                        continue;
+                    };
+                    if c.outcome != Some(Outcome::MeetingBooked) {
+                        continue;
+                    }
+                    let followed = events
+                        .iter()
+                        .skip(pos + 1)
+                        .take_while(|x| x.time_us <= e.time_us + follow_us)
+                        .any(|x| x.kind == EventKind::Meeting);
+                    if let Some(period) = ctx.contact_period(e.index) {
+                        bookings.push((c.rep, period, !followed));
+                    }
+                }
+            }
+            (closed, bookings)
+        });
+        let mut closed = vec![false; ledger.meetings().len()];
+        let mut per = ctx.rep_period::<Counts>();
+        for (closed_here, bookings) in walks {
+            for m in closed_here {
+                if let Some(c) = closed.get_mut(m as usize) {
                     *c = true;
                 }
             }
-        }
-        // Per (rep, period) counts, then trailing windows.
-        let mut per = ctx.rep_period::<Counts>();
-        // Bookings (contacts with outcome `meeting_booked`) that no meeting
-        // of the prospect follows within the follow-up window; bookings too
-        // close to the end of the data to tell are left out.
-        let follow_us = self.booking_days * 86_400_000_000;
-        let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
-        for p in 0..ledger.prospect_count() as u32 {
-            let events = ledger.prospect_events(p);
-            for (pos, e) in events.iter().enumerate() {
-                if e.kind != EventKind::Contact || e.time_us + follow_us > data_end {
-                    continue;
-                }
-                let Some(c) = ledger.contacts().get(e.index as usize) else {
-                    continue;
-                };
-                if c.outcome != Some(Outcome::MeetingBooked) {
-                    continue;
-                }
-                let followed = events
-                    .iter()
-                    .skip(pos + 1)
-                    .take_while(|x| x.time_us <= e.time_us + follow_us)
-                    .any(|x| x.kind == EventKind::Meeting);
-                if let Some(period) = ctx.contact_period(e.index)
-                    && let Some(x) = per.get_mut(c.rep, period)
-                {
+            for (rep, period, unlogged) in bookings {
+                if let Some(x) = per.get_mut(rep, period) {
                     x.booked += 1;
-                    x.unlogged += u32::from(!followed);
+                    x.unlogged += u32::from(unlogged);
                 }
             }
         }

@@ -260,6 +260,8 @@ pub struct DetectContext<'a> {
     sale_period: Vec<u32>,
     rep_offsets: Vec<u32>,
     rep_contacts: Vec<u32>,
+    rep_days: Vec<i32>,
+    rep_periods: Vec<u32>,
     team_reps: Vec<Vec<u32>>,
     /// In UTC: the first day (days since the epoch) and each day's dense
     /// period, for O(1) lookups.
@@ -338,7 +340,7 @@ impl<'a> DetectContext<'a> {
             k.and_then(|k| period_keys.binary_search(&k).ok())
                 .map_or(NONE, |i| i as u32)
         };
-        let contact_period = contact_key.iter().map(dense).collect();
+        let contact_period: Vec<u32> = contact_key.iter().map(dense).collect();
         let utc_days = utc_day_keys.map(|(first, keys)| (first, keys.iter().map(dense).collect()));
         let meeting_period = meeting_key.iter().map(dense).collect();
         let sale_period = sale_key.iter().map(dense).collect();
@@ -377,7 +379,17 @@ impl<'a> DetectContext<'a> {
                 run.sort_unstable();
             }
         }
-        let rep_contacts = order.into_iter().map(|(_, i)| i).collect();
+        let rep_contacts: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        // Day and period in the same order, so per-rep walks read memory in
+        // sequence.
+        let rep_days: Vec<i32> = rep_contacts
+            .iter()
+            .map(|&i| contact_day.get(i as usize).copied().unwrap_or(0))
+            .collect();
+        let rep_periods: Vec<u32> = rep_contacts
+            .iter()
+            .map(|&i| contact_period.get(i as usize).copied().unwrap_or(NONE))
+            .collect();
         let mut team_reps = vec![Vec::new(); ledger.teams().len()];
         for r in 0..n_reps as u32 {
             if let Some(t) = ledger.rep_team(r)
@@ -398,6 +410,8 @@ impl<'a> DetectContext<'a> {
             sale_period,
             rep_offsets,
             rep_contacts,
+            rep_days,
+            rep_periods,
             team_reps,
             utc_days,
             entered: OnceLock::new(),
@@ -506,6 +520,21 @@ impl<'a> DetectContext<'a> {
             (Some(&a), Some(&b)) => self.rep_contacts.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
         }
+    }
+
+    /// The contacts of rep `rep` in time order with, at the same positions,
+    /// their local days and dense periods (`NONE` outside every period).
+    pub fn rep_timeline(&self, rep: u32) -> (&[u32], &[i32], &[u32]) {
+        let r = rep as usize;
+        let (Some(&a), Some(&b)) = (self.rep_offsets.get(r), self.rep_offsets.get(r + 1)) else {
+            return (&[], &[], &[]);
+        };
+        let range = a as usize..b as usize;
+        (
+            self.rep_contacts.get(range.clone()).unwrap_or(&[]),
+            self.rep_days.get(range.clone()).unwrap_or(&[]),
+            self.rep_periods.get(range).unwrap_or(&[]),
+        )
     }
 
     /// The rep's peers: the other reps of their team, or every other rep
@@ -729,6 +758,31 @@ pub(crate) fn persistence_note(ctx: &DetectContext<'_>, run: Option<(u32, u32)>)
             ctx.period_label(hi)
         )
     })
+}
+
+/// Runs `f` over ranges of prospect indices holding roughly equal numbers
+/// of events (in parallel with feature `parallel`) and returns the results
+/// in prospect order: per-prospect walks touch contacts, meetings and sales
+/// out of order, so they are the ones worth spreading over threads.
+pub(crate) fn map_prospect_chunks<T: Send>(
+    ledger: &Ledger,
+    f: impl Fn(std::ops::Range<u32>) -> T + Sync,
+) -> Vec<T> {
+    let chunks = crate::classify::chunk_bounds(
+        ledger.event_offsets(),
+        ledger.prospect_count(),
+        ledger.events().len(),
+    );
+    let run = |&(a, b): &(usize, usize)| f(a as u32..b as u32);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        chunks.par_iter().map(run).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        chunks.iter().map(run).collect()
+    }
 }
 
 /// A dense table of one value per (rep, period).

@@ -201,11 +201,11 @@ impl Detector for PeriodEndSurge {
                     x.add_day(n, d >= start);
                 }
             };
-            for &i in ctx.rep_contacts(rep) {
-                let Some(p) = ctx.contact_period(i) else {
+            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+            for (&d, &p) in rep_days.iter().zip(rep_periods) {
+                if p == NONE {
                     continue;
-                };
-                let d = ctx.contact_day(i);
+                }
                 match &mut day {
                     Some((dp, dd, n)) if *dp == p && *dd == d => *n += 1,
                     _ => {

@@ -36,6 +36,7 @@ use super::baseline::{
     Baseline, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
 };
 use super::{DetectContext, Detector, Finding, RepPeriod};
+use crate::ledger::NONE;
 
 /// Settings of the `quota_bunching` detector; see the module docs.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,11 +152,11 @@ impl Detector for QuotaBunching {
         let mut days: RepPeriod<Days> = ctx.rep_period();
         for rep in 0..n_reps {
             let mut current: Option<(u32, i32, u32)> = None;
-            for &i in ctx.rep_contacts(rep) {
-                let Some(p) = ctx.contact_period(i) else {
+            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+            for (&d, &p) in rep_days.iter().zip(rep_periods) {
+                if p == NONE {
                     continue;
-                };
-                let d = ctx.contact_day(i);
+                }
                 match &mut current {
                     Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
                     _ => {

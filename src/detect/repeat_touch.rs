@@ -79,13 +79,39 @@ impl RepeatTouch {
     /// and the number of bursts per (rep, period) of their first contact.
     pub(crate) fn bursts(&self, ctx: &DetectContext<'_>) -> (Vec<bool>, super::RepPeriod<u32>) {
         let ledger = ctx.ledger();
+        let mut marked = vec![false; ledger.contacts().len()];
+        let mut bursts = ctx.rep_period::<u32>();
+        for (in_bursts, starts) in
+            super::map_prospect_chunks(ledger, |range| self.bursts_in(ctx, range))
+        {
+            for i in in_bursts {
+                if let Some(m) = marked.get_mut(i as usize) {
+                    *m = true;
+                }
+            }
+            for (rep, period) in starts {
+                if let Some(b) = bursts.get_mut(rep, period) {
+                    *b += 1;
+                }
+            }
+        }
+        (marked, bursts)
+    }
+
+    /// Contacts in bursts, and (rep, period) of each burst's first contact,
+    /// for a range of prospects.
+    fn bursts_in(
+        &self,
+        ctx: &DetectContext<'_>,
+        prospects: std::ops::Range<u32>,
+    ) -> (Vec<u32>, Vec<(u32, u32)>) {
+        let ledger = ctx.ledger();
         let contacts = ledger.contacts();
         let window = self.window_hours * 3_600 * 1_000_000;
         let need = self.min_touches.max(2);
-        let mut marked = vec![false; contacts.len()];
-        let mut bursts = ctx.rep_period::<u32>();
+        let (mut marked, mut starts) = (Vec::new(), Vec::new());
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
-        for p in 0..ledger.prospect_count() as u32 {
+        for p in prospects {
             let events = ledger.prospect_events(p);
             if events.len() < need {
                 continue;
@@ -101,8 +127,7 @@ impl RepeatTouch {
             }
             buf.clear();
             buf.extend(
-                ledger
-                    .prospect_events(p)
+                events
                     .iter()
                     .filter(|e| e.kind == EventKind::Contact)
                     .filter_map(|e| {
@@ -135,22 +160,15 @@ impl RepeatTouch {
                     if in_burst_until.is_none_or(|u| u < start)
                         && let Some(&(_, _, first)) = buf.get(start)
                         && let Some(period) = ctx.contact_period(first)
-                        && let Some(b) = bursts.get_mut(rep, period)
                     {
-                        *b += 1;
+                        starts.push((rep, period));
                     }
-                    for k in start..=j {
-                        if let Some(&(_, _, i)) = buf.get(k)
-                            && let Some(m) = marked.get_mut(i as usize)
-                        {
-                            *m = true;
-                        }
-                    }
+                    marked.extend(buf.get(start..=j).unwrap_or(&[]).iter().map(|x| x.2));
                     in_burst_until = Some(j);
                 }
             }
         }
-        (marked, bursts)
+        (marked, starts)
     }
 }
 

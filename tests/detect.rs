@@ -338,3 +338,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn periods_follow_the_configured_time_zone() -> TestResult {
+    use sales_metrics::report::PeriodSpec;
+    let demo = sim::demo()?;
+    let ledger = demo.ledger()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let config = DetectConfig {
+        periods: PeriodSpec::monthly().in_zone_named("Europe/Bucharest")?,
+        ..DetectConfig::default()
+    };
+    let ctx = DetectContext::new(&ledger, &classified, &config)?;
+    let findings = detect::run(&ctx, &detect::builtin());
+    let mut flagged: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rep_id.as_str(), f.detector.as_str()))
+        .collect();
+    flagged.sort_unstable();
+    flagged.dedup();
+    assert_eq!(flagged.len(), 4, "{flagged:?}");
+    // Quarters work too, with labels of their own.
+    let config = DetectConfig {
+        periods: PeriodSpec::new(sales_metrics::report::Granularity::Quarter),
+        ..DetectConfig::default()
+    };
+    let ctx = DetectContext::new(&ledger, &classified, &config)?;
+    let findings = detect::run(&ctx, &detect::builtin());
+    assert!(findings.iter().all(|f| f.period.contains("-Q")));
+    assert!(findings.iter().any(|f| f.rep_id == "florin"));
+    Ok(())
+}

@@ -96,6 +96,22 @@ impl DuplicateInflation {
         let mut entered: Vec<(u32, Option<i64>, i64, u32)> = Vec::new();
         for p in prospects {
             let members = ledger.prospect_records(p);
+            // A record alone in its prospect duplicates nothing; when it
+            // says who entered it and when, its events need no walk.
+            if let [r] = members
+                && let Some(rec) = records.get(*r as usize)
+                && let (Some(at), Some(by)) = (rec.created_us, rec.created_by)
+            {
+                if let Some(period) = ctx.period_of(at) {
+                    out.push(Entered {
+                        record: *r,
+                        rep: by,
+                        period,
+                        duplicates: None,
+                    });
+                }
+                continue;
+            }
             first.clear();
             first.extend(members.iter().map(|&r| (r, i64::MAX, NONE)));
             for e in ledger.prospect_events(p) {

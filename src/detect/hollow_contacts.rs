@@ -112,7 +112,7 @@ impl Detector for HollowContacts {
                 });
             let rep_id = ledger.rep_id(rep);
             let explanation = format!(
-                "{rep_id} logged {k} of {n} contacts in {} ({}) with no outcome and at most {} s duration, against {} for the team's median rep{own}.",
+                "In {} {rep_id} logged {k} of {n} contacts ({}) with no outcome and at most {} s duration, against {} for the team's median rep{own}.",
                 ctx.period_label(period),
                 pct(t.rate),
                 self.max_duration_s,

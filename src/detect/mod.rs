@@ -101,7 +101,7 @@ pub use repeat_touch::RepeatTouch;
 ///     rep_id: "florin".into(),
 ///     period: "2026-03".into(),
 ///     score: 0.93,
-///     explanation: "florin logged 27 of 111 contacts ...".into(),
+///     explanation: "In 2026-03 florin logged 27 of 111 contacts ...".into(),
 ///     evidence: vec!["c00412".into(), "c00398".into()],
 /// };
 /// assert_eq!(f.evidence_text(), "c00398 c00412"); // sorted, space-separated
@@ -284,9 +284,20 @@ impl<'a> DetectContext<'a> {
     ) -> Result<Self> {
         let calendar = Calendar::for_ledger(&config.periods, ledger)?;
         let contacts = ledger.contacts();
-        let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
         let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
-        let mut utc_day_keys: Option<(i64, Vec<Option<PeriodKey>>)> = None;
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        // Distinct periods are few: a sorted insert beats sorting every key.
+        let note_key = |k: PeriodKey, keys: &mut Vec<PeriodKey>| {
+            if keys.last() != Some(&k)
+                && let Err(pos) = keys.binary_search(&k)
+            {
+                keys.insert(pos, k);
+            }
+        };
+        let contact_period: Vec<u32>;
+        let meeting_period: Vec<u32>;
+        let sale_period: Vec<u32>;
+        let mut utc_days = None;
         if calendar.time_zone() == chrono_tz::Tz::UTC {
             // UTC days are arithmetic; each day's period is looked up once.
             const DAY_US: i64 = 86_400_000_000;
@@ -297,53 +308,78 @@ impl<'a> DetectContext<'a> {
             let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
                 .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
                 .collect();
+            for k in day_key.iter().flatten() {
+                note_key(*k, &mut period_keys);
+            }
+            let day_period: Vec<u32> = day_key
+                .iter()
+                .map(|k| {
+                    k.and_then(|k| period_keys.binary_search(&k).ok())
+                        .map_or(NONE, |i| i as u32)
+                })
+                .collect();
+            let period_at = |us: i64| -> u32 {
+                usize::try_from(us.div_euclid(DAY_US) - first)
+                    .ok()
+                    .and_then(|d| day_period.get(d).copied())
+                    .unwrap_or(NONE)
+            };
+            let mut periods = Vec::with_capacity(contacts.len());
             for c in contacts {
                 let d = c.occurred_us.div_euclid(DAY_US);
-                contact_key.push(day_key.get((d - first) as usize).copied().flatten());
                 contact_day.push(i32::try_from(d + EPOCH_CE).unwrap_or(0));
+                periods.push(period_at(c.occurred_us));
             }
-            utc_day_keys = Some((first, day_key));
+            contact_period = periods;
+            meeting_period = ledger
+                .meetings()
+                .iter()
+                .map(|m| period_at(m.held_us))
+                .collect();
+            sale_period = ledger
+                .sales()
+                .iter()
+                .map(|x| period_at(x.closed_us))
+                .collect();
+            utc_days = Some((first, day_period));
         } else {
+            let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
             for c in contacts {
                 contact_key.push(calendar.period(c.occurred_us));
                 contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
             }
-        }
-        let meeting_key: Vec<Option<PeriodKey>> = ledger
-            .meetings()
-            .iter()
-            .map(|m| calendar.period(m.held_us))
-            .collect();
-        let sale_key: Vec<Option<PeriodKey>> = ledger
-            .sales()
-            .iter()
-            .map(|s| calendar.period(s.closed_us))
-            .collect();
-        // Distinct periods: few, so a sorted insert beats sorting every key.
-        let mut period_keys: Vec<PeriodKey> = Vec::new();
-        let mut last = None;
-        for &k in contact_key
-            .iter()
-            .chain(&meeting_key)
-            .chain(&sale_key)
-            .flatten()
-        {
-            if last == Some(k) {
-                continue;
+            let meeting_key: Vec<Option<PeriodKey>> = ledger
+                .meetings()
+                .iter()
+                .map(|m| calendar.period(m.held_us))
+                .collect();
+            let sale_key: Vec<Option<PeriodKey>> = ledger
+                .sales()
+                .iter()
+                .map(|x| calendar.period(x.closed_us))
+                .collect();
+            // Every period of the span, empty ones too (so that adjacent
+            // indices are adjacent periods): local days last at least 23
+            // hours, so samples 6 hours apart meet every one.
+            let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
+            let mut us = lo;
+            while us <= hi {
+                if let Some(k) = calendar.period(us) {
+                    note_key(k, &mut period_keys);
+                }
+                us += 6 * 3_600_000_000;
             }
-            last = Some(k);
-            if let Err(pos) = period_keys.binary_search(&k) {
-                period_keys.insert(pos, k);
+            if let Some(k) = calendar.period(hi) {
+                note_key(k, &mut period_keys);
             }
+            let dense = |k: &Option<PeriodKey>| -> u32 {
+                k.and_then(|k| period_keys.binary_search(&k).ok())
+                    .map_or(NONE, |i| i as u32)
+            };
+            contact_period = contact_key.iter().map(dense).collect();
+            meeting_period = meeting_key.iter().map(dense).collect();
+            sale_period = sale_key.iter().map(dense).collect();
         }
-        let dense = |k: &Option<PeriodKey>| -> u32 {
-            k.and_then(|k| period_keys.binary_search(&k).ok())
-                .map_or(NONE, |i| i as u32)
-        };
-        let contact_period: Vec<u32> = contact_key.iter().map(dense).collect();
-        let utc_days = utc_day_keys.map(|(first, keys)| (first, keys.iter().map(dense).collect()));
-        let meeting_period = meeting_key.iter().map(dense).collect();
-        let sale_period = sale_key.iter().map(dense).collect();
 
         // Each rep's contacts in time order: a counting sort by rep (ids
         // are usually issued in time order, so each rep's run is nearly
@@ -453,8 +489,10 @@ impl<'a> DetectContext<'a> {
         &self.config
     }
 
-    /// Number of periods with at least one event (dense period indices are
-    /// `0..period_count()`, in time order).
+    /// Number of periods from the one of the first event to the one of the
+    /// last (dense period indices are `0..period_count()`, in time order,
+    /// adjacent indices adjacent periods; custom ranges without events in
+    /// between are skipped).
     pub fn period_count(&self) -> usize {
         self.period_keys.len()
     }

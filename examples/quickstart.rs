@@ -10,6 +10,7 @@ use std::error::Error;
 use std::path::Path;
 
 use chrono::Duration;
+use sales_metrics::detect;
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::report::{
     CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
@@ -132,5 +133,21 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &whole)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
+
+    // Where are the counts being gamed? Each finding names the rep, the
+    // month, the figures and the records a manager can check.
+    let findings = detect::detect(
+        &ledger,
+        &classified,
+        &detect::DetectConfig::default(),
+        &detect::builtin(),
+    )?;
+    println!("Gaming detectors: {} findings", findings.len());
+    for f in &findings {
+        println!(
+            "  [{} · {} · {} · score {:.2}] {}",
+            f.detector, f.rep_id, f.period, f.score, f.explanation
+        );
+    }
     Ok(())
 }

@@ -6,12 +6,14 @@
 //! ```text
 //! cargo run --release --example detectors_eval -- [--seeds 20] [--reps 30]
 //!     [--months 6] [--share 0.1] [--first-seed 1] [--intensity 1.0]
-//!     [--per-day 8] [--target 8] [--show]
+//!     [--per-day 8] [--target 8] [--dedup] [--show]
 //! ```
 //!
 //! `--intensity` scales how hard the planted reps game (0.5: half as often
 //! or as much), `--per-day` and `--target` set the team's honest daily
-//! contacts and daily target, `--show` lists every finding on a rep not
+//! contacts and daily target, `--dedup` groups prospect records with the
+//! crate's deduplication instead of the simulation's true partition,
+//! `--show` lists every finding on a rep not
 //! planted with the detector's behaviour and every planted rep missed.
 //!
 //! ```text
@@ -21,7 +23,7 @@ use std::time::Instant;
 
 use sales_metrics::detect::{self, DetectConfig, DetectContext};
 use sales_metrics::sim::{Evaluation, SimConfig, simulate};
-use sales_metrics::{ClassifyConfig, classify};
+use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 struct Args {
     seeds: u64,
@@ -33,6 +35,7 @@ struct Args {
     per_day: f64,
     target: u32,
     show: bool,
+    dedup: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -46,11 +49,16 @@ fn parse() -> Result<Args, String> {
         per_day: 8.0,
         target: 8,
         show: false,
+        dedup: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--show" {
             a.show = true;
+            continue;
+        }
+        if flag == "--dedup" {
+            a.dedup = true;
             continue;
         }
         let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -70,9 +78,20 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
-fn evaluate(config: &SimConfig, show: bool) -> Result<Evaluation, Box<dyn std::error::Error>> {
+fn evaluate(
+    config: &SimConfig,
+    show: bool,
+    dedup: bool,
+) -> Result<Evaluation, Box<dyn std::error::Error>> {
     let sim = simulate(config)?;
-    let ledger = sim.ledger()?;
+    let ledger = if dedup {
+        // The crate's own deduplication instead of the true partition.
+        let mut b = LedgerBuilder::new();
+        b.add_records(sim.records.clone());
+        b.build()?
+    } else {
+        sim.ledger()?
+    };
     let classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
     let findings = detect::run(&ctx, &detect::builtin());
@@ -116,7 +135,7 @@ fn evaluate(config: &SimConfig, show: bool) -> Result<Evaluation, Box<dyn std::e
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse().map_err(|e| {
-        format!("{e}\nusage: detectors_eval [--seeds N] [--first-seed S] [--reps N] [--months N] [--share X] [--intensity X] [--per-day X] [--target N] [--show]")
+        format!("{e}\nusage: detectors_eval [--seeds N] [--first-seed S] [--reps N] [--months N] [--share X] [--intensity X] [--per-day X] [--target N] [--dedup] [--show]")
     })?;
     let t0 = Instant::now();
     let mut gaming = Evaluation::default();
@@ -134,10 +153,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for p in &mut config.planted {
             p.intensity = args.intensity;
         }
-        gaming.merge(&evaluate(&config, args.show)?);
+        gaming.merge(&evaluate(&config, args.show, args.dedup)?);
         config.planted.clear();
         config.seed = seed + 1_000_000;
-        honest.merge(&evaluate(&config, args.show)?);
+        honest.merge(&evaluate(&config, args.show, args.dedup)?);
     }
     println!(
         "{} teams of {} reps over {} months, {:.0} % of reps gaming (one behaviour each, intensity {}):\n{}\n",

@@ -230,6 +230,17 @@ impl ProspectRecords {
         })
     }
 
+    /// `created_at` of record `i` in µs, if given (without building the
+    /// whole [`ProspectRecordRef`]).
+    pub fn created_us(&self, i: usize) -> Option<i64> {
+        self.created_us.get(i).copied().filter(|&t| t != NO_TIME)
+    }
+
+    /// The creating rep's index of record `i`, if given.
+    pub fn created_by(&self, i: usize) -> Option<u32> {
+        self.created_by.get(i).copied().filter(|&r| r != NONE)
+    }
+
     /// All records in index (id byte) order.
     pub fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))

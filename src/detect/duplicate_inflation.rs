@@ -99,8 +99,10 @@ impl DuplicateInflation {
             // A record alone in its prospect duplicates nothing; when it
             // says who entered it and when, its events need no walk.
             if let [r] = members
-                && let Some(rec) = records.get(*r as usize)
-                && let (Some(at), Some(by)) = (rec.created_us, rec.created_by)
+                && let (Some(at), Some(by)) = (
+                    records.created_us(*r as usize),
+                    records.created_by(*r as usize),
+                )
             {
                 if let Some(period) = ctx.period_of(at) {
                     out.push(Entered {
@@ -145,9 +147,8 @@ impl DuplicateInflation {
             // Entry time: created_at, else the first event.
             entered.clear();
             entered.extend(first.iter().map(|&(r, first_us, first_rep)| {
-                let rec = records.get(r as usize);
-                let at = rec.and_then(|x| x.created_us).unwrap_or(first_us);
-                let by = rec.and_then(|x| x.created_by).unwrap_or(first_rep);
+                let at = records.created_us(r as usize).unwrap_or(first_us);
+                let by = records.created_by(r as usize).unwrap_or(first_rep);
                 (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
             }));
             for &(r, at, _, by) in &entered {

@@ -10,6 +10,7 @@ use std::error::Error;
 use std::path::Path;
 
 use chrono::Duration;
+use sales_metrics::detect;
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::report::{
     CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
@@ -19,8 +20,9 @@ use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    // No partition supplied: the ledger deduplicates prospect records
+    // (one person entered three ways is one prospect).
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
     read_csv_folder(&dir, &mut builder)?;
     let ledger = builder.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
@@ -34,6 +36,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         ledger.meetings().len(),
         ledger.sales().len(),
         dir.display()
+    );
+    // The demo data ship their true partition: how close did deduplication get?
+    let truth = read_partition_file(dir.join("prospect_clusters.csv"))?;
+    let true_prospects = truth
+        .iter()
+        .map(|(_, cluster)| cluster)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    println!(
+        "Deduplication: {} records -> {} prospects (the true partition shipped with the data has {true_prospects})",
+        ledger.records().len(),
+        ledger.prospect_count()
     );
     let [new, follow_up, reactivated, customer] = classified.class_counts();
     println!(
@@ -119,5 +133,21 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &whole)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
+
+    // Where are the counts being gamed? Each finding names the rep, the
+    // month, the figures and the records a manager can check.
+    let findings = detect::detect(
+        &ledger,
+        &classified,
+        &detect::DetectConfig::default(),
+        &detect::builtin(),
+    )?;
+    println!("Gaming detectors: {} findings", findings.len());
+    for f in &findings {
+        println!(
+            "  [{} · {} · {} · score {:.2}] {}",
+            f.detector, f.rep_id, f.period, f.score, f.explanation
+        );
+    }
     Ok(())
 }

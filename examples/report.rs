@@ -4,11 +4,13 @@
 //! ```text
 //! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
 //!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient] [--json]
+//!     [--detectors all|none|NAME,...]
 //! ```
 //!
 //! Writes into OUT_DIR: `contact_classes.csv`, `period_report.csv`,
-//! `revenue.csv`, `cohort_report.csv`, `prospect_clusters.csv` (the
-//! partition used) and `rejections.csv`; with `--json` also a `.json` twin
+//! `revenue.csv`, `cohort_report.csv`, `findings.csv` (gaming detectors,
+//! all by default), `prospect_clusters.csv` (the partition used) and
+//! `rejections.csv`; with `--json` also a `.json` twin
 //! of each table. Tables are written to a staging folder first and moved
 //! into OUT_DIR only when all of them are complete. Bad arguments,
 //! unreadable files and strict-mode rejections exit non-zero with a message
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{
     read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
 };
@@ -29,7 +32,7 @@ use sales_metrics::report::{Granularity, PeriodSpec, Scope, cohort_report, perio
 use sales_metrics::{ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
-[--period day|week|month|quarter|year] [--lenient] [--json]";
+[--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...]";
 
 /// Files this program owns in OUT_DIR (removed when a run fails, so that no
 /// stale table passes for a result of this run).
@@ -38,12 +41,14 @@ const OUTPUTS: &[&str] = &[
     "period_report.csv",
     "revenue.csv",
     "cohort_report.csv",
+    "findings.csv",
     "prospect_clusters.csv",
     "rejections.csv",
     "contact_classes.json",
     "period_report.json",
     "revenue.json",
     "cohort_report.json",
+    "findings.json",
     "rejections.json",
 ];
 
@@ -54,6 +59,7 @@ struct Args {
     periods: PeriodSpec,
     mode: Mode,
     json: bool,
+    detectors: Vec<Box<dyn Detector>>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -63,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
     let mut period = Granularity::Month;
     let mut mode = Mode::Strict;
     let mut json = false;
+    let mut detectors = detect::builtin();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -74,6 +81,9 @@ fn parse_args() -> Result<Args, String> {
             }
             "--lenient" => mode = Mode::Lenient,
             "--json" => json = true,
+            "--detectors" => {
+                detectors = detect::by_names(&value("--detectors")?).map_err(|e| e.to_string())?
+            }
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => positional.push(PathBuf::from(a)),
@@ -93,6 +103,7 @@ fn parse_args() -> Result<Args, String> {
         periods,
         mode,
         json,
+        detectors,
     })
 }
 
@@ -163,6 +174,12 @@ fn run(args: &Args) -> Result<(), Error> {
     let report = period_report(&ledger, &classified, &Scope::all(), &args.periods)?;
     let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
+    let detect_config = DetectConfig {
+        periods: args.periods.clone(),
+        ..DetectConfig::default()
+    };
+    let findings = detect::detect(&ledger, &classified, &detect_config, &args.detectors)?;
+    let t_detect = t0.elapsed();
 
     let staging = staging_dir(&args.out)?;
     let tables = Tables {
@@ -170,6 +187,7 @@ fn run(args: &Args) -> Result<(), Error> {
         classified: &classified,
         report: &report,
         cohorts: &cohorts,
+        findings: &findings,
     };
     let written = tables.write(&staging, args.json);
     let moved = written.and_then(|names| move_into(&staging, &args.out, &names));
@@ -191,18 +209,20 @@ fn run(args: &Args) -> Result<(), Error> {
         ledger.rejections().len()
     );
     println!(
-        "wrote {} period rows and {} cohort rows to {}",
+        "wrote {} period rows, {} cohort rows and {} findings to {}",
         report.rows.len(),
         cohorts.rows.len(),
+        findings.len(),
         args.out.display()
     );
     println!(
-        "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, report {:.3}s, write {:.3}s, total {:.3}s",
+        "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, reports {:.3}s, detectors {:.3}s, write {:.3}s, total {:.3}s",
         t_read.as_secs_f64(),
         (t_build - t_read).as_secs_f64(),
         (t_classify - t_build).as_secs_f64(),
         (t_report - t_classify).as_secs_f64(),
-        (t_write - t_report).as_secs_f64(),
+        (t_detect - t_report).as_secs_f64(),
+        (t_write - t_detect).as_secs_f64(),
         t_write.as_secs_f64()
     );
     Ok(())
@@ -225,6 +245,7 @@ struct Tables<'a> {
     classified: &'a sales_metrics::Classified,
     report: &'a sales_metrics::report::PeriodReport,
     cohorts: &'a sales_metrics::report::CohortReport,
+    findings: &'a [detect::Finding],
 }
 
 impl Tables<'_> {
@@ -237,13 +258,19 @@ impl Tables<'_> {
             ("period_report", self.report.table()),
             ("revenue", self.report.revenue_table()),
             ("cohort_report", self.cohorts.table()),
+            ("findings", detect::findings_table(self.findings)),
         ] {
             table.write_csv(create(dir, &format!("{name}.csv"))?)?;
             if json {
                 table.write_json(create(dir, &format!("{name}.json"))?)?;
             }
         }
-        names.extend(["period_report.csv", "revenue.csv", "cohort_report.csv"]);
+        names.extend([
+            "period_report.csv",
+            "revenue.csv",
+            "cohort_report.csv",
+            "findings.csv",
+        ]);
         write_prospect_clusters_csv(create(dir, "prospect_clusters.csv")?, ledger)?;
         write_rejections_csv(create(dir, "rejections.csv")?, ledger.rejections())?;
         names.extend(["prospect_clusters.csv", "rejections.csv"]);
@@ -255,6 +282,7 @@ impl Tables<'_> {
                 "period_report.json",
                 "revenue.json",
                 "cohort_report.json",
+                "findings.json",
                 "rejections.json",
             ]);
         }

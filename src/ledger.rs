@@ -230,6 +230,17 @@ impl ProspectRecords {
         })
     }
 
+    /// `created_at` of record `i` in µs, if given (without building the
+    /// whole [`ProspectRecordRef`]).
+    pub fn created_us(&self, i: usize) -> Option<i64> {
+        self.created_us.get(i).copied().filter(|&t| t != NO_TIME)
+    }
+
+    /// The creating rep's index of record `i`, if given.
+    pub fn created_by(&self, i: usize) -> Option<u32> {
+        self.created_by.get(i).copied().filter(|&r| r != NONE)
+    }
+
     /// All records in index (id byte) order.
     pub fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
@@ -368,15 +379,21 @@ impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
 }
 
 /// How prospect records become prospects.
-#[derive(Default)]
 pub enum ProspectIdentity {
     /// Every record is its own prospect.
-    #[default]
     Singletons,
     /// A caller-supplied partition (SPEC §4).
     Supplied(SuppliedPartition),
     /// A deduplicator decides.
     Deduplicate(Box<dyn Deduplicate>),
+}
+
+// dedup (issue 4): by default prospect records are deduplicated with the
+// prospect profile (SPEC §4) when no partition is supplied.
+impl Default for ProspectIdentity {
+    fn default() -> Self {
+        ProspectIdentity::Deduplicate(Box::new(crate::dedup::Dedup::prospect()))
+    }
 }
 
 impl std::fmt::Debug for ProspectIdentity {
@@ -589,7 +606,8 @@ fn kind_slot(kind: RecordKind) -> usize {
 }
 
 impl LedgerBuilder {
-    /// An empty builder in strict mode with singleton prospects.
+    /// An empty builder in strict mode that deduplicates prospect records
+    /// with the prospect profile ([`ProspectIdentity::default`]).
     pub fn new() -> Self {
         Self::default()
     }

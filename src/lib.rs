@@ -28,6 +28,11 @@
 //!    and source. Every rate is a [`Ratio`] that keeps its counts and a
 //!    Wilson interval; every result becomes a [`Table`](report::Table)
 //!    written as CSV or JSON (SPEC §11).
+//! 5. [`detect`] shows where the counts are being gamed (SPEC §9): eight
+//!    built-in [`Detector`](detect::Detector)s compare each rep with their
+//!    team and their own history and return [`Finding`](detect::Finding)s
+//!    with the figures and the record ids behind them; callers add their
+//!    own detectors through the same trait.
 //!
 //! Every stage computes on partitions of prospects that merge, so work
 //! spreads over all cores (feature `parallel`) and could spread over
@@ -99,6 +104,8 @@
 )]
 
 pub mod classify;
+pub mod dedup;
+pub mod detect;
 pub mod error;
 pub mod ingest;
 mod intern;

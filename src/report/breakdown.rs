@@ -71,9 +71,10 @@ use crate::error::Result;
 use crate::ledger::{EventKind, Ledger};
 use crate::model::{Channel, Source};
 use crate::ratio::Ratio;
-use crate::report::cohort::{EngagementFilter, engagements_of, fold_prospects};
+use crate::report::cohort::{EngagementFilter, engagements_of};
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
 use crate::report::table::{Cell, Table};
+use crate::report::{fold_prospects, merge_cells};
 
 /// What a breakdown is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -211,16 +212,7 @@ pub struct BreakdownAggregate {
 impl BreakdownAggregate {
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: BreakdownAggregate) {
-        if self.cells.len() < other.cells.len() {
-            let mine = std::mem::replace(&mut self.cells, other.cells);
-            for (k, v) in mine {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        } else {
-            for (k, v) in other.cells {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        }
+        merge_cells(&mut self.cells, other.cells, BreakdownCounts::merge);
     }
 
     /// Number of cells.

@@ -64,6 +64,7 @@ use crate::ratio::Ratio;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
 use crate::report::table::{Cell, Table};
+use crate::report::{fold_prospects, merge_cells};
 
 /// Microseconds in a day: cycle days are `(closed_at − start) / 86400 s`.
 pub(crate) const MICROS_PER_DAY: f64 = 86_400_000_000.0;
@@ -297,16 +298,7 @@ pub struct CohortAggregate {
 impl CohortAggregate {
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: CohortAggregate) {
-        if self.cells.len() < other.cells.len() {
-            let mine = std::mem::replace(&mut self.cells, other.cells);
-            for (k, v) in mine {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        } else {
-            for (k, v) in other.cells {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        }
+        merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
     }
 
     /// Adds one engagement to the cohort of (`rep`, `period`).
@@ -380,36 +372,6 @@ pub(crate) fn engagements_of<'c>(
     let a = all.partition_point(|g| (g.prospect as usize) < prospects.start);
     let b = all.partition_point(|g| (g.prospect as usize) < prospects.end);
     all.get(a..b.max(a)).unwrap_or(&[])
-}
-
-/// Runs `run` over chunks of prospects (in parallel with the `parallel`
-/// feature) and merges the partial results with `merge`.
-pub(crate) fn fold_prospects<A, F, M>(ledger: &Ledger, run: F, merge: M) -> A
-where
-    A: Default + Send,
-    F: Fn(Range<usize>) -> A + Sync + Send,
-    M: Fn(A, A) -> A + Sync + Send,
-{
-    let chunks = crate::classify::chunk_bounds(
-        ledger.event_offsets(),
-        ledger.prospect_count(),
-        ledger.events().len(),
-    );
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        chunks
-            .par_iter()
-            .map(|&(p0, p1)| run(p0..p1))
-            .reduce(A::default, merge)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        chunks
-            .iter()
-            .map(|&(p0, p1)| run(p0..p1))
-            .fold(A::default(), merge)
-    }
 }
 
 /// The cohort aggregate of the prospects `prospects` (a range of prospect

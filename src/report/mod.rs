@@ -31,3 +31,54 @@ pub use survival::{
     engagement_survival, time_to_first_meeting, time_to_win,
 };
 pub use table::{Cell, Rejections, Table};
+
+use std::hash::Hash;
+use std::ops::Range;
+
+use crate::ledger::Ledger;
+
+/// Runs `run` over chunks of prospects (in parallel with the `parallel`
+/// feature) and merges the partial results with `merge`.
+pub(crate) fn fold_prospects<A, F, M>(ledger: &Ledger, run: F, merge: M) -> A
+where
+    A: Default + Send,
+    F: Fn(Range<usize>) -> A + Sync + Send,
+    M: Fn(A, A) -> A + Sync + Send,
+{
+    let chunks = crate::classify::chunk_bounds(
+        ledger.event_offsets(),
+        ledger.prospect_count(),
+        ledger.events().len(),
+    );
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        chunks
+            .par_iter()
+            .map(|&(p0, p1)| run(p0..p1))
+            .reduce(A::default, merge)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        chunks
+            .iter()
+            .map(|&(p0, p1)| run(p0..p1))
+            .fold(A::default(), merge)
+    }
+}
+
+/// Merges the cells of one partial aggregate into another (keyed counts
+/// over disjoint prospects add up), moving the larger map rather than
+/// re-inserting it.
+pub(crate) fn merge_cells<K: Hash + Eq, V: Default>(
+    into: &mut hashbrown::HashMap<K, V>,
+    mut from: hashbrown::HashMap<K, V>,
+    merge: impl Fn(&mut V, &V),
+) {
+    if into.len() < from.len() {
+        std::mem::swap(into, &mut from);
+    }
+    for (k, v) in from {
+        merge(into.entry(k).or_default(), &v);
+    }
+}

@@ -45,6 +45,7 @@ use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
 use crate::report::table::{Cell, Table};
+use crate::report::{fold_prospects, merge_cells};
 
 /// Counts of one (rep, period): the mergeable state of the period report.
 /// Rates are computed from these only when asked.
@@ -163,16 +164,7 @@ pub struct PeriodAggregate {
 impl PeriodAggregate {
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: PeriodAggregate) {
-        if self.cells.len() < other.cells.len() {
-            let mine = std::mem::replace(&mut self.cells, other.cells);
-            for (k, v) in mine {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        } else {
-            for (k, v) in other.cells {
-                self.cells.entry(k).or_default().merge(&v);
-            }
-        }
+        merge_cells(&mut self.cells, other.cells, PeriodCounts::merge);
     }
 
     /// Number of (rep, period) cells.
@@ -453,32 +445,14 @@ pub fn period_aggregate(
     calendar: &Calendar,
 ) -> Result<PeriodAggregate> {
     let filter = ScopeFilter::new(ledger, scope)?;
-    let offsets = ledger.event_offsets();
-    let prospects = ledger.prospect_count();
-    let chunks = crate::classify::chunk_bounds(offsets, prospects, ledger.events().len());
-    let run = |&(p0, p1): &(usize, usize)| {
-        aggregate_prospects(ledger, classified, calendar, &filter, p0..p1)
-    };
-    #[cfg(feature = "parallel")]
-    let agg = {
-        use rayon::prelude::*;
-        chunks
-            .par_iter()
-            .map(run)
-            .reduce(PeriodAggregate::default, |mut a, b| {
-                a.merge(b);
-                a
-            })
-    };
-    #[cfg(not(feature = "parallel"))]
-    let agg = chunks
-        .iter()
-        .map(run)
-        .fold(PeriodAggregate::default(), |mut a, b| {
+    Ok(fold_prospects(
+        ledger,
+        |range| aggregate_prospects(ledger, classified, calendar, &filter, range),
+        |mut a, b| {
             a.merge(b);
             a
-        });
-    Ok(agg)
+        },
+    ))
 }
 
 /// Turns an aggregate into sorted report rows.

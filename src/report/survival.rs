@@ -130,8 +130,9 @@ use crate::classify::{Classified, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::report::cohort::{
-    EngagementFilter, MICROS_PER_DAY, days, engagements_of, fold_prospects, quantile_linear,
+    EngagementFilter, MICROS_PER_DAY, days, engagements_of, quantile_linear,
 };
+use crate::report::fold_prospects;
 use crate::report::scope::Scope;
 use crate::report::table::{Cell, Table};
 

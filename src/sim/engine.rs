@@ -803,7 +803,7 @@ impl<'c> World<'c> {
                 }
             };
             let held_us = day_us + rng.range(7 * 60, 14 * 60) * US_PER_MIN;
-            let buy = rng.chance((interest * skill * 1.1).min(0.85));
+            let buy = rng.chance((interest * skill * 0.75).min(0.8));
             let left = rng.range(1, 2) as u32;
             let gap = rng.range(1, 4) as u32;
             // A rep inflating the meeting close rate leaves out the meetings
@@ -1068,10 +1068,14 @@ impl<'c> World<'c> {
             n
         };
         let pad = if pad_intensity > 0.0 {
-            // The target drives how much gets padded: up to it, and a bit
-            // beyond.
-            let extra = rng.poisson(0.15 * f64::from(target) * pad_intensity);
-            (target + extra).saturating_sub(real)
+            // The target drives how much gets padded: on average what the
+            // rep's real work lacks to reach it, and a bit beyond. Padders
+            // do not count to the exact target (that is bunching): the
+            // padding of a day varies around its mean.
+            let t = f64::from(target);
+            let real_mean = capacity * (1.0 - 0.25 * pad_intensity);
+            let mean = (t - real_mean).max(0.0) + 0.15 * t * pad_intensity;
+            rng.poisson(mean)
         } else {
             0
         };
@@ -1182,7 +1186,17 @@ impl<'c> World<'c> {
         .filter_map(|(k, i)| i.map(|i| (k, i)))
         .collect();
         let weights: Vec<f64> = kinds.iter().map(|(_, i)| *i).collect();
-        let paddable = self.paddable(rep, now);
+        // Padders spread their easy calls over people not yet called today:
+        // calling one person three times a day is another behaviour.
+        let mut paddable: Vec<u32> = self
+            .paddable(rep, now)
+            .into_iter()
+            .filter(|&p| {
+                self.persons
+                    .get(p as usize)
+                    .is_some_and(|x| x.last_contact_us < day.start_us)
+            })
+            .collect();
         let mut left = pad;
         while left > 0 {
             let k = {
@@ -1227,7 +1241,8 @@ impl<'c> World<'c> {
                     let rng = self.rep_rng(rep);
                     let at = day.start_us + 6 * US_PER_HOUR + rng.range(0, 9 * 3600) * US_PER_S;
                     let person = if rng.chance(0.6) && !paddable.is_empty() {
-                        rng.pick(&paddable).copied()
+                        let i = rng.index(paddable.len());
+                        Some(paddable.swap_remove(i))
                     } else {
                         None
                     };
@@ -1248,9 +1263,10 @@ impl<'c> World<'c> {
                 }
                 _ => {
                     let rng = self.rep_rng(rep);
-                    let Some(&person) = rng.pick(&paddable) else {
+                    if paddable.is_empty() {
                         break;
-                    };
+                    }
+                    let person = paddable.swap_remove(rng.index(paddable.len()));
                     let at = day.start_us + 6 * US_PER_HOUR + rng.range(0, 9 * 3600) * US_PER_S;
                     let _ = self.pad_contact(rep, person, at, Purpose::Pad);
                     left -= 1;
@@ -1313,7 +1329,9 @@ impl<'c> World<'c> {
                     .count() as u32;
                 let rng = self.rep_rng(rep);
                 if count < target && rng.chance(0.6 * intensity) {
-                    for _ in 0..(target - count) {
+                    // A few invented contacts for a short day.
+                    let invent = rng.range(1, 3) as u32;
+                    for _ in 0..invent {
                         let rng = self.rep_rng(rep);
                         let Some(&person) = rng.pick(&paddable) else {
                             break;

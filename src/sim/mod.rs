@@ -48,6 +48,7 @@
 //! ```
 
 mod engine;
+mod eval;
 mod names;
 mod rng;
 mod script;
@@ -66,6 +67,7 @@ use crate::model::{
     RepId, Sale, SaleId, TeamId,
 };
 use engine::{RepState, World};
+pub use eval::{BehaviourScore, Evaluation};
 use rng::Rng;
 
 /// The gaming behaviours of SPEC §9, one per built-in detector (the
@@ -585,7 +587,7 @@ fn setup_reps(world: &mut World<'_>) {
         let capacity = over
             .and_then(|o| o.contacts_per_day)
             .unwrap_or_else(|| cfg.contacts_per_rep_day * rng.lognormal(1.0, 0.12));
-        let skill = rng.lognormal(1.0, 0.2);
+        let skill = rng.lognormal(1.0, 0.15);
         // Holidays: one or two blocks of a week a half-year, and the odd
         // sick day.
         let mut absent = vec![false; n_days];

@@ -1,0 +1,457 @@
+//! Normalised records in columns (one text buffer per field, no `String`
+//! per value), and the per-value statistics that scoring needs: how often
+//! a value occurs and how many distinct entities hold it.
+
+use hashbrown::HashMap;
+
+use super::RecordSource;
+use super::compare::Context;
+use super::normalize::foldhash_u64;
+use super::par;
+use super::profile::{FieldRole, Profile};
+
+/// Normalised records, row by row: each record's values lie together in
+/// one text buffer, with their offsets and hashes next to each other, so
+/// that scoring a pair touches a few cache lines per record rather than a
+/// few per field.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NormData {
+    fields: usize,
+    text: String,
+    /// `fields + 1` offsets per record: field `f` of record `i` spans
+    /// `offs[i * (fields + 1) + f] .. offs[i * (fields + 1) + f + 1]`.
+    offs: Vec<u32>,
+    /// `fields` hashes per record; 0 when the value is absent.
+    hashes: Vec<u64>,
+    rows: usize,
+}
+
+impl NormData {
+    pub(crate) fn empty(fields: usize) -> Self {
+        Self {
+            fields,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub(crate) fn value(&self, field: usize, i: usize) -> Option<&str> {
+        if self.hash(field, i) == 0 {
+            return None;
+        }
+        let at = i * (self.fields + 1) + field;
+        let start = *self.offs.get(at)? as usize;
+        let end = *self.offs.get(at + 1)? as usize;
+        self.text.get(start..end)
+    }
+
+    pub(crate) fn hash(&self, field: usize, i: usize) -> u64 {
+        if field >= self.fields {
+            return 0;
+        }
+        self.hashes
+            .get(i * self.fields + field)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn push_values<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>) {
+        let mut pushed = 0;
+        for v in values.take(self.fields) {
+            self.offs
+                .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+            match v {
+                Some(s) => {
+                    self.text.push_str(s);
+                    self.hashes.push(foldhash_u64(s));
+                }
+                None => self.hashes.push(0),
+            }
+            pushed += 1;
+        }
+        for _ in pushed..self.fields {
+            self.offs
+                .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+            self.hashes.push(0);
+        }
+        self.offs
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.rows += 1;
+    }
+
+    /// Normalises and appends one record given its raw values (in profile
+    /// field order) and country.
+    pub(crate) fn push_raw<'a>(
+        &mut self,
+        profile: &Profile,
+        raw: impl Iterator<Item = Option<&'a str>>,
+        country: Option<&str>,
+    ) {
+        let ctx = Context {
+            country: country
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .or(profile.default_country()),
+        };
+        let norms: Vec<Option<String>> = profile
+            .fields()
+            .iter()
+            .zip(raw)
+            .map(|(spec, v)| {
+                v.filter(|s| !s.trim().is_empty())
+                    .and_then(|s| spec.comparator.normalize(s, &ctx))
+            })
+            .collect();
+        self.push_values(norms.iter().map(Option::as_deref));
+    }
+
+    /// Normalises records `order[..]` of `source` (in that order).
+    pub(crate) fn from_source<S: RecordSource + ?Sized>(
+        profile: &Profile,
+        source: &S,
+        order: &[u32],
+    ) -> Self {
+        let columns: Vec<Option<usize>> = profile
+            .fields()
+            .iter()
+            .map(|f| source.column(&f.name))
+            .collect();
+        let country = profile.country_column().and_then(|c| source.column(c));
+        let nfields = profile.fields().len();
+        let chunks = par::map_chunks(order, 4096, |chunk| {
+            let mut d = NormData::empty(nfields);
+            for &r in chunk {
+                let r = r as usize;
+                let raw = columns.iter().map(|c| c.and_then(|c| source.value(r, c)));
+                let cc = country.and_then(|c| source.value(r, c));
+                d.push_raw(profile, raw, cc);
+            }
+            d
+        });
+        let mut all = NormData::empty(nfields);
+        all.text.reserve(chunks.iter().map(|c| c.text.len()).sum());
+        all.offs.reserve(chunks.iter().map(|c| c.offs.len()).sum());
+        all.hashes
+            .reserve(chunks.iter().map(|c| c.hashes.len()).sum());
+        for d in chunks {
+            all.append(d);
+        }
+        all
+    }
+
+    /// Appends record `i` of `other` (already normalised).
+    pub(crate) fn append_one(&mut self, other: &NormData, i: usize) {
+        self.push_values((0..self.fields).map(|f| other.value(f, i)));
+    }
+
+    /// Record `i` alone.
+    pub(crate) fn slice(&self, i: usize) -> NormData {
+        let mut d = NormData::empty(self.fields);
+        d.append_one(self, i);
+        d
+    }
+
+    /// The records in `order`.
+    pub(crate) fn permuted(&self, order: &[u32]) -> NormData {
+        let mut d = NormData::empty(self.fields);
+        for &i in order {
+            d.append_one(self, i as usize);
+        }
+        d
+    }
+
+    fn append(&mut self, other: NormData) {
+        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.offs
+            .extend(other.offs.iter().map(|o| o.saturating_add(base)));
+        self.hashes.extend(other.hashes);
+        self.rows += other.rows;
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.offs.capacity() * 4 + self.hashes.capacity() * 8
+    }
+}
+
+/// How often a value occurs, and whether records whose names conflict
+/// hold it (a switchboard, a shared mailbox).
+///
+/// `shared` is decided over the set of distinct names of the value's
+/// holders: true when two of them conflict, or when there are more than
+/// [`NAME_SLOTS`] distinct non-conflicting names. That set does not depend
+/// on the order in which holders arrive, so neither does the flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ValueStat {
+    pub(crate) count: u32,
+    pub(crate) shared: bool,
+    /// Records holding the value with distinct names (`EMPTY` = free).
+    names: [u32; NAME_SLOTS],
+}
+
+/// Distinct non-conflicting names kept per value.
+pub(crate) const NAME_SLOTS: usize = 3;
+const EMPTY: u32 = u32::MAX;
+
+impl Default for ValueStat {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            shared: false,
+            names: [EMPTY; NAME_SLOTS],
+        }
+    }
+}
+
+/// The identity field and how to tell conflicting names.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    field: usize,
+    comparator: std::sync::Arc<dyn super::Comparator>,
+}
+
+impl Identity {
+    pub(crate) fn of(profile: &Profile) -> Option<Self> {
+        let field = profile.entity_field()?;
+        let comparator = profile.fields().get(field)?.comparator.clone();
+        Some(Self { field, comparator })
+    }
+
+    fn conflict(&self, a: &str, b: &str) -> bool {
+        a != b && self.comparator.conflicting(self.comparator.compare(a, b))
+    }
+}
+
+impl ValueStat {
+    /// Counts one more holder named `name` (`None`: unnamed, which says
+    /// nothing about sharing); `record` is its index in `data`.
+    fn observe(
+        &mut self,
+        name: Option<&str>,
+        record: u32,
+        data: &NormData,
+        identity: Option<&Identity>,
+    ) {
+        self.count = self.count.saturating_add(1);
+        let (Some(x), Some(id)) = (name, identity) else {
+            return;
+        };
+        if self.shared {
+            return;
+        }
+        let mut free = None;
+        for (slot, &r) in self.names.iter().enumerate() {
+            if r == EMPTY {
+                free.get_or_insert(slot);
+                continue;
+            }
+            let Some(y) = data.value(id.field, r as usize) else {
+                continue;
+            };
+            if x == y {
+                return;
+            }
+            if id.conflict(x, y) {
+                self.shared = true;
+                return;
+            }
+        }
+        match free.and_then(|s| self.names.get_mut(s)) {
+            Some(slot) => *slot = record,
+            None => self.shared = true,
+        }
+    }
+}
+
+/// Value statistics per field, for fields with term frequencies or the
+/// contact role.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stats {
+    /// Records with a value, per field.
+    pub(crate) present: Vec<u64>,
+    values: Vec<Option<HashMap<u64, ValueStat, foldhash::fast::FixedState>>>,
+    identity: Option<Identity>,
+}
+
+fn value_map() -> HashMap<u64, ValueStat, foldhash::fast::FixedState> {
+    HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
+        super::normalize::HASH_SEED,
+    ))
+}
+
+impl Stats {
+    pub(crate) fn new(profile: &Profile) -> Self {
+        Self {
+            present: vec![0; profile.fields().len()],
+            values: profile
+                .fields()
+                .iter()
+                .map(|f| (f.term_frequency || f.role == FieldRole::Contact).then(value_map))
+                .collect(),
+            identity: Identity::of(profile),
+        }
+    }
+
+    fn name_of<'d>(&self, data: &'d NormData, i: usize) -> Option<&'d str> {
+        self.identity
+            .as_ref()
+            .and_then(|id| data.value(id.field, i))
+    }
+
+    /// Adds record `i` of `data` (the data the statistics describe).
+    pub(crate) fn add(&mut self, data: &NormData, i: usize) {
+        let name = self.name_of(data, i);
+        let identity = self.identity.clone();
+        for (f, (present, values)) in self.present.iter_mut().zip(&mut self.values).enumerate() {
+            let h = data.hash(f, i);
+            if h == 0 {
+                continue;
+            }
+            *present += 1;
+            if let Some(map) = values {
+                map.entry(h)
+                    .or_default()
+                    .observe(name, i as u32, data, identity.as_ref());
+            }
+        }
+    }
+
+    /// Statistics of every record of `data`, one field per task.
+    pub(crate) fn of(profile: &Profile, data: &NormData) -> Self {
+        let mut s = Self::new(profile);
+        let n = data.len();
+        let per_field = par::map_indices(profile.fields().len(), |f| {
+            let present = (0..n).filter(|&i| data.hash(f, i) != 0).count() as u64;
+            let map = s.values.get(f).and_then(Option::as_ref).map(|_| {
+                let mut map = value_map();
+                map.reserve(n / 2);
+                for i in 0..n {
+                    let h = data.hash(f, i);
+                    if h != 0 {
+                        map.entry(h).or_default().observe(
+                            s.name_of(data, i),
+                            i as u32,
+                            data,
+                            s.identity.as_ref(),
+                        );
+                    }
+                }
+                map
+            });
+            (present, map)
+        });
+        for (f, (present, map)) in per_field.into_iter().enumerate() {
+            if let Some(p) = s.present.get_mut(f) {
+                *p = present;
+            }
+            if let Some(slot) = s.values.get_mut(f) {
+                *slot = map;
+            }
+        }
+        s
+    }
+
+    /// The statistics of value `hash` of field `field`; with `plus`, as if
+    /// one more holder (record `plus.1` of `plus.0`, not in the data the
+    /// statistics describe, `stats_data`) were counted.
+    pub(crate) fn get(
+        &self,
+        field: usize,
+        hash: u64,
+        plus: Option<(&NormData, usize)>,
+        stats_data: &NormData,
+    ) -> ValueStat {
+        let mut st = self
+            .values
+            .get(field)
+            .and_then(Option::as_ref)
+            .and_then(|m| m.get(&hash).copied())
+            .unwrap_or_default();
+        if let Some((q, qi)) = plus {
+            st.observe(
+                self.name_of(q, qi),
+                EMPTY - 1,
+                stats_data,
+                self.identity.as_ref(),
+            );
+        }
+        st
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.values
+            .iter()
+            .flatten()
+            .map(|m| m.capacity() * (8 + std::mem::size_of::<ValueStat>() + 1))
+            .sum()
+    }
+}
+
+/// The statistics of every record's own values, looked up once after a
+/// batch's statistics are complete, so that scoring reads them next to
+/// the record instead of probing hash tables per pair.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordStats {
+    fields: usize,
+    /// Holders of each record's value, `fields` per record.
+    counts: Vec<u32>,
+    /// Bit `f`: the record's value of field `f` is shared (held by
+    /// conflicting names) or generic (a role mailbox).
+    shared: Vec<u32>,
+}
+
+impl RecordStats {
+    pub(crate) fn of(profile: &Profile, data: &NormData, stats: &Stats) -> Self {
+        let nf = profile.fields().len();
+        let rows = par::map_chunks(&(0..data.len() as u32).collect::<Vec<_>>(), 4096, |chunk| {
+            let mut counts = Vec::with_capacity(chunk.len() * nf);
+            let mut shared = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let i = i as usize;
+                let mut bits = 0u32;
+                for (f, spec) in profile.fields().iter().enumerate() {
+                    let h = data.hash(f, i);
+                    if h == 0 {
+                        counts.push(0);
+                        continue;
+                    }
+                    let st = stats.get(f, h, None, data);
+                    counts.push(st.count);
+                    let generic = spec.role == FieldRole::Contact
+                        && data
+                            .value(f, i)
+                            .is_some_and(|v| spec.comparator.is_generic(v));
+                    if st.shared || generic {
+                        bits |= 1 << f;
+                    }
+                }
+                shared.push(bits);
+            }
+            (counts, shared)
+        });
+        let mut out = Self {
+            fields: nf,
+            ..Self::default()
+        };
+        for (c, s) in rows {
+            out.counts.extend(c);
+            out.shared.extend(s);
+        }
+        out
+    }
+
+    pub(crate) fn count(&self, i: usize, f: usize) -> u32 {
+        self.counts.get(i * self.fields + f).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn shared(&self, i: usize, f: usize) -> bool {
+        self.shared.get(i).is_some_and(|b| b & (1 << f) != 0)
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.counts.capacity() * 4 + self.shared.capacity() * 4
+    }
+}

@@ -1,0 +1,629 @@
+//! Fellegi–Sunter scoring: per field and agreement level a weight
+//! `log2(m / u)`, where `m` is the level's probability among true matches
+//! and `u` among non-matches, added to the prior log-odds of a match.
+//!
+//! Beyond the textbook model, three adjustments for CRM data:
+//! * **Term frequencies**: exact agreement on a value weighs
+//!   `log2(m / u_v)` with `u_v` the value's share of records, so a common
+//!   name or a big company's name says less than a rare one.
+//! * **Shared contacts**: a contact value held by records whose names
+//!   conflict (a switchboard, a shared mailbox) or a role mailbox
+//!   (`info@`) names an organisation, not a person: its agreement is
+//!   capped at [`Model::shared_contact_cap`] bits and disagreement
+//!   involving it is neutral (a person may give the switchboard once and a
+//!   mobile once).
+//! * **Conflicting identities**: when the two records' names conflict
+//!   (`Ion Popescu` vs `Maria Popescu`), contact agreement is capped at
+//!   [`Model::shared_contact_cap`] bits: colleagues share phones and
+//!   mailboxes, the independence assumption behind summing weights does
+//!   not hold there.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{NormData, RecordStats, Stats, ValueStat};
+use super::profile::{FieldRole, MAX_FIELDS, Profile};
+
+/// The weights of one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldModel {
+    /// Column name.
+    pub name: String,
+    /// Probability of each level among true matches.
+    pub m: Vec<f64>,
+    /// Probability of each level among non-matches.
+    pub u: Vec<f64>,
+}
+
+impl FieldModel {
+    /// The weight of `level` (`log2(m / u)`).
+    pub fn weight(&self, level: u8) -> f64 {
+        let l = level as usize;
+        let m = self.m.get(l).copied().unwrap_or(1e-6).max(1e-9);
+        let u = self.u.get(l).copied().unwrap_or(1e-6).max(1e-9);
+        (m / u).log2()
+    }
+}
+
+/// A linkage model: field weights, the prior match probability and the
+/// decision threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Per field, in profile order.
+    pub fields: Vec<FieldModel>,
+    /// Probability that two records drawn at random match (λ).
+    pub prior: f64,
+    /// Posterior match probability at or above which a pair links.
+    pub threshold: f64,
+    /// Most bits a contact field may add when the records' identities
+    /// conflict.
+    pub shared_contact_cap: f64,
+}
+
+impl Model {
+    /// The comparators' default probabilities, a prior of one duplicate per
+    /// record among `records` and threshold 0.5.
+    pub fn defaults(profile: &Profile, records: usize) -> Self {
+        let n = records.max(2) as f64;
+        Self {
+            fields: profile
+                .fields()
+                .iter()
+                .map(|f| FieldModel {
+                    name: f.name.clone(),
+                    m: normalized(f.comparator.default_m()),
+                    u: normalized(f.comparator.default_u()),
+                })
+                .collect(),
+            prior: 1.0 / (n - 1.0),
+            threshold: 0.5,
+            shared_contact_cap: 1.0,
+        }
+    }
+
+    /// The prior log-odds in bits.
+    pub fn prior_weight(&self) -> f64 {
+        let p = self.prior.clamp(1e-15, 1.0 - 1e-12);
+        (p / (1.0 - p)).log2()
+    }
+
+    /// The match weight (prior plus field weights, bits) of the threshold.
+    pub fn threshold_weight(&self) -> f64 {
+        let t = self.threshold.clamp(1e-9, 1.0 - 1e-9);
+        (t / (1.0 - t)).log2()
+    }
+
+    /// The posterior probability of a match weight.
+    pub fn probability(weight: f64) -> f64 {
+        1.0 / (1.0 + (-weight).exp2())
+    }
+}
+
+fn normalized(v: Vec<f64>) -> Vec<f64> {
+    let s: f64 = v.iter().sum();
+    if s > 0.0 {
+        v.into_iter().map(|x| x / s).collect()
+    } else {
+        v
+    }
+}
+
+/// The level of a field absent from either record (shown as `missing` in
+/// evidence).
+pub const MISSING: u8 = u8::MAX;
+
+/// The score of one pair: each field's level and weight, and the total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairScore {
+    pub(crate) levels: [u8; MAX_FIELDS],
+    pub(crate) weights: [f32; MAX_FIELDS],
+    /// Prior plus field weights, bits.
+    pub(crate) total: f64,
+    /// Whether an identity field conflicts.
+    pub(crate) conflict: bool,
+}
+
+/// Which record of a pair is a query not yet counted in the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Uncounted {
+    None,
+    Left,
+    Right,
+}
+
+/// Precomputed weights and the pieces of the profile scoring needs.
+#[derive(Debug)]
+pub(crate) struct Scorer<'a> {
+    profile: &'a Profile,
+    model: &'a Model,
+    stats: &'a Stats,
+    snapshot: Option<&'a RecordStats>,
+    weights: Vec<Vec<f64>>,
+    tops: Vec<u8>,
+    roles: Vec<FieldRole>,
+    tf: Vec<bool>,
+    name_parts: Option<(usize, usize)>,
+    identity: Option<usize>,
+    /// Fields naming the organisation (company names).
+    org_fields: Vec<usize>,
+    prior: f64,
+}
+
+impl<'a> Scorer<'a> {
+    pub(crate) fn new(profile: &'a Profile, model: &'a Model, stats: &'a Stats) -> Self {
+        let weights = model
+            .fields
+            .iter()
+            .map(|f| (0..f.m.len()).map(|l| f.weight(l as u8)).collect())
+            .collect();
+        Self {
+            profile,
+            model,
+            stats,
+            snapshot: None,
+            weights,
+            tops: profile
+                .fields()
+                .iter()
+                .map(|f| (f.comparator.level_names().len() as u8).saturating_sub(1))
+                .collect(),
+            roles: profile.fields().iter().map(|f| f.role).collect(),
+            tf: profile.fields().iter().map(|f| f.term_frequency).collect(),
+            name_parts: profile.name_parts(),
+            identity: profile.entity_field(),
+            org_fields: profile
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == Some(super::FieldKind::Company))
+                .map(|(i, _)| i)
+                .collect(),
+            prior: model.prior_weight(),
+        }
+    }
+
+    /// Uses per-record statistics of a batch (for pairs within that
+    /// batch's data only).
+    pub(crate) fn with_snapshot(mut self, snapshot: &'a RecordStats) -> Self {
+        self.snapshot = Some(snapshot);
+        self
+    }
+
+    fn base_weight(&self, f: usize, level: u8) -> f64 {
+        self.weights
+            .get(f)
+            .and_then(|w| w.get(level as usize))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Levels of field `f` between record `i` of `a` and `j` of `b`.
+    fn level(&self, f: usize, a: &NormData, i: usize, fb: usize, b: &NormData, j: usize) -> u8 {
+        let (Some(x), Some(y)) = (a.value(f, i), b.value(fb, j)) else {
+            return MISSING;
+        };
+        let cmp = self.profile.fields().get(f).map(|s| &s.comparator);
+        if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
+            return self.tops.get(f).copied().unwrap_or(0);
+        }
+        cmp.map_or(0, |c| c.compare(x, y))
+    }
+
+    /// Scores record `i` of `a` against record `j` of `b`. With
+    /// `Uncounted::Left`, record `i` is a query not yet in the statistics,
+    /// and its value counts are taken as if it were.
+    pub(crate) fn score(
+        &self,
+        a: &NormData,
+        i: usize,
+        b: &NormData,
+        j: usize,
+        uncounted: Uncounted,
+    ) -> PairScore {
+        let nf = self.profile.fields().len().min(MAX_FIELDS);
+        let mut s = PairScore {
+            levels: [MISSING; MAX_FIELDS],
+            weights: [0.0; MAX_FIELDS],
+            total: self.prior,
+            conflict: false,
+        };
+        // The query side (not yet in the statistics) and the data the
+        // statistics describe.
+        let (plus_a, plus_b, stats_data) = match uncounted {
+            Uncounted::None => (None, None, a),
+            Uncounted::Left => (Some((a, i)), None, b),
+            Uncounted::Right => (None, Some((b, j)), a),
+        };
+        let stat = |f: usize, hash: u64, plus: Option<(&NormData, usize)>| -> ValueStat {
+            self.stats.get(f, hash, plus, stats_data)
+        };
+        let snapshot = self.snapshot.filter(|_| uncounted == Uncounted::None);
+        let identity_missing = self
+            .identity
+            .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none());
+        let cap = self.model.shared_contact_cap;
+        let mut shared_org: u32 = 0;
+        for f in 0..nf {
+            let level = self.level(f, a, i, f, b, j);
+            if let Some(l) = s.levels.get_mut(f) {
+                *l = level;
+            }
+            if level == MISSING {
+                continue;
+            }
+            let top = self.tops.get(f).copied().unwrap_or(0);
+            let role = self.roles.get(f).copied().unwrap_or(FieldRole::Attribute);
+            let spec = self.profile.fields().get(f);
+            let generic = |v: Option<&str>| {
+                v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)))
+            };
+            let mut w = self.base_weight(f, level);
+            let ha = a.hash(f, i);
+            let tf = self.tf.get(f).copied().unwrap_or(false);
+            let contact = role == FieldRole::Contact;
+            // The value's statistics at exact agreement (both records hold
+            // it; a query not yet counted is counted).
+            let mut top_stat: Option<(u32, bool)> = None;
+            if level == top && (tf || contact) {
+                top_stat = Some(match snapshot {
+                    Some(snap) => (snap.count(i, f), snap.shared(i, f)),
+                    None => {
+                        let st = stat(f, ha, plus_a.or(plus_b));
+                        (st.count, st.shared || (contact && generic(a.value(f, i))))
+                    }
+                });
+            }
+            if let (true, Some((count, _))) = (tf, top_stat) {
+                let n = self.stats.present.get(f).copied().unwrap_or(0)
+                    + u64::from(plus_a.or(plus_b).is_some());
+                if count > 0 {
+                    // The share of records other than this one holding the
+                    // value: the chance a non-matching record agrees. The
+                    // field's average u counts as `TF_PRIOR_RECORDS`
+                    // records, so that a handful of records does not make
+                    // every value look common.
+                    let fm = self.model.fields.get(f);
+                    let m_top = fm
+                        .and_then(|fm| fm.m.get(top as usize))
+                        .copied()
+                        .unwrap_or(0.5);
+                    let u_top = fm
+                        .and_then(|fm| fm.u.get(top as usize))
+                        .copied()
+                        .unwrap_or(0.01);
+                    let others = (f64::from(count) - 1.0).max(0.5);
+                    let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
+                    w = (m_top.max(1e-9) / share.min(1.0)).log2();
+                }
+            }
+            // Whether either value is held by people whose names conflict
+            // (a switchboard, a shared mailbox, a company of several
+            // contacts) or is a role mailbox; only asked when the answer
+            // can change the weight.
+            let matters =
+                (contact || (tf && identity_missing)) && ((level < top && w < 0.0) || w > cap);
+            if matters {
+                let any_shared = match (top_stat, snapshot) {
+                    (Some((_, sh)), _) => sh,
+                    (None, Some(snap)) => snap.shared(i, f) || snap.shared(j, f),
+                    (None, None) => {
+                        (contact && (generic(a.value(f, i)) || generic(b.value(f, j))))
+                            || stat(f, ha, plus_a).shared
+                            || stat(f, b.hash(f, j), plus_b).shared
+                    }
+                };
+                if any_shared {
+                    if level < top && w < 0.0 {
+                        // Disagreement with a shared value is neutral: a
+                        // person may give the switchboard once and a mobile
+                        // once.
+                        w = 0.0;
+                    } else if contact && !identity_missing {
+                        // A shared contact value names an organisation, not
+                        // a person: decided below, once it is known whether
+                        // the company already said so.
+                        shared_org |= 1 << f;
+                    } else {
+                        // Without names on both sides, no value shared by
+                        // several people can tell which of them a record is.
+                        w = w.min(cap);
+                    }
+                }
+            }
+            if role == FieldRole::Identity
+                && spec.is_some_and(|sp| sp.comparator.conflicting(level))
+            {
+                s.conflict = true;
+            }
+            if let Some(slot) = s.weights.get_mut(f) {
+                *slot = w as f32;
+            }
+        }
+        if let Some((g, sn)) = self.name_parts {
+            self.try_swapped_names(&mut s, g, sn, a, i, b, j);
+        }
+        if s.conflict {
+            for (f, role) in self.roles.iter().enumerate().take(nf) {
+                if *role == FieldRole::Contact
+                    && let Some(w) = s.weights.get_mut(f)
+                {
+                    *w = w.min(self.model.shared_contact_cap as f32);
+                }
+            }
+        }
+        if shared_org != 0 {
+            // Organisation evidence counts once: a shared switchboard or
+            // mailbox adds little when the company already agrees, but
+            // stands in for the company when that is missing or differs.
+            let org_agrees = self
+                .org_fields
+                .iter()
+                .any(|&f| s.levels.get(f).is_some_and(|&l| l != MISSING && l > 0));
+            if org_agrees {
+                for (f, w) in s.weights.iter_mut().enumerate().take(nf) {
+                    if shared_org & (1 << f) != 0 {
+                        *w = w.min(cap as f32);
+                    }
+                }
+            }
+        }
+        s.total += s
+            .weights
+            .iter()
+            .take(nf)
+            .map(|&w| f64::from(w))
+            .sum::<f64>();
+        s
+    }
+
+    /// Given name and surname swapped between the records: use the swapped
+    /// comparison when it explains the pair better.
+    #[allow(clippy::too_many_arguments)]
+    fn try_swapped_names(
+        &self,
+        s: &mut PairScore,
+        g: usize,
+        sn: usize,
+        a: &NormData,
+        i: usize,
+        b: &NormData,
+        j: usize,
+    ) {
+        let lg = self.level(g, a, i, sn, b, j);
+        let ls = self.level(sn, a, i, g, b, j);
+        if lg == MISSING || ls == MISSING {
+            return;
+        }
+        let straight =
+            s.weights.get(g).copied().unwrap_or(0.0) + s.weights.get(sn).copied().unwrap_or(0.0);
+        let wg = self.base_weight(g, lg) as f32;
+        let ws = self.base_weight(sn, ls) as f32;
+        if wg + ws > straight + 1.0 {
+            for (f, l, w) in [(g, lg, wg), (sn, ls, ws)] {
+                if let Some(x) = s.levels.get_mut(f) {
+                    *x = l;
+                }
+                if let Some(x) = s.weights.get_mut(f) {
+                    *x = w;
+                }
+            }
+        }
+    }
+}
+
+/// A deterministic pseudo-random generator (SplitMix64) for pair
+/// sampling: no dependency, same stream on every platform.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitMix(pub(crate) u64);
+
+impl SplitMix {
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+        }
+    }
+}
+
+/// Weight, in records, of a field's average u against the records' own
+/// value counts in term-frequency weights.
+const TF_PRIOR_RECORDS: f64 = 1000.0;
+
+/// Weight, in pairs, of a comparator's default u against pairs sampled
+/// from the data.
+const U_PRIOR_PAIRS: f64 = 2000.0;
+
+/// Estimates each field's u-probabilities from pairs of records drawn at
+/// random (all pairs when there are few): almost all such pairs are
+/// non-matches. Levels never seen get half an observation, so that no
+/// weight is infinite.
+pub(crate) fn estimate_u(
+    profile: &Profile,
+    data: &NormData,
+    stats: &Stats,
+    model: &mut Model,
+    samples: usize,
+) {
+    let n = data.len();
+    if n < 2 {
+        return;
+    }
+    let total_pairs = (n as u64) * (n as u64 - 1) / 2;
+    let pairs: Vec<(u32, u32)> = if total_pairs <= samples as u64 {
+        (0..n as u32)
+            .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
+            .collect()
+    } else {
+        let mut rng = SplitMix(0x0dd5_eed5 ^ n as u64);
+        (0..samples)
+            .filter_map(|_| {
+                let i = rng.below(n as u64) as u32;
+                let j = rng.below(n as u64) as u32;
+                (i != j).then_some((i.min(j), i.max(j)))
+            })
+            .collect()
+    };
+    let scorer = Scorer::new(profile, model, stats);
+    let nf = profile.fields().len();
+    let counts = super::par::fold_chunks(
+        &pairs,
+        8192,
+        || vec![0u64; nf * 8],
+        |mut acc, &(i, j)| {
+            for f in 0..nf {
+                let l = scorer.level(f, data, i as usize, f, data, j as usize);
+                if l != MISSING
+                    && let Some(c) = acc.get_mut(f * 8 + l as usize)
+                {
+                    *c += 1;
+                }
+            }
+            acc
+        },
+        |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+            a
+        },
+    );
+    for (f, fm) in model.fields.iter_mut().enumerate() {
+        let Some(cmp) = profile.fields().get(f).map(|s| &s.comparator) else {
+            continue;
+        };
+        let levels = fm.u.len();
+        let estimated: Vec<bool> = (0..levels).map(|l| cmp.estimated(l as u8)).collect();
+        let fixed_mass: f64 =
+            fm.u.iter()
+                .zip(&estimated)
+                .filter(|(_, e)| !**e)
+                .map(|(u, _)| u)
+                .sum();
+        // The comparator's default u counts as `U_PRIOR_PAIRS` pairs, so
+        // that small data (where duplicates are a large share of all pairs)
+        // does not overrule it, and unseen levels get no infinite weight.
+        let defaults = cmp.default_u();
+        let c: Vec<f64> = (0..levels)
+            .map(|l| {
+                counts.get(f * 8 + l).copied().unwrap_or(0) as f64
+                    + U_PRIOR_PAIRS * defaults.get(l).copied().unwrap_or(0.0)
+                    + 0.5
+            })
+            .collect();
+        let total: f64 = c
+            .iter()
+            .zip(&estimated)
+            .filter(|(_, e)| **e)
+            .map(|(c, _)| c)
+            .sum();
+        if total > 0.0 {
+            for ((u, c), e) in fm.u.iter_mut().zip(c).zip(&estimated) {
+                if *e {
+                    *u = c / total * (1.0 - fixed_mass);
+                }
+            }
+        }
+    }
+}
+
+/// Re-estimates the prior λ by expectation–maximisation over the
+/// candidate pairs' match weights (`totals`, computed with the model's
+/// current prior): λ is the expected number of matches over all pairs of
+/// records, pairs that blocking never brings together being taken as
+/// non-matches. Field weights stay fixed.
+pub(crate) fn estimate_prior(model: &mut Model, records: usize, totals: &[f64]) {
+    let n = records as f64;
+    let total_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+    let base = model.prior_weight();
+    // Field evidence per pair; pairs far below any plausible threshold add
+    // nothing to the expectation and are left out.
+    let evidence: Vec<f64> = totals
+        .iter()
+        .map(|t| t - base)
+        .filter(|w| w + base > -40.0)
+        .collect();
+    for _ in 0..100 {
+        let prior = model.prior_weight();
+        let expected: f64 = evidence.iter().map(|w| Model::probability(w + prior)).sum();
+        let next = (expected / total_pairs).clamp(1e-15, 0.5);
+        let converged = (next / model.prior).log2().abs() < 1e-4;
+        model.prior = next;
+        if converged {
+            break;
+        }
+    }
+}
+
+/// Re-estimates the m-probabilities by EM over the candidate pairs'
+/// levels (`pairs`: each pair's match weight under the current model and
+/// its levels), then the prior; u-probabilities stay fixed (estimated from
+/// random pairs), the usual way to keep EM from learning "same company"
+/// instead of "same person".
+pub(crate) fn estimate_m(
+    model: &mut Model,
+    records: usize,
+    pairs: &[(f64, [u8; MAX_FIELDS])],
+    nf: usize,
+    rounds: usize,
+) {
+    let base = model.prior_weight();
+    let weights_of = |model: &Model| -> Vec<Vec<f64>> {
+        model
+            .fields
+            .iter()
+            .map(|f| (0..f.m.len()).map(|l| f.weight(l as u8)).collect())
+            .collect()
+    };
+    let original = weights_of(model);
+    let rebased = |model: &Model, current: &[Vec<f64>], w0: f64, levels: &[u8; MAX_FIELDS]| {
+        let mut w = w0 - base + model.prior_weight();
+        for (f, &l) in levels.iter().enumerate().take(nf) {
+            if l == MISSING {
+                continue;
+            }
+            let now = current
+                .get(f)
+                .and_then(|x| x.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
+            let was = original
+                .get(f)
+                .and_then(|x| x.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
+            w += now - was;
+        }
+        w
+    };
+    for _ in 0..rounds {
+        let current = weights_of(model);
+        let mut mass: Vec<Vec<f64>> = model.fields.iter().map(|f| vec![0.0; f.m.len()]).collect();
+        let mut totals = Vec::with_capacity(pairs.len());
+        for (w0, levels) in pairs {
+            let w = rebased(model, &current, *w0, levels);
+            totals.push(w);
+            let p = Model::probability(w);
+            for (f, m) in mass.iter_mut().enumerate().take(nf) {
+                let l = levels.get(f).copied().unwrap_or(MISSING);
+                if let Some(x) = m.get_mut(l as usize) {
+                    *x += p;
+                }
+            }
+        }
+        for (fm, m) in model.fields.iter_mut().zip(&mass) {
+            let total: f64 = m.iter().sum::<f64>() + 0.5 * m.len() as f64;
+            if total > 10.0 {
+                fm.m = m.iter().map(|x| (x + 0.5) / total).collect();
+            }
+        }
+        estimate_prior(model, records, &totals);
+    }
+}

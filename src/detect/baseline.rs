@@ -1,0 +1,433 @@
+//! Robust baselines and the small statistics the detectors share: median
+//! and median absolute deviation, z-scores whose scale never falls below
+//! the sampling noise of the rep's own count, binomial tails and the map
+//! from a z-score to a finding's score in [0, 1].
+
+/// Consistency constant: MAD × 1.4826 estimates the standard deviation of
+/// normally distributed values.
+const MAD_TO_SD: f64 = 1.4826;
+
+/// The median of `values` (`None` when empty). Sorts in place.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mid = n / 2;
+    if n % 2 == 1 {
+        values.get(mid).copied()
+    } else {
+        Some((values.get(mid - 1)? + values.get(mid)?) / 2.0)
+    }
+}
+
+/// A robust centre and spread of a group's values: the median and the
+/// median absolute deviation (scaled to estimate a standard deviation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    /// Median of the values.
+    pub median: f64,
+    /// MAD × 1.4826.
+    pub spread: f64,
+    /// How many values it rests on.
+    pub n: usize,
+}
+
+impl Baseline {
+    /// The baseline of `values`, or `None` when there are fewer than
+    /// `min_n` of them (too few to judge).
+    pub fn of(values: &[f64], min_n: usize) -> Option<Baseline> {
+        if values.len() < min_n.max(1) {
+            return None;
+        }
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.len() < min_n.max(1) {
+            return None;
+        }
+        let median = median(&mut v)?;
+        let mut dev: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+        let mad = self::median(&mut dev)?;
+        Some(Baseline {
+            median,
+            spread: mad * MAD_TO_SD,
+            n: v.len(),
+        })
+    }
+
+    /// How far `x` lies above the baseline in units of
+    /// `sqrt(spread² + noise²)`, where `noise` is the sampling standard
+    /// error of `x` itself: a group that happens to agree closely (MAD near
+    /// zero) does not turn small-sample noise into a finding.
+    pub fn z(&self, x: f64, noise: f64) -> f64 {
+        let scale = (self.spread * self.spread + noise * noise).sqrt();
+        if scale > 0.0 {
+            (x - self.median) / scale
+        } else if x > self.median {
+            f64::INFINITY
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Standard error of a proportion of `n` trials near rate `p`, with `p`
+/// kept at least half a count away from 0 and 1 so that a baseline of
+/// exactly zero still has some noise.
+pub fn proportion_noise(p: f64, n: f64) -> f64 {
+    if n <= 0.0 {
+        return f64::INFINITY;
+    }
+    let eps = 0.5 / n;
+    let p = p.clamp(eps, 1.0 - eps);
+    (p * (1.0 - p) / n).sqrt()
+}
+
+/// A rep's count of `k` events of interest in `n` trials (hollow contacts
+/// among contacts, duplicates among entered records, …) against the same
+/// counts of their peers.
+///
+/// The peers' rates are smoothed (`(k + ½) / (n + 1)`, so that a peer with
+/// no event in a small month does not claim a rate of exactly zero); their
+/// median is the baseline rate `p₀` and their MAD the spread between honest
+/// reps. The rep's excess `d = rate − p₀` is then measured against both
+/// sources of variation at once: the spread between reps, and the sampling
+/// noise of the rep's own count, taken from the *exact* binomial tail
+/// `P(X ≥ k | n, p₀)` (a normal approximation overstates the evidence of a
+/// few events when `p₀` is small). `z = d / √(spread² + noise²)` where
+/// `noise = d / z_binomial`, and `spread` is the MAD of the peers' rates
+/// less the part their own sampling noise explains, so small peer counts
+/// are not counted twice.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProportionTest {
+    /// The rep's rate, `k / n`.
+    pub rate: f64,
+    /// The peers' median (smoothed) rate.
+    pub baseline: f64,
+    /// The spread between peers beyond their sampling noise: √(max(0,
+    /// (MAD × 1.4826)² − median of the peers' binomial variances)).
+    pub spread: f64,
+    /// Combined robust z-score of the excess.
+    pub z: f64,
+}
+
+impl ProportionTest {
+    /// The test of `k` of `n` against `peers` (`(k, n)` each); `None` when
+    /// `n` is zero or there are fewer than `min_peers` peers.
+    pub fn new(k: u32, n: u32, peers: &[(u32, u32)], min_peers: usize) -> Option<Self> {
+        if n == 0 {
+            return None;
+        }
+        let smoothed: Vec<f64> = peers
+            .iter()
+            .map(|&(pk, pn)| (f64::from(pk) + 0.5) / (f64::from(pn) + 1.0))
+            .collect();
+        let base = Baseline::of(&smoothed, min_peers)?;
+        // The peers' observed rates scatter by their own sampling noise
+        // too; only the spread beyond it is a difference between reps
+        // (the random-effects view of a meta-analysis).
+        let mut sampling: Vec<f64> = peers
+            .iter()
+            .map(|&(_, pn)| base.median * (1.0 - base.median) / (f64::from(pn) + 1.0))
+            .collect();
+        let sampling = median(&mut sampling).unwrap_or(0.0);
+        let between = (base.spread * base.spread - sampling).max(0.0).sqrt();
+        let base = Baseline {
+            spread: between,
+            ..base
+        };
+        let rate = f64::from(k) / f64::from(n);
+        let d = rate - base.median;
+        let z = if d <= 0.0 {
+            0.0
+        } else {
+            let zb = z_of_upper_tail(binomial_upper_tail(u64::from(k), u64::from(n), base.median));
+            let noise = if zb > 0.0 { d / zb } else { f64::INFINITY };
+            let scale = (base.spread * base.spread + noise * noise).sqrt();
+            if scale > 0.0 {
+                d / scale
+            } else {
+                f64::INFINITY
+            }
+        };
+        Some(ProportionTest {
+            rate,
+            baseline: base.median,
+            spread: base.spread,
+            z,
+        })
+    }
+}
+
+/// The score of a finding whose evidence stands `z` robust standard
+/// deviations out, for a detector that reports from `z_flag` on: 0.5 at the
+/// threshold, 0.75 at twice it, approaching 1 (`1 - 0.5^(z / z_flag)`).
+pub fn score(z: f64, z_flag: f64) -> f64 {
+    if !(z.is_finite()) {
+        return if z > 0.0 { 1.0 } else { 0.0 };
+    }
+    let s = 1.0 - 0.5f64.powf(z.max(0.0) / z_flag.max(f64::MIN_POSITIVE));
+    // Keep scores short and stable in text: four decimals.
+    (s * 10_000.0).round() / 10_000.0
+}
+
+/// P(X ≥ k) for X ~ Binomial(n, p), summed in log space.
+pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    // The first term in log space, the rest by the ratio of successive
+    // terms; past the mode they only shrink, so stop when they no longer
+    // count.
+    let odds = p / (1.0 - p);
+    let mut term = (ln_choose(n, k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp();
+    let mut total = 0.0;
+    let mut i = k;
+    loop {
+        total += term;
+        if i >= n || (i as f64 > n as f64 * p && term < total * 1e-12) {
+            break;
+        }
+        term *= (n - i) as f64 / (i + 1) as f64 * odds;
+        i += 1;
+    }
+    total.min(1.0)
+}
+
+/// P(X ≥ k) for X ~ Poisson(λ), summed upward from `k` in log space.
+pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    let mut term = (k as f64 * lambda.ln() - lambda - ln_factorial(k)).exp();
+    let mut total = 0.0;
+    let mut i = k;
+    loop {
+        total += term;
+        if (i as f64 > lambda && term < total * 1e-12) || i > k + 10_000 {
+            break;
+        }
+        i += 1;
+        term *= lambda / i as f64;
+    }
+    total.min(1.0)
+}
+
+/// P(X = k) for a negative binomial with the given mean and
+/// over-dispersion `c` (variance `mean + c·mean²`); Poisson when `c` is 0.
+pub fn negative_binomial_pmf(k: u64, mean: f64, c: f64) -> f64 {
+    if mean <= 0.0 {
+        return if k == 0 { 1.0 } else { 0.0 };
+    }
+    let kf = k as f64;
+    if c < 1e-9 {
+        return (kf * mean.ln() - mean - ln_factorial(k)).exp();
+    }
+    let r = 1.0 / c;
+    let p = r / (r + mean);
+    (ln_gamma(kf + r) - ln_gamma(r) - ln_factorial(k) + r * p.ln() + kf * (1.0 - p).ln()).exp()
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine terms: 15 significant digits).
+pub fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection.
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = 0.0;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    a += C.first().copied().unwrap_or(1.0);
+    let t = x + G + 0.5;
+    0.5 * std::f64::consts::TAU.ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+fn ln_choose(n: u64, k: u64) -> f64 {
+    ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+}
+
+fn ln_factorial(n: u64) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    // ln n! = ln Γ(n + 1): constant time, 15 significant digits.
+    ln_gamma(n as f64 + 1.0)
+}
+
+/// The z-score of an upper-tail probability: the `z` with
+/// `P(Z ≥ z) = p` for a standard normal (Acklam's rational approximation,
+/// relative error below 1.2e-9).
+pub fn z_of_upper_tail(p: f64) -> f64 {
+    if p <= 0.0 {
+        return f64::INFINITY;
+    }
+    if p >= 1.0 {
+        return f64::NEG_INFINITY;
+    }
+    -normal_quantile(p)
+}
+
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let [a0, a1, a2, a3, a4, a5] = A;
+    let [b0, b1, b2, b3, b4] = B;
+    let [c0, c1, c2, c3, c4, c5] = C;
+    let [d0, d1, d2, d3] = D;
+    let low = 0.024_25;
+    if p < low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5)
+            / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1.0)
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q
+            / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5)
+            / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1.0)
+    }
+}
+
+/// P(a ≤ X ≤ b) for X normal with mean `mu` and standard deviation
+/// `sigma` (Abramowitz–Stegun 7.1.26 for erf, error below 1.5e-7).
+pub fn normal_interval(a: f64, b: f64, mu: f64, sigma: f64) -> f64 {
+    if sigma <= 0.0 {
+        return if a <= mu && mu <= b { 1.0 } else { 0.0 };
+    }
+    let cdf = |x: f64| 0.5 * (1.0 + erf((x - mu) / (sigma * std::f64::consts::SQRT_2)));
+    (cdf(b) - cdf(a)).max(0.0)
+}
+
+fn erf(x: f64) -> f64 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    sign * y
+}
+
+/// Formats a share as a percentage with one decimal (`24.3 %`).
+pub fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_mad() {
+        let b = Baseline::of(&[1.0, 2.0, 3.0, 4.0, 100.0], 3);
+        let b = b.unwrap_or(Baseline {
+            median: 0.0,
+            spread: 0.0,
+            n: 0,
+        });
+        assert_eq!(b.median, 3.0);
+        assert!((b.spread - 1.4826).abs() < 1e-12);
+        assert!(Baseline::of(&[1.0, 2.0], 3).is_none());
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn tails_and_quantiles() {
+        assert!((z_of_upper_tail(0.5)).abs() < 1e-9);
+        assert!((z_of_upper_tail(0.025) - 1.959_963_984_5).abs() < 1e-6);
+        assert!((z_of_upper_tail(1e-6) - 4.753_424_3).abs() < 1e-5);
+        let p = binomial_upper_tail(10, 15, 0.4);
+        assert!((p - 0.033_833).abs() < 1e-5, "{p}");
+        assert_eq!(binomial_upper_tail(0, 5, 0.3), 1.0);
+        assert!((normal_interval(-1.0, 1.0, 0.0, 1.0) - 0.682_689).abs() < 1e-5);
+        // P(X >= 10 | 4) = 0.00813…
+        assert!((poisson_upper_tail(10, 4.0) - 0.008_132_8).abs() < 1e-6);
+        assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-12);
+        assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-12);
+        // NB with c -> 0 is Poisson; the pmf sums to one.
+        let pois = negative_binomial_pmf(3, 4.0, 0.0);
+        assert!((pois - 0.195_366_8).abs() < 1e-6);
+        let total: f64 = (0..200).map(|k| negative_binomial_pmf(k, 6.0, 0.3)).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scores_are_monotone_in_unit_interval() {
+        assert_eq!(score(4.0, 4.0), 0.5);
+        assert_eq!(score(8.0, 4.0), 0.75);
+        assert_eq!(score(f64::INFINITY, 4.0), 1.0);
+        assert_eq!(score(-3.0, 4.0), 0.0);
+        assert!(score(5.0, 4.0) < score(6.0, 4.0));
+    }
+
+    #[test]
+    fn proportion_test_respects_small_counts() {
+        let peers = [(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)];
+        // 3 of 29 against peers with about one in forty: not enough.
+        let t = ProportionTest::new(3, 29, &peers, 3);
+        assert!(t.is_some_and(|t| t.z < 3.0), "{t:?}");
+        // 13 of 30 is.
+        let t = ProportionTest::new(13, 30, &peers, 3);
+        assert!(t.is_some_and(|t| t.z > 6.0), "{t:?}");
+        assert!(ProportionTest::new(1, 10, &peers[..2], 3).is_none());
+    }
+}

@@ -1,0 +1,246 @@
+//! `follow_up_padding`: follow-ups made because they are easy to count,
+//! not because the prospect needs one.
+//!
+//! **Behaviour.** Calling a known prospect is easier than finding a new
+//! one, and every call counts. A rep who pads calls prospects already in
+//! their pipeline again and again, and prospects less; the extra calls
+//! lead nowhere.
+//!
+//! **Signal.** Two figures per rep and period, both needed:
+//! the *follow-up share of prospecting* — follow-up contacts ÷ contacts
+//! that were `new`, `follow_up` or `reactivated` (customer care is left out
+//! so that a rep with many accounts is not mistaken for a padder; so are
+//! contacts through a record the rep entered for a prospect already known,
+//! and follow-ups that are the first contact through their record: a known
+//! prospect entered again is `duplicate_inflation`'s case; and contacts
+//! inside a burst of 3 or more contacts with one prospect within 24 h,
+//! which are one conversation in several entries, `repeat_touch`'s case) —
+//! far
+//! above the team's; and the *follow-up yield* — held meetings ÷ follow-up
+//! contacts — no better than the team's median. A rep whose many
+//! follow-ups do produce meetings is working a long sales cycle, not
+//! padding.
+//!
+//! **Baseline.** The share against the team mates' in the period (all reps
+//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count); the team's median yield;
+//! the rep's own median share in other periods is quoted.
+//!
+//! **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
+//! of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
+//! many.
+
+use super::baseline::{median, pct};
+use super::{DetectContext, Detector, Finding};
+use crate::classify::ContactClass;
+use crate::ledger::{EventKind, NONE};
+use crate::model::MeetingStatus;
+
+/// Settings of the `follow_up_padding` detector; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpPadding {
+    /// Fewest prospecting contacts of the rep in the period (default 40:
+    /// the share of a smaller month moves by several points on chance).
+    pub min_contacts: u32,
+    /// Fewest peers with enough contacts (default 3).
+    pub min_peers: usize,
+    /// Robust z-score from which a finding is reported (default 4).
+    pub z_flag: f64,
+    /// z-score from which a period counts as evidence together with the
+    /// adjacent periods of the same rep (default 1.5): a run of two to
+    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
+    /// habit, chance is not (see the [`detect`](super) module docs).
+    pub z_persist: f64,
+    /// Smallest excess share over the team median (default 0.08: pipelines
+    /// differ, and a few points of follow-up share are normal variation
+    /// between honest reps).
+    pub min_excess: f64,
+}
+
+impl Default for FollowUpPadding {
+    fn default() -> Self {
+        Self {
+            min_contacts: 40,
+            min_peers: 3,
+            z_flag: 4.0,
+            z_persist: 1.5,
+            min_excess: 0.08,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    prospecting: u32,
+    follow_ups: u32,
+    meetings_held: u32,
+}
+
+impl Detector for FollowUpPadding {
+    fn name(&self) -> &str {
+        "follow_up_padding"
+    }
+
+    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let ledger = ctx.ledger();
+        let classified = ctx.classified();
+        // Contacts through a record the rep entered for a prospect already
+        // known are duplicate_inflation's business (the rep works it as
+        // new), not padded calls: they are left out of both counts, and so
+        // is any follow-up that is the first contact through its record.
+        let mut duplicate_record = vec![NONE; ledger.records().len()];
+        for e in ctx.entered() {
+            if e.duplicates.is_some()
+                && let Some(d) = duplicate_record.get_mut(e.record as usize)
+            {
+                *d = e.rep;
+            }
+        }
+        // Touches inside a repeat-touch burst (3 or more with one prospect
+        // within 24 h) are one conversation in several entries
+        // (repeat_touch's business): left out as well.
+        let in_burst = &ctx.default_bursts().0;
+        let mut excluded = vec![false; ledger.contacts().len()];
+        let firsts = super::map_prospect_chunks(ledger, |range| {
+            // The first contact through each record of the prospect.
+            let mut out: Vec<u32> = Vec::new();
+            let mut seen: Vec<u32> = Vec::new();
+            for p in range {
+                seen.clear();
+                for e in ledger.prospect_events(p) {
+                    if e.kind != EventKind::Contact {
+                        continue;
+                    }
+                    let Some(c) = ledger.contacts().get(e.index as usize) else {
+                        continue;
+                    };
+                    if !seen.contains(&c.record) {
+                        seen.push(c.record);
+                        out.push(e.index);
+                    }
+                }
+            }
+            out
+        });
+        for i in firsts.into_iter().flatten() {
+            if let Some(f) = excluded.get_mut(i as usize) {
+                *f = true;
+            }
+        }
+        for (i, c) in ledger.contacts().iter().enumerate() {
+            if duplicate_record.get(c.record as usize) == Some(&c.rep)
+                && let Some(f) = excluded.get_mut(i)
+            {
+                *f = true;
+            }
+        }
+        let mut counts = ctx.rep_period::<Counts>();
+        for (i, c) in ledger.contacts().iter().enumerate() {
+            let Some(p) = ctx.contact_period(i as u32) else {
+                continue;
+            };
+            let mut class = classified.class(i as u32);
+            let left_out = excluded.get(i).copied().unwrap_or(false)
+                || in_burst.get(i).copied().unwrap_or(false);
+            if class == Some(ContactClass::FollowUp) && left_out {
+                class = None;
+            }
+            if let Some(x) = counts.get_mut(c.rep, p) {
+                match class {
+                    Some(ContactClass::FollowUp) => {
+                        x.prospecting += 1;
+                        x.follow_ups += 1;
+                    }
+                    Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
+                    _ => {}
+                }
+            }
+        }
+        for (i, m) in ledger.meetings().iter().enumerate() {
+            if m.status != MeetingStatus::Held {
+                continue;
+            }
+            if let Some(p) = ctx.meeting_period(i as u32)
+                && let Some(x) = counts.get_mut(m.rep, p)
+            {
+                x.meetings_held += 1;
+            }
+        }
+        let enough = |x: &Counts| x.prospecting >= self.min_contacts;
+        let trials = counts.map(|x| enough(x).then_some((x.follow_ups, x.prospecting)));
+        let share = counts
+            .map(|x| enough(x).then(|| f64::from(x.follow_ups) / f64::from(x.prospecting.max(1))));
+        let yield_ = counts.map(|x| {
+            (enough(x) && x.follow_ups > 0)
+                .then(|| f64::from(x.meetings_held) / f64::from(x.follow_ups))
+        });
+        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
+        for (rep, period, x) in counts.iter() {
+            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+                continue;
+            };
+            if t.z < self.z_persist || t.rate - t.baseline < self.min_excess {
+                continue;
+            }
+            // The extra follow-ups must also be unproductive.
+            let mut peer_yields: Vec<f64> = ctx
+                .peers(rep, self.min_peers)
+                .iter()
+                .filter_map(|&r| yield_.get(r, period).copied().flatten())
+                .collect();
+            let Some(team_yield) = median(&mut peer_yields) else {
+                continue;
+            };
+            let y = yield_.get(rep, period).copied().flatten().unwrap_or(0.0);
+            if y > team_yield {
+                continue;
+            }
+            let own = ctx
+                .own_median(&share, rep, period)
+                .map_or_else(String::new, |o| {
+                    format!("; {} in their other months", pct(o))
+                });
+            let rep_id = ledger.rep_id(rep);
+            let explanation = format!(
+                "In {} {} made {} follow-ups in {} prospecting contacts ({}) against {} for the team's median rep{own}, with {} held meetings ({:.1} per 100 follow-ups against the team's {:.1}).",
+                ctx.period_label(period),
+                rep_id,
+                x.follow_ups,
+                x.prospecting,
+                pct(t.rate),
+                pct(t.baseline),
+                x.meetings_held,
+                100.0 * y,
+                100.0 * team_yield,
+            );
+            // Evidence: the period's follow-ups of prospects that never got
+            // to a held meeting in that engagement.
+            let evidence = ctx
+                .rep_contacts(rep)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    ctx.contact_period(i) == Some(period)
+                        && classified.class(i) == Some(ContactClass::FollowUp)
+                        && !excluded.get(i as usize).copied().unwrap_or(false)
+                        && !in_burst.get(i as usize).copied().unwrap_or(false)
+                        && classified
+                            .contact_engagement(i)
+                            .and_then(|e| classified.engagement(e))
+                            .is_none_or(|e| !e.met())
+                })
+                .map(|i| ledger.contact_id(i).to_owned())
+                .collect();
+            pending.push((
+                super::Candidate {
+                    rep,
+                    period,
+                    z: t.z,
+                },
+                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
+            ));
+        }
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}

@@ -1,0 +1,294 @@
+//! `period_end_surge`: the month's work piled into its last days.
+//!
+//! **Behaviour.** A rep judged on a monthly count slackens early in the
+//! month and makes up for it in the last days before the count closes,
+//! with whatever contacts come quickest.
+//!
+//! **Signal.** The rep's contacts per day worked in the last
+//! [`PeriodEndSurge::end_days`] working days of the period, divided by
+//! their contacts per day worked earlier in the period. Working days are
+//! the local days on which anyone in the rep's team logged a contact, so
+//! weekends and holidays drop out wherever the team is; dividing by the
+//! rep's own days worked keeps a holiday in the first half of the month
+//! from looking like a surge. A period that the data end inside (its last
+//! days not yet there) is skipped.
+//!
+//! **Baseline.** Median and MAD of the log of that ratio over the team
+//! mates in the period (all reps when the team is small) — a team that
+//! always pushes before the month closes sets the norm. The rep's excess is
+//! measured against the spread between reps (the MAD less the part the
+//! peers' own day-to-day noise explains) and the rep's own sampling noise:
+//! their day-to-day coefficient of variation before the end (at least
+//! Poisson's) over the days on each side. A busy week by chance is not a
+//! surge. The rep's own median ratio in other periods is quoted.
+//!
+//! **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
+//! worked days at the end and 5 before it, and
+//! [`PeriodEndSurge::min_peers`] peers with as much.
+
+use super::baseline::median;
+use super::{DetectContext, Detector, Finding, RepPeriod};
+use crate::ledger::NONE;
+
+/// Settings of the `period_end_surge` detector; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodEndSurge {
+    /// The period's last working days that count as its end (default 5:
+    /// the last week, whether the surge takes three days or seven).
+    pub end_days: usize,
+    /// Fewest contacts of the rep in the period (default 30).
+    pub min_contacts: u32,
+    /// Fewest peers with enough data (default 3).
+    pub min_peers: usize,
+    /// Robust z-score from which a finding is reported (default 4).
+    pub z_flag: f64,
+    /// z-score from which a period counts as evidence together with the
+    /// adjacent periods of the same rep (default 1.5): a run of two to
+    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
+    /// habit, chance is not (see the [`detect`](super) module docs).
+    pub z_persist: f64,
+    /// Smallest ratio of the rep's end-of-period intensity to the team
+    /// median's (default 1.5: half as much again per day).
+    pub min_ratio: f64,
+}
+
+impl Default for PeriodEndSurge {
+    fn default() -> Self {
+        Self {
+            end_days: 5,
+            min_contacts: 30,
+            min_peers: 3,
+            z_flag: 4.0,
+            z_persist: 1.5,
+            min_ratio: 1.5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    end_contacts: u32,
+    end_days: u32,
+    rest_contacts: u32,
+    rest_days: u32,
+    /// Sum of squared daily counts over the days before the end.
+    rest_squares: f64,
+}
+
+impl Counts {
+    fn add_day(&mut self, n: u32, end: bool) {
+        if end {
+            self.end_contacts += n;
+            self.end_days += 1;
+        } else {
+            self.rest_contacts += n;
+            self.rest_days += 1;
+            self.rest_squares += f64::from(n) * f64::from(n);
+        }
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        (self.end_days > 0 && self.rest_days > 0 && self.rest_contacts > 0).then(|| {
+            (f64::from(self.end_contacts) / f64::from(self.end_days))
+                / (f64::from(self.rest_contacts) / f64::from(self.rest_days))
+        })
+    }
+
+    /// Sampling variance of the log ratio: the rep's own day-to-day
+    /// coefficient of variation (from the days before the end, which a
+    /// surge does not touch; at least Poisson's) over the days on each side.
+    fn log_ratio_variance(&self) -> f64 {
+        let days = f64::from(self.rest_days.max(2));
+        let mean = f64::from(self.rest_contacts) / days;
+        if mean <= 0.0 {
+            return f64::INFINITY;
+        }
+        let var = ((self.rest_squares - days * mean * mean) / (days - 1.0)).max(mean);
+        let cv2 = var / (mean * mean);
+        cv2 * (1.0 / f64::from(self.end_days.max(1)) + 1.0 / days)
+    }
+}
+
+impl Detector for PeriodEndSurge {
+    fn name(&self) -> &str {
+        "period_end_surge"
+    }
+
+    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let ledger = ctx.ledger();
+        let contacts = ledger.contacts();
+        let no_team = ledger.teams().len() as u32;
+        let group = |rep: u32| ledger.rep_team(rep).unwrap_or(no_team);
+        // Working days per (team, period): the local days anyone in the
+        // team logged a contact, marked in one pass.
+        let (min_day, max_day) = (0..contacts.len() as u32)
+            .map(|i| ctx.contact_day(i))
+            .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+        if min_day > max_day {
+            return Vec::new();
+        }
+        let n_days = (max_day - min_day) as usize + 1;
+        let n_groups = no_team as usize + 1;
+        let mut active = vec![false; n_groups * n_days];
+        let mut day_period = vec![NONE; n_days];
+        for (i, c) in contacts.iter().enumerate() {
+            let Some(p) = ctx.contact_period(i as u32) else {
+                continue;
+            };
+            let d = (ctx.contact_day(i as u32) - min_day) as usize;
+            if let Some(a) = active.get_mut(group(c.rep) as usize * n_days + d) {
+                *a = true;
+            }
+            if let Some(dp) = day_period.get_mut(d) {
+                *dp = p;
+            }
+        }
+        // A period the data end inside (its last days not yet there) has no
+        // end to judge.
+        let last_period = ledger.time_span().and_then(|(_, last)| {
+            let key = ctx.calendar().period(last)?;
+            (ctx.calendar().period(last + 86_400_000_000) == Some(key))
+                .then(|| ctx.period_of(last))
+                .flatten()
+        });
+        // First day of the end of each (team, period): the end_days-th
+        // working day from the period's end, when it has enough days.
+        let n_periods = ctx.period_count();
+        let mut end_start = vec![i32::MIN; n_groups * n_periods];
+        for g in 0..n_groups {
+            let mut seen = vec![0usize; n_periods];
+            let mut start_at = vec![i32::MIN; n_periods];
+            for d in (0..n_days).rev() {
+                if !active.get(g * n_days + d).copied().unwrap_or(false) {
+                    continue;
+                }
+                let p = day_period.get(d).copied().unwrap_or(NONE) as usize;
+                if let Some(k) = seen.get_mut(p) {
+                    *k += 1;
+                    if *k == self.end_days
+                        && let Some(s) = start_at.get_mut(p)
+                    {
+                        *s = d as i32 + min_day;
+                    }
+                }
+            }
+            for p in 0..n_periods {
+                let enough = seen.get(p).is_some_and(|&k| k >= self.end_days + 5);
+                if enough
+                    && last_period != Some(p as u32)
+                    && let (Some(e), Some(&s)) =
+                        (end_start.get_mut(g * n_periods + p), start_at.get(p))
+                {
+                    *e = s;
+                }
+            }
+        }
+        let end_of = |rep: u32, p: u32| -> Option<i32> {
+            end_start
+                .get(group(rep) as usize * n_periods + p as usize)
+                .copied()
+                .filter(|&s| s != i32::MIN)
+        };
+        let mut counts = ctx.rep_period::<Counts>();
+        for rep in 0..ledger.reps().len() as u32 {
+            // Runs of one day of the rep's time-ordered contacts.
+            let mut day: Option<(u32, i32, u32)> = None;
+            let close = |day: Option<(u32, i32, u32)>, counts: &mut RepPeriod<Counts>| {
+                if let Some((p, d, n)) = day
+                    && let Some(start) = end_of(rep, p)
+                    && let Some(x) = counts.get_mut(rep, p)
+                {
+                    x.add_day(n, d >= start);
+                }
+            };
+            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+            for (&d, &p) in rep_days.iter().zip(rep_periods) {
+                if p == NONE {
+                    continue;
+                }
+                match &mut day {
+                    Some((dp, dd, n)) if *dp == p && *dd == d => *n += 1,
+                    _ => {
+                        close(day, &mut counts);
+                        day = Some((p, d, 1));
+                    }
+                }
+            }
+            close(day, &mut counts);
+        }
+        let enough = |x: &Counts| {
+            x.end_contacts + x.rest_contacts >= self.min_contacts
+                && x.end_days >= 2
+                && x.rest_days >= 5
+        };
+        let log_ratio = counts.map(|x| {
+            if enough(x) {
+                x.ratio().filter(|r| *r > 0.0).map(f64::ln)
+            } else {
+                None
+            }
+        });
+        let variance = counts.map(|x| enough(x).then(|| x.log_ratio_variance()));
+        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
+        for (rep, period, x) in counts.iter() {
+            let Some(Some(lr)) = log_ratio.get(rep, period).copied() else {
+                continue;
+            };
+            let Some(team) = ctx.peer_baseline(&log_ratio, rep, period, self.min_peers) else {
+                continue;
+            };
+            // The peers' ratios scatter by their own day-to-day noise too;
+            // only the spread beyond it is a difference between reps.
+            let mut peer_var = ctx
+                .peer_values(&variance, rep, period, self.min_peers)
+                .unwrap_or_default();
+            let typical = median(&mut peer_var).unwrap_or(0.0);
+            let between2 = (team.spread * team.spread - typical).max(0.0);
+            // The rep's own day-to-day spread rests on a few weeks; never
+            // take it below the team's typical one.
+            let own_var = x.log_ratio_variance().max(typical);
+            let d = lr - team.median;
+            let z = if d > 0.0 {
+                d / (between2 + own_var).sqrt()
+            } else {
+                0.0
+            };
+            if z < self.z_persist || d.exp() < self.min_ratio {
+                continue;
+            }
+            let own = ctx
+                .own_median(&log_ratio, rep, period)
+                .map_or_else(String::new, |o| {
+                    format!(", and {:.1}× in their other months", o.exp())
+                });
+            let end_rate = f64::from(x.end_contacts) / f64::from(x.end_days.max(1));
+            let rest_rate = f64::from(x.rest_contacts) / f64::from(x.rest_days.max(1));
+            let explanation = format!(
+                "In the last {} working days of {} {} logged {:.1} contacts a day against {:.1} a day earlier in the period ({:.1}×), while the team's median rep logged {:.1}× as many{own}.",
+                self.end_days,
+                ctx.period_label(period),
+                ledger.rep_id(rep),
+                end_rate,
+                rest_rate,
+                lr.exp(),
+                team.median.exp(),
+            );
+            let start = end_of(rep, period);
+            let evidence = ctx
+                .rep_contacts(rep)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    ctx.contact_period(i) == Some(period)
+                        && start.is_some_and(|s| ctx.contact_day(i) >= s)
+                })
+                .map(|i| ledger.contact_id(i).to_owned())
+                .collect();
+            pending.push((
+                super::Candidate { rep, period, z },
+                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
+            ));
+        }
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}

@@ -1,0 +1,282 @@
+//! `quota_bunching`: daily contact counts piling up exactly at the daily
+//! target.
+//!
+//! **Behaviour.** A rep judged on reaching a daily target of `T` contacts
+//! stops at `T` on a good day (and keeps the rest for tomorrow) and
+//! scrambles up to `T` with quick extra contacts on a day that falls a
+//! little short. Days move *to* the target from both sides: a spike at
+//! exactly `T`, and a deficit just above it.
+//!
+//! **Signal.** An excess-mass (bunching) estimate, as in the public-finance
+//! literature on bunching at tax kinks: the number of days the rep logged
+//! exactly `T` contacts, against the number a smooth counterfactual
+//! distribution of daily counts expects. The counterfactual is a negative
+//! binomial (a Poisson whose rate varies from day to day — the usual model
+//! of daily counts) whose mean is the rep's own mean daily count in the
+//! period (bunching moves days to the target from both sides, so it keeps
+//! the mean) and whose over-dispersion is the team's median (the rep's own
+//! spread is exactly what bunching destroys). The days just above the
+//! target are reported beside it: bunching leaves them short.
+//!
+//! **Baseline.** The significance of the excess under the counterfactual
+//! (Poisson tail of the observed days at `T` given the expected, as a
+//! z-score), *and* the excess ratio (observed ÷ expected) at least
+//! [`QuotaBunching::min_ratio`] times the team's median excess ratio at
+//! their own targets — a team whose counts heap at the target for an
+//! innocent reason (a dialler that stops at `T`) sets the norm. The rep's
+//! own median excess ratio in other periods is quoted.
+//!
+//! **Minimum data.** The rep has a daily target ≥ 1, worked at least
+//! [`QuotaBunching::min_days`] days in the period, logged exactly `T` on at
+//! least [`QuotaBunching::min_days_at_target`] of them, and
+//! [`QuotaBunching::min_peers`] peers have enough days for the team's
+//! dispersion.
+
+use super::baseline::{
+    Baseline, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
+};
+use super::{DetectContext, Detector, Finding, RepPeriod};
+use crate::ledger::NONE;
+
+/// Settings of the `quota_bunching` detector; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaBunching {
+    /// Fewest days worked (with at least one contact) in the period
+    /// (default 10: half a month of working days).
+    pub min_days: u32,
+    /// Fewest days at exactly the target (default 5).
+    pub min_days_at_target: u32,
+    /// Fewest peers with enough days (default 3).
+    pub min_peers: usize,
+    /// z-score of the excess from which a finding is reported (default 4).
+    pub z_flag: f64,
+    /// z-score from which a period counts as evidence together with the
+    /// adjacent periods of the same rep (default 1.5): a run of two to
+    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
+    /// habit, chance is not (see the [`detect`](super) module docs).
+    pub z_persist: f64,
+    /// Smallest excess ratio relative to the team's median ratio (default
+    /// 2: twice as many days at the target as the smooth fit expects, over
+    /// and above whatever heaping is usual in the team).
+    pub min_ratio: f64,
+}
+
+impl Default for QuotaBunching {
+    fn default() -> Self {
+        Self {
+            min_days: 10,
+            min_days_at_target: 5,
+            min_peers: 3,
+            z_flag: 4.0,
+            z_persist: 1.5,
+            min_ratio: 2.0,
+        }
+    }
+}
+
+/// Daily counts of one rep in one period.
+#[derive(Debug, Clone, Default)]
+struct Days {
+    counts: Vec<u32>,
+}
+
+impl Days {
+    fn mean(&self) -> f64 {
+        let n = self.counts.len().max(1) as f64;
+        self.counts.iter().map(|&c| f64::from(c)).sum::<f64>() / n
+    }
+
+    /// Over-dispersion `c` of var = mean + c·mean² (method of moments).
+    fn overdispersion(&self) -> Option<f64> {
+        let n = self.counts.len();
+        if n < 2 {
+            return None;
+        }
+        let m = self.mean();
+        if m <= 0.0 {
+            return None;
+        }
+        let var = self
+            .counts
+            .iter()
+            .map(|&c| (f64::from(c) - m).powi(2))
+            .sum::<f64>()
+            / (n - 1) as f64;
+        Some(((var - m) / (m * m)).max(0.0))
+    }
+
+    fn at(&self, k: u32) -> u32 {
+        self.counts.iter().filter(|&&c| c == k).count() as u32
+    }
+}
+
+/// The excess-mass estimate of one rep-period.
+#[derive(Debug, Clone, Copy)]
+struct Excess {
+    observed: u32,
+    expected: f64,
+    above_observed: u32,
+    above_expected: f64,
+    mean: f64,
+    days: u32,
+}
+
+impl Excess {
+    fn of(days: &Days, target: u32, c: f64) -> Excess {
+        let mean = days.mean();
+        let n = days.counts.len() as f64;
+        let pmf = |k: u32| negative_binomial_pmf(u64::from(k), mean, c);
+        Excess {
+            observed: days.at(target),
+            expected: n * pmf(target),
+            above_observed: days.at(target + 1) + days.at(target + 2),
+            above_expected: n * (pmf(target + 1) + pmf(target + 2)),
+            mean,
+            days: days.counts.len() as u32,
+        }
+    }
+
+    fn ratio(&self) -> f64 {
+        f64::from(self.observed) / self.expected.max(1e-9)
+    }
+}
+
+impl Detector for QuotaBunching {
+    fn name(&self) -> &str {
+        "quota_bunching"
+    }
+
+    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let ledger = ctx.ledger();
+        let n_reps = ledger.reps().len() as u32;
+        let mut days: RepPeriod<Days> = ctx.rep_period();
+        for rep in 0..n_reps {
+            let mut current: Option<(u32, i32, u32)> = None;
+            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+            for (&d, &p) in rep_days.iter().zip(rep_periods) {
+                if p == NONE {
+                    continue;
+                }
+                match &mut current {
+                    Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
+                    _ => {
+                        if let Some((cp, _, n)) = current
+                            && let Some(x) = days.get_mut(rep, cp)
+                        {
+                            x.counts.push(n);
+                        }
+                        current = Some((p, d, 1));
+                    }
+                }
+            }
+            if let Some((cp, _, n)) = current
+                && let Some(x) = days.get_mut(rep, cp)
+            {
+                x.counts.push(n);
+            }
+        }
+        let target = |rep: u32| -> Option<u32> {
+            ledger
+                .reps()
+                .get(rep as usize)?
+                .daily_contact_target
+                .and_then(|t| u32::try_from(t).ok())
+                .filter(|&t| t >= 1)
+        };
+        let enough = |d: &Days| d.counts.len() as u32 >= self.min_days;
+        let dispersion = days.map(|d| if enough(d) { d.overdispersion() } else { None });
+        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
+        for (rep, period, d) in days.iter() {
+            if !enough(d) {
+                continue;
+            }
+            let Some(t) = target(rep) else {
+                continue;
+            };
+            let Some(team_c) = ctx.peer_baseline(&dispersion, rep, period, self.min_peers) else {
+                continue;
+            };
+            let ex = Excess::of(d, t, team_c.median);
+            if ex.observed < self.min_days_at_target {
+                continue;
+            }
+            let p = poisson_upper_tail(u64::from(ex.observed), ex.expected);
+            let z = z_of_upper_tail(p);
+            if z < self.z_persist {
+                continue;
+            }
+            // The team's usual heaping at their own targets.
+            let mut peer_ratios: Vec<f64> = ctx
+                .peers(rep, self.min_peers)
+                .iter()
+                .filter_map(|&r| {
+                    let pd = days.get(r, period)?;
+                    if !enough(pd) {
+                        return None;
+                    }
+                    Some(Excess::of(pd, target(r)?, team_c.median).ratio())
+                })
+                .collect();
+            let team_ratio = median(&mut peer_ratios).unwrap_or(1.0).max(1.0);
+            if ex.ratio() < self.min_ratio * team_ratio {
+                continue;
+            }
+            let own: Vec<f64> = (0..ctx.period_count() as u32)
+                .filter(|&q| q != period)
+                .filter_map(|q| {
+                    let od = days.get(rep, q)?;
+                    enough(od).then(|| Excess::of(od, t, team_c.median).ratio())
+                })
+                .collect();
+            let own = Baseline::of(&own, 2).map_or_else(String::new, |b| {
+                format!(", and {:.1}× in their other months", b.median)
+            });
+            let days = |n: u32| if n == 1 { "day" } else { "days" };
+            let explanation = format!(
+                "In {} {} logged exactly the daily target of {} contacts on {} of {} days worked, where a smooth counterfactual (their mean of {:.1} a day with the team's day-to-day spread) expects {:.1}: {:.1}× as many, with {} {} at {}–{} where {:.1} are expected; the team's median rep: {:.1}×{own}.",
+                ctx.period_label(period),
+                ledger.rep_id(rep),
+                t,
+                ex.observed,
+                ex.days,
+                ex.mean,
+                ex.expected,
+                ex.ratio(),
+                ex.above_observed,
+                days(ex.above_observed),
+                t + 1,
+                t + 2,
+                ex.above_expected,
+                team_ratio,
+            );
+            // Evidence: the contacts of the days at exactly the target.
+            let contacts = ctx.rep_contacts(rep);
+            let mut evidence = Vec::new();
+            let mut run: Vec<u32> = Vec::new();
+            let mut run_day = None::<i32>;
+            let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
+                if run.len() == t as usize {
+                    evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
+                }
+                run.clear();
+            };
+            for &i in contacts {
+                if ctx.contact_period(i) != Some(period) {
+                    continue;
+                }
+                let day = ctx.contact_day(i);
+                if run_day != Some(day) {
+                    flush(&mut run, &mut evidence);
+                    run_day = Some(day);
+                }
+                run.push(i);
+            }
+            flush(&mut run, &mut evidence);
+            pending.push((
+                super::Candidate { rep, period, z },
+                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
+            ));
+        }
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}

@@ -1,0 +1,272 @@
+//! `repeat_touch`: one conversation logged as several contacts.
+//!
+//! **Behaviour.** Every logged contact counts, so a rep splits one piece of
+//! work into several entries — a call, the e-mail that confirms it, a call
+//! back half an hour later — all with the same prospect within hours.
+//!
+//! **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
+//! the same rep with the same prospect (cluster) within
+//! [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
+//! answer, call back); three or more are what the behaviour produces. The
+//! unit of the behaviour is the burst (one conversation split up), so the
+//! rate tested is bursts per contact; the share of the rep's contacts that
+//! sit in bursts must also exceed the team median's by
+//! [`RepeatTouch::min_excess`].
+//!
+//! **Baseline.** Bursts per contact against the team mates' in the period
+//! (all reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
+//! median rate, their spread beyond sampling noise, and the exact binomial
+//! tail of the rep's own count); the rep's own
+//! median share in other periods is quoted.
+//!
+//! **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
+//! the period, at least [`RepeatTouch::min_bursts`] bursts, and
+//! [`RepeatTouch::min_peers`] peers with enough contacts.
+
+use super::baseline::pct;
+use super::{DetectContext, Detector, Finding};
+use crate::ledger::EventKind;
+
+/// Settings of the `repeat_touch` detector; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatTouch {
+    /// Contacts with one prospect that make a burst (default 3, SPEC §9).
+    pub min_touches: usize,
+    /// Length of the window (default 24 hours, SPEC §9).
+    pub window_hours: i64,
+    /// Fewest contacts of the rep in the period (default 30).
+    pub min_contacts: u32,
+    /// Fewest bursts in the period before anything is said (default 3: one
+    /// or two can be a prospect who is hard to reach that day).
+    pub min_bursts: u32,
+    /// Fewest peers with enough contacts (default 3).
+    pub min_peers: usize,
+    /// Robust z-score from which a finding is reported (default 4).
+    pub z_flag: f64,
+    /// z-score from which a period counts as evidence together with the
+    /// adjacent periods of the same rep (default 1.5): a run of two to
+    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
+    /// habit, chance is not (see the [`detect`](super) module docs).
+    pub z_persist: f64,
+    /// Smallest excess share of contacts in bursts (default 0.05).
+    pub min_excess: f64,
+}
+
+impl Default for RepeatTouch {
+    fn default() -> Self {
+        Self {
+            min_touches: 3,
+            window_hours: 24,
+            min_contacts: 30,
+            min_bursts: 3,
+            min_peers: 3,
+            z_flag: 4.0,
+            z_persist: 1.5,
+            min_excess: 0.05,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    contacts: u32,
+    in_bursts: u32,
+    bursts: u32,
+}
+
+impl RepeatTouch {
+    /// Marks contacts in bursts; returns per contact whether it is in one,
+    /// and the number of bursts per (rep, period) of their first contact.
+    pub(crate) fn bursts(&self, ctx: &DetectContext<'_>) -> (Vec<bool>, super::RepPeriod<u32>) {
+        let ledger = ctx.ledger();
+        let mut marked = vec![false; ledger.contacts().len()];
+        let mut bursts = ctx.rep_period::<u32>();
+        for (in_bursts, starts) in
+            super::map_prospect_chunks(ledger, |range| self.bursts_in(ctx, range))
+        {
+            for i in in_bursts {
+                if let Some(m) = marked.get_mut(i as usize) {
+                    *m = true;
+                }
+            }
+            for (rep, period) in starts {
+                if let Some(b) = bursts.get_mut(rep, period) {
+                    *b += 1;
+                }
+            }
+        }
+        (marked, bursts)
+    }
+
+    /// Contacts in bursts, and (rep, period) of each burst's first contact,
+    /// for a range of prospects.
+    fn bursts_in(
+        &self,
+        ctx: &DetectContext<'_>,
+        prospects: std::ops::Range<u32>,
+    ) -> (Vec<u32>, Vec<(u32, u32)>) {
+        let ledger = ctx.ledger();
+        let contacts = ledger.contacts();
+        let window = self.window_hours * 3_600 * 1_000_000;
+        let need = self.min_touches.max(2);
+        let (mut marked, mut starts) = (Vec::new(), Vec::new());
+        let mut buf: Vec<(u32, i64, u32)> = Vec::new();
+        for p in prospects {
+            let events = ledger.prospect_events(p);
+            if events.len() < need {
+                continue;
+            }
+            // Most prospects never get `need` contacts within one window:
+            // a cheap look at the timeline settles them.
+            let quick = events.windows(need).any(|w| match (w.first(), w.last()) {
+                (Some(a), Some(b)) => b.time_us - a.time_us <= window,
+                _ => false,
+            });
+            if !quick {
+                continue;
+            }
+            buf.clear();
+            buf.extend(
+                events
+                    .iter()
+                    .filter(|e| e.kind == EventKind::Contact)
+                    .filter_map(|e| {
+                        contacts
+                            .get(e.index as usize)
+                            .map(|c| (c.rep, e.time_us, e.index))
+                    }),
+            );
+            if buf.len() < need {
+                continue;
+            }
+            // Events are in time order; a stable sort by rep keeps it.
+            if buf.windows(2).any(|w| matches!(w, [a, b] if a.0 != b.0)) {
+                buf.sort_by_key(|x| x.0);
+            }
+            let mut start = 0usize;
+            let mut in_burst_until = None::<usize>;
+            for j in 0..buf.len() {
+                let Some(&(rep, t, _)) = buf.get(j) else {
+                    continue;
+                };
+                while buf
+                    .get(start)
+                    .is_some_and(|&(r, s, _)| r != rep || t - s > window)
+                {
+                    start += 1;
+                }
+                if j + 1 - start >= need {
+                    // A new burst unless it continues the previous one.
+                    if in_burst_until.is_none_or(|u| u < start)
+                        && let Some(&(_, _, first)) = buf.get(start)
+                        && let Some(period) = ctx.contact_period(first)
+                    {
+                        starts.push((rep, period));
+                    }
+                    marked.extend(buf.get(start..=j).unwrap_or(&[]).iter().map(|x| x.2));
+                    in_burst_until = Some(j);
+                }
+            }
+        }
+        (marked, starts)
+    }
+}
+
+impl Detector for RepeatTouch {
+    fn name(&self) -> &str {
+        "repeat_touch"
+    }
+
+    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let ledger = ctx.ledger();
+        let computed;
+        let default = RepeatTouch::default();
+        let same_bursts =
+            self.min_touches == default.min_touches && self.window_hours == default.window_hours;
+        let (marked, bursts) = if same_bursts {
+            let (m, b) = ctx.default_bursts();
+            (m, b)
+        } else {
+            computed = self.bursts(ctx);
+            (&computed.0, &computed.1)
+        };
+        let mut counts = ctx.rep_period::<Counts>();
+        for (i, c) in ledger.contacts().iter().enumerate() {
+            let Some(p) = ctx.contact_period(i as u32) else {
+                continue;
+            };
+            if let Some(x) = counts.get_mut(c.rep, p) {
+                x.contacts += 1;
+                if marked.get(i).copied().unwrap_or(false) {
+                    x.in_bursts += 1;
+                }
+            }
+        }
+        for (rep, period, &b) in bursts.iter() {
+            if let Some(x) = counts.get_mut(rep, period) {
+                x.bursts = b;
+            }
+        }
+        // The unit of the behaviour is the burst (one conversation split
+        // up), so bursts per contact are tested, not contacts in bursts.
+        let trials =
+            counts.map(|x| (x.contacts >= self.min_contacts).then_some((x.bursts, x.contacts)));
+        let share = counts.map(|x| {
+            (x.contacts >= self.min_contacts)
+                .then(|| f64::from(x.in_bursts) / f64::from(x.contacts.max(1)))
+        });
+        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
+        for (rep, period, x) in counts.iter() {
+            if x.bursts < self.min_bursts {
+                continue;
+            }
+            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+                continue;
+            };
+            let s = f64::from(x.in_bursts) / f64::from(x.contacts.max(1));
+            let team_share = ctx
+                .peer_baseline(&share, rep, period, self.min_peers)
+                .map_or(0.0, |b| b.median);
+            if t.z < self.z_persist || s - team_share < self.min_excess {
+                continue;
+            }
+            let own = ctx
+                .own_median(&share, rep, period)
+                .map_or_else(String::new, |o| {
+                    format!(", and {} in their other months", pct(o))
+                });
+            let rep_id = ledger.rep_id(rep);
+            let explanation = format!(
+                "In {} {} contacted the same prospect {} or more times within {} h on {} occasions: {} of {} contacts ({}) against {} for the team's median rep{own}.",
+                ctx.period_label(period),
+                rep_id,
+                self.min_touches,
+                self.window_hours,
+                x.bursts,
+                x.in_bursts,
+                x.contacts,
+                pct(s),
+                pct(team_share),
+            );
+            let evidence = ctx
+                .rep_contacts(rep)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    ctx.contact_period(i) == Some(period)
+                        && marked.get(i as usize).copied().unwrap_or(false)
+                })
+                .map(|i| ledger.contact_id(i).to_owned())
+                .collect();
+            pending.push((
+                super::Candidate {
+                    rep,
+                    period,
+                    z: t.z,
+                },
+                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
+            ));
+        }
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}

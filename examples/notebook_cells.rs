@@ -80,7 +80,8 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // Read the five CSV files (reps, prospect records, contacts, meetings,
     // sales) into a validated ledger. The demo data come with the true
     // grouping of prospect records into prospects
-    // (`prospect_clusters.csv`), which we supply instead of deduplicating.
+    // (`prospect_clusters.csv`), which we supply here so that the figures
+    // below are exact; the next section deduplicates the records itself.
     cell!(code);
     use sales_metrics::ingest::{read_csv_folder, read_partition_file};
     use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
@@ -100,6 +101,28 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
         ledger.meetings().len(),
         ledger.sales().len()
     );
+    cell!(markdown);
+    // ## Deduplicate
+    //
+    // The same person is often entered twice: name order swapped,
+    // diacritics dropped, `SRL` or `S.R.L.`, a `+tag` in the e-mail, another
+    // phone format. Deduplication groups the records into prospects without
+    // comparing all pairs, and keeps the evidence of every link.
+    cell!(code);
+    use sales_metrics::dedup::Dedup;
+
+    let dedup = Dedup::prospect().run(ledger.records())?;
+    show!(dedup);
+    cell!(markdown);
+    // Why two records were joined: every field's agreement and its weight
+    // in bits, against the threshold.
+    cell!(code);
+    let joined = dedup
+        .partition()
+        .find(|(record, cluster)| record != cluster)
+        .map(|(_, cluster)| cluster.to_owned())
+        .ok_or("no cluster of two records")?;
+    show!(dedup.cluster_links_table(&joined));
     cell!(markdown);
     // ## Nothing is lost
     //
@@ -297,6 +320,23 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
         .rows
         .retain(|r| r.period_start >= jan1 && r.period_start < jul1);
     show!(daily_contacts_chart(&ledger, &daily)?);
+    cell!(markdown);
+    // ## Findings
+    //
+    // The gaming detectors compare each rep with their team and their own
+    // history, and say nothing when the data are too few. Each finding
+    // names the rep, the period, a score, the figures behind it and the
+    // records that support it.
+    cell!(code);
+    use sales_metrics::detect::{self, DetectConfig, Findings};
+
+    let findings = detect::detect(
+        &ledger,
+        &classified,
+        &DetectConfig::default(),
+        &detect::builtin(),
+    )?;
+    show!(Findings(&findings));
     cell!(markdown);
     // ## To DataFrames
     //

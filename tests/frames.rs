@@ -355,3 +355,80 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
     assert_eq!((empty.num_rows(), empty.num_columns()), (0, 5));
     Ok(())
 }
+
+#[test]
+fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
+    use sales_metrics::dedup::{Dedup, Table as Records};
+    use sales_metrics::detect::{Finding, Findings};
+
+    let findings = [Finding {
+        detector: "quota_bunching".into(),
+        rep_id: "bogdan".into(),
+        period: "2026-03".into(),
+        score: 0.8,
+        explanation: "17 of 20 days at exactly 4 contacts".into(),
+        evidence: (1..=9).map(|i| format!("c{i}")).collect(),
+    }];
+    let shown = Findings(&findings);
+    let f = shown.to_frame();
+    let types: Vec<_> = f.columns().iter().map(|c| c.column_type()).collect();
+    assert_eq!(
+        types,
+        [
+            ColumnType::Utf8,
+            ColumnType::Utf8,
+            ColumnType::Utf8,
+            ColumnType::Float64,
+            ColumnType::Utf8,
+            ColumnType::Utf8
+        ]
+    );
+    assert_eq!(
+        f.column("evidence").map(|c| &c.data),
+        Some(&ColumnData::Utf8(vec![Some(
+            "c1 c2 c3 c4 c5 c6 c7 c8 c9".into()
+        )]))
+    );
+    // People see the count and the first ids; the CSV keeps them all.
+    assert!(shown.to_html().contains("9 records: c1 c2 c3 c4 c5 c6 …"));
+    assert!(
+        shown
+            .to_string()
+            .contains("quota_bunching · bogdan · 2026-03 · score 0.80")
+    );
+    assert_eq!(Findings(&[]).to_frame().column_names().len(), 6);
+
+    let csv = "prospect_id,name,company,email,phone,city,country\n\
+               p1,Ion Popescu,Alfa Construct SRL,ion.popescu@alfa.ro,0721 234 567,București,RO\n\
+               p2,POPESCU ION,S.C. Alfa Construct S.R.L.,Ion.Popescu+crm@alfa.ro,+40 721 234 567,Bucharest,RO\n\
+               p3,Maria <Popescu>,Alfa Construct,maria@alfa.ro,021 300 4000,Bucuresti,RO\n";
+    let result = Dedup::prospect().run(&Records::from_csv(csv.as_bytes(), "prospect_id")?)?;
+    let clusters = result.clusters_table();
+    assert_eq!(
+        clusters.columns,
+        sales_metrics::dedup::DedupResult::CLUSTER_COLUMNS
+    );
+    assert_eq!(clusters.rows.len(), 1);
+    assert_eq!(clusters.rows[0][2], Cell::from("p1 p2"));
+    let links = result.links_table();
+    assert_eq!(links.rows.len(), 1);
+    assert_eq!(result.cluster_links_table("p1"), links);
+    let fields = links.rows[0][7].to_text();
+    assert!(
+        fields.contains("email") && fields.contains("name"),
+        "{fields}"
+    );
+    let html = result.to_html();
+    assert!(html.contains("Deduplication: 3 records in 2 clusters"));
+    assert!(result.to_string().contains("p1 p2"));
+    let evidence = result.evidence("p1");
+    let first = evidence.first().ok_or("no evidence")?;
+    assert!(first.to_html().contains("p1 ~ p2: match probability"));
+    assert_eq!(first.table().rows.len(), first.fields.len());
+    let frame = links.to_frame();
+    assert_eq!(
+        frame.column("probability").map(|c| c.column_type()),
+        Some(ColumnType::Float64)
+    );
+    Ok(())
+}

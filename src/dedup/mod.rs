@@ -1259,3 +1259,190 @@ pub(crate) mod par {
         v.sort_unstable_by(cmp);
     }
 }
+
+/// Notebook and table views of a run: which records were joined, and why.
+impl DedupResult {
+    /// Columns of [`DedupResult::clusters_table`].
+    pub const CLUSTER_COLUMNS: [&'static str; 5] = [
+        "cluster_id",
+        "records",
+        "members",
+        "links",
+        "weakest_probability",
+    ];
+
+    /// Columns of [`DedupResult::links_table`].
+    pub const LINK_COLUMNS: [&'static str; 8] = [
+        "cluster_id",
+        "left",
+        "right",
+        "probability",
+        "threshold",
+        "total_bits",
+        "threshold_bits",
+        "fields",
+    ];
+
+    /// Every cluster of more than one record, in cluster id order: its
+    /// size, members (space-separated, byte order), the number of links
+    /// over the threshold inside it and the probability of the weakest.
+    pub fn clusters_table(&self) -> crate::report::Table {
+        use crate::report::table::{Cell, Table};
+        let mut members: std::collections::BTreeMap<&str, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for (record, cluster) in self.partition() {
+            members.entry(cluster).or_default().push(record);
+        }
+        let mut links: std::collections::BTreeMap<String, (u64, f64)> =
+            std::collections::BTreeMap::new();
+        for e in self.all_evidence() {
+            let cluster = self.cluster_id(&e.left).unwrap_or(e.left.as_str());
+            let entry = links.entry(cluster.to_owned()).or_insert((0, 1.0));
+            entry.0 += 1;
+            entry.1 = entry.1.min(e.probability);
+        }
+        let mut t = Table::new(&Self::CLUSTER_COLUMNS);
+        for (cluster, ids) in members.iter().filter(|(_, ids)| ids.len() > 1) {
+            let (n, weakest) = links.get(*cluster).copied().unwrap_or((0, f64::NAN));
+            t.push(vec![
+                (*cluster).into(),
+                (ids.len() as u64).into(),
+                ids.join(" ").into(),
+                n.into(),
+                Cell::share(Some(weakest)),
+            ]);
+        }
+        t
+    }
+
+    /// Every link inside a cluster (the evidence of SPEC §4), clusters in
+    /// id order, strongest link first within a cluster: the pair, its match
+    /// probability against the threshold, its weight in bits, and every
+    /// field's agreement level and weight (`name exact +6.1 · email
+    /// missing +0.0`).
+    pub fn links_table(&self) -> crate::report::Table {
+        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+        let mut rows: Vec<(String, PairEvidence)> = self
+            .all_evidence()
+            .map(|e| {
+                let cluster = self
+                    .cluster_id(&e.left)
+                    .unwrap_or(e.left.as_str())
+                    .to_owned();
+                (cluster, e)
+            })
+            .collect();
+        rows.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.total.total_cmp(&x.total)));
+        for (cluster, e) in &rows {
+            t.push(link_row(cluster, e));
+        }
+        t
+    }
+
+    /// Like [`DedupResult::links_table`], for the cluster named
+    /// `cluster_id` only.
+    pub fn cluster_links_table(&self, cluster_id: &str) -> crate::report::Table {
+        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+        for e in self.evidence(cluster_id) {
+            t.push(link_row(cluster_id, &e));
+        }
+        t
+    }
+
+    fn caption(&self) -> String {
+        let s = self.stats();
+        let joined = self
+            .partition()
+            .filter(|(record, cluster)| record != cluster)
+            .count();
+        format!(
+            "Deduplication: {} records in {} clusters ({joined} records joined to another; {} candidate pairs, {} links over the threshold)",
+            s.records, s.clusters, s.candidate_pairs, s.linked_pairs
+        )
+    }
+
+    /// The clusters of more than one record as an HTML table with the
+    /// run's figures as caption; each cluster's links are in
+    /// [`DedupResult::cluster_links_table`].
+    pub fn to_html(&self) -> String {
+        self.clusters_table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the clusters table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_show(
+            &self.clusters_table().html(
+                Some(&self.caption()),
+                Some(crate::report::Table::NOTEBOOK_ROWS),
+            ),
+            &self.to_string(),
+        );
+    }
+}
+
+fn link_row(cluster: &str, e: &PairEvidence) -> Vec<crate::report::Cell> {
+    use crate::report::table::Cell;
+    let fields = e
+        .fields
+        .iter()
+        .map(|f| format!("{} {} {:+.1}", f.field, f.level_name, f.weight))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    vec![
+        cluster.into(),
+        e.left.as_str().into(),
+        e.right.as_str().into(),
+        Cell::share(Some(e.probability)),
+        Cell::share(Some(e.threshold)),
+        Cell::float(Some(e.total)),
+        Cell::float(Some(e.threshold_weight)),
+        fields.into(),
+    ]
+}
+
+impl std::fmt::Display for DedupResult {
+    /// The run's figures, then the clusters of more than one record.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.caption())?;
+        write!(f, "{}", self.clusters_table())
+    }
+}
+
+impl PairEvidence {
+    /// One row per field: `field`, `level`, `weight_bits`.
+    pub fn table(&self) -> crate::report::Table {
+        use crate::report::table::{Cell, Table};
+        let mut t = Table::new(&["field", "level", "weight_bits"]);
+        for e in &self.fields {
+            t.push(vec![
+                e.field.as_str().into(),
+                e.level_name.as_str().into(),
+                Cell::float(Some(e.weight)),
+            ]);
+        }
+        t
+    }
+
+    fn caption(&self) -> String {
+        format!(
+            "{} ~ {}: match probability {:.1} % (threshold {:.1} %); {:+.2} bits = prior {:+.2} + fields (threshold {:+.2})",
+            self.left,
+            self.right,
+            self.probability * 100.0,
+            self.threshold * 100.0,
+            self.total,
+            self.prior_weight,
+            self.threshold_weight
+        )
+    }
+
+    /// The evidence as an HTML table of fields with the verdict as caption.
+    pub fn to_html(&self) -> String {
+        self.table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the evidence in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_show(&self.to_html(), &self.to_string());
+    }
+}

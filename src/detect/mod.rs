@@ -1019,3 +1019,141 @@ pub fn write_findings_csv<W: Write>(w: W, findings: &[Finding]) -> Result<()> {
 pub fn write_findings_json<W: Write>(w: W, findings: &[Finding]) -> Result<()> {
     findings_table(findings).write_json(w)
 }
+
+impl std::fmt::Display for Finding {
+    /// `hollow_contacts · florin · 2026-03 · score 0.93: explanation (27
+    /// records)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} · {} · {} · score {:.2}: {} ({} record{})",
+            self.detector,
+            self.rep_id,
+            self.period,
+            self.score,
+            self.explanation,
+            self.evidence.len(),
+            if self.evidence.len() == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Findings as a result to look at: an aligned text table, HTML and a
+/// notebook display (with long evidence lists shortened to their count and
+/// first ids; [`Findings::table`] and `findings.csv` keep them whole), and
+/// typed columns ([`ToFrame`](crate::report::ToFrame)).
+///
+/// ```
+/// use sales_metrics::detect::{Finding, Findings};
+///
+/// let list = [Finding {
+///     detector: "repeat_touch".into(),
+///     rep_id: "<dan>".into(),
+///     period: "2026-03".into(),
+///     score: 0.75,
+///     explanation: "dan contacted one prospect 4 times within 24 h".into(),
+///     evidence: vec!["c3".into(), "c1".into(), "c2".into(), "c4".into()],
+/// }];
+/// let shown = Findings(&list);
+/// assert!(shown.to_string().starts_with("1 finding\n"));
+/// assert!(shown.to_html().contains("&lt;dan&gt;"));
+/// assert!(shown.to_html().contains("4 records: c1 c2 c3 c4"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Findings<'a>(pub &'a [Finding]);
+
+impl Findings<'_> {
+    /// Columns of [`Findings::table`] (SPEC §11 `findings.csv`).
+    pub const COLUMNS: [&'static str; 6] = [
+        "detector",
+        "rep_id",
+        "period",
+        "score",
+        "explanation",
+        "evidence",
+    ];
+
+    /// Evidence ids shown before "…" in the display table.
+    const SHOWN_IDS: usize = 6;
+
+    /// The SPEC §11 table ([`findings_table`]).
+    pub fn table(&self) -> Table {
+        findings_table(self.0)
+    }
+
+    /// The table people read: evidence as its count and first ids.
+    pub fn display_table(&self) -> Table {
+        let mut t = self.table();
+        for (row, f) in t.rows.iter_mut().zip(self.0) {
+            let mut ids: Vec<&str> = f.evidence.iter().map(String::as_str).collect();
+            ids.sort_unstable();
+            let mut shown = ids
+                .iter()
+                .take(Self::SHOWN_IDS)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if ids.len() > Self::SHOWN_IDS {
+                shown.push_str(" …");
+            }
+            let n = ids.len();
+            let text = format!("{n} record{}: {shown}", if n == 1 { "" } else { "s" });
+            if let Some(cell) = row.last_mut() {
+                *cell = text.into();
+            }
+        }
+        t
+    }
+
+    fn caption(&self) -> String {
+        match self.0.len() {
+            0 => "No findings".to_owned(),
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        }
+    }
+
+    /// The findings as an HTML table with a caption.
+    pub fn to_html(&self) -> String {
+        self.display_table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the findings as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        crate::report::table::evcxr_show(
+            &self
+                .display_table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
+        );
+    }
+}
+
+impl std::fmt::Display for Findings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.caption())?;
+        for finding in self.0 {
+            writeln!(f, "  {finding}")?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::report::ToFrame for Findings<'_> {
+    /// The columns of `findings.csv`: text, `score` as a float, `evidence`
+    /// as space-separated ids.
+    fn to_frame(&self) -> crate::report::Frame {
+        use crate::report::frame::{ColumnType, Frame};
+        let types = [
+            ColumnType::Utf8,
+            ColumnType::Utf8,
+            ColumnType::Utf8,
+            ColumnType::Float64,
+            ColumnType::Utf8,
+            ColumnType::Utf8,
+        ];
+        let table = self.table();
+        Frame::from_table_typed(&table, &types).unwrap_or_else(|_| Frame::from_table(&table))
+    }
+}

@@ -8,7 +8,7 @@ use super::RecordSource;
 use super::compare::Context;
 use super::normalize::foldhash_u64;
 use super::par;
-use super::profile::{FieldRole, Profile};
+use super::profile::{FieldRole, Profile, TermFrequency};
 
 /// Normalised records, row by row: each record's values lie together in
 /// one text buffer, with their offsets and hashes next to each other, so
@@ -289,7 +289,10 @@ impl Stats {
             values: profile
                 .fields()
                 .iter()
-                .map(|f| (f.term_frequency || f.role == FieldRole::Contact).then(value_map))
+                .map(|f| {
+                    (f.term_frequency != TermFrequency::Off || f.role == FieldRole::Contact)
+                        .then(value_map)
+                })
                 .collect(),
             identity: Identity::of(profile),
         }

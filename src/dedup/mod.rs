@@ -98,7 +98,9 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
-pub use profile::{BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile};
+pub use profile::{
+    BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
+};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};

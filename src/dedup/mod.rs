@@ -458,8 +458,8 @@ impl Dedup {
                 *slot = k as u32;
             }
         }
-        let stats = Stats::of(&self.profile, &data);
-        let snapshot = RecordStats::of(&self.profile, &data, &stats);
+        let stats = Stats::present_only(&self.profile, &data);
+        let snapshot = RecordStats::of(&self.profile, &data);
         let t_norm = t0.elapsed();
 
         let mut model = match &self.model {

@@ -142,9 +142,26 @@ impl NormData {
         all
     }
 
-    /// Appends record `i` of `other` (already normalised).
+    /// Appends record `i` of `other` (already normalised), copying its
+    /// text, offsets and hashes as they are.
     pub(crate) fn append_one(&mut self, other: &NormData, i: usize) {
-        self.push_values((0..self.fields).map(|f| other.value(f, i)));
+        let w = self.fields + 1;
+        let (Some(offs), Some(hashes)) = (
+            other.offs.get(i * w..(i + 1) * w),
+            other.hashes.get(i * self.fields..(i + 1) * self.fields),
+        ) else {
+            return;
+        };
+        let (Some(&start), Some(&end)) = (offs.first(), offs.last()) else {
+            return;
+        };
+        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text
+            .push_str(other.text.get(start as usize..end as usize).unwrap_or(""));
+        self.offs
+            .extend(offs.iter().map(|o| (o - start).saturating_add(base)));
+        self.hashes.extend_from_slice(hashes);
+        self.rows += 1;
     }
 
     /// Record `i` alone.
@@ -157,6 +174,9 @@ impl NormData {
     /// The records in `order`.
     pub(crate) fn permuted(&self, order: &[u32]) -> NormData {
         let mut d = NormData::empty(self.fields);
+        d.text.reserve(self.text.len());
+        d.offs.reserve(self.offs.len());
+        d.hashes.reserve(self.hashes.len());
         for &i in order {
             d.append_one(self, i as usize);
         }

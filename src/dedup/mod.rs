@@ -419,13 +419,27 @@ impl Dedup {
         if n > u32::MAX as usize - 1 {
             return Err(Error::invalid("dedup input", "more than 2^32 - 2 records"));
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        par::sort_by(&mut order, |&a, &b| {
-            source
-                .id(a as usize)
-                .as_bytes()
-                .cmp(source.id(b as usize).as_bytes())
+        // Sort by the ids' first eight bytes, then whole ids on ties: most
+        // comparisons stay in one flat array.
+        let prefix = |id: &str| {
+            let mut k = [0u8; 8];
+            for (slot, b) in k.iter_mut().zip(id.bytes()) {
+                *slot = b;
+            }
+            u64::from_be_bytes(k)
+        };
+        let mut keyed: Vec<(u64, u32)> = (0..n as u32)
+            .map(|r| (prefix(source.id(r as usize)), r))
+            .collect();
+        par::sort_by(&mut keyed, |a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                source
+                    .id(a.1 as usize)
+                    .as_bytes()
+                    .cmp(source.id(b.1 as usize).as_bytes())
+            })
         });
+        let order: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
         let ids = sorted_ids(order.iter().map(|&r| source.id(r as usize)))?;
         let data = NormData::from_source(&self.profile, source, &order);
         self.run_prepared(ids, order, data, t0)
@@ -445,11 +459,28 @@ impl Dedup {
         t0: Instant,
     ) -> Result<DedupResult> {
         let n = data.len();
-        let mut perm: Vec<u32> = (0..n as u32).collect();
         let keys = locality_fields(&self.profile);
-        par::sort_by(&mut perm, |&x, &y| {
-            locality_cmp(&keys, &data, x as usize, &data, y as usize).then(x.cmp(&y))
+        let mut keyed: Vec<(u64, u64, u32)> = (0..n as u32)
+            .map(|i| {
+                let h = |k: usize| keys.get(k).map_or(0, |&f| data.hash(f, i as usize));
+                (h(0), h(1), i)
+            })
+            .collect();
+        // The first two locality fields from the flat keys; any further
+        // ones (rare profiles) by `locality_cmp`.
+        par::sort_by(&mut keyed, |x, y| {
+            (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
+                locality_cmp(
+                    keys.get(2..).unwrap_or(&[]),
+                    &data,
+                    x.2 as usize,
+                    &data,
+                    y.2 as usize,
+                )
+                .then(x.2.cmp(&y.2))
+            })
         });
+        let perm: Vec<u32> = keyed.into_iter().map(|(_, _, i)| i).collect();
         let data = data.permuted(&perm);
         // `perm[internal]` is the id-order index; `inv` the reverse.
         let mut inv = vec![0u32; n];

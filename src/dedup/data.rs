@@ -415,9 +415,7 @@ impl RecordStats {
         let identity = Identity::of(profile);
         let name_of = |i: usize| identity.as_ref().and_then(|id| data.value(id.field, i));
         let per_field = par::map_indices(nf, |f| {
-            let Some(spec) = profile.fields().get(f) else {
-                return None;
-            };
+            let spec = profile.fields().get(f)?;
             if spec.term_frequency == TermFrequency::Off && spec.role != FieldRole::Contact {
                 return None;
             }

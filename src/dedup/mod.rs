@@ -592,23 +592,35 @@ impl Dedup {
             }
         }
         // Evidence of every link that ended inside one cluster.
-        let mut evidence = Vec::new();
-        for l in &links {
-            if roots.get(l.a as usize) == roots.get(l.b as usize) {
-                let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
-                let ia = perm.get(l.a as usize).copied().unwrap_or(0);
-                let ib = perm.get(l.b as usize).copied().unwrap_or(0);
-                evidence.push(StoredLink {
-                    a: ia.min(ib),
-                    b: ia.max(ib),
-                    total: s.total,
-                    levels: s.levels,
-                    weights: s.weights,
-                });
-            }
-        }
+        let inside: Vec<Link> = links
+            .iter()
+            .filter(|l| roots.get(l.a as usize) == roots.get(l.b as usize))
+            .copied()
+            .collect();
+        let mut evidence: Vec<StoredLink> = par::map_chunks(&inside, 2048, |chunk| {
+            chunk
+                .iter()
+                .map(|l| {
+                    let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
+                    let ia = perm.get(l.a as usize).copied().unwrap_or(0);
+                    let ib = perm.get(l.b as usize).copied().unwrap_or(0);
+                    StoredLink {
+                        a: ia.min(ib),
+                        b: ia.max(ib),
+                        total: s.total,
+                        levels: s.levels,
+                        weights: s.weights,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let roots = roots_by_id;
-        evidence.sort_unstable_by_key(|e| (roots.get(e.a as usize).copied(), e.a, e.b));
+        par::sort_by(&mut evidence, |x, y| {
+            (roots.get(x.a as usize), x.a, x.b).cmp(&(roots.get(y.a as usize), y.a, y.b))
+        });
         let mut sizes = vec![0u32; n];
         for &r in &roots {
             if let Some(s) = sizes.get_mut(r as usize) {

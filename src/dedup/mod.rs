@@ -105,7 +105,7 @@ pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{Deduplicate, Ledger, ProspectRecords};
+use crate::ledger::{Deduplicate, ProspectRecords};
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};
 use score::{Scorer, Uncounted};
@@ -1220,24 +1220,6 @@ fn write_pairs_csv<'a, W: Write>(
     }
     w.flush().map_err(|e| Error::io("<output>", e))?;
     Ok(())
-}
-
-/// Writes a ledger's prospect partition as `prospect_clusters.csv` (SPEC
-/// §11): `prospect_id,cluster_id`, sorted by prospect id in byte order,
-/// cluster id the smallest prospect id of the cluster.
-///
-/// # Errors
-/// Writing fails.
-pub fn write_prospect_clusters<W: Write>(ledger: &Ledger, writer: W) -> Result<()> {
-    let records = ledger.records();
-    let rows = (0..records.len()).map(|i| {
-        let id = records.get(i).map_or("", |r| r.prospect_id);
-        let cluster = ledger
-            .record_prospect(i as u32)
-            .map_or(id, |p| ledger.prospect_id(p));
-        (id, cluster)
-    });
-    write_pairs_csv(writer, "prospect_id", rows)
 }
 
 /// Parallel helpers: rayon with the `parallel` feature, plain iteration

@@ -527,8 +527,6 @@ struct NameAlignment {
     by_initial: usize,
     /// Tokens matched in full (exact or typo).
     full: usize,
-    /// Full matches that were not exact.
-    fuzzy: usize,
 }
 
 fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
@@ -538,7 +536,6 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
         hard: 0,
         by_initial: 0,
         full: 0,
-        fuzzy: 0,
     };
     // Exact partners first, so that a typo elsewhere cannot steal them.
     let mut pending_buf = [""; 16];
@@ -604,7 +601,6 @@ fn align_names(short: &[&str], long: &[&str]) -> NameAlignment {
                     al.by_initial += 1;
                 } else {
                     al.full += 1;
-                    al.fuzzy += 1;
                 }
             }
             _ => {
@@ -673,7 +669,6 @@ impl Comparator for PersonNameComparator {
             return name_level::COMPATIBLE;
         }
         // All tokens matched in full with equal counts: typos only.
-        debug_assert!(al.fuzzy > 0 || short != long);
         name_level::CLOSE
     }
 

@@ -8,7 +8,7 @@ use super::RecordSource;
 use super::compare::Context;
 use super::normalize::foldhash_u64;
 use super::par;
-use super::profile::{FieldRole, Profile};
+use super::profile::{FieldRole, Profile, TermFrequency};
 
 /// Normalised records, row by row: each record's values lie together in
 /// one text buffer, with their offsets and hashes next to each other, so
@@ -142,9 +142,26 @@ impl NormData {
         all
     }
 
-    /// Appends record `i` of `other` (already normalised).
+    /// Appends record `i` of `other` (already normalised), copying its
+    /// text, offsets and hashes as they are.
     pub(crate) fn append_one(&mut self, other: &NormData, i: usize) {
-        self.push_values((0..self.fields).map(|f| other.value(f, i)));
+        let w = self.fields + 1;
+        let (Some(offs), Some(hashes)) = (
+            other.offs.get(i * w..(i + 1) * w),
+            other.hashes.get(i * self.fields..(i + 1) * self.fields),
+        ) else {
+            return;
+        };
+        let (Some(&start), Some(&end)) = (offs.first(), offs.last()) else {
+            return;
+        };
+        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text
+            .push_str(other.text.get(start as usize..end as usize).unwrap_or(""));
+        self.offs
+            .extend(offs.iter().map(|o| (o - start).saturating_add(base)));
+        self.hashes.extend_from_slice(hashes);
+        self.rows += 1;
     }
 
     /// Record `i` alone.
@@ -157,6 +174,9 @@ impl NormData {
     /// The records in `order`.
     pub(crate) fn permuted(&self, order: &[u32]) -> NormData {
         let mut d = NormData::empty(self.fields);
+        d.text.reserve(self.text.len());
+        d.offs.reserve(self.offs.len());
+        d.hashes.reserve(self.hashes.len());
         for &i in order {
             d.append_one(self, i as usize);
         }
@@ -289,7 +309,10 @@ impl Stats {
             values: profile
                 .fields()
                 .iter()
-                .map(|f| (f.term_frequency || f.role == FieldRole::Contact).then(value_map))
+                .map(|f| {
+                    (f.term_frequency != TermFrequency::Off || f.role == FieldRole::Contact)
+                        .then(value_map)
+                })
                 .collect(),
             identity: Identity::of(profile),
         }
@@ -319,37 +342,16 @@ impl Stats {
         }
     }
 
-    /// Statistics of every record of `data`, one field per task.
-    pub(crate) fn of(profile: &Profile, data: &NormData) -> Self {
+    /// The statistics of a batch: only how many records have each field
+    /// (values' own statistics go to [`RecordStats::of`], which needs no
+    /// hash table per value).
+    pub(crate) fn present_only(profile: &Profile, data: &NormData) -> Self {
         let mut s = Self::new(profile);
-        let n = data.len();
-        let per_field = par::map_indices(profile.fields().len(), |f| {
-            let present = (0..n).filter(|&i| data.hash(f, i) != 0).count() as u64;
-            let map = s.values.get(f).and_then(Option::as_ref).map(|_| {
-                let mut map = value_map();
-                map.reserve(n / 2);
-                for i in 0..n {
-                    let h = data.hash(f, i);
-                    if h != 0 {
-                        map.entry(h).or_default().observe(
-                            s.name_of(data, i),
-                            i as u32,
-                            data,
-                            s.identity.as_ref(),
-                        );
-                    }
-                }
-                map
-            });
-            (present, map)
-        });
-        for (f, (present, map)) in per_field.into_iter().enumerate() {
-            if let Some(p) = s.present.get_mut(f) {
-                *p = present;
-            }
-            if let Some(slot) = s.values.get_mut(f) {
-                *slot = map;
-            }
+        for v in &mut s.values {
+            *v = None;
+        }
+        for (f, p) in s.present.iter_mut().enumerate() {
+            *p = (0..data.len()).filter(|&i| data.hash(f, i) != 0).count() as u64;
         }
         s
     }
@@ -404,41 +406,66 @@ pub(crate) struct RecordStats {
 }
 
 impl RecordStats {
-    pub(crate) fn of(profile: &Profile, data: &NormData, stats: &Stats) -> Self {
+    /// Each record's value statistics, from runs of equal values (sorted
+    /// value hashes, one field per task): the same counts and `shared`
+    /// flags that [`Stats`] would give, without a hash table per value.
+    pub(crate) fn of(profile: &Profile, data: &NormData) -> Self {
         let nf = profile.fields().len();
-        let rows = par::map_chunks(&(0..data.len() as u32).collect::<Vec<_>>(), 4096, |chunk| {
-            let mut counts = Vec::with_capacity(chunk.len() * nf);
-            let mut shared = Vec::with_capacity(chunk.len());
-            for &i in chunk {
-                let i = i as usize;
-                let mut bits = 0u32;
-                for (f, spec) in profile.fields().iter().enumerate() {
+        let n = data.len();
+        let identity = Identity::of(profile);
+        let name_of = |i: usize| identity.as_ref().and_then(|id| data.value(id.field, i));
+        let per_field = par::map_indices(nf, |f| {
+            let spec = profile.fields().get(f)?;
+            if spec.term_frequency == TermFrequency::Off && spec.role != FieldRole::Contact {
+                return None;
+            }
+            let mut held: Vec<(u64, u32)> = (0..n)
+                .filter_map(|i| {
                     let h = data.hash(f, i);
-                    if h == 0 {
-                        counts.push(0);
-                        continue;
-                    }
-                    let st = stats.get(f, h, None, data);
-                    counts.push(st.count);
+                    (h != 0).then_some((h, i as u32))
+                })
+                .collect();
+            held.sort_unstable();
+            let mut counts = vec![0u32; n];
+            let mut shared = vec![false; n];
+            for run in held.chunk_by(|x, y| x.0 == y.0) {
+                let mut st = ValueStat::default();
+                for &(_, r) in run {
+                    st.observe(name_of(r as usize), r, data, identity.as_ref());
+                }
+                for &(_, r) in run {
+                    let r = r as usize;
                     let generic = spec.role == FieldRole::Contact
                         && data
-                            .value(f, i)
+                            .value(f, r)
                             .is_some_and(|v| spec.comparator.is_generic(v));
-                    if st.shared || generic {
-                        bits |= 1 << f;
+                    if let Some(c) = counts.get_mut(r) {
+                        *c = st.count;
+                    }
+                    if let Some(s) = shared.get_mut(r) {
+                        *s = st.shared || generic;
                     }
                 }
-                shared.push(bits);
             }
-            (counts, shared)
+            Some((counts, shared))
         });
         let mut out = Self {
             fields: nf,
-            ..Self::default()
+            counts: vec![0; n * nf],
+            shared: vec![0; n],
         };
-        for (c, s) in rows {
-            out.counts.extend(c);
-            out.shared.extend(s);
+        for (f, field) in per_field.into_iter().enumerate() {
+            let Some((counts, shared)) = field else {
+                continue;
+            };
+            for (i, (c, s)) in counts.into_iter().zip(shared).enumerate() {
+                if let Some(slot) = out.counts.get_mut(i * nf + f) {
+                    *slot = c;
+                }
+                if s && let Some(bits) = out.shared.get_mut(i) {
+                    *bits |= 1 << f;
+                }
+            }
         }
         out
     }

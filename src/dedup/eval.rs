@@ -83,6 +83,17 @@ fn groups<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> HashMap<&'a s
 
 /// Pairwise scores of `predicted` against `truth`, both given as
 /// `(record_id, cluster_label)` for the same records.
+///
+/// ```
+/// use sales_metrics::dedup::eval::{cluster_level, pairwise};
+/// let truth = [("a", "x"), ("b", "x"), ("c", "y")];
+/// let predicted = [("a", "a"), ("b", "a"), ("c", "a")];
+/// let p = pairwise(predicted.iter().copied(), truth.iter().copied());
+/// assert_eq!((p.true_positives, p.predicted, p.actual), (1, 3, 1));
+/// assert!((p.precision() - 1.0 / 3.0).abs() < 1e-12);
+/// let c = cluster_level(predicted.iter().copied(), truth.iter().copied());
+/// assert_eq!(c.true_positives, 0); // {a, b, c} equals no true cluster
+/// ```
 pub fn pairwise<'a>(
     predicted: impl Iterator<Item = (&'a str, &'a str)>,
     truth: impl Iterator<Item = (&'a str, &'a str)>,

@@ -98,12 +98,14 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
-pub use profile::{BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile};
+pub use profile::{
+    BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
+};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{Deduplicate, Ledger, ProspectRecords};
+use crate::ledger::{Deduplicate, ProspectRecords};
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};
 use score::{Scorer, Uncounted};
@@ -417,13 +419,27 @@ impl Dedup {
         if n > u32::MAX as usize - 1 {
             return Err(Error::invalid("dedup input", "more than 2^32 - 2 records"));
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        par::sort_by(&mut order, |&a, &b| {
-            source
-                .id(a as usize)
-                .as_bytes()
-                .cmp(source.id(b as usize).as_bytes())
+        // Sort by the ids' first eight bytes, then whole ids on ties: most
+        // comparisons stay in one flat array.
+        let prefix = |id: &str| {
+            let mut k = [0u8; 8];
+            for (slot, b) in k.iter_mut().zip(id.bytes()) {
+                *slot = b;
+            }
+            u64::from_be_bytes(k)
+        };
+        let mut keyed: Vec<(u64, u32)> = (0..n as u32)
+            .map(|r| (prefix(source.id(r as usize)), r))
+            .collect();
+        par::sort_by(&mut keyed, |a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                source
+                    .id(a.1 as usize)
+                    .as_bytes()
+                    .cmp(source.id(b.1 as usize).as_bytes())
+            })
         });
+        let order: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
         let ids = sorted_ids(order.iter().map(|&r| source.id(r as usize)))?;
         let data = NormData::from_source(&self.profile, source, &order);
         self.run_prepared(ids, order, data, t0)
@@ -443,11 +459,28 @@ impl Dedup {
         t0: Instant,
     ) -> Result<DedupResult> {
         let n = data.len();
-        let mut perm: Vec<u32> = (0..n as u32).collect();
         let keys = locality_fields(&self.profile);
-        par::sort_by(&mut perm, |&x, &y| {
-            locality_cmp(&keys, &data, x as usize, &data, y as usize).then(x.cmp(&y))
+        let mut keyed: Vec<(u64, u64, u32)> = (0..n as u32)
+            .map(|i| {
+                let h = |k: usize| keys.get(k).map_or(0, |&f| data.hash(f, i as usize));
+                (h(0), h(1), i)
+            })
+            .collect();
+        // The first two locality fields from the flat keys; any further
+        // ones (rare profiles) by `locality_cmp`.
+        par::sort_by(&mut keyed, |x, y| {
+            (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
+                locality_cmp(
+                    keys.get(2..).unwrap_or(&[]),
+                    &data,
+                    x.2 as usize,
+                    &data,
+                    y.2 as usize,
+                )
+                .then(x.2.cmp(&y.2))
+            })
         });
+        let perm: Vec<u32> = keyed.into_iter().map(|(_, _, i)| i).collect();
         let data = data.permuted(&perm);
         // `perm[internal]` is the id-order index; `inv` the reverse.
         let mut inv = vec![0u32; n];
@@ -456,8 +489,8 @@ impl Dedup {
                 *slot = k as u32;
             }
         }
-        let stats = Stats::of(&self.profile, &data);
-        let snapshot = RecordStats::of(&self.profile, &data, &stats);
+        let stats = Stats::present_only(&self.profile, &data);
+        let snapshot = RecordStats::of(&self.profile, &data);
         let t_norm = t0.elapsed();
 
         let mut model = match &self.model {
@@ -559,23 +592,35 @@ impl Dedup {
             }
         }
         // Evidence of every link that ended inside one cluster.
-        let mut evidence = Vec::new();
-        for l in &links {
-            if roots.get(l.a as usize) == roots.get(l.b as usize) {
-                let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
-                let ia = perm.get(l.a as usize).copied().unwrap_or(0);
-                let ib = perm.get(l.b as usize).copied().unwrap_or(0);
-                evidence.push(StoredLink {
-                    a: ia.min(ib),
-                    b: ia.max(ib),
-                    total: s.total,
-                    levels: s.levels,
-                    weights: s.weights,
-                });
-            }
-        }
+        let inside: Vec<Link> = links
+            .iter()
+            .filter(|l| roots.get(l.a as usize) == roots.get(l.b as usize))
+            .copied()
+            .collect();
+        let mut evidence: Vec<StoredLink> = par::map_chunks(&inside, 2048, |chunk| {
+            chunk
+                .iter()
+                .map(|l| {
+                    let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
+                    let ia = perm.get(l.a as usize).copied().unwrap_or(0);
+                    let ib = perm.get(l.b as usize).copied().unwrap_or(0);
+                    StoredLink {
+                        a: ia.min(ib),
+                        b: ia.max(ib),
+                        total: s.total,
+                        levels: s.levels,
+                        weights: s.weights,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let roots = roots_by_id;
-        evidence.sort_unstable_by_key(|e| (roots.get(e.a as usize).copied(), e.a, e.b));
+        par::sort_by(&mut evidence, |x, y| {
+            (roots.get(x.a as usize), x.a, x.b).cmp(&(roots.get(y.a as usize), y.a, y.b))
+        });
         let mut sizes = vec![0u32; n];
         for &r in &roots {
             if let Some(s) = sizes.get_mut(r as usize) {
@@ -1175,24 +1220,6 @@ fn write_pairs_csv<'a, W: Write>(
     }
     w.flush().map_err(|e| Error::io("<output>", e))?;
     Ok(())
-}
-
-/// Writes a ledger's prospect partition as `prospect_clusters.csv` (SPEC
-/// §11): `prospect_id,cluster_id`, sorted by prospect id in byte order,
-/// cluster id the smallest prospect id of the cluster.
-///
-/// # Errors
-/// Writing fails.
-pub fn write_prospect_clusters<W: Write>(ledger: &Ledger, writer: W) -> Result<()> {
-    let records = ledger.records();
-    let rows = (0..records.len()).map(|i| {
-        let id = records.get(i).map_or("", |r| r.prospect_id);
-        let cluster = ledger
-            .record_prospect(i as u32)
-            .map_or(id, |p| ledger.prospect_id(p));
-        (id, cluster)
-    });
-    write_pairs_csv(writer, "prospect_id", rows)
 }
 
 /// Parallel helpers: rayon with the `parallel` feature, plain iteration

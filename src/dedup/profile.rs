@@ -26,6 +26,20 @@ pub enum FieldRole {
     Attribute,
 }
 
+/// How the commonness of a value changes the weight of exact agreement on
+/// it (term-frequency adjustment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermFrequency {
+    /// Every value weighs the field's average.
+    Off,
+    /// Rare values weigh more, common values less.
+    On,
+    /// Common values weigh less, rare ones no more than the average (for
+    /// fields such as a city, whose rarity says little about identity).
+    OnlyLower,
+}
+
 /// One field of a record: its column name, comparator and role.
 #[derive(Clone)]
 pub struct FieldSpec {
@@ -37,9 +51,8 @@ pub struct FieldSpec {
     pub comparator: Arc<dyn Comparator>,
     /// The field's role.
     pub role: FieldRole,
-    /// Whether exact agreement is weighted by how common the value is
-    /// (term-frequency adjustment).
-    pub term_frequency: bool,
+    /// How exact agreement is weighted by how common the value is.
+    pub term_frequency: TermFrequency,
 }
 
 impl fmt::Debug for FieldSpec {
@@ -55,7 +68,8 @@ impl fmt::Debug for FieldSpec {
 
 impl FieldSpec {
     /// A field of a built-in kind, with the kind's default role and term
-    /// frequencies on.
+    /// frequencies ([`TermFrequency::OnlyLower`] for cities,
+    /// [`TermFrequency::On`] otherwise).
     pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
         let role = match kind {
             FieldKind::PersonName => FieldRole::Identity,
@@ -67,9 +81,14 @@ impl FieldSpec {
             kind: Some(kind),
             comparator: kind.comparator(),
             role,
-            // Cities go with companies and people alike: how rare a city is
-            // says little about whether two records are one person.
-            term_frequency: kind != FieldKind::City,
+            // Cities go with companies and people alike: a rare city says
+            // little about whether two records are one person, but sharing
+            // the capital where a third of all records live says even less.
+            term_frequency: if kind == FieldKind::City {
+                TermFrequency::OnlyLower
+            } else {
+                TermFrequency::On
+            },
         }
     }
 
@@ -81,7 +100,7 @@ impl FieldSpec {
             kind: None,
             comparator,
             role: FieldRole::Attribute,
-            term_frequency: true,
+            term_frequency: TermFrequency::On,
         }
     }
 
@@ -91,9 +110,9 @@ impl FieldSpec {
         self
     }
 
-    /// Turns term-frequency adjustment on or off.
-    pub fn with_term_frequency(mut self, on: bool) -> Self {
-        self.term_frequency = on;
+    /// Sets the term-frequency adjustment.
+    pub fn with_term_frequency(mut self, tf: TermFrequency) -> Self {
+        self.term_frequency = tf;
         self
     }
 

@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{NormData, RecordStats, Stats, ValueStat};
-use super::profile::{FieldRole, MAX_FIELDS, Profile};
+use super::profile::{FieldRole, MAX_FIELDS, Profile, TermFrequency};
 
 /// The weights of one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,7 +140,7 @@ pub(crate) struct Scorer<'a> {
     weights: Vec<Vec<f64>>,
     tops: Vec<u8>,
     roles: Vec<FieldRole>,
-    tf: Vec<bool>,
+    tf: Vec<TermFrequency>,
     name_parts: Option<(usize, usize)>,
     identity: Option<usize>,
     /// Fields naming the organisation (company names).
@@ -258,7 +258,8 @@ impl<'a> Scorer<'a> {
             };
             let mut w = self.base_weight(f, level);
             let ha = a.hash(f, i);
-            let tf = self.tf.get(f).copied().unwrap_or(false);
+            let tf_mode = self.tf.get(f).copied().unwrap_or(TermFrequency::Off);
+            let tf = tf_mode != TermFrequency::Off;
             let contact = role == FieldRole::Contact;
             // The value's statistics at exact agreement (both records hold
             // it; a query not yet counted is counted).
@@ -292,7 +293,12 @@ impl<'a> Scorer<'a> {
                         .unwrap_or(0.01);
                     let others = (f64::from(count) - 1.0).max(0.5);
                     let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
-                    w = (m_top.max(1e-9) / share.min(1.0)).log2();
+                    let w_tf = (m_top.max(1e-9) / share.min(1.0)).log2();
+                    w = if tf_mode == TermFrequency::OnlyLower {
+                        w.min(w_tf)
+                    } else {
+                        w_tf
+                    };
                 }
             }
             // Whether either value is held by people whose names conflict

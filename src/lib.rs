@@ -75,7 +75,7 @@
 //!
 //! * `parallel` (default): classification and aggregation run on all cores
 //!   with rayon. Without it everything runs on one thread, same results.
-//! * `sim`: the [`sim`] module, a seeded behavioural simulator of sales
+//! * `sim`: the `sim` module, a seeded behavioural simulator of sales
 //!   teams with honest and gaming reps (SPEC §9's behaviours planted on
 //!   chosen reps), for demos, tests, benches and what-if analysis. It
 //!   generated the shipped demo data in `data/demo/`.

@@ -178,7 +178,11 @@ fn run(args: &Args) -> Result<(), Error> {
         periods: args.periods.clone(),
         ..DetectConfig::default()
     };
-    let findings = detect::detect(&ledger, &classified, &detect_config, &args.detectors)?;
+    let findings = if args.detectors.is_empty() {
+        Vec::new()
+    } else {
+        detect::detect(&ledger, &classified, &detect_config, &args.detectors)?
+    };
     let t_detect = t0.elapsed();
 
     let staging = staging_dir(&args.out)?;

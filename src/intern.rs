@@ -75,14 +75,6 @@ impl Interner {
         self.table
             .reserve(additional, |&x| hasher.hash_one(get_in(buf, ends, x)));
     }
-
-    /// Approximate heap bytes held.
-    #[allow(dead_code)] // used by memory figures in benches
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.buf.capacity()
-            + self.ends.capacity() * std::mem::size_of::<usize>()
-            + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
-    }
 }
 
 fn get_in<'a>(buf: &'a str, ends: &[usize], sym: u32) -> &'a str {

@@ -3,10 +3,10 @@
 //! medians, legends) and saves to a file.
 #![cfg(feature = "plot")]
 
-use std::path::Path;
+mod common;
+use common::demo;
 
 use chrono::{Duration, TimeZone, Utc};
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::report::chart::{
     SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
     daily_contacts_chart, funnel_chart, survival_chart,
@@ -15,21 +15,10 @@ use sales_metrics::report::{
     Granularity, PeriodSpec, Scope, channel_breakdown, period_report, source_breakdown, time_to_win,
 };
 use sales_metrics::{
-    Channel, Classified, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, ProspectRecord,
-    Rep, Sale, classify,
+    Channel, ClassifyConfig, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale, classify,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn demo() -> Result<(Ledger, Classified), Box<dyn std::error::Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
-    read_csv_folder(&dir, &mut builder)?;
-    let ledger = builder.build()?;
-    let classified = classify(&ledger, &ClassifyConfig::default());
-    Ok((ledger, classified))
-}
 
 /// A whole SVG document whose text elements are balanced.
 fn well_formed(chart: &SvgChart) {

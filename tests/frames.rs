@@ -4,31 +4,22 @@
 //! and gain their first day as a date, and an empty result keeps its
 //! schema.
 
+mod common;
+use common::demo;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::report::frame::{ColumnData, ColumnType, Frame, ToFrame};
 use sales_metrics::report::{
     Cell, PeriodSpec, Rejections, Scope, Table, channel_breakdown, cohort_report, period_report,
     source_breakdown, time_to_win,
 };
 use sales_metrics::{
-    Classified, ClassifyConfig, Ledger, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep,
-    classify,
+    ClassifyConfig, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep, classify,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn demo() -> Result<(Ledger, Classified), Box<dyn std::error::Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
-    let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
-    read_csv_folder(&dir, &mut builder)?;
-    let ledger = builder.build()?;
-    let classified = classify(&ledger, &ClassifyConfig::default());
-    Ok((ledger, classified))
-}
 
 /// Every column of `table` is in `frame` under its name, with one value
 /// per row, null exactly where the cell is empty (or an undefined rate),

@@ -2,9 +2,22 @@
 #![allow(dead_code, unreachable_pub)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::{
-    Channel, Contact, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Rep, Sale, TeamId,
+    Channel, Classified, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus,
+    ProspectRecord, Rep, Sale, TeamId, classify,
 };
+
+/// The shipped demo data with its true partition, classified.
+pub fn demo() -> Result<(Ledger, Classified), Box<dyn std::error::Error>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let mut builder = LedgerBuilder::new();
+    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    read_csv_folder(&dir, &mut builder)?;
+    let ledger = builder.build()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    Ok((ledger, classified))
+}
 
 /// 2026-01-01T00:00:00Z plus `days` days.
 pub fn day(days: i64) -> DateTime<Utc> {

@@ -23,6 +23,17 @@ impl std::fmt::Debug for Interner {
 }
 
 impl Interner {
+    /// An empty pool (usable in a `static`).
+    pub(crate) const fn new() -> Self {
+        Self {
+            buf: String::new(),
+            ends: Vec::new(),
+            table: HashTable::new(),
+            // The same state as `FixedState::default()`.
+            hasher: foldhash::fast::FixedState::with_seed(0),
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
@@ -115,7 +126,6 @@ impl TextColumn {
     }
 
     /// Number of entries.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }

@@ -302,14 +302,13 @@ impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
 /// CRM's merge history, or `prospect_clusters.csv`), which replaces
 /// deduplication (SPEC §4).
 ///
-/// Stored compactly (ids in one buffer, group labels interned): a
+/// Stored compactly (ids and group labels each in one buffer): a
 /// partition of millions of records costs a few bytes per record beyond
-/// its text.
+/// its text. Groups are formed when the ledger is built.
 #[derive(Debug, Clone, Default)]
 pub struct SuppliedPartition {
     ids: TextColumn,
-    groups: Vec<u32>,
-    group_labels: Interner,
+    labels: TextColumn,
 }
 
 impl SuppliedPartition {
@@ -322,33 +321,42 @@ impl SuppliedPartition {
     /// `prospect_clusters.csv`, the `cluster_id` column).
     pub fn insert(&mut self, prospect_id: impl AsRef<str>, group: impl AsRef<str>) {
         self.ids.push(Some(prospect_id.as_ref()));
-        let g = self.group_labels.intern(group.as_ref());
-        self.groups.push(g);
+        self.labels.push(Some(group.as_ref()));
+    }
+
+    /// Appends listed ids and their labels (readers' batches).
+    pub(crate) fn append_columns(&mut self, ids: &TextColumn, labels: &TextColumn) {
+        self.ids.append(ids);
+        self.labels.append(labels);
     }
 
     /// Makes room for about `additional` more listed ids.
     pub fn reserve(&mut self, additional: usize) {
         self.ids.reserve(additional, 12);
-        self.groups.reserve(additional);
-        self.group_labels.reserve(additional, 12);
+        self.labels.reserve(additional, 12);
     }
 
     /// Number of listed ids.
     pub fn len(&self) -> usize {
-        self.groups.len()
+        self.ids.len()
     }
 
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+        self.ids.len() == 0
     }
 
     /// The listed `(prospect_id, group label)` pairs, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.groups
-            .iter()
-            .enumerate()
-            .map(|(i, &g)| (self.ids.get(i).unwrap_or(""), self.group_labels.get(g)))
+        (0..self.len()).map(|i| (self.id(i), self.label(i)))
+    }
+
+    fn id(&self, i: usize) -> &str {
+        self.ids.get(i).unwrap_or("")
+    }
+
+    fn label(&self, i: usize) -> &str {
+        self.labels.get(i).unwrap_or("")
     }
 }
 
@@ -1021,6 +1029,17 @@ pub(crate) struct Resolver<'a> {
     records: &'a Interner,
 }
 
+impl Resolver<'static> {
+    /// A resolver that knows no id (for staging that needs none).
+    pub(crate) fn empty() -> Self {
+        static NO_IDS: Interner = Interner::new();
+        Resolver {
+            reps: &NO_IDS,
+            records: &NO_IDS,
+        }
+    }
+}
+
 /// Contacts, meetings or sales staged off the builder (for example on
 /// another thread) against a [`Resolver`], then appended in input order
 /// with [`LedgerBuilder::append_batch`]. Rows are numbered from 1 within
@@ -1642,47 +1661,65 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 
 /// Labels from a supplied partition: records in one listed group share the
 /// label of the group's smallest record; unlisted records stay alone.
+/// Rows are resolved in parallel and grouped by sorting their labels, so
+/// no table of labels is built.
 fn supplied_labels(
     p: &SuppliedPartition,
     records: &ProspectRecords,
-    find: impl Fn(&str) -> Option<u32>,
+    find: impl Fn(&str) -> Option<u32> + Sync,
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
-    let mut labels: Vec<u32> = (0..records.len() as u32).collect();
-    let mut group_first = vec![NONE; p.group_labels.len()];
+    let find_row = |i: usize| find(p.id(i)).unwrap_or(NONE);
+    #[cfg(feature = "parallel")]
+    let found: Vec<u32> = {
+        use rayon::prelude::*;
+        (0..p.len()).into_par_iter().map(find_row).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let found: Vec<u32> = (0..p.len()).map(find_row).collect();
+
+    // Warnings in row order.
     let mut listed = vec![false; records.len()];
-    let mut uf = UnionFind::new(records.len());
-    for (i, (id, group)) in p.iter().enumerate() {
+    for (i, &r) in found.iter().enumerate() {
         let row = i + 1;
-        let Some(r) = find(id) else {
+        let id = p.id(i);
+        if r == NONE {
             warnings.push(Warning {
                 location: format!("prospect partition row {row}"),
                 message: format!("prospect_id {id:?} names no accepted prospect record; ignored"),
             });
             continue;
-        };
-        if listed.get(r as usize).copied().unwrap_or(false) {
-            warnings.push(Warning {
-                location: format!("prospect partition row {row}"),
-                message: format!(
-                    "prospect_id {id:?} is listed more than once; later listing in group {group:?} also joins its groups"
-                ),
-            });
         }
         if let Some(l) = listed.get_mut(r as usize) {
+            if *l {
+                let group = p.label(i);
+                warnings.push(Warning {
+                    location: format!("prospect partition row {row}"),
+                    message: format!(
+                        "prospect_id {id:?} is listed more than once; later listing in group {group:?} also joins its groups"
+                    ),
+                });
+            }
             *l = true;
         }
-        let g = p.groups.get(i).copied().unwrap_or(NONE);
-        match group_first.get_mut(g as usize) {
-            Some(first) if *first != NONE => uf.union(*first, r),
-            Some(first) => *first = r,
-            None => {}
+    }
+    drop(listed);
+
+    // Rows with equal labels are adjacent once sorted by label (then row).
+    let mut rows: Vec<u32> = (0..found.len() as u32)
+        .filter(|&i| lookup(&found, i) != NONE)
+        .collect();
+    sort_by_bytes(&mut rows, |i| p.label(i as usize));
+    let mut uf = UnionFind::new(records.len());
+    let mut group: Option<(&str, u32)> = None;
+    for i in rows {
+        let (label, r) = (p.label(i as usize), lookup(&found, i));
+        match group {
+            Some((l, first)) if l == label => uf.union(first, r),
+            _ => group = Some((label, r)),
         }
     }
-    for (i, l) in labels.iter_mut().enumerate() {
-        *l = uf.find(i as u32);
-    }
-    labels
+    (0..records.len() as u32).map(|i| uf.find(i)).collect()
 }
 
 /// A small union–find over dense indices (path halving, union by smaller

@@ -1,9 +1,14 @@
-//! The fast path for large event files (contacts, meetings, sales): the
-//! file is cut into blocks at record boundaries, blocks are parsed and
-//! validated in parallel against the builder's id tables (reps and prospect
-//! records are loaded first), and the staged batches are appended in input
-//! order. Results are identical to [`read_csv`](super::read_csv): the same
-//! cells, rows, rejections and errors.
+//! The fast path for large files (prospect records, contacts, meetings,
+//! sales, prospect partitions): the file is cut into blocks at record
+//! boundaries, blocks are parsed and validated in parallel against the
+//! builder's id tables (reps and prospect records are loaded first), and
+//! the staged batches are appended in input order. Results are identical
+//! to [`read_csv`](super::read_csv): the same cells, rows, rejections and
+//! errors.
+//!
+//! With the `parallel` feature a reader thread cuts the next blocks while
+//! the current ones are parsed, and block buffers are recycled, so the file
+//! is copied once into memory that is already mapped.
 //!
 //! A record boundary is a newline outside quotes. Quotes inside a quoted
 //! field are doubled (RFC 4180), so a newline is outside quotes exactly
@@ -15,22 +20,35 @@ use std::path::Path;
 use ::csv::StringRecord;
 
 use super::csv::{csv_error, csv_reader, read_header};
-use super::{Cell, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
+use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
-use crate::ledger::{EventBatch, LedgerBuilder, ProspectBatch, Resolver};
+use crate::intern::TextColumn;
+use crate::ledger::{EventBatch, LedgerBuilder, ProspectBatch, Resolver, SuppliedPartition};
 use crate::model::RecordKind;
 
 /// Bytes per block: large enough to amortise the per-block work, small
 /// enough that a window of blocks in flight keeps memory flat.
 pub(crate) const BLOCK_BYTES: usize = 4 << 20;
 
+/// Smallest read: below this, refilling costs more than it saves.
+const MIN_READ: usize = 1 << 16;
+
 /// One block: whole records, where it starts in the file.
 struct Block {
-    bytes: Vec<u8>,
+    /// `buf[..len]` holds the records; the rest is spare room kept for
+    /// reuse.
+    buf: Vec<u8>,
+    len: usize,
     /// Byte offset of the block in the file.
     offset: u64,
     /// 1-based line number of the block's first byte.
     line: u64,
+}
+
+impl Block {
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
 }
 
 /// A batch staged from one block.
@@ -51,77 +69,282 @@ impl Batch for ProspectBatch {
     }
 }
 
+/// Rows of a `prospect_clusters.csv` block.
+#[derive(Default)]
+struct PartitionBatch {
+    rows: u64,
+    ids: TextColumn,
+    labels: TextColumn,
+    /// The first row with an empty cell: (batch-local row, line, column).
+    empty: Option<(u64, u64, &'static str)>,
+}
+
+impl Batch for PartitionBatch {
+    fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// Where a row is: its 1-based row number within the block's batch and
+/// the file line it starts on.
+#[derive(Clone, Copy)]
+struct RowAt {
+    row: u64,
+    line: u64,
+}
+
+/// Stages one row into a batch.
+type Stage<'f, B> = dyn Fn(&Resolver<'_>, RowAt, &[Cell<'_>], &mut B) + Sync + 'f;
+
+/// What one file's reading does with rows: stage them into batches (in
+/// parallel, against the sink's read-only context) and append batches to
+/// the sink (in input order).
+struct Plan<'f, S, B> {
+    schema: &'static [Column],
+    /// The read-only id tables staging resolves against; `None` when
+    /// staging needs none, which lets appending overlap the next parse.
+    resolver: Option<&'f (dyn Fn(&S) -> Resolver<'_> + Sync + 'f)>,
+    stage: &'f Stage<'f, B>,
+    append: &'f (dyn Fn(&mut S, B, u64) -> Result<()> + Sync + 'f),
+    /// Makes room for about this many more rows.
+    reserve: &'f (dyn Fn(&mut S, usize) + Sync + 'f),
+}
+
 /// Reads an event file of `kind` (contact, meeting or sale) from `reader`
 /// in blocks of about `block_bytes`.
 pub(crate) fn read_events(
     kind: RecordKind,
-    reader: impl Read,
+    reader: impl Read + Send,
     source: &Path,
     builder: &mut LedgerBuilder,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
-    read_in_blocks::<EventBatch>(
-        kind,
-        reader,
-        source,
-        builder,
-        block_bytes,
-        &move |resolver, row, cells, batch| process_event_row(kind, row, cells, resolver, batch),
-        &move |builder, batch, base| builder.append_batch(kind, batch, base),
-        size_hint,
-    )
+    let plan = Plan::<LedgerBuilder, EventBatch> {
+        schema: columns(kind),
+        resolver: Some(&|b: &LedgerBuilder| b.resolver()),
+        stage: &move |resolver, at, cells, batch| {
+            process_event_row(kind, at.row, cells, resolver, batch);
+        },
+        append: &move |builder, batch, base| {
+            builder.append_batch(kind, batch, base);
+            Ok(())
+        },
+        reserve: &move |builder, n| builder.reserve(kind, n),
+    };
+    read_in_blocks(&plan, reader, source, builder, block_bytes, size_hint)
 }
 
 /// Reads a prospect record file from `reader` in blocks of about
-/// `block_bytes`: parsed in parallel, ids interned in order.
+/// `block_bytes`: parsed in parallel, ids interned in order (while the
+/// next blocks are parsed).
 pub(crate) fn read_prospects(
-    reader: impl Read,
+    reader: impl Read + Send,
     source: &Path,
     builder: &mut LedgerBuilder,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
-    read_in_blocks::<ProspectBatch>(
-        RecordKind::Prospect,
-        reader,
-        source,
-        builder,
-        block_bytes,
-        &|_, row, cells, batch| process_prospect_row(row, cells, batch),
-        &|builder, batch, base| builder.append_prospects(batch, base),
-        size_hint,
-    )
+    let plan = Plan::<LedgerBuilder, ProspectBatch> {
+        schema: columns(RecordKind::Prospect),
+        resolver: None,
+        stage: &|_, at, cells, batch| process_prospect_row(at.row, cells, batch),
+        append: &|builder, batch, base| {
+            builder.append_prospects(batch, base);
+            Ok(())
+        },
+        reserve: &|builder, n| builder.reserve(RecordKind::Prospect, n),
+    };
+    read_in_blocks(&plan, reader, source, builder, block_bytes, size_hint)
 }
 
-type Stage<'f, B> = dyn Fn(&Resolver<'_>, u64, &[Cell<'_>], &mut B) + Sync + 'f;
-type Append<'f, B> = dyn Fn(&mut LedgerBuilder, B, u64) + 'f;
+/// The columns of `prospect_clusters.csv` (SPEC §11); others are ignored.
+const PARTITION_COLUMNS: &[Column] = &[
+    Column {
+        name: "prospect_id",
+        required: true,
+        ty: super::Ty::Text,
+    },
+    Column {
+        name: "cluster_id",
+        required: true,
+        ty: super::Ty::Text,
+    },
+];
 
-#[allow(clippy::too_many_arguments)] // one private driver behind two readers
-fn read_in_blocks<B: Batch>(
-    kind: RecordKind,
-    mut reader: impl Read,
+/// Reads a prospect partition (`prospect_id,cluster_id`) into `partition`
+/// in blocks of about `block_bytes`. A row with an empty cell is an error
+/// (a row that joins nothing to nothing), named by row and line.
+pub(crate) fn read_partition(
+    reader: impl Read + Send,
     source: &Path,
-    builder: &mut LedgerBuilder,
+    partition: &mut SuppliedPartition,
     block_bytes: usize,
-    stage: &Stage<'_, B>,
-    append: &Append<'_, B>,
     size_hint: Option<u64>,
 ) -> Result<()> {
-    let schema = columns(kind);
+    let plan = Plan::<SuppliedPartition, PartitionBatch> {
+        schema: PARTITION_COLUMNS,
+        resolver: None,
+        stage: &|_, at, cells, batch| {
+            batch.rows += 1;
+            let text = |i: usize| match cells.get(i) {
+                Some(Cell::Text(s)) => Some(*s),
+                _ => None,
+            };
+            let (id, label) = (text(0), text(1));
+            if batch.empty.is_none() {
+                let missing = match (id, label) {
+                    (None, _) => Some("prospect_id"),
+                    (_, None) => Some("cluster_id"),
+                    _ => None,
+                };
+                if let Some(column) = missing {
+                    batch.empty = Some((at.row, at.line, column));
+                }
+            }
+            batch.ids.push(id);
+            batch.labels.push(label);
+        },
+        append: &|partition, batch, base| {
+            if let Some((row, line, column)) = batch.empty {
+                return Err(Error::Malformed {
+                    path: source.to_owned(),
+                    position: format!("row {} (line {line})", base + row),
+                    message: format!("empty `{column}`"),
+                });
+            }
+            partition.append_columns(&batch.ids, &batch.labels);
+            Ok(())
+        },
+        reserve: &|partition, n| partition.reserve(n),
+    };
+    read_in_blocks(&plan, reader, source, partition, block_bytes, size_hint)
+}
+
+/// Cuts a reader into blocks of whole records.
+struct Cutter<R> {
+    reader: R,
+    /// `buf[..len]` is read and not yet cut.
+    buf: Vec<u8>,
+    len: usize,
+    eof: bool,
+    /// File offset and line of `buf[0]`.
+    offset: u64,
+    line: u64,
+    block_bytes: usize,
+}
+
+impl<R: Read> Cutter<R> {
+    /// Reads at least `MIN_READ` more bytes (or to end of input).
+    fn fill(&mut self) -> std::io::Result<()> {
+        let want = self.len + self.block_bytes.max(MIN_READ);
+        if self.buf.len() < want {
+            // Only new room is zeroed; a recycled buffer is reused as is.
+            self.buf.resize(want, 0);
+        }
+        while let Some(room) = self.buf.get_mut(self.len..want) {
+            if room.is_empty() {
+                break;
+            }
+            match self.reader.read(room) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn pending(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Drops the first `n` pending bytes (the header).
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.buf.copy_within(n..self.len, 0);
+        self.len -= n;
+        self.offset += n as u64;
+    }
+
+    /// The next block, its bytes moved out and `spare` (a recycled buffer,
+    /// possibly empty) taking the place of the read buffer.
+    fn next_block(&mut self, spare: Vec<u8>) -> std::io::Result<Option<Block>> {
+        loop {
+            while !self.eof && self.len < self.block_bytes {
+                self.fill()?;
+            }
+            let cut = if self.eof {
+                self.len
+            } else {
+                match last_record_end(self.pending()) {
+                    Some(c) => c,
+                    None => {
+                        // One record longer than a block: read on.
+                        self.fill()?;
+                        continue;
+                    }
+                }
+            };
+            if cut == 0 {
+                return Ok(None);
+            }
+            let rest = self.len - cut;
+            let mut next = spare;
+            let room = rest + self.block_bytes.max(MIN_READ);
+            if next.len() < room {
+                next.resize(room, 0);
+            }
+            if let (Some(dst), Some(src)) = (next.get_mut(..rest), self.buf.get(cut..self.len)) {
+                dst.copy_from_slice(src);
+            }
+            let buf = std::mem::replace(&mut self.buf, next);
+            self.len = rest;
+            let block = Block {
+                buf,
+                len: cut,
+                offset: self.offset,
+                line: self.line,
+            };
+            self.offset += cut as u64;
+            self.line += count_newlines(block.bytes());
+            return Ok(Some(block));
+        }
+    }
+}
+
+fn read_in_blocks<S: Send, B: Batch>(
+    plan: &Plan<'_, S, B>,
+    reader: impl Read + Send,
+    source: &Path,
+    sink: &mut S,
+    block_bytes: usize,
+    size_hint: Option<u64>,
+) -> Result<()> {
+    let schema = plan.schema;
     let io = |e: std::io::Error| Error::io(source, e);
+    let mut cutter = Cutter {
+        reader,
+        buf: Vec::new(),
+        len: 0,
+        eof: false,
+        offset: 0,
+        line: 1,
+        block_bytes,
+    };
 
     // The header: read until its record is complete.
-    let mut pending: Vec<u8> = Vec::new();
-    let mut eof = false;
     let (positions, header_end) = loop {
         let mut names = [""; MAX_COLUMNS];
         for (n, c) in names.iter_mut().zip(schema) {
             *n = c.name;
         }
-        let header_complete = eof || has_record_end(&pending);
-        if header_complete {
-            let mut rdr = csv_reader(pending.as_slice());
+        if cutter.eof || has_record_end(cutter.pending()) {
+            let mut rdr = csv_reader(cutter.pending());
             let mut record = StringRecord::new();
             let positions = read_header(
                 &mut rdr,
@@ -131,10 +354,10 @@ fn read_in_blocks<B: Batch>(
             )?;
             break (
                 positions.unwrap_or([None; MAX_COLUMNS]),
-                usize::try_from(rdr.position().byte()).unwrap_or(pending.len()),
+                usize::try_from(rdr.position().byte()).unwrap_or(cutter.len),
             );
         }
-        eof = fill(&mut reader, &mut pending, block_bytes).map_err(io)?;
+        cutter.fill().map_err(io)?;
     };
     for (c, p) in schema.iter().zip(&positions) {
         if c.required && p.is_none() {
@@ -156,131 +379,208 @@ fn read_in_blocks<B: Batch>(
             }
         }
     }
-    let header_lines = count_newlines(pending.get(..header_end).unwrap_or(&[]));
-    let mut offset = header_end as u64;
-    let mut line = 1 + header_lines;
-    pending.drain(..header_end.min(pending.len()));
+    let header_lines = count_newlines(cutter.pending().get(..header_end).unwrap_or(&[]));
+    cutter.consume(header_end);
+    cutter.line = 1 + header_lines;
 
-    let window = window_size();
-    let mut row_base = 0u64;
-    let mut reserved = false;
-    loop {
-        // Cut up to `window` blocks.
-        let mut blocks = Vec::with_capacity(window);
-        while blocks.len() < window {
-            while !eof && pending.len() < block_bytes {
-                eof = fill(&mut reader, &mut pending, block_bytes).map_err(io)?;
-            }
-            let cut = if eof {
-                pending.len()
-            } else {
-                match last_record_end(&pending) {
-                    Some(c) => c,
-                    None => {
-                        // One record longer than a block: read on.
-                        eof = fill(&mut reader, &mut pending, block_bytes).map_err(io)?;
-                        continue;
-                    }
-                }
-            };
-            if cut == 0 {
-                break;
-            }
-            let rest = pending.split_off(cut);
-            let bytes = std::mem::replace(&mut pending, rest);
-            let lines = count_newlines(&bytes);
-            blocks.push(Block {
-                bytes,
-                offset,
-                line,
-            });
-            offset += cut as u64;
-            line += lines;
-        }
-        if blocks.is_empty() {
-            break;
-        }
-        let resolver = builder.resolver();
-        let parse = |b: &Block| {
-            parse_block(
-                b,
-                &slot_of_column,
-                schema.len(),
-                source,
-                |row, cells, batch| stage(&resolver, row, cells, batch),
-            )
-        };
-        #[cfg(feature = "parallel")]
-        let batches: Vec<Result<B>> = {
-            use rayon::prelude::*;
-            blocks.par_iter().map(parse).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let batches: Vec<Result<B>> = blocks.iter().map(parse).collect();
-        let window_bytes: u64 = blocks.iter().map(|b| b.bytes.len() as u64).sum();
-        for batch in batches {
-            let batch = batch?;
-            let rows = batch.rows();
-            append(builder, batch, row_base);
-            row_base += rows;
-        }
-        // After the first window, reserve for the rest of the file at the
-        // rows-per-byte seen so far.
-        if !reserved && let Some(total) = size_hint {
-            reserved = true;
-            let rest = total.saturating_sub(offset);
-            let per_byte = row_base as f64 / (window_bytes.max(1)) as f64;
-            builder.reserve(kind, (rest as f64 * per_byte * 1.05) as usize);
-        }
-        if eof && pending.is_empty() {
-            break;
-        }
-    }
-    Ok(())
-}
-
-fn window_size() -> usize {
+    let mut driver = Driver {
+        plan,
+        sink,
+        source,
+        slot_of_column: &slot_of_column,
+        row_base: 0,
+        reserved: false,
+        size_hint,
+    };
     #[cfg(feature = "parallel")]
     {
-        2 * rayon::current_num_threads()
+        pipelined(&mut driver, cutter)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        1
+        loop {
+            let Some(block) = cutter.next_block(Vec::new()).map_err(io)? else {
+                return Ok(());
+            };
+            let batch = driver.parse(&[block]);
+            driver.append(batch, 0)?;
+        }
     }
 }
 
-/// Reads up to `at_least` more bytes; `true` at end of input.
-fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, at_least: usize) -> std::io::Result<bool> {
-    let start = buf.len();
-    buf.resize(start + at_least.max(1 << 16), 0);
-    let mut filled = start;
-    loop {
-        let slice = buf.get_mut(filled..).unwrap_or(&mut []);
-        if slice.is_empty() {
-            break;
+/// Parses windows of blocks and appends their batches in order.
+struct Driver<'a, 'f, S, B> {
+    plan: &'a Plan<'f, S, B>,
+    sink: &'a mut S,
+    source: &'a Path,
+    slot_of_column: &'a [Option<usize>],
+    /// Rows of the source appended so far.
+    row_base: u64,
+    reserved: bool,
+    size_hint: Option<u64>,
+}
+
+impl<S, B: Batch> Driver<'_, '_, S, B> {
+    /// Parses `blocks` (in parallel with the `parallel` feature) against
+    /// `resolver`.
+    fn parse_with(
+        plan: &Plan<'_, S, B>,
+        resolver: &Resolver<'_>,
+        blocks: &[Block],
+        slot_of_column: &[Option<usize>],
+        source: &Path,
+    ) -> Vec<Result<B>> {
+        let width = plan.schema.len();
+        let parse = |b: &Block| {
+            parse_block(b, slot_of_column, width, source, |at, cells, batch| {
+                (plan.stage)(resolver, at, cells, batch);
+            })
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            blocks.par_iter().map(parse).collect()
         }
-        match reader.read(slice) {
-            Ok(0) => {
-                buf.truncate(filled);
-                return Ok(true);
+        #[cfg(not(feature = "parallel"))]
+        {
+            blocks.iter().map(parse).collect()
+        }
+    }
+
+    /// Parses `blocks` against the sink's resolver (or none).
+    fn parse(&self, blocks: &[Block]) -> Vec<Result<B>> {
+        let none = Resolver::empty();
+        match self.plan.resolver {
+            Some(of) => Self::parse_with(
+                self.plan,
+                &of(self.sink),
+                blocks,
+                self.slot_of_column,
+                self.source,
+            ),
+            None => Self::parse_with(self.plan, &none, blocks, self.slot_of_column, self.source),
+        }
+    }
+
+    /// Appends the batches of one window (`bytes` long) in order; after
+    /// the first window, reserves for the rest of the file at the rows per
+    /// byte seen so far.
+    fn append(&mut self, batches: Vec<Result<B>>, end_offset: u64) -> Result<()> {
+        let window_start = self.row_base;
+        for batch in batches {
+            let batch = batch?;
+            let rows = batch.rows();
+            (self.plan.append)(self.sink, batch, self.row_base)?;
+            self.row_base += rows;
+        }
+        if !self.reserved
+            && end_offset > 0
+            && let Some(total) = self.size_hint
+        {
+            self.reserved = true;
+            let rest = total.saturating_sub(end_offset);
+            let per_byte = (self.row_base - window_start) as f64 / end_offset as f64;
+            (self.plan.reserve)(self.sink, (rest as f64 * per_byte * 1.05) as usize);
+        }
+        Ok(())
+    }
+}
+
+/// Windows of blocks in flight: enough to keep every thread busy.
+#[cfg(feature = "parallel")]
+fn window_size() -> usize {
+    2 * rayon::current_num_threads()
+}
+
+/// A reader thread cuts blocks (into recycled buffers) while the current
+/// window is parsed; without a resolver, appending a window also overlaps
+/// parsing the next.
+#[cfg(feature = "parallel")]
+fn pipelined<S: Send, B: Batch, R: Read + Send>(
+    driver: &mut Driver<'_, '_, S, B>,
+    mut cutter: Cutter<R>,
+) -> Result<()> {
+    use std::sync::mpsc;
+    let window = window_size();
+    let source = driver.source;
+    let (block_tx, block_rx) = mpsc::sync_channel::<std::io::Result<Block>>(window);
+    let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            loop {
+                let spare = spare_rx.try_recv().unwrap_or_default();
+                match cutter.next_block(spare) {
+                    Ok(Some(block)) => {
+                        if block_tx.send(Ok(block)).is_err() {
+                            return; // the parser stopped (an error)
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        let _ = block_tx.send(Err(e));
+                        return;
+                    }
+                }
             }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        });
+        let next_window = || -> Result<Vec<Block>> {
+            let mut blocks = Vec::with_capacity(window);
+            while blocks.len() < window {
+                match block_rx.recv() {
+                    Ok(Ok(b)) => blocks.push(b),
+                    Ok(Err(e)) => return Err(Error::io(source, e)),
+                    Err(_) => break, // the reader is done
+                }
+            }
+            Ok(blocks)
+        };
+        let recycle = |blocks: Vec<Block>| {
+            for b in blocks {
+                let _ = spare_tx.send(b.buf);
+            }
+        };
+        let end_of = |blocks: &[Block]| blocks.last().map_or(0, |b| b.offset + b.len as u64);
+        let mut blocks = next_window()?;
+        if driver.plan.resolver.is_some() {
+            while !blocks.is_empty() {
+                let batches = driver.parse(&blocks);
+                let end = end_of(&blocks);
+                recycle(blocks);
+                driver.append(batches, end)?;
+                blocks = next_window()?;
+            }
+            return Ok(());
         }
-    }
-    buf.truncate(filled);
-    Ok(false)
-}
-
-fn count_newlines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
+        // No resolver: parse window k + 1 while window k is appended.
+        let mut batches = driver.parse(&blocks);
+        let mut end = end_of(&blocks);
+        recycle(blocks);
+        loop {
+            let upcoming = next_window()?;
+            if upcoming.is_empty() {
+                return driver.append(batches, end);
+            }
+            let (plan, slots) = (driver.plan, driver.slot_of_column);
+            let none = Resolver::empty();
+            let (parsed, appended) = rayon::join(
+                || Driver::parse_with(plan, &none, &upcoming, slots, source),
+                || driver.append(batches, end),
+            );
+            appended?;
+            batches = parsed;
+            end = end_of(&upcoming);
+            recycle(upcoming);
+        }
+    })
 }
 
 /// Whether `bytes` (starting at a record boundary) holds a complete record.
 fn has_record_end(bytes: &[u8]) -> bool {
     last_record_end(bytes).is_some()
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// The end (just past the newline) of the last complete record in `bytes`,
@@ -308,15 +608,16 @@ fn parse_block<B: Batch>(
     slot_of_column: &[Option<usize>],
     width: usize,
     source: &Path,
-    stage: impl Fn(u64, &[Cell<'_>], &mut B),
+    stage: impl Fn(RowAt, &[Cell<'_>], &mut B),
 ) -> Result<B> {
     let mut batch = B::default();
-    let simple = memchr::memchr2(b'"', b'\r', &block.bytes).is_none();
+    let bytes = block.bytes();
+    let simple = memchr::memchr2(b'"', b'\r', bytes).is_none();
     if simple {
-        let text = std::str::from_utf8(&block.bytes)
-            .map_err(|e| utf8_error(block, e.valid_up_to(), source))?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| utf8_error(block, e.valid_up_to(), source))?;
         let mut row = 0u64;
-        for record in text.split('\n') {
+        for (k, record) in text.split('\n').enumerate() {
             if record.is_empty() {
                 continue; // blank lines are not rows (as in the csv crate)
             }
@@ -331,12 +632,13 @@ fn parse_block<B: Batch>(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            stage(row, cells, &mut batch);
+            let line = block.line + k as u64;
+            stage(RowAt { row, line }, cells, &mut batch);
         }
     } else {
         // Quotes or carriage returns: the csv crate's own parser on this
         // block, positions shifted to the file's.
-        let mut rdr = csv_reader(block.bytes.as_slice());
+        let mut rdr = csv_reader(bytes);
         let mut record = StringRecord::new();
         let mut row = 0u64;
         loop {
@@ -356,7 +658,9 @@ fn parse_block<B: Batch>(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            stage(row, cells, &mut batch);
+            let local_line = record.position().map_or(1, ::csv::Position::line);
+            let line = block.line + local_line.saturating_sub(1);
+            stage(RowAt { row, line }, cells, &mut batch);
         }
     }
     Ok(batch)
@@ -365,7 +669,7 @@ fn parse_block<B: Batch>(
 /// The error of invalid UTF-8 at byte `at` of a simple block, worded like
 /// the csv crate's.
 fn utf8_error(block: &Block, at: usize, source: &Path) -> Error {
-    let bytes = &block.bytes;
+    let bytes = block.bytes();
     let record_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or(&[])).map_or(0, |i| i + 1);
     let line = block.line + count_newlines(bytes.get(..record_start).unwrap_or(&[]));
     let in_record = bytes.get(record_start..at).unwrap_or(&[]);
@@ -571,6 +875,35 @@ mod tests {
             Just("\"q,\"\"x\"\"\ny\"".to_owned()),
             "[a-z0-9 ]{0,4}",
         ]
+    }
+
+    fn quoted(s: &str) -> String {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn partitions_read_in_any_blocks(
+            pairs in prop::collection::vec(("[a-z0-9,\"\n]{1,5}", "[a-z0-9,\"]{1,4}"), 0..40),
+            crlf in any::<bool>(),
+            block in 1usize..100,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut body = format!("cluster_id,note,prospect_id{nl}");
+            for (id, label) in &pairs {
+                body.push_str(&format!("{},x,{}{nl}", quoted(label), quoted(id)));
+            }
+            let mut read = SuppliedPartition::new();
+            read_partition(body.as_bytes(), Path::new("pc.csv"), &mut read, block, None)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let expected: SuppliedPartition = pairs.iter().map(|(i, l)| (i.as_str(), l.as_str())).collect();
+            prop_assert_eq!(read, expected);
+        }
     }
 
     proptest! {

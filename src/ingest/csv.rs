@@ -229,51 +229,18 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
 /// assert_eq!(partition.len(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_partition_csv(reader: impl Read, source_name: &Path) -> Result<SuppliedPartition> {
-    read_partition_into(reader, source_name, SuppliedPartition::new())
-}
-
-fn read_partition_into(
-    reader: impl Read,
+pub fn read_partition_csv(
+    reader: impl Read + Send,
     source_name: &Path,
-    mut partition: SuppliedPartition,
 ) -> Result<SuppliedPartition> {
-    const COLUMNS: [&str; 2] = ["prospect_id", "cluster_id"];
-    let mut rdr = csv_reader(reader);
-    let mut record = StringRecord::new();
-    let positions =
-        read_header(&mut rdr, &mut record, &COLUMNS, source_name)?.unwrap_or([None; MAX_COLUMNS]);
-    let (Some(Some(id_at)), Some(Some(cluster_at))) = (positions.first(), positions.get(1)) else {
-        let missing = if positions.first().copied().flatten().is_none() {
-            "prospect_id"
-        } else {
-            "cluster_id"
-        };
-        return Err(Error::MissingColumn {
-            path: source_name.to_owned(),
-            column: missing.to_owned(),
-        });
-    };
-    let mut row: u64 = 0;
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(e, source_name))?
-    {
-        row += 1;
-        let id = record.get(*id_at).unwrap_or("");
-        let cluster = record.get(*cluster_at).unwrap_or("");
-        for (name, value) in COLUMNS.iter().zip([id, cluster]) {
-            if value.is_empty() {
-                let line = record.position().map_or(0, ::csv::Position::line);
-                return Err(Error::Malformed {
-                    path: source_name.to_owned(),
-                    position: format!("row {row} (line {line})"),
-                    message: format!("empty `{name}`"),
-                });
-            }
-        }
-        partition.insert(id, cluster);
-    }
+    let mut partition = SuppliedPartition::new();
+    super::blocks::read_partition(
+        reader,
+        source_name,
+        &mut partition,
+        super::blocks::BLOCK_BYTES,
+        None,
+    )?;
     Ok(partition)
 }
 
@@ -296,8 +263,8 @@ fn read_partition_into(
 pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let rows_estimate = file.metadata().map_or(0, |m| m.len() / 16);
+    let size = file.metadata().ok().map(|m| m.len());
     let mut partition = SuppliedPartition::new();
-    partition.reserve(usize::try_from(rows_estimate).unwrap_or(0));
-    read_partition_into(file, path, partition)
+    super::blocks::read_partition(file, path, &mut partition, super::blocks::BLOCK_BYTES, size)?;
+    Ok(partition)
 }

@@ -1282,6 +1282,43 @@ fn lookup(map: &[u32], sym: u32) -> u32 {
     map.get(sym as usize).copied().unwrap_or(NONE)
 }
 
+/// Runs the record checks `check(index, item)` over `items` (in parallel
+/// with the `parallel` feature): the indices that pass, and those that fail
+/// with their field and reason, both in index order.
+#[allow(clippy::type_complexity)] // a private pair of index lists
+fn screen<T: Sync>(
+    items: &[T],
+    check: impl Fn(usize, &T) -> Option<(&'static str, Reason)> + Sync,
+) -> (Vec<u32>, Vec<(u32, &'static str, Reason)>) {
+    const CHUNK: usize = 1 << 16;
+    let run = |(k, chunk): (usize, &[T])| {
+        let mut pass = Vec::with_capacity(chunk.len());
+        let mut fail = Vec::new();
+        for (j, item) in chunk.iter().enumerate() {
+            let i = k * CHUNK + j;
+            match check(i, item) {
+                None => pass.push(i as u32),
+                Some((field, reason)) => fail.push((i as u32, field, reason)),
+            }
+        }
+        (pass, fail)
+    };
+    #[cfg(feature = "parallel")]
+    let parts: Vec<_> = {
+        use rayon::prelude::*;
+        items.par_chunks(CHUNK).enumerate().map(run).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<_> = items.chunks(CHUNK).enumerate().map(run).collect();
+    let mut pass = Vec::with_capacity(items.len());
+    let mut fail = Vec::new();
+    for (p, f) in parts {
+        pass.extend(p);
+        fail.extend(f);
+    }
+    (pass, fail)
+}
+
 fn build(b: LedgerBuilder) -> Result<Ledger> {
     let mut rej = Rejections {
         list: b.early_rejections,
@@ -1442,12 +1479,16 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             None
         }
     };
+    // An empty reference is the empty string's symbol (or none at all):
+    // comparing symbols spares a read of the id text per event.
+    let (empty_rep, empty_record) = (b.rep_syms.lookup(""), b.record_syms.lookup(""));
+    let (rep_count, record_count) = (b.rep_syms.len(), b.record_syms.len());
     let missing = |id: &str, rep: u32, record: u32, id_field: &'static str| {
         if id.is_empty() {
             Some((id_field, Reason::MissingField))
-        } else if b.rep_syms.get(rep).is_empty() {
+        } else if rep as usize >= rep_count || Some(rep) == empty_rep {
             Some(("rep_id", Reason::MissingField))
-        } else if b.record_syms.get(record).is_empty() {
+        } else if record as usize >= record_count || Some(record) == empty_record {
             Some(("prospect_id", Reason::MissingField))
         } else {
             None
@@ -1459,10 +1500,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let mut contacts = b.contacts;
     let contact_rows = b.contact_rows;
     let row_of = |i: usize| contact_rows.get(i).copied().unwrap_or(0);
-    let mut candidates = Vec::with_capacity(contacts.len());
-    for (i, c) in contacts.iter().enumerate() {
+    let (candidates, failed) = screen(&contacts, |i, c| {
         let id = b.contact_ids.get(i).unwrap_or("");
-        let reason = missing(id, c.rep, c.record, "contact_id")
+        missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
                 (c.duration != NO_TIME && c.duration < 0)
                     .then_some(("duration_s", Reason::NegativeNumber))
@@ -1471,11 +1511,11 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
                 (c.logged_us != NO_TIME && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
-            .or_else(|| check_refs(c.rep, c.record));
-        match reason {
-            Some((field, reason)) => rej.add(RecordKind::Contact, row_of(i), id, field, reason),
-            None => candidates.push(i as u32),
-        }
+            .or_else(|| check_refs(c.rep, c.record))
+    });
+    for (i, field, reason) in failed {
+        let id = b.contact_ids.get(i as usize).unwrap_or("");
+        rej.add(RecordKind::Contact, row_of(i as usize), id, field, reason);
     }
     let order = accept_unique(&b.contact_ids, candidates, |i, id| {
         rej.add(
@@ -1515,13 +1555,20 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     drop(rank);
     permute_in_place(&mut contacts, &mut target);
     drop(target);
-    for c in &mut contacts {
+    let remap = |c: &mut ContactRow| {
         c.rep = lookup(&rep_of_sym, c.rep);
         c.record = lookup(&rec_of_sym, c.record);
         if c.duration == NO_TIME {
             c.duration = -1;
         }
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        contacts.par_iter_mut().for_each(remap);
     }
+    #[cfg(not(feature = "parallel"))]
+    contacts.iter_mut().for_each(remap);
     contacts.shrink_to_fit();
 
     // Meetings.
@@ -1705,21 +1752,123 @@ fn supplied_labels(
     }
     drop(listed);
 
-    // Rows with equal labels are adjacent once sorted by label (then row).
-    let mut rows: Vec<u32> = (0..found.len() as u32)
-        .filter(|&i| lookup(&found, i) != NONE)
-        .collect();
-    sort_by_bytes(&mut rows, |i| p.label(i as usize));
-    let mut uf = UnionFind::new(records.len());
-    let mut group: Option<(&str, u32)> = None;
-    for i in rows {
-        let (label, r) = (p.label(i as usize), lookup(&found, i));
-        match group {
-            Some((l, first)) if l == label => uf.union(first, r),
-            _ => group = Some((label, r)),
+    // Rows with equal labels are adjacent once sorted by label hash (then
+    // row); a run of equal hashes is split by label, for collisions.
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::FixedState::with_seed(0);
+    let keyed_row = |i: usize| (hasher.hash_one(p.label(i)), i as u32);
+    #[cfg(feature = "parallel")]
+    let keyed: Vec<(u64, u32)> = {
+        use rayon::prelude::*;
+        let mut keyed: Vec<(u64, u32)> = (0..found.len())
+            .into_par_iter()
+            .filter(|&i| lookup(&found, i as u32) != NONE)
+            .map(keyed_row)
+            .collect();
+        keyed.par_sort_unstable();
+        keyed
+    };
+    #[cfg(not(feature = "parallel"))]
+    let keyed: Vec<(u64, u32)> = {
+        let mut keyed: Vec<(u64, u32)> = (0..found.len())
+            .filter(|&i| lookup(&found, i as u32) != NONE)
+            .map(keyed_row)
+            .collect();
+        keyed.sort_unstable();
+        keyed
+    };
+    // Joins within runs, found in parallel (labels are read to confirm
+    // equal hashes), then applied.
+    let joins_in = |run: &[(u64, u32)]| {
+        let mut joins = Vec::new();
+        // The groups of the current hash run: (label, first record).
+        let mut groups: Vec<(&str, u32)> = Vec::new();
+        let mut run_hash = None;
+        for &(h, i) in run {
+            if run_hash != Some(h) {
+                groups.clear();
+                run_hash = Some(h);
+            }
+            let (label, r) = (p.label(i as usize), lookup(&found, i));
+            match groups.iter().find(|(l, _)| *l == label) {
+                Some(&(_, first)) => joins.push((first, r)),
+                None => groups.push((label, r)),
+            }
+        }
+        joins
+    };
+    // Cut points that never split a run of equal hashes.
+    const PIECES: usize = 64;
+    let mut cuts = vec![0usize];
+    for k in 1..PIECES {
+        let mut at = keyed.len() * k / PIECES;
+        while at > 0
+            && at < keyed.len()
+            && keyed.get(at).map(|x| x.0) == keyed.get(at - 1).map(|x| x.0)
+        {
+            at += 1;
+        }
+        if at > cuts.last().copied().unwrap_or(0) {
+            cuts.push(at);
         }
     }
+    cuts.push(keyed.len());
+    cuts.dedup();
+    let pieces: Vec<&[(u64, u32)]> = cuts
+        .windows(2)
+        .filter_map(|w| keyed.get(*w.first()?..*w.get(1)?))
+        .collect();
+    #[cfg(feature = "parallel")]
+    let joins: Vec<Vec<(u32, u32)>> = {
+        use rayon::prelude::*;
+        pieces.into_par_iter().map(joins_in).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let joins: Vec<Vec<(u32, u32)>> = pieces.into_iter().map(joins_in).collect();
+    let mut uf = UnionFind::new(records.len());
+    for (a, b) in joins.into_iter().flatten() {
+        uf.union(a, b);
+    }
     (0..records.len() as u32).map(|i| uf.find(i)).collect()
+}
+
+/// Sorts each prospect's events (`events[offsets[p]..offsets[p + 1]]`);
+/// with the `parallel` feature, runs of prospects are sorted in parallel.
+fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
+    let sort_run = |run: &mut [Event], offsets: &[u32]| {
+        let base = offsets.first().copied().unwrap_or(0);
+        for w in offsets.windows(2) {
+            if let [a, b] = *w
+                && let Some(slice) = run.get_mut((a - base) as usize..(b - base) as usize)
+            {
+                slice.sort_unstable();
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        const RUNS: usize = 256;
+        let prospects = offsets.len().saturating_sub(1);
+        let mut runs: Vec<(&mut [Event], &[u32])> = Vec::with_capacity(RUNS);
+        let mut rest = events;
+        let mut start = 0usize;
+        for k in 1..=RUNS {
+            let end = prospects * k / RUNS;
+            let (lo, hi) = (
+                offsets.get(start).copied().unwrap_or(0),
+                offsets.get(end).copied().unwrap_or(0),
+            );
+            let (run, tail) = rest.split_at_mut(((hi - lo) as usize).min(rest.len()));
+            runs.push((run, offsets.get(start..=end).unwrap_or(&[])));
+            rest = tail;
+            start = end;
+        }
+        runs.into_par_iter()
+            .for_each(|(run, offsets)| sort_run(run, offsets));
+    }
+    #[cfg(not(feature = "parallel"))]
+    sort_run(events, offsets);
 }
 
 /// A small union–find over dense indices (path halving, union by smaller
@@ -1869,12 +2018,23 @@ impl Ledger {
     }
 
     fn index_events(&mut self) {
-        for c in &mut self.contacts {
-            c.prospect = self
-                .record_prospect
-                .get(c.record as usize)
+        let record_prospect = &self.record_prospect;
+        let prospect_of = |record: u32| {
+            record_prospect
+                .get(record as usize)
                 .copied()
-                .unwrap_or(NONE);
+                .unwrap_or(NONE)
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            self.contacts
+                .par_iter_mut()
+                .for_each(|c| c.prospect = prospect_of(c.record));
+        }
+        #[cfg(not(feature = "parallel"))]
+        for c in &mut self.contacts {
+            c.prospect = prospect_of(c.record);
         }
         for m in &mut self.meetings {
             m.prospect = self
@@ -1960,13 +2120,7 @@ impl Ledger {
                 },
             );
         }
-        for w in offsets.windows(2) {
-            if let [a, b] = *w
-                && let Some(slice) = events.get_mut(a as usize..b as usize)
-            {
-                slice.sort_unstable();
-            }
-        }
+        sort_each_prospect(&mut events, &offsets);
         let mut contact_pos = vec![NONE; self.contacts.len()];
         let mut meeting_pos = vec![NONE; self.meetings.len()];
         let mut sale_pos = vec![NONE; self.sales.len()];

@@ -457,6 +457,26 @@ fn relabel(e: Error, path: &Path) -> Error {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn csv_fields_are_written_as_the_csv_crate_writes_them(
+            fields in proptest::collection::vec("[a-c ,\"\r\n]{0,4}", 2..5),
+        ) {
+            let mut ours = Vec::new();
+            for (k, f) in fields.iter().enumerate() {
+                if k > 0 {
+                    ours.push(b',');
+                }
+                push_csv_field(&mut ours, f);
+            }
+            ours.push(b'\n');
+            let mut theirs = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            theirs.write_record(&fields).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let theirs = theirs.into_inner().map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+        }
+    }
+
     #[test]
     fn floats_are_shortest_round_trip() {
         assert_eq!(format_float(0.5), "0.5");
@@ -548,14 +568,17 @@ pub fn write_contact_classes_csv<W: Write>(
     w.write_all(b"contact_id,prospect,class,engagement\n")
         .map_err(io)?;
     write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
-        let mut out = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(buf);
         for row in contact_class_rows_in(ledger, classified, range) {
-            out.write_record([row.contact_id, row.prospect, row.class, row.engagement])
-                .map_err(|e| io(std::io::Error::other(e)))?;
+            push_csv_field(buf, row.contact_id);
+            buf.push(b',');
+            push_csv_field(buf, row.prospect);
+            buf.push(b',');
+            buf.extend_from_slice(row.class.as_bytes());
+            buf.push(b',');
+            push_csv_field(buf, row.engagement);
+            buf.push(b'\n');
         }
-        out.flush().map_err(io)
+        Ok(())
     })
     .map_err(|e| relabel(e, Path::new("<csv output>")))?;
     w.flush().map_err(io)
@@ -598,9 +621,31 @@ pub fn write_contact_classes_json<W: Write>(
     w.flush().map_err(io)
 }
 
+/// Appends `field` as a CSV field, quoted only when it must be (it holds a
+/// comma, a quote or a line break), as the `csv` crate writes it.
+fn push_csv_field(buf: &mut Vec<u8>, field: &str) {
+    let bytes = field.as_bytes();
+    if bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        buf.push(b'"');
+        for &b in bytes {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(bytes);
+    }
+}
+
 /// Formats `0..n` in chunks (in parallel with the `parallel` feature, a
 /// bounded window at a time so memory stays flat) and writes the chunks in
-/// order.
+/// order; with `parallel`, the next window is formatted while this one is
+/// written.
 fn write_chunked<W: Write>(
     w: &mut W,
     n: usize,
@@ -611,24 +656,46 @@ fn write_chunked<W: Write>(
     let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
         .map(|k| k * CHUNK..((k + 1) * CHUNK).min(n))
         .collect();
-    for window in chunks.chunks(WINDOW) {
-        let run = |r: &std::ops::Range<usize>| -> Result<Vec<u8>> {
-            let mut buf = Vec::with_capacity(r.len() * 48);
-            format(r.clone(), &mut buf)?;
-            Ok(buf)
-        };
-        #[cfg(feature = "parallel")]
-        let bufs: Vec<Result<Vec<u8>>> = {
-            use rayon::prelude::*;
-            window.par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let bufs: Vec<Result<Vec<u8>>> = window.iter().map(run).collect();
+    let run = |r: &std::ops::Range<usize>| -> Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(r.len() * 48);
+        format(r.clone(), &mut buf)?;
+        Ok(buf)
+    };
+    let mut write = |bufs: Vec<Result<Vec<u8>>>| -> Result<()> {
         for buf in bufs {
             w.write_all(&buf?).map_err(|e| Error::io("<output>", e))?;
         }
+        Ok(())
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let format_window = |window: &[std::ops::Range<usize>]| -> Vec<Result<Vec<u8>>> {
+            window.par_iter().map(run).collect()
+        };
+        let mut windows = chunks.chunks(WINDOW);
+        let mut current = windows.next().map(format_window);
+        while let Some(bufs) = current.take() {
+            let upcoming = windows.next();
+            let mut next = None;
+            let written = rayon::in_place_scope(|scope| {
+                if let Some(window) = upcoming {
+                    scope.spawn(|_| next = Some(format_window(window)));
+                }
+                write(bufs)
+            });
+            written?;
+            current = next;
+        }
+        Ok(())
     }
-    Ok(())
+    #[cfg(not(feature = "parallel"))]
+    {
+        for window in chunks.chunks(WINDOW) {
+            write(window.iter().map(run).collect())?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes `prospect_clusters.csv` (SPEC §11: `prospect_id,cluster_id`): every

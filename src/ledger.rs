@@ -1198,15 +1198,19 @@ fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
     items: &mut [T],
     text_of: impl Fn(T) -> &'a str + Sync,
 ) {
-    fn prefix(s: &str) -> u128 {
+    // Two u64 halves rather than a u128: 24-byte entries instead of 32
+    // (u128 is 16-aligned), which matters at tens of millions of ids.
+    fn prefix(s: &str) -> (u64, u64) {
         let mut b = [0u8; 16];
         for (d, s) in b.iter_mut().zip(s.as_bytes()) {
             *d = *s;
         }
-        u128::from_be_bytes(b)
+        let (hi, lo) = b.split_at(8);
+        let half = |h: &[u8]| u64::from_be_bytes(h.try_into().unwrap_or([0; 8]));
+        (half(hi), half(lo))
     }
-    let mut keyed: Vec<(u128, T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
-    let cmp = |a: &(u128, T), b: &(u128, T)| {
+    let mut keyed: Vec<((u64, u64), T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
+    let cmp = |a: &((u64, u64), T), b: &((u64, u64), T)| {
         a.0.cmp(&b.0)
             .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
             .then_with(|| a.1.cmp(&b.1))
@@ -1233,6 +1237,15 @@ fn accept_unique(
     mut duplicate: impl FnMut(u32, &str),
 ) -> Vec<u32> {
     let text = |i: u32| ids.get(i as usize).unwrap_or("");
+    // Exports are often in id order already: then there is nothing to sort
+    // (and no duplicate), which spares the sort's time and its keys' memory.
+    let ascending = candidates.windows(2).all(|w| match *w {
+        [a, b] => text(a).as_bytes() < text(b).as_bytes(),
+        _ => true,
+    });
+    if ascending {
+        return candidates;
+    }
     sort_by_bytes(&mut candidates, text);
     let mut kept = Vec::with_capacity(candidates.len());
     let mut prev: Option<&str> = None;

@@ -169,18 +169,47 @@ fn get_in<'a>(buf: &'a str, ends: &[usize], sym: u32) -> &'a str {
 
 /// An append-only column of optional strings in one buffer (absent and
 /// empty are the same: SPEC §2 reads an empty cell as absent).
+///
+/// A column that has held nothing but absent values stores only its
+/// length: dropped or missing columns (for example prospect details not
+/// kept) cost nothing per row.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextColumn {
     buf: String,
+    /// End offsets, one per entry once any entry has text; empty before.
     ends: Vec<usize>,
+    len: usize,
 }
 
 impl TextColumn {
-    pub(crate) fn push(&mut self, s: Option<&str>) {
-        if let Some(s) = s {
-            self.buf.push_str(s);
+    /// Stores the ends of the absent entries so far, before the first text.
+    fn materialize(&mut self) {
+        if self.ends.len() < self.len {
+            self.ends.resize(self.len, self.buf.len());
         }
-        self.ends.push(self.buf.len());
+    }
+
+    pub(crate) fn push(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) if !s.is_empty() => {
+                self.materialize();
+                self.buf.push_str(s);
+                self.ends.push(self.buf.len());
+            }
+            _ if self.ends.is_empty() => {}
+            _ => self.ends.push(self.buf.len()),
+        }
+        self.len += 1;
+    }
+
+    /// Appends absent entries until the column has `len` entries.
+    pub(crate) fn pad_to(&mut self, len: usize) {
+        if len > self.len {
+            if !self.ends.is_empty() {
+                self.ends.resize(len, self.buf.len());
+            }
+            self.len = len;
+        }
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
@@ -195,7 +224,7 @@ impl TextColumn {
 
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     /// Makes room for `additional` entries of about `avg_len` bytes.
@@ -206,9 +235,15 @@ impl TextColumn {
 
     /// Appends every entry of `other`, in order.
     pub(crate) fn append(&mut self, other: &TextColumn) {
+        if other.ends.is_empty() {
+            self.pad_to(self.len + other.len);
+            return;
+        }
+        self.materialize();
         let base = self.buf.len();
         self.buf.push_str(&other.buf);
         self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.len += other.len;
     }
 }
 
@@ -284,5 +319,40 @@ mod tests {
         assert_eq!(d.len(), 5);
         assert_eq!(d.get(1), Some("a"));
         assert_eq!(d.get(4), Some("bc"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_columns_agree_with_a_vec(
+            parts in proptest::collection::vec(
+                proptest::collection::vec(proptest::option::of("[ab]{0,2}"), 0..6),
+                0..5,
+            ),
+            pad in 0usize..4,
+        ) {
+            let mut col = TextColumn::default();
+            let mut want: Vec<Option<String>> = Vec::new();
+            for (k, part) in parts.iter().enumerate() {
+                let mut other = TextColumn::default();
+                for v in part {
+                    other.push(v.as_deref());
+                    want.push(v.clone().filter(|s| !s.is_empty()));
+                }
+                if k % 2 == 0 {
+                    col.append(&other);
+                } else {
+                    for v in part {
+                        col.push(v.as_deref());
+                    }
+                }
+                col.pad_to(col.len() + pad);
+                want.resize(want.len() + pad, None);
+            }
+            proptest::prop_assert_eq!(col.len(), want.len());
+            for (i, w) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(col.get(i), w.as_deref());
+            }
+            proptest::prop_assert_eq!(col.get(want.len()), None);
+        }
     }
 }

@@ -552,6 +552,22 @@ struct StagedTexts {
     country: TextColumn,
 }
 
+impl StagedTexts {
+    /// Pads every column with absent values to `rows` entries.
+    fn pad_to(&mut self, rows: usize) {
+        for col in [
+            &mut self.name,
+            &mut self.company,
+            &mut self.email,
+            &mut self.phone,
+            &mut self.city,
+            &mut self.country,
+        ] {
+            col.pad_to(rows);
+        }
+    }
+}
+
 /// Collects records (from readers or Rust values), then validates them and
 /// builds a [`Ledger`].
 ///
@@ -641,6 +657,11 @@ impl LedgerBuilder {
     pub fn prospect_identity(&mut self, identity: ProspectIdentity) -> &mut Self {
         self.identity = identity;
         self
+    }
+
+    /// Whether prospect details are kept (see [`Self::keep_prospect_details`]).
+    pub(crate) fn keeps_prospect_details(&self) -> bool {
+        !self.drop_prospect_text
     }
 
     /// Supplies a partition of prospect records (replaces deduplication).
@@ -799,20 +820,12 @@ impl LedgerBuilder {
         }
         let t = &mut self.prospect_texts;
         if self.drop_prospect_text {
-            for col in [
-                &mut t.name,
-                &mut t.company,
-                &mut t.email,
-                &mut t.phone,
-                &mut t.city,
-                &mut t.country,
-            ] {
-                for _ in 0..batch.staged.len() {
-                    col.push(None);
-                }
-            }
+            // Absent details cost nothing per row (see `TextColumn`).
+            t.pad_to(self.prospects.len());
             return;
         }
+        // Details kept again after being dropped: align the rows first.
+        t.pad_to(first_text_row);
         t.name.append(&batch.texts.name);
         t.company.append(&batch.texts.company);
         t.email.append(&batch.texts.email);
@@ -885,16 +898,7 @@ impl LedgerBuilder {
         let t = &mut self.prospect_texts;
         let text_row = self.prospects.len();
         if self.drop_prospect_text {
-            for col in [
-                &mut t.name,
-                &mut t.company,
-                &mut t.email,
-                &mut t.phone,
-                &mut t.city,
-                &mut t.country,
-            ] {
-                col.push(None);
-            }
+            t.pad_to(text_row + 1);
             self.prospects.push(StagedProspect {
                 row,
                 id,
@@ -905,6 +909,7 @@ impl LedgerBuilder {
             });
             return self;
         }
+        t.pad_to(text_row);
         t.name.push(f.name);
         t.company.push(f.company);
         t.email.push(f.email);
@@ -1157,11 +1162,17 @@ impl ProspectBatch {
         self.rejections.push(rejection);
     }
 
-    /// Stages a prospect record at batch-local `row`.
-    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>) {
+    /// Stages a prospect record at batch-local `row`; its details (name,
+    /// company, contact data, place) only when `keep_details`.
+    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>, keep_details: bool) {
         self.rows += 1;
         self.ids.push(Some(f.prospect_id));
         self.created_by.push(f.created_by);
+        self.staged
+            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
+        if !keep_details {
+            return;
+        }
         let t = &mut self.texts;
         t.name.push(f.name);
         t.company.push(f.company);
@@ -1169,8 +1180,6 @@ impl ProspectBatch {
         t.phone.push(f.phone);
         t.city.push(f.city);
         t.country.push(f.country);
-        self.staged
-            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
     }
 }
 

@@ -1160,3 +1160,44 @@ fn blank_lines_are_not_rows_and_the_first_of_repeated_columns_counts() -> TestRe
     );
     Ok(())
 }
+
+#[test]
+fn prospect_details_dropped_then_kept_stay_aligned() -> TestResult {
+    let named = |id: &str, name: &str| {
+        let mut p = sales_metrics::ProspectRecord::new(id);
+        p.name = Some(name.to_owned());
+        p
+    };
+    let mut b = LedgerBuilder::new();
+    b.prospect_identity(sales_metrics::ProspectIdentity::Singletons);
+    b.add_prospect(named("p1", "Ana"));
+    b.keep_prospect_details(false);
+    b.add_prospect(named("p2", "Bob"));
+    b.add_prospect(named("p3", "Cid"));
+    b.keep_prospect_details(true);
+    b.add_prospect(named("p4", "Dan"));
+    let csv = "prospect_id,name\np5,Eva\n";
+    read_csv(
+        RecordKind::Prospect,
+        csv.as_bytes(),
+        Path::new("prospects.csv"),
+        &mut b,
+    )?;
+    let ledger = b.build()?;
+    let names: Vec<(&str, Option<&str>)> = ledger
+        .records()
+        .iter()
+        .map(|r| (r.prospect_id, r.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("p1", Some("Ana")),
+            ("p2", None),
+            ("p3", None),
+            ("p4", Some("Dan")),
+            ("p5", Some("Eva")),
+        ]
+    );
+    Ok(())
+}

@@ -145,10 +145,13 @@ pub(crate) fn read_prospects(
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
+    let keep_details = builder.keeps_prospect_details();
     let plan = Plan::<LedgerBuilder, ProspectBatch> {
         schema: columns(RecordKind::Prospect),
         resolver: None,
-        stage: &|_, at, cells, batch| process_prospect_row(at.row, cells, batch),
+        stage: &move |_, at, cells, batch| {
+            process_prospect_row(at.row, cells, batch, keep_details);
+        },
         append: &|builder, batch, base| {
             builder.append_prospects(batch, base);
             Ok(())

@@ -284,10 +284,15 @@ pub(crate) fn process_event_row(
 }
 
 /// As [`process_row`] for a prospect record staged into a batch.
-pub(crate) fn process_prospect_row(row: u64, cells: &[Cell<'_>], batch: &mut ProspectBatch) {
+pub(crate) fn process_prospect_row(
+    row: u64,
+    cells: &[Cell<'_>],
+    batch: &mut ProspectBatch,
+    keep_details: bool,
+) {
     let kind = RecordKind::Prospect;
     match check_row(columns(kind), cells) {
-        Ok(p) => batch.push(row, &prospect_fields(&p)),
+        Ok(p) => batch.push(row, &prospect_fields(&p), keep_details),
         Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
     }
 }

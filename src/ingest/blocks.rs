@@ -30,6 +30,16 @@ use crate::model::RecordKind;
 /// enough that a window of blocks in flight keeps memory flat.
 pub(crate) const BLOCK_BYTES: usize = 4 << 20;
 
+/// The block size for a file of `size` bytes: at most [`BLOCK_BYTES`], and
+/// small enough that a file is cut into many blocks (threads then start
+/// sooner and finish together), but not below 256 KiB.
+pub(crate) fn block_bytes_for(size: Option<u64>) -> usize {
+    const MIN: u64 = 256 << 10;
+    size.map_or(BLOCK_BYTES, |s| {
+        usize::try_from((s / 64).clamp(MIN, BLOCK_BYTES as u64)).unwrap_or(BLOCK_BYTES)
+    })
+}
+
 /// Smallest read: below this, refilling costs more than it saves.
 const MIN_READ: usize = 1 << 16;
 

@@ -190,7 +190,7 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
                     file,
                     &path,
                     builder,
-                    super::blocks::BLOCK_BYTES,
+                    super::blocks::block_bytes_for(size),
                     size,
                 )?;
             }
@@ -199,7 +199,7 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
                     file,
                     &path,
                     builder,
-                    super::blocks::BLOCK_BYTES,
+                    super::blocks::block_bytes_for(size),
                     size,
                 )?;
             }
@@ -265,6 +265,12 @@ pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> 
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let size = file.metadata().ok().map(|m| m.len());
     let mut partition = SuppliedPartition::new();
-    super::blocks::read_partition(file, path, &mut partition, super::blocks::BLOCK_BYTES, size)?;
+    super::blocks::read_partition(
+        file,
+        path,
+        &mut partition,
+        super::blocks::block_bytes_for(size),
+        size,
+    )?;
     Ok(partition)
 }

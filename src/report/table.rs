@@ -704,18 +704,25 @@ fn write_chunked<W: Write>(
 ///
 /// # Errors
 /// [`Error::Io`] when writing fails.
-pub fn write_prospect_clusters_csv<W: Write>(w: W, ledger: &crate::Ledger) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let io = |e: csv::Error| Error::io("<csv output>", std::io::Error::other(e));
-    out.write_record(["prospect_id", "cluster_id"])
-        .map_err(io)?;
-    for (i, r) in ledger.records().iter().enumerate() {
-        let cluster = ledger
-            .record_prospect(i as u32)
-            .map_or("", |p| ledger.prospect_id(p));
-        out.write_record([r.prospect_id, cluster]).map_err(io)?;
-    }
-    out.flush().map_err(|e| Error::io("<csv output>", e))
+pub fn write_prospect_clusters_csv<W: Write>(mut w: W, ledger: &crate::Ledger) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("<csv output>", e);
+    w.write_all(b"prospect_id,cluster_id\n").map_err(io)?;
+    let records = ledger.records();
+    write_chunked(&mut w, records.len(), |range, buf| {
+        for i in range {
+            let Some(r) = records.get(i) else { continue };
+            let cluster = ledger
+                .record_prospect(i as u32)
+                .map_or("", |p| ledger.prospect_id(p));
+            push_csv_field(buf, r.prospect_id);
+            buf.push(b',');
+            push_csv_field(buf, cluster);
+            buf.push(b'\n');
+        }
+        Ok(())
+    })
+    .map_err(|e| relabel(e, Path::new("<csv output>")))?;
+    w.flush().map_err(io)
 }
 
 /// Columns of `contact_classes.csv`.

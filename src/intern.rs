@@ -17,7 +17,6 @@ pub(crate) struct Interner {
     ends: Vec<usize>,
     /// `0` is empty; else `tag << 32 | (symbol + 1)`.
     slots: Vec<u64>,
-    hasher: foldhash::fast::FixedState,
 }
 
 impl std::fmt::Debug for Interner {
@@ -26,6 +25,13 @@ impl std::fmt::Debug for Interner {
             .field("len", &self.len())
             .finish()
     }
+}
+
+/// The hash every interner uses for `s` (for [`Interner::touch`],
+/// [`Interner::lookup_hashed`] and [`Interner::intern_hashed`]); callers
+/// compute it where it is cheap, for example on parsing threads.
+pub(crate) fn hash_str(s: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(s)
 }
 
 /// Symbols at and past this are not stored (4 billion distinct ids is far
@@ -40,8 +46,6 @@ impl Interner {
             buf: String::new(),
             ends: Vec::new(),
             slots: Vec::new(),
-            // The same state as `FixedState::default()`.
-            hasher: foldhash::fast::FixedState::with_seed(0),
         }
     }
 
@@ -62,7 +66,21 @@ impl Interner {
 
     /// The symbol of `s`, if interned.
     pub(crate) fn lookup(&self, s: &str) -> Option<u32> {
-        self.find(s, self.hasher.hash_one(s)).ok()
+        self.find(s, hash_str(s)).ok()
+    }
+
+    /// Reads the first slot that hash `h` probes and returns it, for the
+    /// caller to fold into a value it keeps: loads issued a few keys
+    /// ahead overlap their cache misses with the work on earlier keys
+    /// (a prefetch in safe code).
+    pub(crate) fn touch(&self, h: u64) -> u64 {
+        let (pos, _) = self.start(h);
+        self.slots.get(pos).copied().unwrap_or(0)
+    }
+
+    /// [`Self::lookup`] with `h = self.hash(s)` computed already.
+    pub(crate) fn lookup_hashed(&self, s: &str, h: u64) -> Option<u32> {
+        self.find(s, h).ok()
     }
 
     /// `Ok(symbol)`, or `Err(empty slot)` where `s` would go.
@@ -91,7 +109,11 @@ impl Interner {
 
     /// Interns `s`, returning its symbol.
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
-        let h = self.hasher.hash_one(s);
+        self.intern_hashed(s, hash_str(s))
+    }
+
+    /// [`Self::intern`] with `h = self.hash(s)` computed already.
+    pub(crate) fn intern_hashed(&mut self, s: &str, h: u64) -> u32 {
         let pos = match self.find(s, h) {
             Ok(sym) => return sym,
             Err(pos) => pos,
@@ -127,7 +149,7 @@ impl Interner {
         }
         self.slots = vec![0; want];
         for sym in 0..self.ends.len().min(LAST_SYMBOL as usize + 1) {
-            let h = self.hasher.hash_one(self.get(sym as u32));
+            let h = hash_str(self.get(sym as u32));
             self.place(h, sym as u32);
         }
     }

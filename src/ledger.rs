@@ -803,8 +803,23 @@ impl LedgerBuilder {
             self.early_rejections.push(r);
         }
         let first_text_row = self.prospects.len();
+        // Hashes first, then each id interned while the slot of the id a
+        // few places ahead is already being read (see `Interner::touch`).
+        const AHEAD: usize = 8;
+        let hashes = &batch.id_hashes;
+        let mut touched = 0u64;
+        for &h in hashes.iter().take(AHEAD) {
+            touched ^= self.record_syms.touch(h);
+        }
         for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
-            let id = self.record_syms.intern(batch.ids.get(i).unwrap_or(""));
+            if let Some(&ahead) = hashes.get(i + AHEAD) {
+                touched ^= self.record_syms.touch(ahead);
+            }
+            let text = batch.ids.get(i).unwrap_or("");
+            let id = match hashes.get(i) {
+                Some(&h) => self.record_syms.intern_hashed(text, h),
+                None => self.record_syms.intern(text),
+            };
             let created_by = match batch.created_by.get(i) {
                 Some(r) => self.rep_syms.intern(r),
                 None => NONE,
@@ -818,6 +833,7 @@ impl LedgerBuilder {
                 created_by,
             });
         }
+        std::hint::black_box(touched);
         let t = &mut self.prospect_texts;
         if self.drop_prospect_text {
             // Absent details cost nothing per row (see `TextColumn`).
@@ -1064,26 +1080,59 @@ pub(crate) struct EventBatch {
     /// References the resolver did not know: (staged position, rep?, text).
     unresolved: Vec<(u32, bool, String)>,
     rejections: Vec<Rejection>,
+    /// Prospect ids of the staged events, resolved together by
+    /// [`Self::finish`], and their hashes.
+    pending_records: TextColumn,
+    pending_hashes: Vec<u64>,
 }
 
 impl EventBatch {
-    fn resolve(
-        &mut self,
-        r: &Resolver<'_>,
-        pos: usize,
-        rep_id: &str,
-        prospect_id: &str,
-    ) -> (u32, u32) {
-        let rep = r.reps.lookup(rep_id).unwrap_or_else(|| {
+    /// Resolves the rep now (a small table, in cache) and queues the
+    /// prospect id: with millions of records each look-up is a cache miss,
+    /// and resolving them in one pass lets the misses overlap.
+    fn resolve(&mut self, r: &Resolver<'_>, pos: usize, rep_id: &str, prospect_id: &str) -> u32 {
+        self.pending_records.push(Some(prospect_id));
+        self.pending_hashes
+            .push(crate::intern::hash_str(prospect_id));
+        r.reps.lookup(rep_id).unwrap_or_else(|| {
             self.unresolved.push((pos as u32, true, rep_id.to_owned()));
             NONE
-        });
-        let record = r.records.lookup(prospect_id).unwrap_or_else(|| {
-            self.unresolved
-                .push((pos as u32, false, prospect_id.to_owned()));
-            NONE
-        });
-        (rep, record)
+        })
+    }
+
+    /// Resolves the queued prospect ids of the staged events (in staging
+    /// order, so unknown ids are listed in row order as before).
+    pub(crate) fn finish(&mut self, r: &Resolver<'_>) {
+        const AHEAD: usize = 8;
+        let mut touched = 0u64;
+        for &h in self.pending_hashes.iter().take(AHEAD) {
+            touched ^= r.records.touch(h);
+        }
+        let mut unresolved = Vec::new();
+        for (pos, &h) in self.pending_hashes.iter().enumerate() {
+            if let Some(&ahead) = self.pending_hashes.get(pos + AHEAD) {
+                touched ^= r.records.touch(ahead);
+            }
+            let text = self.pending_records.get(pos).unwrap_or("");
+            let sym = r.records.lookup_hashed(text, h).unwrap_or_else(|| {
+                unresolved.push((pos as u32, false, text.to_owned()));
+                NONE
+            });
+            let slot = if !self.contacts.is_empty() {
+                self.contacts.get_mut(pos).map(|c| &mut c.record)
+            } else if !self.meetings.is_empty() {
+                self.meetings.get_mut(pos).map(|m| &mut m.record)
+            } else {
+                self.sales.get_mut(pos).map(|s| &mut s.record)
+            };
+            if let Some(slot) = slot {
+                *slot = sym;
+            }
+        }
+        std::hint::black_box(touched);
+        self.unresolved.append(&mut unresolved);
+        self.pending_records = TextColumn::default();
+        self.pending_hashes = Vec::new();
     }
 
     /// Input rows seen, staged or rejected.
@@ -1100,7 +1149,10 @@ impl EventBatch {
     /// Stages a contact at batch-local `row`.
     pub(crate) fn push_contact(&mut self, r: &Resolver<'_>, row: u64, f: &ContactFields<'_>) {
         self.rows += 1;
-        let (rep, record) = self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id);
+        let (rep, record) = (
+            self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id),
+            NONE,
+        );
         self.ids.push(Some(f.contact_id));
         self.contact_rows.push(row);
         self.contacts.push(staged_contact(rep, record, f));
@@ -1109,7 +1161,10 @@ impl EventBatch {
     /// Stages a meeting at batch-local `row`.
     pub(crate) fn push_meeting(&mut self, r: &Resolver<'_>, row: u64, f: &MeetingFields<'_>) {
         self.rows += 1;
-        let (rep, record) = self.resolve(r, self.meetings.len(), f.rep_id, f.prospect_id);
+        let (rep, record) = (
+            self.resolve(r, self.meetings.len(), f.rep_id, f.prospect_id),
+            NONE,
+        );
         self.ids.push(Some(f.meeting_id));
         self.meetings.push(StagedMeeting {
             row,
@@ -1123,7 +1178,10 @@ impl EventBatch {
     /// Stages a sale at batch-local `row`.
     pub(crate) fn push_sale(&mut self, r: &Resolver<'_>, row: u64, f: &SaleFields<'_>) {
         self.rows += 1;
-        let (rep, record) = self.resolve(r, self.sales.len(), f.rep_id, f.prospect_id);
+        let (rep, record) = (
+            self.resolve(r, self.sales.len(), f.rep_id, f.prospect_id),
+            NONE,
+        );
         self.ids.push(Some(f.sale_id));
         self.currencies.push(f.currency);
         self.sales.push(StagedSale {
@@ -1145,6 +1203,8 @@ pub(crate) struct ProspectBatch {
     rows: u64,
     staged: Vec<(u64, Option<Source>, i64)>,
     ids: TextColumn,
+    /// `intern::hash_str` of each id, computed on the parsing thread.
+    id_hashes: Vec<u64>,
     created_by: TextColumn,
     texts: StagedTexts,
     rejections: Vec<Rejection>,
@@ -1167,6 +1227,7 @@ impl ProspectBatch {
     pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>, keep_details: bool) {
         self.rows += 1;
         self.ids.push(Some(f.prospect_id));
+        self.id_hashes.push(crate::intern::hash_str(f.prospect_id));
         self.created_by.push(f.created_by);
         self.staged
             .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));

@@ -65,11 +65,19 @@ impl Block {
 pub(crate) trait Batch: Default + Send {
     /// Input rows seen, staged or rejected.
     fn rows(&self) -> u64;
+
+    /// Completes staging once every row of the block is in (still on the
+    /// parsing thread).
+    fn finish(&mut self, _resolver: &Resolver<'_>) {}
 }
 
 impl Batch for EventBatch {
     fn rows(&self) -> u64 {
         self.row_count()
+    }
+
+    fn finish(&mut self, resolver: &Resolver<'_>) {
+        EventBatch::finish(self, resolver);
     }
 }
 
@@ -445,9 +453,11 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
     ) -> Vec<Result<B>> {
         let width = plan.schema.len();
         let parse = |b: &Block| {
-            parse_block(b, slot_of_column, width, source, |at, cells, batch| {
+            let mut batch = parse_block(b, slot_of_column, width, source, |at, cells, batch| {
                 (plan.stage)(resolver, at, cells, batch);
-            })
+            })?;
+            batch.finish(resolver);
+            Ok(batch)
         };
         #[cfg(feature = "parallel")]
         {

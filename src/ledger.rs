@@ -1534,15 +1534,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             labels
         }
         ProspectIdentity::Supplied(p) => {
-            // Record index of an id: the builder's hash table, then the
-            // dense re-indexing (accepted records only).
-            let find = |id: &str| {
-                b.record_syms
-                    .lookup(id)
-                    .map(|sym| lookup(&rec_of_sym, sym))
-                    .filter(|&r| r != NONE)
-            };
-            supplied_labels(p, &records, find, &mut warnings)
+            supplied_labels(p, &records, &b.record_syms, &rec_of_sym, &mut warnings)
         }
     };
     let (record_prospect, prospect_records_offsets, prospect_records) =
@@ -1796,17 +1788,49 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 fn supplied_labels(
     p: &SuppliedPartition,
     records: &ProspectRecords,
-    find: impl Fn(&str) -> Option<u32> + Sync,
+    record_syms: &Interner,
+    rec_of_sym: &[u32],
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
-    let find_row = |i: usize| find(p.id(i)).unwrap_or(NONE);
+    // Record index of each listed id (NONE when it names no accepted
+    // record): the builder's id table, then the dense re-indexing. Chunks
+    // in parallel, each reading table slots a few ids ahead.
+    const CHUNK: usize = 1 << 16;
+    let find_chunk = |k: usize| -> Vec<u32> {
+        const AHEAD: usize = 8;
+        let rows = k * CHUNK..((k + 1) * CHUNK).min(p.len());
+        let hashes: Vec<u64> = rows
+            .clone()
+            .map(|i| crate::intern::hash_str(p.id(i)))
+            .collect();
+        let mut touched = 0u64;
+        for &h in hashes.iter().take(AHEAD) {
+            touched ^= record_syms.touch(h);
+        }
+        let found = rows
+            .zip(&hashes)
+            .enumerate()
+            .map(|(j, (i, &h))| {
+                if let Some(&ahead) = hashes.get(j + AHEAD) {
+                    touched ^= record_syms.touch(ahead);
+                }
+                record_syms
+                    .lookup_hashed(p.id(i), h)
+                    .map_or(NONE, |sym| lookup(rec_of_sym, sym))
+            })
+            .collect();
+        std::hint::black_box(touched);
+        found
+    };
+    let chunks = p.len().div_ceil(CHUNK);
     #[cfg(feature = "parallel")]
     let found: Vec<u32> = {
         use rayon::prelude::*;
-        (0..p.len()).into_par_iter().map(find_row).collect()
+        let parts: Vec<Vec<u32>> = (0..chunks).into_par_iter().map(find_chunk).collect();
+        parts.concat()
     };
     #[cfg(not(feature = "parallel"))]
-    let found: Vec<u32> = (0..p.len()).map(find_row).collect();
+    let found: Vec<u32> = (0..chunks).flat_map(find_chunk).collect();
 
     // Warnings in row order.
     let mut listed = vec![false; records.len()];

@@ -8,15 +8,35 @@
 //! table with separate control bytes and entries.
 
 use std::hash::BuildHasher;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
-/// A pool of distinct strings, each named by a dense `u32` in insertion order.
-#[derive(Clone, Default)]
+/// A pool of distinct strings, each named by a `u32` symbol in insertion
+/// order (dense, except that [`Interner::intern_bulk`] leaves the symbol
+/// of a repeated string unused).
+#[derive(Default)]
 pub(crate) struct Interner {
     buf: String,
     /// `ends[i]` is the end offset of string `i` in `buf`.
     ends: Vec<usize>,
-    /// `0` is empty; else `tag << 32 | (symbol + 1)`.
-    slots: Vec<u64>,
+    /// `0` is empty; else `tag << 32 | (symbol + 1)`. Atomic so that
+    /// [`Interner::intern_bulk`] can fill it from several threads (safe
+    /// code, no locks); other accesses are plain loads and stores.
+    slots: Vec<AtomicU64>,
+}
+
+impl Clone for Interner {
+    fn clone(&self) -> Self {
+        Self {
+            buf: self.buf.clone(),
+            ends: self.ends.clone(),
+            slots: self
+                .slots
+                .iter()
+                .map(|s| AtomicU64::new(s.load(Relaxed)))
+                .collect(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Interner {
@@ -38,6 +58,10 @@ pub(crate) fn hash_str(s: &str) -> u64 {
 /// past any CRM): they alias, which validation then reports as
 /// duplicates instead of crashing.
 const LAST_SYMBOL: u32 = u32::MAX - 1;
+
+fn entry(h: u64, sym: u32) -> u64 {
+    (h >> 32) << 32 | (u64::from(sym) + 1)
+}
 
 impl Interner {
     /// An empty pool (usable in a `static`).
@@ -64,6 +88,10 @@ impl Interner {
         ((h as usize) & mask, h >> 32)
     }
 
+    fn slot(&self, pos: usize) -> u64 {
+        self.slots.get(pos).map_or(0, |s| s.load(Relaxed))
+    }
+
     /// The symbol of `s`, if interned.
     pub(crate) fn lookup(&self, s: &str) -> Option<u32> {
         self.find(s, hash_str(s)).ok()
@@ -74,11 +102,10 @@ impl Interner {
     /// ahead overlap their cache misses with the work on earlier keys
     /// (a prefetch in safe code).
     pub(crate) fn touch(&self, h: u64) -> u64 {
-        let (pos, _) = self.start(h);
-        self.slots.get(pos).copied().unwrap_or(0)
+        self.slot(self.start(h).0)
     }
 
-    /// [`Self::lookup`] with `h = self.hash(s)` computed already.
+    /// [`Self::lookup`] with `h = hash_str(s)` computed already.
     pub(crate) fn lookup_hashed(&self, s: &str, h: u64) -> Option<u32> {
         self.find(s, h).ok()
     }
@@ -93,7 +120,7 @@ impl Interner {
         // The table is never full (see `grow`), so an empty slot ends every
         // probe sequence.
         loop {
-            let slot = self.slots.get(pos).copied().unwrap_or(0);
+            let slot = self.slot(pos);
             if slot == 0 {
                 return Err(pos);
             }
@@ -112,7 +139,7 @@ impl Interner {
         self.intern_hashed(s, hash_str(s))
     }
 
-    /// [`Self::intern`] with `h = self.hash(s)` computed already.
+    /// [`Self::intern`] with `h = hash_str(s)` computed already.
     pub(crate) fn intern_hashed(&mut self, s: &str, h: u64) -> u32 {
         let pos = match self.find(s, h) {
             Ok(sym) => return sym,
@@ -127,12 +154,91 @@ impl Interner {
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
         if self.needs_room(0) {
-            // Rebuilding places every symbol, this one included.
             self.grow(self.ends.len());
+            self.place(h, sym);
         } else if let Some(slot) = self.slots.get_mut(pos) {
-            *slot = (h >> 32) << 32 | (u64::from(sym) + 1);
+            *slot.get_mut() = entry(h, sym);
         }
         sym
+    }
+
+    /// Interns `texts` (with `hashes[i] = hash_str(texts[i])`) at once,
+    /// filling the table from several threads with the `parallel` feature;
+    /// returns each string's symbol. Every string is stored under the next
+    /// symbol; a string already interned (or repeated within `texts`) maps
+    /// to its first symbol, and its own stays unused.
+    pub(crate) fn intern_bulk(&mut self, texts: &TextColumn, hashes: &[u64]) -> Vec<u32> {
+        let n = texts.len().min(hashes.len());
+        let base = self.ends.len();
+        if base + n > LAST_SYMBOL as usize {
+            return (0..n)
+                .map(|i| self.intern(texts.get(i).unwrap_or("")))
+                .collect();
+        }
+        for i in 0..n {
+            self.buf.push_str(texts.get(i).unwrap_or(""));
+            self.ends.push(self.buf.len());
+        }
+        if self.needs_room(0) {
+            self.grow(self.ends.len());
+        }
+        // Each string goes in the first empty slot of its probe sequence
+        // (compare-and-swap); meeting its equal there, the smaller symbol
+        // stays (`fetch_min`: equal strings have equal tags, so the entry
+        // order is the symbol order).
+        let this = &*self;
+        let insert = |range: std::ops::Range<usize>| -> bool {
+            let mask = this.slots.len().wrapping_sub(1);
+            let mut repeated = false;
+            for i in range {
+                let (Some(&h), Ok(sym)) = (hashes.get(i), u32::try_from(base + i)) else {
+                    continue;
+                };
+                let mine = entry(h, sym);
+                let text = this.get(sym);
+                let (mut pos, tag) = this.start(h);
+                while let Some(slot) = this.slots.get(pos) {
+                    let current = slot.load(Relaxed);
+                    if current == 0 {
+                        match slot.compare_exchange(0, mine, Relaxed, Relaxed) {
+                            Ok(_) => break,
+                            Err(_) => continue, // taken meanwhile: look again
+                        }
+                    }
+                    if current >> 32 == tag && this.get((current as u32).wrapping_sub(1)) == text {
+                        slot.fetch_min(mine, Relaxed);
+                        repeated = true;
+                        break;
+                    }
+                    pos = (pos + 1) & mask;
+                }
+            }
+            repeated
+        };
+        const CHUNK: usize = 1 << 13;
+        let chunks = n.div_ceil(CHUNK);
+        let range = |k: usize| k * CHUNK..((k + 1) * CHUNK).min(n);
+        #[cfg(feature = "parallel")]
+        let repeated = {
+            use rayon::prelude::*;
+            (0..chunks)
+                .into_par_iter()
+                .map(range)
+                .map(insert)
+                .reduce(|| false, |a, b| a | b)
+        };
+        #[cfg(not(feature = "parallel"))]
+        let repeated = (0..chunks).map(range).map(insert).fold(false, |a, b| a | b);
+        if !repeated {
+            return (base..base + n).map(|s| s as u32).collect();
+        }
+        (0..n)
+            .map(|i| {
+                let text = self.get((base + i) as u32);
+                let h = hashes.get(i).copied().unwrap_or_else(|| hash_str(text));
+                self.lookup_hashed(text, h).unwrap_or(u32::MAX)
+            })
+            .collect()
     }
 
     /// Whether `additional` more symbols would load the table past 3/4
@@ -141,26 +247,34 @@ impl Interner {
         (self.ends.len() + additional) * 4 > self.slots.len() * 3
     }
 
-    /// Rebuilds the table with room for `count` symbols.
+    /// Rebuilds the table with room for `count` symbols, moving over the
+    /// entries of the old one.
     fn grow(&mut self, count: usize) {
         let want = (count.max(8) * 4 / 3 + 1).next_power_of_two();
         if want <= self.slots.len() {
             return;
         }
-        self.slots = vec![0; want];
-        for sym in 0..self.ends.len().min(LAST_SYMBOL as usize + 1) {
-            let h = hash_str(self.get(sym as u32));
-            self.place(h, sym as u32);
+        let old = std::mem::replace(
+            &mut self.slots,
+            (0..want).map(|_| AtomicU64::new(0)).collect(),
+        );
+        for slot in old {
+            let e = slot.into_inner();
+            if e != 0 {
+                let sym = (e as u32).wrapping_sub(1);
+                self.place(hash_str(self.get(sym)), sym);
+            }
         }
     }
 
     /// Stores `sym` (hash `h`) in the first empty slot of its sequence.
     fn place(&mut self, h: u64, sym: u32) {
         let mask = self.slots.len().wrapping_sub(1);
-        let (mut pos, tag) = self.start(h);
+        let (mut pos, _) = self.start(h);
         while let Some(slot) = self.slots.get_mut(pos) {
+            let slot = slot.get_mut();
             if *slot == 0 {
-                *slot = tag << 32 | (u64::from(sym) + 1);
+                *slot = entry(h, sym);
                 return;
             }
             pos = (pos + 1) & mask;
@@ -321,6 +435,70 @@ mod tests {
                 proptest::prop_assert_eq!(i.get(sym), w.as_str());
             }
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bulk_interning_agrees_with_one_at_a_time(
+            before in proptest::collection::vec("[a-c]{0,2}", 0..20),
+            batches in proptest::collection::vec(proptest::collection::vec("[a-c]{0,2}", 0..40), 0..4),
+        ) {
+            let mut bulk = Interner::new();
+            let mut single = Interner::new();
+            for w in &before {
+                proptest::prop_assert_eq!(bulk.intern(w), single.intern(w));
+            }
+            for batch in &batches {
+                let mut texts = TextColumn::default();
+                let hashes: Vec<u64> = batch.iter().map(|w| hash_str(w)).collect();
+                for w in batch {
+                    texts.push(Some(w));
+                }
+                let syms = bulk.intern_bulk(&texts, &hashes);
+                proptest::prop_assert_eq!(syms.len(), batch.len());
+                for (w, &sym) in batch.iter().zip(&syms) {
+                    // The same string, and the first symbol it was given.
+                    proptest::prop_assert_eq!(bulk.get(sym), w.as_str());
+                    proptest::prop_assert_eq!(bulk.lookup(w), Some(sym));
+                    single.intern(w);
+                }
+            }
+            // Every string interned either way is found either way, once.
+            for w in before.iter().chain(batches.iter().flatten()) {
+                let sym = bulk.lookup(w);
+                proptest::prop_assert!(sym.is_some());
+                proptest::prop_assert_eq!(single.lookup(w).is_some(), true);
+            }
+            proptest::prop_assert!(bulk.len() >= single.len());
+        }
+    }
+
+    #[test]
+    fn bulk_interning_grows_and_keeps_first_symbols() {
+        let mut i = Interner::new();
+        assert_eq!(i.intern("x"), 0);
+        let mut texts = TextColumn::default();
+        let mut hashes = Vec::new();
+        for n in 0..50_000 {
+            let w = if n % 1000 == 7 {
+                "x".to_owned()
+            } else {
+                format!("id{}", n % 40_000)
+            };
+            hashes.push(hash_str(&w));
+            texts.push(Some(&w));
+        }
+        let syms = i.intern_bulk(&texts, &hashes);
+        for (n, &sym) in syms.iter().enumerate() {
+            if n % 1000 == 7 {
+                assert_eq!(sym, 0);
+            } else if n >= 40_000 {
+                assert_eq!(sym, syms[n - 40_000]);
+            } else {
+                assert_eq!(sym as usize, n + 1);
+            }
+        }
+        assert_eq!(i.lookup("id39999"), Some(40_000));
     }
 
     #[test]

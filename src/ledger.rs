@@ -803,22 +803,13 @@ impl LedgerBuilder {
             self.early_rejections.push(r);
         }
         let first_text_row = self.prospects.len();
-        // Hashes first, then each id interned while the slot of the id a
-        // few places ahead is already being read (see `Interner::touch`).
-        const AHEAD: usize = 8;
-        let hashes = &batch.id_hashes;
-        let mut touched = 0u64;
-        for &h in hashes.iter().take(AHEAD) {
-            touched ^= self.record_syms.touch(h);
-        }
+        // Ids hashed on the parsing threads, interned together (in
+        // parallel with the `parallel` feature).
+        let ids = self.record_syms.intern_bulk(&batch.ids, &batch.id_hashes);
         for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
-            if let Some(&ahead) = hashes.get(i + AHEAD) {
-                touched ^= self.record_syms.touch(ahead);
-            }
-            let text = batch.ids.get(i).unwrap_or("");
-            let id = match hashes.get(i) {
-                Some(&h) => self.record_syms.intern_hashed(text, h),
-                None => self.record_syms.intern(text),
+            let id = match ids.get(i) {
+                Some(&id) => id,
+                None => self.record_syms.intern(batch.ids.get(i).unwrap_or("")),
             };
             let created_by = match batch.created_by.get(i) {
                 Some(r) => self.rep_syms.intern(r),
@@ -833,7 +824,6 @@ impl LedgerBuilder {
                 created_by,
             });
         }
-        std::hint::black_box(touched);
         let t = &mut self.prospect_texts;
         if self.drop_prospect_text {
             // Absent details cost nothing per row (see `TextColumn`).

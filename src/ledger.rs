@@ -1592,34 +1592,42 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         );
     });
     drop(contact_rows);
-    let mut contact_ids = TextColumn::default();
-    contact_ids.reserve(order.len(), 12);
-    for &i in &order {
-        contact_ids.push(b.contact_ids.get(i as usize));
-    }
-    drop(b.contact_ids);
-    let accepted_contacts = order.len();
-    // rank[i] = final index of staged contact i (NONE when rejected).
-    let mut rank = vec![NONE; contacts.len()];
-    for (k, &i) in order.iter().enumerate() {
-        if let Some(r) = rank.get_mut(i as usize) {
-            *r = k as u32;
+    // Every staged contact kept, already in id order (a common export):
+    // nothing to copy or move.
+    let kept_in_place =
+        order.len() == contacts.len() && order.iter().enumerate().all(|(k, &i)| k as u32 == i);
+    let contact_ids = if kept_in_place {
+        b.contact_ids
+    } else {
+        let mut contact_ids = TextColumn::default();
+        contact_ids.reserve(order.len(), 12);
+        for &i in &order {
+            contact_ids.push(b.contact_ids.get(i as usize));
         }
-    }
+        drop(b.contact_ids);
+        let accepted_contacts = order.len();
+        // rank[i] = final index of staged contact i (NONE when rejected).
+        let mut rank = vec![NONE; contacts.len()];
+        for (k, &i) in order.iter().enumerate() {
+            if let Some(r) = rank.get_mut(i as usize) {
+                *r = k as u32;
+            }
+        }
+        let mut staged_index = 0usize;
+        let mut target: Vec<u32> = Vec::with_capacity(accepted_contacts);
+        contacts.retain(|_| {
+            let r = rank.get(staged_index).copied().unwrap_or(NONE);
+            staged_index += 1;
+            if r != NONE {
+                target.push(r);
+            }
+            r != NONE
+        });
+        drop(rank);
+        permute_in_place(&mut contacts, &mut target);
+        contact_ids
+    };
     drop(order);
-    let mut staged_index = 0usize;
-    let mut target: Vec<u32> = Vec::with_capacity(accepted_contacts);
-    contacts.retain(|_| {
-        let r = rank.get(staged_index).copied().unwrap_or(NONE);
-        staged_index += 1;
-        if r != NONE {
-            target.push(r);
-        }
-        r != NONE
-    });
-    drop(rank);
-    permute_in_place(&mut contacts, &mut target);
-    drop(target);
     let remap = |c: &mut ContactRow| {
         c.rep = lookup(&rep_of_sym, c.rep);
         c.record = lookup(&rec_of_sym, c.record);

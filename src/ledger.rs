@@ -260,6 +260,20 @@ impl ProspectRecords {
         self.created_by.push(created_by);
     }
 
+    /// Appends every record of `other`, in order.
+    fn append(&mut self, other: &ProspectRecords) {
+        self.ids.append(&other.ids);
+        self.name.append(&other.name);
+        self.company.append(&other.company);
+        self.email.append(&other.email);
+        self.phone.append(&other.phone);
+        self.city.append(&other.city);
+        self.country.append(&other.country);
+        self.source.extend_from_slice(&other.source);
+        self.created_us.extend_from_slice(&other.created_us);
+        self.created_by.extend_from_slice(&other.created_by);
+    }
+
     fn heap_bytes(&self) -> usize {
         self.ids.heap_bytes()
             + self.name.heap_bytes()
@@ -1269,6 +1283,12 @@ fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
         let half = |h: &[u8]| u64::from_be_bytes(h.try_into().unwrap_or([0; 8]));
         (half(hi), half(lo))
     }
+    #[cfg(feature = "parallel")]
+    let mut keyed: Vec<((u64, u64), T)> = {
+        use rayon::prelude::*;
+        items.par_iter().map(|&t| (prefix(text_of(t)), t)).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
     let mut keyed: Vec<((u64, u64), T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
     let cmp = |a: &((u64, u64), T), b: &((u64, u64), T)| {
         a.0.cmp(&b.0)
@@ -1481,17 +1501,33 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             *slot = i as u32;
         }
     }
-    let mut records = ProspectRecords::default();
-    for sym in &rec_order {
-        if let Some(p) = b.prospects.get(lookup(&staged_of_sym, *sym) as usize) {
-            let created_by = if p.created_by == NONE {
-                NONE
-            } else {
-                lookup(&rep_of_sym, p.created_by)
-            };
-            records.push(p, &b.prospect_texts, b.record_syms.get(*sym), created_by);
+    // Columns gathered in id order, in parallel chunks then joined.
+    let gather = |syms: &[u32]| {
+        let mut part = ProspectRecords::default();
+        for sym in syms {
+            if let Some(p) = b.prospects.get(lookup(&staged_of_sym, *sym) as usize) {
+                let created_by = if p.created_by == NONE {
+                    NONE
+                } else {
+                    lookup(&rep_of_sym, p.created_by)
+                };
+                part.push(p, &b.prospect_texts, b.record_syms.get(*sym), created_by);
+            }
         }
+        part
+    };
+    #[cfg(feature = "parallel")]
+    let parts: Vec<ProspectRecords> = {
+        use rayon::prelude::*;
+        rec_order.par_chunks(1 << 16).map(gather).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts = vec![gather(&rec_order)];
+    let mut records = ProspectRecords::default();
+    for part in &parts {
+        records.append(part);
     }
+    drop(parts);
     drop(staged_of_sym);
     // Staged prospect text is copied into `records`; free it before the
     // (much larger) event tables are built.

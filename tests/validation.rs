@@ -1201,3 +1201,32 @@ fn prospect_details_dropped_then_kept_stay_aligned() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn partition_rows_naming_nothing_or_listed_twice_are_warned_in_row_order() -> TestResult {
+    let csv = "prospect_id,cluster_id\np1,a\np2,a\np9,b\np3,b\np2,b\np4,c\n";
+    let partition = read_partition_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
+    let mut b = LedgerBuilder::new();
+    for id in ["p1", "p2", "p3", "p4", "p5"] {
+        b.add_prospect(sales_metrics::ProspectRecord::new(id));
+    }
+    b.partition(partition);
+    let ledger = b.build()?;
+    // p2 joins group a (with p1) and group b (with p3): one prospect of
+    // three records; p4 and p5 stay alone.
+    assert_eq!(ledger.prospect_count(), 3);
+    assert_eq!(ledger.record_prospect(0), ledger.record_prospect(2));
+    let warned: Vec<(&str, bool)> = ledger
+        .warnings()
+        .iter()
+        .map(|w| (w.location.as_str(), w.message.contains("more than once")))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            ("prospect partition row 3", false),
+            ("prospect partition row 5", true),
+        ]
+    );
+    Ok(())
+}

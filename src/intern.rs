@@ -338,6 +338,13 @@ impl TextColumn {
         self.len += 1;
     }
 
+    /// Removes every entry, keeping the allocations.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+        self.len = 0;
+    }
+
     /// Appends absent entries until the column has `len` entries.
     pub(crate) fn pad_to(&mut self, len: usize) {
         if len > self.len {

@@ -567,6 +567,20 @@ struct StagedTexts {
 }
 
 impl StagedTexts {
+    /// Removes every entry, keeping the allocations.
+    fn clear(&mut self) {
+        for col in [
+            &mut self.name,
+            &mut self.company,
+            &mut self.email,
+            &mut self.phone,
+            &mut self.city,
+            &mut self.country,
+        ] {
+            col.clear();
+        }
+    }
+
     /// Pads every column with absent values to `rows` entries.
     fn pad_to(&mut self, rows: usize) {
         for col in [
@@ -741,7 +755,7 @@ impl LedgerBuilder {
 
     /// Appends a batch of `kind` staged against [`Self::resolver`], shifting
     /// its rows by `row_base` (the rows of this source read before it).
-    pub(crate) fn append_batch(&mut self, kind: RecordKind, mut batch: EventBatch, row_base: u64) {
+    pub(crate) fn append_batch(&mut self, kind: RecordKind, batch: &mut EventBatch, row_base: u64) {
         if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
             *n += batch.rows;
         }
@@ -787,15 +801,14 @@ impl LedgerBuilder {
             }
             RecordKind::Meeting => {
                 self.meeting_ids.append(&batch.ids);
-                self.meetings
-                    .extend(batch.meetings.into_iter().map(|mut m| {
-                        m.row += row_base;
-                        m
-                    }));
+                self.meetings.extend(batch.meetings.drain(..).map(|mut m| {
+                    m.row += row_base;
+                    m
+                }));
             }
             RecordKind::Sale => {
                 self.sale_ids.append(&batch.ids);
-                for (i, mut s) in batch.sales.into_iter().enumerate() {
+                for (i, mut s) in batch.sales.drain(..).enumerate() {
                     s.row += row_base;
                     s.currency = self
                         .currency_syms
@@ -808,7 +821,7 @@ impl LedgerBuilder {
     }
 
     /// Appends a batch of prospect records, shifting its rows by `row_base`.
-    pub(crate) fn append_prospects(&mut self, mut batch: ProspectBatch, row_base: u64) {
+    pub(crate) fn append_prospects(&mut self, batch: &mut ProspectBatch, row_base: u64) {
         if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
             *n += batch.rows;
         }
@@ -1135,8 +1148,23 @@ impl EventBatch {
         }
         std::hint::black_box(touched);
         self.unresolved.append(&mut unresolved);
-        self.pending_records = TextColumn::default();
-        self.pending_hashes = Vec::new();
+        self.pending_records.clear();
+        self.pending_hashes.clear();
+    }
+
+    /// Empties the batch, keeping its allocations for reuse.
+    pub(crate) fn clear(&mut self) {
+        self.rows = 0;
+        self.contacts.clear();
+        self.contact_rows.clear();
+        self.meetings.clear();
+        self.sales.clear();
+        self.ids.clear();
+        self.currencies.clear();
+        self.unresolved.clear();
+        self.rejections.clear();
+        self.pending_records.clear();
+        self.pending_hashes.clear();
     }
 
     /// Input rows seen, staged or rejected.
@@ -1224,6 +1252,17 @@ impl ProspectBatch {
     pub(crate) fn reject(&mut self, rejection: Rejection) {
         self.rows += 1;
         self.rejections.push(rejection);
+    }
+
+    /// Empties the batch, keeping its allocations for reuse.
+    pub(crate) fn clear(&mut self) {
+        self.rows = 0;
+        self.staged.clear();
+        self.ids.clear();
+        self.id_hashes.clear();
+        self.created_by.clear();
+        self.texts.clear();
+        self.rejections.clear();
     }
 
     /// Stages a prospect record at batch-local `row`; its details (name,

@@ -69,6 +69,9 @@ pub(crate) trait Batch: Default + Send {
     /// Completes staging once every row of the block is in (still on the
     /// parsing thread).
     fn finish(&mut self, _resolver: &Resolver<'_>) {}
+
+    /// Empties the batch, keeping its allocations for the next block.
+    fn clear(&mut self);
 }
 
 impl Batch for EventBatch {
@@ -79,11 +82,19 @@ impl Batch for EventBatch {
     fn finish(&mut self, resolver: &Resolver<'_>) {
         EventBatch::finish(self, resolver);
     }
+
+    fn clear(&mut self) {
+        EventBatch::clear(self);
+    }
 }
 
 impl Batch for ProspectBatch {
     fn rows(&self) -> u64 {
         self.row_count()
+    }
+
+    fn clear(&mut self) {
+        ProspectBatch::clear(self);
     }
 }
 
@@ -100,6 +111,13 @@ struct PartitionBatch {
 impl Batch for PartitionBatch {
     fn rows(&self) -> u64 {
         self.rows
+    }
+
+    fn clear(&mut self) {
+        self.rows = 0;
+        self.ids.clear();
+        self.labels.clear();
+        self.empty = None;
     }
 }
 
@@ -123,7 +141,9 @@ struct Plan<'f, S, B> {
     /// staging needs none, which lets appending overlap the next parse.
     resolver: Option<&'f (dyn Fn(&S) -> Resolver<'_> + Sync + 'f)>,
     stage: &'f Stage<'f, B>,
-    append: &'f (dyn Fn(&mut S, B, u64) -> Result<()> + Sync + 'f),
+    /// Moves a batch's rows into the sink (the batch is then cleared and
+    /// reused).
+    append: &'f (dyn Fn(&mut S, &mut B, u64) -> Result<()> + Sync + 'f),
     /// Makes room for about this many more rows.
     reserve: &'f (dyn Fn(&mut S, usize) + Sync + 'f),
 }
@@ -412,6 +432,7 @@ fn read_in_blocks<S: Send, B: Batch>(
         row_base: 0,
         reserved: false,
         size_hint,
+        spare: Vec::new(),
     };
     #[cfg(feature = "parallel")]
     {
@@ -423,7 +444,8 @@ fn read_in_blocks<S: Send, B: Batch>(
             let Some(block) = cutter.next_block(Vec::new()).map_err(io)? else {
                 return Ok(());
             };
-            let batch = driver.parse(&[block]);
+            let batches = driver.take_batches(1);
+            let batch = driver.parse(&[block], batches);
             driver.append(batch, 0)?;
         }
     }
@@ -439,49 +461,76 @@ struct Driver<'a, 'f, S, B> {
     row_base: u64,
     reserved: bool,
     size_hint: Option<u64>,
+    /// Appended batches, emptied, for the next blocks: their memory is
+    /// mapped already, so staging does not fault in fresh pages.
+    spare: Vec<B>,
 }
 
 impl<S, B: Batch> Driver<'_, '_, S, B> {
-    /// Parses `blocks` (in parallel with the `parallel` feature) against
-    /// `resolver`.
+    /// `n` empty batches, reused ones first.
+    fn take_batches(&mut self, n: usize) -> Vec<B> {
+        (0..n)
+            .map(|_| self.spare.pop().unwrap_or_default())
+            .collect()
+    }
+
+    /// Parses `blocks` into `batches` (one each; in parallel with the
+    /// `parallel` feature) against `resolver`.
     fn parse_with(
         plan: &Plan<'_, S, B>,
         resolver: &Resolver<'_>,
         blocks: &[Block],
+        batches: Vec<B>,
         slot_of_column: &[Option<usize>],
         source: &Path,
     ) -> Vec<Result<B>> {
         let width = plan.schema.len();
-        let parse = |b: &Block| {
-            let mut batch = parse_block(b, slot_of_column, width, source, |at, cells, batch| {
-                (plan.stage)(resolver, at, cells, batch);
-            })?;
+        let parse = |(b, batch): (&Block, B)| {
+            let mut batch = parse_block(
+                b,
+                batch,
+                slot_of_column,
+                width,
+                source,
+                |at, cells, batch| {
+                    (plan.stage)(resolver, at, cells, batch);
+                },
+            )?;
             batch.finish(resolver);
             Ok(batch)
         };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            blocks.par_iter().map(parse).collect()
+            blocks.par_iter().zip(batches).map(parse).collect()
         }
         #[cfg(not(feature = "parallel"))]
         {
-            blocks.iter().map(parse).collect()
+            blocks.iter().zip(batches).map(parse).collect()
         }
     }
 
-    /// Parses `blocks` against the sink's resolver (or none).
-    fn parse(&self, blocks: &[Block]) -> Vec<Result<B>> {
+    /// Parses `blocks` into `batches` against the sink's resolver (or
+    /// none).
+    fn parse(&self, blocks: &[Block], batches: Vec<B>) -> Vec<Result<B>> {
         let none = Resolver::empty();
         match self.plan.resolver {
             Some(of) => Self::parse_with(
                 self.plan,
                 &of(self.sink),
                 blocks,
+                batches,
                 self.slot_of_column,
                 self.source,
             ),
-            None => Self::parse_with(self.plan, &none, blocks, self.slot_of_column, self.source),
+            None => Self::parse_with(
+                self.plan,
+                &none,
+                blocks,
+                batches,
+                self.slot_of_column,
+                self.source,
+            ),
         }
     }
 
@@ -491,10 +540,12 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
     fn append(&mut self, batches: Vec<Result<B>>, end_offset: u64) -> Result<()> {
         let window_start = self.row_base;
         for batch in batches {
-            let batch = batch?;
+            let mut batch = batch?;
             let rows = batch.rows();
-            (self.plan.append)(self.sink, batch, self.row_base)?;
+            (self.plan.append)(self.sink, &mut batch, self.row_base)?;
             self.row_base += rows;
+            batch.clear();
+            self.spare.push(batch);
         }
         if !self.reserved
             && end_offset > 0
@@ -566,7 +617,8 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
         let mut blocks = next_window()?;
         if driver.plan.resolver.is_some() {
             while !blocks.is_empty() {
-                let batches = driver.parse(&blocks);
+                let fresh = driver.take_batches(blocks.len());
+                let batches = driver.parse(&blocks, fresh);
                 let end = end_of(&blocks);
                 recycle(blocks);
                 driver.append(batches, end)?;
@@ -575,7 +627,8 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
             return Ok(());
         }
         // No resolver: parse window k + 1 while window k is appended.
-        let mut batches = driver.parse(&blocks);
+        let fresh = driver.take_batches(blocks.len());
+        let mut batches = driver.parse(&blocks, fresh);
         let mut end = end_of(&blocks);
         recycle(blocks);
         loop {
@@ -585,8 +638,9 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
             }
             let (plan, slots) = (driver.plan, driver.slot_of_column);
             let none = Resolver::empty();
+            let fresh = driver.take_batches(upcoming.len());
             let (parsed, appended) = rayon::join(
-                || Driver::parse_with(plan, &none, &upcoming, slots, source),
+                || Driver::parse_with(plan, &none, &upcoming, fresh, slots, source),
                 || driver.append(batches, end),
             );
             appended?;
@@ -628,12 +682,12 @@ fn last_record_end(bytes: &[u8]) -> Option<usize> {
 
 fn parse_block<'a, B: Batch>(
     block: &'a Block,
+    mut batch: B,
     slot_of_column: &[Option<usize>],
     width: usize,
     source: &Path,
     stage: impl Fn(RowAt, &[Cell<'_>], &mut B),
 ) -> Result<B> {
-    let mut batch = B::default();
     let bytes = block.bytes();
     let simple = memchr::memchr2(b'"', b'\r', bytes).is_none();
     if simple {

@@ -656,33 +656,46 @@ fn write_chunked<W: Write>(
     let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
         .map(|k| k * CHUNK..((k + 1) * CHUNK).min(n))
         .collect();
-    let run = |r: &std::ops::Range<usize>| -> Result<Vec<u8>> {
-        let mut buf = Vec::with_capacity(r.len() * 48);
+    // Buffers are reused from window to window (at most two windows are
+    // alive), so formatting does not fault in fresh pages each time.
+    let run = |(r, mut buf): (&std::ops::Range<usize>, Vec<u8>)| -> Result<Vec<u8>> {
+        buf.clear();
+        buf.reserve(r.len() * 48);
         format(r.clone(), &mut buf)?;
         Ok(buf)
     };
-    let mut write = |bufs: Vec<Result<Vec<u8>>>| -> Result<()> {
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut write = |bufs: Vec<Result<Vec<u8>>>, spare: &mut Vec<Vec<u8>>| -> Result<()> {
         for buf in bufs {
-            w.write_all(&buf?).map_err(|e| Error::io("<output>", e))?;
+            let buf = buf?;
+            w.write_all(&buf).map_err(|e| Error::io("<output>", e))?;
+            spare.push(buf);
         }
         Ok(())
+    };
+    let take = |spare: &mut Vec<Vec<u8>>, n: usize| -> Vec<Vec<u8>> {
+        (0..n).map(|_| spare.pop().unwrap_or_default()).collect()
     };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        let format_window = |window: &[std::ops::Range<usize>]| -> Vec<Result<Vec<u8>>> {
-            window.par_iter().map(run).collect()
-        };
+        let format_window =
+            |window: &[std::ops::Range<usize>], bufs: Vec<Vec<u8>>| -> Vec<Result<Vec<u8>>> {
+                window.par_iter().zip(bufs).map(run).collect()
+            };
         let mut windows = chunks.chunks(WINDOW);
-        let mut current = windows.next().map(format_window);
+        let mut current = windows
+            .next()
+            .map(|w| format_window(w, take(&mut spare, w.len())));
         while let Some(bufs) = current.take() {
             let upcoming = windows.next();
+            let fresh = upcoming.map(|w| take(&mut spare, w.len()));
             let mut next = None;
             let written = rayon::in_place_scope(|scope| {
-                if let Some(window) = upcoming {
-                    scope.spawn(|_| next = Some(format_window(window)));
+                if let (Some(window), Some(fresh)) = (upcoming, fresh) {
+                    scope.spawn(|_| next = Some(format_window(window, fresh)));
                 }
-                write(bufs)
+                write(bufs, &mut spare)
             });
             written?;
             current = next;
@@ -692,7 +705,9 @@ fn write_chunked<W: Write>(
     #[cfg(not(feature = "parallel"))]
     {
         for window in chunks.chunks(WINDOW) {
-            write(window.iter().map(run).collect())?;
+            let bufs = take(&mut spare, window.len());
+            let formatted = window.iter().zip(bufs).map(run).collect();
+            write(formatted, &mut spare)?;
         }
         Ok(())
     }

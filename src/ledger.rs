@@ -2213,24 +2213,24 @@ impl Ledger {
             self.contacts
                 .par_iter_mut()
                 .for_each(|c| c.prospect = prospect_of(c.record));
+            self.meetings
+                .par_iter_mut()
+                .for_each(|m| m.prospect = prospect_of(m.record));
+            self.sales
+                .par_iter_mut()
+                .for_each(|s| s.prospect = prospect_of(s.record));
         }
         #[cfg(not(feature = "parallel"))]
-        for c in &mut self.contacts {
-            c.prospect = prospect_of(c.record);
-        }
-        for m in &mut self.meetings {
-            m.prospect = self
-                .record_prospect
-                .get(m.record as usize)
-                .copied()
-                .unwrap_or(NONE);
-        }
-        for s in &mut self.sales {
-            s.prospect = self
-                .record_prospect
-                .get(s.record as usize)
-                .copied()
-                .unwrap_or(NONE);
+        {
+            for c in &mut self.contacts {
+                c.prospect = prospect_of(c.record);
+            }
+            for m in &mut self.meetings {
+                m.prospect = prospect_of(m.record);
+            }
+            for s in &mut self.sales {
+                s.prospect = prospect_of(s.record);
+            }
         }
         let n = self.prospect_count();
         let mut offsets = vec![0u32; n + 1];
@@ -2263,59 +2263,163 @@ impl Ledger {
             };
             total
         ];
-        let mut fill = offsets.clone();
-        let mut place = |p: u32, e: Event| {
-            if let Some(pos) = fill.get_mut(p as usize) {
-                if let Some(slot) = events.get_mut(*pos as usize) {
-                    *slot = e;
+        // Prospects in runs of about equal event counts, one per thread:
+        // each run scans every event and places (then sorts) its own, into
+        // its own part of `events`.
+        #[cfg(feature = "parallel")]
+        let runs_wanted = rayon::current_num_threads().max(1);
+        #[cfg(not(feature = "parallel"))]
+        let runs_wanted = 1;
+        let mut runs: Vec<(std::ops::Range<usize>, &mut [Event])> = Vec::new();
+        let mut rest: &mut [Event] = &mut events;
+        let mut lo = 0usize;
+        for k in 1..=runs_wanted {
+            let target = (total * k / runs_wanted) as u32;
+            let hi = if k == runs_wanted {
+                n
+            } else {
+                offsets.partition_point(|&o| o < target).min(n).max(lo)
+            };
+            let span =
+                offsets.get(hi).copied().unwrap_or(0) - offsets.get(lo).copied().unwrap_or(0);
+            let (run, tail) = rest.split_at_mut((span as usize).min(rest.len()));
+            runs.push((lo..hi, run));
+            rest = tail;
+            lo = hi;
+        }
+        let (contacts, meetings, sales) = (&self.contacts, &self.meetings, &self.sales);
+        let offsets_ref = &offsets;
+        let place_run = |(prospects, run): (std::ops::Range<usize>, &mut [Event])| {
+            let base = offsets_ref.get(prospects.start).copied().unwrap_or(0);
+            let mut fill: Vec<u32> = offsets_ref
+                .get(prospects.start..prospects.end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|o| o - base)
+                .collect();
+            let mut place = |p: u32, e: Event| {
+                let p = p as usize;
+                if prospects.contains(&p)
+                    && let Some(pos) = fill.get_mut(p - prospects.start)
+                {
+                    if let Some(slot) = run.get_mut(*pos as usize) {
+                        *slot = e;
+                    }
+                    *pos += 1;
                 }
-                *pos += 1;
+            };
+            for (i, c) in contacts.iter().enumerate() {
+                let (kind, index) = (EventKind::Contact, i as u32);
+                place(
+                    c.prospect,
+                    Event {
+                        time_us: c.occurred_us,
+                        kind,
+                        index,
+                    },
+                );
             }
+            for (i, m) in meetings.iter().enumerate() {
+                let (kind, index) = (EventKind::Meeting, i as u32);
+                place(
+                    m.prospect,
+                    Event {
+                        time_us: m.held_us,
+                        kind,
+                        index,
+                    },
+                );
+            }
+            for (i, s) in sales.iter().enumerate() {
+                let (kind, index) = (EventKind::Sale, i as u32);
+                place(
+                    s.prospect,
+                    Event {
+                        time_us: s.closed_us,
+                        kind,
+                        index,
+                    },
+                );
+            }
+            let run_offsets = offsets_ref
+                .get(prospects.start..=prospects.end)
+                .unwrap_or(&[]);
+            sort_each_prospect(run, run_offsets);
         };
-        for (i, c) in self.contacts.iter().enumerate() {
-            place(
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            runs.into_par_iter().for_each(place_run);
+        }
+        #[cfg(not(feature = "parallel"))]
+        runs.into_iter().for_each(place_run);
+
+        // Each record's position: a binary search in its prospect's sorted
+        // events (per record, so in parallel and without scattered writes).
+        let position = |p: u32, e: Event| -> u32 {
+            let lo = offsets.get(p as usize).copied().unwrap_or(0);
+            let hi = offsets.get(p as usize + 1).copied().unwrap_or(0);
+            events
+                .get(lo as usize..hi as usize)
+                .and_then(|slice| slice.binary_search(&e).ok())
+                .map_or(NONE, |k| lo + k as u32)
+        };
+        let contact_position = |(i, c): (usize, &ContactRow)| {
+            let (kind, index) = (EventKind::Contact, i as u32);
+            position(
                 c.prospect,
                 Event {
                     time_us: c.occurred_us,
-                    kind: EventKind::Contact,
-                    index: i as u32,
+                    kind,
+                    index,
                 },
-            );
-        }
-        for (i, m) in self.meetings.iter().enumerate() {
-            place(
+            )
+        };
+        let meeting_position = |(i, m): (usize, &MeetingRow)| {
+            let (kind, index) = (EventKind::Meeting, i as u32);
+            position(
                 m.prospect,
                 Event {
                     time_us: m.held_us,
-                    kind: EventKind::Meeting,
-                    index: i as u32,
+                    kind,
+                    index,
                 },
-            );
-        }
-        for (i, s) in self.sales.iter().enumerate() {
-            place(
+            )
+        };
+        let sale_position = |(i, s): (usize, &SaleRow)| {
+            let (kind, index) = (EventKind::Sale, i as u32);
+            position(
                 s.prospect,
                 Event {
                     time_us: s.closed_us,
-                    kind: EventKind::Sale,
-                    index: i as u32,
+                    kind,
+                    index,
                 },
-            );
-        }
-        sort_each_prospect(&mut events, &offsets);
-        let mut contact_pos = vec![NONE; self.contacts.len()];
-        let mut meeting_pos = vec![NONE; self.meetings.len()];
-        let mut sale_pos = vec![NONE; self.sales.len()];
-        for (pos, e) in events.iter().enumerate() {
-            let table = match e.kind {
-                EventKind::Contact => &mut contact_pos,
-                EventKind::Meeting => &mut meeting_pos,
-                EventKind::Sale => &mut sale_pos,
-            };
-            if let Some(slot) = table.get_mut(e.index as usize) {
-                *slot = pos as u32;
-            }
-        }
+            )
+        };
+        #[cfg(feature = "parallel")]
+        let (contact_pos, meeting_pos, sale_pos) = {
+            use rayon::prelude::*;
+            (
+                contacts
+                    .par_iter()
+                    .enumerate()
+                    .map(contact_position)
+                    .collect(),
+                meetings
+                    .par_iter()
+                    .enumerate()
+                    .map(meeting_position)
+                    .collect(),
+                sales.par_iter().enumerate().map(sale_position).collect(),
+            )
+        };
+        #[cfg(not(feature = "parallel"))]
+        let (contact_pos, meeting_pos, sale_pos) = (
+            contacts.iter().enumerate().map(contact_position).collect(),
+            meetings.iter().enumerate().map(meeting_position).collect(),
+            sales.iter().enumerate().map(sale_position).collect(),
+        );
         self.events = events;
         self.event_offsets = offsets;
         self.contact_pos = contact_pos;

@@ -1,0 +1,119 @@
+//! Times classification and the period report on an already built ledger
+//! (the in-memory part of the pipeline), min of N runs, for profiling:
+//!
+//! ```text
+//! cargo run --release --example inmem_profile -- /tmp/sales-metrics-bench-1000000 20
+//! ```
+//!
+//! The folder is one written by `examples/gen_data` (the `pipeline` bench
+//! writes one per size in the temp dir).
+
+use std::time::{Duration, Instant};
+
+use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "/tmp/sales-metrics-bench-1000000".to_owned()),
+    );
+    let runs: usize = args.next().map_or(Ok(10), |s| s.parse())?;
+    let what = args.next().unwrap_or_else(|| "all".to_owned());
+    let mut b = LedgerBuilder::new();
+    b.keep_prospect_details(false);
+    b.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    read_csv_folder(&dir, &mut b)?;
+    let ledger = b.build()?;
+    println!(
+        "{} contacts, {} meetings, {} sales, {} events, {} prospects, {} reps",
+        ledger.contacts().len(),
+        ledger.meetings().len(),
+        ledger.sales().len(),
+        ledger.events().len(),
+        ledger.prospect_count(),
+        ledger.reps().len()
+    );
+    let config = ClassifyConfig::default();
+    let monthly = PeriodSpec::monthly();
+    let classified = classify(&ledger, &config);
+    let min_of = |f: &dyn Fn()| {
+        let mut best = Duration::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            f();
+            best = best.min(t.elapsed());
+        }
+        best
+    };
+    if what == "all" || what == "classify" {
+        let t = min_of(&|| {
+            std::hint::black_box(classify(&ledger, &config));
+        });
+        println!(
+            "classify                   {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "period" {
+        let t = min_of(&|| {
+            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &monthly).ok());
+        });
+        println!(
+            "period_report              {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "parts" {
+        use sales_metrics::report::{Calendar, period::finish, period_aggregate};
+        let t = min_of(&|| {
+            std::hint::black_box(Calendar::for_ledger(&monthly, &ledger).ok());
+        });
+        println!(
+            "  calendar                 {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let cal = Calendar::for_ledger(&monthly, &ledger)?;
+        let t = min_of(&|| {
+            std::hint::black_box(period_aggregate(&ledger, &classified, &Scope::all(), &cal).ok());
+        });
+        println!(
+            "  period_aggregate         {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let t = min_of(&|| {
+            let a = period_aggregate(&ledger, &classified, &Scope::all(), &cal);
+            if let Ok(a) = a {
+                std::hint::black_box(finish(&ledger, &cal, &Scope::all(), &monthly, a));
+            }
+        });
+        println!(
+            "  aggregate+finish         {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let t = min_of(&|| {
+            let mut acc = 0u64;
+            for e in ledger.events() {
+                acc = acc.wrapping_add(u64::from(ledger.event_rep(e)));
+            }
+            std::hint::black_box(acc);
+        });
+        println!(
+            "  gather event reps (1 thread) {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "both" {
+        let t = min_of(&|| {
+            let c = classify(&ledger, &config);
+            std::hint::black_box(period_report(&ledger, &c, &Scope::all(), &monthly).ok());
+        });
+        println!(
+            "classify_and_period_report {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
+}

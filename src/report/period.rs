@@ -274,8 +274,8 @@ impl<'c> PeriodSlots<'c> {
         }
     }
 
-    /// The slot (`NONE` when the instant is outside the calendar's days)
-    /// and key of an instant's period, or `None` outside every period.
+    /// The slot (`NONE` when the period has none) and key of an instant's
+    /// period, or `None` outside every period. A key has at most one slot.
     fn locate(&self, us: i64) -> Option<(u32, PeriodKey)> {
         match self.calendar.day_index(us) {
             Some(d) => {
@@ -283,7 +283,12 @@ impl<'c> PeriodSlots<'c> {
                 let key = *self.keys.get(slot as usize)?;
                 Some((slot, key))
             }
-            None => self.calendar.period(us).map(|k| (NONE, k)),
+            // Outside the calendar's days (a calendar narrower than the
+            // data): the period may still be one of the slots.
+            None => self.calendar.period(us).map(|k| {
+                let slot = self.keys.iter().position(|&x| x == k);
+                (slot.map_or(NONE, |s| s as u32), k)
+            }),
         }
     }
 }

@@ -453,18 +453,19 @@ fn count_engagements(
         let prospect_events = events.get(a..b).unwrap_or(&[]);
         match newness {
             Newness::Organisation => {
-                let mut last: Option<i64> = None;
+                // Branch-free but for the sale: whether a contact starts an
+                // engagement is unpredictable.
+                let mut seen = false;
+                let mut last = 0i64;
                 for e in prospect_events {
-                    match e.kind {
-                        EventKind::Sale => break,
-                        EventKind::Meeting => {}
-                        EventKind::Contact => {
-                            if last.is_none_or(|l| e.time_us.saturating_sub(l) > dormancy_us) {
-                                count += 1;
-                            }
-                            last = Some(e.time_us);
-                        }
+                    if e.kind == EventKind::Sale {
+                        break;
                     }
+                    let contact = e.kind == EventKind::Contact;
+                    let starts = !seen || e.time_us.saturating_sub(last) > dormancy_us;
+                    count += usize::from(contact & starts);
+                    seen |= contact;
+                    last = if contact { e.time_us } else { last };
                 }
             }
             Newness::PerRep => {

@@ -510,25 +510,28 @@ pub(crate) fn aggregate_prospects(
                     let class = classified
                         .event_class(pos)
                         .unwrap_or(ContactClass::FollowUp);
+                    // Branch-free updates: class, timing and first-seen are
+                    // unpredictable per event.
+                    let timed = g.value >= 0;
+                    let seconds = if timed { g.value.unsigned_abs() } else { 0 };
+                    let untimed = u64::from(!timed);
                     let counts = &mut cell.counts;
                     counts.contacts += 1;
                     bump(&mut counts.contacts_by_class, class.index(), 1);
+                    bump(&mut counts.seconds_by_class, class.index(), seconds);
+                    bump(&mut counts.untimed_by_class, class.index(), untimed);
                     let channel = g.tag as usize;
-                    if g.value >= 0 {
-                        let d = g.value.unsigned_abs();
-                        bump(&mut counts.seconds_by_class, class.index(), d);
-                        bump(&mut counts.seconds_by_channel, channel, d);
-                    } else {
-                        bump(&mut counts.untimed_by_class, class.index(), 1);
-                        bump(&mut counts.untimed_by_channel, channel, 1);
-                    }
-                    if class == ContactClass::New && cell.new_stamp != stamp {
+                    bump(&mut counts.seconds_by_channel, channel, seconds);
+                    bump(&mut counts.untimed_by_channel, channel, untimed);
+                    let new = class == ContactClass::New && cell.new_stamp != stamp;
+                    counts.new_prospects += u64::from(new);
+                    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
+                    counts.prospects_engaged += u64::from(engaged);
+                    if class == ContactClass::New {
                         cell.new_stamp = stamp;
-                        counts.new_prospects += 1;
                     }
-                    if class.is_prospecting() && cell.engaged_stamp != stamp {
+                    if class.is_prospecting() {
                         cell.engaged_stamp = stamp;
-                        counts.prospects_engaged += 1;
                     }
                 }
                 EventKind::Meeting => match g.tag {

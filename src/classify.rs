@@ -279,6 +279,12 @@ impl Classified {
 
 /// Classifies every contact of `ledger` and finds its engagements.
 pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
+    classify_with(ledger, config, false)
+}
+
+/// [`classify`], optionally through the general (per-lane) code for
+/// organisation-wide newness too, which tests compare with the special one.
+fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Classified {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let prospects = offsets.len().saturating_sub(1);
@@ -353,7 +359,10 @@ pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
         }
     }
 
-    let run = |w: &mut ChunkWork<'_>| classify_chunk(ledger, newness, dormancy_us, w);
+    let run = |w: &mut ChunkWork<'_>| match newness {
+        Newness::Organisation if !general => classify_chunk_org(ledger, dormancy_us, w),
+        _ => classify_chunk(ledger, newness, dormancy_us, w),
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
@@ -621,6 +630,147 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
     }
 }
 
+/// Meeting held flags of the events of `block` (see [`gather_block`]).
+fn gather_held(ledger: &Ledger, block: &[Event], held: &mut [bool]) {
+    let meetings = ledger.meetings();
+    for (e, held) in block.iter().zip(held.iter_mut()) {
+        *held = e.kind == EventKind::Meeting
+            && meetings
+                .get(e.index as usize)
+                .is_some_and(|m| m.status == MeetingStatus::Held);
+    }
+}
+
+/// Engagements whose rep is looked up in one go (see [`gather_block`]).
+const PENDING_REPS: usize = 64;
+
+/// Sets the rep of engagements `pending` (local indices) from their
+/// starting contacts.
+fn resolve_reps(ledger: &Ledger, table: &mut EngagementTable<'_>, pending: &[u32]) {
+    let contacts = ledger.contacts();
+    for &g in pending {
+        if let Some(e) = table.get_mut(g) {
+            e.rep = contacts
+                .get(e.start_contact as usize)
+                .map_or(NONE, |c| c.rep);
+        }
+    }
+}
+
+/// [`classify_chunk`] for organisation-wide newness, where each prospect
+/// has one lane: its only open engagement is the latest one, meetings and
+/// sales fall into it, and a contact's rep matters only when it starts an
+/// engagement. Those reps are looked up in batches after the fact, so that
+/// the contact table is read for under half the contacts and the reads
+/// overlap.
+fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) {
+    let events = ledger.events();
+    let offsets = ledger.event_offsets();
+    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let mut held = [false; GATHER_BLOCK];
+    let (mut block_start, mut block_end) = (0usize, 0usize);
+    let mut pending = [NONE; PENDING_REPS];
+    let mut pending_len = 0usize;
+    for p in w.prospects.0..w.prospects.1 {
+        let (a, b) = (
+            offsets.get(p).copied().unwrap_or(0) as usize,
+            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+        );
+        let Some(prospect_events) = events.get(a..b) else {
+            continue;
+        };
+        let mut sold = false;
+        // Local index of the prospect's latest engagement (open until the
+        // sale), and the time of its latest contact.
+        let mut current = NONE;
+        let mut last_contact_us = 0i64;
+        for (k, e) in prospect_events.iter().enumerate() {
+            let pos = a + k;
+            let (class, engagement) = if sold {
+                let class = (e.kind == EventKind::Contact).then_some(ContactClass::Customer);
+                (class, NONE)
+            } else {
+                match e.kind {
+                    EventKind::Contact => {
+                        let starts = current == NONE
+                            || e.time_us.saturating_sub(last_contact_us) > dormancy_us;
+                        last_contact_us = e.time_us;
+                        let class = if starts {
+                            let reactivation = current != NONE;
+                            if let Some(old) = w.table.get_mut(current) {
+                                old.end = EngagementEnd::Lapsed;
+                                old.end_us = Some(e.time_us);
+                            }
+                            current = w.table.push(Engagement::start(
+                                p as u32,
+                                NONE,
+                                e.index,
+                                e.time_us,
+                                reactivation,
+                            ));
+                            if let Some(slot) = pending.get_mut(pending_len) {
+                                *slot = current;
+                            }
+                            pending_len += 1;
+                            if pending_len == PENDING_REPS {
+                                resolve_reps(ledger, &mut w.table, &pending);
+                                pending_len = 0;
+                            }
+                            if reactivation {
+                                ContactClass::Reactivated
+                            } else {
+                                ContactClass::New
+                            }
+                        } else {
+                            ContactClass::FollowUp
+                        };
+                        if let Some(g) = w.table.get_mut(current) {
+                            g.contacts += 1;
+                        }
+                        (Some(class), current)
+                    }
+                    EventKind::Meeting => {
+                        if pos >= block_end {
+                            block_start = pos;
+                            block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                            let block = events.get(block_start..block_end).unwrap_or(&[]);
+                            gather_held(ledger, block, &mut held);
+                        }
+                        let meeting_held = held.get(pos - block_start).copied().unwrap_or(false);
+                        if meeting_held && let Some(g) = w.table.get_mut(current) {
+                            g.meetings_held += 1;
+                            g.first_meeting_us.get_or_insert(e.time_us);
+                        }
+                        (None, current)
+                    }
+                    EventKind::Sale => {
+                        sold = true;
+                        if let Some(g) = w.table.get_mut(current) {
+                            g.won_sale = Some(e.index);
+                            g.won_us = Some(e.time_us);
+                            g.end = EngagementEnd::Won;
+                            g.end_us = Some(e.time_us);
+                        }
+                        (None, current)
+                    }
+                }
+            };
+            let local = pos - w.first_event;
+            if let Some(slot) = w.classes.get_mut(local) {
+                *slot = class;
+            }
+            if let Some(slot) = w.engagement.get_mut(local) {
+                *slot = w.table.global(engagement);
+            }
+        }
+    }
+    resolve_reps(
+        ledger,
+        &mut w.table,
+        pending.get(..pending_len).unwrap_or(&[]),
+    );
+}
+
 #[allow(clippy::too_many_arguments)]
 fn step(
     prospect: u32,
@@ -729,5 +879,74 @@ fn owning_engagement(
         latest_open
     } else {
         NONE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Contact, Meeting, ProspectRecord, Rep, Sale};
+    use chrono::{TimeZone, Utc};
+    use proptest::prelude::*;
+
+    /// (kind: contact below 15, meeting below 19, else sale; rep, prospect,
+    /// day, meeting status) per record.
+    fn records() -> impl Strategy<Value = Vec<(u8, usize, usize, i64, usize)>> {
+        prop::collection::vec((0u8..20, 0usize..3, 0usize..6, 0i64..90, 0usize..3), 0..80)
+    }
+
+    fn ledger(recs: &[(u8, usize, usize, i64, usize)]) -> Ledger {
+        let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single();
+        let t0 = t0.unwrap_or_default();
+        let mut b = crate::LedgerBuilder::new();
+        for r in 0..3 {
+            b.add_rep(Rep::new(format!("r{r}")));
+        }
+        for p in 0..6 {
+            b.add_prospect(ProspectRecord::new(format!("p{p}")));
+        }
+        for (i, &(kind, rep, prospect, day, status)) in recs.iter().enumerate() {
+            let (rep, prospect) = (format!("r{rep}"), format!("p{prospect}"));
+            // Hours too, so that ties and the dormancy boundary both occur.
+            let t = t0 + Duration::days(day) + Duration::hours((i % 2) as i64);
+            match kind {
+                0..15 => {
+                    b.add_contact(Contact::new(
+                        format!("c{i}"),
+                        rep,
+                        prospect,
+                        t,
+                        Channel::Phone,
+                    ));
+                }
+                15..19 => {
+                    let mut m = Meeting::new(format!("m{i}"), rep, prospect, t);
+                    m.status = MeetingStatus::ALL[status];
+                    b.add_meeting(m);
+                }
+                _ => {
+                    b.add_sale(Sale::new(format!("s{i}"), rep, prospect, t));
+                }
+            }
+        }
+        b.build().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The single-lane path for organisation-wide newness agrees with
+        /// the general one in every output.
+        #[test]
+        fn organisation_path_matches_the_general_one(recs in records(), dormancy in 1i64..40) {
+            let l = ledger(&recs);
+            let config = ClassifyConfig { dormancy: Duration::days(dormancy), ..ClassifyConfig::default() };
+            let fast = classify_with(&l, &config, false);
+            let general = classify_with(&l, &config, true);
+            prop_assert_eq!(&fast.event_class, &general.event_class);
+            prop_assert_eq!(&fast.event_engagement, &general.event_engagement);
+            prop_assert_eq!(&fast.engagements, &general.engagements);
+            prop_assert_eq!(&fast.contact_pos, &general.contact_pos);
+        }
     }
 }

@@ -62,6 +62,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.as_secs_f64() * 1e3
         );
     }
+    if what == "all" || what == "per_rep" {
+        let per_rep = ClassifyConfig {
+            newness: sales_metrics::Newness::PerRep,
+            ..ClassifyConfig::default()
+        };
+        let t = min_of(&|| {
+            std::hint::black_box(classify(&ledger, &per_rep));
+        });
+        println!(
+            "classify (per-rep newness) {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
     if what == "all" || what == "period" {
         let t = min_of(&|| {
             std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &monthly).ok());

@@ -450,10 +450,13 @@ fn count_engagements(
 ) -> usize {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
-    let contacts = ledger.contacts();
     let mut count = 0usize;
-    // (rep, last contact time) per lane; organisation-wide newness has one.
+    // (rep, last contact time) per lane (per-rep newness).
     let mut lanes: Vec<(u32, i64)> = Vec::new();
+    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let mut reps = [NONE; GATHER_BLOCK];
+    let mut held = [false; GATHER_BLOCK];
+    let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in prospects {
         let (a, b) = (
             offsets.get(p).copied().unwrap_or(0) as usize,
@@ -479,12 +482,19 @@ fn count_engagements(
             }
             Newness::PerRep => {
                 lanes.clear();
-                for e in prospect_events {
+                for (k, e) in prospect_events.iter().enumerate() {
                     match e.kind {
                         EventKind::Sale => break,
                         EventKind::Meeting => {}
                         EventKind::Contact => {
-                            let rep = contacts.get(e.index as usize).map_or(NONE, |c| c.rep);
+                            let pos = a + k;
+                            if pos >= block_end {
+                                block_start = pos;
+                                block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                                gather_block(ledger, block, &mut reps, &mut held);
+                            }
+                            let rep = reps.get(pos - block_start).copied().unwrap_or(NONE);
                             match lanes.iter_mut().find(|l| l.0 == rep) {
                                 None => {
                                     count += 1;

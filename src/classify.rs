@@ -536,15 +536,21 @@ pub(crate) fn chunk_bounds(
     let target_chunks = (threads * 8).min(events / MIN_EVENTS_PER_CHUNK).max(1);
     let per_chunk = events.div_ceil(target_chunks).max(1);
     let mut bounds = Vec::with_capacity(target_chunks + 1);
+    // Each chunk ends at the first prospect whose events reach the next
+    // cut: found by binary search (offsets ascend), not by a walk over
+    // every prospect.
+    let ends = offsets.get(1..=prospects).unwrap_or(&[]);
     let mut start = 0usize;
     let mut next_cut = per_chunk;
-    for p in 0..prospects {
-        let end_events = offsets.get(p + 1).copied().unwrap_or(0) as usize;
-        if end_events >= next_cut {
-            bounds.push((start, p + 1));
-            start = p + 1;
-            next_cut = end_events + per_chunk;
+    while start < prospects {
+        let rest = ends.get(start..).unwrap_or(&[]);
+        let p = start + rest.partition_point(|&o| (o as usize) < next_cut);
+        if p >= prospects {
+            break;
         }
+        bounds.push((start, p + 1));
+        start = p + 1;
+        next_cut = ends.get(p).copied().unwrap_or(0) as usize + per_chunk;
     }
     if start < prospects || bounds.is_empty() {
         bounds.push((start, prospects));
@@ -942,8 +948,54 @@ mod tests {
         b.build().unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The walk over every prospect that [`chunk_bounds`] shortens.
+    fn chunk_bounds_by_walk(
+        offsets: &[u32],
+        prospects: usize,
+        per_chunk: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut bounds = Vec::new();
+        let mut start = 0usize;
+        let mut next_cut = per_chunk;
+        for p in 0..prospects {
+            let end_events = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+            if end_events >= next_cut {
+                bounds.push((start, p + 1));
+                start = p + 1;
+                next_cut = end_events + per_chunk;
+            }
+        }
+        if start < prospects || bounds.is_empty() {
+            bounds.push((start, prospects));
+        }
+        bounds
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn chunk_bounds_match_the_walk(sizes in prop::collection::vec(0u32..40_000, 0..200)) {
+            let mut offsets = vec![0u32];
+            for s in &sizes {
+                offsets.push(offsets.last().copied().unwrap_or(0) + s);
+            }
+            let events = offsets.last().copied().unwrap_or(0) as usize;
+            let got = chunk_bounds(&offsets, sizes.len(), events);
+            let threads = {
+                #[cfg(feature = "parallel")]
+                {
+                    rayon::current_num_threads()
+                }
+                #[cfg(not(feature = "parallel"))]
+                {
+                    1
+                }
+            };
+            let target = (threads * 8).min(events / (1 << 14)).max(1);
+            let want = chunk_bounds_by_walk(&offsets, sizes.len(), events.div_ceil(target).max(1));
+            prop_assert_eq!(got, want);
+        }
 
         /// The single-lane path for organisation-wide newness agrees with
         /// the general one in every output.

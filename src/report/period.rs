@@ -320,15 +320,14 @@ impl Cells {
 
     fn new(reps: usize, slots: usize) -> Self {
         let grid = reps.saturating_mul(slots);
+        let dense = grid <= Self::MAX_DENSE;
         Self {
             slots,
-            dense: if grid <= Self::MAX_DENSE {
-                vec![NONE; grid]
-            } else {
-                Vec::new()
-            },
+            dense: if dense { vec![NONE; grid] } else { Vec::new() },
             sparse: HashMap::new(),
-            cells: Vec::new(),
+            // Cells are a few hundred bytes: growing by doubling would copy
+            // them several times over.
+            cells: Vec::with_capacity(if dense { grid.min(4096) } else { 0 }),
         }
     }
 

@@ -127,11 +127,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
         let t = min_of(&|| {
             std::hint::black_box(
-                sales_metrics::report::cohort_report(&ledger, &classified, &Scope::all(), &quarterly)
-                    .ok(),
+                sales_metrics::report::cohort_report(
+                    &ledger,
+                    &classified,
+                    &Scope::all(),
+                    &quarterly,
+                )
+                .ok(),
             );
         });
-        println!("cohort_report              {:>8.2} ms", t.as_secs_f64() * 1e3);
+        println!(
+            "cohort_report              {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
     }
     if what == "all" || what == "both" {
         let t = min_of(&|| {

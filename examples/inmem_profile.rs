@@ -1,12 +1,15 @@
-//! Times classification and the period report on an already built ledger
-//! (the in-memory part of the pipeline), min of N runs, for profiling:
+//! Times classification and the reports on an already built ledger (the
+//! in-memory part of the pipeline): minimum wall time of N runs and mean
+//! CPU time per run, for profiling and before/after comparisons:
 //!
 //! ```text
-//! cargo run --release --example inmem_profile -- /tmp/sales-metrics-bench-1000000 20
+//! cargo run --release --example inmem_profile -- [FOLDER] [RUNS] [WHAT]
+//! cargo run --release --example inmem_profile -- /tmp/sales-metrics-bench-1000000 20 both
 //! ```
 //!
-//! The folder is one written by `examples/gen_data` (the `pipeline` bench
-//! writes one per size in the temp dir).
+//! FOLDER is one written by `examples/gen_data` (default: the 1M-contact
+//! folder the `pipeline` bench writes in the temp dir); WHAT is `all`
+//! (default), `classify`, `per_rep`, `period`, `parts`, `cohort` or `both`.
 
 use std::time::{Duration, Instant};
 
@@ -16,9 +19,10 @@ use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = std::path::PathBuf::from(
-        args.next()
-            .unwrap_or_else(|| "/tmp/sales-metrics-bench-1000000".to_owned()),
+    // Default: the 1M-contact folder the `pipeline` bench writes.
+    let dir = args.next().map_or_else(
+        || std::env::temp_dir().join("sales-metrics-bench-1000000"),
+        std::path::PathBuf::from,
     );
     let runs: usize = args.next().map_or(Ok(10), |s| s.parse())?;
     let what = args.next().unwrap_or_else(|| "all".to_owned());

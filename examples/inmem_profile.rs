@@ -9,7 +9,8 @@
 //!
 //! FOLDER is one written by `examples/gen_data` (default: the 1M-contact
 //! folder the `pipeline` bench writes in the temp dir); WHAT is `all`
-//! (default), `classify`, `per_rep`, `period`, `parts`, `cohort` or `both`.
+//! (default), `classify`, `per_rep`, `period`, `period_day`, `parts`,
+//! `cohort` or `both`.
 
 use std::time::{Duration, Instant};
 
@@ -85,6 +86,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         println!(
             "period_report              {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "period_day" {
+        let daily = PeriodSpec::new(sales_metrics::report::Granularity::Day);
+        let t = min_of(&|| {
+            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &daily).ok());
+        });
+        println!(
+            "period_report (daily)      {:>8.2} ms",
             t.as_secs_f64() * 1e3
         );
     }

@@ -256,13 +256,20 @@ impl<'c> PeriodSlots<'c> {
                 if k == OUTSIDE {
                     return NONE;
                 }
-                // Keys ascend with days; the search covers any order.
+                // Keys ascend with days (a new key is a new slot); the
+                // search only covers a key seen out of order.
                 let slot = match keys.last() {
                     Some(&last) if last == k => keys.len() - 1,
-                    _ => keys.iter().position(|&x| x == k).unwrap_or_else(|| {
+                    Some(&last) if last > k => {
+                        keys.iter().position(|&x| x == k).unwrap_or_else(|| {
+                            keys.push(k);
+                            keys.len() - 1
+                        })
+                    }
+                    _ => {
                         keys.push(k);
                         keys.len() - 1
-                    }),
+                    }
                 };
                 slot as u32
             })

@@ -43,9 +43,9 @@ use crate::error::Result;
 use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
+use crate::report::fold_prospects;
 use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
 use crate::report::table::{Cell, Table};
-use crate::report::{fold_prospects, merge_cells};
 
 /// Counts of one (rep, period): the mergeable state of the period report.
 /// Rates are computed from these only when asked.
@@ -158,13 +158,75 @@ fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
 /// associative and commutative, with [`Default`] as identity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeriodAggregate {
-    cells: HashMap<(u32, PeriodKey), PeriodCounts>,
+    /// Sorted by key, keys unique: merging walks two sorted lists (in
+    /// place when one's keys are all in the other, as for chunks of one
+    /// report) instead of hashing every cell, and rows come out in order.
+    cells: Vec<((u32, PeriodKey), PeriodCounts)>,
+}
+
+type KeyedCounts = ((u32, PeriodKey), PeriodCounts);
+
+/// Adds `from` into `into` in place if every key of `from` is in `into`
+/// (both sorted); otherwise leaves `into` as it was and returns false.
+fn add_in_place(into: &mut [KeyedCounts], from: &[KeyedCounts]) -> bool {
+    let mut i = 0;
+    for (k, _) in from {
+        while into.get(i).is_some_and(|(x, _)| x < k) {
+            i += 1;
+        }
+        if into.get(i).is_none_or(|(x, _)| x != k) {
+            return false;
+        }
+    }
+    let mut i = 0;
+    for (k, v) in from {
+        while into.get(i).is_some_and(|(x, _)| x < k) {
+            i += 1;
+        }
+        if let Some((_, c)) = into.get_mut(i) {
+            c.merge(v);
+        }
+    }
+    true
+}
+
+/// Merges two sorted cell lists into one.
+fn merge_sorted(a: Vec<KeyedCounts>, b: Vec<KeyedCounts>) -> Vec<KeyedCounts> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
+        };
+        match order {
+            std::cmp::Ordering::Less => out.extend(a.next()),
+            std::cmp::Ordering::Greater => out.extend(b.next()),
+            std::cmp::Ordering::Equal => {
+                if let (Some((k, mut v)), Some((_, w))) = (a.next(), b.next()) {
+                    v.merge(&w);
+                    out.push((k, v));
+                }
+            }
+        }
+    }
+    out
 }
 
 impl PeriodAggregate {
     /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: PeriodAggregate) {
-        merge_cells(&mut self.cells, other.cells, PeriodCounts::merge);
+    pub fn merge(&mut self, mut other: PeriodAggregate) {
+        if other.cells.len() > self.cells.len() {
+            std::mem::swap(self, &mut other);
+        }
+        if other.cells.is_empty() || add_in_place(&mut self.cells, &other.cells) {
+            return;
+        }
+        let cells = std::mem::take(&mut self.cells);
+        self.cells = merge_sorted(cells, other.cells);
     }
 
     /// Number of (rep, period) cells.
@@ -179,7 +241,11 @@ impl PeriodAggregate {
 
     /// The counts of one cell.
     pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
-        self.cells.get(&(rep, period))
+        let i = self
+            .cells
+            .binary_search_by_key(&(rep, period), |(k, _)| *k)
+            .ok()?;
+        self.cells.get(i).map(|(_, c)| c)
     }
 }
 
@@ -370,14 +436,32 @@ impl Cells {
         self.cells.get_mut(ix as usize)
     }
 
-    fn into_aggregate(self) -> PeriodAggregate {
-        PeriodAggregate {
-            cells: self
-                .cells
-                .into_iter()
-                .map(|c| ((c.rep, c.key), c.counts))
-                .collect(),
+    fn into_aggregate(mut self) -> PeriodAggregate {
+        let mut take = |ix: u32| {
+            self.cells
+                .get_mut(ix as usize)
+                .map(|c| ((c.rep, c.key), std::mem::take(&mut c.counts)))
+        };
+        // The dense grid runs in (rep, slot) order, which is key order:
+        // slots number periods in ascending days.
+        let dense: Vec<KeyedCounts> = self
+            .dense
+            .iter()
+            .filter(|&&ix| ix != NONE)
+            .filter_map(|&ix| take(ix))
+            .collect();
+        let mut sparse: Vec<((u32, PeriodKey), u32)> = self.sparse.into_iter().collect();
+        sparse.sort_unstable();
+        let sparse: Vec<KeyedCounts> = sparse.into_iter().filter_map(|(_, ix)| take(ix)).collect();
+        let mut cells = if sparse.is_empty() {
+            dense
+        } else {
+            merge_sorted(dense, sparse)
+        };
+        if !cells.is_sorted_by_key(|(k, _)| *k) {
+            cells.sort_unstable_by_key(|(k, _)| *k);
         }
+        PeriodAggregate { cells }
     }
 }
 
@@ -655,9 +739,8 @@ pub fn finish(
     periods: &PeriodSpec,
     agg: PeriodAggregate,
 ) -> PeriodReport {
-    let mut cells: Vec<((u32, PeriodKey), PeriodCounts)> = agg.cells.into_iter().collect();
-    cells.sort_unstable_by_key(|(k, _)| *k);
-    let rows = cells
+    let rows = agg
+        .cells
         .into_iter()
         .map(|((rep, period), counts)| {
             let mut revenue: Vec<(String, i128)> = counts

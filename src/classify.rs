@@ -516,11 +516,22 @@ fn count_engagements(
     count
 }
 
-/// Prospect ranges `[p0, p1)` holding roughly equal numbers of events.
+/// Prospect ranges `[p0, p1)` holding roughly equal numbers of events,
+/// eight per thread.
 pub(crate) fn chunk_bounds(
     offsets: &[u32],
     prospects: usize,
     events: usize,
+) -> Vec<(usize, usize)> {
+    chunk_bounds_per_thread(offsets, prospects, events, 8)
+}
+
+/// [`chunk_bounds`] with `per_thread` chunks per thread.
+pub(crate) fn chunk_bounds_per_thread(
+    offsets: &[u32],
+    prospects: usize,
+    events: usize,
+    per_thread: usize,
 ) -> Vec<(usize, usize)> {
     const MIN_EVENTS_PER_CHUNK: usize = 1 << 14;
     let threads = {
@@ -533,7 +544,9 @@ pub(crate) fn chunk_bounds(
             1
         }
     };
-    let target_chunks = (threads * 8).min(events / MIN_EVENTS_PER_CHUNK).max(1);
+    let target_chunks = (threads * per_thread.max(1))
+        .min(events / MIN_EVENTS_PER_CHUNK)
+        .max(1);
     let per_chunk = events.div_ceil(target_chunks).max(1);
     let mut bounds = Vec::with_capacity(target_chunks + 1);
     // Each chunk ends at the first prospect whose events reach the next

@@ -8,6 +8,10 @@
 //!
 //! One pass per prospect, no allocation per event; prospects are
 //! independent, so the work splits across threads (feature `parallel`).
+//! A cheap first pass over the events counts each chunk's engagements so
+//! that the engagement table is written in place; lookups into the contact
+//! and meeting tables (in id order, so random access) are batched so that
+//! they overlap rather than stall the per-event work.
 //!
 //! # Example
 //! ```

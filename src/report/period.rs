@@ -5,7 +5,9 @@
 //!
 //! Computation is one pass over each prospect's events into a mergeable
 //! [`PeriodAggregate`]: distinct-prospect counts are settled per prospect,
-//! so partial aggregates over disjoint sets of prospects simply add.
+//! so partial aggregates over disjoint sets of prospects simply add. Within
+//! a chunk, cells are found through a dense (rep, period) grid rather than
+//! hashed, and record fields are looked up a block of events ahead.
 //!
 //! # Example
 //! ```

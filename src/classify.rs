@@ -8,6 +8,10 @@
 //!
 //! One pass per prospect, no allocation per event; prospects are
 //! independent, so the work splits across threads (feature `parallel`).
+//! A cheap first pass over the events counts each chunk's engagements so
+//! that the engagement table is written in place; lookups into the contact
+//! and meeting tables (in id order, so random access) are batched so that
+//! they overlap rather than stall the per-event work.
 //!
 //! # Example
 //! ```
@@ -279,30 +283,57 @@ impl Classified {
 
 /// Classifies every contact of `ledger` and finds its engagements.
 pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
+    classify_with(ledger, config, false)
+}
+
+/// [`classify`], optionally through the general (per-lane) code for
+/// organisation-wide newness too, which tests compare with the special one.
+fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Classified {
     let events = ledger.events();
-    let mut event_class = vec![None; events.len()];
-    let mut event_engagement = vec![NONE; events.len()];
     let offsets = ledger.event_offsets();
     let prospects = offsets.len().saturating_sub(1);
     let dormancy_us = config.dormancy.num_microseconds().unwrap_or(i64::MAX);
+    let newness = config.newness;
 
     // Split prospects into chunks of roughly equal event counts; each chunk
-    // owns disjoint slices of the outputs.
+    // owns disjoint slices of the outputs. A first, cheap pass counts each
+    // chunk's engagements so that the second writes them in place: the
+    // engagement table is the largest output, and building it per chunk
+    // and concatenating would copy it (and fault in its pages) twice.
     let chunks = chunk_bounds(offsets, prospects, events.len());
-    let parts: Vec<(usize, usize, usize, usize)> = chunks
-        .iter()
-        .map(|&(p0, p1)| {
-            let e0 = offsets.get(p0).copied().unwrap_or(0) as usize;
-            let e1 = offsets.get(p1).copied().unwrap_or(0) as usize;
-            (p0, p1, e0, e1.saturating_sub(e0))
-        })
-        .collect();
-    let mut work: Vec<ChunkWork<'_>> = Vec::with_capacity(parts.len());
+    let count =
+        |&(p0, p1): &(usize, usize)| count_engagements(ledger, newness, dormancy_us, p0..p1);
+    #[cfg(feature = "parallel")]
+    let counts: Vec<usize> = {
+        use rayon::prelude::*;
+        chunks.par_iter().map(count).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let counts: Vec<usize> = chunks.iter().map(count).collect();
+    let total: usize = counts.iter().sum();
+    let placeholder = Engagement::start(0, 0, 0, 0, false);
+    let mut engagements = Vec::with_capacity(total);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        engagements.par_extend(rayon::iter::repeat_n(placeholder, total));
+    }
+    #[cfg(not(feature = "parallel"))]
+    engagements.resize(total, placeholder);
+    let mut event_class = vec![None; events.len()];
+    let mut event_engagement = vec![NONE; events.len()];
+
+    let mut work: Vec<ChunkWork<'_>> = Vec::with_capacity(chunks.len());
     {
         let mut class_rest: &mut [Option<ContactClass>] = &mut event_class;
         let mut eng_rest: &mut [u32] = &mut event_engagement;
+        let mut table_rest: &mut [Engagement] = &mut engagements;
         let mut at = 0usize;
-        for &(p0, p1, e0, len) in &parts {
+        let mut base = 0usize;
+        for (&(p0, p1), &n) in chunks.iter().zip(&counts) {
+            let e0 = offsets.get(p0).copied().unwrap_or(0) as usize;
+            let e1 = offsets.get(p1).copied().unwrap_or(0) as usize;
+            let len = e1.saturating_sub(e0);
             let skip = e0.saturating_sub(at);
             let c = std::mem::take(&mut class_rest);
             let (_, c) = c.split_at_mut(skip.min(c.len()));
@@ -314,17 +345,28 @@ pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
             class_rest = c_rest;
             eng_rest = g_rest;
             at = e0 + take;
+            let t = std::mem::take(&mut table_rest);
+            let (t_here, t_rest) = t.split_at_mut(n.min(t.len()));
+            table_rest = t_rest;
             work.push(ChunkWork {
                 prospects: (p0, p1),
                 first_event: e0,
                 classes: c_here,
                 engagement: g_here,
-                engagements: Vec::new(),
+                table: EngagementTable {
+                    base: base as u32,
+                    slots: t_here,
+                    len: 0,
+                },
             });
+            base += n;
         }
     }
 
-    let run = |w: &mut ChunkWork<'_>| classify_chunk(ledger, config.newness, dormancy_us, w);
+    let run = |w: &mut ChunkWork<'_>| match newness {
+        Newness::Organisation if !general => classify_chunk_org(ledger, dormancy_us, w),
+        _ => classify_chunk(ledger, newness, dormancy_us, w),
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
@@ -334,30 +376,7 @@ pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
     {
         work.iter_mut().for_each(run);
     }
-
-    // Concatenate engagements; shift each chunk's local indices.
-    let mut engagements = Vec::new();
-    let mut shifts = Vec::with_capacity(work.len());
-    for w in &mut work {
-        shifts.push(engagements.len() as u32);
-        engagements.append(&mut w.engagements);
-    }
-    let shift = |(w, &s): (&mut ChunkWork<'_>, &u32)| {
-        if s > 0 {
-            for g in w.engagement.iter_mut().filter(|g| **g != NONE) {
-                *g += s;
-            }
-        }
-    };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        work.par_iter_mut().zip(shifts.par_iter()).for_each(shift);
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        work.iter_mut().zip(shifts.iter()).for_each(shift);
-    }
+    debug_assert!(work.iter().all(|w| w.table.len == w.table.slots.len()));
     drop(work);
 
     let contact_pos = (0..ledger.contacts().len() as u32)
@@ -376,19 +395,147 @@ pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
     }
 }
 
+/// A chunk's part of the engagement table, sized by [`count_engagements`].
+struct EngagementTable<'a> {
+    /// Global index of `slots[0]`.
+    base: u32,
+    slots: &'a mut [Engagement],
+    /// Slots filled so far.
+    len: usize,
+}
+
+impl EngagementTable<'_> {
+    /// Stores a new engagement; returns its local index.
+    fn push(&mut self, e: Engagement) -> u32 {
+        let i = self.len;
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = e;
+        }
+        self.len += 1;
+        i as u32
+    }
+
+    fn get_mut(&mut self, local: u32) -> Option<&mut Engagement> {
+        self.slots.get_mut(local as usize)
+    }
+
+    fn is_open(&self, local: u32) -> bool {
+        self.slots
+            .get(local as usize)
+            .is_some_and(|e| e.end == EngagementEnd::Open)
+    }
+
+    fn global(&self, local: u32) -> u32 {
+        if local == NONE {
+            NONE
+        } else {
+            self.base + local
+        }
+    }
+}
+
 struct ChunkWork<'a> {
     prospects: (usize, usize),
     first_event: usize,
     classes: &'a mut [Option<ContactClass>],
     engagement: &'a mut [u32],
-    engagements: Vec<Engagement>,
+    table: EngagementTable<'a>,
 }
 
-/// Prospect ranges `[p0, p1)` holding roughly equal numbers of events.
+/// The number of engagements of prospects `prospects`: one per `new` or
+/// `reactivated` contact, i.e. per contact before the first sale that is
+/// its lane's first or comes more than the dormancy after the lane's
+/// previous contact (the same rule as [`step`], without its bookkeeping).
+fn count_engagements(
+    ledger: &Ledger,
+    newness: Newness,
+    dormancy_us: i64,
+    prospects: std::ops::Range<usize>,
+) -> usize {
+    let events = ledger.events();
+    let offsets = ledger.event_offsets();
+    let mut count = 0usize;
+    // (rep, last contact time) per lane (per-rep newness).
+    let mut lanes: Vec<(u32, i64)> = Vec::new();
+    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let mut reps = [NONE; GATHER_BLOCK];
+    let mut held = [false; GATHER_BLOCK];
+    let (mut block_start, mut block_end) = (0usize, 0usize);
+    for p in prospects {
+        let (a, b) = (
+            offsets.get(p).copied().unwrap_or(0) as usize,
+            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+        );
+        let prospect_events = events.get(a..b).unwrap_or(&[]);
+        match newness {
+            Newness::Organisation => {
+                // Branch-free but for the sale: whether a contact starts an
+                // engagement is unpredictable.
+                let mut seen = false;
+                let mut last = 0i64;
+                for e in prospect_events {
+                    if e.kind == EventKind::Sale {
+                        break;
+                    }
+                    let contact = e.kind == EventKind::Contact;
+                    let starts = !seen || e.time_us.saturating_sub(last) > dormancy_us;
+                    count += usize::from(contact & starts);
+                    seen |= contact;
+                    last = if contact { e.time_us } else { last };
+                }
+            }
+            Newness::PerRep => {
+                lanes.clear();
+                for (k, e) in prospect_events.iter().enumerate() {
+                    match e.kind {
+                        EventKind::Sale => break,
+                        EventKind::Meeting => {}
+                        EventKind::Contact => {
+                            let pos = a + k;
+                            if pos >= block_end {
+                                block_start = pos;
+                                block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                                gather_block(ledger, block, &mut reps, &mut held);
+                            }
+                            let rep = reps.get(pos - block_start).copied().unwrap_or(NONE);
+                            match lanes.iter_mut().find(|l| l.0 == rep) {
+                                None => {
+                                    count += 1;
+                                    lanes.push((rep, e.time_us));
+                                }
+                                Some(lane) => {
+                                    if e.time_us.saturating_sub(lane.1) > dormancy_us {
+                                        count += 1;
+                                    }
+                                    lane.1 = e.time_us;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Prospect ranges `[p0, p1)` holding roughly equal numbers of events,
+/// eight per thread.
 pub(crate) fn chunk_bounds(
     offsets: &[u32],
     prospects: usize,
     events: usize,
+) -> Vec<(usize, usize)> {
+    chunk_bounds_per_thread(offsets, prospects, events, 8)
+}
+
+/// [`chunk_bounds`] with `per_thread` chunks per thread.
+pub(crate) fn chunk_bounds_per_thread(
+    offsets: &[u32],
+    prospects: usize,
+    events: usize,
+    per_thread: usize,
 ) -> Vec<(usize, usize)> {
     const MIN_EVENTS_PER_CHUNK: usize = 1 << 14;
     let threads = {
@@ -401,18 +548,26 @@ pub(crate) fn chunk_bounds(
             1
         }
     };
-    let target_chunks = (threads * 8).min(events / MIN_EVENTS_PER_CHUNK).max(1);
+    let target_chunks = (threads * per_thread.max(1))
+        .min(events / MIN_EVENTS_PER_CHUNK)
+        .max(1);
     let per_chunk = events.div_ceil(target_chunks).max(1);
     let mut bounds = Vec::with_capacity(target_chunks + 1);
+    // Each chunk ends at the first prospect whose events reach the next
+    // cut: found by binary search (offsets ascend), not by a walk over
+    // every prospect.
+    let ends = offsets.get(1..=prospects).unwrap_or(&[]);
     let mut start = 0usize;
     let mut next_cut = per_chunk;
-    for p in 0..prospects {
-        let end_events = offsets.get(p + 1).copied().unwrap_or(0) as usize;
-        if end_events >= next_cut {
-            bounds.push((start, p + 1));
-            start = p + 1;
-            next_cut = end_events + per_chunk;
+    while start < prospects {
+        let rest = ends.get(start..).unwrap_or(&[]);
+        let p = start + rest.partition_point(|&o| (o as usize) < next_cut);
+        if p >= prospects {
+            break;
         }
+        bounds.push((start, p + 1));
+        start = p + 1;
+        next_cut = ends.get(p).copied().unwrap_or(0) as usize + per_chunk;
     }
     if start < prospects || bounds.is_empty() {
         bounds.push((start, prospects));
@@ -430,10 +585,37 @@ struct Lane {
     current: u32,
 }
 
+/// Events whose rep and meeting status are looked up together, ahead of
+/// the branchy per-event work: the lookups are random accesses into the
+/// contact, meeting and sale tables (ordered by id, not by prospect), and
+/// done in a tight loop of independent loads they overlap instead of each
+/// waiting behind a mispredicted branch.
+const GATHER_BLOCK: usize = 256;
+
+/// Rep and held flag of each event of `block`.
+fn gather_block(ledger: &Ledger, block: &[Event], reps: &mut [u32], held: &mut [bool]) {
+    let (contacts, meetings, sales) = (ledger.contacts(), ledger.meetings(), ledger.sales());
+    for ((e, rep), held) in block.iter().zip(reps.iter_mut()).zip(held.iter_mut()) {
+        let i = e.index as usize;
+        (*rep, *held) = match e.kind {
+            EventKind::Contact => (contacts.get(i).map_or(NONE, |c| c.rep), false),
+            EventKind::Meeting => meetings
+                .get(i)
+                .map_or((NONE, false), |m| (m.rep, m.status == MeetingStatus::Held)),
+            EventKind::Sale => (sales.get(i).map_or(NONE, |s| s.rep), false),
+        };
+    }
+}
+
 fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut ChunkWork<'_>) {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let mut lanes: Vec<Lane> = Vec::new();
+    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let mut reps = [NONE; GATHER_BLOCK];
+    let mut held = [false; GATHER_BLOCK];
+    // Events [block_start, block_end) have been gathered.
+    let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in w.prospects.0..w.prospects.1 {
         let (a, b) = (
             offsets.get(p).copied().unwrap_or(0) as usize,
@@ -448,41 +630,193 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
         // mode attributes other reps' meetings and sales to it).
         let mut latest_open = NONE;
         for (k, e) in prospect_events.iter().enumerate() {
-            let local = a + k - w.first_event;
+            let pos = a + k;
+            if pos >= block_end {
+                block_start = pos;
+                block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                gather_block(ledger, block, &mut reps, &mut held);
+            }
+            let slot = pos - block_start;
+            let rep = reps.get(slot).copied().unwrap_or(NONE);
+            let meeting_held = held.get(slot).copied().unwrap_or(false);
+            let local = pos - w.first_event;
             let (class, engagement) = step(
-                ledger,
                 p as u32,
                 e,
+                rep,
+                meeting_held,
                 newness,
                 dormancy_us,
                 &mut lanes,
                 &mut sold,
                 &mut latest_open,
-                &mut w.engagements,
+                &mut w.table,
             );
             if let Some(slot) = w.classes.get_mut(local) {
                 *slot = class;
             }
             if let Some(slot) = w.engagement.get_mut(local) {
-                *slot = engagement;
+                *slot = w.table.global(engagement);
             }
         }
     }
 }
 
+/// Meeting held flags of the events of `block` (see [`gather_block`]).
+fn gather_held(ledger: &Ledger, block: &[Event], held: &mut [bool]) {
+    let meetings = ledger.meetings();
+    for (e, held) in block.iter().zip(held.iter_mut()) {
+        *held = e.kind == EventKind::Meeting
+            && meetings
+                .get(e.index as usize)
+                .is_some_and(|m| m.status == MeetingStatus::Held);
+    }
+}
+
+/// Engagements whose rep is looked up in one go (see [`gather_block`]).
+const PENDING_REPS: usize = 64;
+
+/// Sets the rep of engagements `pending` (local indices) from their
+/// starting contacts.
+fn resolve_reps(ledger: &Ledger, table: &mut EngagementTable<'_>, pending: &[u32]) {
+    let contacts = ledger.contacts();
+    for &g in pending {
+        if let Some(e) = table.get_mut(g) {
+            e.rep = contacts
+                .get(e.start_contact as usize)
+                .map_or(NONE, |c| c.rep);
+        }
+    }
+}
+
+/// [`classify_chunk`] for organisation-wide newness, where each prospect
+/// has one lane: its only open engagement is the latest one, meetings and
+/// sales fall into it, and a contact's rep matters only when it starts an
+/// engagement. Those reps are looked up in batches after the fact, so that
+/// the contact table is read for under half the contacts and the reads
+/// overlap.
+fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) {
+    let events = ledger.events();
+    let offsets = ledger.event_offsets();
+    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let mut held = [false; GATHER_BLOCK];
+    let (mut block_start, mut block_end) = (0usize, 0usize);
+    let mut pending = [NONE; PENDING_REPS];
+    let mut pending_len = 0usize;
+    for p in w.prospects.0..w.prospects.1 {
+        let (a, b) = (
+            offsets.get(p).copied().unwrap_or(0) as usize,
+            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+        );
+        let Some(prospect_events) = events.get(a..b) else {
+            continue;
+        };
+        let mut sold = false;
+        // Local index of the prospect's latest engagement (open until the
+        // sale), and the time of its latest contact.
+        let mut current = NONE;
+        let mut last_contact_us = 0i64;
+        for (k, e) in prospect_events.iter().enumerate() {
+            let pos = a + k;
+            let (class, engagement) = if sold {
+                let class = (e.kind == EventKind::Contact).then_some(ContactClass::Customer);
+                (class, NONE)
+            } else {
+                match e.kind {
+                    EventKind::Contact => {
+                        let starts = current == NONE
+                            || e.time_us.saturating_sub(last_contact_us) > dormancy_us;
+                        last_contact_us = e.time_us;
+                        let class = if starts {
+                            let reactivation = current != NONE;
+                            if let Some(old) = w.table.get_mut(current) {
+                                old.end = EngagementEnd::Lapsed;
+                                old.end_us = Some(e.time_us);
+                            }
+                            current = w.table.push(Engagement::start(
+                                p as u32,
+                                NONE,
+                                e.index,
+                                e.time_us,
+                                reactivation,
+                            ));
+                            if let Some(slot) = pending.get_mut(pending_len) {
+                                *slot = current;
+                            }
+                            pending_len += 1;
+                            if pending_len == PENDING_REPS {
+                                resolve_reps(ledger, &mut w.table, &pending);
+                                pending_len = 0;
+                            }
+                            if reactivation {
+                                ContactClass::Reactivated
+                            } else {
+                                ContactClass::New
+                            }
+                        } else {
+                            ContactClass::FollowUp
+                        };
+                        if let Some(g) = w.table.get_mut(current) {
+                            g.contacts += 1;
+                        }
+                        (Some(class), current)
+                    }
+                    EventKind::Meeting => {
+                        if pos >= block_end {
+                            block_start = pos;
+                            block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                            let block = events.get(block_start..block_end).unwrap_or(&[]);
+                            gather_held(ledger, block, &mut held);
+                        }
+                        let meeting_held = held.get(pos - block_start).copied().unwrap_or(false);
+                        if meeting_held && let Some(g) = w.table.get_mut(current) {
+                            g.meetings_held += 1;
+                            g.first_meeting_us.get_or_insert(e.time_us);
+                        }
+                        (None, current)
+                    }
+                    EventKind::Sale => {
+                        sold = true;
+                        if let Some(g) = w.table.get_mut(current) {
+                            g.won_sale = Some(e.index);
+                            g.won_us = Some(e.time_us);
+                            g.end = EngagementEnd::Won;
+                            g.end_us = Some(e.time_us);
+                        }
+                        (None, current)
+                    }
+                }
+            };
+            let local = pos - w.first_event;
+            if let Some(slot) = w.classes.get_mut(local) {
+                *slot = class;
+            }
+            if let Some(slot) = w.engagement.get_mut(local) {
+                *slot = w.table.global(engagement);
+            }
+        }
+    }
+    resolve_reps(
+        ledger,
+        &mut w.table,
+        pending.get(..pending_len).unwrap_or(&[]),
+    );
+}
+
 #[allow(clippy::too_many_arguments)]
 fn step(
-    ledger: &Ledger,
     prospect: u32,
     e: &Event,
+    rep: u32,
+    meeting_held: bool,
     newness: Newness,
     dormancy_us: i64,
     lanes: &mut Vec<Lane>,
     sold: &mut bool,
     latest_open: &mut u32,
-    engagements: &mut Vec<Engagement>,
+    engagements: &mut EngagementTable<'_>,
 ) -> (Option<ContactClass>, u32) {
-    let rep = ledger.event_rep(e);
     let lane_key = match newness {
         Newness::Organisation => 0,
         Newness::PerRep => rep,
@@ -495,8 +829,8 @@ fn step(
             let lane_ix = lanes.iter().position(|l| l.rep == lane_key);
             let (class, engagement) = match lane_ix.and_then(|i| lanes.get_mut(i)) {
                 None => {
-                    let g = engagements.len() as u32;
-                    engagements.push(Engagement::start(prospect, rep, e.index, e.time_us, false));
+                    let g = engagements
+                        .push(Engagement::start(prospect, rep, e.index, e.time_us, false));
                     lanes.push(Lane {
                         rep: lane_key,
                         last_contact_us: e.time_us,
@@ -509,12 +843,11 @@ fn step(
                     let gap = e.time_us.saturating_sub(lane.last_contact_us);
                     lane.last_contact_us = e.time_us;
                     if gap > dormancy_us {
-                        if let Some(old) = engagements.get_mut(lane.current as usize) {
+                        if let Some(old) = engagements.get_mut(lane.current) {
                             old.end = EngagementEnd::Lapsed;
                             old.end_us = Some(e.time_us);
                         }
-                        let g = engagements.len() as u32;
-                        engagements
+                        let g = engagements
                             .push(Engagement::start(prospect, rep, e.index, e.time_us, true));
                         lane.current = g;
                         *latest_open = g;
@@ -524,7 +857,7 @@ fn step(
                     }
                 }
             };
-            if let Some(g) = engagements.get_mut(engagement as usize) {
+            if let Some(g) = engagements.get_mut(engagement) {
                 g.contacts += 1;
             }
             (Some(class), engagement)
@@ -532,11 +865,7 @@ fn step(
         EventKind::Meeting | EventKind::Sale if *sold => (None, NONE),
         EventKind::Meeting => {
             let g = owning_engagement(lanes, lane_key, *latest_open, engagements);
-            let held = ledger
-                .meetings()
-                .get(e.index as usize)
-                .is_some_and(|m| m.status == MeetingStatus::Held);
-            if held && let Some(eng) = engagements.get_mut(g as usize) {
+            if meeting_held && let Some(eng) = engagements.get_mut(g) {
                 eng.meetings_held += 1;
                 eng.first_meeting_us.get_or_insert(e.time_us);
             }
@@ -547,14 +876,14 @@ fn step(
             let g = owning_engagement(lanes, lane_key, *latest_open, engagements);
             for lane in lanes.iter() {
                 if lane.current != g
-                    && let Some(other) = engagements.get_mut(lane.current as usize)
+                    && let Some(other) = engagements.get_mut(lane.current)
                     && other.end == EngagementEnd::Open
                 {
                     other.end = EngagementEnd::LostToOther;
                     other.end_us = Some(e.time_us);
                 }
             }
-            if let Some(eng) = engagements.get_mut(g as usize) {
+            if let Some(eng) = engagements.get_mut(g) {
                 eng.won_sale = Some(e.index);
                 eng.won_us = Some(e.time_us);
                 eng.end = EngagementEnd::Won;
@@ -571,22 +900,132 @@ fn owning_engagement(
     lanes: &[Lane],
     lane_key: u32,
     latest_open: u32,
-    engagements: &[Engagement],
+    engagements: &EngagementTable<'_>,
 ) -> u32 {
     let own = lanes
         .iter()
         .find(|l| l.rep == lane_key)
         .map_or(NONE, |l| l.current);
-    let open = |g: u32| {
-        engagements
-            .get(g as usize)
-            .is_some_and(|e| e.end == EngagementEnd::Open)
-    };
-    if open(own) {
+    if engagements.is_open(own) {
         own
-    } else if open(latest_open) {
+    } else if engagements.is_open(latest_open) {
         latest_open
     } else {
         NONE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Contact, Meeting, ProspectRecord, Rep, Sale};
+    use chrono::{TimeZone, Utc};
+    use proptest::prelude::*;
+
+    /// (kind: contact below 15, meeting below 19, else sale; rep, prospect,
+    /// day, meeting status) per record.
+    fn records() -> impl Strategy<Value = Vec<(u8, usize, usize, i64, usize)>> {
+        prop::collection::vec((0u8..20, 0usize..3, 0usize..6, 0i64..90, 0usize..3), 0..80)
+    }
+
+    fn ledger(recs: &[(u8, usize, usize, i64, usize)]) -> Ledger {
+        let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single();
+        let t0 = t0.unwrap_or_default();
+        let mut b = crate::LedgerBuilder::new();
+        for r in 0..3 {
+            b.add_rep(Rep::new(format!("r{r}")));
+        }
+        for p in 0..6 {
+            b.add_prospect(ProspectRecord::new(format!("p{p}")));
+        }
+        for (i, &(kind, rep, prospect, day, status)) in recs.iter().enumerate() {
+            let (rep, prospect) = (format!("r{rep}"), format!("p{prospect}"));
+            // Hours too, so that ties and the dormancy boundary both occur.
+            let t = t0 + Duration::days(day) + Duration::hours((i % 2) as i64);
+            match kind {
+                0..15 => {
+                    b.add_contact(Contact::new(
+                        format!("c{i}"),
+                        rep,
+                        prospect,
+                        t,
+                        Channel::Phone,
+                    ));
+                }
+                15..19 => {
+                    let mut m = Meeting::new(format!("m{i}"), rep, prospect, t);
+                    m.status = MeetingStatus::ALL[status];
+                    b.add_meeting(m);
+                }
+                _ => {
+                    b.add_sale(Sale::new(format!("s{i}"), rep, prospect, t));
+                }
+            }
+        }
+        b.build().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The walk over every prospect that [`chunk_bounds`] shortens.
+    fn chunk_bounds_by_walk(
+        offsets: &[u32],
+        prospects: usize,
+        per_chunk: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut bounds = Vec::new();
+        let mut start = 0usize;
+        let mut next_cut = per_chunk;
+        for p in 0..prospects {
+            let end_events = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+            if end_events >= next_cut {
+                bounds.push((start, p + 1));
+                start = p + 1;
+                next_cut = end_events + per_chunk;
+            }
+        }
+        if start < prospects || bounds.is_empty() {
+            bounds.push((start, prospects));
+        }
+        bounds
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn chunk_bounds_match_the_walk(sizes in prop::collection::vec(0u32..40_000, 0..200)) {
+            let mut offsets = vec![0u32];
+            for s in &sizes {
+                offsets.push(offsets.last().copied().unwrap_or(0) + s);
+            }
+            let events = offsets.last().copied().unwrap_or(0) as usize;
+            let got = chunk_bounds(&offsets, sizes.len(), events);
+            let threads = {
+                #[cfg(feature = "parallel")]
+                {
+                    rayon::current_num_threads()
+                }
+                #[cfg(not(feature = "parallel"))]
+                {
+                    1
+                }
+            };
+            let target = (threads * 8).min(events / (1 << 14)).max(1);
+            let want = chunk_bounds_by_walk(&offsets, sizes.len(), events.div_ceil(target).max(1));
+            prop_assert_eq!(got, want);
+        }
+
+        /// The single-lane path for organisation-wide newness agrees with
+        /// the general one in every output.
+        #[test]
+        fn organisation_path_matches_the_general_one(recs in records(), dormancy in 1i64..40) {
+            let l = ledger(&recs);
+            let config = ClassifyConfig { dormancy: Duration::days(dormancy), ..ClassifyConfig::default() };
+            let fast = classify_with(&l, &config, false);
+            let general = classify_with(&l, &config, true);
+            prop_assert_eq!(&fast.event_class, &general.event_class);
+            prop_assert_eq!(&fast.event_engagement, &general.event_engagement);
+            prop_assert_eq!(&fast.engagements, &general.engagements);
+            prop_assert_eq!(&fast.contact_pos, &general.contact_pos);
+        }
     }
 }

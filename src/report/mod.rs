@@ -45,10 +45,23 @@ where
     F: Fn(Range<usize>) -> A + Sync + Send,
     M: Fn(A, A) -> A + Sync + Send,
 {
-    let chunks = crate::classify::chunk_bounds(
+    fold_prospects_in(ledger, 8, run, merge)
+}
+
+/// [`fold_prospects`] over `per_thread` chunks per thread: fewer, larger
+/// chunks for aggregates whose per-chunk cost (cells created, merged) is
+/// large next to their per-event cost.
+pub(crate) fn fold_prospects_in<A, F, M>(ledger: &Ledger, per_thread: usize, run: F, merge: M) -> A
+where
+    A: Default + Send,
+    F: Fn(Range<usize>) -> A + Sync + Send,
+    M: Fn(A, A) -> A + Sync + Send,
+{
+    let chunks = crate::classify::chunk_bounds_per_thread(
         ledger.event_offsets(),
         ledger.prospect_count(),
         ledger.events().len(),
+        per_thread,
     );
     #[cfg(feature = "parallel")]
     {

@@ -5,7 +5,9 @@
 //!
 //! Computation is one pass over each prospect's events into a mergeable
 //! [`PeriodAggregate`]: distinct-prospect counts are settled per prospect,
-//! so partial aggregates over disjoint sets of prospects simply add.
+//! so partial aggregates over disjoint sets of prospects simply add. Within
+//! a chunk, cells are found through a dense (rep, period) grid rather than
+//! hashed, and record fields are looked up a block of events ahead.
 //!
 //! # Example
 //! ```
@@ -40,12 +42,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classified, ContactClass};
 use crate::error::Result;
-use crate::ledger::{EventKind, Ledger};
+use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
-use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
+use crate::report::fold_prospects_in;
+use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
 use crate::report::table::{Cell, Table};
-use crate::report::{fold_prospects, merge_cells};
 
 /// Counts of one (rep, period): the mergeable state of the period report.
 /// Rates are computed from these only when asked.
@@ -158,13 +160,75 @@ fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
 /// associative and commutative, with [`Default`] as identity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeriodAggregate {
-    cells: HashMap<(u32, PeriodKey), PeriodCounts>,
+    /// Sorted by key, keys unique: merging walks two sorted lists (in
+    /// place when one's keys are all in the other, as for chunks of one
+    /// report) instead of hashing every cell, and rows come out in order.
+    cells: Vec<((u32, PeriodKey), PeriodCounts)>,
+}
+
+type KeyedCounts = ((u32, PeriodKey), PeriodCounts);
+
+/// Adds `from` into `into` in place if every key of `from` is in `into`
+/// (both sorted); otherwise leaves `into` as it was and returns false.
+fn add_in_place(into: &mut [KeyedCounts], from: &[KeyedCounts]) -> bool {
+    let mut i = 0;
+    for (k, _) in from {
+        while into.get(i).is_some_and(|(x, _)| x < k) {
+            i += 1;
+        }
+        if into.get(i).is_none_or(|(x, _)| x != k) {
+            return false;
+        }
+    }
+    let mut i = 0;
+    for (k, v) in from {
+        while into.get(i).is_some_and(|(x, _)| x < k) {
+            i += 1;
+        }
+        if let Some((_, c)) = into.get_mut(i) {
+            c.merge(v);
+        }
+    }
+    true
+}
+
+/// Merges two sorted cell lists into one.
+fn merge_sorted(a: Vec<KeyedCounts>, b: Vec<KeyedCounts>) -> Vec<KeyedCounts> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
+        };
+        match order {
+            std::cmp::Ordering::Less => out.extend(a.next()),
+            std::cmp::Ordering::Greater => out.extend(b.next()),
+            std::cmp::Ordering::Equal => {
+                if let (Some((k, mut v)), Some((_, w))) = (a.next(), b.next()) {
+                    v.merge(&w);
+                    out.push((k, v));
+                }
+            }
+        }
+    }
+    out
 }
 
 impl PeriodAggregate {
     /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: PeriodAggregate) {
-        merge_cells(&mut self.cells, other.cells, PeriodCounts::merge);
+    pub fn merge(&mut self, mut other: PeriodAggregate) {
+        if other.cells.len() > self.cells.len() {
+            std::mem::swap(self, &mut other);
+        }
+        if other.cells.is_empty() || add_in_place(&mut self.cells, &other.cells) {
+            return;
+        }
+        let cells = std::mem::take(&mut self.cells);
+        self.cells = merge_sorted(cells, other.cells);
     }
 
     /// Number of (rep, period) cells.
@@ -179,7 +243,11 @@ impl PeriodAggregate {
 
     /// The counts of one cell.
     pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
-        self.cells.get(&(rep, period))
+        let i = self
+            .cells
+            .binary_search_by_key(&(rep, period), |(k, _)| *k)
+            .ok()?;
+        self.cells.get(i).map(|(_, c)| c)
     }
 }
 
@@ -234,9 +302,221 @@ impl<'a> ScopeFilter<'a> {
     }
 }
 
-const FLAG_NEW: u8 = 1;
-const FLAG_ENGAGED: u8 = 2;
-const FLAG_MET: u8 = 4;
+/// The periods of a calendar's days numbered densely, so that finding an
+/// event's (rep, period) cell indexes an array instead of hashing a key.
+/// Built once per report.
+pub(crate) struct PeriodSlots<'c> {
+    calendar: &'c Calendar,
+    /// Per calendar day: its period's slot, or `NONE` outside every custom
+    /// range.
+    day_slot: Vec<u32>,
+    /// Per slot: the period key.
+    keys: Vec<PeriodKey>,
+}
+
+impl<'c> PeriodSlots<'c> {
+    pub(crate) fn new(calendar: &'c Calendar) -> Self {
+        let days = calendar.day_periods();
+        let mut keys: Vec<PeriodKey> = Vec::new();
+        let day_slot = days
+            .iter()
+            .map(|&k| {
+                if k == OUTSIDE {
+                    return NONE;
+                }
+                // Keys ascend with days (a new key is a new slot); the
+                // search only covers a key seen out of order.
+                let slot = match keys.last() {
+                    Some(&last) if last == k => keys.len() - 1,
+                    Some(&last) if last > k => {
+                        keys.iter().position(|&x| x == k).unwrap_or_else(|| {
+                            keys.push(k);
+                            keys.len() - 1
+                        })
+                    }
+                    _ => {
+                        keys.push(k);
+                        keys.len() - 1
+                    }
+                };
+                slot as u32
+            })
+            .collect();
+        Self {
+            calendar,
+            day_slot,
+            keys,
+        }
+    }
+
+    /// The slot (`NONE` when the period has none) and key of an instant's
+    /// period, or `None` outside every period. A key has at most one slot.
+    fn locate(&self, us: i64) -> Option<(u32, PeriodKey)> {
+        match self.calendar.day_index(us) {
+            Some(d) => {
+                let slot = *self.day_slot.get(d)?;
+                let key = *self.keys.get(slot as usize)?;
+                Some((slot, key))
+            }
+            // Outside the calendar's days (a calendar narrower than the
+            // data): the period may still be one of the slots.
+            None => self.calendar.period(us).map(|k| {
+                let slot = self.keys.iter().position(|&x| x == k);
+                (slot.map_or(NONE, |s| s as u32), k)
+            }),
+        }
+    }
+}
+
+/// A cell being aggregated, with the last prospect counted in each of its
+/// distinct-prospect counts: prospects are visited one at a time, so a
+/// prospect is new to a count exactly when the stamp differs.
+struct CellWork {
+    rep: u32,
+    key: PeriodKey,
+    counts: PeriodCounts,
+    new_stamp: u32,
+    engaged_stamp: u32,
+    met_stamp: u32,
+}
+
+/// The cells of one chunk: a dense (rep, slot) index when the grid is
+/// small, a hash map for the rest.
+struct Cells {
+    slots: usize,
+    dense: Vec<u32>,
+    sparse: HashMap<(u32, PeriodKey), u32>,
+    cells: Vec<CellWork>,
+}
+
+impl Cells {
+    /// Largest dense grid (rep × period slots) per chunk.
+    const MAX_DENSE: usize = 1 << 16;
+
+    fn new(reps: usize, slots: usize) -> Self {
+        let grid = reps.saturating_mul(slots);
+        let dense = grid <= Self::MAX_DENSE;
+        Self {
+            slots,
+            dense: if dense { vec![NONE; grid] } else { Vec::new() },
+            sparse: HashMap::new(),
+            // Cells are a few hundred bytes: growing by doubling would copy
+            // them several times over.
+            cells: Vec::with_capacity(if dense { grid.min(4096) } else { 0 }),
+        }
+    }
+
+    fn get(&mut self, rep: u32, slot: u32, key: PeriodKey) -> Option<&mut CellWork> {
+        let dense = if slot == NONE {
+            None
+        } else {
+            (rep as usize)
+                .checked_mul(self.slots)
+                .and_then(|r| r.checked_add(slot as usize))
+                .and_then(|i| self.dense.get_mut(i))
+        };
+        let fresh = self.cells.len() as u32;
+        let ix = match dense {
+            Some(ix) => {
+                if *ix == NONE {
+                    *ix = fresh;
+                }
+                *ix
+            }
+            None => *self.sparse.entry((rep, key)).or_insert(fresh),
+        };
+        if ix == fresh {
+            self.cells.push(CellWork {
+                rep,
+                key,
+                counts: PeriodCounts::default(),
+                new_stamp: NONE,
+                engaged_stamp: NONE,
+                met_stamp: NONE,
+            });
+        }
+        self.cells.get_mut(ix as usize)
+    }
+
+    fn into_aggregate(mut self) -> PeriodAggregate {
+        let mut take = |ix: u32| {
+            self.cells
+                .get_mut(ix as usize)
+                .map(|c| ((c.rep, c.key), std::mem::take(&mut c.counts)))
+        };
+        // The dense grid runs in (rep, slot) order, which is key order:
+        // slots number periods in ascending days.
+        let dense: Vec<KeyedCounts> = self
+            .dense
+            .iter()
+            .filter(|&&ix| ix != NONE)
+            .filter_map(|&ix| take(ix))
+            .collect();
+        let mut sparse: Vec<((u32, PeriodKey), u32)> = self.sparse.into_iter().collect();
+        sparse.sort_unstable();
+        let sparse: Vec<KeyedCounts> = sparse.into_iter().filter_map(|(_, ix)| take(ix)).collect();
+        let mut cells = if sparse.is_empty() {
+            dense
+        } else {
+            merge_sorted(dense, sparse)
+        };
+        if !cells.is_sorted_by_key(|(k, _)| *k) {
+            cells.sort_unstable_by_key(|(k, _)| *k);
+        }
+        PeriodAggregate { cells }
+    }
+}
+
+/// Events whose record fields are looked up together, ahead of the branchy
+/// per-event work: the contact, meeting and sale tables are in id order,
+/// not prospect order, so the lookups are random accesses; in a tight loop
+/// of independent loads they overlap instead of waiting one by one.
+const GATHER_BLOCK: usize = 256;
+
+/// What the period report needs of an event's record.
+#[derive(Clone, Copy)]
+struct Gathered {
+    rep: u32,
+    /// Channel index (contacts), status (meetings: 0 held, 1 no-show,
+    /// 2 cancelled) or currency index (sales).
+    tag: u32,
+    /// Duration in seconds (contacts) or amount (sales); negative if absent.
+    value: i64,
+}
+
+const NOT_FOUND: Gathered = Gathered {
+    rep: NONE,
+    tag: 0,
+    value: -1,
+};
+
+fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
+    let (contacts, meetings, sales) = (ledger.contacts(), ledger.meetings(), ledger.sales());
+    for (e, g) in block.iter().zip(out.iter_mut()) {
+        let i = e.index as usize;
+        *g = match e.kind {
+            EventKind::Contact => contacts.get(i).map_or(NOT_FOUND, |c| Gathered {
+                rep: c.rep,
+                tag: c.channel.index() as u32,
+                value: c.duration_s().unwrap_or(-1),
+            }),
+            EventKind::Meeting => meetings.get(i).map_or(NOT_FOUND, |m| Gathered {
+                rep: m.rep,
+                tag: match m.status {
+                    MeetingStatus::Held => 0,
+                    MeetingStatus::NoShow => 1,
+                    MeetingStatus::Cancelled => 2,
+                },
+                value: -1,
+            }),
+            EventKind::Sale => sales.get(i).map_or(NOT_FOUND, |s| Gathered {
+                rep: s.rep,
+                tag: s.currency,
+                value: s.amount_minor().unwrap_or(-1),
+            }),
+        };
+    }
+}
 
 /// The period aggregate of the prospects in `prospects` (a range of
 /// prospect indices) only: the unit of parallel and distributed work.
@@ -253,8 +533,9 @@ pub fn period_aggregate_of(
     prospects: std::ops::Range<usize>,
 ) -> Result<PeriodAggregate> {
     let filter = ScopeFilter::new(ledger, scope)?;
+    let slots = PeriodSlots::new(calendar);
     Ok(aggregate_prospects(
-        ledger, classified, calendar, &filter, prospects,
+        ledger, classified, &slots, &filter, prospects,
     ))
 }
 
@@ -262,120 +543,116 @@ pub fn period_aggregate_of(
 pub(crate) fn aggregate_prospects(
     ledger: &Ledger,
     classified: &Classified,
-    calendar: &Calendar,
+    slots: &PeriodSlots<'_>,
     filter: &ScopeFilter<'_>,
     prospects: std::ops::Range<usize>,
 ) -> PeriodAggregate {
-    let mut agg = PeriodAggregate::default();
+    let mut cells = Cells::new(ledger.reps().len(), slots.keys.len());
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let currencies = ledger.currencies().len();
-    // (rep, period, flags) of this prospect; settled into distinct counts
-    // when the prospect is done. Reused: no allocation per prospect.
-    let mut distinct: Vec<(u32, PeriodKey, u8)> = Vec::new();
+    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let mut gathered = [NOT_FOUND; GATHER_BLOCK];
+    // Events [block_start, block_end) have been gathered.
+    let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in prospects {
         if !filter.prospect(ledger, p as u32) {
             continue;
         }
+        let stamp = p as u32;
         let a = offsets.get(p).copied().unwrap_or(0) as usize;
         let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
         let Some(prospect_events) = events.get(a..b) else {
             continue;
         };
-        distinct.clear();
         for (k, e) in prospect_events.iter().enumerate() {
             let pos = a + k;
-            let rep = ledger.event_rep(e);
-            if !filter.rep(rep) || !filter.channel(ledger, classified, e.kind, e.index, pos) {
+            if pos >= block_end {
+                block_start = pos;
+                block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
+                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                gather_block(ledger, block, &mut gathered);
+            }
+            let g = gathered
+                .get(pos - block_start)
+                .copied()
+                .unwrap_or(NOT_FOUND);
+            if !filter.rep(g.rep) {
                 continue;
             }
-            let Some(period) = calendar.period(e.time_us) else {
+            if let Some(want) = filter.scope.channel {
+                let keep = match e.kind {
+                    EventKind::Contact => g.tag == want.index() as u32,
+                    EventKind::Meeting | EventKind::Sale => {
+                        filter.channel(ledger, classified, e.kind, e.index, pos)
+                    }
+                };
+                if !keep {
+                    continue;
+                }
+            }
+            let Some((slot, period)) = slots.locate(e.time_us) else {
                 continue;
             };
-            let cell = agg.cells.entry((rep, period)).or_default();
+            let Some(cell) = cells.get(g.rep, slot, period) else {
+                continue;
+            };
             match e.kind {
                 EventKind::Contact => {
-                    let Some(c) = ledger.contacts().get(e.index as usize) else {
-                        continue;
-                    };
                     let class = classified
                         .event_class(pos)
                         .unwrap_or(ContactClass::FollowUp);
-                    cell.contacts += 1;
-                    bump(&mut cell.contacts_by_class, class.index(), 1);
-                    match c.duration_s() {
-                        Some(d) => {
-                            let d = d.unsigned_abs();
-                            bump(&mut cell.seconds_by_class, class.index(), d);
-                            bump(&mut cell.seconds_by_channel, c.channel.index(), d);
-                        }
-                        None => {
-                            bump(&mut cell.untimed_by_class, class.index(), 1);
-                            bump(&mut cell.untimed_by_channel, c.channel.index(), 1);
-                        }
-                    }
-                    let mut flags = 0;
+                    // Branch-free updates: class, timing and first-seen are
+                    // unpredictable per event.
+                    let timed = g.value >= 0;
+                    let seconds = if timed { g.value.unsigned_abs() } else { 0 };
+                    let untimed = u64::from(!timed);
+                    let counts = &mut cell.counts;
+                    counts.contacts += 1;
+                    bump(&mut counts.contacts_by_class, class.index(), 1);
+                    bump(&mut counts.seconds_by_class, class.index(), seconds);
+                    bump(&mut counts.untimed_by_class, class.index(), untimed);
+                    let channel = g.tag as usize;
+                    bump(&mut counts.seconds_by_channel, channel, seconds);
+                    bump(&mut counts.untimed_by_channel, channel, untimed);
+                    let new = class == ContactClass::New && cell.new_stamp != stamp;
+                    counts.new_prospects += u64::from(new);
+                    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
+                    counts.prospects_engaged += u64::from(engaged);
                     if class == ContactClass::New {
-                        flags |= FLAG_NEW;
+                        cell.new_stamp = stamp;
                     }
                     if class.is_prospecting() {
-                        flags |= FLAG_ENGAGED;
-                    }
-                    if flags != 0 {
-                        distinct.push((rep, period, flags));
+                        cell.engaged_stamp = stamp;
                     }
                 }
-                EventKind::Meeting => {
-                    let status = ledger
-                        .meetings()
-                        .get(e.index as usize)
-                        .map_or(MeetingStatus::Held, |m| m.status);
-                    match status {
-                        MeetingStatus::Held => {
-                            cell.meetings_held += 1;
-                            distinct.push((rep, period, FLAG_MET));
+                EventKind::Meeting => match g.tag {
+                    0 => {
+                        cell.counts.meetings_held += 1;
+                        if cell.met_stamp != stamp {
+                            cell.met_stamp = stamp;
+                            cell.counts.prospects_met += 1;
                         }
-                        MeetingStatus::NoShow => cell.meetings_no_show += 1,
-                        MeetingStatus::Cancelled => cell.meetings_cancelled += 1,
                     }
-                }
+                    1 => cell.counts.meetings_no_show += 1,
+                    _ => cell.counts.meetings_cancelled += 1,
+                },
                 EventKind::Sale => {
-                    cell.sales += 1;
-                    if let Some(s) = ledger.sales().get(e.index as usize)
-                        && let Some(amount) = s.amount_minor()
-                    {
-                        if cell.revenue_by_currency.len() < currencies {
-                            cell.revenue_by_currency.resize(currencies, 0);
+                    let counts = &mut cell.counts;
+                    counts.sales += 1;
+                    if g.value >= 0 {
+                        if counts.revenue_by_currency.len() < currencies {
+                            counts.revenue_by_currency.resize(currencies, 0);
                         }
-                        if let Some(r) = cell.revenue_by_currency.get_mut(s.currency as usize) {
-                            *r += i128::from(amount);
+                        if let Some(r) = counts.revenue_by_currency.get_mut(g.tag as usize) {
+                            *r += i128::from(g.value);
                         }
                     }
                 }
-            }
-        }
-        if distinct.is_empty() {
-            continue;
-        }
-        distinct.sort_unstable();
-        let mut i = 0;
-        while let Some(&(rep, period, _)) = distinct.get(i) {
-            let mut flags = 0u8;
-            while let Some(&(r, q, f)) = distinct.get(i) {
-                if (r, q) != (rep, period) {
-                    break;
-                }
-                flags |= f;
-                i += 1;
-            }
-            if let Some(cell) = agg.cells.get_mut(&(rep, period)) {
-                cell.new_prospects += u64::from(flags & FLAG_NEW != 0);
-                cell.prospects_engaged += u64::from(flags & FLAG_ENGAGED != 0);
-                cell.prospects_met += u64::from(flags & FLAG_MET != 0);
             }
         }
     }
-    agg
+    cells.into_aggregate()
 }
 
 fn bump<const N: usize>(a: &mut [u64; N], i: usize, by: u64) {
@@ -445,9 +722,13 @@ pub fn period_aggregate(
     calendar: &Calendar,
 ) -> Result<PeriodAggregate> {
     let filter = ScopeFilter::new(ledger, scope)?;
-    Ok(fold_prospects(
+    let slots = PeriodSlots::new(calendar);
+    // Two chunks per thread: every chunk creates and merges its own cells,
+    // which with daily periods cost more than its events.
+    Ok(fold_prospects_in(
         ledger,
-        |range| aggregate_prospects(ledger, classified, calendar, &filter, range),
+        2,
+        |range| aggregate_prospects(ledger, classified, &slots, &filter, range),
         |mut a, b| {
             a.merge(b);
             a
@@ -463,9 +744,8 @@ pub fn finish(
     periods: &PeriodSpec,
     agg: PeriodAggregate,
 ) -> PeriodReport {
-    let mut cells: Vec<((u32, PeriodKey), PeriodCounts)> = agg.cells.into_iter().collect();
-    cells.sort_unstable_by_key(|(k, _)| *k);
-    let rows = cells
+    let rows = agg
+        .cells
         .into_iter()
         .map(|((rep, period), counts)| {
             let mut revenue: Vec<(String, i128)> = counts

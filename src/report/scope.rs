@@ -258,7 +258,7 @@ pub struct Calendar {
 /// Key of a period: chronological order; see [`Calendar::label`].
 pub type PeriodKey = i64;
 
-const OUTSIDE: PeriodKey = i64::MIN;
+pub(crate) const OUTSIDE: PeriodKey = i64::MIN;
 
 fn local_day_start(tz: &Tz, day: NaiveDate) -> i64 {
     // Midnight may fall in a DST gap in some zones; take the first valid
@@ -370,6 +370,19 @@ impl Calendar {
             i += 1;
         }
         i
+    }
+
+    /// Index into the calendar's days (see [`Calendar::day_periods`]) of
+    /// an instant, when the instant lies inside the span of the calendar.
+    pub(crate) fn day_index(&self, us: i64) -> Option<usize> {
+        let i = self.day_slot(us);
+        (i > 0 && i < self.day_starts.len()).then(|| i - 1)
+    }
+
+    /// The period key of each day of the calendar (`i64::MIN` when outside
+    /// every custom range), indexed like [`Calendar::day_index`].
+    pub(crate) fn day_periods(&self) -> &[PeriodKey] {
+        &self.day_period
     }
 
     /// The local date of an instant (µs).

@@ -1,0 +1,186 @@
+//! Times classification and the reports on an already built ledger (the
+//! in-memory part of the pipeline): minimum wall time of N runs and mean
+//! CPU time per run, for profiling and before/after comparisons:
+//!
+//! ```text
+//! cargo run --release --example inmem_profile -- [FOLDER] [RUNS] [WHAT]
+//! cargo run --release --example inmem_profile -- /tmp/sales-metrics-bench-1000000 20 both
+//! ```
+//!
+//! FOLDER is one written by `examples/gen_data` (default: the 1M-contact
+//! folder the `pipeline` bench writes in the temp dir); WHAT is `all`
+//! (default), `classify`, `per_rep`, `period`, `period_day`, `parts`,
+//! `cohort` or `both`.
+
+use std::time::{Duration, Instant};
+
+use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    // Default: the 1M-contact folder the `pipeline` bench writes.
+    let dir = args.next().map_or_else(
+        || std::env::temp_dir().join("sales-metrics-bench-1000000"),
+        std::path::PathBuf::from,
+    );
+    let runs: usize = args.next().map_or(Ok(10), |s| s.parse())?;
+    let what = args.next().unwrap_or_else(|| "all".to_owned());
+    let mut b = LedgerBuilder::new();
+    b.keep_prospect_details(false);
+    b.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    read_csv_folder(&dir, &mut b)?;
+    let ledger = b.build()?;
+    println!(
+        "{} contacts, {} meetings, {} sales, {} events, {} prospects, {} reps",
+        ledger.contacts().len(),
+        ledger.meetings().len(),
+        ledger.sales().len(),
+        ledger.events().len(),
+        ledger.prospect_count(),
+        ledger.reps().len()
+    );
+    let config = ClassifyConfig::default();
+    let monthly = PeriodSpec::monthly();
+    let classified = classify(&ledger, &config);
+    // Min wall time, and mean CPU time (all threads) per run: on a shared
+    // machine the CPU time is the steadier figure.
+    let min_of = |f: &dyn Fn()| {
+        let mut best = Duration::MAX;
+        let cpu0 = cpu_seconds();
+        for _ in 0..runs {
+            let t = Instant::now();
+            f();
+            best = best.min(t.elapsed());
+        }
+        let cpu = (cpu_seconds() - cpu0) / runs as f64;
+        print!("cpu {:>7.2} ms/run  ", cpu * 1e3);
+        best
+    };
+    if what == "all" || what == "classify" {
+        let t = min_of(&|| {
+            std::hint::black_box(classify(&ledger, &config));
+        });
+        println!(
+            "classify                   {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "per_rep" {
+        let per_rep = ClassifyConfig {
+            newness: sales_metrics::Newness::PerRep,
+            ..ClassifyConfig::default()
+        };
+        let t = min_of(&|| {
+            std::hint::black_box(classify(&ledger, &per_rep));
+        });
+        println!(
+            "classify (per-rep newness) {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "period" {
+        let t = min_of(&|| {
+            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &monthly).ok());
+        });
+        println!(
+            "period_report              {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "period_day" {
+        let daily = PeriodSpec::new(sales_metrics::report::Granularity::Day);
+        let t = min_of(&|| {
+            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &daily).ok());
+        });
+        println!(
+            "period_report (daily)      {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "parts" {
+        use sales_metrics::report::{Calendar, period::finish, period_aggregate};
+        let t = min_of(&|| {
+            std::hint::black_box(Calendar::for_ledger(&monthly, &ledger).ok());
+        });
+        println!(
+            "  calendar                 {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let cal = Calendar::for_ledger(&monthly, &ledger)?;
+        let t = min_of(&|| {
+            std::hint::black_box(period_aggregate(&ledger, &classified, &Scope::all(), &cal).ok());
+        });
+        println!(
+            "  period_aggregate         {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let t = min_of(&|| {
+            let a = period_aggregate(&ledger, &classified, &Scope::all(), &cal);
+            if let Ok(a) = a {
+                std::hint::black_box(finish(&ledger, &cal, &Scope::all(), &monthly, a));
+            }
+        });
+        println!(
+            "  aggregate+finish         {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+        let t = min_of(&|| {
+            let mut acc = 0u64;
+            for e in ledger.events() {
+                acc = acc.wrapping_add(u64::from(ledger.event_rep(e)));
+            }
+            std::hint::black_box(acc);
+        });
+        println!(
+            "  gather event reps (1 thread) {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "cohort" {
+        let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
+        let t = min_of(&|| {
+            std::hint::black_box(
+                sales_metrics::report::cohort_report(
+                    &ledger,
+                    &classified,
+                    &Scope::all(),
+                    &quarterly,
+                )
+                .ok(),
+            );
+        });
+        println!(
+            "cohort_report              {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if what == "all" || what == "both" {
+        let t = min_of(&|| {
+            let c = classify(&ledger, &config);
+            std::hint::black_box(period_report(&ledger, &c, &Scope::all(), &monthly).ok());
+        });
+        println!(
+            "classify_and_period_report {:>8.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`,
+/// clock ticks of 10 ms); 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of the line (utime, stime) are 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}

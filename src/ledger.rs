@@ -16,6 +16,8 @@ use crate::model::{
     Channel, Contact, Direction, Meeting, MeetingStatus, Outcome, ProspectRecord, RecordKind,
     Records, Rep, Sale, Source,
 };
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// Marker for "no index" in dense `u32` columns.
 pub const NONE: u32 = u32::MAX;
@@ -2289,6 +2291,16 @@ impl Ledger {
         }
         let (contacts, meetings, sales) = (&self.contacts, &self.meetings, &self.sales);
         let offsets_ref = &offsets;
+        // Each record's position in `events`, written by the run that owns
+        // its prospect once the run is sorted (atomics: runs write
+        // scattered, disjoint slots).
+        let atomic_table =
+            |n: usize| -> Vec<AtomicU32> { (0..n).map(|_| AtomicU32::new(NONE)).collect() };
+        let (contact_at, meeting_at, sale_at) = (
+            atomic_table(contacts.len()),
+            atomic_table(meetings.len()),
+            atomic_table(sales.len()),
+        );
         let place_run = |(prospects, run): (std::ops::Range<usize>, &mut [Event])| {
             let base = offsets_ref.get(prospects.start).copied().unwrap_or(0);
             let mut fill: Vec<u32> = offsets_ref
@@ -2345,6 +2357,16 @@ impl Ledger {
                 .get(prospects.start..=prospects.end)
                 .unwrap_or(&[]);
             sort_each_prospect(run, run_offsets);
+            for (k, e) in run.iter().enumerate() {
+                let table = match e.kind {
+                    EventKind::Contact => &contact_at,
+                    EventKind::Meeting => &meeting_at,
+                    EventKind::Sale => &sale_at,
+                };
+                if let Some(slot) = table.get(e.index as usize) {
+                    slot.store(base + k as u32, Relaxed);
+                }
+            }
         };
         #[cfg(feature = "parallel")]
         {
@@ -2354,72 +2376,11 @@ impl Ledger {
         #[cfg(not(feature = "parallel"))]
         runs.into_iter().for_each(place_run);
 
-        // Each record's position: a binary search in its prospect's sorted
-        // events (per record, so in parallel and without scattered writes).
-        let position = |p: u32, e: Event| -> u32 {
-            let lo = offsets.get(p as usize).copied().unwrap_or(0);
-            let hi = offsets.get(p as usize + 1).copied().unwrap_or(0);
-            events
-                .get(lo as usize..hi as usize)
-                .and_then(|slice| slice.binary_search(&e).ok())
-                .map_or(NONE, |k| lo + k as u32)
+        let plain = |table: Vec<AtomicU32>| -> Vec<u32> {
+            table.into_iter().map(AtomicU32::into_inner).collect()
         };
-        let contact_position = |(i, c): (usize, &ContactRow)| {
-            let (kind, index) = (EventKind::Contact, i as u32);
-            position(
-                c.prospect,
-                Event {
-                    time_us: c.occurred_us,
-                    kind,
-                    index,
-                },
-            )
-        };
-        let meeting_position = |(i, m): (usize, &MeetingRow)| {
-            let (kind, index) = (EventKind::Meeting, i as u32);
-            position(
-                m.prospect,
-                Event {
-                    time_us: m.held_us,
-                    kind,
-                    index,
-                },
-            )
-        };
-        let sale_position = |(i, s): (usize, &SaleRow)| {
-            let (kind, index) = (EventKind::Sale, i as u32);
-            position(
-                s.prospect,
-                Event {
-                    time_us: s.closed_us,
-                    kind,
-                    index,
-                },
-            )
-        };
-        #[cfg(feature = "parallel")]
-        let (contact_pos, meeting_pos, sale_pos) = {
-            use rayon::prelude::*;
-            (
-                contacts
-                    .par_iter()
-                    .enumerate()
-                    .map(contact_position)
-                    .collect(),
-                meetings
-                    .par_iter()
-                    .enumerate()
-                    .map(meeting_position)
-                    .collect(),
-                sales.par_iter().enumerate().map(sale_position).collect(),
-            )
-        };
-        #[cfg(not(feature = "parallel"))]
-        let (contact_pos, meeting_pos, sale_pos) = (
-            contacts.iter().enumerate().map(contact_position).collect(),
-            meetings.iter().enumerate().map(meeting_position).collect(),
-            sales.iter().enumerate().map(sale_position).collect(),
-        );
+        let (contact_pos, meeting_pos, sale_pos) =
+            (plain(contact_at), plain(meeting_at), plain(sale_at));
         self.events = events;
         self.event_offsets = offsets;
         self.contact_pos = contact_pos;

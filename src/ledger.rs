@@ -835,14 +835,36 @@ impl LedgerBuilder {
         // Ids hashed on the parsing threads, interned together (in
         // parallel with the `parallel` feature).
         let ids = self.record_syms.intern_bulk(&batch.ids, &batch.id_hashes);
+        // Creating reps looked up in parallel (reps are loaded already);
+        // an unknown one is interned below, in row order.
+        let rep_syms = &self.rep_syms;
+        let creator = |i: usize| {
+            batch
+                .created_by
+                .get(i)
+                .map_or(Some(NONE), |r| rep_syms.lookup(r))
+        };
+        #[cfg(feature = "parallel")]
+        let creators: Vec<Option<u32>> = {
+            use rayon::prelude::*;
+            (0..batch.staged.len())
+                .into_par_iter()
+                .map(creator)
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let creators: Vec<Option<u32>> = (0..batch.staged.len()).map(creator).collect();
         for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
             let id = match ids.get(i) {
                 Some(&id) => id,
                 None => self.record_syms.intern(batch.ids.get(i).unwrap_or("")),
             };
-            let created_by = match batch.created_by.get(i) {
-                Some(r) => self.rep_syms.intern(r),
-                None => NONE,
+            let created_by = match creators.get(i) {
+                Some(Some(sym)) => *sym,
+                _ => match batch.created_by.get(i) {
+                    Some(r) => self.rep_syms.intern(r),
+                    None => NONE,
+                },
             };
             self.prospects.push(StagedProspect {
                 row: row + row_base,
@@ -1360,10 +1382,17 @@ fn accept_unique(
     let text = |i: u32| ids.get(i as usize).unwrap_or("");
     // Exports are often in id order already: then there is nothing to sort
     // (and no duplicate), which spares the sort's time and its keys' memory.
-    let ascending = candidates.windows(2).all(|w| match *w {
+    let in_order = |w: &[u32]| match *w {
         [a, b] => text(a).as_bytes() < text(b).as_bytes(),
         _ => true,
-    });
+    };
+    #[cfg(feature = "parallel")]
+    let ascending = {
+        use rayon::prelude::*;
+        candidates.par_windows(2).all(in_order)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let ascending = candidates.windows(2).all(in_order);
     if ascending {
         return candidates;
     }

@@ -23,6 +23,8 @@ pub(crate) struct Interner {
     /// [`Interner::intern_bulk`] can fill it from several threads (safe
     /// code, no locks); other accesses are plain loads and stores.
     slots: Vec<AtomicU64>,
+    /// Whether some symbol is unused (see [`Interner::intern_bulk`]).
+    has_gaps: bool,
 }
 
 impl Clone for Interner {
@@ -30,6 +32,7 @@ impl Clone for Interner {
         Self {
             buf: self.buf.clone(),
             ends: self.ends.clone(),
+            has_gaps: self.has_gaps,
             slots: self
                 .slots
                 .iter()
@@ -70,7 +73,15 @@ impl Interner {
             buf: String::new(),
             ends: Vec::new(),
             slots: Vec::new(),
+            has_gaps: false,
         }
+    }
+
+    /// Whether every symbol below [`Self::len`] names its string (no
+    /// symbol left unused by [`Self::intern_bulk`]): then the string of
+    /// symbol `s` maps back to `s`.
+    pub(crate) fn is_dense(&self) -> bool {
+        !self.has_gaps
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -232,6 +243,7 @@ impl Interner {
         if !repeated {
             return (base..base + n).map(|s| s as u32).collect();
         }
+        self.has_gaps = true;
         (0..n)
             .map(|i| {
                 let text = self.get((base + i) as u32);

@@ -1150,15 +1150,32 @@ impl EventBatch {
             touched ^= r.records.touch(h);
         }
         let mut unresolved = Vec::new();
+        // Exports often list a prospect's events together and prospects in
+        // the order of their records: a row naming the same record as the
+        // row before, or the record interned right after it, is resolved
+        // without a table probe (a probe is a cache miss at millions of
+        // records).
+        let mut previous: Option<(&str, u32)> = None;
+        let next_is_safe = r.records.is_dense();
         for (pos, &h) in self.pending_hashes.iter().enumerate() {
             if let Some(&ahead) = self.pending_hashes.get(pos + AHEAD) {
                 touched ^= r.records.touch(ahead);
             }
             let text = self.pending_records.get(pos).unwrap_or("");
-            let sym = r.records.lookup_hashed(text, h).unwrap_or_else(|| {
+            let predicted = match previous {
+                Some((last, sym)) if last == text => Some(sym),
+                Some((_, sym)) if next_is_safe && sym != NONE && r.records.get(sym + 1) == text => {
+                    Some(sym + 1)
+                }
+                _ => None,
+            };
+            let sym = predicted
+                .or_else(|| r.records.lookup_hashed(text, h))
+                .unwrap_or(NONE);
+            if sym == NONE {
                 unresolved.push((pos as u32, false, text.to_owned()));
-                NONE
-            });
+            }
+            previous = Some((text, sym));
             let slot = if !self.contacts.is_empty() {
                 self.contacts.get_mut(pos).map(|c| &mut c.record)
             } else if !self.meetings.is_empty() {

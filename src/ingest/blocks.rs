@@ -914,6 +914,58 @@ mod tests {
     }
 
     #[test]
+    fn repeated_prospect_ids_do_not_misdirect_neighbouring_contacts() {
+        let load = |fast: bool| {
+            let mut b = LedgerBuilder::new();
+            b.mode(Mode::Lenient);
+            let reps = "rep_id\nana\n";
+            let prospects = "prospect_id\np1\np2\np1\np3\n";
+            let contacts = "contact_id,rep_id,prospect_id,occurred_at,channel\n\
+                c1,ana,p2,2026-06-01T09:00:00Z,phone\n\
+                c2,ana,p1,2026-06-01T09:00:00Z,phone\n\
+                c3,ana,p3,2026-06-01T09:00:00Z,phone\n";
+            let _ = read_csv(RecordKind::Rep, reps.as_bytes(), Path::new("r.csv"), &mut b);
+            if fast {
+                let _ = read_prospects(
+                    prospects.as_bytes(),
+                    Path::new("p.csv"),
+                    &mut b,
+                    1 << 20,
+                    None,
+                );
+                let _ = read_events(
+                    RecordKind::Contact,
+                    contacts.as_bytes(),
+                    Path::new("c.csv"),
+                    &mut b,
+                    1 << 20,
+                    None,
+                );
+            } else {
+                let _ = read_csv(
+                    RecordKind::Prospect,
+                    prospects.as_bytes(),
+                    Path::new("p.csv"),
+                    &mut b,
+                );
+                let _ = read_csv(
+                    RecordKind::Contact,
+                    contacts.as_bytes(),
+                    Path::new("c.csv"),
+                    &mut b,
+                );
+            }
+            outcome(b)
+        };
+        let fast = load(true);
+        assert_eq!(fast, load(false));
+        assert!(
+            fast.contains("c2 ") && !fast.contains("unknown_prospect"),
+            "{fast}"
+        );
+    }
+
+    #[test]
     fn record_ends_respect_quotes() {
         assert_eq!(last_record_end(b"a,b\nc,d\ne"), Some(8));
         assert_eq!(last_record_end(b"a,\"b\nc\"\ne"), Some(8));

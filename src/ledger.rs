@@ -2062,6 +2062,33 @@ fn supplied_labels(
     (0..records.len() as u32).map(|i| uf.find(i)).collect()
 }
 
+/// Every event of the ledger's records with its prospect: contacts, then
+/// meetings, then sales, each in index order.
+fn events_with_prospects<'a>(
+    contacts: &'a [ContactRow],
+    meetings: &'a [MeetingRow],
+    sales: &'a [SaleRow],
+) -> impl Iterator<Item = (u32, Event)> + 'a {
+    let event = |kind, index: usize, time_us| Event {
+        time_us,
+        kind,
+        index: index as u32,
+    };
+    let contacts = contacts
+        .iter()
+        .enumerate()
+        .map(move |(i, c)| (c.prospect, event(EventKind::Contact, i, c.occurred_us)));
+    let meetings = meetings
+        .iter()
+        .enumerate()
+        .map(move |(i, m)| (m.prospect, event(EventKind::Meeting, i, m.held_us)));
+    let sales = sales
+        .iter()
+        .enumerate()
+        .map(move |(i, s)| (s.prospect, event(EventKind::Sale, i, s.closed_us)));
+    contacts.chain(meetings).chain(sales)
+}
+
 /// Sorts each prospect's events (`events[offsets[p]..offsets[p + 1]]`);
 /// with the `parallel` feature, runs of prospects are sorted in parallel.
 fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
@@ -2287,15 +2314,8 @@ impl Ledger {
                 *o += 1;
             }
         };
-        for c in &self.contacts {
-            bump(&mut offsets, c.prospect);
-        }
-        for m in &self.meetings {
-            bump(&mut offsets, m.prospect);
-        }
-        for s in &self.sales {
-            bump(&mut offsets, s.prospect);
-        }
+        events_with_prospects(&self.contacts, &self.meetings, &self.sales)
+            .for_each(|(p, _)| bump(&mut offsets, p));
         for i in 1..offsets.len() {
             let prev = offsets.get(i - 1).copied().unwrap_or(0);
             if let Some(o) = offsets.get_mut(i) {
@@ -2366,39 +2386,7 @@ impl Ledger {
                     *pos += 1;
                 }
             };
-            for (i, c) in contacts.iter().enumerate() {
-                let (kind, index) = (EventKind::Contact, i as u32);
-                place(
-                    c.prospect,
-                    Event {
-                        time_us: c.occurred_us,
-                        kind,
-                        index,
-                    },
-                );
-            }
-            for (i, m) in meetings.iter().enumerate() {
-                let (kind, index) = (EventKind::Meeting, i as u32);
-                place(
-                    m.prospect,
-                    Event {
-                        time_us: m.held_us,
-                        kind,
-                        index,
-                    },
-                );
-            }
-            for (i, s) in sales.iter().enumerate() {
-                let (kind, index) = (EventKind::Sale, i as u32);
-                place(
-                    s.prospect,
-                    Event {
-                        time_us: s.closed_us,
-                        kind,
-                        index,
-                    },
-                );
-            }
+            events_with_prospects(contacts, meetings, sales).for_each(|(p, e)| place(p, e));
             let run_offsets = offsets_ref
                 .get(prospects.start..=prospects.end)
                 .unwrap_or(&[]);

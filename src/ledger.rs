@@ -569,30 +569,25 @@ struct StagedTexts {
 }
 
 impl StagedTexts {
-    /// Removes every entry, keeping the allocations.
-    fn clear(&mut self) {
-        for col in [
+    fn columns_mut(&mut self) -> [&mut TextColumn; 6] {
+        [
             &mut self.name,
             &mut self.company,
             &mut self.email,
             &mut self.phone,
             &mut self.city,
             &mut self.country,
-        ] {
-            col.clear();
-        }
+        ]
+    }
+
+    /// Removes every entry, keeping the allocations.
+    fn clear(&mut self) {
+        self.columns_mut().into_iter().for_each(TextColumn::clear);
     }
 
     /// Pads every column with absent values to `rows` entries.
     fn pad_to(&mut self, rows: usize) {
-        for col in [
-            &mut self.name,
-            &mut self.company,
-            &mut self.email,
-            &mut self.phone,
-            &mut self.city,
-            &mut self.country,
-        ] {
+        for col in self.columns_mut() {
             col.pad_to(rows);
         }
     }
@@ -1984,9 +1979,7 @@ fn supplied_labels(
 
     // Rows with equal labels are adjacent once sorted by label hash (then
     // row); a run of equal hashes is split by label, for collisions.
-    use std::hash::BuildHasher;
-    let hasher = foldhash::fast::FixedState::with_seed(0);
-    let keyed_row = |i: usize| (hasher.hash_one(p.label(i)), i as u32);
+    let keyed_row = |i: usize| (crate::intern::hash_str(p.label(i)), i as u32);
     #[cfg(feature = "parallel")]
     let keyed: Vec<(u64, u32)> = {
         use rayon::prelude::*;

@@ -1141,9 +1141,6 @@ impl EventBatch {
     pub(crate) fn finish(&mut self, r: &Resolver<'_>) {
         const AHEAD: usize = 8;
         let mut touched = 0u64;
-        for &h in self.pending_hashes.iter().take(AHEAD) {
-            touched ^= r.records.touch(h);
-        }
         let mut unresolved = Vec::new();
         // Exports often list a prospect's events together and prospects in
         // the order of their records: a row naming the same record as the
@@ -1151,9 +1148,15 @@ impl EventBatch {
         // without a table probe (a probe is a cache miss at millions of
         // records).
         let mut previous: Option<(&str, u32)> = None;
+        // Slots are read ahead only while rows need probes: when rows are
+        // grouped by record, predictions resolve nearly every row and a
+        // read ahead would be a cache miss spent for nothing.
+        let mut lookups_lately = 1u32;
         let next_is_safe = r.records.is_dense();
         for (pos, &h) in self.pending_hashes.iter().enumerate() {
-            if let Some(&ahead) = self.pending_hashes.get(pos + AHEAD) {
+            if lookups_lately > 0
+                && let Some(&ahead) = self.pending_hashes.get(pos + AHEAD)
+            {
                 touched ^= r.records.touch(ahead);
             }
             let text = self.pending_records.get(pos).unwrap_or("");
@@ -1163,6 +1166,10 @@ impl EventBatch {
                     Some(sym + 1)
                 }
                 _ => None,
+            };
+            lookups_lately = match predicted {
+                Some(_) => lookups_lately.saturating_sub(1),
+                None => 4 * AHEAD as u32,
             };
             let sym = predicted
                 .or_else(|| r.records.lookup_hashed(text, h))

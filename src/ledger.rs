@@ -1139,57 +1139,29 @@ impl EventBatch {
     /// Resolves the queued prospect ids of the staged events (in staging
     /// order, so unknown ids are listed in row order as before).
     pub(crate) fn finish(&mut self, r: &Resolver<'_>) {
-        const AHEAD: usize = 8;
-        let mut touched = 0u64;
         let mut unresolved = Vec::new();
-        // Exports often list a prospect's events together and prospects in
-        // the order of their records: a row naming the same record as the
-        // row before, or the record interned right after it, is resolved
-        // without a table probe (a probe is a cache miss at millions of
-        // records).
-        let mut previous: Option<(&str, u32)> = None;
-        // Slots are read ahead only while rows need probes: when rows are
-        // grouped by record, predictions resolve nearly every row and a
-        // read ahead would be a cache miss spent for nothing.
-        let mut lookups_lately = 1u32;
-        let next_is_safe = r.records.is_dense();
-        for (pos, &h) in self.pending_hashes.iter().enumerate() {
-            if lookups_lately > 0
-                && let Some(&ahead) = self.pending_hashes.get(pos + AHEAD)
-            {
-                touched ^= r.records.touch(ahead);
-            }
-            let text = self.pending_records.get(pos).unwrap_or("");
-            let predicted = match previous {
-                Some((last, sym)) if last == text => Some(sym),
-                Some((_, sym)) if next_is_safe && sym != NONE && r.records.get(sym + 1) == text => {
-                    Some(sym + 1)
+        let (contacts, meetings, sales) = (&mut self.contacts, &mut self.meetings, &mut self.sales);
+        let pending = &self.pending_records;
+        r.records.lookup_in_order(
+            &self.pending_hashes,
+            |k| pending.get(k).unwrap_or(""),
+            |k, text, sym| {
+                let sym = sym.unwrap_or_else(|| {
+                    unresolved.push((k as u32, false, text.to_owned()));
+                    NONE
+                });
+                let slot = if !contacts.is_empty() {
+                    contacts.get_mut(k).map(|c| &mut c.record)
+                } else if !meetings.is_empty() {
+                    meetings.get_mut(k).map(|m| &mut m.record)
+                } else {
+                    sales.get_mut(k).map(|s| &mut s.record)
+                };
+                if let Some(slot) = slot {
+                    *slot = sym;
                 }
-                _ => None,
-            };
-            lookups_lately = match predicted {
-                Some(_) => lookups_lately.saturating_sub(1),
-                None => 4 * AHEAD as u32,
-            };
-            let sym = predicted
-                .or_else(|| r.records.lookup_hashed(text, h))
-                .unwrap_or(NONE);
-            if sym == NONE {
-                unresolved.push((pos as u32, false, text.to_owned()));
-            }
-            previous = Some((text, sym));
-            let slot = if !self.contacts.is_empty() {
-                self.contacts.get_mut(pos).map(|c| &mut c.record)
-            } else if !self.meetings.is_empty() {
-                self.meetings.get_mut(pos).map(|m| &mut m.record)
-            } else {
-                self.sales.get_mut(pos).map(|s| &mut s.record)
-            };
-            if let Some(slot) = slot {
-                *slot = sym;
-            }
-        }
-        std::hint::black_box(touched);
+            },
+        );
         self.unresolved.append(&mut unresolved);
         self.pending_records.clear();
         self.pending_hashes.clear();
@@ -1916,33 +1888,21 @@ fn supplied_labels(
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
     // Record index of each listed id (NONE when it names no accepted
-    // record): the builder's id table, then the dense re-indexing. Chunks
-    // in parallel, each reading table slots a few ids ahead.
+    // record): the builder's id table, then the dense re-indexing, in
+    // parallel chunks.
     const CHUNK: usize = 1 << 16;
     let find_chunk = |k: usize| -> Vec<u32> {
-        const AHEAD: usize = 8;
         let rows = k * CHUNK..((k + 1) * CHUNK).min(p.len());
         let hashes: Vec<u64> = rows
             .clone()
             .map(|i| crate::intern::hash_str(p.id(i)))
             .collect();
-        let mut touched = 0u64;
-        for &h in hashes.iter().take(AHEAD) {
-            touched ^= record_syms.touch(h);
-        }
-        let found = rows
-            .zip(&hashes)
-            .enumerate()
-            .map(|(j, (i, &h))| {
-                if let Some(&ahead) = hashes.get(j + AHEAD) {
-                    touched ^= record_syms.touch(ahead);
-                }
-                record_syms
-                    .lookup_hashed(p.id(i), h)
-                    .map_or(NONE, |sym| lookup(rec_of_sym, sym))
-            })
-            .collect();
-        std::hint::black_box(touched);
+        let mut found = Vec::with_capacity(hashes.len());
+        record_syms.lookup_in_order(
+            &hashes,
+            |j| p.id(rows.start + j),
+            |_, _, sym| found.push(sym.map_or(NONE, |sym| lookup(rec_of_sym, sym))),
+        );
         found
     };
     let chunks = p.len().div_ceil(CHUNK);
@@ -2013,16 +1973,16 @@ fn supplied_labels(
         let mut joins = Vec::new();
         // The groups of the current hash run: (label, first record).
         let mut groups: Vec<(&str, u32)> = Vec::new();
-        let mut run_hash = None;
-        for &(h, i) in run {
-            if run_hash != Some(h) {
-                groups.clear();
-                run_hash = Some(h);
-            }
-            let (label, r) = (p.label(i as usize), lookup(&found, i));
-            match groups.iter().find(|(l, _)| *l == label) {
-                Some(&(_, first)) => joins.push((first, r)),
-                None => groups.push((label, r)),
+        // A row alone with its hash joins nothing: its label is not read
+        // (a cache miss per row at millions of rows).
+        for same_hash in run.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            groups.clear();
+            for &(_, i) in same_hash {
+                let (label, r) = (p.label(i as usize), lookup(&found, i));
+                match groups.iter().find(|(l, _)| *l == label) {
+                    Some(&(_, first)) => joins.push((first, r)),
+                    None => groups.push((label, r)),
+                }
             }
         }
         joins

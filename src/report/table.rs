@@ -567,8 +567,9 @@ pub fn write_contact_classes_csv<W: Write>(
     let io = |e: std::io::Error| Error::io("<csv output>", e);
     w.write_all(b"contact_id,prospect,class,engagement\n")
         .map_err(io)?;
+    let rows = ContactClassRows::new(ledger, classified);
     write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
-        for row in contact_class_rows_in(ledger, classified, range) {
+        for row in rows.range(range) {
             push_csv_field(buf, row.contact_id);
             buf.push(b',');
             push_csv_field(buf, row.prospect);
@@ -597,9 +598,10 @@ pub fn write_contact_classes_json<W: Write>(
     let io = |e: std::io::Error| Error::io("<json output>", e);
     let json = |e: serde_json::Error| io(std::io::Error::other(e));
     w.write_all(b"[").map_err(io)?;
+    let rows = ContactClassRows::new(ledger, classified);
     write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
         let first = range.start == 0;
-        for (k, row) in contact_class_rows_in(ledger, classified, range).enumerate() {
+        for (k, row) in rows.range(range).enumerate() {
             buf.extend_from_slice(if first && k == 0 { b"\n  " } else { b",\n  " });
             buf.extend_from_slice(b"{\"contact_id\":");
             serde_json::to_writer(&mut *buf, row.contact_id).map_err(json)?;
@@ -761,33 +763,121 @@ pub fn contact_class_rows<'a>(
     ledger: &'a crate::Ledger,
     classified: &'a crate::Classified,
 ) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
-    contact_class_rows_in(ledger, classified, 0..ledger.contacts().len())
+    let rows = ContactClassRows::new(ledger, classified);
+    (0..ledger.contacts().len()).filter_map(move |i| rows.row(i))
 }
 
-/// Rows of `contact_classes.csv` for the contact indices `range`.
-fn contact_class_rows_in<'a>(
+/// What the rows of `contact_classes.csv` read, laid out in contact order.
+///
+/// The ledger keeps classes and engagements in event order (by prospect)
+/// and cluster ids per prospect; read per contact, each is a cache miss at
+/// millions of contacts. Walking the events in order and storing by
+/// contact turns those reads into writes, which do not stall.
+struct ContactClassRows<'a> {
     ledger: &'a crate::Ledger,
-    classified: &'a crate::Classified,
-    range: std::ops::Range<usize>,
-) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
-    let contacts = ledger.contacts().get(range.clone()).unwrap_or(&[]);
-    contacts.iter().zip(range).map(move |(c, i)| {
-        let i = i as u32;
-        let class = classified.class(i);
-        let engagement = match class {
-            Some(crate::ContactClass::Customer) | None => "",
-            Some(_) => classified
-                .contact_engagement(i)
-                .and_then(|g| classified.engagement(g))
-                .map_or("", |g| ledger.contact_id(g.start_contact)),
+    /// The cluster id of each prospect.
+    prospect_ids: Vec<&'a str>,
+    /// Per contact: its class index (`NO_CLASS` for none).
+    class: Vec<u8>,
+    /// Per contact: the contact that started its engagement (`NONE` for
+    /// none, and for customer contacts, whose rows name none).
+    start: Vec<u32>,
+}
+
+const NO_CLASS: u8 = u8::MAX;
+
+impl<'a> ContactClassRows<'a> {
+    fn new(ledger: &'a crate::Ledger, classified: &'a crate::Classified) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        use std::sync::atomic::{AtomicU8, AtomicU32};
+        const CHUNK: usize = 1 << 16;
+        let contacts = ledger.contacts().len();
+        let events = ledger.events();
+        let prospect_id = |p: u32| ledger.prospect_id(p);
+        let class_at: Vec<AtomicU8> = (0..contacts).map(|_| AtomicU8::new(NO_CLASS)).collect();
+        let start_at: Vec<AtomicU32> = (0..contacts)
+            .map(|_| AtomicU32::new(crate::ledger::NONE))
+            .collect();
+        // Each contact event is stored once, at its own contact: the
+        // chunks write disjoint slots (relaxed atomic stores are plain
+        // stores).
+        let scatter = |(k, chunk): (usize, &[crate::ledger::Event])| {
+            for (j, e) in chunk.iter().enumerate() {
+                if e.kind != crate::ledger::EventKind::Contact {
+                    continue;
+                }
+                let pos = k * CHUNK + j;
+                let class = classified.event_class(pos);
+                let start = match class {
+                    Some(crate::ContactClass::Customer) | None => None,
+                    Some(_) => classified
+                        .event_engagement(pos)
+                        .and_then(|g| classified.engagement(g))
+                        .map(|g| g.start_contact),
+                };
+                if let Some(slot) = class_at.get(e.index as usize) {
+                    slot.store(class.map_or(NO_CLASS, |c| c.index() as u8), Relaxed);
+                }
+                if let (Some(slot), Some(start)) = (start_at.get(e.index as usize), start) {
+                    slot.store(start, Relaxed);
+                }
+            }
         };
-        ContactClassRow {
-            contact_id: ledger.contact_id(i),
-            prospect: ledger.prospect_id(c.prospect),
-            class: class.map_or("", crate::ContactClass::as_str),
-            engagement,
+        #[cfg(feature = "parallel")]
+        let prospect_ids = {
+            use rayon::prelude::*;
+            events.par_chunks(CHUNK).enumerate().for_each(scatter);
+            (0..ledger.prospect_count() as u32)
+                .into_par_iter()
+                .map(prospect_id)
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let prospect_ids = {
+            events.chunks(CHUNK).enumerate().for_each(scatter);
+            (0..ledger.prospect_count() as u32)
+                .map(prospect_id)
+                .collect()
+        };
+        Self {
+            ledger,
+            prospect_ids,
+            class: class_at.into_iter().map(AtomicU8::into_inner).collect(),
+            start: start_at.into_iter().map(AtomicU32::into_inner).collect(),
         }
-    })
+    }
+
+    /// The row of contact `i`.
+    fn row(&self, i: usize) -> Option<ContactClassRow<'a>> {
+        let ledger = self.ledger;
+        let c = ledger.contacts().get(i)?;
+        let class = self
+            .class
+            .get(i)
+            .and_then(|&k| crate::ContactClass::ALL.get(usize::from(k)));
+        let engagement = match self.start.get(i) {
+            Some(&s) if s != crate::ledger::NONE => ledger.contact_id(s),
+            _ => "",
+        };
+        Some(ContactClassRow {
+            contact_id: ledger.contact_id(i as u32),
+            prospect: self
+                .prospect_ids
+                .get(c.prospect as usize)
+                .copied()
+                .unwrap_or(""),
+            class: class.map_or("", |c| c.as_str()),
+            engagement,
+        })
+    }
+
+    /// The rows of the contacts in `range`.
+    fn range(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = ContactClassRow<'a>> + '_ {
+        range.filter_map(|i| self.row(i))
+    }
 }
 
 /// Rejected input records (SPEC §3) as a result to look at: an aligned

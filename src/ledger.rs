@@ -742,17 +742,39 @@ impl LedgerBuilder {
         }
     }
 
-    /// Read-only access to the id tables for staging batches elsewhere.
-    pub(crate) fn resolver(&self) -> Resolver<'_> {
-        Resolver {
-            reps: &self.rep_syms,
-            records: &self.record_syms,
-        }
+    /// The id tables staging reads, and the staged rows appending writes,
+    /// borrowed apart: a window of batches is appended while the next is
+    /// staged.
+    pub(crate) fn split_for_events(&mut self) -> (Resolver<'_>, EventRows<'_>) {
+        (
+            Resolver {
+                reps: &self.rep_syms,
+                records: &self.record_syms,
+            },
+            EventRows {
+                contacts: &mut self.contacts,
+                contact_rows: &mut self.contact_rows,
+                contact_ids: &mut self.contact_ids,
+                meetings: &mut self.meetings,
+                meeting_ids: &mut self.meeting_ids,
+                sales: &mut self.sales,
+                sale_ids: &mut self.sale_ids,
+            },
+        )
     }
 
-    /// Appends a batch of `kind` staged against [`Self::resolver`], shifting
-    /// its rows by `row_base` (the rows of this source read before it).
-    pub(crate) fn append_batch(&mut self, kind: RecordKind, batch: &mut EventBatch, row_base: u64) {
+    /// The part of appending a batch of `kind` (staged against the
+    /// resolver of [`Self::split_for_events`]) that needs the builder:
+    /// counts its rows, takes its rejections and interns the ids it named
+    /// that the resolver did not know, and sale currencies. Rows of the
+    /// source before the batch: `row_base`. Then [`EventRows::append`]
+    /// moves its rows.
+    pub(crate) fn prepare_batch(
+        &mut self,
+        kind: RecordKind,
+        batch: &mut EventBatch,
+        row_base: u64,
+    ) {
         if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
             *n += batch.rows;
         }
@@ -763,57 +785,36 @@ impl LedgerBuilder {
         // References unknown to the resolver: intern them now (the build
         // then reports them as unknown, or resolves them if a later record
         // defines them).
-        for (pos, is_rep, text) in &batch.unresolved {
-            let sym = if *is_rep {
-                self.rep_syms.intern(text)
+        for (pos, is_rep, text) in batch.unresolved.drain(..) {
+            let sym = if is_rep {
+                self.rep_syms.intern(&text)
             } else {
-                self.record_syms.intern(text)
+                self.record_syms.intern(&text)
             };
-            let pos = *pos as usize;
+            let pos = pos as usize;
             let slot = match kind {
                 RecordKind::Contact => batch
                     .contacts
                     .get_mut(pos)
-                    .map(|c| if *is_rep { &mut c.rep } else { &mut c.record }),
+                    .map(|c| if is_rep { &mut c.rep } else { &mut c.record }),
                 RecordKind::Meeting => batch
                     .meetings
                     .get_mut(pos)
-                    .map(|m| if *is_rep { &mut m.rep } else { &mut m.record }),
+                    .map(|m| if is_rep { &mut m.rep } else { &mut m.record }),
                 RecordKind::Sale => batch
                     .sales
                     .get_mut(pos)
-                    .map(|s| if *is_rep { &mut s.rep } else { &mut s.record }),
+                    .map(|s| if is_rep { &mut s.rep } else { &mut s.record }),
                 RecordKind::Rep | RecordKind::Prospect => None,
             };
             if let Some(slot) = slot {
                 *slot = sym;
             }
         }
-        match kind {
-            RecordKind::Contact => {
-                self.contact_ids.append(&batch.ids);
-                self.contact_rows
-                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
-                self.contacts.append(&mut batch.contacts);
-            }
-            RecordKind::Meeting => {
-                self.meeting_ids.append(&batch.ids);
-                self.meetings.extend(batch.meetings.drain(..).map(|mut m| {
-                    m.row += row_base;
-                    m
-                }));
-            }
-            RecordKind::Sale => {
-                self.sale_ids.append(&batch.ids);
-                for (i, mut s) in batch.sales.drain(..).enumerate() {
-                    s.row += row_base;
-                    s.currency = self
-                        .currency_syms
-                        .intern(batch.currencies.get(i).unwrap_or(""));
-                    self.sales.push(s);
-                }
-            }
-            RecordKind::Rep | RecordKind::Prospect => {}
+        for (i, s) in batch.sales.iter_mut().enumerate() {
+            s.currency = self
+                .currency_syms
+                .intern(batch.currencies.get(i).unwrap_or(""));
         }
     }
 
@@ -1099,8 +1100,8 @@ impl Resolver<'static> {
 
 /// Contacts, meetings or sales staged off the builder (for example on
 /// another thread) against a [`Resolver`], then appended in input order
-/// with [`LedgerBuilder::append_batch`]. Rows are numbered from 1 within
-/// the batch; appending shifts them.
+/// with [`LedgerBuilder::prepare_batch`] and [`EventRows::append`]. Rows
+/// are numbered from 1 within the batch; appending shifts them.
 #[derive(Debug, Default)]
 pub(crate) struct EventBatch {
     /// Input rows seen, staged or rejected.
@@ -1239,6 +1240,48 @@ impl EventBatch {
             amount: f.amount_minor,
             currency: NONE,
         });
+    }
+}
+
+/// The staged rows of a builder that appending event batches writes (see
+/// [`LedgerBuilder::split_for_events`]).
+pub(crate) struct EventRows<'a> {
+    contacts: &'a mut Vec<ContactRow>,
+    contact_rows: &'a mut Vec<u64>,
+    contact_ids: &'a mut TextColumn,
+    meetings: &'a mut Vec<StagedMeeting>,
+    meeting_ids: &'a mut TextColumn,
+    sales: &'a mut Vec<StagedSale>,
+    sale_ids: &'a mut TextColumn,
+}
+
+impl EventRows<'_> {
+    /// Moves the rows of a batch of `kind` prepared by
+    /// [`LedgerBuilder::prepare_batch`], shifting them by `row_base`.
+    pub(crate) fn append(&mut self, kind: RecordKind, batch: &mut EventBatch, row_base: u64) {
+        match kind {
+            RecordKind::Contact => {
+                self.contact_ids.append(&batch.ids);
+                self.contact_rows
+                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
+                self.contacts.append(&mut batch.contacts);
+            }
+            RecordKind::Meeting => {
+                self.meeting_ids.append(&batch.ids);
+                self.meetings.extend(batch.meetings.drain(..).map(|mut m| {
+                    m.row += row_base;
+                    m
+                }));
+            }
+            RecordKind::Sale => {
+                self.sale_ids.append(&batch.ids);
+                self.sales.extend(batch.sales.drain(..).map(|mut s| {
+                    s.row += row_base;
+                    s
+                }));
+            }
+            RecordKind::Rep | RecordKind::Prospect => {}
+        }
     }
 }
 

@@ -132,18 +132,28 @@ struct RowAt {
 /// Stages one row into a batch.
 type Stage<'f, B> = dyn Fn(&Resolver<'_>, RowAt, &[Cell<'_>], &mut B) + Sync + 'f;
 
+/// Appends a batch's rows, shifted by the rows of the source before it,
+/// to the part of the sink rows go to (the batch is then cleared and
+/// reused).
+type Appender<'s, B> = Box<dyn FnMut(&mut B, u64) + Send + 's>;
+
+/// Splits a sink into what staging reads (see [`Plan::split`]).
+type Split<'f, S, B> = dyn for<'s> Fn(&'s mut S) -> (Resolver<'s>, Appender<'s, B>) + Sync + 'f;
+
 /// What one file's reading does with rows: stage them into batches (in
-/// parallel, against the sink's read-only context) and append batches to
-/// the sink (in input order).
+/// parallel, against the sink's read-only id tables) and append batches
+/// to the sink (in input order).
 struct Plan<'f, S, B> {
     schema: &'static [Column],
-    /// The read-only id tables staging resolves against; `None` when
-    /// staging needs none, which lets appending overlap the next parse.
-    resolver: Option<&'f (dyn Fn(&S) -> Resolver<'_> + Sync + 'f)>,
     stage: &'f Stage<'f, B>,
-    /// Moves a batch's rows into the sink (the batch is then cleared and
-    /// reused).
-    append: &'f (dyn Fn(&mut S, &mut B, u64) -> Result<()> + Sync + 'f),
+    /// The part of appending a batch that needs the whole sink (counting
+    /// rows, taking rejections, interning ids seen first), in input order
+    /// between windows; given the rows of the source before the batch.
+    prepare: &'f (dyn Fn(&mut S, &mut B, u64) -> Result<()> + Sync + 'f),
+    /// The sink borrowed apart: the id tables staging resolves against,
+    /// and an appender of rows that leaves them alone. Rows of one window
+    /// are appended while the next window is staged.
+    split: &'f Split<'f, S, B>,
     /// Makes room for about this many more rows.
     reserve: &'f (dyn Fn(&mut S, usize) + Sync + 'f),
 }
@@ -160,13 +170,19 @@ pub(crate) fn read_events(
 ) -> Result<()> {
     let plan = Plan::<LedgerBuilder, EventBatch> {
         schema: columns(kind),
-        resolver: Some(&|b: &LedgerBuilder| b.resolver()),
         stage: &move |resolver, at, cells, batch| {
             process_event_row(kind, at.row, cells, resolver, batch);
         },
-        append: &move |builder, batch, base| {
-            builder.append_batch(kind, batch, base);
+        prepare: &move |builder, batch, base| {
+            builder.prepare_batch(kind, batch, base);
             Ok(())
+        },
+        split: &move |builder| {
+            let (resolver, mut rows) = builder.split_for_events();
+            (
+                resolver,
+                Box::new(move |batch, base| rows.append(kind, batch, base)),
+            )
         },
         reserve: &move |builder, n| builder.reserve(kind, n),
     };
@@ -186,13 +202,16 @@ pub(crate) fn read_prospects(
     let keep_details = builder.keeps_prospect_details();
     let plan = Plan::<LedgerBuilder, ProspectBatch> {
         schema: columns(RecordKind::Prospect),
-        resolver: None,
         stage: &move |_, at, cells, batch| {
             process_prospect_row(at.row, cells, batch, keep_details);
         },
-        append: &|builder, batch, base| {
-            builder.append_prospects(batch, base);
-            Ok(())
+        prepare: &|_, _, _| Ok(()),
+        // Staging needs no id table: the whole builder is the appender.
+        split: &|builder| {
+            (
+                Resolver::empty(),
+                Box::new(move |batch, base| builder.append_prospects(batch, base)),
+            )
         },
         reserve: &|builder, n| builder.reserve(RecordKind::Prospect, n),
     };
@@ -225,7 +244,6 @@ pub(crate) fn read_partition(
 ) -> Result<()> {
     let plan = Plan::<SuppliedPartition, PartitionBatch> {
         schema: PARTITION_COLUMNS,
-        resolver: None,
         stage: &|_, at, cells, batch| {
             batch.rows += 1;
             let text = |i: usize| match cells.get(i) {
@@ -246,16 +264,19 @@ pub(crate) fn read_partition(
             batch.ids.push(id);
             batch.labels.push(label);
         },
-        append: &|partition, batch, base| {
-            if let Some((row, line, column)) = batch.empty {
-                return Err(Error::Malformed {
-                    path: source.to_owned(),
-                    position: format!("row {} (line {line})", base + row),
-                    message: format!("empty `{column}`"),
-                });
-            }
-            partition.append_columns(&batch.ids, &batch.labels);
-            Ok(())
+        prepare: &|_, batch, base| match batch.empty {
+            Some((row, line, column)) => Err(Error::Malformed {
+                path: source.to_owned(),
+                position: format!("row {} (line {line})", base + row),
+                message: format!("empty `{column}`"),
+            }),
+            None => Ok(()),
+        },
+        split: &|partition| {
+            (
+                Resolver::empty(),
+                Box::new(move |batch, _| partition.append_columns(&batch.ids, &batch.labels)),
+            )
         },
         reserve: &|partition, n| partition.reserve(n),
     };
@@ -445,8 +466,11 @@ fn read_in_blocks<S: Send, B: Batch>(
                 return Ok(());
             };
             let batches = driver.take_batches(1);
-            let batch = driver.parse(&[block], batches);
-            driver.append(batch, 0)?;
+            let parsed = driver.parse(&[block], batches);
+            let ready = driver.prepare(parsed, 0)?;
+            let (_, mut appender) = (driver.plan.split)(driver.sink);
+            let emptied = append_rows(&mut appender, ready);
+            driver.spare.extend(emptied);
         }
     }
 }
@@ -510,42 +534,32 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
         }
     }
 
-    /// Parses `blocks` into `batches` against the sink's resolver (or
-    /// none).
-    fn parse(&self, blocks: &[Block], batches: Vec<B>) -> Vec<Result<B>> {
-        let none = Resolver::empty();
-        match self.plan.resolver {
-            Some(of) => Self::parse_with(
-                self.plan,
-                &of(self.sink),
-                blocks,
-                batches,
-                self.slot_of_column,
-                self.source,
-            ),
-            None => Self::parse_with(
-                self.plan,
-                &none,
-                blocks,
-                batches,
-                self.slot_of_column,
-                self.source,
-            ),
-        }
+    /// Parses `blocks` into `batches` against the sink's id tables.
+    fn parse(&mut self, blocks: &[Block], batches: Vec<B>) -> Vec<Result<B>> {
+        let (resolver, _) = (self.plan.split)(self.sink);
+        Self::parse_with(
+            self.plan,
+            &resolver,
+            blocks,
+            batches,
+            self.slot_of_column,
+            self.source,
+        )
     }
 
-    /// Appends the batches of one window (`bytes` long) in order; after
-    /// the first window, reserves for the rest of the file at the rows per
-    /// byte seen so far.
-    fn append(&mut self, batches: Vec<Result<B>>, end_offset: u64) -> Result<()> {
+    /// Prepares the batches of one window (ending at byte `end_offset`)
+    /// in order, with their rows of the source before them; the first
+    /// batch that failed to parse is the error. After the first window,
+    /// reserves for the rest of the file at the rows per byte seen so far.
+    fn prepare(&mut self, batches: Vec<Result<B>>, end_offset: u64) -> Result<Vec<(B, u64)>> {
         let window_start = self.row_base;
+        let mut ready = Vec::with_capacity(batches.len());
         for batch in batches {
             let mut batch = batch?;
             let rows = batch.rows();
-            (self.plan.append)(self.sink, &mut batch, self.row_base)?;
+            (self.plan.prepare)(self.sink, &mut batch, self.row_base)?;
+            ready.push((batch, self.row_base));
             self.row_base += rows;
-            batch.clear();
-            self.spare.push(batch);
         }
         if !self.reserved
             && end_offset > 0
@@ -553,11 +567,26 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
         {
             self.reserved = true;
             let rest = total.saturating_sub(end_offset);
-            let per_byte = (self.row_base - window_start) as f64 / end_offset as f64;
-            (self.plan.reserve)(self.sink, (rest as f64 * per_byte * 1.05) as usize);
+            let window_rows = self.row_base - window_start;
+            let per_byte = window_rows as f64 / end_offset as f64;
+            // This window's rows are not appended yet.
+            let more = (rest as f64 * per_byte * 1.05) as usize + window_rows as usize;
+            (self.plan.reserve)(self.sink, more);
         }
-        Ok(())
+        Ok(ready)
     }
+}
+
+/// Appends prepared batches in order; returns them emptied, for reuse.
+fn append_rows<B: Batch>(appender: &mut Appender<'_, B>, ready: Vec<(B, u64)>) -> Vec<B> {
+    ready
+        .into_iter()
+        .map(|(mut batch, base)| {
+            appender(&mut batch, base);
+            batch.clear();
+            batch
+        })
+        .collect()
 }
 
 /// Windows of blocks in flight: enough to keep every thread busy.
@@ -567,8 +596,7 @@ fn window_size() -> usize {
 }
 
 /// A reader thread cuts blocks (into recycled buffers) while the current
-/// window is parsed; without a resolver, appending a window also overlaps
-/// parsing the next.
+/// window is parsed, and appending a window overlaps parsing the next.
 #[cfg(feature = "parallel")]
 fn pipelined<S: Send, B: Batch, R: Read + Send>(
     driver: &mut Driver<'_, '_, S, B>,
@@ -614,37 +642,30 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
             }
         };
         let end_of = |blocks: &[Block]| blocks.last().map_or(0, |b| b.offset + b.len as u64);
-        let mut blocks = next_window()?;
-        if driver.plan.resolver.is_some() {
-            while !blocks.is_empty() {
-                let fresh = driver.take_batches(blocks.len());
-                let batches = driver.parse(&blocks, fresh);
-                let end = end_of(&blocks);
-                recycle(blocks);
-                driver.append(batches, end)?;
-                blocks = next_window()?;
-            }
-            return Ok(());
-        }
-        // No resolver: parse window k + 1 while window k is appended.
+        let blocks = next_window()?;
         let fresh = driver.take_batches(blocks.len());
-        let mut batches = driver.parse(&blocks, fresh);
+        let mut parsed = driver.parse(&blocks, fresh);
         let mut end = end_of(&blocks);
         recycle(blocks);
+        // Window k is prepared (in order, with the whole sink), then its
+        // rows are appended while window k + 1 is parsed.
         loop {
+            let ready = driver.prepare(parsed, end)?;
             let upcoming = next_window()?;
-            if upcoming.is_empty() {
-                return driver.append(batches, end);
-            }
-            let (plan, slots) = (driver.plan, driver.slot_of_column);
-            let none = Resolver::empty();
             let fresh = driver.take_batches(upcoming.len());
-            let (parsed, appended) = rayon::join(
-                || Driver::parse_with(plan, &none, &upcoming, fresh, slots, source),
-                || driver.append(batches, end),
+            let (plan, slots) = (driver.plan, driver.slot_of_column);
+            let (resolver, mut appender) = (plan.split)(driver.sink);
+            if upcoming.is_empty() {
+                let emptied = append_rows(&mut appender, ready);
+                driver.spare.extend(emptied);
+                return Ok(());
+            }
+            let (next, emptied) = rayon::join(
+                || Driver::parse_with(plan, &resolver, &upcoming, fresh, slots, source),
+                || append_rows(&mut appender, ready),
             );
-            appended?;
-            batches = parsed;
+            driver.spare.extend(emptied);
+            parsed = next;
             end = end_of(&upcoming);
             recycle(upcoming);
         }

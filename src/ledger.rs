@@ -828,8 +828,8 @@ impl LedgerBuilder {
             self.early_rejections.push(r);
         }
         let first_text_row = self.prospects.len();
-        // Ids hashed on the parsing threads, interned together (in
-        // parallel with the `parallel` feature).
+        // Ids hashed on the parsing threads, interned together (table
+        // slots read ahead; meanwhile the next blocks are parsed).
         let ids = self.record_syms.intern_bulk(&batch.ids, &batch.id_hashes);
         // Creating reps looked up in parallel (reps are loaded already);
         // an unknown one is interned below, in row order.

@@ -232,6 +232,12 @@ impl ProspectRecords {
         })
     }
 
+    /// The `prospect_id` of record `i`, if it exists (without building the
+    /// whole [`ProspectRecordRef`]).
+    pub fn prospect_id(&self, i: usize) -> Option<&str> {
+        (i < self.len()).then(|| self.ids.get(i).unwrap_or(""))
+    }
+
     /// `created_at` of record `i` in µs, if given (without building the
     /// whole [`ProspectRecordRef`]).
     pub fn created_us(&self, i: usize) -> Option<i64> {

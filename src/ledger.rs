@@ -2332,14 +2332,20 @@ impl Ledger {
             }
         }
         let total = offsets.last().copied().unwrap_or(0) as usize;
-        let mut events = vec![
-            Event {
-                time_us: 0,
-                kind: EventKind::Contact,
-                index: 0
-            };
-            total
-        ];
+        let blank = Event {
+            time_us: 0,
+            kind: EventKind::Contact,
+            index: 0,
+        };
+        // Filled in parallel: the table's fresh pages (hundreds of MB at
+        // millions of events) fault in on both threads.
+        #[cfg(feature = "parallel")]
+        let mut events: Vec<Event> = {
+            use rayon::prelude::*;
+            (0..total).into_par_iter().map(|_| blank).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let mut events = vec![blank; total];
         // Prospects in runs of about equal event counts, one per thread:
         // each run scans every event and places (then sorts) its own, into
         // its own part of `events`.

@@ -51,8 +51,6 @@ struct Block {
     len: usize,
     /// Byte offset of the block in the file.
     offset: u64,
-    /// 1-based line number of the block's first byte.
-    line: u64,
 }
 
 impl Block {
@@ -104,7 +102,8 @@ struct PartitionBatch {
     rows: u64,
     ids: TextColumn,
     labels: TextColumn,
-    /// The first row with an empty cell: (batch-local row, line, column).
+    /// The first row with an empty cell: (batch-local row, block-local
+    /// line, column).
     empty: Option<(u64, u64, &'static str)>,
 }
 
@@ -122,11 +121,19 @@ impl Batch for PartitionBatch {
 }
 
 /// Where a row is: its 1-based row number within the block's batch and
-/// the file line it starts on.
+/// the 1-based line it starts on within the block (lines are counted
+/// while parsing; the driver shifts them to the file's, in order).
 #[derive(Clone, Copy)]
 struct RowAt {
     row: u64,
     line: u64,
+}
+
+/// Rows and lines of the source before a block.
+#[derive(Clone, Copy)]
+struct Before {
+    rows: u64,
+    lines: u64,
 }
 
 /// Stages one row into a batch.
@@ -148,8 +155,9 @@ struct Plan<'f, S, B> {
     stage: &'f Stage<'f, B>,
     /// The part of appending a batch that needs the whole sink (counting
     /// rows, taking rejections, interning ids seen first), in input order
-    /// between windows; given the rows of the source before the batch.
-    prepare: &'f (dyn Fn(&mut S, &mut B, u64) -> Result<()> + Sync + 'f),
+    /// between windows; given the rows and lines of the source before the
+    /// batch.
+    prepare: &'f (dyn Fn(&mut S, &mut B, Before) -> Result<()> + Sync + 'f),
     /// The sink borrowed apart: the id tables staging resolves against,
     /// and an appender of rows that leaves them alone. Rows of one window
     /// are appended while the next window is staged.
@@ -173,8 +181,8 @@ pub(crate) fn read_events(
         stage: &move |resolver, at, cells, batch| {
             process_event_row(kind, at.row, cells, resolver, batch);
         },
-        prepare: &move |builder, batch, base| {
-            builder.prepare_batch(kind, batch, base);
+        prepare: &move |builder, batch, before| {
+            builder.prepare_batch(kind, batch, before.rows);
             Ok(())
         },
         split: &move |builder| {
@@ -264,10 +272,10 @@ pub(crate) fn read_partition(
             batch.ids.push(id);
             batch.labels.push(label);
         },
-        prepare: &|_, batch, base| match batch.empty {
+        prepare: &|_, batch, before| match batch.empty {
             Some((row, line, column)) => Err(Error::Malformed {
                 path: source.to_owned(),
-                position: format!("row {} (line {line})", base + row),
+                position: format!("row {} (line {})", before.rows + row, before.lines + line),
                 message: format!("empty `{column}`"),
             }),
             None => Ok(()),
@@ -290,9 +298,8 @@ struct Cutter<R> {
     buf: Vec<u8>,
     len: usize,
     eof: bool,
-    /// File offset and line of `buf[0]`.
+    /// File offset of `buf[0]`.
     offset: u64,
-    line: u64,
     block_bytes: usize,
 }
 
@@ -370,10 +377,8 @@ impl<R: Read> Cutter<R> {
                 buf,
                 len: cut,
                 offset: self.offset,
-                line: self.line,
             };
             self.offset += cut as u64;
-            self.line += count_newlines(block.bytes());
             return Ok(Some(block));
         }
     }
@@ -395,7 +400,6 @@ fn read_in_blocks<S: Send, B: Batch>(
         len: 0,
         eof: false,
         offset: 0,
-        line: 1,
         block_bytes,
     };
 
@@ -443,7 +447,6 @@ fn read_in_blocks<S: Send, B: Batch>(
     }
     let header_lines = count_newlines(cutter.pending().get(..header_end).unwrap_or(&[]));
     cutter.consume(header_end);
-    cutter.line = 1 + header_lines;
 
     let mut driver = Driver {
         plan,
@@ -451,6 +454,7 @@ fn read_in_blocks<S: Send, B: Batch>(
         source,
         slot_of_column: &slot_of_column,
         row_base: 0,
+        lines_before: header_lines,
         reserved: false,
         size_hint,
         spare: Vec::new(),
@@ -483,6 +487,8 @@ struct Driver<'a, 'f, S, B> {
     slot_of_column: &'a [Option<usize>],
     /// Rows of the source appended so far.
     row_base: u64,
+    /// Lines of the source before the next block.
+    lines_before: u64,
     reserved: bool,
     size_hint: Option<u64>,
     /// Appended batches, emptied, for the next blocks: their memory is
@@ -507,10 +513,10 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
         batches: Vec<B>,
         slot_of_column: &[Option<usize>],
         source: &Path,
-    ) -> Vec<Result<B>> {
+    ) -> Vec<Result<(B, u64)>> {
         let width = plan.schema.len();
         let parse = |(b, batch): (&Block, B)| {
-            let mut batch = parse_block(
+            let (mut batch, lines) = parse_block(
                 b,
                 batch,
                 slot_of_column,
@@ -521,7 +527,7 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
                 },
             )?;
             batch.finish(resolver);
-            Ok(batch)
+            Ok((batch, lines))
         };
         #[cfg(feature = "parallel")]
         {
@@ -535,7 +541,7 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
     }
 
     /// Parses `blocks` into `batches` against the sink's id tables.
-    fn parse(&mut self, blocks: &[Block], batches: Vec<B>) -> Vec<Result<B>> {
+    fn parse(&mut self, blocks: &[Block], batches: Vec<B>) -> Vec<Result<(B, u64)>> {
         let (resolver, _) = (self.plan.split)(self.sink);
         Self::parse_with(
             self.plan,
@@ -548,18 +554,28 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
     }
 
     /// Prepares the batches of one window (ending at byte `end_offset`)
-    /// in order, with their rows of the source before them; the first
-    /// batch that failed to parse is the error. After the first window,
-    /// reserves for the rest of the file at the rows per byte seen so far.
-    fn prepare(&mut self, batches: Vec<Result<B>>, end_offset: u64) -> Result<Vec<(B, u64)>> {
+    /// in order, each with the rows of the source before it; the first
+    /// block that failed to parse is the error, its lines shifted to the
+    /// file's. After the first window, reserves for the rest of the file
+    /// at the rows per byte seen so far.
+    fn prepare(
+        &mut self,
+        batches: Vec<Result<(B, u64)>>,
+        end_offset: u64,
+    ) -> Result<Vec<(B, u64)>> {
         let window_start = self.row_base;
         let mut ready = Vec::with_capacity(batches.len());
         for batch in batches {
-            let mut batch = batch?;
+            let (mut batch, lines) = batch.map_err(|e| shift_error(e, self.lines_before, 0))?;
             let rows = batch.rows();
-            (self.plan.prepare)(self.sink, &mut batch, self.row_base)?;
+            let before = Before {
+                rows: self.row_base,
+                lines: self.lines_before,
+            };
+            (self.plan.prepare)(self.sink, &mut batch, before)?;
             ready.push((batch, self.row_base));
             self.row_base += rows;
+            self.lines_before += lines;
         }
         if !self.reserved
             && end_offset > 0
@@ -701,6 +717,9 @@ fn last_record_end(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// Parses one block into `batch`; returns it with the number of lines the
+/// block holds. Lines in errors and [`RowAt`] count from the block's start
+/// (bytes in errors from the file's).
 fn parse_block<'a, B: Batch>(
     block: &'a Block,
     mut batch: B,
@@ -708,14 +727,16 @@ fn parse_block<'a, B: Batch>(
     width: usize,
     source: &Path,
     stage: impl Fn(RowAt, &[Cell<'_>], &mut B),
-) -> Result<B> {
+) -> Result<(B, u64)> {
     let bytes = block.bytes();
     let simple = memchr::memchr2(b'"', b'\r', bytes).is_none();
     if simple {
         let text =
             std::str::from_utf8(bytes).map_err(|e| utf8_error(block, e.valid_up_to(), source))?;
         let mut row = 0u64;
+        let mut lines = 0u64;
         for (k, record) in text.split('\n').enumerate() {
+            lines = k as u64;
             if record.is_empty() {
                 continue; // blank lines are not rows (as in the csv crate)
             }
@@ -747,9 +768,12 @@ fn parse_block<'a, B: Batch>(
                 put(col, record.get(start..).unwrap_or(""));
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            let line = block.line + k as u64;
+            let line = 1 + k as u64;
             stage(RowAt { row, line }, cells, &mut batch);
         }
+        // The pieces after the last newline (`split` yields one more than
+        // there are newlines).
+        Ok((batch, lines))
     } else {
         // Quotes or carriage returns: the csv crate's own parser on this
         // block, positions shifted to the file's.
@@ -760,7 +784,7 @@ fn parse_block<'a, B: Batch>(
             match rdr.read_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
-                Err(e) => return Err(shift_error(csv_error(e, source), block)),
+                Err(e) => return Err(shift_error(csv_error(e, source), 0, block.offset)),
             }
             row += 1;
             let mut cells = [Cell::Absent; MAX_COLUMNS];
@@ -773,12 +797,11 @@ fn parse_block<'a, B: Batch>(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            let local_line = record.position().map_or(1, ::csv::Position::line);
-            let line = block.line + local_line.saturating_sub(1);
+            let line = record.position().map_or(1, ::csv::Position::line);
             stage(RowAt { row, line }, cells, &mut batch);
         }
+        Ok((batch, count_newlines(bytes)))
     }
-    Ok(batch)
 }
 
 /// The error of invalid UTF-8 at byte `at` of a simple block, worded like
@@ -786,7 +809,7 @@ fn parse_block<'a, B: Batch>(
 fn utf8_error(block: &Block, at: usize, source: &Path) -> Error {
     let bytes = block.bytes();
     let record_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or(&[])).map_or(0, |i| i + 1);
-    let line = block.line + count_newlines(bytes.get(..record_start).unwrap_or(&[]));
+    let line = 1 + count_newlines(bytes.get(..record_start).unwrap_or(&[]));
     let in_record = bytes.get(record_start..at).unwrap_or(&[]);
     let field_start = memchr::memrchr(b',', in_record).map_or(0, |i| i + 1);
     let field = memchr::memchr_iter(b',', in_record).count();
@@ -802,9 +825,9 @@ fn utf8_error(block: &Block, at: usize, source: &Path) -> Error {
     }
 }
 
-/// Shifts the "line L, byte B" of an error found inside a block to the
-/// file's numbering.
-fn shift_error(e: Error, block: &Block) -> Error {
+/// Shifts the "line L" and "byte B" of an error's position by `lines` and
+/// `bytes` (from a block's numbering to the file's).
+fn shift_error(e: Error, lines: u64, bytes: u64) -> Error {
     match e {
         Error::Malformed {
             path,
@@ -812,14 +835,14 @@ fn shift_error(e: Error, block: &Block) -> Error {
             message,
         } => Error::Malformed {
             path,
-            position: shift_position(&position, block),
+            position: shift_position(&position, lines, bytes),
             message,
         },
         other => other,
     }
 }
 
-fn shift_position(position: &str, block: &Block) -> String {
+fn shift_position(position: &str, lines: u64, bytes: u64) -> String {
     let mut out = String::with_capacity(position.len() + 8);
     let mut words = position.split(' ').peekable();
     let mut first = true;
@@ -830,8 +853,8 @@ fn shift_position(position: &str, block: &Block) -> String {
         first = false;
         out.push_str(w);
         let shift = match w {
-            "line" => Some(block.line.saturating_sub(1)),
-            "byte" => Some(block.offset),
+            "line" => Some(lines),
+            "byte" => Some(bytes),
             _ => None,
         };
         if let Some(shift) = shift

@@ -2180,6 +2180,115 @@ impl UnionFind {
 /// Turns arbitrary labels into dense prospect indices ordered by each
 /// cluster's smallest record index (= smallest id, SPEC §4).
 fn clusters_from_labels(labels: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    let record_prospect = match prospects_of_rooted(labels) {
+        Some(numbers) => numbers,
+        None => prospects_of_any(labels),
+    };
+    let next = record_prospect
+        .iter()
+        .filter(|&&p| p != NONE)
+        .fold(0u32, |m, &p| m.max(p + 1));
+    let mut offsets = vec![0u32; next as usize + 1];
+    for &p in &record_prospect {
+        if let Some(o) = offsets.get_mut(p as usize + 1) {
+            *o += 1;
+        }
+    }
+    for i in 1..offsets.len() {
+        let prev = offsets.get(i - 1).copied().unwrap_or(0);
+        if let Some(o) = offsets.get_mut(i) {
+            *o += prev;
+        }
+    }
+    let mut fill = offsets.clone();
+    let mut members = vec![0u32; labels.len()];
+    for (r, &p) in record_prospect.iter().enumerate() {
+        if let Some(pos) = fill.get_mut(p as usize) {
+            if let Some(m) = members.get_mut(*pos as usize) {
+                *m = r as u32;
+            }
+            *pos += 1;
+        }
+    }
+    (record_prospect, offsets, members)
+}
+
+/// Prospect of each record when every label is its cluster's smallest
+/// record (union–find roots, as partitions and identity rules give):
+/// roots are numbered in record order, in parallel chunks. `None` when
+/// some label is not such a root.
+fn prospects_of_rooted(labels: &[u32]) -> Option<Vec<u32>> {
+    const CHUNK: usize = 1 << 16;
+    let is_root_of =
+        |i: usize, l: u32| (l as usize) <= i && labels.get(l as usize).copied() == Some(l);
+    let roots_in = |(k, chunk): (usize, &[u32])| -> Option<u32> {
+        let mut roots = 0u32;
+        for (j, &l) in chunk.iter().enumerate() {
+            let i = k * CHUNK + j;
+            if !is_root_of(i, l) {
+                return None;
+            }
+            roots += u32::from(l as usize == i);
+        }
+        Some(roots)
+    };
+    #[cfg(feature = "parallel")]
+    let counts: Vec<Option<u32>> = {
+        use rayon::prelude::*;
+        labels.par_chunks(CHUNK).enumerate().map(roots_in).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let counts: Vec<Option<u32>> = labels.chunks(CHUNK).enumerate().map(roots_in).collect();
+    let mut firsts = Vec::with_capacity(counts.len());
+    let mut next = 0u32;
+    for c in counts {
+        firsts.push(next);
+        next += c?;
+    }
+    // Each root's prospect number (`NONE` for other records), then each
+    // record's through its root.
+    let number = |(k, chunk): (usize, &[u32])| -> Vec<u32> {
+        let mut next = firsts.get(k).copied().unwrap_or(0);
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(j, &l)| {
+                if l as usize == k * CHUNK + j {
+                    next += 1;
+                    next - 1
+                } else {
+                    NONE
+                }
+            })
+            .collect()
+    };
+    #[cfg(feature = "parallel")]
+    let prospects = {
+        use rayon::prelude::*;
+        let of_root: Vec<u32> = labels
+            .par_chunks(CHUNK)
+            .enumerate()
+            .flat_map_iter(number)
+            .collect();
+        labels
+            .par_iter()
+            .map(|&l| of_root.get(l as usize).copied().unwrap_or(NONE))
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let prospects = {
+        let of_root: Vec<u32> = labels.chunks(CHUNK).enumerate().flat_map(number).collect();
+        labels
+            .iter()
+            .map(|&l| of_root.get(l as usize).copied().unwrap_or(NONE))
+            .collect()
+    };
+    Some(prospects)
+}
+
+/// Prospect of each record for arbitrary labels: clusters numbered in the
+/// order of their smallest record.
+fn prospects_of_any(labels: &[u32]) -> Vec<u32> {
     // Labels are usually record indices (union–find roots); a dense table
     // then beats hashing.
     let dense = labels.iter().all(|&l| (l as usize) < labels.len());
@@ -2219,29 +2328,7 @@ fn clusters_from_labels(labels: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
         };
         record_prospect.push(p);
     }
-    let mut offsets = vec![0u32; next as usize + 1];
-    for &p in &record_prospect {
-        if let Some(o) = offsets.get_mut(p as usize + 1) {
-            *o += 1;
-        }
-    }
-    for i in 1..offsets.len() {
-        let prev = offsets.get(i - 1).copied().unwrap_or(0);
-        if let Some(o) = offsets.get_mut(i) {
-            *o += prev;
-        }
-    }
-    let mut fill = offsets.clone();
-    let mut members = vec![0u32; labels.len()];
-    for (r, &p) in record_prospect.iter().enumerate() {
-        if let Some(pos) = fill.get_mut(p as usize) {
-            if let Some(m) = members.get_mut(*pos as usize) {
-                *m = r as u32;
-            }
-            *pos += 1;
-        }
-    }
-    (record_prospect, offsets, members)
+    record_prospect
 }
 
 /// The validated, interned, columnar store of one load.
@@ -2691,6 +2778,40 @@ mod tests {
             permute_in_place(&mut moved, &mut target);
             for (j, &t) in perm.iter().enumerate() {
                 prop_assert_eq!(moved[t as usize], items[j]);
+            }
+        }
+
+        #[test]
+        fn clusters_from_roots_agree_with_clusters_from_any_labels(
+            n in 0usize..300,
+            joins in proptest::collection::vec((0u32..300, 0u32..300), 0..200),
+            relabel in 0u32..1000,
+        ) {
+            // Union–find roots (each cluster's smallest record): the fast
+            // numbering applies and agrees with the general one.
+            let mut uf = UnionFind::new(n);
+            for &(a, b) in &joins {
+                if (a as usize) < n && (b as usize) < n {
+                    uf.union(a, b);
+                }
+            }
+            let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+            let fast = prospects_of_rooted(&roots);
+            prop_assert_eq!(fast.as_ref(), Some(&prospects_of_any(&roots)));
+            // Other labels for the same clusters: no fast path, same result.
+            let other: Vec<u32> = roots.iter().map(|&r| r * 7 + relabel + 1).collect();
+            if n > 0 {
+                prop_assert_eq!(prospects_of_rooted(&other), None);
+            }
+            let (prospects, offsets, members) = clusters_from_labels(&other);
+            prop_assert_eq!(Some(&prospects), fast.as_ref());
+            // Members grouped by prospect, in record order; counts add up.
+            prop_assert_eq!(offsets.last().copied().unwrap_or(0) as usize, n);
+            for p in 0..offsets.len().saturating_sub(1) {
+                let m = &members[offsets[p] as usize..offsets[p + 1] as usize];
+                prop_assert!(!m.is_empty());
+                prop_assert!(m.windows(2).all(|w| w[0] < w[1]));
+                prop_assert!(m.iter().all(|&r| prospects[r as usize] == p as u32));
             }
         }
     }

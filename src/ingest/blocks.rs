@@ -720,8 +720,8 @@ fn last_record_end(bytes: &[u8]) -> Option<usize> {
 /// Parses one block into `batch`; returns it with the number of lines the
 /// block holds. Lines in errors and [`RowAt`] count from the block's start
 /// (bytes in errors from the file's).
-fn parse_block<'a, B: Batch>(
-    block: &'a Block,
+fn parse_block<B: Batch>(
+    block: &Block,
     mut batch: B,
     slot_of_column: &[Option<usize>],
     width: usize,
@@ -733,46 +733,45 @@ fn parse_block<'a, B: Batch>(
     if simple {
         let text =
             std::str::from_utf8(bytes).map_err(|e| utf8_error(block, e.valid_up_to(), source))?;
+        let wanted = slot_of_column.len();
         let mut row = 0u64;
         let mut lines = 0u64;
-        for (k, record) in text.split('\n').enumerate() {
-            lines = k as u64;
-            if record.is_empty() {
-                continue; // blank lines are not rows (as in the csv crate)
+        let mut cells = [Cell::Absent; MAX_COLUMNS];
+        let (mut col, mut start, mut record_start) = (0usize, 0usize, 0usize);
+        // One pass finds every comma and newline (a word at a time);
+        // columns past the last wanted one are not stored.
+        let mut at_separator = |i: usize, newline: bool| {
+            if col < wanted
+                && let Some(Some(slot)) = slot_of_column.get(col)
+                && let Some(field) = text.get(start..i).filter(|f| !f.is_empty())
+                && let Some(c) = cells.get_mut(*slot)
+            {
+                *c = Cell::Text(field);
             }
-            row += 1;
-            let mut cells = [Cell::Absent; MAX_COLUMNS];
-            // Fields are short: a byte loop beats a search per field, and
-            // columns past the last wanted one are not split at all.
-            let mut put = |col: usize, field: &'a str| {
-                if let Some(Some(slot)) = slot_of_column.get(col)
-                    && !field.is_empty()
-                    && let Some(c) = cells.get_mut(*slot)
-                {
-                    *c = Cell::Text(field);
+            col += 1;
+            start = i + 1;
+            if newline {
+                // A blank line is not a row (as in the csv crate).
+                if i > record_start {
+                    row += 1;
+                    let at = RowAt {
+                        row,
+                        line: lines + 1,
+                    };
+                    stage(at, cells.get(..width).unwrap_or(&[]), &mut batch);
                 }
-            };
-            let mut col = 0;
-            let mut start = 0;
-            for (i, &b) in record.as_bytes().iter().enumerate() {
-                if b == b',' {
-                    put(col, record.get(start..i).unwrap_or(""));
-                    col += 1;
-                    start = i + 1;
-                    if col >= slot_of_column.len() {
-                        break;
-                    }
-                }
+                lines += 1;
+                cells = [Cell::Absent; MAX_COLUMNS];
+                col = 0;
+                record_start = i + 1;
             }
-            if col < slot_of_column.len() {
-                put(col, record.get(start..).unwrap_or(""));
-            }
-            let cells = cells.get(..width).unwrap_or(&[]);
-            let line = 1 + k as u64;
-            stage(RowAt { row, line }, cells, &mut batch);
+        };
+        for_each_separator(bytes, &mut at_separator);
+        // A last record without a newline.
+        if bytes.last().is_some_and(|&b| b != b'\n') {
+            at_separator(bytes.len(), true);
+            lines -= 1;
         }
-        // The pieces after the last newline (`split` yields one more than
-        // there are newlines).
         Ok((batch, lines))
     } else {
         // Quotes or carriage returns: the csv crate's own parser on this
@@ -801,6 +800,39 @@ fn parse_block<'a, B: Batch>(
             stage(RowAt { row, line }, cells, &mut batch);
         }
         Ok((batch, count_newlines(bytes)))
+    }
+}
+
+/// Calls `f(i, is_newline)` for every comma and newline of `bytes`, in
+/// order. Eight bytes are tested at a time: fields are short, and a test
+/// per byte costs more than finding the separators of a word at once.
+fn for_each_separator(bytes: &[u8], mut f: impl FnMut(usize, bool)) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` equal to `b` (exact: no carries
+    // between bytes).
+    let equal = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        !(((x & LOW7).wrapping_add(LOW7)) | x) & HIGH
+    };
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        let newlines = equal(w, b'\n');
+        let mut found = equal(w, b',') | newlines;
+        while found != 0 {
+            let bit = found.trailing_zeros();
+            f(k * 8 + (bit / 8) as usize, newlines & (1u64 << bit) != 0);
+            found &= found - 1;
+        }
+    }
+    let base = bytes.len() - tail.len();
+    for (j, &b) in tail.iter().enumerate() {
+        if b == b',' || b == b'\n' {
+            f(base + j, b == b'\n');
+        }
     }
 }
 
@@ -1076,6 +1108,26 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn separators_are_found_as_a_byte_scan_finds_them(
+            text in proptest::collection::vec(
+                prop_oneof![Just(b','), Just(b'\n'), Just(b'a'), Just(0xc3u8), Just(0x2cu8 | 0x80)],
+                0..80,
+            )
+        ) {
+            let mut found = Vec::new();
+            for_each_separator(&text, |i, newline| found.push((i, newline)));
+            let expected: Vec<(usize, bool)> = text
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(b, b',' | b'\n'))
+                .map(|(i, &b)| (i, b == b'\n'))
+                .collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn partitions_read_in_any_blocks(
@@ -1104,6 +1156,7 @@ mod tests {
             rows in prop::collection::vec(prop::collection::vec(cell(), 0..8), 0..30),
             crlf in any::<bool>(),
             block in 1usize..200,
+            last_newline in any::<bool>(),
         ) {
             let header: Vec<&str> = columns(kind).iter().map(|c| c.name).collect();
             let nl = if crlf { "\r\n" } else { "\n" };
@@ -1116,6 +1169,9 @@ mod tests {
                 }
                 body.push_str(&cells.join(","));
                 body.push_str(nl);
+            }
+            if !last_newline {
+                body.truncate(body.trim_end_matches(['\r', '\n']).len());
             }
             let (a, b) = both(kind, body.as_bytes(), block);
             prop_assert_eq!(a, b);

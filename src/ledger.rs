@@ -1451,22 +1451,6 @@ fn accept_unique(
     kept
 }
 
-/// Moves `items[j]` to position `target[j]` for every `j`, in place
-/// (`target` is a permutation of `0..items.len()`; it is consumed).
-fn permute_in_place<T>(items: &mut [T], target: &mut [u32]) {
-    for j in 0..items.len() {
-        // Follow the cycle through j until j holds the item that belongs there.
-        while let Some(&t) = target.get(j) {
-            let t = t as usize;
-            if t == j || t >= items.len() {
-                break;
-            }
-            items.swap(j, t);
-            target.swap(j, t);
-        }
-    }
-}
-
 /// Dense re-indexing: `new_of_sym[sym]` for accepted symbols, in byte
 /// order of their strings.
 fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u32>) {
@@ -1745,32 +1729,53 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let contact_ids = if kept_in_place {
         b.contact_ids
     } else {
+        // Gathered in id order in parallel chunks: each read is random, but
+        // they are independent, so their cache misses overlap (moving
+        // rows in place, cycle by cycle, misses once per row in turn).
+        let staged_ids = &b.contact_ids;
+        let gather_ids = |chunk: &[u32]| {
+            let mut part = TextColumn::default();
+            for &i in chunk {
+                part.push(staged_ids.get(i as usize));
+            }
+            part
+        };
+        // Every index of `order` is a staged contact's: the first contact
+        // only stands in for the impossible miss (and keeps the gather
+        // indexed, so rows are written straight into their places).
+        let gather_rows = || -> Vec<ContactRow> {
+            let Some(&first) = contacts.first() else {
+                return Vec::new();
+            };
+            let row_at = |&i: &u32| contacts.get(i as usize).copied().unwrap_or(first);
+            #[cfg(feature = "parallel")]
+            {
+                use rayon::prelude::*;
+                order.par_iter().map(row_at).collect()
+            }
+            #[cfg(not(feature = "parallel"))]
+            order.iter().map(row_at).collect()
+        };
+        const CHUNK: usize = 1 << 16;
+        #[cfg(feature = "parallel")]
+        let (id_parts, gathered): (Vec<TextColumn>, Vec<ContactRow>) = {
+            use rayon::prelude::*;
+            rayon::join(
+                || order.par_chunks(CHUNK).map(gather_ids).collect(),
+                gather_rows,
+            )
+        };
+        #[cfg(not(feature = "parallel"))]
+        let (id_parts, gathered): (Vec<TextColumn>, Vec<ContactRow>) =
+            (order.chunks(CHUNK).map(gather_ids).collect(), gather_rows());
+        drop(b.contact_ids);
         let mut contact_ids = TextColumn::default();
         contact_ids.reserve(order.len(), 12);
-        for &i in &order {
-            contact_ids.push(b.contact_ids.get(i as usize));
+        for part in &id_parts {
+            contact_ids.append(part);
         }
-        drop(b.contact_ids);
-        let accepted_contacts = order.len();
-        // rank[i] = final index of staged contact i (NONE when rejected).
-        let mut rank = vec![NONE; contacts.len()];
-        for (k, &i) in order.iter().enumerate() {
-            if let Some(r) = rank.get_mut(i as usize) {
-                *r = k as u32;
-            }
-        }
-        let mut staged_index = 0usize;
-        let mut target: Vec<u32> = Vec::with_capacity(accepted_contacts);
-        contacts.retain(|_| {
-            let r = rank.get(staged_index).copied().unwrap_or(NONE);
-            staged_index += 1;
-            if r != NONE {
-                target.push(r);
-            }
-            r != NONE
-        });
-        drop(rank);
-        permute_in_place(&mut contacts, &mut target);
+        drop(id_parts);
+        contacts = gathered;
         contact_ids
     };
     drop(order);
@@ -2768,19 +2773,6 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #[test]
-        fn permute_in_place_moves_every_item_to_its_target(
-            perm in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())
-        ) {
-            let items: Vec<u32> = (0..perm.len() as u32).map(|i| i * 10).collect();
-            let mut moved = items.clone();
-            let mut target = perm.clone();
-            permute_in_place(&mut moved, &mut target);
-            for (j, &t) in perm.iter().enumerate() {
-                prop_assert_eq!(moved[t as usize], items[j]);
-            }
-        }
-
         #[test]
         fn clusters_from_roots_agree_with_clusters_from_any_labels(
             n in 0usize..300,

@@ -150,6 +150,18 @@ pub enum Error {
         /// Every rejection, ordered by kind (load order) and row.
         rejections: Vec<Rejection>,
     },
+    /// Writing to a caller-supplied writer failed. The crate does not know
+    /// which file that writer is; [`Error::in_file`] turns this error into
+    /// an [`Error::Io`] naming it. Functions that create their files
+    /// themselves return [`Error::Io`] directly.
+    #[error("cannot write {what}: {source}")]
+    Write {
+        /// What was being written (`rejections CSV`, `table JSON`, …).
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A caller-supplied argument or setting is invalid.
     #[error("invalid {what}: {reason}")]
     InvalidArgument {
@@ -172,6 +184,35 @@ impl Error {
         Error::InvalidArgument {
             what: what.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Write`].
+    pub fn write(what: impl Into<String>, source: impl Into<std::io::Error>) -> Self {
+        Error::Write {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+
+    /// Names the file of an [`Error::Write`] (raised by a writer function
+    /// that was handed a writer, not a path): it becomes an [`Error::Io`]
+    /// for `path`. Every other error is returned unchanged.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use sales_metrics::Error;
+    ///
+    /// let e = Error::write("rejections CSV", std::io::Error::other("disk full"));
+    /// assert_eq!(e.to_string(), "cannot write rejections CSV: disk full");
+    /// let e = e.in_file(Path::new("out/rejections.csv"));
+    /// assert_eq!(e.to_string(), "out/rejections.csv: disk full");
+    /// ```
+    #[must_use]
+    pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
+        match self {
+            Error::Write { source, .. } => Error::io(path, source),
+            other => other,
         }
     }
 

@@ -219,16 +219,14 @@ impl Table {
     /// An empty table with these column names; `id_column` names the id.
     ///
     /// # Errors
-    /// `id_column` is not among `headers`.
+    /// [`Error::InvalidArgument`] when `id_column` is not among `headers`.
     pub fn new(headers: Vec<String>, id_column: &str) -> Result<Self> {
-        let id =
-            headers
-                .iter()
-                .position(|h| h == id_column)
-                .ok_or_else(|| Error::MissingColumn {
-                    path: "<table>".into(),
-                    column: id_column.to_owned(),
-                })?;
+        let id = headers.iter().position(|h| h == id_column).ok_or_else(|| {
+            Error::invalid(
+                "id column",
+                format!("`{id_column}` is not among the columns {headers:?}"),
+            )
+        })?;
         Ok(Self {
             columns: vec![TextColumn::default(); headers.len()],
             headers,
@@ -248,13 +246,41 @@ impl Table {
     }
 
     /// Reads CSV with a header row; `id_column` names the id column.
+    /// Errors name the input `<memory>`; [`Table::from_csv_named`] names
+    /// the file.
     ///
     /// # Errors
-    /// Malformed CSV (with its position), or no `id_column` in the header.
+    /// As [`Table::from_csv_named`].
     pub fn from_csv<R: std::io::Read>(reader: R, id_column: &str) -> Result<Self> {
+        Self::from_csv_named(reader, std::path::Path::new("<memory>"), id_column)
+    }
+
+    /// Reads CSV with a header row from `reader`, whose file `source_name`
+    /// names in errors; `id_column` names the id column.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming `source_name` and the line for malformed
+    /// CSV or invalid UTF-8; [`Error::MissingColumn`] naming `source_name`
+    /// when the header has no `id_column`; [`Error::Io`] naming
+    /// `source_name` when reading fails.
+    ///
+    /// # Example
+    /// ```
+    /// use std::path::Path;
+    /// use sales_metrics::dedup::Table;
+    ///
+    /// let err = Table::from_csv_named("id,name\n".as_bytes(), Path::new("people.csv"), "rec_id")
+    ///     .unwrap_err();
+    /// assert_eq!(err.to_string(), "people.csv: missing required column `rec_id`");
+    /// ```
+    pub fn from_csv_named<R: std::io::Read>(
+        reader: R,
+        source_name: &std::path::Path,
+        id_column: &str,
+    ) -> Result<Self> {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let malformed = |e: csv::Error| Error::Malformed {
-            path: "<csv>".into(),
+            path: source_name.to_owned(),
             position: e
                 .position()
                 .map_or_else(String::new, |p| format!("line {}", p.line())),
@@ -266,6 +292,12 @@ impl Table {
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_owned())
             .collect();
+        if !headers.iter().any(|h| h == id_column) {
+            return Err(Error::MissingColumn {
+                path: source_name.to_owned(),
+                column: id_column.to_owned(),
+            });
+        }
         let mut t = Table::new(headers, id_column)?;
         let mut rec = csv::StringRecord::new();
         while rdr.read_record(&mut rec).map_err(malformed)? {
@@ -1198,7 +1230,8 @@ impl DedupResult {
     /// `prospect_id`), sorted by record id in byte order.
     ///
     /// # Errors
-    /// Writing fails.
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the
+    /// file).
     pub fn write_csv<W: Write>(&self, writer: W, id_header: &str) -> Result<()> {
         write_pairs_csv(writer, id_header, self.partition())
     }
@@ -1209,16 +1242,13 @@ fn write_pairs_csv<'a, W: Write>(
     id_header: &str,
     rows: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<()> {
-    let io = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) => Error::io("<output>", e),
-        other => Error::invalid("csv output", format!("{other:?}")),
-    };
+    let io = |e: csv::Error| Error::write("clusters CSV", e);
     let mut w = csv::Writer::from_writer(writer);
     w.write_record([id_header, "cluster_id"]).map_err(io)?;
     for (id, cluster) in rows {
         w.write_record([id, cluster]).map_err(io)?;
     }
-    w.flush().map_err(|e| Error::io("<output>", e))?;
+    w.flush().map_err(|e| Error::write("clusters CSV", e))?;
     Ok(())
 }
 

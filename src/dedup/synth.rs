@@ -1023,10 +1023,10 @@ impl CrmData {
     /// Writes the records as CSV (the [`CrmData::table`] columns).
     ///
     /// # Errors
-    /// Writing fails.
+    /// [`Error::Write`](crate::Error::Write) when writing fails.
     pub fn write_csv<W: std::io::Write>(&self, writer: W) -> Result<()> {
         let mut w = csv::Writer::from_writer(writer);
-        let io = |e: csv::Error| crate::error::Error::invalid("csv output", e.to_string());
+        let io = |e: csv::Error| crate::error::Error::write("synthetic records CSV", e);
         w.write_record([
             "prospect_id",
             "entity_id",
@@ -1052,7 +1052,7 @@ impl CrmData {
             .map_err(io)?;
         }
         w.flush()
-            .map_err(|e| crate::error::Error::io("<output>", e))?;
+            .map_err(|e| crate::error::Error::write("synthetic records CSV", e))?;
         Ok(())
     }
 }

@@ -56,7 +56,7 @@ use std::path::Path;
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
 pub use self::write::{
-    write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
+    OutputDir, write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
 };
 
 use crate::error::{Reason, Rejection, Result};

@@ -14,9 +14,6 @@ use crate::error::{Error, Rejection, Result};
 use crate::ledger::to_micros;
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, RecordKind, Records, Source};
 
-/// Names a caller's writer in errors (it has no path of its own).
-const WRITER: &str = "<writer>";
-
 fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {
     Error::io(path, err.into())
 }
@@ -41,7 +38,7 @@ fn sorted(rejections: &[Rejection]) -> Vec<&Rejection> {
 /// `kind,row,id,field,reason`, rows sorted by kind text, then row.
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 ///
 /// # Example
 /// ```
@@ -62,10 +59,10 @@ fn sorted(rejections: &[Rejection]) -> Vec<&Rejection> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_rejections_csv(w: impl Write, rejections: &[Rejection]) -> Result<()> {
-    let path = Path::new(WRITER);
+    let fail = |e: ::csv::Error| Error::write("rejections CSV", e);
     let mut out = ::csv::Writer::from_writer(w);
     out.write_record(["kind", "row", "id", "field", "reason"])
-        .map_err(|e| write_error(path, e))?;
+        .map_err(fail)?;
     for r in sorted(rejections) {
         let row = r.row.to_string();
         out.write_record([
@@ -75,16 +72,16 @@ pub fn write_rejections_csv(w: impl Write, rejections: &[Rejection]) -> Result<(
             r.field.as_str(),
             r.reason.as_str(),
         ])
-        .map_err(|e| write_error(path, e))?;
+        .map_err(fail)?;
     }
-    out.flush().map_err(|e| write_error(path, e))
+    out.flush().map_err(|e| Error::write("rejections CSV", e))
 }
 
 /// Writes rejections as a JSON array of objects with the fields of
 /// `rejections.csv`, in the same order, one per line.
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 ///
 /// # Example
 /// ```
@@ -101,10 +98,10 @@ pub fn write_rejections_csv(w: impl Write, rejections: &[Rejection]) -> Result<(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_rejections_json(w: impl Write, rejections: &[Rejection]) -> Result<()> {
-    let path = Path::new(WRITER);
+    let fail = |e| Error::write("rejections JSON", e);
     let mut w = w;
-    write_json_array(&mut w, sorted(rejections)).map_err(|e| write_error(path, e))?;
-    w.flush().map_err(|e| write_error(path, e))
+    write_json_array(&mut w, sorted(rejections)).map_err(fail)?;
+    w.flush().map_err(fail)
 }
 
 /// `[`, one compact item per line, `]`.
@@ -334,7 +331,7 @@ struct SaleOut<'a> {
 /// to the same ledger.
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 ///
 /// # Example
 /// ```
@@ -349,10 +346,10 @@ struct SaleOut<'a> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_records_json(w: impl Write, records: &Records) -> Result<()> {
-    let path = Path::new(WRITER);
+    let fail = |e| Error::write("records JSON", e);
     let mut w = w;
-    write_document(&mut w, records).map_err(|e| write_error(path, e))?;
-    w.flush().map_err(|e| write_error(path, e))
+    write_document(&mut w, records).map_err(fail)?;
+    w.flush().map_err(fail)
 }
 
 fn write_document<W: Write>(w: &mut W, r: &Records) -> std::io::Result<()> {
@@ -421,4 +418,376 @@ fn write_document<W: Write>(w: &mut W, r: &Records) -> std::io::Result<()> {
         }),
     )?;
     w.write_all(b"}\n")
+}
+
+/// A folder of output files replaced as a whole, so that it holds at every
+/// instant either its previous content or the complete new one, never a
+/// mix (a crash or a full disk included).
+///
+/// [`OutputDir::begin`] checks the folder, removes what killed runs left
+/// behind and makes a hidden staging folder next to it
+/// (`.NAME.sm-staging-PID-N`, in the same parent so that it is on the same
+/// file system); [`OutputDir::write_file`] writes and syncs each file there;
+/// [`OutputDir::commit`] swaps the staging folder with the target in one
+/// step (`renameat2(RENAME_EXCHANGE)` on Linux, its equivalent on Apple
+/// systems) and then deletes the previous content. Where no such exchange
+/// exists, and on file systems that refuse it, the target is renamed aside
+/// (`.NAME.sm-old-PID-N`) and the staging folder renamed into its place:
+/// between the two renames the target is briefly absent. An `OutputDir`
+/// dropped without `commit` removes its staging folder and leaves the
+/// target as it was.
+///
+/// Only files named in the `owned` list given to `begin` are ever written
+/// or deleted: a target folder that holds anything else is refused before
+/// anything is done. The swap replaces the folder itself (its permissions
+/// are carried over); a symbolic link to it is followed, not replaced.
+/// Concurrent runs into one folder are safe on Linux and Apple systems
+/// (each staging folder is locked while in use; the last commit wins).
+///
+/// # Example
+/// ```
+/// use std::io::Write;
+/// use sales_metrics::ingest::OutputDir;
+///
+/// let target = std::env::temp_dir().join(format!("sm-outdir-doc-{}", std::process::id()));
+/// let owned = ["summary.csv", "error.txt"];
+/// let mut out = OutputDir::begin(&target, &owned)?;
+/// out.write_file("summary.csv", |w| {
+///     w.write_all(b"rep_id,contacts\nana,3\n")
+///         .map_err(|e| sales_metrics::Error::write("summary", e))
+/// })?;
+/// out.commit()?;
+/// assert_eq!(std::fs::read_to_string(target.join("summary.csv"))?, "rep_id,contacts\nana,3\n");
+///
+/// // A second run that fails replaces the whole folder with its error.
+/// let mut out = OutputDir::begin(&target, &owned)?;
+/// out.write_file("error.txt", |w| {
+///     w.write_all(b"contacts.csv: missing required column `rep_id`\n")
+///         .map_err(|e| sales_metrics::Error::write("error", e))
+/// })?;
+/// out.commit()?;
+/// assert!(!target.join("summary.csv").exists());
+/// # std::fs::remove_dir_all(&target)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct OutputDir {
+    /// The folder as the caller named it (for messages).
+    shown: PathBuf,
+    /// The folder, symbolic links resolved: what is swapped.
+    target: PathBuf,
+    /// The staging folder, a sibling of `target`.
+    staging: PathBuf,
+    /// Per-process suffix `PID-N` of the staging and old-folder names.
+    suffix: String,
+    /// File names this program may write and delete.
+    owned: Vec<std::ffi::OsString>,
+    /// The open staging folder, locked against cleanup by other runs.
+    lock: Option<File>,
+    committed: bool,
+}
+
+/// Distinguishes the staging folders of one process.
+static STAGING_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl OutputDir {
+    /// Prepares to replace the folder `target` (created with its parents if
+    /// absent) with a new set of files, all named in `owned`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `target` exists and is not a folder
+    /// or holds anything not named in `owned` (the message lists it), or
+    /// when a name in `owned` is not a plain file name; [`Error::Io`]
+    /// naming the folder when it cannot be read or the staging folder
+    /// cannot be made.
+    pub fn begin(target: impl AsRef<Path>, owned: &[&str]) -> Result<Self> {
+        let shown = target.as_ref().to_path_buf();
+        let owned: Vec<std::ffi::OsString> = owned.iter().map(|n| (*n).into()).collect();
+        if let Some(bad) = owned.iter().find(|n| !is_plain_name(Path::new(n))) {
+            return Err(Error::invalid(
+                "output file name",
+                format!("{bad:?} is not a plain file name"),
+            ));
+        }
+        let target = resolve_target(&shown)?;
+        refuse_foreign(&shown, &target, &owned)?;
+        let (parent, name) = split_target(&target)?;
+        remove_stale_siblings(&parent, &name, &owned);
+        let suffix = format!(
+            "{}-{}",
+            std::process::id(),
+            STAGING_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let staging = parent.join(sibling_name(&name, STAGING_TAG, &suffix));
+        std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+        let lock = lock_dir(&staging);
+        Ok(Self {
+            shown,
+            target,
+            staging,
+            suffix,
+            owned,
+            lock,
+            committed: false,
+        })
+    }
+
+    /// The staging folder, where [`OutputDir::write_file`] writes.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Creates `name` in the staging folder, lets `write` fill it, then
+    /// flushes and syncs it to disk.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `name` is not in the `owned` list;
+    /// [`Error::Io`] naming the staged file when it cannot be created,
+    /// written (an [`Error::Write`] from `write` is named with
+    /// [`Error::in_file`]) or synced; any other error of `write` as is.
+    pub fn write_file(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+    ) -> Result<()> {
+        if !self.owned.iter().any(|n| n == name) {
+            return Err(Error::invalid(
+                "output file name",
+                format!("{name:?} is not among the files this output folder may hold"),
+            ));
+        }
+        let path = self.staging.join(name);
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        write(&mut w).map_err(|e| e.in_file(&path))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&path, e))
+    }
+
+    /// Puts the staged files in place of the target folder's content in one
+    /// step, then deletes the previous content.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the target when the swap fails; the target then
+    /// keeps its previous content and the staging folder is removed.
+    pub fn commit(mut self) -> Result<()> {
+        sync_dir(&self.staging);
+        let (parent, name) = split_target(&self.target)?;
+        let exists = std::fs::symlink_metadata(&self.target).is_ok();
+        if exists {
+            if let Ok(meta) = std::fs::metadata(&self.target) {
+                // The new folder keeps the old one's permissions.
+                let _ = std::fs::set_permissions(&self.staging, meta.permissions());
+            }
+            let old = parent.join(sibling_name(&name, OLD_TAG, &self.suffix));
+            let previous = swap_dirs(&self.staging, &self.target, &old)
+                .map_err(|e| Error::io(&self.shown, e))?;
+            self.committed = true;
+            sync_dir(&parent);
+            clear_dir(&previous, &self.owned);
+        } else {
+            std::fs::rename(&self.staging, &self.target).map_err(|e| Error::io(&self.shown, e))?;
+            self.committed = true;
+            sync_dir(&parent);
+        }
+        self.lock = None;
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            clear_dir(&self.staging, &self.owned);
+        }
+    }
+}
+
+const STAGING_TAG: &str = "sm-staging";
+const OLD_TAG: &str = "sm-old";
+
+/// `.NAME.TAG-SUFFIX`.
+fn sibling_name(name: &std::ffi::OsStr, tag: &str, suffix: &str) -> std::ffi::OsString {
+    let mut s = std::ffi::OsString::from(".");
+    s.push(name);
+    s.push(format!(".{tag}-{suffix}"));
+    s
+}
+
+/// A name that stays inside its folder: one normal path component.
+fn is_plain_name(name: &Path) -> bool {
+    let mut parts = name.components();
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    )
+}
+
+/// The folder to swap: symbolic links and `.`/`..` resolved when it
+/// exists; otherwise its parent is created and resolved.
+fn resolve_target(shown: &Path) -> Result<PathBuf> {
+    match std::fs::metadata(shown) {
+        Ok(meta) if meta.is_dir() => std::fs::canonicalize(shown).map_err(|e| Error::io(shown, e)),
+        Ok(_) => Err(Error::invalid(
+            "output folder",
+            format!("{} exists and is not a folder", shown.display()),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let name = shown.file_name().ok_or_else(|| {
+                Error::invalid(
+                    "output folder",
+                    format!("{} does not name a folder", shown.display()),
+                )
+            })?;
+            let parent = match shown.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            let parent = std::fs::canonicalize(parent).map_err(|e| Error::io(parent, e))?;
+            Ok(parent.join(name))
+        }
+        Err(e) => Err(Error::io(shown, e)),
+    }
+}
+
+/// The parent folder and the file name of a resolved target.
+fn split_target(target: &Path) -> Result<(PathBuf, std::ffi::OsString)> {
+    match (target.parent(), target.file_name()) {
+        (Some(parent), Some(name)) => Ok((parent.to_path_buf(), name.to_owned())),
+        _ => Err(Error::invalid(
+            "output folder",
+            format!("{} has no parent folder to stage in", target.display()),
+        )),
+    }
+}
+
+/// Refuses a target folder holding anything this program did not write, so
+/// that replacing it can never delete a user's file.
+fn refuse_foreign(shown: &Path, target: &Path, owned: &[std::ffi::OsString]) -> Result<()> {
+    let entries = match std::fs::read_dir(target) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(shown, e)),
+    };
+    let mut foreign = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(shown, e))?;
+        let name = entry.file_name();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !owned.contains(&name) {
+            foreign.push(name.to_string_lossy().into_owned());
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    const SHOWN: usize = 5;
+    let more = foreign.len().saturating_sub(SHOWN);
+    foreign.truncate(SHOWN);
+    let mut list = foreign.join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    Err(Error::invalid(
+        "output folder",
+        format!(
+            "{} holds files this program did not write ({list}); it replaces the whole \
+             folder, so name a new or empty folder, or one holding only its outputs",
+            shown.display()
+        ),
+    ))
+}
+
+/// Removes `.NAME.sm-staging-*` folders of runs that are no longer alive
+/// (their lock is free) and `.NAME.sm-old-*` folders: what a killed run
+/// left behind. Only owned files are deleted; a folder that holds anything
+/// else stays.
+fn remove_stale_siblings(parent: &Path, name: &std::ffi::OsStr, owned: &[std::ffi::OsString]) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = |tag: &str| sibling_name(name, tag, "").into_encoded_bytes();
+    let (staging, old) = (prefix(STAGING_TAG), prefix(OLD_TAG));
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let bytes = file_name.as_encoded_bytes();
+        let path = entry.path();
+        if bytes.starts_with(&staging) {
+            // A live run holds the lock on its staging folder.
+            if lock_dir(&path).is_some() || !LOCKS_SUPPORTED {
+                clear_dir(&path, owned);
+            }
+        } else if bytes.starts_with(&old) {
+            clear_dir(&path, owned);
+        }
+    }
+}
+
+/// Deletes the owned files of `dir`, then `dir` if it is then empty.
+/// Best effort: what cannot be removed stays (and is tried again by the
+/// next run).
+fn clear_dir(dir: &Path, owned: &[std::ffi::OsString]) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if owned.contains(&entry.file_name()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Makes renames and new files in `dir` durable. Best effort: some file
+/// systems and platforms cannot sync a folder.
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+const LOCKS_SUPPORTED: bool = true;
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+const LOCKS_SUPPORTED: bool = false;
+
+/// Opens `dir` and takes an exclusive advisory lock on it without waiting;
+/// `None` when it is locked by another run (or cannot be opened).
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn lock_dir(dir: &Path) -> Option<File> {
+    let f = File::open(dir).ok()?;
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).ok()?;
+    Some(f)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn lock_dir(_dir: &Path) -> Option<File> {
+    None
+}
+
+/// Puts `staging` in place of `target`; returns where the previous content
+/// of `target` now is. One atomic exchange where the system has it,
+/// else two renames through `old`.
+fn swap_dirs(staging: &Path, target: &Path, old: &Path) -> std::io::Result<PathBuf> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, staging, CWD, target, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(staging.to_path_buf()),
+            // Kernels or file systems without the exchange: fall back.
+            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    std::fs::rename(target, old)?;
+    if let Err(e) = std::fs::rename(staging, target) {
+        // Put the previous content back.
+        let _ = std::fs::rename(old, target);
+        return Err(e);
+    }
+    Ok(old.to_path_buf())
 }

@@ -169,10 +169,11 @@ impl Table {
     /// Writes the table as CSV with a header row.
     ///
     /// # Errors
-    /// [`Error::Io`] when writing fails.
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the
+    /// file).
     pub fn write_csv<W: Write>(&self, w: W) -> Result<()> {
         let mut out = csv::Writer::from_writer(w);
-        let io = |e: csv::Error| Error::io("<csv output>", std::io::Error::other(e));
+        let io = |e: csv::Error| Error::write("table CSV", e);
         out.write_record(&self.columns).map_err(io)?;
         let mut record = Vec::with_capacity(self.columns.len());
         for row in &self.rows {
@@ -180,14 +181,15 @@ impl Table {
             record.extend(row.iter().map(Cell::to_text));
             out.write_record(&record).map_err(io)?;
         }
-        out.flush().map_err(|e| Error::io("<csv output>", e))
+        out.flush().map_err(|e| Error::write("table CSV", e))
     }
 
     /// Writes the table as a JSON array of objects (one per row, keys in
     /// column order).
     ///
     /// # Errors
-    /// [`Error::Io`] when writing fails.
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the
+    /// file).
     pub fn write_json<W: Write>(&self, w: W) -> Result<()> {
         let rows: Vec<Value> = self
             .rows
@@ -200,8 +202,7 @@ impl Table {
                 Value::Object(m)
             })
             .collect();
-        serde_json::to_writer_pretty(w, &rows)
-            .map_err(|e| Error::io("<json output>", std::io::Error::other(e)))
+        serde_json::to_writer_pretty(w, &rows).map_err(|e| Error::write("table JSON", e))
     }
 
     /// Writes `NAME.csv` and `NAME.json` into `dir`.
@@ -213,11 +214,10 @@ impl Table {
         let json_path = dir.join(format!("{name}.json"));
         let f = std::fs::File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
         self.write_csv(std::io::BufWriter::new(f))
-            .map_err(|e| relabel(e, &csv_path))?;
+            .map_err(|e| e.in_file(&csv_path))?;
         let f = std::fs::File::create(&json_path).map_err(|e| Error::io(&json_path, e))?;
         let mut w = std::io::BufWriter::new(f);
-        self.write_json(&mut w)
-            .map_err(|e| relabel(e, &json_path))?;
+        self.write_json(&mut w).map_err(|e| e.in_file(&json_path))?;
         w.flush().map_err(|e| Error::io(&json_path, e))
     }
 }
@@ -446,13 +446,6 @@ impl std::fmt::Display for Table {
     }
 }
 
-fn relabel(e: Error, path: &Path) -> Error {
-    match e {
-        Error::Io { source, .. } => Error::io(path, source),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,17 +551,18 @@ mod tests {
 /// any engagement and for `customer` contacts).
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 pub fn write_contact_classes_csv<W: Write>(
     mut w: W,
     ledger: &crate::Ledger,
     classified: &crate::Classified,
 ) -> Result<()> {
-    let io = |e: std::io::Error| Error::io("<csv output>", e);
+    let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_CSV, e);
     w.write_all(b"contact_id,prospect,class,engagement\n")
         .map_err(io)?;
     let rows = ContactClassRows::new(ledger, classified);
-    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+    let n = ledger.contacts().len();
+    write_chunked(&mut w, CONTACT_CLASSES_CSV, n, |range, buf| {
         for row in rows.range(range) {
             push_csv_field(buf, row.contact_id);
             buf.push(b',');
@@ -580,26 +574,33 @@ pub fn write_contact_classes_csv<W: Write>(
             buf.push(b'\n');
         }
         Ok(())
-    })
-    .map_err(|e| relabel(e, Path::new("<csv output>")))?;
+    })?;
     w.flush().map_err(io)
 }
+
+/// Names `contact_classes.csv` output in [`Error::Write`].
+const CONTACT_CLASSES_CSV: &str = "contact classes CSV";
+/// Names `contact_classes.json` output in [`Error::Write`].
+const CONTACT_CLASSES_JSON: &str = "contact classes JSON";
+/// Names `prospect_clusters.csv` output in [`Error::Write`].
+const PROSPECT_CLUSTERS_CSV: &str = "prospect clusters CSV";
 
 /// Writes the contact classes as a JSON array of objects with the columns of
 /// [`write_contact_classes_csv`] (`engagement` is `null` when empty).
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 pub fn write_contact_classes_json<W: Write>(
     mut w: W,
     ledger: &crate::Ledger,
     classified: &crate::Classified,
 ) -> Result<()> {
-    let io = |e: std::io::Error| Error::io("<json output>", e);
+    let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_JSON, e);
     let json = |e: serde_json::Error| io(std::io::Error::other(e));
     w.write_all(b"[").map_err(io)?;
     let rows = ContactClassRows::new(ledger, classified);
-    write_chunked(&mut w, ledger.contacts().len(), |range, buf| {
+    let n = ledger.contacts().len();
+    write_chunked(&mut w, CONTACT_CLASSES_JSON, n, |range, buf| {
         let first = range.start == 0;
         for (k, row) in rows.range(range).enumerate() {
             buf.extend_from_slice(if first && k == 0 { b"\n  " } else { b",\n  " });
@@ -650,6 +651,7 @@ fn push_csv_field(buf: &mut Vec<u8>, field: &str) {
 /// written.
 fn write_chunked<W: Write>(
     w: &mut W,
+    what: &str,
     n: usize,
     format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
 ) -> Result<()> {
@@ -670,7 +672,7 @@ fn write_chunked<W: Write>(
     let mut write = |bufs: Vec<Result<Vec<u8>>>, spare: &mut Vec<Vec<u8>>| -> Result<()> {
         for buf in bufs {
             let buf = buf?;
-            w.write_all(&buf).map_err(|e| Error::io("<output>", e))?;
+            w.write_all(&buf).map_err(|e| Error::write(what, e))?;
             spare.push(buf);
         }
         Ok(())
@@ -720,13 +722,14 @@ fn write_chunked<W: Write>(
 /// smallest `prospect_id`), in record id byte order.
 ///
 /// # Errors
-/// [`Error::Io`] when writing fails.
+/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
 pub fn write_prospect_clusters_csv<W: Write>(mut w: W, ledger: &crate::Ledger) -> Result<()> {
-    let io = |e: std::io::Error| Error::io("<csv output>", e);
+    let io = |e: std::io::Error| Error::write(PROSPECT_CLUSTERS_CSV, e);
     w.write_all(b"prospect_id,cluster_id\n").map_err(io)?;
     let records = ledger.records();
     let cluster_ids = cluster_ids(ledger);
-    write_chunked(&mut w, records.len(), |range, buf| {
+    let n = records.len();
+    write_chunked(&mut w, PROSPECT_CLUSTERS_CSV, n, |range, buf| {
         for i in range {
             let Some(id) = records.prospect_id(i) else {
                 continue;
@@ -741,8 +744,7 @@ pub fn write_prospect_clusters_csv<W: Write>(mut w: W, ledger: &crate::Ledger) -
             buf.push(b'\n');
         }
         Ok(())
-    })
-    .map_err(|e| relabel(e, Path::new("<csv output>")))?;
+    })?;
     w.flush().map_err(io)
 }
 

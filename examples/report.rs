@@ -10,32 +10,58 @@
 //! Writes into OUT_DIR: `contact_classes.csv`, `period_report.csv`,
 //! `revenue.csv`, `cohort_report.csv`, `findings.csv` (gaming detectors,
 //! all by default), `prospect_clusters.csv` (the partition used) and
-//! `rejections.csv`; with `--json` also a `.json` twin
-//! of each table. Tables are written to a staging folder first and moved
-//! into OUT_DIR only when all of them are complete. Bad arguments,
-//! unreadable files and strict-mode rejections exit non-zero with a message
-//! on stderr; after strict-mode rejections OUT_DIR holds `rejections.csv`
-//! only.
+//! `rejections.csv`; with `--json` also a `.json` twin of each table but
+//! `prospect_clusters`. Paths need not be UTF-8.
+//!
+//! OUT_DIR is replaced as a whole, never updated file by file
+//! ([`OutputDir`]): the new files are written and synced in a hidden
+//! sibling folder `.OUT_DIR-NAME.sm-staging-PID-N`, which is then swapped
+//! with OUT_DIR in one step. At every instant OUT_DIR holds the complete
+//! result of one run, the previous or the new one, or the error output of
+//! a failed run; what a killed run leaves next to it is removed by the next
+//! run. Because the whole folder is replaced, an existing OUT_DIR must hold
+//! only files this program writes (those above and `error.txt`): anything
+//! else makes it refuse before doing anything.
+//!
+//! What a run leaves and how it exits:
+//! - success: the tables above, exit 0;
+//! - bad arguments (unknown option, bad `--tz`, `--period` or
+//!   `--detectors` value, a value that is not UTF-8, wrong number of
+//!   paths): the usage on stderr, exit 2, OUT_DIR untouched;
+//! - an OUT_DIR holding other files, or not a folder: the reason on stderr,
+//!   exit 1, OUT_DIR untouched;
+//! - any other failure (a missing or unreadable file, a missing column,
+//!   malformed CSV, invalid UTF-8, a bad `--clusters` file, a write that
+//!   fails): the message on stderr and OUT_DIR replaced by `error.txt`
+//!   holding that message, exit 1; in strict mode, when records are
+//!   rejected, also `rejections.csv` listing every one of them (and
+//!   `rejections.json` with `--json`), and no tables. Should even the error
+//!   output not be writable (full disk), OUT_DIR is left as it was and
+//!   stderr says so.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{
-    read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
+    OutputDir, read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
 };
 use sales_metrics::report::table::{
     write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
-use sales_metrics::report::{Granularity, PeriodSpec, Scope, cohort_report, period_report};
-use sales_metrics::{ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
+use sales_metrics::report::{
+    CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
+};
+use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
 [--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...]";
 
-/// Files this program owns in OUT_DIR (removed when a run fails, so that no
-/// stale table passes for a result of this run).
+/// Every file this program may write into OUT_DIR: an existing OUT_DIR
+/// holding anything else is refused, since the whole folder is replaced.
 const OUTPUTS: &[&str] = &[
     "contact_classes.csv",
     "period_report.csv",
@@ -50,6 +76,7 @@ const OUTPUTS: &[&str] = &[
     "cohort_report.json",
     "findings.json",
     "rejections.json",
+    "error.txt",
 ];
 
 struct Args {
@@ -62,7 +89,14 @@ struct Args {
     detectors: Vec<Box<dyn Detector>>,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The text of an option's value; options other than paths must be UTF-8.
+fn text_value(name: &str, value: OsString) -> Result<String, String> {
+    value
+        .into_string()
+        .map_err(|v| format!("{name} {}: not valid UTF-8", v.to_string_lossy()))
+}
+
+fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut positional = Vec::new();
     let mut clusters = None;
     let mut tz = None;
@@ -70,22 +104,26 @@ fn parse_args() -> Result<Args, String> {
     let mut mode = Mode::Strict;
     let mut json = false;
     let mut detectors = detect::builtin();
-    let mut it = std::env::args().skip(1);
+    let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--clusters" => clusters = Some(PathBuf::from(value("--clusters")?)),
-            "--tz" => tz = Some(value("--tz")?),
-            "--period" => {
-                period = Granularity::parse(&value("--period")?).map_err(|e| e.to_string())?
+        match a.to_str() {
+            Some("--clusters") => clusters = Some(PathBuf::from(value("--clusters")?)),
+            Some("--tz") => tz = Some(text_value("--tz", value("--tz")?)?),
+            Some("--period") => {
+                let v = text_value("--period", value("--period")?)?;
+                period = Granularity::parse(&v).map_err(|e| e.to_string())?
             }
-            "--lenient" => mode = Mode::Lenient,
-            "--json" => json = true,
-            "--detectors" => {
-                detectors = detect::by_names(&value("--detectors")?).map_err(|e| e.to_string())?
+            Some("--lenient") => mode = Mode::Lenient,
+            Some("--json") => json = true,
+            Some("--detectors") => {
+                let v = text_value("--detectors", value("--detectors")?)?;
+                detectors = detect::by_names(&v).map_err(|e| e.to_string())?
             }
-            "-h" | "--help" => return Err(String::new()),
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            Some("-h" | "--help") => return Err(String::new()),
+            _ if a.as_encoded_bytes().starts_with(b"--") => {
+                return Err(format!("unknown option {}", a.to_string_lossy()));
+            }
             _ => positional.push(PathBuf::from(a)),
         }
     }
@@ -108,7 +146,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let args = match parse_args(std::env::args_os().skip(1)) {
         Ok(a) => a,
         Err(msg) => {
             if !msg.is_empty() {
@@ -118,18 +156,96 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    // Checked first, so that a folder that cannot be replaced is refused
+    // before the work, and untouched.
+    let mut out = match OutputDir::begin(&args.out, OUTPUTS) {
+        Ok(out) => out,
         Err(e) => {
             eprintln!("report: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    let t0 = Instant::now();
+    let results = match compute(&args, t0) {
+        Ok(r) => r,
+        Err(e) => return fail(&args, Some(out), e),
+    };
+    let written = results.write(&mut out, args.json);
+    if let Err(e) = written {
+        // The staged tables go; the error output is staged afresh.
+        drop(out);
+        return fail(&args, None, e);
     }
+    if let Err(e) = out.commit() {
+        return fail(&args, None, e);
+    }
+    results.print_summary(&args, t0.elapsed());
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<(), Error> {
-    let t0 = Instant::now();
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
+/// Reports `e` on stderr and replaces OUT_DIR with the error output:
+/// `error.txt` with the message and, for strict-mode rejections,
+/// `rejections.csv` (and `.json`).
+fn fail(args: &Args, out: Option<OutputDir>, e: Error) -> ExitCode {
+    let message = match &e {
+        Error::Rejected { rejections } => {
+            for r in rejections.iter().take(10) {
+                eprintln!("  rejected: {r}");
+            }
+            format!(
+                "{} record(s) rejected in strict mode; all are listed in {}; no tables were \
+                 written (use --lenient to load the rest)",
+                rejections.len(),
+                args.out.join("rejections.csv").display()
+            )
+        }
+        other => other.to_string(),
+    };
+    eprintln!("report: {message}");
+    let written = match out {
+        Some(out) => Ok(out),
+        None => OutputDir::begin(&args.out, OUTPUTS),
+    }
+    .and_then(|out| write_error_output(out, &e, &message, args.json));
+    if let Err(w) = written {
+        eprintln!(
+            "report: the error output could not be written ({w}); {} is left as it was",
+            args.out.display()
+        );
+    }
+    ExitCode::FAILURE
+}
+
+fn write_error_output(
+    mut out: OutputDir,
+    e: &Error,
+    message: &str,
+    json: bool,
+) -> Result<(), Error> {
+    if let Error::Rejected { rejections } = e {
+        out.write_file("rejections.csv", |w| write_rejections_csv(w, rejections))?;
+        if json {
+            out.write_file("rejections.json", |w| write_rejections_json(w, rejections))?;
+        }
+    }
+    out.write_file("error.txt", |w| {
+        writeln!(w, "{message}").map_err(|e| Error::write("error message", e))
+    })?;
+    out.commit()
+}
+
+/// Everything a good run writes, and how long each stage took.
+struct Results {
+    ledger: Ledger,
+    classified: Classified,
+    report: PeriodReport,
+    cohorts: CohortReport,
+    findings: Vec<detect::Finding>,
+    /// Ends of reading, validating, classifying, reports and detectors.
+    times: [Duration; 5],
+}
+
+fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
     let mut builder = LedgerBuilder::new();
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
@@ -140,31 +256,7 @@ fn run(args: &Args) -> Result<(), Error> {
     }
     read_csv_folder(&args.data, &mut builder)?;
     let t_read = t0.elapsed();
-    let ledger = match builder.build() {
-        Ok(l) => l,
-        Err(Error::Rejected { rejections }) => {
-            clear_outputs(&args.out);
-            let path = args.out.join("rejections.csv");
-            let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-            write_rejections_csv(std::io::BufWriter::new(f), &rejections)?;
-            for r in rejections.iter().take(10) {
-                eprintln!("  rejected: {r}");
-            }
-            return Err(Error::invalid(
-                "input (strict mode)",
-                format!(
-                    "{} record(s) rejected; all are listed in {}; no tables were written \
-                     (use --lenient to load the rest)",
-                    rejections.len(),
-                    path.display()
-                ),
-            ));
-        }
-        Err(e) => {
-            clear_outputs(&args.out);
-            return Err(e);
-        }
-    };
+    let ledger = builder.build()?;
     let t_build = t0.elapsed();
     for w in ledger.warnings() {
         eprintln!("report: warning: {w}");
@@ -184,130 +276,80 @@ fn run(args: &Args) -> Result<(), Error> {
         detect::detect(&ledger, &classified, &detect_config, &args.detectors)?
     };
     let t_detect = t0.elapsed();
-
-    let staging = staging_dir(&args.out)?;
-    let tables = Tables {
-        ledger: &ledger,
-        classified: &classified,
-        report: &report,
-        cohorts: &cohorts,
-        findings: &findings,
-    };
-    let written = tables.write(&staging, args.json);
-    let moved = written.and_then(|names| move_into(&staging, &args.out, &names));
-    let _ = std::fs::remove_dir_all(&staging);
-    if let Err(e) = moved {
-        clear_outputs(&args.out);
-        return Err(e);
-    }
-    let t_write = t0.elapsed();
-
-    println!(
-        "read {} contacts, {} meetings, {} sales, {} prospect records ({} prospects), {} reps; {} rejected",
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
-        ledger.records().len(),
-        ledger.prospect_count(),
-        ledger.reps().len(),
-        ledger.rejections().len()
-    );
-    println!(
-        "wrote {} period rows, {} cohort rows and {} findings to {}",
-        report.rows.len(),
-        cohorts.rows.len(),
-        findings.len(),
-        args.out.display()
-    );
-    println!(
-        "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, reports {:.3}s, detectors {:.3}s, write {:.3}s, total {:.3}s",
-        t_read.as_secs_f64(),
-        (t_build - t_read).as_secs_f64(),
-        (t_classify - t_build).as_secs_f64(),
-        (t_report - t_classify).as_secs_f64(),
-        (t_detect - t_report).as_secs_f64(),
-        (t_write - t_detect).as_secs_f64(),
-        t_write.as_secs_f64()
-    );
-    Ok(())
+    Ok(Results {
+        ledger,
+        classified,
+        report,
+        cohorts,
+        findings,
+        times: [t_read, t_build, t_classify, t_report, t_detect],
+    })
 }
 
-fn staging_dir(out: &Path) -> Result<PathBuf, Error> {
-    let dir = out.join(format!(".report-staging-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    Ok(dir)
-}
-
-fn create(dir: &Path, name: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
-    let path = dir.join(name);
-    let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(std::io::BufWriter::new(f))
-}
-
-struct Tables<'a> {
-    ledger: &'a Ledger,
-    classified: &'a sales_metrics::Classified,
-    report: &'a sales_metrics::report::PeriodReport,
-    cohorts: &'a sales_metrics::report::CohortReport,
-    findings: &'a [detect::Finding],
-}
-
-impl Tables<'_> {
-    /// Writes every table into `dir`; returns the file names written.
-    fn write(&self, dir: &Path, json: bool) -> Result<Vec<&'static str>, Error> {
-        let (ledger, classified) = (self.ledger, self.classified);
-        let mut names = vec!["contact_classes.csv"];
-        write_contact_classes_csv(create(dir, "contact_classes.csv")?, ledger, classified)?;
+impl Results {
+    /// Stages every table in `out`.
+    fn write(&self, out: &mut OutputDir, json: bool) -> Result<(), Error> {
+        let (ledger, classified) = (&self.ledger, &self.classified);
+        out.write_file("contact_classes.csv", |w| {
+            write_contact_classes_csv(w, ledger, classified)
+        })?;
         for (name, table) in [
             ("period_report", self.report.table()),
             ("revenue", self.report.revenue_table()),
             ("cohort_report", self.cohorts.table()),
-            ("findings", detect::findings_table(self.findings)),
+            ("findings", detect::findings_table(&self.findings)),
         ] {
-            table.write_csv(create(dir, &format!("{name}.csv"))?)?;
+            out.write_file(&format!("{name}.csv"), |w| table.write_csv(w))?;
             if json {
-                table.write_json(create(dir, &format!("{name}.json"))?)?;
+                out.write_file(&format!("{name}.json"), |w| table.write_json(w))?;
             }
         }
-        names.extend([
-            "period_report.csv",
-            "revenue.csv",
-            "cohort_report.csv",
-            "findings.csv",
-        ]);
-        write_prospect_clusters_csv(create(dir, "prospect_clusters.csv")?, ledger)?;
-        write_rejections_csv(create(dir, "rejections.csv")?, ledger.rejections())?;
-        names.extend(["prospect_clusters.csv", "rejections.csv"]);
+        out.write_file("prospect_clusters.csv", |w| {
+            write_prospect_clusters_csv(w, ledger)
+        })?;
+        out.write_file("rejections.csv", |w| {
+            write_rejections_csv(w, ledger.rejections())
+        })?;
         if json {
-            write_contact_classes_json(create(dir, "contact_classes.json")?, ledger, classified)?;
-            write_rejections_json(create(dir, "rejections.json")?, ledger.rejections())?;
-            names.extend([
-                "contact_classes.json",
-                "period_report.json",
-                "revenue.json",
-                "cohort_report.json",
-                "findings.json",
-                "rejections.json",
-            ]);
+            out.write_file("contact_classes.json", |w| {
+                write_contact_classes_json(w, ledger, classified)
+            })?;
+            out.write_file("rejections.json", |w| {
+                write_rejections_json(w, ledger.rejections())
+            })?;
         }
-        Ok(names)
+        Ok(())
     }
-}
 
-fn move_into(staging: &Path, out: &Path, names: &[&str]) -> Result<(), Error> {
-    // Tables of an earlier run that this run does not write (JSON twins)
-    // must not pass for results of this run.
-    clear_outputs(out);
-    for name in names {
-        let from = staging.join(name);
-        let to = out.join(name);
-        std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
-    }
-    Ok(())
-}
-
-fn clear_outputs(out: &Path) {
-    for name in OUTPUTS {
-        let _ = std::fs::remove_file(out.join(name));
+    fn print_summary(&self, args: &Args, t_write: Duration) {
+        let ledger = &self.ledger;
+        let [t_read, t_build, t_classify, t_report, t_detect] = self.times;
+        println!(
+            "read {} contacts, {} meetings, {} sales, {} prospect records ({} prospects), {} reps; {} rejected",
+            ledger.contacts().len(),
+            ledger.meetings().len(),
+            ledger.sales().len(),
+            ledger.records().len(),
+            ledger.prospect_count(),
+            ledger.reps().len(),
+            ledger.rejections().len()
+        );
+        println!(
+            "wrote {} period rows, {} cohort rows and {} findings to {}",
+            self.report.rows.len(),
+            self.cohorts.rows.len(),
+            self.findings.len(),
+            args.out.display()
+        );
+        println!(
+            "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, reports {:.3}s, detectors {:.3}s, write {:.3}s, total {:.3}s",
+            t_read.as_secs_f64(),
+            (t_build - t_read).as_secs_f64(),
+            (t_classify - t_build).as_secs_f64(),
+            (t_report - t_classify).as_secs_f64(),
+            (t_detect - t_report).as_secs_f64(),
+            (t_write - t_detect).as_secs_f64(),
+            t_write.as_secs_f64()
+        );
     }
 }

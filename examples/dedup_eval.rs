@@ -103,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let path = dir.join(format!("{name}.csv"));
         match std::fs::File::open(&path) {
             Ok(f) => {
-                let table = Table::from_csv(f, "rec_id")?;
+                let table = Table::from_csv_named(f, &path, "rec_id")?;
                 let dedup = Dedup::new(febrl_profile()?).with_settings(settings.clone());
                 report(name, &dedup, &table, "cluster_id")?;
             }

@@ -6,22 +6,36 @@
 //! ```
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 
 use sales_metrics::dedup::synth::CrmConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let records: usize = args.first().ok_or("RECORDS SEED OUT.csv")?.parse()?;
-    let seed: u64 = args.get(1).ok_or("RECORDS SEED OUT.csv")?.parse()?;
-    let out = args.get(2).ok_or("RECORDS SEED OUT.csv")?;
+    // OUT.csv need not be UTF-8; the numbers must be.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let number = |k: usize| -> Result<&str, String> {
+        let a = args
+            .get(k)
+            .ok_or("usage: dedup_synth RECORDS SEED OUT.csv")?;
+        a.to_str()
+            .ok_or_else(|| format!("{}: not a number", a.to_string_lossy()))
+    };
+    let records: usize = number(0)?.parse()?;
+    let seed: u64 = number(1)?.parse()?;
+    let out = std::path::Path::new(
+        args.get(2)
+            .ok_or("usage: dedup_synth RECORDS SEED OUT.csv")?,
+    );
     let data = CrmConfig {
         records,
         seed,
         ..CrmConfig::default()
     }
     .generate();
-    data.write_csv(BufWriter::new(File::create(out)?))?;
-    println!("{} records written to {out}", data.rows.len());
+    let file = File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = BufWriter::new(file);
+    data.write_csv(&mut w).map_err(|e| e.in_file(out))?;
+    w.flush().map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("{} records written to {}", data.rows.len(), out.display());
     Ok(())
 }

@@ -19,14 +19,16 @@ use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
+    // DIR need not be UTF-8; RUNS and WHAT must be.
+    let mut args = std::env::args_os().skip(1);
     // Default: the 1M-contact folder the `pipeline` bench writes.
     let dir = args.next().map_or_else(
         || std::env::temp_dir().join("sales-metrics-bench-1000000"),
         std::path::PathBuf::from,
     );
-    let runs: usize = args.next().map_or(Ok(10), |s| s.parse())?;
-    let what = args.next().unwrap_or_else(|| "all".to_owned());
+    let mut text = args.map(|a| a.into_string().map_err(|a| format!("{a:?}: not UTF-8")));
+    let runs: usize = text.next().transpose()?.map_or(Ok(10), |s| s.parse())?;
+    let what = text.next().transpose()?.unwrap_or_else(|| "all".to_owned());
     let mut b = LedgerBuilder::new();
     b.keep_prospect_details(false);
     b.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);

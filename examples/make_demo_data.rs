@@ -8,14 +8,15 @@
 use sales_metrics::sim;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args()
+    let dir = std::env::args_os()
         .nth(1)
-        .unwrap_or_else(|| "data/demo".to_owned());
+        .map_or_else(|| "data/demo".into(), std::path::PathBuf::from);
     let demo = sim::demo()?;
     demo.write_csv_dir(&dir)?;
     let r = &demo.records;
     println!(
-        "wrote {dir}: {} reps, {} prospect records, {} contacts, {} meetings, {} sales",
+        "wrote {}: {} reps, {} prospect records, {} contacts, {} meetings, {} sales",
+        dir.display(),
         r.reps.len(),
         r.prospects.len(),
         r.contacts.len(),

@@ -276,7 +276,7 @@ struct Figures {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out_dir = std::env::args().nth(1).map(PathBuf::from);
+    let out_dir = std::env::args_os().nth(1).map(PathBuf::from);
     // A CRM with two years of history, and one that went live nine months
     // ago: the shorter the history against the length of the cycle, the
     // worse the naive figures.

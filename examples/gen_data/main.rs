@@ -18,21 +18,25 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
+    // OUT_DIR need not be UTF-8; option values must be.
+    let mut args = std::env::args_os().skip(1);
     let mut out = None;
     let mut contacts = 1_000_000usize;
     let mut seed = 1u64;
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--contacts" => match args.next().and_then(|v| v.replace('_', "").parse().ok()) {
+        let mut text = || args.next().and_then(|v| v.into_string().ok());
+        match a.to_str() {
+            Some("--contacts") => match text().and_then(|v| v.replace('_', "").parse().ok()) {
                 Some(n) => contacts = n,
                 None => return usage("--contacts needs a number"),
             },
-            "--seed" => match args.next().and_then(|v| v.parse().ok()) {
+            Some("--seed") => match text().and_then(|v| v.parse().ok()) {
                 Some(s) => seed = s,
                 None => return usage("--seed needs a number"),
             },
-            s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
+            _ if a.as_encoded_bytes().starts_with(b"--") => {
+                return usage(&format!("unknown option {}", a.to_string_lossy()));
+            }
             _ => out = Some(PathBuf::from(a)),
         }
     }

@@ -778,16 +778,72 @@ fn swap_dirs(staging: &Path, target: &Path, old: &Path) -> std::io::Result<PathB
         use rustix::io::Errno;
         match renameat_with(CWD, staging, CWD, target, RenameFlags::EXCHANGE) {
             Ok(()) => return Ok(staging.to_path_buf()),
-            // Kernels or file systems without the exchange: fall back.
-            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
+            // Kernels or file systems without the exchange (or refusing
+            // it for these folders, as overlayfs may): fall back.
+            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP | Errno::XDEV) => {}
             Err(e) => return Err(e.into()),
         }
     }
+    swap_by_renames(staging, target, old)
+}
+
+/// The swap without an exchange: `target` renamed to `old`, `staging` to
+/// `target` (the target is absent in between); on failure the previous
+/// content is put back.
+fn swap_by_renames(staging: &Path, target: &Path, old: &Path) -> std::io::Result<PathBuf> {
     std::fs::rename(target, old)?;
     if let Err(e) = std::fs::rename(staging, target) {
-        // Put the previous content back.
         let _ = std::fs::rename(old, target);
         return Err(e);
     }
     Ok(old.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::io::Result<PathBuf> {
+        let dir = std::env::temp_dir().join(format!("sm-write-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    #[test]
+    fn the_swap_without_exchange_replaces_the_folder_or_keeps_it() -> std::io::Result<()> {
+        let root = scratch("renames")?;
+        let (staging, target, old) = (root.join("s"), root.join("t"), root.join("o"));
+        for (dir, text) in [(&staging, "new"), (&target, "old")] {
+            std::fs::create_dir(dir)?;
+            std::fs::write(dir.join("a.csv"), text)?;
+        }
+        assert_eq!(swap_by_renames(&staging, &target, &old)?, old);
+        assert_eq!(std::fs::read_to_string(target.join("a.csv"))?, "new");
+        assert_eq!(std::fs::read_to_string(old.join("a.csv"))?, "old");
+        // A staging folder that is gone: the target keeps its content.
+        assert!(swap_by_renames(&staging, &target, &root.join("o2")).is_err());
+        assert_eq!(std::fs::read_to_string(target.join("a.csv"))?, "new");
+        std::fs::remove_dir_all(&root)
+    }
+
+    #[test]
+    fn output_dir_refuses_names_outside_its_list_and_folders_that_are_files() -> Result<()> {
+        let root = scratch("names").map_err(|e| Error::io("scratch", e))?;
+        assert!(OutputDir::begin(root.join("t"), &["../x.csv"]).is_err());
+        let mut out = OutputDir::begin(root.join("t"), &["a.csv"])?;
+        assert!(out.write_file("b.csv", |_| Ok(())).is_err());
+        drop(out);
+        std::fs::write(root.join("f"), "").map_err(|e| Error::io("f", e))?;
+        let err = OutputDir::begin(root.join("f"), &["a.csv"]).map(|_| ());
+        assert!(matches!(err, Err(Error::InvalidArgument { .. })), "{err:?}");
+        // Nothing was left beside the target.
+        let left: Vec<_> = std::fs::read_dir(&root)
+            .map_err(|e| Error::io(&root, e))?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["f"]);
+        std::fs::remove_dir_all(&root).map_err(|e| Error::io(&root, e))
+    }
 }

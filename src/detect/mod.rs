@@ -1006,7 +1006,7 @@ pub fn findings_table(findings: &[Finding]) -> Table {
 /// sorts).
 ///
 /// # Errors
-/// [`Error::Write`](crate::Error::Write) when writing fails.
+/// [`Error::Write`] when writing fails.
 pub fn write_findings_csv<W: Write>(w: W, findings: &[Finding]) -> Result<()> {
     findings_table(findings).write_csv(w)
 }
@@ -1015,7 +1015,7 @@ pub fn write_findings_csv<W: Write>(w: W, findings: &[Finding]) -> Result<()> {
 /// `findings.csv`.
 ///
 /// # Errors
-/// [`Error::Write`](crate::Error::Write) when writing fails.
+/// [`Error::Write`] when writing fails.
 pub fn write_findings_json<W: Write>(w: W, findings: &[Finding]) -> Result<()> {
     findings_table(findings).write_json(w)
 }

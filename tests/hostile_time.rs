@@ -216,3 +216,62 @@ fn labels_outside_years_0000_to_9999_use_expanded_years() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn labels_after_the_time_zone_shift_use_expanded_years() -> TestResult {
+    // Valid SPEC §3 instants whose local dates leave years 0000–9999.
+    let late = Utc
+        .with_ymd_and_hms(9999, 12, 31, 23, 0, 0)
+        .single()
+        .ok_or("t")?;
+    let early = Utc
+        .with_ymd_and_hms(0, 1, 1, 0, 30, 0)
+        .single()
+        .ok_or("t")?;
+    let ledger = ledger_at(&[early, late])?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    // 0000-01-01 and 10000-01-01 are Saturdays: their ISO weeks are the
+    // last of the year before.
+    let cases = [
+        (
+            "Europe/Bucharest",
+            ["0000-01-01", "+10000-01-01"],
+            ["0000-01", "+10000-01"],
+        ),
+        (
+            "America/New_York",
+            ["-0001-12-31", "9999-12-31"],
+            ["-0001-12", "9999-12"],
+        ),
+    ];
+    for (name, days, months) in cases {
+        for (g, want) in [
+            (Granularity::Day, days),
+            (Granularity::IsoWeek, ["-0001-W52", "9999-W52"]),
+            (Granularity::Month, months),
+        ] {
+            let spec = PeriodSpec::new(g).in_zone(zone(name)?);
+            let report = period_report(&ledger, &classified, &Scope::all(), &spec)?;
+            let labels: Vec<&str> = report.rows.iter().map(|r| r.period.as_str()).collect();
+            assert_eq!(labels, want, "{name}");
+            let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &spec)?;
+            let labels: Vec<&str> = cohorts.rows.iter().map(|r| r.cohort.as_str()).collect();
+            assert_eq!(labels, want, "{name}");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn daily_periods_over_ten_millennia_follow_the_events() -> TestResult {
+    // One event day per century of 0000–9999: a calendar of every day
+    // between would hold 3.65 million days.
+    let times: Vec<DateTime<Utc>> = (0..100)
+        .filter_map(|c| Utc.with_ymd_and_hms(c * 100 + 50, 6, 1, 9, 0, 0).single())
+        .collect();
+    let ledger = ledger_at(&times)?;
+    let rows = every_report(&ledger, zone("Europe/Bucharest")?)?;
+    // Days, weeks, months, quarters and years: one each per century.
+    assert_eq!(rows, [100, 100, 100, 100, 100]);
+    Ok(())
+}

@@ -3,9 +3,11 @@
 //!
 //! Periods are local: an event belongs to the period containing its
 //! instant in the configured IANA zone. Local day boundaries are computed
-//! once per day of the data's span (a [`Calendar`]), so DST change days are
-//! 23 or 25 hours long as they should be, and classifying an instant costs
-//! a binary search, not a time-zone conversion.
+//! once per day the data uses (a [`Calendar`]), so DST change days are 23
+//! or 25 hours long as they should be, and classifying an instant costs a
+//! short search, not a time-zone conversion. Labels of years outside
+//! 0000–9999 use the ISO 8601 expanded form (`-0001-12`, `+10000-Q1`): see
+//! [`Calendar`].
 
 use std::fmt;
 
@@ -17,7 +19,9 @@ use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::{Channel, Source};
 
-/// How periods are cut.
+/// How periods are cut. Years outside 0000–9999 are written with a sign
+/// and at least four digits (`-0001-12-31`, `+10000-W01`): see
+/// [Calendar labels](Calendar#labels).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {

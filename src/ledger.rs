@@ -24,15 +24,21 @@ pub const NONE: u32 = u32::MAX;
 const NO_TIME: i64 = i64::MIN;
 
 /// Microseconds since the Unix epoch of an instant (the ledger's clock).
+/// Exact for every instant chrono can hold (`MIN_UTC` to `MAX_UTC`, about
+/// ±8.3·10¹⁸ µs), so `i64::MIN` is never the time of a record.
 pub fn to_micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-/// The instant of a microsecond timestamp (saturating at chrono's range).
+/// The instant of a microsecond timestamp, saturating at chrono's range
+/// (`DateTime::<Utc>::MIN_UTC` below it, `MAX_UTC` above it: every instant
+/// chrono can hold fits in an `i64` of µs, but not every `i64` is one).
 pub fn from_micros(us: i64) -> DateTime<Utc> {
-    Utc.timestamp_micros(us)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_micros(us).single().unwrap_or(if us < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// Strict or lenient loading (SPEC §3).

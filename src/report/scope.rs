@@ -3,13 +3,15 @@
 //!
 //! Periods are local: an event belongs to the period containing its
 //! instant in the configured IANA zone. Local day boundaries are computed
-//! once per day of the data's span (a [`Calendar`]), so DST change days are
-//! 23 or 25 hours long as they should be, and classifying an instant costs
-//! a binary search, not a time-zone conversion.
+//! once per day the data uses (a [`Calendar`]), so DST change days are 23
+//! or 25 hours long as they should be, and classifying an instant costs a
+//! short search, not a time-zone conversion. Labels of years outside
+//! 0000–9999 use the ISO 8601 expanded form (`-0001-12`, `+10000-Q1`): see
+//! [`Calendar`].
 
 use std::fmt;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +19,9 @@ use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::{Channel, Source};
 
-/// How periods are cut.
+/// How periods are cut. Years outside 0000–9999 are written with a sign
+/// and at least four digits (`-0001-12-31`, `+10000-W01`): see
+/// [Calendar labels](Calendar#labels).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
@@ -241,18 +245,70 @@ impl fmt::Display for Scope {
     }
 }
 
-/// Local days of a time zone over a span of instants, each mapped to its
-/// period: the one place where instants become periods.
+/// Local days of a time zone, each mapped to its period: the one place
+/// where instants become periods.
+///
+/// The calendar keeps a table of the local days it expects to be asked
+/// about (when each starts, in UTC, and its period), so that classifying an
+/// instant costs a short search, not a time-zone conversion; DST change days
+/// are 23 or 25 hours long as they should be. The table covers the whole
+/// span of the instants when the span is short (up to about two centuries,
+/// or as many days as the ledger has events); over a longer span it covers
+/// only runs of days around the instants actually used (for
+/// [`Calendar::for_ledger`], the days of the ledger's events), so that its
+/// memory and building time follow the data, not the calendar distance
+/// between its earliest and latest instant. Any other instant is converted
+/// on the spot, with the same result.
+///
+/// Every instant chrono can hold, and every `i64` microsecond count, has a
+/// period, even when its local date lies beyond [`NaiveDate`]'s range
+/// (`DateTime::<Utc>::MAX_UTC` in `Pacific/Kiritimati`): local days are
+/// counted in plain integers.
+///
+/// # Labels
+///
+/// Periods are labelled `2026-06-01` (day), `2026-W23` (ISO week, with the
+/// ISO week-numbering year), `2026-06` (month), `2026-Q2` (quarter) and
+/// `2026` (year). Years 0000–9999 are written with four digits; any other
+/// year in the ISO 8601 expanded form, a sign and at least four digits:
+/// `-0001-12-31`, `-0001-W52`, `-0001-12`, `-0001-Q4`, `-0001`,
+/// `+10000-01-01`, `+10000-W01`, `+10000-Q1`, `+10000`. The same rule
+/// writes instants as text elsewhere in the crate
+/// ([`crate::ingest::parse::push_time_micros`], chrono's `Display` and
+/// serde forms of dates and times), so a year is spelled the same way in
+/// every output.
 #[derive(Debug, Clone)]
 pub struct Calendar {
     tz: Tz,
     granularity: Granularity,
-    first_day: NaiveDate,
-    /// UTC µs of the first instant of each local day, ascending; one more
-    /// entry than days (the end of the last day).
+    /// Custom ranges as local days `[start, end)`, ascending (empty for
+    /// the other granularities); a custom period's key is its index here.
+    custom: Vec<(i64, i64)>,
+    /// Runs of consecutive local days covered by the table, ascending and
+    /// disjoint.
+    runs: Vec<Run>,
+    /// UTC µs of the first instant of each local day, ascending: per run,
+    /// one entry per day and one more for the end of its last day.
     day_starts: Vec<i64>,
-    /// Period key of each day (`i64::MIN` when outside every custom range).
-    day_period: Vec<i64>,
+    /// Period key of each day of the runs, run after run (`OUTSIDE` when
+    /// outside every custom range).
+    day_period: Vec<PeriodKey>,
+}
+
+/// Consecutive local days of a [`Calendar`]'s table.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// The first day (days since 1970-01-01, local).
+    first_day: i64,
+    /// Number of days.
+    len: usize,
+    /// Index of the first day in `day_period`.
+    period_at: usize,
+    /// Index of the first day's start in `day_starts`.
+    start_at: usize,
+    /// Start of the first day and end of the last (UTC µs).
+    start_us: i64,
+    end_us: i64,
 }
 
 /// Key of a period: chronological order; see [`Calendar::label`].
@@ -260,161 +316,310 @@ pub type PeriodKey = i64;
 
 pub(crate) const OUTSIDE: PeriodKey = i64::MIN;
 
-fn local_day_start(tz: &Tz, day: NaiveDate) -> i64 {
-    // Midnight may fall in a DST gap in some zones; take the first valid
-    // local time after it. A day skipped whole (Pacific/Apia, 2011-12-30)
-    // starts where the next day starts: it has no instants.
-    let mut t = day.and_time(NaiveTime::MIN);
-    for _ in 0..(4 * 48) {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.with_timezone(&Utc).timestamp_micros();
-        }
-        t += Duration::minutes(15);
+const DAY_US: i64 = 86_400_000_000;
+
+/// `num_days_from_ce` of 1970-01-01: day keys count days from 0001-01-01
+/// (as [`Datelike::num_days_from_ce`]); local days count from the epoch.
+const EPOCH_CE: i64 = 719_163;
+
+/// Longest span (days) that always gets one table over all of it: two
+/// centuries, a few megabytes.
+const DENSE_MAX_DAYS: i64 = 4 * 366 * 50;
+
+/// Saturates a wide value to `i64`.
+fn clamp_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The UTC offset (µs) of `tz` at an instant (clamped to chrono's range:
+/// the offset there is fixed).
+fn offset_us(tz: &Tz, us: i64) -> i64 {
+    if *tz == Tz::UTC {
+        return 0;
     }
-    day.and_time(NaiveTime::MIN).and_utc().timestamp_micros()
+    let utc = crate::ledger::from_micros(us).naive_utc();
+    i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1_000_000
+}
+
+/// The local day (days since 1970-01-01) of an instant, in plain integers
+/// so that it exists even where the local date is beyond chrono's range.
+fn instant_local_day(tz: &Tz, us: i64) -> i64 {
+    let local = i128::from(us) + i128::from(offset_us(tz, us));
+    // |local| / day is below 2^37: the cast cannot truncate.
+    local.div_euclid(i128::from(DAY_US)) as i64
+}
+
+/// The date of a local day, when chrono can hold it and the days around it
+/// (so that converting its midnight back to UTC cannot leave the range).
+fn date_of_day(day: i64) -> Option<NaiveDate> {
+    let ce = i32::try_from(day.checked_add(EPOCH_CE)?).ok()?;
+    let date = NaiveDate::from_num_days_from_ce_opt(ce)?;
+    date.pred_opt()?.pred_opt()?;
+    date.succ_opt()?.succ_opt()?;
+    Some(date)
+}
+
+/// UTC µs of the first instant of a local day.
+fn day_start_us(tz: &Tz, day: i64) -> i64 {
+    if let Some(date) = date_of_day(day) {
+        // Midnight may fall in a DST gap in some zones; take the first
+        // valid local time after it. A day skipped whole (Pacific/Apia,
+        // 2011-12-30) starts where the next day starts: it has no instants.
+        let mut t = date.and_time(NaiveTime::MIN);
+        for _ in 0..(4 * 48) {
+            if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+                return dt.with_timezone(&Utc).timestamp_micros();
+            }
+            match t.checked_add_signed(Duration::minutes(15)) {
+                Some(next) => t = next,
+                None => break,
+            }
+        }
+    }
+    // At the ends of chrono's range (and beyond) offsets no longer change:
+    // local midnight minus the offset there.
+    let midnight = i128::from(day) * i128::from(DAY_US);
+    let offset = offset_us(tz, clamp_i64(midnight));
+    clamp_i64(midnight - i128::from(offset))
+}
+
+/// Local days of custom ranges, ascending by start.
+fn custom_days(g: &Granularity) -> Result<Vec<(i64, i64)>> {
+    let Granularity::Custom(ranges) = g else {
+        return Ok(Vec::new());
+    };
+    let sorted = sorted_custom(ranges);
+    for r in &sorted {
+        if r.end <= r.start {
+            return Err(Error::invalid(
+                "custom period",
+                format!("{:?} ends before it starts", r.label),
+            ));
+        }
+    }
+    for w in sorted.windows(2) {
+        if let [a, b] = w
+            && b.start < a.end
+        {
+            return Err(Error::invalid(
+                "custom period",
+                format!("{:?} overlaps {:?}", a.label, b.label),
+            ));
+        }
+    }
+    let day = |d: NaiveDate| i64::from(d.num_days_from_ce()) - EPOCH_CE;
+    Ok(sorted.iter().map(|r| (day(r.start), day(r.end))).collect())
 }
 
 impl Calendar {
-    /// A calendar covering the instants `from_us..=to_us` (µs, UTC).
+    /// A calendar without a table: every instant converted on the spot.
+    fn bare(spec: &PeriodSpec) -> Result<Self> {
+        Ok(Self {
+            tz: spec.time_zone,
+            granularity: spec.granularity.clone(),
+            custom: custom_days(&spec.granularity)?,
+            runs: Vec::new(),
+            day_starts: Vec::new(),
+            day_period: Vec::new(),
+        })
+    }
+
+    /// A calendar for the instants `from_us..=to_us` (µs, UTC): a table of
+    /// every local day between them (and one either side) when the span is
+    /// at most about two centuries, else of the days around both ends.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for overlapping or empty custom ranges.
     pub fn new(spec: &PeriodSpec, from_us: i64, to_us: i64) -> Result<Self> {
-        if let Granularity::Custom(ranges) = &spec.granularity {
-            let mut sorted: Vec<&CustomRange> = ranges.iter().collect();
-            sorted.sort_by_key(|r| r.start);
-            for r in &sorted {
-                if r.end <= r.start {
-                    return Err(Error::invalid(
-                        "custom period",
-                        format!("{:?} ends before it starts", r.label),
-                    ));
-                }
-            }
-            for w in sorted.windows(2) {
-                if let [a, b] = w
-                    && b.start < a.end
-                {
-                    return Err(Error::invalid(
-                        "custom period",
-                        format!("{:?} overlaps {:?}", a.label, b.label),
-                    ));
-                }
-            }
-        }
-        let tz = spec.time_zone;
-        let to_date = |us: i64| {
-            crate::ledger::from_micros(us)
-                .with_timezone(&tz)
-                .date_naive()
-        };
-        let (lo, hi) = if from_us <= to_us {
-            (from_us, to_us)
-        } else {
-            (to_us, from_us)
-        };
-        let first_day = to_date(lo).pred_opt().unwrap_or(NaiveDate::MIN);
-        let last_day = to_date(hi).succ_opt().unwrap_or(NaiveDate::MAX);
-        let days = (last_day - first_day).num_days().max(0) as usize + 1;
-        let mut day_starts = Vec::with_capacity(days + 1);
-        let mut day_period = Vec::with_capacity(days);
-        let mut d = first_day;
-        for _ in 0..days {
-            day_starts.push(local_day_start(&tz, d));
-            day_period.push(period_of_day(&spec.granularity, d));
-            match d.succ_opt() {
-                Some(n) => d = n,
-                None => break,
-            }
-        }
-        day_starts.push(local_day_start(&tz, d));
-        Ok(Self {
-            tz,
-            granularity: spec.granularity.clone(),
-            first_day,
-            day_starts,
-            day_period,
-        })
+        Self::spanning(spec, from_us, to_us, DENSE_MAX_DAYS)
     }
 
-    /// A calendar covering every event of `ledger`.
+    /// [`Calendar::new`] with a table over the whole span when it has at
+    /// most `dense_max` days.
+    fn spanning(spec: &PeriodSpec, from_us: i64, to_us: i64, dense_max: i64) -> Result<Self> {
+        let mut cal = Self::bare(spec)?;
+        let (lo, hi) = (from_us.min(to_us), from_us.max(to_us));
+        let (first, last) = (cal.local_day_of(lo), cal.local_day_of(hi));
+        if last - first <= dense_max {
+            cal.push_run(first - 1, last + 1);
+        } else {
+            cal.push_run(first - 1, first + 1);
+            cal.push_run(last - 1, last + 1);
+        }
+        Ok(cal)
+    }
+
+    /// A calendar covering every event of `ledger`: a table of every local
+    /// day of its span when the span has at most about two centuries of
+    /// days (or no more days than the ledger has events), else of the days
+    /// around its events only.
     ///
     /// # Errors
     /// As [`Calendar::new`].
     pub fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Result<Self> {
-        let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
-        Self::new(spec, lo, hi)
+        let Some((lo, hi)) = ledger.time_span() else {
+            return Self::new(spec, 0, 0);
+        };
+        let span_days = hi.div_euclid(DAY_US) - lo.div_euclid(DAY_US);
+        let dense_max =
+            DENSE_MAX_DAYS.max(i64::try_from(ledger.events().len()).unwrap_or(i64::MAX));
+        if span_days <= dense_max {
+            // Local days may differ from UTC days by one at either end.
+            return Self::spanning(spec, lo, hi, dense_max + 2);
+        }
+        let mut cal = Self::bare(spec)?;
+        for (a, b) in event_day_runs(ledger) {
+            cal.push_run(a, b);
+        }
+        Ok(cal)
     }
 
-    /// Index `i` such that `day_starts[i - 1] <= us < day_starts[i]`
-    /// (0 or `len` when outside the table). Local days last 23 to 25 hours,
-    /// so a guess from the first day's start is off by at most one day for
-    /// spans of decades; the loop corrects it in a step or two.
-    fn day_slot(&self, us: i64) -> usize {
-        const DAY_US: i64 = 86_400_000_000;
-        let (Some(&first), Some(&last)) = (self.day_starts.first(), self.day_starts.last()) else {
-            return 0;
+    /// Appends local days `first..=last` to the table (after every day
+    /// already in it; overlap with the last run extends it).
+    fn push_run(&mut self, first: i64, last: i64) {
+        let first = match self.runs.last() {
+            Some(r) => first.max(r.first_day + r.len as i64),
+            None => first,
         };
-        if us < first {
-            return 0;
+        if last < first {
+            return;
         }
-        if us >= last {
-            return self.day_starts.len();
+        let extends = self
+            .runs
+            .last()
+            .is_some_and(|r| r.first_day + r.len as i64 == first);
+        if !extends {
+            self.day_starts.push(day_start_us(&self.tz, first));
+            self.runs.push(Run {
+                first_day: first,
+                len: 0,
+                period_at: self.day_period.len(),
+                start_at: self.day_starts.len() - 1,
+                start_us: self.day_starts.last().copied().unwrap_or(0),
+                end_us: 0,
+            });
         }
-        let mut i = (((us - first) / DAY_US) as usize + 1).min(self.day_starts.len() - 1);
-        // Invariant sought: day_starts[i - 1] <= us < day_starts[i].
-        while i > 1 && self.day_starts.get(i - 1).is_some_and(|&s| s > us) {
+        let days = usize::try_from(last - first + 1).unwrap_or(0);
+        self.day_starts.reserve(days);
+        self.day_period.reserve(days);
+        for d in first..=last {
+            self.day_starts.push(day_start_us(&self.tz, d + 1));
+            self.day_period.push(self.period_of_day(d));
+        }
+        if let Some(run) = self.runs.last_mut() {
+            run.len += days;
+            run.end_us = self.day_starts.last().copied().unwrap_or(run.start_us);
+        }
+    }
+
+    /// The run holding an instant, and the day's index within it.
+    #[inline]
+    fn locate(&self, us: i64) -> Option<(&Run, usize)> {
+        let run = match self.runs.as_slice() {
+            [only] => only,
+            runs => runs.get(runs.partition_point(|r| r.start_us <= us).checked_sub(1)?)?,
+        };
+        if us < run.start_us || us >= run.end_us {
+            return None;
+        }
+        let starts = self.day_starts.get(run.start_at..=run.start_at + run.len)?;
+        // Local days last 23 to 25 hours, so a guess from the run's start
+        // is off by at most one day for runs of decades; the loops correct
+        // it in a step or two. Invariant sought:
+        // starts[i - 1] <= us < starts[i].
+        let guess = us.abs_diff(run.start_us) / DAY_US as u64;
+        let mut i = usize::try_from(guess)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+            .min(run.len);
+        while i > 1 && starts.get(i - 1).is_some_and(|&s| s > us) {
             i -= 1;
         }
-        while self.day_starts.get(i).is_some_and(|&s| s <= us) {
+        while i < run.len && starts.get(i).is_some_and(|&s| s <= us) {
             i += 1;
         }
-        i
+        Some((run, i - 1))
     }
 
     /// Index into the calendar's days (see [`Calendar::day_periods`]) of
-    /// an instant, when the instant lies inside the span of the calendar.
+    /// an instant, when the instant lies on a day of the table.
+    #[inline]
     pub(crate) fn day_index(&self, us: i64) -> Option<usize> {
-        let i = self.day_slot(us);
-        (i > 0 && i < self.day_starts.len()).then(|| i - 1)
+        self.locate(us).map(|(run, i)| run.period_at + i)
     }
 
-    /// The period key of each day of the calendar (`i64::MIN` when outside
+    /// The period key of each day of the table (`i64::MIN` when outside
     /// every custom range), indexed like [`Calendar::day_index`].
     pub(crate) fn day_periods(&self) -> &[PeriodKey] {
         &self.day_period
     }
 
-    /// The local date of an instant (µs).
-    pub fn local_date(&self, us: i64) -> NaiveDate {
-        let i = self.day_slot(us);
-        if i == 0 || i >= self.day_starts.len() {
-            return crate::ledger::from_micros(us)
-                .with_timezone(&self.tz)
-                .date_naive();
+    /// Number of local days in the table (for tests of its size).
+    #[cfg(test)]
+    fn stored_days(&self) -> usize {
+        self.day_period.len()
+    }
+
+    /// The local day of an instant (days since 1970-01-01).
+    fn local_day_of(&self, us: i64) -> i64 {
+        match self.locate(us) {
+            Some((run, i)) => run.first_day + i as i64,
+            None => instant_local_day(&self.tz, us),
         }
-        self.first_day + Duration::days(i as i64 - 1)
+    }
+
+    /// The local date of an instant (µs). Saturates at [`NaiveDate::MIN`]
+    /// and [`NaiveDate::MAX`] for the few hours at the ends of chrono's
+    /// range whose local date lies beyond it; their period is exact.
+    pub fn local_date(&self, us: i64) -> NaiveDate {
+        let day = self.local_day_of(us);
+        i32::try_from(day + EPOCH_CE)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .unwrap_or(if day < 0 {
+                NaiveDate::MIN
+            } else {
+                NaiveDate::MAX
+            })
     }
 
     /// The period of an instant (µs), or `None` when it lies outside every
     /// custom range.
     pub fn period(&self, us: i64) -> Option<PeriodKey> {
-        let i = self.day_slot(us);
-        let key = if i == 0 || i >= self.day_starts.len() {
-            period_of_day(&self.granularity, self.local_date(us))
-        } else {
-            self.day_period.get(i - 1).copied().unwrap_or(OUTSIDE)
+        let key = match self.locate(us) {
+            Some((run, i)) => self
+                .day_period
+                .get(run.period_at + i)
+                .copied()
+                .unwrap_or(OUTSIDE),
+            None => self.period_of_day(instant_local_day(&self.tz, us)),
         };
         (key != OUTSIDE).then_some(key)
     }
 
+    /// The period of a local day (days since 1970-01-01).
+    fn period_of_day(&self, day: i64) -> PeriodKey {
+        match &self.granularity {
+            Granularity::Custom(_) => {
+                let i = self.custom.partition_point(|&(start, _)| start <= day);
+                match i.checked_sub(1).and_then(|i| self.custom.get(i)) {
+                    Some(&(_, end)) if day < end => (i - 1) as PeriodKey,
+                    _ => OUTSIDE,
+                }
+            }
+            g => period_of_day(g, day),
+        }
+    }
+
     /// The label of a period key (`2026-06`, `2026-W23`, `2026-06-01`,
-    /// `2026-Q2`, `2026`, or a custom label).
+    /// `2026-Q2`, `2026`, or a custom label; years outside 0000–9999 as
+    /// `-0001`, `+10000`: see [Labels](Calendar#labels)). Empty for a key
+    /// no instant has.
     pub fn label(&self, key: PeriodKey) -> String {
         period_label(&self.granularity, key)
     }
 
-    /// The first local day of a period.
+    /// The first local day of a period (`None` when chrono cannot hold it).
     pub fn period_start(&self, key: PeriodKey) -> Option<NaiveDate> {
         period_start(&self.granularity, key)
     }
@@ -430,24 +635,74 @@ impl Calendar {
     }
 }
 
-fn period_of_day(g: &Granularity, d: NaiveDate) -> PeriodKey {
+/// Runs of local days `(first, last)` that hold every event of `ledger`,
+/// ascending and disjoint: an event's local day is its UTC day or a
+/// neighbour (offsets stay within ±16 hours), and runs that touch merge.
+fn event_day_runs(ledger: &Ledger) -> Vec<(i64, i64)> {
+    let mut days: Vec<i64> = Vec::new();
+    for e in ledger.events() {
+        let d = e.time_us.div_euclid(DAY_US);
+        // A prospect's events are in time order: skip repeats cheaply.
+        if days.last() != Some(&d) {
+            days.push(d);
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for d in days {
+        match runs.last_mut() {
+            Some(run) if d - 1 <= run.1 + 1 => run.1 = d + 1,
+            _ => runs.push((d - 1, d + 1)),
+        }
+    }
+    runs
+}
+
+/// A year as ISO 8601 writes it: four digits for 0000–9999, else a sign
+/// and at least four digits.
+fn push_year(out: &mut String, year: i64) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = if (0..=9999).contains(&year) {
+        write!(out, "{year:04}")
+    } else {
+        write!(out, "{year:+05}")
+    };
+}
+
+/// Largest |year| whose dates the civil-day arithmetic handles exactly.
+const MAX_CIVIL_YEAR: i64 = 1_000_000_000;
+
+/// The day (days since 1970-01-01) of a civil date, for years within
+/// [`MAX_CIVIL_YEAR`].
+fn day_of_civil(year: i64, month: u32, day: u32) -> Option<i64> {
+    (year.abs() <= MAX_CIVIL_YEAR).then(|| crate::ingest::parse::days_from_civil(year, month, day))
+}
+
+/// Monday-based weekday (0 = Monday) of a day since 1970-01-01 (a
+/// Thursday).
+fn weekday0(day: i64) -> i64 {
+    (day + 3).rem_euclid(7)
+}
+
+fn period_of_day(g: &Granularity, day: i64) -> PeriodKey {
+    let (year, month, _) = crate::ingest::parse::civil_from_days(day);
+    let month0 = i64::from(month) - 1;
     match g {
-        Granularity::Day => i64::from(d.num_days_from_ce()),
+        Granularity::Day => day + EPOCH_CE,
         Granularity::IsoWeek => {
-            let w = d.iso_week();
-            i64::from(w.year()) * 100 + i64::from(w.week())
+            // The ISO week belongs to the year of its Thursday.
+            let thursday = day - weekday0(day) + 3;
+            let (iso_year, _, _) = crate::ingest::parse::civil_from_days(thursday);
+            let jan1 = crate::ingest::parse::days_from_civil(iso_year, 1, 1);
+            iso_year * 100 + (thursday - jan1).div_euclid(7) + 1
         }
-        Granularity::Month => i64::from(d.year()) * 12 + i64::from(d.month0()),
-        Granularity::Quarter => i64::from(d.year()) * 4 + i64::from(d.month0() / 3),
-        Granularity::Year => i64::from(d.year()),
-        Granularity::Custom(ranges) => {
-            let mut sorted: Vec<(usize, &CustomRange)> = ranges.iter().enumerate().collect();
-            sorted.sort_by_key(|(_, r)| r.start);
-            sorted
-                .iter()
-                .position(|(_, r)| r.start <= d && d < r.end)
-                .map_or(OUTSIDE, |i| i as i64)
-        }
+        Granularity::Month => year * 12 + month0,
+        Granularity::Quarter => year * 4 + month0 / 3,
+        Granularity::Year => year,
+        // Resolved by the calendar, which holds the ranges in day form.
+        Granularity::Custom(_) => OUTSIDE,
     }
 }
 
@@ -458,41 +713,73 @@ fn sorted_custom(ranges: &[CustomRange]) -> Vec<&CustomRange> {
 }
 
 fn period_label(g: &Granularity, key: PeriodKey) -> String {
+    let mut out = String::with_capacity(12);
+    let mut year_then = |year: i64, rest: std::fmt::Arguments<'_>| {
+        push_year(&mut out, year);
+        let _ = std::fmt::Write::write_fmt(&mut out, rest);
+    };
     match g {
-        Granularity::Day => NaiveDate::from_num_days_from_ce_opt(key as i32)
-            .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string()),
-        Granularity::IsoWeek => format!("{:04}-W{:02}", key.div_euclid(100), key.rem_euclid(100)),
-        Granularity::Month => format!("{:04}-{:02}", key.div_euclid(12), key.rem_euclid(12) + 1),
-        Granularity::Quarter => format!("{:04}-Q{}", key.div_euclid(4), key.rem_euclid(4) + 1),
-        Granularity::Year => format!("{key:04}"),
-        Granularity::Custom(ranges) => sorted_custom(ranges)
-            .get(key as usize)
-            .map_or_else(String::new, |r| r.label.clone()),
+        Granularity::Day => {
+            let Some(day) = key
+                .checked_sub(EPOCH_CE)
+                .filter(|d| d.abs() <= MAX_CIVIL_YEAR * 366)
+            else {
+                return String::new();
+            };
+            let (y, m, d) = crate::ingest::parse::civil_from_days(day);
+            year_then(y, format_args!("-{m:02}-{d:02}"));
+        }
+        Granularity::IsoWeek => year_then(
+            key.div_euclid(100),
+            format_args!("-W{:02}", key.rem_euclid(100)),
+        ),
+        Granularity::Month => year_then(
+            key.div_euclid(12),
+            format_args!("-{:02}", key.rem_euclid(12) + 1),
+        ),
+        Granularity::Quarter => year_then(
+            key.div_euclid(4),
+            format_args!("-Q{}", key.rem_euclid(4) + 1),
+        ),
+        Granularity::Year => year_then(key, format_args!("")),
+        Granularity::Custom(ranges) => {
+            return usize::try_from(key)
+                .ok()
+                .and_then(|k| sorted_custom(ranges).get(k).map(|r| r.label.clone()))
+                .unwrap_or_default();
+        }
+    }
+    out
+}
+
+/// The first day (days since 1970-01-01) of a period.
+fn period_start_day(g: &Granularity, key: PeriodKey) -> Option<i64> {
+    match g {
+        Granularity::Day => key.checked_sub(EPOCH_CE),
+        Granularity::IsoWeek => {
+            let (year, week) = (key.div_euclid(100), key.rem_euclid(100));
+            let jan4 = day_of_civil(year, 1, 4)?;
+            let start = jan4 - weekday0(jan4) + (week - 1) * 7;
+            // Week 53 of a 52-week year is no period.
+            (period_of_day(g, start) == key).then_some(start)
+        }
+        Granularity::Month => day_of_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1),
+        Granularity::Quarter => {
+            day_of_civil(key.div_euclid(4), key.rem_euclid(4) as u32 * 3 + 1, 1)
+        }
+        Granularity::Year => day_of_civil(key, 1, 1),
+        Granularity::Custom(ranges) => {
+            let r = sorted_custom(ranges)
+                .get(usize::try_from(key).ok()?)
+                .copied()?;
+            Some(i64::from(r.start.num_days_from_ce()) - EPOCH_CE)
+        }
     }
 }
 
 fn period_start(g: &Granularity, key: PeriodKey) -> Option<NaiveDate> {
-    let year = |y: i64| i32::try_from(y).ok();
-    match g {
-        Granularity::Day => NaiveDate::from_num_days_from_ce_opt(i32::try_from(key).ok()?),
-        Granularity::IsoWeek => NaiveDate::from_isoywd_opt(
-            year(key.div_euclid(100))?,
-            u32::try_from(key.rem_euclid(100)).ok()?,
-            chrono::Weekday::Mon,
-        ),
-        Granularity::Month => NaiveDate::from_ymd_opt(
-            year(key.div_euclid(12))?,
-            u32::try_from(key.rem_euclid(12)).ok()? + 1,
-            1,
-        ),
-        Granularity::Quarter => NaiveDate::from_ymd_opt(
-            year(key.div_euclid(4))?,
-            u32::try_from(key.rem_euclid(4)).ok()? * 3 + 1,
-            1,
-        ),
-        Granularity::Year => NaiveDate::from_ymd_opt(year(key)?, 1, 1),
-        Granularity::Custom(ranges) => sorted_custom(ranges).get(key as usize).map(|r| r.start),
-    }
+    let day = period_start_day(g, key)?;
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day.checked_add(EPOCH_CE)?).ok()?)
 }
 
 #[cfg(test)]
@@ -522,16 +809,26 @@ mod tests {
             for o in offsets {
                 let t = us(start + o);
                 let want = cal.day_starts.partition_point(|&s| s <= t);
-                proptest::prop_assert_eq!(cal.day_slot(t), want);
+                let inside = want > 0 && want < cal.day_starts.len();
+                proptest::prop_assert_eq!(cal.day_index(t), inside.then(|| want - 1));
                 let direct = crate::ledger::from_micros(t).with_timezone(&tz).date_naive();
                 proptest::prop_assert_eq!(cal.local_date(t), direct);
+                // The on-the-spot conversion agrees with the table.
+                let bare = Calendar::bare(&spec)
+                    .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+                proptest::prop_assert_eq!(bare.local_date(t), direct);
             }
         }
     }
 
+    /// Days since 1970-01-01 of a date.
+    fn day(y: i32, m: u32, d: u32) -> i64 {
+        NaiveDate::from_ymd_opt(y, m, d).map_or(0, |d| i64::from(d.num_days_from_ce()) - EPOCH_CE)
+    }
+
     #[test]
     fn labels() {
-        let d = NaiveDate::from_ymd_opt(2026, 6, 3).unwrap_or_default();
+        let d = day(2026, 6, 3);
         for (g, want) in [
             (Granularity::Day, "2026-06-03"),
             (Granularity::IsoWeek, "2026-W23"),
@@ -542,9 +839,137 @@ mod tests {
             assert_eq!(period_label(&g, period_of_day(&g, d)), want);
         }
         // ISO week-year differs from the calendar year at year ends.
-        let d = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default();
         let g = Granularity::IsoWeek;
-        assert_eq!(period_label(&g, period_of_day(&g, d)), "2026-W53");
+        assert_eq!(
+            period_label(&g, period_of_day(&g, day(2027, 1, 1))),
+            "2026-W53"
+        );
+    }
+
+    proptest::proptest! {
+        /// Keys, labels and starts agree with chrono wherever it has dates.
+        #[test]
+        fn periods_agree_with_chrono(ce in -95_000_000i32..95_000_000) {
+            let Some(date) = NaiveDate::from_num_days_from_ce_opt(ce) else {
+                return Ok(());
+            };
+            let d = i64::from(ce) - EPOCH_CE;
+            let w = date.iso_week();
+            let year = |y: i32| if (0..=9999).contains(&y) { format!("{y:04}") } else { format!("{y:+05}") };
+            for (g, key, label, start) in [
+                (Granularity::Day, i64::from(ce), date.to_string(), Some(date)),
+                (
+                    Granularity::IsoWeek,
+                    i64::from(w.year()) * 100 + i64::from(w.week()),
+                    format!("{}-W{:02}", year(w.year()), w.week()),
+                    NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon),
+                ),
+                (
+                    Granularity::Month,
+                    i64::from(date.year()) * 12 + i64::from(date.month0()),
+                    format!("{}-{:02}", year(date.year()), date.month()),
+                    date.with_day(1),
+                ),
+                (
+                    Granularity::Quarter,
+                    i64::from(date.year()) * 4 + i64::from(date.month0() / 3),
+                    format!("{}-Q{}", year(date.year()), date.month0() / 3 + 1),
+                    NaiveDate::from_ymd_opt(date.year(), date.month0() / 3 * 3 + 1, 1),
+                ),
+                (
+                    Granularity::Year,
+                    i64::from(date.year()),
+                    year(date.year()),
+                    NaiveDate::from_ymd_opt(date.year(), 1, 1),
+                ),
+            ] {
+                proptest::prop_assert_eq!(period_of_day(&g, d), key, "{} of {}", g, date);
+                proptest::prop_assert_eq!(period_label(&g, key), label.clone(), "{}", g);
+                proptest::prop_assert_eq!(period_start(&g, key), start, "{}", g);
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_instants_have_periods() -> Result<()> {
+        let (min, max) = (
+            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+        );
+        let kiritimati: Tz = "Pacific/Kiritimati"
+            .parse()
+            .map_err(|_| Error::invalid("tz", "x"))?;
+        let cal = Calendar::new(&PeriodSpec::monthly().in_zone(kiritimati), max, max)?;
+        // UTC+14: the last instant is already in a year chrono has no date of.
+        let key = cal.period(max);
+        assert_eq!(key.map(|k| cal.label(k)).as_deref(), Some("+262143-01"));
+        assert_eq!(key.and_then(|k| cal.period_start(k)), None);
+        assert_eq!(cal.local_date(max), NaiveDate::MAX);
+        let cal = Calendar::new(&PeriodSpec::new(Granularity::Day), i64::MIN, i64::MAX)?;
+        for us in [i64::MIN, min, min + 1, 0, max, i64::MAX] {
+            let key = cal.period(us);
+            assert!(key.is_some_and(|k| !cal.label(k).is_empty()), "{us}");
+        }
+        assert_eq!(
+            cal.period(i64::MIN).map(|k| cal.label(k)).as_deref(),
+            Some("-290308-12-21")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn stored_days_follow_the_data_not_the_span() -> Result<()> {
+        let (min, max) = (
+            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+        );
+        let bucharest: Tz = "Europe/Bucharest"
+            .parse()
+            .map_err(|_| Error::invalid("tz", "x"))?;
+        for g in [Granularity::Day, Granularity::IsoWeek, Granularity::Year] {
+            let spec = PeriodSpec::new(g).in_zone(bucharest);
+            let cal = Calendar::new(&spec, min, max)?;
+            assert!(cal.stored_days() <= 6, "{}", cal.stored_days());
+            // A short span keeps one table over all of it.
+            let cal = Calendar::new(&spec, 0, 400 * DAY_US)?;
+            assert_eq!(cal.stored_days(), 403);
+            assert_eq!(cal.runs.len(), 1);
+        }
+        // A ledger: a year of daily events plus one at each end of time.
+        let mut b = crate::ledger::LedgerBuilder::new();
+        b.add_rep(crate::model::Rep::new("ana"));
+        b.add_prospect(crate::model::ProspectRecord::new("p1"));
+        let t0 = chrono::DateTime::<Utc>::from_timestamp(1_780_000_000, 0).unwrap_or_default();
+        let mut add = |i: usize, t: chrono::DateTime<Utc>| {
+            b.add_contact(crate::model::Contact::new(
+                format!("c{i}"),
+                "ana",
+                "p1",
+                t,
+                crate::model::Channel::Phone,
+            ));
+        };
+        add(0, chrono::DateTime::<Utc>::MIN_UTC);
+        add(1, chrono::DateTime::<Utc>::MAX_UTC);
+        for i in 0..365 {
+            add(i + 2, t0 + Duration::days(i as i64));
+        }
+        let ledger = b.build()?;
+        let cal = Calendar::for_ledger(
+            &PeriodSpec::new(Granularity::Day).in_zone(bucharest),
+            &ledger,
+        )?;
+        // 365 days and one either side, and three around each end.
+        assert_eq!(cal.stored_days(), 367 + 3 + 3);
+        assert_eq!(cal.runs.len(), 3);
+        for e in ledger.events() {
+            assert!(cal.day_index(e.time_us).is_some());
+            let direct = crate::ledger::from_micros(e.time_us).with_timezone(&bucharest);
+            if e.time_us != max {
+                assert_eq!(cal.local_date(e.time_us), direct.date_naive());
+            }
+        }
+        Ok(())
     }
 
     #[test]

@@ -24,8 +24,11 @@
 //! | started after `T` | left out |
 //!
 //! `T` is the caller's `as_of` (µs since the epoch, see
-//! [`crate::ledger::to_micros`]) or, by default, the latest event time of
-//! the whole ledger. Events after `T` are ignored, so a curve "as of"
+//! [`crate::ledger::to_micros`]; any `i64`) or, by default, the latest
+//! event time of the whole ledger. Observed times are whole µs in an `i64`:
+//! one longer than about 292,000 years (possible only between instants
+//! near both ends of chrono's range, or with an extreme `as_of`) saturates
+//! at `i64::MAX` µs, as the cohort report's cycle spans do. Events after `T` are ignored, so a curve "as of"
 //! a past date is exactly what the data of that date would have shown
 //! (classification only looks backwards in time).
 //!
@@ -762,15 +765,18 @@ fn observe(
             (Milestone::Win, EngagementEnd::Won) => None,
             _ => g.end_us,
         };
+        // Spans beyond i64 µs (about 292,000 years: only between instants
+        // near both ends of chrono's range, or an extreme as-of) saturate,
+        // as cohort cycle spans do.
         let obs = match (reached, ended) {
-            (Some(m), _) if m <= as_of => (m - g.start_us, true),
+            (Some(m), _) if m <= as_of => (m.saturating_sub(g.start_us), true),
             (_, Some(e)) if e <= as_of => {
                 part.ended += 1;
-                (e - g.start_us, false)
+                (e.saturating_sub(g.start_us), false)
             }
             _ => {
                 part.still_open += 1;
-                (as_of - g.start_us, false)
+                (as_of.saturating_sub(g.start_us), false)
             }
         };
         raw.push(obs);

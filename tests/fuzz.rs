@@ -339,8 +339,8 @@ fn lines(data: &[u8]) -> Vec<(usize, usize)> {
 fn cells(data: &[u8], (a, b): (usize, usize)) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = a;
-    for i in a..b {
-        if data[i] == b',' {
+    for (i, &byte) in data.iter().enumerate().take(b).skip(a) {
+        if byte == b',' {
             out.push((start, i));
             start = i + 1;
         }
@@ -707,7 +707,7 @@ fn quiet_panics() {
     });
 }
 
-fn target_fn(name: &str) -> fn(&[u8]) {
+fn target_fn(name: &str) -> t::Target {
     t::TARGETS
         .iter()
         .find(|(n, _)| *n == name)
@@ -716,7 +716,7 @@ fn target_fn(name: &str) -> fn(&[u8]) {
 }
 
 /// Runs `f` on `input`; `Err` with the panic message when it fails.
-fn run_one(f: fn(&[u8]), input: &[u8]) -> Result<(), String> {
+fn run_one(f: t::Target, input: &[u8]) -> Result<(), String> {
     quiet_panics();
     LAST_PANIC.with(|p| *p.borrow_mut() = None);
     catch_unwind(AssertUnwindSafe(|| f(input))).map_err(|_| {

@@ -1,0 +1,10 @@
+//! cargo-fuzz target `json`: see `tests/fuzz_targets/mod.rs`.
+#![no_main]
+
+#[path = "../../tests/fuzz_targets/mod.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    targets::init_fuzz_process();
+    targets::json(data);
+});

@@ -325,13 +325,24 @@ impl Placement {
             .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
             .collect();
         let slot = |us: i64| usize::try_from(us.div_euclid(DAY_US) - first).ok();
+        // Each contact's day once (a division per event is most of the
+        // cost here): it marks the day and finds the period.
+        let contacts = ledger.contacts();
+        let contact_day: Vec<i32> = contacts
+            .iter()
+            .map(|c| i32::try_from(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE).unwrap_or(0))
+            .collect();
+        let day_slot = |day: i32| usize::try_from(i64::from(day) - (first + EPOCH_CE)).ok();
         let mut used = vec![false; days];
-        let instants = ledger.events().iter().map(|e| e.time_us);
-        for t in instants.chain(entries_in_span(ledger)) {
-            if let Some(u) = slot(t).and_then(|d| used.get_mut(d)) {
+        let mut mark = |d: Option<usize>| {
+            if let Some(u) = d.and_then(|d| used.get_mut(d)) {
                 *u = true;
             }
-        }
+        };
+        contact_day.iter().for_each(|&d| mark(day_slot(d)));
+        ledger.meetings().iter().for_each(|m| mark(slot(m.held_us)));
+        ledger.sales().iter().for_each(|x| mark(slot(x.closed_us)));
+        entries_in_span(ledger).for_each(|t| mark(slot(t)));
         // Keys grow with the day, so those of used days come sorted.
         let mut period_keys: Vec<PeriodKey> = Vec::new();
         for k in day_key
@@ -345,26 +356,22 @@ impl Placement {
         }
         sort_unique(&mut period_keys);
         let day_period: Vec<u32> = day_key.iter().map(|k| dense(&period_keys, *k)).collect();
-        let period_at = |us: i64| -> u32 {
-            slot(us)
-                .and_then(|d| day_period.get(d).copied())
-                .unwrap_or(NONE)
+        let period_in = |d: Option<usize>| -> u32 {
+            d.and_then(|d| day_period.get(d).copied()).unwrap_or(NONE)
         };
-        let contacts = ledger.contacts();
-        let contact_day = contacts
+        let contact_period = contact_day
             .iter()
-            .map(|c| i32::try_from(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE).unwrap_or(0))
+            .map(|&d| period_in(day_slot(d)))
             .collect();
-        let contact_period = contacts.iter().map(|c| period_at(c.occurred_us)).collect();
         let meeting_period = ledger
             .meetings()
             .iter()
-            .map(|m| period_at(m.held_us))
+            .map(|m| period_in(slot(m.held_us)))
             .collect();
         let sale_period = ledger
             .sales()
             .iter()
-            .map(|x| period_at(x.closed_us))
+            .map(|x| period_in(slot(x.closed_us)))
             .collect();
         Self {
             period_keys,

@@ -132,7 +132,9 @@ impl DuplicateInflation {
                         .map(|s| (s.record, s.rep)),
                 }
                 .unwrap_or((NONE, NONE));
-                if let Some(f) = first.iter_mut().find(|f| f.0 == record)
+                // Members are ascending: a search, not a scan per event.
+                if let Ok(i) = members.binary_search(&record)
+                    && let Some(f) = first.get_mut(i)
                     && e.time_us < f.1
                 {
                     f.1 = e.time_us;
@@ -151,6 +153,13 @@ impl DuplicateInflation {
                 let by = records.created_by(r as usize).unwrap_or(first_rep);
                 (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
             }));
+            // The two records known first: the earliest record other than
+            // r is the first of them, or the second when r is the first.
+            let known_first = two_smallest(
+                entered
+                    .iter()
+                    .map(|&(o, o_at, o_first, _)| (o_at.unwrap_or(i64::MAX).min(o_first), o)),
+            );
             for &(r, at, _, by) in &entered {
                 let (Some(at), true) = (at, by != NONE) else {
                     continue;
@@ -160,14 +169,12 @@ impl DuplicateInflation {
                 };
                 // Known before: another record of the cluster created or
                 // used earlier.
-                let earlier = entered
+                let earlier = known_first
                     .iter()
-                    .filter(|&&(o, _, _, _)| o != r)
-                    .filter_map(|&(o, o_at, o_first, _)| {
-                        let known = o_at.unwrap_or(i64::MAX).min(o_first);
-                        (known < at).then_some((known, o))
-                    })
-                    .min();
+                    .flatten()
+                    .find(|&&(_, o)| o != r)
+                    .filter(|&&(known, _)| known < at)
+                    .copied();
                 out.push(Entered {
                     record: r,
                     rep: by,
@@ -178,6 +185,20 @@ impl DuplicateInflation {
         }
         out
     }
+}
+
+/// The two smallest items (in order), without sorting them all.
+fn two_smallest<T: Ord + Copy>(items: impl Iterator<Item = T>) -> [Option<T>; 2] {
+    let (mut first, mut second): (Option<T>, Option<T>) = (None, None);
+    for x in items {
+        if first.is_none_or(|f| x < f) {
+            second = first;
+            first = Some(x);
+        } else if second.is_none_or(|s| x < s) {
+            second = Some(x);
+        }
+    }
+    [first, second]
 }
 
 impl Detector for DuplicateInflation {
@@ -200,6 +221,15 @@ impl Detector for DuplicateInflation {
         let trials = counts.map(|&(k, n)| (n >= self.min_records).then_some((k, n)));
         let share = counts
             .map(|&(k, n)| (n >= self.min_records).then(|| f64::from(k) / f64::from(n.max(1))));
+        // Each (rep, period)'s duplicates, found by a search rather than a
+        // scan of every record per candidate.
+        let mut dup_of: Vec<(u32, u32, usize)> = entered
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.duplicates.is_some())
+            .map(|(i, e)| (e.rep, e.period, i))
+            .collect();
+        dup_of.sort_unstable();
         let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
         for (rep, period, &(k, n)) in counts.iter() {
             if k < self.min_duplicates {
@@ -211,9 +241,13 @@ impl Detector for DuplicateInflation {
             if t.z < self.z_persist || t.rate - t.baseline < self.min_excess {
                 continue;
             }
-            let dups: Vec<&Entered> = entered
+            let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
+            let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
+            let dups: Vec<&Entered> = dup_of
+                .get(from..to)
+                .unwrap_or(&[])
                 .iter()
-                .filter(|e| e.rep == rep && e.period == period && e.duplicates.is_some())
+                .filter_map(|&(_, _, i)| entered.get(i))
                 .collect();
             let example = dups
                 .iter()

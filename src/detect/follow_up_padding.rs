@@ -103,23 +103,29 @@ impl Detector for FollowUpPadding {
         let in_burst = &ctx.default_bursts().0;
         let mut excluded = vec![false; ledger.contacts().len()];
         let firsts = super::map_prospect_chunks(ledger, |range| {
-            // The first contact through each record of the prospect.
+            // The first contact through each record of the prospect:
+            // (record, contact) in time order, a stable sort by record, the
+            // first of each — a prospect with thousands of records costs
+            // a sort, not a search per contact.
             let mut out: Vec<u32> = Vec::new();
-            let mut seen: Vec<u32> = Vec::new();
+            let mut through: Vec<(u32, u32)> = Vec::new();
             for p in range {
-                seen.clear();
-                for e in ledger.prospect_events(p) {
-                    if e.kind != EventKind::Contact {
-                        continue;
-                    }
-                    let Some(c) = ledger.contacts().get(e.index as usize) else {
-                        continue;
-                    };
-                    if !seen.contains(&c.record) {
-                        seen.push(c.record);
-                        out.push(e.index);
-                    }
+                through.clear();
+                through.extend(
+                    ledger
+                        .prospect_events(p)
+                        .iter()
+                        .filter(|e| e.kind == EventKind::Contact)
+                        .filter_map(|e| {
+                            let c = ledger.contacts().get(e.index as usize)?;
+                            Some((c.record, e.index))
+                        }),
+                );
+                if !through.is_sorted_by_key(|&(record, _)| record) {
+                    through.sort_by_key(|&(record, _)| record);
                 }
+                through.dedup_by_key(|&mut (record, _)| record);
+                out.extend(through.iter().map(|&(_, i)| i));
             }
             out
         });

@@ -77,7 +77,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::Classified;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, NONE};
-use crate::report::scope::{Calendar, PeriodKey, PeriodSpec};
+use crate::report::scope::{Calendar, Granularity, PeriodKey, PeriodSpec};
 use crate::report::table::{Cell, Table};
 
 pub use backdating::Backdating;
@@ -254,6 +254,8 @@ pub struct DetectContext<'a> {
     calendar: Calendar,
     config: DetectConfig,
     period_keys: Vec<PeriodKey>,
+    /// Calendar position of each dense period (see [`period_ordinal`]).
+    period_ordinals: Vec<i64>,
     contact_period: Vec<u32>,
     contact_day: Vec<i32>,
     meeting_period: Vec<u32>,
@@ -263,12 +265,207 @@ pub struct DetectContext<'a> {
     rep_days: Vec<i32>,
     rep_periods: Vec<u32>,
     team_reps: Vec<Vec<u32>>,
-    /// In UTC: the first day (days since the epoch) and each day's dense
-    /// period, for O(1) lookups.
+    /// In UTC over a span not much longer than the data: the first day
+    /// (days since the epoch) and each day's dense period, for O(1)
+    /// lookups.
     utc_days: Option<(i64, Vec<u32>)>,
     /// Shared by detectors that need another's groundwork.
     entered: OnceLock<Vec<duplicate_inflation::Entered>>,
     default_bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
+}
+
+/// Microseconds in a UTC day.
+const DAY_US: i64 = 86_400_000_000;
+/// `num_days_from_ce` of 1970-01-01.
+const EPOCH_CE: i64 = 719_163;
+
+/// Where a ledger's events fall on a calendar: the periods that have
+/// events (those only, so that memory and time follow the records, not
+/// the calendar span a typo year can stretch to millennia), each event's
+/// dense period and each contact's local day.
+#[derive(Debug)]
+struct Placement {
+    period_keys: Vec<PeriodKey>,
+    period_ordinals: Vec<i64>,
+    contact_period: Vec<u32>,
+    contact_day: Vec<i32>,
+    meeting_period: Vec<u32>,
+    sale_period: Vec<u32>,
+    utc_days: Option<(i64, Vec<u32>)>,
+}
+
+impl Placement {
+    /// Places every event of `ledger` on `calendar`.
+    fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
+        let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
+        let first = lo.div_euclid(DAY_US);
+        let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
+        let items = ledger.events().len() + ledger.records().len();
+        // A table of UTC days makes lookups O(1); it is only worth its
+        // memory while the span is not much longer than the data.
+        let table_ok = usize::try_from(days).is_ok_and(|d| d <= 4 * items + 4096);
+        let mut placed = match usize::try_from(days) {
+            Ok(days) if table_ok && calendar.time_zone() == chrono_tz::Tz::UTC => {
+                Self::by_utc_day(ledger, calendar, first, days)
+            }
+            _ => Self::by_calendar(ledger, calendar),
+        };
+        placed.period_ordinals = placed
+            .period_keys
+            .iter()
+            .map(|&k| period_ordinal(calendar, k))
+            .collect();
+        placed
+    }
+
+    /// Through a table of the span's UTC days, each day's period looked up
+    /// once.
+    fn by_utc_day(ledger: &Ledger, calendar: &Calendar, first: i64, days: usize) -> Self {
+        let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
+            .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
+            .collect();
+        let slot = |us: i64| usize::try_from(us.div_euclid(DAY_US) - first).ok();
+        // Each contact's day once (a division per event is most of the
+        // cost here): it marks the day and finds the period.
+        let contacts = ledger.contacts();
+        let contact_day: Vec<i32> = contacts
+            .iter()
+            .map(|c| i32::try_from(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE).unwrap_or(0))
+            .collect();
+        let day_slot = |day: i32| usize::try_from(i64::from(day) - (first + EPOCH_CE)).ok();
+        let mut used = vec![false; days];
+        let mut mark = |d: Option<usize>| {
+            if let Some(u) = d.and_then(|d| used.get_mut(d)) {
+                *u = true;
+            }
+        };
+        contact_day.iter().for_each(|&d| mark(day_slot(d)));
+        ledger.meetings().iter().for_each(|m| mark(slot(m.held_us)));
+        ledger.sales().iter().for_each(|x| mark(slot(x.closed_us)));
+        entries_in_span(ledger).for_each(|t| mark(slot(t)));
+        // Keys grow with the day, so those of used days come sorted.
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        for k in day_key
+            .iter()
+            .zip(&used)
+            .filter_map(|(k, &u)| k.filter(|_| u))
+        {
+            if period_keys.last() != Some(&k) {
+                period_keys.push(k);
+            }
+        }
+        sort_unique(&mut period_keys);
+        let day_period: Vec<u32> = day_key.iter().map(|k| dense(&period_keys, *k)).collect();
+        let period_in = |d: Option<usize>| -> u32 {
+            d.and_then(|d| day_period.get(d).copied()).unwrap_or(NONE)
+        };
+        let contact_period = contact_day
+            .iter()
+            .map(|&d| period_in(day_slot(d)))
+            .collect();
+        let meeting_period = ledger
+            .meetings()
+            .iter()
+            .map(|m| period_in(slot(m.held_us)))
+            .collect();
+        let sale_period = ledger
+            .sales()
+            .iter()
+            .map(|x| period_in(slot(x.closed_us)))
+            .collect();
+        Self {
+            period_keys,
+            period_ordinals: Vec::new(),
+            contact_period,
+            contact_day,
+            meeting_period,
+            sale_period,
+            utc_days: Some((first, day_period)),
+        }
+    }
+
+    /// Event by event through the calendar, for local time zones and for
+    /// spans far longer than the data.
+    fn by_calendar(ledger: &Ledger, calendar: &Calendar) -> Self {
+        let contacts = ledger.contacts();
+        let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
+        let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
+        for c in contacts {
+            contact_key.push(calendar.period(c.occurred_us));
+            contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
+        }
+        let meeting_key: Vec<Option<PeriodKey>> = ledger
+            .meetings()
+            .iter()
+            .map(|m| calendar.period(m.held_us))
+            .collect();
+        let sale_key: Vec<Option<PeriodKey>> = ledger
+            .sales()
+            .iter()
+            .map(|x| calendar.period(x.closed_us))
+            .collect();
+        let entry_keys = entries_in_span(ledger).filter_map(|t| calendar.period(t));
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        let event_keys = contact_key.iter().chain(&meeting_key).chain(&sale_key);
+        // Neighbouring events mostly share a period: only changes are kept
+        // before the sort.
+        for k in event_keys.flatten().copied().chain(entry_keys) {
+            if period_keys.last() != Some(&k) {
+                period_keys.push(k);
+            }
+        }
+        sort_unique(&mut period_keys);
+        let to_dense = |keys: &[Option<PeriodKey>]| -> Vec<u32> {
+            keys.iter().map(|k| dense(&period_keys, *k)).collect()
+        };
+        Self {
+            contact_period: to_dense(&contact_key),
+            meeting_period: to_dense(&meeting_key),
+            sale_period: to_dense(&sale_key),
+            period_keys,
+            period_ordinals: Vec::new(),
+            contact_day,
+            utc_days: None,
+        }
+    }
+}
+
+/// The `created_at` instants of prospect records that lie within the
+/// span of the events: their periods count as periods with events (a
+/// record entered in a quiet month of the span is still entered in it),
+/// those outside the span do not.
+fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
+    let span = ledger.time_span();
+    let records = ledger.records();
+    (0..records.len())
+        .filter_map(move |r| records.created_us(r))
+        .filter(move |t| span.is_some_and(|(lo, hi)| (lo..=hi).contains(t)))
+}
+
+/// Sorts and deduplicates, skipping the sort when already in order.
+fn sort_unique(keys: &mut Vec<PeriodKey>) {
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+    }
+    keys.dedup();
+}
+
+/// The dense index of `key` among `keys` (`NONE` when absent).
+fn dense(keys: &[PeriodKey], key: Option<PeriodKey>) -> u32 {
+    key.and_then(|k| keys.binary_search(&k).ok())
+        .map_or(NONE, |i| i as u32)
+}
+
+/// A period's position on the calendar: consecutive periods have
+/// consecutive ordinals. Keys are already so, except ISO weeks
+/// (`year × 100 + week`), counted here in weeks from the common era.
+fn period_ordinal(calendar: &Calendar, key: PeriodKey) -> i64 {
+    match calendar.granularity() {
+        Granularity::IsoWeek => calendar.period_start(key).map_or(key, |monday| {
+            i64::from(monday.num_days_from_ce()).div_euclid(7)
+        }),
+        _ => key,
+    }
 }
 
 impl<'a> DetectContext<'a> {
@@ -283,104 +480,16 @@ impl<'a> DetectContext<'a> {
         config: &DetectConfig,
     ) -> Result<Self> {
         let calendar = Calendar::for_ledger(&config.periods, ledger)?;
+        let Placement {
+            period_keys,
+            period_ordinals,
+            contact_period,
+            contact_day,
+            meeting_period,
+            sale_period,
+            utc_days,
+        } = Placement::of(ledger, &calendar);
         let contacts = ledger.contacts();
-        let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
-        let mut period_keys: Vec<PeriodKey> = Vec::new();
-        // Distinct periods are few: a sorted insert beats sorting every key.
-        let note_key = |k: PeriodKey, keys: &mut Vec<PeriodKey>| {
-            if keys.last() != Some(&k)
-                && let Err(pos) = keys.binary_search(&k)
-            {
-                keys.insert(pos, k);
-            }
-        };
-        let contact_period: Vec<u32>;
-        let meeting_period: Vec<u32>;
-        let sale_period: Vec<u32>;
-        let mut utc_days = None;
-        if calendar.time_zone() == chrono_tz::Tz::UTC {
-            // UTC days are arithmetic; each day's period is looked up once.
-            const DAY_US: i64 = 86_400_000_000;
-            const EPOCH_CE: i64 = 719_163; // num_days_from_ce of 1970-01-01
-            let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
-            let first = lo.div_euclid(DAY_US);
-            let days = (hi.div_euclid(DAY_US) - first).max(0) as usize + 1;
-            let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
-                .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
-                .collect();
-            for k in day_key.iter().flatten() {
-                note_key(*k, &mut period_keys);
-            }
-            let day_period: Vec<u32> = day_key
-                .iter()
-                .map(|k| {
-                    k.and_then(|k| period_keys.binary_search(&k).ok())
-                        .map_or(NONE, |i| i as u32)
-                })
-                .collect();
-            let period_at = |us: i64| -> u32 {
-                usize::try_from(us.div_euclid(DAY_US) - first)
-                    .ok()
-                    .and_then(|d| day_period.get(d).copied())
-                    .unwrap_or(NONE)
-            };
-            let mut periods = Vec::with_capacity(contacts.len());
-            for c in contacts {
-                let d = c.occurred_us.div_euclid(DAY_US);
-                contact_day.push(i32::try_from(d + EPOCH_CE).unwrap_or(0));
-                periods.push(period_at(c.occurred_us));
-            }
-            contact_period = periods;
-            meeting_period = ledger
-                .meetings()
-                .iter()
-                .map(|m| period_at(m.held_us))
-                .collect();
-            sale_period = ledger
-                .sales()
-                .iter()
-                .map(|x| period_at(x.closed_us))
-                .collect();
-            utc_days = Some((first, day_period));
-        } else {
-            let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
-            for c in contacts {
-                contact_key.push(calendar.period(c.occurred_us));
-                contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
-            }
-            let meeting_key: Vec<Option<PeriodKey>> = ledger
-                .meetings()
-                .iter()
-                .map(|m| calendar.period(m.held_us))
-                .collect();
-            let sale_key: Vec<Option<PeriodKey>> = ledger
-                .sales()
-                .iter()
-                .map(|x| calendar.period(x.closed_us))
-                .collect();
-            // Every period of the span, empty ones too (so that adjacent
-            // indices are adjacent periods): local days last at least 23
-            // hours, so samples 6 hours apart meet every one.
-            let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
-            let mut us = lo;
-            while us <= hi {
-                if let Some(k) = calendar.period(us) {
-                    note_key(k, &mut period_keys);
-                }
-                us += 6 * 3_600_000_000;
-            }
-            if let Some(k) = calendar.period(hi) {
-                note_key(k, &mut period_keys);
-            }
-            let dense = |k: &Option<PeriodKey>| -> u32 {
-                k.and_then(|k| period_keys.binary_search(&k).ok())
-                    .map_or(NONE, |i| i as u32)
-            };
-            contact_period = contact_key.iter().map(dense).collect();
-            meeting_period = meeting_key.iter().map(dense).collect();
-            sale_period = sale_key.iter().map(dense).collect();
-        }
-
         // Each rep's contacts in time order: a counting sort by rep (ids
         // are usually issued in time order, so each rep's run is nearly
         // sorted already), then a sort of each run by (time, index).
@@ -440,6 +549,7 @@ impl<'a> DetectContext<'a> {
             calendar,
             config: config.clone(),
             period_keys,
+            period_ordinals,
             contact_period,
             contact_day,
             meeting_period,
@@ -489,12 +599,29 @@ impl<'a> DetectContext<'a> {
         &self.config
     }
 
-    /// Number of periods from the one of the first event to the one of the
-    /// last (dense period indices are `0..period_count()`, in time order,
-    /// adjacent indices adjacent periods; custom ranges without events in
-    /// between are skipped).
+    /// Number of periods that have events (or a prospect record entered
+    /// within the span of the events): dense period indices are
+    /// `0..period_count()`, in time order. Periods without events have no
+    /// index, so memory follows the records, not the calendar span; whether
+    /// two indices are adjacent periods is [`DetectContext::periods_adjacent`].
     pub fn period_count(&self) -> usize {
         self.period_keys.len()
+    }
+
+    /// The position of dense period `period` on the calendar: adjacent
+    /// periods have consecutive ordinals (for custom ranges: consecutive
+    /// ranges).
+    pub fn period_ordinal(&self, period: u32) -> Option<i64> {
+        self.period_ordinals.get(period as usize).copied()
+    }
+
+    /// Whether dense period `b` is the period right after `a` on the
+    /// calendar.
+    pub fn periods_adjacent(&self, a: u32, b: u32) -> bool {
+        match (self.period_ordinal(a), self.period_ordinal(b)) {
+            (Some(x), Some(y)) => x.checked_add(1) == Some(y),
+            _ => false,
+        }
     }
 
     /// The calendar key of dense period `period`.
@@ -541,7 +668,6 @@ impl<'a> DetectContext<'a> {
     /// Dense period of an instant (µs), if it falls in one that has events.
     pub fn period_of(&self, us: i64) -> Option<u32> {
         if let Some((first, table)) = &self.utc_days {
-            const DAY_US: i64 = 86_400_000_000;
             let d = us.div_euclid(DAY_US) - first;
             if let Some(&p) = usize::try_from(d).ok().and_then(|d| table.get(d)) {
                 return (p != NONE).then_some(p);
@@ -715,32 +841,45 @@ pub(crate) struct Decision {
 /// at `z_flag`, so one glaring month does not carry a weak one) reaches
 /// `z_flag`. For an honest rep that sum is a standard normal, so a run
 /// crosses `z_flag` as rarely as one period does.
-pub(crate) fn decide(cands: &[Candidate], z_flag: f64, z_persist: f64) -> Vec<Decision> {
+pub(crate) fn decide(
+    cands: &[Candidate],
+    ordinal: impl Fn(u32) -> Option<i64>,
+    z_flag: f64,
+    z_persist: f64,
+) -> Vec<Decision> {
     const MAX_RUN: i64 = 4;
-    let mut sorted: Vec<&Candidate> = cands.iter().filter(|c| c.z >= z_persist).collect();
-    sorted.sort_by_key(|c| (c.rep, c.period));
-    let z_of = |rep: u32, period: i64| -> Option<f64> {
-        let period = u32::try_from(period).ok()?;
+    // (rep, calendar ordinal of the period, candidate): dense indices skip
+    // periods without events, so adjacency is read off the ordinals.
+    let mut sorted: Vec<(u32, i64, &Candidate)> = cands
+        .iter()
+        .filter(|c| c.z >= z_persist)
+        .filter_map(|c| Some((c.rep, ordinal(c.period)?, c)))
+        .collect();
+    sorted.sort_by_key(|&(rep, o, _)| (rep, o));
+    let at = |rep: u32, o: i64| -> Option<&Candidate> {
         sorted
-            .binary_search_by_key(&(rep, period), |c| (c.rep, c.period))
+            .binary_search_by_key(&(rep, o), |&(r, q, _)| (r, q))
             .ok()
             .and_then(|i| sorted.get(i))
-            .map(|c| c.z.min(z_flag))
+            .map(|&(_, _, c)| c)
     };
     let mut out = Vec::new();
-    for c in &sorted {
+    for &(rep, o, c) in &sorted {
         // Runs of 2 to 4 adjacent periods that contain this one.
-        let p = i64::from(c.period);
         let mut best: Option<(f64, (u32, u32))> = None;
-        let runs = (2..=MAX_RUN).flat_map(|len| (0..len).map(move |k| (p - k, p - k + len - 1)));
+        let runs = (2..=MAX_RUN).flat_map(|len| {
+            (0..len).map(move |k| (o.saturating_sub(k), o.saturating_sub(k) + len - 1))
+        });
         for (lo, hi) in runs {
-            let zs: Option<Vec<f64>> = (lo..=hi).map(|q| z_of(c.rep, q)).collect();
-            let (Some(zs), Ok(lo32), Ok(hi32)) = (zs, u32::try_from(lo), u32::try_from(hi)) else {
+            let zs: Option<Vec<f64>> = (lo..=hi)
+                .map(|q| at(rep, q).map(|x| x.z.min(z_flag)))
+                .collect();
+            let (Some(zs), Some(first), Some(last)) = (zs, at(rep, lo), at(rep, hi)) else {
                 continue;
             };
             let z = zs.iter().sum::<f64>() / (zs.len() as f64).sqrt();
             if best.is_none_or(|(bz, _)| z > bz) {
-                best = Some((z, (lo32, hi32)));
+                best = Some((z, (first.period, last.period)));
             }
         }
         // A period stands on its own evidence or on its best run's,
@@ -772,7 +911,7 @@ pub(crate) fn conclude(
 ) -> Vec<Finding> {
     let cands: Vec<Candidate> = pending.iter().map(|(c, _)| *c).collect();
     let decisions: std::collections::HashMap<(u32, u32), Decision> =
-        decide(&cands, z_flag, z_persist)
+        decide(&cands, |p| ctx.period_ordinal(p), z_flag, z_persist)
             .into_iter()
             .map(|d| ((d.rep, d.period), d))
             .collect();

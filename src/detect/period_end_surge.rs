@@ -116,33 +116,26 @@ impl Detector for PeriodEndSurge {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let contacts = ledger.contacts();
         let no_team = ledger.teams().len() as u32;
         let group = |rep: u32| ledger.rep_team(rep).unwrap_or(no_team);
         // Working days per (team, period): the local days anyone in the
-        // team logged a contact, marked in one pass.
-        let (min_day, max_day) = (0..contacts.len() as u32)
-            .map(|i| ctx.contact_day(i))
-            .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
-        if min_day > max_day {
-            return Vec::new();
-        }
-        let n_days = (max_day - min_day) as usize + 1;
-        let n_groups = no_team as usize + 1;
-        let mut active = vec![false; n_groups * n_days];
-        let mut day_period = vec![NONE; n_days];
-        for (i, c) in contacts.iter().enumerate() {
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            let d = (ctx.contact_day(i as u32) - min_day) as usize;
-            if let Some(a) = active.get_mut(group(c.rep) as usize * n_days + d) {
-                *a = true;
-            }
-            if let Some(dp) = day_period.get_mut(d) {
-                *dp = p;
+        // team logged a contact, as sorted (team, day, period) — gathered
+        // from each rep's time-ordered days, so that memory follows the
+        // data, not the calendar span.
+        let mut worked: Vec<(u32, i32, u32)> = Vec::new();
+        for rep in 0..ledger.reps().len() as u32 {
+            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+            let g = group(rep);
+            let mut last = None;
+            for (&d, &p) in rep_days.iter().zip(rep_periods) {
+                if p != NONE && last != Some(d) {
+                    worked.push((g, d, p));
+                    last = Some(d);
+                }
             }
         }
+        worked.sort_unstable();
+        worked.dedup_by_key(|&mut (g, d, _)| (g, d));
         // A period the data end inside (its last days not yet there) has no
         // end to judge.
         let last_period = ledger.time_span().and_then(|(_, last)| {
@@ -153,41 +146,26 @@ impl Detector for PeriodEndSurge {
         });
         // First day of the end of each (team, period): the end_days-th
         // working day from the period's end, when it has enough days.
-        let n_periods = ctx.period_count();
-        let mut end_start = vec![i32::MIN; n_groups * n_periods];
-        for g in 0..n_groups {
-            let mut seen = vec![0usize; n_periods];
-            let mut start_at = vec![i32::MIN; n_periods];
-            for d in (0..n_days).rev() {
-                if !active.get(g * n_days + d).copied().unwrap_or(false) {
-                    continue;
-                }
-                let p = day_period.get(d).copied().unwrap_or(NONE) as usize;
-                if let Some(k) = seen.get_mut(p) {
-                    *k += 1;
-                    if *k == self.end_days
-                        && let Some(s) = start_at.get_mut(p)
-                    {
-                        *s = d as i32 + min_day;
-                    }
-                }
-            }
-            for p in 0..n_periods {
-                let enough = seen.get(p).is_some_and(|&k| k >= self.end_days + 5);
-                if enough
-                    && last_period != Some(p as u32)
-                    && let (Some(e), Some(&s)) =
-                        (end_start.get_mut(g * n_periods + p), start_at.get(p))
-                {
-                    *e = s;
-                }
+        // Periods follow the days, so each (team, period) is one run.
+        let mut end_start: Vec<((u32, u32), i32)> = Vec::new();
+        for run in worked.chunk_by(|a, b| a.0 == b.0 && a.2 == b.2) {
+            let Some(&(g, _, p)) = run.first() else {
+                continue;
+            };
+            let enough = run.len() >= self.end_days + 5;
+            if enough
+                && self.end_days > 0
+                && last_period != Some(p)
+                && let Some(&(_, start, _)) = run.get(run.len() - self.end_days)
+            {
+                end_start.push(((g, p), start));
             }
         }
         let end_of = |rep: u32, p: u32| -> Option<i32> {
-            end_start
-                .get(group(rep) as usize * n_periods + p as usize)
-                .copied()
-                .filter(|&s| s != i32::MIN)
+            let i = end_start
+                .binary_search_by_key(&(group(rep), p), |&(k, _)| k)
+                .ok()?;
+            end_start.get(i).map(|&(_, s)| s)
         };
         let mut counts = ctx.rep_period::<Counts>();
         for rep in 0..ledger.reps().len() as u32 {

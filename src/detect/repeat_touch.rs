@@ -145,6 +145,10 @@ impl RepeatTouch {
             }
             let mut start = 0usize;
             let mut in_burst_until = None::<usize>;
+            // Contacts before this position are already marked: each is
+            // marked once, however many windows hold it (all at one
+            // instant, every window holds every contact).
+            let mut marked_to = 0usize;
             for j in 0..buf.len() {
                 let Some(&(rep, t, _)) = buf.get(j) else {
                     continue;
@@ -163,7 +167,9 @@ impl RepeatTouch {
                     {
                         starts.push((rep, period));
                     }
-                    marked.extend(buf.get(start..=j).unwrap_or(&[]).iter().map(|x| x.2));
+                    let from = start.max(marked_to);
+                    marked.extend(buf.get(from..=j).unwrap_or(&[]).iter().map(|x| x.2));
+                    marked_to = j + 1;
                     in_burst_until = Some(j);
                 }
             }

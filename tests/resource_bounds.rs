@@ -261,12 +261,9 @@ fn detector_memory_follows_the_records_not_the_calendar_span() -> TestResult {
     Ok(())
 }
 
-/// Defect 5 as reported: years 0000 and 9999 with daily periods. The
-/// detectors no longer depend on the span; the calendar of local days
-/// still holds one entry per day of it until `report::scope::Calendar`
-/// is made independent of the span too (issue 12).
+/// Defect 5 as reported: years 0000 and 9999 with daily periods. Neither
+/// the detectors' tables nor the calendar of local days depend on the span.
 #[test]
-#[ignore = "needs the span-independent report::scope::Calendar of issue 12"]
 fn daily_detectors_over_years_0000_to_9999_stay_small() -> TestResult {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let data = classified(long_span(0, 9999)?);

@@ -108,7 +108,7 @@ impl Backdating {
             let Some(logged) = c.logged_us() else {
                 continue;
             };
-            if logged - c.occurred_us > late_us
+            if logged.saturating_sub(c.occurred_us) > late_us
                 && let Some(m) = marks.get_mut(i)
             {
                 m.0 = true;

@@ -104,7 +104,7 @@ impl Detector for MeetingUnderreporting {
         // `meeting_booked`) no meeting of the prospect follows within the
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
-        let follow_us = self.booking_days * 86_400_000_000;
+        let follow_us = self.booking_days.saturating_mul(86_400_000_000);
         let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();
@@ -125,7 +125,7 @@ impl Detector for MeetingUnderreporting {
                     );
                 }
                 for (pos, e) in events.iter().enumerate() {
-                    if e.kind != EventKind::Contact || e.time_us + follow_us > data_end {
+                    if e.kind != EventKind::Contact || e.time_us.saturating_add(follow_us) > data_end {
                         continue;
                     }
                     let Some(c) = ledger.contacts().get(e.index as usize) else {
@@ -137,7 +137,7 @@ impl Detector for MeetingUnderreporting {
                     let followed = events
                         .iter()
                         .skip(pos + 1)
-                        .take_while(|x| x.time_us <= e.time_us + follow_us)
+                        .take_while(|x| x.time_us <= e.time_us.saturating_add(follow_us))
                         .any(|x| x.kind == EventKind::Meeting);
                     if let Some(period) = ctx.contact_period(e.index) {
                         bookings.push((c.rep, period, !followed));

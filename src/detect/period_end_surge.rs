@@ -140,7 +140,7 @@ impl Detector for PeriodEndSurge {
         // end to judge.
         let last_period = ledger.time_span().and_then(|(_, last)| {
             let key = ctx.calendar().period(last)?;
-            (ctx.calendar().period(last + 86_400_000_000) == Some(key))
+            (ctx.calendar().period(last.saturating_add(86_400_000_000)) == Some(key))
                 .then(|| ctx.period_of(last))
                 .flatten()
         });

@@ -119,7 +119,7 @@ impl RepeatTouch {
             // Most prospects never get `need` contacts within one window:
             // a cheap look at the timeline settles them.
             let quick = events.windows(need).any(|w| match (w.first(), w.last()) {
-                (Some(a), Some(b)) => b.time_us - a.time_us <= window,
+                (Some(a), Some(b)) => b.time_us.saturating_sub(a.time_us) <= window,
                 _ => false,
             });
             if !quick {

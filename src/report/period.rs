@@ -1056,3 +1056,22 @@ impl fmt::Display for PeriodReport {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_revenue_merges_by_currency() {
+        let mut a = vec![(1, 10), (4, 0)];
+        merge_revenue(&mut a, &[(0, 5), (4, 7), (9, 1)]);
+        assert_eq!(a, vec![(0, 5), (1, 10), (4, 7), (9, 1)]);
+        merge_revenue(&mut a, &[(0, 1), (1, 1), (4, 1), (9, 1)]);
+        assert_eq!(a, vec![(0, 6), (1, 11), (4, 8), (9, 2)]);
+        merge_revenue(&mut a, &[]);
+        assert_eq!(a.len(), 4);
+        let mut empty = Vec::new();
+        merge_revenue(&mut empty, &[(3, 0)]);
+        assert_eq!(empty, vec![(3, 0)], "a zero sum is still a row");
+    }
+}

@@ -1345,8 +1345,7 @@ impl ProspectBatch {
         self.ids.push(Some(f.prospect_id));
         self.id_hashes.push(crate::intern::hash_str(f.prospect_id));
         self.created_by.push(f.created_by);
-        self.staged
-            .push((row, f.source, f.created_us));
+        self.staged.push((row, f.source, f.created_us));
         if !keep_details {
             return;
         }
@@ -1708,8 +1707,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         let id = b.contact_ids.get(i).unwrap_or("");
         missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
-                (c.has_duration && c.duration < 0)
-                    .then_some(("duration_s", Reason::NegativeNumber))
+                (c.has_duration && c.duration < 0).then_some(("duration_s", Reason::NegativeNumber))
             })
             .or_else(|| {
                 (c.has_logged && c.logged_us < c.occurred_us)

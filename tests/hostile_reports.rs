@@ -104,7 +104,11 @@ fn period_report_peak(ledger: &Ledger) -> usize {
     peak_bytes(|| {
         let r = period_report(ledger, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
         let t = r.revenue_table();
-        assert_eq!(t.rows.len(), ledger.sales().len(), "one revenue row per sale");
+        assert_eq!(
+            t.rows.len(),
+            ledger.sales().len(),
+            "one revenue row per sale"
+        );
     })
 }
 

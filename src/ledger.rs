@@ -21,7 +21,6 @@ use std::sync::atomic::Ordering::Relaxed;
 
 /// Marker for "no index" in dense `u32` columns.
 pub const NONE: u32 = u32::MAX;
-const NO_TIME: i64 = i64::MIN;
 
 /// Microseconds since the Unix epoch of an instant (the ledger's clock).
 /// Exact for every instant chrono can hold (`MIN_UTC` to `MAX_UTC`, about
@@ -99,17 +98,23 @@ pub struct ContactRow {
     pub direction: Direction,
     /// Outcome, if logged.
     pub outcome: Option<Outcome>,
+    // Whether `logged_us` and `duration` were given: flags, not reserved
+    // values, because every i64 is a value a caller can write (a duration
+    // of i64::MIN must be rejected as negative, not read as absent). They
+    // fit in the row's padding, so rows stay 48 bytes.
+    has_logged: bool,
+    has_duration: bool,
 }
 
 impl ContactRow {
     /// `logged_at` in µs, if given.
     pub fn logged_us(&self) -> Option<i64> {
-        (self.logged_us != NO_TIME).then_some(self.logged_us)
+        self.has_logged.then_some(self.logged_us)
     }
 
     /// `duration_s`, if given.
     pub fn duration_s(&self) -> Option<i64> {
-        (self.duration >= 0).then_some(self.duration)
+        self.has_duration.then_some(self.duration)
     }
 }
 
@@ -143,12 +148,14 @@ pub struct SaleRow {
     /// Currency index into [`Ledger::currencies`] (the empty code when the
     /// sale gave none).
     pub currency: u32,
+    // Whether `amount` was given (a flag, like [`ContactRow`]'s).
+    has_amount: bool,
 }
 
 impl SaleRow {
     /// `amount_minor`, if given.
     pub fn amount_minor(&self) -> Option<i64> {
-        (self.amount >= 0).then_some(self.amount)
+        self.has_amount.then_some(self.amount)
     }
 }
 
@@ -207,7 +214,7 @@ pub struct ProspectRecords {
     city: TextColumn,
     country: TextColumn,
     source: Vec<Option<Source>>,
-    created_us: Vec<i64>,
+    created_us: Vec<Option<i64>>,
     created_by: Vec<u32>,
 }
 
@@ -233,7 +240,7 @@ impl ProspectRecords {
             city: self.city.get(i),
             country: self.country.get(i),
             source: *self.source.get(i)?,
-            created_us: self.created_us.get(i).copied().filter(|&t| t != NO_TIME),
+            created_us: self.created_us.get(i).copied().flatten(),
             created_by: self.created_by.get(i).copied().filter(|&r| r != NONE),
         })
     }
@@ -247,7 +254,7 @@ impl ProspectRecords {
     /// `created_at` of record `i` in µs, if given (without building the
     /// whole [`ProspectRecordRef`]).
     pub fn created_us(&self, i: usize) -> Option<i64> {
-        self.created_us.get(i).copied().filter(|&t| t != NO_TIME)
+        self.created_us.get(i).copied().flatten()
     }
 
     /// The creating rep's index of record `i`, if given.
@@ -297,7 +304,7 @@ impl ProspectRecords {
             + self.city.heap_bytes()
             + self.country.heap_bytes()
             + self.source.capacity()
-            + self.created_us.capacity() * 8
+            + self.created_us.capacity() * size_of::<Option<i64>>()
             + self.created_by.capacity() * 4
     }
 }
@@ -525,19 +532,21 @@ pub struct ProspectFields<'a> {
 
 /// A contact as staged: a [`ContactRow`] whose `rep` and `record` hold
 /// symbols of the builder's tables and whose `duration` is the value as
-/// given (`NO_TIME` when absent); the build validates and remaps it in
-/// place, so a contact's fields are stored once.
+/// given, not yet validated; the build validates and remaps it in place,
+/// so a contact's fields are stored once.
 fn staged_contact(rep: u32, record: u32, f: &ContactFields<'_>) -> ContactRow {
     ContactRow {
         rep,
         record,
         prospect: NONE,
         occurred_us: f.occurred_us,
-        logged_us: f.logged_us.unwrap_or(NO_TIME),
-        duration: f.duration_s.unwrap_or(NO_TIME),
+        logged_us: f.logged_us.unwrap_or(0),
+        duration: f.duration_s.unwrap_or(0),
         channel: f.channel,
         direction: f.direction,
         outcome: f.outcome,
+        has_logged: f.logged_us.is_some(),
+        has_duration: f.duration_s.is_some(),
     }
 }
 
@@ -566,7 +575,7 @@ struct StagedProspect {
     id: u32,
     text_row: usize,
     source: Option<Source>,
-    created_us: i64,
+    created_us: Option<i64>,
     created_by: u32,
 }
 
@@ -969,7 +978,7 @@ impl LedgerBuilder {
                 id,
                 text_row,
                 source: f.source,
-                created_us: f.created_us.unwrap_or(NO_TIME),
+                created_us: f.created_us,
                 created_by,
             });
             return self;
@@ -986,7 +995,7 @@ impl LedgerBuilder {
             id,
             text_row,
             source: f.source,
-            created_us: f.created_us.unwrap_or(NO_TIME),
+            created_us: f.created_us,
             created_by,
         });
         self
@@ -1303,7 +1312,7 @@ impl EventRows<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct ProspectBatch {
     rows: u64,
-    staged: Vec<(u64, Option<Source>, i64)>,
+    staged: Vec<(u64, Option<Source>, Option<i64>)>,
     ids: TextColumn,
     /// `intern::hash_str` of each id, computed on the parsing thread.
     id_hashes: Vec<u64>,
@@ -1342,8 +1351,7 @@ impl ProspectBatch {
         self.ids.push(Some(f.prospect_id));
         self.id_hashes.push(crate::intern::hash_str(f.prospect_id));
         self.created_by.push(f.created_by);
-        self.staged
-            .push((row, f.source, f.created_us.unwrap_or(NO_TIME)));
+        self.staged.push((row, f.source, f.created_us));
         if !keep_details {
             return;
         }
@@ -1705,11 +1713,10 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         let id = b.contact_ids.get(i).unwrap_or("");
         missing(id, c.rep, c.record, "contact_id")
             .or_else(|| {
-                (c.duration != NO_TIME && c.duration < 0)
-                    .then_some(("duration_s", Reason::NegativeNumber))
+                (c.has_duration && c.duration < 0).then_some(("duration_s", Reason::NegativeNumber))
             })
             .or_else(|| {
-                (c.logged_us != NO_TIME && c.logged_us < c.occurred_us)
+                (c.has_logged && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
             .or_else(|| check_refs(c.rep, c.record))
@@ -1788,9 +1795,6 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     let remap = |c: &mut ContactRow| {
         c.rep = lookup(&rep_of_sym, c.rep);
         c.record = lookup(&rec_of_sym, c.record);
-        if c.duration == NO_TIME {
-            c.duration = -1;
-        }
     };
     #[cfg(feature = "parallel")]
     {
@@ -1893,8 +1897,9 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
             record: lookup(&rec_of_sym, s.record),
             prospect: NONE,
             closed_us: s.closed_us,
-            amount: s.amount.unwrap_or(-1),
+            amount: s.amount.unwrap_or(0),
             currency: lookup(&cur_of_sym, s.currency),
+            has_amount: s.amount.is_some(),
         });
     }
 

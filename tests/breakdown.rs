@@ -66,21 +66,21 @@ fn by(ledger: &Ledger, scope: &Scope, by: BreakdownBy) -> Breakdown {
 
 type Key<'a> = (&'a str, &'a str, &'a str);
 
-fn rows(b: &Breakdown) -> Vec<(Key<'_>, [u64; 8])> {
+fn rows(b: &Breakdown) -> Vec<(Key<'_>, [i128; 8])> {
     b.rows
         .iter()
         .map(|r| {
             (
                 (r.rep_id.as_str(), r.period.as_str(), r.key.as_str()),
                 [
-                    r.contacts,
-                    r.new_prospects,
-                    r.engagements,
-                    r.met,
-                    r.won,
+                    r.contacts.into(),
+                    r.new_prospects.into(),
+                    r.engagements.into(),
+                    r.met.into(),
+                    r.won.into(),
                     r.seconds,
-                    r.untimed,
-                    r.contacts_by_class[1],
+                    r.untimed.into(),
+                    r.contacts_by_class[1].into(),
                 ],
             )
         })

@@ -546,8 +546,8 @@ fn direct_aggregate(
                     cell.contacts_by_class[class.index()] += 1;
                     match row.duration_s() {
                         Some(d) => {
-                            cell.seconds_by_class[class.index()] += d as u64;
-                            cell.seconds_by_channel[row.channel.index()] += d as u64;
+                            cell.seconds_by_class[class.index()] += i128::from(d);
+                            cell.seconds_by_channel[row.channel.index()] += i128::from(d);
                         }
                         None => {
                             cell.untimed_by_class[class.index()] += 1;
@@ -575,8 +575,14 @@ fn direct_aggregate(
                     let s = &l.sales()[e.index as usize];
                     cell.sales += 1;
                     if let Some(a) = s.amount_minor() {
-                        cell.revenue_by_currency.resize(l.currencies().len(), 0);
-                        cell.revenue_by_currency[s.currency as usize] += i128::from(a);
+                        let revenue = &mut cell.revenue_by_currency;
+                        match revenue.iter_mut().find(|(c, _)| *c == s.currency) {
+                            Some((_, sum)) => *sum += i128::from(a),
+                            None => {
+                                revenue.push((s.currency, i128::from(a)));
+                                revenue.sort();
+                            }
+                        }
                     }
                 }
             }

@@ -122,10 +122,12 @@ pub struct BreakdownCounts {
     pub met: u64,
     /// Of those, engagements won.
     pub won: u64,
-    /// Seconds of logged contact time (sum of `duration_s`).
-    pub seconds: u64,
-    /// Seconds per class, in [`ContactClass::ALL`] order.
-    pub seconds_by_class: [u64; 4],
+    /// Seconds of logged contact time (sum of `duration_s`). 128 bits: any
+    /// number of durations up to `i64::MAX` each sums exactly.
+    pub seconds: i128,
+    /// Seconds per class, in [`ContactClass::ALL`] order (exact, like
+    /// `seconds`).
+    pub seconds_by_class: [i128; 4],
     /// Contacts without a duration.
     pub untimed: u64,
 }
@@ -189,13 +191,13 @@ impl BreakdownCounts {
     }
 }
 
-fn add<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+fn add<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], b: &[T; N]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += *y;
     }
 }
 
-fn bump<const N: usize>(a: &mut [u64; N], i: usize, by: u64) {
+fn bump<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], i: usize, by: T) {
     if let Some(x) = a.get_mut(i) {
         *x += by;
     }
@@ -311,7 +313,7 @@ fn aggregate_range(
             bump(&mut cell.contacts_by_class, class.index(), 1);
             match c.duration_s() {
                 Some(d) => {
-                    let d = d.unsigned_abs();
+                    let d = i128::from(d);
                     cell.seconds += d;
                     bump(&mut cell.seconds_by_class, class.index(), d);
                 }
@@ -589,7 +591,7 @@ impl Breakdown {
     /// logged seconds of its (rep, period) within this breakdown.
     pub fn table(&self) -> Table {
         let mut t = Table::new(&self.columns());
-        let mut totals: HashMap<(&str, &str), u64> = HashMap::new();
+        let mut totals: HashMap<(&str, &str), i128> = HashMap::new();
         for r in &self.rows {
             *totals.entry((&r.rep_id, &r.period)).or_default() += r.seconds;
         }
@@ -617,7 +619,7 @@ impl Breakdown {
                 c.won.into(),
                 c.seconds.into(),
                 c.untimed.into(),
-                Ratio::proportion(c.seconds, total).into(),
+                time_share(c.seconds, total),
             ]);
             row.extend(c.seconds_by_class.iter().map(|&v| Cell::from(v)));
             row.extend([
@@ -631,6 +633,16 @@ impl Breakdown {
             t.push(row);
         }
         t
+    }
+}
+
+/// `seconds ÷ total` as a rate that keeps its counts; as a plain share when
+/// the seconds exceed a [`Ratio`]'s 64-bit counts (only sums of durations
+/// near `i64::MAX` get there), so that the value is still written.
+fn time_share(seconds: i128, total: i128) -> Cell {
+    match (u64::try_from(seconds), u64::try_from(total)) {
+        (Ok(s), Ok(t)) => Ratio::proportion(s, t).into(),
+        _ => Cell::share((total != 0).then(|| seconds as f64 / total as f64)),
     }
 }
 

@@ -9,6 +9,12 @@
 //! `period_start` is the date `2026-06-01`). Types are declared per result,
 //! so an empty report still has the right schema.
 //!
+//! Sums (seconds of logged time, revenue) are exact 128-bit integers in
+//! the tables. One that does not fit its column's 64-bit type (seconds
+//! beyond `u64::MAX`: only durations near `i64::MAX` add up to that) is
+//! never dropped to null or rounded: that column alone becomes `Utf8`,
+//! every value of it the exact decimal text, as in the CSV.
+//!
 //! Every result implements [`ToFrame`]. With the `arrow` feature a frame
 //! converts to an Arrow `RecordBatch` (`Frame::to_record_batch`, also
 //! `ToFrame::to_record_batch` on any result); the `sales-metrics-polars`
@@ -299,7 +305,9 @@ impl Frame {
     }
 
     /// Converts a table with a declared type per column (`types` as long as
-    /// the columns). Cells that do not fit their column's type become null.
+    /// the columns). Cells that do not hold a value of their column's type
+    /// become null; an integer column with a value beyond its 64-bit type
+    /// becomes `Utf8` with exact decimal text instead (see the module doc).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `types` does not match the columns.
@@ -314,7 +322,8 @@ impl Frame {
     }
 
     /// Converts any table, inferring each column's type from its cells:
-    /// integers only → `Int64` (`UInt64` if one does not fit `Int64`),
+    /// integers only → `Int64` (`UInt64` if one does not fit `Int64`,
+    /// `Utf8` of exact decimals if one does not fit either),
     /// numbers and rates → `Float64`, anything with text → `Utf8`. A column
     /// with no value at all is `Utf8` of nulls; results convert with their
     /// declared types instead ([`ToFrame`]).
@@ -334,11 +343,18 @@ fn convert(table: &Table, types: &[ColumnType]) -> Frame {
         .zip(types)
         .enumerate()
         .map(|(i, (name, ty))| {
-            let cells = table
-                .rows
-                .iter()
-                .map(move |r| r.get(i).unwrap_or(&Cell::Empty));
-            Column::new(*name, ColumnData::from_cells(*ty, cells))
+            let cells = || {
+                table
+                    .rows
+                    .iter()
+                    .map(move |r| r.get(i).unwrap_or(&Cell::Empty))
+            };
+            let ty = if ints_fit(*ty, cells()) {
+                *ty
+            } else {
+                ColumnType::Utf8
+            };
+            Column::new(*name, ColumnData::from_cells(ty, cells()))
         })
         .collect();
     Frame {
@@ -439,6 +455,20 @@ impl Frame {
     pub fn evcxr_display(&self) {
         crate::report::table::evcxr_show(&self.to_html(10), &self.to_string());
     }
+}
+
+/// Whether every integer cell fits `ty` when it is an integer type: a sum
+/// beyond 64 bits must not become a null.
+fn ints_fit<'a>(ty: ColumnType, mut cells: impl Iterator<Item = &'a Cell>) -> bool {
+    let fits: fn(i128) -> bool = match ty {
+        ColumnType::Int64 => |i| i64::try_from(i).is_ok(),
+        ColumnType::UInt64 => |i| u64::try_from(i).is_ok(),
+        _ => return true,
+    };
+    cells.all(|c| match c {
+        Cell::Int(i) => fits(*i),
+        _ => true,
+    })
 }
 
 fn infer<'a>(cells: impl Iterator<Item = &'a Cell>) -> ColumnType {

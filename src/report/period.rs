@@ -71,15 +71,21 @@ pub struct PeriodCounts {
     pub prospects_met: u64,
     /// Sales.
     pub sales: u64,
-    /// Revenue in minor units per currency index of the ledger
-    /// ([`Ledger::currencies`]); sales without an amount add nothing.
-    pub revenue_by_currency: Vec<i128>,
-    /// Sum of `duration_s` per class (SPEC §6 time_by_class).
-    pub seconds_by_class: [u64; 4],
+    /// Revenue in minor units: `(currency index of the ledger
+    /// ([`Ledger::currencies`]), sum of amounts)`, sorted by index, one
+    /// entry for every currency with at least one sale that has an amount
+    /// (an amount of 0 included, SPEC §11); sales without an amount add
+    /// nothing. Sparse: only the currencies this cell saw, so memory
+    /// follows the sales, not cells × currencies.
+    pub revenue_by_currency: Vec<(u32, i128)>,
+    /// Sum of `duration_s` per class (SPEC §6 time_by_class). 128 bits:
+    /// any number of durations up to `i64::MAX` each sums exactly.
+    pub seconds_by_class: [i128; 4],
     /// Contacts without a duration, per class.
     pub untimed_by_class: [u64; 4],
-    /// Sum of `duration_s` per channel, in [`Channel::ALL`] order.
-    pub seconds_by_channel: [u64; 5],
+    /// Sum of `duration_s` per channel, in [`Channel::ALL`] order (exact,
+    /// like `seconds_by_class`).
+    pub seconds_by_channel: [i128; 5],
     /// Contacts without a duration, per channel.
     pub untimed_by_channel: [u64; 5],
 }
@@ -96,17 +102,7 @@ impl PeriodCounts {
         self.meetings_cancelled += other.meetings_cancelled;
         self.prospects_met += other.prospects_met;
         self.sales += other.sales;
-        if self.revenue_by_currency.len() < other.revenue_by_currency.len() {
-            self.revenue_by_currency
-                .resize(other.revenue_by_currency.len(), 0);
-        }
-        for (a, b) in self
-            .revenue_by_currency
-            .iter_mut()
-            .zip(&other.revenue_by_currency)
-        {
-            *a += *b;
-        }
+        merge_revenue(&mut self.revenue_by_currency, &other.revenue_by_currency);
         add_arrays(&mut self.seconds_by_class, &other.seconds_by_class);
         add_arrays(&mut self.untimed_by_class, &other.untimed_by_class);
         add_arrays(&mut self.seconds_by_channel, &other.seconds_by_channel);
@@ -149,10 +145,47 @@ impl PeriodCounts {
     }
 }
 
-fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+fn add_arrays<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], b: &[T; N]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += *y;
     }
+}
+
+/// Adds the sparse revenue `b` into `a` (both sorted by currency index).
+fn merge_revenue(a: &mut Vec<(u32, i128)>, b: &[(u32, i128)]) {
+    // The common case: the same currencies on both sides (often one).
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0);
+    if same {
+        for (x, y) in a.iter_mut().zip(b) {
+            x.1 += y.1;
+        }
+        return;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x.0 == y.0 => {
+                out.push((x.0, x.1 + y.1));
+                i += 1;
+                j += 1;
+            }
+            (Some(&x), Some(&y)) if x.0 < y.0 => {
+                out.push(x);
+                i += 1;
+            }
+            (_, Some(&y)) => {
+                out.push(y);
+                j += 1;
+            }
+            (Some(&x), None) => {
+                out.push(x);
+                i += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    *a = out;
 }
 
 /// Partial period report over a set of prospects, keyed by (rep index,
@@ -438,7 +471,10 @@ impl Cells {
         self.cells.get_mut(ix as usize)
     }
 
-    fn into_aggregate(mut self) -> PeriodAggregate {
+    /// The chunk's cells, sorted by key; `spill` holds the revenue of
+    /// cells that saw more than [`FEW_CURRENCIES`] currencies, beyond their
+    /// first ones.
+    fn into_aggregate(mut self, spill: Spill) -> PeriodAggregate {
         let mut take = |ix: u32| {
             self.cells
                 .get_mut(ix as usize)
@@ -463,7 +499,47 @@ impl Cells {
         if !cells.is_sorted_by_key(|(k, _)| *k) {
             cells.sort_unstable_by_key(|(k, _)| *k);
         }
+        if !spill.is_empty() {
+            let mut spilled: Vec<_> = spill.into_iter().collect();
+            spilled.sort_unstable_by_key(|&(k, _)| k);
+            for ((rep, key, currency), sum) in spilled {
+                if let Ok(i) = cells.binary_search_by_key(&(rep, key), |(k, _)| *k)
+                    && let Some((_, c)) = cells.get_mut(i)
+                {
+                    c.revenue_by_currency.push((currency, sum));
+                }
+            }
+        }
+        // Currencies were kept in first-seen order while aggregating.
+        for (_, c) in &mut cells {
+            if !c.revenue_by_currency.is_sorted_by_key(|&(cur, _)| cur) {
+                c.revenue_by_currency.sort_unstable_by_key(|&(cur, _)| cur);
+            }
+        }
         PeriodAggregate { cells }
+    }
+}
+
+/// Currencies a cell keeps in its own list while aggregating, found by a
+/// linear scan: the common case, one currency or a few, costs no hashing.
+/// A cell's further currencies go to the chunk's [`Spill`] map, so a cell
+/// with a currency per sale costs one hash per sale, not a scan of all the
+/// currencies it has seen.
+const FEW_CURRENCIES: usize = 8;
+
+/// Revenue of cells beyond their first [`FEW_CURRENCIES`] currencies:
+/// (rep, period key, currency index) → sum.
+type Spill = HashMap<(u32, PeriodKey, u32), i128>;
+
+/// Adds a sale's amount to its cell's revenue in `currency`.
+fn add_revenue(cell: &mut CellWork, spill: &mut Spill, currency: u32, amount: i64) {
+    let revenue = &mut cell.counts.revenue_by_currency;
+    if let Some((_, sum)) = revenue.iter_mut().find(|(c, _)| *c == currency) {
+        *sum += i128::from(amount);
+    } else if revenue.len() < FEW_CURRENCIES {
+        revenue.push((currency, i128::from(amount)));
+    } else {
+        *spill.entry((cell.rep, cell.key, currency)).or_insert(0) += i128::from(amount);
     }
 }
 
@@ -480,14 +556,26 @@ struct Gathered {
     /// Channel index (contacts), status (meetings: 0 held, 1 no-show,
     /// 2 cancelled) or currency index (sales).
     tag: u32,
-    /// Duration in seconds (contacts) or amount (sales); negative if absent.
+    /// Duration in seconds (contacts) or amount (sales), or [`ABSENT`].
+    /// Not an `Option`: events are gathered in blocks, and 16 bytes a
+    /// value keep the block small and its copies cheap.
     value: i64,
+}
+
+/// `Gathered::value` of a contact without a duration or a sale without an
+/// amount. It cannot collide with a value: the ledger accepts no negative
+/// duration or amount (SPEC §3 `negative_number`).
+const ABSENT: i64 = -1;
+
+/// The gathered value of a field of the ledger.
+fn gathered_value(v: Option<i64>) -> i64 {
+    v.filter(|&v| v >= 0).unwrap_or(ABSENT)
 }
 
 const NOT_FOUND: Gathered = Gathered {
     rep: NONE,
     tag: 0,
-    value: -1,
+    value: ABSENT,
 };
 
 fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
@@ -498,7 +586,7 @@ fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
             EventKind::Contact => contacts.get(i).map_or(NOT_FOUND, |c| Gathered {
                 rep: c.rep,
                 tag: c.channel.index() as u32,
-                value: c.duration_s().unwrap_or(-1),
+                value: gathered_value(c.duration_s()),
             }),
             EventKind::Meeting => meetings.get(i).map_or(NOT_FOUND, |m| Gathered {
                 rep: m.rep,
@@ -507,12 +595,12 @@ fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
                     MeetingStatus::NoShow => 1,
                     MeetingStatus::Cancelled => 2,
                 },
-                value: -1,
+                value: ABSENT,
             }),
             EventKind::Sale => sales.get(i).map_or(NOT_FOUND, |s| Gathered {
                 rep: s.rep,
                 tag: s.currency,
-                value: s.amount_minor().unwrap_or(-1),
+                value: gathered_value(s.amount_minor()),
             }),
         };
     }
@@ -550,7 +638,7 @@ pub(crate) fn aggregate_prospects(
     let mut cells = Cells::new(ledger.reps().len(), slots.keys.len());
     let events = ledger.events();
     let offsets = ledger.event_offsets();
-    let currencies = ledger.currencies().len();
+    let mut spill = Spill::new();
     let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
     let mut gathered = [NOT_FOUND; GATHER_BLOCK];
     // Events [block_start, block_end) have been gathered.
@@ -604,8 +692,8 @@ pub(crate) fn aggregate_prospects(
                         .unwrap_or(ContactClass::FollowUp);
                     // Branch-free updates: class, timing and first-seen are
                     // unpredictable per event.
-                    let timed = g.value >= 0;
-                    let seconds = if timed { g.value.unsigned_abs() } else { 0 };
+                    let timed = g.value != ABSENT;
+                    let seconds = if timed { i128::from(g.value) } else { 0 };
                     let untimed = u64::from(!timed);
                     let counts = &mut cell.counts;
                     counts.contacts += 1;
@@ -638,24 +726,18 @@ pub(crate) fn aggregate_prospects(
                     _ => cell.counts.meetings_cancelled += 1,
                 },
                 EventKind::Sale => {
-                    let counts = &mut cell.counts;
-                    counts.sales += 1;
-                    if g.value >= 0 {
-                        if counts.revenue_by_currency.len() < currencies {
-                            counts.revenue_by_currency.resize(currencies, 0);
-                        }
-                        if let Some(r) = counts.revenue_by_currency.get_mut(g.tag as usize) {
-                            *r += i128::from(g.value);
-                        }
+                    cell.counts.sales += 1;
+                    if g.value != ABSENT {
+                        add_revenue(cell, &mut spill, g.tag, g.value);
                     }
                 }
             }
         }
     }
-    cells.into_aggregate()
+    cells.into_aggregate(spill)
 }
 
-fn bump<const N: usize>(a: &mut [u64; N], i: usize, by: u64) {
+fn bump<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], i: usize, by: T) {
     if let Some(x) = a.get_mut(i) {
         *x += by;
     }
@@ -672,7 +754,9 @@ pub struct PeriodRow {
     pub period_start: Option<NaiveDate>,
     /// The counts.
     pub counts: PeriodCounts,
-    /// Revenue per currency code (sorted by code), minor units.
+    /// Revenue per currency code (sorted by code), minor units: every
+    /// currency with at least one sale that has an amount, even when the
+    /// sum is 0; the empty code for sales that gave no currency.
     pub revenue: Vec<(String, i128)>,
 }
 
@@ -748,12 +832,12 @@ pub fn finish(
         .cells
         .into_iter()
         .map(|((rep, period), counts)| {
+            // Every currency with a sale that has an amount, even when
+            // the amounts sum to 0 (SPEC §11).
             let mut revenue: Vec<(String, i128)> = counts
                 .revenue_by_currency
                 .iter()
-                .enumerate()
-                .map(|(i, &v)| (ledger.currency(i as u32).to_owned(), v))
-                .filter(|(_, v)| *v != 0)
+                .map(|&(i, v)| (ledger.currency(i).to_owned(), v))
                 .collect();
             revenue.sort();
             PeriodRow {
@@ -846,8 +930,10 @@ impl PeriodReport {
         );
     }
 
-    /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`
-    /// (only rows with revenue).
+    /// The SPEC §11 `revenue` table: `rep_id,period,currency,revenue_minor`,
+    /// one row per (rep, period, currency) with at least one sale that has
+    /// an amount (a sum of 0 included; an empty currency for sales with an
+    /// amount but no currency).
     pub fn revenue_table(&self) -> Table {
         let mut t = Table::new(&["rep_id", "period", "currency", "revenue_minor"]);
         for r in &self.rows {
@@ -932,7 +1018,11 @@ impl PeriodReport {
                 }
             }
         }
-        by_period.into_values().collect()
+        let mut totals: Vec<PeriodRow> = by_period.into_values().collect();
+        for t in &mut totals {
+            t.revenue.sort();
+        }
+        totals
     }
 }
 
@@ -973,5 +1063,24 @@ impl fmt::Display for PeriodReport {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_revenue_merges_by_currency() {
+        let mut a = vec![(1, 10), (4, 0)];
+        merge_revenue(&mut a, &[(0, 5), (4, 7), (9, 1)]);
+        assert_eq!(a, vec![(0, 5), (1, 10), (4, 7), (9, 1)]);
+        merge_revenue(&mut a, &[(0, 1), (1, 1), (4, 1), (9, 1)]);
+        assert_eq!(a, vec![(0, 6), (1, 11), (4, 8), (9, 2)]);
+        merge_revenue(&mut a, &[]);
+        assert_eq!(a.len(), 4);
+        let mut empty = Vec::new();
+        merge_revenue(&mut empty, &[(3, 0)]);
+        assert_eq!(empty, vec![(3, 0)], "a zero sum is still a row");
     }
 }

@@ -91,6 +91,34 @@ impl Cell {
     }
 }
 
+/// A table row as a JSON object.
+struct JsonRow<'a> {
+    /// Column names and their cell index, in key order.
+    keys: &'a [(&'a str, usize)],
+    cells: &'a [Cell],
+}
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let present = || {
+            self.keys
+                .iter()
+                .filter_map(|&(k, i)| Some((k, self.cells.get(i)?)))
+        };
+        let mut m = s.serialize_map(Some(present().count()))?;
+        for (k, cell) in present() {
+            match cell {
+                // Integers of any size as JSON numbers, exactly: sums of
+                // amounts or durations can exceed 64 bits.
+                Cell::Int(i) => m.serialize_entry(k, i)?,
+                other => m.serialize_entry(k, &other.to_json())?,
+            }
+        }
+        m.end()
+    }
+}
+
 impl From<Ratio> for Cell {
     fn from(r: Ratio) -> Self {
         Cell::Rate(r)
@@ -191,16 +219,20 @@ impl Table {
     /// [`Error::Write`] when writing fails ([`Error::in_file`] names the
     /// file).
     pub fn write_json<W: Write>(&self, w: W) -> Result<()> {
-        let rows: Vec<Value> = self
+        // Keys in the order (and with the collapsing of repeated names) of
+        // a JSON object map, as rows were always written.
+        let mut order = Map::new();
+        for (i, c) in self.columns.iter().enumerate() {
+            order.insert((*c).to_owned(), Value::from(i));
+        }
+        let keys: Vec<(&str, usize)> = order
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), usize::try_from(v.as_u64()?).ok()?)))
+            .collect();
+        let rows: Vec<JsonRow<'_>> = self
             .rows
             .iter()
-            .map(|row| {
-                let mut m = Map::new();
-                for (c, cell) in self.columns.iter().zip(row) {
-                    m.insert((*c).to_owned(), cell.to_json());
-                }
-                Value::Object(m)
-            })
+            .map(|cells| JsonRow { keys: &keys, cells })
             .collect();
         serde_json::to_writer_pretty(w, &rows).map_err(|e| Error::write("table JSON", e))
     }

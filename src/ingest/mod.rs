@@ -49,6 +49,7 @@ mod blocks;
 mod csv;
 mod json;
 pub mod parse;
+mod scan;
 mod write;
 
 use std::path::Path;

@@ -248,27 +248,57 @@ impl Table {
     }
 
     /// Reads CSV with a header row; `id_column` names the id column.
+    /// Errors name the input `<memory>`; [`Table::from_csv_named`] names
+    /// the file.
     ///
     /// # Errors
-    /// Malformed CSV (with its position), or no `id_column` in the header.
+    /// As [`Table::from_csv_named`].
     pub fn from_csv<R: std::io::Read>(reader: R, id_column: &str) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let malformed = |e: csv::Error| Error::Malformed {
-            path: "<csv>".into(),
-            position: e
-                .position()
-                .map_or_else(String::new, |p| format!("line {}", p.line())),
-            message: e.to_string(),
-        };
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(malformed)?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        let mut t = Table::new(headers, id_column)?;
+        Self::from_csv_named(reader, std::path::Path::new("<memory>"), id_column)
+    }
+
+    /// Reads CSV with a header row from `reader`, whose file `source_name`
+    /// names in errors; `id_column` names the id column. Quoting is the
+    /// csv crate's (RFC 4180), as for [`read_csv`](crate::ingest::read_csv).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming `source_name` and the line and byte for
+    /// invalid UTF-8 or a quoted field that is never closed (which would
+    /// swallow the rest of the file); [`Error::MissingColumn`] naming
+    /// `source_name` when the header has no `id_column`; [`Error::Io`]
+    /// naming `source_name` when reading fails.
+    ///
+    /// # Example
+    /// ```
+    /// use std::path::Path;
+    /// use sales_metrics::dedup::Table;
+    ///
+    /// let err = Table::from_csv_named("id,name\n".as_bytes(), Path::new("people.csv"), "rec_id")
+    ///     .unwrap_err();
+    /// assert_eq!(err.to_string(), "people.csv: missing required column `rec_id`");
+    /// ```
+    pub fn from_csv_named<R: std::io::Read>(
+        reader: R,
+        source_name: &std::path::Path,
+        id_column: &str,
+    ) -> Result<Self> {
+        let mut rdr = crate::ingest::RecordReader::file(reader);
         let mut rec = csv::StringRecord::new();
-        while rdr.read_record(&mut rec).map_err(malformed)? {
+        let headers: Vec<String> = match rdr.next(&mut rec, source_name)? {
+            Some(_) => rec
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        if !headers.iter().any(|h| h == id_column) {
+            return Err(Error::MissingColumn {
+                path: source_name.to_owned(),
+                column: id_column.to_owned(),
+            });
+        }
+        let mut t = Table::new(headers, id_column)?;
+        while rdr.next(&mut rec, source_name)?.is_some() {
             t.push_row(rec.iter());
         }
         Ok(t)

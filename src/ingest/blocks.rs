@@ -19,7 +19,7 @@ use std::path::Path;
 
 use ::csv::StringRecord;
 
-use super::csv::{Records, read_header, utf8_error};
+use super::csv::{RecordReader, read_header, utf8_error};
 use super::scan::{At, Scan};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
@@ -433,7 +433,7 @@ fn read_in_blocks<S: Send, B: Batch>(
             *n = c.name;
         }
         if cutter.eof || cutter.last_end > 0 {
-            let mut rdr = Records::file(cutter.pending());
+            let mut rdr = RecordReader::file(cutter.pending());
             let mut record = StringRecord::new();
             let positions = read_header(
                 &mut rdr,
@@ -647,6 +647,11 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
     let (block_tx, block_rx) = mpsc::sync_channel::<std::io::Result<Block>>(window);
     let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
+        // Owned here, so that an early return (an error) drops it before the
+        // scope waits for the reader thread: a reader blocked on a full
+        // channel then wakes with a send error and stops, instead of the
+        // scope waiting for it forever.
+        let block_rx = block_rx;
         scope.spawn(move || {
             loop {
                 let spare = spare_rx.try_recv().unwrap_or_default();
@@ -775,7 +780,7 @@ fn parse_block<B: Batch>(
         // Quotes or carriage returns: the csv crate's own parser on this
         // block, as `read_csv` parses the file (bytes in positions are the
         // file's, lines the block's).
-        let mut rdr = Records::block(bytes, block.offset);
+        let mut rdr = RecordReader::block(bytes, block.offset);
         let mut record = StringRecord::new();
         let mut row = 0u64;
         while let Some(start) = rdr.next(&mut record, source)? {

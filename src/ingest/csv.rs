@@ -31,13 +31,13 @@ pub(super) fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
 /// exact line and byte where each starts, and an error for a quoted field
 /// that never closes (which the parser itself accepts, swallowing the rest
 /// of the input into one field).
-pub(crate) struct Records<R: Read> {
+pub(crate) struct RecordReader<R: Read> {
     rdr: ::csv::Reader<Tracked<R>>,
     /// File offset of the source's first byte.
     origin: u64,
 }
 
-impl<R: Read> Records<R> {
+impl<R: Read> RecordReader<R> {
     /// Parses a whole file from its start.
     pub(crate) fn file(reader: R) -> Self {
         Self {
@@ -152,7 +152,7 @@ fn csv_error(err: ::csv::Error, path: &Path, start: Option<At>) -> Error {
 /// the file (first occurrence wins; a BOM before the first name is
 /// ignored). `None` for an empty file.
 pub(super) fn read_header<R: Read>(
-    rdr: &mut Records<R>,
+    rdr: &mut RecordReader<R>,
     record: &mut StringRecord,
     wanted: &[&str],
     path: &Path,
@@ -221,7 +221,7 @@ pub fn read_csv(
     for (n, c) in names.iter_mut().zip(schema) {
         *n = c.name;
     }
-    let mut rdr = Records::file(reader);
+    let mut rdr = RecordReader::file(reader);
     let mut record = StringRecord::new();
     let positions = read_header(
         &mut rdr,
@@ -302,6 +302,35 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
         }
     }
     Ok(())
+}
+
+/// Reads one SPEC §2 CSV file of `kind` into `builder` as
+/// [`read_csv_folder`] reads it (prospect records, contacts, meetings and
+/// sales cut into blocks parsed in parallel, reps with [`read_csv`]), with
+/// blocks of about `block_bytes` bytes.
+///
+/// Not part of the stable API: tests and fuzzing use it to put block
+/// boundaries everywhere and check that the result is [`read_csv`]'s.
+///
+/// # Errors
+/// Those of [`read_csv`].
+#[doc(hidden)]
+pub fn read_csv_in_blocks(
+    kind: RecordKind,
+    reader: impl Read + Send,
+    source_name: &Path,
+    builder: &mut LedgerBuilder,
+    block_bytes: usize,
+) -> Result<()> {
+    match kind {
+        RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
+            super::blocks::read_events(kind, reader, source_name, builder, block_bytes, None)
+        }
+        RecordKind::Prospect => {
+            super::blocks::read_prospects(reader, source_name, builder, block_bytes, None)
+        }
+        RecordKind::Rep => read_csv(kind, reader, source_name, builder),
+    }
 }
 
 /// Reads a prospect partition in the `prospect_clusters.csv` form of

@@ -428,13 +428,16 @@ proptest! {
         kind in kind(),
         extra in prop::option::of(0usize..8),
         bom in any::<bool>(),
+        lead in prop::sample::select(vec!["", "", "\n", "\r\n\n"]),
         header_end in line_end(),
         rows in prop::collection::vec((prop::collection::vec(cell(), 0..9), line_end()), 0..24),
         last_end in any::<bool>(),
         strict in any::<bool>(),
         block in 1usize..48,
     ) {
-        let body = body(header(kind, extra, bom, header_end), &rows, last_end);
+        let mut head = lead.as_bytes().to_vec();
+        head.extend(header(kind, extra, bom, header_end));
+        let body = body(head, &rows, last_end);
         let mode = if strict { Mode::Strict } else { Mode::Lenient };
         agree(kind, &body, mode, block)?;
     }

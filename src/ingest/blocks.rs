@@ -364,6 +364,21 @@ impl<R: Read> Cutter<R> {
         self.scanned = self.len;
     }
 
+    /// Whether the header record is whole in the pending bytes: some
+    /// record byte (not a line end of a blank line, not a dropped byte
+    /// order mark) comes before the last `\n` outside quotes.
+    fn header_read(&self) -> bool {
+        let pending = self.pending();
+        let from = if pending.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            0
+        };
+        pending
+            .get(from..self.last_end)
+            .is_some_and(|b| b.iter().any(|&c| c != b'\r' && c != b'\n'))
+    }
+
     fn pending(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }
@@ -432,7 +447,7 @@ fn read_in_blocks<S: Send, B: Batch>(
         for (n, c) in names.iter_mut().zip(schema) {
             *n = c.name;
         }
-        if cutter.eof || cutter.last_end > 0 {
+        if cutter.eof || cutter.header_read() {
             let mut rdr = RecordReader::file(cutter.pending());
             let mut record = StringRecord::new();
             let positions = read_header(

@@ -256,13 +256,15 @@ impl Table {
     }
 
     /// Reads CSV with a header row from `reader`, whose file `source_name`
-    /// names in errors; `id_column` names the id column.
+    /// names in errors; `id_column` names the id column. Quoting is the
+    /// csv crate's (RFC 4180), as for [`read_csv`](crate::ingest::read_csv).
     ///
     /// # Errors
-    /// [`Error::Malformed`] naming `source_name` and the line for malformed
-    /// CSV or invalid UTF-8; [`Error::MissingColumn`] naming `source_name`
-    /// when the header has no `id_column`; [`Error::Io`] naming
-    /// `source_name` when reading fails.
+    /// [`Error::Malformed`] naming `source_name` and the line and byte for
+    /// invalid UTF-8 or a quoted field that is never closed (which would
+    /// swallow the rest of the file); [`Error::MissingColumn`] naming
+    /// `source_name` when the header has no `id_column`; [`Error::Io`]
+    /// naming `source_name` when reading fails.
     ///
     /// # Example
     /// ```
@@ -278,20 +280,15 @@ impl Table {
         source_name: &std::path::Path,
         id_column: &str,
     ) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let malformed = |e: csv::Error| Error::Malformed {
-            path: source_name.to_owned(),
-            position: e
-                .position()
-                .map_or_else(String::new, |p| format!("line {}", p.line())),
-            message: e.to_string(),
+        let mut rdr = crate::ingest::RecordReader::file(reader);
+        let mut rec = csv::StringRecord::new();
+        let headers: Vec<String> = match rdr.next(&mut rec, source_name)? {
+            Some(_) => rec
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+                .collect(),
+            None => Vec::new(),
         };
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(malformed)?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-            .collect();
         if !headers.iter().any(|h| h == id_column) {
             return Err(Error::MissingColumn {
                 path: source_name.to_owned(),
@@ -299,8 +296,7 @@ impl Table {
             });
         }
         let mut t = Table::new(headers, id_column)?;
-        let mut rec = csv::StringRecord::new();
-        while rdr.read_record(&mut rec).map_err(malformed)? {
+        while rdr.next(&mut rec, source_name)?.is_some() {
             t.push_row(rec.iter());
         }
         Ok(t)

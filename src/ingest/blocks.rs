@@ -19,7 +19,8 @@ use std::path::Path;
 
 use ::csv::StringRecord;
 
-use super::csv::{csv_error, csv_reader, read_header};
+use super::csv::{RecordReader, read_header, utf8_error};
+use super::scan::{At, Scan};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
@@ -39,9 +40,6 @@ pub(crate) fn block_bytes_for(size: Option<u64>) -> usize {
         usize::try_from((s / 64).clamp(MIN, BLOCK_BYTES as u64)).unwrap_or(BLOCK_BYTES)
     })
 }
-
-/// Smallest read: below this, refilling costs more than it saves.
-const MIN_READ: usize = 1 << 16;
 
 /// One block: whole records, where it starts in the file.
 struct Block {
@@ -301,12 +299,33 @@ struct Cutter<R> {
     /// File offset of `buf[0]`.
     offset: u64,
     block_bytes: usize,
+    /// The parser's state at `buf[scanned]`, followed from the file's
+    /// start without a break (cuts do not reset it).
+    scan: Scan,
+    scanned: usize,
+    /// Just past the last `\n` outside quotes in `buf[..scanned]`; 0 when
+    /// there is none.
+    last_end: usize,
 }
 
 impl<R: Read> Cutter<R> {
-    /// Reads at least `MIN_READ` more bytes (or to end of input).
+    fn new(reader: R, block_bytes: usize) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            len: 0,
+            eof: false,
+            offset: 0,
+            block_bytes: block_bytes.max(1),
+            scan: Scan::new(true),
+            scanned: 0,
+            last_end: 0,
+        }
+    }
+
+    /// Reads about a block more (or to end of input) and scans it.
     fn fill(&mut self) -> std::io::Result<()> {
-        let want = self.len + self.block_bytes.max(MIN_READ);
+        let want = self.len + self.block_bytes;
         if self.buf.len() < want {
             // Only new room is zeroed; a recycled buffer is reused as is.
             self.buf.resize(want, 0);
@@ -325,7 +344,39 @@ impl<R: Read> Cutter<R> {
                 Err(e) => return Err(e),
             }
         }
+        self.scan_read();
         Ok(())
+    }
+
+    /// Scans the bytes read since the last scan. The first scan waits for
+    /// three bytes (or the end): the parser drops a byte order mark only
+    /// from a first input that holds it whole.
+    fn scan_read(&mut self) {
+        if self.offset == 0 && self.scanned == 0 && self.len < 3 && !self.eof {
+            return;
+        }
+        let base = self.offset + self.scanned as u64;
+        if let Some(new) = self.buf.get(self.scanned..self.len)
+            && let Some(end) = self.scan.feed_cuts(new, base)
+        {
+            self.last_end = self.scanned + end;
+        }
+        self.scanned = self.len;
+    }
+
+    /// Whether the header record is whole in the pending bytes: some
+    /// record byte (not a line end of a blank line, not a dropped byte
+    /// order mark) comes before the last `\n` outside quotes.
+    fn header_read(&self) -> bool {
+        let pending = self.pending();
+        let from = if pending.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            0
+        };
+        pending
+            .get(from..self.last_end)
+            .is_some_and(|b| b.iter().any(|&c| c != b'\r' && c != b'\n'))
     }
 
     fn pending(&self) -> &[u8] {
@@ -338,49 +389,43 @@ impl<R: Read> Cutter<R> {
         self.buf.copy_within(n..self.len, 0);
         self.len -= n;
         self.offset += n as u64;
+        self.scanned = self.scanned.saturating_sub(n);
+        self.last_end = self.last_end.saturating_sub(n);
     }
 
     /// The next block, its bytes moved out and `spare` (a recycled buffer,
-    /// possibly empty) taking the place of the read buffer.
+    /// possibly empty) taking the place of the read buffer. A block ends
+    /// where the parser is between records: after a `\n` outside quotes,
+    /// or at the end of the input.
     fn next_block(&mut self, spare: Vec<u8>) -> std::io::Result<Option<Block>> {
-        loop {
-            while !self.eof && self.len < self.block_bytes {
-                self.fill()?;
-            }
-            let cut = if self.eof {
-                self.len
-            } else {
-                match last_record_end(self.pending()) {
-                    Some(c) => c,
-                    None => {
-                        // One record longer than a block: read on.
-                        self.fill()?;
-                        continue;
-                    }
-                }
-            };
-            if cut == 0 {
-                return Ok(None);
-            }
-            let rest = self.len - cut;
-            let mut next = spare;
-            let room = rest + self.block_bytes.max(MIN_READ);
-            if next.len() < room {
-                next.resize(room, 0);
-            }
-            if let (Some(dst), Some(src)) = (next.get_mut(..rest), self.buf.get(cut..self.len)) {
-                dst.copy_from_slice(src);
-            }
-            let buf = std::mem::replace(&mut self.buf, next);
-            self.len = rest;
-            let block = Block {
-                buf,
-                len: cut,
-                offset: self.offset,
-            };
-            self.offset += cut as u64;
-            return Ok(Some(block));
+        while !self.eof && (self.len < self.block_bytes || self.last_end == 0) {
+            // Short of a block, or one record longer than a block: read on.
+            self.fill()?;
         }
+        let cut = if self.eof { self.len } else { self.last_end };
+        if cut == 0 {
+            return Ok(None);
+        }
+        let rest = self.len - cut;
+        let mut next = spare;
+        let room = rest + self.block_bytes;
+        if next.len() < room {
+            next.resize(room, 0);
+        }
+        if let (Some(dst), Some(src)) = (next.get_mut(..rest), self.buf.get(cut..self.len)) {
+            dst.copy_from_slice(src);
+        }
+        let buf = std::mem::replace(&mut self.buf, next);
+        self.len = rest;
+        self.scanned -= cut;
+        self.last_end = 0;
+        let block = Block {
+            buf,
+            len: cut,
+            offset: self.offset,
+        };
+        self.offset += cut as u64;
+        Ok(Some(block))
     }
 }
 
@@ -394,14 +439,7 @@ fn read_in_blocks<S: Send, B: Batch>(
 ) -> Result<()> {
     let schema = plan.schema;
     let io = |e: std::io::Error| Error::io(source, e);
-    let mut cutter = Cutter {
-        reader,
-        buf: Vec::new(),
-        len: 0,
-        eof: false,
-        offset: 0,
-        block_bytes,
-    };
+    let mut cutter = Cutter::new(reader, block_bytes);
 
     // The header: read until its record is complete.
     let (positions, header_end) = loop {
@@ -409,8 +447,8 @@ fn read_in_blocks<S: Send, B: Batch>(
         for (n, c) in names.iter_mut().zip(schema) {
             *n = c.name;
         }
-        if cutter.eof || has_record_end(cutter.pending()) {
-            let mut rdr = csv_reader(cutter.pending());
+        if cutter.eof || cutter.header_read() {
+            let mut rdr = RecordReader::file(cutter.pending());
             let mut record = StringRecord::new();
             let positions = read_header(
                 &mut rdr,
@@ -420,7 +458,7 @@ fn read_in_blocks<S: Send, B: Batch>(
             )?;
             break (
                 positions.unwrap_or([None; MAX_COLUMNS]),
-                usize::try_from(rdr.position().byte()).unwrap_or(cutter.len),
+                usize::try_from(rdr.consumed()).unwrap_or(cutter.len),
             );
         }
         cutter.fill().map_err(io)?;
@@ -624,6 +662,11 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
     let (block_tx, block_rx) = mpsc::sync_channel::<std::io::Result<Block>>(window);
     let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
+        // Owned here, so that an early return (an error) drops it before the
+        // scope waits for the reader thread: a reader blocked on a full
+        // channel then wakes with a send error and stops, instead of the
+        // scope waiting for it forever.
+        let block_rx = block_rx;
         scope.spawn(move || {
             loop {
                 let spare = spare_rx.try_recv().unwrap_or_default();
@@ -688,33 +731,8 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
     })
 }
 
-/// Whether `bytes` (starting at a record boundary) holds a complete record.
-fn has_record_end(bytes: &[u8]) -> bool {
-    last_record_end(bytes).is_some()
-}
-
 fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
-/// The end (just past the newline) of the last complete record in `bytes`,
-/// which starts at a record boundary.
-fn last_record_end(bytes: &[u8]) -> Option<usize> {
-    let quotes = memchr::memchr_iter(b'"', bytes).count();
-    if quotes == 0 {
-        return memchr::memrchr(b'\n', bytes).map(|i| i + 1);
-    }
-    // Walk back from the end: a newline is outside quotes when the quotes
-    // before it are even, i.e. quotes after it have the parity of all.
-    let mut after = 0usize;
-    for (i, &b) in bytes.iter().enumerate().rev() {
-        match b {
-            b'"' => after += 1,
-            b'\n' if (quotes - after) % 2 == 0 => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Parses one block into `batch`; returns it with the number of lines the
@@ -731,8 +749,8 @@ fn parse_block<B: Batch>(
     let bytes = block.bytes();
     let simple = memchr::memchr2(b'"', b'\r', bytes).is_none();
     if simple {
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| utf8_error(block, e.valid_up_to(), source))?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| simple_utf8_error(block, e.valid_up_to(), source))?;
         let wanted = slot_of_column.len();
         let mut row = 0u64;
         let mut lines = 0u64;
@@ -775,16 +793,12 @@ fn parse_block<B: Batch>(
         Ok((batch, lines))
     } else {
         // Quotes or carriage returns: the csv crate's own parser on this
-        // block, positions shifted to the file's.
-        let mut rdr = csv_reader(bytes);
+        // block, as `read_csv` parses the file (bytes in positions are the
+        // file's, lines the block's).
+        let mut rdr = RecordReader::block(bytes, block.offset);
         let mut record = StringRecord::new();
         let mut row = 0u64;
-        loop {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(shift_error(csv_error(e, source), 0, block.offset)),
-            }
+        while let Some(start) = rdr.next(&mut record, source)? {
             row += 1;
             let mut cells = [Cell::Absent; MAX_COLUMNS];
             for (col, field) in record.iter().enumerate() {
@@ -796,8 +810,14 @@ fn parse_block<B: Batch>(
                 }
             }
             let cells = cells.get(..width).unwrap_or(&[]);
-            let line = record.position().map_or(1, ::csv::Position::line);
-            stage(RowAt { row, line }, cells, &mut batch);
+            stage(
+                RowAt {
+                    row,
+                    line: start.line,
+                },
+                cells,
+                &mut batch,
+            );
         }
         Ok((batch, count_newlines(bytes)))
     }
@@ -836,25 +856,19 @@ fn for_each_separator(bytes: &[u8], mut f: impl FnMut(usize, bool)) {
     }
 }
 
-/// The error of invalid UTF-8 at byte `at` of a simple block, worded like
-/// the csv crate's.
-fn utf8_error(block: &Block, at: usize, source: &Path) -> Error {
+/// The error of invalid UTF-8 at byte `at` of a simple block (no quotes,
+/// no carriage returns), as the csv parser's would be.
+fn simple_utf8_error(block: &Block, at: usize, source: &Path) -> Error {
     let bytes = block.bytes();
     let record_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or(&[])).map_or(0, |i| i + 1);
-    let line = 1 + count_newlines(bytes.get(..record_start).unwrap_or(&[]));
+    let start = At {
+        byte: block.offset + record_start as u64,
+        line: 1 + count_newlines(bytes.get(..record_start).unwrap_or(&[])),
+    };
     let in_record = bytes.get(record_start..at).unwrap_or(&[]);
     let field_start = memchr::memrchr(b',', in_record).map_or(0, |i| i + 1);
     let field = memchr::memchr_iter(b',', in_record).count();
-    Error::Malformed {
-        path: source.to_owned(),
-        position: format!(
-            "record starting at line {line}, byte {}, field {} after {} valid bytes",
-            block.offset + record_start as u64,
-            field + 1,
-            in_record.len() - field_start
-        ),
-        message: "invalid UTF-8".to_owned(),
-    }
+    utf8_error(source, Some(start), field, in_record.len() - field_start)
 }
 
 /// Shifts the "line L" and "byte B" of an error's position by `lines` and
@@ -1041,13 +1055,31 @@ mod tests {
         );
     }
 
+    /// The blocks a file is cut into, as text.
+    fn cuts(body: &[u8], block: usize) -> Vec<String> {
+        let mut cutter = Cutter::new(body, block);
+        let mut out = Vec::new();
+        while let Ok(Some(b)) = cutter.next_block(Vec::new()) {
+            out.push(String::from_utf8_lossy(b.bytes()).into_owned());
+        }
+        out
+    }
+
     #[test]
-    fn record_ends_respect_quotes() {
-        assert_eq!(last_record_end(b"a,b\nc,d\ne"), Some(8));
-        assert_eq!(last_record_end(b"a,\"b\nc\"\ne"), Some(8));
-        assert_eq!(last_record_end(b"a,\"b\nc"), Some(0).filter(|_| false));
-        assert_eq!(last_record_end(b"x\na,\"b\nc"), Some(2));
-        assert_eq!(last_record_end(b"a,\"\"\"\"\nb"), Some(7));
+    fn blocks_end_where_the_parser_is_between_records() {
+        assert_eq!(cuts(b"a,b\nc,d\ne", 1), ["a,b\n", "c,d\n", "e"]);
+        assert_eq!(cuts(b"a,\"b\nc\"\ne", 1), ["a,\"b\nc\"\n", "e"]);
+        assert_eq!(cuts(b"a,\"\"\"\"\nb", 1), ["a,\"\"\"\"\n", "b"]);
+        // A quote inside a field is a plain byte: it opens nothing.
+        assert_eq!(
+            cuts(b"O\"Brien,\"x\ny\"\nz\n", 1),
+            ["O\"Brien,\"x\ny\"\n", "z\n"]
+        );
+        assert_eq!(cuts(b"a\"b\nc\n", 1), ["a\"b\n", "c\n"]);
+        // A quote after a carriage return starts a record (and a field).
+        assert_eq!(cuts(b"a\r\"b\nc\"\nd\n", 1), ["a\r\"b\nc\"\n", "d\n"]);
+        // Never closed: the rest is one block.
+        assert_eq!(cuts(b"a\n\"b\nc\n", 1), ["a\n", "\"b\nc\n"]);
     }
 
     #[test]

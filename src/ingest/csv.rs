@@ -7,6 +7,7 @@ use std::path::Path;
 
 use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
 
+use super::scan::{At, Tracked};
 use super::{Cell, MAX_COLUMNS, columns, process_row};
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerBuilder, SuppliedPartition};
@@ -26,27 +27,122 @@ pub(super) fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
         .from_reader(reader)
 }
 
-/// Turns a csv error into the crate's: I/O stays I/O, the rest (invalid
-/// UTF-8 above all) is `Malformed` with the line and byte offset.
-pub(super) fn csv_error(err: ::csv::Error, path: &Path) -> Error {
-    let position = err.position().map_or_else(
+/// The csv crate's parser over a [`Tracked`] source: records with the
+/// exact line and byte where each starts, and an error for a quoted field
+/// that never closes (which the parser itself accepts, swallowing the rest
+/// of the input into one field).
+pub(crate) struct RecordReader<R: Read> {
+    rdr: ::csv::Reader<Tracked<R>>,
+    /// File offset of the source's first byte.
+    origin: u64,
+}
+
+impl<R: Read> RecordReader<R> {
+    /// Parses a whole file from its start.
+    pub(crate) fn file(reader: R) -> Self {
+        Self {
+            rdr: csv_reader(Tracked::file(reader)),
+            origin: 0,
+        }
+    }
+
+    /// Parses a block of whole records that starts at file byte `offset`
+    /// (lines in positions count from 1 at the block's start).
+    pub(super) fn block(reader: R, offset: u64) -> Self {
+        Self {
+            rdr: csv_reader(Tracked::block(reader, offset)),
+            origin: offset,
+        }
+    }
+
+    /// The file offset just past the last record read.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.origin + self.rdr.position().byte()
+    }
+
+    /// Reads the next record into `record`; returns where it starts, or
+    /// `None` at the end of the input.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming `path` on invalid UTF-8 (with the
+    /// record's line and byte) or on a quoted field still open at the end
+    /// of the input (with the line and byte of its opening quote);
+    /// [`Error::Io`] when reading fails.
+    pub(crate) fn next(&mut self, record: &mut StringRecord, path: &Path) -> Result<Option<At>> {
+        let read = self.rdr.read_record(record);
+        let consumed = self.consumed();
+        let origin = self.origin;
+        let at = |p: &::csv::Position| At {
+            byte: origin + p.byte(),
+            line: p.line(),
+        };
+        let tracked = self.rdr.get_mut();
+        if let Some(open) = tracked.unterminated(consumed) {
+            return Err(unterminated_quote(path, open));
+        }
+        match read {
+            Ok(false) => Ok(None),
+            // The scan finds every record the parser does; the parser's own
+            // position (where it began reading) is only a fallback.
+            Ok(true) => {
+                let parsed = record.position().map(at);
+                Ok(tracked.next_start().or(parsed))
+            }
+            Err(e) => {
+                let start = tracked.next_start();
+                let start = start.or_else(|| e.position().map(at));
+                Err(csv_error(e, path, start))
+            }
+        }
+    }
+}
+
+/// The error for a quoted field whose opening quote at `open` is never
+/// closed: the parser would read the rest of the file into that field.
+pub(crate) fn unterminated_quote(path: &Path, open: At) -> Error {
+    Error::Malformed {
+        path: path.to_owned(),
+        position: format!(
+            "quoted field starting at line {}, byte {}",
+            open.line, open.byte
+        ),
+        message: "unterminated quote: the field's closing quote is missing, so it would \
+                  swallow the rest of the file"
+            .to_owned(),
+    }
+}
+
+/// The error for invalid UTF-8 in field `field` (0-based) of the record
+/// starting at `start`, after `valid` valid bytes of the field.
+pub(super) fn utf8_error(path: &Path, start: Option<At>, field: usize, valid: usize) -> Error {
+    Error::Malformed {
+        path: path.to_owned(),
+        position: format!(
+            "record starting at {}, field {} after {valid} valid bytes",
+            start_text(start),
+            field + 1,
+        ),
+        message: "invalid UTF-8".to_owned(),
+    }
+}
+
+fn start_text(start: Option<At>) -> String {
+    start.map_or_else(
         || "unknown position".to_owned(),
-        |p| format!("line {}, byte {}", p.line(), p.byte()),
-    );
+        |s| format!("line {}, byte {}", s.line, s.byte),
+    )
+}
+
+/// Turns a csv error for the record starting at `start` into the crate's:
+/// I/O stays I/O, the rest (invalid UTF-8 above all) is `Malformed` with
+/// the record's line and byte offset.
+fn csv_error(err: ::csv::Error, path: &Path, start: Option<At>) -> Error {
     match err.into_kind() {
         ErrorKind::Io(source) => Error::io(path, source),
-        ErrorKind::Utf8 { err, .. } => Error::Malformed {
-            path: path.to_owned(),
-            position: format!(
-                "record starting at {position}, field {} after {} valid bytes",
-                err.field() + 1,
-                err.valid_up_to()
-            ),
-            message: "invalid UTF-8".to_owned(),
-        },
+        ErrorKind::Utf8 { err, .. } => utf8_error(path, start, err.field(), err.valid_up_to()),
         other => Error::Malformed {
             path: path.to_owned(),
-            position,
+            position: start_text(start),
             message: format!("{other:?}"),
         },
     }
@@ -56,12 +152,12 @@ pub(super) fn csv_error(err: ::csv::Error, path: &Path) -> Error {
 /// the file (first occurrence wins; a BOM before the first name is
 /// ignored). `None` for an empty file.
 pub(super) fn read_header<R: Read>(
-    rdr: &mut ::csv::Reader<R>,
+    rdr: &mut RecordReader<R>,
     record: &mut StringRecord,
     wanted: &[&str],
     path: &Path,
 ) -> Result<Option<[Option<usize>; MAX_COLUMNS]>> {
-    if !rdr.read_record(record).map_err(|e| csv_error(e, path))? {
+    if rdr.next(record, path)?.is_none() {
         return Ok(None);
     }
     let mut positions = [None; MAX_COLUMNS];
@@ -95,7 +191,9 @@ pub(super) fn read_header<R: Read>(
 /// - [`Error::MissingColumn`] when the header (or an empty file) lacks a
 ///   required column;
 /// - [`Error::Malformed`] on invalid UTF-8, with the line and byte offset
-///   of the record;
+///   of the record, and on a quoted field that is never closed (a quote
+///   opening a field with no closing quote before the end of the file),
+///   with the line and byte offset of its opening quote;
 /// - [`Error::Io`] when reading fails.
 ///
 /// Rows read before such an error stay in `builder`.
@@ -123,7 +221,7 @@ pub fn read_csv(
     for (n, c) in names.iter_mut().zip(schema) {
         *n = c.name;
     }
-    let mut rdr = csv_reader(reader);
+    let mut rdr = RecordReader::file(reader);
     let mut record = StringRecord::new();
     let positions = read_header(
         &mut rdr,
@@ -142,10 +240,7 @@ pub fn read_csv(
     }
     let n = schema.len();
     let mut row: u64 = 0;
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(e, source_name))?
-    {
+    while rdr.next(&mut record, source_name)?.is_some() {
         row += 1;
         let mut cells = [Cell::Absent; MAX_COLUMNS];
         for (cell, p) in cells.iter_mut().zip(&positions) {
@@ -207,6 +302,35 @@ pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
         }
     }
     Ok(())
+}
+
+/// Reads one SPEC §2 CSV file of `kind` into `builder` as
+/// [`read_csv_folder`] reads it (prospect records, contacts, meetings and
+/// sales cut into blocks parsed in parallel, reps with [`read_csv`]), with
+/// blocks of about `block_bytes` bytes.
+///
+/// Not part of the stable API: tests and fuzzing use it to put block
+/// boundaries everywhere and check that the result is [`read_csv`]'s.
+///
+/// # Errors
+/// Those of [`read_csv`].
+#[doc(hidden)]
+pub fn read_csv_in_blocks(
+    kind: RecordKind,
+    reader: impl Read + Send,
+    source_name: &Path,
+    builder: &mut LedgerBuilder,
+    block_bytes: usize,
+) -> Result<()> {
+    match kind {
+        RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
+            super::blocks::read_events(kind, reader, source_name, builder, block_bytes, None)
+        }
+        RecordKind::Prospect => {
+            super::blocks::read_prospects(reader, source_name, builder, block_bytes, None)
+        }
+        RecordKind::Rep => read_csv(kind, reader, source_name, builder),
+    }
 }
 
 /// Reads a prospect partition in the `prospect_clusters.csv` form of

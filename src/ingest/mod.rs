@@ -49,10 +49,14 @@ mod blocks;
 mod csv;
 mod json;
 pub mod parse;
+mod scan;
 mod write;
 
 use std::path::Path;
 
+pub(crate) use self::csv::RecordReader;
+#[doc(hidden)]
+pub use self::csv::read_csv_in_blocks;
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
 pub use self::write::{

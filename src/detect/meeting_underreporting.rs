@@ -125,7 +125,9 @@ impl Detector for MeetingUnderreporting {
                     );
                 }
                 for (pos, e) in events.iter().enumerate() {
-                    if e.kind != EventKind::Contact || e.time_us.saturating_add(follow_us) > data_end {
+                    if e.kind != EventKind::Contact
+                        || e.time_us.saturating_add(follow_us) > data_end
+                    {
                         continue;
                     }
                     let Some(c) = ledger.contacts().get(e.index as usize) else {

@@ -37,8 +37,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sales_metrics::detect::{self, DetectConfig};
 use sales_metrics::ingest::parse::{format_time_micros, parse_i64, parse_time_micros};
 use sales_metrics::ingest::{
-    read_csv, read_csv_folder, read_json, read_partition_csv, read_partition_file,
-    write_rejections_csv, write_rejections_json,
+    read_csv, read_csv_folder, read_csv_in_blocks, read_json, read_partition_csv,
+    read_partition_file, write_rejections_csv, write_rejections_json,
 };
 use sales_metrics::report::table::{
     write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
@@ -56,11 +56,11 @@ use sales_metrics::{
 /// that fail because of them into counted reports (see [`known`]).
 /// Set to `true` after merging the fixes (or set the environment variable
 /// `SM_FUZZ_KNOWN_DEFECTS_FIXED=1` to try them).
-pub const KNOWN_DEFECTS_FIXED: bool = false;
+pub const KNOWN_DEFECTS_FIXED: bool = true;
 
 /// Whether the problems this fuzzer found beyond the 14 listed defects
 /// (see [`finding`]) are fixed; `SM_FUZZ_FINDINGS_FIXED=1` tries them.
-pub const NEW_FINDINGS_FIXED: bool = false;
+pub const NEW_FINDINGS_FIXED: bool = true;
 
 /// Longest calendar span (days) run through every report and detector
 /// while defect 5 (work grows with the calendar span) is open.
@@ -449,14 +449,40 @@ fn builder(mode: Mode) -> LedgerBuilder {
     b
 }
 
-/// Loads a folder with `read_csv_folder` (the parallel block reader).
+/// Loads a folder with `read_csv_folder` (the parallel block reader, with
+/// its own block sizes: small inputs are one block).
 fn load_blocks(dir: &Path, mode: Mode) -> (Outcome, Option<Ledger>) {
     let mut b = builder(mode);
-    // BLOCK-SIZE KNOB: once the block reader has a small-block setting,
-    // use it here (e.g. a block size picked from the input) so that block
-    // boundaries fall everywhere; for now the default size is used, so
-    // small inputs are one block.
     let read = read_csv_folder(dir, &mut b);
+    finish(read, b)
+}
+
+/// Loads a folder file by file through the block reader with blocks of
+/// about `block_bytes` bytes, so that block boundaries fall everywhere.
+fn load_tiny_blocks(
+    dir: &Path,
+    files: &[Option<Vec<u8>>; 5],
+    mode: Mode,
+    block_bytes: usize,
+) -> (Outcome, Option<Ledger>) {
+    let mut b = builder(mode);
+    let mut read = Ok(());
+    for (kind, f) in RecordKind::ALL.iter().zip(files) {
+        let path = dir.join(kind.file_name());
+        read = match std::fs::File::open(&path) {
+            Ok(_) => read_csv_in_blocks(
+                *kind,
+                f.as_deref().unwrap_or_default(),
+                &path,
+                &mut b,
+                block_bytes,
+            ),
+            Err(e) => Err(Error::io(&path, e)),
+        };
+        if read.is_err() {
+            break;
+        }
+    }
     finish(read, b)
 }
 
@@ -495,11 +521,20 @@ pub fn csv_folder(data: &[u8]) {
     let (blocks_strict, _) = load_blocks(&dir, Mode::Strict);
     let (seq_lenient, _) = load_sequential(&dir, &files, Mode::Lenient);
     let (seq_strict, _) = load_sequential(&dir, &files, Mode::Strict);
+    // Block sizes of 1 to 64 bytes, picked from the input.
+    let block_bytes = 1 + data
+        .iter()
+        .fold(0usize, |h, &b| h.wrapping_mul(31) ^ usize::from(b))
+        % 64;
+    let (tiny_lenient, _) = load_tiny_blocks(&dir, &files, Mode::Lenient, block_bytes);
+    let (tiny_strict, _) = load_tiny_blocks(&dir, &files, Mode::Strict, block_bytes);
 
-    // 1. Both readers give identical results.
+    // 1. Both readers give identical results, whatever the block size.
     for (what, a, b) in [
         ("lenient", &blocks_lenient, &seq_lenient),
         ("strict", &blocks_strict, &seq_strict),
+        ("lenient, tiny blocks", &tiny_lenient, &seq_lenient),
+        ("strict, tiny blocks", &tiny_strict, &seq_strict),
     ] {
         if a != b {
             let report = || format!("{what}: read_csv_folder {a:?}\nread_csv {b:?}");
@@ -1121,7 +1156,7 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
         .rows
         .iter()
         .flat_map(|r| r.seconds_by_class.iter())
-        .map(|&s| u128::from(s))
+        .map(|&s| u128::try_from(s).unwrap_or(u128::MAX))
         .sum();
     if seconds != durations {
         let report = || format!("seconds {seconds} != durations {durations}");

@@ -325,7 +325,7 @@ impl<R: Read> Cutter<R> {
 
     /// Reads about a block more (or to end of input) and scans it.
     fn fill(&mut self) -> std::io::Result<()> {
-        let want = self.len + self.block_bytes;
+        let want = self.len + self.read_step();
         if self.buf.len() < want {
             // Only new room is zeroed; a recycled buffer is reused as is.
             self.buf.resize(want, 0);
@@ -346,6 +346,18 @@ impl<R: Read> Cutter<R> {
         }
         self.scan_read();
         Ok(())
+    }
+
+    /// How much to read next: a whole block into a buffer that already has
+    /// the room (recycled), else room grown geometrically from 64 KiB, so
+    /// that a small input does not pay for zeroing megabytes of buffer.
+    fn read_step(&self) -> usize {
+        const FIRST_READ: usize = 64 << 10;
+        if self.buf.len() >= self.len + self.block_bytes {
+            self.block_bytes
+        } else {
+            self.block_bytes.min(self.len.max(FIRST_READ))
+        }
     }
 
     /// Scans the bytes read since the last scan. The first scan waits for
@@ -407,10 +419,10 @@ impl<R: Read> Cutter<R> {
             return Ok(None);
         }
         let rest = self.len - cut;
+        // The carried-over bytes need room now; `fill` grows the rest.
         let mut next = spare;
-        let room = rest + self.block_bytes;
-        if next.len() < room {
-            next.resize(room, 0);
+        if next.len() < rest {
+            next.resize(rest, 0);
         }
         if let (Some(dst), Some(src)) = (next.get_mut(..rest), self.buf.get(cut..self.len)) {
             dst.copy_from_slice(src);

@@ -439,8 +439,7 @@ fn strip_address_wrapping(s: &str) -> &str {
         let before = t.len();
         t = t.trim_matches(['<', '>']);
         t = t.trim_end_matches('.');
-        if t
-            .get(..7)
+        if t.get(..7)
             .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
         {
             t = t.get(7..).unwrap_or("");
@@ -899,12 +898,19 @@ mod tests {
     fn email_mailto_in_any_case_is_stripped() {
         let e = email("MAILTO:Ion@Example.ro");
         assert_eq!(e.as_deref(), Some("ion@example.ro"));
-        assert_eq!(email("<Mailto:ion@example.ro>").as_deref(), Some("ion@example.ro"));
+        assert_eq!(
+            email("<Mailto:ion@example.ro>").as_deref(),
+            Some("ion@example.ro")
+        );
     }
 
     #[test]
     fn email_dot_after_bracket_is_stripped() {
-        for s in ["mailto:<ion@example.ro>.", "<ion@example.ro.>", "ion@example.ro.>."] {
+        for s in [
+            "mailto:<ion@example.ro>.",
+            "<ion@example.ro.>",
+            "ion@example.ro.>.",
+        ] {
             let e = email(s);
             assert_eq!(e.as_deref(), Some("ion@example.ro"), "{s}");
             assert_eq!(email("ion@example.ro"), e);

@@ -74,10 +74,8 @@ pub fn read_json(reader: impl Read, source_name: &Path, builder: &mut LedgerBuil
     // values of ignored keys unchecked: the whole input is checked on its
     // way in, as the CSV readers do.
     let mut checked = Utf8Checked::new(reader);
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(
-        BUFFER_BYTES,
-        &mut checked,
-    ));
+    let mut de =
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(BUFFER_BYTES, &mut checked));
     let mut state = State {
         builder,
         scratch: Default::default(),
@@ -642,7 +640,10 @@ mod tests {
             Some("records.json: line 1, byte 36: invalid UTF-8")
         );
         // In a read value, cut short at the end, on a later line.
-        assert_eq!(malformed_at(b"{\"reps\":[{\"rep_id\":\"a\xc3(\"}]}"), "line 1, byte 21");
+        assert_eq!(
+            malformed_at(b"{\"reps\":[{\"rep_id\":\"a\xc3(\"}]}"),
+            "line 1, byte 21"
+        );
         assert_eq!(malformed_at(b"{\n\"x\":\n\"\xe2\x82"), "line 3, byte 8");
         assert!(read("{\"x\":\"\u{20ac}\u{1f600}\"}".as_bytes()).is_ok());
     }

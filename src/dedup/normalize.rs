@@ -233,38 +233,71 @@ const LEGAL_FORMS: &[&str] = &[
 /// ```
 pub fn company(raw: &str) -> Option<String> {
     let f = folded(raw);
-    let raw_tokens: Vec<&str> = f.split(' ').filter(|t| !t.is_empty()).collect();
-    // Join runs of one-letter tokens: "s r l" -> "srl", "s c" -> "sc".
-    let mut tokens: Vec<String> = Vec::with_capacity(raw_tokens.len());
-    let mut run = String::new();
-    for t in raw_tokens {
-        if t.chars().count() == 1 {
-            run.push_str(t);
-        } else {
-            if !run.is_empty() {
-                tokens.push(std::mem::take(&mut run));
-            }
-            tokens.push(t.to_owned());
-        }
-    }
-    if !run.is_empty() {
-        tokens.push(run);
-    }
-    let is_noise =
-        |t: &str| LEGAL_FORMS.contains(&t) || matches!(t, "and" | "si" | "und" | "et" | "the");
+    let mut tokens: Vec<String> = f
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    join_letter_runs(&mut tokens);
     let all = tokens.clone();
-    while tokens.last().is_some_and(|t| is_noise(t)) {
-        tokens.pop();
+    // Dropping a connector between one-letter tokens (`B si Q`) makes them
+    // neighbours, which the next normalisation would join (`bq`): repeat
+    // until no neighbours are left, so that the result is a fixed point.
+    // Each repeat joins at least two tokens, so this ends.
+    loop {
+        strip_company_noise(&mut tokens);
+        if !has_letter_neighbours(&tokens) {
+            break;
+        }
+        join_letter_runs(&mut tokens);
     }
-    let lead = tokens.iter().take_while(|t| is_noise(t)).count();
-    tokens.drain(..lead);
-    // Connectors inside the name ("Alfa & Beta" vs "Alfa si Beta").
-    tokens.retain(|t| !matches!(t.as_str(), "and" | "si" | "und" | "et"));
     if tokens.is_empty() {
         // A name made only of legal words ("Company SA") keeps its words.
         return non_empty(all.join(" "));
     }
     non_empty(tokens.join(" "))
+}
+
+fn is_single_letter(t: &str) -> bool {
+    t.chars().count() == 1
+}
+
+fn has_letter_neighbours(tokens: &[String]) -> bool {
+    tokens
+        .windows(2)
+        .any(|w| w.iter().all(|t| is_single_letter(t)))
+}
+
+/// Joins runs of one-letter tokens: "s r l" -> "srl", "s c" -> "sc".
+fn join_letter_runs(tokens: &mut Vec<String>) {
+    let mut joined: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut in_run = false;
+    for t in tokens.drain(..) {
+        let single = is_single_letter(&t);
+        match joined.last_mut() {
+            Some(last) if single && in_run => last.push_str(&t),
+            _ => joined.push(t),
+        }
+        in_run = single;
+    }
+    *tokens = joined;
+}
+
+/// Connectors between the words of a company name.
+fn is_connector(t: &str) -> bool {
+    matches!(t, "and" | "si" | "und" | "et")
+}
+
+/// Drops legal forms, connectors and `the` from both ends and connectors
+/// inside ("Alfa & Beta" vs "Alfa si Beta").
+fn strip_company_noise(tokens: &mut Vec<String>) {
+    let is_noise = |t: &str| LEGAL_FORMS.contains(&t) || is_connector(t) || t == "the";
+    while tokens.last().is_some_and(|t| is_noise(t)) {
+        tokens.pop();
+    }
+    let lead = tokens.iter().take_while(|t| is_noise(t)).count();
+    tokens.drain(..lead);
+    tokens.retain(|t| !is_connector(t));
 }
 
 /// Local parts of shared role mailboxes; an address with one of these says
@@ -376,19 +409,16 @@ pub fn is_free_mail_domain(domain: &str) -> bool {
 /// assert_eq!(email("i.o.n+x@googlemail.com").as_deref(), Some("ion@gmail.com"));
 /// ```
 pub fn email(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    let t = t.strip_prefix("mailto:").unwrap_or(t);
-    let t = t.trim_matches(|c: char| c == '<' || c == '>' || c.is_whitespace());
-    let lower: String = t
+    let lower: String = raw
         .chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect();
+    let lower = strip_address_wrapping(&lower);
     let Some((local, domain)) = lower.rsplit_once('@') else {
         return non_empty(folded(raw));
     };
     let local = local.split('+').next().unwrap_or(local);
-    let domain = domain.trim_end_matches('.');
     let (local, domain) = if domain == "gmail.com" || domain == "googlemail.com" {
         (local.replace('.', ""), "gmail.com")
     } else {
@@ -398,6 +428,26 @@ pub fn email(raw: &str) -> Option<String> {
         return non_empty(folded(raw));
     }
     Some(format!("{local}@{domain}"))
+}
+
+/// Removes `mailto:` (any case), angle brackets and the domain's final
+/// dots, in whatever order they wrap the address (`mailto:<a@b.ro>.`,
+/// `<MAILTO:a@b.ro>`), until none is left: the result is a fixed point.
+fn strip_address_wrapping(s: &str) -> &str {
+    let mut t = s;
+    loop {
+        let before = t.len();
+        t = t.trim_matches(['<', '>']);
+        t = t.trim_end_matches('.');
+        if t.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+        {
+            t = t.get(7..).unwrap_or("");
+        }
+        if t.len() == before {
+            return t;
+        }
+    }
 }
 
 /// Calling code and whether national numbers start with a trunk `0` that
@@ -572,7 +622,9 @@ pub fn phone(raw: &str, country: Option<&str>) -> Option<String> {
     } else {
         digits
     };
-    non_empty(international)
+    // Counted again after the `00`/`011` prefixes are gone: `00` + 3
+    // digits is no phone either.
+    (international.len() >= 5).then_some(international)
 }
 
 /// City names known under several spellings, folded, mapped to one form.
@@ -840,6 +892,49 @@ mod tests {
             phone("0721 234 567", Some("ro")).as_deref(),
             Some("40721234567")
         );
+    }
+
+    #[test]
+    fn email_mailto_in_any_case_is_stripped() {
+        let e = email("MAILTO:Ion@Example.ro");
+        assert_eq!(e.as_deref(), Some("ion@example.ro"));
+        assert_eq!(
+            email("<Mailto:ion@example.ro>").as_deref(),
+            Some("ion@example.ro")
+        );
+    }
+
+    #[test]
+    fn email_dot_after_bracket_is_stripped() {
+        for s in [
+            "mailto:<ion@example.ro>.",
+            "<ion@example.ro.>",
+            "ion@example.ro.>.",
+        ] {
+            let e = email(s);
+            assert_eq!(e.as_deref(), Some("ion@example.ro"), "{s}");
+            assert_eq!(email("ion@example.ro"), e);
+        }
+    }
+
+    #[test]
+    fn company_letters_around_a_connector_are_a_fixed_point() {
+        let c = company("Alfa B si Q Beta");
+        assert_eq!(c.as_deref(), Some("alfa bq beta"));
+        assert_eq!(company("alfa bq beta"), c);
+        assert_eq!(company("B & Q").as_deref(), Some("bq"));
+        // Joined letters that make a legal form: the name keeps its words.
+        let c = company("A si B SRL");
+        assert_eq!(c.as_deref(), Some("a si b srl"));
+        assert_eq!(c.as_deref().and_then(company), c);
+    }
+
+    #[test]
+    fn phone_00_with_three_digits_is_no_phone() {
+        assert_eq!(phone("0\"0-0.07", None), None);
+        assert_eq!(phone("00 123", Some("RO")), None);
+        assert_eq!(phone("011 1234", Some("US")), None);
+        assert_eq!(phone("0012345", None).as_deref(), Some("12345"));
     }
 
     #[test]

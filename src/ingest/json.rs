@@ -40,8 +40,11 @@ const BUFFER_BYTES: usize = 256 * 1024;
 /// an object, a value under a known key that is not an array or `null`, a
 /// record that is not an object, a key repeated in one object), or when a
 /// free-text field or id holds a boolean, array, object or non-integer
-/// number; [`Error::Io`] when reading fails. Records read before such an
-/// error stay in `builder`.
+/// number; [`Error::Malformed`] with the line and byte offset (counted
+/// from 0) of the first invalid byte when the input is not UTF-8 anywhere,
+/// even inside the value of an ignored key, as for CSV;
+/// [`Error::Io`] when reading fails. Records read before such an error
+/// stay in `builder`.
 ///
 /// # Example
 /// ```
@@ -67,16 +70,24 @@ const BUFFER_BYTES: usize = 256 * 1024;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_json(reader: impl Read, source_name: &Path, builder: &mut LedgerBuilder) -> Result<()> {
+    // serde_json checks the UTF-8 of the strings it reads but skips the
+    // values of ignored keys unchecked: the whole input is checked on its
+    // way in, as the CSV readers do.
+    let mut checked = Utf8Checked::new(reader);
     let mut de =
-        serde_json::Deserializer::from_reader(BufReader::with_capacity(BUFFER_BYTES, reader));
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(BUFFER_BYTES, &mut checked));
     let mut state = State {
         builder,
         scratch: Default::default(),
     };
-    DocSeed { state: &mut state }
+    let result = DocSeed { state: &mut state }
         .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(e, source_name))
+        .and_then(|()| de.end());
+    drop(de);
+    result.map_err(|e| match checked.reported {
+        Some(at) if e.is_io() => utf8_error(at, source_name),
+        _ => json_error(e, source_name),
+    })
 }
 
 /// Reads a JSON document file with [`read_json`].
@@ -101,6 +112,158 @@ pub fn read_json_file(path: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Re
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     read_json(file, path, builder)
+}
+
+/// Where the first invalid UTF-8 byte is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Utf8Fault {
+    /// 1-based line.
+    line: u64,
+    /// 0-based byte offset in the input.
+    byte: u64,
+}
+
+/// A reader that passes its input on while checking that it is UTF-8
+/// (streaming, with the bytes of a character split between two reads
+/// carried over): the bytes before the first invalid one are passed on,
+/// then reading fails and `reported` says where.
+struct Utf8Checked<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    offset: u64,
+    /// Newlines passed on so far.
+    newlines: u64,
+    /// The start of a character cut off by the end of the last read.
+    partial: [u8; 4],
+    partial_len: usize,
+    /// Offset of `partial`'s first byte.
+    partial_at: u64,
+    /// The fault found and not yet reported.
+    pending: Option<Utf8Fault>,
+    /// The fault that made a read fail.
+    reported: Option<Utf8Fault>,
+}
+
+impl<R: Read> Utf8Checked<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            newlines: 0,
+            partial: [0; 4],
+            partial_len: 0,
+            partial_at: 0,
+            pending: None,
+            reported: None,
+        }
+    }
+
+    fn fail(&mut self, fault: Utf8Fault) -> std::io::Error {
+        self.reported = Some(fault);
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "invalid UTF-8")
+    }
+
+    /// The fault at the start of the carried-over character (which holds
+    /// no newline: all its bytes are non-ASCII).
+    fn partial_fault(&self) -> Utf8Fault {
+        Utf8Fault {
+            line: self.newlines + 1,
+            byte: self.partial_at,
+        }
+    }
+
+    /// Checks `bytes` (just read, at `self.offset`): `Ok(())` when valid
+    /// so far, else how many of them are valid and the fault.
+    fn check(&mut self, bytes: &[u8]) -> std::result::Result<(), (usize, Utf8Fault)> {
+        let mut start = 0;
+        if self.partial_len > 0 {
+            // Complete the character cut off by the last read.
+            let width = utf8_width(self.partial[0]);
+            while self.partial_len < width {
+                let Some(&b) = bytes.get(start) else { break };
+                if let Some(slot) = self.partial.get_mut(self.partial_len) {
+                    *slot = b;
+                }
+                self.partial_len += 1;
+                start += 1;
+            }
+            match std::str::from_utf8(self.partial.get(..self.partial_len).unwrap_or(&[])) {
+                Ok(_) => self.partial_len = 0,
+                Err(e) if e.error_len().is_none() => return Ok(()),
+                Err(_) => return Err((0, self.partial_fault())),
+            }
+        }
+        let rest = bytes.get(start..).unwrap_or(&[]);
+        match std::str::from_utf8(rest) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let valid = start + e.valid_up_to();
+                let at = self.offset + valid as u64;
+                if e.error_len().is_none() {
+                    let tail = bytes.get(valid..).unwrap_or(&[]);
+                    self.partial_len = tail.len();
+                    for (slot, b) in self.partial.iter_mut().zip(tail) {
+                        *slot = *b;
+                    }
+                    self.partial_at = at;
+                    return Ok(());
+                }
+                let before = bytes.get(..valid).unwrap_or(&[]);
+                let line = self.newlines + 1 + memchr::memchr_iter(b'\n', before).count() as u64;
+                Err((valid, Utf8Fault { line, byte: at }))
+            }
+        }
+    }
+}
+
+/// The length of the UTF-8 sequence a lead byte starts (1 for a byte that
+/// cannot start one: the check then finds it invalid).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+impl<R: Read> Read for Utf8Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(fault) = self.pending.take().or(self.reported) {
+            return Err(self.fail(fault));
+        }
+        let n = self.inner.read(buf)?;
+        let bytes = buf.get(..n).unwrap_or(&[]);
+        if n == 0 {
+            if self.partial_len > 0 {
+                // The input ends inside a character.
+                return Err(self.fail(self.partial_fault()));
+            }
+            return Ok(0);
+        }
+        let passed = match self.check(bytes) {
+            Ok(()) => n,
+            Err((0, fault)) => return Err(self.fail(fault)),
+            Err((valid, fault)) => {
+                // Pass on the valid bytes; the next read fails.
+                self.pending = Some(fault);
+                valid
+            }
+        };
+        let passed_bytes = bytes.get(..passed).unwrap_or(&[]);
+        self.newlines += memchr::memchr_iter(b'\n', passed_bytes).count() as u64;
+        self.offset += passed as u64;
+        Ok(passed)
+    }
+}
+
+/// The error of invalid UTF-8, worded like the CSV readers'.
+fn utf8_error(fault: Utf8Fault, path: &Path) -> Error {
+    Error::Malformed {
+        path: path.to_owned(),
+        position: format!("line {}, byte {}", fault.line, fault.byte),
+        message: "invalid UTF-8".to_owned(),
+    }
 }
 
 fn json_error(err: serde_json::Error, path: &Path) -> Error {
@@ -444,4 +607,75 @@ fn not_text<E: de::Error>(kind: RecordKind, row: u64, field: &str, what: &str) -
     E::custom(format!(
         "{kind} record {row}: field `{field}` must be a string or an integer, not {what}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(doc: &[u8]) -> Result<LedgerBuilder> {
+        let mut b = LedgerBuilder::new();
+        read_json(doc, Path::new("records.json"), &mut b).map(|()| b)
+    }
+
+    fn malformed_at(doc: &[u8]) -> String {
+        match read(doc) {
+            Err(Error::Malformed {
+                position, message, ..
+            }) => {
+                assert_eq!(message, "invalid UTF-8");
+                position
+            }
+            other => panic!("expected invalid UTF-8, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_under_an_ignored_key_is_an_error() {
+        let doc = b"{\"reps\":[{\"rep_id\":\"ana\"}],\"notes\":\"\xff\"}";
+        assert_eq!(malformed_at(doc), "line 1, byte 36");
+        let e = read(doc).err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("records.json: line 1, byte 36: invalid UTF-8")
+        );
+        // In a read value, cut short at the end, on a later line.
+        assert_eq!(
+            malformed_at(b"{\"reps\":[{\"rep_id\":\"a\xc3(\"}]}"),
+            "line 1, byte 21"
+        );
+        assert_eq!(malformed_at(b"{\n\"x\":\n\"\xe2\x82"), "line 3, byte 8");
+        assert!(read("{\"x\":\"\u{20ac}\u{1f600}\"}".as_bytes()).is_ok());
+    }
+
+    /// A reader that hands out one byte per read, so that characters are
+    /// split between reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_check_carries_characters_across_reads() {
+        let good = "{\"reps\":[{\"rep_id\":\"\u{0219}\u{20ac}\u{1f600}\"}],\"n\":\"\u{1f600}\"}";
+        let mut b = LedgerBuilder::new();
+        assert!(read_json(Trickle(good.as_bytes()), Path::new("r.json"), &mut b).is_ok());
+        let bad = b"{\"n\":\n\"\xf0\x9f\x98(\"}";
+        let mut b = LedgerBuilder::new();
+        let e = read_json(Trickle(bad), Path::new("r.json"), &mut b).err();
+        assert_eq!(
+            e.map(|e| e.to_string()).as_deref(),
+            Some("r.json: line 2, byte 7: invalid UTF-8")
+        );
+    }
 }

@@ -273,6 +273,50 @@ fn daily_detectors_over_years_0000_to_9999_stay_small() -> TestResult {
     Ok(())
 }
 
+/// Defect 5, the other way round: `n` reps of one team, each with two
+/// contacts on a day of their own, so that there are as many daily periods
+/// as reps and a dense table of reps × periods is quadratic.
+fn own_days(n: usize) -> Result<Ledger, sales_metrics::Error> {
+    let mut b = LedgerBuilder::new();
+    let first = at(2020, 1, 1, 9);
+    for r in 0..n {
+        let mut rep = Rep::new(format!("r{r}"));
+        rep.team_id = Some(TeamId::from("t1"));
+        b.add_rep(rep);
+        b.add_prospect(ProspectRecord::new(format!("p{r}")));
+        let day = first + chrono::Duration::days(r as i64);
+        for k in 0..2 {
+            let t = day + chrono::Duration::hours(k);
+            let (id, rep, prospect) = (format!("c{r}-{k}"), format!("r{r}"), format!("p{r}"));
+            b.add_contact(Contact::new(id, rep, prospect, t, Channel::Phone));
+        }
+    }
+    b.build()
+}
+
+/// Memory (live and allocated) follows the records when every rep works
+/// on a day of their own. The time of `own_median` and `peer_values`
+/// is not counted here: they now read each rep's sorted values and each
+/// period's reps with a value, so their work follows the stored cells
+/// too; the allocated total would catch a per-(rep, period) list of all
+/// peers.
+#[test]
+fn detector_memory_is_linear_when_every_rep_has_its_own_day() -> TestResult {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let daily = PeriodSpec::new(Granularity::Day);
+    let (empty, small, big) = (
+        classified(own_days(0)?),
+        classified(own_days(1_000)?),
+        classified(own_days(2_000)?),
+    );
+    measure(|| run_detectors(&empty, &daily)); // sets up the thread
+    let base = measure(|| run_detectors(&empty, &daily));
+    let s = measure(|| run_detectors(&small, &daily));
+    let b = measure(|| run_detectors(&big, &daily));
+    assert_scales("reps on days of their own", base, s, b, 2.0);
+    Ok(())
+}
+
 /// Defect 6: one supplied cluster of `n` prospect records, each contacted
 /// once by one of four reps.
 fn one_cluster(n: usize) -> Result<Ledger, sales_metrics::Error> {

@@ -83,7 +83,7 @@ impl Default for MeetingUnderreporting {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Counts {
     held: u32,
     closed: u32,
@@ -182,21 +182,23 @@ impl Detector for MeetingUnderreporting {
             }
         }
         let window = self.window_periods.max(1) as u32;
+        // Each period's counts go into the windows that end in it and the
+        // next `window - 1` periods: the same sums as gathering each
+        // window's periods, touching only the cells that have counts.
         let mut win = ctx.rep_period::<Counts>();
-        for (rep, period, _) in per.iter() {
-            let lo = (period + 1).saturating_sub(window);
-            let mut total = Counts::default();
-            for q in lo..=period {
-                if let Some(x) = per.get(rep, q) {
-                    total.held += x.held;
-                    total.closed += x.closed;
-                    total.sales += x.sales;
-                    total.booked += x.booked;
-                    total.unlogged += x.unlogged;
-                }
+        let periods = ctx.period_count() as u32;
+        for (rep, period, x) in per.iter() {
+            if *x == Counts::default() {
+                continue;
             }
-            if let Some(w) = win.get_mut(rep, period) {
-                *w = total;
+            for q in period..period.saturating_add(window).min(periods) {
+                if let Some(w) = win.get_mut(rep, q) {
+                    w.held += x.held;
+                    w.closed += x.closed;
+                    w.sales += x.sales;
+                    w.booked += x.booked;
+                    w.unlogged += x.unlogged;
+                }
             }
         }
         let trials = win.map(|x| (x.held >= self.min_meetings).then_some((x.closed, x.held)));

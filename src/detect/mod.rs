@@ -265,6 +265,10 @@ pub struct DetectContext<'a> {
     rep_days: Vec<i32>,
     rep_periods: Vec<u32>,
     team_reps: Vec<Vec<u32>>,
+    /// Whether [`RepPeriod`] tables store only their written cells: when
+    /// reps × periods is large next to the records (see
+    /// [`DetectContext::rep_period`]).
+    sparse_tables: bool,
     /// In UTC over a span not much longer than the data: the first day
     /// (days since the epoch) and each day's dense period, for O(1)
     /// lookups.
@@ -456,6 +460,19 @@ fn dense(keys: &[PeriodKey], key: Option<PeriodKey>) -> u32 {
         .map_or(NONE, |i| i as u32)
 }
 
+/// Whether per-(rep, period) tables should store only their written
+/// cells: a dense table is the faster one, but it is only worth its memory
+/// while it is not much larger than the records (`items`) that can write
+/// to it. Reps that each work on days of their own would otherwise make it
+/// quadratic in the records.
+fn sparse_tables(reps: usize, periods: usize, items: usize) -> bool {
+    let budget = items
+        .saturating_add(reps)
+        .saturating_mul(4)
+        .saturating_add(4096);
+    reps.checked_mul(periods).is_none_or(|cells| cells > budget)
+}
+
 /// A period's position on the calendar: consecutive periods have
 /// consecutive ordinals. Keys are already so, except ISO weeks
 /// (`year × 100 + week`), counted here in weeks from the common era.
@@ -543,6 +560,8 @@ impl<'a> DetectContext<'a> {
                 v.push(r);
             }
         }
+        let items = ledger.events().len() + ledger.records().len();
+        let sparse_tables = sparse_tables(n_reps, period_keys.len(), items);
         Ok(Self {
             ledger,
             classified,
@@ -559,6 +578,7 @@ impl<'a> DetectContext<'a> {
             rep_days,
             rep_periods,
             team_reps,
+            sparse_tables,
             utc_days,
             entered: OnceLock::new(),
             default_bursts: OnceLock::new(),
@@ -741,6 +761,43 @@ impl<'a> DetectContext<'a> {
         period: u32,
         min_peers: usize,
     ) -> Option<Vec<T>> {
+        if table.fill_is_some() {
+            // Every rep has a value everywhere: nothing to skip.
+            return self.peer_values_of_all(table, rep, period, min_peers);
+        }
+        // Only the reps with a value in the period, in rep order (the order
+        // the values were always gathered in).
+        let column = table.column(period);
+        let values = |keep: &dyn Fn(u32) -> bool| -> Vec<T> {
+            column
+                .iter()
+                .filter(|&&r| r != rep && keep(r))
+                .filter_map(|&r| table.get(r, period).copied().flatten())
+                .collect()
+        };
+        // Team mates when the rep has any (as `peers(rep, 1)`), else all.
+        let team = self
+            .ledger
+            .rep_team(rep)
+            .filter(|&t| self.team_reps.get(t as usize).is_some_and(|v| v.len() > 1));
+        if let Some(t) = team {
+            let v = values(&|r| self.ledger.rep_team(r) == Some(t));
+            if v.len() >= min_peers {
+                return Some(v);
+            }
+        }
+        let v = values(&|_| true);
+        (v.len() >= min_peers).then_some(v)
+    }
+
+    /// [`DetectContext::peer_values`] by asking every peer.
+    fn peer_values_of_all<T: Copy + Default>(
+        &self,
+        table: &RepPeriod<Option<T>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+    ) -> Option<Vec<T>> {
         let values = |reps: &[u32]| -> Vec<T> {
             reps.iter()
                 .filter_map(|&r| table.get(r, period).copied().flatten())
@@ -774,6 +831,46 @@ impl<'a> DetectContext<'a> {
     /// The median of the rep's own figure over their other periods (those
     /// with a value), if there are at least two.
     pub fn own_median(&self, table: &RepPeriod<Option<f64>>, rep: u32, period: u32) -> Option<f64> {
+        if table.fill_is_some() {
+            return self.own_median_of_all(table, rep, period);
+        }
+        // The rep's values sorted once per table; leaving out this
+        // period's value (one equal to it: the rest is the same multiset)
+        // is an index shift, so the median is read off without a copy.
+        let sorted = table.sorted_row(rep);
+        let skip = match table.get(rep, period).copied().flatten() {
+            Some(x) => {
+                let i = sorted.partition_point(|v| v.total_cmp(&x) == Ordering::Less);
+                Some(i).filter(|&i| sorted.get(i).is_some_and(|v| v.total_cmp(&x).is_eq()))
+            }
+            None => None,
+        };
+        let n = sorted.len() - usize::from(skip.is_some());
+        if n < 2 {
+            return None;
+        }
+        let at = |k: usize| {
+            sorted.get(if skip.is_some_and(|i| k >= i) {
+                k + 1
+            } else {
+                k
+            })
+        };
+        let mid = n / 2;
+        if n % 2 == 1 {
+            at(mid).copied()
+        } else {
+            Some((at(mid - 1)? + at(mid)?) / 2.0)
+        }
+    }
+
+    /// [`DetectContext::own_median`] over every period.
+    fn own_median_of_all(
+        &self,
+        table: &RepPeriod<Option<f64>>,
+        rep: u32,
+        period: u32,
+    ) -> Option<f64> {
         let mut v: Vec<f64> = (0..self.period_count() as u32)
             .filter(|&p| p != period)
             .filter_map(|p| table.get(rep, p).copied().flatten())
@@ -785,8 +882,17 @@ impl<'a> DetectContext<'a> {
     }
 
     /// An empty table of per-(rep, period) values.
+    ///
+    /// Dense while reps × periods is not much larger than the records;
+    /// otherwise only written cells are stored, so that memory follows
+    /// the records.
     pub fn rep_period<T: Clone + Default>(&self) -> RepPeriod<T> {
-        RepPeriod::new(self.ledger.reps().len(), self.period_count())
+        let (reps, periods) = (self.ledger.reps().len(), self.period_count());
+        if self.sparse_tables {
+            RepPeriod::sparse(reps, periods)
+        } else {
+            RepPeriod::new(reps, periods)
+        }
     }
 
     /// A finding with evidence sorted in byte order and cut to
@@ -962,19 +1068,73 @@ pub(crate) fn map_prospect_chunks<T: Send>(
     }
 }
 
-/// A dense table of one value per (rep, period).
-#[derive(Debug, Clone, PartialEq)]
+/// A table of one value per (rep, period).
+///
+/// Stored densely while `reps × periods` is small next to the records;
+/// otherwise ([`DetectContext::rep_period`] decides) only the cells that
+/// were written are stored, each rep's in a map ordered by period, so a
+/// ledger whose reps each work on days of their own costs memory in
+/// proportion to its records, not to reps × periods. A cell never written
+/// reads as the table's fill value (`T::default()`, or its image under
+/// [`RepPeriod::map`]) either way.
+#[derive(Debug, Clone)]
 pub struct RepPeriod<T> {
     periods: usize,
-    data: Vec<T>,
+    cells: Cells<T>,
+    /// What a cell that is not stored holds.
+    fill: T,
+    /// Each rep's `Some` values sorted (for [`DetectContext::own_median`]),
+    /// computed on first use and dropped by [`RepPeriod::get_mut`].
+    sorted_rows: OnceLock<Vec<Vec<f64>>>,
+    /// Each period's reps with a `Some` value, in rep order (for
+    /// [`DetectContext::peer_values`]), computed on first use and dropped
+    /// by [`RepPeriod::get_mut`].
+    columns: OnceLock<Vec<Vec<u32>>>,
+}
+
+/// The storage of a [`RepPeriod`].
+#[derive(Debug, Clone, PartialEq)]
+enum Cells<T> {
+    /// `reps × periods` values, rep-major.
+    Dense(Vec<T>),
+    /// Per rep, the written cells by period.
+    Sparse(Vec<std::collections::BTreeMap<u32, T>>),
+}
+
+impl<T: PartialEq> PartialEq for RepPeriod<T> {
+    /// Equal storage and fill (the caches do not count).
+    fn eq(&self, other: &Self) -> bool {
+        self.periods == other.periods && self.fill == other.fill && self.cells == other.cells
+    }
 }
 
 impl<T: Clone + Default> RepPeriod<T> {
-    /// `reps × periods` default values.
+    /// `reps × periods` default values, stored densely.
     pub fn new(reps: usize, periods: usize) -> Self {
+        Self::with_cells(periods, Cells::Dense(vec![T::default(); reps * periods]))
+    }
+
+    /// `reps × periods` default values of which only the written cells
+    /// are stored.
+    pub(crate) fn sparse(reps: usize, periods: usize) -> Self {
+        Self::with_cells(periods, Cells::Sparse(vec![Default::default(); reps]))
+    }
+
+    fn with_cells(periods: usize, cells: Cells<T>) -> Self {
         Self {
             periods,
-            data: vec![T::default(); reps * periods],
+            cells,
+            fill: T::default(),
+            sorted_rows: OnceLock::new(),
+            columns: OnceLock::new(),
+        }
+    }
+
+    /// The number of reps.
+    fn reps(&self) -> usize {
+        match &self.cells {
+            Cells::Dense(data) => data.len().checked_div(self.periods).unwrap_or(0),
+            Cells::Sparse(rows) => rows.len(),
         }
     }
 
@@ -983,33 +1143,132 @@ impl<T: Clone + Default> RepPeriod<T> {
         if period as usize >= self.periods {
             return None;
         }
-        self.data.get(rep as usize * self.periods + period as usize)
+        match &self.cells {
+            Cells::Dense(data) => data.get(rep as usize * self.periods + period as usize),
+            Cells::Sparse(rows) => rows
+                .get(rep as usize)
+                .map(|row| row.get(&period).unwrap_or(&self.fill)),
+        }
     }
 
-    /// The value of (`rep`, `period`), mutably.
+    /// The value of (`rep`, `period`), mutably (a cell not yet stored is
+    /// stored with the fill value first).
     pub fn get_mut(&mut self, rep: u32, period: u32) -> Option<&mut T> {
         if period as usize >= self.periods {
             return None;
         }
-        self.data
-            .get_mut(rep as usize * self.periods + period as usize)
+        // The caches describe the values, which may be about to change.
+        self.sorted_rows.take();
+        self.columns.take();
+        match &mut self.cells {
+            Cells::Dense(data) => data.get_mut(rep as usize * self.periods + period as usize),
+            Cells::Sparse(rows) => {
+                let fill = &self.fill;
+                rows.get_mut(rep as usize)
+                    .map(|row| row.entry(period).or_insert_with(|| fill.clone()))
+            }
+        }
     }
 
     /// A table of `f(value)`.
     pub fn map<U: Clone + Default>(&self, f: impl Fn(&T) -> U) -> RepPeriod<U> {
+        let cells = match &self.cells {
+            Cells::Dense(data) => Cells::Dense(data.iter().map(&f).collect()),
+            Cells::Sparse(rows) => Cells::Sparse(
+                rows.iter()
+                    .map(|row| row.iter().map(|(&p, v)| (p, f(v))).collect())
+                    .collect(),
+            ),
+        };
         RepPeriod {
-            periods: self.periods,
-            data: self.data.iter().map(f).collect(),
+            fill: f(&self.fill),
+            ..RepPeriod::with_cells(self.periods, cells)
         }
     }
 
-    /// Every `(rep, period, value)`.
+    /// Every stored `(rep, period, value)`, in (rep, period) order: every
+    /// cell of a dense table, the written ones of a sparse table (the
+    /// others hold the fill value).
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32, &T)> + '_ {
         let periods = self.periods.max(1);
-        self.data
-            .iter()
-            .enumerate()
-            .map(move |(i, v)| ((i / periods) as u32, (i % periods) as u32, v))
+        let (dense, sparse) = match &self.cells {
+            Cells::Dense(data) => (Some(data), None),
+            Cells::Sparse(rows) => (None, Some(rows)),
+        };
+        let dense = dense.into_iter().flat_map(move |data| {
+            data.iter()
+                .enumerate()
+                .map(move |(i, v)| ((i / periods) as u32, (i % periods) as u32, v))
+        });
+        let sparse = sparse.into_iter().flat_map(|rows| {
+            rows.iter()
+                .enumerate()
+                .flat_map(|(r, row)| row.iter().map(move |(&p, v)| (r as u32, p, v)))
+        });
+        dense.chain(sparse)
+    }
+
+    /// The stored cells of rep `rep` as `(period, value)`, in period order.
+    pub(crate) fn row(&self, rep: u32) -> impl Iterator<Item = (u32, &T)> + '_ {
+        let periods = self.periods;
+        let (dense, sparse) = match &self.cells {
+            Cells::Dense(data) => {
+                let start = (rep as usize).saturating_mul(periods);
+                let end = start.saturating_add(periods);
+                (data.get(start..end), None)
+            }
+            Cells::Sparse(rows) => (None, rows.get(rep as usize)),
+        };
+        let dense = dense
+            .into_iter()
+            .flat_map(|row| row.iter().enumerate().map(|(p, v)| (p as u32, v)));
+        let sparse = sparse
+            .into_iter()
+            .flat_map(|row| row.iter().map(|(&p, v)| (p, v)));
+        dense.chain(sparse)
+    }
+}
+
+impl<U: Copy + Default> RepPeriod<Option<U>> {
+    /// Whether cells that are not stored hold a value: then every rep
+    /// has one in every period and the caches below do not apply.
+    fn fill_is_some(&self) -> bool {
+        self.fill.is_some()
+    }
+
+    /// The reps with a value in `period`, in rep order (computed once for
+    /// all periods, in time proportional to the stored cells).
+    fn column(&self, period: u32) -> &[u32] {
+        let columns = self.columns.get_or_init(|| {
+            let mut columns = vec![Vec::new(); self.periods];
+            for (r, p, v) in self.iter() {
+                if v.is_some()
+                    && let Some(c) = columns.get_mut(p as usize)
+                {
+                    c.push(r);
+                }
+            }
+            columns
+        });
+        columns.get(period as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl RepPeriod<Option<f64>> {
+    /// Rep `rep`'s values in ascending [`f64::total_cmp`] order (computed
+    /// once for all reps, in time proportional to the stored cells).
+    fn sorted_row(&self, rep: u32) -> &[f64] {
+        let rows = self.sorted_rows.get_or_init(|| {
+            let mut rows = vec![Vec::new(); self.reps()];
+            for (r, _, v) in self.iter() {
+                if let (Some(v), Some(row)) = (v, rows.get_mut(r as usize)) {
+                    row.push(*v);
+                }
+            }
+            rows.iter_mut().for_each(|row| row.sort_by(f64::total_cmp));
+            rows
+        });
+        rows.get(rep as usize).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -221,12 +221,11 @@ impl Detector for QuotaBunching {
             if ex.ratio() < self.min_ratio * team_ratio {
                 continue;
             }
-            let own: Vec<f64> = (0..ctx.period_count() as u32)
-                .filter(|&q| q != period)
-                .filter_map(|q| {
-                    let od = days.get(rep, q)?;
-                    enough(od).then(|| Excess::of(od, t, team_c.median).ratio())
-                })
+            // The rep's other stored periods (one not stored holds no days).
+            let own: Vec<f64> = days
+                .row(rep)
+                .filter(|&(q, _)| q != period)
+                .filter_map(|(_, od)| enough(od).then(|| Excess::of(od, t, team_c.median).ratio()))
                 .collect();
             let own = Baseline::of(&own, 2).map_or_else(String::new, |b| {
                 format!(", and {:.1}× in their other months", b.median)

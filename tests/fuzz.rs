@@ -507,7 +507,7 @@ fn mutate_once(rng: &mut Rng, data: &mut Vec<u8>, other: &[u8]) {
                     .iter()
                     .copied()
                     .cycle()
-                    .take(cell.len() * times)
+                    .take((cell.len() * times).min(1 << 16))
                     .collect();
                 replace(data, (a, b), &long);
             }

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::{Cell, MAX_COLUMNS, Ty, columns, process_row};
 use crate::error::{Error, Result};
@@ -359,7 +359,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                     })?;
                 }
                 None => {
-                    let _: IgnoredAny = map.next_value()?;
+                    let _: Checked = map.next_value()?;
                 }
             }
         }
@@ -488,12 +488,12 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonValue, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Checked>()?.is_some() {}
         Ok(JsonValue::Other("an array"))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonValue, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
         Ok(JsonValue::Other("an object"))
     }
 }
@@ -548,7 +548,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     *value = map.next_value_seed(CellSeed { buf })?;
                 }
                 None => {
-                    let _: IgnoredAny = map.next_value()?;
+                    let _: Checked = map.next_value()?;
                 }
             }
         }
@@ -609,6 +609,58 @@ fn not_text<E: de::Error>(kind: RecordKind, row: u64, field: &str, what: &str) -
     ))
 }
 
+/// A value that is read and dropped, like `serde::de::IgnoredAny`, but
+/// with its strings decoded: serde_json skips an ignored string without
+/// checking its escapes, so a lone surrogate (`"\ud800"`) under an
+/// ignored key would pass while the same text under a read key is an
+/// error. Found by the `json` fuzz target.
+struct Checked;
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,6 +680,18 @@ mod tests {
             }
             other => panic!("expected invalid UTF-8, got {:?}", other.map(|_| ())),
         }
+    }
+
+    #[test]
+    fn lone_surrogate_under_an_ignored_key_is_an_error() {
+        for doc in [
+            &br#"{"a":"\ud800"}"#[..],
+            br#"{"reps":[{"rep_id":"ana","notes":["\udc00"]}]}"#,
+            br#"{"reps":[{"rep_id":"ana","x":{"\ud800":1}}]}"#,
+        ] {
+            assert!(read(doc).is_err(), "{}", String::from_utf8_lossy(doc));
+        }
+        assert!(read(br#"{"a":"\ud83d\ude00","b":[1,2.5,true,null,{}]}"#).is_ok());
     }
 
     #[test]

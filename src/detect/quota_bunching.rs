@@ -225,7 +225,8 @@ impl Detector for QuotaBunching {
             let own: Vec<f64> = days
                 .row(rep)
                 .filter(|&(q, _)| q != period)
-                .filter_map(|(_, od)| enough(od).then(|| Excess::of(od, t, team_c.median).ratio()))
+                .filter(|&(_, od)| enough(od))
+                .map(|(_, od)| Excess::of(od, t, team_c.median).ratio())
                 .collect();
             let own = Baseline::of(&own, 2).map_or_else(String::new, |b| {
                 format!(", and {:.1}× in their other months", b.median)

@@ -111,6 +111,7 @@ pub mod ingest;
 mod intern;
 pub mod ledger;
 pub mod model;
+mod par;
 pub mod ratio;
 pub mod report;
 #[cfg(feature = "sim")]

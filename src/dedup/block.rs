@@ -10,8 +10,8 @@ use std::hash::BuildHasher;
 use super::compare::{COARSE_KEY, SPECIFIC_KEY};
 use super::data::NormData;
 use super::normalize::HASH_SEED;
-use super::par;
 use super::profile::Profile;
+use crate::par;
 
 /// Each field's blocking keys of one record, computed once per record.
 #[derive(Debug, Default)]

@@ -7,8 +7,8 @@ use hashbrown::HashMap;
 use super::RecordSource;
 use super::compare::Context;
 use super::normalize::foldhash_u64;
-use super::par;
 use super::profile::{FieldRole, Profile, TermFrequency};
+use crate::par;
 
 /// Normalised records, row by row: each record's values lie together in
 /// one text buffer, with their offsets and hashes next to each other, so

@@ -106,6 +106,7 @@ pub use score::{FieldModel, MISSING, Model};
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
 use crate::ledger::{Deduplicate, ProspectRecords};
+use crate::par;
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};
 use score::{Scorer, Uncounted};
@@ -1246,71 +1247,6 @@ fn write_pairs_csv<'a, W: Write>(
     }
     w.flush().map_err(|e| Error::write("clusters CSV", e))?;
     Ok(())
-}
-
-/// Parallel helpers: rayon with the `parallel` feature, plain iteration
-/// without. Results never depend on the thread count.
-pub(crate) mod par {
-    #[cfg(feature = "parallel")]
-    use rayon::prelude::*;
-
-    /// `f` over consecutive chunks, results in chunk order.
-    pub(crate) fn map_chunks<T: Sync, R: Send>(
-        items: &[T],
-        chunk: usize,
-        f: impl Fn(&[T]) -> R + Sync + Send,
-    ) -> Vec<R> {
-        #[cfg(feature = "parallel")]
-        {
-            items.par_chunks(chunk.max(1)).map(f).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            items.chunks(chunk.max(1)).map(f).collect()
-        }
-    }
-
-    /// `f` over `0..n`, results in order.
-    pub(crate) fn map_indices<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
-        #[cfg(feature = "parallel")]
-        {
-            (0..n).into_par_iter().map(f).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            (0..n).map(f).collect()
-        }
-    }
-
-    /// Folds chunks and reduces the partial results (the reduction must
-    /// be associative and commutative).
-    pub(crate) fn fold_chunks<T: Sync, A: Send>(
-        items: &[T],
-        chunk: usize,
-        init: impl Fn() -> A + Sync + Send,
-        fold: impl Fn(A, &T) -> A + Sync + Send,
-        reduce: impl Fn(A, A) -> A + Sync + Send,
-    ) -> A {
-        let parts = map_chunks(items, chunk, |c| c.iter().fold(init(), &fold));
-        parts.into_iter().fold(init(), reduce)
-    }
-
-    /// Unstable sort (parallel when enabled); the order of equal elements
-    /// does not matter to callers.
-    pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
-        #[cfg(feature = "parallel")]
-        v.par_sort_unstable();
-        #[cfg(not(feature = "parallel"))]
-        v.sort_unstable();
-    }
-
-    /// Unstable sort by a comparator.
-    pub(crate) fn sort_by<T: Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
-        #[cfg(feature = "parallel")]
-        v.par_sort_unstable_by(cmp);
-        #[cfg(not(feature = "parallel"))]
-        v.sort_unstable_by(cmp);
-    }
 }
 
 /// Notebook and table views of a run: which records were joined, and why.

@@ -22,7 +22,6 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::classify::Engagement;
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report,
     time_to_first_meeting, time_to_win,
@@ -314,7 +313,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!();
 
     let (_, crm, classes) = figures(2026, 730)?;
-    let cut_us = to_micros(cut());
+    let cut_us = cut().timestamp_micros();
     let win = time_to_win(&crm, &classes, &Scope::all(), Some(cut_us))?;
     let meet = time_to_first_meeting(&crm, &classes, &Scope::all(), Some(cut_us))?;
     println!("{win}");
@@ -353,7 +352,7 @@ fn figures(
     window_days: i64,
 ) -> Result<(Figures, Ledger, sales_metrics::Classified), Box<dyn Error>> {
     let world = generate(seed, window_days);
-    let cut_us = to_micros(cut());
+    let cut_us = cut().timestamp_micros();
 
     // The truth: every engagement opened in the window, with its fate
     // (the generator plays on well past the cut).

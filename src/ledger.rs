@@ -7,11 +7,11 @@
 //! byte order of their ids, so index order *is* output order; events are
 //! one flat vector grouped per prospect and sorted by (time, kind rank, id).
 
-use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Reason, Rejection, Result, Warning};
 use crate::intern::{Interner, TextColumn};
+use crate::time::{from_micros, to_micros};
 use crate::model::{
     Channel, Contact, Direction, Meeting, MeetingStatus, Outcome, ProspectRecord, RecordKind,
     Records, Rep, Sale, Source,
@@ -21,24 +21,6 @@ use std::sync::atomic::Ordering::Relaxed;
 
 /// Marker for "no index" in dense `u32` columns.
 pub const NONE: u32 = u32::MAX;
-
-/// Microseconds since the Unix epoch of an instant (the ledger's clock).
-/// Exact for every instant chrono can hold (`MIN_UTC` to `MAX_UTC`, about
-/// ±8.3·10¹⁸ µs), so `i64::MIN` is never the time of a record.
-pub fn to_micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// The instant of a microsecond timestamp, saturating at chrono's range
-/// (`DateTime::<Utc>::MIN_UTC` below it, `MAX_UTC` above it: every instant
-/// chrono can hold fits in an `i64` of µs, but not every `i64` is one).
-pub fn from_micros(us: i64) -> DateTime<Utc> {
-    Utc.timestamp_micros(us).single().unwrap_or(if us < 0 {
-        DateTime::<Utc>::MIN_UTC
-    } else {
-        DateTime::<Utc>::MAX_UTC
-    })
-}
 
 /// Strict or lenient loading (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

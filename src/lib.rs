@@ -116,6 +116,7 @@ pub mod ratio;
 pub mod report;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod time;
 
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};

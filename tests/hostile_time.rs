@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::*;
 use sales_metrics::detect::{DetectConfig, builtin, detect};
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     Calendar, Granularity, PeriodSpec, Scope, cohort_report, period_report, time_to_first_meeting,
     time_to_win,
@@ -132,7 +131,7 @@ fn time_to_win_with_extreme_as_of() -> TestResult {
     contact(&mut b, "c3", "ana", "p3", DateTime::<Utc>::MAX_UTC);
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let max = to_micros(DateTime::<Utc>::MAX_UTC);
+    let max = DateTime::<Utc>::MAX_UTC.timestamp_micros();
     for (as_of, subjects) in [(i64::MIN, 0), (0, 1), (max, 3), (i64::MAX, 3)] {
         for curve in [
             time_to_win(&ledger, &classified, &Scope::all(), Some(as_of))?,
@@ -160,8 +159,8 @@ fn calendar_for_min_and_max_is_small() -> TestResult {
         for name in ["UTC", "Europe/Bucharest"] {
             let cal =
                 Calendar::for_ledger(&PeriodSpec::new(g.clone()).in_zone(zone(name)?), &ledger)?;
-            let lo = cal.period(to_micros(DateTime::<Utc>::MIN_UTC));
-            let hi = cal.period(to_micros(DateTime::<Utc>::MAX_UTC));
+            let lo = cal.period(DateTime::<Utc>::MIN_UTC.timestamp_micros());
+            let hi = cal.period(DateTime::<Utc>::MAX_UTC.timestamp_micros());
             assert!(lo.is_some() && hi.is_some() && lo < hi);
         }
     }
@@ -173,7 +172,7 @@ fn calendar_for_min_and_max_is_small() -> TestResult {
 
 /// The label of the period holding local date `d` (in UTC).
 fn label(g: &Granularity, d: NaiveDate) -> Result<String, Box<dyn std::error::Error>> {
-    let us = to_micros(d.and_hms_opt(12, 0, 0).ok_or("time")?.and_utc());
+    let us = d.and_hms_opt(12, 0, 0).ok_or("time")?.and_utc().timestamp_micros();
     let cal = Calendar::new(&PeriodSpec::new(g.clone()), us, us)?;
     let key = cal.period(us).ok_or("no period")?;
     assert_eq!(cal.period_start(key).map(|s| s <= d), Some(true));

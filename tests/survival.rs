@@ -7,7 +7,6 @@ mod common;
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     Cell, PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
     time_to_win,
@@ -153,7 +152,7 @@ fn engagements_reproduce_the_textbook_curve() {
     }
     let l = b.build().unwrap();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(35)));
+    let as_of = Some(day(35).timestamp_micros());
     let got = time_to_win(&l, &classified, &Scope::all(), as_of).unwrap();
     let want = curve_of(SIX_MP);
     assert_eq!(got.points, want.points);
@@ -187,7 +186,7 @@ fn censoring_ledger() -> Ledger {
 
 fn data(obs: &[(i64, bool)]) -> SurvivalData {
     obs.iter()
-        .map(|&(d, e)| (to_micros(day(d)) - to_micros(day(0)), e))
+        .map(|&(d, e)| (day(d).timestamp_micros() - day(0).timestamp_micros(), e))
         .collect()
 }
 
@@ -195,7 +194,7 @@ fn data(obs: &[(i64, bool)]) -> SurvivalData {
 fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(250)));
+    let as_of = Some(day(250).timestamp_micros());
     let win = time_to_win(&l, &classified, &Scope::all(), as_of).unwrap();
     // p1 won at 10; p2's first engagement ended (lapsed) at 200; bob's p2
     // engagement is open for 50 days; p3 open 250; p5 open 150 (its sale
@@ -375,7 +374,7 @@ proptest! {
         let past = cohort_support::ledger(&events, Some(cut));
         let cfg = cohort_support::config(per_rep);
         let (cf, cp) = (classify(&full, &cfg), classify(&past, &cfg));
-        let as_of = Some(to_micros(cut));
+        let as_of = Some(cut.timestamp_micros());
         // Only the count of engagements left out (started after the as-of
         // instant) can differ: the past ledger never saw them.
         let forget_later = |mut c: SurvivalCurve| {
@@ -434,7 +433,7 @@ fn chunked_survival_equals_direct_observations() {
     use sales_metrics::classify::EngagementEnd;
     let l = cohort_support::big_ledger(9000);
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = to_micros(cohort_support::epoch() + Duration::days(400));
+    let as_of = (cohort_support::epoch() + Duration::days(400)).timestamp_micros();
     let direct: SurvivalData = classified
         .engagements()
         .iter()

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::columns;
 use super::parse::push_time_micros;
 use crate::error::{Error, Rejection, Result};
-use crate::ledger::to_micros;
+use crate::time::to_micros;
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, RecordKind, Records, Source};
 
 fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {

@@ -658,7 +658,7 @@ impl fmt::Display for SurvivalCurve {
                 f,
                 " ({}; as of {})",
                 e.scope,
-                crate::ledger::from_micros(e.as_of_us).format("%Y-%m-%d %H:%M UTC")
+                crate::time::from_micros(e.as_of_us).format("%Y-%m-%d %H:%M UTC")
             )?;
         }
         writeln!(f)?;

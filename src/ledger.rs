@@ -7,20 +7,27 @@
 //! byte order of their ids, so index order *is* output order; events are
 //! one flat vector grouped per prospect and sorted by (time, kind rank, id).
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Reason, Rejection, Result, Warning};
+use crate::ingest::stage::{Staging, kind_slot};
+use crate::dedup::{Deduplicate, ProspectRecords};
+use crate::ingest::{
+    ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields, SuppliedPartition,
+};
 use crate::intern::{Interner, TextColumn};
 use crate::time::{from_micros, to_micros};
 use crate::model::{
-    Channel, Contact, Direction, Meeting, MeetingStatus, Outcome, ProspectRecord, RecordKind,
+    Contact, Meeting, MeetingStatus, ProspectId, ProspectRecord, RecordKind, RepId,
     Records, Rep, Sale, Source,
 };
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
-/// Marker for "no index" in dense `u32` columns.
-pub const NONE: u32 = u32::MAX;
+pub(crate) use crate::intern::NONE;
+pub use crate::ingest::stage::ContactRow;
 
 /// Strict or lenient loading (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -59,45 +66,6 @@ pub struct Event {
     pub kind: EventKind,
     /// Index into [`Ledger::contacts`], [`Ledger::meetings`] or [`Ledger::sales`].
     pub index: u32,
-}
-
-/// An accepted contact, with dense indices instead of ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactRow {
-    /// Rep index.
-    pub rep: u32,
-    /// Prospect record index.
-    pub record: u32,
-    /// Prospect (cluster) index.
-    pub prospect: u32,
-    /// `occurred_at`, µs since the epoch.
-    pub occurred_us: i64,
-    logged_us: i64,
-    duration: i64,
-    /// Channel.
-    pub channel: Channel,
-    /// Direction.
-    pub direction: Direction,
-    /// Outcome, if logged.
-    pub outcome: Option<Outcome>,
-    // Whether `logged_us` and `duration` were given: flags, not reserved
-    // values, because every i64 is a value a caller can write (a duration
-    // of i64::MIN must be rejected as negative, not read as absent). They
-    // fit in the row's padding, so rows stay 48 bytes.
-    has_logged: bool,
-    has_duration: bool,
-}
-
-impl ContactRow {
-    /// `logged_at` in µs, if given.
-    pub fn logged_us(&self) -> Option<i64> {
-        self.has_logged.then_some(self.logged_us)
-    }
-
-    /// `duration_s`, if given.
-    pub fn duration_s(&self) -> Option<i64> {
-        self.has_duration.then_some(self.duration)
-    }
 }
 
 /// An accepted meeting, with dense indices instead of ids.
@@ -141,268 +109,6 @@ impl SaleRow {
     }
 }
 
-/// A borrowed view of one prospect record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProspectRecordRef<'a> {
-    /// `prospect_id`.
-    pub prospect_id: &'a str,
-    /// Name.
-    pub name: Option<&'a str>,
-    /// Company.
-    pub company: Option<&'a str>,
-    /// E-mail.
-    pub email: Option<&'a str>,
-    /// Phone.
-    pub phone: Option<&'a str>,
-    /// City.
-    pub city: Option<&'a str>,
-    /// Country.
-    pub country: Option<&'a str>,
-    /// Source.
-    pub source: Option<Source>,
-    /// `created_at` in µs.
-    pub created_us: Option<i64>,
-    /// Creating rep's index, if any.
-    pub created_by: Option<u32>,
-}
-
-impl ProspectRecordRef<'_> {
-    /// An owned [`ProspectRecord`] (needs the ledger for the creator's id).
-    pub fn to_owned_record(&self, ledger: &Ledger) -> ProspectRecord {
-        ProspectRecord {
-            prospect_id: self.prospect_id.into(),
-            name: self.name.map(str::to_owned),
-            company: self.company.map(str::to_owned),
-            email: self.email.map(str::to_owned),
-            phone: self.phone.map(str::to_owned),
-            city: self.city.map(str::to_owned),
-            country: self.country.map(str::to_owned),
-            source: self.source,
-            created_at: self.created_us.map(from_micros),
-            created_by: self.created_by.map(|r| ledger.rep_id(r).into()),
-        }
-    }
-}
-
-/// Prospect records in columns (one buffer per text field, no `String` per
-/// record).
-#[derive(Debug, Clone, Default)]
-pub struct ProspectRecords {
-    ids: TextColumn,
-    name: TextColumn,
-    company: TextColumn,
-    email: TextColumn,
-    phone: TextColumn,
-    city: TextColumn,
-    country: TextColumn,
-    source: Vec<Option<Source>>,
-    created_us: Vec<Option<i64>>,
-    created_by: Vec<u32>,
-}
-
-impl ProspectRecords {
-    /// Number of records.
-    pub fn len(&self) -> usize {
-        self.source.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.source.is_empty()
-    }
-
-    /// Record `i`, if it exists.
-    pub fn get(&self, i: usize) -> Option<ProspectRecordRef<'_>> {
-        Some(ProspectRecordRef {
-            prospect_id: self.ids.get(i).unwrap_or(""),
-            name: self.name.get(i),
-            company: self.company.get(i),
-            email: self.email.get(i),
-            phone: self.phone.get(i),
-            city: self.city.get(i),
-            country: self.country.get(i),
-            source: *self.source.get(i)?,
-            created_us: self.created_us.get(i).copied().flatten(),
-            created_by: self.created_by.get(i).copied().filter(|&r| r != NONE),
-        })
-    }
-
-    /// The `prospect_id` of record `i`, if it exists (without building the
-    /// whole [`ProspectRecordRef`]).
-    pub fn prospect_id(&self, i: usize) -> Option<&str> {
-        (i < self.len()).then(|| self.ids.get(i).unwrap_or(""))
-    }
-
-    /// `created_at` of record `i` in µs, if given (without building the
-    /// whole [`ProspectRecordRef`]).
-    pub fn created_us(&self, i: usize) -> Option<i64> {
-        self.created_us.get(i).copied().flatten()
-    }
-
-    /// The creating rep's index of record `i`, if given.
-    pub fn created_by(&self, i: usize) -> Option<u32> {
-        self.created_by.get(i).copied().filter(|&r| r != NONE)
-    }
-
-    /// All records in index (id byte) order.
-    pub fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
-    }
-
-    fn push(&mut self, r: &StagedProspect, texts: &StagedTexts, id: &str, created_by: u32) {
-        self.ids.push(Some(id));
-        let i = r.text_row;
-        self.name.push(texts.name.get(i));
-        self.company.push(texts.company.get(i));
-        self.email.push(texts.email.get(i));
-        self.phone.push(texts.phone.get(i));
-        self.city.push(texts.city.get(i));
-        self.country.push(texts.country.get(i));
-        self.source.push(r.source);
-        self.created_us.push(r.created_us);
-        self.created_by.push(created_by);
-    }
-
-    /// Appends every record of `other`, in order.
-    fn append(&mut self, other: &ProspectRecords) {
-        self.ids.append(&other.ids);
-        self.name.append(&other.name);
-        self.company.append(&other.company);
-        self.email.append(&other.email);
-        self.phone.append(&other.phone);
-        self.city.append(&other.city);
-        self.country.append(&other.country);
-        self.source.extend_from_slice(&other.source);
-        self.created_us.extend_from_slice(&other.created_us);
-        self.created_by.extend_from_slice(&other.created_by);
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.ids.heap_bytes()
-            + self.name.heap_bytes()
-            + self.company.heap_bytes()
-            + self.email.heap_bytes()
-            + self.phone.heap_bytes()
-            + self.city.heap_bytes()
-            + self.country.heap_bytes()
-            + self.source.capacity()
-            + self.created_us.capacity() * size_of::<Option<i64>>()
-            + self.created_by.capacity() * 4
-    }
-}
-
-/// Groups prospect records into prospects (SPEC §4). Deduplication
-/// implements this; so can a caller's own matcher.
-pub trait Deduplicate: Send + Sync {
-    /// Returns a group label for every record (same length and order as
-    /// `records`): records with equal labels are one prospect. Labels are
-    /// arbitrary; the ledger names each cluster by its smallest id.
-    ///
-    /// # Errors
-    /// Whatever the implementation cannot handle.
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>>;
-}
-
-impl<T: Deduplicate + ?Sized> Deduplicate for Box<T> {
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
-        (**self).group(records)
-    }
-}
-
-impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
-        (**self).group(records)
-    }
-}
-
-/// A partition of prospect records supplied by the caller (for example a
-/// CRM's merge history, or `prospect_clusters.csv`), which replaces
-/// deduplication (SPEC §4).
-///
-/// Stored compactly (ids and group labels each in one buffer): a
-/// partition of millions of records costs a few bytes per record beyond
-/// its text. Groups are formed when the ledger is built.
-#[derive(Debug, Clone, Default)]
-pub struct SuppliedPartition {
-    ids: TextColumn,
-    labels: TextColumn,
-}
-
-impl SuppliedPartition {
-    /// An empty partition (every record its own prospect).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds `prospect_id` to the group labelled `group` (in
-    /// `prospect_clusters.csv`, the `cluster_id` column).
-    pub fn insert(&mut self, prospect_id: impl AsRef<str>, group: impl AsRef<str>) {
-        self.ids.push(Some(prospect_id.as_ref()));
-        self.labels.push(Some(group.as_ref()));
-    }
-
-    /// Appends listed ids and their labels (readers' batches).
-    pub(crate) fn append_columns(&mut self, ids: &TextColumn, labels: &TextColumn) {
-        self.ids.append(ids);
-        self.labels.append(labels);
-    }
-
-    /// Makes room for about `additional` more listed ids.
-    pub fn reserve(&mut self, additional: usize) {
-        self.ids.reserve(additional, 12);
-        self.labels.reserve(additional, 12);
-    }
-
-    /// Number of listed ids.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether nothing is listed.
-    pub fn is_empty(&self) -> bool {
-        self.ids.len() == 0
-    }
-
-    /// The listed `(prospect_id, group label)` pairs, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        (0..self.len()).map(|i| (self.id(i), self.label(i)))
-    }
-
-    fn id(&self, i: usize) -> &str {
-        self.ids.get(i).unwrap_or("")
-    }
-
-    fn label(&self, i: usize) -> &str {
-        self.labels.get(i).unwrap_or("")
-    }
-}
-
-impl PartialEq for SuppliedPartition {
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for SuppliedPartition {}
-
-impl<P: AsRef<str>, G: AsRef<str>> FromIterator<(P, G)> for SuppliedPartition {
-    fn from_iter<I: IntoIterator<Item = (P, G)>>(iter: I) -> Self {
-        let mut p = Self::new();
-        for (id, g) in iter {
-            p.insert(id, g);
-        }
-        p
-    }
-}
-
-impl<P: AsRef<str>, G: AsRef<str>> Extend<(P, G)> for SuppliedPartition {
-    fn extend<I: IntoIterator<Item = (P, G)>>(&mut self, iter: I) {
-        for (id, g) in iter {
-            self.insert(id, g);
-        }
-    }
-}
-
 /// How prospect records become prospects.
 pub enum ProspectIdentity {
     /// Every record is its own prospect.
@@ -431,169 +137,43 @@ impl std::fmt::Debug for ProspectIdentity {
     }
 }
 
-/// A contact given as borrowed, already-parsed fields (the fast path of
-/// readers; no allocation per record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactFields<'a> {
-    /// `contact_id`.
-    pub contact_id: &'a str,
-    /// `rep_id`.
-    pub rep_id: &'a str,
-    /// `prospect_id`.
-    pub prospect_id: &'a str,
-    /// `occurred_at` in µs.
-    pub occurred_us: i64,
-    /// `logged_at` in µs.
-    pub logged_us: Option<i64>,
-    /// `channel`.
-    pub channel: Channel,
-    /// `direction`.
-    pub direction: Direction,
-    /// `duration_s`.
-    pub duration_s: Option<i64>,
-    /// `outcome`.
-    pub outcome: Option<Outcome>,
-}
-
-/// A meeting given as borrowed, already-parsed fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MeetingFields<'a> {
-    /// `meeting_id`.
-    pub meeting_id: &'a str,
-    /// `rep_id`.
-    pub rep_id: &'a str,
-    /// `prospect_id`.
-    pub prospect_id: &'a str,
-    /// `held_at` in µs.
-    pub held_us: i64,
-    /// `status`.
-    pub status: MeetingStatus,
-}
-
-/// A sale given as borrowed, already-parsed fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaleFields<'a> {
-    /// `sale_id`.
-    pub sale_id: &'a str,
-    /// `rep_id`.
-    pub rep_id: &'a str,
-    /// `prospect_id`.
-    pub prospect_id: &'a str,
-    /// `closed_at` in µs.
-    pub closed_us: i64,
-    /// `amount_minor`.
-    pub amount_minor: Option<i64>,
-    /// `currency`.
-    pub currency: Option<&'a str>,
-}
-
-/// A prospect record given as borrowed, already-parsed fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ProspectFields<'a> {
-    /// `prospect_id`.
-    pub prospect_id: &'a str,
-    /// `name`.
-    pub name: Option<&'a str>,
-    /// `company`.
-    pub company: Option<&'a str>,
-    /// `email`.
-    pub email: Option<&'a str>,
-    /// `phone`.
-    pub phone: Option<&'a str>,
-    /// `city`.
-    pub city: Option<&'a str>,
-    /// `country`.
-    pub country: Option<&'a str>,
-    /// `source`.
-    pub source: Option<Source>,
-    /// `created_at` in µs.
-    pub created_us: Option<i64>,
-    /// `created_by`.
-    pub created_by: Option<&'a str>,
-}
-
-/// A contact as staged: a [`ContactRow`] whose `rep` and `record` hold
-/// symbols of the builder's tables and whose `duration` is the value as
-/// given, not yet validated; the build validates and remaps it in place,
-/// so a contact's fields are stored once.
-fn staged_contact(rep: u32, record: u32, f: &ContactFields<'_>) -> ContactRow {
-    ContactRow {
-        rep,
-        record,
-        prospect: NONE,
-        occurred_us: f.occurred_us,
-        logged_us: f.logged_us.unwrap_or(0),
-        duration: f.duration_s.unwrap_or(0),
-        channel: f.channel,
-        direction: f.direction,
-        outcome: f.outcome,
-        has_logged: f.logged_us.is_some(),
-        has_duration: f.duration_s.is_some(),
-    }
-}
-
-#[derive(Debug, Clone)]
-struct StagedMeeting {
-    row: u64,
-    rep: u32,
-    record: u32,
-    held_us: i64,
-    status: MeetingStatus,
-}
-
-#[derive(Debug, Clone)]
-struct StagedSale {
-    row: u64,
-    rep: u32,
-    record: u32,
-    closed_us: i64,
-    amount: Option<i64>,
-    currency: u32,
-}
-
-#[derive(Debug, Clone)]
-struct StagedProspect {
-    row: u64,
-    id: u32,
-    text_row: usize,
-    source: Option<Source>,
-    created_us: Option<i64>,
-    created_by: u32,
-}
-
-#[derive(Debug, Clone, Default)]
-struct StagedTexts {
-    name: TextColumn,
-    company: TextColumn,
-    email: TextColumn,
-    phone: TextColumn,
-    city: TextColumn,
-    country: TextColumn,
-}
-
-impl StagedTexts {
-    fn columns_mut(&mut self) -> [&mut TextColumn; 6] {
-        [
-            &mut self.name,
-            &mut self.company,
-            &mut self.email,
-            &mut self.phone,
-            &mut self.city,
-            &mut self.country,
-        ]
-    }
-
-    /// Removes every entry, keeping the allocations.
-    fn clear(&mut self) {
-        self.columns_mut().into_iter().for_each(TextColumn::clear);
-    }
-
-    /// Pads every column with absent values to `rows` entries.
-    fn pad_to(&mut self, rows: usize) {
-        for col in self.columns_mut() {
-            col.pad_to(rows);
-        }
-    }
+/// Reads a SPEC §2 CSV folder (`reps.csv`, `prospects.csv`,
+/// `contacts.csv`, `meetings.csv`, `sales.csv`) and builds the ledger in
+/// `mode`, every prospect record its own prospect (use a
+/// [`LedgerBuilder`] with [`read_csv_folder`](crate::ingest::read_csv_folder) to deduplicate or to supply a
+/// partition).
+///
+/// # Errors
+/// [`Error::Io`](crate::Error::Io) when a file is missing or unreadable,
+/// [`Error::MissingColumn`](crate::Error::MissingColumn),
+/// [`Error::Malformed`](crate::Error::Malformed), and in strict mode
+/// [`Error::Rejected`](crate::Error::Rejected) with every rejection.
+///
+/// # Example
+/// ```
+/// use sales_metrics::{load_folder, Mode, RecordKind};
+///
+/// let dir = std::env::temp_dir().join(format!("sm-load-folder-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("reps.csv"), "rep_id,team_id\nana,north\n")?;
+/// std::fs::write(dir.join("prospects.csv"), "prospect_id,company\np1,Acme\n")?;
+/// std::fs::write(
+///     dir.join("contacts.csv"),
+///     "contact_id,rep_id,prospect_id,occurred_at,channel\nc1,ana,p1,2026-06-01T09:00:00Z,phone\n",
+/// )?;
+/// std::fs::write(dir.join("meetings.csv"), "meeting_id,rep_id,prospect_id,held_at\n")?;
+/// std::fs::write(dir.join("sales.csv"), "sale_id,rep_id,prospect_id,closed_at\n")?;
+///
+/// let ledger = load_folder(&dir, Mode::Strict)?;
+/// assert_eq!(ledger.accepted_count(RecordKind::Contact), 1);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_folder(dir: impl AsRef<Path>, mode: Mode) -> Result<Ledger> {
+    let mut builder = LedgerBuilder::new();
+    builder.mode(mode);
+    crate::ingest::read_csv_folder(dir, &mut builder)?;
+    builder.build()
 }
 
 /// Collects records (from readers or Rust values), then validates them and
@@ -620,41 +200,9 @@ impl StagedTexts {
 #[derive(Debug, Default)]
 pub struct LedgerBuilder {
     mode: Mode,
-    /// Whether prospect records keep name, company, e-mail, phone, city
-    /// and country (deduplication needs them; reports do not).
-    drop_prospect_text: bool,
     identity: ProspectIdentity,
-    rep_syms: Interner,
-    record_syms: Interner,
-    /// Ids of staged contacts, meetings and sales (index = staged index):
-    /// not interned, since nothing refers to them; duplicates are found by
-    /// sorting.
-    contact_ids: TextColumn,
-    meeting_ids: TextColumn,
-    sale_ids: TextColumn,
-    currency_syms: Interner,
-    reps: Vec<(u64, Rep)>,
-    prospects: Vec<StagedProspect>,
-    prospect_texts: StagedTexts,
-    contacts: Vec<ContactRow>,
-    /// Source row of each staged contact.
-    contact_rows: Vec<u64>,
-    meetings: Vec<StagedMeeting>,
-    sales: Vec<StagedSale>,
-    /// Rejections found by readers before a record could be staged.
-    early_rejections: Vec<Rejection>,
-    /// Records seen per kind (staged or rejected early), in `RecordKind::ALL` order.
-    inputs: [u64; 5],
-}
-
-fn kind_slot(kind: RecordKind) -> usize {
-    match kind {
-        RecordKind::Rep => 0,
-        RecordKind::Prospect => 1,
-        RecordKind::Contact => 2,
-        RecordKind::Meeting => 3,
-        RecordKind::Sale => 4,
-    }
+    /// Everything added, not yet validated.
+    staging: Staging,
 }
 
 impl LedgerBuilder {
@@ -677,7 +225,7 @@ impl LedgerBuilder {
     /// after the call; [`build`](Self::build) refuses to deduplicate
     /// records whose details were dropped.
     pub fn keep_prospect_details(&mut self, keep: bool) -> &mut Self {
-        self.drop_prospect_text = !keep;
+        self.staging.drop_prospect_text = !keep;
         self
     }
 
@@ -687,207 +235,10 @@ impl LedgerBuilder {
         self
     }
 
-    /// Whether prospect details are kept (see [`Self::keep_prospect_details`]).
-    pub(crate) fn keeps_prospect_details(&self) -> bool {
-        !self.drop_prospect_text
-    }
-
     /// Supplies a partition of prospect records (replaces deduplication).
     pub fn partition(&mut self, partition: SuppliedPartition) -> &mut Self {
         self.identity = ProspectIdentity::Supplied(partition);
         self
-    }
-
-    /// The next 1-based position for a record of `kind` added as a Rust value.
-    pub fn next_position(&self, kind: RecordKind) -> u64 {
-        self.inputs.get(kind_slot(kind)).copied().unwrap_or(0) + 1
-    }
-
-    fn count(&mut self, kind: RecordKind) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
-            *n += 1;
-        }
-    }
-
-    /// Records a rejection found before the record could be parsed (used by
-    /// readers for `missing_field`, `bad_time`, `bad_number`,
-    /// `unknown_enum`). It counts as one input record of its kind.
-    pub fn reject(&mut self, rejection: Rejection) -> &mut Self {
-        self.count(rejection.kind);
-        self.early_rejections.push(rejection);
-        self
-    }
-
-    /// Makes room for about `additional` more records of `kind` (readers
-    /// call it with an estimate from the file size), so that bulk loads do
-    /// not grow tables step by step.
-    pub fn reserve(&mut self, kind: RecordKind, additional: usize) {
-        const ID_BYTES: usize = 12;
-        match kind {
-            RecordKind::Rep => self.reps.reserve(additional),
-            RecordKind::Prospect => {
-                self.prospects.reserve(additional);
-                self.record_syms.reserve(additional, ID_BYTES);
-            }
-            RecordKind::Contact => {
-                self.contacts.reserve(additional);
-                self.contact_rows.reserve(additional);
-                self.contact_ids.reserve(additional, ID_BYTES);
-            }
-            RecordKind::Meeting => {
-                self.meetings.reserve(additional);
-                self.meeting_ids.reserve(additional, ID_BYTES);
-            }
-            RecordKind::Sale => {
-                self.sales.reserve(additional);
-                self.sale_ids.reserve(additional, ID_BYTES);
-            }
-        }
-    }
-
-    /// The id tables staging reads, and the staged rows appending writes,
-    /// borrowed apart: a window of batches is appended while the next is
-    /// staged.
-    pub(crate) fn split_for_events(&mut self) -> (Resolver<'_>, EventRows<'_>) {
-        (
-            Resolver {
-                reps: &self.rep_syms,
-                records: &self.record_syms,
-            },
-            EventRows {
-                contacts: &mut self.contacts,
-                contact_rows: &mut self.contact_rows,
-                contact_ids: &mut self.contact_ids,
-                meetings: &mut self.meetings,
-                meeting_ids: &mut self.meeting_ids,
-                sales: &mut self.sales,
-                sale_ids: &mut self.sale_ids,
-            },
-        )
-    }
-
-    /// The part of appending a batch of `kind` (staged against the
-    /// resolver of [`Self::split_for_events`]) that needs the builder:
-    /// counts its rows, takes its rejections and interns the ids it named
-    /// that the resolver did not know, and sale currencies. Rows of the
-    /// source before the batch: `row_base`. Then [`EventRows::append`]
-    /// moves its rows.
-    pub(crate) fn prepare_batch(
-        &mut self,
-        kind: RecordKind,
-        batch: &mut EventBatch,
-        row_base: u64,
-    ) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
-            *n += batch.rows;
-        }
-        for mut r in batch.rejections.drain(..) {
-            r.row += row_base;
-            self.early_rejections.push(r);
-        }
-        // References unknown to the resolver: intern them now (the build
-        // then reports them as unknown, or resolves them if a later record
-        // defines them).
-        for (pos, is_rep, text) in batch.unresolved.drain(..) {
-            let sym = if is_rep {
-                self.rep_syms.intern(&text)
-            } else {
-                self.record_syms.intern(&text)
-            };
-            let pos = pos as usize;
-            let slot = match kind {
-                RecordKind::Contact => batch
-                    .contacts
-                    .get_mut(pos)
-                    .map(|c| if is_rep { &mut c.rep } else { &mut c.record }),
-                RecordKind::Meeting => batch
-                    .meetings
-                    .get_mut(pos)
-                    .map(|m| if is_rep { &mut m.rep } else { &mut m.record }),
-                RecordKind::Sale => batch
-                    .sales
-                    .get_mut(pos)
-                    .map(|s| if is_rep { &mut s.rep } else { &mut s.record }),
-                RecordKind::Rep | RecordKind::Prospect => None,
-            };
-            if let Some(slot) = slot {
-                *slot = sym;
-            }
-        }
-        for (i, s) in batch.sales.iter_mut().enumerate() {
-            s.currency = self
-                .currency_syms
-                .intern(batch.currencies.get(i).unwrap_or(""));
-        }
-    }
-
-    /// Appends a batch of prospect records, shifting its rows by `row_base`.
-    pub(crate) fn append_prospects(&mut self, batch: &mut ProspectBatch, row_base: u64) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
-            *n += batch.rows;
-        }
-        for mut r in batch.rejections.drain(..) {
-            r.row += row_base;
-            self.early_rejections.push(r);
-        }
-        let first_text_row = self.prospects.len();
-        // Ids hashed on the parsing threads, interned together (table
-        // slots read ahead; meanwhile the next blocks are parsed).
-        let ids = self.record_syms.intern_bulk(&batch.ids, &batch.id_hashes);
-        // Creating reps looked up in parallel (reps are loaded already);
-        // an unknown one is interned below, in row order.
-        let rep_syms = &self.rep_syms;
-        let creator = |i: usize| {
-            batch
-                .created_by
-                .get(i)
-                .map_or(Some(NONE), |r| rep_syms.lookup(r))
-        };
-        #[cfg(feature = "parallel")]
-        let creators: Vec<Option<u32>> = {
-            use rayon::prelude::*;
-            (0..batch.staged.len())
-                .into_par_iter()
-                .map(creator)
-                .collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let creators: Vec<Option<u32>> = (0..batch.staged.len()).map(creator).collect();
-        for (i, &(row, source, created_us)) in batch.staged.iter().enumerate() {
-            let id = match ids.get(i) {
-                Some(&id) => id,
-                None => self.record_syms.intern(batch.ids.get(i).unwrap_or("")),
-            };
-            let created_by = match creators.get(i) {
-                Some(Some(sym)) => *sym,
-                _ => match batch.created_by.get(i) {
-                    Some(r) => self.rep_syms.intern(r),
-                    None => NONE,
-                },
-            };
-            self.prospects.push(StagedProspect {
-                row: row + row_base,
-                id,
-                text_row: first_text_row + i,
-                source,
-                created_us,
-                created_by,
-            });
-        }
-        let t = &mut self.prospect_texts;
-        if self.drop_prospect_text {
-            // Absent details cost nothing per row (see `TextColumn`).
-            t.pad_to(self.prospects.len());
-            return;
-        }
-        // Details kept again after being dropped: align the rows first.
-        t.pad_to(first_text_row);
-        t.name.append(&batch.texts.name);
-        t.company.append(&batch.texts.company);
-        t.email.append(&batch.texts.email);
-        t.phone.append(&batch.texts.phone);
-        t.city.append(&batch.texts.city);
-        t.country.append(&batch.texts.country);
     }
 
     /// Adds every record of a bundle, kind by kind.
@@ -912,21 +263,14 @@ impl LedgerBuilder {
 
     /// Adds a rep.
     pub fn add_rep(&mut self, rep: Rep) -> &mut Self {
-        let row = self.next_position(RecordKind::Rep);
-        self.push_rep(row, rep)
-    }
-
-    /// Adds a rep found at `row` of its source.
-    pub fn push_rep(&mut self, row: u64, rep: Rep) -> &mut Self {
-        self.count(RecordKind::Rep);
-        let _ = self.rep_syms.intern(rep.rep_id.as_str());
-        self.reps.push((row, rep));
+        let row = self.staging.next_position(RecordKind::Rep);
+        self.staging.push_rep(row, rep);
         self
     }
 
     /// Adds a prospect record.
     pub fn add_prospect(&mut self, p: ProspectRecord) -> &mut Self {
-        let row = self.next_position(RecordKind::Prospect);
+        let row = self.staging.next_position(RecordKind::Prospect);
         let created_by = p.created_by.as_ref().map(|r| r.as_str());
         let f = ProspectFields {
             prospect_id: p.prospect_id.as_str(),
@@ -940,52 +284,13 @@ impl LedgerBuilder {
             created_us: p.created_at.map(to_micros),
             created_by,
         };
-        self.push_prospect(row, &f)
-    }
-
-    /// Adds a prospect record found at `row` of its source.
-    pub fn push_prospect(&mut self, row: u64, f: &ProspectFields<'_>) -> &mut Self {
-        self.count(RecordKind::Prospect);
-        let id = self.record_syms.intern(f.prospect_id);
-        let created_by = match f.created_by {
-            Some(r) if !r.is_empty() => self.rep_syms.intern(r),
-            _ => NONE,
-        };
-        let t = &mut self.prospect_texts;
-        let text_row = self.prospects.len();
-        if self.drop_prospect_text {
-            t.pad_to(text_row + 1);
-            self.prospects.push(StagedProspect {
-                row,
-                id,
-                text_row,
-                source: f.source,
-                created_us: f.created_us,
-                created_by,
-            });
-            return self;
-        }
-        t.pad_to(text_row);
-        t.name.push(f.name);
-        t.company.push(f.company);
-        t.email.push(f.email);
-        t.phone.push(f.phone);
-        t.city.push(f.city);
-        t.country.push(f.country);
-        self.prospects.push(StagedProspect {
-            row,
-            id,
-            text_row,
-            source: f.source,
-            created_us: f.created_us,
-            created_by,
-        });
+        self.staging.push_prospect(row, &f);
         self
     }
 
     /// Adds a contact.
     pub fn add_contact(&mut self, c: Contact) -> &mut Self {
-        let row = self.next_position(RecordKind::Contact);
+        let row = self.staging.next_position(RecordKind::Contact);
         let f = ContactFields {
             contact_id: c.contact_id.as_str(),
             rep_id: c.rep_id.as_str(),
@@ -997,23 +302,13 @@ impl LedgerBuilder {
             duration_s: c.duration_s,
             outcome: c.outcome,
         };
-        self.push_contact(row, &f)
-    }
-
-    /// Adds a contact found at `row` of its source.
-    pub fn push_contact(&mut self, row: u64, f: &ContactFields<'_>) -> &mut Self {
-        self.count(RecordKind::Contact);
-        let rep = self.rep_syms.intern(f.rep_id);
-        let record = self.record_syms.intern(f.prospect_id);
-        self.contact_ids.push(Some(f.contact_id));
-        self.contact_rows.push(row);
-        self.contacts.push(staged_contact(rep, record, f));
+        self.staging.push_contact(row, &f);
         self
     }
 
     /// Adds a meeting.
     pub fn add_meeting(&mut self, m: Meeting) -> &mut Self {
-        let row = self.next_position(RecordKind::Meeting);
+        let row = self.staging.next_position(RecordKind::Meeting);
         let f = MeetingFields {
             meeting_id: m.meeting_id.as_str(),
             rep_id: m.rep_id.as_str(),
@@ -1021,27 +316,13 @@ impl LedgerBuilder {
             held_us: to_micros(m.held_at),
             status: m.status,
         };
-        self.push_meeting(row, &f)
-    }
-
-    /// Adds a meeting found at `row` of its source.
-    pub fn push_meeting(&mut self, row: u64, f: &MeetingFields<'_>) -> &mut Self {
-        self.count(RecordKind::Meeting);
-        let staged = StagedMeeting {
-            row,
-            rep: self.rep_syms.intern(f.rep_id),
-            record: self.record_syms.intern(f.prospect_id),
-            held_us: f.held_us,
-            status: f.status,
-        };
-        self.meeting_ids.push(Some(f.meeting_id));
-        self.meetings.push(staged);
+        self.staging.push_meeting(row, &f);
         self
     }
 
     /// Adds a sale.
     pub fn add_sale(&mut self, s: Sale) -> &mut Self {
-        let row = self.next_position(RecordKind::Sale);
+        let row = self.staging.next_position(RecordKind::Sale);
         let f = SaleFields {
             sale_id: s.sale_id.as_str(),
             rep_id: s.rep_id.as_str(),
@@ -1050,24 +331,7 @@ impl LedgerBuilder {
             amount_minor: s.amount_minor,
             currency: s.currency.as_deref(),
         };
-        self.push_sale(row, &f)
-    }
-
-    /// Adds a sale found at `row` of its source.
-    pub fn push_sale(&mut self, row: u64, f: &SaleFields<'_>) -> &mut Self {
-        self.count(RecordKind::Sale);
-        // An absent currency is the empty code, so every sale has an index.
-        let currency = self.currency_syms.intern(f.currency.unwrap_or(""));
-        let staged = StagedSale {
-            row,
-            rep: self.rep_syms.intern(f.rep_id),
-            record: self.record_syms.intern(f.prospect_id),
-            closed_us: f.closed_us,
-            amount: f.amount_minor,
-            currency,
-        };
-        self.sale_ids.push(Some(f.sale_id));
-        self.sales.push(staged);
+        self.staging.push_sale(row, &f);
         self
     }
 
@@ -1082,268 +346,37 @@ impl LedgerBuilder {
     }
 }
 
-/// The builder's id tables as they stand, read-only: lets readers stage
-/// records on other threads once reps and prospect records are loaded.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Resolver<'a> {
-    reps: &'a Interner,
-    records: &'a Interner,
-}
-
-impl Resolver<'static> {
-    /// A resolver that knows no id (for staging that needs none).
-    pub(crate) fn empty() -> Self {
-        static NO_IDS: Interner = Interner::new();
-        Resolver {
-            reps: &NO_IDS,
-            records: &NO_IDS,
-        }
-    }
-}
-
-/// Contacts, meetings or sales staged off the builder (for example on
-/// another thread) against a [`Resolver`], then appended in input order
-/// with [`LedgerBuilder::prepare_batch`] and [`EventRows::append`]. Rows
-/// are numbered from 1 within the batch; appending shifts them.
-#[derive(Debug, Default)]
-pub(crate) struct EventBatch {
-    /// Input rows seen, staged or rejected.
-    rows: u64,
-    contacts: Vec<ContactRow>,
-    /// Source row of each staged contact.
-    contact_rows: Vec<u64>,
-    meetings: Vec<StagedMeeting>,
-    sales: Vec<StagedSale>,
-    ids: TextColumn,
-    /// Sale currencies, one entry per staged sale.
-    currencies: TextColumn,
-    /// References the resolver did not know: (staged position, rep?, text).
-    unresolved: Vec<(u32, bool, String)>,
-    rejections: Vec<Rejection>,
-    /// Prospect ids of the staged events, resolved together by
-    /// [`Self::finish`], and their hashes.
-    pending_records: TextColumn,
-    pending_hashes: Vec<u64>,
-}
-
-impl EventBatch {
-    /// Resolves the rep now (a small table, in cache) and queues the
-    /// prospect id: with millions of records each look-up is a cache miss,
-    /// and resolving them in one pass lets the misses overlap.
-    fn resolve(&mut self, r: &Resolver<'_>, pos: usize, rep_id: &str, prospect_id: &str) -> u32 {
-        self.pending_records.push(Some(prospect_id));
-        self.pending_hashes
-            .push(crate::intern::hash_str(prospect_id));
-        r.reps.lookup(rep_id).unwrap_or_else(|| {
-            self.unresolved.push((pos as u32, true, rep_id.to_owned()));
-            NONE
-        })
+impl RecordSink for LedgerBuilder {
+    fn push_rep(&mut self, row: u64, rep: Rep) {
+        self.staging.push_rep(row, rep);
     }
 
-    /// Resolves the queued prospect ids of the staged events (in staging
-    /// order, so unknown ids are listed in row order as before).
-    pub(crate) fn finish(&mut self, r: &Resolver<'_>) {
-        let mut unresolved = Vec::new();
-        let (contacts, meetings, sales) = (&mut self.contacts, &mut self.meetings, &mut self.sales);
-        let pending = &self.pending_records;
-        r.records.lookup_in_order(
-            &self.pending_hashes,
-            |k| pending.get(k).unwrap_or(""),
-            |k, text, sym| {
-                let sym = sym.unwrap_or_else(|| {
-                    unresolved.push((k as u32, false, text.to_owned()));
-                    NONE
-                });
-                let slot = if !contacts.is_empty() {
-                    contacts.get_mut(k).map(|c| &mut c.record)
-                } else if !meetings.is_empty() {
-                    meetings.get_mut(k).map(|m| &mut m.record)
-                } else {
-                    sales.get_mut(k).map(|s| &mut s.record)
-                };
-                if let Some(slot) = slot {
-                    *slot = sym;
-                }
-            },
-        );
-        self.unresolved.append(&mut unresolved);
-        self.pending_records.clear();
-        self.pending_hashes.clear();
+    fn push_prospect(&mut self, row: u64, fields: &ProspectFields<'_>) {
+        self.staging.push_prospect(row, fields);
     }
 
-    /// Empties the batch, keeping its allocations for reuse.
-    pub(crate) fn clear(&mut self) {
-        self.rows = 0;
-        self.contacts.clear();
-        self.contact_rows.clear();
-        self.meetings.clear();
-        self.sales.clear();
-        self.ids.clear();
-        self.currencies.clear();
-        self.unresolved.clear();
-        self.rejections.clear();
-        self.pending_records.clear();
-        self.pending_hashes.clear();
+    fn push_contact(&mut self, row: u64, fields: &ContactFields<'_>) {
+        self.staging.push_contact(row, fields);
     }
 
-    /// Input rows seen, staged or rejected.
-    pub(crate) fn row_count(&self) -> u64 {
-        self.rows
+    fn push_meeting(&mut self, row: u64, fields: &MeetingFields<'_>) {
+        self.staging.push_meeting(row, fields);
     }
 
-    /// Counts a rejected input row (its row number is batch-local).
-    pub(crate) fn reject(&mut self, rejection: Rejection) {
-        self.rows += 1;
-        self.rejections.push(rejection);
+    fn push_sale(&mut self, row: u64, fields: &SaleFields<'_>) {
+        self.staging.push_sale(row, fields);
     }
 
-    /// Stages a contact at batch-local `row`.
-    pub(crate) fn push_contact(&mut self, r: &Resolver<'_>, row: u64, f: &ContactFields<'_>) {
-        self.rows += 1;
-        let (rep, record) = (
-            self.resolve(r, self.contacts.len(), f.rep_id, f.prospect_id),
-            NONE,
-        );
-        self.ids.push(Some(f.contact_id));
-        self.contact_rows.push(row);
-        self.contacts.push(staged_contact(rep, record, f));
+    fn reject(&mut self, rejection: Rejection) {
+        self.staging.reject(rejection);
     }
 
-    /// Stages a meeting at batch-local `row`.
-    pub(crate) fn push_meeting(&mut self, r: &Resolver<'_>, row: u64, f: &MeetingFields<'_>) {
-        self.rows += 1;
-        let (rep, record) = (
-            self.resolve(r, self.meetings.len(), f.rep_id, f.prospect_id),
-            NONE,
-        );
-        self.ids.push(Some(f.meeting_id));
-        self.meetings.push(StagedMeeting {
-            row,
-            rep,
-            record,
-            held_us: f.held_us,
-            status: f.status,
-        });
+    fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        self.staging.reserve(kind, additional);
     }
 
-    /// Stages a sale at batch-local `row`.
-    pub(crate) fn push_sale(&mut self, r: &Resolver<'_>, row: u64, f: &SaleFields<'_>) {
-        self.rows += 1;
-        let (rep, record) = (
-            self.resolve(r, self.sales.len(), f.rep_id, f.prospect_id),
-            NONE,
-        );
-        self.ids.push(Some(f.sale_id));
-        self.currencies.push(f.currency);
-        self.sales.push(StagedSale {
-            row,
-            rep,
-            record,
-            closed_us: f.closed_us,
-            amount: f.amount_minor,
-            currency: NONE,
-        });
-    }
-}
-
-/// The staged rows of a builder that appending event batches writes (see
-/// [`LedgerBuilder::split_for_events`]).
-pub(crate) struct EventRows<'a> {
-    contacts: &'a mut Vec<ContactRow>,
-    contact_rows: &'a mut Vec<u64>,
-    contact_ids: &'a mut TextColumn,
-    meetings: &'a mut Vec<StagedMeeting>,
-    meeting_ids: &'a mut TextColumn,
-    sales: &'a mut Vec<StagedSale>,
-    sale_ids: &'a mut TextColumn,
-}
-
-impl EventRows<'_> {
-    /// Moves the rows of a batch of `kind` prepared by
-    /// [`LedgerBuilder::prepare_batch`], shifting them by `row_base`.
-    pub(crate) fn append(&mut self, kind: RecordKind, batch: &mut EventBatch, row_base: u64) {
-        match kind {
-            RecordKind::Contact => {
-                self.contact_ids.append(&batch.ids);
-                self.contact_rows
-                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
-                self.contacts.append(&mut batch.contacts);
-            }
-            RecordKind::Meeting => {
-                self.meeting_ids.append(&batch.ids);
-                self.meetings.extend(batch.meetings.drain(..).map(|mut m| {
-                    m.row += row_base;
-                    m
-                }));
-            }
-            RecordKind::Sale => {
-                self.sale_ids.append(&batch.ids);
-                self.sales.extend(batch.sales.drain(..).map(|mut s| {
-                    s.row += row_base;
-                    s
-                }));
-            }
-            RecordKind::Rep | RecordKind::Prospect => {}
-        }
-    }
-}
-
-/// Prospect records parsed off the builder (for example on another
-/// thread), appended in input order with
-/// [`LedgerBuilder::append_prospects`], which interns their ids.
-#[derive(Debug, Default)]
-pub(crate) struct ProspectBatch {
-    rows: u64,
-    staged: Vec<(u64, Option<Source>, Option<i64>)>,
-    ids: TextColumn,
-    /// `intern::hash_str` of each id, computed on the parsing thread.
-    id_hashes: Vec<u64>,
-    created_by: TextColumn,
-    texts: StagedTexts,
-    rejections: Vec<Rejection>,
-}
-
-impl ProspectBatch {
-    /// Input rows seen, staged or rejected.
-    pub(crate) fn row_count(&self) -> u64 {
-        self.rows
-    }
-
-    /// Counts a rejected input row (its row number is batch-local).
-    pub(crate) fn reject(&mut self, rejection: Rejection) {
-        self.rows += 1;
-        self.rejections.push(rejection);
-    }
-
-    /// Empties the batch, keeping its allocations for reuse.
-    pub(crate) fn clear(&mut self) {
-        self.rows = 0;
-        self.staged.clear();
-        self.ids.clear();
-        self.id_hashes.clear();
-        self.created_by.clear();
-        self.texts.clear();
-        self.rejections.clear();
-    }
-
-    /// Stages a prospect record at batch-local `row`; its details (name,
-    /// company, contact data, place) only when `keep_details`.
-    pub(crate) fn push(&mut self, row: u64, f: &ProspectFields<'_>, keep_details: bool) {
-        self.rows += 1;
-        self.ids.push(Some(f.prospect_id));
-        self.id_hashes.push(crate::intern::hash_str(f.prospect_id));
-        self.created_by.push(f.created_by);
-        self.staged.push((row, f.source, f.created_us));
-        if !keep_details {
-            return;
-        }
-        let t = &mut self.texts;
-        t.name.push(f.name);
-        t.company.push(f.company);
-        t.email.push(f.email);
-        t.phone.push(f.phone);
-        t.city.push(f.city);
-        t.country.push(f.country);
+    fn staging(&mut self) -> Option<&mut Staging> {
+        Some(&mut self.staging)
     }
 }
 
@@ -1502,7 +535,12 @@ fn screen<T: Sync>(
     (pass, fail)
 }
 
-fn build(b: LedgerBuilder) -> Result<Ledger> {
+fn build(builder: LedgerBuilder) -> Result<Ledger> {
+    let LedgerBuilder {
+        mode,
+        identity,
+        staging: b,
+    } = builder;
     let mut rej = Rejections {
         list: b.early_rejections,
     };
@@ -1626,7 +664,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
 
     // Prospect identity (SPEC §4).
     let mut warnings = Vec::new();
-    let labels: Vec<u32> = match &b.identity {
+    let labels: Vec<u32> = match &identity {
         ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
         ProspectIdentity::Deduplicate(d) => {
             if b.drop_prospect_text {
@@ -1657,7 +695,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
         clusters_from_labels(&labels);
     // The partition (possibly millions of ids) is no longer needed.
     drop(labels);
-    drop(b.identity);
+    drop(identity);
 
     // Shared checks of event references, in SPEC §3 order after the
     // record-specific ones.
@@ -1889,7 +927,7 @@ fn build(b: LedgerBuilder) -> Result<Ledger> {
     // order them all by kind (load order) and row.
     let mut rejections = rej.list;
     rejections.sort_by_key(|r| (r.kind, r.row));
-    if b.mode == Mode::Strict && !rejections.is_empty() {
+    if mode == Mode::Strict && !rejections.is_empty() {
         return Err(Error::Rejected { rejections });
     }
 
@@ -2363,6 +1401,93 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The accepted records as Rust values, each kind in id byte order:
+    /// what [`LedgerBuilder::add_records`] would need to build this ledger
+    /// again (with its prospect identity).
+    pub fn to_records(&self) -> Records {
+        Records {
+            reps: self.reps.clone(),
+            prospects: (0..self.records.len())
+                .filter_map(|i| self.prospect_record(i))
+                .collect(),
+            contacts: (0..self.contacts.len()).filter_map(|i| self.contact(i)).collect(),
+            meetings: (0..self.meetings.len()).filter_map(|i| self.meeting(i)).collect(),
+            sales: (0..self.sales.len()).filter_map(|i| self.sale(i)).collect(),
+        }
+    }
+
+    /// The rep id of rep index `rep`, as an id value.
+    fn rep_value(&self, rep: u32) -> Option<RepId> {
+        self.reps.get(rep as usize).map(|r| r.rep_id.clone())
+    }
+
+    /// The record id of record index `record`, as an id value.
+    fn record_value(&self, record: u32) -> Option<ProspectId> {
+        self.records.prospect_id(record as usize).map(ProspectId::from)
+    }
+
+    /// Prospect record `i` as a Rust value.
+    pub(crate) fn prospect_record(&self, i: usize) -> Option<ProspectRecord> {
+        let r = self.records.get(i)?;
+        Some(ProspectRecord {
+            prospect_id: r.prospect_id.into(),
+            name: r.name.map(str::to_owned),
+            company: r.company.map(str::to_owned),
+            email: r.email.map(str::to_owned),
+            phone: r.phone.map(str::to_owned),
+            city: r.city.map(str::to_owned),
+            country: r.country.map(str::to_owned),
+            source: r.source,
+            created_at: self.records.created_us(i).map(from_micros),
+            created_by: match self.records.created_by(i) {
+                Some(rep) => Some(self.rep_value(rep)?),
+                None => None,
+            },
+        })
+    }
+
+    /// Contact `i` as a Rust value.
+    pub(crate) fn contact(&self, i: usize) -> Option<Contact> {
+        let c = self.contacts.get(i)?;
+        Some(Contact {
+            contact_id: self.contact_ids.get(i)?.into(),
+            rep_id: self.rep_value(c.rep)?,
+            prospect_id: self.record_value(c.record)?,
+            occurred_at: from_micros(c.occurred_us),
+            logged_at: c.logged_us().map(from_micros),
+            channel: c.channel,
+            direction: c.direction,
+            duration_s: c.duration_s(),
+            outcome: c.outcome,
+        })
+    }
+
+    /// Meeting `i` as a Rust value.
+    pub(crate) fn meeting(&self, i: usize) -> Option<Meeting> {
+        let m = self.meetings.get(i)?;
+        Some(Meeting {
+            meeting_id: self.meeting_ids.get(i)?.into(),
+            rep_id: self.rep_value(m.rep)?,
+            prospect_id: self.record_value(m.record)?,
+            held_at: from_micros(m.held_us),
+            status: m.status,
+        })
+    }
+
+    /// Sale `i` as a Rust value (an empty currency code is no currency).
+    pub(crate) fn sale(&self, i: usize) -> Option<Sale> {
+        let s = self.sales.get(i)?;
+        let currency = self.currencies.get(s.currency as usize)?;
+        Some(Sale {
+            sale_id: self.sale_ids.get(i)?.into(),
+            rep_id: self.rep_value(s.rep)?,
+            prospect_id: self.record_value(s.record)?,
+            closed_at: from_micros(s.closed_us),
+            amount_minor: s.amount_minor(),
+            currency: (!currency.is_empty()).then(|| currency.clone()),
+        })
+    }
+
     /// A new builder.
     pub fn builder() -> LedgerBuilder {
         LedgerBuilder::new()
@@ -2615,7 +1740,7 @@ impl Ledger {
     pub fn prospect_id(&self, prospect: u32) -> &str {
         self.prospect_records(prospect)
             .first()
-            .and_then(|&r| self.records.ids.get(r as usize))
+            .and_then(|&r| self.records.prospect_id(r as usize))
             .unwrap_or("")
     }
 
@@ -2624,7 +1749,7 @@ impl Ledger {
     pub fn prospect_source(&self, prospect: u32) -> Option<Source> {
         self.prospect_records(prospect)
             .iter()
-            .find_map(|&r| self.records.source.get(r as usize).copied().flatten())
+            .find_map(|&r| self.records.source(r as usize))
     }
 
     /// Accepted contacts in id byte order.
@@ -2763,6 +1888,8 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Channel, Direction};
+    use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
 
     proptest! {
@@ -2799,6 +1926,58 @@ mod tests {
                 prop_assert!(m.windows(2).all(|w| w[0] < w[1]));
                 prop_assert!(m.iter().all(|&r| prospects[r as usize] == p as u32));
             }
+        }
+    }
+
+    /// Defect 8, times: `logged_at` and `created_at` of `i64::MIN` µs (the
+    /// readers' field path takes any i64) and `logged_at` at chrono's earliest instant
+    /// are values, never "absent": an impossible `logged_at` is rejected, a
+    /// `created_at` kept (or rejected), none silently dropped.
+    #[test]
+    fn min_i64_times_are_values_not_absent() {
+        let occurred_us = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap().timestamp_micros();
+        let contact = |id: &'static str, logged_us: Option<i64>| ContactFields {
+            contact_id: id,
+            rep_id: "ana",
+            prospect_id: "p1",
+            occurred_us,
+            logged_us,
+            channel: Channel::Phone,
+            direction: Direction::Outbound,
+            duration_s: None,
+            outcome: None,
+        };
+        let mut b = LedgerBuilder::new();
+        b.mode(Mode::Lenient);
+        b.add_rep(Rep::new("ana"));
+        RecordSink::push_prospect(
+            &mut b,
+            1,
+            &ProspectFields {
+                prospect_id: "p1",
+                created_us: Some(i64::MIN),
+                ..ProspectFields::default()
+            },
+        );
+        RecordSink::push_contact(&mut b, 1, &contact("c1", Some(i64::MIN)));
+        RecordSink::push_contact(&mut b, 2, &contact("c2", None));
+        let mut c3 = Contact::new("c3", "ana", "p1", Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(), Channel::Email);
+        c3.logged_at = Some(DateTime::<Utc>::MIN_UTC);
+        b.add_contact(c3);
+        let l = b.build().unwrap();
+        let rejected: Vec<(&str, &str)> = l
+            .rejections()
+            .iter()
+            .map(|r| (r.id.as_str(), r.field.as_str()))
+            .collect();
+        assert!(rejected.contains(&("c1", "logged_at")), "{rejected:?}");
+        assert!(rejected.contains(&("c3", "logged_at")), "{rejected:?}");
+        // c2 gave no logged_at: absent, and loaded.
+        assert_eq!(l.contacts().len(), 1);
+        assert_eq!(l.contacts()[0].logged_us(), None);
+        // created_at of i64::MIN µs: kept as given unless refused outright.
+        if !rejected.contains(&("p1", "created_at")) {
+            assert_eq!(l.records().created_us(0), Some(i64::MIN));
         }
     }
 }

@@ -364,7 +364,7 @@ struct Snapshot {
 fn snapshot(l: &Ledger) -> Snapshot {
     Snapshot {
         reps: l.reps().to_vec(),
-        records: l.records().iter().map(|r| r.to_owned_record(l)).collect(),
+        records: l.to_records().prospects,
         contacts: (0..l.contacts().len() as u32)
             .zip(l.contacts())
             .map(|(i, c)| (l.contact_id(i).to_owned(), *c))

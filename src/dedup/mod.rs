@@ -87,6 +87,7 @@ pub mod eval;
 mod index;
 pub mod normalize;
 mod profile;
+mod records;
 mod score;
 #[cfg(feature = "sim")]
 pub mod synth;
@@ -98,6 +99,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
+pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use profile::{
     BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
 };
@@ -105,7 +107,6 @@ pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{Deduplicate, ProspectRecords};
 use crate::par;
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};

@@ -24,7 +24,8 @@ use super::scan::{At, Scan};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{EventBatch, LedgerBuilder, ProspectBatch, Resolver, SuppliedPartition};
+use super::partition::SuppliedPartition;
+use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use crate::model::RecordKind;
 
 /// Bytes per block: large enough to amortise the per-block work, small
@@ -170,11 +171,11 @@ pub(crate) fn read_events(
     kind: RecordKind,
     reader: impl Read + Send,
     source: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut Staging,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
-    let plan = Plan::<LedgerBuilder, EventBatch> {
+    let plan = Plan::<Staging, EventBatch> {
         schema: columns(kind),
         stage: &move |resolver, at, cells, batch| {
             process_event_row(kind, at.row, cells, resolver, batch);
@@ -201,12 +202,12 @@ pub(crate) fn read_events(
 pub(crate) fn read_prospects(
     reader: impl Read + Send,
     source: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut Staging,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
     let keep_details = builder.keeps_prospect_details();
-    let plan = Plan::<LedgerBuilder, ProspectBatch> {
+    let plan = Plan::<Staging, ProspectBatch> {
         schema: columns(RecordKind::Prospect),
         stage: &move |_, at, cells, batch| {
             process_prospect_row(at.row, cells, batch, keep_details);
@@ -934,9 +935,13 @@ fn shift_position(position: &str, lines: u64, bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::read_csv;
-    use crate::ledger::Mode;
+    use crate::ingest::{RecordSink, read_csv};
+    use crate::ledger::{LedgerBuilder, Mode};
     use proptest::prelude::*;
+
+    fn staged(b: &mut LedgerBuilder) -> &mut Staging {
+        b.staging().expect("a ledger builder stages")
+    }
 
     fn prepare(b: &mut LedgerBuilder) {
         b.mode(Mode::Lenient);
@@ -994,7 +999,7 @@ mod tests {
             read_prospects(
                 body,
                 Path::new("f.csv"),
-                &mut fast,
+                staged(&mut fast),
                 block,
                 Some(body.len() as u64),
             )
@@ -1003,7 +1008,7 @@ mod tests {
                 kind,
                 body,
                 Path::new("f.csv"),
-                &mut fast,
+                staged(&mut fast),
                 block,
                 Some(body.len() as u64),
             )
@@ -1031,7 +1036,7 @@ mod tests {
                 let _ = read_prospects(
                     prospects.as_bytes(),
                     Path::new("p.csv"),
-                    &mut b,
+                    staged(&mut b),
                     1 << 20,
                     None,
                 );
@@ -1039,7 +1044,7 @@ mod tests {
                     RecordKind::Contact,
                     contacts.as_bytes(),
                     Path::new("c.csv"),
-                    &mut b,
+                    staged(&mut b),
                     1 << 20,
                     None,
                 );

@@ -49,67 +49,28 @@ mod blocks;
 mod csv;
 mod json;
 pub mod parse;
+pub(crate) mod partition;
 mod scan;
+mod sink;
+pub(crate) mod stage;
 mod write;
-
-use std::path::Path;
 
 pub(crate) use self::csv::RecordReader;
 #[doc(hidden)]
 pub use self::csv::read_csv_in_blocks;
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
+pub(crate) use self::partition::SuppliedPartition;
+pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
 pub use self::write::{
     OutputDir, write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
 };
 
-use crate::error::{Reason, Rejection, Result};
-use crate::ledger::{
-    ContactFields, EventBatch, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectBatch,
-    ProspectFields, Resolver, SaleFields,
-};
+use crate::error::{Reason, Rejection};
+use self::stage::{EventBatch, ProspectBatch, Resolver};
 use crate::model::{
     Channel, Direction, MeetingStatus, Outcome, RecordKind, Rep, RepId, Source, TeamId,
 };
-
-/// Reads a SPEC §2 CSV folder (`reps.csv`, `prospects.csv`,
-/// `contacts.csv`, `meetings.csv`, `sales.csv`) and builds the ledger in
-/// `mode`, every prospect record its own prospect (use a
-/// [`LedgerBuilder`] with [`read_csv_folder`] to deduplicate or to supply a
-/// partition).
-///
-/// # Errors
-/// [`Error::Io`](crate::Error::Io) when a file is missing or unreadable,
-/// [`Error::MissingColumn`](crate::Error::MissingColumn),
-/// [`Error::Malformed`](crate::Error::Malformed), and in strict mode
-/// [`Error::Rejected`](crate::Error::Rejected) with every rejection.
-///
-/// # Example
-/// ```
-/// use sales_metrics::{ingest, Mode, RecordKind};
-///
-/// let dir = std::env::temp_dir().join(format!("sm-load-folder-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// std::fs::write(dir.join("reps.csv"), "rep_id,team_id\nana,north\n")?;
-/// std::fs::write(dir.join("prospects.csv"), "prospect_id,company\np1,Acme\n")?;
-/// std::fs::write(
-///     dir.join("contacts.csv"),
-///     "contact_id,rep_id,prospect_id,occurred_at,channel\nc1,ana,p1,2026-06-01T09:00:00Z,phone\n",
-/// )?;
-/// std::fs::write(dir.join("meetings.csv"), "meeting_id,rep_id,prospect_id,held_at\n")?;
-/// std::fs::write(dir.join("sales.csv"), "sale_id,rep_id,prospect_id,closed_at\n")?;
-///
-/// let ledger = ingest::load_folder(&dir, Mode::Strict)?;
-/// assert_eq!(ledger.accepted_count(RecordKind::Contact), 1);
-/// std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn load_folder(dir: impl AsRef<Path>, mode: Mode) -> Result<Ledger> {
-    let mut builder = LedgerBuilder::new();
-    builder.mode(mode);
-    read_csv_folder(dir, &mut builder)?;
-    builder.build()
-}
 
 // ---------------------------------------------------------------------------
 // The schema of SPEC §2 and the row checks shared by the CSV and JSON readers.
@@ -252,11 +213,11 @@ fn parse_enum(ty: EnumTy, s: &str) -> Option<u8> {
 /// Checks one row's cells (in `columns(kind)` order) and hands the row to
 /// the builder: pushed when it passes, one rejection (the first problem in
 /// SPEC order) when not.
-pub(crate) fn process_row(
+pub(crate) fn process_row<S: RecordSink + ?Sized>(
     kind: RecordKind,
     row: u64,
     cells: &[Cell<'_>],
-    builder: &mut LedgerBuilder,
+    builder: &mut S,
 ) {
     match check_row(columns(kind), cells) {
         Ok(parsed) => push_row(kind, row, &parsed, builder),
@@ -415,7 +376,7 @@ fn enum_of<T: Copy>(p: &[Parsed<'_>], i: usize, all: &[T]) -> Option<T> {
     }
 }
 
-fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder) {
+fn push_row<S: RecordSink + ?Sized>(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut S) {
     match kind {
         RecordKind::Rep => {
             let rep = Rep {

@@ -141,7 +141,7 @@ fn time_text(t: DateTime<Utc>) -> String {
 /// # Example
 /// ```
 /// use chrono::{DateTime, Utc};
-/// use sales_metrics::{ingest, Channel, Contact, Mode, ProspectRecord, Records, Rep};
+/// use sales_metrics::{ingest, load_folder, Channel, Contact, Mode, ProspectRecord, Records, Rep};
 ///
 /// let t: DateTime<Utc> = "2026-06-01T09:00:00Z".parse()?;
 /// let records = Records {
@@ -157,7 +157,7 @@ fn time_text(t: DateTime<Utc>) -> String {
 ///     "contact_id,rep_id,prospect_id,occurred_at,logged_at,channel,direction,duration_s,outcome\n\
 ///      c1,ana,p1,2026-06-01T09:00:00Z,,phone,outbound,,\n"
 /// );
-/// let ledger = ingest::load_folder(&dir, Mode::Strict)?;
+/// let ledger = load_folder(&dir, Mode::Strict)?;
 /// assert_eq!(ledger.contacts().len(), 1);
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

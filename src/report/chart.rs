@@ -21,9 +21,9 @@
 //! ```
 //! use sales_metrics::report::chart::close_rates_chart;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+//! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //!
-//! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+//! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let chart = close_rates_chart(&report)?;
@@ -295,9 +295,9 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// use chrono::NaiveDate;
 /// use sales_metrics::report::chart::funnel_chart;
 /// use sales_metrics::report::{period_report, CustomRange, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
 /// let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
@@ -379,9 +379,9 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// ```
 /// use sales_metrics::report::chart::close_rates_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let june = period_report(&ledger, &classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 /// let chart = close_rates_chart(&june)?;
@@ -507,9 +507,9 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// ```
 /// use sales_metrics::report::chart::survival_chart;
 /// use sales_metrics::report::{time_to_win, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
 /// let south = time_to_win(&ledger, &classified, &Scope::team("south"), None)?;
@@ -644,9 +644,9 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
 /// ```
 /// use sales_metrics::report::chart::daily_contacts_chart;
 /// use sales_metrics::report::{period_report, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let daily = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
 /// let chart = daily_contacts_chart(&ledger, &daily)?;
@@ -846,9 +846,9 @@ fn stacked_shares(
 /// ```
 /// use sales_metrics::report::chart::activity_by_class_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let dan = period_report(&ledger, &classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
 /// let chart = activity_by_class_chart(&dan)?;
@@ -890,9 +890,9 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// ```
 /// use sales_metrics::report::chart::activity_breakdown_chart;
 /// use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
 /// let chart = activity_breakdown_chart(&by_channel)?;

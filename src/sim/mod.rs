@@ -61,7 +61,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ledger::{Ledger, LedgerBuilder, SuppliedPartition};
+use crate::SuppliedPartition;
+use crate::ledger::{Ledger, LedgerBuilder};
 use crate::time::from_micros;
 use crate::model::{
     Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,

@@ -380,14 +380,9 @@ impl CsvOracle {
 pub fn snapshot(l: &Ledger) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "reps {:?}", l.reps());
-    for (i, r) in l.records().iter().enumerate() {
+    for (i, r) in l.to_records().prospects.iter().enumerate() {
         let p = l.record_prospect(i as u32);
-        let _ = writeln!(
-            s,
-            "record {:?} prospect {:?}",
-            r.to_owned_record(l),
-            p.map(|p| l.prospect_id(p))
-        );
+        let _ = writeln!(s, "record {r:?} prospect {:?}", p.map(|p| l.prospect_id(p)));
     }
     for (i, c) in l.contacts().iter().enumerate() {
         let _ = writeln!(s, "contact {:?} {c:?}", l.contact_id(i as u32));

@@ -56,11 +56,18 @@ mod tests {
 
     #[test]
     fn micros_round_trip_and_saturate() {
-        for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::UNIX_EPOCH, DateTime::<Utc>::MAX_UTC] {
+        for t in [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::UNIX_EPOCH,
+            DateTime::<Utc>::MAX_UTC,
+        ] {
             assert_eq!(to_micros(from_micros(to_micros(t))), to_micros(t));
         }
         assert_eq!(from_micros(i64::MIN), DateTime::<Utc>::MIN_UTC);
-        assert_eq!(to_micros(from_micros(i64::MAX)), to_micros(DateTime::<Utc>::MAX_UTC));
+        assert_eq!(
+            to_micros(from_micros(i64::MAX)),
+            to_micros(DateTime::<Utc>::MAX_UTC)
+        );
     }
 
     #[test]

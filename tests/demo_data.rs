@@ -73,7 +73,10 @@ fn demo_loads_cleanly_and_is_the_expected_size() -> TestResult {
         ledger.prospect_count() < ledger.records().len(),
         "has duplicates"
     );
-    let (lo, hi) = (utc(2026, 1, 1).timestamp_micros(), utc(2026, 7, 1).timestamp_micros());
+    let (lo, hi) = (
+        utc(2026, 1, 1).timestamp_micros(),
+        utc(2026, 7, 1).timestamp_micros(),
+    );
     let in_window = ledger
         .contacts()
         .iter()

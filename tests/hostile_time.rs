@@ -172,7 +172,11 @@ fn calendar_for_min_and_max_is_small() -> TestResult {
 
 /// The label of the period holding local date `d` (in UTC).
 fn label(g: &Granularity, d: NaiveDate) -> Result<String, Box<dyn std::error::Error>> {
-    let us = d.and_hms_opt(12, 0, 0).ok_or("time")?.and_utc().timestamp_micros();
+    let us = d
+        .and_hms_opt(12, 0, 0)
+        .ok_or("time")?
+        .and_utc()
+        .timestamp_micros();
     let cal = Calendar::new(&PeriodSpec::new(g.clone()), us, us)?;
     let key = cal.period(us).ok_or("no period")?;
     assert_eq!(cal.period_start(key).map(|s| s <= d), Some(true));

@@ -99,10 +99,10 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
-pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use profile::{
     BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
 };
+pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};

@@ -101,7 +101,13 @@ impl ProspectRecords {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
-    pub(crate) fn push(&mut self, r: &StagedProspect, texts: &StagedTexts, id: &str, created_by: u32) {
+    pub(crate) fn push(
+        &mut self,
+        r: &StagedProspect,
+        texts: &StagedTexts,
+        id: &str,
+        created_by: u32,
+    ) {
         self.ids.push(Some(id));
         let i = r.text_row;
         self.name.push(texts.name.get(i));

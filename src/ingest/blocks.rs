@@ -20,12 +20,12 @@ use std::path::Path;
 use ::csv::StringRecord;
 
 use super::csv::{RecordReader, read_header, utf8_error};
+use super::partition::SuppliedPartition;
 use super::scan::{At, Scan};
+use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use super::partition::SuppliedPartition;
-use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use crate::model::RecordKind;
 
 /// Bytes per block: large enough to amortise the per-block work, small

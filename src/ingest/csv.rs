@@ -7,11 +7,11 @@ use std::path::Path;
 
 use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
 
+use super::partition::SuppliedPartition;
 use super::scan::{At, Tracked};
+use super::sink::RecordSink;
 use super::{Cell, MAX_COLUMNS, columns, process_row};
 use crate::error::{Error, Result};
-use super::partition::SuppliedPartition;
-use super::sink::RecordSink;
 use crate::model::RecordKind;
 
 /// Large enough that the parser rarely refills (the default is 8 KiB).
@@ -271,7 +271,10 @@ pub fn read_csv(
 /// let result = read_csv_folder(&missing, &mut LedgerBuilder::new());
 /// assert!(matches!(result, Err(Error::Io { path, .. }) if path.ends_with("reps.csv")));
 /// ```
-pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut (impl RecordSink + ?Sized)) -> Result<()> {
+pub fn read_csv_folder(
+    dir: impl AsRef<Path>,
+    builder: &mut (impl RecordSink + ?Sized),
+) -> Result<()> {
     let dir = dir.as_ref();
     for kind in RecordKind::ALL {
         let path = dir.join(kind.file_name());

@@ -11,9 +11,9 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use super::sink::RecordSink;
 use super::{Cell, MAX_COLUMNS, Ty, columns, process_row};
 use crate::error::{Error, Result};
-use super::sink::RecordSink;
 use crate::model::RecordKind;
 
 const BUFFER_BYTES: usize = 256 * 1024;

@@ -66,8 +66,8 @@ pub use self::write::{
     OutputDir, write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
 };
 
-use crate::error::{Reason, Rejection};
 use self::stage::{EventBatch, ProspectBatch, Resolver};
+use crate::error::{Reason, Rejection};
 use crate::model::{
     Channel, Direction, MeetingStatus, Outcome, RecordKind, Rep, RepId, Source, TeamId,
 };

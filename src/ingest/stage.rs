@@ -149,7 +149,6 @@ pub(crate) fn kind_slot(kind: RecordKind) -> usize {
     }
 }
 
-
 /// What a [`LedgerBuilder`](crate::LedgerBuilder) has collected and not
 /// yet validated: records staged with symbols of its id tables, in input
 /// order. Readers fill it directly (in parallel batches, see
@@ -509,8 +508,7 @@ impl EventBatch {
     /// and resolving them in one pass lets the misses overlap.
     fn resolve(&mut self, r: &Resolver<'_>, pos: usize, rep_id: &str, prospect_id: &str) -> u32 {
         self.pending_records.push(Some(prospect_id));
-        self.pending_hashes
-            .push(hash_str(prospect_id));
+        self.pending_hashes.push(hash_str(prospect_id));
         r.reps.lookup(rep_id).unwrap_or_else(|| {
             self.unresolved.push((pos as u32, true, rep_id.to_owned()));
             NONE
@@ -723,4 +721,3 @@ impl ProspectBatch {
         t.country.push(f.country);
     }
 }
-

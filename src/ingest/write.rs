@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::columns;
 use super::parse::push_time_micros;
 use crate::error::{Error, Rejection, Result};
-use crate::time::to_micros;
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, RecordKind, Records, Source};
+use crate::time::to_micros;
 
 fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {
     Error::io(path, err.into())

@@ -18,19 +18,10 @@ fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {
     Error::io(path, err.into())
 }
 
-/// Rejections in output order: by kind text, then row (then id, field and
-/// reason, so that the order is total).
+/// Rejections in output order ([`Rejection`]'s order).
 fn sorted(rejections: &[Rejection]) -> Vec<&Rejection> {
     let mut v: Vec<&Rejection> = rejections.iter().collect();
-    v.sort_by(|a, b| {
-        (a.kind.as_str(), a.row, &a.id, &a.field, a.reason).cmp(&(
-            b.kind.as_str(),
-            b.row,
-            &b.id,
-            &b.field,
-            b.reason,
-        ))
-    });
+    v.sort();
     v
 }
 

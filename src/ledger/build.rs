@@ -5,29 +5,92 @@
 use super::identity::{clusters_from_labels, supplied_labels};
 use super::validate::{Rejections, accept_unique, dense_order, lookup, screen, sort_by_bytes};
 use super::*;
+use crate::ingest::stage::{StagedMeeting, StagedSale};
+use crate::par;
 
+/// The build, stage by stage. Each stage takes what it consumes out of
+/// the staging area, so memory is freed as the build goes.
 pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
     let LedgerBuilder {
         mode,
         identity,
-        staging: b,
+        staging: mut b,
     } = builder;
     let mut rej = Rejections {
-        list: b.early_rejections,
+        list: std::mem::take(&mut b.early_rejections),
     };
+    let reps = accept_reps(&mut b, &mut rej);
+    let (records, rec_of_sym) = accept_records(&mut b, &reps.rep_of_sym, &mut rej);
+    let mut warnings = Vec::new();
+    let labels = group_records(&identity, &b, &records, &rec_of_sym, &mut warnings)?;
+    let (record_prospect, prospect_records_offsets, prospect_records) =
+        clusters_from_labels(&labels);
+    // The partition (possibly millions of ids) is no longer needed.
+    drop(labels);
+    drop(identity);
+    let refs = References::new(&b, &reps.rep_of_sym, &rec_of_sym);
+    let (contact_ids, contacts) = accept_contacts(&mut b, &refs, &mut rej);
+    let (meeting_ids, meetings) = accept_meetings(&b, &refs, &mut rej);
+    let (sale_ids, sales, currencies) = accept_sales(&b, &refs, &mut rej);
+    let mut rejections = rej.list;
+    // Readers report syntax rejections before the builder's checks run.
+    rejections.sort();
+    if mode == Mode::Strict && !rejections.is_empty() {
+        return Err(Error::Rejected { rejections });
+    }
+    let mut ledger = Ledger {
+        reps: reps.reps,
+        rep_team: reps.rep_team,
+        teams: reps.teams,
+        records,
+        record_prospect,
+        prospect_records_offsets,
+        prospect_records,
+        contact_ids,
+        contacts,
+        meeting_ids,
+        meetings,
+        sale_ids,
+        sales,
+        currencies,
+        events: Vec::new(),
+        event_offsets: Vec::new(),
+        contact_pos: Vec::new(),
+        meeting_pos: Vec::new(),
+        sale_pos: Vec::new(),
+        rejections,
+        warnings,
+        inputs: b.inputs,
+    };
+    ledger.index_events();
+    Ok(ledger)
+}
 
-    // Reps.
+/// Accepted reps in id order, their teams, and the dense index of each
+/// rep symbol (`NONE` when rejected or unknown).
+struct AcceptedReps {
+    reps: Vec<Rep>,
+    rep_team: Vec<u32>,
+    teams: Vec<String>,
+    rep_of_sym: Vec<u32>,
+}
+
+/// Stage 1: reps (SPEC §3: id given, target not negative, first valid
+/// row of an id wins), re-indexed in id byte order, with their teams.
+fn accept_reps(b: &mut Staging, rej: &mut Rejections) -> AcceptedReps {
     let mut rep_taken = vec![false; b.rep_syms.len()];
     let mut rep_accepted_syms = Vec::new();
     let mut rep_by_sym: Vec<Option<Rep>> = vec![None; b.rep_syms.len()];
-    for (row, rep) in b.reps {
+    for (row, rep) in std::mem::take(&mut b.reps) {
         let id = rep.rep_id.as_str();
+        // Every staged rep id is interned by `push_rep`.
         let sym = b.rep_syms.lookup(id);
+        debug_assert!(sym.is_some());
         let reason = if id.is_empty() {
             Some(("rep_id", Reason::MissingField))
         } else if rep.daily_contact_target.is_some_and(|t| t < 0) {
             Some(("daily_contact_target", Reason::NegativeNumber))
-        } else if sym.is_some_and(|s| rep_taken.get(s as usize).copied().unwrap_or(false)) {
+        } else if sym.is_some_and(|s| rep_taken.get(s as usize) == Some(&true)) {
             Some(("rep_id", Reason::DuplicateId))
         } else {
             None
@@ -43,11 +106,9 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
                     *slot = Some(rep);
                 }
             }
-            // Every staged rep id is interned by `push_rep`.
             (None, None) => rej.add(RecordKind::Rep, row, id, "rep_id", Reason::MissingField),
         }
     }
-    // Rep ids must be in the rep interner for lookups; intern rep ids first.
     let (rep_order, rep_of_sym) = dense_order(&b.rep_syms, &rep_accepted_syms);
     let mut teams = Interner::default();
     let mut reps = Vec::with_capacity(rep_order.len());
@@ -63,17 +124,33 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
             reps.push(rep);
         }
     }
+    AcceptedReps {
+        reps,
+        rep_team,
+        teams: (0..teams.len() as u32)
+            .map(|t| teams.get(t).to_owned())
+            .collect(),
+        rep_of_sym,
+    }
+}
 
-    // Prospect records.
+/// Stage 2: prospect records (SPEC §3: id given, creator known, first
+/// valid row wins), gathered into columns in id byte order; the dense
+/// index of each record symbol. Frees the staged records.
+fn accept_records(
+    b: &mut Staging,
+    rep_of_sym: &[u32],
+    rej: &mut Rejections,
+) -> (ProspectRecords, Vec<u32>) {
     let mut rec_taken = vec![false; b.record_syms.len()];
     let mut rec_accepted = Vec::new(); // staged index
     for (i, p) in b.prospects.iter().enumerate() {
         let id = b.record_syms.get(p.id);
         let reason = if id.is_empty() {
             Some(("prospect_id", Reason::MissingField))
-        } else if p.created_by != NONE && lookup(&rep_of_sym, p.created_by) == NONE {
+        } else if p.created_by != NONE && lookup(rep_of_sym, p.created_by) == NONE {
             Some(("created_by", Reason::UnknownRep))
-        } else if rec_taken.get(p.id as usize).copied().unwrap_or(false) {
+        } else if rec_taken.get(p.id as usize) == Some(&true) {
             Some(("prospect_id", Reason::DuplicateId))
         } else {
             None
@@ -108,34 +185,34 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
                 let created_by = if p.created_by == NONE {
                     NONE
                 } else {
-                    lookup(&rep_of_sym, p.created_by)
+                    lookup(rep_of_sym, p.created_by)
                 };
                 part.push(p, &b.prospect_texts, b.record_syms.get(*sym), created_by);
             }
         }
         part
     };
-    #[cfg(feature = "parallel")]
-    let parts: Vec<ProspectRecords> = {
-        use rayon::prelude::*;
-        rec_order.par_chunks(1 << 16).map(gather).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts = vec![gather(&rec_order)];
+    let parts: Vec<ProspectRecords> = par::map_chunks(&rec_order, 1 << 16, gather);
     let mut records = ProspectRecords::default();
     for part in &parts {
         records.append(part);
     }
-    drop(parts);
-    drop(staged_of_sym);
     // Staged prospect text is copied into `records`; free it before the
     // (much larger) event tables are built.
-    drop(b.prospect_texts);
-    drop(b.prospects);
+    b.prospect_texts = Default::default();
+    b.prospects = Vec::new();
+    (records, rec_of_sym)
+}
 
-    // Prospect identity (SPEC §4).
-    let mut warnings = Vec::new();
-    let labels: Vec<u32> = match &identity {
+/// Stage 3: prospect identity (SPEC §4): a group label for every record.
+fn group_records(
+    identity: &ProspectIdentity,
+    b: &Staging,
+    records: &ProspectRecords,
+    rec_of_sym: &[u32],
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<u32>> {
+    Ok(match identity {
         ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
         ProspectIdentity::Deduplicate(d) => {
             if b.drop_prospect_text {
@@ -145,7 +222,7 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
                      (keep_prospect_details(false)); supply a partition instead",
                 ));
             }
-            let labels = d.group(&records)?;
+            let labels = d.group(records)?;
             if labels.len() != records.len() {
                 return Err(Error::invalid(
                     "deduplicator output",
@@ -159,50 +236,104 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
             labels
         }
         ProspectIdentity::Supplied(p) => {
-            supplied_labels(p, &records, &b.record_syms, &rec_of_sym, &mut warnings)
+            supplied_labels(p, records, &b.record_syms, rec_of_sym, warnings)
         }
-    };
-    let (record_prospect, prospect_records_offsets, prospect_records) =
-        clusters_from_labels(&labels);
-    // The partition (possibly millions of ids) is no longer needed.
-    drop(labels);
-    drop(identity);
+    })
+}
 
-    // Shared checks of event references, in SPEC §3 order after the
-    // record-specific ones.
-    let check_refs = |rep: u32, record: u32| -> Option<(&'static str, Reason)> {
-        if lookup(&rep_of_sym, rep) == NONE {
-            Some(("rep_id", Reason::UnknownRep))
-        } else if lookup(&rec_of_sym, record) == NONE {
-            Some(("prospect_id", Reason::UnknownProspect))
-        } else {
-            None
+/// The checks of event references shared by contacts, meetings and sales,
+/// in SPEC §3 order after the record-specific ones.
+struct References<'a> {
+    rep_of_sym: &'a [u32],
+    rec_of_sym: &'a [u32],
+    /// The empty string's symbols (if interned): comparing symbols spares
+    /// a read of the id text per event.
+    empty_rep: Option<u32>,
+    empty_record: Option<u32>,
+    rep_count: usize,
+    record_count: usize,
+}
+
+impl<'a> References<'a> {
+    fn new(b: &Staging, rep_of_sym: &'a [u32], rec_of_sym: &'a [u32]) -> Self {
+        Self {
+            rep_of_sym,
+            rec_of_sym,
+            empty_rep: b.rep_syms.lookup(""),
+            empty_record: b.record_syms.lookup(""),
+            rep_count: b.rep_syms.len(),
+            record_count: b.record_syms.len(),
         }
-    };
-    // An empty reference is the empty string's symbol (or none at all):
-    // comparing symbols spares a read of the id text per event.
-    let (empty_rep, empty_record) = (b.rep_syms.lookup(""), b.record_syms.lookup(""));
-    let (rep_count, record_count) = (b.rep_syms.len(), b.record_syms.len());
-    let missing = |id: &str, rep: u32, record: u32, id_field: &'static str| {
+    }
+
+    /// A required id or reference that is absent.
+    fn missing(
+        &self,
+        id: &str,
+        rep: u32,
+        record: u32,
+        id_field: &'static str,
+    ) -> Option<(&'static str, Reason)> {
         if id.is_empty() {
             Some((id_field, Reason::MissingField))
-        } else if rep as usize >= rep_count || Some(rep) == empty_rep {
+        } else if rep as usize >= self.rep_count || Some(rep) == self.empty_rep {
             Some(("rep_id", Reason::MissingField))
-        } else if record as usize >= record_count || Some(record) == empty_record {
+        } else if record as usize >= self.record_count || Some(record) == self.empty_record {
             Some(("prospect_id", Reason::MissingField))
         } else {
             None
         }
-    };
+    }
 
-    // Contacts: validated, then compacted, re-indexed and put in id order
-    // in place, so each contact's fields exist once.
-    let mut contacts = b.contacts;
-    let contact_rows = b.contact_rows;
-    let row_of = |i: usize| contact_rows.get(i).copied().unwrap_or(0);
-    let (candidates, failed) = screen(&contacts, |i, c| {
-        let id = b.contact_ids.get(i).unwrap_or("");
-        missing(id, c.rep, c.record, "contact_id")
+    /// A reference to no accepted rep or record.
+    fn unknown(&self, rep: u32, record: u32) -> Option<(&'static str, Reason)> {
+        if lookup(self.rep_of_sym, rep) == NONE {
+            Some(("rep_id", Reason::UnknownRep))
+        } else if lookup(self.rec_of_sym, record) == NONE {
+            Some(("prospect_id", Reason::UnknownProspect))
+        } else {
+            None
+        }
+    }
+}
+
+/// Stage 4: contacts, validated (in parallel), then compacted, re-indexed
+/// and put in id order in place, so each contact's fields exist once.
+fn accept_contacts(
+    b: &mut Staging,
+    refs: &References<'_>,
+    rej: &mut Rejections,
+) -> (TextColumn, Vec<ContactRow>) {
+    let order = contact_order(b, refs, rej);
+    let mut contacts = std::mem::take(&mut b.contacts);
+    let mut staged_ids = std::mem::take(&mut b.contact_ids);
+    // Every staged contact kept, already in id order (a common export):
+    // nothing to copy or move.
+    let kept_in_place =
+        order.len() == contacts.len() && order.iter().enumerate().all(|(k, &i)| k as u32 == i);
+    if !kept_in_place {
+        (staged_ids, contacts) = gather_contacts(&order, &staged_ids, &contacts);
+    }
+    drop(order);
+    par::for_each_mut(&mut contacts, |c| {
+        c.rep = lookup(refs.rep_of_sym, c.rep);
+        c.record = lookup(refs.rec_of_sym, c.record);
+    });
+    contacts.shrink_to_fit();
+    (staged_ids, contacts)
+}
+
+/// The staged indices of the contacts that pass, in id order; rejections
+/// for the others.
+fn contact_order(b: &mut Staging, refs: &References<'_>, rej: &mut Rejections) -> Vec<u32> {
+    let contact_rows = std::mem::take(&mut b.contact_rows);
+    // invariant: one source row per staged contact.
+    debug_assert_eq!(contact_rows.len(), b.contacts.len());
+    #[allow(clippy::indexing_slicing)]
+    let row_of = |i: u32| contact_rows[i as usize];
+    let ids = &b.contact_ids;
+    let (candidates, failed) = screen(&b.contacts, |i, c| {
+        refs.missing(staged_id(ids, i), c.rep, c.record, "contact_id")
             .or_else(|| {
                 (c.has_duration && c.duration < 0).then_some(("duration_s", Reason::NegativeNumber))
             })
@@ -210,103 +341,87 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
                 (c.has_logged && c.logged_us < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
-            .or_else(|| check_refs(c.rep, c.record))
+            .or_else(|| refs.unknown(c.rep, c.record))
     });
     for (i, field, reason) in failed {
-        let id = b.contact_ids.get(i as usize).unwrap_or("");
-        rej.add(RecordKind::Contact, row_of(i as usize), id, field, reason);
+        let id = staged_id(ids, i as usize);
+        rej.add(RecordKind::Contact, row_of(i), id, field, reason);
     }
-    let order = accept_unique(&b.contact_ids, candidates, |i, id| {
+    accept_unique(ids, candidates, |i, id| {
         rej.add(
             RecordKind::Contact,
-            row_of(i as usize),
+            row_of(i),
             id,
             "contact_id",
             Reason::DuplicateId,
         );
-    });
-    drop(contact_rows);
-    // Every staged contact kept, already in id order (a common export):
-    // nothing to copy or move.
-    let kept_in_place =
-        order.len() == contacts.len() && order.iter().enumerate().all(|(k, &i)| k as u32 == i);
-    let contact_ids = if kept_in_place {
-        b.contact_ids
-    } else {
-        // Gathered in id order in parallel chunks: each read is random, but
-        // they are independent, so their cache misses overlap (moving
-        // rows in place, cycle by cycle, misses once per row in turn).
-        let staged_ids = &b.contact_ids;
-        let gather_ids = |chunk: &[u32]| {
-            let mut part = TextColumn::default();
-            for &i in chunk {
-                part.push(staged_ids.get(i as usize));
-            }
-            part
-        };
-        // Every index of `order` is a staged contact's: the first contact
-        // only stands in for the impossible miss (and keeps the gather
-        // indexed, so rows are written straight into their places).
-        let gather_rows = || -> Vec<ContactRow> {
-            let Some(&first) = contacts.first() else {
-                return Vec::new();
-            };
-            let row_at = |&i: &u32| contacts.get(i as usize).copied().unwrap_or(first);
-            #[cfg(feature = "parallel")]
-            {
-                use rayon::prelude::*;
-                order.par_iter().map(row_at).collect()
-            }
-            #[cfg(not(feature = "parallel"))]
-            order.iter().map(row_at).collect()
-        };
-        const CHUNK: usize = 1 << 16;
-        #[cfg(feature = "parallel")]
-        let (id_parts, gathered): (Vec<TextColumn>, Vec<ContactRow>) = {
-            use rayon::prelude::*;
-            rayon::join(
-                || order.par_chunks(CHUNK).map(gather_ids).collect(),
-                gather_rows,
-            )
-        };
-        #[cfg(not(feature = "parallel"))]
-        let (id_parts, gathered): (Vec<TextColumn>, Vec<ContactRow>) =
-            (order.chunks(CHUNK).map(gather_ids).collect(), gather_rows());
-        drop(b.contact_ids);
-        let mut contact_ids = TextColumn::default();
-        contact_ids.reserve(order.len(), 12);
-        for part in &id_parts {
-            contact_ids.append(part);
-        }
-        drop(id_parts);
-        contacts = gathered;
-        contact_ids
-    };
-    drop(order);
-    let remap = |c: &mut ContactRow| {
-        c.rep = lookup(&rep_of_sym, c.rep);
-        c.record = lookup(&rec_of_sym, c.record);
-    };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        contacts.par_iter_mut().for_each(remap);
-    }
-    #[cfg(not(feature = "parallel"))]
-    contacts.iter_mut().for_each(remap);
-    contacts.shrink_to_fit();
+    })
+}
 
-    // Meetings.
+/// The id of staged record `i` (every staged record has one).
+fn staged_id(ids: &TextColumn, i: usize) -> &str {
+    debug_assert!(i < ids.len());
+    ids.get(i).unwrap_or_default()
+}
+
+/// Contacts and their ids gathered in `order`, in parallel chunks: each
+/// read is random, but they are independent, so their cache misses
+/// overlap (moving rows in place, cycle by cycle, misses once per row in
+/// turn).
+fn gather_contacts(
+    order: &[u32],
+    staged_ids: &TextColumn,
+    contacts: &[ContactRow],
+) -> (TextColumn, Vec<ContactRow>) {
+    const CHUNK: usize = 1 << 16;
+    let gather_ids = |chunk: &[u32]| {
+        let mut part = TextColumn::default();
+        for &i in chunk {
+            part.push(staged_ids.get(i as usize));
+        }
+        part
+    };
+    // invariant: `order` holds staged contact indices.
+    debug_assert!(order.iter().all(|&i| (i as usize) < contacts.len()));
+    #[allow(clippy::indexing_slicing)]
+    let row_at = |&i: &u32| contacts[i as usize];
+    let (id_parts, gathered) = par::join(
+        || par::map_chunks(order, CHUNK, gather_ids),
+        || par::map(order, row_at),
+    );
+    let mut ids = TextColumn::default();
+    ids.reserve(order.len(), 12);
+    for part in &id_parts {
+        ids.append(part);
+    }
+    (ids, gathered)
+}
+
+/// Stage 5: meetings (SPEC §3), re-indexed in id order.
+fn accept_meetings(
+    b: &Staging,
+    refs: &References<'_>,
+    rej: &mut Rejections,
+) -> (TextColumn, Vec<MeetingRow>) {
     let mut candidates = Vec::with_capacity(b.meetings.len());
     for (i, m) in b.meetings.iter().enumerate() {
-        let id = b.meeting_ids.get(i).unwrap_or("");
-        match missing(id, m.rep, m.record, "meeting_id").or_else(|| check_refs(m.rep, m.record)) {
+        let id = staged_id(&b.meeting_ids, i);
+        match refs
+            .missing(id, m.rep, m.record, "meeting_id")
+            .or_else(|| refs.unknown(m.rep, m.record))
+        {
             Some((field, reason)) => rej.add(RecordKind::Meeting, m.row, id, field, reason),
             None => candidates.push(i as u32),
         }
     }
+    let staged = |i: u32| -> &StagedMeeting {
+        debug_assert!((i as usize) < b.meetings.len());
+        // invariant: candidates are staged meeting indices.
+        #[allow(clippy::indexing_slicing)]
+        &b.meetings[i as usize]
+    };
     let order = accept_unique(&b.meeting_ids, candidates, |i, id| {
-        let row = b.meetings.get(i as usize).map_or(0, |m| m.row);
+        let row = staged(i).row;
         rej.add(
             RecordKind::Meeting,
             row,
@@ -318,52 +433,92 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
     let mut meeting_ids = TextColumn::default();
     let mut meetings = Vec::with_capacity(order.len());
     for &i in &order {
-        let Some(m) = b.meetings.get(i as usize) else {
-            continue;
-        };
+        let m = staged(i);
         meeting_ids.push(b.meeting_ids.get(i as usize));
         meetings.push(MeetingRow {
-            rep: lookup(&rep_of_sym, m.rep),
-            record: lookup(&rec_of_sym, m.record),
+            rep: lookup(refs.rep_of_sym, m.rep),
+            record: lookup(refs.rec_of_sym, m.record),
             prospect: NONE,
             held_us: m.held_us,
             status: m.status,
         });
     }
+    (meeting_ids, meetings)
+}
 
-    // Sales.
+/// Stage 6: sales (SPEC §3), re-indexed in id order, with the currencies
+/// of accepted sales in byte order.
+fn accept_sales(
+    b: &Staging,
+    refs: &References<'_>,
+    rej: &mut Rejections,
+) -> (TextColumn, Vec<SaleRow>, Vec<String>) {
     let mut candidates = Vec::with_capacity(b.sales.len());
     for (i, s) in b.sales.iter().enumerate() {
-        let id = b.sale_ids.get(i).unwrap_or("");
-        let reason = missing(id, s.rep, s.record, "sale_id")
+        let id = staged_id(&b.sale_ids, i);
+        let reason = refs
+            .missing(id, s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
                     .is_some_and(|a| a < 0)
                     .then_some(("amount_minor", Reason::NegativeNumber))
             })
-            .or_else(|| check_refs(s.rep, s.record));
+            .or_else(|| refs.unknown(s.rep, s.record));
         match reason {
             Some((field, reason)) => rej.add(RecordKind::Sale, s.row, id, field, reason),
             None => candidates.push(i as u32),
         }
     }
-    let sale_order = accept_unique(&b.sale_ids, candidates, |i, id| {
-        let row = b.sales.get(i as usize).map_or(0, |s| s.row);
-        rej.add(RecordKind::Sale, row, id, "sale_id", Reason::DuplicateId);
+    let staged = |i: u32| -> &StagedSale {
+        debug_assert!((i as usize) < b.sales.len());
+        // invariant: candidates are staged sale indices.
+        #[allow(clippy::indexing_slicing)]
+        &b.sales[i as usize]
+    };
+    let order = accept_unique(&b.sale_ids, candidates, |i, id| {
+        rej.add(
+            RecordKind::Sale,
+            staged(i).row,
+            id,
+            "sale_id",
+            Reason::DuplicateId,
+        );
     });
-    // Currencies re-indexed in byte order so revenue rows sort by index.
-    // Only currencies of accepted sales: a rejected sale's currency must not
-    // appear in results.
+    let (currencies, cur_of_sym) = used_currencies(b, order.iter().map(|&i| staged(i)));
+    let mut sale_ids = TextColumn::default();
+    let mut sales = Vec::with_capacity(order.len());
+    for &i in &order {
+        let s = staged(i);
+        sale_ids.push(b.sale_ids.get(i as usize));
+        sales.push(SaleRow {
+            rep: lookup(refs.rep_of_sym, s.rep),
+            record: lookup(refs.rec_of_sym, s.record),
+            prospect: NONE,
+            closed_us: s.closed_us,
+            // A flag says whether it was given; 0 is never read as one.
+            amount: s.amount.unwrap_or(0),
+            currency: lookup(&cur_of_sym, s.currency),
+            has_amount: s.amount.is_some(),
+        });
+    }
+    (sale_ids, sales, currencies)
+}
+
+/// The currencies of accepted sales only (a rejected sale's currency must
+/// not appear in results), re-indexed in byte order so revenue rows sort
+/// by index; and the new index of each currency symbol.
+fn used_currencies<'s>(
+    b: &Staging,
+    accepted: impl Iterator<Item = &'s StagedSale>,
+) -> (Vec<String>, Vec<u32>) {
     let mut currency_used = vec![false; b.currency_syms.len()];
-    for &i in &sale_order {
-        if let Some(s) = b.sales.get(i as usize)
-            && let Some(u) = currency_used.get_mut(s.currency as usize)
-        {
+    for s in accepted {
+        if let Some(u) = currency_used.get_mut(s.currency as usize) {
             *u = true;
         }
     }
     let mut cur_syms: Vec<u32> = (0..b.currency_syms.len() as u32)
-        .filter(|&c| currency_used.get(c as usize).copied().unwrap_or(false))
+        .filter(|&c| currency_used.get(c as usize) == Some(&true))
         .collect();
     sort_by_bytes(&mut cur_syms, |s| b.currency_syms.get(s));
     let mut cur_of_sym = vec![NONE; b.currency_syms.len()];
@@ -372,62 +527,9 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
             *slot = new as u32;
         }
     }
-    let currencies: Vec<String> = cur_syms
+    let currencies = cur_syms
         .iter()
         .map(|&s| b.currency_syms.get(s).to_owned())
         .collect();
-    let mut sale_ids = TextColumn::default();
-    let mut sales = Vec::with_capacity(sale_order.len());
-    for &i in &sale_order {
-        let Some(s) = b.sales.get(i as usize) else {
-            continue;
-        };
-        sale_ids.push(b.sale_ids.get(i as usize));
-        sales.push(SaleRow {
-            rep: lookup(&rep_of_sym, s.rep),
-            record: lookup(&rec_of_sym, s.record),
-            prospect: NONE,
-            closed_us: s.closed_us,
-            amount: s.amount.unwrap_or(0),
-            currency: lookup(&cur_of_sym, s.currency),
-            has_amount: s.amount.is_some(),
-        });
-    }
-
-    // Readers report syntax rejections before the builder's checks run;
-    // order them all by kind (load order) and row.
-    let mut rejections = rej.list;
-    rejections.sort_by_key(|r| (r.kind, r.row));
-    if mode == Mode::Strict && !rejections.is_empty() {
-        return Err(Error::Rejected { rejections });
-    }
-
-    let mut ledger = Ledger {
-        reps,
-        rep_team,
-        teams: (0..teams.len() as u32)
-            .map(|t| teams.get(t).to_owned())
-            .collect(),
-        records,
-        record_prospect,
-        prospect_records_offsets,
-        prospect_records,
-        contact_ids,
-        contacts,
-        meeting_ids,
-        meetings,
-        sale_ids,
-        sales,
-        currencies,
-        events: Vec::new(),
-        event_offsets: Vec::new(),
-        contact_pos: Vec::new(),
-        meeting_pos: Vec::new(),
-        sale_pos: Vec::new(),
-        rejections,
-        warnings,
-        inputs: b.inputs,
-    };
-    ledger.index_events();
-    Ok(ledger)
+    (currencies, cur_of_sym)
 }

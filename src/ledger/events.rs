@@ -1,160 +1,55 @@
 //! Events: the flat per-prospect timelines sorted in SPEC §5's order.
 
+use std::ops::Range;
+
 use super::*;
+use crate::par;
 
 impl Ledger {
+    /// Lays out the events: each row's prospect, the per-prospect offsets,
+    /// then every prospect's events placed and sorted (in parallel runs of
+    /// prospects), and each record's position in `events`.
     pub(super) fn index_events(&mut self) {
-        let record_prospect = &self.record_prospect;
-        let prospect_of = |record: u32| {
-            record_prospect
-                .get(record as usize)
-                .copied()
-                .unwrap_or(NONE)
-        };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            self.contacts
-                .par_iter_mut()
-                .for_each(|c| c.prospect = prospect_of(c.record));
-            self.meetings
-                .par_iter_mut()
-                .for_each(|m| m.prospect = prospect_of(m.record));
-            self.sales
-                .par_iter_mut()
-                .for_each(|s| s.prospect = prospect_of(s.record));
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            for c in &mut self.contacts {
-                c.prospect = prospect_of(c.record);
-            }
-            for m in &mut self.meetings {
-                m.prospect = prospect_of(m.record);
-            }
-            for s in &mut self.sales {
-                s.prospect = prospect_of(s.record);
-            }
-        }
-        let n = self.prospect_count();
-        let mut offsets = vec![0u32; n + 1];
-        let bump = |offsets: &mut Vec<u32>, p: u32| {
-            if let Some(o) = offsets.get_mut(p as usize + 1) {
-                *o += 1;
-            }
-        };
-        events_with_prospects(&self.contacts, &self.meetings, &self.sales)
-            .for_each(|(p, _)| bump(&mut offsets, p));
-        for i in 1..offsets.len() {
-            let prev = offsets.get(i - 1).copied().unwrap_or(0);
-            if let Some(o) = offsets.get_mut(i) {
-                *o += prev;
-            }
-        }
-        let total = offsets.last().copied().unwrap_or(0) as usize;
+        self.assign_prospects();
+        let offsets = event_offsets(
+            events_with_prospects(&self.contacts, &self.meetings, &self.sales),
+            self.prospect_count(),
+        );
+        let total = offsets.last().copied().unwrap_or_default() as usize;
         let blank = Event {
             time_us: 0,
             kind: EventKind::Contact,
             index: 0,
         };
         // Filled in parallel: the table's fresh pages (hundreds of MB at
-        // millions of events) fault in on both threads.
-        #[cfg(feature = "parallel")]
-        let mut events: Vec<Event> = {
-            use rayon::prelude::*;
-            (0..total).into_par_iter().map(|_| blank).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let mut events = vec![blank; total];
+        // millions of events) fault in on all threads.
+        let mut events: Vec<Event> = par::filled(total, blank);
         // Prospects in runs of about equal event counts, one per thread:
         // each run scans every event and places (then sorts) its own, into
         // its own part of `events`.
-        #[cfg(feature = "parallel")]
-        let runs_wanted = rayon::current_num_threads().max(1);
-        #[cfg(not(feature = "parallel"))]
-        let runs_wanted = 1;
-        let mut runs: Vec<(std::ops::Range<usize>, &mut [Event])> = Vec::new();
-        let mut rest: &mut [Event] = &mut events;
-        let mut lo = 0usize;
-        for k in 1..=runs_wanted {
-            let target = (total * k / runs_wanted) as u32;
-            let hi = if k == runs_wanted {
-                n
-            } else {
-                offsets.partition_point(|&o| o < target).min(n).max(lo)
-            };
-            let span =
-                offsets.get(hi).copied().unwrap_or(0) - offsets.get(lo).copied().unwrap_or(0);
-            let (run, tail) = rest.split_at_mut((span as usize).min(rest.len()));
-            runs.push((lo..hi, run));
-            rest = tail;
-            lo = hi;
-        }
-        let (contacts, meetings, sales) = (&self.contacts, &self.meetings, &self.sales);
-        let offsets_ref = &offsets;
-        // Each record's position in `events`, written by the run that owns
-        // its prospect once the run is sorted (atomics: runs write
-        // scattered, disjoint slots).
-        let atomic_table =
-            |n: usize| -> Vec<AtomicU32> { (0..n).map(|_| AtomicU32::new(NONE)).collect() };
-        let (contact_at, meeting_at, sale_at) = (
-            atomic_table(contacts.len()),
-            atomic_table(meetings.len()),
-            atomic_table(sales.len()),
-        );
-        let place_run = |(prospects, run): (std::ops::Range<usize>, &mut [Event])| {
-            let base = offsets_ref.get(prospects.start).copied().unwrap_or(0);
-            let mut fill: Vec<u32> = offsets_ref
-                .get(prospects.start..prospects.end)
-                .unwrap_or(&[])
-                .iter()
-                .map(|o| o - base)
-                .collect();
-            let mut place = |p: u32, e: Event| {
-                let p = p as usize;
-                if prospects.contains(&p)
-                    && let Some(pos) = fill.get_mut(p - prospects.start)
-                {
-                    if let Some(slot) = run.get_mut(*pos as usize) {
-                        *slot = e;
-                    }
-                    *pos += 1;
-                }
-            };
-            events_with_prospects(contacts, meetings, sales).for_each(|(p, e)| place(p, e));
-            let run_offsets = offsets_ref
-                .get(prospects.start..=prospects.end)
-                .unwrap_or(&[]);
-            sort_each_prospect(run, run_offsets);
-            for (k, e) in run.iter().enumerate() {
-                let table = match e.kind {
-                    EventKind::Contact => &contact_at,
-                    EventKind::Meeting => &meeting_at,
-                    EventKind::Sale => &sale_at,
-                };
-                if let Some(slot) = table.get(e.index as usize) {
-                    slot.store(base + k as u32, Relaxed);
-                }
-            }
-        };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            runs.into_par_iter().for_each(place_run);
-        }
-        #[cfg(not(feature = "parallel"))]
-        runs.into_iter().for_each(place_run);
-
-        let plain = |table: Vec<AtomicU32>| -> Vec<u32> {
-            table.into_iter().map(AtomicU32::into_inner).collect()
-        };
-        let (contact_pos, meeting_pos, sale_pos) =
-            (plain(contact_at), plain(meeting_at), plain(sale_at));
+        let runs = split_runs(&offsets, &mut events, par::threads());
+        let positions = Positions::new(self.contacts.len(), self.meetings.len(), self.sales.len());
+        let rows = (&self.contacts[..], &self.meetings[..], &self.sales[..]);
+        par::for_each_owned(runs, |(prospects, run)| {
+            place_run(&offsets, prospects, run, rows, &positions);
+        });
+        (self.contact_pos, self.meeting_pos, self.sale_pos) = positions.into_tables();
         self.events = events;
         self.event_offsets = offsets;
-        self.contact_pos = contact_pos;
-        self.meeting_pos = meeting_pos;
-        self.sale_pos = sale_pos;
+    }
+
+    /// Sets each contact's, meeting's and sale's prospect from its record.
+    fn assign_prospects(&mut self) {
+        let record_prospect = &self.record_prospect;
+        // invariant: accepted rows name accepted records.
+        #[allow(clippy::indexing_slicing)]
+        let prospect_of = |record: u32| {
+            debug_assert!((record as usize) < record_prospect.len());
+            record_prospect[record as usize]
+        };
+        par::for_each_mut(&mut self.contacts, |c| c.prospect = prospect_of(c.record));
+        par::for_each_mut(&mut self.meetings, |m| m.prospect = prospect_of(m.record));
+        par::for_each_mut(&mut self.sales, |s| s.prospect = prospect_of(s.record));
     }
 
     /// Position in [`Ledger::events`] of a record's event.
@@ -169,6 +64,142 @@ impl Ledger {
             .copied()
             .filter(|&p| p != NONE)
             .map(|p| p as usize)
+    }
+}
+
+/// The contacts, meetings and sales of a ledger.
+type Rows<'a> = (&'a [ContactRow], &'a [MeetingRow], &'a [SaleRow]);
+
+/// Where each prospect's events start in the flat event list (one more
+/// entry than prospects: the last is the total).
+fn event_offsets(events: impl Iterator<Item = (u32, Event)>, prospects: usize) -> Vec<u32> {
+    let mut offsets = vec![0u32; prospects + 1];
+    for (p, _) in events {
+        if let Some(o) = offsets.get_mut(p as usize + 1) {
+            *o += 1;
+        }
+    }
+    let mut total = 0;
+    for o in &mut offsets {
+        total += *o;
+        *o = total;
+    }
+    offsets
+}
+
+/// Cuts `events` into `runs_wanted` runs of whole prospects with about
+/// equal event counts: each run's prospects and its part of `events`.
+fn split_runs<'e>(
+    offsets: &[u32],
+    events: &'e mut [Event],
+    runs_wanted: usize,
+) -> Vec<(Range<usize>, &'e mut [Event])> {
+    let runs_wanted = runs_wanted.max(1);
+    let n = offsets.len().saturating_sub(1);
+    let total = events.len();
+    let at = |p: usize| {
+        debug_assert!(p < offsets.len());
+        // invariant: `p <= n`, an index of `offsets`.
+        #[allow(clippy::indexing_slicing)]
+        offsets[p]
+    };
+    let mut runs = Vec::with_capacity(runs_wanted);
+    let mut rest = events;
+    let mut lo = 0usize;
+    for k in 1..=runs_wanted {
+        let target = (total * k / runs_wanted) as u32;
+        let hi = if k == runs_wanted {
+            n
+        } else {
+            offsets.partition_point(|&o| o < target).min(n).max(lo)
+        };
+        let span = (at(hi) - at(lo)) as usize;
+        let (run, tail) = rest.split_at_mut(span.min(rest.len()));
+        runs.push((lo..hi, run));
+        rest = tail;
+        lo = hi;
+    }
+    runs
+}
+
+/// Places the events of `prospects` into `run` (their part of the event
+/// list), sorts each prospect's, and records where each event went.
+fn place_run(
+    offsets: &[u32],
+    prospects: Range<usize>,
+    run: &mut [Event],
+    (contacts, meetings, sales): Rows<'_>,
+    positions: &Positions,
+) {
+    // invariant: a run's prospects are indices of `offsets` (start <= end < len).
+    debug_assert!(prospects.end < offsets.len());
+    #[allow(clippy::indexing_slicing)]
+    let (base, run_offsets) = (
+        offsets[prospects.start],
+        &offsets[prospects.start..=prospects.end],
+    );
+    let mut fill: Vec<u32> = run_offsets
+        .iter()
+        .take(prospects.len())
+        .map(|o| o - base)
+        .collect();
+    for (p, e) in events_with_prospects(contacts, meetings, sales) {
+        let p = p as usize;
+        if prospects.contains(&p)
+            && let Some(pos) = fill.get_mut(p - prospects.start)
+        {
+            if let Some(slot) = run.get_mut(*pos as usize) {
+                *slot = e;
+            }
+            *pos += 1;
+        }
+    }
+    sort_each_prospect(run, run_offsets);
+    positions.record(run, base);
+}
+
+/// Each record's position in the event list, written by the run that owns
+/// its prospect once the run is sorted (atomics: runs write scattered,
+/// disjoint slots). `NONE` for a record without an event.
+struct Positions {
+    contacts: Vec<AtomicU32>,
+    meetings: Vec<AtomicU32>,
+    sales: Vec<AtomicU32>,
+}
+
+impl Positions {
+    fn new(contacts: usize, meetings: usize, sales: usize) -> Self {
+        let table = |n: usize| (0..n).map(|_| AtomicU32::new(NONE)).collect();
+        Self {
+            contacts: table(contacts),
+            meetings: table(meetings),
+            sales: table(sales),
+        }
+    }
+
+    /// The events of `run`, which starts at `base` in the event list.
+    fn record(&self, run: &[Event], base: u32) {
+        for (k, e) in run.iter().enumerate() {
+            let table = match e.kind {
+                EventKind::Contact => &self.contacts,
+                EventKind::Meeting => &self.meetings,
+                EventKind::Sale => &self.sales,
+            };
+            if let Some(slot) = table.get(e.index as usize) {
+                slot.store(base + k as u32, Relaxed);
+            }
+        }
+    }
+
+    fn into_tables(self) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+        let plain = |table: Vec<AtomicU32>| -> Vec<u32> {
+            table.into_iter().map(AtomicU32::into_inner).collect()
+        };
+        (
+            plain(self.contacts),
+            plain(self.meetings),
+            plain(self.sales),
+        )
     }
 }
 
@@ -199,11 +230,12 @@ pub(super) fn events_with_prospects<'a>(
     contacts.chain(meetings).chain(sales)
 }
 
-/// Sorts each prospect's events (`events[offsets[p]..offsets[p + 1]]`);
-/// with the `parallel` feature, runs of prospects are sorted in parallel.
+/// Sorts each prospect's events (`events[offsets[p] - offsets[0]..offsets[p + 1] - offsets[0]]`),
+/// in runs of prospects sorted in parallel.
 pub(super) fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
-    let sort_run = |run: &mut [Event], offsets: &[u32]| {
-        let base = offsets.first().copied().unwrap_or(0);
+    const RUNS: usize = 256;
+    let sort_run = |(run, offsets): (&mut [Event], &[u32])| {
+        let base = offsets.first().copied().unwrap_or_default();
         for w in offsets.windows(2) {
             if let [a, b] = *w
                 && let Some(slice) = run.get_mut((a - base) as usize..(b - base) as usize)
@@ -212,28 +244,23 @@ pub(super) fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
             }
         }
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        const RUNS: usize = 256;
-        let prospects = offsets.len().saturating_sub(1);
-        let mut runs: Vec<(&mut [Event], &[u32])> = Vec::with_capacity(RUNS);
-        let mut rest = events;
-        let mut start = 0usize;
-        for k in 1..=RUNS {
-            let end = prospects * k / RUNS;
-            let (lo, hi) = (
-                offsets.get(start).copied().unwrap_or(0),
-                offsets.get(end).copied().unwrap_or(0),
-            );
-            let (run, tail) = rest.split_at_mut(((hi - lo) as usize).min(rest.len()));
-            runs.push((run, offsets.get(start..=end).unwrap_or(&[])));
-            rest = tail;
-            start = end;
-        }
-        runs.into_par_iter()
-            .for_each(|(run, offsets)| sort_run(run, offsets));
+    let prospects = offsets.len().saturating_sub(1);
+    let mut runs: Vec<(&mut [Event], &[u32])> = Vec::with_capacity(RUNS);
+    let mut rest = events;
+    let mut start = 0usize;
+    for k in 1..=RUNS {
+        let end = prospects * k / RUNS;
+        // invariant: `start <= end <= prospects`, indices of `offsets`.
+        debug_assert!(end < offsets.len().max(1));
+        let Some(run_offsets) = offsets.get(start..=end) else {
+            break;
+        };
+        let (lo, hi) = (run_offsets.first(), run_offsets.last());
+        let span = hi.zip(lo).map_or(0, |(h, l)| (h - l) as usize);
+        let (run, tail) = rest.split_at_mut(span.min(rest.len()));
+        runs.push((run, run_offsets));
+        rest = tail;
+        start = end;
     }
-    #[cfg(not(feature = "parallel"))]
-    sort_run(events, offsets);
+    par::for_each_owned(runs, sort_run);
 }

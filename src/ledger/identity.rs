@@ -4,6 +4,7 @@
 
 use super::validate::lookup;
 use super::*;
+use crate::par;
 use crate::union_find::UnionFind;
 
 /// How prospect records become prospects.
@@ -45,10 +46,22 @@ pub(super) fn supplied_labels(
     rec_of_sym: &[u32],
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
-    // Record index of each listed id (NONE when it names no accepted
-    // record): the builder's id table, then the dense re-indexing, in
-    // parallel chunks.
-    const CHUNK: usize = 1 << 16;
+    let found = listed_records(p, record_syms, rec_of_sym);
+    warn_about_listing(p, &found, records.len(), warnings);
+    let mut uf = UnionFind::new(records.len());
+    for (a, b) in partition_joins(p, &found) {
+        uf.union(a, b);
+    }
+    uf.roots()
+}
+
+/// Rows of a supplied partition are read in chunks of this many.
+const CHUNK: usize = 1 << 16;
+
+/// The record index of each listed id (`NONE` when it names no accepted
+/// record): the builder's id table, then the dense re-indexing, in
+/// parallel chunks.
+fn listed_records(p: &SuppliedPartition, record_syms: &Interner, rec_of_sym: &[u32]) -> Vec<u32> {
     let find_chunk = |k: usize| -> Vec<u32> {
         let rows = k * CHUNK..((k + 1) * CHUNK).min(p.len());
         let hashes: Vec<u64> = rows
@@ -64,18 +77,20 @@ pub(super) fn supplied_labels(
         found
     };
     let chunks = p.len().div_ceil(CHUNK);
-    #[cfg(feature = "parallel")]
-    let found: Vec<u32> = {
-        use rayon::prelude::*;
-        let parts: Vec<Vec<u32>> = (0..chunks).into_par_iter().map(find_chunk).collect();
-        parts.concat()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let found: Vec<u32> = (0..chunks).flat_map(find_chunk).collect();
+    par::map_indices(chunks, find_chunk).concat()
+}
 
-    // Warnings in row order. Records seen so far in a bitset: 5M records
+/// Warns, in row order, about listed ids that name no accepted record and
+/// ids listed more than once.
+fn warn_about_listing(
+    p: &SuppliedPartition,
+    found: &[u32],
+    records: usize,
+    warnings: &mut Vec<Warning>,
+) {
+    // Records seen so far in a bitset: 5M records
     // take 625 KB, which stays in cache where a byte per record would not.
-    let mut listed = vec![0u64; records.len().div_ceil(64)];
+    let mut listed = vec![0u64; records.div_ceil(64)];
     for (i, &r) in found.iter().enumerate() {
         let row = i + 1;
         if r == NONE {
@@ -100,31 +115,23 @@ pub(super) fn supplied_labels(
             *word |= bit;
         }
     }
-    drop(listed);
+}
 
+/// The joins a supplied partition asks for: pairs of records listed in
+/// one group.
+fn partition_joins(p: &SuppliedPartition, found: &[u32]) -> Vec<(u32, u32)> {
     // Rows with equal labels are adjacent once sorted by label hash (then
     // row); a run of equal hashes is split by label, for collisions.
     let keyed_row = |i: usize| (crate::intern::hash_str(p.label(i)), i as u32);
-    #[cfg(feature = "parallel")]
-    let keyed: Vec<(u64, u32)> = {
-        use rayon::prelude::*;
-        let mut keyed: Vec<(u64, u32)> = (0..found.len())
-            .into_par_iter()
-            .filter(|&i| lookup(&found, i as u32) != NONE)
-            .map(keyed_row)
-            .collect();
-        keyed.par_sort_unstable();
-        keyed
-    };
-    #[cfg(not(feature = "parallel"))]
-    let keyed: Vec<(u64, u32)> = {
-        let mut keyed: Vec<(u64, u32)> = (0..found.len())
-            .filter(|&i| lookup(&found, i as u32) != NONE)
-            .map(keyed_row)
-            .collect();
-        keyed.sort_unstable();
-        keyed
-    };
+    let mut keyed: Vec<(u64, u32)> = par::map_chunks_indexed(found, CHUNK, |(k, chunk)| {
+        (k * CHUNK..)
+            .zip(chunk)
+            .filter(|&(_, &r)| r != NONE)
+            .map(|(i, _)| keyed_row(i))
+            .collect::<Vec<_>>()
+    })
+    .concat();
+    par::sort(&mut keyed);
     // Joins within runs, found in parallel (labels are read to confirm
     // equal hashes), then applied.
     let joins_in = |run: &[(u64, u32)]| {
@@ -136,7 +143,7 @@ pub(super) fn supplied_labels(
         for same_hash in run.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
             groups.clear();
             for &(_, i) in same_hash {
-                let (label, r) = (p.label(i as usize), lookup(&found, i));
+                let (label, r) = (p.label(i as usize), lookup(found, i));
                 match groups.iter().find(|(l, _)| *l == label) {
                     Some(&(_, first)) => joins.push((first, r)),
                     None => groups.push((label, r)),
@@ -148,6 +155,7 @@ pub(super) fn supplied_labels(
     // Cut points that never split a run of equal hashes.
     const PIECES: usize = 64;
     let mut cuts = vec![0usize];
+    let mut last = 0;
     for k in 1..PIECES {
         let mut at = keyed.len() * k / PIECES;
         while at > 0
@@ -156,8 +164,9 @@ pub(super) fn supplied_labels(
         {
             at += 1;
         }
-        if at > cuts.last().copied().unwrap_or(0) {
+        if at > last {
             cuts.push(at);
+            last = at;
         }
     }
     cuts.push(keyed.len());
@@ -166,18 +175,7 @@ pub(super) fn supplied_labels(
         .windows(2)
         .filter_map(|w| keyed.get(*w.first()?..*w.get(1)?))
         .collect();
-    #[cfg(feature = "parallel")]
-    let joins: Vec<Vec<(u32, u32)>> = {
-        use rayon::prelude::*;
-        pieces.into_par_iter().map(joins_in).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let joins: Vec<Vec<(u32, u32)>> = pieces.into_iter().map(joins_in).collect();
-    let mut uf = UnionFind::new(records.len());
-    for (a, b) in joins.into_iter().flatten() {
-        uf.union(a, b);
-    }
-    (0..records.len() as u32).map(|i| uf.find(i)).collect()
+    par::map_owned(pieces, joins_in).concat()
 }
 
 /// Turns arbitrary labels into dense prospect indices ordered by each
@@ -197,11 +195,10 @@ pub(super) fn clusters_from_labels(labels: &[u32]) -> (Vec<u32>, Vec<u32>, Vec<u
             *o += 1;
         }
     }
-    for i in 1..offsets.len() {
-        let prev = offsets.get(i - 1).copied().unwrap_or(0);
-        if let Some(o) = offsets.get_mut(i) {
-            *o += prev;
-        }
+    let mut total = 0;
+    for o in &mut offsets {
+        total += *o;
+        *o = total;
     }
     let mut fill = offsets.clone();
     let mut members = vec![0u32; labels.len()];
@@ -235,13 +232,7 @@ pub(super) fn prospects_of_rooted(labels: &[u32]) -> Option<Vec<u32>> {
         }
         Some(roots)
     };
-    #[cfg(feature = "parallel")]
-    let counts: Vec<Option<u32>> = {
-        use rayon::prelude::*;
-        labels.par_chunks(CHUNK).enumerate().map(roots_in).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let counts: Vec<Option<u32>> = labels.chunks(CHUNK).enumerate().map(roots_in).collect();
+    let counts: Vec<Option<u32>> = par::map_chunks_indexed(labels, CHUNK, roots_in);
     let mut firsts = Vec::with_capacity(counts.len());
     let mut next = 0u32;
     for c in counts {
@@ -251,7 +242,10 @@ pub(super) fn prospects_of_rooted(labels: &[u32]) -> Option<Vec<u32>> {
     // Each root's prospect number (`NONE` for other records), then each
     // record's through its root.
     let number = |(k, chunk): (usize, &[u32])| -> Vec<u32> {
-        let mut next = firsts.get(k).copied().unwrap_or(0);
+        // invariant: one first number per chunk.
+        debug_assert!(k < firsts.len());
+        #[allow(clippy::indexing_slicing)]
+        let mut next = firsts[k];
         chunk
             .iter()
             .enumerate()
@@ -265,27 +259,11 @@ pub(super) fn prospects_of_rooted(labels: &[u32]) -> Option<Vec<u32>> {
             })
             .collect()
     };
-    #[cfg(feature = "parallel")]
-    let prospects = {
-        use rayon::prelude::*;
-        let of_root: Vec<u32> = labels
-            .par_chunks(CHUNK)
-            .enumerate()
-            .flat_map_iter(number)
-            .collect();
-        labels
-            .par_iter()
-            .map(|&l| of_root.get(l as usize).copied().unwrap_or(NONE))
-            .collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let prospects = {
-        let of_root: Vec<u32> = labels.chunks(CHUNK).enumerate().flat_map(number).collect();
-        labels
-            .iter()
-            .map(|&l| of_root.get(l as usize).copied().unwrap_or(NONE))
-            .collect()
-    };
+    let of_root: Vec<u32> = par::map_chunks_indexed(labels, CHUNK, number).concat();
+    // invariant: every label is a root, an index of `labels` (checked above).
+    debug_assert!(labels.iter().all(|&l| (l as usize) < of_root.len()));
+    #[allow(clippy::indexing_slicing)]
+    let prospects = par::map(labels, |&l| of_root[l as usize]);
     Some(prospects)
 }
 

@@ -3,6 +3,7 @@
 //! re-indexing in id byte order.
 
 use super::*;
+use crate::par;
 
 pub(super) struct Rejections {
     pub(super) list: Vec<Rejection>,
@@ -46,25 +47,13 @@ pub(super) fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
         let half = |h: &[u8]| u64::from_be_bytes(h.try_into().unwrap_or([0; 8]));
         (half(hi), half(lo))
     }
-    #[cfg(feature = "parallel")]
-    let mut keyed: Vec<((u64, u64), T)> = {
-        use rayon::prelude::*;
-        items.par_iter().map(|&t| (prefix(text_of(t)), t)).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let mut keyed: Vec<((u64, u64), T)> = items.iter().map(|&t| (prefix(text_of(t)), t)).collect();
+    let mut keyed: Vec<((u64, u64), T)> = par::map(items, |&t| (prefix(text_of(t)), t));
     let cmp = |a: &((u64, u64), T), b: &((u64, u64), T)| {
         a.0.cmp(&b.0)
             .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
             .then_with(|| a.1.cmp(&b.1))
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::slice::ParallelSliceMut;
-        keyed.par_sort_unstable_by(cmp);
-    }
-    #[cfg(not(feature = "parallel"))]
-    keyed.sort_unstable_by(cmp);
+    par::sort_by(&mut keyed, cmp);
     for (slot, (_, t)) in items.iter_mut().zip(keyed) {
         *slot = t;
     }
@@ -82,17 +71,9 @@ pub(super) fn accept_unique(
     let text = |i: u32| ids.get(i as usize).unwrap_or("");
     // Exports are often in id order already: then there is nothing to sort
     // (and no duplicate), which spares the sort's time and its keys' memory.
-    let in_order = |w: &[u32]| match *w {
-        [a, b] => text(a).as_bytes() < text(b).as_bytes(),
-        _ => true,
-    };
-    #[cfg(feature = "parallel")]
-    let ascending = {
-        use rayon::prelude::*;
-        candidates.par_windows(2).all(in_order)
-    };
-    #[cfg(not(feature = "parallel"))]
-    let ascending = candidates.windows(2).all(in_order);
+    let ascending = par::all_adjacent(&candidates, |&a, &b| {
+        text(a).as_bytes() < text(b).as_bytes()
+    });
     if ascending {
         return candidates;
     }
@@ -125,6 +106,9 @@ pub(super) fn dense_order(syms: &Interner, accepted: &[u32]) -> (Vec<u32>, Vec<u
     (order, new_of_sym)
 }
 
+/// The dense index `map` gives symbol `sym`: `NONE` when the symbol was
+/// not accepted, or is no symbol of the map's table (`NONE` itself, or a
+/// reference the staging could not resolve), which the checks report.
 pub(super) fn lookup(map: &[u32], sym: u32) -> u32 {
     map.get(sym as usize).copied().unwrap_or(NONE)
 }
@@ -150,13 +134,7 @@ pub(super) fn screen<T: Sync>(
         }
         (pass, fail)
     };
-    #[cfg(feature = "parallel")]
-    let parts: Vec<_> = {
-        use rayon::prelude::*;
-        items.par_chunks(CHUNK).enumerate().map(run).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts: Vec<_> = items.chunks(CHUNK).enumerate().map(run).collect();
+    let parts: Vec<_> = par::map_chunks_indexed(items, CHUNK, run);
     let mut pass = Vec::with_capacity(items.len());
     let mut fail = Vec::new();
     for (p, f) in parts {

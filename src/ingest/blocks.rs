@@ -25,6 +25,7 @@ use super::scan::{At, Scan};
 use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
+use crate::par;
 use crate::intern::TextColumn;
 use crate::model::RecordKind;
 
@@ -510,23 +511,10 @@ fn read_in_blocks<S: Send, B: Batch>(
         size_hint,
         spare: Vec::new(),
     };
-    #[cfg(feature = "parallel")]
-    {
+    if par::threads() > 1 {
         pipelined(&mut driver, cutter)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        loop {
-            let Some(block) = cutter.next_block(Vec::new()).map_err(io)? else {
-                return Ok(());
-            };
-            let batches = driver.take_batches(1);
-            let parsed = driver.parse(&[block], batches);
-            let ready = driver.prepare(parsed, 0)?;
-            let (_, mut appender) = (driver.plan.split)(driver.sink);
-            let emptied = append_rows(&mut appender, ready);
-            driver.spare.extend(emptied);
-        }
+    } else {
+        one_block_at_a_time(&mut driver, cutter)
     }
 }
 
@@ -580,15 +568,7 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
             batch.finish(resolver);
             Ok((batch, lines))
         };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            blocks.par_iter().zip(batches).map(parse).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            blocks.iter().zip(batches).map(parse).collect()
-        }
+        par::map_zip(blocks, batches, parse)
     }
 
     /// Parses `blocks` into `batches` against the sink's id tables.
@@ -657,14 +637,34 @@ fn append_rows<B: Batch>(appender: &mut Appender<'_, B>, ready: Vec<(B, u64)>) -
 }
 
 /// Windows of blocks in flight: enough to keep every thread busy.
-#[cfg(feature = "parallel")]
 fn window_size() -> usize {
-    2 * rayon::current_num_threads()
+    2 * par::threads()
+}
+
+/// On one thread: each block cut, parsed and appended in turn.
+fn one_block_at_a_time<S: Send, B: Batch, R: Read + Send>(
+    driver: &mut Driver<'_, '_, S, B>,
+    mut cutter: Cutter<R>,
+) -> Result<()> {
+    let source = driver.source;
+    loop {
+        let Some(block) = cutter
+            .next_block(Vec::new())
+            .map_err(|e| Error::io(source, e))?
+        else {
+            return Ok(());
+        };
+        let batches = driver.take_batches(1);
+        let parsed = driver.parse(&[block], batches);
+        let ready = driver.prepare(parsed, 0)?;
+        let (_, mut appender) = (driver.plan.split)(driver.sink);
+        let emptied = append_rows(&mut appender, ready);
+        driver.spare.extend(emptied);
+    }
 }
 
 /// A reader thread cuts blocks (into recycled buffers) while the current
 /// window is parsed, and appending a window overlaps parsing the next.
-#[cfg(feature = "parallel")]
 fn pipelined<S: Send, B: Batch, R: Read + Send>(
     driver: &mut Driver<'_, '_, S, B>,
     mut cutter: Cutter<R>,
@@ -732,7 +732,7 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
                 driver.spare.extend(emptied);
                 return Ok(());
             }
-            let (next, emptied) = rayon::join(
+            let (next, emptied) = par::join(
                 || Driver::parse_with(plan, &resolver, &upcoming, fresh, slots, source),
                 || append_rows(&mut appender, ready),
             );

@@ -619,7 +619,7 @@ proptest! {
             2 => Scope::all().with_channel(Channel::ALL[1]),
             _ => Scope::all().with_source(Source::ALL[0]),
         };
-        let (lo, hi) = l.time_span().unwrap_or((0, 0));
+        let (lo, hi) = l.time_span().map_or((0, 0), |(lo, hi)| (lo.timestamp_micros(), hi.timestamp_micros()));
         const DAY_US: i64 = 86_400_000_000;
         let narrow = Calendar::new(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo)).unwrap();
         for cal in [Calendar::for_ledger(&spec, &l).unwrap(), narrow] {

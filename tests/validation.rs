@@ -1127,17 +1127,17 @@ fn absent_optional_values_read_as_absent() -> TestResult {
         "{PROSPECT_HEADER}\np1,,,,,,,,,\np2,Eva,Beta,e@b.ro,0721,Iasi,RO,EVENT,2026-01-01T00:00:00+02:00,bob\n"
     );
     let ledger = load_csv(&files(RecordKind::Prospect, &body), Mode::Strict)?;
-    let records: Vec<_> = ledger.records().iter().collect();
+    let records = ledger.to_records().prospects;
     let p1 = records.first().ok_or("p1")?;
     assert_eq!(
-        (p1.name, p1.source, p1.created_us, p1.created_by),
-        (None, None, None, None)
+        (&p1.name, p1.source, p1.created_at, &p1.created_by),
+        (&None, None, None, &None)
     );
     let p2 = records.get(1).ok_or("p2")?;
     assert_eq!(p2.source, Some(sales_metrics::Source::Event));
-    assert_eq!(p2.created_by.map(|r| ledger.rep_id(r)), Some("bob"));
+    assert_eq!(p2.created_by.as_ref().map(|r| r.as_str()), Some("bob"));
     let created: DateTime<Utc> = "2025-12-31T22:00:00Z".parse()?;
-    assert_eq!(p2.created_us, Some(created.timestamp_micros()));
+    assert_eq!(p2.created_at, Some(created));
     Ok(())
 }
 

@@ -26,9 +26,9 @@ pub struct ProspectRecordRef<'a> {
     /// Source.
     pub source: Option<Source>,
     /// `created_at` in µs.
-    pub created_us: Option<i64>,
+    pub(crate) created_us: Option<i64>,
     /// Creating rep's index, if any.
-    pub created_by: Option<u32>,
+    pub(crate) created_by: Option<u32>,
 }
 
 /// Prospect records in columns (one buffer per text field, no `String` per

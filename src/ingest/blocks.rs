@@ -25,9 +25,9 @@ use super::scan::{At, Scan};
 use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
-use crate::par;
 use crate::intern::TextColumn;
 use crate::model::RecordKind;
+use crate::par;
 
 /// Bytes per block: large enough to amortise the per-block work, small
 /// enough that a window of blocks in flight keeps memory flat.

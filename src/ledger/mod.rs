@@ -31,15 +31,19 @@ use crate::intern::{Interner, TextColumn};
 use crate::model::{
     Contact, Meeting, ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, Source,
 };
+use chrono::{DateTime, Utc};
+
 use crate::time::{from_micros, to_micros};
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
+#[doc(hidden)]
 pub use crate::ingest::stage::ContactRow;
 pub(crate) use crate::intern::NONE;
 
 pub use builder::{LedgerBuilder, load_folder};
 pub use identity::ProspectIdentity;
+#[doc(hidden)]
 pub use rows::{Event, EventKind, MeetingRow, SaleRow};
 
 /// Strict or lenient loading (SPEC §3).
@@ -98,6 +102,7 @@ impl Ledger {
     }
 
     /// The id of rep `rep` (empty if out of range).
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn rep_id(&self, rep: u32) -> &str {
         self.reps
             .get(rep as usize)
@@ -105,6 +110,7 @@ impl Ledger {
     }
 
     /// The rep index of `rep_id`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn rep_index(&self, rep_id: &str) -> Option<u32> {
         self.reps
             .binary_search_by(|r| r.rep_id.as_str().as_bytes().cmp(rep_id.as_bytes()))
@@ -113,6 +119,7 @@ impl Ledger {
     }
 
     /// The team index of rep `rep`, if the rep has a team.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn rep_team(&self, rep: u32) -> Option<u32> {
         self.rep_team
             .get(rep as usize)
@@ -126,6 +133,7 @@ impl Ledger {
     }
 
     /// The team index of `team_id`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn team_index(&self, team_id: &str) -> Option<u32> {
         self.teams
             .iter()
@@ -139,6 +147,7 @@ impl Ledger {
     }
 
     /// The prospect (cluster) of record `record`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn record_prospect(&self, record: u32) -> Option<u32> {
         self.record_prospect
             .get(record as usize)
@@ -151,8 +160,73 @@ impl Ledger {
         self.prospect_records_offsets.len().saturating_sub(1)
     }
 
+    /// The prospect (cluster) ids, in prospect order (by smallest record
+    /// id). A cluster is named by its smallest record id (SPEC §4).
+    pub fn prospect_ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.prospect_count() as u32).map(|p| self.prospect_id(p))
+    }
+
+    /// The prospect (cluster) id of the accepted prospect record
+    /// `record_id`, if there is one.
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::{LedgerBuilder, ProspectRecord, SuppliedPartition};
+    ///
+    /// let mut b = LedgerBuilder::new();
+    /// for id in ["p1", "p2", "p3"] {
+    ///     b.add_prospect(ProspectRecord::new(id));
+    /// }
+    /// b.partition([("p1", "x"), ("p3", "x")].into_iter().collect::<SuppliedPartition>());
+    /// let ledger = b.build()?;
+    /// assert_eq!(ledger.prospect_count(), 2);
+    /// assert_eq!(ledger.prospect_of("p3"), Some("p1"));
+    /// assert_eq!(ledger.prospect_of("p2"), Some("p2"));
+    /// assert_eq!(ledger.prospect_of("nope"), None);
+    /// assert_eq!(ledger.records_of("p1").collect::<Vec<_>>(), ["p1", "p3"]);
+    /// # Ok::<(), sales_metrics::Error>(())
+    /// ```
+    pub fn prospect_of(&self, record_id: &str) -> Option<&str> {
+        let record = self.record_index(record_id)?;
+        self.record_prospect(record).map(|p| self.prospect_id(p))
+    }
+
+    /// The record ids of the prospect (cluster) `prospect_id`, ascending
+    /// (the first is the cluster id); none when it names no prospect.
+    pub fn records_of(&self, prospect_id: &str) -> impl Iterator<Item = &str> + '_ {
+        let prospect = self
+            .record_index(prospect_id)
+            .and_then(|r| self.record_prospect(r))
+            .filter(|&p| self.prospect_id(p) == prospect_id);
+        prospect
+            .map_or(&[][..], |p| self.prospect_records(p))
+            .iter()
+            .filter_map(|&r| self.records.prospect_id(r as usize))
+    }
+
+    /// The index of the accepted record `record_id` (records are in id
+    /// byte order).
+    pub(crate) fn record_index(&self, record_id: &str) -> Option<u32> {
+        let (mut lo, mut hi) = (0usize, self.records.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self
+                .records
+                .prospect_id(mid)?
+                .as_bytes()
+                .cmp(record_id.as_bytes())
+            {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid as u32),
+            }
+        }
+        None
+    }
+
     /// The record indices of prospect `prospect`, ascending (the first is
     /// the cluster's smallest id).
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn prospect_records(&self, prospect: u32) -> &[u32] {
         let p = prospect as usize;
         match (
@@ -168,6 +242,7 @@ impl Ledger {
     }
 
     /// The cluster id of prospect `prospect`: its smallest `prospect_id`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn prospect_id(&self, prospect: u32) -> &str {
         self.prospect_records(prospect)
             .first()
@@ -177,6 +252,7 @@ impl Ledger {
 
     /// The source of prospect `prospect`: that of its cluster-id record,
     /// else the first record (in id order) that has one.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn prospect_source(&self, prospect: u32) -> Option<Source> {
         self.prospect_records(prospect)
             .iter()
@@ -184,41 +260,69 @@ impl Ledger {
     }
 
     /// Accepted contacts in id byte order.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn contacts(&self) -> &[ContactRow] {
         &self.contacts
     }
 
     /// The id of contact `i`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn contact_id(&self, i: u32) -> &str {
         self.contact_ids.get(i as usize).unwrap_or("")
     }
 
     /// Accepted meetings in id byte order.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn meetings(&self) -> &[MeetingRow] {
         &self.meetings
     }
 
     /// The id of meeting `i`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn meeting_id(&self, i: u32) -> &str {
         self.meeting_ids.get(i as usize).unwrap_or("")
     }
 
-    /// Accepted sales in id byte order.
-    pub fn sales(&self) -> &[SaleRow] {
-        &self.sales
-    }
-
     /// The id of sale `i`.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn sale_id(&self, i: u32) -> &str {
         self.sale_ids.get(i as usize).unwrap_or("")
     }
 
-    /// Currency codes in byte order (index = [`SaleRow::currency`]).
+    /// The id of the record behind an event.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
+    pub fn event_id(&self, e: &Event) -> &str {
+        match e.kind {
+            EventKind::Contact => self.contact_id(e.index),
+            EventKind::Meeting => self.meeting_id(e.index),
+            EventKind::Sale => self.sale_id(e.index),
+        }
+    }
+
+    /// The rep of an event.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
+    pub fn event_rep(&self, e: &Event) -> u32 {
+        match e.kind {
+            EventKind::Contact => self.contacts.get(e.index as usize).map_or(NONE, |c| c.rep),
+            EventKind::Meeting => self.meetings.get(e.index as usize).map_or(NONE, |m| m.rep),
+            EventKind::Sale => self.sales.get(e.index as usize).map_or(NONE, |s| s.rep),
+        }
+    }
+
+    /// Accepted sales in id byte order.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
+    pub fn sales(&self) -> &[SaleRow] {
+        &self.sales
+    }
+
+    /// The currency codes of accepted sales, in byte order (the empty code
+    /// stands for sales without one).
     pub fn currencies(&self) -> &[String] {
         &self.currencies
     }
 
     /// The currency code of a sale (empty when absent).
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn currency(&self, index: u32) -> &str {
         self.currencies
             .get(index as usize)
@@ -226,11 +330,13 @@ impl Ledger {
     }
 
     /// All events, grouped per prospect in prospect order.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn events(&self) -> &[Event] {
         &self.events
     }
 
     /// The events of prospect `prospect`, in SPEC §5 order.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn prospect_events(&self, prospect: u32) -> &[Event] {
         let p = prospect as usize;
         match (self.event_offsets.get(p), self.event_offsets.get(p + 1)) {
@@ -241,30 +347,20 @@ impl Ledger {
 
     /// Offsets of each prospect's events in [`Ledger::events`] (length
     /// prospects + 1), for splitting work by prospect.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
     pub fn event_offsets(&self) -> &[u32] {
         &self.event_offsets
     }
 
-    /// The id of the record behind an event.
-    pub fn event_id(&self, e: &Event) -> &str {
-        match e.kind {
-            EventKind::Contact => self.contact_id(e.index),
-            EventKind::Meeting => self.meeting_id(e.index),
-            EventKind::Sale => self.sale_id(e.index),
-        }
+    /// Earliest and latest event time, if there are events.
+    pub fn time_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.time_span_us()
+            .map(|(lo, hi)| (from_micros(lo), from_micros(hi)))
     }
 
-    /// The rep of an event.
-    pub fn event_rep(&self, e: &Event) -> u32 {
-        match e.kind {
-            EventKind::Contact => self.contacts.get(e.index as usize).map_or(NONE, |c| c.rep),
-            EventKind::Meeting => self.meetings.get(e.index as usize).map_or(NONE, |m| m.rep),
-            EventKind::Sale => self.sales.get(e.index as usize).map_or(NONE, |s| s.rep),
-        }
-    }
-
-    /// Earliest and latest event time (µs), if there are events.
-    pub fn time_span(&self) -> Option<(i64, i64)> {
+    /// Earliest and latest event time in µs, if there are events.
+    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
+    pub fn time_span_us(&self) -> Option<(i64, i64)> {
         let mut it = self.events.iter().map(|e| e.time_us);
         let first = it.next()?;
         Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))

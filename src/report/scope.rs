@@ -457,7 +457,7 @@ impl Calendar {
     /// # Errors
     /// As [`Calendar::new`].
     pub fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Result<Self> {
-        let Some((lo, hi)) = ledger.time_span() else {
+        let Some((lo, hi)) = ledger.time_span_us() else {
             return Self::new(spec, 0, 0);
         };
         let span_days = hi.div_euclid(DAY_US) - lo.div_euclid(DAY_US);

@@ -801,7 +801,7 @@ pub fn engagement_survival(
     as_of: Option<i64>,
 ) -> Result<SurvivalCurve> {
     let filter = EngagementFilter::new(ledger, scope)?;
-    let as_of_us = as_of.unwrap_or_else(|| ledger.time_span().map_or(0, |(_, hi)| hi));
+    let as_of_us = as_of.unwrap_or_else(|| ledger.time_span_us().map_or(0, |(_, hi)| hi));
     let part = fold_prospects(
         ledger,
         |range| observe(ledger, classified, &filter, milestone, as_of_us, range),

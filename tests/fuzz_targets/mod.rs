@@ -1049,7 +1049,7 @@ pub fn pipeline(data: &[u8]) {
     }
     let Ok(l) = b.build() else { return };
     let span_days = l
-        .time_span()
+        .time_span_us()
         .map_or(0, |(lo, hi)| (hi - lo) / 86_400_000_000);
     let seed = data.iter().fold(0usize, |h, &b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))
@@ -1102,7 +1102,7 @@ pub fn pipeline(data: &[u8]) {
     }
     let _ = guard(
         || {
-            for as_of in [None, Some(0), l.time_span().map(|(lo, _)| lo)] {
+            for as_of in [None, Some(0), l.time_span_us().map(|(lo, _)| lo)] {
                 let w = time_to_win(&l, &c, &Scope::all(), as_of).expect("scope all");
                 let m = time_to_first_meeting(&l, &c, &Scope::all(), as_of).expect("scope all");
                 for curve in [w, m] {
@@ -1119,7 +1119,7 @@ pub fn pipeline(data: &[u8]) {
 fn has_extreme_time(l: &Ledger) -> bool {
     const LO: i64 = -62_167_219_200_000_000 + 2 * 86_400_000_000;
     const HI: i64 = 253_402_300_799_999_999 - 2 * 86_400_000_000;
-    l.time_span().is_some_and(|(lo, hi)| lo < LO || hi > HI)
+    l.time_span_us().is_some_and(|(lo, hi)| lo < LO || hi > HI)
 }
 
 fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, durations: u128) {

@@ -337,7 +337,7 @@ fn read_file_of(
 /// Reads a prospect partition in the `prospect_clusters.csv` form of
 /// SPEC §11 (`prospect_id,cluster_id`; other columns ignored): records
 /// with the same `cluster_id` are one prospect. Supplying it to
-/// [`LedgerBuilder::partition`] replaces deduplication (SPEC §4).
+/// [`LedgerBuilder::partition`](crate::LedgerBuilder::partition) replaces deduplication (SPEC §4).
 ///
 /// # Errors
 /// [`Error::MissingColumn`] when a column is missing; [`Error::Malformed`]

@@ -6,7 +6,7 @@
 //! (`bad_time`), then integers (`bad_number`), then enumerations
 //! (`unknown_enum`), each in column order. A row that fails one becomes one
 //! [`Rejection`] with the first problem found; any other row goes to the
-//! [`LedgerBuilder`], which does the semantic checks (negative numbers,
+//! [`LedgerBuilder`](crate::LedgerBuilder) (or any [`RecordSink`]), which does the semantic checks (negative numbers,
 //! `logged_at` before `occurred_at`, references, duplicates) when it
 //! builds. Every input row is either accepted or rejected: nothing is lost.
 //!

@@ -29,7 +29,7 @@ pub struct Event {
     pub time_us: i64,
     /// Which kind.
     pub kind: EventKind,
-    /// Index into [`Ledger::contacts`], [`Ledger::meetings`] or [`Ledger::sales`].
+    /// Index into the ledger's contacts, meetings or sales.
     pub index: u32,
 }
 
@@ -60,7 +60,7 @@ pub struct SaleRow {
     /// `closed_at`, µs since the epoch.
     pub closed_us: i64,
     pub(super) amount: i64,
-    /// Currency index into [`Ledger::currencies`] (the empty code when the
+    /// Currency index into [`Ledger::currencies`](super::Ledger::currencies) (the empty code when the
     /// sale gave none).
     pub currency: u32,
     // Whether `amount` was given (a flag, like [`ContactRow`]'s).

@@ -24,7 +24,7 @@
 //! | started after `T` | left out |
 //!
 //! `T` is the caller's `as_of` (µs since the epoch, see
-//! [`crate::ledger::to_micros`]; any `i64`) or, by default, the latest
+//! `DateTime::timestamp_micros`; any `i64`) or, by default, the latest
 //! event time of the whole ledger. Observed times are whole µs in an `i64`:
 //! one longer than about 292,000 years (possible only between instants
 //! near both ends of chrono's range, or with an extreme `as_of`) saturates

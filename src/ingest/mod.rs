@@ -48,6 +48,9 @@
 mod blocks;
 mod csv;
 mod json;
+// Cell parsers: public only for the fuzz targets and benches (not part of
+// the API).
+#[doc(hidden)]
 pub mod parse;
 pub(crate) mod partition;
 mod scan;
@@ -220,7 +223,11 @@ pub(crate) fn process_row<S: RecordSink + ?Sized>(
     builder: &mut S,
 ) {
     match check_row(columns(kind), cells) {
-        Ok(parsed) => push_row(kind, row, &parsed, builder),
+        Ok(parsed) => {
+            if let Err(field) = push_row(kind, row, &parsed, builder) {
+                builder.reject(rejection(kind, row, cells, field, Reason::MissingField));
+            }
+        }
         Err((field, reason)) => {
             builder.reject(rejection(kind, row, cells, field, reason));
         }
@@ -237,13 +244,22 @@ pub(crate) fn process_event_row(
     batch: &mut EventBatch,
 ) {
     match check_row(columns(kind), cells) {
-        Ok(p) => match kind {
-            RecordKind::Contact => batch.push_contact(resolver, row, &contact_fields(&p)),
-            RecordKind::Meeting => batch.push_meeting(resolver, row, &meeting_fields(&p)),
-            RecordKind::Sale => batch.push_sale(resolver, row, &sale_fields(&p)),
-            // Batches hold events only; callers never pass these kinds.
-            RecordKind::Rep | RecordKind::Prospect => {}
-        },
+        Ok(p) => {
+            let pushed = match kind {
+                RecordKind::Contact => {
+                    contact_fields(&p).map(|f| batch.push_contact(resolver, row, &f))
+                }
+                RecordKind::Meeting => {
+                    meeting_fields(&p).map(|f| batch.push_meeting(resolver, row, &f))
+                }
+                RecordKind::Sale => sale_fields(&p).map(|f| batch.push_sale(resolver, row, &f)),
+                // Batches hold events only; callers never pass these kinds.
+                RecordKind::Rep | RecordKind::Prospect => Ok(()),
+            };
+            if let Err(field) = pushed {
+                batch.reject(rejection(kind, row, cells, field, Reason::MissingField));
+            }
+        }
         Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
     }
 }
@@ -376,7 +392,15 @@ fn enum_of<T: Copy>(p: &[Parsed<'_>], i: usize, all: &[T]) -> Option<T> {
     }
 }
 
-fn push_row<S: RecordSink + ?Sized>(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut S) {
+/// Hands a checked row to the sink; `Err` names a required field that is
+/// absent after all (only a bug in [`check_row`] could do that: the row
+/// is then rejected, never given a made-up value).
+fn push_row<S: RecordSink + ?Sized>(
+    kind: RecordKind,
+    row: u64,
+    p: &[Parsed<'_>],
+    b: &mut S,
+) -> std::result::Result<(), &'static str> {
     match kind {
         RecordKind::Rep => {
             let rep = Rep {
@@ -390,16 +414,17 @@ fn push_row<S: RecordSink + ?Sized>(kind: RecordKind, row: u64, p: &[Parsed<'_>]
         RecordKind::Prospect => {
             b.push_prospect(row, &prospect_fields(p));
         }
-        RecordKind::Contact => {
-            b.push_contact(row, &contact_fields(p));
-        }
-        RecordKind::Meeting => {
-            b.push_meeting(row, &meeting_fields(p));
-        }
-        RecordKind::Sale => {
-            b.push_sale(row, &sale_fields(p));
-        }
+        RecordKind::Contact => b.push_contact(row, &contact_fields(p)?),
+        RecordKind::Meeting => b.push_meeting(row, &meeting_fields(p)?),
+        RecordKind::Sale => b.push_sale(row, &sale_fields(p)?),
     }
+    Ok(())
+}
+
+/// A required field: checked present by [`check_row`].
+fn required<T>(value: Option<T>, field: &'static str) -> std::result::Result<T, &'static str> {
+    debug_assert!(value.is_some(), "`{field}` is required and checked");
+    value.ok_or(field)
 }
 
 fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
@@ -417,40 +442,41 @@ fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
     }
 }
 
-fn contact_fields<'a>(p: &[Parsed<'a>]) -> ContactFields<'a> {
-    ContactFields {
+fn contact_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<ContactFields<'a>, &'static str> {
+    Ok(ContactFields {
         contact_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        // Required and checked; i64::MIN only if a bug let it through.
-        occurred_us: time(p, 3).unwrap_or(i64::MIN),
+        occurred_us: required(time(p, 3), "occurred_at")?,
         logged_us: time(p, 4),
-        channel: enum_of(p, 5, Channel::ALL).unwrap_or_default(),
+        channel: required(enum_of(p, 5, Channel::ALL), "channel")?,
+        // Optional: SPEC §2's default when absent.
         direction: enum_of(p, 6, Direction::ALL).unwrap_or_default(),
         duration_s: int(p, 7),
         outcome: enum_of(p, 8, Outcome::ALL),
-    }
+    })
 }
 
-fn meeting_fields<'a>(p: &[Parsed<'a>]) -> MeetingFields<'a> {
-    MeetingFields {
+fn meeting_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<MeetingFields<'a>, &'static str> {
+    Ok(MeetingFields {
         meeting_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        held_us: time(p, 3).unwrap_or(i64::MIN),
+        held_us: required(time(p, 3), "held_at")?,
+        // Optional: SPEC §2's default when absent.
         status: enum_of(p, 4, MeetingStatus::ALL).unwrap_or_default(),
-    }
+    })
 }
 
-fn sale_fields<'a>(p: &[Parsed<'a>]) -> SaleFields<'a> {
-    SaleFields {
+fn sale_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<SaleFields<'a>, &'static str> {
+    Ok(SaleFields {
         sale_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        closed_us: time(p, 3).unwrap_or(i64::MIN),
+        closed_us: required(time(p, 3), "closed_at")?,
         amount_minor: int(p, 4),
         currency: text(p, 5),
-    }
+    })
 }
 
 #[cfg(test)]

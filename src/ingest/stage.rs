@@ -139,13 +139,41 @@ impl StagedTexts {
     }
 }
 
-pub(crate) fn kind_slot(kind: RecordKind) -> usize {
-    match kind {
-        RecordKind::Rep => 0,
-        RecordKind::Prospect => 1,
-        RecordKind::Contact => 2,
-        RecordKind::Meeting => 3,
-        RecordKind::Sale => 4,
+/// A count per record kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct KindCounts {
+    rep: u64,
+    prospect: u64,
+    contact: u64,
+    meeting: u64,
+    sale: u64,
+}
+
+impl KindCounts {
+    fn slot(&mut self, kind: RecordKind) -> &mut u64 {
+        match kind {
+            RecordKind::Rep => &mut self.rep,
+            RecordKind::Prospect => &mut self.prospect,
+            RecordKind::Contact => &mut self.contact,
+            RecordKind::Meeting => &mut self.meeting,
+            RecordKind::Sale => &mut self.sale,
+        }
+    }
+
+    /// The count of `kind`.
+    pub(crate) fn get(&self, kind: RecordKind) -> u64 {
+        match kind {
+            RecordKind::Rep => self.rep,
+            RecordKind::Prospect => self.prospect,
+            RecordKind::Contact => self.contact,
+            RecordKind::Meeting => self.meeting,
+            RecordKind::Sale => self.sale,
+        }
+    }
+
+    /// Adds `n` to the count of `kind`.
+    pub(crate) fn add(&mut self, kind: RecordKind, n: u64) {
+        *self.slot(kind) += n;
     }
 }
 
@@ -179,7 +207,7 @@ pub struct Staging {
     /// Rejections found by readers before a record could be staged.
     pub(crate) early_rejections: Vec<Rejection>,
     /// Records seen per kind (staged or rejected early), in `RecordKind::ALL` order.
-    pub(crate) inputs: [u64; 5],
+    pub(crate) inputs: KindCounts,
 }
 
 impl Staging {
@@ -190,13 +218,11 @@ impl Staging {
 
     /// The next 1-based position for a record of `kind` added as a Rust value.
     pub(crate) fn next_position(&self, kind: RecordKind) -> u64 {
-        self.inputs.get(kind_slot(kind)).copied().unwrap_or(0) + 1
+        self.inputs.get(kind) + 1
     }
 
     pub(crate) fn count(&mut self, kind: RecordKind) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
-            *n += 1;
-        }
+        self.inputs.add(kind, 1);
     }
 
     /// Records a rejection found before the record could be parsed (used by
@@ -267,9 +293,7 @@ impl Staging {
         batch: &mut EventBatch,
         row_base: u64,
     ) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(kind)) {
-            *n += batch.rows;
-        }
+        self.inputs.add(kind, batch.rows);
         for mut r in batch.rejections.drain(..) {
             r.row += row_base;
             self.early_rejections.push(r);
@@ -312,9 +336,7 @@ impl Staging {
 
     /// Appends a batch of prospect records, shifting its rows by `row_base`.
     pub(crate) fn append_prospects(&mut self, batch: &mut ProspectBatch, row_base: u64) {
-        if let Some(n) = self.inputs.get_mut(kind_slot(RecordKind::Prospect)) {
-            *n += batch.rows;
-        }
+        self.inputs.add(RecordKind::Prospect, batch.rows);
         for mut r in batch.rejections.drain(..) {
             r.row += row_base;
             self.early_rejections.push(r);

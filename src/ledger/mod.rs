@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dedup::{Deduplicate, ProspectRecords};
 use crate::error::{Error, Reason, Rejection, Result, Warning};
-use crate::ingest::stage::{Staging, kind_slot};
+use crate::ingest::stage::{KindCounts, Staging};
 use crate::ingest::{
     ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields, SuppliedPartition,
 };
@@ -87,7 +87,7 @@ pub struct Ledger {
     sale_pos: Vec<u32>,
     rejections: Vec<Rejection>,
     warnings: Vec<Warning>,
-    inputs: [u64; 5],
+    inputs: KindCounts,
 }
 
 impl Ledger {
@@ -233,10 +233,12 @@ impl Ledger {
             self.prospect_records_offsets.get(p),
             self.prospect_records_offsets.get(p + 1),
         ) {
-            (Some(&a), Some(&b)) => self
-                .prospect_records
-                .get(a as usize..b as usize)
-                .unwrap_or(&[]),
+            // invariant: offsets ascend within `prospect_records`.
+            #[allow(clippy::indexing_slicing)]
+            (Some(&a), Some(&b)) => {
+                debug_assert!(a <= b && b as usize <= self.prospect_records.len());
+                &self.prospect_records[a as usize..b as usize]
+            }
             _ => &[],
         }
     }
@@ -340,7 +342,12 @@ impl Ledger {
     pub fn prospect_events(&self, prospect: u32) -> &[Event] {
         let p = prospect as usize;
         match (self.event_offsets.get(p), self.event_offsets.get(p + 1)) {
-            (Some(&a), Some(&b)) => self.events.get(a as usize..b as usize).unwrap_or(&[]),
+            // invariant: offsets ascend within `events`.
+            #[allow(clippy::indexing_slicing)]
+            (Some(&a), Some(&b)) => {
+                debug_assert!(a <= b && b as usize <= self.events.len());
+                &self.events[a as usize..b as usize]
+            }
             _ => &[],
         }
     }
@@ -379,7 +386,7 @@ impl Ledger {
 
     /// Records of `kind` given as input (accepted + rejected).
     pub fn input_count(&self, kind: RecordKind) -> u64 {
-        self.inputs.get(kind_slot(kind)).copied().unwrap_or(0)
+        self.inputs.get(kind)
     }
 
     /// Records of `kind` accepted.

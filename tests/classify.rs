@@ -127,7 +127,7 @@ fn meeting_and_sale_before_any_contact() {
     assert_eq!(c.engagements().len(), 1);
     assert!(!c.engagements()[0].met(), "the earlier meeting is outside");
     let m_pos = l
-        .event_position(sales_metrics::ledger::EventKind::Meeting, 0)
+        .event_position(sales_metrics::EventKind::Meeting, 0)
         .unwrap();
     assert_eq!(c.event_engagement(m_pos), None);
 }

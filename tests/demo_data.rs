@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sales_metrics::ledger::EventKind;
+use sales_metrics::EventKind;
 use sales_metrics::{
     Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Records, Rep, Sale,
     SuppliedPartition,

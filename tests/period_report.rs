@@ -503,7 +503,7 @@ fn direct_aggregate(
     cal: &Calendar,
 ) -> std::collections::BTreeMap<(u32, i64), sales_metrics::report::PeriodCounts> {
     use sales_metrics::ContactClass;
-    use sales_metrics::ledger::EventKind;
+    use sales_metrics::EventKind;
     use std::collections::{BTreeMap, BTreeSet};
     let reps = scope.rep_mask(l).unwrap();
     let mut cells: BTreeMap<(u32, i64), sales_metrics::report::PeriodCounts> = BTreeMap::new();

@@ -43,7 +43,9 @@ pub fn load_folder(dir: impl AsRef<Path>, mode: Mode) -> Result<Ledger> {
 }
 
 /// Collects records (from readers or Rust values), then validates them and
-/// builds a [`Ledger`].
+/// builds a [`Ledger`]. Readers feed it as a
+/// [`RecordSink`](crate::ingest::RecordSink); so can a CRM's own types,
+/// through borrowed fields (see the trait's example).
 ///
 /// References resolve against accepted records only, in the load order
 /// reps → prospect records → contacts, meetings, sales, so the order in

@@ -123,14 +123,9 @@ fn partition_joins(p: &SuppliedPartition, found: &[u32]) -> Vec<(u32, u32)> {
     // Rows with equal labels are adjacent once sorted by label hash (then
     // row); a run of equal hashes is split by label, for collisions.
     let keyed_row = |i: usize| (crate::intern::hash_str(p.label(i)), i as u32);
-    let mut keyed: Vec<(u64, u32)> = par::map_chunks_indexed(found, CHUNK, |(k, chunk)| {
-        (k * CHUNK..)
-            .zip(chunk)
-            .filter(|&(_, &r)| r != NONE)
-            .map(|(i, _)| keyed_row(i))
-            .collect::<Vec<_>>()
-    })
-    .concat();
+    let mut keyed: Vec<(u64, u32)> = par::filter_map_indices(found.len(), |i| {
+        (lookup(found, i as u32) != NONE).then(|| keyed_row(i))
+    });
     par::sort(&mut keyed);
     // Joins within runs, found in parallel (labels are read to confirm
     // equal hashes), then applied.

@@ -538,8 +538,9 @@ fn lenient_mode_keeps_the_rest() -> TestResult {
     ] {
         assert_eq!(ledger.accepted_count(RecordKind::Contact), 2);
         assert_eq!(ledger.input_count(RecordKind::Contact), 3);
-        assert_eq!(ledger.contact_id(0), "c1");
-        assert_eq!(ledger.contact_id(1), "c3");
+        let contacts = ledger.to_records().contacts;
+        assert_eq!(contacts[0].contact_id.as_str(), "c1");
+        assert_eq!(contacts[1].contact_id.as_str(), "c3");
         assert_eq!(ledger.rejections().len(), 1);
         assert_eq!(ledger.accepted_count(RecordKind::Rep), 2);
         assert_eq!(ledger.accepted_count(RecordKind::Prospect), 2);
@@ -648,8 +649,9 @@ fn the_first_valid_row_wins_an_id() -> TestResult {
         ],
     )?;
     let ledger = load_csv(&files(RecordKind::Contact, &body), Mode::Lenient)?;
-    let c = ledger.contacts().first().ok_or("no contact")?;
-    assert_eq!(ledger.rep_id(c.rep), "ana");
+    let contacts = ledger.to_records().contacts;
+    let c = contacts.first().ok_or("no contact")?;
+    assert_eq!(c.rep_id.as_str(), "ana");
     Ok(())
 }
 
@@ -672,10 +674,11 @@ fn a_missing_required_column_is_an_error_in_both_modes() -> TestResult {
     // Optional columns may be missing; unknown ones are ignored; order is free.
     let body = "channel,notes,occurred_at,prospect_id,rep_id,contact_id\nEMAIL,hi,2026-06-01T09:00:00Z,p1,ana,c1\n";
     let ledger = load_csv(&files(RecordKind::Contact, body), Mode::Strict)?;
-    let c = ledger.contacts().first().ok_or("no contact")?;
+    let contacts = ledger.to_records().contacts;
+    let c = contacts.first().ok_or("no contact")?;
     assert_eq!(c.channel, Channel::Email);
     assert_eq!(c.direction, Direction::Outbound);
-    assert_eq!(c.duration_s(), None);
+    assert_eq!(c.duration_s, None);
     Ok(())
 }
 
@@ -752,7 +755,7 @@ fn integer_cells() -> TestResult {
         ],
     )?;
     let ledger = load_csv(&files(k, &body), Mode::Lenient)?;
-    let amounts: Vec<_> = ledger.sales().iter().map(|s| s.amount_minor()).collect();
+    let amounts: Vec<_> = ledger.to_records().sales.iter().map(|s| s.amount_minor).collect();
     assert_eq!(amounts, vec![Some(0), Some(15_000)]);
     Ok(())
 }
@@ -777,7 +780,12 @@ fn time_cells() -> TestResult {
     let ledger = load_csv(&files(k, &body), Mode::Lenient)?;
     let base: DateTime<Utc> = T.parse()?;
     let base = base.timestamp_micros();
-    let times: Vec<i64> = ledger.meetings().iter().map(|m| m.held_us).collect();
+    let times: Vec<i64> = ledger
+        .to_records()
+        .meetings
+        .iter()
+        .map(|m| m.held_at.timestamp_micros())
+        .collect();
     let leap: DateTime<Utc> = "2024-02-29T10:30:00Z".parse()?;
     assert_eq!(
         times,
@@ -810,10 +818,11 @@ fn enumerations_ignore_ascii_case_but_not_spaces() -> TestResult {
         ],
     )?;
     let ledger = load_csv(&files(k, &body), Mode::Lenient)?;
-    let c = ledger.contacts().first().ok_or("no contact")?;
+    let contacts = ledger.to_records().contacts;
+    let c = contacts.first().ok_or("no contact")?;
     assert_eq!(c.channel, Channel::InPerson);
     assert_eq!(c.direction, Direction::Inbound);
-    assert_eq!(c.duration_s(), Some(0));
+    assert_eq!(c.duration_s, Some(0));
     Ok(())
 }
 
@@ -830,7 +839,8 @@ fn a_cell_of_spaces_is_a_value_and_defaults_apply() -> TestResult {
     assert_eq!(ledger.accepted_count(RecordKind::Meeting), 2);
     assert!(
         ledger
-            .meetings()
+            .to_records()
+            .meetings
             .iter()
             .all(|m| m.status == MeetingStatus::Held)
     );
@@ -937,9 +947,10 @@ fn json_values_of_every_type() -> TestResult {
         ]
     );
     assert_eq!(ledger.reps().last().and_then(|r| r.name.clone()), None);
-    let c = ledger.contacts().first().ok_or("no contact")?;
-    assert_eq!(c.duration_s(), Some(0));
-    assert_eq!(ledger.rep_id(c.rep), "ana");
+    let contacts = ledger.to_records().contacts;
+    let c = contacts.first().ok_or("no contact")?;
+    assert_eq!(c.duration_s, Some(0));
+    assert_eq!(c.rep_id.as_str(), "ana");
     Ok(())
 }
 
@@ -1097,7 +1108,7 @@ fn a_partition_file() -> TestResult {
     b.partition(partition);
     let ledger = b.build()?;
     assert_eq!(ledger.prospect_count(), 1);
-    assert_eq!(ledger.prospect_id(0), "p1");
+    assert_eq!(ledger.prospect_ids().next(), Some("p1"));
     assert_eq!(ledger.warnings().len(), 1);
 
     let missing = read_partition_csv(
@@ -1217,7 +1228,7 @@ fn partition_rows_naming_nothing_or_listed_twice_are_warned_in_row_order() -> Te
     // p2 joins group a (with p1) and group b (with p3): one prospect of
     // three records; p4 and p5 stay alone.
     assert_eq!(ledger.prospect_count(), 3);
-    assert_eq!(ledger.record_prospect(0), ledger.record_prospect(2));
+    assert_eq!(ledger.prospect_of("p1"), ledger.prospect_of("p3"));
     let warned: Vec<(&str, bool)> = ledger
         .warnings()
         .iter()

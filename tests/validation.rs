@@ -755,7 +755,12 @@ fn integer_cells() -> TestResult {
         ],
     )?;
     let ledger = load_csv(&files(k, &body), Mode::Lenient)?;
-    let amounts: Vec<_> = ledger.to_records().sales.iter().map(|s| s.amount_minor).collect();
+    let amounts: Vec<_> = ledger
+        .to_records()
+        .sales
+        .iter()
+        .map(|s| s.amount_minor)
+        .collect();
     assert_eq!(amounts, vec![Some(0), Some(15_000)]);
     Ok(())
 }

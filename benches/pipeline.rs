@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::table::write_contact_classes_csv;
+use sales_metrics::report::write_contact_classes_csv;
 use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
 

@@ -49,9 +49,7 @@ use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{
     OutputDir, read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
 };
-use sales_metrics::report::table::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
-};
+use sales_metrics::report::{write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv};
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
 };

@@ -26,7 +26,7 @@
 //!    Kaplan–Meier survival of engagements (time to win, time to first
 //!    meeting, censoring the open ones honestly) and breakdowns by channel
 //!    and source. Every rate is a [`Ratio`] that keeps its counts and a
-//!    Wilson interval; every result becomes a [`Table`](report::Table)
+//!    Wilson interval; every result becomes a [`Table`]
 //!    written as CSV or JSON (SPEC §11).
 //! 5. [`detect`] shows where the counts are being gamed (SPEC §9): eight
 //!    built-in [`Detector`](detect::Detector)s compare each rep with their
@@ -116,6 +116,7 @@ pub mod ratio;
 pub mod report;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod table;
 
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};
@@ -130,3 +131,4 @@ pub use model::{
     ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, SaleId, Source, TeamId,
 };
 pub use ratio::Ratio;
+pub use table::{Cell, Table};

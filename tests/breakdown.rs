@@ -7,10 +7,8 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
-use sales_metrics::report::{
-    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, Cell, PeriodSpec, Scope,
-    channel_breakdown, cohort_report, period_report, source_breakdown,
-};
+use sales_metrics::report::{Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report, source_breakdown};
+use sales_metrics::Cell;
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Ratio, Source, classify,
 };

@@ -7,9 +7,8 @@ use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::report::cohort::{cohort_aggregate, cohort_aggregate_prospects};
-use sales_metrics::report::{
-    Calendar, Cell, CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report,
-};
+use sales_metrics::report::{Calendar, CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report};
+use sales_metrics::Cell;
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, MeetingStatus, ProspectRecord, Source, classify,
 };
@@ -88,7 +87,8 @@ fn csv(report: &CohortReport) -> String {
 }
 
 fn f(v: f64) -> String {
-    sales_metrics::report::table::format_float(v)
+    // The crate's cell text: shortest round-trip decimal, never "-0".
+    sales_metrics::Cell::Float(v).to_text()
 }
 
 #[test]

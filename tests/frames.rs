@@ -11,10 +11,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use sales_metrics::report::frame::{ColumnData, ColumnType, Frame, ToFrame};
-use sales_metrics::report::{
-    Cell, PeriodSpec, Rejections, Scope, Table, channel_breakdown, cohort_report, period_report,
-    source_breakdown, time_to_win,
-};
+use sales_metrics::report::{PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report, source_breakdown, time_to_win};
+use sales_metrics::{Cell, Table};
 use sales_metrics::{
     ClassifyConfig, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep, classify,
 };
@@ -36,7 +34,7 @@ fn same_values(table: &Table, frame: &Frame) {
             let got = match &column.data {
                 ColumnData::Int64(v) => v[r].map(|x| x.to_string()),
                 ColumnData::UInt64(v) => v[r].map(|x| x.to_string()),
-                ColumnData::Float64(v) => v[r].map(sales_metrics::report::table::format_float),
+                ColumnData::Float64(v) => v[r].map(|x| sales_metrics::Cell::Float(x).to_text()),
                 ColumnData::Utf8(v) => v[r].clone(),
                 ColumnData::Date32(v) => v[r].map(|d| d.to_string()),
             };

@@ -14,7 +14,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::ledger::{ContactFields, ProspectFields};
 use sales_metrics::report::frame::{ColumnData, Frame, ToFrame};
-use sales_metrics::report::{PeriodSpec, Scope, Table, channel_breakdown, period_report};
+use sales_metrics::Table;
+use sales_metrics::report::{PeriodSpec, Scope, channel_breakdown, period_report};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Direction, Error, Ledger, LedgerBuilder, Mode,
     ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify, read_csv,

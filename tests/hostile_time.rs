@@ -70,7 +70,7 @@ fn every_report(ledger: &Ledger, tz: Tz) -> Result<Vec<usize>, Box<dyn std::erro
 }
 
 /// Writes `table` as CSV and JSON, as the `report` example does.
-fn written(table: &sales_metrics::report::Table) -> TestResult {
+fn written(table: &sales_metrics::Table) -> TestResult {
     let mut out = Vec::new();
     table.write_csv(&mut out)?;
     table.write_json(&mut out)?;

@@ -5,7 +5,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::table::write_contact_classes_csv;
+use sales_metrics::report::write_contact_classes_csv;
 use sales_metrics::report::{
     Calendar, Granularity, PeriodAggregate, PeriodSpec, Scope, period_aggregate_of, period_report,
 };
@@ -418,10 +418,10 @@ proptest! {
         for (row, cells) in back.iter().zip(&t.rows) {
             for (text, cell) in row.iter().zip(cells) {
                 match cell {
-                    sales_metrics::report::Cell::Float(f) => {
+                    sales_metrics::Cell::Float(f) => {
                         prop_assert_eq!(text.parse::<f64>().unwrap(), *f);
                     }
-                    sales_metrics::report::Cell::Rate(r) => match r.value() {
+                    sales_metrics::Cell::Rate(r) => match r.value() {
                         Some(v) => prop_assert_eq!(text.parse::<f64>().unwrap(), v),
                         None => prop_assert_eq!(text.as_str(), ""),
                     },
@@ -459,7 +459,7 @@ fn rejected_sales_leave_no_currency_behind() {
 
 #[test]
 fn contact_classes_csv_and_json_agree_across_chunks() {
-    use sales_metrics::report::table::{contact_class_rows, write_contact_classes_json};
+    use sales_metrics::report::{contact_class_rows, write_contact_classes_json};
     let mut b = builder(&["ana"], &["p\"1", "p,2"]);
     // More contacts than one writer chunk, ids needing CSV quoting and JSON escaping.
     for i in 0..70_000i64 {

@@ -8,10 +8,8 @@ use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::ledger::to_micros;
-use sales_metrics::report::{
-    Cell, PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
-    time_to_win,
-};
+use sales_metrics::report::{PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting, time_to_win};
+use sales_metrics::Cell;
 use sales_metrics::{ClassifyConfig, Ledger, classify};
 
 /// Remission times in weeks of the 6-MP arm of the Freireich et al. (1963)

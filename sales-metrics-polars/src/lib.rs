@@ -11,7 +11,7 @@
 //! ([`sales_metrics::report::frame`]): anything that implements
 //! [`ToFrame`] — period and cohort reports, breakdowns, survival curves,
 //! [`Rejections`](sales_metrics::report::Rejections), any
-//! [`Table`](sales_metrics::report::Table) — gets
+//! [`Table`](sales_metrics::Table) — gets
 //! [`ToDataFrame::to_dataframe`].
 //!
 //! This is a crate of its own rather than a feature of `sales-metrics`

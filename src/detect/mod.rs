@@ -78,7 +78,7 @@ use crate::classify::Classified;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, NONE};
 use crate::report::scope::{Calendar, Granularity, PeriodKey, PeriodSpec};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 pub use backdating::Backdating;
 pub use baseline::Baseline;
@@ -1519,7 +1519,7 @@ impl Findings<'_> {
 
     /// Renders the findings as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .display_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),

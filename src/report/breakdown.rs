@@ -73,7 +73,7 @@ use crate::model::{Channel, Source};
 use crate::ratio::Ratio;
 use crate::report::cohort::{EngagementFilter, engagements_of};
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 use crate::report::{fold_prospects, merge_cells};
 
 /// What a breakdown is keyed by.
@@ -667,7 +667,7 @@ impl Breakdown {
 
     /// Renders the breakdown as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),

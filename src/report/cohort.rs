@@ -63,7 +63,7 @@ use crate::ledger::Ledger;
 use crate::ratio::Ratio;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 use crate::report::{fold_prospects, merge_cells};
 
 /// Microseconds in a day: cycle days are `(closed_at − start) / 86400 s`.
@@ -620,7 +620,7 @@ impl CohortReport {
 
     /// Renders the report as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .extended_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),

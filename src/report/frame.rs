@@ -60,7 +60,8 @@ use crate::report::breakdown::Breakdown;
 use crate::report::cohort::CohortReport;
 use crate::report::period::PeriodReport;
 use crate::report::survival::SurvivalCurve;
-use crate::report::table::{Cell, Rejections, Table};
+use crate::report::output::Rejections;
+use crate::table::{Cell, Table};
 
 /// The type of a [`Column`] (named after the Arrow type it becomes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -401,7 +402,7 @@ impl Frame {
     /// The frame as an HTML table with each column's type under its name,
     /// nulls shown as `null`, at most `max_rows` rows (the first ones).
     pub fn to_html(&self, max_rows: usize) -> String {
-        use crate::report::table::escape_html;
+        use crate::table::escape_html;
         let mut h = format!(
             "<table class=\"sales-metrics-frame\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n\
              <caption style=\"caption-side:top;text-align:left;font-weight:bold;padding:2px 8px\">Frame: {} rows × {} columns</caption>\n<thead><tr>",
@@ -426,7 +427,7 @@ impl Frame {
                         .get(r)
                         .copied()
                         .flatten()
-                        .map(crate::report::table::format_float),
+                        .map(crate::table::format_float),
                     ColumnData::Utf8(v) => v.get(r).cloned().flatten(),
                     ColumnData::Date32(v) => v.get(r).copied().flatten().map(|d| d.to_string()),
                 };
@@ -453,7 +454,7 @@ impl Frame {
     /// Shows the frame in an evcxr notebook cell: names, types and the
     /// first rows, values as a DataFrame tool will see them.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(&self.to_html(10), &self.to_string());
+        crate::table::evcxr_show(&self.to_html(10), &self.to_string());
     }
 }
 

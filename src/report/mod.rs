@@ -1,8 +1,8 @@
 //! Reports over a classified ledger: what a report covers ([`scope`]), the
 //! period report ([`period`], SPEC §6), the cohort report ([`cohort`],
 //! SPEC §7), survival of engagements ([`survival`]), breakdowns by channel
-//! and source ([`mod@breakdown`]), the text forms of results ([`table`],
-//! SPEC §11, with HTML and notebook display), typed columns for DataFrame
+//! and source ([`mod@breakdown`]), the ledger's own tables (`contact_classes.csv`,
+//! `prospect_clusters.csv`, [`Rejections`]), typed columns for DataFrame
 //! tools ([`frame`]) and, with the `plot` feature, SVG charts (`chart`).
 
 pub mod breakdown;
@@ -13,7 +13,7 @@ pub mod frame;
 pub mod period;
 pub mod scope;
 pub mod survival;
-pub mod table;
+mod output;
 
 pub use breakdown::{
     Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow, breakdown,
@@ -30,7 +30,10 @@ pub use survival::{
     EngagementCensoring, Milestone, SurvivalCurve, SurvivalData, SurvivalPoint,
     engagement_survival, time_to_first_meeting, time_to_win,
 };
-pub use table::{Cell, Rejections, Table};
+pub use output::{
+    CONTACT_CLASS_COLUMNS, ContactClassRow, Rejections, contact_class_rows, write_contact_classes_csv,
+    write_contact_classes_json, write_prospect_clusters_csv,
+};
 
 use std::hash::Hash;
 use std::ops::Range;

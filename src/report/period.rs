@@ -47,7 +47,7 @@ use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
 use crate::report::fold_prospects_in;
 use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 /// Counts of one (rep, period): the mergeable state of the period report.
 /// Rates are computed from these only when asked.
@@ -922,7 +922,7 @@ impl PeriodReport {
     /// Renders the report as a table in an evcxr notebook cell (long
     /// reports show their first and last rows).
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),

@@ -137,7 +137,7 @@ use crate::report::cohort::{
 };
 use crate::report::fold_prospects;
 use crate::report::scope::Scope;
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 /// z for a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -626,7 +626,7 @@ impl SurvivalCurve {
     fn html(&self, max_rows: Option<usize>) -> String {
         let mut h =
             String::from("<div class=\"sales-metrics-survival\">\n<pre style=\"margin:2px 8px\">");
-        h.push_str(&crate::report::table::escape_html(
+        h.push_str(&crate::table::escape_html(
             self.to_string().trim_end(),
         ));
         h.push_str("</pre>\n");
@@ -638,7 +638,7 @@ impl SurvivalCurve {
     /// Renders the curve's summary and table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
         // The summary says most; a curve has a row per event time.
-        crate::report::table::evcxr_show(&self.html(Some(20)), &self.to_string());
+        crate::table::evcxr_show(&self.html(Some(20)), &self.to_string());
     }
 }
 

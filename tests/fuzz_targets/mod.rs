@@ -40,13 +40,9 @@ use sales_metrics::ingest::{
     read_csv, read_csv_folder, read_csv_in_blocks, read_json, read_partition_csv,
     read_partition_file, write_rejections_csv, write_rejections_json,
 };
-use sales_metrics::report::table::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
-};
-use sales_metrics::report::{
-    Granularity, PeriodSpec, Scope, Table, channel_breakdown, cohort_report, period_report,
-    source_breakdown, time_to_first_meeting, time_to_win,
-};
+use sales_metrics::report::{write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv};
+use sales_metrics::report::{Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report, source_breakdown, time_to_first_meeting, time_to_win};
+use sales_metrics::Table;
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Error, Ledger, LedgerBuilder, Mode, ProspectRecord,
     RecordKind, Rejection, Rep, classify,

@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         start: first,
         end: last + Duration::days(1),
     }]));
-    let report = period_report(&ledger, &classified, &Scope::all(), &whole)?;
+    let report = period_report(&classified, &Scope::all(), &whole)?;
 
     println!("Per rep, {first} to {last}:");
     println!(
@@ -100,12 +100,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // SPEC §10's worked example is in the data: rep ana, June 2026.
-    let monthly = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let monthly = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     if let Some(june) = monthly.rows.iter().find(|r| r.period == "2026-06") {
         println!(
             "\nana, June 2026: {} contacts ({} new prospects, {} follow-ups), {} meetings held, {} sales:\n  \
@@ -124,20 +119,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Follow the prospects themselves: engagements opened per quarter, and
     // how long a sale really takes when open engagements count too.
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &quarterly)?;
+    let cohorts = cohort_report(&classified, &Scope::all(), &quarterly)?;
     let mut totals = cohorts.clone();
     totals.rows = cohorts.totals_by_cohort();
     println!("\n{totals}");
-    let win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    let win = time_to_win(&classified, &Scope::all(), None)?;
     println!("\n{win}");
 
-    let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &whole)?;
+    let by_channel = channel_breakdown(&classified, &Scope::all(), &whole)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
 
     // Where are the counts being gamed? Each finding names the rep, the
     // month, the figures and the records a manager can check.
     let findings = detect::detect(
-        &ledger,
         &classified,
         &detect::DetectConfig::default(),
         &detect::builtin(),

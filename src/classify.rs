@@ -28,15 +28,16 @@
 //! b.add_contact(Contact::new("c3", "ana", "p1", t + Duration::days(400), Channel::Phone));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let classes: Vec<_> = (0..3).filter_map(|i| classified.class(i)).collect();
+//! let classes: Vec<_> = classified.contacts().map(|c| c.class).collect();
 //! assert_eq!(classes, [ContactClass::New, ContactClass::FollowUp, ContactClass::Reactivated]);
+//! assert_eq!(classified.class("c3"), Some(ContactClass::Reactivated));
 //! assert_eq!(classified.engagements().len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
 
-use chrono::Duration;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Event, EventKind, Ledger, NONE};
@@ -115,7 +116,7 @@ pub struct ClassifyConfig {
     /// contact `reactivated` (exactly this long is still a follow-up).
     /// Default 180 days.
     #[serde(with = "duration_micros")]
-    pub dormancy: Duration,
+    pub dormancy: TimeDelta,
     /// Organisation-wide or per-rep newness.
     pub newness: Newness,
 }
@@ -123,22 +124,22 @@ pub struct ClassifyConfig {
 impl Default for ClassifyConfig {
     fn default() -> Self {
         Self {
-            dormancy: Duration::days(180),
+            dormancy: TimeDelta::days(180),
             newness: Newness::Organisation,
         }
     }
 }
 
 mod duration_micros {
-    use chrono::Duration;
+    use chrono::TimeDelta;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_i64(d.num_microseconds().unwrap_or(i64::MAX))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        Ok(Duration::microseconds(i64::deserialize(d)?))
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
+        Ok(TimeDelta::microseconds(i64::deserialize(d)?))
     }
 }
 
@@ -157,36 +158,37 @@ pub enum EngagementEnd {
     Open,
 }
 
-/// One engagement of a prospect (SPEC §5, §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Engagement {
+/// One engagement of a prospect (SPEC §5, §7), by ledger indices (the
+/// public view is [`Engagement`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct EngagementData {
     /// Prospect index.
-    pub prospect: u32,
+    pub(crate) prospect: u32,
     /// Rep of the starting contact (the cohort's rep).
-    pub rep: u32,
+    pub(crate) rep: u32,
     /// Contact index of the starting contact.
-    pub start_contact: u32,
+    pub(crate) start_contact: u32,
     /// Start time, µs.
-    pub start_us: i64,
+    pub(crate) start_us: i64,
     /// Whether it started with a `reactivated` (rather than `new`) contact.
-    pub reactivation: bool,
+    pub(crate) reactivation: bool,
     /// Contacts inside it.
-    pub contacts: u32,
+    pub(crate) contacts: u32,
     /// Held meetings inside it.
-    pub meetings_held: u32,
+    pub(crate) meetings_held: u32,
     /// Time of the first held meeting, µs.
-    pub first_meeting_us: Option<i64>,
+    pub(crate) first_meeting_us: Option<i64>,
     /// The prospect's first sale, when it falls inside (sale index).
-    pub won_sale: Option<u32>,
+    pub(crate) won_sale: Option<u32>,
     /// Time of that sale, µs.
-    pub won_us: Option<i64>,
+    pub(crate) won_us: Option<i64>,
     /// How it ended.
-    pub end: EngagementEnd,
+    pub(crate) end: EngagementEnd,
     /// When it ended (sale time, or the superseding contact's time), µs.
-    pub end_us: Option<i64>,
+    pub(crate) end_us: Option<i64>,
 }
 
-impl Engagement {
+impl EngagementData {
     fn start(prospect: u32, rep: u32, contact: u32, time_us: i64, reactivation: bool) -> Self {
         Self {
             prospect,
@@ -205,68 +207,204 @@ impl Engagement {
     }
 
     /// Whether it reached a held meeting.
-    pub fn met(&self) -> bool {
+    pub(crate) fn met(&self) -> bool {
         self.meetings_held > 0
     }
 
     /// Whether it holds the prospect's first sale.
-    pub fn won(&self) -> bool {
+    pub(crate) fn won(&self) -> bool {
         self.won_sale.is_some()
     }
 }
 
 /// The result of classification: a class for every contact and an
-/// engagement (or none) for every event.
+/// engagement (or none) for every event, bound to the [`Ledger`] it was
+/// computed from (so it cannot be combined with another ledger).
+///
+/// Contacts and engagements are read by id:
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use sales_metrics::{classify, Channel, ClassifyConfig, Contact, ContactClass, LedgerBuilder,
+///     ProspectRecord, Rep};
+///
+/// let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let mut b = LedgerBuilder::new();
+/// b.add_rep(Rep::new("ana"));
+/// b.add_prospect(ProspectRecord::new("p1"));
+/// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
+/// b.add_contact(Contact::new("c2", "ana", "p1", t + TimeDelta::days(3), Channel::Email));
+/// let ledger = b.build()?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// assert_eq!(classified.class("c2"), Some(ContactClass::FollowUp));
+/// let c2 = classified.contacts().nth(1).unwrap();
+/// assert_eq!((c2.contact_id, c2.prospect_id, c2.engagement), ("c2", "p1", Some("c1")));
+/// let g = classified.engagements().next().unwrap();
+/// assert_eq!((g.rep_id(), g.start_contact_id(), g.start()), ("ana", "c1", t));
+/// assert_eq!(g.contacts(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct Classified {
+pub struct Classified<'l> {
+    ledger: &'l Ledger,
     config: ClassifyConfig,
     /// Aligned with [`Ledger::events`]: the class of contact events.
     event_class: Vec<Option<ContactClass>>,
     /// Aligned with [`Ledger::events`]: engagement index or `NONE`.
     event_engagement: Vec<u32>,
-    engagements: Vec<Engagement>,
+    engagements: Vec<EngagementData>,
     contact_pos: Vec<u32>,
 }
 
-impl Classified {
+/// One contact with its class, as [`Classified::contacts`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassifiedContact<'a> {
+    /// The contact's id.
+    pub contact_id: &'a str,
+    /// The id of its prospect (the cluster's id).
+    pub prospect_id: &'a str,
+    /// Its class.
+    pub class: ContactClass,
+    /// The id of the contact that started its engagement; `None` outside
+    /// any engagement and for `customer` contacts.
+    pub engagement: Option<&'a str>,
+}
+
+/// One engagement (SPEC §5, §7): the run of a prospect's events from a
+/// `new` or `reactivated` contact to the next reactivation or the first
+/// sale, as [`Classified::engagements`] lists them.
+#[derive(Debug, Clone, Copy)]
+pub struct Engagement<'a> {
+    ledger: &'a Ledger,
+    data: &'a EngagementData,
+}
+
+impl<'a> Engagement<'a> {
+    /// The id of its prospect (the cluster's id).
+    pub fn prospect_id(&self) -> &'a str {
+        self.ledger.prospect_id(self.data.prospect)
+    }
+
+    /// The id of the rep of its starting contact (the cohort's rep).
+    pub fn rep_id(&self) -> &'a str {
+        self.ledger.rep_id(self.data.rep)
+    }
+
+    /// The id of its starting contact.
+    pub fn start_contact_id(&self) -> &'a str {
+        self.ledger.contact_id(self.data.start_contact)
+    }
+
+    /// When it started.
+    pub fn start(&self) -> DateTime<Utc> {
+        instant(self.data.start_us)
+    }
+
+    /// Whether it started with a `reactivated` (rather than `new`) contact.
+    pub fn is_reactivation(&self) -> bool {
+        self.data.reactivation
+    }
+
+    /// Contacts inside it.
+    pub fn contacts(&self) -> u32 {
+        self.data.contacts
+    }
+
+    /// Held meetings inside it.
+    pub fn meetings_held(&self) -> u32 {
+        self.data.meetings_held
+    }
+
+    /// When its first held meeting took place.
+    pub fn first_meeting(&self) -> Option<DateTime<Utc>> {
+        self.data.first_meeting_us.map(instant)
+    }
+
+    /// The id of the prospect's first sale, when it falls inside.
+    pub fn won_sale_id(&self) -> Option<&'a str> {
+        self.data.won_sale.map(|s| self.ledger.sale_id(s))
+    }
+
+    /// When that sale closed.
+    pub fn won_at(&self) -> Option<DateTime<Utc>> {
+        self.data.won_us.map(instant)
+    }
+
+    /// How it ended.
+    pub fn end(&self) -> EngagementEnd {
+        self.data.end
+    }
+
+    /// When it ended (the sale's time, or the superseding contact's);
+    /// `None` while open.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.data.end_us.map(instant)
+    }
+
+    /// From its start to the win (the sales cycle), when won.
+    pub fn cycle(&self) -> Option<TimeDelta> {
+        self.data
+            .won_us
+            .map(|w| TimeDelta::microseconds(w.saturating_sub(self.data.start_us)))
+    }
+
+    /// Whether it reached a held meeting.
+    pub fn met(&self) -> bool {
+        self.data.met()
+    }
+
+    /// Whether it holds the prospect's first sale.
+    pub fn won(&self) -> bool {
+        self.data.won()
+    }
+}
+
+/// The instant of a ledger time in µs.
+fn instant(us: i64) -> DateTime<Utc> {
+    let t = DateTime::from_timestamp_micros(us);
+    // invariant: ledger times come from `DateTime<Utc>`s, so they are in range.
+    debug_assert!(t.is_some(), "ledger time {us} µs out of range");
+    t.unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+impl<'l> Classified<'l> {
+    /// The ledger it classifies.
+    pub fn ledger(&self) -> &'l Ledger {
+        self.ledger
+    }
+
     /// The settings used.
     pub fn config(&self) -> &ClassifyConfig {
         &self.config
     }
 
-    /// The class of contact `contact` (a contact index of the ledger).
-    pub fn class(&self, contact: u32) -> Option<ContactClass> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_class.get(pos as usize).copied().flatten()
+    /// The class of the contact with id `contact_id` (`None` for an
+    /// unknown id).
+    pub fn class(&self, contact_id: &str) -> Option<ContactClass> {
+        self.class_at(self.contact_index(contact_id)?)
     }
 
-    /// The engagement index of contact `contact`, if it lies inside one.
-    pub fn contact_engagement(&self, contact: u32) -> Option<u32> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_engagement(pos as usize)
+    /// The engagement of the contact with id `contact_id`, if it lies
+    /// inside one.
+    pub fn engagement_of(&self, contact_id: &str) -> Option<Engagement<'_>> {
+        let g = self.contact_engagement(self.contact_index(contact_id)?)?;
+        self.engagement_view(g)
     }
 
-    /// The engagement of the event at `position` of [`Ledger::events`].
-    pub fn event_engagement(&self, position: usize) -> Option<u32> {
-        self.event_engagement
-            .get(position)
-            .copied()
-            .filter(|&e| e != NONE)
+    /// Every contact with its prospect, class and engagement, in contact
+    /// id byte order.
+    pub fn contacts(&self) -> impl ExactSizeIterator<Item = ClassifiedContact<'l>> + '_ {
+        let ledger = self.ledger;
+        (0..ledger.contacts().len() as u32).map(move |i| self.contact_at(i))
     }
 
-    /// The class of the event at `position` (contacts only).
-    pub fn event_class(&self, position: usize) -> Option<ContactClass> {
-        self.event_class.get(position).copied().flatten()
-    }
-
-    /// Every engagement, grouped by prospect in prospect order, then by start.
-    pub fn engagements(&self) -> &[Engagement] {
-        &self.engagements
-    }
-
-    /// Engagement `index`.
-    pub fn engagement(&self, index: u32) -> Option<&Engagement> {
-        self.engagements.get(index as usize)
+    /// Every engagement, grouped by prospect in prospect order, then by
+    /// start.
+    pub fn engagements(&self) -> impl ExactSizeIterator<Item = Engagement<'_>> + '_ {
+        let ledger = self.ledger;
+        self.engagements
+            .iter()
+            .map(move |data| Engagement { ledger, data })
     }
 
     /// Number of contacts per class, in [`ContactClass::ALL`] order.
@@ -279,16 +417,102 @@ impl Classified {
         }
         counts
     }
+
+    /// The index of the contact with id `contact_id` (contacts are in id
+    /// byte order).
+    fn contact_index(&self, contact_id: &str) -> Option<u32> {
+        let ledger = self.ledger;
+        let n = ledger.contacts().len() as u32;
+        let (mut lo, mut hi) = (0u32, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ledger.contact_id(mid) < contact_id {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo < n && ledger.contact_id(lo) == contact_id).then_some(lo)
+    }
+
+    /// The row of contact index `i` (`i` below the ledger's contact count).
+    fn contact_at(&self, i: u32) -> ClassifiedContact<'l> {
+        let ledger = self.ledger;
+        let class = self.class_at(i);
+        debug_assert!(class.is_some(), "every contact is classified");
+        let class = class.unwrap_or(ContactClass::Customer);
+        let engagement = match class {
+            ContactClass::Customer => None,
+            _ => self
+                .contact_engagement(i)
+                .and_then(|g| self.engagements.get(g as usize))
+                .map(|g| ledger.contact_id(g.start_contact)),
+        };
+        let prospect = ledger.contacts().get(i as usize).map(|c| c.prospect);
+        debug_assert!(prospect.is_some(), "contact index in range");
+        ClassifiedContact {
+            contact_id: ledger.contact_id(i),
+            prospect_id: prospect.map_or("", |p| ledger.prospect_id(p)),
+            class,
+            engagement,
+        }
+    }
+
+    /// Engagement `index` as its public view.
+    fn engagement_view(&self, index: u32) -> Option<Engagement<'_>> {
+        let data = self.engagements.get(index as usize)?;
+        Some(Engagement {
+            ledger: self.ledger,
+            data,
+        })
+    }
+
+    /// The class of contact index `contact`.
+    pub(crate) fn class_at(&self, contact: u32) -> Option<ContactClass> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_class.get(pos as usize).copied().flatten()
+    }
+
+    /// The engagement index of contact index `contact`, if it lies inside
+    /// one.
+    pub(crate) fn contact_engagement(&self, contact: u32) -> Option<u32> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_engagement(pos as usize)
+    }
+
+    /// The engagement of the event at `position` of [`Ledger::events`].
+    pub(crate) fn event_engagement(&self, position: usize) -> Option<u32> {
+        self.event_engagement
+            .get(position)
+            .copied()
+            .filter(|&e| e != NONE)
+    }
+
+    /// The class of the event at `position` (contacts only).
+    pub(crate) fn event_class(&self, position: usize) -> Option<ContactClass> {
+        self.event_class.get(position).copied().flatten()
+    }
+
+    /// Every engagement by ledger indices, grouped by prospect in prospect
+    /// order, then by start.
+    pub(crate) fn engagement_rows(&self) -> &[EngagementData] {
+        &self.engagements
+    }
+
+    /// Engagement `index`.
+    pub(crate) fn engagement(&self, index: u32) -> Option<&EngagementData> {
+        self.engagements.get(index as usize)
+    }
 }
 
 /// Classifies every contact of `ledger` and finds its engagements.
-pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
+pub fn classify<'l>(ledger: &'l Ledger, config: &ClassifyConfig) -> Classified<'l> {
     classify_with(ledger, config, false)
 }
 
 /// [`classify`], optionally through the general (per-lane) code for
 /// organisation-wide newness too, which tests compare with the special one.
-fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Classified {
+fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool) -> Classified<'l> {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let prospects = offsets.len().saturating_sub(1);
@@ -311,7 +535,7 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
     #[cfg(not(feature = "parallel"))]
     let counts: Vec<usize> = chunks.iter().map(count).collect();
     let total: usize = counts.iter().sum();
-    let placeholder = Engagement::start(0, 0, 0, 0, false);
+    let placeholder = EngagementData::start(0, 0, 0, 0, false);
     let mut engagements = Vec::with_capacity(total);
     #[cfg(feature = "parallel")]
     {
@@ -327,7 +551,7 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
     {
         let mut class_rest: &mut [Option<ContactClass>] = &mut event_class;
         let mut eng_rest: &mut [u32] = &mut event_engagement;
-        let mut table_rest: &mut [Engagement] = &mut engagements;
+        let mut table_rest: &mut [EngagementData] = &mut engagements;
         let mut at = 0usize;
         let mut base = 0usize;
         for (&(p0, p1), &n) in chunks.iter().zip(&counts) {
@@ -387,6 +611,7 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
         })
         .collect();
     Classified {
+        ledger,
         config: *config,
         event_class,
         event_engagement,
@@ -399,14 +624,14 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
 struct EngagementTable<'a> {
     /// Global index of `slots[0]`.
     base: u32,
-    slots: &'a mut [Engagement],
+    slots: &'a mut [EngagementData],
     /// Slots filled so far.
     len: usize,
 }
 
 impl EngagementTable<'_> {
     /// Stores a new engagement; returns its local index.
-    fn push(&mut self, e: Engagement) -> u32 {
+    fn push(&mut self, e: EngagementData) -> u32 {
         let i = self.len;
         if let Some(slot) = self.slots.get_mut(i) {
             *slot = e;
@@ -415,7 +640,7 @@ impl EngagementTable<'_> {
         i as u32
     }
 
-    fn get_mut(&mut self, local: u32) -> Option<&mut Engagement> {
+    fn get_mut(&mut self, local: u32) -> Option<&mut EngagementData> {
         self.slots.get_mut(local as usize)
     }
 
@@ -734,7 +959,7 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                                 old.end = EngagementEnd::Lapsed;
                                 old.end_us = Some(e.time_us);
                             }
-                            current = w.table.push(Engagement::start(
+                            current = w.table.push(EngagementData::start(
                                 p as u32,
                                 NONE,
                                 e.index,
@@ -829,8 +1054,9 @@ fn step(
             let lane_ix = lanes.iter().position(|l| l.rep == lane_key);
             let (class, engagement) = match lane_ix.and_then(|i| lanes.get_mut(i)) {
                 None => {
-                    let g = engagements
-                        .push(Engagement::start(prospect, rep, e.index, e.time_us, false));
+                    let g = engagements.push(EngagementData::start(
+                        prospect, rep, e.index, e.time_us, false,
+                    ));
                     lanes.push(Lane {
                         rep: lane_key,
                         last_contact_us: e.time_us,
@@ -847,8 +1073,9 @@ fn step(
                             old.end = EngagementEnd::Lapsed;
                             old.end_us = Some(e.time_us);
                         }
-                        let g = engagements
-                            .push(Engagement::start(prospect, rep, e.index, e.time_us, true));
+                        let g = engagements.push(EngagementData::start(
+                            prospect, rep, e.index, e.time_us, true,
+                        ));
                         lane.current = g;
                         *latest_open = g;
                         (ContactClass::Reactivated, g)
@@ -941,7 +1168,7 @@ mod tests {
         for (i, &(kind, rep, prospect, day, status)) in recs.iter().enumerate() {
             let (rep, prospect) = (format!("r{rep}"), format!("p{prospect}"));
             // Hours too, so that ties and the dormancy boundary both occur.
-            let t = t0 + Duration::days(day) + Duration::hours((i % 2) as i64);
+            let t = t0 + TimeDelta::days(day) + TimeDelta::hours((i % 2) as i64);
             match kind {
                 0..15 => {
                     b.add_contact(Contact::new(
@@ -1019,7 +1246,7 @@ mod tests {
         #[test]
         fn organisation_path_matches_the_general_one(recs in records(), dormancy in 1i64..40) {
             let l = ledger(&recs);
-            let config = ClassifyConfig { dormancy: Duration::days(dormancy), ..ClassifyConfig::default() };
+            let config = ClassifyConfig { dormancy: TimeDelta::days(dormancy), ..ClassifyConfig::default() };
             let fast = classify_with(&l, &config, false);
             let general = classify_with(&l, &config, true);
             prop_assert_eq!(&fast.event_class, &general.event_class);

@@ -63,7 +63,7 @@
 //! let ledger = b.build()?;
 //!
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let ana = &report.rows[0];
 //! assert_eq!(ana.new_prospects, 3);
 //! assert_eq!(ana.contact_close_rate().to_string(), "16.7 % (2/12)"); // the misleading number

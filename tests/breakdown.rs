@@ -6,9 +6,12 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
-use sales_metrics::report::{Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report, source_breakdown};
 use sales_metrics::Cell;
+use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
+use sales_metrics::report::{
+    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, PeriodSpec, Scope,
+    channel_breakdown, cohort_report, period_report, source_breakdown,
+};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Ratio, Source, classify,
 };
@@ -56,8 +59,8 @@ fn by(ledger: &Ledger, scope: &Scope, by: BreakdownBy) -> Breakdown {
     let classified = classify(ledger, &ClassifyConfig::default());
     let periods = PeriodSpec::monthly();
     match by {
-        BreakdownBy::Channel => channel_breakdown(ledger, &classified, scope, &periods),
-        BreakdownBy::Source => source_breakdown(ledger, &classified, scope, &periods),
+        BreakdownBy::Channel => channel_breakdown(&classified, scope, &periods),
+        BreakdownBy::Source => source_breakdown(&classified, scope, &periods),
     }
     .unwrap()
 }
@@ -213,9 +216,9 @@ proptest! {
         let classified = classify(&l, &cohort_support::config(per_rep));
         let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
         let part = |r: std::ops::Range<usize>| {
-            breakdown_aggregate_prospects(&l, &classified, &Scope::all(), &cal, key, r).unwrap()
+            breakdown_aggregate_prospects(&classified, &Scope::all(), &cal, key, r).unwrap()
         };
-        let whole = breakdown_aggregate(&l, &classified, &Scope::all(), &cal, key).unwrap();
+        let whole = breakdown_aggregate(&classified, &Scope::all(), &cal, key).unwrap();
         let mut left = part(0..a);
         left.merge(part(a..b));
         left.merge(part(b..n));
@@ -235,10 +238,10 @@ proptest! {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
         let m = PeriodSpec::monthly();
-        let period = period_report(&l, &classified, &Scope::all(), &m).unwrap();
-        let cohorts = cohort_report(&l, &classified, &Scope::all(), &m).unwrap();
-        let channels = channel_breakdown(&l, &classified, &Scope::all(), &m).unwrap();
-        let sources = source_breakdown(&l, &classified, &Scope::all(), &m).unwrap();
+        let period = period_report(&classified, &Scope::all(), &m).unwrap();
+        let cohorts = cohort_report(&classified, &Scope::all(), &m).unwrap();
+        let channels = channel_breakdown(&classified, &Scope::all(), &m).unwrap();
+        let sources = source_breakdown(&classified, &Scope::all(), &m).unwrap();
         for b in [&channels, &sources] {
             for p in &period.rows {
                 let s = sum_where(b.rows.iter().filter(|r| r.rep_id == p.rep_id && r.period == p.period));
@@ -268,7 +271,7 @@ proptest! {
         // A channel scope on the source breakdown is that channel's row of
         // the channel breakdown.
         for &ch in Channel::ALL {
-            let scoped = source_breakdown(&l, &classified, &Scope::all().with_channel(ch), &m).unwrap();
+            let scoped = source_breakdown(&classified, &Scope::all().with_channel(ch), &m).unwrap();
             let via_sources = sum_where(scoped.rows.iter());
             let direct = sum_where(channels.rows.iter().filter(|r| r.key == ch.as_str()));
             prop_assert_eq!(via_sources, direct);

@@ -6,9 +6,11 @@ mod common;
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::cohort::{cohort_aggregate, cohort_aggregate_prospects};
-use sales_metrics::report::{Calendar, CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report};
 use sales_metrics::Cell;
+use sales_metrics::report::cohort::{cohort_aggregate, cohort_aggregate_prospects};
+use sales_metrics::report::{
+    Calendar, CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report,
+};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, MeetingStatus, ProspectRecord, Source, classify,
 };
@@ -77,7 +79,7 @@ fn worked_ledger() -> Ledger {
 
 fn report(ledger: &Ledger, scope: &Scope, periods: &PeriodSpec) -> CohortReport {
     let classified = classify(ledger, &ClassifyConfig::default());
-    cohort_report(ledger, &classified, scope, periods).unwrap()
+    cohort_report(&classified, scope, periods).unwrap()
 }
 
 fn csv(report: &CohortReport) -> String {
@@ -244,7 +246,7 @@ fn scopes_filter_by_cohort_rep_channel_and_source() {
     assert_eq!(referral.rows[0].cycle_days_median(), Some(20.0));
     // Unknown rep: an error, not an empty report.
     let classified = classify(&l, &ClassifyConfig::default());
-    assert!(cohort_report(&l, &classified, &Scope::rep("zoe"), &m).is_err());
+    assert!(cohort_report(&classified, &Scope::rep("zoe"), &m).is_err());
 }
 
 #[test]
@@ -267,7 +269,7 @@ fn display_lists_rows() {
 fn aggregate(ledger: &Ledger, per_rep: bool, range: std::ops::Range<usize>) -> CohortAggregate {
     let classified = classify(ledger, &cohort_support::config(per_rep));
     let cal = Calendar::for_ledger(&PeriodSpec::monthly(), ledger).unwrap();
-    cohort_aggregate_prospects(ledger, &classified, &Scope::all(), &cal, range).unwrap()
+    cohort_aggregate_prospects(&classified, &Scope::all(), &cal, range).unwrap()
 }
 
 proptest! {
@@ -285,7 +287,7 @@ proptest! {
         let (a, b) = (a.min(b).min(n), a.max(b).min(n));
         let classified = classify(&l, &cohort_support::config(per_rep));
         let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
-        let whole = cohort_aggregate(&l, &classified, &Scope::all(), &cal).unwrap();
+        let whole = cohort_aggregate(&classified, &Scope::all(), &cal).unwrap();
         let parts = [
             aggregate(&l, per_rep, 0..a),
             aggregate(&l, per_rep, a..b),
@@ -311,7 +313,7 @@ proptest! {
     ) {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let r = cohort_report(&l, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
         let mut total = 0;
         for row in &r.rows {
             prop_assert!(row.engagements > 0, "no empty rows");
@@ -332,7 +334,7 @@ proptest! {
         let mut by_rep = 0;
         for rep in ["r0", "r1", "r2"] {
             let s = Scope::rep(rep);
-            by_rep += cohort_report(&l, &classified, &s, &PeriodSpec::monthly())
+            by_rep += cohort_report(&classified, &s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
                 .engagements;
@@ -341,7 +343,7 @@ proptest! {
         let mut by_channel = 0;
         for &c in Channel::ALL {
             let s = Scope::all().with_channel(c);
-            by_channel += cohort_report(&l, &classified, &s, &PeriodSpec::monthly())
+            by_channel += cohort_report(&classified, &s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
                 .engagements;
@@ -361,13 +363,13 @@ fn chunked_computation_equals_one_pass() {
     let n = l.prospect_count();
     let all = Scope::all();
     assert_eq!(
-        cohort_aggregate(&l, &classified, &all, &cal).unwrap(),
-        cohort_aggregate_prospects(&l, &classified, &all, &cal, 0..n).unwrap()
+        cohort_aggregate(&classified, &all, &cal).unwrap(),
+        cohort_aggregate_prospects(&classified, &all, &cal, 0..n).unwrap()
     );
     for by in [BreakdownBy::Channel, BreakdownBy::Source] {
         assert_eq!(
-            breakdown_aggregate(&l, &classified, &all, &cal, by).unwrap(),
-            breakdown_aggregate_prospects(&l, &classified, &all, &cal, by, 0..n).unwrap()
+            breakdown_aggregate(&classified, &all, &cal, by).unwrap(),
+            breakdown_aggregate_prospects(&classified, &all, &cal, by, 0..n).unwrap()
         );
     }
 }

@@ -11,7 +11,10 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use sales_metrics::report::frame::{ColumnData, ColumnType, Frame, ToFrame};
-use sales_metrics::report::{PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report, source_breakdown, time_to_win};
+use sales_metrics::report::{
+    PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report,
+    source_breakdown, time_to_win,
+};
 use sales_metrics::{Cell, Table};
 use sales_metrics::{
     ClassifyConfig, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep, classify,
@@ -74,13 +77,14 @@ fn declared_types_fit(table: &Table, frame: &Frame) {
 
 #[test]
 fn every_result_converts_without_losing_a_value() -> TestResult {
-    let (ledger, classified) = demo()?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&ledger, &classified, &Scope::all(), &monthly)?;
-    let cohort = cohort_report(&ledger, &classified, &Scope::all(), &monthly)?;
-    let channel = channel_breakdown(&ledger, &classified, &Scope::all(), &monthly)?;
-    let source = source_breakdown(&ledger, &classified, &Scope::all(), &monthly)?;
-    let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    let period = period_report(&classified, &Scope::all(), &monthly)?;
+    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?;
+    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?;
+    let source = source_breakdown(&classified, &Scope::all(), &monthly)?;
+    let curve = time_to_win(&classified, &Scope::all(), None)?;
     let checks: [(Table, Frame); 5] = [
         (period.table(), period.to_frame()),
         (cohort.extended_table(), cohort.to_frame()),
@@ -127,13 +131,9 @@ fn every_result_converts_without_losing_a_value() -> TestResult {
 
 #[test]
 fn worked_example_types_and_nulls() -> TestResult {
-    let (ledger, classified) = demo()?;
-    let report = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     let f = report.to_frame();
     let june = report
         .rows
@@ -182,7 +182,7 @@ fn empty_results_keep_their_schema() -> TestResult {
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&ledger, &classified, &Scope::all(), &monthly)?;
+    let period = period_report(&classified, &Scope::all(), &monthly)?;
     let types = |f: &Frame| {
         f.columns()
             .iter()
@@ -202,11 +202,11 @@ fn empty_results_keep_their_schema() -> TestResult {
         ]
     );
     assert_eq!(types(&f).last(), Some(&ColumnType::Float64));
-    let cohort = cohort_report(&ledger, &classified, &Scope::all(), &monthly)?.to_frame();
+    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_frame();
     assert_eq!(cohort.column_names().len(), 17);
-    let channel = channel_breakdown(&ledger, &classified, &Scope::all(), &monthly)?.to_frame();
+    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?.to_frame();
     assert_eq!(channel.column_names().len(), 26);
-    let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?.to_frame();
+    let curve = time_to_win(&classified, &Scope::all(), None)?.to_frame();
     assert_eq!(types(&curve)[0], ColumnType::Float64);
     let rejections = Rejections(&[]).to_frame();
     assert_eq!(
@@ -288,13 +288,9 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
     use arrow_array::{Array, Date32Array, Float64Array, StringArray, UInt64Array};
     use arrow_schema::DataType;
 
-    let (ledger, classified) = demo()?;
-    let report = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     let batch = report.to_record_batch()?;
     assert_eq!(batch.num_rows(), report.rows.len());
     assert_eq!(batch.num_columns(), 17);

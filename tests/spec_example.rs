@@ -29,8 +29,7 @@ fn ana_june_2026() {
     }
     let ledger = b.build().unwrap();
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report =
-        period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
     assert_eq!(report.rows.len(), 1);
     let r = &report.rows[0];
     assert_eq!((r.rep_id.as_str(), r.period.as_str()), ("ana", "2026-06"));

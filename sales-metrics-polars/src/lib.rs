@@ -26,7 +26,7 @@
 //!
 //! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 //!
 //! let df = report.to_dataframe()?;
 //! assert_eq!(df.column("contacts")?.dtype(), &DataType::UInt64);

@@ -1360,10 +1360,9 @@ impl DedupResult {
     /// Renders the clusters table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
         crate::table::evcxr_show(
-            &self.clusters_table().html(
-                Some(&self.caption()),
-                Some(crate::Table::NOTEBOOK_ROWS),
-            ),
+            &self
+                .clusters_table()
+                .html(Some(&self.caption()), Some(crate::Table::NOTEBOOK_ROWS)),
             &self.to_string(),
         );
     }

@@ -48,7 +48,7 @@
 //! # #[cfg(feature = "sim")] {
 //! let ledger = sales_metrics::sim::demo()?.ledger()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+//! let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 //! let findings = detect::run(&ctx, &detect::builtin());
 //! assert!(findings.iter().any(|f| f.detector == "hollow_contacts" && f.rep_id == "florin"));
 //! let mut csv = Vec::new();
@@ -181,7 +181,7 @@ impl Finding {
 /// b.add_rep(Rep::new("ana"));
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+/// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 /// let mut detectors = detect::builtin();
 /// detectors.push(Box::new(Silent));
 /// let findings = detect::run(&ctx, &detectors);
@@ -250,7 +250,7 @@ impl Default for DetectConfig {
 #[derive(Debug)]
 pub struct DetectContext<'a> {
     ledger: &'a Ledger,
-    classified: &'a Classified,
+    classified: &'a Classified<'a>,
     calendar: Calendar,
     config: DetectConfig,
     period_keys: Vec<PeriodKey>,
@@ -491,11 +491,8 @@ impl<'a> DetectContext<'a> {
     /// # Errors
     /// [`Error::InvalidArgument`] for an invalid period specification (for
     /// example overlapping custom ranges).
-    pub fn new(
-        ledger: &'a Ledger,
-        classified: &'a Classified,
-        config: &DetectConfig,
-    ) -> Result<Self> {
+    pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
+        let ledger = classified.ledger();
         let calendar = Calendar::for_ledger(&config.periods, ledger)?;
         let Placement {
             period_keys,
@@ -605,7 +602,7 @@ impl<'a> DetectContext<'a> {
     }
 
     /// Its classification.
-    pub fn classified(&self) -> &'a Classified {
+    pub fn classified(&self) -> &'a Classified<'a> {
         self.classified
     }
 
@@ -1304,12 +1301,11 @@ pub fn run<D: Detector>(ctx: &DetectContext<'_>, detectors: &[D]) -> Vec<Finding
 /// # Errors
 /// As [`DetectContext::new`].
 pub fn detect<D: Detector>(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     config: &DetectConfig,
     detectors: &[D],
 ) -> Result<Vec<Finding>> {
-    let ctx = DetectContext::new(ledger, classified, config)?;
+    let ctx = DetectContext::new(classified, config)?;
     Ok(run(&ctx, detectors))
 }
 

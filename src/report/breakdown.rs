@@ -51,7 +51,7 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let phone = by_channel.rows.iter().find(|r| r.key == "phone").ok_or("no phone row")?;
 //! assert_eq!((phone.contacts, phone.new_prospects, phone.won), (1, 1, 1));
 //! assert_eq!(phone.won_per_hour(), Some(2.0)); // one win per half hour
@@ -73,8 +73,8 @@ use crate::model::{Channel, Source};
 use crate::ratio::Ratio;
 use crate::report::cohort::{EngagementFilter, engagements_of};
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::table::{Cell, Table};
 use crate::report::{fold_prospects, merge_cells};
+use crate::table::{Cell, Table};
 
 /// What a breakdown is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -241,13 +241,13 @@ impl BreakdownAggregate {
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team.
 pub fn breakdown_aggregate_prospects(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
     by: BreakdownBy,
     prospects: Range<usize>,
 ) -> Result<BreakdownAggregate> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
     Ok(aggregate_range(
         ledger, classified, calendar, &filter, by, prospects,
@@ -358,12 +358,12 @@ fn aggregate_range(
 /// # Errors
 /// As [`breakdown`].
 pub fn breakdown_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
     by: BreakdownBy,
 ) -> Result<BreakdownAggregate> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
     Ok(fold_prospects(
         ledger,
@@ -418,14 +418,14 @@ pub struct Breakdown {
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
     by: BreakdownBy,
 ) -> Result<Breakdown> {
+    let ledger = classified.ledger();
     let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = breakdown_aggregate(ledger, classified, scope, &calendar, by)?;
+    let agg = breakdown_aggregate(classified, scope, &calendar, by)?;
     Ok(Breakdown::from_aggregate(
         ledger, &calendar, scope, periods, by, agg,
     ))
@@ -436,12 +436,11 @@ pub fn breakdown(
 /// # Errors
 /// As [`breakdown`].
 pub fn channel_breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<Breakdown> {
-    breakdown(ledger, classified, scope, periods, BreakdownBy::Channel)
+    breakdown(classified, scope, periods, BreakdownBy::Channel)
 }
 
 /// The breakdown by prospect source: [`breakdown`] with
@@ -450,12 +449,11 @@ pub fn channel_breakdown(
 /// # Errors
 /// As [`breakdown`].
 pub fn source_breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<Breakdown> {
-    breakdown(ledger, classified, scope, periods, BreakdownBy::Source)
+    breakdown(classified, scope, periods, BreakdownBy::Source)
 }
 
 /// Sort key of a row: rep, period start, period label, key rank.

@@ -25,7 +25,7 @@
 //!
 //! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let chart = close_rates_chart(&report)?;
 //! assert!(chart.as_str().starts_with("<svg"));
 //! # let dir = std::env::temp_dir().join(format!("sm-chart-doc-{}", std::process::id()));
@@ -305,7 +305,7 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 ///     start: day(1, 1)?,
 ///     end: day(7, 1)?,
 /// }]));
-/// let report = period_report(&ledger, &classified, &Scope::all(), &h1)?;
+/// let report = period_report(&classified, &Scope::all(), &h1)?;
 /// let chart = funnel_chart(&report)?;
 /// assert!(chart.as_str().contains("prospects engaged"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -383,7 +383,7 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let june = period_report(&ledger, &classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+/// let june = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 /// let chart = close_rates_chart(&june)?;
 /// assert!(chart.as_str().contains("meeting close rate"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -511,8 +511,8 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
-/// let south = time_to_win(&ledger, &classified, &Scope::team("south"), None)?;
+/// let north = time_to_win(&classified, &Scope::team("north"), None)?;
+/// let south = time_to_win(&classified, &Scope::team("south"), None)?;
 /// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
 /// assert!(chart.as_str().contains("north"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -648,7 +648,7 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
 ///
 /// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let daily = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
+/// let daily = period_report(&classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
 /// let chart = daily_contacts_chart(&ledger, &daily)?;
 /// assert!(chart.as_str().contains("target 4"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -850,7 +850,7 @@ fn stacked_shares(
 ///
 /// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let dan = period_report(&ledger, &classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
+/// let dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
 /// let chart = activity_by_class_chart(&dan)?;
 /// assert!(chart.as_str().contains("follow_up"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -894,7 +894,7 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+/// let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 /// let chart = activity_breakdown_chart(&by_channel)?;
 /// assert!(chart.as_str().contains("in_person"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

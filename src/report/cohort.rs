@@ -41,7 +41,7 @@
 //! b.add_contact(Contact::new("c2", "ana", "p2", t, Channel::Email));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = cohort_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.cohort.as_str()), ("ana", "2026-03"));
 //! assert_eq!((row.engagements, row.met, row.won, row.open), (2, 1, 1, 1));
@@ -57,14 +57,14 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Classified, Engagement, EngagementEnd};
+use crate::classify::{Classified, EngagementData, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ratio::Ratio;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::table::{Cell, Table};
 use crate::report::{fold_prospects, merge_cells};
+use crate::table::{Cell, Table};
 
 /// Microseconds in a day: cycle days are `(closed_at − start) / 86400 s`.
 pub(crate) const MICROS_PER_DAY: f64 = 86_400_000_000.0;
@@ -171,22 +171,9 @@ pub struct CohortCounts {
 }
 
 impl CohortCounts {
-    /// Adds one engagement (keeps `cycle_us` ascending; bulk building
-    /// inside the crate appends and sorts once instead).
-    pub fn record(&mut self, engagement: &Engagement) {
-        if let Some(span) = self.record_unsorted(engagement) {
-            let last = self.cycle_us.pop();
-            if let Some(last) = last {
-                debug_assert_eq!(last, span);
-                let at = self.cycle_us.partition_point(|&c| c <= span);
-                self.cycle_us.insert(at, span);
-            }
-        }
-    }
-
     /// Adds one engagement, appending its cycle span (if won) unsorted;
     /// the caller sorts `cycle_us` afterwards.
-    fn record_unsorted(&mut self, engagement: &Engagement) -> Option<i64> {
+    fn record_unsorted(&mut self, engagement: &EngagementData) -> Option<i64> {
         self.engagements += 1;
         self.contacts += u64::from(engagement.contacts);
         let met = engagement.met();
@@ -301,14 +288,6 @@ impl CohortAggregate {
         merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
     }
 
-    /// Adds one engagement to the cohort of (`rep`, `period`).
-    pub fn record(&mut self, rep: u32, period: PeriodKey, engagement: &Engagement) {
-        self.cells
-            .entry((rep, period))
-            .or_default()
-            .record(engagement);
-    }
-
     /// Number of (rep, period) cohorts.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -350,7 +329,7 @@ impl<'a> EngagementFilter<'a> {
         &self.inner
     }
 
-    pub(crate) fn keep(&self, ledger: &Ledger, g: &Engagement) -> bool {
+    pub(crate) fn keep(&self, ledger: &Ledger, g: &EngagementData) -> bool {
         self.inner.rep(g.rep)
             && self.inner.prospect(ledger, g.prospect)
             && self.scope.channel.is_none_or(|want| {
@@ -367,8 +346,8 @@ impl<'a> EngagementFilter<'a> {
 pub(crate) fn engagements_of<'c>(
     classified: &'c Classified,
     prospects: &Range<usize>,
-) -> &'c [Engagement] {
-    let all = classified.engagements();
+) -> &'c [EngagementData] {
+    let all = classified.engagement_rows();
     let a = all.partition_point(|g| (g.prospect as usize) < prospects.start);
     let b = all.partition_point(|g| (g.prospect as usize) < prospects.end);
     all.get(a..b.max(a)).unwrap_or(&[])
@@ -382,12 +361,12 @@ pub(crate) fn engagements_of<'c>(
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team.
 pub fn cohort_aggregate_prospects(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
     prospects: Range<usize>,
 ) -> Result<CohortAggregate> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
     Ok(aggregate_range(
         ledger, classified, calendar, &filter, prospects,
@@ -426,11 +405,11 @@ fn aggregate_range(
 /// # Errors
 /// As [`cohort_report`].
 pub fn cohort_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
 ) -> Result<CohortAggregate> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
     Ok(fold_prospects(
         ledger,
@@ -480,13 +459,13 @@ pub struct CohortReport {
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn cohort_report(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<CohortReport> {
+    let ledger = classified.ledger();
     let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = cohort_aggregate(ledger, classified, scope, &calendar)?;
+    let agg = cohort_aggregate(classified, scope, &calendar)?;
     Ok(CohortReport::from_aggregate(
         ledger, &calendar, scope, periods, agg,
     ))
@@ -749,7 +728,7 @@ mod tests {
 
     #[test]
     fn record_keeps_cycles_sorted() {
-        let won = |start: i64, won: i64| Engagement {
+        let won = |start: i64, won: i64| EngagementData {
             prospect: 0,
             rep: 0,
             start_contact: 0,
@@ -765,8 +744,9 @@ mod tests {
         };
         let mut c = CohortCounts::default();
         for (s, w) in [(0, 30), (5, 15), (0, 20)] {
-            c.record(&won(s, w));
+            c.record_unsorted(&won(s, w));
         }
+        c.cycle_us.sort_unstable();
         assert_eq!(c.cycle_us, [10, 20, 30]);
         assert_eq!((c.won, c.contacts_in_won, c.met), (3, 6, 0));
         assert_eq!(c.touches_to_win().value(), Some(2.0));

@@ -35,7 +35,7 @@
 //! b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //!
 //! let frame = report.to_frame();
 //! assert_eq!(frame.len(), 1);
@@ -58,9 +58,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::report::breakdown::Breakdown;
 use crate::report::cohort::CohortReport;
+use crate::report::output::Rejections;
 use crate::report::period::PeriodReport;
 use crate::report::survival::SurvivalCurve;
-use crate::report::output::Rejections;
 use crate::table::{Cell, Table};
 
 /// The type of a [`Column`] (named after the Arrow type it becomes).
@@ -423,11 +423,9 @@ impl Frame {
                 let value = match &c.data {
                     ColumnData::Int64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
                     ColumnData::UInt64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
-                    ColumnData::Float64(v) => v
-                        .get(r)
-                        .copied()
-                        .flatten()
-                        .map(crate::table::format_float),
+                    ColumnData::Float64(v) => {
+                        v.get(r).copied().flatten().map(crate::table::format_float)
+                    }
                     ColumnData::Utf8(v) => v.get(r).cloned().flatten(),
                     ColumnData::Date32(v) => v.get(r).copied().flatten().map(|d| d.to_string()),
                 };

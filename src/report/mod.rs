@@ -10,10 +10,10 @@ pub mod breakdown;
 pub mod chart;
 pub mod cohort;
 pub mod frame;
+mod output;
 pub mod period;
 pub mod scope;
 pub mod survival;
-mod output;
 
 pub use breakdown::{
     Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow, breakdown,
@@ -21,6 +21,10 @@ pub use breakdown::{
 };
 pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
 pub use frame::{Frame, ToFrame};
+pub use output::{
+    CONTACT_CLASS_COLUMNS, ContactClassRow, Rejections, contact_class_rows,
+    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
+};
 pub use period::{
     PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_aggregate, period_aggregate_of,
     period_report,
@@ -29,10 +33,6 @@ pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, RepFilter, Scope
 pub use survival::{
     EngagementCensoring, Milestone, SurvivalCurve, SurvivalData, SurvivalPoint,
     engagement_survival, time_to_first_meeting, time_to_win,
-};
-pub use output::{
-    CONTACT_CLASS_COLUMNS, ContactClassRow, Rejections, contact_class_rows, write_contact_classes_csv,
-    write_contact_classes_json, write_prospect_clusters_csv,
 };
 
 use std::hash::Hash;

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use crate::classify::Classified;
 use crate::error::{Error, Rejection, Result};
 use crate::table::{Table, evcxr_show};
 
@@ -14,11 +15,8 @@ use crate::table::{Table, evcxr_show};
 ///
 /// # Errors
 /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-pub fn write_contact_classes_csv<W: Write>(
-    mut w: W,
-    ledger: &crate::Ledger,
-    classified: &crate::Classified,
-) -> Result<()> {
+pub fn write_contact_classes_csv<W: Write>(mut w: W, classified: &Classified<'_>) -> Result<()> {
+    let ledger = classified.ledger();
     let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_CSV, e);
     w.write_all(b"contact_id,prospect,class,engagement\n")
         .map_err(io)?;
@@ -52,11 +50,8 @@ const PROSPECT_CLUSTERS_CSV: &str = "prospect clusters CSV";
 ///
 /// # Errors
 /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-pub fn write_contact_classes_json<W: Write>(
-    mut w: W,
-    ledger: &crate::Ledger,
-    classified: &crate::Classified,
-) -> Result<()> {
+pub fn write_contact_classes_json<W: Write>(mut w: W, classified: &Classified<'_>) -> Result<()> {
+    let ledger = classified.ledger();
     let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_JSON, e);
     let json = |e: serde_json::Error| io(std::io::Error::other(e));
     w.write_all(b"[").map_err(io)?;
@@ -471,5 +466,4 @@ mod tests {
             proptest::prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
         }
     }
-
 }

@@ -26,7 +26,7 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.period.as_str()), ("ana", "2026-06"));
 //! assert_eq!(row.contact_close_rate().to_string(), "50.0 % (1/2)");
@@ -614,12 +614,12 @@ fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
 /// # Errors
 /// As [`period_report`].
 pub fn period_aggregate_of(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
     prospects: std::ops::Range<usize>,
 ) -> Result<PeriodAggregate> {
+    let ledger = classified.ledger();
     let filter = ScopeFilter::new(ledger, scope)?;
     let slots = PeriodSlots::new(calendar);
     Ok(aggregate_prospects(
@@ -785,13 +785,13 @@ pub struct PeriodReport {
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn period_report(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<PeriodReport> {
+    let ledger = classified.ledger();
     let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = period_aggregate(ledger, classified, scope, &calendar)?;
+    let agg = period_aggregate(classified, scope, &calendar)?;
     Ok(finish(ledger, &calendar, scope, periods, agg))
 }
 
@@ -800,11 +800,11 @@ pub fn period_report(
 /// # Errors
 /// As [`period_report`].
 pub fn period_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     calendar: &Calendar,
 ) -> Result<PeriodAggregate> {
+    let ledger = classified.ledger();
     let filter = ScopeFilter::new(ledger, scope)?;
     let slots = PeriodSlots::new(calendar);
     // Two chunks per thread: every chunk creates and merges its own cells,
@@ -1084,3 +1084,7 @@ mod tests {
         assert_eq!(empty, vec![(3, 0)], "a zero sum is still a row");
     }
 }
+
+#[cfg(test)]
+#[path = "period_direct_tests.rs"]
+mod direct_tests;

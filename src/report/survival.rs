@@ -115,7 +115,7 @@
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! // p3 and p4 are still open 20 days in: censored at day 20.
-//! let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+//! let curve = time_to_win(&classified, &Scope::all(), None)?;
 //! assert_eq!(curve.survival_at(10.0), 0.75);
 //! assert_eq!(curve.survival_at(20.0), 0.5);
 //! assert_eq!(curve.median(), Some(20.0));
@@ -626,9 +626,7 @@ impl SurvivalCurve {
     fn html(&self, max_rows: Option<usize>) -> String {
         let mut h =
             String::from("<div class=\"sales-metrics-survival\">\n<pre style=\"margin:2px 8px\">");
-        h.push_str(&crate::table::escape_html(
-            self.to_string().trim_end(),
-        ));
+        h.push_str(&crate::table::escape_html(self.to_string().trim_end()));
         h.push_str("</pre>\n");
         h.push_str(&self.table().html(None, max_rows));
         h.push_str("</div>\n");
@@ -794,12 +792,12 @@ fn observe(
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team.
 pub fn engagement_survival(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     milestone: Milestone,
     as_of: Option<i64>,
 ) -> Result<SurvivalCurve> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
     let as_of_us = as_of.unwrap_or_else(|| ledger.time_span().map_or(0, |(_, hi)| hi));
     let part = fold_prospects(
@@ -827,12 +825,11 @@ pub fn engagement_survival(
 /// # Errors
 /// As [`engagement_survival`].
 pub fn time_to_win(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     as_of: Option<i64>,
 ) -> Result<SurvivalCurve> {
-    engagement_survival(ledger, classified, scope, Milestone::Win, as_of)
+    engagement_survival(classified, scope, Milestone::Win, as_of)
 }
 
 /// Kaplan–Meier curve of days from engagement start to its first held
@@ -841,12 +838,11 @@ pub fn time_to_win(
 /// # Errors
 /// As [`engagement_survival`].
 pub fn time_to_first_meeting(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     as_of: Option<i64>,
 ) -> Result<SurvivalCurve> {
-    engagement_survival(ledger, classified, scope, Milestone::FirstMeeting, as_of)
+    engagement_survival(classified, scope, Milestone::FirstMeeting, as_of)
 }
 
 #[cfg(test)]

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::chart::{
-    activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
-    funnel_chart, survival_chart,
-};
 use sales_metrics::report::{
     CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, period_report,
     time_to_first_meeting, time_to_win,
+};
+use sales_metrics::report::{
+    activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
+    funnel_chart, survival_chart,
 };
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 

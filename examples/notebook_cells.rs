@@ -213,7 +213,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // punishes follow-up work and rewards padding. The meeting close rate
     // divides sales by the meetings that could produce them.
     cell!(code);
-    use sales_metrics::report::chart::{close_rates_chart, funnel_chart};
+    use sales_metrics::report::{close_rates_chart, funnel_chart};
 
     show!(close_rates_chart(&half_year)?);
     cell!(markdown);
@@ -250,7 +250,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     let win = time_to_win(&classified, &Scope::all(), None)?;
     show!(win);
     cell!(code);
-    use sales_metrics::report::chart::survival_chart;
+    use sales_metrics::report::survival_chart;
 
     let north = time_to_win(&classified, &Scope::team("north"), None)?;
     let south = time_to_win(&classified, &Scope::team("south"), None)?;
@@ -272,7 +272,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(markdown);
     // The mix of contacts month by month, by class and by channel:
     cell!(code);
-    use sales_metrics::report::chart::{activity_breakdown_chart, activity_by_class_chart};
+    use sales_metrics::report::{activity_breakdown_chart, activity_by_class_chart};
 
     let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     show!(activity_by_class_chart(&monthly)?);
@@ -295,7 +295,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // January–June 2026 by the number of contacts logged, with the target
     // marked. One rep's days pile up exactly at the target.
     cell!(code);
-    use sales_metrics::report::chart::daily_contacts_chart;
+    use sales_metrics::report::daily_contacts_chart;
 
     let mut daily = period_report(
         &classified,

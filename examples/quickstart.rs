@@ -57,9 +57,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One period covering all the data, so distinct-prospect counts are
     // distinct over the whole span.
     let (lo, hi) = ledger.time_span().ok_or("no events in the demo data")?;
+    let at = |us| chrono::DateTime::from_timestamp_micros(us).ok_or("time out of range");
+    let (lo, hi) = (at(lo)?, at(hi)?);
     let spec = PeriodSpec::new(Granularity::Day);
     let calendar = sales_metrics::report::Calendar::new(&spec, lo, hi)?;
-    let (first, last) = (calendar.local_date(lo), calendar.local_date(hi));
+    let (first, last) = (calendar.local_date_of(lo), calendar.local_date_of(hi));
     let whole = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
         label: format!("{first}..{last}"),
         start: first,
@@ -83,15 +85,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!(
             "{:<8} {:>8} {:>8} {:>10} {:>8} {:>6} {:>20} {:>20}",
             r.rep_id,
-            r.contacts,
-            r.new_prospects,
-            r.follow_up_share()
+            r.counts.contacts,
+            r.counts.new_prospects,
+            r.counts
+                .follow_up_share()
                 .percent()
                 .map_or_else(|| "–".to_owned(), |p| format!("{p:.0} %")),
-            r.meetings_held,
-            r.sales,
-            r.contact_close_rate().to_string(),
-            r.meeting_close_rate().to_string(),
+            r.counts.meetings_held,
+            r.counts.sales,
+            r.counts.contact_close_rate().to_string(),
+            r.counts.meeting_close_rate().to_string(),
         );
     }
     println!(
@@ -105,14 +108,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!(
             "\nana, June 2026: {} contacts ({} new prospects, {} follow-ups), {} meetings held, {} sales:\n  \
              contact close rate {} — meeting close rate {}; follow-up share {}.",
-            june.contacts,
-            june.new_prospects,
-            june.contacts_of(sales_metrics::ContactClass::FollowUp),
-            june.meetings_held,
-            june.sales,
-            june.contact_close_rate(),
-            june.meeting_close_rate(),
-            june.follow_up_share(),
+            june.counts.contacts,
+            june.counts.new_prospects,
+            june.counts
+                .contacts_of(sales_metrics::ContactClass::FollowUp),
+            june.counts.meetings_held,
+            june.counts.sales,
+            june.counts.contact_close_rate(),
+            june.counts.meeting_close_rate(),
+            june.counts.follow_up_share(),
         );
     }
 

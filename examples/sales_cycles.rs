@@ -22,7 +22,6 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::classify::Engagement;
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report,
     time_to_first_meeting, time_to_win,
@@ -256,7 +255,13 @@ fn mean(v: &[f64]) -> f64 {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    sales_metrics::report::cohort::quantile_linear(v, 0.5).unwrap_or(f64::NAN)
+    // Linear interpolation between the closest ranks (as the reports do).
+    let Some(last) = v.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let h = last as f64 * 0.5;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
 /// The first day the CRM holds data.
@@ -317,9 +322,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let (_, crm) = figures(2026, 730)?;
     let classes = classify(&crm, &ClassifyConfig::default());
-    let cut_us = to_micros(cut());
-    let win = time_to_win(&classes, &Scope::all(), Some(cut_us))?;
-    let meet = time_to_first_meeting(&classes, &Scope::all(), Some(cut_us))?;
+    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
+    let meet = time_to_first_meeting(&classes, &Scope::all(), Some(cut()))?;
     println!("{win}");
     println!("{meet}");
 
@@ -353,7 +357,6 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// at the cut, classified.
 fn figures(seed: u64, window_days: i64) -> Result<(Figures, Ledger), Box<dyn Error>> {
     let world = generate(seed, window_days);
-    let cut_us = to_micros(cut());
 
     // The truth: every engagement opened in the window, with its fate
     // (the generator plays on well past the cut).
@@ -376,7 +379,7 @@ fn figures(seed: u64, window_days: i64) -> Result<(Figures, Ledger), Box<dyn Err
     // were lost.
     let crm = ledger(&world, Some(cut()))?;
     let classes = classify(&crm, &ClassifyConfig::default());
-    let win = time_to_win(&classes, &Scope::all(), Some(cut_us))?;
+    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
     let seen: Vec<Engagement<'_>> = classes.engagements().collect();
     let mut naive_cycles: Vec<f64> = seen.iter().filter_map(cycle_days).collect();
     let naive_share_by =
@@ -463,13 +466,13 @@ fn print_cohorts(seen: &CohortReport, truth: &CohortReport) {
         println!(
             "{:<8} {:>7} {:>6} {:>6} {:>10} {:>10} {:>13} {:>13}",
             c.cohort,
-            c.engagements,
-            c.won,
-            c.open,
-            pct(c.win_rate().value()),
-            pct(t.and_then(|t| t.win_rate().value())),
-            d(c.cycle_days_median()),
-            d(t.and_then(|t| t.cycle_days_median())),
+            c.counts.engagements,
+            c.counts.won,
+            c.counts.open,
+            pct(c.counts.win_rate().value()),
+            pct(t.and_then(|t| t.counts.win_rate().value())),
+            d(c.counts.cycle_days_median()),
+            d(t.and_then(|t| t.counts.cycle_days_median())),
         );
     }
 }

@@ -763,36 +763,44 @@ pub(crate) fn chunk_bounds_per_thread(
     per_thread: usize,
 ) -> Vec<(usize, usize)> {
     const MIN_EVENTS_PER_CHUNK: usize = 1 << 14;
-    let threads = {
-        #[cfg(feature = "parallel")]
-        {
-            rayon::current_num_threads()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            1
-        }
-    };
-    let target_chunks = (threads * per_thread.max(1))
+    let target_chunks = (crate::par::threads() * per_thread.max(1))
         .min(events / MIN_EVENTS_PER_CHUNK)
         .max(1);
+    chunk_bounds_into(offsets, prospects, events, target_chunks)
+}
+
+/// Prospect ranges `[p0, p1)` covering `0..prospects`, about
+/// `target_chunks` of them (at least one) holding roughly equal numbers of
+/// events (fewer when single prospects hold more than a chunk's share).
+pub(crate) fn chunk_bounds_into(
+    offsets: &[u32],
+    prospects: usize,
+    events: usize,
+    target_chunks: usize,
+) -> Vec<(usize, usize)> {
+    let target_chunks = target_chunks.max(1);
     let per_chunk = events.div_ceil(target_chunks).max(1);
     let mut bounds = Vec::with_capacity(target_chunks + 1);
     // Each chunk ends at the first prospect whose events reach the next
     // cut: found by binary search (offsets ascend), not by a walk over
     // every prospect.
     let ends = offsets.get(1..=prospects).unwrap_or(&[]);
+    debug_assert_eq!(
+        ends.len(),
+        prospects,
+        "one offset per prospect and one more"
+    );
     let mut start = 0usize;
     let mut next_cut = per_chunk;
     while start < prospects {
         let rest = ends.get(start..).unwrap_or(&[]);
         let p = start + rest.partition_point(|&o| (o as usize) < next_cut);
-        if p >= prospects {
+        let Some(&end) = ends.get(p) else {
             break;
-        }
+        };
         bounds.push((start, p + 1));
         start = p + 1;
-        next_cut = ends.get(p).copied().unwrap_or(0) as usize + per_chunk;
+        next_cut = end as usize + per_chunk;
     }
     if start < prospects || bounds.is_empty() {
         bounds.push((start, prospects));

@@ -65,9 +65,9 @@
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let ana = &report.rows[0];
-//! assert_eq!(ana.new_prospects, 3);
-//! assert_eq!(ana.contact_close_rate().to_string(), "16.7 % (2/12)"); // the misleading number
-//! assert_eq!(ana.meeting_close_rate().to_string(), "66.7 % (2/3)"); // the honest one
+//! assert_eq!(ana.counts.new_prospects, 3);
+//! assert_eq!(ana.counts.contact_close_rate().to_string(), "16.7 % (2/12)"); // the misleading number
+//! assert_eq!(ana.counts.meeting_close_rate().to_string(), "66.7 % (2/3)"); // the honest one
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -79,11 +79,11 @@
 //!   teams with honest and gaming reps (SPEC §9's behaviours planted on
 //!   chosen reps), for demos, tests, benches and what-if analysis. It
 //!   generated the shipped demo data in `data/demo/`.
-//! * `plot`: SVG charts of the results (`report::chart`): funnels, contact
+//! * `plot`: SVG charts of the results (`report::funnel_chart` and the other `*_chart` functions): funnels, contact
 //!   vs meeting close rates, survival curves with bands, daily contact
 //!   histograms with the target marked, activity mix. Pure Rust (plotters'
 //!   SVG backend), no system libraries.
-//! * `arrow`: every result as an Arrow `RecordBatch` (`report::frame`).
+//! * `arrow`: every result as an Arrow `RecordBatch` (`report::Frame`).
 //!   Polars DataFrames come from the separate `sales-metrics-polars` crate.
 //!
 //! ## Notebooks

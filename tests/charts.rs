@@ -7,12 +7,12 @@ mod common;
 use common::demo;
 
 use chrono::{Duration, TimeZone, Utc};
-use sales_metrics::report::chart::{
-    SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
-    daily_contacts_chart, funnel_chart, survival_chart,
-};
 use sales_metrics::report::{
     Granularity, PeriodSpec, Scope, channel_breakdown, period_report, source_breakdown, time_to_win,
+};
+use sales_metrics::report::{
+    SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
+    daily_contacts_chart, funnel_chart, survival_chart,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale, classify,

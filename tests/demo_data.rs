@@ -222,8 +222,8 @@ fn ana_june_2026_through_classify_and_the_period_report() -> TestResult {
     assert_eq!(r.counts.new_prospects, 15);
     assert_eq!(r.counts.meetings_held, 15);
     assert_eq!(r.counts.sales, 10);
-    assert_eq!(r.contact_close_rate().to_string(), "16.7 % (10/60)");
-    assert_eq!(r.meeting_close_rate().to_string(), "66.7 % (10/15)");
-    assert_eq!(r.follow_up_share().to_string(), "75.0 % (45/60)");
+    assert_eq!(r.counts.contact_close_rate().to_string(), "16.7 % (10/60)");
+    assert_eq!(r.counts.meeting_close_rate().to_string(), "66.7 % (10/15)");
+    assert_eq!(r.counts.follow_up_share().to_string(), "75.0 % (45/60)");
     Ok(())
 }

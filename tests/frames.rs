@@ -10,7 +10,7 @@ use common::demo;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sales_metrics::report::frame::{ColumnData, ColumnType, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, ColumnType, Frame, ToFrame};
 use sales_metrics::report::{
     PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report,
     source_breakdown, time_to_win,
@@ -168,7 +168,7 @@ fn worked_example_types_and_nulls() -> TestResult {
         .rows
         .iter()
         .zip(&mcr)
-        .filter(|(r, _)| r.meetings_held == 0)
+        .filter(|(r, _)| r.counts.meetings_held == 0)
         .collect::<Vec<_>>();
     assert!(!undefined.is_empty());
     assert!(undefined.iter().all(|(_, v)| v.is_none()));
@@ -322,7 +322,11 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
         .downcast_ref::<Float64Array>()
         .ok_or("meeting_close_rate")?;
     assert_eq!(mcr.value(june), 10.0 / 15.0);
-    let nulls = report.rows.iter().filter(|r| r.meetings_held == 0).count();
+    let nulls = report
+        .rows
+        .iter()
+        .filter(|r| r.counts.meetings_held == 0)
+        .count();
     assert!(nulls > 0);
     assert_eq!(mcr.null_count(), nulls);
     let starts = col("period_start")?;

@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::Table;
 use sales_metrics::ledger::{ContactFields, ProspectFields};
-use sales_metrics::report::frame::{ColumnData, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, Frame, ToFrame};
 use sales_metrics::report::{PeriodSpec, Scope, channel_breakdown, period_report};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Direction, Error, Ledger, LedgerBuilder, Mode,
@@ -199,10 +199,10 @@ fn duration_sums_are_exact_beyond_64_bits() {
 
     let r = period_report(&c, &Scope::all(), &monthly).unwrap();
     let row = &r.rows[0];
-    assert_eq!(row.seconds_by_class.iter().sum::<i128>(), three);
-    assert_eq!(row.seconds_by_channel[Channel::Phone.index()], three);
+    assert_eq!(row.counts.seconds_by_class.iter().sum::<i128>(), three);
+    assert_eq!(row.counts.seconds_by_channel[Channel::Phone.index()], three);
     assert_eq!(
-        row.seconds_by_class[ContactClass::FollowUp.index()],
+        row.counts.seconds_by_class[ContactClass::FollowUp.index()],
         2 * i128::from(MAX)
     );
     let time = r.time_table();
@@ -224,9 +224,9 @@ fn duration_sums_are_exact_beyond_64_bits() {
 
     let b = channel_breakdown(&c, &Scope::all(), &monthly).unwrap();
     let phone = b.rows.iter().find(|r| r.key == "phone").unwrap();
-    assert_eq!(phone.seconds, three);
-    assert_eq!(phone.seconds_by_class.iter().sum::<i128>(), three);
-    assert!(phone.hours() > 7.6e15);
+    assert_eq!(phone.counts.seconds, three);
+    assert_eq!(phone.counts.seconds_by_class.iter().sum::<i128>(), three);
+    assert!(phone.counts.hours() > 7.6e15);
     let table = b.table();
     assert!(csv_of(&table).contains(",27670116110564327421,"));
     let json = json_of(&table);
@@ -409,7 +409,7 @@ fn zero_amount_sales_get_revenue_rows() {
     );
     // bob's sale counts as a sale, with no revenue row.
     let bob = r.rows.iter().find(|r| r.rep_id == "bob").unwrap();
-    assert_eq!((bob.sales, bob.revenue.len()), (1, 0));
+    assert_eq!((bob.counts.sales, bob.revenue.len()), (1, 0));
     // The JSON twin has the same rows, zeros as numbers.
     let json = json_of(&revenue);
     let rows = json.as_array().unwrap();

@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::*;
 use sales_metrics::detect::{DetectConfig, builtin, detect};
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     Calendar, Granularity, PeriodSpec, Scope, cohort_report, period_report, time_to_first_meeting,
     time_to_win,
@@ -132,8 +131,8 @@ fn time_to_win_with_extreme_as_of() -> TestResult {
     contact(&mut b, "c3", "ana", "p3", DateTime::<Utc>::MAX_UTC);
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let max = to_micros(DateTime::<Utc>::MAX_UTC);
-    for (as_of, subjects) in [(i64::MIN, 0), (0, 1), (max, 3), (i64::MAX, 3)] {
+    let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+    for (as_of, subjects) in [(min, 1), (DateTime::UNIX_EPOCH, 1), (max, 3)] {
         for curve in [
             time_to_win(&classified, &Scope::all(), Some(as_of))?,
             time_to_first_meeting(&classified, &Scope::all(), Some(as_of))?,
@@ -160,9 +159,13 @@ fn calendar_for_min_and_max_is_small() -> TestResult {
         for name in ["UTC", "Europe/Bucharest"] {
             let cal =
                 Calendar::for_ledger(&PeriodSpec::new(g.clone()).in_zone(zone(name)?), &ledger)?;
-            let lo = cal.period(to_micros(DateTime::<Utc>::MIN_UTC));
-            let hi = cal.period(to_micros(DateTime::<Utc>::MAX_UTC));
-            assert!(lo.is_some() && hi.is_some() && lo < hi);
+            let lo = cal.label_of(DateTime::<Utc>::MIN_UTC);
+            let hi = cal.label_of(DateTime::<Utc>::MAX_UTC);
+            assert!(lo.is_some() && hi.is_some() && lo != hi);
+            assert!(
+                cal.local_date_of(DateTime::<Utc>::MIN_UTC)
+                    < cal.local_date_of(DateTime::<Utc>::MAX_UTC)
+            );
         }
     }
     // Not a timing assertion: a calendar of every day between would take
@@ -173,11 +176,10 @@ fn calendar_for_min_and_max_is_small() -> TestResult {
 
 /// The label of the period holding local date `d` (in UTC).
 fn label(g: &Granularity, d: NaiveDate) -> Result<String, Box<dyn std::error::Error>> {
-    let us = to_micros(d.and_hms_opt(12, 0, 0).ok_or("time")?.and_utc());
-    let cal = Calendar::new(&PeriodSpec::new(g.clone()), us, us)?;
-    let key = cal.period(us).ok_or("no period")?;
-    assert_eq!(cal.period_start(key).map(|s| s <= d), Some(true));
-    Ok(cal.label(key))
+    let t = d.and_hms_opt(12, 0, 0).ok_or("time")?.and_utc();
+    let cal = Calendar::new(&PeriodSpec::new(g.clone()), t, t)?;
+    assert_eq!(cal.period_start_of(t).map(|s| s <= d), Some(true));
+    Ok(cal.label_of(t).ok_or("no period")?)
 }
 
 #[test]

@@ -48,7 +48,7 @@ const PLACEBO: [u32; 21] = [
 
 fn curve_of(obs: impl IntoIterator<Item = (u32, bool)>) -> SurvivalCurve {
     obs.into_iter()
-        .map(|(t, e)| (SurvivalData::micros(f64::from(t)), e))
+        .map(|(t, e)| (Duration::days(i64::from(t)), e))
         .collect::<SurvivalData>()
         .curve()
 }
@@ -154,7 +154,7 @@ fn engagements_reproduce_the_textbook_curve() {
     }
     let l = b.build().unwrap();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(35)));
+    let as_of = Some(day(35));
     let got = time_to_win(&classified, &Scope::all(), as_of).unwrap();
     let want = curve_of(SIX_MP);
     assert_eq!(got.points, want.points);
@@ -187,16 +187,14 @@ fn censoring_ledger() -> Ledger {
 }
 
 fn data(obs: &[(i64, bool)]) -> SurvivalData {
-    obs.iter()
-        .map(|&(d, e)| (to_micros(day(d)) - to_micros(day(0)), e))
-        .collect()
+    obs.iter().map(|&(d, e)| (day(d) - day(0), e)).collect()
 }
 
 #[test]
 fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(250)));
+    let as_of = Some(day(250));
     let win = time_to_win(&classified, &Scope::all(), as_of).unwrap();
     // p1 won at 10; p2's first engagement ended (lapsed) at 200; bob's p2
     // engagement is open for 50 days; p3 open 250; p5 open 150 (its sale
@@ -356,13 +354,13 @@ proptest! {
             .unwrap()
             .total();
         let why = win.engagements.as_ref().unwrap();
-        prop_assert_eq!(win.events, cohorts.won);
-        prop_assert_eq!(why.still_open, cohorts.open);
-        prop_assert_eq!(why.ended_without_milestone, cohorts.ended_without_win());
-        prop_assert_eq!(win.subjects, cohorts.engagements);
-        prop_assert_eq!(cohorts.won + cohorts.open + cohorts.ended_without_win(), cohorts.engagements);
-        prop_assert_eq!(meet.subjects, cohorts.engagements);
-        prop_assert_eq!(meet.events, cohorts.met);
+        prop_assert_eq!(win.events, cohorts.counts.won);
+        prop_assert_eq!(why.still_open, cohorts.counts.open);
+        prop_assert_eq!(why.ended_without_milestone, cohorts.counts.ended_without_win());
+        prop_assert_eq!(win.subjects, cohorts.counts.engagements);
+        prop_assert_eq!(cohorts.counts.won + cohorts.counts.open + cohorts.counts.ended_without_win(), cohorts.counts.engagements);
+        prop_assert_eq!(meet.subjects, cohorts.counts.engagements);
+        prop_assert_eq!(meet.events, cohorts.counts.met);
     }
 
     #[test]
@@ -376,7 +374,7 @@ proptest! {
         let past = cohort_support::ledger(&events, Some(cut));
         let cfg = cohort_support::config(per_rep);
         let (cf, cp) = (classify(&full, &cfg), classify(&past, &cfg));
-        let as_of = Some(to_micros(cut));
+        let as_of = Some(cut);
         // Only the count of engagements left out (started after the as-of
         // instant) can differ: the past ledger never saw them.
         let forget_later = |mut c: SurvivalCurve| {
@@ -405,6 +403,8 @@ proptest! {
     ) {
         let n = obs.len();
         let (a, b) = (a.min(b).min(n), a.max(b).min(n));
+        let obs: Vec<(Duration, bool)> =
+            obs.into_iter().map(|(t, e)| (Duration::microseconds(t), e)).collect();
         let whole: SurvivalData = obs.iter().copied().collect();
         let parts: Vec<SurvivalData> = [&obs[..a], &obs[a..b], &obs[b..]]
             .iter()
@@ -435,7 +435,8 @@ fn chunked_survival_equals_direct_observations() {
     use sales_metrics::classify::EngagementEnd;
     let l = cohort_support::big_ledger(9000);
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = to_micros(cohort_support::epoch() + Duration::days(400));
+    let as_of_t = cohort_support::epoch() + Duration::days(400);
+    let as_of = to_micros(as_of_t);
     let direct: SurvivalData = classified
         .engagements()
         .filter(|g| to_micros(g.start()) <= as_of)
@@ -446,15 +447,15 @@ fn chunked_survival_equals_direct_observations() {
                 g.end(),
                 g.ended_at().map(to_micros),
             ) {
-                (Some(w), _, _) if w <= as_of => (w - start, true),
+                (Some(w), _, _) if w <= as_of => (Duration::microseconds(w - start), true),
                 (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {
-                    (e - start, false)
+                    (Duration::microseconds(e - start), false)
                 }
-                _ => (as_of - start, false),
+                _ => (Duration::microseconds(as_of - start), false),
             }
         })
         .collect();
-    let curve = time_to_win(&classified, &Scope::all(), Some(as_of)).unwrap();
+    let curve = time_to_win(&classified, &Scope::all(), Some(as_of_t)).unwrap();
     assert!(curve.events > 100);
     assert_eq!(curve.data, direct);
 }

@@ -8,7 +8,7 @@
 //! `2026-06-01`).
 //!
 //! The conversion goes through the core crate's typed columns
-//! ([`sales_metrics::report::frame`]): anything that implements
+//! ([`sales_metrics::report::Frame`]): anything that implements
 //! [`ToFrame`] — period and cohort reports, breakdowns, survival curves,
 //! [`Rejections`](sales_metrics::report::Rejections), any
 //! [`Table`](sales_metrics::Table) — gets
@@ -38,7 +38,7 @@
 #![deny(missing_docs)]
 
 use polars::prelude::{Column, DataFrame, DataType, NamedFrom, PolarsResult, Series};
-use sales_metrics::report::frame::{ColumnData, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, Frame, ToFrame};
 
 /// A result that converts to a polars `DataFrame`: every [`ToFrame`].
 pub trait ToDataFrame {

@@ -51,7 +51,11 @@ fn demo_results_become_typed_dataframes() -> TestResult {
         Some(20_605), // 2026-06-01 in days since 1970-01-01
     );
     // Undefined rates are nulls.
-    let no_meetings = report.rows.iter().filter(|r| r.meetings_held == 0).count();
+    let no_meetings = report
+        .rows
+        .iter()
+        .filter(|r| r.counts.meetings_held == 0)
+        .count();
     assert!(no_meetings > 0);
     assert_eq!(mcr.null_count(), no_meetings);
 

@@ -1538,7 +1538,7 @@ impl crate::report::ToFrame for Findings<'_> {
     /// The columns of `findings.csv`: text, `score` as a float, `evidence`
     /// as space-separated ids.
     fn to_frame(&self) -> crate::report::Frame {
-        use crate::report::frame::{ColumnType, Frame};
+        use crate::report::{ColumnType, Frame};
         let types = [
             ColumnType::Utf8,
             ColumnType::Utf8,

@@ -19,7 +19,7 @@
 //!
 //! # Example
 //! ```
-//! use sales_metrics::report::chart::close_rates_chart;
+//! use sales_metrics::report::close_rates_chart;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
 //! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 //!
@@ -293,7 +293,7 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// # Example
 /// ```
 /// use chrono::NaiveDate;
-/// use sales_metrics::report::chart::funnel_chart;
+/// use sales_metrics::report::funnel_chart;
 /// use sales_metrics::report::{period_report, CustomRange, Granularity, PeriodSpec, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -377,7 +377,7 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::close_rates_chart;
+/// use sales_metrics::report::close_rates_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -505,7 +505,7 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::survival_chart;
+/// use sales_metrics::report::survival_chart;
 /// use sales_metrics::report::{time_to_win, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -642,7 +642,7 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::daily_contacts_chart;
+/// use sales_metrics::report::daily_contacts_chart;
 /// use sales_metrics::report::{period_report, Granularity, PeriodSpec, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -670,7 +670,7 @@ pub fn daily_contacts_chart(ledger: &Ledger, daily: &PeriodReport) -> Result<Svg
             reps.push((r.rep_id.clone(), BTreeMap::new()));
         }
         if let Some((_, days)) = reps.last_mut() {
-            *days.entry(r.contacts).or_default() += 1;
+            *days.entry(r.counts.contacts).or_default() += 1;
         }
     }
     let target_of = |rep: &str| {
@@ -844,7 +844,7 @@ fn stacked_shares(
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::activity_by_class_chart;
+/// use sales_metrics::report::activity_by_class_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -867,7 +867,7 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
         .map(|r| {
             ContactClass::ALL
                 .iter()
-                .map(|c| r.contacts_of(*c))
+                .map(|c| r.counts.contacts_of(*c))
                 .collect()
         })
         .collect();
@@ -888,7 +888,7 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::activity_breakdown_chart;
+/// use sales_metrics::report::activity_breakdown_chart;
 /// use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
 /// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
 ///
@@ -925,7 +925,7 @@ pub fn activity_breakdown_chart(breakdown: &Breakdown) -> Result<SvgChart> {
         if let Some(k) = key_names.iter().position(|k| *k == r.key)
             && let Some(slot) = counts.get_mut(i).and_then(|row| row.get_mut(k))
         {
-            *slot += r.contacts;
+            *slot += r.counts.contacts;
         }
     }
     let keys: Vec<(String, RGBColor)> = key_names

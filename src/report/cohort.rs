@@ -44,9 +44,10 @@
 //! let report = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.cohort.as_str()), ("ana", "2026-03"));
-//! assert_eq!((row.engagements, row.met, row.won, row.open), (2, 1, 1, 1));
-//! assert_eq!(row.win_rate().to_string(), "50.0 % (1/2)");
-//! assert_eq!(row.cycle_days_median(), Some(36.0));
+//! let c = &row.counts;
+//! assert_eq!((c.engagements, c.met, c.won, c.open), (2, 1, 1, 1));
+//! assert_eq!(c.win_rate().to_string(), "50.0 % (1/2)");
+//! assert_eq!(c.cycle_days_median(), Some(36.0));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -61,9 +62,10 @@ use crate::classify::{Classified, EngagementData, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ratio::Ratio;
+use crate::report::aggregate::{Aggregate, Part, ReportInput};
+use crate::report::merge_cells;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::report::{fold_prospects, merge_cells};
 use crate::table::{Cell, Table};
 
 /// Microseconds in a day: cycle days are `(closed_at − start) / 86400 s`.
@@ -79,15 +81,7 @@ pub(crate) fn days(span_us: i64) -> f64 {
 /// and common spreadsheets: with `h = (n − 1)p`, the value is
 /// `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋ + 1] − x[⌊h⌋])`. `None` for no values or a
 /// `p` outside `[0, 1]`.
-///
-/// ```
-/// use sales_metrics::report::cohort::quantile_linear;
-/// let x = [1.0, 2.0, 3.0, 4.0];
-/// assert_eq!(quantile_linear(&x, 0.5), Some(2.5));
-/// assert_eq!(quantile_linear(&x, 0.9), Some(3.7));
-/// assert_eq!(quantile_linear(&[], 0.5), None);
-/// ```
-pub fn quantile_linear(sorted: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn quantile_linear(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
         return None;
     }
@@ -283,11 +277,6 @@ pub struct CohortAggregate {
 }
 
 impl CohortAggregate {
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: CohortAggregate) {
-        merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
-    }
-
     /// Number of (rep, period) cohorts.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -296,16 +285,6 @@ impl CohortAggregate {
     /// Whether there are no cohorts.
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
-    }
-
-    /// The counts of one cohort.
-    pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&CohortCounts> {
-        self.cells.get(&(rep, period))
-    }
-
-    /// Every cohort, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&(u32, PeriodKey), &CohortCounts)> + '_ {
-        self.cells.iter()
     }
 }
 
@@ -353,26 +332,6 @@ pub(crate) fn engagements_of<'c>(
     all.get(a..b.max(a)).unwrap_or(&[])
 }
 
-/// The cohort aggregate of the prospects `prospects` (a range of prospect
-/// indices): the unit of work of partitioned computation. Aggregates of
-/// disjoint ranges merge into the aggregate of their union.
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team.
-pub fn cohort_aggregate_prospects(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    calendar: &Calendar,
-    prospects: Range<usize>,
-) -> Result<CohortAggregate> {
-    let ledger = classified.ledger();
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(aggregate_range(
-        ledger, classified, calendar, &filter, prospects,
-    ))
-}
-
 fn aggregate_range(
     ledger: &Ledger,
     classified: &Classified,
@@ -400,25 +359,44 @@ fn aggregate_range(
     agg
 }
 
-/// The mergeable aggregate behind [`cohort_report`], over every prospect.
-///
-/// # Errors
-/// As [`cohort_report`].
-pub fn cohort_aggregate(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    calendar: &Calendar,
-) -> Result<CohortAggregate> {
-    let ledger = classified.ledger();
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(fold_prospects(
-        ledger,
-        |range| aggregate_range(ledger, classified, calendar, &filter, range),
-        |mut a, b| {
-            a.merge(b);
-            a
-        },
-    ))
+impl Aggregate for CohortAggregate {
+    type Report = CohortReport;
+
+    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+        let classified = input.classified();
+        aggregate_range(
+            classified.ledger(),
+            classified,
+            input.calendar(),
+            input.filter(),
+            part.prospects(),
+        )
+    }
+
+    fn merge(&mut self, other: Self) {
+        merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
+    }
+
+    fn finish(self, input: &ReportInput<'_>) -> CohortReport {
+        let ledger = input.classified().ledger();
+        let calendar = input.calendar();
+        let mut cells: Vec<((u32, PeriodKey), CohortCounts)> = self.cells.into_iter().collect();
+        cells.sort_unstable_by_key(|(k, _)| *k);
+        let rows = cells
+            .into_iter()
+            .map(|((rep, period), counts)| CohortRow {
+                rep_id: ledger.rep_id(rep).to_owned(),
+                cohort: calendar.label(period),
+                cohort_start: calendar.period_start(period),
+                counts,
+            })
+            .collect();
+        CohortReport {
+            scope: input.scope().clone(),
+            periods: input.periods().clone(),
+            rows,
+        }
+    }
 }
 
 /// One row of the cohort report: the engagements a rep started in a period.
@@ -434,13 +412,6 @@ pub struct CohortRow {
     pub counts: CohortCounts,
 }
 
-impl std::ops::Deref for CohortRow {
-    type Target = CohortCounts;
-    fn deref(&self) -> &CohortCounts {
-        &self.counts
-    }
-}
-
 /// The cohort report: one row per (rep, period) with at least one
 /// engagement started in scope, sorted by rep id (byte order) and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -453,7 +424,8 @@ pub struct CohortReport {
     pub rows: Vec<CohortRow>,
 }
 
-/// Computes the cohort report (SPEC §7) of `scope` over `periods`.
+/// Computes the cohort report (SPEC §7) of `scope` over `periods`
+/// (`ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>()`).
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
@@ -463,12 +435,7 @@ pub fn cohort_report(
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<CohortReport> {
-    let ledger = classified.ledger();
-    let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = cohort_aggregate(classified, scope, &calendar)?;
-    Ok(CohortReport::from_aggregate(
-        ledger, &calendar, scope, periods, agg,
-    ))
+    Ok(ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>())
 }
 
 impl CohortReport {
@@ -508,32 +475,6 @@ impl CohortReport {
         "open",
         "ended_without_win",
     ];
-
-    /// Turns an aggregate into sorted report rows.
-    pub fn from_aggregate(
-        ledger: &Ledger,
-        calendar: &Calendar,
-        scope: &Scope,
-        periods: &PeriodSpec,
-        agg: CohortAggregate,
-    ) -> CohortReport {
-        let mut cells: Vec<((u32, PeriodKey), CohortCounts)> = agg.cells.into_iter().collect();
-        cells.sort_unstable_by_key(|(k, _)| *k);
-        let rows = cells
-            .into_iter()
-            .map(|((rep, period), counts)| CohortRow {
-                rep_id: ledger.rep_id(rep).to_owned(),
-                cohort: calendar.label(period),
-                cohort_start: calendar.period_start(period),
-                counts,
-            })
-            .collect();
-        CohortReport {
-            scope: scope.clone(),
-            periods: periods.clone(),
-            rows,
-        }
-    }
 
     fn spec_cells(r: &CohortRow) -> Vec<Cell> {
         let c = &r.counts;
@@ -750,6 +691,14 @@ mod tests {
         assert_eq!(c.cycle_us, [10, 20, 30]);
         assert_eq!((c.won, c.contacts_in_won, c.met), (3, 6, 0));
         assert_eq!(c.touches_to_win().value(), Some(2.0));
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_ranks() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_linear(&x, 0.5), Some(2.5));
+        assert_eq!(quantile_linear(&x, 0.9), Some(3.7));
+        assert_eq!(quantile_linear(&[], 0.5), None);
     }
 
     #[test]

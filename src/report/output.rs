@@ -205,29 +205,17 @@ pub fn write_prospect_clusters_csv<W: Write>(mut w: W, ledger: &crate::Ledger) -
     w.flush().map_err(io)
 }
 
-/// Columns of `contact_classes.csv`.
-pub const CONTACT_CLASS_COLUMNS: [&str; 4] = ["contact_id", "prospect", "class", "engagement"];
-
 /// One row of `contact_classes.csv`, borrowed from the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactClassRow<'a> {
+struct ContactClassRow<'a> {
     /// The contact.
-    pub contact_id: &'a str,
+    contact_id: &'a str,
     /// Its prospect's cluster id.
-    pub prospect: &'a str,
+    prospect: &'a str,
     /// Its class (`new`, `follow_up`, `reactivated`, `customer`).
-    pub class: &'static str,
+    class: &'static str,
     /// The id of the contact that started its engagement, or empty.
-    pub engagement: &'a str,
-}
-
-/// Rows of `contact_classes.csv`, in contact id byte order.
-pub fn contact_class_rows<'a>(
-    ledger: &'a crate::Ledger,
-    classified: &'a crate::Classified,
-) -> impl Iterator<Item = ContactClassRow<'a>> + 'a {
-    let rows = ContactClassRows::new(ledger, classified);
-    (0..ledger.contacts().len()).filter_map(move |i| rows.row(i))
+    engagement: &'a str,
 }
 
 /// The cluster id of every prospect, in prospect order. Built in one pass

@@ -29,8 +29,8 @@
 //! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.period.as_str()), ("ana", "2026-06"));
-//! assert_eq!(row.contact_close_rate().to_string(), "50.0 % (1/2)");
-//! assert_eq!(row.meeting_close_rate().to_string(), "100.0 % (1/1)");
+//! assert_eq!(row.counts.contact_close_rate().to_string(), "50.0 % (1/2)");
+//! assert_eq!(row.counts.meeting_close_rate().to_string(), "100.0 % (1/1)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -45,7 +45,7 @@ use crate::error::Result;
 use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
-use crate::report::fold_prospects_in;
+use crate::report::aggregate::{Aggregate, Part, ReportInput};
 use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
 use crate::table::{Cell, Table};
 
@@ -252,8 +252,8 @@ fn merge_sorted(a: Vec<KeyedCounts>, b: Vec<KeyedCounts>) -> Vec<KeyedCounts> {
 }
 
 impl PeriodAggregate {
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, mut other: PeriodAggregate) {
+    /// Adds `other` into `self` (sorted cell lists).
+    fn merge_sorted_cells(&mut self, mut other: PeriodAggregate) {
         if other.cells.len() > self.cells.len() {
             std::mem::swap(self, &mut other);
         }
@@ -275,7 +275,8 @@ impl PeriodAggregate {
     }
 
     /// The counts of one cell.
-    pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
         let i = self
             .cells
             .binary_search_by_key(&(rep, period), |(k, _)| *k)
@@ -606,27 +607,6 @@ fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
     }
 }
 
-/// The period aggregate of the prospects in `prospects` (a range of
-/// prospect indices) only: the unit of parallel and distributed work.
-/// Aggregates of disjoint ranges [`merge`](PeriodAggregate::merge) into the
-/// aggregate of their union.
-///
-/// # Errors
-/// As [`period_report`].
-pub fn period_aggregate_of(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    calendar: &Calendar,
-    prospects: std::ops::Range<usize>,
-) -> Result<PeriodAggregate> {
-    let ledger = classified.ledger();
-    let filter = ScopeFilter::new(ledger, scope)?;
-    let slots = PeriodSlots::new(calendar);
-    Ok(aggregate_prospects(
-        ledger, classified, &slots, &filter, prospects,
-    ))
-}
-
 /// Aggregates the prospects `prospects` (a range of prospect indices).
 pub(crate) fn aggregate_prospects(
     ledger: &Ledger,
@@ -760,13 +740,6 @@ pub struct PeriodRow {
     pub revenue: Vec<(String, i128)>,
 }
 
-impl std::ops::Deref for PeriodRow {
-    type Target = PeriodCounts;
-    fn deref(&self) -> &PeriodCounts {
-        &self.counts
-    }
-}
-
 /// The period report: one row per (rep, period) with at least one event of
 /// that rep in scope, sorted by rep id (byte order) and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -779,7 +752,8 @@ pub struct PeriodReport {
     pub rows: Vec<PeriodRow>,
 }
 
-/// Computes the period report of `scope` over `periods`.
+/// Computes the period report of `scope` over `periods`
+/// (`ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>()`).
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
@@ -789,70 +763,61 @@ pub fn period_report(
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<PeriodReport> {
-    let ledger = classified.ledger();
-    let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = period_aggregate(classified, scope, &calendar)?;
-    Ok(finish(ledger, &calendar, scope, periods, agg))
+    Ok(ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>())
 }
 
-/// The mergeable aggregate behind [`period_report`], over every prospect.
-///
-/// # Errors
-/// As [`period_report`].
-pub fn period_aggregate(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    calendar: &Calendar,
-) -> Result<PeriodAggregate> {
-    let ledger = classified.ledger();
-    let filter = ScopeFilter::new(ledger, scope)?;
-    let slots = PeriodSlots::new(calendar);
-    // Two chunks per thread: every chunk creates and merges its own cells,
+impl Aggregate for PeriodAggregate {
+    type Report = PeriodReport;
+
+    // Two parts per thread: every part creates and merges its own cells,
     // which with daily periods cost more than its events.
-    Ok(fold_prospects_in(
-        ledger,
-        2,
-        |range| aggregate_prospects(ledger, classified, &slots, &filter, range),
-        |mut a, b| {
-            a.merge(b);
-            a
-        },
-    ))
-}
+    const PARTS_PER_THREAD: usize = 2;
 
-/// Turns an aggregate into sorted report rows.
-pub fn finish(
-    ledger: &Ledger,
-    calendar: &Calendar,
-    scope: &Scope,
-    periods: &PeriodSpec,
-    agg: PeriodAggregate,
-) -> PeriodReport {
-    let rows = agg
-        .cells
-        .into_iter()
-        .map(|((rep, period), counts)| {
-            // Every currency with a sale that has an amount, even when
-            // the amounts sum to 0 (SPEC §11).
-            let mut revenue: Vec<(String, i128)> = counts
-                .revenue_by_currency
-                .iter()
-                .map(|&(i, v)| (ledger.currency(i).to_owned(), v))
-                .collect();
-            revenue.sort();
-            PeriodRow {
-                rep_id: ledger.rep_id(rep).to_owned(),
-                period: calendar.label(period),
-                period_start: calendar.period_start(period),
-                counts,
-                revenue,
-            }
-        })
-        .collect();
-    PeriodReport {
-        scope: scope.clone(),
-        periods: periods.clone(),
-        rows,
+    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+        let classified = input.classified();
+        let slots = PeriodSlots::new(input.calendar());
+        aggregate_prospects(
+            classified.ledger(),
+            classified,
+            &slots,
+            input.filter().events(),
+            part.prospects(),
+        )
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.merge_sorted_cells(other);
+    }
+
+    fn finish(self, input: &ReportInput<'_>) -> PeriodReport {
+        let ledger = input.classified().ledger();
+        let calendar = input.calendar();
+        let rows = self
+            .cells
+            .into_iter()
+            .map(|((rep, period), counts)| {
+                // Every currency with a sale that has an amount, even when
+                // the amounts sum to 0 (SPEC §11).
+                let mut revenue: Vec<(String, i128)> = counts
+                    .revenue_by_currency
+                    .iter()
+                    .map(|&(i, v)| (ledger.currency(i).to_owned(), v))
+                    .collect();
+                revenue.sort();
+                PeriodRow {
+                    rep_id: ledger.rep_id(rep).to_owned(),
+                    period: calendar.label(period),
+                    period_start: calendar.period_start(period),
+                    counts,
+                    revenue,
+                }
+            })
+            .collect();
+        PeriodReport {
+            scope: input.scope().clone(),
+            periods: input.periods().clone(),
+            rows,
+        }
     }
 }
 
@@ -1084,7 +1049,3 @@ mod tests {
         assert_eq!(empty, vec![(3, 0)], "a zero sum is still a row");
     }
 }
-
-#[cfg(test)]
-#[path = "period_direct_tests.rs"]
-mod direct_tests;

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
-use crate::report::{Calendar, Granularity, PeriodSpec, Scope, period_aggregate_of};
+use crate::report::{
+    Aggregate, Calendar, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope,
+};
 use crate::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus,
     ProspectRecord, Rep, Sale, Source, SuppliedPartition, TeamId, classify,
@@ -240,9 +242,17 @@ proptest! {
         };
         let (lo, hi) = l.time_span().unwrap_or((0, 0));
         const DAY_US: i64 = 86_400_000_000;
-        let narrow = Calendar::new(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo)).unwrap();
-        for cal in [Calendar::for_ledger(&spec, &l).unwrap(), narrow] {
-            let got = period_aggregate_of( &c, &scope, &cal, 0..l.prospect_count()).unwrap();
+        let narrow = Calendar::micros(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo)).unwrap();
+        let (from, to) = (
+            chrono::DateTime::from_timestamp_micros(lo + trim_days.0 * DAY_US).unwrap(),
+            chrono::DateTime::from_timestamp_micros((hi - trim_days.1 * DAY_US).max(lo)).unwrap(),
+        );
+        let inputs = [
+            ReportInput::new(&c, &scope, &spec).unwrap(),
+            ReportInput::between(&c, &scope, &spec, from, to).unwrap(),
+        ];
+        for (input, cal) in inputs.iter().zip([Calendar::for_ledger(&spec, &l).unwrap(), narrow]) {
+            let got = PeriodAggregate::of(input, &input.parts(1)[0]);
             let want = direct_aggregate(&l, &c, &scope, &cal);
             prop_assert_eq!(got.len(), want.len());
             for ((rep, period), counts) in &want {

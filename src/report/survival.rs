@@ -127,15 +127,13 @@
 use std::fmt;
 use std::ops::Range;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classified, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::report::cohort::{
-    EngagementFilter, MICROS_PER_DAY, days, engagements_of, quantile_linear,
-};
-use crate::report::fold_prospects;
+use crate::report::cohort::{EngagementFilter, days, engagements_of, quantile_linear};
 use crate::report::scope::Scope;
 use crate::table::{Cell, Table};
 
@@ -170,7 +168,7 @@ impl Milestone {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SurvivalTime {
     /// Time since the start, µs.
-    pub time_us: i64,
+    pub(crate) time_us: i64,
     /// Subjects whose event happened at this time.
     pub events: u64,
     /// Subjects censored at this time.
@@ -182,12 +180,13 @@ pub struct SurvivalTime {
 /// exactly (associative, commutative, [`Default`] identity).
 ///
 /// ```
+/// use chrono::TimeDelta;
 /// use sales_metrics::report::SurvivalData;
 ///
 /// // Days to event; `false` = censored.
-/// let data: SurvivalData = [(1.0, true), (2.0, false), (3.0, true)]
+/// let data: SurvivalData = [(1, true), (2, false), (3, true)]
 ///     .into_iter()
-///     .map(|(d, e)| (SurvivalData::micros(d), e))
+///     .map(|(d, e)| (TimeDelta::days(d), e))
 ///     .collect();
 /// let curve = data.curve();
 /// assert_eq!(curve.survival_at(1.0), 2.0 / 3.0);
@@ -207,14 +206,20 @@ impl SurvivalData {
     }
 
     /// Microseconds of a span of `days` days (rounded to the microsecond).
-    pub fn micros(days: f64) -> i64 {
-        (days * MICROS_PER_DAY).round() as i64
+    #[cfg(test)]
+    pub(crate) fn micros(days: f64) -> i64 {
+        (days * crate::report::cohort::MICROS_PER_DAY).round() as i64
     }
 
     /// Adds one observation: an event (`event == true`) or a censoring at
     /// `time_us`. For many observations collect from an iterator instead
     /// (one sort rather than an insertion each).
-    pub fn add(&mut self, time_us: i64, event: bool) {
+    pub fn add(&mut self, time: TimeDelta, event: bool) {
+        self.add_us(span_micros(time), event);
+    }
+
+    /// [`SurvivalData::add`] with the time in µs.
+    pub(crate) fn add_us(&mut self, time_us: i64, event: bool) {
         let at = self.times.partition_point(|t| t.time_us < time_us);
         match self.times.get_mut(at) {
             Some(t) if t.time_us == time_us => bump(t, event),
@@ -347,10 +352,26 @@ fn bump(t: &mut SurvivalTime, event: bool) {
     }
 }
 
-impl FromIterator<(i64, bool)> for SurvivalData {
-    /// Collects `(time_us, event)` observations.
-    fn from_iter<I: IntoIterator<Item = (i64, bool)>>(iter: I) -> Self {
-        let mut raw: Vec<(i64, bool)> = iter.into_iter().collect();
+/// The µs of a span, saturating beyond ±`i64::MAX` µs (as observed times
+/// do; see the module docs).
+fn span_micros(d: TimeDelta) -> i64 {
+    d.num_microseconds().unwrap_or(if d < TimeDelta::zero() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+impl FromIterator<(TimeDelta, bool)> for SurvivalData {
+    /// Collects `(time since the start, event)` observations.
+    fn from_iter<I: IntoIterator<Item = (TimeDelta, bool)>>(iter: I) -> Self {
+        Self::from_micros(iter.into_iter().map(|(t, e)| (span_micros(t), e)).collect())
+    }
+}
+
+impl SurvivalData {
+    /// Tallies `(time_us, event)` observations.
+    pub(crate) fn from_micros(mut raw: Vec<(i64, bool)>) -> Self {
         raw.sort_unstable();
         let mut times: Vec<SurvivalTime> = Vec::new();
         for (time_us, event) in raw {
@@ -371,8 +392,8 @@ impl FromIterator<(i64, bool)> for SurvivalData {
     }
 }
 
-impl Extend<(i64, bool)> for SurvivalData {
-    fn extend<I: IntoIterator<Item = (i64, bool)>>(&mut self, iter: I) {
+impl Extend<(TimeDelta, bool)> for SurvivalData {
+    fn extend<I: IntoIterator<Item = (TimeDelta, bool)>>(&mut self, iter: I) {
         let other: SurvivalData = iter.into_iter().collect();
         self.merge(&other);
     }
@@ -439,8 +460,8 @@ pub struct EngagementCensoring {
     pub scope: Scope,
     /// The milestone.
     pub milestone: Milestone,
-    /// The as-of instant (µs) at which open engagements are censored.
-    pub as_of_us: i64,
+    /// The as-of instant at which open engagements are censored.
+    pub as_of: DateTime<Utc>,
     /// Censored because still open at the as-of instant.
     pub still_open: u64,
     /// Censored because they ended without the milestone (lapsed, lost to
@@ -656,7 +677,7 @@ impl fmt::Display for SurvivalCurve {
                 f,
                 " ({}; as of {})",
                 e.scope,
-                crate::ledger::from_micros(e.as_of_us).format("%Y-%m-%d %H:%M UTC")
+                e.as_of.format("%Y-%m-%d %H:%M UTC")
             )?;
         }
         writeln!(f)?;
@@ -779,14 +800,14 @@ fn observe(
         };
         raw.push(obs);
     }
-    part.data = raw.into_iter().collect();
+    part.data = SurvivalData::from_micros(raw);
     part
 }
 
 /// Kaplan–Meier curve of the time from engagement start to `milestone`
 /// for the engagements of `scope`, censored as described in the module
-/// docs. `as_of` is an instant in µs since the epoch; `None` means the
-/// latest event time of the ledger.
+/// docs. `as_of` is the instant at which open engagements are censored;
+/// `None` means the latest event time of the ledger.
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
@@ -795,14 +816,27 @@ pub fn engagement_survival(
     classified: &Classified<'_>,
     scope: &Scope,
     milestone: Milestone,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
     let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
-    let as_of_us = as_of.unwrap_or_else(|| ledger.time_span().map_or(0, |(_, hi)| hi));
-    let part = fold_prospects(
-        ledger,
-        |range| observe(ledger, classified, &filter, milestone, as_of_us, range),
+    let as_of = as_of.unwrap_or_else(|| {
+        ledger
+            .time_span()
+            .and_then(|(_, hi)| DateTime::from_timestamp_micros(hi))
+            // An empty ledger has no engagements: any instant does.
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    });
+    let as_of_us = as_of.timestamp_micros();
+    let parts = crate::classify::chunk_bounds(
+        ledger.event_offsets(),
+        ledger.prospect_count(),
+        ledger.events().len(),
+    );
+    let part = crate::par::map_reduce(
+        &parts,
+        |&(p0, p1)| observe(ledger, classified, &filter, milestone, as_of_us, p0..p1),
+        Partial::default,
         Partial::merge,
     );
     let mut curve = part.data.curve();
@@ -810,7 +844,7 @@ pub fn engagement_survival(
     curve.engagements = Some(EngagementCensoring {
         scope: scope.clone(),
         milestone,
-        as_of_us,
+        as_of,
         still_open: part.still_open,
         ended_without_milestone: part.ended,
         started_after_as_of: part.after,
@@ -827,7 +861,7 @@ pub fn engagement_survival(
 pub fn time_to_win(
     classified: &Classified<'_>,
     scope: &Scope,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
     engagement_survival(classified, scope, Milestone::Win, as_of)
 }
@@ -840,7 +874,7 @@ pub fn time_to_win(
 pub fn time_to_first_meeting(
     classified: &Classified<'_>,
     scope: &Scope,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
     engagement_survival(classified, scope, Milestone::FirstMeeting, as_of)
 }
@@ -850,10 +884,12 @@ mod tests {
     use super::*;
 
     fn curve(obs: &[(f64, bool)]) -> SurvivalCurve {
-        obs.iter()
-            .map(|&(d, e)| (SurvivalData::micros(d), e))
-            .collect::<SurvivalData>()
-            .curve()
+        SurvivalData::from_micros(
+            obs.iter()
+                .map(|&(d, e)| (SurvivalData::micros(d), e))
+                .collect(),
+        )
+        .curve()
     }
 
     #[test]
@@ -884,9 +920,12 @@ mod tests {
         let obs = [(3, true), (1, false), (3, false), (2, true), (1, true)];
         let mut a = SurvivalData::new();
         for &(t, e) in &obs {
-            a.add(t, e);
+            a.add(TimeDelta::microseconds(t), e);
         }
-        let b: SurvivalData = obs.into_iter().collect();
+        let b: SurvivalData = obs
+            .into_iter()
+            .map(|(t, e)| (TimeDelta::microseconds(t), e))
+            .collect();
         assert_eq!(a, b);
         assert_eq!(a.subjects(), 5);
         assert_eq!(a.events(), 3);

@@ -867,7 +867,7 @@ pub fn partition(data: &[u8]) {
     }
     let c = classify(&l, &ClassifyConfig::default());
     let rep = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).expect("report");
-    let total: u64 = rep.rows.iter().map(|r| r.contacts).sum();
+    let total: u64 = rep.rows.iter().map(|r| r.counts.contacts).sum();
     assert_eq!(total, l.contacts().len() as u64);
 }
 
@@ -1108,7 +1108,10 @@ pub fn pipeline(data: &[u8]) {
     }
     let _ = guard(
         || {
-            for as_of in [None, Some(0), l.time_span().map(|(lo, _)| lo)] {
+            let first = l
+                .time_span()
+                .and_then(|(lo, _)| chrono::DateTime::from_timestamp_micros(lo));
+            for as_of in [None, Some(chrono::DateTime::UNIX_EPOCH), first] {
                 let w = time_to_win(&c, &Scope::all(), as_of).expect("scope all");
                 let m = time_to_first_meeting(&c, &Scope::all(), as_of).expect("scope all");
                 for curve in [w, m] {
@@ -1134,29 +1137,29 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
         rep.rows.iter().map(|r| u128::from(f(r))).sum()
     };
     assert_eq!(
-        sum(&|r| r.contacts),
+        sum(&|r| r.counts.contacts),
         l.contacts().len() as u128,
         "period report contacts"
     );
     assert_eq!(
-        sum(&|r| r.contacts_by_class.iter().sum()),
+        sum(&|r| r.counts.contacts_by_class.iter().sum()),
         l.contacts().len() as u128,
         "contacts by class"
     );
     assert_eq!(
-        sum(&|r| r.sales),
+        sum(&|r| r.counts.sales),
         l.sales().len() as u128,
         "period report sales"
     );
     assert_eq!(
-        sum(&|r| r.meetings_held + r.meetings_no_show + r.meetings_cancelled),
+        sum(&|r| r.counts.meetings_held + r.counts.meetings_no_show + r.counts.meetings_cancelled),
         l.meetings().len() as u128,
         "period report meetings"
     );
     let seconds: u128 = rep
         .rows
         .iter()
-        .flat_map(|r| r.seconds_by_class.iter())
+        .flat_map(|r| r.counts.seconds_by_class.iter())
         .map(|&s| u128::try_from(s).unwrap_or(u128::MAX))
         .sum();
     if seconds != durations {

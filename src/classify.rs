@@ -206,6 +206,15 @@ impl EngagementData {
         }
     }
 
+    /// Ends it with the prospect's first sale, `sale`.
+    #[inline(always)]
+    fn win(&mut self, sale: &Event) {
+        self.won_sale = Some(sale.index);
+        self.won_us = Some(sale.time_us);
+        self.end = EngagementEnd::Won;
+        self.end_us = Some(sale.time_us);
+    }
+
     /// Whether it reached a held meeting.
     pub(crate) fn met(&self) -> bool {
         self.meetings_held > 0
@@ -527,23 +536,10 @@ fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool)
     let chunks = chunk_bounds(offsets, prospects, events.len());
     let count =
         |&(p0, p1): &(usize, usize)| count_engagements(ledger, newness, dormancy_us, p0..p1);
-    #[cfg(feature = "parallel")]
-    let counts: Vec<usize> = {
-        use rayon::prelude::*;
-        chunks.par_iter().map(count).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let counts: Vec<usize> = chunks.iter().map(count).collect();
+    let counts: Vec<usize> = crate::par::map(&chunks, count);
     let total: usize = counts.iter().sum();
-    let placeholder = EngagementData::start(0, 0, 0, 0, false);
-    let mut engagements = Vec::with_capacity(total);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        engagements.par_extend(rayon::iter::repeat_n(placeholder, total));
-    }
-    #[cfg(not(feature = "parallel"))]
-    engagements.resize(total, placeholder);
+    // Every slot is overwritten by its chunk (checked below).
+    let mut engagements = crate::par::filled(total, EngagementData::start(0, 0, 0, 0, false));
     let mut event_class = vec![None; events.len()];
     let mut event_engagement = vec![NONE; events.len()];
 
@@ -591,15 +587,7 @@ fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool)
         Newness::Organisation if !general => classify_chunk_org(ledger, dormancy_us, w),
         _ => classify_chunk(ledger, newness, dormancy_us, w),
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        work.par_iter_mut().for_each(run);
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        work.iter_mut().for_each(run);
-    }
+    crate::par::for_each_mut(&mut work, run);
     debug_assert!(work.iter().all(|w| w.table.len == w.table.slots.len()));
     drop(work);
 
@@ -665,6 +653,20 @@ struct ChunkWork<'a> {
     classes: &'a mut [Option<ContactClass>],
     engagement: &'a mut [u32],
     table: EngagementTable<'a>,
+}
+
+impl ChunkWork<'_> {
+    /// Stores the class and (local) engagement of the event at `pos`.
+    #[inline(always)]
+    fn store(&mut self, pos: usize, class: Option<ContactClass>, engagement: u32) {
+        let local = pos - self.first_event;
+        if let Some(slot) = self.classes.get_mut(local) {
+            *slot = class;
+        }
+        if let Some(slot) = self.engagement.get_mut(local) {
+            *slot = self.table.global(engagement);
+        }
+    }
 }
 
 /// The number of engagements of prospects `prospects`: one per `new` or
@@ -1012,22 +1014,13 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                     EventKind::Sale => {
                         sold = true;
                         if let Some(g) = w.table.get_mut(current) {
-                            g.won_sale = Some(e.index);
-                            g.won_us = Some(e.time_us);
-                            g.end = EngagementEnd::Won;
-                            g.end_us = Some(e.time_us);
+                            g.win(e);
                         }
                         (None, current)
                     }
                 }
             };
-            let local = pos - w.first_event;
-            if let Some(slot) = w.classes.get_mut(local) {
-                *slot = class;
-            }
-            if let Some(slot) = w.engagement.get_mut(local) {
-                *slot = w.table.global(engagement);
-            }
+            w.store(pos, class, engagement);
         }
     }
     resolve_reps(
@@ -1234,16 +1227,7 @@ mod tests {
             }
             let events = offsets.last().copied().unwrap_or(0) as usize;
             let got = chunk_bounds(&offsets, sizes.len(), events);
-            let threads = {
-                #[cfg(feature = "parallel")]
-                {
-                    rayon::current_num_threads()
-                }
-                #[cfg(not(feature = "parallel"))]
-                {
-                    1
-                }
-            };
+            let threads = crate::par::threads();
             let target = (threads * 8).min(events / (1 << 14)).max(1);
             let want = chunk_bounds_by_walk(&offsets, sizes.len(), events.div_ceil(target).max(1));
             prop_assert_eq!(got, want);

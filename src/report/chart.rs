@@ -367,6 +367,38 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
     })
 }
 
+/// The two rate series of [`close_rates_chart`] (name, colour, offset,
+/// rates per rep) and the top of its axis.
+#[allow(clippy::type_complexity)]
+fn close_rate_series(
+    reps: &[(String, PeriodCounts)],
+) -> ([(String, RGBColor, f64, Vec<Ratio>); 2], f64) {
+    let series: [(String, RGBColor, f64, Vec<Ratio>); 2] = [
+        (
+            "contact close rate (sales ÷ contacts)".to_owned(),
+            VERMILION,
+            -0.2,
+            reps.iter().map(|(_, c)| c.contact_close_rate()).collect(),
+        ),
+        (
+            "meeting close rate (sales ÷ meetings held)".to_owned(),
+            BLUE,
+            0.2,
+            reps.iter().map(|(_, c)| c.meeting_close_rate()).collect(),
+        ),
+    ];
+    let top = series
+        .iter()
+        .flat_map(|s| s.3.iter())
+        .filter_map(|r| {
+            let v = r.value()?;
+            Some(r.wilson_interval().map_or(v, |(_, hi)| hi.max(v)))
+        })
+        .fold(0.1f64, f64::max)
+        * 1.12;
+    (series, top)
+}
+
 /// Per rep, the contact close rate (sales ÷ contacts, the misleading
 /// number) next to the meeting close rate (sales ÷ meetings held), with
 /// 95 % Wilson intervals as whiskers. Rates are pooled over the report's
@@ -391,29 +423,7 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
 pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
     let reps = per_rep(report);
     let labels: Vec<String> = reps.iter().map(|(r, _)| r.clone()).collect();
-    let series: [(String, RGBColor, f64, Vec<Ratio>); 2] = [
-        (
-            "contact close rate (sales ÷ contacts)".to_owned(),
-            VERMILION,
-            -0.2,
-            reps.iter().map(|(_, c)| c.contact_close_rate()).collect(),
-        ),
-        (
-            "meeting close rate (sales ÷ meetings held)".to_owned(),
-            BLUE,
-            0.2,
-            reps.iter().map(|(_, c)| c.meeting_close_rate()).collect(),
-        ),
-    ];
-    let top = series
-        .iter()
-        .flat_map(|s| s.3.iter())
-        .filter_map(|r| {
-            let v = r.value()?;
-            Some(r.wilson_interval().map_or(v, |(_, hi)| hi.max(v)))
-        })
-        .fold(0.1f64, f64::max)
-        * 1.12;
+    let (series, top) = close_rate_series(&reps);
     let width = (labels.len() as u32 * 90).clamp(520, 1400) + 290;
     let subtitle = format!(
         "{}; whiskers: 95 % Wilson intervals; pooled over the periods",
@@ -495,29 +505,8 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
     )
 }
 
-/// Kaplan–Meier curves with their 95 % bands (shaded), each named, and
-/// the medians where reached (dashed line at one half). Pass curves of the
-/// same milestone, for example [`time_to_win`](crate::report::time_to_win)
-/// of a few scopes.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
-///
-/// # Example
-/// ```
-/// use sales_metrics::report::survival_chart;
-/// use sales_metrics::report::{time_to_win, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
-///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
-/// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let north = time_to_win(&classified, &Scope::team("north"), None)?;
-/// let south = time_to_win(&classified, &Scope::team("south"), None)?;
-/// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
-/// assert!(chart.as_str().contains("north"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
+/// Title, subtitle, longest day and axis floor of [`survival_chart`].
+fn survival_texts(curves: &[(&str, &SurvivalCurve)]) -> (String, String, f64, f64) {
     let what = curves
         .first()
         .map(|(_, c)| c.label.as_str())
@@ -549,6 +538,33 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
     } else {
         "share of engagements that have not reached it yet, by days since the engagement started; shaded: 95 % band".to_owned()
     };
+    (title, subtitle, max_day, floor)
+}
+
+/// Kaplan–Meier curves with their 95 % bands (shaded), each named, and
+/// the medians where reached (dashed line at one half). Pass curves of the
+/// same milestone, for example [`time_to_win`](crate::report::time_to_win)
+/// of a few scopes.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
+///
+/// # Example
+/// ```
+/// use sales_metrics::report::survival_chart;
+/// use sales_metrics::report::{time_to_win, Scope};
+/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+///
+/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// let north = time_to_win(&classified, &Scope::team("north"), None)?;
+/// let south = time_to_win(&classified, &Scope::team("south"), None)?;
+/// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
+/// assert!(chart.as_str().contains("north"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
+    let (title, subtitle, max_day, floor) = survival_texts(curves);
     render(&title, &subtitle, (1000, 520), |area| {
         if curves.is_empty() {
             return no_data(area);
@@ -626,6 +642,21 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
     })
 }
 
+/// Per rep of a daily report, in row order: contacts in a day → days.
+fn contacts_per_day(daily: &PeriodReport) -> Vec<(String, BTreeMap<u64, u64>)> {
+    // rep → (contacts in a day → days).
+    let mut reps: Vec<(String, BTreeMap<u64, u64>)> = Vec::new();
+    for r in &daily.rows {
+        if reps.last().is_none_or(|(rep, _)| *rep != r.rep_id) {
+            reps.push((r.rep_id.clone(), BTreeMap::new()));
+        }
+        if let Some((_, days)) = reps.last_mut() {
+            *days.entry(r.counts.contacts).or_default() += 1;
+        }
+    }
+    reps
+}
+
 /// Per rep, how many days had 0, 1, 2, … contacts logged, with the rep's
 /// daily contact target marked (its bar in vermilion, a dashed line). A
 /// pile-up exactly at the target with a gap just above it is quota
@@ -663,16 +694,7 @@ pub fn daily_contacts_chart(ledger: &Ledger, daily: &PeriodReport) -> Result<Svg
             ),
         ));
     }
-    // rep → (contacts in a day → days).
-    let mut reps: Vec<(String, BTreeMap<u64, u64>)> = Vec::new();
-    for r in &daily.rows {
-        if reps.last().is_none_or(|(rep, _)| *rep != r.rep_id) {
-            reps.push((r.rep_id.clone(), BTreeMap::new()));
-        }
-        if let Some((_, days)) = reps.last_mut() {
-            *days.entry(r.counts.contacts).or_default() += 1;
-        }
-    }
+    let reps = contacts_per_day(daily);
     let target_of = |rep: &str| {
         ledger
             .rep_index(rep)

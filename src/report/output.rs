@@ -137,41 +137,29 @@ fn write_chunked<W: Write>(
     let take = |spare: &mut Vec<Vec<u8>>, n: usize| -> Vec<Vec<u8>> {
         (0..n).map(|_| spare.pop().unwrap_or_default()).collect()
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        let format_window =
-            |window: &[std::ops::Range<usize>], bufs: Vec<Vec<u8>>| -> Vec<Result<Vec<u8>>> {
-                window.par_iter().zip(bufs).map(run).collect()
-            };
-        let mut windows = chunks.chunks(WINDOW);
-        let mut current = windows
-            .next()
-            .map(|w| format_window(w, take(&mut spare, w.len())));
-        while let Some(bufs) = current.take() {
-            let upcoming = windows.next();
-            let fresh = upcoming.map(|w| take(&mut spare, w.len()));
-            let mut next = None;
-            let written = rayon::in_place_scope(|scope| {
-                if let (Some(window), Some(fresh)) = (upcoming, fresh) {
-                    scope.spawn(|_| next = Some(format_window(window, fresh)));
-                }
-                write(bufs, &mut spare)
-            });
-            written?;
-            current = next;
-        }
-        Ok(())
+    let format_window = |window: &[std::ops::Range<usize>],
+                         bufs: Vec<Vec<u8>>|
+     -> Vec<Result<Vec<u8>>> { crate::par::map_zip(window, bufs, run) };
+    let mut windows = chunks.chunks(WINDOW);
+    let mut current = windows
+        .next()
+        .map(|w| format_window(w, take(&mut spare, w.len())));
+    while let Some(bufs) = current.take() {
+        let upcoming = windows.next();
+        let fresh = upcoming.map(|w| take(&mut spare, w.len()));
+        // The next window is formatted while this one is written.
+        let (next, written) = crate::par::overlap(
+            || {
+                upcoming
+                    .zip(fresh)
+                    .map(|(window, fresh)| format_window(window, fresh))
+            },
+            || write(bufs, &mut spare),
+        );
+        written?;
+        current = next;
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        for window in chunks.chunks(WINDOW) {
-            let bufs = take(&mut spare, window.len());
-            let formatted = window.iter().zip(bufs).map(run).collect();
-            write(formatted, &mut spare)?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Writes `prospect_clusters.csv` (SPEC §11: `prospect_id,cluster_id`): every
@@ -223,17 +211,7 @@ struct ContactClassRow<'a> {
 /// chain of look-ups (cluster, its first record, that record's id) that
 /// misses the cache at each step when prospects come in another order.
 fn cluster_ids(ledger: &crate::Ledger) -> Vec<&str> {
-    let prospects = 0..ledger.prospect_count() as u32;
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        prospects
-            .into_par_iter()
-            .map(|p| ledger.prospect_id(p))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    prospects.map(|p| ledger.prospect_id(p)).collect()
+    crate::par::map_indices(ledger.prospect_count(), |p| ledger.prospect_id(p as u32))
 }
 
 /// What the rows of `contact_classes.csv` read, laid out in contact order.
@@ -291,13 +269,7 @@ impl<'a> ContactClassRows<'a> {
                 }
             }
         };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            events.par_chunks(CHUNK).enumerate().for_each(scatter);
-        }
-        #[cfg(not(feature = "parallel"))]
-        events.chunks(CHUNK).enumerate().for_each(scatter);
+        crate::par::for_each_chunk_indexed(events, CHUNK, scatter);
         Self {
             ledger,
             prospect_ids: cluster_ids(ledger),

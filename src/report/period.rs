@@ -667,32 +667,11 @@ pub(crate) fn aggregate_prospects(
             };
             match e.kind {
                 EventKind::Contact => {
-                    let class = classified
-                        .event_class(pos)
-                        .unwrap_or(ContactClass::FollowUp);
-                    // Branch-free updates: class, timing and first-seen are
-                    // unpredictable per event.
-                    let timed = g.value != ABSENT;
-                    let seconds = if timed { i128::from(g.value) } else { 0 };
-                    let untimed = u64::from(!timed);
-                    let counts = &mut cell.counts;
-                    counts.contacts += 1;
-                    bump(&mut counts.contacts_by_class, class.index(), 1);
-                    bump(&mut counts.seconds_by_class, class.index(), seconds);
-                    bump(&mut counts.untimed_by_class, class.index(), untimed);
-                    let channel = g.tag as usize;
-                    bump(&mut counts.seconds_by_channel, channel, seconds);
-                    bump(&mut counts.untimed_by_channel, channel, untimed);
-                    let new = class == ContactClass::New && cell.new_stamp != stamp;
-                    counts.new_prospects += u64::from(new);
-                    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
-                    counts.prospects_engaged += u64::from(engaged);
-                    if class == ContactClass::New {
-                        cell.new_stamp = stamp;
-                    }
-                    if class.is_prospecting() {
-                        cell.engaged_stamp = stamp;
-                    }
+                    let Some(class) = classified.event_class(pos) else {
+                        debug_assert!(false, "contact events are classified");
+                        continue;
+                    };
+                    count_contact(cell, class, g, stamp);
                 }
                 EventKind::Meeting => match g.tag {
                     0 => {
@@ -715,6 +694,35 @@ pub(crate) fn aggregate_prospects(
         }
     }
     cells.into_aggregate(spill)
+}
+
+/// Counts one contact of class `class` (gathered as `g`) of prospect
+/// `stamp` into `cell`.
+#[inline(always)]
+fn count_contact(cell: &mut CellWork, class: ContactClass, g: Gathered, stamp: u32) {
+    // Branch-free updates: class, timing and first-seen are unpredictable
+    // per event.
+    let timed = g.value != ABSENT;
+    let seconds = if timed { i128::from(g.value) } else { 0 };
+    let untimed = u64::from(!timed);
+    let counts = &mut cell.counts;
+    counts.contacts += 1;
+    bump(&mut counts.contacts_by_class, class.index(), 1);
+    bump(&mut counts.seconds_by_class, class.index(), seconds);
+    bump(&mut counts.untimed_by_class, class.index(), untimed);
+    let channel = g.tag as usize;
+    bump(&mut counts.seconds_by_channel, channel, seconds);
+    bump(&mut counts.untimed_by_channel, channel, untimed);
+    let new = class == ContactClass::New && cell.new_stamp != stamp;
+    counts.new_prospects += u64::from(new);
+    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
+    counts.prospects_engaged += u64::from(engaged);
+    if class == ContactClass::New {
+        cell.new_stamp = stamp;
+    }
+    if class.is_prospecting() {
+        cell.engaged_stamp = stamp;
+    }
 }
 
 fn bump<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], i: usize, by: T) {

@@ -551,8 +551,8 @@ fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool)
         let mut at = 0usize;
         let mut base = 0usize;
         for (&(p0, p1), &n) in chunks.iter().zip(&counts) {
-            let e0 = offsets.get(p0).copied().unwrap_or(0) as usize;
-            let e1 = offsets.get(p1).copied().unwrap_or(0) as usize;
+            let e0 = crate::classify::offset(offsets, p0);
+            let e1 = crate::classify::offset(offsets, p1);
             let len = e1.saturating_sub(e0);
             let skip = e0.saturating_sub(at);
             let c = std::mem::take(&mut class_rest);
@@ -684,16 +684,17 @@ fn count_engagements(
     let mut count = 0usize;
     // (rep, last contact time) per lane (per-rep newness).
     let mut lanes: Vec<(u32, i64)> = Vec::new();
-    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, prospects.end);
     let mut reps = [NONE; GATHER_BLOCK];
     let mut held = [false; GATHER_BLOCK];
     let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in prospects {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
-        let prospect_events = events.get(a..b).unwrap_or(&[]);
+        #[allow(clippy::indexing_slicing)] // invariant: offsets ascend within the events.
+        let prospect_events = &events[a..b];
         match newness {
             Newness::Organisation => {
                 // Branch-free but for the sale: whether a contact starts an
@@ -722,10 +723,14 @@ fn count_engagements(
                             if pos >= block_end {
                                 block_start = pos;
                                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                                #[allow(clippy::indexing_slicing)]
+                                // invariant: blocks lie within the chunk's events.
+                                let block = &events[block_start..block_end];
                                 gather_block(ledger, block, &mut reps, &mut held);
                             }
-                            let rep = reps.get(pos - block_start).copied().unwrap_or(NONE);
+                            #[allow(clippy::indexing_slicing)]
+                            // invariant: a block holds at most GATHER_BLOCK events.
+                            let rep = reps[pos - block_start];
                             match lanes.iter_mut().find(|l| l.0 == rep) {
                                 None => {
                                     count += 1;
@@ -745,6 +750,15 @@ fn count_engagements(
         }
     }
     count
+}
+
+/// Where the events of prospect `p` start in [`Ledger::events`] (for `p`
+/// equal to the prospect count: the number of events).
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // invariant: `offsets` holds one entry per prospect and one more.
+pub(crate) fn offset(offsets: &[u32], p: usize) -> usize {
+    debug_assert!(p < offsets.len(), "prospect {p} of {}", offsets.len());
+    offsets[p] as usize
 }
 
 /// Prospect ranges `[p0, p1)` holding roughly equal numbers of events,
@@ -846,15 +860,15 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let mut lanes: Vec<Lane> = Vec::new();
-    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, w.prospects.1);
     let mut reps = [NONE; GATHER_BLOCK];
     let mut held = [false; GATHER_BLOCK];
     // Events [block_start, block_end) have been gathered.
     let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in w.prospects.0..w.prospects.1 {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
         let Some(prospect_events) = events.get(a..b) else {
             continue;
@@ -869,12 +883,18 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
             if pos >= block_end {
                 block_start = pos;
                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                #[allow(clippy::indexing_slicing)]
+                // invariant: blocks lie within the chunk's events.
+                let block = &events[block_start..block_end];
                 gather_block(ledger, block, &mut reps, &mut held);
             }
             let slot = pos - block_start;
-            let rep = reps.get(slot).copied().unwrap_or(NONE);
-            let meeting_held = held.get(slot).copied().unwrap_or(false);
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let rep = reps[slot];
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let meeting_held = held[slot];
             let local = pos - w.first_event;
             let (class, engagement) = step(
                 p as u32,
@@ -934,15 +954,15 @@ fn resolve_reps(ledger: &Ledger, table: &mut EngagementTable<'_>, pending: &[u32
 fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
-    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, w.prospects.1);
     let mut held = [false; GATHER_BLOCK];
     let (mut block_start, mut block_end) = (0usize, 0usize);
     let mut pending = [NONE; PENDING_REPS];
     let mut pending_len = 0usize;
     for p in w.prospects.0..w.prospects.1 {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
         let Some(prospect_events) = events.get(a..b) else {
             continue;
@@ -1001,10 +1021,14 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                         if pos >= block_end {
                             block_start = pos;
                             block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                            let block = events.get(block_start..block_end).unwrap_or(&[]);
+                            #[allow(clippy::indexing_slicing)]
+                            // invariant: blocks lie within the chunk's events.
+                            let block = &events[block_start..block_end];
                             gather_held(ledger, block, &mut held);
                         }
-                        let meeting_held = held.get(pos - block_start).copied().unwrap_or(false);
+                        #[allow(clippy::indexing_slicing)]
+                        // invariant: a block holds at most GATHER_BLOCK events.
+                        let meeting_held = held[pos - block_start];
                         if meeting_held && let Some(g) = w.table.get_mut(current) {
                             g.meetings_held += 1;
                             g.first_meeting_us.get_or_insert(e.time_us);
@@ -1023,11 +1047,9 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
             w.store(pos, class, engagement);
         }
     }
-    resolve_reps(
-        ledger,
-        &mut w.table,
-        pending.get(..pending_len).unwrap_or(&[]),
-    );
+    #[allow(clippy::indexing_slicing)] // invariant: pending_len < PENDING_REPS here.
+    let pending = &pending[..pending_len];
+    resolve_reps(ledger, &mut w.table, pending);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -249,8 +249,8 @@ fn aggregate_range(
         if !scope_filter.prospect(ledger, p as u32) {
             continue;
         }
-        let a = offsets.get(p).copied().unwrap_or(0) as usize;
-        let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        let a = crate::classify::offset(offsets, p);
+        let b = crate::classify::offset(offsets, p + 1);
         let Some(prospect_events) = events.get(a..b) else {
             continue;
         };
@@ -276,9 +276,10 @@ fn aggregate_range(
                 BreakdownBy::Channel => c.channel.index() as u8,
                 BreakdownBy::Source => source,
             };
-            let class = classified
-                .event_class(pos)
-                .unwrap_or(ContactClass::FollowUp);
+            let Some(class) = classified.event_class(pos) else {
+                debug_assert!(false, "contact events are classified");
+                continue;
+            };
             let cell = agg.cells.entry((c.rep, period, key)).or_default();
             cell.contacts += 1;
             bump(&mut cell.contacts_by_class, class.index(), 1);

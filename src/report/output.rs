@@ -179,10 +179,14 @@ pub fn write_prospect_clusters_csv<W: Write>(mut w: W, ledger: &crate::Ledger) -
             let Some(id) = records.prospect_id(i) else {
                 continue;
             };
-            let cluster = ledger
-                .record_prospect(i as u32)
-                .and_then(|p| cluster_ids.get(p as usize).copied())
-                .unwrap_or("");
+            let Some(p) = ledger.record_prospect(i as u32) else {
+                return Err(Error::invalid(
+                    "prospect clusters",
+                    format!("record {id} belongs to no prospect"),
+                ));
+            };
+            #[allow(clippy::indexing_slicing)] // invariant: one cluster id per prospect.
+            let cluster = cluster_ids[p as usize];
             push_csv_field(buf, id);
             buf.push(b',');
             push_csv_field(buf, cluster);
@@ -292,11 +296,8 @@ impl<'a> ContactClassRows<'a> {
         };
         Some(ContactClassRow {
             contact_id: ledger.contact_id(i as u32),
-            prospect: self
-                .prospect_ids
-                .get(c.prospect as usize)
-                .copied()
-                .unwrap_or(""),
+            #[allow(clippy::indexing_slicing)] // invariant: one cluster id per prospect.
+            prospect: self.prospect_ids[c.prospect as usize],
             class: class.map_or("", |c| c.as_str()),
             engagement,
         })

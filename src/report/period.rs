@@ -619,7 +619,7 @@ pub(crate) fn aggregate_prospects(
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let mut spill = Spill::new();
-    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, prospects.end);
     let mut gathered = [NOT_FOUND; GATHER_BLOCK];
     // Events [block_start, block_end) have been gathered.
     let (mut block_start, mut block_end) = (0usize, 0usize);
@@ -628,8 +628,8 @@ pub(crate) fn aggregate_prospects(
             continue;
         }
         let stamp = p as u32;
-        let a = offsets.get(p).copied().unwrap_or(0) as usize;
-        let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        let a = crate::classify::offset(offsets, p);
+        let b = crate::classify::offset(offsets, p + 1);
         let Some(prospect_events) = events.get(a..b) else {
             continue;
         };
@@ -638,13 +638,14 @@ pub(crate) fn aggregate_prospects(
             if pos >= block_end {
                 block_start = pos;
                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                #[allow(clippy::indexing_slicing)]
+                // invariant: blocks lie within the chunk's events.
+                let block = &events[block_start..block_end];
                 gather_block(ledger, block, &mut gathered);
             }
-            let g = gathered
-                .get(pos - block_start)
-                .copied()
-                .unwrap_or(NOT_FOUND);
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let g = gathered[pos - block_start];
             if !filter.rep(g.rep) {
                 continue;
             }

@@ -328,9 +328,10 @@ proptest! {
             prop_assert!(row.counts.engagements > 0, "no empty rows");
             prop_assert_eq!(row.counts.won + row.counts.open + row.counts.ended_without_win(), row.counts.engagements);
             prop_assert!(row.counts.won_and_met <= row.counts.met.min(row.counts.won));
-            prop_assert_eq!(row.counts.cycle_us.len() as u64, row.counts.won);
-            prop_assert!(row.counts.cycle_us.windows(2).all(|w| w[0] <= w[1]));
-            prop_assert!(row.counts.cycle_us.iter().all(|&c| c >= 0));
+            let cycles: Vec<Duration> = row.counts.cycles().collect();
+            prop_assert_eq!(cycles.len() as u64, row.counts.won);
+            prop_assert!(cycles.windows(2).all(|w| w[0] <= w[1]));
+            prop_assert!(cycles.iter().all(|&c| c >= Duration::zero()));
             if let (Some(lo), Some(med), Some(hi)) =
                 (row.counts.cycle_days_p25(), row.counts.cycle_days_median(), row.counts.cycle_days_p90())
             {

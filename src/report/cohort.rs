@@ -54,7 +54,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeDelta};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
@@ -161,7 +161,7 @@ pub struct CohortCounts {
     /// Start-to-sale spans of the won engagements in microseconds, ascending
     /// (one per won engagement); kept whole so that percentiles merge
     /// exactly.
-    pub cycle_us: Vec<i64>,
+    pub(crate) cycle_us: Vec<i64>,
 }
 
 impl CohortCounts {
@@ -219,7 +219,7 @@ impl CohortCounts {
 
     /// won ÷ engagements. Open engagements count in the denominator, so a
     /// young cohort's win rate is still rising; see
-    /// [`crate::report::survival`] for the censoring-aware view.
+    /// [`time_to_win`](crate::report::time_to_win) for the censoring-aware view.
     pub fn win_rate(&self) -> Ratio {
         Ratio::proportion(self.won, self.engagements)
     }
@@ -240,7 +240,14 @@ impl CohortCounts {
         self.cycle_us.iter().map(|&us| days(us)).collect()
     }
 
-    /// The `p`-quantile of cycle days ([`quantile_linear`]); `None` when
+    /// Start-to-sale spans of the won engagements, ascending (one per won
+    /// engagement).
+    pub fn cycles(&self) -> impl ExactSizeIterator<Item = TimeDelta> + '_ {
+        self.cycle_us.iter().map(|&us| TimeDelta::microseconds(us))
+    }
+
+    /// The `p`-quantile of cycle days (linear interpolation between the
+    /// closest ranks, as numpy and spreadsheets do); `None` when
     /// nothing was won.
     pub fn cycle_days_quantile(&self, p: f64) -> Option<f64> {
         quantile_linear(&self.cycle_days(), p)

@@ -77,7 +77,7 @@ pub struct PeriodCounts {
     /// (an amount of 0 included, SPEC §11); sales without an amount add
     /// nothing. Sparse: only the currencies this cell saw, so memory
     /// follows the sales, not cells × currencies.
-    pub revenue_by_currency: Vec<(u32, i128)>,
+    pub(crate) revenue_by_currency: Vec<(u32, i128)>,
     /// Sum of `duration_s` per class (SPEC §6 time_by_class). 128 bits:
     /// any number of durations up to `i64::MAX` each sums exactly.
     pub seconds_by_class: [i128; 4],

@@ -23,12 +23,11 @@
 //! | ended without the milestone at `e ≤ T` | censored at `e − start` |
 //! | started after `T` | left out |
 //!
-//! `T` is the caller's `as_of` (µs since the epoch, see
-//! [`crate::ledger::to_micros`]; any `i64`) or, by default, the latest
-//! event time of the whole ledger. Observed times are whole µs in an `i64`:
-//! one longer than about 292,000 years (possible only between instants
-//! near both ends of chrono's range, or with an extreme `as_of`) saturates
-//! at `i64::MAX` µs, as the cohort report's cycle spans do. Events after `T` are ignored, so a curve "as of"
+//! `T` is the caller's `as_of` (a `DateTime<Utc>`) or, by default, the
+//! latest event time of the whole ledger. Observed times are whole µs in
+//! an `i64`: one longer than about 292,000 years (possible only between
+//! instants near both ends of chrono's range) saturates at `i64::MAX` µs,
+//! as the cohort report's cycle spans do. Events after `T` are ignored, so a curve "as of"
 //! a past date is exactly what the data of that date would have shown
 //! (classification only looks backwards in time).
 //!
@@ -166,7 +165,7 @@ impl Milestone {
 
 /// The observations at one distinct time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SurvivalTime {
+pub(crate) struct SurvivalTime {
     /// Time since the start, µs.
     pub(crate) time_us: i64,
     /// Subjects whose event happened at this time.
@@ -277,7 +276,7 @@ impl SurvivalData {
     }
 
     /// The tallies, ascending by time.
-    pub fn times(&self) -> &[SurvivalTime] {
+    pub(crate) fn times(&self) -> &[SurvivalTime] {
         &self.times
     }
 

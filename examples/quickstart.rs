@@ -32,9 +32,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         ledger.reps().len(),
         ledger.records().len(),
         ledger.prospect_count(),
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale),
         dir.display()
     );
     // The demo data ship their true partition: how close did deduplication get?

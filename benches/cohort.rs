@@ -14,7 +14,7 @@ use std::hint::black_box;
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use sales_metrics::report::{
-    PeriodSpec, Scope, channel_breakdown, cohort_report, source_breakdown, time_to_win,
+    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, time_to_win,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale,
@@ -115,10 +115,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(time_to_win(&classified, &all, None).unwrap()))
     });
     g.bench_function("channel_breakdown_monthly", |b| {
-        b.iter(|| black_box(channel_breakdown(&classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(breakdown(&classified, &all, &monthly, BreakdownBy::Channel).unwrap()))
     });
     g.bench_function("source_breakdown_monthly", |b| {
-        b.iter(|| black_box(source_breakdown(&classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(breakdown(&classified, &all, &monthly, BreakdownBy::Source).unwrap()))
     });
     g.finish();
 }

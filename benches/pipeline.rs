@@ -17,8 +17,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::write_contact_classes_csv;
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::read_csv_folder;
+use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
 
@@ -43,7 +44,7 @@ fn data_dir(contacts: usize) -> PathBuf {
 fn load(dir: &std::path::Path) -> Ledger {
     let mut b = LedgerBuilder::new();
     b.keep_prospect_details(false);
-    let partition = read_partition_file(dir.join("prospect_clusters.csv"));
+    let partition = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"));
     b.partition(partition.unwrap_or_default());
     if let Err(e) = read_csv_folder(dir, &mut b) {
         panic!("bench data unreadable: {e}");
@@ -108,14 +109,14 @@ fn bench(c: &mut Criterion) {
                 let p = period_report(&c, &Scope::all(), &monthly);
                 let q = sales_metrics::report::cohort_report(&c, &Scope::all(), &monthly);
                 let mut out = std::io::sink();
-                let w = write_contact_classes_csv(&mut out, &c);
+                let w = ContactClasses::new(&c).write_csv(&mut out);
                 black_box((p.is_ok(), q.is_ok(), w.is_ok()))
             })
         });
         g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {
             b.iter(|| {
                 let mut out = std::io::sink();
-                black_box(write_contact_classes_csv(&mut out, &classified))
+                black_box(ContactClasses::new(&classified).write_csv(&mut out))
             })
         });
         println!(

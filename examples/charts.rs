@@ -10,9 +10,10 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{
-    CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, period_report,
+    BreakdownBy, CustomRange, Granularity, PeriodSpec, Scope, breakdown, period_report,
     time_to_first_meeting, time_to_win,
 };
 use sales_metrics::report::{
@@ -30,7 +31,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let dir = root.join("data/demo");
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    builder.partition(SuppliedPartition::from_file(
+        dir.join("prospect_clusters.csv"),
+    )?);
     read_csv_folder(&dir, &mut builder)?;
     let ledger = builder.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
@@ -87,7 +90,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         ),
         (
             "activity_by_channel",
-            activity_breakdown_chart(&channel_breakdown(&classified, &Scope::all(), &monthly)?)?,
+            activity_breakdown_chart(&breakdown(
+                &classified,
+                &Scope::all(),
+                &monthly,
+                BreakdownBy::Channel,
+            )?)?,
         ),
     ];
     for (name, chart) in &charts {

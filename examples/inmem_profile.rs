@@ -14,7 +14,8 @@
 
 use std::time::{Duration, Instant};
 
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
@@ -31,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let what = text.next().transpose()?.unwrap_or_else(|| "all".to_owned());
     let mut b = LedgerBuilder::new();
     b.keep_prospect_details(false);
-    b.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    b.partition(SuppliedPartition::from_file(
+        dir.join("prospect_clusters.csv"),
+    )?);
     read_csv_folder(&dir, &mut b)?;
     let ledger = b.build()?;
     println!(

@@ -83,13 +83,15 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // (`prospect_clusters.csv`), which we supply here so that the figures
     // below are exact; the next section deduplicates the records itself.
     cell!(code);
-    use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-    use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
+    use sales_metrics::ingest::read_csv_folder;
+    use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, SuppliedPartition, classify};
     use std::path::PathBuf;
 
     let dir = PathBuf::from("../data/demo");
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    builder.partition(SuppliedPartition::from_file(
+        dir.join("prospect_clusters.csv"),
+    )?);
     read_csv_folder(&dir, &mut builder)?;
     // Results borrow their ledger; a notebook keeps only owned or
     // `'static` values between cells, so the ledger lives for the session.
@@ -132,7 +134,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // *rejection* that names its kind, row, id, field and reason. In
     // lenient mode the rest still loads. Five contacts, four of them bad:
     cell!(code);
-    use sales_metrics::report::Rejections;
+    use sales_metrics::ingest::Rejections;
     use sales_metrics::{Mode, RecordKind, read_csv};
     use std::path::Path;
 
@@ -265,9 +267,9 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // Contacts, logged hours and what they brought back, by channel, all
     // reps over the half-year.
     cell!(code);
-    use sales_metrics::report::channel_breakdown;
+    use sales_metrics::report::{BreakdownBy, breakdown};
 
-    let by_channel = channel_breakdown(&classified, &Scope::all(), &h1)?;
+    let by_channel = breakdown(&classified, &Scope::all(), &h1, BreakdownBy::Channel)?;
     show!(by_channel.totals());
     cell!(markdown);
     // The mix of contacts month by month, by class and by channel:
@@ -277,7 +279,12 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     show!(activity_by_class_chart(&monthly)?);
     cell!(code);
-    let monthly_channels = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly_channels = breakdown(
+        &classified,
+        &Scope::all(),
+        &PeriodSpec::monthly(),
+        BreakdownBy::Channel,
+    )?;
     show!(activity_breakdown_chart(&monthly_channels)?);
     cell!(markdown);
     // One rep, `dan`, pads his count with follow-ups of known prospects

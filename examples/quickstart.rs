@@ -10,11 +10,12 @@ use std::error::Error;
 use std::path::Path;
 
 use chrono::Duration;
+use sales_metrics::SuppliedPartition;
 use sales_metrics::detect;
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{
-    CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
-    time_to_win,
+    BreakdownBy, CustomRange, Granularity, PeriodSpec, Scope, breakdown, cohort_report,
+    period_report, time_to_win,
 };
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
@@ -38,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         dir.display()
     );
     // The demo data ship their true partition: how close did deduplication get?
-    let truth = read_partition_file(dir.join("prospect_clusters.csv"))?;
+    let truth = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"))?;
     let true_prospects = truth
         .iter()
         .map(|(_, cluster)| cluster)
@@ -128,7 +129,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let win = time_to_win(&classified, &Scope::all(), None)?;
     println!("\n{win}");
 
-    let by_channel = channel_breakdown(&classified, &Scope::all(), &whole)?;
+    let by_channel = breakdown(&classified, &Scope::all(), &whole, BreakdownBy::Channel)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
 
     // Where are the counts being gamed? Each finding names the rep, the

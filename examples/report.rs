@@ -45,15 +45,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig, Detector};
-use sales_metrics::ingest::{
-    OutputDir, read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
-};
+use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
+use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
-};
-use sales_metrics::report::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
 use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
@@ -227,9 +224,9 @@ fn write_error_output(
     json: bool,
 ) -> Result<(), Error> {
     if let Error::Rejected { rejections } = e {
-        out.write_file("rejections.csv", |w| write_rejections_csv(w, rejections))?;
+        out.write_file("rejections.csv", |w| Rejections(rejections).write_csv(w))?;
         if json {
-            out.write_file("rejections.json", |w| write_rejections_json(w, rejections))?;
+            out.write_file("rejections.json", |w| Rejections(rejections).write_json(w))?;
         }
     }
     out.write_file("error.txt", |w| {
@@ -254,7 +251,7 @@ fn load(args: &Args, t0: Instant) -> Result<(Ledger, [Duration; 2]), Error> {
     let mut builder = LedgerBuilder::new();
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
-        builder.partition(read_partition_file(path)?);
+        builder.partition(SuppliedPartition::from_file(path)?);
         // With the partition given, names and contact details are not
         // needed: do not hold them in memory.
         builder.keep_prospect_details(false);
@@ -305,7 +302,7 @@ impl Results<'_> {
     fn write(&self, out: &mut OutputDir, json: bool) -> Result<(), Error> {
         let (ledger, classified) = (self.classified.ledger(), &self.classified);
         out.write_file("contact_classes.csv", |w| {
-            write_contact_classes_csv(w, classified)
+            ContactClasses::new(classified).write_csv(w)
         })?;
         for (name, table) in [
             ("period_report", self.report.table()),
@@ -319,17 +316,17 @@ impl Results<'_> {
             }
         }
         out.write_file("prospect_clusters.csv", |w| {
-            write_prospect_clusters_csv(w, ledger)
+            ledger.write_prospect_clusters_csv(w)
         })?;
         out.write_file("rejections.csv", |w| {
-            write_rejections_csv(w, ledger.rejections())
+            Rejections(ledger.rejections()).write_csv(w)
         })?;
         if json {
             out.write_file("contact_classes.json", |w| {
-                write_contact_classes_json(w, classified)
+                ContactClasses::new(classified).write_json(w)
             })?;
             out.write_file("rejections.json", |w| {
-                write_rejections_json(w, ledger.rejections())
+                Rejections(ledger.rejections()).write_json(w)
             })?;
         }
         Ok(())

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::classify::Engagement;
 use sales_metrics::report::{
-    CohortReport, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report,
+    BreakdownBy, CohortReport, Granularity, PeriodSpec, Scope, breakdown, cohort_report,
     time_to_first_meeting, time_to_win,
 };
 use sales_metrics::{
@@ -338,7 +338,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     print_cohorts(&seen_cohorts, &true_cohorts);
 
     // Where the time goes, and what each channel brings back.
-    let channels = channel_breakdown(&classes, &Scope::all(), &quarterly)?;
+    let channels = breakdown(&classes, &Scope::all(), &quarterly, BreakdownBy::Channel)?;
     println!("\n{}", channels.totals());
 
     if let Some(dir) = out_dir {

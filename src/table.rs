@@ -478,6 +478,87 @@ impl std::fmt::Display for Table {
     }
 }
 
+/// Appends `field` as a CSV field, quoted only when it must be (it holds a
+/// comma, a quote or a line break), as the `csv` crate writes it.
+pub(crate) fn push_csv_field(buf: &mut Vec<u8>, field: &str) {
+    let bytes = field.as_bytes();
+    if bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        buf.push(b'"');
+        for &b in bytes {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(bytes);
+    }
+}
+
+/// Formats `0..n` in chunks (in parallel with the `parallel` feature, a
+/// bounded window at a time so memory stays flat) and writes the chunks in
+/// order; with `parallel`, the next window is formatted while this one is
+/// written.
+pub(crate) fn write_chunked<W: Write>(
+    w: &mut W,
+    what: &str,
+    n: usize,
+    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
+) -> Result<()> {
+    const CHUNK: usize = 1 << 15;
+    const WINDOW: usize = 16;
+    let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(n))
+        .collect();
+    // Buffers are reused from window to window (at most two windows are
+    // alive), so formatting does not fault in fresh pages each time.
+    let run = |(r, mut buf): (&std::ops::Range<usize>, Vec<u8>)| -> Result<Vec<u8>> {
+        buf.clear();
+        buf.reserve(r.len() * 48);
+        format(r.clone(), &mut buf)?;
+        Ok(buf)
+    };
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut write = |bufs: Vec<Result<Vec<u8>>>, spare: &mut Vec<Vec<u8>>| -> Result<()> {
+        for buf in bufs {
+            let buf = buf?;
+            w.write_all(&buf).map_err(|e| Error::write(what, e))?;
+            spare.push(buf);
+        }
+        Ok(())
+    };
+    let take = |spare: &mut Vec<Vec<u8>>, n: usize| -> Vec<Vec<u8>> {
+        (0..n).map(|_| spare.pop().unwrap_or_default()).collect()
+    };
+    let format_window = |window: &[std::ops::Range<usize>],
+                         bufs: Vec<Vec<u8>>|
+     -> Vec<Result<Vec<u8>>> { crate::par::map_zip(window, bufs, run) };
+    let mut windows = chunks.chunks(WINDOW);
+    let mut current = windows
+        .next()
+        .map(|w| format_window(w, take(&mut spare, w.len())));
+    while let Some(bufs) = current.take() {
+        let upcoming = windows.next();
+        let fresh = upcoming.map(|w| take(&mut spare, w.len()));
+        // The next window is formatted while this one is written.
+        let (next, written) = crate::par::overlap(
+            || {
+                upcoming
+                    .zip(fresh)
+                    .map(|(window, fresh)| format_window(window, fresh))
+            },
+            || write(bufs, &mut spare),
+        );
+        written?;
+        current = next;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,5 +634,25 @@ mod tests {
         let mut csv = Vec::new();
         assert!(t.write_csv(&mut csv).is_ok());
         assert!(String::from_utf8_lossy(&csv).contains("0.6666666666666666"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn csv_fields_are_written_as_the_csv_crate_writes_them(
+            fields in proptest::collection::vec("[a-c ,\"\r\n]{0,4}", 2..5),
+        ) {
+            let mut ours = Vec::new();
+            for (k, f) in fields.iter().enumerate() {
+                if k > 0 {
+                    ours.push(b',');
+                }
+                push_csv_field(&mut ours, f);
+            }
+            ours.push(b'\n');
+            let mut theirs = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            theirs.write_record(&fields).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let theirs = theirs.into_inner().map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+        }
     }
 }

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use sales_metrics::Cell;
 use sales_metrics::report::{Aggregate, ReportInput};
 use sales_metrics::report::{
-    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, PeriodSpec, Scope,
-    channel_breakdown, cohort_report, period_report, source_breakdown,
+    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, PeriodSpec, Scope, breakdown,
+    cohort_report, period_report,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Ratio, Source, classify,
@@ -58,11 +58,7 @@ fn worked_ledger() -> Ledger {
 fn by(ledger: &Ledger, scope: &Scope, by: BreakdownBy) -> Breakdown {
     let classified = classify(ledger, &ClassifyConfig::default());
     let periods = PeriodSpec::monthly();
-    match by {
-        BreakdownBy::Channel => channel_breakdown(&classified, scope, &periods),
-        BreakdownBy::Source => source_breakdown(&classified, scope, &periods),
-    }
-    .unwrap()
+    breakdown(&classified, scope, &periods, by).unwrap()
 }
 
 type Key<'a> = (&'a str, &'a str, &'a str);
@@ -247,8 +243,8 @@ proptest! {
         let m = PeriodSpec::monthly();
         let period = period_report(&classified, &Scope::all(), &m).unwrap();
         let cohorts = cohort_report(&classified, &Scope::all(), &m).unwrap();
-        let channels = channel_breakdown(&classified, &Scope::all(), &m).unwrap();
-        let sources = source_breakdown(&classified, &Scope::all(), &m).unwrap();
+        let channels = breakdown(&classified, &Scope::all(), &m, BreakdownBy::Channel).unwrap();
+        let sources = breakdown(&classified, &Scope::all(), &m, BreakdownBy::Source).unwrap();
         for b in [&channels, &sources] {
             for p in &period.rows {
                 let s = sum_where(b.rows.iter().filter(|r| r.rep_id == p.rep_id && r.period == p.period));
@@ -278,7 +274,7 @@ proptest! {
         // A channel scope on the source breakdown is that channel's row of
         // the channel breakdown.
         for &ch in Channel::ALL {
-            let scoped = source_breakdown(&classified, &Scope::all().with_channel(ch), &m).unwrap();
+            let scoped = breakdown(&classified, &Scope::all().with_channel(ch), &m, BreakdownBy::Source).unwrap();
             let via_sources = sum_where(scoped.rows.iter());
             let direct = sum_where(channels.rows.iter().filter(|r| r.key == ch.as_str()));
             prop_assert_eq!(via_sources, direct);

@@ -8,7 +8,7 @@ use common::demo;
 
 use chrono::{Duration, TimeZone, Utc};
 use sales_metrics::report::{
-    Granularity, PeriodSpec, Scope, channel_breakdown, period_report, source_breakdown, time_to_win,
+    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, period_report, time_to_win,
 };
 use sales_metrics::report::{
     SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
@@ -55,8 +55,18 @@ fn every_chart_draws_the_demo_data() -> TestResult {
         survival_chart(&[("all reps", &win), ("north", &north)])?,
         daily_contacts_chart(&ledger, &daily)?,
         activity_by_class_chart(&report)?,
-        activity_breakdown_chart(&channel_breakdown(&classified, &Scope::all(), &monthly)?)?,
-        activity_breakdown_chart(&source_breakdown(&classified, &Scope::all(), &monthly)?)?,
+        activity_breakdown_chart(&breakdown(
+            &classified,
+            &Scope::all(),
+            &monthly,
+            BreakdownBy::Channel,
+        )?)?,
+        activity_breakdown_chart(&breakdown(
+            &classified,
+            &Scope::all(),
+            &monthly,
+            BreakdownBy::Source,
+        )?)?,
     ];
     for chart in &charts {
         well_formed(chart);
@@ -165,7 +175,12 @@ fn names_are_escaped_and_empty_results_say_so() -> TestResult {
 
     let idle = period_report(&classified, &Scope::rep("idle"), &PeriodSpec::monthly())?;
     let nothing = time_to_win(&classified, &Scope::rep("idle"), None)?;
-    let by_channel = channel_breakdown(&classified, &Scope::rep("idle"), &PeriodSpec::monthly())?;
+    let by_channel = breakdown(
+        &classified,
+        &Scope::rep("idle"),
+        &PeriodSpec::monthly(),
+        BreakdownBy::Channel,
+    )?;
     for chart in [
         funnel_chart(&idle)?,
         close_rates_chart(&idle)?,

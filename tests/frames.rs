@@ -10,11 +10,11 @@ use common::demo;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sales_metrics::report::{ColumnData, ColumnType, Frame, ToFrame};
+use sales_metrics::ingest::Rejections;
 use sales_metrics::report::{
-    PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report,
-    source_breakdown, time_to_win,
+    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, period_report, time_to_win,
 };
+use sales_metrics::report::{ColumnData, ColumnType, Frame, ToFrame};
 use sales_metrics::{Cell, Table};
 use sales_metrics::{
     ClassifyConfig, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep, classify,
@@ -82,8 +82,8 @@ fn every_result_converts_without_losing_a_value() -> TestResult {
     let monthly = PeriodSpec::monthly();
     let period = period_report(&classified, &Scope::all(), &monthly)?;
     let cohort = cohort_report(&classified, &Scope::all(), &monthly)?;
-    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?;
-    let source = source_breakdown(&classified, &Scope::all(), &monthly)?;
+    let channel = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?;
+    let source = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Source)?;
     let curve = time_to_win(&classified, &Scope::all(), None)?;
     let checks: [(Table, Frame); 5] = [
         (period.table(), period.to_frame()),
@@ -204,7 +204,7 @@ fn empty_results_keep_their_schema() -> TestResult {
     assert_eq!(types(&f).last(), Some(&ColumnType::Float64));
     let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_frame();
     assert_eq!(cohort.column_names().len(), 17);
-    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?.to_frame();
+    let channel = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?.to_frame();
     assert_eq!(channel.column_names().len(), 26);
     let curve = time_to_win(&classified, &Scope::all(), None)?.to_frame();
     assert_eq!(types(&curve)[0], ColumnType::Float64);

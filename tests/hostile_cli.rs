@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use sales_metrics::Table as ResultTable;
 use sales_metrics::dedup::Table;
-use sales_metrics::ingest::{OutputDir, write_rejections_csv};
+use sales_metrics::ingest::{OutputDir, Rejections};
 use sales_metrics::{Error, Reason, RecordKind, Rejection};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -368,12 +368,12 @@ fn defect_9c_strict_rejections_are_staged_and_never_published_cut() -> TestResul
         })
         .collect();
     let mut full = Vec::new();
-    write_rejections_csv(&mut full, &rejections)?;
+    Rejections(&rejections).write_csv(&mut full)?;
 
     // A write that fails midway is never published: the folder keeps
     // its previous complete content and no staging folder stays.
     let mut first = OutputDir::begin(&out, &["rejections.csv", "error.txt"])?;
-    first.write_file("rejections.csv", |w| write_rejections_csv(w, &rejections))?;
+    first.write_file("rejections.csv", |w| Rejections(&rejections).write_csv(w))?;
     first.commit()?;
     let mut second = OutputDir::begin(&out, &["rejections.csv", "error.txt"])?;
     let err = second
@@ -381,7 +381,7 @@ fn defect_9c_strict_rejections_are_staged_and_never_published_cut() -> TestResul
             let mut cut = FullDisk {
                 room: full.len() / 2,
             };
-            write_rejections_csv(&mut cut, &rejections)?;
+            Rejections(&rejections).write_csv(&mut cut)?;
             w.write_all(b"never").map_err(|e| Error::write("x", e))
         })
         .map(|()| "no error")
@@ -536,7 +536,9 @@ fn defect_14_every_error_names_its_file() -> TestResult {
         t.write_csv(FullDisk { room: 3 }).map_err(|e| e.to_string()),
         t.write_json(FullDisk { room: 3 })
             .map_err(|e| e.to_string()),
-        write_rejections_csv(FullDisk { room: 0 }, &[]).map_err(|e| e.to_string()),
+        Rejections(&[])
+            .write_csv(FullDisk { room: 0 })
+            .map_err(|e| e.to_string()),
     ] {
         assert!(
             matches!(&err, Err(m) if m.starts_with("cannot write ") && !m.contains('<')),

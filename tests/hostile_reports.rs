@@ -13,8 +13,8 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::Table;
+use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope, breakdown, period_report};
 use sales_metrics::report::{ColumnData, Frame, ToFrame};
-use sales_metrics::report::{PeriodSpec, Scope, channel_breakdown, period_report};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, Ledger, LedgerBuilder, Mode,
     ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify, read_csv,
@@ -221,7 +221,7 @@ fn duration_sums_are_exact_beyond_64_bits() {
     );
     assert!(json_text_of(&r.revenue_table()).contains(&format!("\"revenue_minor\": {two}")));
 
-    let b = channel_breakdown(&c, &Scope::all(), &monthly).unwrap();
+    let b = breakdown(&c, &Scope::all(), &monthly, BreakdownBy::Channel).unwrap();
     let phone = b.rows.iter().find(|r| r.key == "phone").unwrap();
     assert_eq!(phone.counts.seconds, three);
     assert_eq!(phone.counts.seconds_by_class.iter().sum::<i128>(), three);

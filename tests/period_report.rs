@@ -5,7 +5,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::write_contact_classes_csv;
+use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     Aggregate, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope, period_report,
 };
@@ -329,7 +329,7 @@ proptest! {
         let b = build(&s, seed);
         let classes = |l: &Ledger| {
             let mut out = Vec::new();
-            write_contact_classes_csv(&mut out, &classify(l, &ClassifyConfig::default())).unwrap();
+            ContactClasses::new(&classify(l, &ClassifyConfig::default())).write_csv(&mut out).unwrap();
             out
         };
         prop_assert_eq!(classes(&a), classes(&b));
@@ -461,7 +461,6 @@ fn rejected_sales_leave_no_currency_behind() {
 
 #[test]
 fn contact_classes_csv_and_json_agree_across_chunks() {
-    use sales_metrics::report::write_contact_classes_json;
     let mut b = builder(&["ana"], &["p\"1", "p,2"]);
     // More contacts than one writer chunk, ids needing CSV quoting and JSON escaping.
     for i in 0..70_000i64 {
@@ -471,14 +470,14 @@ fn contact_classes_csv_and_json_agree_across_chunks() {
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
     let mut csv_bytes = Vec::new();
-    write_contact_classes_csv(&mut csv_bytes, &c).unwrap();
+    ContactClasses::new(&c).write_csv(&mut csv_bytes).unwrap();
     let mut rd = csv::Reader::from_reader(csv_bytes.as_slice());
     let from_csv: Vec<Vec<String>> = rd
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
     let mut json = Vec::new();
-    write_contact_classes_json(&mut json, &c).unwrap();
+    ContactClasses::new(&c).write_json(&mut json).unwrap();
     let v: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
     let rows: Vec<_> = c.contacts().collect();
     assert_eq!(from_csv.len(), 70_000);

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use sales_metrics::ingest::{read_csv, read_json, read_partition_csv, write_rejections_csv};
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::{Rejections, read_csv, read_json};
 use sales_metrics::{
     Channel, Contact, Direction, Error, Ledger, LedgerBuilder, Meeting, MeetingStatus, Mode,
     ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale,
@@ -1089,7 +1090,7 @@ fn rejections_csv_is_sorted_by_kind_text_then_row() -> TestResult {
     );
     let ledger = load_csv(&f, Mode::Lenient)?;
     let mut out = Vec::new();
-    write_rejections_csv(&mut out, ledger.rejections())?;
+    Rejections(ledger.rejections()).write_csv(&mut out)?;
     assert_eq!(
         String::from_utf8(out)?,
         "kind,row,id,field,reason\n\
@@ -1104,7 +1105,8 @@ fn rejections_csv_is_sorted_by_kind_text_then_row() -> TestResult {
 #[test]
 fn a_partition_file() -> TestResult {
     let csv = "cluster_id,prospect_id,note\np1,p1,\np1,p2,same person\nzz,p9,unknown\n";
-    let partition = read_partition_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
+    let partition =
+        SuppliedPartition::from_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
     assert_eq!(partition.len(), 3);
     let mut b = LedgerBuilder::new();
     for (kind, text) in files(RecordKind::Rep, REPS) {
@@ -1116,13 +1118,13 @@ fn a_partition_file() -> TestResult {
     assert_eq!(ledger.prospect_ids().next(), Some("p1"));
     assert_eq!(ledger.warnings().len(), 1);
 
-    let missing = read_partition_csv(
+    let missing = SuppliedPartition::from_csv(
         &b"prospect_id\np1\n"[..],
         Path::new("prospect_clusters.csv"),
     );
     assert!(matches!(missing, Err(Error::MissingColumn { column, .. }) if column == "cluster_id"));
-    let empty = read_partition_csv(
-        &b"prospect_id,cluster_id\np1,p1\np2,\n"[..],
+    let empty = SuppliedPartition::from_csv(
+        &b"prospect_id, cluster_id\np1, p1\np2, \n"[..],
         Path::new("pc.csv"),
     );
     match empty {
@@ -1223,7 +1225,8 @@ fn prospect_details_dropped_then_kept_stay_aligned() -> TestResult {
 #[test]
 fn partition_rows_naming_nothing_or_listed_twice_are_warned_in_row_order() -> TestResult {
     let csv = "prospect_id,cluster_id\np1,a\np2,a\np9,b\np3,b\np2,b\np4,c\n";
-    let partition = read_partition_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
+    let partition =
+        SuppliedPartition::from_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
     let mut b = LedgerBuilder::new();
     for id in ["p1", "p2", "p3", "p4", "p5"] {
         b.add_prospect(sales_metrics::ProspectRecord::new(id));

@@ -10,7 +10,7 @@
 //! The conversion goes through the core crate's typed columns
 //! ([`sales_metrics::report::Frame`]): anything that implements
 //! [`ToFrame`] — period and cohort reports, breakdowns, survival curves,
-//! [`Rejections`](sales_metrics::report::Rejections), any
+//! [`Rejections`](sales_metrics::ingest::Rejections), any
 //! [`Table`](sales_metrics::Table) — gets
 //! [`ToDataFrame::to_dataframe`].
 //!

@@ -4,9 +4,11 @@
 use std::path::Path;
 
 use polars::prelude::*;
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::Rejections;
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{
-    PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report, time_to_win,
+    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, period_report, time_to_win,
 };
 use sales_metrics::{ClassifyConfig, LedgerBuilder, Rep, classify};
 use sales_metrics_polars::ToDataFrame;
@@ -17,7 +19,9 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn demo_results_become_typed_dataframes() -> TestResult {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/demo");
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    builder.partition(SuppliedPartition::from_file(
+        dir.join("prospect_clusters.csv"),
+    )?);
     read_csv_folder(&dir, &mut builder)?;
     let ledger = builder.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
@@ -62,7 +66,8 @@ fn demo_results_become_typed_dataframes() -> TestResult {
     let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_dataframe()?;
     assert_eq!(cohort.column("cohort_start")?.dtype(), &DataType::Date);
     assert_eq!(cohort.column("win_rate")?.dtype(), &DataType::Float64);
-    let channels = channel_breakdown(&classified, &Scope::all(), &monthly)?.to_dataframe()?;
+    let channels =
+        breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?.to_dataframe()?;
     assert_eq!(channels.column("channel")?.dtype(), &DataType::String);
     let curve = time_to_win(&classified, &Scope::all(), None)?.to_dataframe()?;
     assert_eq!(curve.column("survival")?.dtype(), &DataType::Float64);

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
 
-use super::partition::SuppliedPartition;
 use super::scan::{At, Tracked};
 use super::sink::RecordSink;
 use super::{Cell, MAX_COLUMNS, columns, process_row};
@@ -332,70 +331,4 @@ fn read_file_of(
         }
         _ => read_csv(kind, reader, source_name, sink),
     }
-}
-
-/// Reads a prospect partition in the `prospect_clusters.csv` form of
-/// SPEC §11 (`prospect_id,cluster_id`; other columns ignored): records
-/// with the same `cluster_id` are one prospect. Supplying it to
-/// [`LedgerBuilder::partition`](crate::LedgerBuilder::partition) replaces deduplication (SPEC §4).
-///
-/// # Errors
-/// [`Error::MissingColumn`] when a column is missing; [`Error::Malformed`]
-/// on invalid UTF-8 or a row whose `prospect_id` or `cluster_id` is empty
-/// (a row that joins nothing to nothing); [`Error::Io`] when reading fails.
-///
-/// # Example
-/// ```
-/// use std::path::Path;
-/// use sales_metrics::ingest::read_partition_csv;
-///
-/// let csv = "prospect_id,cluster_id\np1,p1\np7,p1\n";
-/// let partition = read_partition_csv(csv.as_bytes(), Path::new("prospect_clusters.csv"))?;
-/// assert_eq!(partition.len(), 2);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_partition_csv(
-    reader: impl Read + Send,
-    source_name: &Path,
-) -> Result<SuppliedPartition> {
-    let mut partition = SuppliedPartition::new();
-    super::blocks::read_partition(
-        reader,
-        source_name,
-        &mut partition,
-        super::blocks::BLOCK_BYTES,
-        None,
-    )?;
-    Ok(partition)
-}
-
-/// Reads a `prospect_clusters.csv` file with [`read_partition_csv`].
-///
-/// # Errors
-/// [`Error::Io`] naming the file when it cannot be opened; those of
-/// [`read_partition_csv`].
-///
-/// # Example
-/// ```
-/// use sales_metrics::ingest::read_partition_file;
-///
-/// let path = std::env::temp_dir().join(format!("sm-partition-doc-{}.csv", std::process::id()));
-/// std::fs::write(&path, "prospect_id,cluster_id\np1,p1\np2,p1\n")?;
-/// assert_eq!(read_partition_file(&path)?.len(), 2);
-/// std::fs::remove_file(&path)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_partition_file(path: impl AsRef<Path>) -> Result<SuppliedPartition> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().ok().map(|m| m.len());
-    let mut partition = SuppliedPartition::new();
-    super::blocks::read_partition(
-        file,
-        path,
-        &mut partition,
-        super::blocks::block_bytes_for(size),
-        size,
-    )?;
-    Ok(partition)
 }

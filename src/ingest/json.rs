@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -69,6 +68,8 @@ const BUFFER_BYTES: usize = 256 * 1024;
 /// assert_eq!(ledger.rejections()[0].reason, Reason::BadNumber);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A file is read the same way: `read_json(File::open(&path)?, &path, &mut builder)`.
 pub fn read_json(
     reader: impl Read,
     source_name: &Path,
@@ -92,30 +93,6 @@ pub fn read_json(
         Some(at) if e.is_io() => utf8_error(at, source_name),
         _ => json_error(e, source_name),
     })
-}
-
-/// Reads a JSON document file with [`read_json`].
-///
-/// # Errors
-/// [`Error::Io`] naming the file when it cannot be opened; those of
-/// [`read_json`].
-///
-/// # Example
-/// ```
-/// use sales_metrics::{ingest::read_json_file, LedgerBuilder};
-///
-/// let path = std::env::temp_dir().join(format!("sm-json-doc-{}.json", std::process::id()));
-/// std::fs::write(&path, r#"{"reps": [{"rep_id": "ana"}, {"rep_id": "bob"}]}"#)?;
-/// let mut b = LedgerBuilder::new();
-/// read_json_file(&path, &mut b)?;
-/// assert_eq!(b.build()?.reps().len(), 2);
-/// std::fs::remove_file(&path)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_json_file(path: impl AsRef<Path>, builder: &mut impl RecordSink) -> Result<()> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    read_json(file, path, builder)
 }
 
 /// Where the first invalid UTF-8 byte is.

@@ -18,7 +18,7 @@
 //! # Example
 //! ```
 //! use std::path::Path;
-//! use sales_metrics::ingest::{read_csv, write_rejections_csv};
+//! use sales_metrics::ingest::{read_csv, Rejections};
 //! use sales_metrics::{LedgerBuilder, Mode, Reason, RecordKind};
 //!
 //! let reps = "rep_id,name\nana,Ana\nbob,Bob\n";
@@ -37,7 +37,7 @@
 //! assert_eq!(ledger.rejections()[0].reason, Reason::BadTime);
 //!
 //! let mut out = Vec::new();
-//! write_rejections_csv(&mut out, ledger.rejections())?;
+//! Rejections(ledger.rejections()).write_csv(&mut out)?;
 //! assert_eq!(
 //!     String::from_utf8(out)?,
 //!     "kind,row,id,field,reason\ncontact,2,c2,occurred_at,bad_time\n"
@@ -61,13 +61,11 @@ mod write;
 pub(crate) use self::csv::RecordReader;
 #[doc(hidden)]
 pub use self::csv::read_csv_in_blocks;
-pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
-pub use self::json::{read_json, read_json_file};
+pub use self::csv::{read_csv, read_csv_folder};
+pub use self::json::read_json;
 pub(crate) use self::partition::SuppliedPartition;
 pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
-pub use self::write::{
-    OutputDir, write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
-};
+pub use self::write::{OutputDir, Rejections, write_records_csv, write_records_json};
 
 use self::stage::{EventBatch, ProspectBatch, Resolver};
 use crate::error::{Reason, Rejection};

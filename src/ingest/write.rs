@@ -1,4 +1,4 @@
-//! Writers of the canonical text forms: rejections (SPEC §3) and records
+//! Writers of the canonical text forms: rejections (SPEC §3, [`Rejections`]) and records
 //! (SPEC §2), which the readers read back to the same ledger.
 
 use std::fs::File;
@@ -12,6 +12,7 @@ use super::columns;
 use super::parse::push_time_micros;
 use crate::error::{Error, Rejection, Result};
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, RecordKind, Records, Source};
+use crate::table::{Table, evcxr_show};
 use crate::time::to_micros;
 
 fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {
@@ -25,74 +26,158 @@ fn sorted(rejections: &[Rejection]) -> Vec<&Rejection> {
     v
 }
 
-/// Writes rejections as `rejections.csv` (SPEC §3): header
-/// `kind,row,id,field,reason`, rows sorted by kind text, then row.
+/// Rejected input records (SPEC §3) as a result to look at: an aligned
+/// text table, HTML and a notebook display, with the columns of
+/// `rejections.csv` (`kind,row,id,field,reason`), sorted like it (by kind,
+/// then row).
 ///
-/// # Errors
-/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-///
-/// # Example
 /// ```
-/// use sales_metrics::{ingest::write_rejections_csv, Reason, RecordKind, Rejection};
-///
-/// let r = |kind, row, reason| Rejection {
-///     kind, row, id: format!("x{row}"), field: "f".into(), reason,
-/// };
-/// let list = [
-///     r(RecordKind::Sale, 1, Reason::UnknownRep),
-///     r(RecordKind::Contact, 9, Reason::BadTime),
-///     r(RecordKind::Contact, 2, Reason::DuplicateId),
-/// ];
-/// let mut out = Vec::new();
-/// write_rejections_csv(&mut out, &list)?;
-/// assert_eq!(String::from_utf8(out)?, "kind,row,id,field,reason\n\
-///     contact,2,x2,f,duplicate_id\ncontact,9,x9,f,bad_time\nsale,1,x1,f,unknown_rep\n");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn write_rejections_csv(w: impl Write, rejections: &[Rejection]) -> Result<()> {
-    let fail = |e: ::csv::Error| Error::write("rejections CSV", e);
-    let mut out = ::csv::Writer::from_writer(w);
-    out.write_record(["kind", "row", "id", "field", "reason"])
-        .map_err(fail)?;
-    for r in sorted(rejections) {
-        let row = r.row.to_string();
-        out.write_record([
-            r.kind.as_str(),
-            row.as_str(),
-            r.id.as_str(),
-            r.field.as_str(),
-            r.reason.as_str(),
-        ])
-        .map_err(fail)?;
-    }
-    out.flush().map_err(|e| Error::write("rejections CSV", e))
-}
-
-/// Writes rejections as a JSON array of objects with the fields of
-/// `rejections.csv`, in the same order, one per line.
-///
-/// # Errors
-/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-///
-/// # Example
-/// ```
-/// use sales_metrics::{ingest::write_rejections_json, Reason, RecordKind, Rejection};
+/// use sales_metrics::ingest::Rejections;
+/// use sales_metrics::{Reason, RecordKind, Rejection};
 ///
 /// let list = [Rejection {
-///     kind: RecordKind::Contact, row: 3, id: "c3".into(),
-///     field: "channel".into(), reason: Reason::UnknownEnum,
+///     kind: RecordKind::Contact,
+///     row: 7,
+///     id: "c7".into(),
+///     field: "occurred_at".into(),
+///     reason: Reason::BadTime,
 /// }];
-/// let mut out = Vec::new();
-/// write_rejections_json(&mut out, &list)?;
-/// assert_eq!(String::from_utf8(out)?, "[\n{\"kind\":\"contact\",\"row\":3,\"id\":\"c3\",\
-///     \"field\":\"channel\",\"reason\":\"unknown_enum\"}\n]\n");
+/// let shown = Rejections(&list);
+/// assert_eq!(
+///     shown.to_string(),
+///     "1 rejected record\n\
+///      kind     row  id  field        reason\n\
+///      contact    7  c7  occurred_at  bad_time\n"
+/// );
+/// assert!(shown.to_html().contains("<td style=\"padding:2px 8px;vertical-align:top;text-align:left\">bad_time</td>"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn write_rejections_json(w: impl Write, rejections: &[Rejection]) -> Result<()> {
-    let fail = |e| Error::write("rejections JSON", e);
-    let mut w = w;
-    write_json_array(&mut w, sorted(rejections)).map_err(fail)?;
-    w.flush().map_err(fail)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejections<'a>(pub &'a [Rejection]);
+
+impl Rejections<'_> {
+    /// Columns of [`Rejections::table`], as in `rejections.csv`.
+    pub const COLUMNS: [&'static str; 5] = ["kind", "row", "id", "field", "reason"];
+
+    /// Writes the rejections as `rejections.csv` (SPEC §3): header
+    /// `kind,row,id,field,reason`, rows sorted by kind text, then row.
+    ///
+    /// # Errors
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::{ingest::Rejections, Reason, RecordKind, Rejection};
+    ///
+    /// let r = |kind, row, reason| Rejection {
+    ///     kind, row, id: format!("x{row}"), field: "f".into(), reason,
+    /// };
+    /// let list = [
+    ///     r(RecordKind::Sale, 1, Reason::UnknownRep),
+    ///     r(RecordKind::Contact, 9, Reason::BadTime),
+    ///     r(RecordKind::Contact, 2, Reason::DuplicateId),
+    /// ];
+    /// let mut out = Vec::new();
+    /// Rejections(&list).write_csv(&mut out)?;
+    /// assert_eq!(String::from_utf8(out)?, "kind,row,id,field,reason\n\
+    ///     contact,2,x2,f,duplicate_id\ncontact,9,x9,f,bad_time\nsale,1,x1,f,unknown_rep\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_csv(&self, w: impl Write) -> Result<()> {
+        let fail = |e: ::csv::Error| Error::write("rejections CSV", e);
+        let mut out = ::csv::Writer::from_writer(w);
+        out.write_record(["kind", "row", "id", "field", "reason"])
+            .map_err(fail)?;
+        for r in sorted(self.0) {
+            let row = r.row.to_string();
+            out.write_record([
+                r.kind.as_str(),
+                row.as_str(),
+                r.id.as_str(),
+                r.field.as_str(),
+                r.reason.as_str(),
+            ])
+            .map_err(fail)?;
+        }
+        out.flush().map_err(|e| Error::write("rejections CSV", e))
+    }
+
+    /// Writes the rejections as a JSON array of objects with the fields of
+    /// `rejections.csv`, in the same order, one per line.
+    ///
+    /// # Errors
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::{ingest::Rejections, Reason, RecordKind, Rejection};
+    ///
+    /// let list = [Rejection {
+    ///     kind: RecordKind::Contact, row: 3, id: "c3".into(),
+    ///     field: "channel".into(), reason: Reason::UnknownEnum,
+    /// }];
+    /// let mut out = Vec::new();
+    /// Rejections(&list).write_json(&mut out)?;
+    /// assert_eq!(String::from_utf8(out)?, "[\n{\"kind\":\"contact\",\"row\":3,\"id\":\"c3\",\
+    ///     \"field\":\"channel\",\"reason\":\"unknown_enum\"}\n]\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json(&self, w: impl Write) -> Result<()> {
+        let fail = |e| Error::write("rejections JSON", e);
+        let mut w = w;
+        write_json_array(&mut w, sorted(self.0)).map_err(fail)?;
+        w.flush().map_err(fail)
+    }
+
+    /// The rejections as a table.
+    pub fn table(&self) -> Table {
+        let mut sorted: Vec<&Rejection> = self.0.iter().collect();
+        sorted.sort();
+        let mut t = Table::new(&Self::COLUMNS);
+        for r in sorted {
+            t.push(vec![
+                r.kind.as_str().into(),
+                r.row.into(),
+                r.id.as_str().into(),
+                r.field.as_str().into(),
+                r.reason.as_str().into(),
+            ]);
+        }
+        t
+    }
+
+    fn caption(&self) -> String {
+        match self.0.len() {
+            0 => "No rejected records".to_owned(),
+            1 => "1 rejected record".to_owned(),
+            n => format!("{n} rejected records"),
+        }
+    }
+
+    /// The rejections as an HTML table.
+    pub fn to_html(&self) -> String {
+        self.table().to_html_captioned(&self.caption())
+    }
+
+    /// Renders the rejections as a table in an evcxr notebook cell.
+    pub fn evcxr_display(&self) {
+        evcxr_show(
+            &self
+                .table()
+                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+            &self.to_string(),
+        );
+    }
+}
+
+impl std::fmt::Display for Rejections<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.caption())?;
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        write!(f, "{}", self.table())
+    }
 }
 
 /// `[`, one compact item per line, `]`.

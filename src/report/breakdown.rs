@@ -35,7 +35,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
 //! use sales_metrics::classify::{classify, ClassifyConfig};
-//! use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope, breakdown, BreakdownBy};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
@@ -51,7 +51,7 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let by_channel = breakdown(&classified, &Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
 //! let phone = by_channel.rows.iter().find(|r| r.key == "phone").ok_or("no phone row")?;
 //! let c = &phone.counts;
 //! assert_eq!((c.contacts, c.new_prospects, c.won), (1, 1, 1));
@@ -394,31 +394,6 @@ pub fn breakdown(
     Ok(ReportInput::new(classified, scope, periods)?
         .breakdown_by(by)
         .run::<BreakdownAggregate>())
-}
-
-/// The breakdown by channel: [`breakdown`] with [`BreakdownBy::Channel`].
-///
-/// # Errors
-/// As [`breakdown`].
-pub fn channel_breakdown(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    periods: &PeriodSpec,
-) -> Result<Breakdown> {
-    breakdown(classified, scope, periods, BreakdownBy::Channel)
-}
-
-/// The breakdown by prospect source: [`breakdown`] with
-/// [`BreakdownBy::Source`].
-///
-/// # Errors
-/// As [`breakdown`].
-pub fn source_breakdown(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    periods: &PeriodSpec,
-) -> Result<Breakdown> {
-    breakdown(classified, scope, periods, BreakdownBy::Source)
 }
 
 /// Sort key of a row: rep, period start, period label, key rank.

@@ -911,12 +911,12 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// # Example
 /// ```
 /// use sales_metrics::report::activity_breakdown_chart;
-/// use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
+/// use sales_metrics::report::{PeriodSpec, Scope, breakdown, BreakdownBy};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+/// let by_channel = breakdown(&classified, &Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
 /// let chart = activity_breakdown_chart(&by_channel)?;
 /// assert!(chart.as_str().contains("in_person"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

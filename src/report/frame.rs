@@ -56,9 +56,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ingest::Rejections;
 use crate::report::breakdown::Breakdown;
 use crate::report::cohort::CohortReport;
-use crate::report::output::Rejections;
 use crate::report::period::PeriodReport;
 use crate::report::survival::SurvivalCurve;
 use crate::table::{Cell, Table};

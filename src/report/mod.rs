@@ -2,7 +2,7 @@
 //! the period report ([`period_report`], SPEC §6), the cohort report
 //! ([`cohort_report`], SPEC §7), survival of engagements ([`time_to_win`]),
 //! breakdowns by channel and source ([`breakdown()`]), the ledger's own
-//! tables (`contact_classes.csv`, `prospect_clusters.csv`, [`Rejections`]),
+//! contact classes ([`ContactClasses`], `contact_classes.csv`),
 //! typed columns for DataFrame tools ([`Frame`]) and, with the `plot`
 //! feature, SVG charts.
 //!
@@ -26,7 +26,6 @@ mod survival;
 pub use aggregate::{Aggregate, Part, ReportInput};
 pub use breakdown::{
     Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow, breakdown,
-    channel_breakdown, source_breakdown,
 };
 #[cfg(feature = "plot")]
 pub use chart::{
@@ -35,14 +34,12 @@ pub use chart::{
 };
 pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
 pub use frame::{Column, ColumnData, ColumnType, Frame, ToFrame};
-pub use output::{
-    Rejections, write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
-};
+pub use output::ContactClasses;
 pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
 pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, RepFilter, Scope};
 pub use survival::{
-    EngagementCensoring, Milestone, SurvivalCurve, SurvivalData, SurvivalPoint,
-    engagement_survival, time_to_first_meeting, time_to_win,
+    EngagementCensoring, SurvivalCurve, SurvivalData, SurvivalPoint, time_to_first_meeting,
+    time_to_win,
 };
 
 use std::hash::Hash;

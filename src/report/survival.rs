@@ -146,7 +146,7 @@ const HALF_TOLERANCE: f64 = 1e-12;
 /// The milestone an engagement waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Milestone {
+pub(crate) enum Milestone {
     /// The prospect's first sale inside the engagement.
     Win,
     /// The first held meeting inside the engagement.
@@ -155,7 +155,7 @@ pub enum Milestone {
 
 impl Milestone {
     /// `time to win` / `time to first meeting`.
-    pub const fn describe(self) -> &'static str {
+    pub(crate) const fn describe(self) -> &'static str {
         match self {
             Milestone::Win => "time to win",
             Milestone::FirstMeeting => "time to first meeting",
@@ -457,8 +457,8 @@ impl SurvivalPoint {
 pub struct EngagementCensoring {
     /// The engagements covered.
     pub scope: Scope,
-    /// The milestone.
-    pub milestone: Milestone,
+    /// The milestone (the curve's label names it).
+    pub(crate) milestone: Milestone,
     /// The as-of instant at which open engagements are censored.
     pub as_of: DateTime<Utc>,
     /// Censored because still open at the as-of instant.
@@ -811,7 +811,7 @@ fn observe(
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team.
-pub fn engagement_survival(
+pub(crate) fn engagement_survival(
     classified: &Classified<'_>,
     scope: &Scope,
     milestone: Milestone,
@@ -852,11 +852,14 @@ pub fn engagement_survival(
 }
 
 /// Kaplan–Meier curve of days from engagement start to the win (the
-/// prospect's first sale), SPEC §7 `time_to_win survival`. See
-/// [`engagement_survival`].
+/// prospect's first sale), SPEC §7 `time_to_win survival`, for the
+/// engagements of `scope`, censored as described in the module docs.
+/// `as_of` is the instant at which open engagements are censored; `None`
+/// means the latest event time of the ledger.
 ///
 /// # Errors
-/// As [`engagement_survival`].
+/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+/// team.
 pub fn time_to_win(
     classified: &Classified<'_>,
     scope: &Scope,
@@ -866,10 +869,10 @@ pub fn time_to_win(
 }
 
 /// Kaplan–Meier curve of days from engagement start to its first held
-/// meeting. See [`engagement_survival`].
+/// meeting; otherwise as [`time_to_win`].
 ///
 /// # Errors
-/// As [`engagement_survival`].
+/// As [`time_to_win`].
 pub fn time_to_first_meeting(
     classified: &Classified<'_>,
     scope: &Scope,

@@ -2,7 +2,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sales_metrics::ingest::{read_csv_folder, read_partition_file};
+use sales_metrics::SuppliedPartition;
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::{
     Channel, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Rep, Sale,
     TeamId,
@@ -12,7 +13,9 @@ use sales_metrics::{
 pub fn demo() -> Result<Ledger, Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
     let mut builder = LedgerBuilder::new();
-    builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
+    builder.partition(SuppliedPartition::from_file(
+        dir.join("prospect_clusters.csv"),
+    )?);
     read_csv_folder(&dir, &mut builder)?;
     Ok(builder.build()?)
 }

@@ -34,19 +34,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sales_metrics::SuppliedPartition;
 use sales_metrics::Table;
 use sales_metrics::detect::{self, DetectConfig};
 use sales_metrics::ingest::parse::{format_time_micros, parse_i64, parse_time_micros};
-use sales_metrics::ingest::{
-    read_csv, read_csv_folder, read_csv_in_blocks, read_json, read_partition_csv,
-    read_partition_file, write_rejections_csv, write_rejections_json,
-};
+use sales_metrics::ingest::{Rejections, read_csv, read_csv_folder, read_csv_in_blocks, read_json};
+use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
-    Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
-    source_breakdown, time_to_first_meeting, time_to_win,
-};
-use sales_metrics::report::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
+    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
+    time_to_first_meeting, time_to_win,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Error, Ledger, LedgerBuilder, Mode, ProspectRecord,
@@ -795,8 +791,8 @@ pub fn json(data: &[u8]) {
 pub fn partition(data: &[u8]) {
     let path = scratch().join("prospect_clusters.csv");
     std::fs::write(&path, data).expect("write scratch file");
-    let from_file = read_partition_file(&path);
-    let from_bytes = read_partition_csv(data, &path);
+    let from_file = SuppliedPartition::from_file(&path);
+    let from_bytes = SuppliedPartition::from_csv(data, &path);
     let text = |r: &sales_metrics::Result<sales_metrics::SuppliedPartition>| match r {
         Ok(p) => format!("{:?}", p.iter().collect::<Vec<_>>()),
         Err(e) => format!("error: {e}"),
@@ -1174,8 +1170,8 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
     check_table_csv(&coh.table());
     check_table_csv(&coh.extended_table());
     for bd in [
-        channel_breakdown(c, &Scope::all(), spec).expect("scope all"),
-        source_breakdown(c, &Scope::all(), spec).expect("scope all"),
+        breakdown(c, &Scope::all(), spec, BreakdownBy::Channel).expect("scope all"),
+        breakdown(c, &Scope::all(), spec, BreakdownBy::Source).expect("scope all"),
     ] {
         let _ = bd.totals();
     }
@@ -1223,7 +1219,9 @@ fn check_table_csv(t: &Table) {
 /// The ledger-wide tables, written to memory and read back.
 fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
     let mut out = Vec::new();
-    write_contact_classes_csv(&mut out, c).expect("write to memory");
+    ContactClasses::new(c)
+        .write_csv(&mut out)
+        .expect("write to memory");
     let ids: Vec<String> = csv::Reader::from_reader(out.as_slice())
         .records()
         .map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()))
@@ -1234,22 +1232,29 @@ fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
         .collect();
     assert_eq!(ids, want, "contact_classes.csv ids");
     let mut json = Vec::new();
-    write_contact_classes_json(&mut json, c).expect("write to memory");
+    ContactClasses::new(c)
+        .write_json(&mut json)
+        .expect("write to memory");
     let v: serde_json::Value = serde_json::from_slice(&json).expect("contact_classes.json parses");
     assert_eq!(v.as_array().map(Vec::len), Some(l.contacts().len()));
 
     let mut out = Vec::new();
-    write_prospect_clusters_csv(&mut out, l).expect("write to memory");
-    let p = read_partition_csv(out.as_slice(), Path::new("prospect_clusters.csv"))
+    l.write_prospect_clusters_csv(&mut out)
+        .expect("write to memory");
+    let p = SuppliedPartition::from_csv(out.as_slice(), Path::new("prospect_clusters.csv"))
         .expect("written partition reads back");
     assert_eq!(p.len(), l.records().len(), "prospect_clusters.csv rows");
 
     let mut out = Vec::new();
-    write_rejections_csv(&mut out, l.rejections()).expect("write to memory");
+    Rejections(l.rejections())
+        .write_csv(&mut out)
+        .expect("write to memory");
     let n = csv::Reader::from_reader(out.as_slice()).records().count();
     assert_eq!(n, l.rejections().len(), "rejections.csv rows");
     let mut json = Vec::new();
-    write_rejections_json(&mut json, l.rejections()).expect("write to memory");
+    Rejections(l.rejections())
+        .write_json(&mut json)
+        .expect("write to memory");
     let back: Vec<Rejection> = serde_json::from_slice(&json).expect("rejections.json reads back");
     // Written sorted by kind text and row (documented).
     assert_eq!(

@@ -123,7 +123,6 @@ mod union_find;
 pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ingest::partition::SuppliedPartition;
-pub use ingest::{read_csv, read_csv_folder, read_json, write_records_csv, write_records_json};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, load_folder};
 // Index-based rows: for tests that pair them with `Classified`'s indices,
 // until it speaks ids (not part of the API).

@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use sales_metrics::ingest::{
-    read_csv, read_csv_folder, read_json, write_records_csv, write_records_json,
-};
+use sales_metrics::ingest::{read_csv, read_csv_folder, read_json};
 use sales_metrics::{
     Channel, Contact, Direction, Ledger, LedgerBuilder, Meeting, MeetingStatus, Mode, Outcome,
     ProspectRecord, RecordKind, Records, Rejection, Rep, Sale, Source,
@@ -530,7 +528,7 @@ proptest! {
         let want = snapshot(&direct(&records)?);
         let dir = scratch_dir("rt");
         let fail = |e: sales_metrics::Error| TestCaseError::fail(e.to_string());
-        write_records_csv(&dir, &records).map_err(fail)?;
+        records.write_csv_folder(&dir).map_err(fail)?;
         let mut b = LedgerBuilder::new();
         b.mode(Mode::Lenient);
         let read = read_csv_folder(&dir, &mut b);
@@ -545,7 +543,7 @@ proptest! {
         let want = snapshot(&direct(&records)?);
         let fail = |e: sales_metrics::Error| TestCaseError::fail(e.to_string());
         let mut out = Vec::new();
-        write_records_json(&mut out, &records).map_err(fail)?;
+        records.write_json(&mut out).map_err(fail)?;
         let mut b = LedgerBuilder::new();
         b.mode(Mode::Lenient);
         read_json(out.as_slice(), Path::new("records.json"), &mut b).map_err(fail)?;
@@ -595,7 +593,7 @@ fn a_written_folder_reads_back_row_for_row() -> TestResult {
         }],
     };
     let dir = scratch_dir("rows");
-    write_records_csv(&dir, &records)?;
+    records.write_csv_folder(&dir)?;
     let sales = std::fs::read_to_string(dir.join("sales.csv"))?;
     let reps = std::fs::read_to_string(dir.join("reps.csv"))?;
     let ledger = sales_metrics::load_folder(&dir, Mode::Strict);

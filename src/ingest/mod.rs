@@ -65,7 +65,9 @@ pub use self::csv::{read_csv, read_csv_folder};
 pub use self::json::read_json;
 pub(crate) use self::partition::SuppliedPartition;
 pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
-pub use self::write::{OutputDir, Rejections, write_records_csv, write_records_json};
+#[cfg_attr(not(feature = "sim"), allow(unused_imports))]
+pub(crate) use self::write::write_records_csv;
+pub use self::write::{OutputDir, Rejections};
 
 use self::stage::{EventBatch, ProspectBatch, Resolver};
 use crate::error::{Reason, Rejection};

@@ -201,51 +201,10 @@ fn time_text(t: DateTime<Utc>) -> String {
     s
 }
 
-/// Writes `records` as a SPEC §2 folder: `reps.csv`, `prospects.csv`,
-/// `contacts.csv`, `meetings.csv` and `sales.csv` in `dir` (created if
-/// needed), every column in SPEC order, absent values as empty cells,
-/// times in UTC with `Z` and a microsecond fraction only when non-zero.
-///
-/// Reading the folder back gives the same ledger as adding `records`
-/// directly, except for what text cannot hold: an empty string reads back
-/// as absent, and instants outside the years 0000–9999 cannot be written
-/// in RFC 3339.
-///
-/// # Errors
-/// [`Error::Io`] naming the file when creating or writing fails.
-///
-/// # Example
-/// ```
-/// use chrono::{DateTime, Utc};
-/// use sales_metrics::{ingest, load_folder, Channel, Contact, Mode, ProspectRecord, Records, Rep};
-///
-/// let t: DateTime<Utc> = "2026-06-01T09:00:00Z".parse()?;
-/// let records = Records {
-///     reps: vec![Rep::new("ana")],
-///     prospects: vec![ProspectRecord::new("p1")],
-///     contacts: vec![Contact::new("c1", "ana", "p1", t, Channel::Phone)],
-///     ..Records::default()
-/// };
-/// let dir = std::env::temp_dir().join(format!("sm-write-doc-{}", std::process::id()));
-/// ingest::write_records_csv(&dir, &records)?;
-/// assert_eq!(
-///     std::fs::read_to_string(dir.join("contacts.csv"))?,
-///     "contact_id,rep_id,prospect_id,occurred_at,logged_at,channel,direction,duration_s,outcome\n\
-///      c1,ana,p1,2026-06-01T09:00:00Z,,phone,outbound,,\n"
-/// );
-/// let ledger = load_folder(&dir, Mode::Strict)?;
-/// assert_eq!(ledger.contacts().len(), 1);
-/// std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn write_records_csv(dir: impl AsRef<Path>, records: &Records) -> Result<()> {
-    let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    for kind in RecordKind::ALL {
-        let path = dir.join(kind.file_name());
-        write_kind_csv(kind, &path, records).map_err(|e| write_error(&path, e))?;
-    }
-    Ok(())
+/// As [`Records::write_csv_folder`] (the simulator's path).
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
+pub(crate) fn write_records_csv(dir: impl AsRef<Path>, records: &Records) -> Result<()> {
+    records.write_csv_folder(dir)
 }
 
 fn opt_time(t: Option<DateTime<Utc>>) -> String {
@@ -400,32 +359,86 @@ struct SaleOut<'a> {
     currency: Option<&'a str>,
 }
 
-/// Writes `records` as one JSON document
-/// `{"reps":[…],"prospects":[…],"contacts":[…],"meetings":[…],"sales":[…]}`
-/// (one record per line; absent fields omitted; times as in
-/// [`write_records_csv`]), which [`read_json`](super::read_json) reads back
-/// to the same ledger.
-///
-/// # Errors
-/// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-///
-/// # Example
-/// ```
-/// use sales_metrics::{ingest, LedgerBuilder, Records, Rep};
-///
-/// let records = Records { reps: vec![Rep::new("ana")], ..Records::default() };
-/// let mut out = Vec::new();
-/// ingest::write_records_json(&mut out, &records)?;
-/// let mut b = LedgerBuilder::new();
-/// ingest::read_json(out.as_slice(), std::path::Path::new("records.json"), &mut b)?;
-/// assert_eq!(b.build()?.reps()[0].rep_id.as_str(), "ana");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn write_records_json(w: impl Write, records: &Records) -> Result<()> {
-    let fail = |e| Error::write("records JSON", e);
-    let mut w = w;
-    write_document(&mut w, records).map_err(fail)?;
-    w.flush().map_err(fail)
+/// The SPEC §2 text forms of records, as the readers of [`crate::ingest`] read
+/// them back.
+impl Records {
+    /// Writes the records as a SPEC §2 folder (what
+    /// [`read_csv_folder`](crate::ingest::read_csv_folder) reads): `reps.csv`, `prospects.csv`,
+    /// `contacts.csv`, `meetings.csv` and `sales.csv` in `dir` (created if
+    /// needed), every column in SPEC order, absent values as empty cells,
+    /// times in UTC with `Z` and a microsecond fraction only when non-zero.
+    ///
+    /// Reading the folder back gives the same ledger as adding `records`
+    /// directly, except for what text cannot hold: an empty string reads back
+    /// as absent, and instants outside the years 0000–9999 cannot be written
+    /// in RFC 3339.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file when creating or writing fails.
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use sales_metrics::{load_folder, Channel, Contact, Mode, ProspectRecord, Records, Rep};
+    ///
+    /// let t: DateTime<Utc> = "2026-06-01T09:00:00Z".parse()?;
+    /// let records = Records {
+    ///     reps: vec![Rep::new("ana")],
+    ///     prospects: vec![ProspectRecord::new("p1")],
+    ///     contacts: vec![Contact::new("c1", "ana", "p1", t, Channel::Phone)],
+    ///     ..Records::default()
+    /// };
+    /// let dir = std::env::temp_dir().join(format!("sm-write-doc-{}", std::process::id()));
+    /// records.write_csv_folder(&dir)?;
+    /// assert_eq!(
+    ///     std::fs::read_to_string(dir.join("contacts.csv"))?,
+    ///     "contact_id,rep_id,prospect_id,occurred_at,logged_at,channel,direction,duration_s,outcome\n\
+    ///      c1,ana,p1,2026-06-01T09:00:00Z,,phone,outbound,,\n"
+    /// );
+    /// let ledger = load_folder(&dir, Mode::Strict)?;
+    /// assert_eq!(ledger.contacts().len(), 1);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_csv_folder(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let records = self;
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for kind in RecordKind::ALL {
+            let path = dir.join(kind.file_name());
+            write_kind_csv(kind, &path, records).map_err(|e| write_error(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records as one JSON document
+    /// `{"reps":[…],"prospects":[…],"contacts":[…],"meetings":[…],"sales":[…]}`
+    /// (one record per line; absent fields omitted; times as in
+    /// [`Records::write_csv_folder`]), which [`read_json`](crate::ingest::read_json) reads back
+    /// to the same ledger.
+    ///
+    /// # Errors
+    /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::{ingest, LedgerBuilder, Records, Rep};
+    ///
+    /// let records = Records { reps: vec![Rep::new("ana")], ..Records::default() };
+    /// let mut out = Vec::new();
+    /// records.write_json(&mut out)?;
+    /// let mut b = LedgerBuilder::new();
+    /// ingest::read_json(out.as_slice(), std::path::Path::new("records.json"), &mut b)?;
+    /// assert_eq!(b.build()?.reps()[0].rep_id.as_str(), "ana");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json(&self, w: impl Write) -> Result<()> {
+        let records = self;
+        let fail = |e| Error::write("records JSON", e);
+        let mut w = w;
+        write_document(&mut w, records).map_err(fail)?;
+        w.flush().map_err(fail)
+    }
 }
 
 fn write_document<W: Write>(w: &mut W, r: &Records) -> std::io::Result<()> {

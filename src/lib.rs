@@ -112,7 +112,7 @@ mod intern;
 mod ledger;
 pub mod model;
 mod par;
-pub mod ratio;
+mod ratio;
 pub mod report;
 #[cfg(feature = "sim")]
 pub mod sim;

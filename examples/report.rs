@@ -240,7 +240,7 @@ struct Results {
     classified: Classified,
     report: PeriodReport,
     cohorts: CohortReport,
-    findings: Vec<detect::Finding>,
+    findings: detect::Findings,
     /// Ends of reading, validating, classifying, reports and detectors.
     times: [Duration; 5],
 }
@@ -271,9 +271,10 @@ fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
         ..DetectConfig::default()
     };
     let findings = if args.detectors.is_empty() {
-        Vec::new()
+        detect::Findings::default()
     } else {
-        detect::detect(&ledger, &classified, &detect_config, &args.detectors)?
+        let ctx = detect::DetectContext::new(&ledger, &classified, &detect_config)?;
+        detect::detect(&ctx, &args.detectors)
     };
     let t_detect = t0.elapsed();
     Ok(Results {
@@ -297,7 +298,7 @@ impl Results {
             ("period_report", self.report.table()),
             ("revenue", self.report.revenue_table()),
             ("cohort_report", self.cohorts.table()),
-            ("findings", detect::findings_table(&self.findings)),
+            ("findings", self.findings.table()),
         ] {
             out.write_file(&format!("{name}.csv"), |w| table.write_csv(w))?;
             if json {

@@ -1,33 +1,36 @@
-//! `backdating`: contacts typed in long after they happened, in one sitting.
-//!
-//! **Behaviour.** A rep who does not log as they go enters several days of
-//! contacts at once — and, once entering from memory, fills the short days
-//! too. The entries are logged days after their `occurred_at`, and many of
-//! them seconds apart, faster than anyone types a real contact.
-//!
-//! **Signal.** Two shares of the rep's contacts in the period (by
-//! `occurred_at`) that have a `logged_at`: *late* — logged more than
-//! [`Backdating::late_after_hours`] after they occurred — and *batched* —
-//! logged within [`Backdating::batch_gap_s`] seconds of another of the
-//! rep's entries that occurred at a different time. A finding needs either
-//! share far above the team's.
-//!
-//! **Baseline.** Each share against the team mates' in the period (all
-//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count) — so a CRM that
-//! imports e-mails for everyone, or a team that logs every evening, is the
-//! norm rather than a finding; the rep's own median in other periods is
-//! quoted.
-//!
-//! **Minimum data.** [`Backdating::min_contacts`] contacts with a
-//! `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,
-//! and [`Backdating::min_peers`] peers with enough contacts.
+//! The `backdating` detector (see [`Backdating`]).
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 
-/// Settings of the `backdating` detector; see the module docs.
+/// `backdating`: contacts typed in long after they happened, in one sitting.
+///
+/// **Behaviour.** A rep who does not log as they go enters several days of
+/// contacts at once — and, once entering from memory, fills the short days
+/// too. The entries are logged days after their `occurred_at`, and many of
+/// them seconds apart, faster than anyone types a real contact.
+///
+/// **Signal.** Two shares of the rep's contacts in the period (by
+/// `occurred_at`) that have a `logged_at`: *late* — logged more than
+/// [`Backdating::late_after_hours`] after they occurred — and *batched* —
+/// logged within [`Backdating::batch_gap_s`] seconds of another of the
+/// rep's entries that occurred at a different time. A finding needs either
+/// share far above the team's.
+///
+/// **Baseline.** Each share against the team mates' in the period (all
+/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count) — so a CRM that
+/// imports e-mails for everyone, or a team that logs every evening, is the
+/// norm rather than a finding; the rep's own median in other periods is
+/// quoted.
+///
+/// **Minimum data.** [`Backdating::min_contacts`] contacts with a
+/// `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,
+/// and [`Backdating::min_peers`] peers with enough contacts.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backdating {
     /// Logged more than this many hours after it occurred is late (default
@@ -48,7 +51,7 @@ pub struct Backdating {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.1).
     pub min_excess: f64,

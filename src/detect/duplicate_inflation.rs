@@ -1,38 +1,41 @@
-//! `duplicate_inflation`: prospects who already existed, entered again so
-//! that they count as new.
-//!
-//! **Behaviour.** Where a CRM counts new records as new prospects, a rep
-//! short of new prospects types a known one in again — a colleague's, a
-//! dormant one of their own — with the name order swapped or the e-mail
-//! changed, and works it as new.
-//!
-//! **Signal.** The prospect records *entered by* the rep in the period —
-//! `created_by` the rep, or, where `created_by` is empty, first contacted by
-//! the rep through that record — and the share of them that land in a
-//! prospect (a cluster of the ledger's partition: deduplication or a
-//! supplied `prospect_clusters.csv`) that was known before the record was
-//! entered: another record of the cluster was created, or had an event,
-//! earlier. The record's entry time is its `created_at`, else its first
-//! event. It needs a partition: with every record its own prospect it says
-//! nothing.
-//!
-//! **Baseline.** The share against the team mates' in the period (all reps
-//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count) — some duplicates are honest
-//! (a known person comes back through a web form); the rep's own median
-//! share in other periods is quoted.
-//!
-//! **Minimum data.** [`DuplicateInflation::min_records`] records entered by
-//! the rep in the period, at least [`DuplicateInflation::min_duplicates`]
-//! duplicates, and [`DuplicateInflation::min_peers`] peers with enough
-//! records.
+//! The `duplicate_inflation` detector (see [`DuplicateInflation`]).
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::{EventKind, NONE};
 
-/// Settings of the `duplicate_inflation` detector; see the module docs.
+/// `duplicate_inflation`: prospects who already existed, entered again so
+/// that they count as new.
+///
+/// **Behaviour.** Where a CRM counts new records as new prospects, a rep
+/// short of new prospects types a known one in again — a colleague's, a
+/// dormant one of their own — with the name order swapped or the e-mail
+/// changed, and works it as new.
+///
+/// **Signal.** The prospect records *entered by* the rep in the period —
+/// `created_by` the rep, or, where `created_by` is empty, first contacted by
+/// the rep through that record — and the share of them that land in a
+/// prospect (a cluster of the ledger's partition: deduplication or a
+/// supplied `prospect_clusters.csv`) that was known before the record was
+/// entered: another record of the cluster was created, or had an event,
+/// earlier. The record's entry time is its `created_at`, else its first
+/// event. It needs a partition: with every record its own prospect it says
+/// nothing.
+///
+/// **Baseline.** The share against the team mates' in the period (all reps
+/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count) — some duplicates are honest
+/// (a known person comes back through a web form); the rep's own median
+/// share in other periods is quoted.
+///
+/// **Minimum data.** [`DuplicateInflation::min_records`] records entered by
+/// the rep in the period, at least [`DuplicateInflation::min_duplicates`]
+/// duplicates, and [`DuplicateInflation::min_peers`] peers with enough
+/// records.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateInflation {
     /// Fewest records entered by the rep in the period (default 10).
@@ -47,7 +50,7 @@ pub struct DuplicateInflation {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.1: one
     /// entered record in ten).

@@ -1,35 +1,4 @@
-//! `follow_up_padding`: follow-ups made because they are easy to count,
-//! not because the prospect needs one.
-//!
-//! **Behaviour.** Calling a known prospect is easier than finding a new
-//! one, and every call counts. A rep who pads calls prospects already in
-//! their pipeline again and again, and prospects less; the extra calls
-//! lead nowhere.
-//!
-//! **Signal.** Two figures per rep and period, both needed:
-//! the *follow-up share of prospecting* — follow-up contacts ÷ contacts
-//! that were `new`, `follow_up` or `reactivated` (customer care is left out
-//! so that a rep with many accounts is not mistaken for a padder; so are
-//! contacts through a record the rep entered for a prospect already known,
-//! and follow-ups that are the first contact through their record: a known
-//! prospect entered again is `duplicate_inflation`'s case; and contacts
-//! inside a burst of 3 or more contacts with one prospect within 24 h,
-//! which are one conversation in several entries, `repeat_touch`'s case) —
-//! far
-//! above the team's; and the *follow-up yield* — held meetings ÷ follow-up
-//! contacts — no better than the team's median. A rep whose many
-//! follow-ups do produce meetings is working a long sales cycle, not
-//! padding.
-//!
-//! **Baseline.** The share against the team mates' in the period (all reps
-//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count); the team's median yield;
-//! the rep's own median share in other periods is quoted.
-//!
-//! **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
-//! of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
-//! many.
+//! The `follow_up_padding` detector (see [`FollowUpPadding`]).
 
 use super::baseline::{median, pct};
 use super::{DetectContext, Detector, Finding};
@@ -37,7 +6,41 @@ use crate::classify::ContactClass;
 use crate::ledger::{EventKind, NONE};
 use crate::model::MeetingStatus;
 
-/// Settings of the `follow_up_padding` detector; see the module docs.
+/// `follow_up_padding`: follow-ups made because they are easy to count,
+/// not because the prospect needs one.
+///
+/// **Behaviour.** Calling a known prospect is easier than finding a new
+/// one, and every call counts. A rep who pads calls prospects already in
+/// their pipeline again and again, and prospects less; the extra calls
+/// lead nowhere.
+///
+/// **Signal.** Two figures per rep and period, both needed:
+/// the *follow-up share of prospecting* — follow-up contacts ÷ contacts
+/// that were `new`, `follow_up` or `reactivated` (customer care is left out
+/// so that a rep with many accounts is not mistaken for a padder; so are
+/// contacts through a record the rep entered for a prospect already known,
+/// and follow-ups that are the first contact through their record: a known
+/// prospect entered again is `duplicate_inflation`'s case; and contacts
+/// inside a burst of 3 or more contacts with one prospect within 24 h,
+/// which are one conversation in several entries, `repeat_touch`'s case) —
+/// far
+/// above the team's; and the *follow-up yield* — held meetings ÷ follow-up
+/// contacts — no better than the team's median. A rep whose many
+/// follow-ups do produce meetings is working a long sales cycle, not
+/// padding.
+///
+/// **Baseline.** The share against the team mates' in the period (all reps
+/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count); the team's median yield;
+/// the rep's own median share in other periods is quoted.
+///
+/// **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
+/// of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
+/// many.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowUpPadding {
     /// Fewest prospecting contacts of the rep in the period (default 40:
@@ -50,7 +53,7 @@ pub struct FollowUpPadding {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.08: pipelines
     /// differ, and a few points of follow-up share are normal variation

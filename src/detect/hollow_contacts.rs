@@ -1,33 +1,36 @@
-//! `hollow_contacts`: contacts that count toward the target but hold
-//! nothing — no outcome, and no or only a few seconds' duration.
-//!
-//! **Behaviour.** A rep short of the daily target logs dials that went
-//! nowhere, or entries that were never calls, to make the number: the entry
-//! has no outcome and a duration of zero, a few seconds, or none.
-//!
-//! **Signal.** The share of the rep's contacts in the period that are
-//! hollow: `outcome` absent *and* `duration_s` absent or at most
-//! [`HollowContacts::max_duration_s`]. An honest unanswered call carries
-//! the outcome `no_answer`; an honest e-mail without a duration carries an
-//! outcome; what is left empty in both fields is what the target alone
-//! explains.
-//!
-//! **Baseline.** The share against the team mates' in the period (all
-//! other reps when the team is too small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count), so a
-//! team that always fills the fields does not make two stray entries a
-//! finding. The rep's own median share in their other periods is quoted in
-//! the explanation.
-//!
-//! **Minimum data.** At least [`HollowContacts::min_contacts`] contacts of
-//! the rep in the period and [`HollowContacts::min_peers`] peers with as
-//! many; otherwise nothing is said.
+//! The `hollow_contacts` detector (see [`HollowContacts`]).
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 
-/// Settings of the `hollow_contacts` detector; see the module docs.
+/// `hollow_contacts`: contacts that count toward the target but hold
+/// nothing — no outcome, and no or only a few seconds' duration.
+///
+/// **Behaviour.** A rep short of the daily target logs dials that went
+/// nowhere, or entries that were never calls, to make the number: the entry
+/// has no outcome and a duration of zero, a few seconds, or none.
+///
+/// **Signal.** The share of the rep's contacts in the period that are
+/// hollow: `outcome` absent *and* `duration_s` absent or at most
+/// [`HollowContacts::max_duration_s`]. An honest unanswered call carries
+/// the outcome `no_answer`; an honest e-mail without a duration carries an
+/// outcome; what is left empty in both fields is what the target alone
+/// explains.
+///
+/// **Baseline.** The share against the team mates' in the period (all
+/// other reps when the team is too small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count), so a
+/// team that always fills the fields does not make two stray entries a
+/// finding. The rep's own median share in their other periods is quoted in
+/// the explanation.
+///
+/// **Minimum data.** At least [`HollowContacts::min_contacts`] contacts of
+/// the rep in the period and [`HollowContacts::min_peers`] peers with as
+/// many; otherwise nothing is said.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HollowContacts {
     /// A contact without outcome lasting at most this many seconds is
@@ -47,7 +50,7 @@ pub struct HollowContacts {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team's median worth a manager's time
     /// (default 0.05: one contact in twenty).

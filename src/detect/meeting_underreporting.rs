@@ -1,40 +1,43 @@
-//! `meeting_underreporting`: the meetings that did not close are missing.
-//!
-//! **Behaviour.** A rep judged on the meeting close rate (sales ÷ held
-//! meetings) logs the meetings that led to a sale and leaves out the ones
-//! that did not, and the no-shows. Every logged meeting then closes, and
-//! there is about one held meeting per sale.
-//!
-//! **Signal.** Of the rep's held meetings in a trailing window of periods,
-//! the share whose prospect (cluster) bought afterwards — a sale of that
-//! prospect, by anyone, at or after the meeting. Meetings are few (a
-//! handful a month), so the window is the period and the
-//! [`MeetingUnderreporting::window_periods`] − 1 periods before it. Sales
-//! made without any logged meeting (by phone, say) do not enter the
-//! figure, so a rep who sells without meeting is not mistaken for one who
-//! hides meetings.
-//!
-//! **Baseline.** The share against the team mates' in the same window (all
-//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count). Where contacts record
-//! outcomes, a second figure corroborates: the share of the rep's bookings
-//! (contacts with outcome `meeting_booked`) that no meeting of the prospect
-//! follows within [`MeetingUnderreporting::booking_days`], tested the same
-//! way; the two z-scores are summed (Stouffer). Held meetings per sale for
-//! the rep and the team are quoted, and the rep's own median share in other
-//! windows.
-//!
-//! **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings
-//! of the rep in the window and [`MeetingUnderreporting::min_peers`] peers
-//! with as many.
+//! The `meeting_underreporting` detector (see [`MeetingUnderreporting`]).
 
 use super::baseline::{median, pct};
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
 
-/// Settings of the `meeting_underreporting` detector; see the module docs.
+/// `meeting_underreporting`: the meetings that did not close are missing.
+///
+/// **Behaviour.** A rep judged on the meeting close rate (sales ÷ held
+/// meetings) logs the meetings that led to a sale and leaves out the ones
+/// that did not, and the no-shows. Every logged meeting then closes, and
+/// there is about one held meeting per sale.
+///
+/// **Signal.** Of the rep's held meetings in a trailing window of periods,
+/// the share whose prospect (cluster) bought afterwards — a sale of that
+/// prospect, by anyone, at or after the meeting. Meetings are few (a
+/// handful a month), so the window is the period and the
+/// [`MeetingUnderreporting::window_periods`] − 1 periods before it. Sales
+/// made without any logged meeting (by phone, say) do not enter the
+/// figure, so a rep who sells without meeting is not mistaken for one who
+/// hides meetings.
+///
+/// **Baseline.** The share against the team mates' in the same window (all
+/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count). Where contacts record
+/// outcomes, a second figure corroborates: the share of the rep's bookings
+/// (contacts with outcome `meeting_booked`) that no meeting of the prospect
+/// follows within [`MeetingUnderreporting::booking_days`], tested the same
+/// way; the two z-scores are summed (Stouffer). Held meetings per sale for
+/// the rep and the team are quoted, and the rep's own median share in other
+/// windows.
+///
+/// **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings
+/// of the rep in the window and [`MeetingUnderreporting::min_peers`] peers
+/// with as many.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingUnderreporting {
     /// Periods in the trailing window (default 6: half a year of months —
@@ -54,7 +57,7 @@ pub struct MeetingUnderreporting {
     /// wide).
     pub z_flag: f64,
     /// z-score from which a period counts toward a finding together with
-    /// an adjacent one (see the module docs of [`detect`](super)); default 4,
+    /// an adjacent one (see [`Rule`](super::Rule)); default 4,
     /// the same as `z_flag`, which turns that off: adjacent windows share
     /// most of their meetings, so their evidence is not independent.
     pub z_persist: f64,

@@ -1,36 +1,39 @@
-//! `period_end_surge`: the month's work piled into its last days.
-//!
-//! **Behaviour.** A rep judged on a monthly count slackens early in the
-//! month and makes up for it in the last days before the count closes,
-//! with whatever contacts come quickest.
-//!
-//! **Signal.** The rep's contacts per day worked in the last
-//! [`PeriodEndSurge::end_days`] working days of the period, divided by
-//! their contacts per day worked earlier in the period. Working days are
-//! the local days on which anyone in the rep's team logged a contact, so
-//! weekends and holidays drop out wherever the team is; dividing by the
-//! rep's own days worked keeps a holiday in the first half of the month
-//! from looking like a surge. A period that the data end inside (its last
-//! days not yet there) is skipped.
-//!
-//! **Baseline.** Median and MAD of the log of that ratio over the team
-//! mates in the period (all reps when the team is small) — a team that
-//! always pushes before the month closes sets the norm. The rep's excess is
-//! measured against the spread between reps (the MAD less the part the
-//! peers' own day-to-day noise explains) and the rep's own sampling noise:
-//! their day-to-day coefficient of variation before the end (at least
-//! Poisson's) over the days on each side. A busy week by chance is not a
-//! surge. The rep's own median ratio in other periods is quoted.
-//!
-//! **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
-//! worked days at the end and 5 before it, and
-//! [`PeriodEndSurge::min_peers`] peers with as much.
+//! The `period_end_surge` detector (see [`PeriodEndSurge`]).
 
 use super::baseline::median;
 use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::ledger::NONE;
 
-/// Settings of the `period_end_surge` detector; see the module docs.
+/// `period_end_surge`: the month's work piled into its last days.
+///
+/// **Behaviour.** A rep judged on a monthly count slackens early in the
+/// month and makes up for it in the last days before the count closes,
+/// with whatever contacts come quickest.
+///
+/// **Signal.** The rep's contacts per day worked in the last
+/// [`PeriodEndSurge::end_days`] working days of the period, divided by
+/// their contacts per day worked earlier in the period. Working days are
+/// the local days on which anyone in the rep's team logged a contact, so
+/// weekends and holidays drop out wherever the team is; dividing by the
+/// rep's own days worked keeps a holiday in the first half of the month
+/// from looking like a surge. A period that the data end inside (its last
+/// days not yet there) is skipped.
+///
+/// **Baseline.** Median and MAD of the log of that ratio over the team
+/// mates in the period (all reps when the team is small) — a team that
+/// always pushes before the month closes sets the norm. The rep's excess is
+/// measured against the spread between reps (the MAD less the part the
+/// peers' own day-to-day noise explains) and the rep's own sampling noise:
+/// their day-to-day coefficient of variation before the end (at least
+/// Poisson's) over the days on each side. A busy week by chance is not a
+/// surge. The rep's own median ratio in other periods is quoted.
+///
+/// **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
+/// worked days at the end and 5 before it, and
+/// [`PeriodEndSurge::min_peers`] peers with as much.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodEndSurge {
     /// The period's last working days that count as its end (default 5:
@@ -45,7 +48,7 @@ pub struct PeriodEndSurge {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest ratio of the rep's end-of-period intensity to the team
     /// median's (default 1.5: half as much again per day).

@@ -1,33 +1,36 @@
-//! `repeat_touch`: one conversation logged as several contacts.
-//!
-//! **Behaviour.** Every logged contact counts, so a rep splits one piece of
-//! work into several entries — a call, the e-mail that confirms it, a call
-//! back half an hour later — all with the same prospect within hours.
-//!
-//! **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
-//! the same rep with the same prospect (cluster) within
-//! [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
-//! answer, call back); three or more are what the behaviour produces. The
-//! unit of the behaviour is the burst (one conversation split up), so the
-//! rate tested is bursts per contact; the share of the rep's contacts that
-//! sit in bursts must also exceed the team median's by
-//! [`RepeatTouch::min_excess`].
-//!
-//! **Baseline.** Bursts per contact against the team mates' in the period
-//! (all reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count); the rep's own
-//! median share in other periods is quoted.
-//!
-//! **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
-//! the period, at least [`RepeatTouch::min_bursts`] bursts, and
-//! [`RepeatTouch::min_peers`] peers with enough contacts.
+//! The `repeat_touch` detector (see [`RepeatTouch`]).
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::EventKind;
 
-/// Settings of the `repeat_touch` detector; see the module docs.
+/// `repeat_touch`: one conversation logged as several contacts.
+///
+/// **Behaviour.** Every logged contact counts, so a rep splits one piece of
+/// work into several entries — a call, the e-mail that confirms it, a call
+/// back half an hour later — all with the same prospect within hours.
+///
+/// **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
+/// the same rep with the same prospect (cluster) within
+/// [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
+/// answer, call back); three or more are what the behaviour produces. The
+/// unit of the behaviour is the burst (one conversation split up), so the
+/// rate tested is bursts per contact; the share of the rep's contacts that
+/// sit in bursts must also exceed the team median's by
+/// [`RepeatTouch::min_excess`].
+///
+/// **Baseline.** Bursts per contact against the team mates' in the period
+/// (all reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count); the rep's own
+/// median share in other periods is quoted.
+///
+/// **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
+/// the period, at least [`RepeatTouch::min_bursts`] bursts, and
+/// [`RepeatTouch::min_peers`] peers with enough contacts.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepeatTouch {
     /// Contacts with one prospect that make a burst (default 3, SPEC §9).
@@ -46,7 +49,7 @@ pub struct RepeatTouch {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share of contacts in bursts (default 0.05).
     pub min_excess: f64,

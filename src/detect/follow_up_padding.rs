@@ -1,7 +1,7 @@
 //! The `follow_up_padding` detector (see [`FollowUpPadding`]).
 
 use super::baseline::{median, pct};
-use super::{DetectContext, Detector, Finding};
+use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::classify::ContactClass;
 use crate::ledger::{EventKind, NONE};
 use crate::model::MeetingStatus;
@@ -86,8 +86,23 @@ impl Detector for FollowUpPadding {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let mut left_out = self.excluded(ctx);
+        // Touches inside a repeat-touch burst (3 or more with one prospect
+        // within 24 h) are one conversation in several entries
+        // (repeat_touch's business): left out as well.
+        for (x, &burst) in left_out.iter_mut().zip(&ctx.default_bursts().0) {
+            *x |= burst;
+        }
+        let counts = self.counts(ctx, &left_out);
+        let pending = self.candidates(ctx, &counts, &left_out);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+impl FollowUpPadding {
+    /// Per contact, whether it is left out as another detector's business.
+    fn excluded(&self, ctx: &DetectContext<'_>) -> Vec<bool> {
         let ledger = ctx.ledger();
-        let classified = ctx.classified();
         // Contacts through a record the rep entered for a prospect already
         // known are duplicate_inflation's business (the rep works it as
         // new), not padded calls: they are left out of both counts, and so
@@ -100,10 +115,6 @@ impl Detector for FollowUpPadding {
                 *d = e.rep;
             }
         }
-        // Touches inside a repeat-touch burst (3 or more with one prospect
-        // within 24 h) are one conversation in several entries
-        // (repeat_touch's business): left out as well.
-        let in_burst = &ctx.default_bursts().0;
         let mut excluded = vec![false; ledger.contacts().len()];
         let firsts = super::map_prospect_chunks(ledger, |range| {
             // The first contact through each record of the prospect:
@@ -144,14 +155,22 @@ impl Detector for FollowUpPadding {
                 *f = true;
             }
         }
+        excluded
+    }
+
+    /// Per rep and period: prospecting contacts, follow-ups among them
+    /// (those not `left_out`), held meetings.
+    fn counts(&self, ctx: &DetectContext<'_>, left_out: &[bool]) -> RepPeriod<Counts> {
+        let ledger = ctx.ledger();
+        let classified = ctx.classified();
+        debug_assert_eq!(left_out.len(), ledger.contacts().len());
         let mut counts = ctx.rep_period::<Counts>();
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // One flag per contact: the zip walks every contact.
+        for (i, (c, &left_out)) in ledger.contacts().iter().zip(left_out).enumerate() {
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
             let mut class = classified.class(i as u32);
-            let left_out = excluded.get(i).copied().unwrap_or(false)
-                || in_burst.get(i).copied().unwrap_or(false);
             if class == Some(ContactClass::FollowUp) && left_out {
                 class = None;
             }
@@ -176,6 +195,22 @@ impl Detector for FollowUpPadding {
                 x.meetings_held += 1;
             }
         }
+        counts
+    }
+
+    /// The rep-periods whose follow-up share stands out and whose
+    /// follow-ups are no more productive than the team's.
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        left_out: &[bool],
+    ) -> Vec<(super::Candidate, Finding)> {
+        let ledger = ctx.ledger();
+        let classified = ctx.classified();
+        // invariant: one flag per contact (`counts` checked it).
+        #[allow(clippy::indexing_slicing)]
+        let is_left_out = |i: u32| left_out[i as usize];
         let enough = |x: &Counts| x.prospecting >= self.min_contacts;
         let trials = counts.map(|x| enough(x).then_some((x.follow_ups, x.prospecting)));
         let share = counts
@@ -232,8 +267,7 @@ impl Detector for FollowUpPadding {
                 .filter(|&i| {
                     ctx.contact_period(i) == Some(period)
                         && classified.class(i) == Some(ContactClass::FollowUp)
-                        && !excluded.get(i as usize).copied().unwrap_or(false)
-                        && !in_burst.get(i as usize).copied().unwrap_or(false)
+                        && !is_left_out(i)
                         && classified
                             .contact_engagement(i)
                             .and_then(|e| classified.engagement(e))
@@ -250,6 +284,6 @@ impl Detector for FollowUpPadding {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
     }
 }

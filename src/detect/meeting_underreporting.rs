@@ -1,6 +1,7 @@
 //! The `meeting_underreporting` detector (see [`MeetingUnderreporting`]).
 
-use super::baseline::{median, pct};
+use super::RepPeriod;
+use super::baseline::{ProportionTest, median, pct};
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
@@ -101,6 +102,17 @@ impl Detector for MeetingUnderreporting {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let per = self.counts(ctx);
+        let win = self.windows(ctx, &per);
+        let pending = self.candidates(ctx, &per, &win);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+impl MeetingUnderreporting {
+    /// Per rep and period: held meetings, those a sale of the prospect
+    /// followed, sales, and bookings with those no meeting followed.
+    fn counts(&self, ctx: &DetectContext<'_>) -> RepPeriod<Counts> {
         let ledger = ctx.ledger();
         // One walk over each prospect's timeline: which meetings its
         // prospect bought after, and which bookings (contacts with outcome
@@ -166,7 +178,8 @@ impl Detector for MeetingUnderreporting {
                 }
             }
         }
-        for (i, m) in ledger.meetings().iter().enumerate() {
+        // One flag per meeting: the zip walks every meeting.
+        for ((i, m), &was_closed) in ledger.meetings().iter().enumerate().zip(&closed) {
             if m.status != MeetingStatus::Held {
                 continue;
             }
@@ -174,7 +187,7 @@ impl Detector for MeetingUnderreporting {
                 && let Some(x) = per.get_mut(m.rep, p)
             {
                 x.held += 1;
-                x.closed += u32::from(closed.get(i).copied().unwrap_or(false));
+                x.closed += u32::from(was_closed);
             }
         }
         for (i, s) in ledger.sales().iter().enumerate() {
@@ -184,6 +197,12 @@ impl Detector for MeetingUnderreporting {
                 x.sales += 1;
             }
         }
+        per
+    }
+
+    /// Each period's counts summed with those of the `window_periods - 1`
+    /// periods before it.
+    fn windows(&self, ctx: &DetectContext<'_>, per: &RepPeriod<Counts>) -> RepPeriod<Counts> {
         let window = self.window_periods.max(1) as u32;
         // Each period's counts go into the windows that end in it and the
         // next `window - 1` periods: the same sums as gathering each
@@ -204,6 +223,17 @@ impl Detector for MeetingUnderreporting {
                 }
             }
         }
+        win
+    }
+
+    /// The rep-windows whose closing share (and vanished bookings) stand
+    /// out, as candidates for [`Rule`](super::Rule).
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        per: &RepPeriod<Counts>,
+        win: &RepPeriod<Counts>,
+    ) -> Vec<(super::Candidate, Finding)> {
         let trials = win.map(|x| (x.held >= self.min_meetings).then_some((x.closed, x.held)));
         let bookings =
             win.map(|x| (x.booked >= self.min_meetings).then_some((x.unlogged, x.booked)));
@@ -230,72 +260,83 @@ impl Detector for MeetingUnderreporting {
             if z < self.z_persist || (excess < self.min_excess && !corroborated) {
                 continue;
             }
-            let booked_text = booked.map_or_else(String::new, |b| {
-                format!(
-                    "; {} of {} meetings booked in contacts then were never logged ({}, team median {})",
-                    x.unlogged,
-                    x.booked,
-                    pct(b.rate),
-                    pct(b.baseline)
-                )
-            });
-            let mut peer_mps: Vec<f64> = ctx
-                .peers(rep, self.min_peers)
-                .iter()
-                .filter_map(|&r| {
-                    let w = win.get(r, period)?;
-                    (w.held >= self.min_meetings && w.sales > 0)
-                        .then(|| f64::from(w.held) / f64::from(w.sales))
-                })
-                .collect();
-            let team_mps =
-                median(&mut peer_mps).map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
-            let mps = if x.sales > 0 {
-                format!("{:.1}", f64::from(x.held) / f64::from(x.sales))
-            } else {
-                "–".to_owned()
-            };
-            let own = ctx
-                .own_median(&share, rep, period)
-                .map_or_else(String::new, |o| {
-                    format!("; {} in their other windows", pct(o))
-                });
-            let first = (period + 1).saturating_sub(window);
-            let span = if first == period {
-                ctx.period_label(period)
-            } else {
-                format!(
-                    "{} to {}",
-                    ctx.period_label(first),
-                    ctx.period_label(period)
-                )
-            };
-            let explanation = format!(
-                "From {span} {} of {} held meetings logged by {} were followed by a sale ({}) against {} for the team's median rep{own}: {mps} held meetings per sale against the team's {team_mps}{booked_text}, as if meetings that did not close went unlogged.",
-                x.closed,
-                x.held,
-                ledger.rep_id(rep),
-                pct(t.rate),
-                pct(t.baseline),
-            );
-            let evidence = ledger
-                .meetings()
-                .iter()
-                .enumerate()
-                .filter(|(i, m)| {
-                    m.rep == rep
-                        && m.status == MeetingStatus::Held
-                        && ctx
-                            .meeting_period(*i as u32)
-                            .is_some_and(|q| q >= first && q <= period)
-                })
-                .map(|(i, _)| ledger.meeting_id(i as u32).to_owned())
-                .collect();
-            pending.push((
-                super::Candidate { rep, period, z },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
+            let finding = self.finding(ctx, win, &share, (rep, period, x), (t, booked));
+            pending.push((super::Candidate { rep, period, z }, finding));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
+    }
+
+    /// The finding of rep `rep` in the window ending in `period`.
+    fn finding(
+        &self,
+        ctx: &DetectContext<'_>,
+        win: &RepPeriod<Counts>,
+        share: &RepPeriod<Option<f64>>,
+        (rep, period, x): (u32, u32, &Counts),
+        (t, booked): (ProportionTest, Option<ProportionTest>),
+    ) -> Finding {
+        let ledger = ctx.ledger();
+        let window = self.window_periods.max(1) as u32;
+        let booked_text = booked.map_or_else(String::new, |b| {
+            format!(
+                "; {} of {} meetings booked in contacts then were never logged ({}, team median {})",
+                x.unlogged,
+                x.booked,
+                pct(b.rate),
+                pct(b.baseline)
+            )
+        });
+        let mut peer_mps: Vec<f64> = ctx
+            .peers(rep, self.min_peers)
+            .iter()
+            .filter_map(|&r| {
+                let w = win.get(r, period)?;
+                (w.held >= self.min_meetings && w.sales > 0)
+                    .then(|| f64::from(w.held) / f64::from(w.sales))
+            })
+            .collect();
+        let team_mps = median(&mut peer_mps).map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+        let mps = if x.sales > 0 {
+            format!("{:.1}", f64::from(x.held) / f64::from(x.sales))
+        } else {
+            "–".to_owned()
+        };
+        let own = ctx
+            .own_median(&share, rep, period)
+            .map_or_else(String::new, |o| {
+                format!("; {} in their other windows", pct(o))
+            });
+        let first = (period + 1).saturating_sub(window);
+        let span = if first == period {
+            ctx.period_label(period)
+        } else {
+            format!(
+                "{} to {}",
+                ctx.period_label(first),
+                ctx.period_label(period)
+            )
+        };
+        let explanation = format!(
+            "From {span} {} of {} held meetings logged by {} were followed by a sale ({}) against {} for the team's median rep{own}: {mps} held meetings per sale against the team's {team_mps}{booked_text}, as if meetings that did not close went unlogged.",
+            x.closed,
+            x.held,
+            ledger.rep_id(rep),
+            pct(t.rate),
+            pct(t.baseline),
+        );
+        let evidence = ledger
+            .meetings()
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                m.rep == rep
+                    && m.status == MeetingStatus::Held
+                    && ctx
+                        .meeting_period(*i as u32)
+                        .is_some_and(|q| q >= first && q <= period)
+            })
+            .map(|(i, _)| ledger.meeting_id(i as u32).to_owned())
+            .collect();
+        ctx.finding(self.name(), rep, period, 0.0, explanation, evidence)
     }
 }

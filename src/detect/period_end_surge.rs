@@ -119,8 +119,31 @@ impl Detector for PeriodEndSurge {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let no_team = ledger.teams().len() as u32;
-        let group = |rep: u32| ledger.rep_team(rep).unwrap_or(no_team);
+        let ends = self.end_starts(ctx);
+        let end_of = |rep: u32, p: u32| -> Option<i32> {
+            let i = ends
+                .binary_search_by_key(&(group(ledger, rep), p), |&(k, _)| k)
+                .ok()?;
+            ends.get(i).map(|&(_, s)| s)
+        };
+        let counts = self.counts(ctx, &end_of);
+        let pending = self.candidates(ctx, &counts, &end_of);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+/// The group whose working days a rep's period ends are judged by: their
+/// team, or, for every rep without one, a group of their own after the
+/// teams.
+fn group(ledger: &crate::ledger::Ledger, rep: u32) -> u32 {
+    ledger.rep_team(rep).unwrap_or(ledger.teams().len() as u32)
+}
+
+impl PeriodEndSurge {
+    /// The first local day of the end of each (group, period) with enough
+    /// working days, sorted by (group, period).
+    fn end_starts(&self, ctx: &DetectContext<'_>) -> Vec<((u32, u32), i32)> {
+        let ledger = ctx.ledger();
         // Working days per (team, period): the local days anyone in the
         // team logged a contact, as sorted (team, day, period) — gathered
         // from each rep's time-ordered days, so that memory follows the
@@ -128,7 +151,7 @@ impl Detector for PeriodEndSurge {
         let mut worked: Vec<(u32, i32, u32)> = Vec::new();
         for rep in 0..ledger.reps().len() as u32 {
             let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-            let g = group(rep);
+            let g = group(ledger, rep);
             let mut last = None;
             for (&d, &p) in rep_days.iter().zip(rep_periods) {
                 if p != NONE && last != Some(d) {
@@ -164,12 +187,17 @@ impl Detector for PeriodEndSurge {
                 end_start.push(((g, p), start));
             }
         }
-        let end_of = |rep: u32, p: u32| -> Option<i32> {
-            let i = end_start
-                .binary_search_by_key(&(group(rep), p), |&(k, _)| k)
-                .ok()?;
-            end_start.get(i).map(|&(_, s)| s)
-        };
+        end_start
+    }
+
+    /// Per rep and period: contacts and days in the period's end and
+    /// before it.
+    fn counts(
+        &self,
+        ctx: &DetectContext<'_>,
+        end_of: &impl Fn(u32, u32) -> Option<i32>,
+    ) -> RepPeriod<Counts> {
+        let ledger = ctx.ledger();
         let mut counts = ctx.rep_period::<Counts>();
         for rep in 0..ledger.reps().len() as u32 {
             // Runs of one day of the rep's time-ordered contacts.
@@ -197,6 +225,17 @@ impl Detector for PeriodEndSurge {
             }
             close(day, &mut counts);
         }
+        counts
+    }
+
+    /// The rep-periods whose end stands out against the team's.
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        end_of: &impl Fn(u32, u32) -> Option<i32>,
+    ) -> Vec<(super::Candidate, Finding)> {
+        let ledger = ctx.ledger();
         let enough = |x: &Counts| {
             x.end_contacts + x.rest_contacts >= self.min_contacts
                 && x.end_days >= 2
@@ -270,6 +309,6 @@ impl Detector for PeriodEndSurge {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
     }
 }

@@ -151,33 +151,7 @@ impl Detector for QuotaBunching {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let n_reps = ledger.reps().len() as u32;
-        let mut days: RepPeriod<Days> = ctx.rep_period();
-        for rep in 0..n_reps {
-            let mut current: Option<(u32, i32, u32)> = None;
-            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-            for (&d, &p) in rep_days.iter().zip(rep_periods) {
-                if p == NONE {
-                    continue;
-                }
-                match &mut current {
-                    Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
-                    _ => {
-                        if let Some((cp, _, n)) = current
-                            && let Some(x) = days.get_mut(rep, cp)
-                        {
-                            x.counts.push(n);
-                        }
-                        current = Some((p, d, 1));
-                    }
-                }
-            }
-            if let Some((cp, _, n)) = current
-                && let Some(x) = days.get_mut(rep, cp)
-            {
-                x.counts.push(n);
-            }
-        }
+        let days = daily_counts(ctx);
         let target = |rep: u32| -> Option<u32> {
             ledger
                 .reps()
@@ -252,29 +226,7 @@ impl Detector for QuotaBunching {
                 ex.above_expected,
                 team_ratio,
             );
-            // Evidence: the contacts of the days at exactly the target.
-            let contacts = ctx.rep_contacts(rep);
-            let mut evidence = Vec::new();
-            let mut run: Vec<u32> = Vec::new();
-            let mut run_day = None::<i32>;
-            let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
-                if run.len() == t as usize {
-                    evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
-                }
-                run.clear();
-            };
-            for &i in contacts {
-                if ctx.contact_period(i) != Some(period) {
-                    continue;
-                }
-                let day = ctx.contact_day(i);
-                if run_day != Some(day) {
-                    flush(&mut run, &mut evidence);
-                    run_day = Some(day);
-                }
-                run.push(i);
-            }
-            flush(&mut run, &mut evidence);
+            let evidence = at_target(ctx, rep, period, t);
             pending.push((
                 super::Candidate { rep, period, z },
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
@@ -282,4 +234,65 @@ impl Detector for QuotaBunching {
         }
         super::conclude(ctx, pending, self.z_flag, self.z_persist)
     }
+}
+
+/// Each rep's contacts per local day worked, per period.
+fn daily_counts(ctx: &DetectContext<'_>) -> RepPeriod<Days> {
+    let ledger = ctx.ledger();
+    let n_reps = ledger.reps().len() as u32;
+    let mut days: RepPeriod<Days> = ctx.rep_period();
+    for rep in 0..n_reps {
+        let mut current: Option<(u32, i32, u32)> = None;
+        let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+        for (&d, &p) in rep_days.iter().zip(rep_periods) {
+            if p == NONE {
+                continue;
+            }
+            match &mut current {
+                Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
+                _ => {
+                    if let Some((cp, _, n)) = current
+                        && let Some(x) = days.get_mut(rep, cp)
+                    {
+                        x.counts.push(n);
+                    }
+                    current = Some((p, d, 1));
+                }
+            }
+        }
+        if let Some((cp, _, n)) = current
+            && let Some(x) = days.get_mut(rep, cp)
+        {
+            x.counts.push(n);
+        }
+    }
+    days
+}
+
+/// Ids of the rep's contacts in `period` on the days with exactly `t`.
+fn at_target(ctx: &DetectContext<'_>, rep: u32, period: u32, t: u32) -> Vec<String> {
+    let ledger = ctx.ledger();
+    let contacts = ctx.rep_contacts(rep);
+    let mut evidence = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    let mut run_day = None::<i32>;
+    let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
+        if run.len() == t as usize {
+            evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
+        }
+        run.clear();
+    };
+    for &i in contacts {
+        if ctx.contact_period(i) != Some(period) {
+            continue;
+        }
+        let day = ctx.contact_day(i);
+        if run_day != Some(day) {
+            flush(&mut run, &mut evidence);
+            run_day = Some(day);
+        }
+        run.push(i);
+    }
+    flush(&mut run, &mut evidence);
+    evidence
 }

@@ -98,15 +98,13 @@ impl Backdating {
                 *o += 1;
             }
         }
-        for i in 1..offsets.len() {
-            let prev = offsets.get(i - 1).copied().unwrap_or(0);
-            if let Some(o) = offsets.get_mut(i) {
-                *o += prev;
-            }
+        let mut total = 0;
+        for o in &mut offsets {
+            total += *o;
+            *o = total;
         }
         let mut fill = offsets.clone();
-        let mut by_logged: Vec<(i64, i64, u32)> =
-            vec![(0, 0, 0); offsets.last().copied().unwrap_or(0)];
+        let mut by_logged: Vec<(i64, i64, u32)> = vec![(0, 0, 0); total];
         for (i, c) in contacts.iter().enumerate() {
             let Some(logged) = c.logged_us() else {
                 continue;
@@ -157,14 +155,14 @@ impl Detector for Backdating {
         let ledger = ctx.ledger();
         let marks = self.marks(ctx);
         let mut counts = ctx.rep_period::<Counts>();
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // One mark per contact: the zip walks every contact.
+        for (i, (c, &(late, batched))) in ledger.contacts().iter().zip(&marks).enumerate() {
             if c.logged_us().is_none() {
                 continue;
             }
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
-            let (late, batched) = marks.get(i).copied().unwrap_or((false, false));
             if let Some(x) = counts.get_mut(c.rep, p) {
                 x.logged += 1;
                 x.late += u32::from(late);

@@ -120,21 +120,22 @@ impl DuplicateInflation {
             first.clear();
             first.extend(members.iter().map(|&r| (r, i64::MAX, NONE)));
             for e in ledger.prospect_events(p) {
+                // invariant: an event's index is a row of its kind.
+                #[allow(clippy::indexing_slicing)]
                 let (record, rep) = match e.kind {
-                    EventKind::Contact => ledger
-                        .contacts()
-                        .get(e.index as usize)
-                        .map(|c| (c.record, c.rep)),
-                    EventKind::Meeting => ledger
-                        .meetings()
-                        .get(e.index as usize)
-                        .map(|m| (m.record, m.rep)),
-                    EventKind::Sale => ledger
-                        .sales()
-                        .get(e.index as usize)
-                        .map(|s| (s.record, s.rep)),
-                }
-                .unwrap_or((NONE, NONE));
+                    EventKind::Contact => {
+                        let c = &ledger.contacts()[e.index as usize];
+                        (c.record, c.rep)
+                    }
+                    EventKind::Meeting => {
+                        let m = &ledger.meetings()[e.index as usize];
+                        (m.record, m.rep)
+                    }
+                    EventKind::Sale => {
+                        let s = &ledger.sales()[e.index as usize];
+                        (s.record, s.rep)
+                    }
+                };
                 // Members are ascending: a search, not a scan per event.
                 if let Ok(i) = members.binary_search(&record)
                     && let Some(f) = first.get_mut(i)
@@ -246,9 +247,9 @@ impl Detector for DuplicateInflation {
             }
             let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
             let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
-            let dups: Vec<&Entered> = dup_of
-                .get(from..to)
-                .unwrap_or(&[])
+            // invariant: partition points, so from <= to <= len.
+            #[allow(clippy::indexing_slicing)]
+            let dups: Vec<&Entered> = dup_of[from..to]
                 .iter()
                 .filter_map(|&(_, _, i)| entered.get(i))
                 .collect();

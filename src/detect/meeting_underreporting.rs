@@ -302,7 +302,7 @@ impl MeetingUnderreporting {
             "–".to_owned()
         };
         let own = ctx
-            .own_median(&share, rep, period)
+            .own_median(share, rep, period)
             .map_or_else(String::new, |o| {
                 format!("; {} in their other windows", pct(o))
             });

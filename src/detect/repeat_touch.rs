@@ -171,7 +171,9 @@ impl RepeatTouch {
                         starts.push((rep, period));
                     }
                     let from = start.max(marked_to);
-                    marked.extend(buf.get(from..=j).unwrap_or(&[]).iter().map(|x| x.2));
+                    // invariant: from <= start <= j < buf.len().
+                    #[allow(clippy::indexing_slicing)]
+                    marked.extend(buf[from..=j].iter().map(|x| x.2));
                     marked_to = j + 1;
                     in_burst_until = Some(j);
                 }
@@ -199,6 +201,10 @@ impl Detector for RepeatTouch {
             computed = self.bursts(ctx);
             (&computed.0, &computed.1)
         };
+        debug_assert_eq!(marked.len(), ledger.contacts().len());
+        // invariant: one mark per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let is_marked = |i: u32| marked[i as usize];
         let mut counts = ctx.rep_period::<Counts>();
         for (i, c) in ledger.contacts().iter().enumerate() {
             let Some(p) = ctx.contact_period(i as u32) else {
@@ -206,7 +212,7 @@ impl Detector for RepeatTouch {
             };
             if let Some(x) = counts.get_mut(c.rep, p) {
                 x.contacts += 1;
-                if marked.get(i).copied().unwrap_or(false) {
+                if is_marked(i as u32) {
                     x.in_bursts += 1;
                 }
             }
@@ -261,10 +267,7 @@ impl Detector for RepeatTouch {
                 .rep_contacts(rep)
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && marked.get(i as usize).copied().unwrap_or(false)
-                })
+                .filter(|&i| ctx.contact_period(i) == Some(period) && is_marked(i))
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();
             pending.push((

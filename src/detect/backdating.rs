@@ -1,7 +1,9 @@
 //! The `backdating` detector (see [`Backdating`]).
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use chrono::TimeDelta;
+
+use super::{DetectContext, Detector, Finding, hours, micros, seconds};
 
 /// `backdating`: contacts typed in long after they happened, in one sitting.
 ///
@@ -12,8 +14,8 @@ use super::{DetectContext, Detector, Finding};
 ///
 /// **Signal.** Two shares of the rep's contacts in the period (by
 /// `occurred_at`) that have a `logged_at`: *late* — logged more than
-/// [`Backdating::late_after_hours`] after they occurred — and *batched* —
-/// logged within [`Backdating::batch_gap_s`] seconds of another of the
+/// [`Backdating::late_after`] after they occurred — and *batched* —
+/// logged within [`Backdating::batch_gap`] of another of the
 /// rep's entries that occurred at a different time. A finding needs either
 /// share far above the team's.
 ///
@@ -33,13 +35,13 @@ use super::{DetectContext, Detector, Finding};
 /// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backdating {
-    /// Logged more than this many hours after it occurred is late (default
-    /// 24: an evening's or the next morning's catch-up is within it).
-    pub late_after_hours: i64,
-    /// Entries this many seconds apart or closer are batched (default 20:
+    /// Logged more than this long after it occurred is late (default
+    /// 24 hours: an evening's or the next morning's catch-up is within it).
+    pub late_after: TimeDelta,
+    /// Entries this close or closer are batched (default 20 seconds:
     /// typing a contact with its channel, duration and outcome takes
     /// longer).
-    pub batch_gap_s: i64,
+    pub batch_gap: TimeDelta,
     /// Fewest contacts with a `logged_at` (default 30).
     pub min_contacts: u32,
     /// Fewest late or batched contacts in the period (default 5).
@@ -60,8 +62,8 @@ pub struct Backdating {
 impl Default for Backdating {
     fn default() -> Self {
         Self {
-            late_after_hours: 24,
-            batch_gap_s: 20,
+            late_after: TimeDelta::hours(24),
+            batch_gap: TimeDelta::seconds(20),
             min_contacts: 30,
             min_flagged: 5,
             min_peers: 3,
@@ -84,8 +86,8 @@ impl Backdating {
     fn marks(&self, ctx: &DetectContext<'_>) -> Vec<(bool, bool)> {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let late_us = self.late_after_hours * 3_600 * 1_000_000;
-        let gap_us = self.batch_gap_s * 1_000_000;
+        let late_us = micros(self.late_after);
+        let gap_us = micros(self.batch_gap);
         let mut marks = vec![(false, false); contacts.len()];
         // Contacts with a logged_at grouped by rep (a counting sort read in
         // id order), then each rep's run ordered by logged_at.
@@ -209,11 +211,11 @@ impl Detector for Backdating {
                 ledger.rep_id(rep),
                 x.late,
                 x.logged,
-                self.late_after_hours,
+                hours(self.late_after),
                 pct(l.2),
                 pct(l.3),
                 x.batched,
-                self.batch_gap_s,
+                seconds(self.batch_gap),
                 pct(b.2),
                 pct(b.3),
             );

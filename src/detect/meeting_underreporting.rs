@@ -1,10 +1,11 @@
 //! The `meeting_underreporting` detector (see [`MeetingUnderreporting`]).
 
-use super::RepPeriod;
 use super::baseline::{ProportionTest, median, pct};
 use super::{DetectContext, Detector, Finding};
+use super::{RepPeriod, micros};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
+use chrono::TimeDelta;
 
 /// `meeting_underreporting`: the meetings that did not close are missing.
 ///
@@ -28,7 +29,7 @@ use crate::model::{MeetingStatus, Outcome};
 /// tail of the rep's own count). Where contacts record
 /// outcomes, a second figure corroborates: the share of the rep's bookings
 /// (contacts with outcome `meeting_booked`) that no meeting of the prospect
-/// follows within [`MeetingUnderreporting::booking_days`], tested the same
+/// follows within [`MeetingUnderreporting::booking_window`], tested the same
 /// way; the two z-scores are summed (Stouffer). Held meetings per sale for
 /// the rep and the team are quoted, and the rep's own median share in other
 /// windows.
@@ -48,9 +49,9 @@ pub struct MeetingUnderreporting {
     /// of the rep in the window (default 10).
     pub min_meetings: u32,
     /// A booking (contact with outcome `meeting_booked`) counts as logged
-    /// when any meeting of the prospect follows within this many days
-    /// (default 30).
-    pub booking_days: i64,
+    /// when any meeting of the prospect follows within this long (default
+    /// 30 days).
+    pub booking_window: TimeDelta,
     /// Fewest peers with enough meetings (default 3).
     pub min_peers: usize,
     /// Robust z-score from which a finding is reported (default 3.5: the
@@ -77,7 +78,7 @@ impl Default for MeetingUnderreporting {
         Self {
             window_periods: 6,
             min_meetings: 10,
-            booking_days: 30,
+            booking_window: TimeDelta::days(30),
             min_peers: 3,
             z_flag: 4.0,
             z_persist: 4.0,
@@ -119,7 +120,7 @@ impl MeetingUnderreporting {
         // `meeting_booked`) no meeting of the prospect follows within the
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
-        let follow_us = self.booking_days.saturating_mul(86_400_000_000);
+        let follow_us = micros(self.booking_window);
         let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();

@@ -203,6 +203,38 @@ impl Default for DetectConfig {
     }
 }
 
+/// A length of time in µs, saturating beyond the ±292,000 years an `i64`
+/// of µs holds.
+pub(crate) fn micros(d: chrono::TimeDelta) -> i64 {
+    d.num_microseconds()
+        .unwrap_or(if d < chrono::TimeDelta::zero() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
+}
+
+/// A length of time in hours for an explanation: `24`, or `1.5` when not
+/// whole.
+pub(crate) fn hours(d: chrono::TimeDelta) -> String {
+    whole_or_decimal(d, chrono::TimeDelta::hours(1))
+}
+
+/// A length of time in seconds for an explanation: `30`, or `0.5` when not
+/// whole.
+pub(crate) fn seconds(d: chrono::TimeDelta) -> String {
+    whole_or_decimal(d, chrono::TimeDelta::seconds(1))
+}
+
+fn whole_or_decimal(d: chrono::TimeDelta, unit: chrono::TimeDelta) -> String {
+    let (n, u) = (micros(d), micros(unit));
+    if n % u == 0 {
+        (n / u).to_string()
+    } else {
+        format!("{}", n as f64 / u as f64)
+    }
+}
+
 /// Runs `detectors` (in parallel with feature `parallel`) on `ctx` and
 /// returns all their findings sorted by detector, rep id and period (byte
 /// order), then by descending score: deterministic whatever the detectors'
@@ -276,4 +308,31 @@ pub fn by_names(list: &str) -> Result<Vec<Box<dyn Detector>>> {
         }
     }
     Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    #[test]
+    fn lengths_of_time_read_as_before() {
+        assert_eq!(hours(TimeDelta::hours(24)), "24");
+        assert_eq!(hours(TimeDelta::minutes(90)), "1.5");
+        assert_eq!(seconds(TimeDelta::seconds(20)), "20");
+        assert_eq!(micros(TimeDelta::hours(24)), 24 * 3_600 * 1_000_000);
+        assert_eq!(micros(TimeDelta::MAX), i64::MAX);
+        assert_eq!(micros(TimeDelta::MIN), i64::MIN);
+        let floor = |d: TimeDelta| {
+            HollowContacts {
+                max_duration: d,
+                ..HollowContacts::default()
+            }
+            .max_duration_s()
+        };
+        assert_eq!(floor(TimeDelta::seconds(30)), 30);
+        assert_eq!(floor(TimeDelta::milliseconds(30_500)), 30);
+        assert_eq!(floor(TimeDelta::milliseconds(-500)), -1);
+    }
 }

@@ -1,7 +1,9 @@
 //! The `repeat_touch` detector (see [`RepeatTouch`]).
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use chrono::TimeDelta;
+
+use super::{DetectContext, Detector, Finding, hours, micros};
 use crate::ledger::EventKind;
 
 /// `repeat_touch`: one conversation logged as several contacts.
@@ -12,7 +14,7 @@ use crate::ledger::EventKind;
 ///
 /// **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
 /// the same rep with the same prospect (cluster) within
-/// [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
+/// [`RepeatTouch::window`]. Two touches in a day are normal (no
 /// answer, call back); three or more are what the behaviour produces. The
 /// unit of the behaviour is the burst (one conversation split up), so the
 /// rate tested is bursts per contact; the share of the rep's contacts that
@@ -36,7 +38,7 @@ pub struct RepeatTouch {
     /// Contacts with one prospect that make a burst (default 3, SPEC §9).
     pub min_touches: usize,
     /// Length of the window (default 24 hours, SPEC §9).
-    pub window_hours: i64,
+    pub window: TimeDelta,
     /// Fewest contacts of the rep in the period (default 30).
     pub min_contacts: u32,
     /// Fewest bursts in the period before anything is said (default 3: one
@@ -59,7 +61,7 @@ impl Default for RepeatTouch {
     fn default() -> Self {
         Self {
             min_touches: 3,
-            window_hours: 24,
+            window: TimeDelta::hours(24),
             min_contacts: 30,
             min_bursts: 3,
             min_peers: 3,
@@ -110,7 +112,7 @@ impl RepeatTouch {
     ) -> (Vec<u32>, Vec<(u32, u32)>) {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let window = self.window_hours * 3_600 * 1_000_000;
+        let window = micros(self.window);
         let need = self.min_touches.max(2);
         let (mut marked, mut starts) = (Vec::new(), Vec::new());
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
@@ -192,8 +194,7 @@ impl Detector for RepeatTouch {
         let ledger = ctx.ledger();
         let computed;
         let default = RepeatTouch::default();
-        let same_bursts =
-            self.min_touches == default.min_touches && self.window_hours == default.window_hours;
+        let same_bursts = self.min_touches == default.min_touches && self.window == default.window;
         let (marked, bursts) = if same_bursts {
             let (m, b) = ctx.default_bursts();
             (m, b)
@@ -256,7 +257,7 @@ impl Detector for RepeatTouch {
                 ctx.period_label(period),
                 rep_id,
                 self.min_touches,
-                self.window_hours,
+                hours(self.window),
                 x.bursts,
                 x.in_bursts,
                 x.contacts,

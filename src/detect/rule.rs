@@ -304,3 +304,125 @@ pub(crate) fn persistence_note(ctx: &DetectContext<'_>, run: Option<(u32, u32)>)
         )
     })
 }
+
+#[cfg(all(test, feature = "sim"))]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+    use crate::detect::{self, Baseline, DetectConfig, Detector, HollowContacts};
+    use crate::{ClassifyConfig, classify};
+
+    /// `hollow_contacts` written with the public API only (but for which
+    /// contacts are hollow): it must flag what the built-in one flags.
+    struct PublicHollow {
+        hollow: HashSet<String>,
+        settings: HollowContacts,
+    }
+
+    impl Detector for PublicHollow {
+        fn name(&self) -> &str {
+            "hollow_contacts"
+        }
+
+        fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+            let mut counts: HashMap<(&str, String), (u32, u32, Vec<String>)> = HashMap::new();
+            for rep in ctx.reps() {
+                for (id, at) in ctx.contacts_of(rep) {
+                    let Some(period) = ctx.period_at(at) else {
+                        continue;
+                    };
+                    let x = counts.entry((rep, period)).or_default();
+                    x.1 += 1;
+                    if self.hollow.contains(id) {
+                        x.0 += 1;
+                        x.2.push(id.to_owned());
+                    }
+                }
+            }
+            let s = &self.settings;
+            let enough = |key: &(&str, String)| {
+                counts
+                    .get(key)
+                    .filter(|x| x.1 >= s.min_contacts)
+                    .map(|x| (x.0, x.1))
+            };
+            let rule = Rule {
+                z_flag: s.z_flag,
+                z_persist: s.z_persist,
+            };
+            let mut candidates = Vec::new();
+            for ((rep, period), (k, n, ids)) in &counts {
+                if *n < s.min_contacts {
+                    continue;
+                }
+                let peers = |min| -> Vec<(u32, u32)> {
+                    ctx.peers_of(rep, min)
+                        .into_iter()
+                        .filter_map(|p| enough(&(p, period.clone())))
+                        .collect()
+                };
+                let mut peer_counts = peers(1);
+                if peer_counts.len() < s.min_peers {
+                    peer_counts = peers(usize::MAX);
+                }
+                let Some(team) = Baseline::of_rates(&peer_counts, s.min_peers) else {
+                    continue;
+                };
+                if f64::from(*k) / f64::from(*n) - team.median < s.min_excess {
+                    continue;
+                }
+                let finding = Finding {
+                    detector: self.name().to_owned(),
+                    rep_id: rep.to_string(),
+                    period: period.clone(),
+                    score: 0.0,
+                    explanation: String::new(),
+                    evidence: ids.clone(),
+                };
+                candidates.push((team.rate_z(*k, *n), finding));
+            }
+            rule.conclude(ctx, candidates)
+        }
+    }
+
+    #[test]
+    fn a_detector_on_the_public_rule_flags_as_the_built_in_one() {
+        let ledger = crate::sim::demo().and_then(|d| d.ledger());
+        let Ok(ledger) = ledger else {
+            panic!("demo: {ledger:?}");
+        };
+        let classified = classify(&ledger, &ClassifyConfig::default());
+        let Ok(ctx) = DetectContext::new(&ledger, &classified, &DetectConfig::default()) else {
+            panic!("context");
+        };
+        let settings = HollowContacts::default();
+        let max_s = settings.max_duration_s();
+        let hollow = (0..ledger.contacts().len() as u32)
+            .filter(|&i| {
+                ledger.contacts().get(i as usize).is_some_and(|c| {
+                    c.outcome.is_none() && c.duration_s().is_none_or(|d| d <= max_s)
+                })
+            })
+            .map(|i| ledger.contact_id(i).to_owned())
+            .collect();
+        let key = |f: &Finding| {
+            (
+                f.rep_id.clone(),
+                f.period.clone(),
+                f.score,
+                f.evidence.clone(),
+            )
+        };
+        let built_in: Vec<_> = detect::detect(&ctx, &[HollowContacts::default()])
+            .iter()
+            .map(key)
+            .collect();
+        let public: Vec<_> = detect::detect(&ctx, &[PublicHollow { hollow, settings }])
+            .iter()
+            .map(key)
+            .collect();
+        assert!(!built_in.is_empty());
+        assert_eq!(public, built_in);
+    }
+}

@@ -190,8 +190,12 @@ impl Placement {
         }
         sort_unique(&mut period_keys);
         let day_period: Vec<u32> = day_key.iter().map(|k| dense(&period_keys, *k)).collect();
+        // invariant: every event lies within the span the table covers
+        // (a day outside every custom range holds NONE there).
+        #[allow(clippy::indexing_slicing)]
         let period_in = |d: Option<usize>| -> u32 {
-            d.and_then(|d| day_period.get(d).copied()).unwrap_or(NONE)
+            debug_assert!(d.is_some_and(|d| d < day_period.len()), "{d:?}");
+            d.map_or(NONE, |d| day_period[d])
         };
         let contact_period = contact_day
             .iter()

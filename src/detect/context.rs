@@ -23,7 +23,7 @@ use crate::report::scope::{Calendar, Granularity, PeriodKey};
 #[derive(Debug)]
 pub struct DetectContext<'a> {
     ledger: &'a Ledger,
-    classified: &'a Classified,
+    classified: &'a Classified<'a>,
     calendar: Calendar,
     config: DetectConfig,
     /// Where the events fall on the calendar.
@@ -329,17 +329,14 @@ fn period_ordinal(calendar: &Calendar, key: PeriodKey) -> i64 {
 }
 
 impl<'a> DetectContext<'a> {
-    /// Prepares `ledger` and its classification for detectors.
+    /// Prepares a classified ledger for detectors.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an
     /// invalid period specification (for example overlapping custom
     /// ranges).
-    pub fn new(
-        ledger: &'a Ledger,
-        classified: &'a Classified,
-        config: &DetectConfig,
-    ) -> Result<Self> {
+    pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
+        let ledger = classified.ledger();
         let calendar = Calendar::for_ledger(&config.periods, ledger)?;
         let placement = Placement::of(ledger, &calendar);
         let timelines = Timelines::of(ledger, &placement);
@@ -444,7 +441,7 @@ impl<'a> DetectContext<'a> {
     }
 
     /// Its classification.
-    pub fn classified(&self) -> &'a Classified {
+    pub fn classified(&self) -> &'a Classified<'a> {
         self.classified
     }
 

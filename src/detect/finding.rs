@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 /// One place where a rep's numbers look gamed (SPEC §9).
 ///
@@ -240,7 +240,7 @@ impl Findings {
 
     /// Renders the findings as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .display_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
@@ -263,7 +263,7 @@ impl crate::report::ToFrame for Findings {
     /// The columns of `findings.csv`: text, `score` as a float, `evidence`
     /// as space-separated ids.
     fn to_frame(&self) -> crate::report::Frame {
-        use crate::report::frame::{ColumnType, Frame};
+        use crate::report::{ColumnType, Frame};
         let types = [
             ColumnType::Utf8,
             ColumnType::Utf8,

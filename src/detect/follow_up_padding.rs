@@ -170,7 +170,7 @@ impl FollowUpPadding {
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
-            let mut class = classified.class(i as u32);
+            let mut class = classified.class_at(i as u32);
             if class == Some(ContactClass::FollowUp) && left_out {
                 class = None;
             }
@@ -266,7 +266,7 @@ impl FollowUpPadding {
                 .copied()
                 .filter(|&i| {
                     ctx.contact_period(i) == Some(period)
-                        && classified.class(i) == Some(ContactClass::FollowUp)
+                        && classified.class_at(i) == Some(ContactClass::FollowUp)
                         && !is_left_out(i)
                         && classified
                             .contact_engagement(i)

@@ -52,7 +52,7 @@
 //! # #[cfg(feature = "sim")] {
 //! let ledger = sales_metrics::sim::demo()?.ledger()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+//! let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 //! let findings = detect::detect(&ctx, &detect::builtin());
 //! assert!(findings.iter().any(|f| f.detector == "hollow_contacts" && f.rep_id == "florin"));
 //! let mut csv = Vec::new();
@@ -140,7 +140,7 @@ pub(crate) use rule::{Candidate, conclude};
 /// b.add_rep(Rep::new("ana"));
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+/// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 /// let mut detectors = detect::builtin();
 /// detectors.push(Box::new(Silent));
 /// let findings = detect::detect(&ctx, &detectors);

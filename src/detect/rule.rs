@@ -115,7 +115,7 @@ use super::{DetectContext, Finding};
 /// }
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+/// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 /// let owl = NightOwl { rule: Rule::default(), min_contacts: 30, min_peers: 3 };
 /// let findings = detect::detect(&ctx, &[owl]);
 /// assert_eq!(findings.len(), 1);
@@ -393,7 +393,7 @@ mod tests {
             panic!("demo: {ledger:?}");
         };
         let classified = classify(&ledger, &ClassifyConfig::default());
-        let Ok(ctx) = DetectContext::new(&ledger, &classified, &DetectConfig::default()) else {
+        let Ok(ctx) = DetectContext::new(&classified, &DetectConfig::default()) else {
             panic!("context");
         };
         let settings = HollowContacts::default();

@@ -87,6 +87,7 @@ pub mod eval;
 mod index;
 pub mod normalize;
 mod profile;
+mod records;
 mod score;
 #[cfg(feature = "sim")]
 pub mod synth;
@@ -101,11 +102,11 @@ pub use index::{DedupIndex, IndexMatch};
 pub use profile::{
     BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
 };
+pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{Deduplicate, ProspectRecords};
 use crate::par;
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};

@@ -11,8 +11,9 @@ use super::repeat_touch::RepeatTouch;
 use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::ledger::{Ledger, NONE, from_micros};
+use crate::ledger::{Ledger, NONE};
 use crate::report::scope::{Calendar, Granularity, PeriodKey};
+use crate::time::from_micros;
 
 /// What every detector needs, computed once per ledger: each contact's
 /// period and local day, each rep's contacts in time order, the periods
@@ -131,7 +132,7 @@ impl Placement {
     /// Places every event of `ledger` on `calendar`.
     fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
         // An empty ledger has no events: one day at the epoch, no periods.
-        let (lo, hi) = ledger.time_span().unwrap_or_default();
+        let (lo, hi) = ledger.time_span_us().unwrap_or_default();
         let first = lo.div_euclid(DAY_US);
         let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
         let items = ledger.events().len() + ledger.records().len();
@@ -273,7 +274,7 @@ impl Placement {
 /// record entered in a quiet month of the span is still entered in it),
 /// those outside the span do not.
 fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
-    let span = ledger.time_span();
+    let span = ledger.time_span_us();
     let records = ledger.records();
     (0..records.len())
         .filter_map(move |r| records.created_us(r))

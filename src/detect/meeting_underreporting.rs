@@ -121,7 +121,7 @@ impl MeetingUnderreporting {
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
         let follow_us = micros(self.booking_window);
-        let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
+        let data_end = ledger.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();
             let mut bookings: Vec<(u32, u32, bool)> = Vec::new();

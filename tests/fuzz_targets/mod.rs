@@ -786,7 +786,7 @@ pub fn json(data: &[u8]) {
 // ---------------------------------------------------------------------------
 // Target: the partition file.
 
-/// The partition target: `read_partition_csv` and `read_partition_file`
+/// The partition target: `SuppliedPartition::from_csv` and `SuppliedPartition::from_file`
 /// against the csv crate, then a small fixed ledger built with it.
 pub fn partition(data: &[u8]) {
     let path = scratch().join("prospect_clusters.csv");

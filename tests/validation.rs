@@ -1124,7 +1124,7 @@ fn a_partition_file() -> TestResult {
     );
     assert!(matches!(missing, Err(Error::MissingColumn { column, .. }) if column == "cluster_id"));
     let empty = SuppliedPartition::from_csv(
-        &b"prospect_id, cluster_id\np1, p1\np2, \n"[..],
+        &b"prospect_id,cluster_id\np1,p1\np2,\n"[..],
         Path::new("pc.csv"),
     );
     match empty {

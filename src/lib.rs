@@ -114,6 +114,7 @@ pub mod model;
 mod par;
 pub mod ratio;
 pub mod report;
+mod rng;
 #[cfg(feature = "sim")]
 pub mod sim;
 

@@ -1,5 +1,5 @@
 //! Blocking: candidate pairs are the records that share a key of some
-//! [`BlockingRule`](super::BlockingRule), so that scoring never looks at
+//! blocking rule, so that scoring never looks at
 //! all pairs. A block larger than the cap is skipped (its key is too
 //! common to mean anything, such as a surname alone in a big city) and
 //! counted, so work stays near-linear in the number of records; several
@@ -37,7 +37,15 @@ impl RecordKeys {
         self.ends.clear();
         for (f, spec) in profile.fields().iter().enumerate() {
             if let Some(v) = data.value(f, i) {
+                let start = self.keys.len();
                 spec.comparator.block_keys(v, &mut self.keys);
+                if spec.kind.is_none() {
+                    // A caller's comparator hashes as it likes: its keys
+                    // carry no coarse/specific flags.
+                    for k in self.keys.get_mut(start..).into_iter().flatten() {
+                        *k &= !(COARSE_KEY | SPECIFIC_KEY);
+                    }
+                }
             }
             self.ends.push(self.keys.len());
         }

@@ -122,12 +122,13 @@ fn fixed_state() -> foldhash::fast::FixedState {
 }
 
 impl DedupIndex {
-    /// An empty index for `dedup`'s profile and settings, with `model`
-    /// (for example [`DedupResult::model`] of a batch run, for answers
-    /// identical to that run), or the profile's default model when `None`.
-    pub fn new(dedup: &Dedup, model: Option<Model>) -> Self {
+    /// An empty index for `dedup`'s profile and settings, scoring with
+    /// `dedup`'s fixed model (a batch run's, given by
+    /// [`Dedup::with_model_of`], for answers identical to that run), else
+    /// the comparators' default model.
+    pub fn new(dedup: &Dedup) -> Self {
         let profile = dedup.profile();
-        let model = model.unwrap_or_else(|| {
+        let model = dedup.model().cloned().unwrap_or_else(|| {
             let mut m = Model::defaults(profile, 100_000);
             m.threshold = dedup.settings().threshold;
             m.shared_contact_cap = dedup.settings().shared_contact_cap;
@@ -161,11 +162,6 @@ impl DedupIndex {
     /// Whether the index is empty.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
-    }
-
-    /// The model in use.
-    pub fn model(&self) -> &Model {
-        &self.model
     }
 
     fn profile(&self) -> &Profile {

@@ -4,22 +4,24 @@
 //! A record is a set of fields, each of a [`FieldKind`] with its own
 //! normaliser and [`Comparator`] (a caller can add or replace kinds). A
 //! [`Profile`] lists the fields and the blocking rules; the default
-//! [`Profile::prospect`] maps SPEC §2's prospect columns. [`Dedup::run`]
-//! then
-//! 1. **normalises** every value once per record ([`normalize`]): Unicode
+//! [`Profile::prospect`] maps SPEC §2's prospect columns. Records come
+//! from any [`RecordSource`]: a CSV file ([`CsvRecords`]), SPEC prospect
+//! records, or a caller's own type. [`Dedup::run`] then
+//! 1. **normalises** every value once per record: Unicode
 //!    folding, case, punctuation, name token order, company legal forms,
 //!    e-mail `+tags`, phones to international digits, city aliases;
-//! 2. **blocks**: records sharing a key of some [`BlockingRule`] become
+//! 2. **blocks**: records sharing a key of some blocking rule become
 //!    candidate pairs, oversized blocks are skipped (and counted), so work
 //!    grows near-linearly;
 //! 3. **scores** each candidate pair with graded agreement levels and
 //!    Fellegi–Sunter weights (u estimated from random pairs, the prior by
-//!    EM, term-frequency and shared-contact adjustments; see [`Model`]);
+//!    EM, term-frequency and shared-contact adjustments);
 //! 4. **clusters** the pairs over the threshold without chaining (greedy
 //!    from the strongest link, never joining records whose names
 //!    conflict, with a size guard), naming each cluster by its smallest
 //!    record id;
-//! 5. keeps the **evidence** of every link inside a cluster.
+//! 5. keeps the **evidence** of every link inside a cluster
+//!    ([`PairEvidence`], one [`FieldEvidence`] per field).
 //!
 //! [`DedupIndex`] answers the same question one record at a time, as a CRM
 //! needs when a rep types a new record, with the same answers as the batch
@@ -54,22 +56,22 @@
 //!
 //! # Measuring
 //!
-//! [`eval`] scores a partition against truth: pairwise precision, recall
-//! and F1; cluster-level (exact match of predicted to true clusters); and
-//! blocking recall. `synth` (feature `sim`) generates realistic CRM
-//! prospect data with truth. `tests/dedup_eval.rs` asserts the targets,
+//! With feature `sim`, `sim::LinkageScores` scores a partition against
+//! truth (pairwise precision, recall and F1; cluster-level, exact match of
+//! predicted to true clusters; blocking recall) and `sim::CrmConfig`
+//! generates realistic CRM prospect data with truth. `tests/dedup_eval.rs` asserts the targets,
 //! `examples/dedup_eval.rs` prints the figures and `benches/dedup.rs`
 //! times the whole run and index lookups.
 //!
 //! # Example
 //! ```
-//! use sales_metrics::dedup::{Dedup, Table};
+//! use sales_metrics::dedup::{CsvRecords, Dedup};
 //!
 //! let csv = "prospect_id,name,company,email,phone,city,country\n\
 //!            p1,Ion Popescu,Alfa Construct SRL,ion.popescu@alfa.ro,0721 234 567,București,RO\n\
 //!            p2,POPESCU ION,S.C. Alfa Construct S.R.L.,Ion.Popescu+crm@alfa.ro,+40 721 234 567,Bucharest,RO\n\
 //!            p3,Maria Popescu,Alfa Construct,maria@alfa.ro,021 300 4000,Bucuresti,RO\n";
-//! let table = Table::from_csv(csv.as_bytes(), "prospect_id")?;
+//! let table = CsvRecords::from_csv(csv.as_bytes(), "prospect_id")?;
 //! let result = Dedup::prospect().run(&table)?;
 //! assert_eq!(result.cluster_id("p2"), Some("p1"));
 //! assert_eq!(result.cluster_id("p3"), Some("p3"));
@@ -81,27 +83,29 @@
 
 mod block;
 mod cluster;
-pub mod compare;
+mod compare;
 mod data;
-pub mod eval;
 mod index;
-pub mod normalize;
+mod normalize;
 mod profile;
 mod score;
-#[cfg(feature = "sim")]
-pub mod synth;
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use chrono::TimeDelta;
 
 use serde::{Deserialize, Serialize};
 
+// The public surface of deduplication, one path per item.
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
-pub use profile::{
-    BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
-};
-pub use score::{FieldModel, MISSING, Model};
+pub use profile::{FieldSpec, Profile};
+
+#[cfg(feature = "sim")]
+pub(crate) use normalize::folded;
+use profile::{FieldRole, MAX_FIELDS};
+use score::{MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
@@ -206,18 +210,18 @@ impl RecordSource for Vec<crate::model::ProspectRecord> {
     }
 }
 
-/// A table of text records (for example read from CSV), one id column and
-/// any other columns.
+/// Text records read from CSV (or pushed row by row): one id column and
+/// any other columns, by header name.
 #[derive(Debug, Clone, Default)]
-pub struct Table {
+pub struct CsvRecords {
     headers: Vec<String>,
     id_column: usize,
     columns: Vec<TextColumn>,
     rows: usize,
 }
 
-impl Table {
-    /// An empty table with these column names; `id_column` names the id.
+impl CsvRecords {
+    /// No records, with these column names; `id_column` names the id.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `id_column` is not among `headers`.
@@ -247,11 +251,11 @@ impl Table {
     }
 
     /// Reads CSV with a header row; `id_column` names the id column.
-    /// Errors name the input `<memory>`; [`Table::from_csv_named`] names
-    /// the file.
+    /// Errors name the input `<memory>`; [`CsvRecords::from_csv_named`]
+    /// names the file.
     ///
     /// # Errors
-    /// As [`Table::from_csv_named`].
+    /// As [`CsvRecords::from_csv_named`].
     pub fn from_csv<R: std::io::Read>(reader: R, id_column: &str) -> Result<Self> {
         Self::from_csv_named(reader, std::path::Path::new("<memory>"), id_column)
     }
@@ -270,9 +274,9 @@ impl Table {
     /// # Example
     /// ```
     /// use std::path::Path;
-    /// use sales_metrics::dedup::Table;
+    /// use sales_metrics::dedup::CsvRecords;
     ///
-    /// let err = Table::from_csv_named("id,name\n".as_bytes(), Path::new("people.csv"), "rec_id")
+    /// let err = CsvRecords::from_csv_named("id,name\n".as_bytes(), Path::new("people.csv"), "rec_id")
     ///     .unwrap_err();
     /// assert_eq!(err.to_string(), "people.csv: missing required column `rec_id`");
     /// ```
@@ -296,7 +300,7 @@ impl Table {
                 column: id_column.to_owned(),
             });
         }
-        let mut t = Table::new(headers, id_column)?;
+        let mut t = CsvRecords::new(headers, id_column)?;
         while rdr.next(&mut rec, source_name)?.is_some() {
             t.push_row(rec.iter());
         }
@@ -309,7 +313,7 @@ impl Table {
     }
 }
 
-impl RecordSource for Table {
+impl RecordSource for CsvRecords {
     fn len(&self) -> usize {
         self.rows
     }
@@ -330,25 +334,6 @@ impl RecordSource for Table {
     }
 }
 
-/// How the model's probabilities are obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Estimation {
-    /// The comparators' default m and u; only the prior is estimated.
-    Defaults,
-    /// u from random pairs of the data, the prior by EM over the candidate
-    /// pairs, m from the comparators' defaults (robust to correlated
-    /// fields).
-    #[default]
-    Unlabelled,
-    /// As `Unlabelled`, then m re-estimated by EM over the candidate pairs
-    /// for this many rounds (the classic Fellegi–Sunter/EM baseline).
-    Em {
-        /// EM rounds for m.
-        rounds: usize,
-    },
-}
-
 /// Settings of a deduplication run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupSettings {
@@ -358,8 +343,17 @@ pub struct DedupSettings {
     pub max_block_size: usize,
     /// No cluster grows beyond this many records (runaway guard).
     pub max_cluster_size: usize,
-    /// How probabilities are obtained.
-    pub estimation: Estimation,
+    /// Whether each field's u-probabilities (of each agreement level
+    /// among non-matches) are estimated from random pairs of the data
+    /// (default); with `false` the comparators' defaults are used. The
+    /// prior match probability is always estimated, by EM over the
+    /// candidate pairs.
+    pub estimate_u: bool,
+    /// Rounds of EM that re-estimate each field's m-probabilities (of each
+    /// level among true matches) over the candidate pairs, the classic
+    /// Fellegi–Sunter/EM baseline; 0 (default) keeps the comparators'
+    /// defaults, which is robust to correlated fields.
+    pub em_rounds: usize,
     /// Random pairs sampled to estimate u.
     pub u_sample_pairs: usize,
     /// Most bits a contact field adds when names conflict.
@@ -374,7 +368,8 @@ impl Default for DedupSettings {
             threshold: 0.5,
             max_block_size: 50,
             max_cluster_size: 50,
-            estimation: Estimation::Unlabelled,
+            estimate_u: true,
+            em_rounds: 0,
             u_sample_pairs: 100_000,
             shared_contact_cap: 1.0,
             keep_candidates: false,
@@ -421,11 +416,25 @@ impl Dedup {
         self
     }
 
-    /// Uses a fixed model (for example one from an earlier run) instead of
-    /// estimating one.
-    pub fn with_model(mut self, model: Model) -> Self {
+    /// Uses the model an earlier run estimated (its weights, prior and
+    /// threshold) instead of estimating one: the same pairs then get the
+    /// same scores, in a later batch or in a [`DedupIndex`] built from
+    /// this `Dedup`.
+    #[must_use]
+    pub fn with_model_of(mut self, run: &DedupResult) -> Self {
+        self.model = Some(run.model.clone());
+        self
+    }
+
+    /// Uses a fixed model.
+    pub(crate) fn with_model(mut self, model: Model) -> Self {
         self.model = Some(model);
         self
+    }
+
+    /// The fixed model, if any.
+    pub(crate) fn model(&self) -> Option<&Model> {
+        self.model.as_ref()
     }
 
     /// The profile.
@@ -528,7 +537,7 @@ impl Dedup {
                 let mut m = Model::defaults(&self.profile, n);
                 m.threshold = self.settings.threshold;
                 m.shared_contact_cap = self.settings.shared_contact_cap;
-                if self.settings.estimation != Estimation::Defaults {
+                if self.settings.estimate_u {
                     score::estimate_u(
                         &self.profile,
                         &data,
@@ -559,7 +568,8 @@ impl Dedup {
         if self.model.is_none() {
             let before = model.prior_weight();
             score::estimate_prior(&mut model, n, &totals);
-            if let Estimation::Em { rounds } = self.settings.estimation {
+            let rounds = self.settings.em_rounds;
+            if rounds > 0 {
                 let with_levels = scoring.all(&model, |s| (s.total, s.levels));
                 score::estimate_m(&mut model, n, &with_levels, nf, rounds);
                 totals = totals_of(&model);
@@ -666,21 +676,20 @@ impl Dedup {
             clusters,
             largest_cluster: largest,
             oversized_blocks: bstats.oversized_blocks,
-            pairs_per_rule: bstats
-                .pairs_per_rule
+            pairs_per_rule: self
+                .profile
+                .rules()
                 .iter()
-                .take(self.profile.rules().len())
-                .copied()
+                .zip(&bstats.pairs_per_rule)
+                .map(|(rule, &pairs)| (self.profile.rule_name(rule), pairs))
                 .collect(),
             merges_refused_conflict: cstats.refused_conflict,
             merges_refused_size: cstats.refused_size,
             prior: model.prior,
-            timings: StageTimings {
-                normalize: t_norm,
-                block: t_block,
-                score: t_score,
-                cluster: t_cluster,
-            },
+            normalize_time: elapsed(t_norm),
+            block_time: elapsed(t_block),
+            score_time: elapsed(t_score),
+            cluster_time: elapsed(t_cluster),
         };
         Ok(DedupResult {
             ids,
@@ -857,17 +866,10 @@ impl Deduplicate for Dedup {
     }
 }
 
-/// Time spent per stage of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageTimings {
-    /// Sorting ids, normalising, value statistics.
-    pub normalize: Duration,
-    /// Candidate pairs.
-    pub block: Duration,
-    /// Scoring and estimation.
-    pub score: Duration,
-    /// Clustering and evidence.
-    pub cluster: Duration,
+/// A stage's wall time as a length of time (saturating; a run never
+/// takes 292 years).
+fn elapsed(d: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
 /// Figures of a run.
@@ -885,17 +887,24 @@ pub struct DedupStats {
     pub largest_cluster: u64,
     /// Blocks skipped as larger than the cap.
     pub oversized_blocks: u64,
-    /// Pairs each blocking rule produced (up to the first 16 rules; a pair
-    /// found by several rules counts for each).
-    pub pairs_per_rule: Vec<u64>,
+    /// Pairs each blocking rule produced, by rule (its fields joined by
+    /// `+`, such as `name+company`), in the profile's order (up to the
+    /// first 16 rules; a pair found by several rules counts for each).
+    pub pairs_per_rule: Vec<(String, u64)>,
     /// Merges refused because two records' identities conflict.
     pub merges_refused_conflict: u64,
     /// Merges refused by the cluster size guard.
     pub merges_refused_size: u64,
     /// The prior match probability used.
     pub prior: f64,
-    /// Time per stage.
-    pub timings: StageTimings,
+    /// Wall time sorting ids, normalising and counting values.
+    pub normalize_time: TimeDelta,
+    /// Wall time finding candidate pairs.
+    pub block_time: TimeDelta,
+    /// Wall time scoring and estimating the model.
+    pub score_time: TimeDelta,
+    /// Wall time clustering and keeping evidence.
+    pub cluster_time: TimeDelta,
 }
 
 #[derive(Debug, Clone)]
@@ -1087,12 +1096,6 @@ impl DedupResult {
         &self.stats
     }
 
-    /// The model used (reuse it with [`Dedup::with_model`] or
-    /// [`DedupIndex::new`] for the same answers).
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
     fn sorted_index(&self, record_id: &str) -> Option<usize> {
         let (mut lo, mut hi) = (0usize, self.len());
         while lo < hi {
@@ -1132,7 +1135,7 @@ impl DedupResult {
     /// A cluster label per input record, in input order: records with
     /// equal labels are one cluster (the label is the input position of
     /// the cluster's smallest-id record).
-    pub fn labels(&self) -> Vec<u32> {
+    pub(crate) fn labels(&self) -> Vec<u32> {
         let mut labels = vec![0u32; self.len()];
         for (sorted, &input) in self.input_of_sorted.iter().enumerate() {
             let root = self.roots.get(sorted).copied().unwrap_or(0);

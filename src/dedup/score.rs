@@ -20,23 +20,25 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rng::Rng;
+
 use super::data::{NormData, RecordStats, Stats, ValueStat};
 use super::profile::{FieldRole, MAX_FIELDS, Profile, TermFrequency};
 
 /// The weights of one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FieldModel {
+pub(crate) struct FieldModel {
     /// Column name.
-    pub name: String,
+    pub(crate) name: String,
     /// Probability of each level among true matches.
-    pub m: Vec<f64>,
+    pub(crate) m: Vec<f64>,
     /// Probability of each level among non-matches.
-    pub u: Vec<f64>,
+    pub(crate) u: Vec<f64>,
 }
 
 impl FieldModel {
     /// The weight of `level` (`log2(m / u)`).
-    pub fn weight(&self, level: u8) -> f64 {
+    pub(crate) fn weight(&self, level: u8) -> f64 {
         let l = level as usize;
         let m = self.m.get(l).copied().unwrap_or(1e-6).max(1e-9);
         let u = self.u.get(l).copied().unwrap_or(1e-6).max(1e-9);
@@ -47,22 +49,22 @@ impl FieldModel {
 /// A linkage model: field weights, the prior match probability and the
 /// decision threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Model {
+pub(crate) struct Model {
     /// Per field, in profile order.
-    pub fields: Vec<FieldModel>,
+    pub(crate) fields: Vec<FieldModel>,
     /// Probability that two records drawn at random match (λ).
-    pub prior: f64,
+    pub(crate) prior: f64,
     /// Posterior match probability at or above which a pair links.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// Most bits a contact field may add when the records' identities
     /// conflict.
-    pub shared_contact_cap: f64,
+    pub(crate) shared_contact_cap: f64,
 }
 
 impl Model {
     /// The comparators' default probabilities, a prior of one duplicate per
     /// record among `records` and threshold 0.5.
-    pub fn defaults(profile: &Profile, records: usize) -> Self {
+    pub(crate) fn defaults(profile: &Profile, records: usize) -> Self {
         let n = records.max(2) as f64;
         Self {
             fields: profile
@@ -81,19 +83,19 @@ impl Model {
     }
 
     /// The prior log-odds in bits.
-    pub fn prior_weight(&self) -> f64 {
+    pub(crate) fn prior_weight(&self) -> f64 {
         let p = self.prior.clamp(1e-15, 1.0 - 1e-12);
         (p / (1.0 - p)).log2()
     }
 
     /// The match weight (prior plus field weights, bits) of the threshold.
-    pub fn threshold_weight(&self) -> f64 {
+    pub(crate) fn threshold_weight(&self) -> f64 {
         let t = self.threshold.clamp(1e-9, 1.0 - 1e-9);
         (t / (1.0 - t)).log2()
     }
 
     /// The posterior probability of a match weight.
-    pub fn probability(weight: f64) -> f64 {
+    pub(crate) fn probability(weight: f64) -> f64 {
         1.0 / (1.0 + (-weight).exp2())
     }
 }
@@ -109,7 +111,7 @@ fn normalized(v: Vec<f64>) -> Vec<f64> {
 
 /// The level of a field absent from either record (shown as `missing` in
 /// evidence).
-pub const MISSING: u8 = u8::MAX;
+pub(crate) const MISSING: u8 = u8::MAX;
 
 /// The score of one pair: each field's level and weight, and the total.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -416,29 +418,6 @@ impl<'a> Scorer<'a> {
     }
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) for pair
-/// sampling: no dependency, same stream on every platform.
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix(pub(crate) u64);
-
-impl SplitMix {
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-        }
-    }
-}
-
 /// Weight, in records, of a field's average u against the records' own
 /// value counts in term-frequency weights.
 const TF_PRIOR_RECORDS: f64 = 1000.0;
@@ -468,7 +447,7 @@ pub(crate) fn estimate_u(
             .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
             .collect()
     } else {
-        let mut rng = SplitMix(0x0dd5_eed5 ^ n as u64);
+        let mut rng = Rng::from_state(0x0dd5_eed5 ^ n as u64);
         (0..samples)
             .filter_map(|_| {
                 let i = rng.below(n as u64) as u32;

@@ -6,7 +6,7 @@
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::names::{Company, Identity, RecordText, canonical_text, variant_text};
-use super::rng::Rng;
+use crate::rng::Rng;
 use super::{Behaviour, SimConfig};
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, Source};
 

@@ -29,6 +29,11 @@
 //! The same configuration and seed always give the same records, on every
 //! platform.
 //!
+//! For deduplication, [`CrmConfig`] generates CRM prospect records with
+//! the true person behind each (the hard cases included: colleagues,
+//! namesakes, shared switchboards) and [`LinkageScores`] scores a
+//! partition against that truth.
+//!
 //! # Example
 //! ```
 //! use sales_metrics::sim::{simulate, Behaviour, Planted, SimConfig};
@@ -47,10 +52,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod crm;
 mod engine;
 mod eval;
+mod linkage;
 mod names;
-mod rng;
 mod script;
 mod write;
 
@@ -67,8 +73,10 @@ use crate::model::{
     RepId, Sale, SaleId, TeamId,
 };
 use engine::{RepState, World};
+pub use crm::{CrmConfig, CrmData, CrmRow};
 pub use eval::{BehaviourScore, Evaluation};
-use rng::Rng;
+pub use linkage::LinkageScores;
+use crate::rng::Rng;
 
 /// The gaming behaviours of SPEC §9, one per built-in detector (the
 /// detector's name is [`Behaviour::as_str`]).

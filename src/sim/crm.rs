@@ -1,5 +1,5 @@
 //! A seeded generator of realistic CRM prospect records with known truth,
-//! for tests, benches and evaluation (feature `sim`).
+//! for the deduplication tests, benches and evaluation.
 //!
 //! People work at companies (1 to dozens of contacts each) and are entered
 //! 1 to 8 times, by different reps, with the noise real CRMs show:
@@ -23,13 +23,13 @@
 use crate::error::Result;
 use crate::model::ProspectRecord;
 
-use super::Table;
-use super::score::SplitMix;
+use crate::dedup::CsvRecords;
+use crate::rng::Rng as SplitMix;
 
 /// Generator settings.
 ///
 /// ```
-/// use sales_metrics::dedup::synth::CrmConfig;
+/// use sales_metrics::sim::CrmConfig;
 /// let data = CrmConfig { records: 500, seed: 7, ..CrmConfig::default() }.generate();
 /// assert!(data.rows.len() >= 500);
 /// let again = CrmConfig { records: 500, seed: 7, ..CrmConfig::default() }.generate();
@@ -463,11 +463,13 @@ const GENERIC_LOCAL: &[&str] = &[
 ];
 const FREE_MAIL: &[&str] = &["gmail.com", "yahoo.com", "yahoo.ro", "outlook.com"];
 
+/// The crate's generator with the draws the records need (a draw for
+/// every `below`, even of 1, so the stream never depends on list sizes).
 struct Rng(SplitMix);
 
 impl Rng {
     fn f(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.f64()
     }
     fn chance(&mut self, p: f64) -> bool {
         self.f() < p
@@ -511,7 +513,7 @@ struct Person {
 }
 
 fn ascii_fold(s: &str) -> String {
-    super::normalize::folded(s).replace(' ', "")
+    crate::dedup::folded(s).replace(' ', "")
 }
 
 fn cedilla(s: &str) -> String {
@@ -565,7 +567,7 @@ fn diacritics(rng: &mut Rng, s: &str) -> String {
 impl CrmConfig {
     /// Generates the records.
     pub fn generate(&self) -> CrmData {
-        let mut rng = Rng(SplitMix(self.seed ^ 0xc0ff_ee00_d15e_a5e5));
+        let mut rng = Rng(SplitMix::from_state(self.seed ^ 0xc0ff_ee00_d15e_a5e5));
         let city_weights: u32 = RO_CITIES.iter().map(|c| c.2).sum();
         let mut companies: Vec<Company> = Vec::new();
         let mut people: Vec<Person> = Vec::new();
@@ -963,12 +965,12 @@ fn format_phone(rng: &mut Rng, digits: &str, romanian: bool) -> String {
 }
 
 impl CrmData {
-    /// The records as a [`Table`] with columns `prospect_id, entity_id,
+    /// The records as [`CsvRecords`] with columns `prospect_id, entity_id,
     /// name, company, email, phone, city, country`.
     ///
     /// # Errors
     /// None in practice.
-    pub fn table(&self) -> Result<Table> {
+    pub fn records(&self) -> Result<CsvRecords> {
         let headers = [
             "prospect_id",
             "entity_id",
@@ -981,7 +983,7 @@ impl CrmData {
         ]
         .map(String::from)
         .to_vec();
-        let mut t = Table::new(headers, "prospect_id")?;
+        let mut t = CsvRecords::new(headers, "prospect_id")?;
         for r in &self.rows {
             t.push_row([
                 r.prospect_id.as_str(),
@@ -1020,7 +1022,7 @@ impl CrmData {
             .map(|r| (r.prospect_id.as_str(), r.entity_id.as_str()))
     }
 
-    /// Writes the records as CSV (the [`CrmData::table`] columns).
+    /// Writes the records as CSV (the [`CrmData::records`] columns).
     ///
     /// # Errors
     /// [`Error::Write`](crate::Error::Write) when writing fails.

@@ -24,25 +24,52 @@ pub struct Context<'a> {
 ///
 /// Implement it to add a field kind or to replace how a built-in kind
 /// compares, and put it in a [`FieldSpec`](super::FieldSpec) with
-/// [`FieldSpec::custom`](super::FieldSpec::custom).
+/// [`FieldSpec::custom`](super::FieldSpec::custom): here a VAT number
+/// added to the prospect profile, so that two records of one person with
+/// the same VAT number get the evidence of it.
 ///
 /// ```
-/// use sales_metrics::dedup::{Comparator, Context};
+/// use std::sync::Arc;
+/// use sales_metrics::dedup::{Comparator, Context, CsvRecords, Dedup, FieldSpec, Profile};
 ///
 /// /// VAT numbers: exact after dropping the country prefix, else disagree.
 /// #[derive(Debug)]
 /// struct VatNumber;
+///
 /// impl Comparator for VatNumber {
-///     fn level_names(&self) -> &[&'static str] { &["different", "exact"] }
-///     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
-///         let d: String = raw.chars().filter(char::is_ascii_digit).collect();
-///         (!d.is_empty()).then_some(d)
+///     fn level_names(&self) -> &[&'static str] {
+///         &["different", "exact"]
 ///     }
-///     fn compare(&self, a: &str, b: &str) -> u8 { u8::from(a == b) }
-///     fn default_m(&self) -> Vec<f64> { vec![0.05, 0.95] }
-///     fn default_u(&self) -> Vec<f64> { vec![0.9999, 0.0001] }
+///     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+///         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+///         (!digits.is_empty()).then_some(digits)
+///     }
+///     fn compare(&self, a: &str, b: &str) -> u8 {
+///         u8::from(a == b)
+///     }
+///     fn default_m(&self) -> Vec<f64> {
+///         vec![0.05, 0.95]
+///     }
+///     fn default_u(&self) -> Vec<f64> {
+///         vec![0.9999, 0.0001]
+///     }
 /// }
-/// assert_eq!(VatNumber.compare("123", "123"), 1);
+///
+/// let profile = Profile::prospect().with_field(FieldSpec::custom("vat", Arc::new(VatNumber)))?;
+/// let records = CsvRecords::from_csv(
+///     "prospect_id,name,company,vat,country\n\
+///      p1,Ion Popescu,Alfa SRL,RO 123456,RO\n\
+///      p2,Popescu Ion,Alfa Construct,123456,RO\n\
+///      p3,Ion Popescu,Omega SRL,RO 999,RO\n"
+///         .as_bytes(),
+///     "prospect_id",
+/// )?;
+/// let result = Dedup::new(profile).run(&records)?;
+/// let why = result.explain("p1", "p2").ok_or("p1 or p2 unknown")?;
+/// assert!(why.fields.iter().any(|f| f.field == "vat" && f.level_name == "exact"));
+/// assert_eq!(result.cluster_id("p2"), Some("p1"));
+/// assert_eq!(result.cluster_id("p3"), Some("p3"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Comparator: Send + Sync + fmt::Debug {
     /// Names of the agreement levels, from disagreement (level 0) to exact

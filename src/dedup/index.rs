@@ -74,29 +74,46 @@ impl Postings {
     }
 }
 
-/// An incremental deduplication index.
+/// An incremental deduplication index: "is this new record already
+/// known?", answered while a rep types it, with the evidence.
+///
+/// Load the known records once ([`DedupIndex::extend`]), with the model
+/// of a batch run over them ([`Dedup::with_model_of`]) so that the index
+/// answers as that run would; then [`DedupIndex::query`] a typed record
+/// (the index is unchanged) and [`DedupIndex::insert`] it once saved.
 ///
 /// ```
-/// use sales_metrics::dedup::{Dedup, DedupIndex, Table};
+/// use sales_metrics::dedup::{CsvRecords, Dedup, DedupIndex};
 ///
-/// let dedup = Dedup::prospect();
-/// let mut index = DedupIndex::new(&dedup, None);
-/// let mut known = Table::new(
-///     ["prospect_id", "name", "company", "email", "phone", "country"].map(String::from).to_vec(),
+/// let known = CsvRecords::from_csv(
+///     "prospect_id,name,company,email,phone,country\n\
+///      p1,Ion Popescu,Alfa SRL,ion.popescu@alfa.ro,0721 234 567,RO\n\
+///      p2,Maria Ionescu,Beta SA,maria@beta.ro,0744 000 111,RO\n"
+///         .as_bytes(),
 ///     "prospect_id",
 /// )?;
-/// known.push_row(["p1", "Ion Popescu", "Alfa SRL", "ion.popescu@alfa.ro", "0721 234 567", "RO"]);
-/// known.push_row(["p2", "Maria Ionescu", "Beta SA", "maria@beta.ro", "0744 000 111", "RO"]);
-/// index.insert(&known, 0)?;
-/// index.insert(&known, 1)?;
+/// // Two records are too few to estimate a model from: the default one.
+/// // With a real CRM's records, `Dedup::prospect().with_model_of(&batch)`.
+/// let mut index = DedupIndex::new(&Dedup::prospect());
+/// index.extend(&known)?;
 ///
-/// let mut typed = known.clone();
-/// typed.push_row(["p3", "POPESCU Ion", "S.C. Alfa S.R.L.", "Ion.Popescu+x@alfa.ro", "+40721234567", "RO"]);
-/// let matches = index.query(&typed, 2);
+/// // A rep types a record: is this person already known?
+/// let typed = CsvRecords::from_csv(
+///     "prospect_id,name,company,email,phone,country\n\
+///      p3,POPESCU Ion,S.C. Alfa S.R.L.,Ion.Popescu+x@alfa.ro,+40721234567,RO\n"
+///         .as_bytes(),
+///     "prospect_id",
+/// )?;
+/// let matches = index.query(&typed, 0);
 /// assert_eq!(matches.len(), 1);
-/// assert_eq!(matches[0].record_id, "p1");
-/// assert_eq!(matches[0].cluster_id, "p1");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let best = &matches[0];
+/// assert_eq!((best.record_id.as_str(), best.cluster_id.as_str()), ("p1", "p1"));
+/// assert!(best.evidence.probability >= best.evidence.threshold);
+///
+/// // Saved anyway (say, as a second record of the person): it joins p1.
+/// index.insert(&typed, 0)?;
+/// assert_eq!(index.cluster_id("p3"), Some("p1"));
+/// # Ok::<(), sales_metrics::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct DedupIndex {

@@ -27,6 +27,14 @@
 //! needs when a rep types a new record, with the same answers as the batch
 //! run on the same records and model.
 //!
+//! # Extension points
+//!
+//! * [`Comparator`]: a field kind of the caller's own (normalise, compare
+//!   to graded levels, blocking keys), added to a profile with
+//!   [`FieldSpec::custom`] and [`Profile::with_field`];
+//! * [`RecordSource`]: deduplicate a CRM's own record type in place;
+//! * [`DedupIndex`]: check a record as it is typed against the known ones.
+//!
 //! # What CRM data needs beyond textbook Fellegi–Sunter
 //!
 //! * **Colleagues** share a company, its city, its switchboard and its
@@ -116,6 +124,69 @@ use data::{NormData, RecordStats, Stats};
 use score::{Scorer, Uncounted};
 
 /// Records to deduplicate: ids and values by column.
+///
+/// Implemented for [`CsvRecords`] and for SPEC §2 prospect records
+/// (`[ProspectRecord]`, `Vec<ProspectRecord>`, columns `name`, `company`,
+/// `email`, `phone`, `city`, `country`). Implement it over a CRM's own
+/// types to deduplicate them in place, without building CSV text: a
+/// [`Profile`]'s fields name the columns they read, and
+/// [`RecordSource::column`] maps those names onto the type's fields.
+///
+/// ```
+/// use sales_metrics::dedup::{Dedup, FieldKind, FieldSpec, Profile, RecordSource};
+///
+/// /// A CRM's own lead type, nothing like SPEC's columns.
+/// struct Lead {
+///     id: String,
+///     first: String,
+///     last: String,
+///     mail: Option<String>,
+/// }
+///
+/// struct Leads(Vec<Lead>);
+///
+/// impl RecordSource for Leads {
+///     fn len(&self) -> usize {
+///         self.0.len()
+///     }
+///     fn id(&self, record: usize) -> &str {
+///         &self.0[record].id
+///     }
+///     fn column(&self, name: &str) -> Option<usize> {
+///         ["first", "last", "mail"].iter().position(|c| *c == name)
+///     }
+///     fn value(&self, record: usize, column: usize) -> Option<&str> {
+///         let lead = self.0.get(record)?;
+///         match column {
+///             0 => Some(lead.first.as_str()),
+///             1 => Some(lead.last.as_str()),
+///             _ => lead.mail.as_deref(),
+///         }
+///         .filter(|v| !v.is_empty())
+///     }
+/// }
+///
+/// let lead = |id: &str, first: &str, last: &str, mail: Option<&str>| Lead {
+///     id: id.into(),
+///     first: first.into(),
+///     last: last.into(),
+///     mail: mail.map(String::from),
+/// };
+/// let leads = Leads(vec![
+///     lead("L1", "Ana", "Marin", Some("ana.marin@delta.ro")),
+///     lead("L2", "ANA", "MARIN", Some("Ana.Marin@Delta.ro")),
+///     lead("L3", "Dan", "Marin", Some("dan@delta.ro")),
+/// ]);
+/// let profile = Profile::new(vec![
+///     FieldSpec::new("first", FieldKind::GivenName),
+///     FieldSpec::new("last", FieldKind::Surname),
+///     FieldSpec::new("mail", FieldKind::Email),
+/// ])?;
+/// let result = Dedup::new(profile).run(&leads)?;
+/// assert_eq!(result.cluster_id("L2"), Some("L1"));
+/// assert_eq!(result.cluster_id("L3"), Some("L3"));
+/// # Ok::<(), sales_metrics::Error>(())
+/// ```
 pub trait RecordSource: Sync {
     /// Number of records.
     fn len(&self) -> usize;

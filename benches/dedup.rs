@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sales_metrics::sim::{CrmConfig, CrmData};
 use sales_metrics::dedup::{CsvRecords, Dedup, DedupIndex, RecordSource};
+use sales_metrics::sim::{CrmConfig, CrmData};
 
 fn csv_of(records: usize, seed: u64) -> Vec<u8> {
     let data = CrmConfig {

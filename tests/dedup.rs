@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use sales_metrics::dedup::{
-    Comparator, Context, Dedup, DedupIndex, DedupSettings, FieldKind, FieldSpec, Profile,
-    CsvRecords as Table, RecordSource,
+    Comparator, Context, CsvRecords as Table, Dedup, DedupIndex, DedupSettings, FieldKind,
+    FieldSpec, Profile, RecordSource,
 };
 use sales_metrics::sim::{CrmConfig, CrmData};
 use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
@@ -251,6 +251,17 @@ fn a_caller_adds_a_field_kind() -> TestResult {
 }
 
 #[test]
+fn a_model_of_other_fields_is_refused() -> TestResult {
+    let t = office()?;
+    let other = Profile::new(vec![FieldSpec::new("name", FieldKind::PersonName)])?;
+    let run = Dedup::new(other).run(&t)?;
+    assert!(Dedup::prospect().with_model_of(&run).is_err());
+    let same = Dedup::prospect().run(&t)?;
+    assert!(Dedup::prospect().with_model_of(&same).is_ok());
+    Ok(())
+}
+
+#[test]
 fn kinds_parse_by_name() {
     for k in FieldKind::ALL {
         assert_eq!(FieldKind::parse(k.as_str()), Some(k));
@@ -309,7 +320,7 @@ fn index_answers_equal_the_batch_run() -> TestResult {
             keep_candidates: true,
             ..DedupSettings::default()
         })
-        .with_model_of(&fitted);
+        .with_model_of(&fitted)?;
     let batch = dedup.run(&all)?;
 
     // Inserting one at a time, then asking for the partition, gives the
@@ -363,7 +374,7 @@ fn bulk_loaded_index_clusters_like_the_batch() -> TestResult {
     let all = crm_table(800, 5)?;
     let dedup = Dedup::prospect();
     let batch = dedup.run(&all)?;
-    let mut index = DedupIndex::new(&dedup.with_model_of(&batch));
+    let mut index = DedupIndex::new(&dedup.with_model_of(&batch)?);
     index.extend(&all)?;
     for (id, cluster) in batch.partition() {
         assert_eq!(index.cluster_id(id), Some(cluster));
@@ -471,7 +482,10 @@ proptest! {
             prop_assert!(cluster <= id);
             prop_assert_eq!(result.cluster_id(cluster), Some(cluster));
         }
-        let mut index = DedupIndex::new(&Dedup::prospect().with_model_of(&result));
+        let fitted = Dedup::prospect()
+            .with_model_of(&result)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut index = DedupIndex::new(&fitted);
         for i in 0..t.len() {
             index.insert(&t, i).map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
@@ -497,7 +511,9 @@ proptest! {
 #[test]
 fn phones_fold_to_one_form() {
     let phone = |raw: &str, country: Option<&str>| {
-        FieldKind::Phone.comparator().normalize(raw, &Context { country })
+        FieldKind::Phone
+            .comparator()
+            .normalize(raw, &Context { country })
     };
     let forms = [
         "+40 721 234 567",

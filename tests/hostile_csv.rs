@@ -199,7 +199,8 @@ fn defect_1_unterminated_quote_is_a_file_error() -> TestResult {
     }
 
     // Through the dedup table reader.
-    let table = CsvRecords::from_csv_named(&prospects[..], Path::new("prospects.csv"), "prospect_id");
+    let table =
+        CsvRecords::from_csv_named(&prospects[..], Path::new("prospects.csv"), "prospect_id");
     assert_unterminated(table.map(|_| ()), "prospects.csv", 2, 20);
 
     // Closed quotes and quotes inside a field are not errors.

@@ -293,7 +293,6 @@ impl DedupIndex {
             .iter()
             .map(|f| (f.name.clone(), f.comparator.level_names().to_vec()))
             .collect();
-        let nf = fields.len();
         found
             .iter()
             .map(|(c, total, s)| {
@@ -312,8 +311,8 @@ impl DedupIndex {
                         l,
                         r,
                         *total,
-                        s.levels.get(..nf).unwrap_or(&[]),
-                        s.weights.get(..nf).unwrap_or(&[]),
+                        &s.levels,
+                        &s.weights,
                     ),
                 }
             })

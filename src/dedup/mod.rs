@@ -491,10 +491,26 @@ impl Dedup {
     /// threshold) instead of estimating one: the same pairs then get the
     /// same scores, in a later batch or in a [`DedupIndex`] built from
     /// this `Dedup`.
-    #[must_use]
-    pub fn with_model_of(mut self, run: &DedupResult) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `run` had other fields (names or
+    /// numbers of levels) than this profile: its weights would not fit.
+    pub fn with_model_of(mut self, run: &DedupResult) -> Result<Self> {
+        let fits = |a: &Profile, b: &Profile| {
+            a.fields().len() == b.fields().len()
+                && a.fields().iter().zip(b.fields()).all(|(x, y)| {
+                    x.name == y.name
+                        && x.comparator.level_names().len() == y.comparator.level_names().len()
+                })
+        };
+        if !fits(&self.profile, &run.profile) {
+            return Err(Error::invalid(
+                "dedup model",
+                "the run's profile has other fields than this one",
+            ));
+        }
         self.model = Some(run.model.clone());
-        self
+        Ok(self)
     }
 
     /// Uses a fixed model.
@@ -554,7 +570,9 @@ impl Dedup {
         self.run_prepared(ids, order, data, t0)
     }
 
-    /// The run on normalised records already in id order.
+    /// The run on normalised records already in id order, in stages:
+    /// locality order, the initial model, blocking, linking
+    /// ([`Dedup::link`]), clustering ([`Dedup::clusters`]), the result.
     ///
     /// Internally records are reordered by [`locality_cmp`] (company, then
     /// name, then id), so that the records of a block lie near each other
@@ -568,28 +586,7 @@ impl Dedup {
         t0: Instant,
     ) -> Result<DedupResult> {
         let n = data.len();
-        let keys = locality_fields(&self.profile);
-        let mut keyed: Vec<(u64, u64, u32)> = (0..n as u32)
-            .map(|i| {
-                let h = |k: usize| keys.get(k).map_or(0, |&f| data.hash(f, i as usize));
-                (h(0), h(1), i)
-            })
-            .collect();
-        // The first two locality fields from the flat keys; any further
-        // ones (rare profiles) by `locality_cmp`.
-        par::sort_by(&mut keyed, |x, y| {
-            (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
-                locality_cmp(
-                    keys.get(2..).unwrap_or(&[]),
-                    &data,
-                    x.2 as usize,
-                    &data,
-                    y.2 as usize,
-                )
-                .then(x.2.cmp(&y.2))
-            })
-        });
-        let perm: Vec<u32> = keyed.into_iter().map(|(_, _, i)| i).collect();
+        let perm = self.locality_order(&data);
         let data = data.permuted(&perm);
         // `perm[internal]` is the id-order index; `inv` the reverse.
         let mut inv = vec![0u32; n];
@@ -602,31 +599,13 @@ impl Dedup {
         let snapshot = RecordStats::of(&self.profile, &data);
         let t_norm = t0.elapsed();
 
-        let mut model = match &self.model {
-            Some(m) => m.clone(),
-            None => {
-                let mut m = Model::defaults(&self.profile, n);
-                m.threshold = self.settings.threshold;
-                m.shared_contact_cap = self.settings.shared_contact_cap;
-                if self.settings.estimate_u {
-                    score::estimate_u(
-                        &self.profile,
-                        &data,
-                        &stats,
-                        &mut m,
-                        self.settings.u_sample_pairs,
-                    );
-                }
-                m
-            }
-        };
+        let model = self.initial_model(&data, &stats, n);
         let t1 = Instant::now();
         let (pairs, bstats) =
             block::candidate_pairs(&self.profile, &data, self.settings.max_block_size);
         let t_block = t1.elapsed();
 
         let t2 = Instant::now();
-        let nf = self.profile.fields().len();
         let scoring = Scoring {
             profile: &self.profile,
             stats: &stats,
@@ -634,6 +613,115 @@ impl Dedup {
             data: &data,
             pairs: &pairs,
         };
+        let (model, mut links) = self.link(&scoring, model, n);
+        let linked_pairs = links.len() as u64;
+        let t_score = t2.elapsed();
+
+        let t3 = Instant::now();
+        let clustered = self.clusters(&scoring, &model, &mut links, &perm);
+        let t_cluster = t3.elapsed();
+        let stats_out = DedupStats {
+            records: n as u64,
+            candidate_pairs: pairs.len() as u64,
+            linked_pairs,
+            clusters: clustered.clusters,
+            largest_cluster: clustered.largest,
+            oversized_blocks: bstats.oversized_blocks,
+            pairs_per_rule: self
+                .profile
+                .rules()
+                .iter()
+                .zip(&bstats.pairs_per_rule)
+                .map(|(rule, &pairs)| (self.profile.rule_name(rule), pairs))
+                .collect(),
+            merges_refused_conflict: clustered.refused_conflict,
+            merges_refused_size: clustered.refused_size,
+            prior: model.prior,
+            normalize_time: elapsed(t_norm),
+            block_time: elapsed(t_block),
+            score_time: elapsed(t_score),
+            cluster_time: elapsed(t_cluster),
+        };
+        Ok(DedupResult {
+            ids,
+            input_of_sorted: order,
+            roots: clustered.roots,
+            evidence: clustered.evidence,
+            fields: self
+                .profile
+                .fields()
+                .iter()
+                .map(|f| (f.name.clone(), f.comparator.level_names().to_vec()))
+                .collect(),
+            stats: stats_out,
+            candidates: self
+                .settings
+                .keep_candidates
+                .then(|| pairs_by_id(&pairs, &perm)),
+            model,
+            data,
+            internal_of_id: inv,
+            value_stats: stats,
+            snapshot,
+            profile: self.profile.clone(),
+        })
+    }
+
+    /// The internal (locality) order of records in id order: `perm[k]` is
+    /// the id-order index of the `k`-th record internally.
+    fn locality_order(&self, data: &NormData) -> Vec<u32> {
+        let n = data.len();
+        let keys = locality_fields(&self.profile);
+        let mut keyed: Vec<(u64, u64, u32)> = (0..n as u32)
+            .map(|i| {
+                let h = |k: usize| keys.get(k).map_or(0, |&f| data.hash(f, i as usize));
+                (h(0), h(1), i)
+            })
+            .collect();
+        // The first two locality fields from the flat keys; any further
+        // ones (rare profiles) by `locality_cmp`.
+        par::sort_by(&mut keyed, |x, y| {
+            (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
+                locality_cmp(
+                    keys.get(2..).unwrap_or_default(),
+                    data,
+                    x.2 as usize,
+                    data,
+                    y.2 as usize,
+                )
+                .then(x.2.cmp(&y.2))
+            })
+        });
+        keyed.into_iter().map(|(_, _, i)| i).collect()
+    }
+
+    /// The model scoring starts from: the fixed one, else the comparators'
+    /// defaults with the settings' threshold and cap, u estimated from
+    /// random pairs unless switched off.
+    fn initial_model(&self, data: &NormData, stats: &Stats, n: usize) -> Model {
+        if let Some(m) = &self.model {
+            return m.clone();
+        }
+        let mut m = Model::defaults(&self.profile, n);
+        m.threshold = self.settings.threshold;
+        m.shared_contact_cap = self.settings.shared_contact_cap;
+        if self.settings.estimate_u {
+            score::estimate_u(
+                &self.profile,
+                data,
+                stats,
+                &mut m,
+                self.settings.u_sample_pairs,
+            );
+        }
+        m
+    }
+
+    /// Scores every candidate pair; without a fixed model, first
+    /// estimates the prior (and m, with EM rounds) from those scores.
+    /// Returns the final model and the pairs at or over its threshold.
+    fn link(&self, scoring: &Scoring<'_>, mut model: Model, n: usize) -> (Model, Vec<Link>) {
+        let nf = self.profile.fields().len();
         let totals_of = |model: &Model| scoring.all(model, |s| s.total);
         let mut totals = totals_of(&model);
         if self.model.is_none() {
@@ -652,7 +740,8 @@ impl Dedup {
             }
         }
         let threshold_weight = model.threshold_weight();
-        let mut links: Vec<Link> = pairs
+        let links = scoring
+            .pairs
             .iter()
             .zip(&totals)
             .filter(|(_, t)| **t >= threshold_weight)
@@ -662,58 +751,50 @@ impl Dedup {
                 weight: t,
             })
             .collect();
-        drop(totals);
-        let linked_pairs = links.len() as u64;
-        let t_score = t2.elapsed();
+        (model, links)
+    }
 
-        let t3 = Instant::now();
-        let scorer = Scorer::new(&self.profile, &model, &stats).with_snapshot(&snapshot);
+    /// Clusters the records from `links` (strongest first, never joining
+    /// records that cannot link, within the size guard), names each
+    /// cluster by its smallest id and keeps the evidence of every link
+    /// inside a cluster; all in id order (`perm` maps internal to id
+    /// order).
+    fn clusters(
+        &self,
+        scoring: &Scoring<'_>,
+        model: &Model,
+        links: &mut [Link],
+        perm: &[u32],
+    ) -> Clustered {
+        let (data, snapshot) = (scoring.data, scoring.snapshot);
+        let n = data.len();
         let veto = veto_fields(&self.profile);
-        let (roots, cstats) = cluster::cluster(
-            n,
-            &mut links,
-            self.settings.max_cluster_size.max(1),
-            |x, y| {
+        let (roots, cstats) =
+            cluster::cluster(n, links, self.settings.max_cluster_size.max(1), |x, y| {
                 cannot_link(
                     &self.profile,
                     &veto,
-                    &data,
+                    data,
                     x as usize,
                     y as usize,
                     &|r, f| snapshot.shared(r, f),
                 )
-            },
-        );
-        // Each cluster is named by its smallest id: the smallest id-order
-        // index among its members.
-        let mut min_id = vec![u32::MAX; n];
-        for (k, &r) in roots.iter().enumerate() {
-            let id_index = perm.get(k).copied().unwrap_or(u32::MAX);
-            if let Some(m) = min_id.get_mut(r as usize) {
-                *m = (*m).min(id_index);
-            }
-        }
-        let mut roots_by_id = vec![0u32; n];
-        for (k, &r) in roots.iter().enumerate() {
-            if let (Some(&i), Some(&m)) = (perm.get(k), min_id.get(r as usize))
-                && let Some(slot) = roots_by_id.get_mut(i as usize)
-            {
-                *slot = m;
-            }
-        }
+            });
+        let roots = roots_by_id(&roots, perm);
         // Evidence of every link that ended inside one cluster.
+        let scorer = Scorer::new(&self.profile, model, scoring.stats).with_snapshot(snapshot);
+        let id_of = |k: u32| id_index(perm, k);
         let inside: Vec<Link> = links
             .iter()
-            .filter(|l| roots.get(l.a as usize) == roots.get(l.b as usize))
+            .filter(|l| roots.get(id_of(l.a) as usize) == roots.get(id_of(l.b) as usize))
             .copied()
             .collect();
         let mut evidence: Vec<StoredLink> = par::map_chunks(&inside, 2048, |chunk| {
             chunk
                 .iter()
                 .map(|l| {
-                    let s = scorer.score(&data, l.a as usize, &data, l.b as usize, Uncounted::None);
-                    let ia = perm.get(l.a as usize).copied().unwrap_or(0);
-                    let ib = perm.get(l.b as usize).copied().unwrap_or(0);
+                    let s = scorer.score(data, l.a as usize, data, l.b as usize, Uncounted::None);
+                    let (ia, ib) = (id_of(l.a), id_of(l.b));
                     StoredLink {
                         a: ia.min(ib),
                         b: ia.max(ib),
@@ -727,7 +808,6 @@ impl Dedup {
         .into_iter()
         .flatten()
         .collect();
-        let roots = roots_by_id;
         par::sort_by(&mut evidence, |x, y| {
             (roots.get(x.a as usize), x.a, x.b).cmp(&(roots.get(y.a as usize), y.a, y.b))
         });
@@ -737,64 +817,74 @@ impl Dedup {
                 *s += 1;
             }
         }
-        let clusters = sizes.iter().filter(|&&s| s > 0).count() as u64;
-        let largest = sizes.iter().copied().max().unwrap_or(0) as u64;
-        let t_cluster = t3.elapsed();
-        let stats_out = DedupStats {
-            records: n as u64,
-            candidate_pairs: pairs.len() as u64,
-            linked_pairs,
-            clusters,
-            largest_cluster: largest,
-            oversized_blocks: bstats.oversized_blocks,
-            pairs_per_rule: self
-                .profile
-                .rules()
-                .iter()
-                .zip(&bstats.pairs_per_rule)
-                .map(|(rule, &pairs)| (self.profile.rule_name(rule), pairs))
-                .collect(),
-            merges_refused_conflict: cstats.refused_conflict,
-            merges_refused_size: cstats.refused_size,
-            prior: model.prior,
-            normalize_time: elapsed(t_norm),
-            block_time: elapsed(t_block),
-            score_time: elapsed(t_score),
-            cluster_time: elapsed(t_cluster),
-        };
-        Ok(DedupResult {
-            ids,
-            input_of_sorted: order,
+        Clustered {
+            clusters: sizes.iter().filter(|&&s| s > 0).count() as u64,
+            // No records, no cluster: 0 is the size of the largest.
+            largest: sizes.iter().copied().max().unwrap_or(0).into(),
             roots,
             evidence,
-            fields: self
-                .profile
-                .fields()
-                .iter()
-                .map(|f| (f.name.clone(), f.comparator.level_names().to_vec()))
-                .collect(),
-            stats: stats_out,
-            candidates: self.settings.keep_candidates.then(|| {
-                let mut by_id: Vec<u64> = pairs
-                    .iter()
-                    .map(|&p| {
-                        let a = u64::from(perm.get((p >> 32) as usize).copied().unwrap_or(0));
-                        let b =
-                            u64::from(perm.get((p & 0xffff_ffff) as usize).copied().unwrap_or(0));
-                        (a.min(b) << 32) | a.max(b)
-                    })
-                    .collect();
-                par::sort(&mut by_id);
-                by_id
-            }),
-            model,
-            data,
-            internal_of_id: inv,
-            value_stats: stats,
-            snapshot,
-            profile: self.profile.clone(),
-        })
+            refused_conflict: cstats.refused_conflict,
+            refused_size: cstats.refused_size,
+        }
     }
+}
+
+/// The clustering stage's output, in id order.
+struct Clustered {
+    /// Each record's cluster: the id-order index of its smallest id.
+    roots: Vec<u32>,
+    evidence: Vec<StoredLink>,
+    clusters: u64,
+    largest: u64,
+    refused_conflict: u64,
+    refused_size: u64,
+}
+
+/// The id-order index of internal record `k`.
+#[allow(clippy::indexing_slicing)]
+fn id_index(perm: &[u32], k: u32) -> u32 {
+    // invariant: `perm` is a permutation of 0..n and every internal index
+    // (of a link, a root, a candidate pair) is below n.
+    debug_assert!((k as usize) < perm.len());
+    perm[k as usize]
+}
+
+/// Cluster roots in id order, each cluster named by its smallest id (the
+/// smallest id-order index among its members), from `roots` in internal
+/// order.
+fn roots_by_id(roots: &[u32], perm: &[u32]) -> Vec<u32> {
+    let n = roots.len();
+    let mut min_id = vec![u32::MAX; n];
+    for (k, &r) in roots.iter().enumerate() {
+        if let Some(m) = min_id.get_mut(r as usize) {
+            *m = (*m).min(id_index(perm, k as u32));
+        }
+    }
+    let mut by_id = vec![0u32; n];
+    for (k, &r) in roots.iter().enumerate() {
+        if let (Some(&m), Some(slot)) = (
+            min_id.get(r as usize),
+            by_id.get_mut(id_index(perm, k as u32) as usize),
+        ) {
+            *slot = m;
+        }
+    }
+    by_id
+}
+
+/// Candidate pairs (internal indices packed `a << 32 | b`) as sorted
+/// id-order pairs, smaller index first.
+fn pairs_by_id(pairs: &[u64], perm: &[u32]) -> Vec<u64> {
+    let mut by_id: Vec<u64> = pairs
+        .iter()
+        .map(|&p| {
+            let a = u64::from(id_index(perm, (p >> 32) as u32));
+            let b = u64::from(id_index(perm, (p & 0xffff_ffff) as u32));
+            (a.min(b) << 32) | a.max(b)
+        })
+        .collect();
+    par::sort(&mut by_id);
+    by_id
 }
 
 /// What scoring every candidate pair of a run needs.
@@ -1116,15 +1206,14 @@ impl DedupResult {
             ka.max(kb),
             Uncounted::None,
         );
-        let nf = self.fields.len();
         Some(pair_evidence(
             &self.fields,
             &self.model,
-            self.ids.get(a).unwrap_or(""),
-            self.ids.get(b).unwrap_or(""),
+            self.id_at(a),
+            self.id_at(b),
             s.total,
-            s.levels.get(..nf).unwrap_or(&[]),
-            s.weights.get(..nf).unwrap_or(&[]),
+            &s.levels,
+            &s.weights,
         ))
     }
 
@@ -1167,17 +1256,48 @@ impl DedupResult {
         &self.stats
     }
 
+    /// The id-order index of the smallest id of record `i`'s cluster.
+    #[allow(clippy::indexing_slicing)]
+    fn root_of(&self, i: usize) -> usize {
+        // invariant: `roots` holds one entry per record, and `i` is an
+        // id-order index the result stored.
+        debug_assert!(i < self.roots.len());
+        self.roots[i] as usize
+    }
+
+    /// Every link inside a cluster, as evidence, with the cluster's id.
+    fn cluster_evidence(&self) -> impl Iterator<Item = (&str, PairEvidence)> + '_ {
+        self.evidence.iter().map(|e| {
+            let cluster = self.id_at(self.root_of(e.a as usize));
+            (cluster, self.evidence_of(e))
+        })
+    }
+
+    fn evidence_of(&self, e: &StoredLink) -> PairEvidence {
+        pair_evidence(
+            &self.fields,
+            &self.model,
+            self.id_at(e.a as usize),
+            self.id_at(e.b as usize),
+            e.total,
+            &e.levels,
+            &e.weights,
+        )
+    }
+
+    /// The id at id-order index `i`.
+    fn id_at(&self, i: usize) -> &str {
+        // invariant: every index the result stores (roots, evidence,
+        // candidates) is an id-order index below `len()`.
+        debug_assert!(i < self.ids.len());
+        self.ids.get(i).unwrap_or_default()
+    }
+
     fn sorted_index(&self, record_id: &str) -> Option<usize> {
         let (mut lo, mut hi) = (0usize, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self
-                .ids
-                .get(mid)
-                .unwrap_or("")
-                .as_bytes()
-                .cmp(record_id.as_bytes())
-            {
+            match self.id_at(mid).as_bytes().cmp(record_id.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid),
@@ -1195,12 +1315,10 @@ impl DedupResult {
 
     /// `(record_id, cluster_id)` for every record, in record id byte order.
     pub fn partition(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.roots.iter().enumerate().map(|(i, &r)| {
-            (
-                self.ids.get(i).unwrap_or(""),
-                self.ids.get(r as usize).unwrap_or(""),
-            )
-        })
+        self.roots
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (self.id_at(i), self.id_at(r as usize)))
     }
 
     /// A cluster label per input record, in input order: records with
@@ -1209,13 +1327,13 @@ impl DedupResult {
     pub(crate) fn labels(&self) -> Vec<u32> {
         let mut labels = vec![0u32; self.len()];
         for (sorted, &input) in self.input_of_sorted.iter().enumerate() {
-            let root = self.roots.get(sorted).copied().unwrap_or(0);
-            if let Some(l) = labels.get_mut(input as usize) {
-                *l = self
-                    .input_of_sorted
-                    .get(root as usize)
-                    .copied()
-                    .unwrap_or(0);
+            let root = self.root_of(sorted);
+            // invariant: `input_of_sorted` maps each of the `len()` id-order
+            // indices to an input position below `len()`.
+            debug_assert!(root < self.input_of_sorted.len() && (input as usize) < labels.len());
+            #[allow(clippy::indexing_slicing)]
+            {
+                labels[input as usize] = self.input_of_sorted[root];
             }
         }
         labels
@@ -1247,22 +1365,10 @@ impl DedupResult {
             .partition_point(|e| self.roots.get(e.a as usize).copied() < Some(root));
         let mut out: Vec<PairEvidence> = self
             .evidence
-            .get(start..)
-            .unwrap_or(&[])
             .iter()
+            .skip(start)
             .take_while(|e| self.roots.get(e.a as usize).copied() == Some(root))
-            .map(|e| {
-                let nf = self.fields.len();
-                pair_evidence(
-                    &self.fields,
-                    &self.model,
-                    self.ids.get(e.a as usize).unwrap_or(""),
-                    self.ids.get(e.b as usize).unwrap_or(""),
-                    e.total,
-                    e.levels.get(..nf).unwrap_or(&[]),
-                    e.weights.get(..nf).unwrap_or(&[]),
-                )
-            })
+            .map(|e| self.evidence_of(e))
             .collect();
         out.sort_by(|x, y| y.total.total_cmp(&x.total));
         out
@@ -1270,18 +1376,7 @@ impl DedupResult {
 
     /// Every link inside a cluster, as evidence, clusters in id order.
     pub fn all_evidence(&self) -> impl Iterator<Item = PairEvidence> + '_ {
-        self.evidence.iter().map(|e| {
-            let nf = self.fields.len();
-            pair_evidence(
-                &self.fields,
-                &self.model,
-                self.ids.get(e.a as usize).unwrap_or(""),
-                self.ids.get(e.b as usize).unwrap_or(""),
-                e.total,
-                e.levels.get(..nf).unwrap_or(&[]),
-                e.weights.get(..nf).unwrap_or(&[]),
-            )
-        })
+        self.evidence.iter().map(|e| self.evidence_of(e))
     }
 
     /// The candidate pairs as record ids, when the run kept them
@@ -1290,8 +1385,8 @@ impl DedupResult {
         self.candidates.as_ref().map(|c| {
             c.iter().map(|&p| {
                 (
-                    self.ids.get((p >> 32) as usize).unwrap_or(""),
-                    self.ids.get((p & 0xffff_ffff) as usize).unwrap_or(""),
+                    self.id_at((p >> 32) as usize),
+                    self.id_at((p & 0xffff_ffff) as usize),
                 )
             })
         })
@@ -1358,15 +1453,17 @@ impl DedupResult {
         }
         let mut links: std::collections::BTreeMap<String, (u64, f64)> =
             std::collections::BTreeMap::new();
-        for e in self.all_evidence() {
-            let cluster = self.cluster_id(&e.left).unwrap_or(e.left.as_str());
+        for (cluster, e) in self.cluster_evidence() {
             let entry = links.entry(cluster.to_owned()).or_insert((0, 1.0));
             entry.0 += 1;
             entry.1 = entry.1.min(e.probability);
         }
         let mut t = Table::new(&Self::CLUSTER_COLUMNS);
         for (cluster, ids) in members.iter().filter(|(_, ids)| ids.len() > 1) {
-            let (n, weakest) = links.get(*cluster).copied().unwrap_or((0, f64::NAN));
+            // invariant: records join a cluster only through a link, and
+            // every link inside a cluster is kept as evidence.
+            debug_assert!(links.contains_key(*cluster));
+            let (n, weakest) = links[*cluster];
             t.push(vec![
                 (*cluster).into(),
                 (ids.len() as u64).into(),
@@ -1385,16 +1482,7 @@ impl DedupResult {
     /// missing +0.0`).
     pub fn links_table(&self) -> crate::report::Table {
         let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
-        let mut rows: Vec<(String, PairEvidence)> = self
-            .all_evidence()
-            .map(|e| {
-                let cluster = self
-                    .cluster_id(&e.left)
-                    .unwrap_or(e.left.as_str())
-                    .to_owned();
-                (cluster, e)
-            })
-            .collect();
+        let mut rows: Vec<(&str, PairEvidence)> = self.cluster_evidence().collect();
         rows.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.total.total_cmp(&x.total)));
         for (cluster, e) in &rows {
             t.push(link_row(cluster, e));

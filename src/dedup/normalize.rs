@@ -808,25 +808,45 @@ mod tests {
     #[test]
     fn doc_company() {
         use super::company;
-        assert_eq!(company("S.C. ALFA Construct S.R.L.").as_deref(), Some("alfa construct"));
-        assert_eq!(company("Alfa Construct SRL").as_deref(), Some("alfa construct"));
+        assert_eq!(
+            company("S.C. ALFA Construct S.R.L.").as_deref(),
+            Some("alfa construct")
+        );
+        assert_eq!(
+            company("Alfa Construct SRL").as_deref(),
+            Some("alfa construct")
+        );
         assert_eq!(company("Beta GmbH & Co. KG").as_deref(), Some("beta"));
     }
 
     #[test]
     fn doc_email() {
         use super::email;
-        assert_eq!(email(" Ion.Popescu+crm@Example.RO ").as_deref(), Some("ion.popescu@example.ro"));
-        assert_eq!(email("i.o.n+x@googlemail.com").as_deref(), Some("ion@gmail.com"));
+        assert_eq!(
+            email(" Ion.Popescu+crm@Example.RO ").as_deref(),
+            Some("ion.popescu@example.ro")
+        );
+        assert_eq!(
+            email("i.o.n+x@googlemail.com").as_deref(),
+            Some("ion@gmail.com")
+        );
     }
 
     #[test]
     fn doc_phone() {
         use super::phone;
-        for p in ["+40 721 234 567", "0040721234567", "0721-234-567", "(0721) 234.567"] {
+        for p in [
+            "+40 721 234 567",
+            "0040721234567",
+            "0721-234-567",
+            "(0721) 234.567",
+        ] {
             assert_eq!(phone(p, Some("RO")).as_deref(), Some("40721234567"));
         }
-        assert_eq!(phone("+1 (415) 555-0100", Some("RO")).as_deref(), Some("14155550100"));
+        assert_eq!(
+            phone("+1 (415) 555-0100", Some("RO")).as_deref(),
+            Some("14155550100")
+        );
     }
 
     #[test]

@@ -402,12 +402,14 @@ impl Profile {
             out.push(BlockingRule::new(fields));
         }
         if out.is_empty() {
-            return Err(Error::invalid("blocking rules", "at least one rule is needed"));
+            return Err(Error::invalid(
+                "blocking rules",
+                "at least one rule is needed",
+            ));
         }
         self.rules = out;
         Ok(self)
     }
-
 
     /// Sets the column holding each record's country (ISO 3166 alpha-2),
     /// used to normalise phone numbers.

@@ -150,6 +150,47 @@ pub(crate) struct Scorer<'a> {
     prior: f64,
 }
 
+/// One pair being scored: the two records, which side (if any) is a
+/// query not yet counted in the statistics, and what every field asks.
+struct Pair<'d> {
+    a: &'d NormData,
+    i: usize,
+    b: &'d NormData,
+    j: usize,
+    plus_a: Option<(&'d NormData, usize)>,
+    plus_b: Option<(&'d NormData, usize)>,
+    /// The data the statistics describe.
+    stats_data: &'d NormData,
+    /// Per-record statistics, when both records are in them.
+    snapshot: Option<&'d RecordStats>,
+    /// Whether either record lacks the identity field (a name).
+    identity_missing: bool,
+}
+
+impl Pair<'_> {
+    /// The statistics of the value hashed `hash` in field `f`, with the
+    /// uncounted query `plus` counted.
+    #[inline]
+    fn stat(
+        &self,
+        stats: &Stats,
+        f: usize,
+        hash: u64,
+        plus: Option<(&NormData, usize)>,
+    ) -> ValueStat {
+        stats.get(f, hash, plus, self.stats_data)
+    }
+}
+
+/// One field's part in a pair's score, before the cross-field stages.
+struct FieldWeight {
+    weight: f64,
+    /// A shared contact value naming the organisation.
+    shared_org: bool,
+    /// An identity field at a conflicting level.
+    conflict: bool,
+}
+
 impl<'a> Scorer<'a> {
     pub(crate) fn new(profile: &'a Profile, model: &'a Model, stats: &'a Stats) -> Self {
         let weights = model
@@ -198,21 +239,36 @@ impl<'a> Scorer<'a> {
             .unwrap_or(0.0)
     }
 
+    /// The highest (exact) level of field `f`.
+    #[allow(clippy::indexing_slicing)]
+    fn top(&self, f: usize) -> u8 {
+        // invariant: `tops` has one entry per profile field, and callers
+        // pass f < profile.fields().len().
+        debug_assert!(f < self.tops.len());
+        self.tops[f]
+    }
+
     /// Levels of field `f` between record `i` of `a` and `j` of `b`.
     fn level(&self, f: usize, a: &NormData, i: usize, fb: usize, b: &NormData, j: usize) -> u8 {
         let (Some(x), Some(y)) = (a.value(f, i), b.value(fb, j)) else {
             return MISSING;
         };
-        let cmp = self.profile.fields().get(f).map(|s| &s.comparator);
         if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
-            return self.tops.get(f).copied().unwrap_or(0);
+            return self.top(f);
         }
-        cmp.map_or(0, |c| c.compare(x, y))
+        self.profile
+            .fields()
+            .get(f)
+            .map_or(0, |s| s.comparator.compare(x, y))
     }
 
     /// Scores record `i` of `a` against record `j` of `b`. With
     /// `Uncounted::Left`, record `i` is a query not yet in the statistics,
     /// and its value counts are taken as if it were.
+    ///
+    /// Stages: each field's level and weight ([`Scorer::field_weight`]),
+    /// then the adjustments that look at several fields at once
+    /// ([`Scorer::finish`]).
     pub(crate) fn score(
         &self,
         a: &NormData,
@@ -235,14 +291,19 @@ impl<'a> Scorer<'a> {
             Uncounted::Left => (Some((a, i)), None, b),
             Uncounted::Right => (None, Some((b, j)), a),
         };
-        let stat = |f: usize, hash: u64, plus: Option<(&NormData, usize)>| -> ValueStat {
-            self.stats.get(f, hash, plus, stats_data)
+        let pair = Pair {
+            a,
+            i,
+            b,
+            j,
+            plus_a,
+            plus_b,
+            stats_data,
+            snapshot: self.snapshot.filter(|_| uncounted == Uncounted::None),
+            identity_missing: self
+                .identity
+                .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none()),
         };
-        let snapshot = self.snapshot.filter(|_| uncounted == Uncounted::None);
-        let identity_missing = self
-            .identity
-            .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none());
-        let cap = self.model.shared_contact_cap;
         let mut shared_org: u32 = 0;
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
@@ -252,102 +313,136 @@ impl<'a> Scorer<'a> {
             if level == MISSING {
                 continue;
             }
-            let top = self.tops.get(f).copied().unwrap_or(0);
-            let role = self.roles.get(f).copied().unwrap_or(FieldRole::Attribute);
-            let spec = self.profile.fields().get(f);
-            let generic = |v: Option<&str>| {
-                v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)))
-            };
-            let mut w = self.base_weight(f, level);
-            let ha = a.hash(f, i);
-            let tf_mode = self.tf.get(f).copied().unwrap_or(TermFrequency::Off);
-            let tf = tf_mode != TermFrequency::Off;
-            let contact = role == FieldRole::Contact;
-            // The value's statistics at exact agreement (both records hold
-            // it; a query not yet counted is counted).
-            let mut top_stat: Option<(u32, bool)> = None;
-            if level == top && (tf || contact) {
-                top_stat = Some(match snapshot {
-                    Some(snap) => (snap.count(i, f), snap.shared(i, f)),
-                    None => {
-                        let st = stat(f, ha, plus_a.or(plus_b));
-                        (st.count, st.shared || (contact && generic(a.value(f, i))))
-                    }
-                });
+            let fw = self.field_weight(&pair, f, level);
+            if fw.shared_org {
+                shared_org |= 1 << f;
             }
-            if let (true, Some((count, _))) = (tf, top_stat) {
-                let n = self.stats.present.get(f).copied().unwrap_or(0)
-                    + u64::from(plus_a.or(plus_b).is_some());
-                if count > 0 {
-                    // The share of records other than this one holding the
-                    // value: the chance a non-matching record agrees. The
-                    // field's average u counts as `TF_PRIOR_RECORDS`
-                    // records, so that a handful of records does not make
-                    // every value look common.
-                    let fm = self.model.fields.get(f);
-                    let m_top = fm
-                        .and_then(|fm| fm.m.get(top as usize))
-                        .copied()
-                        .unwrap_or(0.5);
-                    let u_top = fm
-                        .and_then(|fm| fm.u.get(top as usize))
-                        .copied()
-                        .unwrap_or(0.01);
-                    let others = (f64::from(count) - 1.0).max(0.5);
-                    let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
-                    let w_tf = (m_top.max(1e-9) / share.min(1.0)).log2();
-                    w = if tf_mode == TermFrequency::OnlyLower {
-                        w.min(w_tf)
-                    } else {
-                        w_tf
-                    };
-                }
-            }
-            // Whether either value is held by people whose names conflict
-            // (a switchboard, a shared mailbox, a company of several
-            // contacts) or is a role mailbox; only asked when the answer
-            // can change the weight.
-            let matters =
-                (contact || (tf && identity_missing)) && ((level < top && w < 0.0) || w > cap);
-            if matters {
-                let any_shared = match (top_stat, snapshot) {
-                    (Some((_, sh)), _) => sh,
-                    (None, Some(snap)) => snap.shared(i, f) || snap.shared(j, f),
-                    (None, None) => {
-                        (contact && (generic(a.value(f, i)) || generic(b.value(f, j))))
-                            || stat(f, ha, plus_a).shared
-                            || stat(f, b.hash(f, j), plus_b).shared
-                    }
-                };
-                if any_shared {
-                    if level < top && w < 0.0 {
-                        // Disagreement with a shared value is neutral: a
-                        // person may give the switchboard once and a mobile
-                        // once.
-                        w = 0.0;
-                    } else if contact && !identity_missing {
-                        // A shared contact value names an organisation, not
-                        // a person: decided below, once it is known whether
-                        // the company already said so.
-                        shared_org |= 1 << f;
-                    } else {
-                        // Without names on both sides, no value shared by
-                        // several people can tell which of them a record is.
-                        w = w.min(cap);
-                    }
-                }
-            }
-            if role == FieldRole::Identity
-                && spec.is_some_and(|sp| sp.comparator.conflicting(level))
-            {
-                s.conflict = true;
-            }
+            s.conflict |= fw.conflict;
             if let Some(slot) = s.weights.get_mut(f) {
-                *slot = w as f32;
+                *slot = fw.weight as f32;
             }
         }
+        self.finish(&mut s, &pair, shared_org, nf);
+        s
+    }
+
+    /// The weight of field `f` at `level` (not missing) for one pair:
+    /// the level's weight, adjusted by how common an agreeing value is
+    /// (term frequencies) and by whether a value is shared by several
+    /// people.
+    #[inline]
+    #[allow(clippy::indexing_slicing)]
+    fn field_weight(&self, p: &Pair<'_>, f: usize, level: u8) -> FieldWeight {
+        // invariant: `roles` and `tf` have one entry per profile field and
+        // f < profile.fields().len() (the caller's loop bound).
+        debug_assert!(f < self.roles.len() && f < self.tf.len());
+        let (role, tf_mode) = (self.roles[f], self.tf[f]);
+        let top = self.top(f);
+        let spec = self.profile.fields().get(f);
+        let generic =
+            |v: Option<&str>| v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)));
+        let mut w = self.base_weight(f, level);
+        let ha = p.a.hash(f, p.i);
+        let tf = tf_mode != TermFrequency::Off;
+        let contact = role == FieldRole::Contact;
+        let cap = self.model.shared_contact_cap;
+        let mut shared_org = false;
+        // The value's statistics at exact agreement (both records hold
+        // it; a query not yet counted is counted).
+        let mut top_stat: Option<(u32, bool)> = None;
+        if level == top && (tf || contact) {
+            top_stat = Some(match p.snapshot {
+                Some(snap) => (snap.count(p.i, f), snap.shared(p.i, f)),
+                None => {
+                    let st = p.stat(self.stats, f, ha, p.plus_a.or(p.plus_b));
+                    (
+                        st.count,
+                        st.shared || (contact && generic(p.a.value(f, p.i))),
+                    )
+                }
+            });
+        }
+        if let (true, Some((count, _))) = (tf, top_stat) {
+            let n = self.stats.present.get(f).copied().unwrap_or(0)
+                + u64::from(p.plus_a.or(p.plus_b).is_some());
+            if count > 0 {
+                let w_tf = self.tf_weight(f, top, count, n);
+                w = if tf_mode == TermFrequency::OnlyLower {
+                    w.min(w_tf)
+                } else {
+                    w_tf
+                };
+            }
+        }
+        // Whether either value is held by people whose names conflict
+        // (a switchboard, a shared mailbox, a company of several
+        // contacts) or is a role mailbox; only asked when the answer
+        // can change the weight.
+        let matters =
+            (contact || (tf && p.identity_missing)) && ((level < top && w < 0.0) || w > cap);
+        if matters {
+            let any_shared = match (top_stat, p.snapshot) {
+                (Some((_, sh)), _) => sh,
+                (None, Some(snap)) => snap.shared(p.i, f) || snap.shared(p.j, f),
+                (None, None) => {
+                    (contact && (generic(p.a.value(f, p.i)) || generic(p.b.value(f, p.j))))
+                        || p.stat(self.stats, f, ha, p.plus_a).shared
+                        || p.stat(self.stats, f, p.b.hash(f, p.j), p.plus_b).shared
+                }
+            };
+            if any_shared {
+                if level < top && w < 0.0 {
+                    // Disagreement with a shared value is neutral: a
+                    // person may give the switchboard once and a mobile
+                    // once.
+                    w = 0.0;
+                } else if contact && !p.identity_missing {
+                    // A shared contact value names an organisation, not
+                    // a person: decided in `finish`, once it is known
+                    // whether the company already said so.
+                    shared_org = true;
+                } else {
+                    // Without names on both sides, no value shared by
+                    // several people can tell which of them a record is.
+                    w = w.min(cap);
+                }
+            }
+        }
+        FieldWeight {
+            weight: w,
+            shared_org,
+            conflict: role == FieldRole::Identity
+                && spec.is_some_and(|sp| sp.comparator.conflicting(level)),
+        }
+    }
+
+    /// The weight of exact agreement on a value `count` of the `n` records
+    /// hold: the share of records other than this one holding the value
+    /// is the chance a non-matching record agrees. The field's average u
+    /// counts as `TF_PRIOR_RECORDS` records, so that a handful of records
+    /// does not make every value look common.
+    #[inline]
+    fn tf_weight(&self, f: usize, top: u8, count: u32, n: u64) -> f64 {
+        let fm = self.model.fields.get(f);
+        let m_top = fm
+            .and_then(|fm| fm.m.get(top as usize))
+            .copied()
+            .unwrap_or(0.5);
+        let u_top = fm
+            .and_then(|fm| fm.u.get(top as usize))
+            .copied()
+            .unwrap_or(0.01);
+        let others = (f64::from(count) - 1.0).max(0.5);
+        let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
+        (m_top.max(1e-9) / share.min(1.0)).log2()
+    }
+
+    /// The adjustments that look at several fields: swapped given name and
+    /// surname, contact weights capped when names conflict, organisation
+    /// evidence counted once; then the total.
+    fn finish(&self, s: &mut PairScore, p: &Pair<'_>, shared_org: u32, nf: usize) {
         if let Some((g, sn)) = self.name_parts {
-            self.try_swapped_names(&mut s, g, sn, a, i, b, j);
+            self.try_swapped_names(s, g, sn, p.a, p.i, p.b, p.j);
         }
         if s.conflict {
             for (f, role) in self.roles.iter().enumerate().take(nf) {
@@ -367,6 +462,7 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .any(|&f| s.levels.get(f).is_some_and(|&l| l != MISSING && l > 0));
             if org_agrees {
+                let cap = self.model.shared_contact_cap;
                 for (f, w) in s.weights.iter_mut().enumerate().take(nf) {
                     if shared_org & (1 << f) != 0 {
                         *w = w.min(cap as f32);
@@ -380,7 +476,6 @@ impl<'a> Scorer<'a> {
             .take(nf)
             .map(|&w| f64::from(w))
             .sum::<f64>();
-        s
     }
 
     /// Given name and surname swapped between the records: use the swapped

@@ -6,9 +6,9 @@
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::names::{Company, Identity, RecordText, canonical_text, variant_text};
-use crate::rng::Rng;
 use super::{Behaviour, SimConfig};
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, Source};
+use crate::rng::Rng;
 
 pub(crate) const US_PER_S: i64 = 1_000_000;
 pub(crate) const US_PER_MIN: i64 = 60 * US_PER_S;

@@ -72,11 +72,11 @@ use crate::model::{
     Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,
     RepId, Sale, SaleId, TeamId,
 };
-use engine::{RepState, World};
+use crate::rng::Rng;
 pub use crm::{CrmConfig, CrmData, CrmRow};
+use engine::{RepState, World};
 pub use eval::{BehaviourScore, Evaluation};
 pub use linkage::LinkageScores;
-use crate::rng::Rng;
 
 /// The gaming behaviours of SPEC §9, one per built-in detector (the
 /// detector's name is [`Behaviour::as_str`]).

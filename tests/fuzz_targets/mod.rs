@@ -952,10 +952,7 @@ const COUNTRIES: &[Option<&str>] = &[
 pub fn dedup_normalize(data: &[u8]) {
     use sales_metrics::dedup::{Context, FieldKind};
     // Each normaliser through its kind's public comparator.
-    fn norm_of(
-        kind: FieldKind,
-        country: Option<&'static str>,
-    ) -> impl Fn(&str) -> Option<String> {
+    fn norm_of(kind: FieldKind, country: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
         let c = kind.comparator();
         move |raw: &str| c.normalize(raw, &Context { country })
     }

@@ -22,14 +22,13 @@ pub(crate) struct RecordKeys {
 }
 
 impl RecordKeys {
+    #[allow(clippy::indexing_slicing)]
     fn field(&self, f: usize) -> &[u64] {
-        let end = self.ends.get(f).copied().unwrap_or(0);
-        let start = if f == 0 {
-            0
-        } else {
-            self.ends.get(f - 1).copied().unwrap_or(0)
-        };
-        self.keys.get(start..end).unwrap_or(&[])
+        // invariant: `fill` pushed one non-decreasing end per profile
+        // field, the last being `keys.len()`, and f is a field of a rule.
+        debug_assert!(f < self.ends.len());
+        let start = if f == 0 { 0 } else { self.ends[f - 1] };
+        &self.keys[start..self.ends[f]]
     }
 
     pub(crate) fn fill(&mut self, profile: &Profile, data: &NormData, i: usize) {
@@ -221,7 +220,10 @@ pub(crate) fn candidate_pairs(
     let per_block = par::map_chunks(&blocks, 1024, |bs| {
         let mut pairs = Vec::new();
         for &(s, e) in bs {
-            let members = entries.get(s..e).unwrap_or(&[]);
+            // invariant: blocks are ranges of `entries` found above.
+            debug_assert!(s <= e && e <= entries.len());
+            #[allow(clippy::indexing_slicing)]
+            let members = &entries[s..e];
             for (x, a) in members.iter().enumerate() {
                 for b in members.iter().skip(x + 1) {
                     pairs.push((u64::from(a.1) << 32) | u64::from(b.1));

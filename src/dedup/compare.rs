@@ -80,7 +80,8 @@ pub trait Comparator: Send + Sync + fmt::Debug {
     /// comparable is left.
     fn normalize(&self, raw: &str, ctx: &Context<'_>) -> Option<String>;
 
-    /// The agreement level (`0..levels`) of two normalised values.
+    /// The agreement level (`0..levels`) of two normalised values; a
+    /// level past the last counts as the last.
     fn compare(&self, a: &str, b: &str) -> u8;
 
     /// Blocking keys of a normalised value, appended to `out` (default: a

@@ -52,10 +52,10 @@ impl NormData {
         if field >= self.fields {
             return 0;
         }
-        self.hashes
-            .get(i * self.fields + field)
-            .copied()
-            .unwrap_or(0)
+        // invariant: one hash per record and field, and `i` is a record.
+        debug_assert!(i * self.fields + field < self.hashes.len());
+        #[allow(clippy::indexing_slicing)]
+        self.hashes[i * self.fields + field]
     }
 
     fn push_values<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>) {
@@ -325,6 +325,14 @@ impl Stats {
     }
 
     /// Adds record `i` of `data` (the data the statistics describe).
+    /// Records holding a value of field `f`.
+    #[allow(clippy::indexing_slicing)]
+    pub(crate) fn present(&self, f: usize) -> u64 {
+        // invariant: one count per profile field, and f is a field.
+        debug_assert!(f < self.present.len());
+        self.present[f]
+    }
+
     pub(crate) fn add(&mut self, data: &NormData, i: usize) {
         let name = self.name_of(data, i);
         let identity = self.identity.clone();
@@ -470,8 +478,12 @@ impl RecordStats {
         out
     }
 
+    #[allow(clippy::indexing_slicing)]
     pub(crate) fn count(&self, i: usize, f: usize) -> u32 {
-        self.counts.get(i * self.fields + f).copied().unwrap_or(0)
+        // invariant: one count per record and field of the batch, and
+        // (i, f) is one of them.
+        debug_assert!(f < self.fields && i * self.fields + f < self.counts.len());
+        self.counts[i * self.fields + f]
     }
 
     pub(crate) fn shared(&self, i: usize, f: usize) -> bool {

@@ -231,10 +231,21 @@ impl DedupIndex {
         x
     }
 
+    /// The record with the smallest id in the cluster rooted at `root`.
+    #[allow(clippy::indexing_slicing)]
+    fn min_record_of(&self, root: u32) -> u32 {
+        // invariant: `min_record` has one entry per known record, and
+        // roots are known records.
+        debug_assert!((root as usize) < self.min_record.len());
+        self.min_record[root as usize]
+    }
+
     fn cluster_id_of(&self, record: u32) -> &str {
-        let root = self.find(record);
-        let min = self.min_record.get(root as usize).copied().unwrap_or(root);
-        self.ids.get(min as usize).map_or("", |s| s)
+        let min = self.min_record_of(self.find(record));
+        // invariant: `min_record` holds record indices, one id each.
+        debug_assert!((min as usize) < self.ids.len());
+        #[allow(clippy::indexing_slicing)]
+        &self.ids[min as usize]
     }
 
     /// Matches of a normalised query against the known records, strongest
@@ -467,8 +478,7 @@ impl DedupIndex {
         if let Some(m) = self.members.get_mut(keep as usize) {
             *m = merged;
         }
-        let min_a = self.min_record.get(ra as usize).copied().unwrap_or(ra);
-        let min_b = self.min_record.get(rb as usize).copied().unwrap_or(rb);
+        let (min_a, min_b) = (self.min_record_of(ra), self.min_record_of(rb));
         let id = |r: u32| self.ids.get(r as usize).map_or("", |s| s).as_bytes();
         let min = if id(min_a) <= id(min_b) { min_a } else { min_b };
         if let Some(m) = self.min_record.get_mut(keep as usize) {

@@ -38,10 +38,16 @@ pub(crate) struct FieldModel {
 
 impl FieldModel {
     /// The weight of `level` (`log2(m / u)`).
+    #[allow(clippy::indexing_slicing)]
     pub(crate) fn weight(&self, level: u8) -> f64 {
         let l = level as usize;
-        let m = self.m.get(l).copied().unwrap_or(1e-6).max(1e-9);
-        let u = self.u.get(l).copied().unwrap_or(1e-6).max(1e-9);
+        // invariant: `m` and `u` hold one probability per level of the
+        // field's comparator (checked by `Profile::new`, kept by the
+        // estimators, checked again by `Dedup::with_model_of`), and levels
+        // are clamped to the comparator's last.
+        debug_assert!(l < self.m.len() && l < self.u.len());
+        let m = self.m[l].max(1e-9);
+        let u = self.u[l].max(1e-9);
         (m / u).log2()
     }
 }
@@ -231,12 +237,13 @@ impl<'a> Scorer<'a> {
         self
     }
 
+    #[allow(clippy::indexing_slicing)]
     fn base_weight(&self, f: usize, level: u8) -> f64 {
-        self.weights
-            .get(f)
-            .and_then(|w| w.get(level as usize))
-            .copied()
-            .unwrap_or(0.0)
+        // invariant: one weight per field and level (see
+        // `FieldModel::weight`), f below the number of fields and `level`
+        // clamped to the field's last level by `Scorer::level`.
+        debug_assert!(f < self.weights.len() && (level as usize) < self.weights[f].len());
+        self.weights[f][level as usize]
     }
 
     /// The highest (exact) level of field `f`.
@@ -256,10 +263,13 @@ impl<'a> Scorer<'a> {
         if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
             return self.top(f);
         }
+        // A caller's comparator may answer past its last level: that is
+        // the last level (exact agreement), not an unweighted one.
         self.profile
             .fields()
             .get(f)
             .map_or(0, |s| s.comparator.compare(x, y))
+            .min(self.top(f))
     }
 
     /// Scores record `i` of `a` against record `j` of `b`. With
@@ -363,8 +373,7 @@ impl<'a> Scorer<'a> {
             });
         }
         if let (true, Some((count, _))) = (tf, top_stat) {
-            let n = self.stats.present.get(f).copied().unwrap_or(0)
-                + u64::from(p.plus_a.or(p.plus_b).is_some());
+            let n = self.stats.present(f) + u64::from(p.plus_a.or(p.plus_b).is_some());
             if count > 0 {
                 let w_tf = self.tf_weight(f, top, count, n);
                 w = if tf_mode == TermFrequency::OnlyLower {
@@ -422,16 +431,13 @@ impl<'a> Scorer<'a> {
     /// counts as `TF_PRIOR_RECORDS` records, so that a handful of records
     /// does not make every value look common.
     #[inline]
+    #[allow(clippy::indexing_slicing)]
     fn tf_weight(&self, f: usize, top: u8, count: u32, n: u64) -> f64 {
-        let fm = self.model.fields.get(f);
-        let m_top = fm
-            .and_then(|fm| fm.m.get(top as usize))
-            .copied()
-            .unwrap_or(0.5);
-        let u_top = fm
-            .and_then(|fm| fm.u.get(top as usize))
-            .copied()
-            .unwrap_or(0.01);
+        // invariant: the model has one `FieldModel` per profile field, each
+        // with one m and u per level (see `FieldModel::weight`).
+        debug_assert!(f < self.model.fields.len());
+        let fm = &self.model.fields[f];
+        let (m_top, u_top) = (fm.m[top as usize], fm.u[top as usize]);
         let others = (f64::from(count) - 1.0).max(0.5);
         let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
         (m_top.max(1e-9) / share.min(1.0)).log2()
@@ -496,8 +502,11 @@ impl<'a> Scorer<'a> {
         if lg == MISSING || ls == MISSING {
             return;
         }
-        let straight =
-            s.weights.get(g).copied().unwrap_or(0.0) + s.weights.get(sn).copied().unwrap_or(0.0);
+        // invariant: g and sn are fields of the profile, at most
+        // MAX_FIELDS (the arrays' length).
+        debug_assert!(g < MAX_FIELDS && sn < MAX_FIELDS);
+        #[allow(clippy::indexing_slicing)]
+        let straight = s.weights[g] + s.weights[sn];
         let wg = self.base_weight(g, lg) as f32;
         let ws = self.base_weight(sn, ls) as f32;
         if wg + ws > straight + 1.0 {

@@ -210,20 +210,20 @@ fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, 
     for members in by_entity.values() {
         for (x, a) in members.iter().enumerate() {
             for b in members.iter().skip(x + 1) {
-                if result.cluster_id(a) != result.cluster_id(b) {
-                    if let Some(e) = result.explain(a, b) {
-                        let c = if result.is_candidate(a, b) == Some(true) {
-                            "cand"
-                        } else {
-                            "NOTCAND"
-                        };
-                        let above = if e.probability >= e.threshold {
-                            "ABOVE"
-                        } else {
-                            "below"
-                        };
-                        *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
-                    }
+                if result.cluster_id(a) != result.cluster_id(b)
+                    && let Some(e) = result.explain(a, b)
+                {
+                    let c = if result.is_candidate(a, b) == Some(true) {
+                        "cand"
+                    } else {
+                        "NOTCAND"
+                    };
+                    let above = if e.probability >= e.threshold {
+                        "ABOVE"
+                    } else {
+                        "below"
+                    };
+                    *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
                 }
             }
         }

@@ -876,10 +876,10 @@ impl Comparator for CompanyComparator {
         if skeleton.len() >= 4 && skeleton != squeezed {
             out.push(block_key(&skeleton, 10, SPECIFIC_KEY));
         }
-        if squeezed.len() > 10 {
-            if let Some(prefix) = squeezed.get(..8) {
-                out.push(block_key(prefix, 11, SPECIFIC_KEY));
-            }
+        if squeezed.len() > 10
+            && let Some(prefix) = squeezed.get(..8)
+        {
+            out.push(block_key(prefix, 11, SPECIFIC_KEY));
         }
     }
 

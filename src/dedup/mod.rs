@@ -1463,6 +1463,7 @@ impl DedupResult {
             // invariant: records join a cluster only through a link, and
             // every link inside a cluster is kept as evidence.
             debug_assert!(links.contains_key(*cluster));
+            #[allow(clippy::indexing_slicing)]
             let (n, weakest) = links[*cluster];
             t.push(vec![
                 (*cluster).into(),

@@ -370,13 +370,13 @@ impl SimConfig {
                 ));
             }
         }
-        if let Some(w) = self.worked_example {
-            if w.rep >= self.reps || w.month >= self.months {
-                return Err(Error::invalid(
-                    "SimConfig::worked_example",
-                    "rep or month out of range",
-                ));
-            }
+        if let Some(w) = self.worked_example
+            && (w.rep >= self.reps || w.month >= self.months)
+        {
+            return Err(Error::invalid(
+                "SimConfig::worked_example",
+                "rep or month out of range",
+            ));
         }
         Ok(())
     }

@@ -154,9 +154,13 @@ fn run(args: Args) -> Result<(), BoxError> {
     println!("largest cluster  {}", s.largest_cluster);
     println!("elapsed          {:.3} s", start.elapsed().as_secs_f64());
     if std::env::var_os("DEDUP_TIMINGS").is_some() {
+        let secs = |t: chrono::TimeDelta| t.as_seconds_f64();
         println!(
-            "stages           normalise {} block {} score {} cluster {}",
-            s.normalize_time, s.block_time, s.score_time, s.cluster_time
+            "stages           normalise {:.3} s, block {:.3} s, score {:.3} s, cluster {:.3} s",
+            secs(s.normalize_time),
+            secs(s.block_time),
+            secs(s.score_time),
+            secs(s.cluster_time)
         );
     }
     Ok(())

@@ -61,7 +61,7 @@ fn report(
         );
     }
     println!(
-        "clusters {} largest {} linked {} refused(conflict {}, size {}) oversized blocks {} prior {:.3e} elapsed {:.3}s (normalise {} block {} score {} cluster {})",
+        "clusters {} largest {} linked {} refused(conflict {}, size {}) oversized blocks {} prior {:.3e} elapsed {:.3}s (normalise {:.3} s, block {:.3} s, score {:.3} s, cluster {:.3} s)",
         s.clusters,
         s.largest_cluster,
         s.linked_pairs,
@@ -70,10 +70,10 @@ fn report(
         s.oversized_blocks,
         s.prior,
         elapsed.as_secs_f64(),
-        s.normalize_time,
-        s.block_time,
-        s.score_time,
-        s.cluster_time
+        s.normalize_time.as_seconds_f64(),
+        s.block_time.as_seconds_f64(),
+        s.score_time.as_seconds_f64(),
+        s.cluster_time.as_seconds_f64()
     );
     println!("pairs per rule {:?}", s.pairs_per_rule);
     if std::env::var("DEDUP_HIST").is_ok() {

@@ -382,6 +382,19 @@ fn bulk_loaded_index_clusters_like_the_batch() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn an_index_refuses_repeated_ids_in_a_bulk_load() -> TestResult {
+    let t = table(&[
+        ["p1", "Ion Popescu", "", "", "", "", "RO"],
+        ["p1", "Maria Ionescu", "", "", "", "", "RO"],
+    ])?;
+    let mut index = DedupIndex::new(&Dedup::prospect());
+    let err = index.extend(&t).err().ok_or("repeated id accepted")?;
+    assert!(err.to_string().contains("p1"), "{err}");
+    assert!(index.is_empty(), "nothing is loaded");
+    Ok(())
+}
+
 #[cfg(feature = "parallel")]
 #[test]
 fn results_do_not_depend_on_thread_count() -> TestResult {

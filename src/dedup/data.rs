@@ -192,6 +192,20 @@ impl NormData {
         self.rows += other.rows;
     }
 
+    /// Whether `extra` more bytes of normalised text still have `u32`
+    /// offsets (offsets saturate past 4 GiB, so callers check first).
+    pub(crate) fn text_fits(&self, extra: usize) -> bool {
+        self.text
+            .len()
+            .checked_add(extra)
+            .is_some_and(|n| u32::try_from(n).is_ok())
+    }
+
+    /// Bytes of normalised text.
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.offs.capacity() * 4 + self.hashes.capacity() * 8
     }

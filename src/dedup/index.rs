@@ -24,10 +24,15 @@ use super::data::{NormData, Stats};
 use super::score::{Scorer, Uncounted};
 use super::{
     Dedup, DedupResult, DedupSettings, FieldRole, Model, PairEvidence, Profile, RecordSource,
-    cannot_link, locality_cmp, locality_fields, pair_evidence, sorted_ids, veto_fields,
+    cannot_link, locality_cmp, locality_fields, pair_evidence, sorted_ids, too_much_text,
+    veto_fields,
 };
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
+
+/// Most records an index holds: record indices are `u32`, one value kept
+/// free.
+const MAX_RECORDS: usize = u32::MAX as usize - 1;
 
 /// One known record that a query matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +360,9 @@ impl DedupIndex {
         let id = source.id(record);
         self.check_new_id(id)?;
         let q = self.normalize_one(source, record);
+        if !self.data.text_fits(q.text_len()) {
+            return Err(too_much_text());
+        }
         let found = self.matches_of(&q, id);
         let out = self.to_matches(id, &found);
         let r = self.add(&q, id);
@@ -370,11 +378,28 @@ impl DedupIndex {
     /// # Errors
     /// An empty or repeated id.
     pub fn extend<S: RecordSource + ?Sized>(&mut self, source: &S) -> Result<()> {
-        let order: Vec<u32> = (0..source.len() as u32).collect();
-        for i in 0..source.len() {
-            self.check_new_id(source.id(i))?;
+        if self.ids.len().saturating_add(source.len()) > MAX_RECORDS {
+            return Err(Error::invalid(
+                "dedup index extend",
+                "more than 2^32 - 2 records",
+            ));
         }
+        let mut seen = std::collections::HashSet::with_capacity(source.len());
+        for i in 0..source.len() {
+            let id = source.id(i);
+            self.check_new_id(id)?;
+            if !seen.insert(id) {
+                return Err(Error::invalid(
+                    "dedup index extend",
+                    format!("id {id:?} is used by more than one record"),
+                ));
+            }
+        }
+        let order: Vec<u32> = (0..source.len() as u32).collect();
         let batch = NormData::from_source(self.profile(), source, &order);
+        if !self.data.text_fits(batch.text_len()) {
+            return Err(too_much_text());
+        }
         for i in 0..batch.len() {
             let single = batch.slice(i);
             self.add(&single, source.id(i));
@@ -396,6 +421,12 @@ impl DedupIndex {
     }
 
     fn check_new_id(&self, id: &str) -> Result<()> {
+        if self.ids.len() >= MAX_RECORDS {
+            return Err(Error::invalid(
+                "dedup index insert",
+                "the index holds 2^32 - 2 records already",
+            ));
+        }
         if id.is_empty() {
             return Err(Error::invalid("dedup index insert", "empty id"));
         }
@@ -409,7 +440,9 @@ impl DedupIndex {
     }
 
     fn add(&mut self, q: &NormData, id: &str) -> u32 {
-        let r = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        // invariant: `check_new_id` keeps the records below MAX_RECORDS.
+        debug_assert!(self.ids.len() < MAX_RECORDS);
+        let r = self.ids.len() as u32;
         for k in self.keys_of(q, 0) {
             self.postings.add(k, r);
         }

@@ -567,6 +567,9 @@ impl Dedup {
         let order: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
         let ids = sorted_ids(order.iter().map(|&r| source.id(r as usize)))?;
         let data = NormData::from_source(&self.profile, source, &order);
+        if !data.text_fits(0) {
+            return Err(too_much_text());
+        }
         self.run_prepared(ids, order, data, t0)
     }
 
@@ -919,6 +922,15 @@ impl Scoring<'_> {
         .flatten()
         .collect()
     }
+}
+
+/// The error for records whose normalised values exceed the 4 GiB that
+/// `u32` offsets address.
+pub(crate) fn too_much_text() -> Error {
+    Error::invalid(
+        "dedup input",
+        "more than 4 GiB of normalised values: deduplicate in parts",
+    )
 }
 
 /// Ids in byte order as a column; an empty or repeated id is an error.

@@ -562,7 +562,7 @@ pub(crate) fn estimate_u(
     };
     let scorer = Scorer::new(profile, model, stats);
     let nf = profile.fields().len();
-    let counts = super::par::fold_chunks(
+    let counts = crate::par::fold_chunks(
         &pairs,
         8192,
         || vec![0u64; nf * 8],

@@ -102,16 +102,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("cohort");
     g.sample_size(20);
     g.bench_function("cohort_report_monthly", |b| {
-        b.iter(|| black_box(cohort_report(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(cohort_report(&classified, &all, &monthly).unwrap()))
     });
     g.bench_function("time_to_win", |b| {
-        b.iter(|| black_box(time_to_win(&ledger, &classified, &all, None).unwrap()))
+        b.iter(|| black_box(time_to_win(&classified, &all, None).unwrap()))
     });
     g.bench_function("channel_breakdown_monthly", |b| {
-        b.iter(|| black_box(channel_breakdown(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(channel_breakdown(&classified, &all, &monthly).unwrap()))
     });
     g.bench_function("source_breakdown_monthly", |b| {
-        b.iter(|| black_box(source_breakdown(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(source_breakdown(&classified, &all, &monthly).unwrap()))
     });
     g.finish();
 }

@@ -36,11 +36,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| classify(&ledger, &ClassifyConfig::default()))
     });
     g.bench_function("context", |b| {
-        b.iter(|| DetectContext::new(&ledger, &classified, &settings).map(|c| c.period_count()))
+        b.iter(|| DetectContext::new(&classified, &settings).map(|c| c.period_count()))
     });
     g.bench_function("all_detectors", |b| {
         b.iter(|| {
-            DetectContext::new(&ledger, &classified, &settings)
+            DetectContext::new(&classified, &settings)
                 .map(|ctx| detect::run(&ctx, &detectors).len())
         })
     });

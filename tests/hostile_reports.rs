@@ -12,9 +12,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
+use sales_metrics::Table;
 use sales_metrics::ledger::{ContactFields, ProspectFields};
-use sales_metrics::report::frame::{ColumnData, Frame, ToFrame};
-use sales_metrics::report::{PeriodSpec, Scope, Table, channel_breakdown, period_report};
+use sales_metrics::report::{ColumnData, Frame, ToFrame};
+use sales_metrics::report::{PeriodSpec, Scope, channel_breakdown, period_report};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Direction, Error, Ledger, LedgerBuilder, Mode,
     ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify, read_csv,
@@ -102,7 +103,7 @@ fn one_currency_per_rep(n: usize) -> Ledger {
 fn period_report_peak(ledger: &Ledger) -> usize {
     let classified = classify(ledger, &ClassifyConfig::default());
     peak_bytes(|| {
-        let r = period_report(ledger, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = period_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
         let t = r.revenue_table();
         assert_eq!(
             t.rows.len(),
@@ -150,7 +151,7 @@ fn many_currencies_in_one_cell_sum_per_currency() {
     }
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&l, &c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
     let mut want: Vec<(String, i128)> = (0..40)
         .map(|cur| {
             let sum = (0..120i128).filter(|k| (k * 7) % 40 == cur).sum();
@@ -196,12 +197,12 @@ fn duration_sums_are_exact_beyond_64_bits() {
     let c = classify(&l, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
 
-    let r = period_report(&l, &c, &Scope::all(), &monthly).unwrap();
+    let r = period_report(&c, &Scope::all(), &monthly).unwrap();
     let row = &r.rows[0];
-    assert_eq!(row.seconds_by_class.iter().sum::<i128>(), three);
-    assert_eq!(row.seconds_by_channel[Channel::Phone.index()], three);
+    assert_eq!(row.counts.seconds_by_class.iter().sum::<i128>(), three);
+    assert_eq!(row.counts.seconds_by_channel[Channel::Phone.index()], three);
     assert_eq!(
-        row.seconds_by_class[ContactClass::FollowUp.index()],
+        row.counts.seconds_by_class[ContactClass::FollowUp.index()],
         2 * i128::from(MAX)
     );
     let time = r.time_table();
@@ -221,11 +222,11 @@ fn duration_sums_are_exact_beyond_64_bits() {
     );
     assert!(json_text_of(&r.revenue_table()).contains(&format!("\"revenue_minor\": {two}")));
 
-    let b = channel_breakdown(&l, &c, &Scope::all(), &monthly).unwrap();
+    let b = channel_breakdown(&c, &Scope::all(), &monthly).unwrap();
     let phone = b.rows.iter().find(|r| r.key == "phone").unwrap();
-    assert_eq!(phone.seconds, three);
-    assert_eq!(phone.seconds_by_class.iter().sum::<i128>(), three);
-    assert!(phone.hours() > 7.6e15);
+    assert_eq!(phone.counts.seconds, three);
+    assert_eq!(phone.counts.seconds_by_class.iter().sum::<i128>(), three);
+    assert!(phone.counts.hours() > 7.6e15);
     let table = b.table();
     assert!(csv_of(&table).contains(",27670116110564327421,"));
     let json = json_of(&table);
@@ -397,7 +398,7 @@ fn zero_amount_sales_get_revenue_rows() {
     )
     .unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&l, &c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
     let revenue = r.revenue_table();
     assert_eq!(
         csv_of(&revenue),
@@ -408,7 +409,7 @@ fn zero_amount_sales_get_revenue_rows() {
     );
     // bob's sale counts as a sale, with no revenue row.
     let bob = r.rows.iter().find(|r| r.rep_id == "bob").unwrap();
-    assert_eq!((bob.sales, bob.revenue.len()), (1, 0));
+    assert_eq!((bob.counts.sales, bob.revenue.len()), (1, 0));
     // The JSON twin has the same rows, zeros as numbers.
     let json = json_of(&revenue);
     let rows = json.as_array().unwrap();

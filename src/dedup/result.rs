@@ -424,8 +424,8 @@ impl DedupResult {
     /// Every cluster of more than one record, in cluster id order: its
     /// size, members (space-separated, byte order), the number of links
     /// over the threshold inside it and the probability of the weakest.
-    pub fn clusters_table(&self) -> crate::report::Table {
-        use crate::report::table::{Cell, Table};
+    pub fn clusters_table(&self) -> crate::table::Table {
+        use crate::table::{Cell, Table};
         let mut members: std::collections::BTreeMap<&str, Vec<&str>> =
             std::collections::BTreeMap::new();
         for (record, cluster) in self.partition() {
@@ -461,8 +461,8 @@ impl DedupResult {
     /// probability against the threshold, its weight in bits, and every
     /// field's agreement level and weight (`name exact +6.1 · email
     /// missing +0.0`).
-    pub fn links_table(&self) -> crate::report::Table {
-        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+    pub fn links_table(&self) -> crate::table::Table {
+        let mut t = crate::table::Table::new(&Self::LINK_COLUMNS);
         let mut rows: Vec<(&str, PairEvidence)> = self.cluster_evidence().collect();
         rows.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.total.total_cmp(&x.total)));
         for (cluster, e) in &rows {
@@ -473,8 +473,8 @@ impl DedupResult {
 
     /// Like [`DedupResult::links_table`], for the cluster named
     /// `cluster_id` only.
-    pub fn cluster_links_table(&self, cluster_id: &str) -> crate::report::Table {
-        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+    pub fn cluster_links_table(&self, cluster_id: &str) -> crate::table::Table {
+        let mut t = crate::table::Table::new(&Self::LINK_COLUMNS);
         for e in self.evidence(cluster_id) {
             t.push(link_row(cluster_id, &e));
         }
@@ -502,18 +502,18 @@ impl DedupResult {
 
     /// Renders the clusters table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self.clusters_table().html(
                 Some(&self.caption()),
-                Some(crate::report::Table::NOTEBOOK_ROWS),
+                Some(crate::table::Table::NOTEBOOK_ROWS),
             ),
             &self.to_string(),
         );
     }
 }
 
-fn link_row(cluster: &str, e: &PairEvidence) -> Vec<crate::report::Cell> {
-    use crate::report::table::Cell;
+fn link_row(cluster: &str, e: &PairEvidence) -> Vec<crate::table::Cell> {
+    use crate::table::Cell;
     let fields = e
         .fields
         .iter()
@@ -542,8 +542,8 @@ impl std::fmt::Display for DedupResult {
 
 impl PairEvidence {
     /// One row per field: `field`, `level`, `weight_bits`.
-    pub fn table(&self) -> crate::report::Table {
-        use crate::report::table::{Cell, Table};
+    pub fn table(&self) -> crate::table::Table {
+        use crate::table::{Cell, Table};
         let mut t = Table::new(&["field", "level", "weight_bits"]);
         for e in &self.fields {
             t.push(vec![
@@ -575,6 +575,6 @@ impl PairEvidence {
 
     /// Renders the evidence in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(&self.to_html(), &self.to_string());
+        crate::table::evcxr_show(&self.to_html(), &self.to_string());
     }
 }

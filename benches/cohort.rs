@@ -96,7 +96,14 @@ fn bench(c: &mut Criterion) {
     let monthly = PeriodSpec::monthly();
     eprintln!(
         "{prospects} prospects, {} events, {} engagements",
-        ledger.events().len(),
+        [
+            sales_metrics::RecordKind::Contact,
+            sales_metrics::RecordKind::Meeting,
+            sales_metrics::RecordKind::Sale
+        ]
+        .map(|k| ledger.accepted_count(k))
+        .iter()
+        .sum::<u64>(),
         classified.engagements().len()
     );
     let mut g = c.benchmark_group("cohort");

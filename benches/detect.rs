@@ -30,7 +30,10 @@ fn bench(c: &mut Criterion) {
     let detectors = detect::builtin();
     let settings = DetectConfig::default();
 
-    let mut g = c.benchmark_group(format!("detect_{}_contacts", ledger.contacts().len()));
+    let mut g = c.benchmark_group(format!(
+        "detect_{}_contacts",
+        ledger.accepted_count(sales_metrics::RecordKind::Contact)
+    ));
     g.sample_size(20);
     g.bench_function("classify", |b| {
         b.iter(|| classify(&ledger, &ClassifyConfig::default()))

@@ -36,9 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ledger = b.build()?;
     println!(
         "{} contacts, {} meetings, {} sales, {} events, {} prospects, {} reps",
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale),
         ledger.events().len(),
         ledger.prospect_count(),
         ledger.reps().len()

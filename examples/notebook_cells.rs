@@ -99,9 +99,9 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
         ledger.reps().len(),
         ledger.records().len(),
         ledger.prospect_count(),
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len()
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale)
     );
     cell!(markdown);
     // ## Deduplicate

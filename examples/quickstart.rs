@@ -32,9 +32,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         ledger.reps().len(),
         ledger.records().len(),
         ledger.prospect_count(),
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale),
         dir.display()
     );
     // The demo data ship their true partition: how close did deduplication get?
@@ -57,8 +57,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One period covering all the data, so distinct-prospect counts are
     // distinct over the whole span.
     let (lo, hi) = ledger.time_span().ok_or("no events in the demo data")?;
-    let at = |us| chrono::DateTime::from_timestamp_micros(us).ok_or("time out of range");
-    let (lo, hi) = (at(lo)?, at(hi)?);
     let spec = PeriodSpec::new(Granularity::Day);
     let calendar = sales_metrics::report::Calendar::new(&spec, lo, hi)?;
     let (first, last) = (calendar.local_date_of(lo), calendar.local_date_of(hi));

@@ -340,9 +340,9 @@ impl Results<'_> {
         let [t_read, t_build, t_classify, t_report, t_detect] = self.times;
         println!(
             "read {} contacts, {} meetings, {} sales, {} prospect records ({} prospects), {} reps; {} rejected",
-            ledger.contacts().len(),
-            ledger.meetings().len(),
-            ledger.sales().len(),
+            ledger.accepted_count(sales_metrics::RecordKind::Contact),
+            ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+            ledger.accepted_count(sales_metrics::RecordKind::Sale),
             ledger.records().len(),
             ledger.prospect_count(),
             ledger.reps().len(),

@@ -265,6 +265,22 @@ pub(crate) fn overlap<A: Send, B>(
     }
 }
 
+/// `f` over `0..n`, the `Some` results in order (added by the ledger's
+/// supplied-partition grouping).
+pub(crate) fn filter_map_indices<R: Send>(
+    n: usize,
+    f: impl Fn(usize) -> Option<R> + Sync + Send,
+) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        (0..n).into_par_iter().filter_map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n).filter_map(f).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

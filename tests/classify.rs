@@ -223,7 +223,7 @@ fn classification_uses_prospects_not_records() {
     );
     let l = b.build().unwrap();
     assert_eq!(l.prospect_count(), 1);
-    assert_eq!(l.prospect_id(0), "p1");
+    assert_eq!(l.prospect_ids().next(), Some("p1"));
     assert_eq!(class_of(&l, "c2"), FollowUp);
 }
 
@@ -238,8 +238,9 @@ fn supplied_partition_names_clusters_by_smallest_accepted_id_and_warns() {
     );
     let l = b.build().unwrap();
     assert_eq!(l.prospect_count(), 2);
-    assert_eq!(l.prospect_id(0), "p10", "byte order: p10 < p2");
-    assert_eq!(l.prospect_id(1), "p3");
+    let ids: Vec<&str> = l.prospect_ids().collect();
+    assert_eq!(ids[0], "p10", "byte order: p10 < p2");
+    assert_eq!(ids[1], "p3");
     assert_eq!(l.warnings().len(), 1);
     assert!(l.warnings()[0].message.contains("ghost"));
 }

@@ -431,7 +431,7 @@ fn the_ledger_deduplicates_prospects_by_default() -> TestResult {
     b.add_contact(Contact::new("c1", "ana", "p2", t, Channel::Phone));
     let ledger = b.build()?;
     assert_eq!(ledger.prospect_count(), 2);
-    assert_eq!(ledger.record_prospect(1), ledger.record_prospect(0));
+    assert_eq!(ledger.prospect_of("p2"), Some("p1"));
     let mut out = Vec::new();
     sales_metrics::report::write_prospect_clusters_csv(&mut out, &ledger)?;
     assert_eq!(

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sales_metrics::ledger::{EventKind, to_micros};
+use sales_metrics::EventKind;
 use sales_metrics::{
     Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Records, Rep, Sale,
     SuppliedPartition,
@@ -73,7 +73,10 @@ fn demo_loads_cleanly_and_is_the_expected_size() -> TestResult {
         ledger.prospect_count() < ledger.records().len(),
         "has duplicates"
     );
-    let (lo, hi) = (to_micros(utc(2026, 1, 1)), to_micros(utc(2026, 7, 1)));
+    let (lo, hi) = (
+        utc(2026, 1, 1).timestamp_micros(),
+        utc(2026, 7, 1).timestamp_micros(),
+    );
     let in_window = ledger
         .contacts()
         .iter()
@@ -118,7 +121,7 @@ fn classes(ledger: &Ledger) -> Vec<u8> {
 fn ana_june_2026_is_the_worked_example() -> TestResult {
     let (ledger, _) = load()?;
     let ana = ledger.rep_index("ana").ok_or("no ana")?;
-    let june = to_micros(utc(2026, 6, 1))..to_micros(utc(2026, 7, 1));
+    let june = utc(2026, 6, 1).timestamp_micros()..utc(2026, 7, 1).timestamp_micros();
     let class = classes(&ledger);
     let contacts: Vec<usize> = (0..ledger.contacts().len())
         .filter(|&i| {

@@ -12,8 +12,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
+use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig};
-use sales_metrics::ledger::SuppliedPartition;
 use sales_metrics::report::{Calendar, Granularity, PeriodSpec};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, ProspectRecord, Rep, TeamId, classify,

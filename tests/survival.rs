@@ -8,7 +8,6 @@ use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::Cell;
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
     time_to_win,
@@ -436,16 +435,16 @@ fn chunked_survival_equals_direct_observations() {
     let l = cohort_support::big_ledger(9000);
     let classified = classify(&l, &ClassifyConfig::default());
     let as_of_t = cohort_support::epoch() + Duration::days(400);
-    let as_of = to_micros(as_of_t);
+    let as_of = as_of_t.timestamp_micros();
     let direct: SurvivalData = classified
         .engagements()
-        .filter(|g| to_micros(g.start()) <= as_of)
+        .filter(|g| g.start().timestamp_micros() <= as_of)
         .map(|g| {
-            let start = to_micros(g.start());
+            let start = g.start().timestamp_micros();
             match (
-                g.won_at().map(to_micros),
+                g.won_at().map(|t| t.timestamp_micros()),
                 g.end(),
-                g.ended_at().map(to_micros),
+                g.ended_at().map(|t| t.timestamp_micros()),
             ) {
                 (Some(w), _, _) if w <= as_of => (Duration::microseconds(w - start), true),
                 (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {

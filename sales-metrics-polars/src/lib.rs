@@ -21,10 +21,10 @@
 //! ```
 //! use polars::prelude::*;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+//! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //! use sales_metrics_polars::ToDataFrame;
 //!
-//! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
+//! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 //!

@@ -96,6 +96,7 @@ mod data;
 mod index;
 mod normalize;
 mod profile;
+mod records;
 mod result;
 mod run;
 mod score;
@@ -105,6 +106,7 @@ mod source;
 pub use compare::{Comparator, Context, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
 pub use profile::{FieldSpec, Profile};
+pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use result::{DedupResult, DedupStats, FieldEvidence, PairEvidence};
 pub use run::{Dedup, DedupSettings};
 pub use source::{CsvRecords, RecordSource};
@@ -117,7 +119,6 @@ use run::{cannot_link, locality_cmp, locality_fields, sorted_ids, too_much_text,
 use score::Model;
 
 use crate::error::Result;
-use crate::ledger::{Deduplicate, ProspectRecords};
 
 impl Deduplicate for Dedup {
     fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {

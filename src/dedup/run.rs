@@ -62,7 +62,7 @@ impl Default for DedupSettings {
 
 /// Deduplication: a profile, settings and optionally a fixed model.
 ///
-/// It implements the ledger's [`Deduplicate`](crate::ledger::Deduplicate) hook, so a ledger built with
+/// It implements the ledger's [`Deduplicate`](super::Deduplicate) hook, so a ledger built with
 /// [`ProspectIdentity::default()`](crate::ProspectIdentity) groups
 /// prospect records with [`Dedup::prospect`].
 #[derive(Debug, Clone)]

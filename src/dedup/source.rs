@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::ProspectRecords;
+
+use super::ProspectRecords;
 
 /// Records to deduplicate: ids and values by column.
 ///

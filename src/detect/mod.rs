@@ -301,7 +301,7 @@ struct Placement {
 impl Placement {
     /// Places every event of `ledger` on `calendar`.
     fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
-        let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
+        let (lo, hi) = ledger.time_span_us().unwrap_or((0, 0));
         let first = lo.div_euclid(DAY_US);
         let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
         let items = ledger.events().len() + ledger.records().len();
@@ -439,7 +439,7 @@ impl Placement {
 /// record entered in a quiet month of the span is still entered in it),
 /// those outside the span do not.
 fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
-    let span = ledger.time_span();
+    let span = ledger.time_span_us();
     let records = ledger.records();
     (0..records.len())
         .filter_map(move |r| records.created_us(r))

@@ -21,9 +21,9 @@
 //! ```
 //! use sales_metrics::report::close_rates_chart;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+//! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //!
-//! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+//! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let chart = close_rates_chart(&report)?;
@@ -295,9 +295,9 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// use chrono::NaiveDate;
 /// use sales_metrics::report::funnel_chart;
 /// use sales_metrics::report::{period_report, CustomRange, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
 /// let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
@@ -411,9 +411,9 @@ fn close_rate_series(
 /// ```
 /// use sales_metrics::report::close_rates_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let june = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 /// let chart = close_rates_chart(&june)?;
@@ -553,9 +553,9 @@ fn survival_texts(curves: &[(&str, &SurvivalCurve)]) -> (String, String, f64, f6
 /// ```
 /// use sales_metrics::report::survival_chart;
 /// use sales_metrics::report::{time_to_win, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let north = time_to_win(&classified, &Scope::team("north"), None)?;
 /// let south = time_to_win(&classified, &Scope::team("south"), None)?;
@@ -675,9 +675,9 @@ fn contacts_per_day(daily: &PeriodReport) -> Vec<(String, BTreeMap<u64, u64>)> {
 /// ```
 /// use sales_metrics::report::daily_contacts_chart;
 /// use sales_metrics::report::{period_report, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let daily = period_report(&classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
 /// let chart = daily_contacts_chart(&ledger, &daily)?;
@@ -868,9 +868,9 @@ fn stacked_shares(
 /// ```
 /// use sales_metrics::report::activity_by_class_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
 /// let chart = activity_by_class_chart(&dan)?;
@@ -912,9 +912,9 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// ```
 /// use sales_metrics::report::activity_breakdown_chart;
 /// use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 /// let chart = activity_breakdown_chart(&by_channel)?;

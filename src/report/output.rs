@@ -348,15 +348,7 @@ impl Rejections<'_> {
     /// The rejections as a table.
     pub fn table(&self) -> Table {
         let mut sorted: Vec<&Rejection> = self.0.iter().collect();
-        sorted.sort_by(|a, b| {
-            (a.kind.as_str(), a.row, &a.id, &a.field, a.reason).cmp(&(
-                b.kind.as_str(),
-                b.row,
-                &b.id,
-                &b.field,
-                b.reason,
-            ))
-        });
+        sorted.sort();
         let mut t = Table::new(&Self::COLUMNS);
         for r in sorted {
             t.push(vec![

@@ -240,7 +240,7 @@ proptest! {
             2 => Scope::all().with_channel(Channel::ALL[1]),
             _ => Scope::all().with_source(Source::ALL[0]),
         };
-        let (lo, hi) = l.time_span().unwrap_or((0, 0));
+        let (lo, hi) = l.time_span_us().unwrap_or((0, 0));
         const DAY_US: i64 = 86_400_000_000;
         let narrow = Calendar::micros(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo)).unwrap();
         let (from, to) = (

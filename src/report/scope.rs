@@ -337,7 +337,7 @@ fn offset_us(tz: &Tz, us: i64) -> i64 {
     if *tz == Tz::UTC {
         return 0;
     }
-    let utc = crate::ledger::from_micros(us).naive_utc();
+    let utc = crate::time::from_micros(us).naive_utc();
     i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1_000_000
 }
 
@@ -481,7 +481,7 @@ impl Calendar {
     /// # Errors
     /// As [`Calendar::new`].
     pub fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Result<Self> {
-        let Some((lo, hi)) = ledger.time_span() else {
+        let Some((lo, hi)) = ledger.time_span_us() else {
             return Self::micros(spec, 0, 0);
         };
         let span_days = hi.div_euclid(DAY_US) - lo.div_euclid(DAY_US);
@@ -701,7 +701,7 @@ const MAX_CIVIL_YEAR: i64 = 1_000_000_000;
 /// The day (days since 1970-01-01) of a civil date, for years within
 /// [`MAX_CIVIL_YEAR`].
 fn day_of_civil(year: i64, month: u32, day: u32) -> Option<i64> {
-    (year.abs() <= MAX_CIVIL_YEAR).then(|| crate::ingest::parse::days_from_civil(year, month, day))
+    (year.abs() <= MAX_CIVIL_YEAR).then(|| crate::time::days_from_civil(year, month, day))
 }
 
 /// Monday-based weekday (0 = Monday) of a day since 1970-01-01 (a
@@ -711,15 +711,15 @@ fn weekday0(day: i64) -> i64 {
 }
 
 fn period_of_day(g: &Granularity, day: i64) -> PeriodKey {
-    let (year, month, _) = crate::ingest::parse::civil_from_days(day);
+    let (year, month, _) = crate::time::civil_from_days(day);
     let month0 = i64::from(month) - 1;
     match g {
         Granularity::Day => day + EPOCH_CE,
         Granularity::IsoWeek => {
             // The ISO week belongs to the year of its Thursday.
             let thursday = day - weekday0(day) + 3;
-            let (iso_year, _, _) = crate::ingest::parse::civil_from_days(thursday);
-            let jan1 = crate::ingest::parse::days_from_civil(iso_year, 1, 1);
+            let (iso_year, _, _) = crate::time::civil_from_days(thursday);
+            let jan1 = crate::time::days_from_civil(iso_year, 1, 1);
             iso_year * 100 + (thursday - jan1).div_euclid(7) + 1
         }
         Granularity::Month => year * 12 + month0,
@@ -750,7 +750,7 @@ fn period_label(g: &Granularity, key: PeriodKey) -> String {
             else {
                 return String::new();
             };
-            let (y, m, d) = crate::ingest::parse::civil_from_days(day);
+            let (y, m, d) = crate::time::civil_from_days(day);
             year_then(y, format_args!("-{m:02}-{d:02}"));
         }
         Granularity::IsoWeek => year_then(
@@ -835,7 +835,7 @@ mod tests {
                 let want = cal.day_starts.partition_point(|&s| s <= t);
                 let inside = want > 0 && want < cal.day_starts.len();
                 proptest::prop_assert_eq!(cal.day_index(t), inside.then(|| want - 1));
-                let direct = crate::ledger::from_micros(t).with_timezone(&tz).date_naive();
+                let direct = crate::time::from_micros(t).with_timezone(&tz).date_naive();
                 proptest::prop_assert_eq!(cal.local_date(t), direct);
                 // The on-the-spot conversion agrees with the table.
                 let bare = Calendar::bare(&spec)
@@ -917,8 +917,8 @@ mod tests {
     #[test]
     fn extreme_instants_have_periods() -> Result<()> {
         let (min, max) = (
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
         );
         let kiritimati: Tz = "Pacific/Kiritimati"
             .parse()
@@ -944,8 +944,8 @@ mod tests {
     #[test]
     fn stored_days_follow_the_data_not_the_span() -> Result<()> {
         let (min, max) = (
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
         );
         let bucharest: Tz = "Europe/Bucharest"
             .parse()
@@ -988,7 +988,7 @@ mod tests {
         assert_eq!(cal.runs.len(), 3);
         for e in ledger.events() {
             assert!(cal.day_index(e.time_us).is_some());
-            let direct = crate::ledger::from_micros(e.time_us).with_timezone(&bucharest);
+            let direct = crate::time::from_micros(e.time_us).with_timezone(&bucharest);
             if e.time_us != max {
                 assert_eq!(cal.local_date(e.time_us), direct.date_naive());
             }

@@ -822,7 +822,7 @@ pub fn engagement_survival(
     let as_of = as_of.unwrap_or_else(|| {
         ledger
             .time_span()
-            .and_then(|(_, hi)| DateTime::from_timestamp_micros(hi))
+            .map(|(_, hi)| hi)
             // An empty ledger has no engagements: any instant does.
             .unwrap_or(DateTime::UNIX_EPOCH)
     });

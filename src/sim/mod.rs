@@ -66,13 +66,15 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::SuppliedPartition;
 use crate::error::{Error, Result};
-use crate::ledger::{Ledger, LedgerBuilder, SuppliedPartition, from_micros};
+use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
     Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,
     RepId, Sale, SaleId, TeamId,
 };
 use crate::rng::Rng;
+use crate::time::from_micros;
 pub use crm::{CrmConfig, CrmData, CrmRow};
 use engine::{RepState, World};
 pub use eval::{BehaviourScore, Evaluation};

@@ -381,14 +381,9 @@ impl CsvOracle {
 pub fn snapshot(l: &Ledger) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "reps {:?}", l.reps());
-    for (i, r) in l.records().iter().enumerate() {
+    for (i, r) in l.to_records().prospects.iter().enumerate() {
         let p = l.record_prospect(i as u32);
-        let _ = writeln!(
-            s,
-            "record {:?} prospect {:?}",
-            r.to_owned_record(l),
-            p.map(|p| l.prospect_id(p))
-        );
+        let _ = writeln!(s, "record {r:?} prospect {:?}", p.map(|p| l.prospect_id(p)));
     }
     for (i, c) in l.contacts().iter().enumerate() {
         let _ = writeln!(s, "contact {:?} {c:?}", l.contact_id(i as u32));
@@ -1065,9 +1060,7 @@ pub fn pipeline(data: &[u8]) {
         return;
     }
     let Ok(l) = b.build() else { return };
-    let span_days = l
-        .time_span()
-        .map_or(0, |(lo, hi)| (hi - lo) / 86_400_000_000);
+    let span_days = l.time_span().map_or(0, |(lo, hi)| (hi - lo).num_days());
     let seed = data.iter().fold(0usize, |h, &b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))
     });
@@ -1119,9 +1112,7 @@ pub fn pipeline(data: &[u8]) {
     }
     let _ = guard(
         || {
-            let first = l
-                .time_span()
-                .and_then(|(lo, _)| chrono::DateTime::from_timestamp_micros(lo));
+            let first = l.time_span().map(|(lo, _)| lo);
             for as_of in [None, Some(chrono::DateTime::UNIX_EPOCH), first] {
                 let w = time_to_win(&c, &Scope::all(), as_of).expect("scope all");
                 let m = time_to_first_meeting(&c, &Scope::all(), as_of).expect("scope all");
@@ -1139,7 +1130,8 @@ pub fn pipeline(data: &[u8]) {
 fn has_extreme_time(l: &Ledger) -> bool {
     const LO: i64 = -62_167_219_200_000_000 + 2 * 86_400_000_000;
     const HI: i64 = 253_402_300_799_999_999 - 2 * 86_400_000_000;
-    l.time_span().is_some_and(|(lo, hi)| lo < LO || hi > HI)
+    l.time_span()
+        .is_some_and(|(lo, hi)| lo.timestamp_micros() < LO || hi.timestamp_micros() > HI)
 }
 
 fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, durations: u128) {

@@ -39,12 +39,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| classify(&ledger, &ClassifyConfig::default()))
     });
     g.bench_function("context", |b| {
-        b.iter(|| DetectContext::new(&classified, &settings).map(|c| c.period_count()))
+        b.iter(|| DetectContext::new(&classified, &settings).map(|c| c.config().max_evidence))
     });
     g.bench_function("all_detectors", |b| {
         b.iter(|| {
             DetectContext::new(&classified, &settings)
-                .map(|ctx| detect::run(&ctx, &detectors).len())
+                .map(|ctx| detect::detect(&ctx, &detectors).len())
         })
     });
     g.finish();

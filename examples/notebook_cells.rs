@@ -318,10 +318,11 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // names the rep, the period, a score, the figures behind it and the
     // records that support it.
     cell!(code);
-    use sales_metrics::detect::{self, DetectConfig, Findings};
+    use sales_metrics::detect::{self, DetectConfig, DetectContext};
 
-    let findings = detect::detect(&classified, &DetectConfig::default(), &detect::builtin())?;
-    show!(Findings(&findings));
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
+    let findings = detect::detect(&ctx, &detect::builtin());
+    show!(findings);
     cell!(markdown);
     // ## To DataFrames
     //

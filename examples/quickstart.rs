@@ -133,11 +133,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // Where are the counts being gamed? Each finding names the rep, the
     // month, the figures and the records a manager can check.
-    let findings = detect::detect(
-        &classified,
-        &detect::DetectConfig::default(),
-        &detect::builtin(),
-    )?;
+    let ctx = detect::DetectContext::new(&classified, &detect::DetectConfig::default())?;
+    let findings = detect::detect(&ctx, &detect::builtin());
     println!("Gaming detectors: {} findings", findings.len());
     for f in &findings {
         println!(

@@ -243,7 +243,7 @@ struct Results<'l> {
     classified: Classified<'l>,
     report: PeriodReport,
     cohorts: CohortReport,
-    findings: Vec<detect::Finding>,
+    findings: detect::Findings,
     /// Ends of reading, validating, classifying, reports and detectors.
     times: [Duration; 5],
 }
@@ -286,9 +286,10 @@ fn analyse<'l>(
         ..DetectConfig::default()
     };
     let findings = if args.detectors.is_empty() {
-        Vec::new()
+        detect::Findings::default()
     } else {
-        detect::detect(&classified, &detect_config, &args.detectors)?
+        let ctx = detect::DetectContext::new(&classified, &detect_config)?;
+        detect::detect(&ctx, &args.detectors)
     };
     let t_detect = t0.elapsed();
     Ok(Results {
@@ -311,7 +312,7 @@ impl Results<'_> {
             ("period_report", self.report.table()),
             ("revenue", self.report.revenue_table()),
             ("cohort_report", self.cohorts.table()),
-            ("findings", detect::findings_table(&self.findings)),
+            ("findings", self.findings.table()),
         ] {
             out.write_file(&format!("{name}.csv"), |w| table.write_csv(w))?;
             if json {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use sales_metrics::detect::{
-    self, DetectConfig, DetectContext, Detector, Finding, HollowContacts, baseline,
+    self, Baseline, DetectConfig, DetectContext, Detector, Finding, Findings, HollowContacts, Rule,
 };
 use sales_metrics::sim::{self, Behaviour, Evaluation, Planted, SimConfig};
 use sales_metrics::{Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, ProspectRecord, Rep};
@@ -15,10 +15,10 @@ use sales_metrics::{Classified, classify};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn findings_of(ledger: &Ledger) -> Result<Vec<Finding>, Box<dyn std::error::Error>> {
+fn findings_of(ledger: &Ledger) -> Result<Findings, Box<dyn std::error::Error>> {
     let classified = classify(ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    Ok(detect::run(&ctx, &detect::builtin()))
+    Ok(detect::detect(&ctx, &detect::builtin()))
 }
 
 /// The fast evaluation: two teams with a fifth of the reps gaming (every
@@ -122,10 +122,10 @@ fn findings_are_sorted_and_independent_of_detector_order() -> TestResult {
     let ledger = sim::demo()?.ledger()?;
     let classified: Classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let forward = detect::run(&ctx, &detect::builtin());
+    let forward = detect::detect(&ctx, &detect::builtin());
     let mut reversed_detectors = detect::builtin();
     reversed_detectors.reverse();
-    let reversed = detect::run(&ctx, &reversed_detectors);
+    let reversed = detect::detect(&ctx, &reversed_detectors);
     assert_eq!(forward, reversed);
     let keys: Vec<(&str, &str, &str)> = forward
         .iter()
@@ -151,20 +151,20 @@ impl Detector for Busy {
         "busy"
     }
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
-        let ledger = ctx.ledger();
-        (0..ledger.reps().len() as u32)
-            .filter(|&r| ctx.rep_contacts(r).len() >= self.0)
+        ctx.reps()
+            .filter(|r| ctx.contacts_of(r).count() >= self.0)
             .map(|r| Finding {
                 detector: self.name().to_owned(),
-                rep_id: ledger.rep_id(r).to_owned(),
+                rep_id: r.to_owned(),
                 period: "all".to_owned(),
                 score: 2.0, // clamped by the runner
-                explanation: format!("{} is busy.", ledger.rep_id(r)),
+                explanation: format!("{r} is busy."),
                 evidence: ctx
-                    .rep_contacts(r)
-                    .iter()
+                    .contacts_of(r)
+                    .map(|(id, _)| id.to_owned())
+                    .collect::<Vec<_>>()
+                    .into_iter()
                     .rev()
-                    .map(|&i| ledger.contact_id(i).to_owned())
                     .collect(),
             })
             .collect()
@@ -199,7 +199,7 @@ fn callers_detectors_run_beside_the_built_in_ones() -> TestResult {
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     let mut detectors: Vec<Box<dyn Detector>> = detect::builtin();
     detectors.push(Box::new(Busy(3)));
-    let findings = detect::run(&ctx, &detectors);
+    let findings = detect::detect(&ctx, &detectors);
     // Three contacts are far too few for any built-in detector.
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].rep_id, "ana");
@@ -208,8 +208,8 @@ fn callers_detectors_run_beside_the_built_in_ones() -> TestResult {
     // Arc and & are detectors too.
     let shared: Arc<dyn Detector> = Arc::new(Busy(1));
     let by_ref: &dyn Detector = &Busy(1);
-    assert_eq!(detect::run(&ctx, &[shared]).len(), 1);
-    assert_eq!(detect::run(&ctx, &[by_ref]).len(), 1);
+    assert_eq!(detect::detect(&ctx, &[shared]).len(), 1);
+    assert_eq!(detect::detect(&ctx, &[by_ref]).len(), 1);
     Ok(())
 }
 
@@ -223,7 +223,19 @@ fn detectors_are_chosen_by_name() -> TestResult {
     assert_eq!(names, ["backdating", "quota_bunching"]);
     let all = detect::builtin();
     let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
-    assert_eq!(names, detect::BUILTIN_NAMES);
+    assert_eq!(
+        names,
+        [
+            "quota_bunching",
+            "follow_up_padding",
+            "repeat_touch",
+            "duplicate_inflation",
+            "backdating",
+            "period_end_surge",
+            "hollow_contacts",
+            "meeting_underreporting",
+        ]
+    );
     let err = detect::by_names("backdating,nope")
         .err()
         .ok_or("accepted")?;
@@ -233,23 +245,23 @@ fn detectors_are_chosen_by_name() -> TestResult {
 
 #[test]
 fn findings_are_written_as_spec_11_says() -> TestResult {
-    let findings = vec![Finding {
+    let findings = Findings::from(vec![Finding {
         detector: "hollow_contacts".into(),
         rep_id: "florin".into(),
         period: "2026-03".into(),
         score: 2.0 / 3.0,
         explanation: "florin logged 3 of 9, \"hollow\".".into(),
         evidence: vec!["c10".into(), "c2".into()],
-    }];
+    }]);
     let mut csv = Vec::new();
-    detect::write_findings_csv(&mut csv, &findings)?;
+    findings.write_csv(&mut csv)?;
     assert_eq!(
         String::from_utf8(csv)?,
         "detector,rep_id,period,score,explanation,evidence\n\
          hollow_contacts,florin,2026-03,0.6666666666666666,\"florin logged 3 of 9, \"\"hollow\"\".\",c10 c2\n"
     );
     let mut json = Vec::new();
-    detect::write_findings_json(&mut json, &findings)?;
+    findings.write_json(&mut json)?;
     let v: serde_json::Value = serde_json::from_slice(&json)?;
     assert_eq!(v[0]["evidence"], "c10 c2");
     assert_eq!(v[0]["score"], 2.0 / 3.0);
@@ -310,9 +322,10 @@ proptest! {
 
     #[test]
     fn scores_stay_in_the_unit_interval(z in -10.0f64..100.0, flag in 0.5f64..10.0) {
-        let s = baseline::score(z, flag);
+        let rule = Rule { z_flag: flag, ..Rule::default() };
+        let s = rule.score(z);
         prop_assert!((0.0..=1.0).contains(&s));
-        prop_assert!(baseline::score(z + 1.0, flag) >= s);
+        prop_assert!(rule.score(z + 1.0) >= s);
     }
 
     #[test]
@@ -321,20 +334,10 @@ proptest! {
         n in 40u32..200,
         peers in proptest::collection::vec((0u32..10, 40u32..200), 3..12),
     ) {
-        let a = baseline::ProportionTest::new(k, n, &peers, 3);
-        let b = baseline::ProportionTest::new(k + 1, n, &peers, 3);
-        if let (Some(a), Some(b)) = (a, b) {
-            prop_assert!(b.z >= a.z - 1e-9, "{a:?} {b:?}");
-            prop_assert!(a.z >= 0.0);
-        }
-    }
-
-    #[test]
-    fn binomial_tails_are_probabilities(k in 0u64..60, n in 0u64..60, p in 0.0f64..1.0) {
-        let t = baseline::binomial_upper_tail(k, n, p);
-        prop_assert!((0.0..=1.0 + 1e-12).contains(&t));
-        if k > 0 && k <= n {
-            prop_assert!(baseline::binomial_upper_tail(k - 1, n, p) >= t - 1e-12);
+        if let Some(team) = Baseline::of_rates(&peers, 3) {
+            let (a, b) = (team.rate_z(k, n), team.rate_z(k + 1, n));
+            prop_assert!(b >= a - 1e-9, "{a} {b} {team:?}");
+            prop_assert!(a >= 0.0);
         }
     }
 }
@@ -350,7 +353,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         ..DetectConfig::default()
     };
     let ctx = DetectContext::new(&classified, &config)?;
-    let findings = detect::run(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::builtin());
     let mut flagged: Vec<(&str, &str)> = findings
         .iter()
         .map(|f| (f.rep_id.as_str(), f.detector.as_str()))
@@ -364,7 +367,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         ..DetectConfig::default()
     };
     let ctx = DetectContext::new(&classified, &config)?;
-    let findings = detect::run(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::builtin());
     assert!(findings.iter().all(|f| f.period.contains("-Q")));
     assert!(findings.iter().any(|f| f.rep_id == "florin"));
     Ok(())

@@ -350,15 +350,15 @@ fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
     use sales_metrics::dedup::{CsvRecords as Records, Dedup};
     use sales_metrics::detect::{Finding, Findings};
 
-    let findings = [Finding {
+    let findings = Findings::from(vec![Finding {
         detector: "quota_bunching".into(),
         rep_id: "bogdan".into(),
         period: "2026-03".into(),
         score: 0.8,
         explanation: "17 of 20 days at exactly 4 contacts".into(),
         evidence: (1..=9).map(|i| format!("c{i}")).collect(),
-    }];
-    let shown = Findings(&findings);
+    }]);
+    let shown = &findings;
     let f = shown.to_frame();
     let types: Vec<_> = f.columns().iter().map(|c| c.column_type()).collect();
     assert_eq!(
@@ -385,7 +385,7 @@ fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
             .to_string()
             .contains("quota_bunching · bogdan · 2026-03 · score 0.80")
     );
-    assert_eq!(Findings(&[]).to_frame().column_names().len(), 6);
+    assert_eq!(Findings::default().to_frame().column_names().len(), 6);
 
     let csv = "prospect_id,name,company,email,phone,city,country\n\
                p1,Ion Popescu,Alfa Construct SRL,ion.popescu@alfa.ro,0721 234 567,București,RO\n\

@@ -151,7 +151,8 @@ fn run_detectors(data: &Classified, periods: &PeriodSpec) -> Result<usize, sales
         periods: periods.clone(),
         ..DetectConfig::default()
     };
-    Ok(detect::detect(&data.1, &config, &detect::builtin())?.len())
+    let ctx = detect::DetectContext::new(&data.1, &config)?;
+    Ok(detect::detect(&ctx, &detect::builtin()).len())
 }
 
 /// Asserts that going from `small` to `big` (inputs `factor` times larger)

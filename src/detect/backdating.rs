@@ -1,42 +1,47 @@
-//! `backdating`: contacts typed in long after they happened, in one sitting.
-//!
-//! **Behaviour.** A rep who does not log as they go enters several days of
-//! contacts at once — and, once entering from memory, fills the short days
-//! too. The entries are logged days after their `occurred_at`, and many of
-//! them seconds apart, faster than anyone types a real contact.
-//!
-//! **Signal.** Two shares of the rep's contacts in the period (by
-//! `occurred_at`) that have a `logged_at`: *late* — logged more than
-//! [`Backdating::late_after_hours`] after they occurred — and *batched* —
-//! logged within [`Backdating::batch_gap_s`] seconds of another of the
-//! rep's entries that occurred at a different time. A finding needs either
-//! share far above the team's.
-//!
-//! **Baseline.** Each share against the team mates' in the period (all
-//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count) — so a CRM that
-//! imports e-mails for everyone, or a team that logs every evening, is the
-//! norm rather than a finding; the rep's own median in other periods is
-//! quoted.
-//!
-//! **Minimum data.** [`Backdating::min_contacts`] contacts with a
-//! `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,
-//! and [`Backdating::min_peers`] peers with enough contacts.
+//! The `backdating` detector (see [`Backdating`]).
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use chrono::TimeDelta;
 
-/// Settings of the `backdating` detector; see the module docs.
+use super::{DetectContext, Detector, Finding, hours, micros, seconds};
+
+/// `backdating`: contacts typed in long after they happened, in one sitting.
+///
+/// **Behaviour.** A rep who does not log as they go enters several days of
+/// contacts at once — and, once entering from memory, fills the short days
+/// too. The entries are logged days after their `occurred_at`, and many of
+/// them seconds apart, faster than anyone types a real contact.
+///
+/// **Signal.** Two shares of the rep's contacts in the period (by
+/// `occurred_at`) that have a `logged_at`: *late* — logged more than
+/// [`Backdating::late_after`] after they occurred — and *batched* —
+/// logged within [`Backdating::batch_gap`] of another of the
+/// rep's entries that occurred at a different time. A finding needs either
+/// share far above the team's.
+///
+/// **Baseline.** Each share against the team mates' in the period (all
+/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count) — so a CRM that
+/// imports e-mails for everyone, or a team that logs every evening, is the
+/// norm rather than a finding; the rep's own median in other periods is
+/// quoted.
+///
+/// **Minimum data.** [`Backdating::min_contacts`] contacts with a
+/// `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,
+/// and [`Backdating::min_peers`] peers with enough contacts.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backdating {
-    /// Logged more than this many hours after it occurred is late (default
-    /// 24: an evening's or the next morning's catch-up is within it).
-    pub late_after_hours: i64,
-    /// Entries this many seconds apart or closer are batched (default 20:
+    /// Logged more than this long after it occurred is late (default
+    /// 24 hours: an evening's or the next morning's catch-up is within it).
+    pub late_after: TimeDelta,
+    /// Entries this close or closer are batched (default 20 seconds:
     /// typing a contact with its channel, duration and outcome takes
     /// longer).
-    pub batch_gap_s: i64,
+    pub batch_gap: TimeDelta,
     /// Fewest contacts with a `logged_at` (default 30).
     pub min_contacts: u32,
     /// Fewest late or batched contacts in the period (default 5).
@@ -48,7 +53,7 @@ pub struct Backdating {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.1).
     pub min_excess: f64,
@@ -57,8 +62,8 @@ pub struct Backdating {
 impl Default for Backdating {
     fn default() -> Self {
         Self {
-            late_after_hours: 24,
-            batch_gap_s: 20,
+            late_after: TimeDelta::hours(24),
+            batch_gap: TimeDelta::seconds(20),
             min_contacts: 30,
             min_flagged: 5,
             min_peers: 3,
@@ -81,8 +86,8 @@ impl Backdating {
     fn marks(&self, ctx: &DetectContext<'_>) -> Vec<(bool, bool)> {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let late_us = self.late_after_hours * 3_600 * 1_000_000;
-        let gap_us = self.batch_gap_s * 1_000_000;
+        let late_us = micros(self.late_after);
+        let gap_us = micros(self.batch_gap);
         let mut marks = vec![(false, false); contacts.len()];
         // Contacts with a logged_at grouped by rep (a counting sort read in
         // id order), then each rep's run ordered by logged_at.
@@ -95,15 +100,13 @@ impl Backdating {
                 *o += 1;
             }
         }
-        for i in 1..offsets.len() {
-            let prev = offsets.get(i - 1).copied().unwrap_or(0);
-            if let Some(o) = offsets.get_mut(i) {
-                *o += prev;
-            }
+        let mut total = 0;
+        for o in &mut offsets {
+            total += *o;
+            *o = total;
         }
         let mut fill = offsets.clone();
-        let mut by_logged: Vec<(i64, i64, u32)> =
-            vec![(0, 0, 0); offsets.last().copied().unwrap_or(0)];
+        let mut by_logged: Vec<(i64, i64, u32)> = vec![(0, 0, 0); total];
         for (i, c) in contacts.iter().enumerate() {
             let Some(logged) = c.logged_us() else {
                 continue;
@@ -154,14 +157,14 @@ impl Detector for Backdating {
         let ledger = ctx.ledger();
         let marks = self.marks(ctx);
         let mut counts = ctx.rep_period::<Counts>();
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // One mark per contact: the zip walks every contact.
+        for (i, (c, &(late, batched))) in ledger.contacts().iter().zip(&marks).enumerate() {
             if c.logged_us().is_none() {
                 continue;
             }
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
-            let (late, batched) = marks.get(i).copied().unwrap_or((false, false));
             if let Some(x) = counts.get_mut(c.rep, p) {
                 x.logged += 1;
                 x.late += u32::from(late);
@@ -208,11 +211,11 @@ impl Detector for Backdating {
                 ledger.rep_id(rep),
                 x.late,
                 x.logged,
-                self.late_after_hours,
+                hours(self.late_after),
                 pct(l.2),
                 pct(l.3),
                 x.batched,
-                self.batch_gap_s,
+                seconds(self.batch_gap),
                 pct(b.2),
                 pct(b.3),
             );

@@ -1,38 +1,41 @@
-//! `duplicate_inflation`: prospects who already existed, entered again so
-//! that they count as new.
-//!
-//! **Behaviour.** Where a CRM counts new records as new prospects, a rep
-//! short of new prospects types a known one in again — a colleague's, a
-//! dormant one of their own — with the name order swapped or the e-mail
-//! changed, and works it as new.
-//!
-//! **Signal.** The prospect records *entered by* the rep in the period —
-//! `created_by` the rep, or, where `created_by` is empty, first contacted by
-//! the rep through that record — and the share of them that land in a
-//! prospect (a cluster of the ledger's partition: deduplication or a
-//! supplied `prospect_clusters.csv`) that was known before the record was
-//! entered: another record of the cluster was created, or had an event,
-//! earlier. The record's entry time is its `created_at`, else its first
-//! event. It needs a partition: with every record its own prospect it says
-//! nothing.
-//!
-//! **Baseline.** The share against the team mates' in the period (all reps
-//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count) — some duplicates are honest
-//! (a known person comes back through a web form); the rep's own median
-//! share in other periods is quoted.
-//!
-//! **Minimum data.** [`DuplicateInflation::min_records`] records entered by
-//! the rep in the period, at least [`DuplicateInflation::min_duplicates`]
-//! duplicates, and [`DuplicateInflation::min_peers`] peers with enough
-//! records.
+//! The `duplicate_inflation` detector (see [`DuplicateInflation`]).
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::{EventKind, NONE};
 
-/// Settings of the `duplicate_inflation` detector; see the module docs.
+/// `duplicate_inflation`: prospects who already existed, entered again so
+/// that they count as new.
+///
+/// **Behaviour.** Where a CRM counts new records as new prospects, a rep
+/// short of new prospects types a known one in again — a colleague's, a
+/// dormant one of their own — with the name order swapped or the e-mail
+/// changed, and works it as new.
+///
+/// **Signal.** The prospect records *entered by* the rep in the period —
+/// `created_by` the rep, or, where `created_by` is empty, first contacted by
+/// the rep through that record — and the share of them that land in a
+/// prospect (a cluster of the ledger's partition: deduplication or a
+/// supplied `prospect_clusters.csv`) that was known before the record was
+/// entered: another record of the cluster was created, or had an event,
+/// earlier. The record's entry time is its `created_at`, else its first
+/// event. It needs a partition: with every record its own prospect it says
+/// nothing.
+///
+/// **Baseline.** The share against the team mates' in the period (all reps
+/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count) — some duplicates are honest
+/// (a known person comes back through a web form); the rep's own median
+/// share in other periods is quoted.
+///
+/// **Minimum data.** [`DuplicateInflation::min_records`] records entered by
+/// the rep in the period, at least [`DuplicateInflation::min_duplicates`]
+/// duplicates, and [`DuplicateInflation::min_peers`] peers with enough
+/// records.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateInflation {
     /// Fewest records entered by the rep in the period (default 10).
@@ -47,7 +50,7 @@ pub struct DuplicateInflation {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.1: one
     /// entered record in ten).
@@ -117,21 +120,22 @@ impl DuplicateInflation {
             first.clear();
             first.extend(members.iter().map(|&r| (r, i64::MAX, NONE)));
             for e in ledger.prospect_events(p) {
+                // invariant: an event's index is a row of its kind.
+                #[allow(clippy::indexing_slicing)]
                 let (record, rep) = match e.kind {
-                    EventKind::Contact => ledger
-                        .contacts()
-                        .get(e.index as usize)
-                        .map(|c| (c.record, c.rep)),
-                    EventKind::Meeting => ledger
-                        .meetings()
-                        .get(e.index as usize)
-                        .map(|m| (m.record, m.rep)),
-                    EventKind::Sale => ledger
-                        .sales()
-                        .get(e.index as usize)
-                        .map(|s| (s.record, s.rep)),
-                }
-                .unwrap_or((NONE, NONE));
+                    EventKind::Contact => {
+                        let c = &ledger.contacts()[e.index as usize];
+                        (c.record, c.rep)
+                    }
+                    EventKind::Meeting => {
+                        let m = &ledger.meetings()[e.index as usize];
+                        (m.record, m.rep)
+                    }
+                    EventKind::Sale => {
+                        let s = &ledger.sales()[e.index as usize];
+                        (s.record, s.rep)
+                    }
+                };
                 // Members are ascending: a search, not a scan per event.
                 if let Ok(i) = members.binary_search(&record)
                     && let Some(f) = first.get_mut(i)
@@ -243,9 +247,9 @@ impl Detector for DuplicateInflation {
             }
             let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
             let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
-            let dups: Vec<&Entered> = dup_of
-                .get(from..to)
-                .unwrap_or(&[])
+            // invariant: partition points, so from <= to <= len.
+            #[allow(clippy::indexing_slicing)]
+            let dups: Vec<&Entered> = dup_of[from..to]
                 .iter()
                 .filter_map(|&(_, _, i)| entered.get(i))
                 .collect();

@@ -1,43 +1,46 @@
-//! `follow_up_padding`: follow-ups made because they are easy to count,
-//! not because the prospect needs one.
-//!
-//! **Behaviour.** Calling a known prospect is easier than finding a new
-//! one, and every call counts. A rep who pads calls prospects already in
-//! their pipeline again and again, and prospects less; the extra calls
-//! lead nowhere.
-//!
-//! **Signal.** Two figures per rep and period, both needed:
-//! the *follow-up share of prospecting* — follow-up contacts ÷ contacts
-//! that were `new`, `follow_up` or `reactivated` (customer care is left out
-//! so that a rep with many accounts is not mistaken for a padder; so are
-//! contacts through a record the rep entered for a prospect already known,
-//! and follow-ups that are the first contact through their record: a known
-//! prospect entered again is `duplicate_inflation`'s case; and contacts
-//! inside a burst of 3 or more contacts with one prospect within 24 h,
-//! which are one conversation in several entries, `repeat_touch`'s case) —
-//! far
-//! above the team's; and the *follow-up yield* — held meetings ÷ follow-up
-//! contacts — no better than the team's median. A rep whose many
-//! follow-ups do produce meetings is working a long sales cycle, not
-//! padding.
-//!
-//! **Baseline.** The share against the team mates' in the period (all reps
-//! when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count); the team's median yield;
-//! the rep's own median share in other periods is quoted.
-//!
-//! **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
-//! of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
-//! many.
+//! The `follow_up_padding` detector (see [`FollowUpPadding`]).
 
 use super::baseline::{median, pct};
-use super::{DetectContext, Detector, Finding};
+use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::classify::ContactClass;
 use crate::ledger::{EventKind, NONE};
 use crate::model::MeetingStatus;
 
-/// Settings of the `follow_up_padding` detector; see the module docs.
+/// `follow_up_padding`: follow-ups made because they are easy to count,
+/// not because the prospect needs one.
+///
+/// **Behaviour.** Calling a known prospect is easier than finding a new
+/// one, and every call counts. A rep who pads calls prospects already in
+/// their pipeline again and again, and prospects less; the extra calls
+/// lead nowhere.
+///
+/// **Signal.** Two figures per rep and period, both needed:
+/// the *follow-up share of prospecting* — follow-up contacts ÷ contacts
+/// that were `new`, `follow_up` or `reactivated` (customer care is left out
+/// so that a rep with many accounts is not mistaken for a padder; so are
+/// contacts through a record the rep entered for a prospect already known,
+/// and follow-ups that are the first contact through their record: a known
+/// prospect entered again is `duplicate_inflation`'s case; and contacts
+/// inside a burst of 3 or more contacts with one prospect within 24 h,
+/// which are one conversation in several entries, `repeat_touch`'s case) —
+/// far
+/// above the team's; and the *follow-up yield* — held meetings ÷ follow-up
+/// contacts — no better than the team's median. A rep whose many
+/// follow-ups do produce meetings is working a long sales cycle, not
+/// padding.
+///
+/// **Baseline.** The share against the team mates' in the period (all reps
+/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count); the team's median yield;
+/// the rep's own median share in other periods is quoted.
+///
+/// **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
+/// of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
+/// many.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowUpPadding {
     /// Fewest prospecting contacts of the rep in the period (default 40:
@@ -50,7 +53,7 @@ pub struct FollowUpPadding {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team median (default 0.08: pipelines
     /// differ, and a few points of follow-up share are normal variation
@@ -83,8 +86,23 @@ impl Detector for FollowUpPadding {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let mut left_out = self.excluded(ctx);
+        // Touches inside a repeat-touch burst (3 or more with one prospect
+        // within 24 h) are one conversation in several entries
+        // (repeat_touch's business): left out as well.
+        for (x, &burst) in left_out.iter_mut().zip(&ctx.default_bursts().0) {
+            *x |= burst;
+        }
+        let counts = self.counts(ctx, &left_out);
+        let pending = self.candidates(ctx, &counts, &left_out);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+impl FollowUpPadding {
+    /// Per contact, whether it is left out as another detector's business.
+    fn excluded(&self, ctx: &DetectContext<'_>) -> Vec<bool> {
         let ledger = ctx.ledger();
-        let classified = ctx.classified();
         // Contacts through a record the rep entered for a prospect already
         // known are duplicate_inflation's business (the rep works it as
         // new), not padded calls: they are left out of both counts, and so
@@ -97,10 +115,6 @@ impl Detector for FollowUpPadding {
                 *d = e.rep;
             }
         }
-        // Touches inside a repeat-touch burst (3 or more with one prospect
-        // within 24 h) are one conversation in several entries
-        // (repeat_touch's business): left out as well.
-        let in_burst = &ctx.default_bursts().0;
         let mut excluded = vec![false; ledger.contacts().len()];
         let firsts = super::map_prospect_chunks(ledger, |range| {
             // The first contact through each record of the prospect:
@@ -141,14 +155,22 @@ impl Detector for FollowUpPadding {
                 *f = true;
             }
         }
+        excluded
+    }
+
+    /// Per rep and period: prospecting contacts, follow-ups among them
+    /// (those not `left_out`), held meetings.
+    fn counts(&self, ctx: &DetectContext<'_>, left_out: &[bool]) -> RepPeriod<Counts> {
+        let ledger = ctx.ledger();
+        let classified = ctx.classified();
+        debug_assert_eq!(left_out.len(), ledger.contacts().len());
         let mut counts = ctx.rep_period::<Counts>();
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // One flag per contact: the zip walks every contact.
+        for (i, (c, &left_out)) in ledger.contacts().iter().zip(left_out).enumerate() {
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
             let mut class = classified.class_at(i as u32);
-            let left_out = excluded.get(i).copied().unwrap_or(false)
-                || in_burst.get(i).copied().unwrap_or(false);
             if class == Some(ContactClass::FollowUp) && left_out {
                 class = None;
             }
@@ -173,6 +195,22 @@ impl Detector for FollowUpPadding {
                 x.meetings_held += 1;
             }
         }
+        counts
+    }
+
+    /// The rep-periods whose follow-up share stands out and whose
+    /// follow-ups are no more productive than the team's.
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        left_out: &[bool],
+    ) -> Vec<(super::Candidate, Finding)> {
+        let ledger = ctx.ledger();
+        let classified = ctx.classified();
+        // invariant: one flag per contact (`counts` checked it).
+        #[allow(clippy::indexing_slicing)]
+        let is_left_out = |i: u32| left_out[i as usize];
         let enough = |x: &Counts| x.prospecting >= self.min_contacts;
         let trials = counts.map(|x| enough(x).then_some((x.follow_ups, x.prospecting)));
         let share = counts
@@ -229,8 +267,7 @@ impl Detector for FollowUpPadding {
                 .filter(|&i| {
                     ctx.contact_period(i) == Some(period)
                         && classified.class_at(i) == Some(ContactClass::FollowUp)
-                        && !excluded.get(i as usize).copied().unwrap_or(false)
-                        && !in_burst.get(i as usize).copied().unwrap_or(false)
+                        && !is_left_out(i)
                         && classified
                             .contact_engagement(i)
                             .and_then(|e| classified.engagement(e))
@@ -247,6 +284,6 @@ impl Detector for FollowUpPadding {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
     }
 }

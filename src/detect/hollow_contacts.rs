@@ -1,39 +1,44 @@
-//! `hollow_contacts`: contacts that count toward the target but hold
-//! nothing — no outcome, and no or only a few seconds' duration.
-//!
-//! **Behaviour.** A rep short of the daily target logs dials that went
-//! nowhere, or entries that were never calls, to make the number: the entry
-//! has no outcome and a duration of zero, a few seconds, or none.
-//!
-//! **Signal.** The share of the rep's contacts in the period that are
-//! hollow: `outcome` absent *and* `duration_s` absent or at most
-//! [`HollowContacts::max_duration_s`]. An honest unanswered call carries
-//! the outcome `no_answer`; an honest e-mail without a duration carries an
-//! outcome; what is left empty in both fields is what the target alone
-//! explains.
-//!
-//! **Baseline.** The share against the team mates' in the period (all
-//! other reps when the team is too small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count), so a
-//! team that always fills the fields does not make two stray entries a
-//! finding. The rep's own median share in their other periods is quoted in
-//! the explanation.
-//!
-//! **Minimum data.** At least [`HollowContacts::min_contacts`] contacts of
-//! the rep in the period and [`HollowContacts::min_peers`] peers with as
-//! many; otherwise nothing is said.
+//! The `hollow_contacts` detector (see [`HollowContacts`]).
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use chrono::TimeDelta;
 
-/// Settings of the `hollow_contacts` detector; see the module docs.
+use super::{DetectContext, Detector, Finding, seconds};
+
+/// `hollow_contacts`: contacts that count toward the target but hold
+/// nothing — no outcome, and no or only a few seconds' duration.
+///
+/// **Behaviour.** A rep short of the daily target logs dials that went
+/// nowhere, or entries that were never calls, to make the number: the entry
+/// has no outcome and a duration of zero, a few seconds, or none.
+///
+/// **Signal.** The share of the rep's contacts in the period that are
+/// hollow: `outcome` absent *and* `duration_s` absent or at most
+/// [`HollowContacts::max_duration`]. An honest unanswered call carries
+/// the outcome `no_answer`; an honest e-mail without a duration carries an
+/// outcome; what is left empty in both fields is what the target alone
+/// explains.
+///
+/// **Baseline.** The share against the team mates' in the period (all
+/// other reps when the team is too small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count), so a
+/// team that always fills the fields does not make two stray entries a
+/// finding. The rep's own median share in their other periods is quoted in
+/// the explanation.
+///
+/// **Minimum data.** At least [`HollowContacts::min_contacts`] contacts of
+/// the rep in the period and [`HollowContacts::min_peers`] peers with as
+/// many; otherwise nothing is said.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HollowContacts {
-    /// A contact without outcome lasting at most this many seconds is
-    /// hollow (default 30: shorter than any conversation, longer than a
+    /// A contact without outcome lasting at most this long is hollow
+    /// (default 30 seconds: shorter than any conversation, longer than a
     /// dial that rings out and is hung up).
-    pub max_duration_s: i64,
+    pub max_duration: TimeDelta,
     /// Fewest contacts of the rep in the period to judge (default 30: about
     /// a week and a half of work; below it a few entries swing the share).
     pub min_contacts: u32,
@@ -47,7 +52,7 @@ pub struct HollowContacts {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share over the team's median worth a manager's time
     /// (default 0.05: one contact in twenty).
@@ -57,7 +62,7 @@ pub struct HollowContacts {
 impl Default for HollowContacts {
     fn default() -> Self {
         Self {
-            max_duration_s: 30,
+            max_duration: TimeDelta::seconds(30),
             min_contacts: 30,
             min_peers: 3,
             z_flag: 4.0,
@@ -68,8 +73,15 @@ impl Default for HollowContacts {
 }
 
 impl HollowContacts {
-    fn is_hollow(&self, c: &crate::ledger::ContactRow) -> bool {
-        c.outcome.is_none() && c.duration_s().is_none_or(|d| d <= self.max_duration_s)
+    /// The longest hollow duration in whole seconds: durations are whole
+    /// seconds, so `d <= max_duration` is `d <= floor(max_duration)`.
+    pub(super) fn max_duration_s(&self) -> i64 {
+        let s = self.max_duration.num_seconds();
+        s - i64::from(self.max_duration < TimeDelta::seconds(s))
+    }
+
+    fn is_hollow(c: &crate::ledger::ContactRow, max_duration_s: i64) -> bool {
+        c.outcome.is_none() && c.duration_s().is_none_or(|d| d <= max_duration_s)
     }
 }
 
@@ -81,6 +93,7 @@ impl Detector for HollowContacts {
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
+        let max_s = self.max_duration_s();
         // (hollow, contacts) per rep and period.
         let mut counts = ctx.rep_period::<(u32, u32)>();
         for (i, c) in contacts.iter().enumerate() {
@@ -89,7 +102,7 @@ impl Detector for HollowContacts {
             };
             if let Some(x) = counts.get_mut(c.rep, p) {
                 x.1 += 1;
-                if self.is_hollow(c) {
+                if Self::is_hollow(c, max_s) {
                     x.0 += 1;
                 }
             }
@@ -115,7 +128,7 @@ impl Detector for HollowContacts {
                 "In {} {rep_id} logged {k} of {n} contacts ({}) with no outcome and at most {} s duration, against {} for the team's median rep{own}.",
                 ctx.period_label(period),
                 pct(t.rate),
-                self.max_duration_s,
+                seconds(self.max_duration),
                 pct(t.baseline),
             );
             let evidence = ctx
@@ -124,7 +137,9 @@ impl Detector for HollowContacts {
                 .copied()
                 .filter(|&i| {
                     ctx.contact_period(i) == Some(period)
-                        && contacts.get(i as usize).is_some_and(|c| self.is_hollow(c))
+                        && contacts
+                            .get(i as usize)
+                            .is_some_and(|c| Self::is_hollow(c, max_s))
                 })
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();

@@ -1,40 +1,45 @@
-//! `meeting_underreporting`: the meetings that did not close are missing.
-//!
-//! **Behaviour.** A rep judged on the meeting close rate (sales ÷ held
-//! meetings) logs the meetings that led to a sale and leaves out the ones
-//! that did not, and the no-shows. Every logged meeting then closes, and
-//! there is about one held meeting per sale.
-//!
-//! **Signal.** Of the rep's held meetings in a trailing window of periods,
-//! the share whose prospect (cluster) bought afterwards — a sale of that
-//! prospect, by anyone, at or after the meeting. Meetings are few (a
-//! handful a month), so the window is the period and the
-//! [`MeetingUnderreporting::window_periods`] − 1 periods before it. Sales
-//! made without any logged meeting (by phone, say) do not enter the
-//! figure, so a rep who sells without meeting is not mistaken for one who
-//! hides meetings.
-//!
-//! **Baseline.** The share against the team mates' in the same window (all
-//! reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count). Where contacts record
-//! outcomes, a second figure corroborates: the share of the rep's bookings
-//! (contacts with outcome `meeting_booked`) that no meeting of the prospect
-//! follows within [`MeetingUnderreporting::booking_days`], tested the same
-//! way; the two z-scores are summed (Stouffer). Held meetings per sale for
-//! the rep and the team are quoted, and the rep's own median share in other
-//! windows.
-//!
-//! **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings
-//! of the rep in the window and [`MeetingUnderreporting::min_peers`] peers
-//! with as many.
+//! The `meeting_underreporting` detector (see [`MeetingUnderreporting`]).
 
-use super::baseline::{median, pct};
+use super::baseline::{ProportionTest, median, pct};
 use super::{DetectContext, Detector, Finding};
+use super::{RepPeriod, micros};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
+use chrono::TimeDelta;
 
-/// Settings of the `meeting_underreporting` detector; see the module docs.
+/// `meeting_underreporting`: the meetings that did not close are missing.
+///
+/// **Behaviour.** A rep judged on the meeting close rate (sales ÷ held
+/// meetings) logs the meetings that led to a sale and leaves out the ones
+/// that did not, and the no-shows. Every logged meeting then closes, and
+/// there is about one held meeting per sale.
+///
+/// **Signal.** Of the rep's held meetings in a trailing window of periods,
+/// the share whose prospect (cluster) bought afterwards — a sale of that
+/// prospect, by anyone, at or after the meeting. Meetings are few (a
+/// handful a month), so the window is the period and the
+/// [`MeetingUnderreporting::window_periods`] − 1 periods before it. Sales
+/// made without any logged meeting (by phone, say) do not enter the
+/// figure, so a rep who sells without meeting is not mistaken for one who
+/// hides meetings.
+///
+/// **Baseline.** The share against the team mates' in the same window (all
+/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count). Where contacts record
+/// outcomes, a second figure corroborates: the share of the rep's bookings
+/// (contacts with outcome `meeting_booked`) that no meeting of the prospect
+/// follows within [`MeetingUnderreporting::booking_window`], tested the same
+/// way; the two z-scores are summed (Stouffer). Held meetings per sale for
+/// the rep and the team are quoted, and the rep's own median share in other
+/// windows.
+///
+/// **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings
+/// of the rep in the window and [`MeetingUnderreporting::min_peers`] peers
+/// with as many.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingUnderreporting {
     /// Periods in the trailing window (default 6: half a year of months —
@@ -44,9 +49,9 @@ pub struct MeetingUnderreporting {
     /// of the rep in the window (default 10).
     pub min_meetings: u32,
     /// A booking (contact with outcome `meeting_booked`) counts as logged
-    /// when any meeting of the prospect follows within this many days
-    /// (default 30).
-    pub booking_days: i64,
+    /// when any meeting of the prospect follows within this long (default
+    /// 30 days).
+    pub booking_window: TimeDelta,
     /// Fewest peers with enough meetings (default 3).
     pub min_peers: usize,
     /// Robust z-score from which a finding is reported (default 3.5: the
@@ -54,7 +59,7 @@ pub struct MeetingUnderreporting {
     /// wide).
     pub z_flag: f64,
     /// z-score from which a period counts toward a finding together with
-    /// an adjacent one (see the module docs of [`detect`](super)); default 4,
+    /// an adjacent one (see [`Rule`](super::Rule)); default 4,
     /// the same as `z_flag`, which turns that off: adjacent windows share
     /// most of their meetings, so their evidence is not independent.
     pub z_persist: f64,
@@ -73,7 +78,7 @@ impl Default for MeetingUnderreporting {
         Self {
             window_periods: 6,
             min_meetings: 10,
-            booking_days: 30,
+            booking_window: TimeDelta::days(30),
             min_peers: 3,
             z_flag: 4.0,
             z_persist: 4.0,
@@ -98,13 +103,24 @@ impl Detector for MeetingUnderreporting {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        let per = self.counts(ctx);
+        let win = self.windows(ctx, &per);
+        let pending = self.candidates(ctx, &per, &win);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+impl MeetingUnderreporting {
+    /// Per rep and period: held meetings, those a sale of the prospect
+    /// followed, sales, and bookings with those no meeting followed.
+    fn counts(&self, ctx: &DetectContext<'_>) -> RepPeriod<Counts> {
         let ledger = ctx.ledger();
         // One walk over each prospect's timeline: which meetings its
         // prospect bought after, and which bookings (contacts with outcome
         // `meeting_booked`) no meeting of the prospect follows within the
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
-        let follow_us = self.booking_days.saturating_mul(86_400_000_000);
+        let follow_us = micros(self.booking_window);
         let data_end = ledger.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();
@@ -163,7 +179,8 @@ impl Detector for MeetingUnderreporting {
                 }
             }
         }
-        for (i, m) in ledger.meetings().iter().enumerate() {
+        // One flag per meeting: the zip walks every meeting.
+        for ((i, m), &was_closed) in ledger.meetings().iter().enumerate().zip(&closed) {
             if m.status != MeetingStatus::Held {
                 continue;
             }
@@ -171,7 +188,7 @@ impl Detector for MeetingUnderreporting {
                 && let Some(x) = per.get_mut(m.rep, p)
             {
                 x.held += 1;
-                x.closed += u32::from(closed.get(i).copied().unwrap_or(false));
+                x.closed += u32::from(was_closed);
             }
         }
         for (i, s) in ledger.sales().iter().enumerate() {
@@ -181,6 +198,12 @@ impl Detector for MeetingUnderreporting {
                 x.sales += 1;
             }
         }
+        per
+    }
+
+    /// Each period's counts summed with those of the `window_periods - 1`
+    /// periods before it.
+    fn windows(&self, ctx: &DetectContext<'_>, per: &RepPeriod<Counts>) -> RepPeriod<Counts> {
         let window = self.window_periods.max(1) as u32;
         // Each period's counts go into the windows that end in it and the
         // next `window - 1` periods: the same sums as gathering each
@@ -201,6 +224,17 @@ impl Detector for MeetingUnderreporting {
                 }
             }
         }
+        win
+    }
+
+    /// The rep-windows whose closing share (and vanished bookings) stand
+    /// out, as candidates for [`Rule`](super::Rule).
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        per: &RepPeriod<Counts>,
+        win: &RepPeriod<Counts>,
+    ) -> Vec<(super::Candidate, Finding)> {
         let trials = win.map(|x| (x.held >= self.min_meetings).then_some((x.closed, x.held)));
         let bookings =
             win.map(|x| (x.booked >= self.min_meetings).then_some((x.unlogged, x.booked)));
@@ -227,72 +261,83 @@ impl Detector for MeetingUnderreporting {
             if z < self.z_persist || (excess < self.min_excess && !corroborated) {
                 continue;
             }
-            let booked_text = booked.map_or_else(String::new, |b| {
-                format!(
-                    "; {} of {} meetings booked in contacts then were never logged ({}, team median {})",
-                    x.unlogged,
-                    x.booked,
-                    pct(b.rate),
-                    pct(b.baseline)
-                )
-            });
-            let mut peer_mps: Vec<f64> = ctx
-                .peers(rep, self.min_peers)
-                .iter()
-                .filter_map(|&r| {
-                    let w = win.get(r, period)?;
-                    (w.held >= self.min_meetings && w.sales > 0)
-                        .then(|| f64::from(w.held) / f64::from(w.sales))
-                })
-                .collect();
-            let team_mps =
-                median(&mut peer_mps).map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
-            let mps = if x.sales > 0 {
-                format!("{:.1}", f64::from(x.held) / f64::from(x.sales))
-            } else {
-                "–".to_owned()
-            };
-            let own = ctx
-                .own_median(&share, rep, period)
-                .map_or_else(String::new, |o| {
-                    format!("; {} in their other windows", pct(o))
-                });
-            let first = (period + 1).saturating_sub(window);
-            let span = if first == period {
-                ctx.period_label(period)
-            } else {
-                format!(
-                    "{} to {}",
-                    ctx.period_label(first),
-                    ctx.period_label(period)
-                )
-            };
-            let explanation = format!(
-                "From {span} {} of {} held meetings logged by {} were followed by a sale ({}) against {} for the team's median rep{own}: {mps} held meetings per sale against the team's {team_mps}{booked_text}, as if meetings that did not close went unlogged.",
-                x.closed,
-                x.held,
-                ledger.rep_id(rep),
-                pct(t.rate),
-                pct(t.baseline),
-            );
-            let evidence = ledger
-                .meetings()
-                .iter()
-                .enumerate()
-                .filter(|(i, m)| {
-                    m.rep == rep
-                        && m.status == MeetingStatus::Held
-                        && ctx
-                            .meeting_period(*i as u32)
-                            .is_some_and(|q| q >= first && q <= period)
-                })
-                .map(|(i, _)| ledger.meeting_id(i as u32).to_owned())
-                .collect();
-            pending.push((
-                super::Candidate { rep, period, z },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
+            let finding = self.finding(ctx, win, &share, (rep, period, x), (t, booked));
+            pending.push((super::Candidate { rep, period, z }, finding));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
+    }
+
+    /// The finding of rep `rep` in the window ending in `period`.
+    fn finding(
+        &self,
+        ctx: &DetectContext<'_>,
+        win: &RepPeriod<Counts>,
+        share: &RepPeriod<Option<f64>>,
+        (rep, period, x): (u32, u32, &Counts),
+        (t, booked): (ProportionTest, Option<ProportionTest>),
+    ) -> Finding {
+        let ledger = ctx.ledger();
+        let window = self.window_periods.max(1) as u32;
+        let booked_text = booked.map_or_else(String::new, |b| {
+            format!(
+                "; {} of {} meetings booked in contacts then were never logged ({}, team median {})",
+                x.unlogged,
+                x.booked,
+                pct(b.rate),
+                pct(b.baseline)
+            )
+        });
+        let mut peer_mps: Vec<f64> = ctx
+            .peers(rep, self.min_peers)
+            .iter()
+            .filter_map(|&r| {
+                let w = win.get(r, period)?;
+                (w.held >= self.min_meetings && w.sales > 0)
+                    .then(|| f64::from(w.held) / f64::from(w.sales))
+            })
+            .collect();
+        let team_mps = median(&mut peer_mps).map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+        let mps = if x.sales > 0 {
+            format!("{:.1}", f64::from(x.held) / f64::from(x.sales))
+        } else {
+            "–".to_owned()
+        };
+        let own = ctx
+            .own_median(share, rep, period)
+            .map_or_else(String::new, |o| {
+                format!("; {} in their other windows", pct(o))
+            });
+        let first = (period + 1).saturating_sub(window);
+        let span = if first == period {
+            ctx.period_label(period)
+        } else {
+            format!(
+                "{} to {}",
+                ctx.period_label(first),
+                ctx.period_label(period)
+            )
+        };
+        let explanation = format!(
+            "From {span} {} of {} held meetings logged by {} were followed by a sale ({}) against {} for the team's median rep{own}: {mps} held meetings per sale against the team's {team_mps}{booked_text}, as if meetings that did not close went unlogged.",
+            x.closed,
+            x.held,
+            ledger.rep_id(rep),
+            pct(t.rate),
+            pct(t.baseline),
+        );
+        let evidence = ledger
+            .meetings()
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                m.rep == rep
+                    && m.status == MeetingStatus::Held
+                    && ctx
+                        .meeting_period(*i as u32)
+                        .is_some_and(|q| q >= first && q <= period)
+            })
+            .map(|(i, _)| ledger.meeting_id(i as u32).to_owned())
+            .collect();
+        ctx.finding(self.name(), rep, period, 0.0, explanation, evidence)
     }
 }

@@ -1,36 +1,39 @@
-//! `period_end_surge`: the month's work piled into its last days.
-//!
-//! **Behaviour.** A rep judged on a monthly count slackens early in the
-//! month and makes up for it in the last days before the count closes,
-//! with whatever contacts come quickest.
-//!
-//! **Signal.** The rep's contacts per day worked in the last
-//! [`PeriodEndSurge::end_days`] working days of the period, divided by
-//! their contacts per day worked earlier in the period. Working days are
-//! the local days on which anyone in the rep's team logged a contact, so
-//! weekends and holidays drop out wherever the team is; dividing by the
-//! rep's own days worked keeps a holiday in the first half of the month
-//! from looking like a surge. A period that the data end inside (its last
-//! days not yet there) is skipped.
-//!
-//! **Baseline.** Median and MAD of the log of that ratio over the team
-//! mates in the period (all reps when the team is small) — a team that
-//! always pushes before the month closes sets the norm. The rep's excess is
-//! measured against the spread between reps (the MAD less the part the
-//! peers' own day-to-day noise explains) and the rep's own sampling noise:
-//! their day-to-day coefficient of variation before the end (at least
-//! Poisson's) over the days on each side. A busy week by chance is not a
-//! surge. The rep's own median ratio in other periods is quoted.
-//!
-//! **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
-//! worked days at the end and 5 before it, and
-//! [`PeriodEndSurge::min_peers`] peers with as much.
+//! The `period_end_surge` detector (see [`PeriodEndSurge`]).
 
 use super::baseline::median;
 use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::ledger::NONE;
 
-/// Settings of the `period_end_surge` detector; see the module docs.
+/// `period_end_surge`: the month's work piled into its last days.
+///
+/// **Behaviour.** A rep judged on a monthly count slackens early in the
+/// month and makes up for it in the last days before the count closes,
+/// with whatever contacts come quickest.
+///
+/// **Signal.** The rep's contacts per day worked in the last
+/// [`PeriodEndSurge::end_days`] working days of the period, divided by
+/// their contacts per day worked earlier in the period. Working days are
+/// the local days on which anyone in the rep's team logged a contact, so
+/// weekends and holidays drop out wherever the team is; dividing by the
+/// rep's own days worked keeps a holiday in the first half of the month
+/// from looking like a surge. A period that the data end inside (its last
+/// days not yet there) is skipped.
+///
+/// **Baseline.** Median and MAD of the log of that ratio over the team
+/// mates in the period (all reps when the team is small) — a team that
+/// always pushes before the month closes sets the norm. The rep's excess is
+/// measured against the spread between reps (the MAD less the part the
+/// peers' own day-to-day noise explains) and the rep's own sampling noise:
+/// their day-to-day coefficient of variation before the end (at least
+/// Poisson's) over the days on each side. A busy week by chance is not a
+/// surge. The rep's own median ratio in other periods is quoted.
+///
+/// **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
+/// worked days at the end and 5 before it, and
+/// [`PeriodEndSurge::min_peers`] peers with as much.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodEndSurge {
     /// The period's last working days that count as its end (default 5:
@@ -45,7 +48,7 @@ pub struct PeriodEndSurge {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest ratio of the rep's end-of-period intensity to the team
     /// median's (default 1.5: half as much again per day).
@@ -116,8 +119,31 @@ impl Detector for PeriodEndSurge {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let no_team = ledger.teams().len() as u32;
-        let group = |rep: u32| ledger.rep_team(rep).unwrap_or(no_team);
+        let ends = self.end_starts(ctx);
+        let end_of = |rep: u32, p: u32| -> Option<i32> {
+            let i = ends
+                .binary_search_by_key(&(group(ledger, rep), p), |&(k, _)| k)
+                .ok()?;
+            ends.get(i).map(|&(_, s)| s)
+        };
+        let counts = self.counts(ctx, &end_of);
+        let pending = self.candidates(ctx, &counts, &end_of);
+        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+    }
+}
+
+/// The group whose working days a rep's period ends are judged by: their
+/// team, or, for every rep without one, a group of their own after the
+/// teams.
+fn group(ledger: &crate::ledger::Ledger, rep: u32) -> u32 {
+    ledger.rep_team(rep).unwrap_or(ledger.teams().len() as u32)
+}
+
+impl PeriodEndSurge {
+    /// The first local day of the end of each (group, period) with enough
+    /// working days, sorted by (group, period).
+    fn end_starts(&self, ctx: &DetectContext<'_>) -> Vec<((u32, u32), i32)> {
+        let ledger = ctx.ledger();
         // Working days per (team, period): the local days anyone in the
         // team logged a contact, as sorted (team, day, period) — gathered
         // from each rep's time-ordered days, so that memory follows the
@@ -125,7 +151,7 @@ impl Detector for PeriodEndSurge {
         let mut worked: Vec<(u32, i32, u32)> = Vec::new();
         for rep in 0..ledger.reps().len() as u32 {
             let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-            let g = group(rep);
+            let g = group(ledger, rep);
             let mut last = None;
             for (&d, &p) in rep_days.iter().zip(rep_periods) {
                 if p != NONE && last != Some(d) {
@@ -161,12 +187,17 @@ impl Detector for PeriodEndSurge {
                 end_start.push(((g, p), start));
             }
         }
-        let end_of = |rep: u32, p: u32| -> Option<i32> {
-            let i = end_start
-                .binary_search_by_key(&(group(rep), p), |&(k, _)| k)
-                .ok()?;
-            end_start.get(i).map(|&(_, s)| s)
-        };
+        end_start
+    }
+
+    /// Per rep and period: contacts and days in the period's end and
+    /// before it.
+    fn counts(
+        &self,
+        ctx: &DetectContext<'_>,
+        end_of: &impl Fn(u32, u32) -> Option<i32>,
+    ) -> RepPeriod<Counts> {
+        let ledger = ctx.ledger();
         let mut counts = ctx.rep_period::<Counts>();
         for rep in 0..ledger.reps().len() as u32 {
             // Runs of one day of the rep's time-ordered contacts.
@@ -194,6 +225,17 @@ impl Detector for PeriodEndSurge {
             }
             close(day, &mut counts);
         }
+        counts
+    }
+
+    /// The rep-periods whose end stands out against the team's.
+    fn candidates(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        end_of: &impl Fn(u32, u32) -> Option<i32>,
+    ) -> Vec<(super::Candidate, Finding)> {
+        let ledger = ctx.ledger();
         let enough = |x: &Counts| {
             x.end_contacts + x.rest_contacts >= self.min_contacts
                 && x.end_days >= 2
@@ -267,6 +309,6 @@ impl Detector for PeriodEndSurge {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        pending
     }
 }

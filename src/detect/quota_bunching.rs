@@ -1,36 +1,4 @@
-//! `quota_bunching`: daily contact counts piling up exactly at the daily
-//! target.
-//!
-//! **Behaviour.** A rep judged on reaching a daily target of `T` contacts
-//! stops at `T` on a good day (and keeps the rest for tomorrow) and
-//! scrambles up to `T` with quick extra contacts on a day that falls a
-//! little short. Days move *to* the target from both sides: a spike at
-//! exactly `T`, and a deficit just above it.
-//!
-//! **Signal.** An excess-mass (bunching) estimate, as in the public-finance
-//! literature on bunching at tax kinks: the number of days the rep logged
-//! exactly `T` contacts, against the number a smooth counterfactual
-//! distribution of daily counts expects. The counterfactual is a negative
-//! binomial (a Poisson whose rate varies from day to day — the usual model
-//! of daily counts) whose mean is the rep's own mean daily count in the
-//! period (bunching moves days to the target from both sides, so it keeps
-//! the mean) and whose over-dispersion is the team's median (the rep's own
-//! spread is exactly what bunching destroys). The days just above the
-//! target are reported beside it: bunching leaves them short.
-//!
-//! **Baseline.** The significance of the excess under the counterfactual
-//! (Poisson tail of the observed days at `T` given the expected, as a
-//! z-score), *and* the excess ratio (observed ÷ expected) at least
-//! [`QuotaBunching::min_ratio`] times the team's median excess ratio at
-//! their own targets — a team whose counts heap at the target for an
-//! innocent reason (a dialler that stops at `T`) sets the norm. The rep's
-//! own median excess ratio in other periods is quoted.
-//!
-//! **Minimum data.** The rep has a daily target ≥ 1, worked at least
-//! [`QuotaBunching::min_days`] days in the period, logged exactly `T` on at
-//! least [`QuotaBunching::min_days_at_target`] of them, and
-//! [`QuotaBunching::min_peers`] peers have enough days for the team's
-//! dispersion.
+//! The `quota_bunching` detector (see [`QuotaBunching`]).
 
 use super::baseline::{
     Baseline, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
@@ -38,7 +6,42 @@ use super::baseline::{
 use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::ledger::NONE;
 
-/// Settings of the `quota_bunching` detector; see the module docs.
+/// `quota_bunching`: daily contact counts piling up exactly at the daily
+/// target.
+///
+/// **Behaviour.** A rep judged on reaching a daily target of `T` contacts
+/// stops at `T` on a good day (and keeps the rest for tomorrow) and
+/// scrambles up to `T` with quick extra contacts on a day that falls a
+/// little short. Days move *to* the target from both sides: a spike at
+/// exactly `T`, and a deficit just above it.
+///
+/// **Signal.** An excess-mass (bunching) estimate, as in the public-finance
+/// literature on bunching at tax kinks: the number of days the rep logged
+/// exactly `T` contacts, against the number a smooth counterfactual
+/// distribution of daily counts expects. The counterfactual is a negative
+/// binomial (a Poisson whose rate varies from day to day — the usual model
+/// of daily counts) whose mean is the rep's own mean daily count in the
+/// period (bunching moves days to the target from both sides, so it keeps
+/// the mean) and whose over-dispersion is the team's median (the rep's own
+/// spread is exactly what bunching destroys). The days just above the
+/// target are reported beside it: bunching leaves them short.
+///
+/// **Baseline.** The significance of the excess under the counterfactual
+/// (Poisson tail of the observed days at `T` given the expected, as a
+/// z-score), *and* the excess ratio (observed ÷ expected) at least
+/// [`QuotaBunching::min_ratio`] times the team's median excess ratio at
+/// their own targets — a team whose counts heap at the target for an
+/// innocent reason (a dialler that stops at `T`) sets the norm. The rep's
+/// own median excess ratio in other periods is quoted.
+///
+/// **Minimum data.** The rep has a daily target ≥ 1, worked at least
+/// [`QuotaBunching::min_days`] days in the period, logged exactly `T` on at
+/// least [`QuotaBunching::min_days_at_target`] of them, and
+/// [`QuotaBunching::min_peers`] peers have enough days for the team's
+/// dispersion.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuotaBunching {
     /// Fewest days worked (with at least one contact) in the period
@@ -53,7 +56,7 @@ pub struct QuotaBunching {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess ratio relative to the team's median ratio (default
     /// 2: twice as many days at the target as the smooth fit expects, over
@@ -148,33 +151,7 @@ impl Detector for QuotaBunching {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let n_reps = ledger.reps().len() as u32;
-        let mut days: RepPeriod<Days> = ctx.rep_period();
-        for rep in 0..n_reps {
-            let mut current: Option<(u32, i32, u32)> = None;
-            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-            for (&d, &p) in rep_days.iter().zip(rep_periods) {
-                if p == NONE {
-                    continue;
-                }
-                match &mut current {
-                    Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
-                    _ => {
-                        if let Some((cp, _, n)) = current
-                            && let Some(x) = days.get_mut(rep, cp)
-                        {
-                            x.counts.push(n);
-                        }
-                        current = Some((p, d, 1));
-                    }
-                }
-            }
-            if let Some((cp, _, n)) = current
-                && let Some(x) = days.get_mut(rep, cp)
-            {
-                x.counts.push(n);
-            }
-        }
+        let days = daily_counts(ctx);
         let target = |rep: u32| -> Option<u32> {
             ledger
                 .reps()
@@ -249,29 +226,7 @@ impl Detector for QuotaBunching {
                 ex.above_expected,
                 team_ratio,
             );
-            // Evidence: the contacts of the days at exactly the target.
-            let contacts = ctx.rep_contacts(rep);
-            let mut evidence = Vec::new();
-            let mut run: Vec<u32> = Vec::new();
-            let mut run_day = None::<i32>;
-            let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
-                if run.len() == t as usize {
-                    evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
-                }
-                run.clear();
-            };
-            for &i in contacts {
-                if ctx.contact_period(i) != Some(period) {
-                    continue;
-                }
-                let day = ctx.contact_day(i);
-                if run_day != Some(day) {
-                    flush(&mut run, &mut evidence);
-                    run_day = Some(day);
-                }
-                run.push(i);
-            }
-            flush(&mut run, &mut evidence);
+            let evidence = at_target(ctx, rep, period, t);
             pending.push((
                 super::Candidate { rep, period, z },
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
@@ -279,4 +234,65 @@ impl Detector for QuotaBunching {
         }
         super::conclude(ctx, pending, self.z_flag, self.z_persist)
     }
+}
+
+/// Each rep's contacts per local day worked, per period.
+fn daily_counts(ctx: &DetectContext<'_>) -> RepPeriod<Days> {
+    let ledger = ctx.ledger();
+    let n_reps = ledger.reps().len() as u32;
+    let mut days: RepPeriod<Days> = ctx.rep_period();
+    for rep in 0..n_reps {
+        let mut current: Option<(u32, i32, u32)> = None;
+        let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
+        for (&d, &p) in rep_days.iter().zip(rep_periods) {
+            if p == NONE {
+                continue;
+            }
+            match &mut current {
+                Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
+                _ => {
+                    if let Some((cp, _, n)) = current
+                        && let Some(x) = days.get_mut(rep, cp)
+                    {
+                        x.counts.push(n);
+                    }
+                    current = Some((p, d, 1));
+                }
+            }
+        }
+        if let Some((cp, _, n)) = current
+            && let Some(x) = days.get_mut(rep, cp)
+        {
+            x.counts.push(n);
+        }
+    }
+    days
+}
+
+/// Ids of the rep's contacts in `period` on the days with exactly `t`.
+fn at_target(ctx: &DetectContext<'_>, rep: u32, period: u32, t: u32) -> Vec<String> {
+    let ledger = ctx.ledger();
+    let contacts = ctx.rep_contacts(rep);
+    let mut evidence = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    let mut run_day = None::<i32>;
+    let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
+        if run.len() == t as usize {
+            evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
+        }
+        run.clear();
+    };
+    for &i in contacts {
+        if ctx.contact_period(i) != Some(period) {
+            continue;
+        }
+        let day = ctx.contact_day(i);
+        if run_day != Some(day) {
+            flush(&mut run, &mut evidence);
+            run_day = Some(day);
+        }
+        run.push(i);
+    }
+    flush(&mut run, &mut evidence);
+    evidence
 }

@@ -1,39 +1,44 @@
-//! `repeat_touch`: one conversation logged as several contacts.
-//!
-//! **Behaviour.** Every logged contact counts, so a rep splits one piece of
-//! work into several entries — a call, the e-mail that confirms it, a call
-//! back half an hour later — all with the same prospect within hours.
-//!
-//! **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
-//! the same rep with the same prospect (cluster) within
-//! [`RepeatTouch::window_hours`]. Two touches in a day are normal (no
-//! answer, call back); three or more are what the behaviour produces. The
-//! unit of the behaviour is the burst (one conversation split up), so the
-//! rate tested is bursts per contact; the share of the rep's contacts that
-//! sit in bursts must also exceed the team median's by
-//! [`RepeatTouch::min_excess`].
-//!
-//! **Baseline.** Bursts per contact against the team mates' in the period
-//! (all reps when the team is small), tested with [`ProportionTest`](super::baseline::ProportionTest) (the peers'
-//! median rate, their spread beyond sampling noise, and the exact binomial
-//! tail of the rep's own count); the rep's own
-//! median share in other periods is quoted.
-//!
-//! **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
-//! the period, at least [`RepeatTouch::min_bursts`] bursts, and
-//! [`RepeatTouch::min_peers`] peers with enough contacts.
+//! The `repeat_touch` detector (see [`RepeatTouch`]).
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use chrono::TimeDelta;
+
+use super::{DetectContext, Detector, Finding, hours, micros};
 use crate::ledger::EventKind;
 
-/// Settings of the `repeat_touch` detector; see the module docs.
+/// `repeat_touch`: one conversation logged as several contacts.
+///
+/// **Behaviour.** Every logged contact counts, so a rep splits one piece of
+/// work into several entries — a call, the e-mail that confirms it, a call
+/// back half an hour later — all with the same prospect within hours.
+///
+/// **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
+/// the same rep with the same prospect (cluster) within
+/// [`RepeatTouch::window`]. Two touches in a day are normal (no
+/// answer, call back); three or more are what the behaviour produces. The
+/// unit of the behaviour is the burst (one conversation split up), so the
+/// rate tested is bursts per contact; the share of the rep's contacts that
+/// sit in bursts must also exceed the team median's by
+/// [`RepeatTouch::min_excess`].
+///
+/// **Baseline.** Bursts per contact against the team mates' in the period
+/// (all reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
+/// median rate, their spread beyond sampling noise, and the exact binomial
+/// tail of the rep's own count); the rep's own
+/// median share in other periods is quoted.
+///
+/// **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
+/// the period, at least [`RepeatTouch::min_bursts`] bursts, and
+/// [`RepeatTouch::min_peers`] peers with enough contacts.
+///
+/// Its fields are its settings; its `z_flag` and `z_persist` are its
+/// [`Rule`](super::Rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepeatTouch {
     /// Contacts with one prospect that make a burst (default 3, SPEC §9).
     pub min_touches: usize,
     /// Length of the window (default 24 hours, SPEC §9).
-    pub window_hours: i64,
+    pub window: TimeDelta,
     /// Fewest contacts of the rep in the period (default 30).
     pub min_contacts: u32,
     /// Fewest bursts in the period before anything is said (default 3: one
@@ -46,7 +51,7 @@ pub struct RepeatTouch {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5): a run of two to
     /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see the [`detect`](super) module docs).
+    /// habit, chance is not (see [`Rule`](super::Rule)).
     pub z_persist: f64,
     /// Smallest excess share of contacts in bursts (default 0.05).
     pub min_excess: f64,
@@ -56,7 +61,7 @@ impl Default for RepeatTouch {
     fn default() -> Self {
         Self {
             min_touches: 3,
-            window_hours: 24,
+            window: TimeDelta::hours(24),
             min_contacts: 30,
             min_bursts: 3,
             min_peers: 3,
@@ -107,7 +112,7 @@ impl RepeatTouch {
     ) -> (Vec<u32>, Vec<(u32, u32)>) {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let window = self.window_hours * 3_600 * 1_000_000;
+        let window = micros(self.window);
         let need = self.min_touches.max(2);
         let (mut marked, mut starts) = (Vec::new(), Vec::new());
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
@@ -168,7 +173,9 @@ impl RepeatTouch {
                         starts.push((rep, period));
                     }
                     let from = start.max(marked_to);
-                    marked.extend(buf.get(from..=j).unwrap_or(&[]).iter().map(|x| x.2));
+                    // invariant: from <= start <= j < buf.len().
+                    #[allow(clippy::indexing_slicing)]
+                    marked.extend(buf[from..=j].iter().map(|x| x.2));
                     marked_to = j + 1;
                     in_burst_until = Some(j);
                 }
@@ -187,8 +194,7 @@ impl Detector for RepeatTouch {
         let ledger = ctx.ledger();
         let computed;
         let default = RepeatTouch::default();
-        let same_bursts =
-            self.min_touches == default.min_touches && self.window_hours == default.window_hours;
+        let same_bursts = self.min_touches == default.min_touches && self.window == default.window;
         let (marked, bursts) = if same_bursts {
             let (m, b) = ctx.default_bursts();
             (m, b)
@@ -196,6 +202,10 @@ impl Detector for RepeatTouch {
             computed = self.bursts(ctx);
             (&computed.0, &computed.1)
         };
+        debug_assert_eq!(marked.len(), ledger.contacts().len());
+        // invariant: one mark per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let is_marked = |i: u32| marked[i as usize];
         let mut counts = ctx.rep_period::<Counts>();
         for (i, c) in ledger.contacts().iter().enumerate() {
             let Some(p) = ctx.contact_period(i as u32) else {
@@ -203,7 +213,7 @@ impl Detector for RepeatTouch {
             };
             if let Some(x) = counts.get_mut(c.rep, p) {
                 x.contacts += 1;
-                if marked.get(i).copied().unwrap_or(false) {
+                if is_marked(i as u32) {
                     x.in_bursts += 1;
                 }
             }
@@ -247,7 +257,7 @@ impl Detector for RepeatTouch {
                 ctx.period_label(period),
                 rep_id,
                 self.min_touches,
-                self.window_hours,
+                hours(self.window),
                 x.bursts,
                 x.in_bursts,
                 x.contacts,
@@ -258,10 +268,7 @@ impl Detector for RepeatTouch {
                 .rep_contacts(rep)
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && marked.get(i as usize).copied().unwrap_or(false)
-                })
+                .filter(|&i| ctx.contact_period(i) == Some(period) && is_marked(i))
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();
             pending.push((

@@ -1194,8 +1194,9 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
         periods: spec.clone(),
         ..DetectConfig::default()
     };
-    let findings = detect::detect(c, &cfg, &detect::builtin()).expect("detectors");
-    check_table_csv(&detect::findings_table(&findings));
+    let ctx = detect::DetectContext::new(c, &cfg).expect("detectors");
+    let findings = detect::detect(&ctx, &detect::builtin());
+    check_table_csv(&findings.table());
 }
 
 /// A period label's year is four digits, or signed with at least four.

@@ -1,0 +1,779 @@
+//! [`DetectContext`]: what every detector needs, computed once per ledger.
+
+use std::cmp::Ordering;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Datelike, Utc};
+
+use super::baseline::{self, Baseline};
+use super::duplicate_inflation::{self, DuplicateInflation};
+use super::repeat_touch::RepeatTouch;
+use super::{DetectConfig, Finding, RepPeriod};
+use crate::classify::Classified;
+use crate::error::Result;
+use crate::ledger::{Ledger, NONE};
+use crate::report::scope::{Calendar, Granularity, PeriodKey};
+use crate::time::from_micros;
+
+/// What every detector needs, computed once per ledger: each contact's
+/// period and local day, each rep's contacts in time order, the periods
+/// that have events.
+///
+/// Its public methods speak ids and instants; see [`Rule`](super::Rule)
+/// for a detector written with them.
+#[derive(Debug)]
+pub struct DetectContext<'a> {
+    ledger: &'a Ledger,
+    classified: &'a Classified<'a>,
+    calendar: Calendar,
+    config: DetectConfig,
+    /// Where the events fall on the calendar.
+    placement: Placement,
+    rep_offsets: Vec<u32>,
+    rep_contacts: Vec<u32>,
+    rep_days: Vec<i32>,
+    rep_periods: Vec<u32>,
+    team_reps: Vec<Vec<u32>>,
+    /// Whether [`RepPeriod`] tables store only their written cells: when
+    /// reps × periods is large next to the records (see
+    /// [`DetectContext::rep_period`]).
+    sparse_tables: bool,
+    /// Shared by detectors that need another's groundwork.
+    entered: OnceLock<Vec<duplicate_inflation::Entered>>,
+    default_bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
+}
+
+/// Each rep's contacts in time order, with their local days and dense
+/// periods at the same positions (so per-rep walks read memory in
+/// sequence): rep `r`'s are at `offsets[r]..offsets[r + 1]`.
+struct Timelines {
+    offsets: Vec<u32>,
+    contacts: Vec<u32>,
+    days: Vec<i32>,
+    periods: Vec<u32>,
+}
+
+impl Timelines {
+    /// A counting sort by rep (ids are usually issued in time order, so
+    /// each rep's run is nearly sorted already), then a sort of each run by
+    /// (time, index).
+    #[allow(clippy::indexing_slicing)] // invariant: see the debug_asserts
+    fn of(ledger: &Ledger, placement: &Placement) -> Self {
+        let contacts = ledger.contacts();
+        let n_reps = ledger.reps().len();
+        let mut offsets = vec![0u32; n_reps + 1];
+        for c in contacts {
+            // invariant: every contact's rep is a rep of the ledger.
+            debug_assert!((c.rep as usize) < n_reps);
+            offsets[c.rep as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut fill = offsets.clone();
+        let mut order: Vec<(i64, u32)> = vec![(0, 0); contacts.len()];
+        for (i, c) in contacts.iter().enumerate() {
+            let pos = &mut fill[c.rep as usize];
+            order[*pos as usize] = (c.occurred_us, i as u32);
+            *pos += 1;
+        }
+        for w in offsets.windows(2) {
+            if let [a, b] = *w {
+                let run = &mut order[a as usize..b as usize];
+                if !run.is_sorted() {
+                    run.sort_unstable();
+                }
+            }
+        }
+        let contacts: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        // invariant: Placement has a day and a period for every contact.
+        debug_assert!(
+            placement.contact_day.len() == ledger.contacts().len()
+                && placement.contact_period.len() == ledger.contacts().len()
+        );
+        let days = contacts
+            .iter()
+            .map(|&i| placement.contact_day[i as usize])
+            .collect();
+        let periods = contacts
+            .iter()
+            .map(|&i| placement.contact_period[i as usize])
+            .collect();
+        Self {
+            offsets,
+            contacts,
+            days,
+            periods,
+        }
+    }
+}
+
+/// Microseconds in a UTC day.
+const DAY_US: i64 = 86_400_000_000;
+/// `num_days_from_ce` of 1970-01-01.
+const EPOCH_CE: i64 = 719_163;
+
+/// Where a ledger's events fall on a calendar: the periods that have
+/// events (those only, so that memory and time follow the records, not
+/// the calendar span a typo year can stretch to millennia), each event's
+/// dense period and each contact's local day.
+#[derive(Debug)]
+struct Placement {
+    period_keys: Vec<PeriodKey>,
+    period_ordinals: Vec<i64>,
+    contact_period: Vec<u32>,
+    contact_day: Vec<i32>,
+    meeting_period: Vec<u32>,
+    sale_period: Vec<u32>,
+    utc_days: Option<(i64, Vec<u32>)>,
+}
+
+impl Placement {
+    /// Places every event of `ledger` on `calendar`.
+    fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
+        // An empty ledger has no events: one day at the epoch, no periods.
+        let (lo, hi) = ledger.time_span_us().unwrap_or_default();
+        let first = lo.div_euclid(DAY_US);
+        let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
+        let items = ledger.events().len() + ledger.records().len();
+        // A table of UTC days makes lookups O(1); it is only worth its
+        // memory while the span is not much longer than the data.
+        let table_ok = usize::try_from(days).is_ok_and(|d| d <= 4 * items + 4096);
+        let mut placed = match usize::try_from(days) {
+            Ok(days) if table_ok && calendar.time_zone() == chrono_tz::Tz::UTC => {
+                Self::by_utc_day(ledger, calendar, first, days)
+            }
+            _ => Self::by_calendar(ledger, calendar),
+        };
+        placed.period_ordinals = placed
+            .period_keys
+            .iter()
+            .map(|&k| period_ordinal(calendar, k))
+            .collect();
+        placed
+    }
+
+    /// Through a table of the span's UTC days, each day's period looked up
+    /// once.
+    fn by_utc_day(ledger: &Ledger, calendar: &Calendar, first: i64, days: usize) -> Self {
+        let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
+            .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
+            .collect();
+        let slot = |us: i64| usize::try_from(us.div_euclid(DAY_US) - first).ok();
+        // Each contact's day once (a division per event is most of the
+        // cost here): it marks the day and finds the period.
+        let contacts = ledger.contacts();
+        let contact_day: Vec<i32> = contacts
+            .iter()
+            .map(|c| local_day(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE))
+            .collect();
+        let day_slot = |day: i32| usize::try_from(i64::from(day) - (first + EPOCH_CE)).ok();
+        let mut used = vec![false; days];
+        let mut mark = |d: Option<usize>| {
+            if let Some(u) = d.and_then(|d| used.get_mut(d)) {
+                *u = true;
+            }
+        };
+        contact_day.iter().for_each(|&d| mark(day_slot(d)));
+        ledger.meetings().iter().for_each(|m| mark(slot(m.held_us)));
+        ledger.sales().iter().for_each(|x| mark(slot(x.closed_us)));
+        entries_in_span(ledger).for_each(|t| mark(slot(t)));
+        // Keys grow with the day, so those of used days come sorted.
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        for k in day_key
+            .iter()
+            .zip(&used)
+            .filter_map(|(k, &u)| k.filter(|_| u))
+        {
+            if period_keys.last() != Some(&k) {
+                period_keys.push(k);
+            }
+        }
+        sort_unique(&mut period_keys);
+        let day_period: Vec<u32> = day_key.iter().map(|k| dense(&period_keys, *k)).collect();
+        // invariant: every event lies within the span the table covers
+        // (a day outside every custom range holds NONE there).
+        #[allow(clippy::indexing_slicing)]
+        let period_in = |d: Option<usize>| -> u32 {
+            debug_assert!(d.is_some_and(|d| d < day_period.len()), "{d:?}");
+            d.map_or(NONE, |d| day_period[d])
+        };
+        let contact_period = contact_day
+            .iter()
+            .map(|&d| period_in(day_slot(d)))
+            .collect();
+        let meeting_period = ledger
+            .meetings()
+            .iter()
+            .map(|m| period_in(slot(m.held_us)))
+            .collect();
+        let sale_period = ledger
+            .sales()
+            .iter()
+            .map(|x| period_in(slot(x.closed_us)))
+            .collect();
+        Self {
+            period_keys,
+            period_ordinals: Vec::new(),
+            contact_period,
+            contact_day,
+            meeting_period,
+            sale_period,
+            utc_days: Some((first, day_period)),
+        }
+    }
+
+    /// Event by event through the calendar, for local time zones and for
+    /// spans far longer than the data.
+    fn by_calendar(ledger: &Ledger, calendar: &Calendar) -> Self {
+        let contacts = ledger.contacts();
+        let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
+        let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
+        for c in contacts {
+            contact_key.push(calendar.period(c.occurred_us));
+            contact_day.push(calendar.local_date(c.occurred_us).num_days_from_ce());
+        }
+        let meeting_key: Vec<Option<PeriodKey>> = ledger
+            .meetings()
+            .iter()
+            .map(|m| calendar.period(m.held_us))
+            .collect();
+        let sale_key: Vec<Option<PeriodKey>> = ledger
+            .sales()
+            .iter()
+            .map(|x| calendar.period(x.closed_us))
+            .collect();
+        let entry_keys = entries_in_span(ledger).filter_map(|t| calendar.period(t));
+        let mut period_keys: Vec<PeriodKey> = Vec::new();
+        let event_keys = contact_key.iter().chain(&meeting_key).chain(&sale_key);
+        // Neighbouring events mostly share a period: only changes are kept
+        // before the sort.
+        for k in event_keys.flatten().copied().chain(entry_keys) {
+            if period_keys.last() != Some(&k) {
+                period_keys.push(k);
+            }
+        }
+        sort_unique(&mut period_keys);
+        let to_dense = |keys: &[Option<PeriodKey>]| -> Vec<u32> {
+            keys.iter().map(|k| dense(&period_keys, *k)).collect()
+        };
+        Self {
+            contact_period: to_dense(&contact_key),
+            meeting_period: to_dense(&meeting_key),
+            sale_period: to_dense(&sale_key),
+            period_keys,
+            period_ordinals: Vec::new(),
+            contact_day,
+            utc_days: None,
+        }
+    }
+}
+
+/// The `created_at` instants of prospect records that lie within the
+/// span of the events: their periods count as periods with events (a
+/// record entered in a quiet month of the span is still entered in it),
+/// those outside the span do not.
+fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
+    let span = ledger.time_span_us();
+    let records = ledger.records();
+    (0..records.len())
+        .filter_map(move |r| records.created_us(r))
+        .filter(move |t| span.is_some_and(|(lo, hi)| (lo..=hi).contains(t)))
+}
+
+/// Sorts and deduplicates, skipping the sort when already in order.
+fn sort_unique(keys: &mut Vec<PeriodKey>) {
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+    }
+    keys.dedup();
+}
+
+/// A day count from the common era as `i32`: a ledger's instants lie
+/// within chrono's range (±262,000 years), whose days fit.
+fn local_day(days_from_ce: i64) -> i32 {
+    // invariant: the instant came from a `DateTime<Utc>`, so its day
+    // count is within chrono's range and fits.
+    debug_assert!(i32::try_from(days_from_ce).is_ok(), "{days_from_ce}");
+    days_from_ce as i32
+}
+
+/// The dense index of `key` among `keys` (`NONE` when absent).
+fn dense(keys: &[PeriodKey], key: Option<PeriodKey>) -> u32 {
+    key.and_then(|k| keys.binary_search(&k).ok())
+        .map_or(NONE, |i| i as u32)
+}
+
+/// Whether per-(rep, period) tables should store only their written
+/// cells: a dense table is the faster one, but it is only worth its memory
+/// while it is not much larger than the records (`items`) that can write
+/// to it. Reps that each work on days of their own would otherwise make it
+/// quadratic in the records.
+fn sparse_tables(reps: usize, periods: usize, items: usize) -> bool {
+    let budget = items
+        .saturating_add(reps)
+        .saturating_mul(4)
+        .saturating_add(4096);
+    reps.checked_mul(periods).is_none_or(|cells| cells > budget)
+}
+
+/// A period's position on the calendar: consecutive periods have
+/// consecutive ordinals. Keys are already so, except ISO weeks
+/// (`year × 100 + week`), counted here in weeks from the common era.
+fn period_ordinal(calendar: &Calendar, key: PeriodKey) -> i64 {
+    match calendar.granularity() {
+        Granularity::IsoWeek => calendar.period_start(key).map_or(key, |monday| {
+            i64::from(monday.num_days_from_ce()).div_euclid(7)
+        }),
+        _ => key,
+    }
+}
+
+impl<'a> DetectContext<'a> {
+    /// Prepares a classified ledger for detectors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an
+    /// invalid period specification (for example overlapping custom
+    /// ranges).
+    pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
+        let ledger = classified.ledger();
+        let calendar = Calendar::for_ledger(&config.periods, ledger)?;
+        let placement = Placement::of(ledger, &calendar);
+        let timelines = Timelines::of(ledger, &placement);
+        let n_reps = ledger.reps().len();
+        let mut team_reps = vec![Vec::new(); ledger.teams().len()];
+        for r in 0..n_reps as u32 {
+            if let Some(t) = ledger.rep_team(r)
+                && let Some(v) = team_reps.get_mut(t as usize)
+            {
+                v.push(r);
+            }
+        }
+        let items = ledger.events().len() + ledger.records().len();
+        let sparse_tables = sparse_tables(n_reps, placement.period_keys.len(), items);
+        Ok(Self {
+            ledger,
+            classified,
+            calendar,
+            config: config.clone(),
+            placement,
+            rep_offsets: timelines.offsets,
+            rep_contacts: timelines.contacts,
+            rep_days: timelines.days,
+            rep_periods: timelines.periods,
+            team_reps,
+            sparse_tables,
+            entered: OnceLock::new(),
+            default_bursts: OnceLock::new(),
+        })
+    }
+
+    /// The rep ids, in the ledger's order.
+    pub fn reps(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let ledger = self.ledger;
+        ledger.reps().iter().map(|r| r.rep_id.as_str())
+    }
+
+    /// The contacts of rep `rep_id` in time order, as (contact id, when it
+    /// occurred); none for an unknown rep.
+    pub fn contacts_of(&self, rep_id: &str) -> impl Iterator<Item = (&'a str, DateTime<Utc>)> + '_ {
+        let ledger = self.ledger;
+        let contacts = self
+            .ledger
+            .rep_index(rep_id)
+            .map_or(&[][..], |r| self.rep_contacts(r));
+        contacts.iter().filter_map(move |&i| {
+            let c = ledger.contacts().get(i as usize)?;
+            Some((ledger.contact_id(i), from_micros(c.occurred_us)))
+        })
+    }
+
+    /// The label of the period that holds `at` (`2026-06`), among the
+    /// periods that have events; the label a [`Finding`] of that period
+    /// carries.
+    pub fn period_at(&self, at: DateTime<Utc>) -> Option<String> {
+        let p = self.period_of(at.timestamp_micros())?;
+        Some(self.period_label(p))
+    }
+
+    /// The peers of rep `rep_id`, whom the built-in detectors compare them
+    /// with: the other reps of their team, or every other rep when the team
+    /// has fewer than `min` other reps (or the rep none).
+    pub fn peers_of(&self, rep_id: &str, min: usize) -> Vec<&'a str> {
+        let ledger = self.ledger;
+        match ledger.rep_index(rep_id) {
+            Some(r) => self
+                .peers(r, min)
+                .into_iter()
+                .map(|p| ledger.rep_id(p))
+                .collect(),
+            None => self.reps().filter(|&r| r != rep_id).collect(),
+        }
+    }
+
+    /// Each period's label with its dense period (the first, should
+    /// custom ranges share a label).
+    pub(crate) fn periods_by_label(&self) -> std::collections::HashMap<String, u32> {
+        let mut map = std::collections::HashMap::new();
+        for p in 0..self.period_count() as u32 {
+            map.entry(self.period_label(p)).or_insert(p);
+        }
+        map
+    }
+
+    /// Records entered by a rep, and which duplicate a known prospect
+    /// (computed once, shared by `duplicate_inflation` and
+    /// `follow_up_padding`).
+    pub(crate) fn entered(&self) -> &[duplicate_inflation::Entered] {
+        self.entered
+            .get_or_init(|| DuplicateInflation::entered(self))
+    }
+
+    /// Repeat-touch bursts with the default settings (computed once).
+    pub(crate) fn default_bursts(&self) -> &(Vec<bool>, RepPeriod<u32>) {
+        self.default_bursts
+            .get_or_init(|| RepeatTouch::default().bursts(self))
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &'a Ledger {
+        self.ledger
+    }
+
+    /// Its classification.
+    pub fn classified(&self) -> &'a Classified<'a> {
+        self.classified
+    }
+
+    /// The calendar of periods and local days.
+    pub(crate) fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DetectConfig {
+        &self.config
+    }
+
+    /// Number of periods that have events (or a prospect record entered
+    /// within the span of the events): dense period indices are
+    /// `0..period_count()`, in time order. Periods without events have no
+    /// index, so memory follows the records, not the calendar span; whether
+    /// two indices are adjacent periods is read off [`DetectContext::period_ordinal`].
+    pub(crate) fn period_count(&self) -> usize {
+        self.placement.period_keys.len()
+    }
+
+    /// The position of dense period `period` on the calendar: adjacent
+    /// periods have consecutive ordinals (for custom ranges: consecutive
+    /// ranges).
+    pub(crate) fn period_ordinal(&self, period: u32) -> Option<i64> {
+        self.placement.period_ordinals.get(period as usize).copied()
+    }
+
+    /// The calendar key of dense period `period`.
+    pub(crate) fn period_key(&self, period: u32) -> Option<PeriodKey> {
+        self.placement.period_keys.get(period as usize).copied()
+    }
+
+    /// The label of dense period `period` (`2026-06`).
+    pub(crate) fn period_label(&self, period: u32) -> String {
+        self.period_key(period)
+            .map_or_else(String::new, |k| self.calendar.label(k))
+    }
+
+    /// Dense period of contact `contact` (`None` outside every period).
+    pub(crate) fn contact_period(&self, contact: u32) -> Option<u32> {
+        self.placement
+            .contact_period
+            .get(contact as usize)
+            .copied()
+            .filter(|&p| p != NONE)
+    }
+
+    /// Local day of contact `contact` (days from the common era, as
+    /// [`chrono::Datelike::num_days_from_ce`]).
+    #[allow(clippy::indexing_slicing)] // invariant: one day per contact
+    pub(crate) fn contact_day(&self, contact: u32) -> i32 {
+        debug_assert!((contact as usize) < self.placement.contact_day.len());
+        self.placement.contact_day[contact as usize]
+    }
+
+    /// Dense period of meeting `meeting`.
+    pub(crate) fn meeting_period(&self, meeting: u32) -> Option<u32> {
+        self.placement
+            .meeting_period
+            .get(meeting as usize)
+            .copied()
+            .filter(|&p| p != NONE)
+    }
+
+    /// Dense period of sale `sale`.
+    pub(crate) fn sale_period(&self, sale: u32) -> Option<u32> {
+        self.placement
+            .sale_period
+            .get(sale as usize)
+            .copied()
+            .filter(|&p| p != NONE)
+    }
+
+    /// Dense period of an instant (µs), if it falls in one that has events.
+    pub(crate) fn period_of(&self, us: i64) -> Option<u32> {
+        if let Some((first, table)) = &self.placement.utc_days {
+            let d = us.div_euclid(DAY_US) - first;
+            if let Some(&p) = usize::try_from(d).ok().and_then(|d| table.get(d)) {
+                return (p != NONE).then_some(p);
+            }
+        }
+        let key = self.calendar.period(us)?;
+        self.placement
+            .period_keys
+            .binary_search(&key)
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    /// The contacts of rep `rep`, ordered by time (then index).
+    pub(crate) fn rep_contacts(&self, rep: u32) -> &[u32] {
+        self.rep_timeline(rep).0
+    }
+
+    /// The contacts of rep `rep` in time order with, at the same positions,
+    /// their local days and dense periods (`NONE` outside every period).
+    pub(crate) fn rep_timeline(&self, rep: u32) -> (&[u32], &[i32], &[u32]) {
+        let r = rep as usize;
+        let (Some(&a), Some(&b)) = (self.rep_offsets.get(r), self.rep_offsets.get(r + 1)) else {
+            return (&[], &[], &[]);
+        };
+        // invariant: offsets are ascending and end at the length of the
+        // three columns, which have one entry per contact.
+        debug_assert!(a <= b && b as usize <= self.rep_contacts.len());
+        let range = a as usize..b as usize;
+        #[allow(clippy::indexing_slicing)]
+        (
+            &self.rep_contacts[range.clone()],
+            &self.rep_days[range.clone()],
+            &self.rep_periods[range],
+        )
+    }
+
+    /// The rep's peers: the other reps of their team, or every other rep
+    /// when the team has fewer than `min` other reps (or the rep none).
+    pub(crate) fn peers(&self, rep: u32, min: usize) -> Vec<u32> {
+        let team: Vec<u32> = self
+            .ledger
+            .rep_team(rep)
+            .and_then(|t| self.team_reps.get(t as usize))
+            .map(|v| v.iter().copied().filter(|&r| r != rep).collect())
+            .unwrap_or_default();
+        if team.len() >= min {
+            team
+        } else {
+            (0..self.ledger.reps().len() as u32)
+                .filter(|&r| r != rep)
+                .collect()
+        }
+    }
+
+    /// A [`Baseline`] of a per-(rep, period) figure over the rep's peers in
+    /// `period` (see [`DetectContext::peer_values`]).
+    pub(crate) fn peer_baseline(
+        &self,
+        table: &RepPeriod<Option<f64>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+    ) -> Option<Baseline> {
+        Baseline::of(&self.peer_values(table, rep, period, min_peers)?, min_peers)
+    }
+
+    /// The values of a per-(rep, period) figure of the rep's peers in
+    /// `period` — team mates that have one, or, when fewer than `min_peers`
+    /// do, every other rep that has one; `None` when still fewer.
+    pub(crate) fn peer_values<T: Copy + Default>(
+        &self,
+        table: &RepPeriod<Option<T>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+    ) -> Option<Vec<T>> {
+        if table.fill_is_some() {
+            // Every rep has a value everywhere: nothing to skip.
+            return self.peer_values_of_all(table, rep, period, min_peers);
+        }
+        // Only the reps with a value in the period, in rep order (the order
+        // the values were always gathered in).
+        let column = table.column(period);
+        let values = |keep: &dyn Fn(u32) -> bool| -> Vec<T> {
+            column
+                .iter()
+                .filter(|&&r| r != rep && keep(r))
+                .filter_map(|&r| table.get(r, period).copied().flatten())
+                .collect()
+        };
+        // Team mates when the rep has any (as `peers(rep, 1)`), else all.
+        let team = self
+            .ledger
+            .rep_team(rep)
+            .filter(|&t| self.team_reps.get(t as usize).is_some_and(|v| v.len() > 1));
+        if let Some(t) = team {
+            let v = values(&|r| self.ledger.rep_team(r) == Some(t));
+            if v.len() >= min_peers {
+                return Some(v);
+            }
+        }
+        let v = values(&|_| true);
+        (v.len() >= min_peers).then_some(v)
+    }
+
+    /// [`DetectContext::peer_values`] by asking every peer.
+    fn peer_values_of_all<T: Copy + Default>(
+        &self,
+        table: &RepPeriod<Option<T>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+    ) -> Option<Vec<T>> {
+        let values = |reps: &[u32]| -> Vec<T> {
+            reps.iter()
+                .filter_map(|&r| table.get(r, period).copied().flatten())
+                .collect()
+        };
+        let v = values(&self.peers(rep, 1));
+        if v.len() >= min_peers {
+            return Some(v);
+        }
+        let all: Vec<u32> = (0..self.ledger.reps().len() as u32)
+            .filter(|&r| r != rep)
+            .collect();
+        let v = values(&all);
+        (v.len() >= min_peers).then_some(v)
+    }
+
+    /// A [`ProportionTest`](baseline::ProportionTest) of the rep's `(k, n)`
+    /// in `period` against their peers' (see [`DetectContext::peer_values`]).
+    pub(crate) fn proportion_test(
+        &self,
+        table: &RepPeriod<Option<(u32, u32)>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+    ) -> Option<baseline::ProportionTest> {
+        let (k, n) = table.get(rep, period).copied().flatten()?;
+        let peers = self.peer_values(table, rep, period, min_peers)?;
+        baseline::ProportionTest::new(k, n, &peers, min_peers)
+    }
+
+    /// The median of the rep's own figure over their other periods (those
+    /// with a value), if there are at least two.
+    pub(crate) fn own_median(
+        &self,
+        table: &RepPeriod<Option<f64>>,
+        rep: u32,
+        period: u32,
+    ) -> Option<f64> {
+        if table.fill_is_some() {
+            return self.own_median_of_all(table, rep, period);
+        }
+        // The rep's values sorted once per table; leaving out this
+        // period's value (one equal to it: the rest is the same multiset)
+        // is an index shift, so the median is read off without a copy.
+        let sorted = table.sorted_row(rep);
+        let skip = match table.get(rep, period).copied().flatten() {
+            Some(x) => {
+                let i = sorted.partition_point(|v| v.total_cmp(&x) == Ordering::Less);
+                Some(i).filter(|&i| sorted.get(i).is_some_and(|v| v.total_cmp(&x).is_eq()))
+            }
+            None => None,
+        };
+        let n = sorted.len() - usize::from(skip.is_some());
+        if n < 2 {
+            return None;
+        }
+        let at = |k: usize| {
+            sorted.get(if skip.is_some_and(|i| k >= i) {
+                k + 1
+            } else {
+                k
+            })
+        };
+        let mid = n / 2;
+        if n % 2 == 1 {
+            at(mid).copied()
+        } else {
+            Some((at(mid - 1)? + at(mid)?) / 2.0)
+        }
+    }
+
+    /// [`DetectContext::own_median`] over every period.
+    fn own_median_of_all(
+        &self,
+        table: &RepPeriod<Option<f64>>,
+        rep: u32,
+        period: u32,
+    ) -> Option<f64> {
+        let mut v: Vec<f64> = (0..self.period_count() as u32)
+            .filter(|&p| p != period)
+            .filter_map(|p| table.get(rep, p).copied().flatten())
+            .collect();
+        if v.len() < 2 {
+            return None;
+        }
+        baseline::median(&mut v)
+    }
+
+    /// An empty table of per-(rep, period) values.
+    ///
+    /// Dense while reps × periods is not much larger than the records;
+    /// otherwise only written cells are stored, so that memory follows
+    /// the records.
+    pub(crate) fn rep_period<T: Clone + Default>(&self) -> RepPeriod<T> {
+        let (reps, periods) = (self.ledger.reps().len(), self.period_count());
+        if self.sparse_tables {
+            RepPeriod::sparse(reps, periods)
+        } else {
+            RepPeriod::new(reps, periods)
+        }
+    }
+
+    /// A finding with evidence sorted in byte order and cut to
+    /// [`DetectConfig::max_evidence`] ids.
+    pub(crate) fn finding(
+        &self,
+        detector: &str,
+        rep: u32,
+        period: u32,
+        score: f64,
+        explanation: String,
+        mut evidence: Vec<String>,
+    ) -> Finding {
+        evidence.sort_unstable();
+        evidence.dedup();
+        evidence.truncate(self.config.max_evidence);
+        Finding {
+            detector: detector.to_owned(),
+            rep_id: self.ledger.rep_id(rep).to_owned(),
+            period: self.period_label(period),
+            score,
+            explanation,
+            evidence,
+        }
+    }
+}
+
+/// Runs `f` over ranges of prospect indices holding roughly equal numbers
+/// of events (in parallel where enabled) and returns the results
+/// in prospect order: per-prospect walks touch contacts, meetings and sales
+/// out of order, so they are the ones worth spreading over threads.
+pub(crate) fn map_prospect_chunks<T: Send>(
+    ledger: &Ledger,
+    f: impl Fn(std::ops::Range<u32>) -> T + Sync + Send,
+) -> Vec<T> {
+    let chunks = crate::classify::chunk_bounds(
+        ledger.event_offsets(),
+        ledger.prospect_count(),
+        ledger.events().len(),
+    );
+    crate::par::map(&chunks, |&(a, b)| f(a as u32..b as u32))
+}

@@ -29,6 +29,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
+use crate::union_find::UnionFind;
 
 /// Most records an index holds: record indices are `u32`, one value kept
 /// free.
@@ -134,7 +135,7 @@ pub struct DedupIndex {
     locality: Vec<usize>,
     /// Incremental clusters: union–find parent, members at the root, and
     /// the record with the smallest id at the root.
-    parent: Vec<u32>,
+    clusters: UnionFind,
     members: Vec<Vec<u32>>,
     min_record: Vec<u32>,
 }
@@ -170,7 +171,7 @@ impl DedupIndex {
             },
             identity,
             locality: locality_fields(profile),
-            parent: Vec::new(),
+            clusters: UnionFind::new(0),
             members: Vec::new(),
             min_record: Vec::new(),
         }
@@ -226,14 +227,8 @@ impl DedupIndex {
         keys
     }
 
-    fn find(&self, mut x: u32) -> u32 {
-        while let Some(&p) = self.parent.get(x as usize) {
-            if p == x {
-                break;
-            }
-            x = p;
-        }
-        x
+    fn find(&self, x: u32) -> u32 {
+        self.clusters.root_of(x)
     }
 
     /// The record with the smallest id in the cluster rooted at `root`.
@@ -407,7 +402,7 @@ impl DedupIndex {
         let result = self.partition()?;
         // Start the clusters afresh from the batch partition.
         let n = self.ids.len() as u32;
-        self.parent = (0..n).collect();
+        self.clusters = UnionFind::new(n as usize);
         self.members = vec![Vec::new(); n as usize];
         self.min_record = (0..n).collect();
         for (rid, cid) in result.partition() {
@@ -450,7 +445,8 @@ impl DedupIndex {
         self.stats.add(&self.data, r as usize);
         self.ids.push(id.into());
         let _ = self.by_id.insert(id.into(), r);
-        self.parent.push(r);
+        let pushed = self.clusters.push();
+        debug_assert_eq!(pushed, r);
         self.members.push(Vec::new());
         self.min_record.push(r);
         r
@@ -500,9 +496,7 @@ impl DedupIndex {
         } else {
             (rb, ra)
         };
-        if let Some(p) = self.parent.get_mut(gone as usize) {
-            *p = keep;
-        }
+        self.clusters.attach(gone, keep);
         let mut merged = ma;
         merged.extend(mb);
         if let Some(m) = self.members.get_mut(gone as usize) {
@@ -573,7 +567,7 @@ impl DedupIndex {
             + self.postings.entries.capacity() * 8
             + self.ids.iter().map(|s| s.len() + 16).sum::<usize>() * 2
             + self.by_id.capacity() * 21
-            + self.parent.capacity() * 4
+            + self.clusters.heap_bytes()
             + self.min_record.capacity() * 4
             + self.members.capacity() * 24
     }

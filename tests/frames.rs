@@ -227,7 +227,7 @@ fn rejections_convert_and_display() -> TestResult {
     let reps = "rep_id,daily_contact_target\nana,3\nbob,-1\n<b>,x\n";
     let mut b = LedgerBuilder::new();
     b.mode(Mode::Lenient);
-    sales_metrics::read_csv(
+    sales_metrics::ingest::read_csv(
         RecordKind::Rep,
         reps.as_bytes(),
         Path::new("reps.csv"),

@@ -70,8 +70,8 @@ use crate::SuppliedPartition;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
-    Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,
-    RepId, Sale, SaleId, TeamId,
+    Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, ProspectRecordId,
+    RecordKind, Records, Rep, RepId, Sale, SaleId, TeamId,
 };
 use crate::rng::Rng;
 use crate::time::from_micros;
@@ -408,7 +408,7 @@ pub struct Truth {
     /// Every prospect record with the cluster id of its person (the
     /// smallest `prospect_id` of the person's records, SPEC §4), in
     /// `prospect_id` order.
-    pub partition: Vec<(ProspectId, ProspectId)>,
+    pub partition: Vec<(ProspectRecordId, ProspectId)>,
     /// Ids of the contacts and prospect records that gaming produced or
     /// changed, with the behaviour behind each, sorted.
     pub gamed_records: Vec<(Behaviour, RecordKind, String)>,
@@ -722,8 +722,8 @@ fn finish(world: World<'_>) -> Simulation {
             *slot = format!("p{:0w$}", k + 1);
         }
     }
-    let rid = |r: u32| -> ProspectId {
-        ProspectId::new(record_id.get(r as usize).cloned().unwrap_or_default())
+    let rid = |r: u32| -> ProspectRecordId {
+        ProspectRecordId::new(record_id.get(r as usize).cloned().unwrap_or_default())
     };
     let mut out_prospects: Vec<ProspectRecord> = order
         .iter()
@@ -746,9 +746,10 @@ fn finish(world: World<'_>) -> Simulation {
     out_prospects.sort_by(|a, b| a.prospect_id.cmp(&b.prospect_id));
 
     let partition = {
-        let mut v: Vec<(ProspectId, ProspectId)> = Vec::with_capacity(records.len());
+        let mut v: Vec<(ProspectRecordId, ProspectId)> = Vec::with_capacity(records.len());
         for p in &persons {
             let cluster = p.records.iter().map(|&r| rid(r)).min().unwrap_or_default();
+            let cluster = ProspectId::new(cluster.into_string());
             for &r in &p.records {
                 v.push((rid(r), cluster.clone()));
             }

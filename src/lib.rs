@@ -103,24 +103,28 @@
     )
 )]
 
-pub mod classify;
+mod classify;
 pub mod dedup;
 pub mod detect;
-pub mod error;
+mod error;
 pub mod ingest;
 mod intern;
 mod ledger;
-pub mod model;
+mod model;
 mod par;
 mod ratio;
 pub mod report;
+mod rng;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod table;
 mod time;
 mod union_find;
 
-pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
+pub use classify::{
+    Classified, ClassifiedContact, ClassifyConfig, ContactClass, Engagement, EngagementEnd,
+    Newness, classify,
+};
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ingest::partition::SuppliedPartition;
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, load_folder};
@@ -130,7 +134,8 @@ pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, load_folder};
 pub use ledger::{ContactRow, Event, EventKind, MeetingRow, SaleRow};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,
-    ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, SaleId, Source, TeamId,
+    ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale, SaleId,
+    Source, TeamId, UnknownEnum,
 };
 pub use ratio::Ratio;
 pub use table::{Cell, Table};

@@ -347,7 +347,7 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
 
 #[test]
 fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
-    use sales_metrics::dedup::{Dedup, Table as Records};
+    use sales_metrics::dedup::{CsvRecords as Records, Dedup};
     use sales_metrics::detect::{Finding, Findings};
 
     let findings = Findings::from(vec![Finding {

@@ -48,12 +48,12 @@ fn contacts_csv(n: usize) -> Vec<u8> {
         ));
         push_time_micros(&mut s, t);
         s.push(',');
-        if r % 3 == 0 {
+        if r.is_multiple_of(3) {
             push_time_micros(&mut s, t + 90_000_000);
         }
         let outcome = OUTCOMES.get(r % 5).copied().unwrap_or("");
         let channel = CHANNELS.get((r / 5) % 5).copied().unwrap_or("other");
-        let direction = if r % 11 == 0 { "inbound" } else { "" };
+        let direction = if r.is_multiple_of(11) { "inbound" } else { "" };
         s.push_str(&format!(",{channel},{direction},{},{outcome}\n", r % 900));
     }
     s.into_bytes()

@@ -12,7 +12,7 @@
 //!
 //! Data flows one way (see `DESIGN.md`):
 //!
-//! 1. **Records** ([`model`]) — reps, prospect records, contacts, meetings,
+//! 1. **Records** ([`Records`]) — reps, prospect records, contacts, meetings,
 //!    sales — come from CSV or JSON ([`ingest`]) or Rust values.
 //! 2. A [`LedgerBuilder`] validates them (SPEC §3: every record is accepted
 //!    or rejected with a [`Rejection`] naming kind, row, id, field and

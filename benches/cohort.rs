@@ -96,22 +96,29 @@ fn bench(c: &mut Criterion) {
     let monthly = PeriodSpec::monthly();
     eprintln!(
         "{prospects} prospects, {} events, {} engagements",
-        ledger.events().len(),
+        [
+            sales_metrics::RecordKind::Contact,
+            sales_metrics::RecordKind::Meeting,
+            sales_metrics::RecordKind::Sale
+        ]
+        .map(|k| ledger.accepted_count(k))
+        .iter()
+        .sum::<u64>(),
         classified.engagements().len()
     );
     let mut g = c.benchmark_group("cohort");
     g.sample_size(20);
     g.bench_function("cohort_report_monthly", |b| {
-        b.iter(|| black_box(cohort_report(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(cohort_report(&classified, &all, &monthly).unwrap()))
     });
     g.bench_function("time_to_win", |b| {
-        b.iter(|| black_box(time_to_win(&ledger, &classified, &all, None).unwrap()))
+        b.iter(|| black_box(time_to_win(&classified, &all, None).unwrap()))
     });
     g.bench_function("channel_breakdown_monthly", |b| {
-        b.iter(|| black_box(channel_breakdown(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(channel_breakdown(&classified, &all, &monthly).unwrap()))
     });
     g.bench_function("source_breakdown_monthly", |b| {
-        b.iter(|| black_box(source_breakdown(&ledger, &classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(source_breakdown(&classified, &all, &monthly).unwrap()))
     });
     g.finish();
 }

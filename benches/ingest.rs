@@ -144,7 +144,12 @@ fn bench(c: &mut Criterion) {
                 )
                 .is_ok();
             let ledger = builder.build();
-            black_box((ok, ledger.map(|l| l.contacts().len()).unwrap_or(0)))
+            black_box((
+                ok,
+                ledger
+                    .map(|l| l.accepted_count(sales_metrics::RecordKind::Contact))
+                    .unwrap_or(0),
+            ))
         })
     });
     g.finish();

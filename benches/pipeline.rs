@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::table::write_contact_classes_csv;
+use sales_metrics::report::write_contact_classes_csv;
 use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
 
@@ -80,19 +80,18 @@ fn bench(c: &mut Criterion) {
         let classified = classify(&ledger, &config);
         let monthly = PeriodSpec::monthly();
         g.bench_function(BenchmarkId::new("period_report", n), |b| {
-            b.iter(|| black_box(period_report(&ledger, &classified, &Scope::all(), &monthly)))
+            b.iter(|| black_box(period_report(&classified, &Scope::all(), &monthly)))
         });
         g.bench_function(BenchmarkId::new("classify_and_period_report", n), |b| {
             b.iter(|| {
                 let c = classify(&ledger, &config);
-                black_box(period_report(&ledger, &c, &Scope::all(), &monthly))
+                black_box(period_report(&c, &Scope::all(), &monthly))
             })
         });
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
         g.bench_function(BenchmarkId::new("cohort_report", n), |b| {
             b.iter(|| {
                 black_box(sales_metrics::report::cohort_report(
-                    &ledger,
                     &classified,
                     &Scope::all(),
                     &quarterly,
@@ -106,17 +105,17 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let ledger = load(dir);
                 let c = classify(&ledger, &config);
-                let p = period_report(&ledger, &c, &Scope::all(), &monthly);
-                let q = sales_metrics::report::cohort_report(&ledger, &c, &Scope::all(), &monthly);
+                let p = period_report(&c, &Scope::all(), &monthly);
+                let q = sales_metrics::report::cohort_report(&c, &Scope::all(), &monthly);
                 let mut out = std::io::sink();
-                let w = write_contact_classes_csv(&mut out, &ledger, &c);
+                let w = write_contact_classes_csv(&mut out, &c);
                 black_box((p.is_ok(), q.is_ok(), w.is_ok()))
             })
         });
         g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {
             b.iter(|| {
                 let mut out = std::io::sink();
-                black_box(write_contact_classes_csv(&mut out, &ledger, &classified))
+                black_box(write_contact_classes_csv(&mut out, &classified))
             })
         });
         println!(

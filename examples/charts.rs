@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-use sales_metrics::report::chart::{
-    activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
-    funnel_chart, survival_chart,
-};
 use sales_metrics::report::{
     CustomRange, Granularity, PeriodSpec, Scope, channel_breakdown, period_report,
     time_to_first_meeting, time_to_win,
+};
+use sales_metrics::report::{
+    activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
+    funnel_chart, survival_chart,
 };
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
@@ -45,10 +45,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         end: jul1,
     }]));
     let monthly = PeriodSpec::monthly();
-    let half_year = period_report(&ledger, &classified, &Scope::all(), &h1)?;
+    let half_year = period_report(&classified, &Scope::all(), &h1)?;
 
     let mut daily = period_report(
-        &ledger,
         &classified,
         &Scope::all(),
         &PeriodSpec::new(Granularity::Day),
@@ -57,10 +56,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .rows
         .retain(|r| r.period_start.is_some_and(|d| jan1 <= d && d < jul1));
 
-    let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
-    let south = time_to_win(&ledger, &classified, &Scope::team("south"), None)?;
-    let all_win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
-    let all_meet = time_to_first_meeting(&ledger, &classified, &Scope::all(), None)?;
+    let north = time_to_win(&classified, &Scope::team("north"), None)?;
+    let south = time_to_win(&classified, &Scope::team("south"), None)?;
+    let all_win = time_to_win(&classified, &Scope::all(), None)?;
+    let all_meet = time_to_first_meeting(&classified, &Scope::all(), None)?;
 
     let charts = [
         ("funnel", funnel_chart(&half_year)?),
@@ -80,30 +79,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("daily_contacts", daily_contacts_chart(&ledger, &daily)?),
         (
             "activity_by_class",
-            activity_by_class_chart(&period_report(
-                &ledger,
-                &classified,
-                &Scope::all(),
-                &monthly,
-            )?)?,
+            activity_by_class_chart(&period_report(&classified, &Scope::all(), &monthly)?)?,
         ),
         (
             "activity_by_class_dan",
-            activity_by_class_chart(&period_report(
-                &ledger,
-                &classified,
-                &Scope::rep("dan"),
-                &monthly,
-            )?)?,
+            activity_by_class_chart(&period_report(&classified, &Scope::rep("dan"), &monthly)?)?,
         ),
         (
             "activity_by_channel",
-            activity_breakdown_chart(&channel_breakdown(
-                &ledger,
-                &classified,
-                &Scope::all(),
-                &monthly,
-            )?)?,
+            activity_breakdown_chart(&channel_breakdown(&classified, &Scope::all(), &monthly)?)?,
         ),
     ];
     for (name, chart) in &charts {

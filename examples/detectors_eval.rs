@@ -93,7 +93,7 @@ fn evaluate(
         sim.ledger()?
     };
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     let findings = detect::run(&ctx, &detect::builtin());
     if show {
         // Findings on reps not planted with the detector's behaviour, and

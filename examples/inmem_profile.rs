@@ -36,9 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ledger = b.build()?;
     println!(
         "{} contacts, {} meetings, {} sales, {} events, {} prospects, {} reps",
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale),
         ledger.events().len(),
         ledger.prospect_count(),
         ledger.reps().len()
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if what == "all" || what == "period" {
         let t = min_of(&|| {
-            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &monthly).ok());
+            std::hint::black_box(period_report(&classified, &Scope::all(), &monthly).ok());
         });
         println!(
             "period_report              {:>8.2} ms",
@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if what == "all" || what == "period_day" {
         let daily = PeriodSpec::new(sales_metrics::report::Granularity::Day);
         let t = min_of(&|| {
-            std::hint::black_box(period_report(&ledger, &classified, &Scope::all(), &daily).ok());
+            std::hint::black_box(period_report(&classified, &Scope::all(), &daily).ok());
         });
         println!(
             "period_report (daily)      {:>8.2} ms",
@@ -102,27 +102,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     if what == "all" || what == "parts" {
-        use sales_metrics::report::{Calendar, period::finish, period_aggregate};
+        use sales_metrics::report::{Aggregate, PeriodAggregate, ReportInput};
+        let all = Scope::all();
         let t = min_of(&|| {
-            std::hint::black_box(Calendar::for_ledger(&monthly, &ledger).ok());
+            std::hint::black_box(ReportInput::new(&classified, &all, &monthly).ok());
         });
         println!(
-            "  calendar                 {:>8.2} ms",
+            "  input (calendar, scope)  {:>8.2} ms",
             t.as_secs_f64() * 1e3
         );
-        let cal = Calendar::for_ledger(&monthly, &ledger)?;
+        let input = ReportInput::new(&classified, &all, &monthly)?;
+        let parts = input.parts(1);
         let t = min_of(&|| {
-            std::hint::black_box(period_aggregate(&ledger, &classified, &Scope::all(), &cal).ok());
+            std::hint::black_box(PeriodAggregate::of(&input, &parts[0]));
         });
         println!(
-            "  period_aggregate         {:>8.2} ms",
+            "  period aggregate (1 part){:>8.2} ms",
             t.as_secs_f64() * 1e3
         );
         let t = min_of(&|| {
-            let a = period_aggregate(&ledger, &classified, &Scope::all(), &cal);
-            if let Ok(a) = a {
-                std::hint::black_box(finish(&ledger, &cal, &Scope::all(), &monthly, a));
-            }
+            std::hint::black_box(input.run::<PeriodAggregate>());
         });
         println!(
             "  aggregate+finish         {:>8.2} ms",
@@ -144,13 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
         let t = min_of(&|| {
             std::hint::black_box(
-                sales_metrics::report::cohort_report(
-                    &ledger,
-                    &classified,
-                    &Scope::all(),
-                    &quarterly,
-                )
-                .ok(),
+                sales_metrics::report::cohort_report(&classified, &Scope::all(), &quarterly).ok(),
             );
         });
         println!(
@@ -161,7 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if what == "all" || what == "both" {
         let t = min_of(&|| {
             let c = classify(&ledger, &config);
-            std::hint::black_box(period_report(&ledger, &c, &Scope::all(), &monthly).ok());
+            std::hint::black_box(period_report(&c, &Scope::all(), &monthly).ok());
         });
         println!(
             "classify_and_period_report {:>8.2} ms",

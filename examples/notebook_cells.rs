@@ -84,22 +84,24 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // below are exact; the next section deduplicates the records itself.
     cell!(code);
     use sales_metrics::ingest::{read_csv_folder, read_partition_file};
-    use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
+    use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
     use std::path::PathBuf;
 
     let dir = PathBuf::from("../data/demo");
     let mut builder = LedgerBuilder::new();
     builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
     read_csv_folder(&dir, &mut builder)?;
-    let ledger = builder.build()?;
+    // Results borrow their ledger; a notebook keeps only owned or
+    // `'static` values between cells, so the ledger lives for the session.
+    let ledger: &'static Ledger = Box::leak(Box::new(builder.build()?));
     println!(
         "{} reps, {} prospect records ({} distinct prospects), {} contacts, {} meetings, {} sales",
         ledger.reps().len(),
         ledger.records().len(),
         ledger.prospect_count(),
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len()
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale)
     );
     cell!(markdown);
     // ## Deduplicate
@@ -170,7 +172,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // silence) or `customer` (after a sale). An engagement runs from a new
     // or reactivated contact to the first sale.
     cell!(code);
-    let classified = classify(&ledger, &ClassifyConfig::default());
+    let classified = classify(ledger, &ClassifyConfig::default());
     let [new, follow_up, reactivated, customer] = classified.class_counts();
     println!(
         "{new} new, {follow_up} follow-up, {reactivated} reactivated and {customer} customer contacts; {} engagements",
@@ -188,12 +190,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::report::{PeriodSpec, Scope, period_report};
 
-    let ana = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let ana = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     show!(ana);
     cell!(markdown);
     // The whole half-year, one row per rep. It is one custom period, so
@@ -207,7 +204,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
         start: NaiveDate::from_ymd_opt(2026, 1, 1).ok_or("bad date")?,
         end: NaiveDate::from_ymd_opt(2026, 7, 1).ok_or("bad date")?,
     }]));
-    let half_year = period_report(&ledger, &classified, &Scope::all(), &h1)?;
+    let half_year = period_report(&classified, &Scope::all(), &h1)?;
     show!(half_year);
     cell!(markdown);
     // ## The wrong number, as a picture
@@ -216,7 +213,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // punishes follow-up work and rewards padding. The meeting close rate
     // divides sales by the meetings that could produce them.
     cell!(code);
-    use sales_metrics::report::chart::{close_rates_chart, funnel_chart};
+    use sales_metrics::report::{close_rates_chart, funnel_chart};
 
     show!(close_rates_chart(&half_year)?);
     cell!(markdown);
@@ -236,7 +233,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     use sales_metrics::report::cohort_report;
 
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &quarterly)?;
+    let cohorts = cohort_report(&classified, &Scope::all(), &quarterly)?;
     let mut by_quarter = cohorts.clone();
     by_quarter.rows = cohorts.totals_by_cohort();
     show!(by_quarter);
@@ -250,13 +247,13 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::report::time_to_win;
 
-    let win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    let win = time_to_win(&classified, &Scope::all(), None)?;
     show!(win);
     cell!(code);
-    use sales_metrics::report::chart::survival_chart;
+    use sales_metrics::report::survival_chart;
 
-    let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
-    let south = time_to_win(&ledger, &classified, &Scope::team("south"), None)?;
+    let north = time_to_win(&classified, &Scope::team("north"), None)?;
+    let south = time_to_win(&classified, &Scope::team("south"), None)?;
     show!(survival_chart(&[
         ("all reps", &win),
         ("team north", &north),
@@ -270,30 +267,24 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::report::channel_breakdown;
 
-    let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &h1)?;
+    let by_channel = channel_breakdown(&classified, &Scope::all(), &h1)?;
     show!(by_channel.totals());
     cell!(markdown);
     // The mix of contacts month by month, by class and by channel:
     cell!(code);
-    use sales_metrics::report::chart::{activity_breakdown_chart, activity_by_class_chart};
+    use sales_metrics::report::{activity_breakdown_chart, activity_by_class_chart};
 
-    let monthly = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     show!(activity_by_class_chart(&monthly)?);
     cell!(code);
-    let monthly_channels =
-        channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly_channels = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     show!(activity_breakdown_chart(&monthly_channels)?);
     cell!(markdown);
     // One rep, `dan`, pads his count with follow-ups of known prospects
     // from March 2026 on: his mix shifts away from new prospects. A
     // report's rows are plain data, so keep only 2026's.
     cell!(code);
-    let mut dan = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("dan"),
-        &PeriodSpec::monthly(),
-    )?;
+    let mut dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
     dan.rows.retain(|r| r.period.starts_with("2026"));
     show!(activity_by_class_chart(&dan)?);
     cell!(markdown);
@@ -304,10 +295,9 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // January–June 2026 by the number of contacts logged, with the target
     // marked. One rep's days pile up exactly at the target.
     cell!(code);
-    use sales_metrics::report::chart::daily_contacts_chart;
+    use sales_metrics::report::daily_contacts_chart;
 
     let mut daily = period_report(
-        &ledger,
         &classified,
         &Scope::all(),
         &PeriodSpec::new(Granularity::Day),
@@ -319,7 +309,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     daily
         .rows
         .retain(|r| r.period_start >= jan1 && r.period_start < jul1);
-    show!(daily_contacts_chart(&ledger, &daily)?);
+    show!(daily_contacts_chart(ledger, &daily)?);
     cell!(markdown);
     // ## Findings
     //
@@ -330,12 +320,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::detect::{self, DetectConfig, Findings};
 
-    let findings = detect::detect(
-        &ledger,
-        &classified,
-        &DetectConfig::default(),
-        &detect::builtin(),
-    )?;
+    let findings = detect::detect(&classified, &DetectConfig::default(), &detect::builtin())?;
     show!(Findings(&findings));
     cell!(markdown);
     // ## To DataFrames

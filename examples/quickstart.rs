@@ -32,9 +32,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         ledger.reps().len(),
         ledger.records().len(),
         ledger.prospect_count(),
-        ledger.contacts().len(),
-        ledger.meetings().len(),
-        ledger.sales().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Contact),
+        ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+        ledger.accepted_count(sales_metrics::RecordKind::Sale),
         dir.display()
     );
     // The demo data ship their true partition: how close did deduplication get?
@@ -59,13 +59,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (lo, hi) = ledger.time_span().ok_or("no events in the demo data")?;
     let spec = PeriodSpec::new(Granularity::Day);
     let calendar = sales_metrics::report::Calendar::new(&spec, lo, hi)?;
-    let (first, last) = (calendar.local_date(lo), calendar.local_date(hi));
+    let (first, last) = (calendar.local_date_of(lo), calendar.local_date_of(hi));
     let whole = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
         label: format!("{first}..{last}"),
         start: first,
         end: last + Duration::days(1),
     }]));
-    let report = period_report(&ledger, &classified, &Scope::all(), &whole)?;
+    let report = period_report(&classified, &Scope::all(), &whole)?;
 
     println!("Per rep, {first} to {last}:");
     println!(
@@ -83,15 +83,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!(
             "{:<8} {:>8} {:>8} {:>10} {:>8} {:>6} {:>20} {:>20}",
             r.rep_id,
-            r.contacts,
-            r.new_prospects,
-            r.follow_up_share()
+            r.counts.contacts,
+            r.counts.new_prospects,
+            r.counts
+                .follow_up_share()
                 .percent()
                 .map_or_else(|| "–".to_owned(), |p| format!("{p:.0} %")),
-            r.meetings_held,
-            r.sales,
-            r.contact_close_rate().to_string(),
-            r.meeting_close_rate().to_string(),
+            r.counts.meetings_held,
+            r.counts.sales,
+            r.counts.contact_close_rate().to_string(),
+            r.counts.meeting_close_rate().to_string(),
         );
     }
     println!(
@@ -100,44 +101,39 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // SPEC §10's worked example is in the data: rep ana, June 2026.
-    let monthly = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let monthly = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     if let Some(june) = monthly.rows.iter().find(|r| r.period == "2026-06") {
         println!(
             "\nana, June 2026: {} contacts ({} new prospects, {} follow-ups), {} meetings held, {} sales:\n  \
              contact close rate {} — meeting close rate {}; follow-up share {}.",
-            june.contacts,
-            june.new_prospects,
-            june.contacts_of(sales_metrics::ContactClass::FollowUp),
-            june.meetings_held,
-            june.sales,
-            june.contact_close_rate(),
-            june.meeting_close_rate(),
-            june.follow_up_share(),
+            june.counts.contacts,
+            june.counts.new_prospects,
+            june.counts
+                .contacts_of(sales_metrics::ContactClass::FollowUp),
+            june.counts.meetings_held,
+            june.counts.sales,
+            june.counts.contact_close_rate(),
+            june.counts.meeting_close_rate(),
+            june.counts.follow_up_share(),
         );
     }
 
     // Follow the prospects themselves: engagements opened per quarter, and
     // how long a sale really takes when open engagements count too.
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &quarterly)?;
+    let cohorts = cohort_report(&classified, &Scope::all(), &quarterly)?;
     let mut totals = cohorts.clone();
     totals.rows = cohorts.totals_by_cohort();
     println!("\n{totals}");
-    let win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    let win = time_to_win(&classified, &Scope::all(), None)?;
     println!("\n{win}");
 
-    let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &whole)?;
+    let by_channel = channel_breakdown(&classified, &Scope::all(), &whole)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
 
     // Where are the counts being gamed? Each finding names the rep, the
     // month, the figures and the records a manager can check.
     let findings = detect::detect(
-        &ledger,
         &classified,
         &detect::DetectConfig::default(),
         &detect::builtin(),

@@ -49,11 +49,11 @@ use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{
     OutputDir, read_csv_folder, read_partition_file, write_rejections_csv, write_rejections_json,
 };
-use sales_metrics::report::table::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
-};
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
+};
+use sales_metrics::report::{
+    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
 use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
@@ -166,7 +166,11 @@ fn main() -> ExitCode {
         }
     };
     let t0 = Instant::now();
-    let results = match compute(&args, t0) {
+    let (ledger, loaded) = match load(&args, t0) {
+        Ok(r) => r,
+        Err(e) => return fail(&args, Some(out), e),
+    };
+    let results = match analyse(&args, &ledger, t0, loaded) {
         Ok(r) => r,
         Err(e) => return fail(&args, Some(out), e),
     };
@@ -235,9 +239,8 @@ fn write_error_output(
 }
 
 /// Everything a good run writes, and how long each stage took.
-struct Results {
-    ledger: Ledger,
-    classified: Classified,
+struct Results<'l> {
+    classified: Classified<'l>,
     report: PeriodReport,
     cohorts: CohortReport,
     findings: Vec<detect::Finding>,
@@ -245,7 +248,9 @@ struct Results {
     times: [Duration; 5],
 }
 
-fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
+/// Reads and validates the data; returns the ledger and the ends of
+/// reading and validating.
+fn load(args: &Args, t0: Instant) -> Result<(Ledger, [Duration; 2]), Error> {
     let mut builder = LedgerBuilder::new();
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
@@ -261,10 +266,20 @@ fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
     for w in ledger.warnings() {
         eprintln!("report: warning: {w}");
     }
-    let classified = classify(&ledger, &ClassifyConfig::default());
+    Ok((ledger, [t_read, t_build]))
+}
+
+/// Classifies `ledger` and computes the reports and findings.
+fn analyse<'l>(
+    args: &Args,
+    ledger: &'l Ledger,
+    t0: Instant,
+    [t_read, t_build]: [Duration; 2],
+) -> Result<Results<'l>, Error> {
+    let classified = classify(ledger, &ClassifyConfig::default());
     let t_classify = t0.elapsed();
-    let report = period_report(&ledger, &classified, &Scope::all(), &args.periods)?;
-    let cohorts = cohort_report(&ledger, &classified, &Scope::all(), &args.periods)?;
+    let report = period_report(&classified, &Scope::all(), &args.periods)?;
+    let cohorts = cohort_report(&classified, &Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
     let detect_config = DetectConfig {
         periods: args.periods.clone(),
@@ -273,11 +288,10 @@ fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
     let findings = if args.detectors.is_empty() {
         Vec::new()
     } else {
-        detect::detect(&ledger, &classified, &detect_config, &args.detectors)?
+        detect::detect(&classified, &detect_config, &args.detectors)?
     };
     let t_detect = t0.elapsed();
     Ok(Results {
-        ledger,
         classified,
         report,
         cohorts,
@@ -286,12 +300,12 @@ fn compute(args: &Args, t0: Instant) -> Result<Results, Error> {
     })
 }
 
-impl Results {
+impl Results<'_> {
     /// Stages every table in `out`.
     fn write(&self, out: &mut OutputDir, json: bool) -> Result<(), Error> {
-        let (ledger, classified) = (&self.ledger, &self.classified);
+        let (ledger, classified) = (self.classified.ledger(), &self.classified);
         out.write_file("contact_classes.csv", |w| {
-            write_contact_classes_csv(w, ledger, classified)
+            write_contact_classes_csv(w, classified)
         })?;
         for (name, table) in [
             ("period_report", self.report.table()),
@@ -312,7 +326,7 @@ impl Results {
         })?;
         if json {
             out.write_file("contact_classes.json", |w| {
-                write_contact_classes_json(w, ledger, classified)
+                write_contact_classes_json(w, classified)
             })?;
             out.write_file("rejections.json", |w| {
                 write_rejections_json(w, ledger.rejections())
@@ -322,13 +336,13 @@ impl Results {
     }
 
     fn print_summary(&self, args: &Args, t_write: Duration) {
-        let ledger = &self.ledger;
+        let ledger = self.classified.ledger();
         let [t_read, t_build, t_classify, t_report, t_detect] = self.times;
         println!(
             "read {} contacts, {} meetings, {} sales, {} prospect records ({} prospects), {} reps; {} rejected",
-            ledger.contacts().len(),
-            ledger.meetings().len(),
-            ledger.sales().len(),
+            ledger.accepted_count(sales_metrics::RecordKind::Contact),
+            ledger.accepted_count(sales_metrics::RecordKind::Meeting),
+            ledger.accepted_count(sales_metrics::RecordKind::Sale),
             ledger.records().len(),
             ledger.prospect_count(),
             ledger.reps().len(),

@@ -22,7 +22,6 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::classify::Engagement;
-use sales_metrics::ledger::to_micros;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report,
     time_to_first_meeting, time_to_win,
@@ -244,8 +243,10 @@ fn ledger(world: &World, until: Option<DateTime<Utc>>) -> Result<Ledger, Box<dyn
     Ok(b.build()?)
 }
 
-fn cycle_days(g: &Engagement) -> Option<f64> {
-    g.won_us.map(|w| (w - g.start_us) as f64 / 86_400e6)
+fn cycle_days(g: &Engagement<'_>) -> Option<f64> {
+    g.cycle()
+        .and_then(|d| d.num_microseconds())
+        .map(|us| us as f64 / 86_400e6)
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -254,7 +255,13 @@ fn mean(v: &[f64]) -> f64 {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    sales_metrics::report::cohort::quantile_linear(v, 0.5).unwrap_or(f64::NAN)
+    // Linear interpolation between the closest ranks (as the reports do).
+    let Some(last) = v.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let h = last as f64 * 0.5;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
 /// The first day the CRM holds data.
@@ -285,7 +292,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("nine months since the CRM went live", 273),
     ];
     for (label, days) in scenarios {
-        let (f, _, _) = figures(2026, days)?;
+        let (f, _) = figures(2026, days)?;
         print_figures(label, days, &f);
     }
     // One history is one sample; over many seeds the naive bias stays and
@@ -296,7 +303,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         // [days, points] × [naive, Kaplan–Meier]
         let mut err = [[0.0; 2]; 2];
         for seed in 0..SEEDS {
-            let (f, _, _) = figures(seed, days)?;
+            let (f, _) = figures(seed, days)?;
             let n = SEEDS as f64;
             for (k, e) in err[0].iter_mut().enumerate() {
                 *e += (f.mean_days[k] - f.mean_days[2]) / n;
@@ -313,10 +320,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!();
 
-    let (_, crm, classes) = figures(2026, 730)?;
-    let cut_us = to_micros(cut());
-    let win = time_to_win(&crm, &classes, &Scope::all(), Some(cut_us))?;
-    let meet = time_to_first_meeting(&crm, &classes, &Scope::all(), Some(cut_us))?;
+    let (_, crm) = figures(2026, 730)?;
+    let classes = classify(&crm, &ClassifyConfig::default());
+    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
+    let meet = time_to_first_meeting(&classes, &Scope::all(), Some(cut()))?;
     println!("{win}");
     println!("{meet}");
 
@@ -326,12 +333,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let full = ledger(&world, None)?;
     let full_classes = classify(&full, &ClassifyConfig::default());
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let seen_cohorts = cohort_report(&crm, &classes, &Scope::all(), &quarterly)?;
-    let true_cohorts = cohort_report(&full, &full_classes, &Scope::all(), &quarterly)?;
+    let seen_cohorts = cohort_report(&classes, &Scope::all(), &quarterly)?;
+    let true_cohorts = cohort_report(&full_classes, &Scope::all(), &quarterly)?;
     print_cohorts(&seen_cohorts, &true_cohorts);
 
     // Where the time goes, and what each channel brings back.
-    let channels = channel_breakdown(&crm, &classes, &Scope::all(), &quarterly)?;
+    let channels = channel_breakdown(&classes, &Scope::all(), &quarterly)?;
     println!("\n{}", channels.totals());
 
     if let Some(dir) = out_dir {
@@ -348,21 +355,16 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// Generates `window_days` of history up to the cut and computes the
 /// naive, Kaplan–Meier and true figures; also returns the CRM as it stood
 /// at the cut, classified.
-fn figures(
-    seed: u64,
-    window_days: i64,
-) -> Result<(Figures, Ledger, sales_metrics::Classified), Box<dyn Error>> {
+fn figures(seed: u64, window_days: i64) -> Result<(Figures, Ledger), Box<dyn Error>> {
     let world = generate(seed, window_days);
-    let cut_us = to_micros(cut());
 
     // The truth: every engagement opened in the window, with its fate
     // (the generator plays on well past the cut).
     let full = ledger(&world, None)?;
     let full_classes = classify(&full, &ClassifyConfig::default());
-    let opened: Vec<&Engagement> = full_classes
+    let opened: Vec<Engagement<'_>> = full_classes
         .engagements()
-        .iter()
-        .filter(|g| g.start_us <= cut_us)
+        .filter(|g| g.start() <= cut())
         .collect();
     let mut true_cycles: Vec<f64> = opened.iter().filter_map(|g| cycle_days(g)).collect();
     let true_share_by =
@@ -377,8 +379,8 @@ fn figures(
     // were lost.
     let crm = ledger(&world, Some(cut()))?;
     let classes = classify(&crm, &ClassifyConfig::default());
-    let win = time_to_win(&crm, &classes, &Scope::all(), Some(cut_us))?;
-    let seen = classes.engagements();
+    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
+    let seen: Vec<Engagement<'_>> = classes.engagements().collect();
     let mut naive_cycles: Vec<f64> = seen.iter().filter_map(cycle_days).collect();
     let naive_share_by =
         |d: f64| naive_cycles.iter().filter(|&&c| c <= d).count() as f64 / seen.len() as f64;
@@ -405,7 +407,8 @@ fn figures(
         won_by_90: [naive_by[1], win.won_by(90.0), true_by[1]],
         win_rate: [naive_rate, km_win_rate, true_win_rate],
     };
-    Ok((f, crm, classes))
+    drop(classes);
+    Ok((f, crm))
 }
 
 fn print_figures(label: &str, window_days: i64, f: &Figures) {
@@ -463,13 +466,13 @@ fn print_cohorts(seen: &CohortReport, truth: &CohortReport) {
         println!(
             "{:<8} {:>7} {:>6} {:>6} {:>10} {:>10} {:>13} {:>13}",
             c.cohort,
-            c.engagements,
-            c.won,
-            c.open,
-            pct(c.win_rate().value()),
-            pct(t.and_then(|t| t.win_rate().value())),
-            d(c.cycle_days_median()),
-            d(t.and_then(|t| t.cycle_days_median())),
+            c.counts.engagements,
+            c.counts.won,
+            c.counts.open,
+            pct(c.counts.win_rate().value()),
+            pct(t.and_then(|t| t.counts.win_rate().value())),
+            d(c.counts.cycle_days_median()),
+            d(t.and_then(|t| t.counts.cycle_days_median())),
         );
     }
 }

@@ -28,15 +28,16 @@
 //! b.add_contact(Contact::new("c3", "ana", "p1", t + Duration::days(400), Channel::Phone));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let classes: Vec<_> = (0..3).filter_map(|i| classified.class(i)).collect();
+//! let classes: Vec<_> = classified.contacts().map(|c| c.class).collect();
 //! assert_eq!(classes, [ContactClass::New, ContactClass::FollowUp, ContactClass::Reactivated]);
+//! assert_eq!(classified.class("c3"), Some(ContactClass::Reactivated));
 //! assert_eq!(classified.engagements().len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
 
-use chrono::Duration;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Event, EventKind, Ledger, NONE};
@@ -115,7 +116,7 @@ pub struct ClassifyConfig {
     /// contact `reactivated` (exactly this long is still a follow-up).
     /// Default 180 days.
     #[serde(with = "duration_micros")]
-    pub dormancy: Duration,
+    pub dormancy: TimeDelta,
     /// Organisation-wide or per-rep newness.
     pub newness: Newness,
 }
@@ -123,22 +124,22 @@ pub struct ClassifyConfig {
 impl Default for ClassifyConfig {
     fn default() -> Self {
         Self {
-            dormancy: Duration::days(180),
+            dormancy: TimeDelta::days(180),
             newness: Newness::Organisation,
         }
     }
 }
 
 mod duration_micros {
-    use chrono::Duration;
+    use chrono::TimeDelta;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_i64(d.num_microseconds().unwrap_or(i64::MAX))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        Ok(Duration::microseconds(i64::deserialize(d)?))
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
+        Ok(TimeDelta::microseconds(i64::deserialize(d)?))
     }
 }
 
@@ -157,36 +158,37 @@ pub enum EngagementEnd {
     Open,
 }
 
-/// One engagement of a prospect (SPEC §5, §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Engagement {
+/// One engagement of a prospect (SPEC §5, §7), by ledger indices (the
+/// public view is [`Engagement`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct EngagementData {
     /// Prospect index.
-    pub prospect: u32,
+    pub(crate) prospect: u32,
     /// Rep of the starting contact (the cohort's rep).
-    pub rep: u32,
+    pub(crate) rep: u32,
     /// Contact index of the starting contact.
-    pub start_contact: u32,
+    pub(crate) start_contact: u32,
     /// Start time, µs.
-    pub start_us: i64,
+    pub(crate) start_us: i64,
     /// Whether it started with a `reactivated` (rather than `new`) contact.
-    pub reactivation: bool,
+    pub(crate) reactivation: bool,
     /// Contacts inside it.
-    pub contacts: u32,
+    pub(crate) contacts: u32,
     /// Held meetings inside it.
-    pub meetings_held: u32,
+    pub(crate) meetings_held: u32,
     /// Time of the first held meeting, µs.
-    pub first_meeting_us: Option<i64>,
+    pub(crate) first_meeting_us: Option<i64>,
     /// The prospect's first sale, when it falls inside (sale index).
-    pub won_sale: Option<u32>,
+    pub(crate) won_sale: Option<u32>,
     /// Time of that sale, µs.
-    pub won_us: Option<i64>,
+    pub(crate) won_us: Option<i64>,
     /// How it ended.
-    pub end: EngagementEnd,
+    pub(crate) end: EngagementEnd,
     /// When it ended (sale time, or the superseding contact's time), µs.
-    pub end_us: Option<i64>,
+    pub(crate) end_us: Option<i64>,
 }
 
-impl Engagement {
+impl EngagementData {
     fn start(prospect: u32, rep: u32, contact: u32, time_us: i64, reactivation: bool) -> Self {
         Self {
             prospect,
@@ -204,69 +206,214 @@ impl Engagement {
         }
     }
 
+    /// Ends it with the prospect's first sale, `sale`.
+    #[inline(always)]
+    fn win(&mut self, sale: &Event) {
+        self.won_sale = Some(sale.index);
+        self.won_us = Some(sale.time_us);
+        self.end = EngagementEnd::Won;
+        self.end_us = Some(sale.time_us);
+    }
+
     /// Whether it reached a held meeting.
-    pub fn met(&self) -> bool {
+    pub(crate) fn met(&self) -> bool {
         self.meetings_held > 0
     }
 
     /// Whether it holds the prospect's first sale.
-    pub fn won(&self) -> bool {
+    pub(crate) fn won(&self) -> bool {
         self.won_sale.is_some()
     }
 }
 
 /// The result of classification: a class for every contact and an
-/// engagement (or none) for every event.
+/// engagement (or none) for every event, bound to the [`Ledger`] it was
+/// computed from (so it cannot be combined with another ledger).
+///
+/// Contacts and engagements are read by id:
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use sales_metrics::{classify, Channel, ClassifyConfig, Contact, ContactClass, LedgerBuilder,
+///     ProspectRecord, Rep};
+///
+/// let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let mut b = LedgerBuilder::new();
+/// b.add_rep(Rep::new("ana"));
+/// b.add_prospect(ProspectRecord::new("p1"));
+/// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
+/// b.add_contact(Contact::new("c2", "ana", "p1", t + TimeDelta::days(3), Channel::Email));
+/// let ledger = b.build()?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// assert_eq!(classified.class("c2"), Some(ContactClass::FollowUp));
+/// let c2 = classified.contacts().nth(1).unwrap();
+/// assert_eq!((c2.contact_id, c2.prospect_id, c2.engagement), ("c2", "p1", Some("c1")));
+/// let g = classified.engagements().next().unwrap();
+/// assert_eq!((g.rep_id(), g.start_contact_id(), g.start()), ("ana", "c1", t));
+/// assert_eq!(g.contacts(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct Classified {
+pub struct Classified<'l> {
+    ledger: &'l Ledger,
     config: ClassifyConfig,
     /// Aligned with [`Ledger::events`]: the class of contact events.
     event_class: Vec<Option<ContactClass>>,
     /// Aligned with [`Ledger::events`]: engagement index or `NONE`.
     event_engagement: Vec<u32>,
-    engagements: Vec<Engagement>,
+    engagements: Vec<EngagementData>,
     contact_pos: Vec<u32>,
 }
 
-impl Classified {
+/// One contact with its class, as [`Classified::contacts`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassifiedContact<'a> {
+    /// The contact's id.
+    pub contact_id: &'a str,
+    /// The id of its prospect (the cluster's id).
+    pub prospect_id: &'a str,
+    /// Its class.
+    pub class: ContactClass,
+    /// The id of the contact that started its engagement; `None` outside
+    /// any engagement and for `customer` contacts.
+    pub engagement: Option<&'a str>,
+}
+
+/// One engagement (SPEC §5, §7): the run of a prospect's events from a
+/// `new` or `reactivated` contact to the next reactivation or the first
+/// sale, as [`Classified::engagements`] lists them.
+#[derive(Debug, Clone, Copy)]
+pub struct Engagement<'a> {
+    ledger: &'a Ledger,
+    data: &'a EngagementData,
+}
+
+impl<'a> Engagement<'a> {
+    /// The id of its prospect (the cluster's id).
+    pub fn prospect_id(&self) -> &'a str {
+        self.ledger.prospect_id(self.data.prospect)
+    }
+
+    /// The id of the rep of its starting contact (the cohort's rep).
+    pub fn rep_id(&self) -> &'a str {
+        self.ledger.rep_id(self.data.rep)
+    }
+
+    /// The id of its starting contact.
+    pub fn start_contact_id(&self) -> &'a str {
+        self.ledger.contact_id(self.data.start_contact)
+    }
+
+    /// When it started.
+    pub fn start(&self) -> DateTime<Utc> {
+        instant(self.data.start_us)
+    }
+
+    /// Whether it started with a `reactivated` (rather than `new`) contact.
+    pub fn is_reactivation(&self) -> bool {
+        self.data.reactivation
+    }
+
+    /// Contacts inside it.
+    pub fn contacts(&self) -> u32 {
+        self.data.contacts
+    }
+
+    /// Held meetings inside it.
+    pub fn meetings_held(&self) -> u32 {
+        self.data.meetings_held
+    }
+
+    /// When its first held meeting took place.
+    pub fn first_meeting(&self) -> Option<DateTime<Utc>> {
+        self.data.first_meeting_us.map(instant)
+    }
+
+    /// The id of the prospect's first sale, when it falls inside.
+    pub fn won_sale_id(&self) -> Option<&'a str> {
+        self.data.won_sale.map(|s| self.ledger.sale_id(s))
+    }
+
+    /// When that sale closed.
+    pub fn won_at(&self) -> Option<DateTime<Utc>> {
+        self.data.won_us.map(instant)
+    }
+
+    /// How it ended.
+    pub fn end(&self) -> EngagementEnd {
+        self.data.end
+    }
+
+    /// When it ended (the sale's time, or the superseding contact's);
+    /// `None` while open.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.data.end_us.map(instant)
+    }
+
+    /// From its start to the win (the sales cycle), when won.
+    pub fn cycle(&self) -> Option<TimeDelta> {
+        self.data
+            .won_us
+            .map(|w| TimeDelta::microseconds(w.saturating_sub(self.data.start_us)))
+    }
+
+    /// Whether it reached a held meeting.
+    pub fn met(&self) -> bool {
+        self.data.met()
+    }
+
+    /// Whether it holds the prospect's first sale.
+    pub fn won(&self) -> bool {
+        self.data.won()
+    }
+}
+
+/// The instant of a ledger time in µs.
+fn instant(us: i64) -> DateTime<Utc> {
+    let t = DateTime::from_timestamp_micros(us);
+    // invariant: ledger times come from `DateTime<Utc>`s, so they are in range.
+    debug_assert!(t.is_some(), "ledger time {us} µs out of range");
+    t.unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+impl<'l> Classified<'l> {
+    /// The ledger it classifies.
+    pub fn ledger(&self) -> &'l Ledger {
+        self.ledger
+    }
+
     /// The settings used.
     pub fn config(&self) -> &ClassifyConfig {
         &self.config
     }
 
-    /// The class of contact `contact` (a contact index of the ledger).
-    pub fn class(&self, contact: u32) -> Option<ContactClass> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_class.get(pos as usize).copied().flatten()
+    /// The class of the contact with id `contact_id` (`None` for an
+    /// unknown id).
+    pub fn class(&self, contact_id: &str) -> Option<ContactClass> {
+        self.class_at(self.contact_index(contact_id)?)
     }
 
-    /// The engagement index of contact `contact`, if it lies inside one.
-    pub fn contact_engagement(&self, contact: u32) -> Option<u32> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_engagement(pos as usize)
+    /// The engagement of the contact with id `contact_id`, if it lies
+    /// inside one.
+    pub fn engagement_of(&self, contact_id: &str) -> Option<Engagement<'_>> {
+        let g = self.contact_engagement(self.contact_index(contact_id)?)?;
+        self.engagement_view(g)
     }
 
-    /// The engagement of the event at `position` of [`Ledger::events`].
-    pub fn event_engagement(&self, position: usize) -> Option<u32> {
-        self.event_engagement
-            .get(position)
-            .copied()
-            .filter(|&e| e != NONE)
+    /// Every contact with its prospect, class and engagement, in contact
+    /// id byte order.
+    pub fn contacts(&self) -> impl ExactSizeIterator<Item = ClassifiedContact<'l>> + '_ {
+        let ledger = self.ledger;
+        (0..ledger.contacts().len() as u32).map(move |i| self.contact_at(i))
     }
 
-    /// The class of the event at `position` (contacts only).
-    pub fn event_class(&self, position: usize) -> Option<ContactClass> {
-        self.event_class.get(position).copied().flatten()
-    }
-
-    /// Every engagement, grouped by prospect in prospect order, then by start.
-    pub fn engagements(&self) -> &[Engagement] {
-        &self.engagements
-    }
-
-    /// Engagement `index`.
-    pub fn engagement(&self, index: u32) -> Option<&Engagement> {
-        self.engagements.get(index as usize)
+    /// Every engagement, grouped by prospect in prospect order, then by
+    /// start.
+    pub fn engagements(&self) -> impl ExactSizeIterator<Item = Engagement<'_>> + '_ {
+        let ledger = self.ledger;
+        self.engagements
+            .iter()
+            .map(move |data| Engagement { ledger, data })
     }
 
     /// Number of contacts per class, in [`ContactClass::ALL`] order.
@@ -279,16 +426,102 @@ impl Classified {
         }
         counts
     }
+
+    /// The index of the contact with id `contact_id` (contacts are in id
+    /// byte order).
+    fn contact_index(&self, contact_id: &str) -> Option<u32> {
+        let ledger = self.ledger;
+        let n = ledger.contacts().len() as u32;
+        let (mut lo, mut hi) = (0u32, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ledger.contact_id(mid) < contact_id {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo < n && ledger.contact_id(lo) == contact_id).then_some(lo)
+    }
+
+    /// The row of contact index `i` (`i` below the ledger's contact count).
+    fn contact_at(&self, i: u32) -> ClassifiedContact<'l> {
+        let ledger = self.ledger;
+        let class = self.class_at(i);
+        debug_assert!(class.is_some(), "every contact is classified");
+        let class = class.unwrap_or(ContactClass::Customer);
+        let engagement = match class {
+            ContactClass::Customer => None,
+            _ => self
+                .contact_engagement(i)
+                .and_then(|g| self.engagements.get(g as usize))
+                .map(|g| ledger.contact_id(g.start_contact)),
+        };
+        let prospect = ledger.contacts().get(i as usize).map(|c| c.prospect);
+        debug_assert!(prospect.is_some(), "contact index in range");
+        ClassifiedContact {
+            contact_id: ledger.contact_id(i),
+            prospect_id: prospect.map_or("", |p| ledger.prospect_id(p)),
+            class,
+            engagement,
+        }
+    }
+
+    /// Engagement `index` as its public view.
+    fn engagement_view(&self, index: u32) -> Option<Engagement<'_>> {
+        let data = self.engagements.get(index as usize)?;
+        Some(Engagement {
+            ledger: self.ledger,
+            data,
+        })
+    }
+
+    /// The class of contact index `contact`.
+    pub(crate) fn class_at(&self, contact: u32) -> Option<ContactClass> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_class.get(pos as usize).copied().flatten()
+    }
+
+    /// The engagement index of contact index `contact`, if it lies inside
+    /// one.
+    pub(crate) fn contact_engagement(&self, contact: u32) -> Option<u32> {
+        let pos = *self.contact_pos.get(contact as usize)?;
+        self.event_engagement(pos as usize)
+    }
+
+    /// The engagement of the event at `position` of [`Ledger::events`].
+    pub(crate) fn event_engagement(&self, position: usize) -> Option<u32> {
+        self.event_engagement
+            .get(position)
+            .copied()
+            .filter(|&e| e != NONE)
+    }
+
+    /// The class of the event at `position` (contacts only).
+    pub(crate) fn event_class(&self, position: usize) -> Option<ContactClass> {
+        self.event_class.get(position).copied().flatten()
+    }
+
+    /// Every engagement by ledger indices, grouped by prospect in prospect
+    /// order, then by start.
+    pub(crate) fn engagement_rows(&self) -> &[EngagementData] {
+        &self.engagements
+    }
+
+    /// Engagement `index`.
+    pub(crate) fn engagement(&self, index: u32) -> Option<&EngagementData> {
+        self.engagements.get(index as usize)
+    }
 }
 
 /// Classifies every contact of `ledger` and finds its engagements.
-pub fn classify(ledger: &Ledger, config: &ClassifyConfig) -> Classified {
+pub fn classify<'l>(ledger: &'l Ledger, config: &ClassifyConfig) -> Classified<'l> {
     classify_with(ledger, config, false)
 }
 
 /// [`classify`], optionally through the general (per-lane) code for
 /// organisation-wide newness too, which tests compare with the special one.
-fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Classified {
+fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool) -> Classified<'l> {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let prospects = offsets.len().saturating_sub(1);
@@ -303,23 +536,10 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
     let chunks = chunk_bounds(offsets, prospects, events.len());
     let count =
         |&(p0, p1): &(usize, usize)| count_engagements(ledger, newness, dormancy_us, p0..p1);
-    #[cfg(feature = "parallel")]
-    let counts: Vec<usize> = {
-        use rayon::prelude::*;
-        chunks.par_iter().map(count).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let counts: Vec<usize> = chunks.iter().map(count).collect();
+    let counts: Vec<usize> = crate::par::map(&chunks, count);
     let total: usize = counts.iter().sum();
-    let placeholder = Engagement::start(0, 0, 0, 0, false);
-    let mut engagements = Vec::with_capacity(total);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        engagements.par_extend(rayon::iter::repeat_n(placeholder, total));
-    }
-    #[cfg(not(feature = "parallel"))]
-    engagements.resize(total, placeholder);
+    // Every slot is overwritten by its chunk (checked below).
+    let mut engagements = crate::par::filled(total, EngagementData::start(0, 0, 0, 0, false));
     let mut event_class = vec![None; events.len()];
     let mut event_engagement = vec![NONE; events.len()];
 
@@ -327,12 +547,12 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
     {
         let mut class_rest: &mut [Option<ContactClass>] = &mut event_class;
         let mut eng_rest: &mut [u32] = &mut event_engagement;
-        let mut table_rest: &mut [Engagement] = &mut engagements;
+        let mut table_rest: &mut [EngagementData] = &mut engagements;
         let mut at = 0usize;
         let mut base = 0usize;
         for (&(p0, p1), &n) in chunks.iter().zip(&counts) {
-            let e0 = offsets.get(p0).copied().unwrap_or(0) as usize;
-            let e1 = offsets.get(p1).copied().unwrap_or(0) as usize;
+            let e0 = crate::classify::offset(offsets, p0);
+            let e1 = crate::classify::offset(offsets, p1);
             let len = e1.saturating_sub(e0);
             let skip = e0.saturating_sub(at);
             let c = std::mem::take(&mut class_rest);
@@ -367,15 +587,7 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
         Newness::Organisation if !general => classify_chunk_org(ledger, dormancy_us, w),
         _ => classify_chunk(ledger, newness, dormancy_us, w),
     };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        work.par_iter_mut().for_each(run);
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        work.iter_mut().for_each(run);
-    }
+    crate::par::for_each_mut(&mut work, run);
     debug_assert!(work.iter().all(|w| w.table.len == w.table.slots.len()));
     drop(work);
 
@@ -387,6 +599,7 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
         })
         .collect();
     Classified {
+        ledger,
         config: *config,
         event_class,
         event_engagement,
@@ -399,14 +612,14 @@ fn classify_with(ledger: &Ledger, config: &ClassifyConfig, general: bool) -> Cla
 struct EngagementTable<'a> {
     /// Global index of `slots[0]`.
     base: u32,
-    slots: &'a mut [Engagement],
+    slots: &'a mut [EngagementData],
     /// Slots filled so far.
     len: usize,
 }
 
 impl EngagementTable<'_> {
     /// Stores a new engagement; returns its local index.
-    fn push(&mut self, e: Engagement) -> u32 {
+    fn push(&mut self, e: EngagementData) -> u32 {
         let i = self.len;
         if let Some(slot) = self.slots.get_mut(i) {
             *slot = e;
@@ -415,7 +628,7 @@ impl EngagementTable<'_> {
         i as u32
     }
 
-    fn get_mut(&mut self, local: u32) -> Option<&mut Engagement> {
+    fn get_mut(&mut self, local: u32) -> Option<&mut EngagementData> {
         self.slots.get_mut(local as usize)
     }
 
@@ -442,6 +655,20 @@ struct ChunkWork<'a> {
     table: EngagementTable<'a>,
 }
 
+impl ChunkWork<'_> {
+    /// Stores the class and (local) engagement of the event at `pos`.
+    #[inline(always)]
+    fn store(&mut self, pos: usize, class: Option<ContactClass>, engagement: u32) {
+        let local = pos - self.first_event;
+        if let Some(slot) = self.classes.get_mut(local) {
+            *slot = class;
+        }
+        if let Some(slot) = self.engagement.get_mut(local) {
+            *slot = self.table.global(engagement);
+        }
+    }
+}
+
 /// The number of engagements of prospects `prospects`: one per `new` or
 /// `reactivated` contact, i.e. per contact before the first sale that is
 /// its lane's first or comes more than the dormancy after the lane's
@@ -457,16 +684,17 @@ fn count_engagements(
     let mut count = 0usize;
     // (rep, last contact time) per lane (per-rep newness).
     let mut lanes: Vec<(u32, i64)> = Vec::new();
-    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, prospects.end);
     let mut reps = [NONE; GATHER_BLOCK];
     let mut held = [false; GATHER_BLOCK];
     let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in prospects {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
-        let prospect_events = events.get(a..b).unwrap_or(&[]);
+        #[allow(clippy::indexing_slicing)] // invariant: offsets ascend within the events.
+        let prospect_events = &events[a..b];
         match newness {
             Newness::Organisation => {
                 // Branch-free but for the sale: whether a contact starts an
@@ -495,10 +723,14 @@ fn count_engagements(
                             if pos >= block_end {
                                 block_start = pos;
                                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                                #[allow(clippy::indexing_slicing)]
+                                // invariant: blocks lie within the chunk's events.
+                                let block = &events[block_start..block_end];
                                 gather_block(ledger, block, &mut reps, &mut held);
                             }
-                            let rep = reps.get(pos - block_start).copied().unwrap_or(NONE);
+                            #[allow(clippy::indexing_slicing)]
+                            // invariant: a block holds at most GATHER_BLOCK events.
+                            let rep = reps[pos - block_start];
                             match lanes.iter_mut().find(|l| l.0 == rep) {
                                 None => {
                                     count += 1;
@@ -520,6 +752,15 @@ fn count_engagements(
     count
 }
 
+/// Where the events of prospect `p` start in [`Ledger::events`] (for `p`
+/// equal to the prospect count: the number of events).
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // invariant: `offsets` holds one entry per prospect and one more.
+pub(crate) fn offset(offsets: &[u32], p: usize) -> usize {
+    debug_assert!(p < offsets.len(), "prospect {p} of {}", offsets.len());
+    offsets[p] as usize
+}
+
 /// Prospect ranges `[p0, p1)` holding roughly equal numbers of events,
 /// eight per thread.
 pub(crate) fn chunk_bounds(
@@ -538,36 +779,44 @@ pub(crate) fn chunk_bounds_per_thread(
     per_thread: usize,
 ) -> Vec<(usize, usize)> {
     const MIN_EVENTS_PER_CHUNK: usize = 1 << 14;
-    let threads = {
-        #[cfg(feature = "parallel")]
-        {
-            rayon::current_num_threads()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            1
-        }
-    };
-    let target_chunks = (threads * per_thread.max(1))
+    let target_chunks = (crate::par::threads() * per_thread.max(1))
         .min(events / MIN_EVENTS_PER_CHUNK)
         .max(1);
+    chunk_bounds_into(offsets, prospects, events, target_chunks)
+}
+
+/// Prospect ranges `[p0, p1)` covering `0..prospects`, about
+/// `target_chunks` of them (at least one) holding roughly equal numbers of
+/// events (fewer when single prospects hold more than a chunk's share).
+pub(crate) fn chunk_bounds_into(
+    offsets: &[u32],
+    prospects: usize,
+    events: usize,
+    target_chunks: usize,
+) -> Vec<(usize, usize)> {
+    let target_chunks = target_chunks.max(1);
     let per_chunk = events.div_ceil(target_chunks).max(1);
     let mut bounds = Vec::with_capacity(target_chunks + 1);
     // Each chunk ends at the first prospect whose events reach the next
     // cut: found by binary search (offsets ascend), not by a walk over
     // every prospect.
     let ends = offsets.get(1..=prospects).unwrap_or(&[]);
+    debug_assert_eq!(
+        ends.len(),
+        prospects,
+        "one offset per prospect and one more"
+    );
     let mut start = 0usize;
     let mut next_cut = per_chunk;
     while start < prospects {
         let rest = ends.get(start..).unwrap_or(&[]);
         let p = start + rest.partition_point(|&o| (o as usize) < next_cut);
-        if p >= prospects {
+        let Some(&end) = ends.get(p) else {
             break;
-        }
+        };
         bounds.push((start, p + 1));
         start = p + 1;
-        next_cut = ends.get(p).copied().unwrap_or(0) as usize + per_chunk;
+        next_cut = end as usize + per_chunk;
     }
     if start < prospects || bounds.is_empty() {
         bounds.push((start, prospects));
@@ -611,15 +860,15 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let mut lanes: Vec<Lane> = Vec::new();
-    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, w.prospects.1);
     let mut reps = [NONE; GATHER_BLOCK];
     let mut held = [false; GATHER_BLOCK];
     // Events [block_start, block_end) have been gathered.
     let (mut block_start, mut block_end) = (0usize, 0usize);
     for p in w.prospects.0..w.prospects.1 {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
         let Some(prospect_events) = events.get(a..b) else {
             continue;
@@ -634,12 +883,18 @@ fn classify_chunk(ledger: &Ledger, newness: Newness, dormancy_us: i64, w: &mut C
             if pos >= block_end {
                 block_start = pos;
                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                #[allow(clippy::indexing_slicing)]
+                // invariant: blocks lie within the chunk's events.
+                let block = &events[block_start..block_end];
                 gather_block(ledger, block, &mut reps, &mut held);
             }
             let slot = pos - block_start;
-            let rep = reps.get(slot).copied().unwrap_or(NONE);
-            let meeting_held = held.get(slot).copied().unwrap_or(false);
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let rep = reps[slot];
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let meeting_held = held[slot];
             let local = pos - w.first_event;
             let (class, engagement) = step(
                 p as u32,
@@ -699,15 +954,15 @@ fn resolve_reps(ledger: &Ledger, table: &mut EngagementTable<'_>, pending: &[u32
 fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) {
     let events = ledger.events();
     let offsets = ledger.event_offsets();
-    let chunk_end = offsets.get(w.prospects.1).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, w.prospects.1);
     let mut held = [false; GATHER_BLOCK];
     let (mut block_start, mut block_end) = (0usize, 0usize);
     let mut pending = [NONE; PENDING_REPS];
     let mut pending_len = 0usize;
     for p in w.prospects.0..w.prospects.1 {
         let (a, b) = (
-            offsets.get(p).copied().unwrap_or(0) as usize,
-            offsets.get(p + 1).copied().unwrap_or(0) as usize,
+            crate::classify::offset(offsets, p),
+            crate::classify::offset(offsets, p + 1),
         );
         let Some(prospect_events) = events.get(a..b) else {
             continue;
@@ -734,7 +989,7 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                                 old.end = EngagementEnd::Lapsed;
                                 old.end_us = Some(e.time_us);
                             }
-                            current = w.table.push(Engagement::start(
+                            current = w.table.push(EngagementData::start(
                                 p as u32,
                                 NONE,
                                 e.index,
@@ -766,10 +1021,14 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                         if pos >= block_end {
                             block_start = pos;
                             block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                            let block = events.get(block_start..block_end).unwrap_or(&[]);
+                            #[allow(clippy::indexing_slicing)]
+                            // invariant: blocks lie within the chunk's events.
+                            let block = &events[block_start..block_end];
                             gather_held(ledger, block, &mut held);
                         }
-                        let meeting_held = held.get(pos - block_start).copied().unwrap_or(false);
+                        #[allow(clippy::indexing_slicing)]
+                        // invariant: a block holds at most GATHER_BLOCK events.
+                        let meeting_held = held[pos - block_start];
                         if meeting_held && let Some(g) = w.table.get_mut(current) {
                             g.meetings_held += 1;
                             g.first_meeting_us.get_or_insert(e.time_us);
@@ -779,29 +1038,18 @@ fn classify_chunk_org(ledger: &Ledger, dormancy_us: i64, w: &mut ChunkWork<'_>) 
                     EventKind::Sale => {
                         sold = true;
                         if let Some(g) = w.table.get_mut(current) {
-                            g.won_sale = Some(e.index);
-                            g.won_us = Some(e.time_us);
-                            g.end = EngagementEnd::Won;
-                            g.end_us = Some(e.time_us);
+                            g.win(e);
                         }
                         (None, current)
                     }
                 }
             };
-            let local = pos - w.first_event;
-            if let Some(slot) = w.classes.get_mut(local) {
-                *slot = class;
-            }
-            if let Some(slot) = w.engagement.get_mut(local) {
-                *slot = w.table.global(engagement);
-            }
+            w.store(pos, class, engagement);
         }
     }
-    resolve_reps(
-        ledger,
-        &mut w.table,
-        pending.get(..pending_len).unwrap_or(&[]),
-    );
+    #[allow(clippy::indexing_slicing)] // invariant: pending_len < PENDING_REPS here.
+    let pending = &pending[..pending_len];
+    resolve_reps(ledger, &mut w.table, pending);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -829,8 +1077,9 @@ fn step(
             let lane_ix = lanes.iter().position(|l| l.rep == lane_key);
             let (class, engagement) = match lane_ix.and_then(|i| lanes.get_mut(i)) {
                 None => {
-                    let g = engagements
-                        .push(Engagement::start(prospect, rep, e.index, e.time_us, false));
+                    let g = engagements.push(EngagementData::start(
+                        prospect, rep, e.index, e.time_us, false,
+                    ));
                     lanes.push(Lane {
                         rep: lane_key,
                         last_contact_us: e.time_us,
@@ -847,8 +1096,9 @@ fn step(
                             old.end = EngagementEnd::Lapsed;
                             old.end_us = Some(e.time_us);
                         }
-                        let g = engagements
-                            .push(Engagement::start(prospect, rep, e.index, e.time_us, true));
+                        let g = engagements.push(EngagementData::start(
+                            prospect, rep, e.index, e.time_us, true,
+                        ));
                         lane.current = g;
                         *latest_open = g;
                         (ContactClass::Reactivated, g)
@@ -941,7 +1191,7 @@ mod tests {
         for (i, &(kind, rep, prospect, day, status)) in recs.iter().enumerate() {
             let (rep, prospect) = (format!("r{rep}"), format!("p{prospect}"));
             // Hours too, so that ties and the dormancy boundary both occur.
-            let t = t0 + Duration::days(day) + Duration::hours((i % 2) as i64);
+            let t = t0 + TimeDelta::days(day) + TimeDelta::hours((i % 2) as i64);
             match kind {
                 0..15 => {
                     b.add_contact(Contact::new(
@@ -999,16 +1249,7 @@ mod tests {
             }
             let events = offsets.last().copied().unwrap_or(0) as usize;
             let got = chunk_bounds(&offsets, sizes.len(), events);
-            let threads = {
-                #[cfg(feature = "parallel")]
-                {
-                    rayon::current_num_threads()
-                }
-                #[cfg(not(feature = "parallel"))]
-                {
-                    1
-                }
-            };
+            let threads = crate::par::threads();
             let target = (threads * 8).min(events / (1 << 14)).max(1);
             let want = chunk_bounds_by_walk(&offsets, sizes.len(), events.div_ceil(target).max(1));
             prop_assert_eq!(got, want);
@@ -1019,7 +1260,7 @@ mod tests {
         #[test]
         fn organisation_path_matches_the_general_one(recs in records(), dormancy in 1i64..40) {
             let l = ledger(&recs);
-            let config = ClassifyConfig { dormancy: Duration::days(dormancy), ..ClassifyConfig::default() };
+            let config = ClassifyConfig { dormancy: TimeDelta::days(dormancy), ..ClassifyConfig::default() };
             let fast = classify_with(&l, &config, false);
             let general = classify_with(&l, &config, true);
             prop_assert_eq!(&fast.event_class, &general.event_class);

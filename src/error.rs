@@ -72,7 +72,11 @@ impl fmt::Display for Reason {
 ///
 /// `row` is the 1-based data row of its CSV file (header not counted), or
 /// the 1-based position in a JSON array or Rust collection.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Rejections have one order, everywhere (the ledger's list, `rejections.csv`
+/// and `.json`, tables): by kind *name* (`contact`, `meeting`, `prospect`,
+/// `rep`, `sale`), then row, id, field and reason.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rejection {
     /// Record kind: `rep`, `prospect`, `contact`, `meeting`, `sale`.
     pub kind: RecordKind,
@@ -84,6 +88,31 @@ pub struct Rejection {
     pub field: String,
     /// The reason code.
     pub reason: Reason,
+}
+
+impl Ord for Rejection {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            self.kind.as_str(),
+            self.row,
+            &self.id,
+            &self.field,
+            self.reason,
+        )
+            .cmp(&(
+                other.kind.as_str(),
+                other.row,
+                &other.id,
+                &other.field,
+                other.reason,
+            ))
+    }
+}
+
+impl PartialOrd for Rejection {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl fmt::Display for Rejection {
@@ -147,7 +176,7 @@ pub enum Error {
     /// Strict mode: at least one record was rejected; all rejections are here.
     #[error("{} record(s) rejected in strict mode; first: {}", rejections.len(), first_rejection(rejections))]
     Rejected {
-        /// Every rejection, ordered by kind (load order) and row.
+        /// Every rejection, in [`Rejection`]'s order.
         rejections: Vec<Rejection>,
     },
     /// Writing to a caller-supplied writer failed. The crate does not know

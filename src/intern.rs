@@ -9,6 +9,10 @@
 
 use std::hash::BuildHasher;
 
+/// Marker for "no index" in dense `u32` columns (crate-private: public
+/// accessors return `Option`).
+pub(crate) const NONE: u32 = u32::MAX;
+
 /// A pool of distinct strings, each named by a dense `u32` symbol in
 /// insertion order.
 #[derive(Default, Clone)]

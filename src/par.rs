@@ -221,6 +221,66 @@ pub(crate) fn filled<T: Clone + Send + Sync>(n: usize, value: T) -> Vec<T> {
     }
 }
 
+/// `f` over every item, the results reduced with `reduce` (associative
+/// and commutative) from `identity`: in a parallel tree with the feature.
+pub(crate) fn map_reduce<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync + Send,
+    identity: impl Fn() -> R + Sync + Send,
+    reduce: impl Fn(R, R) -> R + Sync + Send,
+) -> R {
+    #[cfg(feature = "parallel")]
+    {
+        items.par_iter().map(f).reduce(identity, reduce)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).fold(identity(), reduce)
+    }
+}
+
+/// Runs `background` on another thread (with the feature) while `here`
+/// runs on this one, which need not be `Send` (a writer); returns both.
+pub(crate) fn overlap<A: Send, B>(
+    background: impl FnOnce() -> A + Send,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        let mut a = None;
+        let b = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| a = Some(background()));
+            here()
+        });
+        match a {
+            Some(a) => (a, b),
+            // invariant: the scope joins its spawned work before it returns.
+            None => unreachable!("in_place_scope returned before its task ran"),
+        }
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let b = here();
+        (background(), b)
+    }
+}
+
+/// `f` over `0..n`, the `Some` results in order (added by the ledger's
+/// supplied-partition grouping).
+pub(crate) fn filter_map_indices<R: Send>(
+    n: usize,
+    f: impl Fn(usize) -> Option<R> + Sync + Send,
+) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        (0..n).into_par_iter().filter_map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n).filter_map(f).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

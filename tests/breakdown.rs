@@ -6,9 +6,10 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
+use sales_metrics::Cell;
+use sales_metrics::report::{Aggregate, ReportInput};
 use sales_metrics::report::{
-    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, Calendar, Cell, PeriodSpec, Scope,
+    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, PeriodSpec, Scope,
     channel_breakdown, cohort_report, period_report, source_breakdown,
 };
 use sales_metrics::{
@@ -58,8 +59,8 @@ fn by(ledger: &Ledger, scope: &Scope, by: BreakdownBy) -> Breakdown {
     let classified = classify(ledger, &ClassifyConfig::default());
     let periods = PeriodSpec::monthly();
     match by {
-        BreakdownBy::Channel => channel_breakdown(ledger, &classified, scope, &periods),
-        BreakdownBy::Source => source_breakdown(ledger, &classified, scope, &periods),
+        BreakdownBy::Channel => channel_breakdown(&classified, scope, &periods),
+        BreakdownBy::Source => source_breakdown(&classified, scope, &periods),
     }
     .unwrap()
 }
@@ -73,14 +74,14 @@ fn rows(b: &Breakdown) -> Vec<(Key<'_>, [i128; 8])> {
             (
                 (r.rep_id.as_str(), r.period.as_str(), r.key.as_str()),
                 [
-                    r.contacts.into(),
-                    r.new_prospects.into(),
-                    r.engagements.into(),
-                    r.met.into(),
-                    r.won.into(),
-                    r.seconds,
-                    r.untimed.into(),
-                    r.contacts_by_class[1].into(),
+                    r.counts.contacts.into(),
+                    r.counts.new_prospects.into(),
+                    r.counts.engagements.into(),
+                    r.counts.met.into(),
+                    r.counts.won.into(),
+                    r.counts.seconds,
+                    r.counts.untimed.into(),
+                    r.counts.contacts_by_class[1].into(),
                 ],
             )
         })
@@ -103,11 +104,15 @@ fn worked_channel_breakdown() {
         ]
     );
     let phone = &b.rows[0];
-    assert_eq!(phone.won_per_hour(), Some(6.0), "1 win / 10 minutes");
-    assert_eq!(phone.new_prospects_per_hour(), Some(6.0));
-    assert_eq!(phone.won_per_contact().to_string(), "100.0 % (1/1)");
-    assert_eq!(b.rows[1].untimed_share().to_string(), "50.0 % (1/2)");
-    assert_eq!(b.rows[3].seconds_by_class, [0, 0, 0, 900], "customer care");
+    assert_eq!(phone.counts.won_per_hour(), Some(6.0), "1 win / 10 minutes");
+    assert_eq!(phone.counts.new_prospects_per_hour(), Some(6.0));
+    assert_eq!(phone.counts.won_per_contact().to_string(), "100.0 % (1/1)");
+    assert_eq!(b.rows[1].counts.untimed_share().to_string(), "50.0 % (1/2)");
+    assert_eq!(
+        b.rows[3].counts.seconds_by_class,
+        [0, 0, 0, 900],
+        "customer care"
+    );
 
     let t = b.table();
     assert_eq!(t.columns[2], "channel");
@@ -163,7 +168,7 @@ fn worked_source_breakdown() {
         ]
     );
     // Without logged time there is no per-hour yield.
-    assert_eq!(b.rows[1].new_prospects_per_hour(), None);
+    assert_eq!(b.rows[1].counts.new_prospects_per_hour(), None);
     let t = b.table();
     assert_eq!(t.columns[2], "source");
     assert_eq!(t.rows[3][2], Cell::Empty, "no source");
@@ -209,24 +214,27 @@ proptest! {
         b in 0usize..=8,
     ) {
         let l = cohort_support::ledger(&events, None);
-        let n = l.prospect_count();
-        let (a, b) = (a.min(b).min(n), a.max(b).min(n));
         let key = if source { BreakdownBy::Source } else { BreakdownBy::Channel };
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
-        let part = |r: std::ops::Range<usize>| {
-            breakdown_aggregate_prospects(&l, &classified, &Scope::all(), &cal, key, r).unwrap()
-        };
-        let whole = breakdown_aggregate(&l, &classified, &Scope::all(), &cal, key).unwrap();
-        let mut left = part(0..a);
-        left.merge(part(a..b));
-        left.merge(part(b..n));
-        let mut right = part(b..n);
-        right.merge(part(a..b));
-        right.merge(part(0..a));
+        let (scope, m) = (Scope::all(), PeriodSpec::monthly());
+        let input = ReportInput::new(&classified, &scope, &m).unwrap().breakdown_by(key);
+        let whole = input.run::<BreakdownAggregate>();
+        let parts: Vec<BreakdownAggregate> = input
+            .parts(1 + a + b)
+            .iter()
+            .map(|part| BreakdownAggregate::of(&input, part))
+            .collect();
+        let mut left = BreakdownAggregate::default();
+        for p in parts.iter().cloned() {
+            left.merge(p);
+        }
+        let mut right = BreakdownAggregate::default();
+        for p in parts.into_iter().rev() {
+            right.merge(p);
+        }
         right.merge(BreakdownAggregate::default());
-        prop_assert_eq!(&left, &whole);
-        prop_assert_eq!(&right, &whole);
+        prop_assert_eq!(&left, &right);
+        prop_assert_eq!(&left.finish(&input), &whole);
     }
 
     #[test]
@@ -237,25 +245,25 @@ proptest! {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
         let m = PeriodSpec::monthly();
-        let period = period_report(&l, &classified, &Scope::all(), &m).unwrap();
-        let cohorts = cohort_report(&l, &classified, &Scope::all(), &m).unwrap();
-        let channels = channel_breakdown(&l, &classified, &Scope::all(), &m).unwrap();
-        let sources = source_breakdown(&l, &classified, &Scope::all(), &m).unwrap();
+        let period = period_report(&classified, &Scope::all(), &m).unwrap();
+        let cohorts = cohort_report(&classified, &Scope::all(), &m).unwrap();
+        let channels = channel_breakdown(&classified, &Scope::all(), &m).unwrap();
+        let sources = source_breakdown(&classified, &Scope::all(), &m).unwrap();
         for b in [&channels, &sources] {
             for p in &period.rows {
                 let s = sum_where(b.rows.iter().filter(|r| r.rep_id == p.rep_id && r.period == p.period));
-                prop_assert_eq!(s.contacts, p.contacts);
-                prop_assert_eq!(s.contacts_by_class, p.contacts_by_class);
-                prop_assert_eq!(s.seconds_by_class, p.seconds_by_class);
-                prop_assert_eq!(s.untimed, p.untimed_by_class.iter().sum::<u64>());
-                prop_assert_eq!(s.new_prospects, p.new_prospects);
+                prop_assert_eq!(s.contacts, p.counts.contacts);
+                prop_assert_eq!(s.contacts_by_class, p.counts.contacts_by_class);
+                prop_assert_eq!(s.seconds_by_class, p.counts.seconds_by_class);
+                prop_assert_eq!(s.untimed, p.counts.untimed_by_class.iter().sum::<u64>());
+                prop_assert_eq!(s.new_prospects, p.counts.new_prospects);
             }
             for c in &cohorts.rows {
                 let s = sum_where(b.rows.iter().filter(|r| r.rep_id == c.rep_id && r.period == c.cohort));
-                prop_assert_eq!((s.engagements, s.met, s.won), (c.engagements, c.met, c.won));
+                prop_assert_eq!((s.engagements, s.met, s.won), (c.counts.engagements, c.counts.met, c.counts.won));
             }
             let all = sum_where(b.rows.iter());
-            prop_assert_eq!(all.engagements, cohorts.total().engagements);
+            prop_assert_eq!(all.engagements, cohorts.total().counts.engagements);
         }
         // Per channel, the seconds match the period report's time_by_channel.
         for p in &period.rows {
@@ -263,14 +271,14 @@ proptest! {
                 let s = sum_where(channels.rows.iter().filter(|r| {
                     r.rep_id == p.rep_id && r.period == p.period && r.key == ch.as_str()
                 }));
-                prop_assert_eq!(s.seconds, p.seconds_by_channel[ch.index()]);
-                prop_assert_eq!(s.untimed, p.untimed_by_channel[ch.index()]);
+                prop_assert_eq!(s.seconds, p.counts.seconds_by_channel[ch.index()]);
+                prop_assert_eq!(s.untimed, p.counts.untimed_by_channel[ch.index()]);
             }
         }
         // A channel scope on the source breakdown is that channel's row of
         // the channel breakdown.
         for &ch in Channel::ALL {
-            let scoped = source_breakdown(&l, &classified, &Scope::all().with_channel(ch), &m).unwrap();
+            let scoped = source_breakdown(&classified, &Scope::all().with_channel(ch), &m).unwrap();
             let via_sources = sum_where(scoped.rows.iter());
             let direct = sum_where(channels.rows.iter().filter(|r| r.key == ch.as_str()));
             prop_assert_eq!(via_sources, direct);

@@ -7,12 +7,12 @@ mod common;
 use common::demo;
 
 use chrono::{Duration, TimeZone, Utc};
-use sales_metrics::report::chart::{
-    SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
-    daily_contacts_chart, funnel_chart, survival_chart,
-};
 use sales_metrics::report::{
     Granularity, PeriodSpec, Scope, channel_breakdown, period_report, source_breakdown, time_to_win,
+};
+use sales_metrics::report::{
+    SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
+    daily_contacts_chart, funnel_chart, survival_chart,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale, classify,
@@ -38,35 +38,25 @@ fn well_formed(chart: &SvgChart) {
 
 #[test]
 fn every_chart_draws_the_demo_data() -> TestResult {
-    let (ledger, classified) = demo()?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let report = period_report(&ledger, &classified, &Scope::all(), &monthly)?;
+    let report = period_report(&classified, &Scope::all(), &monthly)?;
     let daily = period_report(
-        &ledger,
         &classified,
         &Scope::all(),
         &PeriodSpec::new(Granularity::Day),
     )?;
-    let win = time_to_win(&ledger, &classified, &Scope::all(), None)?;
-    let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
+    let win = time_to_win(&classified, &Scope::all(), None)?;
+    let north = time_to_win(&classified, &Scope::team("north"), None)?;
     let charts = [
         funnel_chart(&report)?,
         close_rates_chart(&report)?,
         survival_chart(&[("all reps", &win), ("north", &north)])?,
         daily_contacts_chart(&ledger, &daily)?,
         activity_by_class_chart(&report)?,
-        activity_breakdown_chart(&channel_breakdown(
-            &ledger,
-            &classified,
-            &Scope::all(),
-            &monthly,
-        )?)?,
-        activity_breakdown_chart(&source_breakdown(
-            &ledger,
-            &classified,
-            &Scope::all(),
-            &monthly,
-        )?)?,
+        activity_breakdown_chart(&channel_breakdown(&classified, &Scope::all(), &monthly)?)?,
+        activity_breakdown_chart(&source_breakdown(&classified, &Scope::all(), &monthly)?)?,
     ];
     for chart in &charts {
         well_formed(chart);
@@ -100,8 +90,9 @@ fn every_chart_draws_the_demo_data() -> TestResult {
 
 #[test]
 fn charts_save_and_show_in_notebooks() -> TestResult {
-    let (ledger, classified) = demo()?;
-    let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     let chart = close_rates_chart(&report)?;
     let dir = std::env::temp_dir().join(format!("sm-charts-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -118,8 +109,9 @@ fn charts_save_and_show_in_notebooks() -> TestResult {
 
 #[test]
 fn daily_chart_needs_days() -> TestResult {
-    let (ledger, classified) = demo()?;
-    let monthly = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     let err = daily_contacts_chart(&ledger, &monthly)
         .err()
         .ok_or("a monthly report was accepted")?;
@@ -152,12 +144,11 @@ fn names_are_escaped_and_empty_results_say_so() -> TestResult {
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let daily = period_report(
-        &ledger,
         &classified,
         &Scope::all(),
         &PeriodSpec::new(Granularity::Day),
     )?;
-    let monthly = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
     for chart in [
         funnel_chart(&monthly)?,
         close_rates_chart(&monthly)?,
@@ -172,19 +163,9 @@ fn names_are_escaped_and_empty_results_say_so() -> TestResult {
         assert!(!chart.as_str().contains("<ana&co>"), "{}", chart.title());
     }
 
-    let idle = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("idle"),
-        &PeriodSpec::monthly(),
-    )?;
-    let nothing = time_to_win(&ledger, &classified, &Scope::rep("idle"), None)?;
-    let by_channel = channel_breakdown(
-        &ledger,
-        &classified,
-        &Scope::rep("idle"),
-        &PeriodSpec::monthly(),
-    )?;
+    let idle = period_report(&classified, &Scope::rep("idle"), &PeriodSpec::monthly())?;
+    let nothing = time_to_win(&classified, &Scope::rep("idle"), None)?;
+    let by_channel = channel_breakdown(&classified, &Scope::rep("idle"), &PeriodSpec::monthly())?;
     for chart in [
         funnel_chart(&idle)?,
         close_rates_chart(&idle)?,

@@ -11,8 +11,8 @@ use ContactClass::*;
 
 fn classes(ledger: &Ledger, config: &ClassifyConfig) -> Vec<(String, ContactClass)> {
     let c = classify(ledger, config);
-    (0..ledger.contacts().len() as u32)
-        .map(|i| (ledger.contact_id(i).to_owned(), c.class(i).unwrap()))
+    c.contacts()
+        .map(|contact| (contact.contact_id.to_owned(), contact.class))
         .collect()
 }
 
@@ -104,7 +104,7 @@ fn ties_break_by_kind_rank_then_id() {
     assert_eq!(class_of(&l, "c2"), FollowUp);
     let c = classify(&l, &ClassifyConfig::default());
     // The sale at the same instant is inside the engagement and wins it.
-    let won: Vec<_> = c.engagements().iter().filter(|g| g.won()).collect();
+    let won: Vec<_> = c.engagements().filter(|g| g.won()).collect();
     assert_eq!(won.len(), 1);
 }
 
@@ -125,11 +125,10 @@ fn meeting_and_sale_before_any_contact() {
     assert_eq!(class_of(&l, "c2"), Customer);
     assert_eq!(class_of(&l, "c3"), Customer);
     assert_eq!(c.engagements().len(), 1);
-    assert!(!c.engagements()[0].met(), "the earlier meeting is outside");
-    let m_pos = l
-        .event_position(sales_metrics::ledger::EventKind::Meeting, 0)
-        .unwrap();
-    assert_eq!(c.event_engagement(m_pos), None);
+    let g = c.engagements().next().unwrap();
+    assert!(!g.met(), "the earlier meeting is outside");
+    assert_eq!(g.meetings_held(), 0);
+    assert_eq!(g.first_meeting(), None);
 }
 
 #[test]
@@ -144,16 +143,22 @@ fn engagements_end_at_reactivation_or_first_sale() {
     meeting(&mut b, "m2", "ana", "p1", day(221)); // after the first sale: none
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let g = c.engagements();
+    let g: Vec<_> = c.engagements().collect();
     assert_eq!(g.len(), 2);
-    assert_eq!(l.contact_id(g[0].start_contact), "c1");
-    assert_eq!(g[0].end, EngagementEnd::Lapsed);
+    assert_eq!(g[0].start_contact_id(), "c1");
+    assert_eq!(g[0].end(), EngagementEnd::Lapsed);
     assert!(g[0].met(), "bob's meeting counts for ana's engagement");
-    assert_eq!(g[0].contacts, 1);
-    assert_eq!(l.contact_id(g[1].start_contact), "c2");
-    assert_eq!(g[1].end, EngagementEnd::Won);
-    assert_eq!(g[1].contacts, 2);
-    assert_eq!(g[1].won_sale.map(|s| l.sale_id(s)), Some("s1"));
+    assert_eq!(g[0].contacts(), 1);
+    assert_eq!(g[1].start_contact_id(), "c2");
+    assert_eq!(g[1].end(), EngagementEnd::Won);
+    assert_eq!(g[1].contacts(), 2);
+    assert_eq!(g[1].won_sale_id(), Some("s1"));
+    assert_eq!(g[1].won_at(), Some(day(210)));
+    assert_eq!(g[1].cycle(), Some(Duration::days(10)));
+    assert_eq!(
+        c.engagement_of("c3").map(|e| e.start_contact_id()),
+        Some("c2")
+    );
     // Silence alone never ends an engagement: an open one stays open.
     let mut b = builder(&["ana"], &["p1"]);
     contact(&mut b, "c1", "ana", "p1", day(0));
@@ -162,7 +167,10 @@ fn engagements_end_at_reactivation_or_first_sale() {
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
     assert_eq!(c.engagements().len(), 1);
-    assert_eq!(c.engagements()[0].end, EngagementEnd::Open);
+    assert_eq!(
+        c.engagements().next().map(|g| g.end()),
+        Some(EngagementEnd::Open)
+    );
 }
 
 #[test]
@@ -215,7 +223,7 @@ fn classification_uses_prospects_not_records() {
     );
     let l = b.build().unwrap();
     assert_eq!(l.prospect_count(), 1);
-    assert_eq!(l.prospect_id(0), "p1");
+    assert_eq!(l.prospect_ids().next(), Some("p1"));
     assert_eq!(class_of(&l, "c2"), FollowUp);
 }
 
@@ -230,8 +238,9 @@ fn supplied_partition_names_clusters_by_smallest_accepted_id_and_warns() {
     );
     let l = b.build().unwrap();
     assert_eq!(l.prospect_count(), 2);
-    assert_eq!(l.prospect_id(0), "p10", "byte order: p10 < p2");
-    assert_eq!(l.prospect_id(1), "p3");
+    let ids: Vec<&str> = l.prospect_ids().collect();
+    assert_eq!(ids[0], "p10", "byte order: p10 < p2");
+    assert_eq!(ids[1], "p3");
     assert_eq!(l.warnings().len(), 1);
     assert!(l.warnings()[0].message.contains("ghost"));
 }

@@ -6,9 +6,10 @@ mod common;
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::cohort::{cohort_aggregate, cohort_aggregate_prospects};
+use sales_metrics::Cell;
+use sales_metrics::report::{Aggregate, ReportInput};
 use sales_metrics::report::{
-    Calendar, Cell, CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report,
+    CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, MeetingStatus, ProspectRecord, Source, classify,
@@ -78,7 +79,7 @@ fn worked_ledger() -> Ledger {
 
 fn report(ledger: &Ledger, scope: &Scope, periods: &PeriodSpec) -> CohortReport {
     let classified = classify(ledger, &ClassifyConfig::default());
-    cohort_report(ledger, &classified, scope, periods).unwrap()
+    cohort_report(&classified, scope, periods).unwrap()
 }
 
 fn csv(report: &CohortReport) -> String {
@@ -88,7 +89,8 @@ fn csv(report: &CohortReport) -> String {
 }
 
 fn f(v: f64) -> String {
-    sales_metrics::report::table::format_float(v)
+    // The crate's cell text: shortest round-trip decimal, never "-0".
+    sales_metrics::Cell::Float(v).to_text()
 }
 
 #[test]
@@ -110,31 +112,31 @@ fn worked_cohorts_by_month() {
     assert_eq!(csv(&r), want);
 
     let ana_jan = &r.rows[0];
-    assert_eq!(ana_jan.open, 1, "p6");
-    assert_eq!(ana_jan.lapsed, 1, "p3's first engagement");
-    assert_eq!(ana_jan.ended_without_win(), 1);
-    assert_eq!(ana_jan.won_and_met, 1);
-    assert_eq!(ana_jan.contacts, 6, "p1: 2, p2: 1, p3: 2, p6: 1");
-    assert_eq!(ana_jan.cycle_days(), vec![twelfth, 20.0]);
+    assert_eq!(ana_jan.counts.open, 1, "p6");
+    assert_eq!(ana_jan.counts.lapsed, 1, "p3's first engagement");
+    assert_eq!(ana_jan.counts.ended_without_win(), 1);
+    assert_eq!(ana_jan.counts.won_and_met, 1);
+    assert_eq!(ana_jan.counts.contacts, 6, "p1: 2, p2: 1, p3: 2, p6: 1");
+    assert_eq!(ana_jan.counts.cycle_days(), vec![twelfth, 20.0]);
     assert_eq!(
-        ana_jan.cycle_days_p25(),
+        ana_jan.counts.cycle_days_p25(),
         Some(twelfth + 0.25 * (20.0 - twelfth))
     );
     assert_eq!(
-        ana_jan.cycle_days_p75(),
+        ana_jan.counts.cycle_days_p75(),
         Some(twelfth + 0.75 * (20.0 - twelfth))
     );
-    assert_eq!(ana_jan.met_win_rate().to_string(), "100.0 % (1/1)");
-    assert_eq!(ana_jan.touches_to_win().to_string(), "1.50 (3/2)");
+    assert_eq!(ana_jan.counts.met_win_rate().to_string(), "100.0 % (1/1)");
+    assert_eq!(ana_jan.counts.touches_to_win().to_string(), "1.50 (3/2)");
     // bob's January: a sale without a meeting; the meeting after the first
     // sale belongs to no engagement.
     let bob_jan = &r.rows[2];
-    assert_eq!((bob_jan.met, bob_jan.won), (0, 1));
-    assert_eq!(bob_jan.met_win_rate().value(), None);
+    assert_eq!((bob_jan.counts.met, bob_jan.counts.won), (0, 1));
+    assert_eq!(bob_jan.counts.met_win_rate().value(), None);
     for row in &r.rows {
         assert_eq!(
-            row.won + row.open + row.ended_without_win(),
-            row.engagements
+            row.counts.won + row.counts.open + row.counts.ended_without_win(),
+            row.counts.engagements
         );
     }
 }
@@ -181,7 +183,7 @@ fn time_zone_moves_a_start_across_the_month_boundary() {
         .rows
         .iter()
         .filter(|r| r.rep_id == "ana")
-        .map(|r| (r.cohort.as_str(), r.engagements, r.won))
+        .map(|r| (r.cohort.as_str(), r.counts.engagements, r.counts.won))
         .collect();
     assert_eq!(ana, [("2026-01", 3, 1), ("2026-02", 2, 1)]);
 }
@@ -193,7 +195,7 @@ fn other_granularities() {
     let rows: Vec<_> = r
         .rows
         .iter()
-        .map(|r| (r.rep_id.as_str(), r.cohort.as_str(), r.engagements))
+        .map(|r| (r.rep_id.as_str(), r.cohort.as_str(), r.counts.engagements))
         .collect();
     assert_eq!(
         rows,
@@ -208,12 +210,20 @@ fn other_granularities() {
     assert!(r.rows.iter().any(|r| r.cohort == "2026-W04"));
     let total = r.total();
     assert_eq!(
-        (total.engagements, total.met, total.won, total.open),
+        (
+            total.counts.engagements,
+            total.counts.met,
+            total.counts.won,
+            total.counts.open
+        ),
         (7, 3, 4, 2)
     );
     let by_cohort = r.totals_by_cohort();
     assert!(by_cohort.iter().all(|c| c.rep_id == "*"));
-    assert_eq!(by_cohort.iter().map(|c| c.engagements).sum::<u64>(), 7);
+    assert_eq!(
+        by_cohort.iter().map(|c| c.counts.engagements).sum::<u64>(),
+        7
+    );
 }
 
 #[test]
@@ -226,7 +236,14 @@ fn scopes_filter_by_cohort_rep_channel_and_source() {
     let rows: Vec<_> = bob
         .rows
         .iter()
-        .map(|r| (r.cohort.as_str(), r.engagements, r.met, r.won))
+        .map(|r| {
+            (
+                r.cohort.as_str(),
+                r.counts.engagements,
+                r.counts.met,
+                r.counts.won,
+            )
+        })
         .collect();
     assert_eq!(rows, [("2026-01", 1, 0, 1), ("2026-09", 1, 1, 1)]);
     assert_eq!(report(&l, &Scope::team("t1"), &m).rows.len(), 4);
@@ -234,17 +251,17 @@ fn scopes_filter_by_cohort_rep_channel_and_source() {
     let email = report(&l, &Scope::all().with_channel(Channel::Email), &m);
     assert_eq!(email.rows.len(), 1);
     assert_eq!(
-        (email.rows[0].engagements, email.rows[0].won),
+        (email.rows[0].counts.engagements, email.rows[0].counts.won),
         (1, 1),
         "p2's later sale counts though sales have no channel"
     );
     // Source: prospect p1 only.
     let referral = report(&l, &Scope::all().with_source(Source::Referral), &m);
     assert_eq!(referral.rows.len(), 1);
-    assert_eq!(referral.rows[0].cycle_days_median(), Some(20.0));
+    assert_eq!(referral.rows[0].counts.cycle_days_median(), Some(20.0));
     // Unknown rep: an error, not an empty report.
     let classified = classify(&l, &ClassifyConfig::default());
-    assert!(cohort_report(&l, &classified, &Scope::rep("zoe"), &m).is_err());
+    assert!(cohort_report(&classified, &Scope::rep("zoe"), &m).is_err());
 }
 
 #[test]
@@ -264,12 +281,6 @@ fn display_lists_rows() {
     assert_eq!(text.lines().count(), 2 + 4);
 }
 
-fn aggregate(ledger: &Ledger, per_rep: bool, range: std::ops::Range<usize>) -> CohortAggregate {
-    let classified = classify(ledger, &cohort_support::config(per_rep));
-    let cal = Calendar::for_ledger(&PeriodSpec::monthly(), ledger).unwrap();
-    cohort_aggregate_prospects(ledger, &classified, &Scope::all(), &cal, range).unwrap()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -281,27 +292,27 @@ proptest! {
         b in 0usize..=8,
     ) {
         let l = cohort_support::ledger(&events, None);
-        let n = l.prospect_count();
-        let (a, b) = (a.min(b).min(n), a.max(b).min(n));
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
-        let whole = cohort_aggregate(&l, &classified, &Scope::all(), &cal).unwrap();
-        let parts = [
-            aggregate(&l, per_rep, 0..a),
-            aggregate(&l, per_rep, a..b),
-            aggregate(&l, per_rep, b..n),
-        ];
-        // (x + y) + z, z + (y + x), and with the identity.
-        let mut left = parts[0].clone();
-        left.merge(parts[1].clone());
-        left.merge(parts[2].clone());
-        let mut right = parts[1].clone();
-        right.merge(parts[0].clone());
-        let mut z = parts[2].clone();
-        z.merge(right);
+        let (scope, m) = (Scope::all(), PeriodSpec::monthly());
+        let input = ReportInput::new(&classified, &scope, &m).unwrap();
+        let whole = input.run::<CohortAggregate>();
+        let parts: Vec<CohortAggregate> = input
+            .parts(1 + a + b)
+            .iter()
+            .map(|part| CohortAggregate::of(&input, part))
+            .collect();
+        // Forward, backward, and with the identity.
+        let mut left = CohortAggregate::default();
+        for p in parts.iter().cloned() {
+            left.merge(p);
+        }
+        let mut z = CohortAggregate::default();
+        for p in parts.into_iter().rev() {
+            z.merge(p);
+        }
         z.merge(CohortAggregate::default());
-        prop_assert_eq!(&left, &whole);
-        prop_assert_eq!(&z, &whole);
+        prop_assert_eq!(&left, &z);
+        prop_assert_eq!(&left.finish(&input), &whole);
     }
 
     #[test]
@@ -311,40 +322,41 @@ proptest! {
     ) {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let r = cohort_report(&l, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
         let mut total = 0;
         for row in &r.rows {
-            prop_assert!(row.engagements > 0, "no empty rows");
-            prop_assert_eq!(row.won + row.open + row.ended_without_win(), row.engagements);
-            prop_assert!(row.won_and_met <= row.met.min(row.won));
-            prop_assert_eq!(row.cycle_us.len() as u64, row.won);
-            prop_assert!(row.cycle_us.windows(2).all(|w| w[0] <= w[1]));
-            prop_assert!(row.cycle_us.iter().all(|&c| c >= 0));
+            prop_assert!(row.counts.engagements > 0, "no empty rows");
+            prop_assert_eq!(row.counts.won + row.counts.open + row.counts.ended_without_win(), row.counts.engagements);
+            prop_assert!(row.counts.won_and_met <= row.counts.met.min(row.counts.won));
+            let cycles: Vec<Duration> = row.counts.cycles().collect();
+            prop_assert_eq!(cycles.len() as u64, row.counts.won);
+            prop_assert!(cycles.windows(2).all(|w| w[0] <= w[1]));
+            prop_assert!(cycles.iter().all(|&c| c >= Duration::zero()));
             if let (Some(lo), Some(med), Some(hi)) =
-                (row.cycle_days_p25(), row.cycle_days_median(), row.cycle_days_p90())
+                (row.counts.cycle_days_p25(), row.counts.cycle_days_median(), row.counts.cycle_days_p90())
             {
                 prop_assert!(lo <= med && med <= hi);
             }
-            total += row.engagements;
+            total += row.counts.engagements;
         }
         prop_assert_eq!(total as usize, classified.engagements().len());
         // Scopes partition the cohorts: per rep, and per channel.
         let mut by_rep = 0;
         for rep in ["r0", "r1", "r2"] {
             let s = Scope::rep(rep);
-            by_rep += cohort_report(&l, &classified, &s, &PeriodSpec::monthly())
+            by_rep += cohort_report(&classified, &s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
-                .engagements;
+                .counts.engagements;
         }
         prop_assert_eq!(by_rep, total);
         let mut by_channel = 0;
         for &c in Channel::ALL {
             let s = Scope::all().with_channel(c);
-            by_channel += cohort_report(&l, &classified, &s, &PeriodSpec::monthly())
+            by_channel += cohort_report(&classified, &s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
-                .engagements;
+                .counts.engagements;
         }
         prop_assert_eq!(by_channel, total);
     }
@@ -352,22 +364,26 @@ proptest! {
 
 #[test]
 fn chunked_computation_equals_one_pass() {
-    use sales_metrics::report::BreakdownBy;
-    use sales_metrics::report::breakdown::{breakdown_aggregate, breakdown_aggregate_prospects};
+    use sales_metrics::report::{BreakdownAggregate, BreakdownBy};
     let l = cohort_support::big_ledger(9000);
-    assert!(l.events().len() > 40_000, "{}", l.events().len());
+    use sales_metrics::RecordKind;
+    let events = [RecordKind::Contact, RecordKind::Meeting, RecordKind::Sale]
+        .map(|k| l.accepted_count(k))
+        .iter()
+        .sum::<u64>();
+    assert!(events > 40_000, "{events}");
     let classified = classify(&l, &ClassifyConfig::default());
-    let cal = Calendar::for_ledger(&PeriodSpec::monthly(), &l).unwrap();
-    let n = l.prospect_count();
-    let all = Scope::all();
-    assert_eq!(
-        cohort_aggregate(&l, &classified, &all, &cal).unwrap(),
-        cohort_aggregate_prospects(&l, &classified, &all, &cal, 0..n).unwrap()
-    );
+    let (all, m) = (Scope::all(), PeriodSpec::monthly());
+    let input = ReportInput::new(&classified, &all, &m).unwrap();
+    let one = |n: usize| input.parts(n);
+    assert_eq!(one(1).len(), 1);
+    let whole = CohortAggregate::of(&input, &one(1)[0]);
+    assert_eq!(whole.finish(&input), input.run::<CohortAggregate>());
     for by in [BreakdownBy::Channel, BreakdownBy::Source] {
-        assert_eq!(
-            breakdown_aggregate(&l, &classified, &all, &cal, by).unwrap(),
-            breakdown_aggregate_prospects(&l, &classified, &all, &cal, by, 0..n).unwrap()
-        );
+        let input = ReportInput::new(&classified, &all, &m)
+            .unwrap()
+            .breakdown_by(by);
+        let whole = BreakdownAggregate::of(&input, &input.parts(1)[0]);
+        assert_eq!(whole.finish(&input), input.run::<BreakdownAggregate>());
     }
 }

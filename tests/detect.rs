@@ -17,7 +17,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn findings_of(ledger: &Ledger) -> Result<Vec<Finding>, Box<dyn std::error::Error>> {
     let classified = classify(ledger, &ClassifyConfig::default());
-    let ctx = DetectContext::new(ledger, &classified, &DetectConfig::default())?;
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     Ok(detect::run(&ctx, &detect::builtin()))
 }
 
@@ -121,7 +121,7 @@ fn the_demo_team_shows_its_four_gaming_reps_and_nobody_else() -> TestResult {
 fn findings_are_sorted_and_independent_of_detector_order() -> TestResult {
     let ledger = sim::demo()?.ledger()?;
     let classified: Classified = classify(&ledger, &ClassifyConfig::default());
-    let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     let forward = detect::run(&ctx, &detect::builtin());
     let mut reversed_detectors = detect::builtin();
     reversed_detectors.reverse();
@@ -196,7 +196,7 @@ fn tiny_ledger() -> Result<Ledger, sales_metrics::Error> {
 fn callers_detectors_run_beside_the_built_in_ones() -> TestResult {
     let ledger = tiny_ledger()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     let mut detectors: Vec<Box<dyn Detector>> = detect::builtin();
     detectors.push(Box::new(Busy(3)));
     let findings = detect::run(&ctx, &detectors);
@@ -294,7 +294,7 @@ fn detectors_say_nothing_without_the_fields_they_need() -> TestResult {
 fn settings_are_plain_and_adjustable() -> TestResult {
     let ledger = sim::demo()?.ledger()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+    let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
     let strict = HollowContacts {
         z_flag: 50.0,
         z_persist: 50.0,
@@ -349,7 +349,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         periods: PeriodSpec::monthly().in_zone_named("Europe/Bucharest")?,
         ..DetectConfig::default()
     };
-    let ctx = DetectContext::new(&ledger, &classified, &config)?;
+    let ctx = DetectContext::new(&classified, &config)?;
     let findings = detect::run(&ctx, &detect::builtin());
     let mut flagged: Vec<(&str, &str)> = findings
         .iter()
@@ -363,7 +363,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         periods: PeriodSpec::new(sales_metrics::report::Granularity::Quarter),
         ..DetectConfig::default()
     };
-    let ctx = DetectContext::new(&ledger, &classified, &config)?;
+    let ctx = DetectContext::new(&classified, &config)?;
     let findings = detect::run(&ctx, &detect::builtin());
     assert!(findings.iter().all(|f| f.period.contains("-Q")));
     assert!(findings.iter().any(|f| f.rep_id == "florin"));

@@ -10,11 +10,12 @@ use common::demo;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sales_metrics::report::frame::{ColumnData, ColumnType, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, ColumnType, Frame, ToFrame};
 use sales_metrics::report::{
-    Cell, PeriodSpec, Rejections, Scope, Table, channel_breakdown, cohort_report, period_report,
+    PeriodSpec, Rejections, Scope, channel_breakdown, cohort_report, period_report,
     source_breakdown, time_to_win,
 };
+use sales_metrics::{Cell, Table};
 use sales_metrics::{
     ClassifyConfig, LedgerBuilder, Mode, Reason, RecordKind, Rejection, Rep, classify,
 };
@@ -36,7 +37,7 @@ fn same_values(table: &Table, frame: &Frame) {
             let got = match &column.data {
                 ColumnData::Int64(v) => v[r].map(|x| x.to_string()),
                 ColumnData::UInt64(v) => v[r].map(|x| x.to_string()),
-                ColumnData::Float64(v) => v[r].map(sales_metrics::report::table::format_float),
+                ColumnData::Float64(v) => v[r].map(|x| sales_metrics::Cell::Float(x).to_text()),
                 ColumnData::Utf8(v) => v[r].clone(),
                 ColumnData::Date32(v) => v[r].map(|d| d.to_string()),
             };
@@ -76,13 +77,14 @@ fn declared_types_fit(table: &Table, frame: &Frame) {
 
 #[test]
 fn every_result_converts_without_losing_a_value() -> TestResult {
-    let (ledger, classified) = demo()?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&ledger, &classified, &Scope::all(), &monthly)?;
-    let cohort = cohort_report(&ledger, &classified, &Scope::all(), &monthly)?;
-    let channel = channel_breakdown(&ledger, &classified, &Scope::all(), &monthly)?;
-    let source = source_breakdown(&ledger, &classified, &Scope::all(), &monthly)?;
-    let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+    let period = period_report(&classified, &Scope::all(), &monthly)?;
+    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?;
+    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?;
+    let source = source_breakdown(&classified, &Scope::all(), &monthly)?;
+    let curve = time_to_win(&classified, &Scope::all(), None)?;
     let checks: [(Table, Frame); 5] = [
         (period.table(), period.to_frame()),
         (cohort.extended_table(), cohort.to_frame()),
@@ -129,13 +131,9 @@ fn every_result_converts_without_losing_a_value() -> TestResult {
 
 #[test]
 fn worked_example_types_and_nulls() -> TestResult {
-    let (ledger, classified) = demo()?;
-    let report = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     let f = report.to_frame();
     let june = report
         .rows
@@ -170,7 +168,7 @@ fn worked_example_types_and_nulls() -> TestResult {
         .rows
         .iter()
         .zip(&mcr)
-        .filter(|(r, _)| r.meetings_held == 0)
+        .filter(|(r, _)| r.counts.meetings_held == 0)
         .collect::<Vec<_>>();
     assert!(!undefined.is_empty());
     assert!(undefined.iter().all(|(_, v)| v.is_none()));
@@ -184,7 +182,7 @@ fn empty_results_keep_their_schema() -> TestResult {
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&ledger, &classified, &Scope::all(), &monthly)?;
+    let period = period_report(&classified, &Scope::all(), &monthly)?;
     let types = |f: &Frame| {
         f.columns()
             .iter()
@@ -204,11 +202,11 @@ fn empty_results_keep_their_schema() -> TestResult {
         ]
     );
     assert_eq!(types(&f).last(), Some(&ColumnType::Float64));
-    let cohort = cohort_report(&ledger, &classified, &Scope::all(), &monthly)?.to_frame();
+    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_frame();
     assert_eq!(cohort.column_names().len(), 17);
-    let channel = channel_breakdown(&ledger, &classified, &Scope::all(), &monthly)?.to_frame();
+    let channel = channel_breakdown(&classified, &Scope::all(), &monthly)?.to_frame();
     assert_eq!(channel.column_names().len(), 26);
-    let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?.to_frame();
+    let curve = time_to_win(&classified, &Scope::all(), None)?.to_frame();
     assert_eq!(types(&curve)[0], ColumnType::Float64);
     let rejections = Rejections(&[]).to_frame();
     assert_eq!(
@@ -290,13 +288,9 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
     use arrow_array::{Array, Date32Array, Float64Array, StringArray, UInt64Array};
     use arrow_schema::DataType;
 
-    let (ledger, classified) = demo()?;
-    let report = period_report(
-        &ledger,
-        &classified,
-        &Scope::rep("ana"),
-        &PeriodSpec::monthly(),
-    )?;
+    let ledger = demo()?;
+    let classified = classify(&ledger, &ClassifyConfig::default());
+    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
     let batch = report.to_record_batch()?;
     assert_eq!(batch.num_rows(), report.rows.len());
     assert_eq!(batch.num_columns(), 17);
@@ -328,7 +322,11 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
         .downcast_ref::<Float64Array>()
         .ok_or("meeting_close_rate")?;
     assert_eq!(mcr.value(june), 10.0 / 15.0);
-    let nulls = report.rows.iter().filter(|r| r.meetings_held == 0).count();
+    let nulls = report
+        .rows
+        .iter()
+        .filter(|r| r.counts.meetings_held == 0)
+        .count();
     assert!(nulls > 0);
     assert_eq!(mcr.null_count(), nulls);
     let starts = col("period_start")?;

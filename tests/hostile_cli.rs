@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use sales_metrics::Table as ResultTable;
 use sales_metrics::dedup::Table;
 use sales_metrics::ingest::{OutputDir, write_rejections_csv};
-use sales_metrics::report::Table as ResultTable;
 use sales_metrics::{Error, Reason, RecordKind, Rejection};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use sales_metrics::dedup::Table;
-use sales_metrics::ingest::{load_folder, read_csv, read_csv_in_blocks};
+use sales_metrics::ingest::{read_csv, read_csv_in_blocks};
+use sales_metrics::load_folder;
 use sales_metrics::{Error, Ledger, LedgerBuilder, Mode, RecordKind};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -49,18 +50,8 @@ fn prepared(mode: Mode) -> Result<LedgerBuilder, Error> {
 /// and input counts.
 fn describe(l: &Ledger) -> String {
     let mut s = format!("{:?}\n", l.rejections());
-    for (i, c) in (0u32..).zip(l.contacts()) {
-        let _ = writeln!(s, "{} {c:?}", l.contact_id(i));
-    }
-    for (i, m) in (0u32..).zip(l.meetings()) {
-        let _ = writeln!(s, "{} {m:?}", l.meeting_id(i));
-    }
-    for (i, x) in (0u32..).zip(l.sales()) {
-        let _ = writeln!(s, "{} {x:?} {}", l.sale_id(i), l.currency(x.currency));
-    }
-    for r in l.records().iter() {
-        let _ = writeln!(s, "{:?}", r.to_owned_record(l));
-    }
+    let _ = writeln!(s, "{:?}", l.to_records());
+    let _ = writeln!(s, "{:?}", l.currencies());
     for k in RecordKind::ALL {
         let _ = writeln!(s, "{k}: {} in", l.input_count(k));
     }

@@ -346,42 +346,18 @@ proptest! {
 // ---------------------------------------------------------------------------
 // Round trips: records written as text read back to the same ledger.
 
-/// Everything a ledger holds that the text forms carry.
+/// Everything a ledger holds that the text forms carry: its accepted
+/// records as Rust values, its rejections and its input counts.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
-    reps: Vec<Rep>,
-    records: Vec<ProspectRecord>,
-    contacts: Vec<(String, sales_metrics::ledger::ContactRow)>,
-    meetings: Vec<(String, sales_metrics::ledger::MeetingRow)>,
-    /// Sales with their currency as text: the ledger's currency list also
-    /// names currencies of sales rejected after staging, which only Rust
-    /// values and readers' valid rows reach.
-    sales: Vec<(String, sales_metrics::ledger::SaleRow, String)>,
+    records: sales_metrics::Records,
     rejections: Vec<Rejection>,
     inputs: Vec<u64>,
 }
 
 fn snapshot(l: &Ledger) -> Snapshot {
     Snapshot {
-        reps: l.reps().to_vec(),
-        records: l.records().iter().map(|r| r.to_owned_record(l)).collect(),
-        contacts: (0..l.contacts().len() as u32)
-            .zip(l.contacts())
-            .map(|(i, c)| (l.contact_id(i).to_owned(), *c))
-            .collect(),
-        meetings: (0..l.meetings().len() as u32)
-            .zip(l.meetings())
-            .map(|(i, m)| (l.meeting_id(i).to_owned(), *m))
-            .collect(),
-        sales: (0..l.sales().len() as u32)
-            .zip(l.sales())
-            .map(|(i, s)| {
-                let currency = l.currency(s.currency).to_owned();
-                let mut row = *s;
-                row.currency = 0;
-                (l.sale_id(i).to_owned(), row, currency)
-            })
-            .collect(),
+        records: l.to_records(),
         rejections: sorted(l.rejections()),
         inputs: RecordKind::ALL.iter().map(|k| l.input_count(*k)).collect(),
     }

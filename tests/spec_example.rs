@@ -29,19 +29,18 @@ fn ana_june_2026() {
     }
     let ledger = b.build().unwrap();
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report =
-        period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
     assert_eq!(report.rows.len(), 1);
     let r = &report.rows[0];
     assert_eq!((r.rep_id.as_str(), r.period.as_str()), ("ana", "2026-06"));
-    assert_eq!(r.contacts, 60);
-    assert_eq!(r.new_prospects, 15);
-    assert_eq!(r.contacts_by_class, [15, 45, 0, 0]);
-    assert_eq!(r.meetings_held, 15);
-    assert_eq!(r.sales, 10);
-    assert_eq!(r.contact_close_rate().to_string(), "16.7 % (10/60)");
-    assert_eq!(r.meeting_close_rate().to_string(), "66.7 % (10/15)");
-    assert_eq!(r.follow_up_share().to_string(), "75.0 % (45/60)");
+    assert_eq!(r.counts.contacts, 60);
+    assert_eq!(r.counts.new_prospects, 15);
+    assert_eq!(r.counts.contacts_by_class, [15, 45, 0, 0]);
+    assert_eq!(r.counts.meetings_held, 15);
+    assert_eq!(r.counts.sales, 10);
+    assert_eq!(r.counts.contact_close_rate().to_string(), "16.7 % (10/60)");
+    assert_eq!(r.counts.meeting_close_rate().to_string(), "66.7 % (10/15)");
+    assert_eq!(r.counts.follow_up_share().to_string(), "75.0 % (45/60)");
     let mut csv = Vec::new();
     report.table().write_csv(&mut csv).unwrap();
     let text = String::from_utf8(csv).unwrap();

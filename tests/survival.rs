@@ -7,9 +7,9 @@ mod common;
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::ledger::to_micros;
+use sales_metrics::Cell;
 use sales_metrics::report::{
-    Cell, PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
+    PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
     time_to_win,
 };
 use sales_metrics::{ClassifyConfig, Ledger, classify};
@@ -47,7 +47,7 @@ const PLACEBO: [u32; 21] = [
 
 fn curve_of(obs: impl IntoIterator<Item = (u32, bool)>) -> SurvivalCurve {
     obs.into_iter()
-        .map(|(t, e)| (SurvivalData::micros(f64::from(t)), e))
+        .map(|(t, e)| (Duration::days(i64::from(t)), e))
         .collect::<SurvivalData>()
         .curve()
 }
@@ -153,8 +153,8 @@ fn engagements_reproduce_the_textbook_curve() {
     }
     let l = b.build().unwrap();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(35)));
-    let got = time_to_win(&l, &classified, &Scope::all(), as_of).unwrap();
+    let as_of = Some(day(35));
+    let got = time_to_win(&classified, &Scope::all(), as_of).unwrap();
     let want = curve_of(SIX_MP);
     assert_eq!(got.points, want.points);
     assert_eq!(got.data, want.data);
@@ -186,17 +186,15 @@ fn censoring_ledger() -> Ledger {
 }
 
 fn data(obs: &[(i64, bool)]) -> SurvivalData {
-    obs.iter()
-        .map(|&(d, e)| (to_micros(day(d)) - to_micros(day(0)), e))
-        .collect()
+    obs.iter().map(|&(d, e)| (day(d) - day(0), e)).collect()
 }
 
 #[test]
 fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(to_micros(day(250)));
-    let win = time_to_win(&l, &classified, &Scope::all(), as_of).unwrap();
+    let as_of = Some(day(250));
+    let win = time_to_win(&classified, &Scope::all(), as_of).unwrap();
     // p1 won at 10; p2's first engagement ended (lapsed) at 200; bob's p2
     // engagement is open for 50 days; p3 open 250; p5 open 150 (its sale
     // comes after the as-of instant); p4 is left out.
@@ -225,7 +223,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
 
     // First meetings: p1 won without meeting (ended at 10), p2's first
     // engagement lapsed at 200, p3 met at 3.
-    let meet = time_to_first_meeting(&l, &classified, &Scope::all(), as_of).unwrap();
+    let meet = time_to_first_meeting(&classified, &Scope::all(), as_of).unwrap();
     assert_eq!(
         meet.data,
         data(&[
@@ -241,7 +239,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
 
     // By default the data end at the latest event (p4's contact, day 300):
     // p5's sale on day 260 now counts, p4 is censored at 0.
-    let win = time_to_win(&l, &classified, &Scope::all(), None).unwrap();
+    let win = time_to_win(&classified, &Scope::all(), None).unwrap();
     assert_eq!(
         win.data,
         data(&[
@@ -254,9 +252,9 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
         ])
     );
     // Scope: bob's engagements only (p2's second, p4).
-    let bob = time_to_win(&l, &classified, &Scope::rep("bob"), None).unwrap();
+    let bob = time_to_win(&classified, &Scope::rep("bob"), None).unwrap();
     assert_eq!(bob.subjects, 2);
-    assert!(time_to_win(&l, &classified, &Scope::rep("zoe"), None).is_err());
+    assert!(time_to_win(&classified, &Scope::rep("zoe"), None).is_err());
 }
 
 #[test]
@@ -291,7 +289,7 @@ fn tables_and_display() {
 
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
-    let text = time_to_win(&l, &classified, &Scope::all(), None)
+    let text = time_to_win(&classified, &Scope::all(), None)
         .unwrap()
         .to_string();
     assert!(
@@ -345,23 +343,23 @@ proptest! {
     ) {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let win = time_to_win(&l, &classified, &Scope::all(), None).unwrap();
+        let win = time_to_win(&classified, &Scope::all(), None).unwrap();
         check_curve(&win)?;
-        let meet = time_to_first_meeting(&l, &classified, &Scope::all(), None).unwrap();
+        let meet = time_to_first_meeting(&classified, &Scope::all(), None).unwrap();
         check_curve(&meet)?;
         // Up to the data's end, every win is an event and the censored are
         // the open and the ended, as in the cohort report.
-        let cohorts = cohort_report(&l, &classified, &Scope::all(), &PeriodSpec::monthly())
+        let cohorts = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())
             .unwrap()
             .total();
         let why = win.engagements.as_ref().unwrap();
-        prop_assert_eq!(win.events, cohorts.won);
-        prop_assert_eq!(why.still_open, cohorts.open);
-        prop_assert_eq!(why.ended_without_milestone, cohorts.ended_without_win());
-        prop_assert_eq!(win.subjects, cohorts.engagements);
-        prop_assert_eq!(cohorts.won + cohorts.open + cohorts.ended_without_win(), cohorts.engagements);
-        prop_assert_eq!(meet.subjects, cohorts.engagements);
-        prop_assert_eq!(meet.events, cohorts.met);
+        prop_assert_eq!(win.events, cohorts.counts.won);
+        prop_assert_eq!(why.still_open, cohorts.counts.open);
+        prop_assert_eq!(why.ended_without_milestone, cohorts.counts.ended_without_win());
+        prop_assert_eq!(win.subjects, cohorts.counts.engagements);
+        prop_assert_eq!(cohorts.counts.won + cohorts.counts.open + cohorts.counts.ended_without_win(), cohorts.counts.engagements);
+        prop_assert_eq!(meet.subjects, cohorts.counts.engagements);
+        prop_assert_eq!(meet.events, cohorts.counts.met);
     }
 
     #[test]
@@ -375,7 +373,7 @@ proptest! {
         let past = cohort_support::ledger(&events, Some(cut));
         let cfg = cohort_support::config(per_rep);
         let (cf, cp) = (classify(&full, &cfg), classify(&past, &cfg));
-        let as_of = Some(to_micros(cut));
+        let as_of = Some(cut);
         // Only the count of engagements left out (started after the as-of
         // instant) can differ: the past ledger never saw them.
         let forget_later = |mut c: SurvivalCurve| {
@@ -386,12 +384,12 @@ proptest! {
         };
         for scope in [Scope::all(), Scope::team("t1")] {
             prop_assert_eq!(
-                forget_later(time_to_win(&full, &cf, &scope, as_of).unwrap()),
-                time_to_win(&past, &cp, &scope, as_of).unwrap()
+                forget_later(time_to_win(&cf, &scope, as_of).unwrap()),
+                time_to_win(&cp, &scope, as_of).unwrap()
             );
             prop_assert_eq!(
-                forget_later(time_to_first_meeting(&full, &cf, &scope, as_of).unwrap()),
-                time_to_first_meeting(&past, &cp, &scope, as_of).unwrap()
+                forget_later(time_to_first_meeting(&cf, &scope, as_of).unwrap()),
+                time_to_first_meeting(&cp, &scope, as_of).unwrap()
             );
         }
     }
@@ -404,6 +402,8 @@ proptest! {
     ) {
         let n = obs.len();
         let (a, b) = (a.min(b).min(n), a.max(b).min(n));
+        let obs: Vec<(Duration, bool)> =
+            obs.into_iter().map(|(t, e)| (Duration::microseconds(t), e)).collect();
         let whole: SurvivalData = obs.iter().copied().collect();
         let parts: Vec<SurvivalData> = [&obs[..a], &obs[a..b], &obs[b..]]
             .iter()
@@ -434,20 +434,27 @@ fn chunked_survival_equals_direct_observations() {
     use sales_metrics::classify::EngagementEnd;
     let l = cohort_support::big_ledger(9000);
     let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = to_micros(cohort_support::epoch() + Duration::days(400));
+    let as_of_t = cohort_support::epoch() + Duration::days(400);
+    let as_of = as_of_t.timestamp_micros();
     let direct: SurvivalData = classified
         .engagements()
-        .iter()
-        .filter(|g| g.start_us <= as_of)
-        .map(|g| match (g.won_us, g.end, g.end_us) {
-            (Some(w), _, _) if w <= as_of => (w - g.start_us, true),
-            (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {
-                (e - g.start_us, false)
+        .filter(|g| g.start().timestamp_micros() <= as_of)
+        .map(|g| {
+            let start = g.start().timestamp_micros();
+            match (
+                g.won_at().map(|t| t.timestamp_micros()),
+                g.end(),
+                g.ended_at().map(|t| t.timestamp_micros()),
+            ) {
+                (Some(w), _, _) if w <= as_of => (Duration::microseconds(w - start), true),
+                (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {
+                    (Duration::microseconds(e - start), false)
+                }
+                _ => (Duration::microseconds(as_of - start), false),
             }
-            _ => (as_of - g.start_us, false),
         })
         .collect();
-    let curve = time_to_win(&l, &classified, &Scope::all(), Some(as_of)).unwrap();
+    let curve = time_to_win(&classified, &Scope::all(), Some(as_of_t)).unwrap();
     assert!(curve.events > 100);
     assert_eq!(curve.data, direct);
 }

@@ -8,10 +8,10 @@
 //! `2026-06-01`).
 //!
 //! The conversion goes through the core crate's typed columns
-//! ([`sales_metrics::report::frame`]): anything that implements
+//! ([`sales_metrics::report::Frame`]): anything that implements
 //! [`ToFrame`] — period and cohort reports, breakdowns, survival curves,
 //! [`Rejections`](sales_metrics::report::Rejections), any
-//! [`Table`](sales_metrics::report::Table) — gets
+//! [`Table`](sales_metrics::Table) — gets
 //! [`ToDataFrame::to_dataframe`].
 //!
 //! This is a crate of its own rather than a feature of `sales-metrics`
@@ -21,12 +21,12 @@
 //! ```
 //! use polars::prelude::*;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+//! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //! use sales_metrics_polars::ToDataFrame;
 //!
-//! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
+//! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
 //!
 //! let df = report.to_dataframe()?;
 //! assert_eq!(df.column("contacts")?.dtype(), &DataType::UInt64);
@@ -38,7 +38,7 @@
 #![deny(missing_docs)]
 
 use polars::prelude::{Column, DataFrame, DataType, NamedFrom, PolarsResult, Series};
-use sales_metrics::report::frame::{ColumnData, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, Frame, ToFrame};
 
 /// A result that converts to a polars `DataFrame`: every [`ToFrame`].
 pub trait ToDataFrame {

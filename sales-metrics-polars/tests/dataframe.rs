@@ -23,7 +23,7 @@ fn demo_results_become_typed_dataframes() -> TestResult {
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
 
-    let report = period_report(&ledger, &classified, &Scope::rep("ana"), &monthly)?;
+    let report = period_report(&classified, &Scope::rep("ana"), &monthly)?;
     let df = report.to_dataframe()?;
     assert_eq!(df.height(), report.rows.len());
     assert_eq!(df.width(), 17);
@@ -51,17 +51,20 @@ fn demo_results_become_typed_dataframes() -> TestResult {
         Some(20_605), // 2026-06-01 in days since 1970-01-01
     );
     // Undefined rates are nulls.
-    let no_meetings = report.rows.iter().filter(|r| r.meetings_held == 0).count();
+    let no_meetings = report
+        .rows
+        .iter()
+        .filter(|r| r.counts.meetings_held == 0)
+        .count();
     assert!(no_meetings > 0);
     assert_eq!(mcr.null_count(), no_meetings);
 
-    let cohort = cohort_report(&ledger, &classified, &Scope::all(), &monthly)?.to_dataframe()?;
+    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_dataframe()?;
     assert_eq!(cohort.column("cohort_start")?.dtype(), &DataType::Date);
     assert_eq!(cohort.column("win_rate")?.dtype(), &DataType::Float64);
-    let channels =
-        channel_breakdown(&ledger, &classified, &Scope::all(), &monthly)?.to_dataframe()?;
+    let channels = channel_breakdown(&classified, &Scope::all(), &monthly)?.to_dataframe()?;
     assert_eq!(channels.column("channel")?.dtype(), &DataType::String);
-    let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?.to_dataframe()?;
+    let curve = time_to_win(&classified, &Scope::all(), None)?.to_dataframe()?;
     assert_eq!(curve.column("survival")?.dtype(), &DataType::Float64);
     assert_eq!(curve.column("at_risk")?.dtype(), &DataType::UInt64);
     Ok(())
@@ -73,8 +76,7 @@ fn empty_results_keep_their_schema() -> TestResult {
     b.add_rep(Rep::new("ana"));
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let df = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?
-        .to_dataframe()?;
+    let df = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?.to_dataframe()?;
     assert_eq!((df.height(), df.width()), (0, 17));
     assert_eq!(df.column("period_start")?.dtype(), &DataType::Date);
     let rejections = Rejections(&[]).to_dataframe()?;

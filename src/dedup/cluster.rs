@@ -11,6 +11,8 @@
 //! The result depends only on the set of links and their weights, so it
 //! is the same for any input order and thread count.
 
+use crate::union_find::UnionFind;
+
 /// A scored link between records `a < b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Link {
@@ -42,25 +44,12 @@ pub(crate) fn cluster(
             .then(x.a.cmp(&y.a))
             .then(x.b.cmp(&y.b))
     });
-    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut sets = UnionFind::new(n);
     // Members of each non-singleton cluster, kept at its root.
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut stats = ClusterStats::default();
-    let find = |parent: &mut Vec<u32>, mut x: u32| -> u32 {
-        while let Some(&p) = parent.get(x as usize) {
-            if p == x {
-                break;
-            }
-            let gp = parent.get(p as usize).copied().unwrap_or(p);
-            if let Some(s) = parent.get_mut(x as usize) {
-                *s = gp;
-            }
-            x = gp;
-        }
-        x
-    };
     for link in links.iter() {
-        let (ra, rb) = (find(&mut parent, link.a), find(&mut parent, link.b));
+        let (ra, rb) = (sets.find(link.a), sets.find(link.b));
         if ra == rb {
             continue;
         }
@@ -81,9 +70,7 @@ pub(crate) fn cluster(
             continue;
         }
         let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        if let Some(p) = parent.get_mut(hi as usize) {
-            *p = lo;
-        }
+        sets.link_roots(lo, hi);
         let mut merged = ma;
         merged.extend(mb);
         if let Some(m) = members.get_mut(hi as usize) {
@@ -94,8 +81,7 @@ pub(crate) fn cluster(
         }
         stats.merges += 1;
     }
-    let roots = (0..n as u32).map(|i| find(&mut parent, i)).collect();
-    (roots, stats)
+    (sets.roots(), stats)
 }
 
 #[cfg(test)]

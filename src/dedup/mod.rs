@@ -87,6 +87,7 @@ pub mod eval;
 mod index;
 pub mod normalize;
 mod profile;
+mod records;
 mod score;
 #[cfg(feature = "sim")]
 pub mod synth;
@@ -101,11 +102,11 @@ pub use index::{DedupIndex, IndexMatch};
 pub use profile::{
     BlockingRule, CONTACT_MAX_BLOCK, FieldRole, FieldSpec, MAX_FIELDS, Profile, TermFrequency,
 };
+pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
 pub use score::{FieldModel, MISSING, Model};
 
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{Deduplicate, ProspectRecords};
 use crate::par;
 use cluster::Link;
 use data::{NormData, RecordStats, Stats};
@@ -1275,8 +1276,8 @@ impl DedupResult {
     /// Every cluster of more than one record, in cluster id order: its
     /// size, members (space-separated, byte order), the number of links
     /// over the threshold inside it and the probability of the weakest.
-    pub fn clusters_table(&self) -> crate::report::Table {
-        use crate::report::table::{Cell, Table};
+    pub fn clusters_table(&self) -> crate::Table {
+        use crate::table::{Cell, Table};
         let mut members: std::collections::BTreeMap<&str, Vec<&str>> =
             std::collections::BTreeMap::new();
         for (record, cluster) in self.partition() {
@@ -1309,8 +1310,8 @@ impl DedupResult {
     /// probability against the threshold, its weight in bits, and every
     /// field's agreement level and weight (`name exact +6.1 · email
     /// missing +0.0`).
-    pub fn links_table(&self) -> crate::report::Table {
-        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+    pub fn links_table(&self) -> crate::Table {
+        let mut t = crate::Table::new(&Self::LINK_COLUMNS);
         let mut rows: Vec<(String, PairEvidence)> = self
             .all_evidence()
             .map(|e| {
@@ -1330,8 +1331,8 @@ impl DedupResult {
 
     /// Like [`DedupResult::links_table`], for the cluster named
     /// `cluster_id` only.
-    pub fn cluster_links_table(&self, cluster_id: &str) -> crate::report::Table {
-        let mut t = crate::report::Table::new(&Self::LINK_COLUMNS);
+    pub fn cluster_links_table(&self, cluster_id: &str) -> crate::Table {
+        let mut t = crate::Table::new(&Self::LINK_COLUMNS);
         for e in self.evidence(cluster_id) {
             t.push(link_row(cluster_id, &e));
         }
@@ -1359,18 +1360,17 @@ impl DedupResult {
 
     /// Renders the clusters table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
-            &self.clusters_table().html(
-                Some(&self.caption()),
-                Some(crate::report::Table::NOTEBOOK_ROWS),
-            ),
+        crate::table::evcxr_show(
+            &self
+                .clusters_table()
+                .html(Some(&self.caption()), Some(crate::Table::NOTEBOOK_ROWS)),
             &self.to_string(),
         );
     }
 }
 
-fn link_row(cluster: &str, e: &PairEvidence) -> Vec<crate::report::Cell> {
-    use crate::report::table::Cell;
+fn link_row(cluster: &str, e: &PairEvidence) -> Vec<crate::Cell> {
+    use crate::table::Cell;
     let fields = e
         .fields
         .iter()
@@ -1399,8 +1399,8 @@ impl std::fmt::Display for DedupResult {
 
 impl PairEvidence {
     /// One row per field: `field`, `level`, `weight_bits`.
-    pub fn table(&self) -> crate::report::Table {
-        use crate::report::table::{Cell, Table};
+    pub fn table(&self) -> crate::Table {
+        use crate::table::{Cell, Table};
         let mut t = Table::new(&["field", "level", "weight_bits"]);
         for e in &self.fields {
             t.push(vec![
@@ -1432,6 +1432,6 @@ impl PairEvidence {
 
     /// Renders the evidence in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(&self.to_html(), &self.to_string());
+        crate::table::evcxr_show(&self.to_html(), &self.to_string());
     }
 }

@@ -146,7 +146,7 @@ impl Detector for FollowUpPadding {
             let Some(p) = ctx.contact_period(i as u32) else {
                 continue;
             };
-            let mut class = classified.class(i as u32);
+            let mut class = classified.class_at(i as u32);
             let left_out = excluded.get(i).copied().unwrap_or(false)
                 || in_burst.get(i).copied().unwrap_or(false);
             if class == Some(ContactClass::FollowUp) && left_out {
@@ -228,7 +228,7 @@ impl Detector for FollowUpPadding {
                 .copied()
                 .filter(|&i| {
                     ctx.contact_period(i) == Some(period)
-                        && classified.class(i) == Some(ContactClass::FollowUp)
+                        && classified.class_at(i) == Some(ContactClass::FollowUp)
                         && !excluded.get(i as usize).copied().unwrap_or(false)
                         && !in_burst.get(i as usize).copied().unwrap_or(false)
                         && classified

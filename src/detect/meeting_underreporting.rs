@@ -105,7 +105,7 @@ impl Detector for MeetingUnderreporting {
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
         let follow_us = self.booking_days.saturating_mul(86_400_000_000);
-        let data_end = ledger.time_span().map_or(i64::MIN, |(_, hi)| hi);
+        let data_end = ledger.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();
             let mut bookings: Vec<(u32, u32, bool)> = Vec::new();

@@ -48,7 +48,7 @@
 //! # #[cfg(feature = "sim")] {
 //! let ledger = sales_metrics::sim::demo()?.ledger()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+//! let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 //! let findings = detect::run(&ctx, &detect::builtin());
 //! assert!(findings.iter().any(|f| f.detector == "hollow_contacts" && f.rep_id == "florin"));
 //! let mut csv = Vec::new();
@@ -78,7 +78,7 @@ use crate::classify::Classified;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, NONE};
 use crate::report::scope::{Calendar, Granularity, PeriodKey, PeriodSpec};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 pub use backdating::Backdating;
 pub use baseline::Baseline;
@@ -181,7 +181,7 @@ impl Finding {
 /// b.add_rep(Rep::new("ana"));
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let ctx = DetectContext::new(&ledger, &classified, &DetectConfig::default())?;
+/// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
 /// let mut detectors = detect::builtin();
 /// detectors.push(Box::new(Silent));
 /// let findings = detect::run(&ctx, &detectors);
@@ -250,7 +250,7 @@ impl Default for DetectConfig {
 #[derive(Debug)]
 pub struct DetectContext<'a> {
     ledger: &'a Ledger,
-    classified: &'a Classified,
+    classified: &'a Classified<'a>,
     calendar: Calendar,
     config: DetectConfig,
     period_keys: Vec<PeriodKey>,
@@ -301,7 +301,7 @@ struct Placement {
 impl Placement {
     /// Places every event of `ledger` on `calendar`.
     fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
-        let (lo, hi) = ledger.time_span().unwrap_or((0, 0));
+        let (lo, hi) = ledger.time_span_us().unwrap_or((0, 0));
         let first = lo.div_euclid(DAY_US);
         let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
         let items = ledger.events().len() + ledger.records().len();
@@ -439,7 +439,7 @@ impl Placement {
 /// record entered in a quiet month of the span is still entered in it),
 /// those outside the span do not.
 fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
-    let span = ledger.time_span();
+    let span = ledger.time_span_us();
     let records = ledger.records();
     (0..records.len())
         .filter_map(move |r| records.created_us(r))
@@ -491,11 +491,8 @@ impl<'a> DetectContext<'a> {
     /// # Errors
     /// [`Error::InvalidArgument`] for an invalid period specification (for
     /// example overlapping custom ranges).
-    pub fn new(
-        ledger: &'a Ledger,
-        classified: &'a Classified,
-        config: &DetectConfig,
-    ) -> Result<Self> {
+    pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
+        let ledger = classified.ledger();
         let calendar = Calendar::for_ledger(&config.periods, ledger)?;
         let Placement {
             period_keys,
@@ -605,7 +602,7 @@ impl<'a> DetectContext<'a> {
     }
 
     /// Its classification.
-    pub fn classified(&self) -> &'a Classified {
+    pub fn classified(&self) -> &'a Classified<'a> {
         self.classified
     }
 
@@ -1304,12 +1301,11 @@ pub fn run<D: Detector>(ctx: &DetectContext<'_>, detectors: &[D]) -> Vec<Finding
 /// # Errors
 /// As [`DetectContext::new`].
 pub fn detect<D: Detector>(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     config: &DetectConfig,
     detectors: &[D],
 ) -> Result<Vec<Finding>> {
-    let ctx = DetectContext::new(ledger, classified, config)?;
+    let ctx = DetectContext::new(classified, config)?;
     Ok(run(&ctx, detectors))
 }
 
@@ -1519,7 +1515,7 @@ impl Findings<'_> {
 
     /// Renders the findings as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .display_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
@@ -1542,7 +1538,7 @@ impl crate::report::ToFrame for Findings<'_> {
     /// The columns of `findings.csv`: text, `score` as a float, `evidence`
     /// as space-separated ids.
     fn to_frame(&self) -> crate::report::Frame {
-        use crate::report::frame::{ColumnType, Frame};
+        use crate::report::{ColumnType, Frame};
         let types = [
             ColumnType::Utf8,
             ColumnType::Utf8,

@@ -138,7 +138,7 @@ impl Detector for PeriodEndSurge {
         worked.dedup_by_key(|&mut (g, d, _)| (g, d));
         // A period the data end inside (its last days not yet there) has no
         // end to judge.
-        let last_period = ledger.time_span().and_then(|(_, last)| {
+        let last_period = ledger.time_span_us().and_then(|(_, last)| {
             let key = ctx.calendar().period(last)?;
             (ctx.calendar().period(last.saturating_add(86_400_000_000)) == Some(key))
                 .then(|| ctx.period_of(last))

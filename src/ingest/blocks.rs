@@ -20,12 +20,14 @@ use std::path::Path;
 use ::csv::StringRecord;
 
 use super::csv::{RecordReader, read_header, utf8_error};
+use super::partition::SuppliedPartition;
 use super::scan::{At, Scan};
+use super::stage::{EventBatch, ProspectBatch, Resolver, Staging};
 use super::{Cell, Column, MAX_COLUMNS, columns, process_event_row, process_prospect_row};
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
-use crate::ledger::{EventBatch, LedgerBuilder, ProspectBatch, Resolver, SuppliedPartition};
 use crate::model::RecordKind;
+use crate::par;
 
 /// Bytes per block: large enough to amortise the per-block work, small
 /// enough that a window of blocks in flight keeps memory flat.
@@ -170,11 +172,11 @@ pub(crate) fn read_events(
     kind: RecordKind,
     reader: impl Read + Send,
     source: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut Staging,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
-    let plan = Plan::<LedgerBuilder, EventBatch> {
+    let plan = Plan::<Staging, EventBatch> {
         schema: columns(kind),
         stage: &move |resolver, at, cells, batch| {
             process_event_row(kind, at.row, cells, resolver, batch);
@@ -201,12 +203,12 @@ pub(crate) fn read_events(
 pub(crate) fn read_prospects(
     reader: impl Read + Send,
     source: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut Staging,
     block_bytes: usize,
     size_hint: Option<u64>,
 ) -> Result<()> {
     let keep_details = builder.keeps_prospect_details();
-    let plan = Plan::<LedgerBuilder, ProspectBatch> {
+    let plan = Plan::<Staging, ProspectBatch> {
         schema: columns(RecordKind::Prospect),
         stage: &move |_, at, cells, batch| {
             process_prospect_row(at.row, cells, batch, keep_details);
@@ -509,23 +511,10 @@ fn read_in_blocks<S: Send, B: Batch>(
         size_hint,
         spare: Vec::new(),
     };
-    #[cfg(feature = "parallel")]
-    {
+    if par::threads() > 1 {
         pipelined(&mut driver, cutter)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        loop {
-            let Some(block) = cutter.next_block(Vec::new()).map_err(io)? else {
-                return Ok(());
-            };
-            let batches = driver.take_batches(1);
-            let parsed = driver.parse(&[block], batches);
-            let ready = driver.prepare(parsed, 0)?;
-            let (_, mut appender) = (driver.plan.split)(driver.sink);
-            let emptied = append_rows(&mut appender, ready);
-            driver.spare.extend(emptied);
-        }
+    } else {
+        one_block_at_a_time(&mut driver, cutter)
     }
 }
 
@@ -579,15 +568,7 @@ impl<S, B: Batch> Driver<'_, '_, S, B> {
             batch.finish(resolver);
             Ok((batch, lines))
         };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            blocks.par_iter().zip(batches).map(parse).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            blocks.iter().zip(batches).map(parse).collect()
-        }
+        par::map_zip(blocks, batches, parse)
     }
 
     /// Parses `blocks` into `batches` against the sink's id tables.
@@ -656,14 +637,34 @@ fn append_rows<B: Batch>(appender: &mut Appender<'_, B>, ready: Vec<(B, u64)>) -
 }
 
 /// Windows of blocks in flight: enough to keep every thread busy.
-#[cfg(feature = "parallel")]
 fn window_size() -> usize {
-    2 * rayon::current_num_threads()
+    2 * par::threads()
+}
+
+/// On one thread: each block cut, parsed and appended in turn.
+fn one_block_at_a_time<S: Send, B: Batch, R: Read + Send>(
+    driver: &mut Driver<'_, '_, S, B>,
+    mut cutter: Cutter<R>,
+) -> Result<()> {
+    let source = driver.source;
+    loop {
+        let Some(block) = cutter
+            .next_block(Vec::new())
+            .map_err(|e| Error::io(source, e))?
+        else {
+            return Ok(());
+        };
+        let batches = driver.take_batches(1);
+        let parsed = driver.parse(&[block], batches);
+        let ready = driver.prepare(parsed, 0)?;
+        let (_, mut appender) = (driver.plan.split)(driver.sink);
+        let emptied = append_rows(&mut appender, ready);
+        driver.spare.extend(emptied);
+    }
 }
 
 /// A reader thread cuts blocks (into recycled buffers) while the current
 /// window is parsed, and appending a window overlaps parsing the next.
-#[cfg(feature = "parallel")]
 fn pipelined<S: Send, B: Batch, R: Read + Send>(
     driver: &mut Driver<'_, '_, S, B>,
     mut cutter: Cutter<R>,
@@ -731,7 +732,7 @@ fn pipelined<S: Send, B: Batch, R: Read + Send>(
                 driver.spare.extend(emptied);
                 return Ok(());
             }
-            let (next, emptied) = rayon::join(
+            let (next, emptied) = par::join(
                 || Driver::parse_with(plan, &resolver, &upcoming, fresh, slots, source),
                 || append_rows(&mut appender, ready),
             );
@@ -934,9 +935,13 @@ fn shift_position(position: &str, lines: u64, bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::read_csv;
-    use crate::ledger::Mode;
+    use crate::ingest::{RecordSink, read_csv};
+    use crate::ledger::{LedgerBuilder, Mode};
     use proptest::prelude::*;
+
+    fn staged(b: &mut LedgerBuilder) -> &mut Staging {
+        b.staging().expect("a ledger builder stages")
+    }
 
     fn prepare(b: &mut LedgerBuilder) {
         b.mode(Mode::Lenient);
@@ -994,7 +999,7 @@ mod tests {
             read_prospects(
                 body,
                 Path::new("f.csv"),
-                &mut fast,
+                staged(&mut fast),
                 block,
                 Some(body.len() as u64),
             )
@@ -1003,7 +1008,7 @@ mod tests {
                 kind,
                 body,
                 Path::new("f.csv"),
-                &mut fast,
+                staged(&mut fast),
                 block,
                 Some(body.len() as u64),
             )
@@ -1031,7 +1036,7 @@ mod tests {
                 let _ = read_prospects(
                     prospects.as_bytes(),
                     Path::new("p.csv"),
-                    &mut b,
+                    staged(&mut b),
                     1 << 20,
                     None,
                 );
@@ -1039,7 +1044,7 @@ mod tests {
                     RecordKind::Contact,
                     contacts.as_bytes(),
                     Path::new("c.csv"),
-                    &mut b,
+                    staged(&mut b),
                     1 << 20,
                     None,
                 );

@@ -7,10 +7,11 @@ use std::path::Path;
 
 use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
 
+use super::partition::SuppliedPartition;
 use super::scan::{At, Tracked};
+use super::sink::RecordSink;
 use super::{Cell, MAX_COLUMNS, columns, process_row};
 use crate::error::{Error, Result};
-use crate::ledger::{LedgerBuilder, SuppliedPartition};
 use crate::model::RecordKind;
 
 /// Large enough that the parser rarely refills (the default is 8 KiB).
@@ -214,7 +215,7 @@ pub fn read_csv(
     kind: RecordKind,
     reader: impl Read,
     source_name: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut (impl RecordSink + ?Sized),
 ) -> Result<()> {
     let schema = columns(kind);
     let mut names = [""; MAX_COLUMNS];
@@ -270,36 +271,17 @@ pub fn read_csv(
 /// let result = read_csv_folder(&missing, &mut LedgerBuilder::new());
 /// assert!(matches!(result, Err(Error::Io { path, .. }) if path.ends_with("reps.csv")));
 /// ```
-pub fn read_csv_folder(dir: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Result<()> {
+pub fn read_csv_folder(
+    dir: impl AsRef<Path>,
+    builder: &mut (impl RecordSink + ?Sized),
+) -> Result<()> {
     let dir = dir.as_ref();
     for kind in RecordKind::ALL {
         let path = dir.join(kind.file_name());
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let size = file.metadata().ok().map(|m| m.len());
-        match kind {
-            // Events are the bulk: cut into blocks parsed in parallel, with
-            // the same results as `read_csv`.
-            RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
-                super::blocks::read_events(
-                    kind,
-                    file,
-                    &path,
-                    builder,
-                    super::blocks::block_bytes_for(size),
-                    size,
-                )?;
-            }
-            RecordKind::Prospect => {
-                super::blocks::read_prospects(
-                    file,
-                    &path,
-                    builder,
-                    super::blocks::block_bytes_for(size),
-                    size,
-                )?;
-            }
-            RecordKind::Rep => read_csv(kind, file, &path, builder)?,
-        }
+        let block_bytes = super::blocks::block_bytes_for(size);
+        read_file_of(kind, file, &path, builder, block_bytes, size)?;
     }
     Ok(())
 }
@@ -319,24 +301,43 @@ pub fn read_csv_in_blocks(
     kind: RecordKind,
     reader: impl Read + Send,
     source_name: &Path,
-    builder: &mut LedgerBuilder,
+    builder: &mut (impl RecordSink + ?Sized),
     block_bytes: usize,
 ) -> Result<()> {
-    match kind {
-        RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale => {
-            super::blocks::read_events(kind, reader, source_name, builder, block_bytes, None)
+    read_file_of(kind, reader, source_name, builder, block_bytes, None)
+}
+
+/// Reads one file of `kind` into `sink`: prospect records and events (the
+/// bulk) cut into blocks parsed in parallel when the sink stages as a
+/// ledger builder does, with the same results as [`read_csv`]; everything
+/// else with [`read_csv`].
+fn read_file_of(
+    kind: RecordKind,
+    reader: impl Read + Send,
+    source_name: &Path,
+    sink: &mut (impl RecordSink + ?Sized),
+    block_bytes: usize,
+    size: Option<u64>,
+) -> Result<()> {
+    let staging = match kind {
+        RecordKind::Rep => None,
+        _ => sink.staging(),
+    };
+    match (kind, staging) {
+        (RecordKind::Contact | RecordKind::Meeting | RecordKind::Sale, Some(staging)) => {
+            super::blocks::read_events(kind, reader, source_name, staging, block_bytes, size)
         }
-        RecordKind::Prospect => {
-            super::blocks::read_prospects(reader, source_name, builder, block_bytes, None)
+        (RecordKind::Prospect, Some(staging)) => {
+            super::blocks::read_prospects(reader, source_name, staging, block_bytes, size)
         }
-        RecordKind::Rep => read_csv(kind, reader, source_name, builder),
+        _ => read_csv(kind, reader, source_name, sink),
     }
 }
 
 /// Reads a prospect partition in the `prospect_clusters.csv` form of
 /// SPEC §11 (`prospect_id,cluster_id`; other columns ignored): records
 /// with the same `cluster_id` are one prospect. Supplying it to
-/// [`LedgerBuilder::partition`] replaces deduplication (SPEC §4).
+/// [`LedgerBuilder::partition`](crate::LedgerBuilder::partition) replaces deduplication (SPEC §4).
 ///
 /// # Errors
 /// [`Error::MissingColumn`] when a column is missing; [`Error::Malformed`]

@@ -11,9 +11,9 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use super::sink::RecordSink;
 use super::{Cell, MAX_COLUMNS, Ty, columns, process_row};
 use crate::error::{Error, Result};
-use crate::ledger::LedgerBuilder;
 use crate::model::RecordKind;
 
 const BUFFER_BYTES: usize = 256 * 1024;
@@ -69,7 +69,11 @@ const BUFFER_BYTES: usize = 256 * 1024;
 /// assert_eq!(ledger.rejections()[0].reason, Reason::BadNumber);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_json(reader: impl Read, source_name: &Path, builder: &mut LedgerBuilder) -> Result<()> {
+pub fn read_json(
+    reader: impl Read,
+    source_name: &Path,
+    builder: &mut impl RecordSink,
+) -> Result<()> {
     // serde_json checks the UTF-8 of the strings it reads but skips the
     // values of ignored keys unchecked: the whole input is checked on its
     // way in, as the CSV readers do.
@@ -108,7 +112,7 @@ pub fn read_json(reader: impl Read, source_name: &Path, builder: &mut LedgerBuil
 /// std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_json_file(path: impl AsRef<Path>, builder: &mut LedgerBuilder) -> Result<()> {
+pub fn read_json_file(path: impl AsRef<Path>, builder: &mut impl RecordSink) -> Result<()> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     read_json(file, path, builder)
@@ -283,7 +287,7 @@ fn json_error(err: serde_json::Error, path: &Path) -> Error {
 
 /// What the reader carries through the document.
 struct State<'b> {
-    builder: &'b mut LedgerBuilder,
+    builder: &'b mut dyn RecordSink,
     /// Text of each column of the current record (reused).
     scratch: [String; MAX_COLUMNS],
 }
@@ -664,6 +668,7 @@ impl<'de> Visitor<'de> for CheckedVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::LedgerBuilder;
 
     fn read(doc: &[u8]) -> Result<LedgerBuilder> {
         let mut b = LedgerBuilder::new();

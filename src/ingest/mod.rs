@@ -6,7 +6,7 @@
 //! (`bad_time`), then integers (`bad_number`), then enumerations
 //! (`unknown_enum`), each in column order. A row that fails one becomes one
 //! [`Rejection`] with the first problem found; any other row goes to the
-//! [`LedgerBuilder`], which does the semantic checks (negative numbers,
+//! [`LedgerBuilder`](crate::LedgerBuilder) (or any [`RecordSink`]), which does the semantic checks (negative numbers,
 //! `logged_at` before `occurred_at`, references, duplicates) when it
 //! builds. Every input row is either accepted or rejected: nothing is lost.
 //!
@@ -48,68 +48,32 @@
 mod blocks;
 mod csv;
 mod json;
+// Cell parsers: public only for the fuzz targets and benches (not part of
+// the API).
+#[doc(hidden)]
 pub mod parse;
+pub(crate) mod partition;
 mod scan;
+mod sink;
+pub(crate) mod stage;
 mod write;
-
-use std::path::Path;
 
 pub(crate) use self::csv::RecordReader;
 #[doc(hidden)]
 pub use self::csv::read_csv_in_blocks;
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
+pub(crate) use self::partition::SuppliedPartition;
+pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
 pub use self::write::{
     OutputDir, write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
 };
 
-use crate::error::{Reason, Rejection, Result};
-use crate::ledger::{
-    ContactFields, EventBatch, Ledger, LedgerBuilder, MeetingFields, Mode, ProspectBatch,
-    ProspectFields, Resolver, SaleFields,
-};
+use self::stage::{EventBatch, ProspectBatch, Resolver};
+use crate::error::{Reason, Rejection};
 use crate::model::{
     Channel, Direction, MeetingStatus, Outcome, RecordKind, Rep, RepId, Source, TeamId,
 };
-
-/// Reads a SPEC §2 CSV folder (`reps.csv`, `prospects.csv`,
-/// `contacts.csv`, `meetings.csv`, `sales.csv`) and builds the ledger in
-/// `mode`, every prospect record its own prospect (use a
-/// [`LedgerBuilder`] with [`read_csv_folder`] to deduplicate or to supply a
-/// partition).
-///
-/// # Errors
-/// [`Error::Io`](crate::Error::Io) when a file is missing or unreadable,
-/// [`Error::MissingColumn`](crate::Error::MissingColumn),
-/// [`Error::Malformed`](crate::Error::Malformed), and in strict mode
-/// [`Error::Rejected`](crate::Error::Rejected) with every rejection.
-///
-/// # Example
-/// ```
-/// use sales_metrics::{ingest, Mode, RecordKind};
-///
-/// let dir = std::env::temp_dir().join(format!("sm-load-folder-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// std::fs::write(dir.join("reps.csv"), "rep_id,team_id\nana,north\n")?;
-/// std::fs::write(dir.join("prospects.csv"), "prospect_id,company\np1,Acme\n")?;
-/// std::fs::write(
-///     dir.join("contacts.csv"),
-///     "contact_id,rep_id,prospect_id,occurred_at,channel\nc1,ana,p1,2026-06-01T09:00:00Z,phone\n",
-/// )?;
-/// std::fs::write(dir.join("meetings.csv"), "meeting_id,rep_id,prospect_id,held_at\n")?;
-/// std::fs::write(dir.join("sales.csv"), "sale_id,rep_id,prospect_id,closed_at\n")?;
-///
-/// let ledger = ingest::load_folder(&dir, Mode::Strict)?;
-/// assert_eq!(ledger.accepted_count(RecordKind::Contact), 1);
-/// std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn load_folder(dir: impl AsRef<Path>, mode: Mode) -> Result<Ledger> {
-    let mut builder = LedgerBuilder::new();
-    builder.mode(mode);
-    read_csv_folder(dir, &mut builder)?;
-    builder.build()
-}
 
 // ---------------------------------------------------------------------------
 // The schema of SPEC §2 and the row checks shared by the CSV and JSON readers.
@@ -252,14 +216,18 @@ fn parse_enum(ty: EnumTy, s: &str) -> Option<u8> {
 /// Checks one row's cells (in `columns(kind)` order) and hands the row to
 /// the builder: pushed when it passes, one rejection (the first problem in
 /// SPEC order) when not.
-pub(crate) fn process_row(
+pub(crate) fn process_row<S: RecordSink + ?Sized>(
     kind: RecordKind,
     row: u64,
     cells: &[Cell<'_>],
-    builder: &mut LedgerBuilder,
+    builder: &mut S,
 ) {
     match check_row(columns(kind), cells) {
-        Ok(parsed) => push_row(kind, row, &parsed, builder),
+        Ok(parsed) => {
+            if let Err(field) = push_row(kind, row, &parsed, builder) {
+                builder.reject(rejection(kind, row, cells, field, Reason::MissingField));
+            }
+        }
         Err((field, reason)) => {
             builder.reject(rejection(kind, row, cells, field, reason));
         }
@@ -276,13 +244,22 @@ pub(crate) fn process_event_row(
     batch: &mut EventBatch,
 ) {
     match check_row(columns(kind), cells) {
-        Ok(p) => match kind {
-            RecordKind::Contact => batch.push_contact(resolver, row, &contact_fields(&p)),
-            RecordKind::Meeting => batch.push_meeting(resolver, row, &meeting_fields(&p)),
-            RecordKind::Sale => batch.push_sale(resolver, row, &sale_fields(&p)),
-            // Batches hold events only; callers never pass these kinds.
-            RecordKind::Rep | RecordKind::Prospect => {}
-        },
+        Ok(p) => {
+            let pushed = match kind {
+                RecordKind::Contact => {
+                    contact_fields(&p).map(|f| batch.push_contact(resolver, row, &f))
+                }
+                RecordKind::Meeting => {
+                    meeting_fields(&p).map(|f| batch.push_meeting(resolver, row, &f))
+                }
+                RecordKind::Sale => sale_fields(&p).map(|f| batch.push_sale(resolver, row, &f)),
+                // Batches hold events only; callers never pass these kinds.
+                RecordKind::Rep | RecordKind::Prospect => Ok(()),
+            };
+            if let Err(field) = pushed {
+                batch.reject(rejection(kind, row, cells, field, Reason::MissingField));
+            }
+        }
         Err((field, reason)) => batch.reject(rejection(kind, row, cells, field, reason)),
     }
 }
@@ -415,7 +392,15 @@ fn enum_of<T: Copy>(p: &[Parsed<'_>], i: usize, all: &[T]) -> Option<T> {
     }
 }
 
-fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder) {
+/// Hands a checked row to the sink; `Err` names a required field that is
+/// absent after all (only a bug in [`check_row`] could do that: the row
+/// is then rejected, never given a made-up value).
+fn push_row<S: RecordSink + ?Sized>(
+    kind: RecordKind,
+    row: u64,
+    p: &[Parsed<'_>],
+    b: &mut S,
+) -> std::result::Result<(), &'static str> {
     match kind {
         RecordKind::Rep => {
             let rep = Rep {
@@ -429,16 +414,17 @@ fn push_row(kind: RecordKind, row: u64, p: &[Parsed<'_>], b: &mut LedgerBuilder)
         RecordKind::Prospect => {
             b.push_prospect(row, &prospect_fields(p));
         }
-        RecordKind::Contact => {
-            b.push_contact(row, &contact_fields(p));
-        }
-        RecordKind::Meeting => {
-            b.push_meeting(row, &meeting_fields(p));
-        }
-        RecordKind::Sale => {
-            b.push_sale(row, &sale_fields(p));
-        }
+        RecordKind::Contact => b.push_contact(row, &contact_fields(p)?),
+        RecordKind::Meeting => b.push_meeting(row, &meeting_fields(p)?),
+        RecordKind::Sale => b.push_sale(row, &sale_fields(p)?),
     }
+    Ok(())
+}
+
+/// A required field: checked present by [`check_row`].
+fn required<T>(value: Option<T>, field: &'static str) -> std::result::Result<T, &'static str> {
+    debug_assert!(value.is_some(), "`{field}` is required and checked");
+    value.ok_or(field)
 }
 
 fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
@@ -456,40 +442,41 @@ fn prospect_fields<'a>(p: &[Parsed<'a>]) -> ProspectFields<'a> {
     }
 }
 
-fn contact_fields<'a>(p: &[Parsed<'a>]) -> ContactFields<'a> {
-    ContactFields {
+fn contact_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<ContactFields<'a>, &'static str> {
+    Ok(ContactFields {
         contact_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        // Required and checked; i64::MIN only if a bug let it through.
-        occurred_us: time(p, 3).unwrap_or(i64::MIN),
+        occurred_us: required(time(p, 3), "occurred_at")?,
         logged_us: time(p, 4),
-        channel: enum_of(p, 5, Channel::ALL).unwrap_or_default(),
+        channel: required(enum_of(p, 5, Channel::ALL), "channel")?,
+        // Optional: SPEC §2's default when absent.
         direction: enum_of(p, 6, Direction::ALL).unwrap_or_default(),
         duration_s: int(p, 7),
         outcome: enum_of(p, 8, Outcome::ALL),
-    }
+    })
 }
 
-fn meeting_fields<'a>(p: &[Parsed<'a>]) -> MeetingFields<'a> {
-    MeetingFields {
+fn meeting_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<MeetingFields<'a>, &'static str> {
+    Ok(MeetingFields {
         meeting_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        held_us: time(p, 3).unwrap_or(i64::MIN),
+        held_us: required(time(p, 3), "held_at")?,
+        // Optional: SPEC §2's default when absent.
         status: enum_of(p, 4, MeetingStatus::ALL).unwrap_or_default(),
-    }
+    })
 }
 
-fn sale_fields<'a>(p: &[Parsed<'a>]) -> SaleFields<'a> {
-    SaleFields {
+fn sale_fields<'a>(p: &[Parsed<'a>]) -> std::result::Result<SaleFields<'a>, &'static str> {
+    Ok(SaleFields {
         sale_id: req_text(p, 0),
         rep_id: req_text(p, 1),
         prospect_id: req_text(p, 2),
-        closed_us: time(p, 3).unwrap_or(i64::MIN),
+        closed_us: required(time(p, 3), "closed_at")?,
         amount_minor: int(p, 4),
         currency: text(p, 5),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -11,26 +11,17 @@ use serde::Serialize;
 use super::columns;
 use super::parse::push_time_micros;
 use crate::error::{Error, Rejection, Result};
-use crate::ledger::to_micros;
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, RecordKind, Records, Source};
+use crate::time::to_micros;
 
 fn write_error(path: &Path, err: impl Into<std::io::Error>) -> Error {
     Error::io(path, err.into())
 }
 
-/// Rejections in output order: by kind text, then row (then id, field and
-/// reason, so that the order is total).
+/// Rejections in output order ([`Rejection`]'s order).
 fn sorted(rejections: &[Rejection]) -> Vec<&Rejection> {
     let mut v: Vec<&Rejection> = rejections.iter().collect();
-    v.sort_by(|a, b| {
-        (a.kind.as_str(), a.row, &a.id, &a.field, a.reason).cmp(&(
-            b.kind.as_str(),
-            b.row,
-            &b.id,
-            &b.field,
-            b.reason,
-        ))
-    });
+    v.sort();
     v
 }
 
@@ -141,7 +132,7 @@ fn time_text(t: DateTime<Utc>) -> String {
 /// # Example
 /// ```
 /// use chrono::{DateTime, Utc};
-/// use sales_metrics::{ingest, Channel, Contact, Mode, ProspectRecord, Records, Rep};
+/// use sales_metrics::{ingest, load_folder, Channel, Contact, Mode, ProspectRecord, Records, Rep};
 ///
 /// let t: DateTime<Utc> = "2026-06-01T09:00:00Z".parse()?;
 /// let records = Records {
@@ -157,7 +148,7 @@ fn time_text(t: DateTime<Utc>) -> String {
 ///     "contact_id,rep_id,prospect_id,occurred_at,logged_at,channel,direction,duration_s,outcome\n\
 ///      c1,ana,p1,2026-06-01T09:00:00Z,,phone,outbound,,\n"
 /// );
-/// let ledger = ingest::load_folder(&dir, Mode::Strict)?;
+/// let ledger = load_folder(&dir, Mode::Strict)?;
 /// assert_eq!(ledger.contacts().len(), 1);
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -51,10 +51,11 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let phone = by_channel.rows.iter().find(|r| r.key == "phone").ok_or("no phone row")?;
-//! assert_eq!((phone.contacts, phone.new_prospects, phone.won), (1, 1, 1));
-//! assert_eq!(phone.won_per_hour(), Some(2.0)); // one win per half hour
+//! let c = &phone.counts;
+//! assert_eq!((c.contacts, c.new_prospects, c.won), (1, 1, 1));
+//! assert_eq!(c.won_per_hour(), Some(2.0)); // one win per half hour
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -71,10 +72,11 @@ use crate::error::Result;
 use crate::ledger::{EventKind, Ledger};
 use crate::model::{Channel, Source};
 use crate::ratio::Ratio;
+use crate::report::aggregate::{Aggregate, Part, ReportInput};
 use crate::report::cohort::{EngagementFilter, engagements_of};
+use crate::report::merge_cells;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
-use crate::report::{fold_prospects, merge_cells};
+use crate::table::{Cell, Table};
 
 /// What a breakdown is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -212,11 +214,6 @@ pub struct BreakdownAggregate {
 }
 
 impl BreakdownAggregate {
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: BreakdownAggregate) {
-        merge_cells(&mut self.cells, other.cells, BreakdownCounts::merge);
-    }
-
     /// Number of cells.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -226,32 +223,6 @@ impl BreakdownAggregate {
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
     }
-
-    /// The counts of one cell (`key`: channel or source index; 6 = no
-    /// source).
-    pub fn get(&self, rep: u32, period: PeriodKey, key: u8) -> Option<&BreakdownCounts> {
-        self.cells.get(&(rep, period, key))
-    }
-}
-
-/// The breakdown aggregate of the prospects `prospects`: the unit of work
-/// of partitioned computation.
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team.
-pub fn breakdown_aggregate_prospects(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-    by: BreakdownBy,
-    prospects: Range<usize>,
-) -> Result<BreakdownAggregate> {
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(aggregate_range(
-        ledger, classified, calendar, &filter, by, prospects,
-    ))
 }
 
 fn aggregate_range(
@@ -278,8 +249,8 @@ fn aggregate_range(
         if !scope_filter.prospect(ledger, p as u32) {
             continue;
         }
-        let a = offsets.get(p).copied().unwrap_or(0) as usize;
-        let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        let a = crate::classify::offset(offsets, p);
+        let b = crate::classify::offset(offsets, p + 1);
         let Some(prospect_events) = events.get(a..b) else {
             continue;
         };
@@ -305,9 +276,10 @@ fn aggregate_range(
                 BreakdownBy::Channel => c.channel.index() as u8,
                 BreakdownBy::Source => source,
             };
-            let class = classified
-                .event_class(pos)
-                .unwrap_or(ContactClass::FollowUp);
+            let Some(class) = classified.event_class(pos) else {
+                debug_assert!(false, "contact events are classified");
+                continue;
+            };
             let cell = agg.cells.entry((c.rep, period, key)).or_default();
             cell.contacts += 1;
             bump(&mut cell.contacts_by_class, class.index(), 1);
@@ -353,26 +325,28 @@ fn aggregate_range(
     agg
 }
 
-/// The mergeable aggregate behind [`breakdown`], over every prospect.
-///
-/// # Errors
-/// As [`breakdown`].
-pub fn breakdown_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-    by: BreakdownBy,
-) -> Result<BreakdownAggregate> {
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(fold_prospects(
-        ledger,
-        |range| aggregate_range(ledger, classified, calendar, &filter, by, range),
-        |mut a, b| {
-            a.merge(b);
-            a
-        },
-    ))
+impl Aggregate for BreakdownAggregate {
+    type Report = Breakdown;
+
+    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+        let classified = input.classified();
+        aggregate_range(
+            classified.ledger(),
+            classified,
+            input.calendar(),
+            input.filter(),
+            input.by(),
+            part.prospects(),
+        )
+    }
+
+    fn merge(&mut self, other: Self) {
+        merge_cells(&mut self.cells, other.cells, BreakdownCounts::merge);
+    }
+
+    fn finish(self, input: &ReportInput<'_>) -> Breakdown {
+        Breakdown::from_aggregate(input, self)
+    }
 }
 
 /// One row: a rep's work and yield through one channel (or with one
@@ -391,13 +365,6 @@ pub struct BreakdownRow {
     pub counts: BreakdownCounts,
 }
 
-impl std::ops::Deref for BreakdownRow {
-    type Target = BreakdownCounts;
-    fn deref(&self) -> &BreakdownCounts {
-        &self.counts
-    }
-}
-
 /// A breakdown by channel or by prospect source, sorted by rep id (byte
 /// order), period, then key (declaration order of the channel or source).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -412,23 +379,21 @@ pub struct Breakdown {
     pub rows: Vec<BreakdownRow>,
 }
 
-/// Computes the breakdown of `scope` over `periods` by `by`.
+/// Computes the breakdown of `scope` over `periods` by `by`
+/// (`ReportInput::new(classified, scope, periods)?.breakdown_by(by).run::<BreakdownAggregate>()`).
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
     by: BreakdownBy,
 ) -> Result<Breakdown> {
-    let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = breakdown_aggregate(ledger, classified, scope, &calendar, by)?;
-    Ok(Breakdown::from_aggregate(
-        ledger, &calendar, scope, periods, by, agg,
-    ))
+    Ok(ReportInput::new(classified, scope, periods)?
+        .breakdown_by(by)
+        .run::<BreakdownAggregate>())
 }
 
 /// The breakdown by channel: [`breakdown`] with [`BreakdownBy::Channel`].
@@ -436,12 +401,11 @@ pub fn breakdown(
 /// # Errors
 /// As [`breakdown`].
 pub fn channel_breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<Breakdown> {
-    breakdown(ledger, classified, scope, periods, BreakdownBy::Channel)
+    breakdown(classified, scope, periods, BreakdownBy::Channel)
 }
 
 /// The breakdown by prospect source: [`breakdown`] with
@@ -450,12 +414,11 @@ pub fn channel_breakdown(
 /// # Errors
 /// As [`breakdown`].
 pub fn source_breakdown(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<Breakdown> {
-    breakdown(ledger, classified, scope, periods, BreakdownBy::Source)
+    breakdown(classified, scope, periods, BreakdownBy::Source)
 }
 
 /// Sort key of a row: rep, period start, period label, key rank.
@@ -463,14 +426,9 @@ type RowKey = (String, Option<NaiveDate>, String, u8);
 
 impl Breakdown {
     /// Turns an aggregate into sorted rows.
-    pub fn from_aggregate(
-        ledger: &Ledger,
-        calendar: &Calendar,
-        scope: &Scope,
-        periods: &PeriodSpec,
-        by: BreakdownBy,
-        agg: BreakdownAggregate,
-    ) -> Breakdown {
+    fn from_aggregate(input: &ReportInput<'_>, agg: BreakdownAggregate) -> Breakdown {
+        let (ledger, calendar, by) = (input.classified().ledger(), input.calendar(), input.by());
+        let (scope, periods) = (input.scope(), input.periods());
         let mut cells: Vec<((u32, PeriodKey, u8), BreakdownCounts)> =
             agg.cells.into_iter().collect();
         cells.sort_unstable_by_key(|(k, _)| *k);
@@ -593,7 +551,7 @@ impl Breakdown {
         let mut t = Table::new(&self.columns());
         let mut totals: HashMap<(&str, &str), i128> = HashMap::new();
         for r in &self.rows {
-            *totals.entry((&r.rep_id, &r.period)).or_default() += r.seconds;
+            *totals.entry((&r.rep_id, &r.period)).or_default() += r.counts.seconds;
         }
         for r in &self.rows {
             let c = &r.counts;
@@ -667,7 +625,7 @@ impl Breakdown {
 
     /// Renders the breakdown as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
@@ -699,6 +657,7 @@ impl fmt::Display for Breakdown {
         let per_hour = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"));
         for r in &self.rows {
             let follow_up_hours = r
+                .counts
                 .seconds_by_class
                 .get(ContactClass::FollowUp.index())
                 .map_or(0.0, |&s| s as f64 / 3600.0);
@@ -708,16 +667,16 @@ impl fmt::Display for Breakdown {
                 r.rep_id,
                 r.period,
                 if r.key.is_empty() { "(none)" } else { &r.key },
-                r.contacts,
-                r.hours(),
-                r.new_prospects,
-                r.met,
-                r.won,
-                r.untimed,
+                r.counts.contacts,
+                r.counts.hours(),
+                r.counts.new_prospects,
+                r.counts.met,
+                r.counts.won,
+                r.counts.untimed,
                 follow_up_hours,
-                per_hour(r.new_prospects_per_hour()),
-                per_hour(r.met_per_hour()),
-                per_hour(r.won_per_hour()),
+                per_hour(r.counts.new_prospects_per_hour()),
+                per_hour(r.counts.met_per_hour()),
+                per_hour(r.counts.won_per_hour()),
             )?;
         }
         Ok(())

@@ -19,13 +19,13 @@
 //!
 //! # Example
 //! ```
-//! use sales_metrics::report::chart::close_rates_chart;
+//! use sales_metrics::report::close_rates_chart;
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+//! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //!
-//! let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+//! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let chart = close_rates_chart(&report)?;
 //! assert!(chart.as_str().starts_with("<svg"));
 //! # let dir = std::env::temp_dir().join(format!("sm-chart-doc-{}", std::process::id()));
@@ -293,11 +293,11 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// # Example
 /// ```
 /// use chrono::NaiveDate;
-/// use sales_metrics::report::chart::funnel_chart;
+/// use sales_metrics::report::funnel_chart;
 /// use sales_metrics::report::{period_report, CustomRange, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
 /// let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
@@ -305,7 +305,7 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 ///     start: day(1, 1)?,
 ///     end: day(7, 1)?,
 /// }]));
-/// let report = period_report(&ledger, &classified, &Scope::all(), &h1)?;
+/// let report = period_report(&classified, &Scope::all(), &h1)?;
 /// let chart = funnel_chart(&report)?;
 /// assert!(chart.as_str().contains("prospects engaged"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -367,30 +367,12 @@ pub fn funnel_chart(report: &PeriodReport) -> Result<SvgChart> {
     })
 }
 
-/// Per rep, the contact close rate (sales ÷ contacts, the misleading
-/// number) next to the meeting close rate (sales ÷ meetings held), with
-/// 95 % Wilson intervals as whiskers. Rates are pooled over the report's
-/// periods (sales and denominators summed).
-///
-/// # Errors
-/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
-///
-/// # Example
-/// ```
-/// use sales_metrics::report::chart::close_rates_chart;
-/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
-///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
-/// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let june = period_report(&ledger, &classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
-/// let chart = close_rates_chart(&june)?;
-/// assert!(chart.as_str().contains("meeting close rate"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
-    let reps = per_rep(report);
-    let labels: Vec<String> = reps.iter().map(|(r, _)| r.clone()).collect();
+/// The two rate series of [`close_rates_chart`] (name, colour, offset,
+/// rates per rep) and the top of its axis.
+#[allow(clippy::type_complexity)]
+fn close_rate_series(
+    reps: &[(String, PeriodCounts)],
+) -> ([(String, RGBColor, f64, Vec<Ratio>); 2], f64) {
     let series: [(String, RGBColor, f64, Vec<Ratio>); 2] = [
         (
             "contact close rate (sales ÷ contacts)".to_owned(),
@@ -414,6 +396,34 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
         })
         .fold(0.1f64, f64::max)
         * 1.12;
+    (series, top)
+}
+
+/// Per rep, the contact close rate (sales ÷ contacts, the misleading
+/// number) next to the meeting close rate (sales ÷ meetings held), with
+/// 95 % Wilson intervals as whiskers. Rates are pooled over the report's
+/// periods (sales and denominators summed).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
+///
+/// # Example
+/// ```
+/// use sales_metrics::report::close_rates_chart;
+/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
+///
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// let june = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+/// let chart = close_rates_chart(&june)?;
+/// assert!(chart.as_str().contains("meeting close rate"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
+    let reps = per_rep(report);
+    let labels: Vec<String> = reps.iter().map(|(r, _)| r.clone()).collect();
+    let (series, top) = close_rate_series(&reps);
     let width = (labels.len() as u32 * 90).clamp(520, 1400) + 290;
     let subtitle = format!(
         "{}; whiskers: 95 % Wilson intervals; pooled over the periods",
@@ -495,29 +505,8 @@ pub fn close_rates_chart(report: &PeriodReport) -> Result<SvgChart> {
     )
 }
 
-/// Kaplan–Meier curves with their 95 % bands (shaded), each named, and
-/// the medians where reached (dashed line at one half). Pass curves of the
-/// same milestone, for example [`time_to_win`](crate::report::time_to_win)
-/// of a few scopes.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
-///
-/// # Example
-/// ```
-/// use sales_metrics::report::chart::survival_chart;
-/// use sales_metrics::report::{time_to_win, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
-///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
-/// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let north = time_to_win(&ledger, &classified, &Scope::team("north"), None)?;
-/// let south = time_to_win(&ledger, &classified, &Scope::team("south"), None)?;
-/// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
-/// assert!(chart.as_str().contains("north"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
+/// Title, subtitle, longest day and axis floor of [`survival_chart`].
+fn survival_texts(curves: &[(&str, &SurvivalCurve)]) -> (String, String, f64, f64) {
     let what = curves
         .first()
         .map(|(_, c)| c.label.as_str())
@@ -549,6 +538,33 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
     } else {
         "share of engagements that have not reached it yet, by days since the engagement started; shaded: 95 % band".to_owned()
     };
+    (title, subtitle, max_day, floor)
+}
+
+/// Kaplan–Meier curves with their 95 % bands (shaded), each named, and
+/// the medians where reached (dashed line at one half). Pass curves of the
+/// same milestone, for example [`time_to_win`](crate::report::time_to_win)
+/// of a few scopes.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
+///
+/// # Example
+/// ```
+/// use sales_metrics::report::survival_chart;
+/// use sales_metrics::report::{time_to_win, Scope};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
+///
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// let north = time_to_win(&classified, &Scope::team("north"), None)?;
+/// let south = time_to_win(&classified, &Scope::team("south"), None)?;
+/// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
+/// assert!(chart.as_str().contains("north"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
+    let (title, subtitle, max_day, floor) = survival_texts(curves);
     render(&title, &subtitle, (1000, 520), |area| {
         if curves.is_empty() {
             return no_data(area);
@@ -626,6 +642,21 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
     })
 }
 
+/// Per rep of a daily report, in row order: contacts in a day → days.
+fn contacts_per_day(daily: &PeriodReport) -> Vec<(String, BTreeMap<u64, u64>)> {
+    // rep → (contacts in a day → days).
+    let mut reps: Vec<(String, BTreeMap<u64, u64>)> = Vec::new();
+    for r in &daily.rows {
+        if reps.last().is_none_or(|(rep, _)| *rep != r.rep_id) {
+            reps.push((r.rep_id.clone(), BTreeMap::new()));
+        }
+        if let Some((_, days)) = reps.last_mut() {
+            *days.entry(r.counts.contacts).or_default() += 1;
+        }
+    }
+    reps
+}
+
 /// Per rep, how many days had 0, 1, 2, … contacts logged, with the rep's
 /// daily contact target marked (its bar in vermilion, a dashed line). A
 /// pile-up exactly at the target with a gap just above it is quota
@@ -642,13 +673,13 @@ pub fn survival_chart(curves: &[(&str, &SurvivalCurve)]) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::daily_contacts_chart;
+/// use sales_metrics::report::daily_contacts_chart;
 /// use sales_metrics::report::{period_report, Granularity, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let daily = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
+/// let daily = period_report(&classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
 /// let chart = daily_contacts_chart(&ledger, &daily)?;
 /// assert!(chart.as_str().contains("target 4"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -663,16 +694,7 @@ pub fn daily_contacts_chart(ledger: &Ledger, daily: &PeriodReport) -> Result<Svg
             ),
         ));
     }
-    // rep → (contacts in a day → days).
-    let mut reps: Vec<(String, BTreeMap<u64, u64>)> = Vec::new();
-    for r in &daily.rows {
-        if reps.last().is_none_or(|(rep, _)| *rep != r.rep_id) {
-            reps.push((r.rep_id.clone(), BTreeMap::new()));
-        }
-        if let Some((_, days)) = reps.last_mut() {
-            *days.entry(r.contacts).or_default() += 1;
-        }
-    }
+    let reps = contacts_per_day(daily);
     let target_of = |rep: &str| {
         ledger
             .rep_index(rep)
@@ -844,13 +866,13 @@ fn stacked_shares(
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::activity_by_class_chart;
+/// use sales_metrics::report::activity_by_class_chart;
 /// use sales_metrics::report::{period_report, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let dan = period_report(&ledger, &classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
+/// let dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
 /// let chart = activity_by_class_chart(&dan)?;
 /// assert!(chart.as_str().contains("follow_up"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -867,7 +889,7 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
         .map(|r| {
             ContactClass::ALL
                 .iter()
-                .map(|c| r.contacts_of(*c))
+                .map(|c| r.counts.contacts_of(*c))
                 .collect()
         })
         .collect();
@@ -888,13 +910,13 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 ///
 /// # Example
 /// ```
-/// use sales_metrics::report::chart::activity_breakdown_chart;
+/// use sales_metrics::report::activity_breakdown_chart;
 /// use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
-/// use sales_metrics::{classify, ingest, ClassifyConfig, Mode};
+/// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
-/// let ledger = ingest::load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
+/// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let by_channel = channel_breakdown(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+/// let by_channel = channel_breakdown(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 /// let chart = activity_breakdown_chart(&by_channel)?;
 /// assert!(chart.as_str().contains("in_person"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -925,7 +947,7 @@ pub fn activity_breakdown_chart(breakdown: &Breakdown) -> Result<SvgChart> {
         if let Some(k) = key_names.iter().position(|k| *k == r.key)
             && let Some(slot) = counts.get_mut(i).and_then(|row| row.get_mut(k))
         {
-            *slot += r.contacts;
+            *slot += r.counts.contacts;
         }
     }
     let keys: Vec<(String, RGBColor)> = key_names

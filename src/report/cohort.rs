@@ -41,30 +41,32 @@
 //! b.add_contact(Contact::new("c2", "ana", "p2", t, Channel::Email));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = cohort_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.cohort.as_str()), ("ana", "2026-03"));
-//! assert_eq!((row.engagements, row.met, row.won, row.open), (2, 1, 1, 1));
-//! assert_eq!(row.win_rate().to_string(), "50.0 % (1/2)");
-//! assert_eq!(row.cycle_days_median(), Some(36.0));
+//! let c = &row.counts;
+//! assert_eq!((c.engagements, c.met, c.won, c.open), (2, 1, 1, 1));
+//! assert_eq!(c.win_rate().to_string(), "50.0 % (1/2)");
+//! assert_eq!(c.cycle_days_median(), Some(36.0));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeDelta};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Classified, Engagement, EngagementEnd};
+use crate::classify::{Classified, EngagementData, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ratio::Ratio;
+use crate::report::aggregate::{Aggregate, Part, ReportInput};
+use crate::report::merge_cells;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
-use crate::report::{fold_prospects, merge_cells};
+use crate::table::{Cell, Table};
 
 /// Microseconds in a day: cycle days are `(closed_at − start) / 86400 s`.
 pub(crate) const MICROS_PER_DAY: f64 = 86_400_000_000.0;
@@ -79,15 +81,7 @@ pub(crate) fn days(span_us: i64) -> f64 {
 /// and common spreadsheets: with `h = (n − 1)p`, the value is
 /// `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋ + 1] − x[⌊h⌋])`. `None` for no values or a
 /// `p` outside `[0, 1]`.
-///
-/// ```
-/// use sales_metrics::report::cohort::quantile_linear;
-/// let x = [1.0, 2.0, 3.0, 4.0];
-/// assert_eq!(quantile_linear(&x, 0.5), Some(2.5));
-/// assert_eq!(quantile_linear(&x, 0.9), Some(3.7));
-/// assert_eq!(quantile_linear(&[], 0.5), None);
-/// ```
-pub fn quantile_linear(sorted: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn quantile_linear(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
         return None;
     }
@@ -167,26 +161,13 @@ pub struct CohortCounts {
     /// Start-to-sale spans of the won engagements in microseconds, ascending
     /// (one per won engagement); kept whole so that percentiles merge
     /// exactly.
-    pub cycle_us: Vec<i64>,
+    pub(crate) cycle_us: Vec<i64>,
 }
 
 impl CohortCounts {
-    /// Adds one engagement (keeps `cycle_us` ascending; bulk building
-    /// inside the crate appends and sorts once instead).
-    pub fn record(&mut self, engagement: &Engagement) {
-        if let Some(span) = self.record_unsorted(engagement) {
-            let last = self.cycle_us.pop();
-            if let Some(last) = last {
-                debug_assert_eq!(last, span);
-                let at = self.cycle_us.partition_point(|&c| c <= span);
-                self.cycle_us.insert(at, span);
-            }
-        }
-    }
-
     /// Adds one engagement, appending its cycle span (if won) unsorted;
     /// the caller sorts `cycle_us` afterwards.
-    fn record_unsorted(&mut self, engagement: &Engagement) -> Option<i64> {
+    fn record_unsorted(&mut self, engagement: &EngagementData) -> Option<i64> {
         self.engagements += 1;
         self.contacts += u64::from(engagement.contacts);
         let met = engagement.met();
@@ -238,7 +219,7 @@ impl CohortCounts {
 
     /// won ÷ engagements. Open engagements count in the denominator, so a
     /// young cohort's win rate is still rising; see
-    /// [`crate::report::survival`] for the censoring-aware view.
+    /// [`time_to_win`](crate::report::time_to_win) for the censoring-aware view.
     pub fn win_rate(&self) -> Ratio {
         Ratio::proportion(self.won, self.engagements)
     }
@@ -259,7 +240,14 @@ impl CohortCounts {
         self.cycle_us.iter().map(|&us| days(us)).collect()
     }
 
-    /// The `p`-quantile of cycle days ([`quantile_linear`]); `None` when
+    /// Start-to-sale spans of the won engagements, ascending (one per won
+    /// engagement).
+    pub fn cycles(&self) -> impl ExactSizeIterator<Item = TimeDelta> + '_ {
+        self.cycle_us.iter().map(|&us| TimeDelta::microseconds(us))
+    }
+
+    /// The `p`-quantile of cycle days (linear interpolation between the
+    /// closest ranks, as numpy and spreadsheets do); `None` when
     /// nothing was won.
     pub fn cycle_days_quantile(&self, p: f64) -> Option<f64> {
         quantile_linear(&self.cycle_days(), p)
@@ -296,19 +284,6 @@ pub struct CohortAggregate {
 }
 
 impl CohortAggregate {
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: CohortAggregate) {
-        merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
-    }
-
-    /// Adds one engagement to the cohort of (`rep`, `period`).
-    pub fn record(&mut self, rep: u32, period: PeriodKey, engagement: &Engagement) {
-        self.cells
-            .entry((rep, period))
-            .or_default()
-            .record(engagement);
-    }
-
     /// Number of (rep, period) cohorts.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -317,16 +292,6 @@ impl CohortAggregate {
     /// Whether there are no cohorts.
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
-    }
-
-    /// The counts of one cohort.
-    pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&CohortCounts> {
-        self.cells.get(&(rep, period))
-    }
-
-    /// Every cohort, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&(u32, PeriodKey), &CohortCounts)> + '_ {
-        self.cells.iter()
     }
 }
 
@@ -350,7 +315,7 @@ impl<'a> EngagementFilter<'a> {
         &self.inner
     }
 
-    pub(crate) fn keep(&self, ledger: &Ledger, g: &Engagement) -> bool {
+    pub(crate) fn keep(&self, ledger: &Ledger, g: &EngagementData) -> bool {
         self.inner.rep(g.rep)
             && self.inner.prospect(ledger, g.prospect)
             && self.scope.channel.is_none_or(|want| {
@@ -367,31 +332,11 @@ impl<'a> EngagementFilter<'a> {
 pub(crate) fn engagements_of<'c>(
     classified: &'c Classified,
     prospects: &Range<usize>,
-) -> &'c [Engagement] {
-    let all = classified.engagements();
+) -> &'c [EngagementData] {
+    let all = classified.engagement_rows();
     let a = all.partition_point(|g| (g.prospect as usize) < prospects.start);
     let b = all.partition_point(|g| (g.prospect as usize) < prospects.end);
     all.get(a..b.max(a)).unwrap_or(&[])
-}
-
-/// The cohort aggregate of the prospects `prospects` (a range of prospect
-/// indices): the unit of work of partitioned computation. Aggregates of
-/// disjoint ranges merge into the aggregate of their union.
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team.
-pub fn cohort_aggregate_prospects(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-    prospects: Range<usize>,
-) -> Result<CohortAggregate> {
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(aggregate_range(
-        ledger, classified, calendar, &filter, prospects,
-    ))
 }
 
 fn aggregate_range(
@@ -421,25 +366,44 @@ fn aggregate_range(
     agg
 }
 
-/// The mergeable aggregate behind [`cohort_report`], over every prospect.
-///
-/// # Errors
-/// As [`cohort_report`].
-pub fn cohort_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-) -> Result<CohortAggregate> {
-    let filter = EngagementFilter::new(ledger, scope)?;
-    Ok(fold_prospects(
-        ledger,
-        |range| aggregate_range(ledger, classified, calendar, &filter, range),
-        |mut a, b| {
-            a.merge(b);
-            a
-        },
-    ))
+impl Aggregate for CohortAggregate {
+    type Report = CohortReport;
+
+    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+        let classified = input.classified();
+        aggregate_range(
+            classified.ledger(),
+            classified,
+            input.calendar(),
+            input.filter(),
+            part.prospects(),
+        )
+    }
+
+    fn merge(&mut self, other: Self) {
+        merge_cells(&mut self.cells, other.cells, CohortCounts::merge);
+    }
+
+    fn finish(self, input: &ReportInput<'_>) -> CohortReport {
+        let ledger = input.classified().ledger();
+        let calendar = input.calendar();
+        let mut cells: Vec<((u32, PeriodKey), CohortCounts)> = self.cells.into_iter().collect();
+        cells.sort_unstable_by_key(|(k, _)| *k);
+        let rows = cells
+            .into_iter()
+            .map(|((rep, period), counts)| CohortRow {
+                rep_id: ledger.rep_id(rep).to_owned(),
+                cohort: calendar.label(period),
+                cohort_start: calendar.period_start(period),
+                counts,
+            })
+            .collect();
+        CohortReport {
+            scope: input.scope().clone(),
+            periods: input.periods().clone(),
+            rows,
+        }
+    }
 }
 
 /// One row of the cohort report: the engagements a rep started in a period.
@@ -455,13 +419,6 @@ pub struct CohortRow {
     pub counts: CohortCounts,
 }
 
-impl std::ops::Deref for CohortRow {
-    type Target = CohortCounts;
-    fn deref(&self) -> &CohortCounts {
-        &self.counts
-    }
-}
-
 /// The cohort report: one row per (rep, period) with at least one
 /// engagement started in scope, sorted by rep id (byte order) and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -474,22 +431,18 @@ pub struct CohortReport {
     pub rows: Vec<CohortRow>,
 }
 
-/// Computes the cohort report (SPEC §7) of `scope` over `periods`.
+/// Computes the cohort report (SPEC §7) of `scope` over `periods`
+/// (`ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>()`).
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn cohort_report(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<CohortReport> {
-    let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = cohort_aggregate(ledger, classified, scope, &calendar)?;
-    Ok(CohortReport::from_aggregate(
-        ledger, &calendar, scope, periods, agg,
-    ))
+    Ok(ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>())
 }
 
 impl CohortReport {
@@ -529,32 +482,6 @@ impl CohortReport {
         "open",
         "ended_without_win",
     ];
-
-    /// Turns an aggregate into sorted report rows.
-    pub fn from_aggregate(
-        ledger: &Ledger,
-        calendar: &Calendar,
-        scope: &Scope,
-        periods: &PeriodSpec,
-        agg: CohortAggregate,
-    ) -> CohortReport {
-        let mut cells: Vec<((u32, PeriodKey), CohortCounts)> = agg.cells.into_iter().collect();
-        cells.sort_unstable_by_key(|(k, _)| *k);
-        let rows = cells
-            .into_iter()
-            .map(|((rep, period), counts)| CohortRow {
-                rep_id: ledger.rep_id(rep).to_owned(),
-                cohort: calendar.label(period),
-                cohort_start: calendar.period_start(period),
-                counts,
-            })
-            .collect();
-        CohortReport {
-            scope: scope.clone(),
-            periods: periods.clone(),
-            rows,
-        }
-    }
 
     fn spec_cells(r: &CohortRow) -> Vec<Cell> {
         let c = &r.counts;
@@ -620,7 +547,7 @@ impl CohortReport {
 
     /// Renders the report as a table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .extended_table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
@@ -749,7 +676,7 @@ mod tests {
 
     #[test]
     fn record_keeps_cycles_sorted() {
-        let won = |start: i64, won: i64| Engagement {
+        let won = |start: i64, won: i64| EngagementData {
             prospect: 0,
             rep: 0,
             start_contact: 0,
@@ -765,11 +692,20 @@ mod tests {
         };
         let mut c = CohortCounts::default();
         for (s, w) in [(0, 30), (5, 15), (0, 20)] {
-            c.record(&won(s, w));
+            c.record_unsorted(&won(s, w));
         }
+        c.cycle_us.sort_unstable();
         assert_eq!(c.cycle_us, [10, 20, 30]);
         assert_eq!((c.won, c.contacts_in_won, c.met), (3, 6, 0));
         assert_eq!(c.touches_to_win().value(), Some(2.0));
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_ranks() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_linear(&x, 0.5), Some(2.5));
+        assert_eq!(quantile_linear(&x, 0.9), Some(3.7));
+        assert_eq!(quantile_linear(&[], 0.5), None);
     }
 
     #[test]

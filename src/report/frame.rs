@@ -24,7 +24,7 @@
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use sales_metrics::classify::{classify, ClassifyConfig};
-//! use sales_metrics::report::frame::{ColumnData, ToFrame};
+//! use sales_metrics::report::{ColumnData, ToFrame};
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
 //!
@@ -35,7 +35,7 @@
 //! b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //!
 //! let frame = report.to_frame();
 //! assert_eq!(frame.len(), 1);
@@ -58,9 +58,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::report::breakdown::Breakdown;
 use crate::report::cohort::CohortReport;
+use crate::report::output::Rejections;
 use crate::report::period::PeriodReport;
 use crate::report::survival::SurvivalCurve;
-use crate::report::table::{Cell, Rejections, Table};
+use crate::table::{Cell, Table};
 
 /// The type of a [`Column`] (named after the Arrow type it becomes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -401,7 +402,7 @@ impl Frame {
     /// The frame as an HTML table with each column's type under its name,
     /// nulls shown as `null`, at most `max_rows` rows (the first ones).
     pub fn to_html(&self, max_rows: usize) -> String {
-        use crate::report::table::escape_html;
+        use crate::table::escape_html;
         let mut h = format!(
             "<table class=\"sales-metrics-frame\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n\
              <caption style=\"caption-side:top;text-align:left;font-weight:bold;padding:2px 8px\">Frame: {} rows × {} columns</caption>\n<thead><tr>",
@@ -422,11 +423,9 @@ impl Frame {
                 let value = match &c.data {
                     ColumnData::Int64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
                     ColumnData::UInt64(v) => v.get(r).copied().flatten().map(|x| x.to_string()),
-                    ColumnData::Float64(v) => v
-                        .get(r)
-                        .copied()
-                        .flatten()
-                        .map(crate::report::table::format_float),
+                    ColumnData::Float64(v) => {
+                        v.get(r).copied().flatten().map(crate::table::format_float)
+                    }
                     ColumnData::Utf8(v) => v.get(r).cloned().flatten(),
                     ColumnData::Date32(v) => v.get(r).copied().flatten().map(|d| d.to_string()),
                 };
@@ -453,7 +452,7 @@ impl Frame {
     /// Shows the frame in an evcxr notebook cell: names, types and the
     /// first rows, values as a DataFrame tool will see them.
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(&self.to_html(10), &self.to_string());
+        crate::table::evcxr_show(&self.to_html(10), &self.to_string());
     }
 }
 

@@ -26,11 +26,11 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&ledger, &classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.period.as_str()), ("ana", "2026-06"));
-//! assert_eq!(row.contact_close_rate().to_string(), "50.0 % (1/2)");
-//! assert_eq!(row.meeting_close_rate().to_string(), "100.0 % (1/1)");
+//! assert_eq!(row.counts.contact_close_rate().to_string(), "50.0 % (1/2)");
+//! assert_eq!(row.counts.meeting_close_rate().to_string(), "100.0 % (1/1)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -45,9 +45,9 @@ use crate::error::Result;
 use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
-use crate::report::fold_prospects_in;
+use crate::report::aggregate::{Aggregate, Part, ReportInput};
 use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 /// Counts of one (rep, period): the mergeable state of the period report.
 /// Rates are computed from these only when asked.
@@ -77,7 +77,7 @@ pub struct PeriodCounts {
     /// (an amount of 0 included, SPEC §11); sales without an amount add
     /// nothing. Sparse: only the currencies this cell saw, so memory
     /// follows the sales, not cells × currencies.
-    pub revenue_by_currency: Vec<(u32, i128)>,
+    pub(crate) revenue_by_currency: Vec<(u32, i128)>,
     /// Sum of `duration_s` per class (SPEC §6 time_by_class). 128 bits:
     /// any number of durations up to `i64::MAX` each sums exactly.
     pub seconds_by_class: [i128; 4],
@@ -252,8 +252,8 @@ fn merge_sorted(a: Vec<KeyedCounts>, b: Vec<KeyedCounts>) -> Vec<KeyedCounts> {
 }
 
 impl PeriodAggregate {
-    /// Adds `other` into `self`.
-    pub fn merge(&mut self, mut other: PeriodAggregate) {
+    /// Adds `other` into `self` (sorted cell lists).
+    fn merge_sorted_cells(&mut self, mut other: PeriodAggregate) {
         if other.cells.len() > self.cells.len() {
             std::mem::swap(self, &mut other);
         }
@@ -275,7 +275,8 @@ impl PeriodAggregate {
     }
 
     /// The counts of one cell.
-    pub fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, rep: u32, period: PeriodKey) -> Option<&PeriodCounts> {
         let i = self
             .cells
             .binary_search_by_key(&(rep, period), |(k, _)| *k)
@@ -606,27 +607,6 @@ fn gather_block(ledger: &Ledger, block: &[Event], out: &mut [Gathered]) {
     }
 }
 
-/// The period aggregate of the prospects in `prospects` (a range of
-/// prospect indices) only: the unit of parallel and distributed work.
-/// Aggregates of disjoint ranges [`merge`](PeriodAggregate::merge) into the
-/// aggregate of their union.
-///
-/// # Errors
-/// As [`period_report`].
-pub fn period_aggregate_of(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-    prospects: std::ops::Range<usize>,
-) -> Result<PeriodAggregate> {
-    let filter = ScopeFilter::new(ledger, scope)?;
-    let slots = PeriodSlots::new(calendar);
-    Ok(aggregate_prospects(
-        ledger, classified, &slots, &filter, prospects,
-    ))
-}
-
 /// Aggregates the prospects `prospects` (a range of prospect indices).
 pub(crate) fn aggregate_prospects(
     ledger: &Ledger,
@@ -639,7 +619,7 @@ pub(crate) fn aggregate_prospects(
     let events = ledger.events();
     let offsets = ledger.event_offsets();
     let mut spill = Spill::new();
-    let chunk_end = offsets.get(prospects.end).copied().unwrap_or(0) as usize;
+    let chunk_end = crate::classify::offset(offsets, prospects.end);
     let mut gathered = [NOT_FOUND; GATHER_BLOCK];
     // Events [block_start, block_end) have been gathered.
     let (mut block_start, mut block_end) = (0usize, 0usize);
@@ -648,8 +628,8 @@ pub(crate) fn aggregate_prospects(
             continue;
         }
         let stamp = p as u32;
-        let a = offsets.get(p).copied().unwrap_or(0) as usize;
-        let b = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        let a = crate::classify::offset(offsets, p);
+        let b = crate::classify::offset(offsets, p + 1);
         let Some(prospect_events) = events.get(a..b) else {
             continue;
         };
@@ -658,13 +638,14 @@ pub(crate) fn aggregate_prospects(
             if pos >= block_end {
                 block_start = pos;
                 block_end = (pos + GATHER_BLOCK).min(chunk_end.max(pos + 1));
-                let block = events.get(block_start..block_end).unwrap_or(&[]);
+                #[allow(clippy::indexing_slicing)]
+                // invariant: blocks lie within the chunk's events.
+                let block = &events[block_start..block_end];
                 gather_block(ledger, block, &mut gathered);
             }
-            let g = gathered
-                .get(pos - block_start)
-                .copied()
-                .unwrap_or(NOT_FOUND);
+            #[allow(clippy::indexing_slicing)]
+            // invariant: a block holds at most GATHER_BLOCK events.
+            let g = gathered[pos - block_start];
             if !filter.rep(g.rep) {
                 continue;
             }
@@ -687,32 +668,11 @@ pub(crate) fn aggregate_prospects(
             };
             match e.kind {
                 EventKind::Contact => {
-                    let class = classified
-                        .event_class(pos)
-                        .unwrap_or(ContactClass::FollowUp);
-                    // Branch-free updates: class, timing and first-seen are
-                    // unpredictable per event.
-                    let timed = g.value != ABSENT;
-                    let seconds = if timed { i128::from(g.value) } else { 0 };
-                    let untimed = u64::from(!timed);
-                    let counts = &mut cell.counts;
-                    counts.contacts += 1;
-                    bump(&mut counts.contacts_by_class, class.index(), 1);
-                    bump(&mut counts.seconds_by_class, class.index(), seconds);
-                    bump(&mut counts.untimed_by_class, class.index(), untimed);
-                    let channel = g.tag as usize;
-                    bump(&mut counts.seconds_by_channel, channel, seconds);
-                    bump(&mut counts.untimed_by_channel, channel, untimed);
-                    let new = class == ContactClass::New && cell.new_stamp != stamp;
-                    counts.new_prospects += u64::from(new);
-                    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
-                    counts.prospects_engaged += u64::from(engaged);
-                    if class == ContactClass::New {
-                        cell.new_stamp = stamp;
-                    }
-                    if class.is_prospecting() {
-                        cell.engaged_stamp = stamp;
-                    }
+                    let Some(class) = classified.event_class(pos) else {
+                        debug_assert!(false, "contact events are classified");
+                        continue;
+                    };
+                    count_contact(cell, class, g, stamp);
                 }
                 EventKind::Meeting => match g.tag {
                     0 => {
@@ -735,6 +695,35 @@ pub(crate) fn aggregate_prospects(
         }
     }
     cells.into_aggregate(spill)
+}
+
+/// Counts one contact of class `class` (gathered as `g`) of prospect
+/// `stamp` into `cell`.
+#[inline(always)]
+fn count_contact(cell: &mut CellWork, class: ContactClass, g: Gathered, stamp: u32) {
+    // Branch-free updates: class, timing and first-seen are unpredictable
+    // per event.
+    let timed = g.value != ABSENT;
+    let seconds = if timed { i128::from(g.value) } else { 0 };
+    let untimed = u64::from(!timed);
+    let counts = &mut cell.counts;
+    counts.contacts += 1;
+    bump(&mut counts.contacts_by_class, class.index(), 1);
+    bump(&mut counts.seconds_by_class, class.index(), seconds);
+    bump(&mut counts.untimed_by_class, class.index(), untimed);
+    let channel = g.tag as usize;
+    bump(&mut counts.seconds_by_channel, channel, seconds);
+    bump(&mut counts.untimed_by_channel, channel, untimed);
+    let new = class == ContactClass::New && cell.new_stamp != stamp;
+    counts.new_prospects += u64::from(new);
+    let engaged = class.is_prospecting() && cell.engaged_stamp != stamp;
+    counts.prospects_engaged += u64::from(engaged);
+    if class == ContactClass::New {
+        cell.new_stamp = stamp;
+    }
+    if class.is_prospecting() {
+        cell.engaged_stamp = stamp;
+    }
 }
 
 fn bump<T: Copy + std::ops::AddAssign, const N: usize>(a: &mut [T; N], i: usize, by: T) {
@@ -760,13 +749,6 @@ pub struct PeriodRow {
     pub revenue: Vec<(String, i128)>,
 }
 
-impl std::ops::Deref for PeriodRow {
-    type Target = PeriodCounts;
-    fn deref(&self) -> &PeriodCounts {
-        &self.counts
-    }
-}
-
 /// The period report: one row per (rep, period) with at least one event of
 /// that rep in scope, sorted by rep id (byte order) and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -779,80 +761,72 @@ pub struct PeriodReport {
     pub rows: Vec<PeriodRow>,
 }
 
-/// Computes the period report of `scope` over `periods`.
+/// Computes the period report of `scope` over `periods`
+/// (`ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>()`).
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team, or custom periods overlap.
 pub fn period_report(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     periods: &PeriodSpec,
 ) -> Result<PeriodReport> {
-    let calendar = Calendar::for_ledger(periods, ledger)?;
-    let agg = period_aggregate(ledger, classified, scope, &calendar)?;
-    Ok(finish(ledger, &calendar, scope, periods, agg))
+    Ok(ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>())
 }
 
-/// The mergeable aggregate behind [`period_report`], over every prospect.
-///
-/// # Errors
-/// As [`period_report`].
-pub fn period_aggregate(
-    ledger: &Ledger,
-    classified: &Classified,
-    scope: &Scope,
-    calendar: &Calendar,
-) -> Result<PeriodAggregate> {
-    let filter = ScopeFilter::new(ledger, scope)?;
-    let slots = PeriodSlots::new(calendar);
-    // Two chunks per thread: every chunk creates and merges its own cells,
+impl Aggregate for PeriodAggregate {
+    type Report = PeriodReport;
+
+    // Two parts per thread: every part creates and merges its own cells,
     // which with daily periods cost more than its events.
-    Ok(fold_prospects_in(
-        ledger,
-        2,
-        |range| aggregate_prospects(ledger, classified, &slots, &filter, range),
-        |mut a, b| {
-            a.merge(b);
-            a
-        },
-    ))
-}
+    const PARTS_PER_THREAD: usize = 2;
 
-/// Turns an aggregate into sorted report rows.
-pub fn finish(
-    ledger: &Ledger,
-    calendar: &Calendar,
-    scope: &Scope,
-    periods: &PeriodSpec,
-    agg: PeriodAggregate,
-) -> PeriodReport {
-    let rows = agg
-        .cells
-        .into_iter()
-        .map(|((rep, period), counts)| {
-            // Every currency with a sale that has an amount, even when
-            // the amounts sum to 0 (SPEC §11).
-            let mut revenue: Vec<(String, i128)> = counts
-                .revenue_by_currency
-                .iter()
-                .map(|&(i, v)| (ledger.currency(i).to_owned(), v))
-                .collect();
-            revenue.sort();
-            PeriodRow {
-                rep_id: ledger.rep_id(rep).to_owned(),
-                period: calendar.label(period),
-                period_start: calendar.period_start(period),
-                counts,
-                revenue,
-            }
-        })
-        .collect();
-    PeriodReport {
-        scope: scope.clone(),
-        periods: periods.clone(),
-        rows,
+    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+        let classified = input.classified();
+        let slots = PeriodSlots::new(input.calendar());
+        aggregate_prospects(
+            classified.ledger(),
+            classified,
+            &slots,
+            input.filter().events(),
+            part.prospects(),
+        )
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.merge_sorted_cells(other);
+    }
+
+    fn finish(self, input: &ReportInput<'_>) -> PeriodReport {
+        let ledger = input.classified().ledger();
+        let calendar = input.calendar();
+        let rows = self
+            .cells
+            .into_iter()
+            .map(|((rep, period), counts)| {
+                // Every currency with a sale that has an amount, even when
+                // the amounts sum to 0 (SPEC §11).
+                let mut revenue: Vec<(String, i128)> = counts
+                    .revenue_by_currency
+                    .iter()
+                    .map(|&(i, v)| (ledger.currency(i).to_owned(), v))
+                    .collect();
+                revenue.sort();
+                PeriodRow {
+                    rep_id: ledger.rep_id(rep).to_owned(),
+                    period: calendar.label(period),
+                    period_start: calendar.period_start(period),
+                    counts,
+                    revenue,
+                }
+            })
+            .collect();
+        PeriodReport {
+            scope: input.scope().clone(),
+            periods: input.periods().clone(),
+            rows,
+        }
     }
 }
 
@@ -922,7 +896,7 @@ impl PeriodReport {
     /// Renders the report as a table in an evcxr notebook cell (long
     /// reports show their first and last rows).
     pub fn evcxr_display(&self) {
-        crate::report::table::evcxr_show(
+        crate::table::evcxr_show(
             &self
                 .table()
                 .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),

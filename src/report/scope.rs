@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -206,7 +206,7 @@ impl Scope {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when a named team or rep does not exist.
-    pub fn rep_mask(&self, ledger: &Ledger) -> Result<Vec<bool>> {
+    pub(crate) fn rep_mask(&self, ledger: &Ledger) -> Result<Vec<bool>> {
         let n = ledger.reps().len();
         match &self.reps {
             RepFilter::All => Ok(vec![true; n]),
@@ -312,7 +312,7 @@ struct Run {
 }
 
 /// Key of a period: chronological order; see [`Calendar::label`].
-pub type PeriodKey = i64;
+pub(crate) type PeriodKey = i64;
 
 pub(crate) const OUTSIDE: PeriodKey = i64::MIN;
 
@@ -337,7 +337,7 @@ fn offset_us(tz: &Tz, us: i64) -> i64 {
     if *tz == Tz::UTC {
         return 0;
     }
-    let utc = crate::ledger::from_micros(us).naive_utc();
+    let utc = crate::time::from_micros(us).naive_utc();
     i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1_000_000
 }
 
@@ -424,14 +424,38 @@ impl Calendar {
         })
     }
 
-    /// A calendar for the instants `from_us..=to_us` (µs, UTC): a table of
-    /// every local day between them (and one either side) when the span is
-    /// at most about two centuries, else of the days around both ends.
+    /// A calendar for the instants `from..=to`: a table of every local day
+    /// between them (and one either side) when the span is at most about
+    /// two centuries, else of the days around both ends. Instants outside
+    /// it still find their periods, more slowly.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for overlapping or empty custom ranges.
-    pub fn new(spec: &PeriodSpec, from_us: i64, to_us: i64) -> Result<Self> {
+    pub fn new(spec: &PeriodSpec, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Self> {
+        Self::micros(spec, from.timestamp_micros(), to.timestamp_micros())
+    }
+
+    /// [`Calendar::new`] for instants in µs.
+    pub(crate) fn micros(spec: &PeriodSpec, from_us: i64, to_us: i64) -> Result<Self> {
         Self::spanning(spec, from_us, to_us, DENSE_MAX_DAYS)
+    }
+
+    /// The label of the period holding `t` (`2026-06`, `2026-W23`, …), or
+    /// `None` when it lies outside every custom range.
+    pub fn label_of(&self, t: DateTime<Utc>) -> Option<String> {
+        self.period(t.timestamp_micros()).map(|k| self.label(k))
+    }
+
+    /// The first local day of the period holding `t`, or `None` when it
+    /// lies outside every custom range (or chrono cannot hold the day).
+    pub fn period_start_of(&self, t: DateTime<Utc>) -> Option<NaiveDate> {
+        self.period(t.timestamp_micros())
+            .and_then(|k| self.period_start(k))
+    }
+
+    /// The local date of `t` in the calendar's time zone.
+    pub fn local_date_of(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.local_date(t.timestamp_micros())
     }
 
     /// [`Calendar::new`] with a table over the whole span when it has at
@@ -457,8 +481,8 @@ impl Calendar {
     /// # Errors
     /// As [`Calendar::new`].
     pub fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Result<Self> {
-        let Some((lo, hi)) = ledger.time_span() else {
-            return Self::new(spec, 0, 0);
+        let Some((lo, hi)) = ledger.time_span_us() else {
+            return Self::micros(spec, 0, 0);
         };
         let span_days = hi.div_euclid(DAY_US) - lo.div_euclid(DAY_US);
         let dense_max =
@@ -571,7 +595,7 @@ impl Calendar {
     /// The local date of an instant (µs). Saturates at [`NaiveDate::MIN`]
     /// and [`NaiveDate::MAX`] for the few hours at the ends of chrono's
     /// range whose local date lies beyond it; their period is exact.
-    pub fn local_date(&self, us: i64) -> NaiveDate {
+    pub(crate) fn local_date(&self, us: i64) -> NaiveDate {
         let day = self.local_day_of(us);
         i32::try_from(day + EPOCH_CE)
             .ok()
@@ -585,7 +609,7 @@ impl Calendar {
 
     /// The period of an instant (µs), or `None` when it lies outside every
     /// custom range.
-    pub fn period(&self, us: i64) -> Option<PeriodKey> {
+    pub(crate) fn period(&self, us: i64) -> Option<PeriodKey> {
         let key = match self.locate(us) {
             Some((run, i)) => self
                 .day_period
@@ -615,12 +639,12 @@ impl Calendar {
     /// `2026-Q2`, `2026`, or a custom label; years outside 0000–9999 as
     /// `-0001`, `+10000`: see [Labels](Calendar#labels)). Empty for a key
     /// no instant has.
-    pub fn label(&self, key: PeriodKey) -> String {
+    pub(crate) fn label(&self, key: PeriodKey) -> String {
         period_label(&self.granularity, key)
     }
 
     /// The first local day of a period (`None` when chrono cannot hold it).
-    pub fn period_start(&self, key: PeriodKey) -> Option<NaiveDate> {
+    pub(crate) fn period_start(&self, key: PeriodKey) -> Option<NaiveDate> {
         period_start(&self.granularity, key)
     }
 
@@ -677,7 +701,7 @@ const MAX_CIVIL_YEAR: i64 = 1_000_000_000;
 /// The day (days since 1970-01-01) of a civil date, for years within
 /// [`MAX_CIVIL_YEAR`].
 fn day_of_civil(year: i64, month: u32, day: u32) -> Option<i64> {
-    (year.abs() <= MAX_CIVIL_YEAR).then(|| crate::ingest::parse::days_from_civil(year, month, day))
+    (year.abs() <= MAX_CIVIL_YEAR).then(|| crate::time::days_from_civil(year, month, day))
 }
 
 /// Monday-based weekday (0 = Monday) of a day since 1970-01-01 (a
@@ -687,15 +711,15 @@ fn weekday0(day: i64) -> i64 {
 }
 
 fn period_of_day(g: &Granularity, day: i64) -> PeriodKey {
-    let (year, month, _) = crate::ingest::parse::civil_from_days(day);
+    let (year, month, _) = crate::time::civil_from_days(day);
     let month0 = i64::from(month) - 1;
     match g {
         Granularity::Day => day + EPOCH_CE,
         Granularity::IsoWeek => {
             // The ISO week belongs to the year of its Thursday.
             let thursday = day - weekday0(day) + 3;
-            let (iso_year, _, _) = crate::ingest::parse::civil_from_days(thursday);
-            let jan1 = crate::ingest::parse::days_from_civil(iso_year, 1, 1);
+            let (iso_year, _, _) = crate::time::civil_from_days(thursday);
+            let jan1 = crate::time::days_from_civil(iso_year, 1, 1);
             iso_year * 100 + (thursday - jan1).div_euclid(7) + 1
         }
         Granularity::Month => year * 12 + month0,
@@ -726,7 +750,7 @@ fn period_label(g: &Granularity, key: PeriodKey) -> String {
             else {
                 return String::new();
             };
-            let (y, m, d) = crate::ingest::parse::civil_from_days(day);
+            let (y, m, d) = crate::time::civil_from_days(day);
             year_then(y, format_args!("-{m:02}-{d:02}"));
         }
         Granularity::IsoWeek => year_then(
@@ -804,14 +828,14 @@ mod tests {
             let tz: Tz = zone.parse().map_err(|_| proptest::test_runner::TestCaseError::fail("tz"))?;
             let spec = PeriodSpec::new(Granularity::Day).in_zone(tz);
             let us = |s: i64| s * 1_000_000;
-            let cal = Calendar::new(&spec, us(start), us(start + 3_000_000_000))
+            let cal = Calendar::micros(&spec, us(start), us(start + 3_000_000_000))
                 .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
             for o in offsets {
                 let t = us(start + o);
                 let want = cal.day_starts.partition_point(|&s| s <= t);
                 let inside = want > 0 && want < cal.day_starts.len();
                 proptest::prop_assert_eq!(cal.day_index(t), inside.then(|| want - 1));
-                let direct = crate::ledger::from_micros(t).with_timezone(&tz).date_naive();
+                let direct = crate::time::from_micros(t).with_timezone(&tz).date_naive();
                 proptest::prop_assert_eq!(cal.local_date(t), direct);
                 // The on-the-spot conversion agrees with the table.
                 let bare = Calendar::bare(&spec)
@@ -893,19 +917,19 @@ mod tests {
     #[test]
     fn extreme_instants_have_periods() -> Result<()> {
         let (min, max) = (
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
         );
         let kiritimati: Tz = "Pacific/Kiritimati"
             .parse()
             .map_err(|_| Error::invalid("tz", "x"))?;
-        let cal = Calendar::new(&PeriodSpec::monthly().in_zone(kiritimati), max, max)?;
+        let cal = Calendar::micros(&PeriodSpec::monthly().in_zone(kiritimati), max, max)?;
         // UTC+14: the last instant is already in a year chrono has no date of.
         let key = cal.period(max);
         assert_eq!(key.map(|k| cal.label(k)).as_deref(), Some("+262143-01"));
         assert_eq!(key.and_then(|k| cal.period_start(k)), None);
         assert_eq!(cal.local_date(max), NaiveDate::MAX);
-        let cal = Calendar::new(&PeriodSpec::new(Granularity::Day), i64::MIN, i64::MAX)?;
+        let cal = Calendar::micros(&PeriodSpec::new(Granularity::Day), i64::MIN, i64::MAX)?;
         for us in [i64::MIN, min, min + 1, 0, max, i64::MAX] {
             let key = cal.period(us);
             assert!(key.is_some_and(|k| !cal.label(k).is_empty()), "{us}");
@@ -920,18 +944,18 @@ mod tests {
     #[test]
     fn stored_days_follow_the_data_not_the_span() -> Result<()> {
         let (min, max) = (
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
-            crate::ledger::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MIN_UTC),
+            crate::time::to_micros(chrono::DateTime::<Utc>::MAX_UTC),
         );
         let bucharest: Tz = "Europe/Bucharest"
             .parse()
             .map_err(|_| Error::invalid("tz", "x"))?;
         for g in [Granularity::Day, Granularity::IsoWeek, Granularity::Year] {
             let spec = PeriodSpec::new(g).in_zone(bucharest);
-            let cal = Calendar::new(&spec, min, max)?;
+            let cal = Calendar::micros(&spec, min, max)?;
             assert!(cal.stored_days() <= 6, "{}", cal.stored_days());
             // A short span keeps one table over all of it.
-            let cal = Calendar::new(&spec, 0, 400 * DAY_US)?;
+            let cal = Calendar::micros(&spec, 0, 400 * DAY_US)?;
             assert_eq!(cal.stored_days(), 403);
             assert_eq!(cal.runs.len(), 1);
         }
@@ -964,7 +988,7 @@ mod tests {
         assert_eq!(cal.runs.len(), 3);
         for e in ledger.events() {
             assert!(cal.day_index(e.time_us).is_some());
-            let direct = crate::ledger::from_micros(e.time_us).with_timezone(&bucharest);
+            let direct = crate::time::from_micros(e.time_us).with_timezone(&bucharest);
             if e.time_us != max {
                 assert_eq!(cal.local_date(e.time_us), direct.date_naive());
             }
@@ -978,7 +1002,7 @@ mod tests {
             .parse()
             .map_err(|_| Error::invalid("tz", "x"))?;
         let spec = PeriodSpec::new(Granularity::Day).in_zone(tz);
-        let cal = Calendar::new(
+        let cal = Calendar::micros(
             &spec,
             us("2026-03-01T00:00:00Z"),
             us("2026-11-30T00:00:00Z"),
@@ -1037,7 +1061,7 @@ mod tests {
                 end: d(6, 15),
             },
         ]));
-        let cal = Calendar::new(
+        let cal = Calendar::micros(
             &spec,
             us("2026-05-01T00:00:00Z"),
             us("2026-08-01T00:00:00Z"),
@@ -1060,7 +1084,7 @@ mod tests {
                 end: d(7, 1),
             },
         ]));
-        assert!(Calendar::new(&bad, 0, 0).is_err());
+        assert!(Calendar::micros(&bad, 0, 0).is_err());
         Ok(())
     }
 }

@@ -23,12 +23,11 @@
 //! | ended without the milestone at `e ≤ T` | censored at `e − start` |
 //! | started after `T` | left out |
 //!
-//! `T` is the caller's `as_of` (µs since the epoch, see
-//! [`crate::ledger::to_micros`]; any `i64`) or, by default, the latest
-//! event time of the whole ledger. Observed times are whole µs in an `i64`:
-//! one longer than about 292,000 years (possible only between instants
-//! near both ends of chrono's range, or with an extreme `as_of`) saturates
-//! at `i64::MAX` µs, as the cohort report's cycle spans do. Events after `T` are ignored, so a curve "as of"
+//! `T` is the caller's `as_of` (a `DateTime<Utc>`) or, by default, the
+//! latest event time of the whole ledger. Observed times are whole µs in
+//! an `i64`: one longer than about 292,000 years (possible only between
+//! instants near both ends of chrono's range) saturates at `i64::MAX` µs,
+//! as the cohort report's cycle spans do. Events after `T` are ignored, so a curve "as of"
 //! a past date is exactly what the data of that date would have shown
 //! (classification only looks backwards in time).
 //!
@@ -115,7 +114,7 @@
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! // p3 and p4 are still open 20 days in: censored at day 20.
-//! let curve = time_to_win(&ledger, &classified, &Scope::all(), None)?;
+//! let curve = time_to_win(&classified, &Scope::all(), None)?;
 //! assert_eq!(curve.survival_at(10.0), 0.75);
 //! assert_eq!(curve.survival_at(20.0), 0.5);
 //! assert_eq!(curve.median(), Some(20.0));
@@ -127,17 +126,15 @@
 use std::fmt;
 use std::ops::Range;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classified, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
-use crate::report::cohort::{
-    EngagementFilter, MICROS_PER_DAY, days, engagements_of, quantile_linear,
-};
-use crate::report::fold_prospects;
+use crate::report::cohort::{EngagementFilter, days, engagements_of, quantile_linear};
 use crate::report::scope::Scope;
-use crate::report::table::{Cell, Table};
+use crate::table::{Cell, Table};
 
 /// z for a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -168,9 +165,9 @@ impl Milestone {
 
 /// The observations at one distinct time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SurvivalTime {
+pub(crate) struct SurvivalTime {
     /// Time since the start, µs.
-    pub time_us: i64,
+    pub(crate) time_us: i64,
     /// Subjects whose event happened at this time.
     pub events: u64,
     /// Subjects censored at this time.
@@ -182,12 +179,13 @@ pub struct SurvivalTime {
 /// exactly (associative, commutative, [`Default`] identity).
 ///
 /// ```
+/// use chrono::TimeDelta;
 /// use sales_metrics::report::SurvivalData;
 ///
 /// // Days to event; `false` = censored.
-/// let data: SurvivalData = [(1.0, true), (2.0, false), (3.0, true)]
+/// let data: SurvivalData = [(1, true), (2, false), (3, true)]
 ///     .into_iter()
-///     .map(|(d, e)| (SurvivalData::micros(d), e))
+///     .map(|(d, e)| (TimeDelta::days(d), e))
 ///     .collect();
 /// let curve = data.curve();
 /// assert_eq!(curve.survival_at(1.0), 2.0 / 3.0);
@@ -207,14 +205,20 @@ impl SurvivalData {
     }
 
     /// Microseconds of a span of `days` days (rounded to the microsecond).
-    pub fn micros(days: f64) -> i64 {
-        (days * MICROS_PER_DAY).round() as i64
+    #[cfg(test)]
+    pub(crate) fn micros(days: f64) -> i64 {
+        (days * crate::report::cohort::MICROS_PER_DAY).round() as i64
     }
 
     /// Adds one observation: an event (`event == true`) or a censoring at
     /// `time_us`. For many observations collect from an iterator instead
     /// (one sort rather than an insertion each).
-    pub fn add(&mut self, time_us: i64, event: bool) {
+    pub fn add(&mut self, time: TimeDelta, event: bool) {
+        self.add_us(span_micros(time), event);
+    }
+
+    /// [`SurvivalData::add`] with the time in µs.
+    pub(crate) fn add_us(&mut self, time_us: i64, event: bool) {
         let at = self.times.partition_point(|t| t.time_us < time_us);
         match self.times.get_mut(at) {
             Some(t) if t.time_us == time_us => bump(t, event),
@@ -272,7 +276,7 @@ impl SurvivalData {
     }
 
     /// The tallies, ascending by time.
-    pub fn times(&self) -> &[SurvivalTime] {
+    pub(crate) fn times(&self) -> &[SurvivalTime] {
         &self.times
     }
 
@@ -347,10 +351,26 @@ fn bump(t: &mut SurvivalTime, event: bool) {
     }
 }
 
-impl FromIterator<(i64, bool)> for SurvivalData {
-    /// Collects `(time_us, event)` observations.
-    fn from_iter<I: IntoIterator<Item = (i64, bool)>>(iter: I) -> Self {
-        let mut raw: Vec<(i64, bool)> = iter.into_iter().collect();
+/// The µs of a span, saturating beyond ±`i64::MAX` µs (as observed times
+/// do; see the module docs).
+fn span_micros(d: TimeDelta) -> i64 {
+    d.num_microseconds().unwrap_or(if d < TimeDelta::zero() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+impl FromIterator<(TimeDelta, bool)> for SurvivalData {
+    /// Collects `(time since the start, event)` observations.
+    fn from_iter<I: IntoIterator<Item = (TimeDelta, bool)>>(iter: I) -> Self {
+        Self::from_micros(iter.into_iter().map(|(t, e)| (span_micros(t), e)).collect())
+    }
+}
+
+impl SurvivalData {
+    /// Tallies `(time_us, event)` observations.
+    pub(crate) fn from_micros(mut raw: Vec<(i64, bool)>) -> Self {
         raw.sort_unstable();
         let mut times: Vec<SurvivalTime> = Vec::new();
         for (time_us, event) in raw {
@@ -371,8 +391,8 @@ impl FromIterator<(i64, bool)> for SurvivalData {
     }
 }
 
-impl Extend<(i64, bool)> for SurvivalData {
-    fn extend<I: IntoIterator<Item = (i64, bool)>>(&mut self, iter: I) {
+impl Extend<(TimeDelta, bool)> for SurvivalData {
+    fn extend<I: IntoIterator<Item = (TimeDelta, bool)>>(&mut self, iter: I) {
         let other: SurvivalData = iter.into_iter().collect();
         self.merge(&other);
     }
@@ -439,8 +459,8 @@ pub struct EngagementCensoring {
     pub scope: Scope,
     /// The milestone.
     pub milestone: Milestone,
-    /// The as-of instant (µs) at which open engagements are censored.
-    pub as_of_us: i64,
+    /// The as-of instant at which open engagements are censored.
+    pub as_of: DateTime<Utc>,
     /// Censored because still open at the as-of instant.
     pub still_open: u64,
     /// Censored because they ended without the milestone (lapsed, lost to
@@ -626,9 +646,7 @@ impl SurvivalCurve {
     fn html(&self, max_rows: Option<usize>) -> String {
         let mut h =
             String::from("<div class=\"sales-metrics-survival\">\n<pre style=\"margin:2px 8px\">");
-        h.push_str(&crate::report::table::escape_html(
-            self.to_string().trim_end(),
-        ));
+        h.push_str(&crate::table::escape_html(self.to_string().trim_end()));
         h.push_str("</pre>\n");
         h.push_str(&self.table().html(None, max_rows));
         h.push_str("</div>\n");
@@ -638,7 +656,7 @@ impl SurvivalCurve {
     /// Renders the curve's summary and table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
         // The summary says most; a curve has a row per event time.
-        crate::report::table::evcxr_show(&self.html(Some(20)), &self.to_string());
+        crate::table::evcxr_show(&self.html(Some(20)), &self.to_string());
     }
 }
 
@@ -658,7 +676,7 @@ impl fmt::Display for SurvivalCurve {
                 f,
                 " ({}; as of {})",
                 e.scope,
-                crate::ledger::from_micros(e.as_of_us).format("%Y-%m-%d %H:%M UTC")
+                e.as_of.format("%Y-%m-%d %H:%M UTC")
             )?;
         }
         writeln!(f)?;
@@ -781,30 +799,43 @@ fn observe(
         };
         raw.push(obs);
     }
-    part.data = raw.into_iter().collect();
+    part.data = SurvivalData::from_micros(raw);
     part
 }
 
 /// Kaplan–Meier curve of the time from engagement start to `milestone`
 /// for the engagements of `scope`, censored as described in the module
-/// docs. `as_of` is an instant in µs since the epoch; `None` means the
-/// latest event time of the ledger.
+/// docs. `as_of` is the instant at which open engagements are censored;
+/// `None` means the latest event time of the ledger.
 ///
 /// # Errors
 /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
 /// team.
 pub fn engagement_survival(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
     milestone: Milestone,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
+    let ledger = classified.ledger();
     let filter = EngagementFilter::new(ledger, scope)?;
-    let as_of_us = as_of.unwrap_or_else(|| ledger.time_span().map_or(0, |(_, hi)| hi));
-    let part = fold_prospects(
-        ledger,
-        |range| observe(ledger, classified, &filter, milestone, as_of_us, range),
+    let as_of = as_of.unwrap_or_else(|| {
+        ledger
+            .time_span()
+            .map(|(_, hi)| hi)
+            // An empty ledger has no engagements: any instant does.
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    });
+    let as_of_us = as_of.timestamp_micros();
+    let parts = crate::classify::chunk_bounds(
+        ledger.event_offsets(),
+        ledger.prospect_count(),
+        ledger.events().len(),
+    );
+    let part = crate::par::map_reduce(
+        &parts,
+        |&(p0, p1)| observe(ledger, classified, &filter, milestone, as_of_us, p0..p1),
+        Partial::default,
         Partial::merge,
     );
     let mut curve = part.data.curve();
@@ -812,7 +843,7 @@ pub fn engagement_survival(
     curve.engagements = Some(EngagementCensoring {
         scope: scope.clone(),
         milestone,
-        as_of_us,
+        as_of,
         still_open: part.still_open,
         ended_without_milestone: part.ended,
         started_after_as_of: part.after,
@@ -827,12 +858,11 @@ pub fn engagement_survival(
 /// # Errors
 /// As [`engagement_survival`].
 pub fn time_to_win(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
-    engagement_survival(ledger, classified, scope, Milestone::Win, as_of)
+    engagement_survival(classified, scope, Milestone::Win, as_of)
 }
 
 /// Kaplan–Meier curve of days from engagement start to its first held
@@ -841,12 +871,11 @@ pub fn time_to_win(
 /// # Errors
 /// As [`engagement_survival`].
 pub fn time_to_first_meeting(
-    ledger: &Ledger,
-    classified: &Classified,
+    classified: &Classified<'_>,
     scope: &Scope,
-    as_of: Option<i64>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<SurvivalCurve> {
-    engagement_survival(ledger, classified, scope, Milestone::FirstMeeting, as_of)
+    engagement_survival(classified, scope, Milestone::FirstMeeting, as_of)
 }
 
 #[cfg(test)]
@@ -854,10 +883,12 @@ mod tests {
     use super::*;
 
     fn curve(obs: &[(f64, bool)]) -> SurvivalCurve {
-        obs.iter()
-            .map(|&(d, e)| (SurvivalData::micros(d), e))
-            .collect::<SurvivalData>()
-            .curve()
+        SurvivalData::from_micros(
+            obs.iter()
+                .map(|&(d, e)| (SurvivalData::micros(d), e))
+                .collect(),
+        )
+        .curve()
     }
 
     #[test]
@@ -888,9 +919,12 @@ mod tests {
         let obs = [(3, true), (1, false), (3, false), (2, true), (1, true)];
         let mut a = SurvivalData::new();
         for &(t, e) in &obs {
-            a.add(t, e);
+            a.add(TimeDelta::microseconds(t), e);
         }
-        let b: SurvivalData = obs.into_iter().collect();
+        let b: SurvivalData = obs
+            .into_iter()
+            .map(|(t, e)| (TimeDelta::microseconds(t), e))
+            .collect();
         assert_eq!(a, b);
         assert_eq!(a.subjects(), 5);
         assert_eq!(a.events(), 3);

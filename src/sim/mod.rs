@@ -60,12 +60,14 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::SuppliedPartition;
 use crate::error::{Error, Result};
-use crate::ledger::{Ledger, LedgerBuilder, SuppliedPartition, from_micros};
+use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
     Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,
     RepId, Sale, SaleId, TeamId,
 };
+use crate::time::from_micros;
 use engine::{RepState, World};
 pub use eval::{BehaviourScore, Evaluation};
 use rng::Rng;

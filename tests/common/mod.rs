@@ -4,19 +4,17 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::ingest::{read_csv_folder, read_partition_file};
 use sales_metrics::{
-    Channel, Classified, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus,
-    ProspectRecord, Rep, Sale, TeamId, classify,
+    Channel, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Rep, Sale,
+    TeamId,
 };
 
-/// The shipped demo data with its true partition, classified.
-pub fn demo() -> Result<(Ledger, Classified), Box<dyn std::error::Error>> {
+/// The shipped demo data with its true partition.
+pub fn demo() -> Result<Ledger, Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
     let mut builder = LedgerBuilder::new();
     builder.partition(read_partition_file(dir.join("prospect_clusters.csv"))?);
     read_csv_folder(&dir, &mut builder)?;
-    let ledger = builder.build()?;
-    let classified = classify(&ledger, &ClassifyConfig::default());
-    Ok((ledger, classified))
+    Ok(builder.build()?)
 }
 
 /// 2026-01-01T00:00:00Z plus `days` days.

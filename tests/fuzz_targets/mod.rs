@@ -34,18 +34,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sales_metrics::Table;
 use sales_metrics::detect::{self, DetectConfig};
 use sales_metrics::ingest::parse::{format_time_micros, parse_i64, parse_time_micros};
 use sales_metrics::ingest::{
     read_csv, read_csv_folder, read_csv_in_blocks, read_json, read_partition_csv,
     read_partition_file, write_rejections_csv, write_rejections_json,
 };
-use sales_metrics::report::table::{
-    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
+use sales_metrics::report::{
+    Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report, period_report,
+    source_breakdown, time_to_first_meeting, time_to_win,
 };
 use sales_metrics::report::{
-    Granularity, PeriodSpec, Scope, Table, channel_breakdown, cohort_report, period_report,
-    source_breakdown, time_to_first_meeting, time_to_win,
+    write_contact_classes_csv, write_contact_classes_json, write_prospect_clusters_csv,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Error, Ledger, LedgerBuilder, Mode, ProspectRecord,
@@ -380,14 +381,9 @@ impl CsvOracle {
 pub fn snapshot(l: &Ledger) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "reps {:?}", l.reps());
-    for (i, r) in l.records().iter().enumerate() {
+    for (i, r) in l.to_records().prospects.iter().enumerate() {
         let p = l.record_prospect(i as u32);
-        let _ = writeln!(
-            s,
-            "record {:?} prospect {:?}",
-            r.to_owned_record(l),
-            p.map(|p| l.prospect_id(p))
-        );
+        let _ = writeln!(s, "record {r:?} prospect {:?}", p.map(|p| l.prospect_id(p)));
     }
     for (i, c) in l.contacts().iter().enumerate() {
         let _ = writeln!(s, "contact {:?} {c:?}", l.contact_id(i as u32));
@@ -865,8 +861,8 @@ pub fn partition(data: &[u8]) {
         }
     }
     let c = classify(&l, &ClassifyConfig::default());
-    let rep = period_report(&l, &c, &Scope::all(), &PeriodSpec::monthly()).expect("report");
-    let total: u64 = rep.rows.iter().map(|r| r.contacts).sum();
+    let rep = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).expect("report");
+    let total: u64 = rep.rows.iter().map(|r| r.counts.contacts).sum();
     assert_eq!(total, l.contacts().len() as u64);
 }
 
@@ -1053,9 +1049,7 @@ pub fn pipeline(data: &[u8]) {
         return;
     }
     let Ok(l) = b.build() else { return };
-    let span_days = l
-        .time_span()
-        .map_or(0, |(lo, hi)| (hi - lo) / 86_400_000_000);
+    let span_days = l.time_span().map_or(0, |(lo, hi)| (hi - lo).num_days());
     let seed = data.iter().fold(0usize, |h, &b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))
     });
@@ -1107,9 +1101,10 @@ pub fn pipeline(data: &[u8]) {
     }
     let _ = guard(
         || {
-            for as_of in [None, Some(0), l.time_span().map(|(lo, _)| lo)] {
-                let w = time_to_win(&l, &c, &Scope::all(), as_of).expect("scope all");
-                let m = time_to_first_meeting(&l, &c, &Scope::all(), as_of).expect("scope all");
+            let first = l.time_span().map(|(lo, _)| lo);
+            for as_of in [None, Some(chrono::DateTime::UNIX_EPOCH), first] {
+                let w = time_to_win(&c, &Scope::all(), as_of).expect("scope all");
+                let m = time_to_first_meeting(&c, &Scope::all(), as_of).expect("scope all");
                 for curve in [w, m] {
                     check_table_csv(&curve.table());
                     check_table_csv(&curve.full_table());
@@ -1124,38 +1119,39 @@ pub fn pipeline(data: &[u8]) {
 fn has_extreme_time(l: &Ledger) -> bool {
     const LO: i64 = -62_167_219_200_000_000 + 2 * 86_400_000_000;
     const HI: i64 = 253_402_300_799_999_999 - 2 * 86_400_000_000;
-    l.time_span().is_some_and(|(lo, hi)| lo < LO || hi > HI)
+    l.time_span()
+        .is_some_and(|(lo, hi)| lo.timestamp_micros() < LO || hi.timestamp_micros() > HI)
 }
 
 fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, durations: u128) {
-    let rep = period_report(l, c, &Scope::all(), spec).expect("scope all");
+    let rep = period_report(c, &Scope::all(), spec).expect("scope all");
     let sum = |f: &dyn Fn(&sales_metrics::report::PeriodRow) -> u64| -> u128 {
         rep.rows.iter().map(|r| u128::from(f(r))).sum()
     };
     assert_eq!(
-        sum(&|r| r.contacts),
+        sum(&|r| r.counts.contacts),
         l.contacts().len() as u128,
         "period report contacts"
     );
     assert_eq!(
-        sum(&|r| r.contacts_by_class.iter().sum()),
+        sum(&|r| r.counts.contacts_by_class.iter().sum()),
         l.contacts().len() as u128,
         "contacts by class"
     );
     assert_eq!(
-        sum(&|r| r.sales),
+        sum(&|r| r.counts.sales),
         l.sales().len() as u128,
         "period report sales"
     );
     assert_eq!(
-        sum(&|r| r.meetings_held + r.meetings_no_show + r.meetings_cancelled),
+        sum(&|r| r.counts.meetings_held + r.counts.meetings_no_show + r.counts.meetings_cancelled),
         l.meetings().len() as u128,
         "period report meetings"
     );
     let seconds: u128 = rep
         .rows
         .iter()
-        .flat_map(|r| r.seconds_by_class.iter())
+        .flat_map(|r| r.counts.seconds_by_class.iter())
         .map(|&s| u128::try_from(s).unwrap_or(u128::MAX))
         .sum();
     if seconds != durations {
@@ -1174,12 +1170,12 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
     check_table_csv(&rep.table());
     check_table_csv(&rep.revenue_table());
     check_table_csv(&rep.time_table());
-    let coh = cohort_report(l, c, &Scope::all(), spec).expect("scope all");
+    let coh = cohort_report(c, &Scope::all(), spec).expect("scope all");
     check_table_csv(&coh.table());
     check_table_csv(&coh.extended_table());
     for bd in [
-        channel_breakdown(l, c, &Scope::all(), spec).expect("scope all"),
-        source_breakdown(l, c, &Scope::all(), spec).expect("scope all"),
+        channel_breakdown(c, &Scope::all(), spec).expect("scope all"),
+        source_breakdown(c, &Scope::all(), spec).expect("scope all"),
     ] {
         let _ = bd.totals();
     }
@@ -1187,7 +1183,7 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
         periods: spec.clone(),
         ..DetectConfig::default()
     };
-    let findings = detect::detect(l, c, &cfg, &detect::builtin()).expect("detectors");
+    let findings = detect::detect(c, &cfg, &detect::builtin()).expect("detectors");
     check_table_csv(&detect::findings_table(&findings));
 }
 
@@ -1227,7 +1223,7 @@ fn check_table_csv(t: &Table) {
 /// The ledger-wide tables, written to memory and read back.
 fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
     let mut out = Vec::new();
-    write_contact_classes_csv(&mut out, l, c).expect("write to memory");
+    write_contact_classes_csv(&mut out, c).expect("write to memory");
     let ids: Vec<String> = csv::Reader::from_reader(out.as_slice())
         .records()
         .map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()))
@@ -1238,7 +1234,7 @@ fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
         .collect();
     assert_eq!(ids, want, "contact_classes.csv ids");
     let mut json = Vec::new();
-    write_contact_classes_json(&mut json, l, c).expect("write to memory");
+    write_contact_classes_json(&mut json, c).expect("write to memory");
     let v: serde_json::Value = serde_json::from_slice(&json).expect("contact_classes.json parses");
     assert_eq!(v.as_array().map(Vec::len), Some(l.contacts().len()));
 

@@ -1,0 +1,174 @@
+//! The record view deduplication reads ([`ProspectRecords`]) and the hook
+//! through which a ledger groups prospect records ([`Deduplicate`]).
+
+use crate::error::Result;
+use crate::ingest::stage::{StagedProspect, StagedTexts};
+use crate::intern::{NONE, TextColumn};
+use crate::model::Source;
+
+/// A borrowed view of one prospect record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProspectRecordRef<'a> {
+    /// `prospect_id`.
+    pub prospect_id: &'a str,
+    /// Name.
+    pub name: Option<&'a str>,
+    /// Company.
+    pub company: Option<&'a str>,
+    /// E-mail.
+    pub email: Option<&'a str>,
+    /// Phone.
+    pub phone: Option<&'a str>,
+    /// City.
+    pub city: Option<&'a str>,
+    /// Country.
+    pub country: Option<&'a str>,
+    /// Source.
+    pub source: Option<Source>,
+    /// `created_at` in µs.
+    pub(crate) created_us: Option<i64>,
+    /// Creating rep's index, if any.
+    pub(crate) created_by: Option<u32>,
+}
+
+/// Prospect records in columns (one buffer per text field, no `String` per
+/// record).
+#[derive(Debug, Clone, Default)]
+pub struct ProspectRecords {
+    ids: TextColumn,
+    name: TextColumn,
+    company: TextColumn,
+    email: TextColumn,
+    phone: TextColumn,
+    city: TextColumn,
+    country: TextColumn,
+    source: Vec<Option<Source>>,
+    created_us: Vec<Option<i64>>,
+    created_by: Vec<u32>,
+}
+
+impl ProspectRecords {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    /// Record `i`, if it exists.
+    pub fn get(&self, i: usize) -> Option<ProspectRecordRef<'_>> {
+        Some(ProspectRecordRef {
+            prospect_id: self.ids.get(i).unwrap_or(""),
+            name: self.name.get(i),
+            company: self.company.get(i),
+            email: self.email.get(i),
+            phone: self.phone.get(i),
+            city: self.city.get(i),
+            country: self.country.get(i),
+            source: *self.source.get(i)?,
+            created_us: self.created_us.get(i).copied().flatten(),
+            created_by: self.created_by.get(i).copied().filter(|&r| r != NONE),
+        })
+    }
+
+    /// The `prospect_id` of record `i`, if it exists (without building the
+    /// whole [`ProspectRecordRef`]).
+    pub fn prospect_id(&self, i: usize) -> Option<&str> {
+        (i < self.len()).then(|| self.ids.get(i).unwrap_or(""))
+    }
+
+    /// `created_at` of record `i` in µs, if given (without building the
+    /// whole [`ProspectRecordRef`]).
+    pub(crate) fn created_us(&self, i: usize) -> Option<i64> {
+        self.created_us.get(i).copied().flatten()
+    }
+
+    /// The source of record `i`, if given.
+    pub(crate) fn source(&self, i: usize) -> Option<Source> {
+        self.source.get(i).copied().flatten()
+    }
+
+    /// The creating rep's index of record `i`, if given.
+    pub(crate) fn created_by(&self, i: usize) -> Option<u32> {
+        self.created_by.get(i).copied().filter(|&r| r != NONE)
+    }
+
+    /// All records in index (id byte) order.
+    pub fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        r: &StagedProspect,
+        texts: &StagedTexts,
+        id: &str,
+        created_by: u32,
+    ) {
+        self.ids.push(Some(id));
+        let i = r.text_row;
+        self.name.push(texts.name.get(i));
+        self.company.push(texts.company.get(i));
+        self.email.push(texts.email.get(i));
+        self.phone.push(texts.phone.get(i));
+        self.city.push(texts.city.get(i));
+        self.country.push(texts.country.get(i));
+        self.source.push(r.source);
+        self.created_us.push(r.created_us);
+        self.created_by.push(created_by);
+    }
+
+    /// Appends every record of `other`, in order.
+    pub(crate) fn append(&mut self, other: &ProspectRecords) {
+        self.ids.append(&other.ids);
+        self.name.append(&other.name);
+        self.company.append(&other.company);
+        self.email.append(&other.email);
+        self.phone.append(&other.phone);
+        self.city.append(&other.city);
+        self.country.append(&other.country);
+        self.source.extend_from_slice(&other.source);
+        self.created_us.extend_from_slice(&other.created_us);
+        self.created_by.extend_from_slice(&other.created_by);
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes()
+            + self.name.heap_bytes()
+            + self.company.heap_bytes()
+            + self.email.heap_bytes()
+            + self.phone.heap_bytes()
+            + self.city.heap_bytes()
+            + self.country.heap_bytes()
+            + self.source.capacity()
+            + self.created_us.capacity() * size_of::<Option<i64>>()
+            + self.created_by.capacity() * 4
+    }
+}
+
+/// Groups prospect records into prospects (SPEC §4). Deduplication
+/// implements this; so can a caller's own matcher.
+pub trait Deduplicate: Send + Sync {
+    /// Returns a group label for every record (same length and order as
+    /// `records`): records with equal labels are one prospect. Labels are
+    /// arbitrary; the ledger names each cluster by its smallest id.
+    ///
+    /// # Errors
+    /// Whatever the implementation cannot handle.
+    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>>;
+}
+
+impl<T: Deduplicate + ?Sized> Deduplicate for Box<T> {
+    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+        (**self).group(records)
+    }
+}
+
+impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
+    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+        (**self).group(records)
+    }
+}

@@ -1,0 +1,75 @@
+//! The ledger's rows: contacts, meetings and sales with dense indices
+//! instead of ids, and the events of prospects' timelines.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::MeetingStatus;
+
+/// Kind of an event in a prospect's timeline, in tie-break rank order
+/// (SPEC §5: contact 0, meeting 1, sale 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum EventKind {
+    /// A contact; `Event::index` is a contact index.
+    Contact = 0,
+    /// A meeting; `Event::index` is a meeting index.
+    Meeting = 1,
+    /// A sale; `Event::index` is a sale index.
+    Sale = 2,
+}
+
+/// One event of a prospect's timeline: 16 bytes, no strings.
+///
+/// Sorting by `(time_us, kind, index)` is SPEC §5's order, because indices
+/// within a kind follow the byte order of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Event {
+    /// When, in microseconds since the epoch.
+    pub time_us: i64,
+    /// Which kind.
+    pub kind: EventKind,
+    /// Index into the ledger's contacts, meetings or sales.
+    pub index: u32,
+}
+
+/// An accepted meeting, with dense indices instead of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingRow {
+    /// Rep index.
+    pub rep: u32,
+    /// Prospect record index.
+    pub record: u32,
+    /// Prospect (cluster) index.
+    pub prospect: u32,
+    /// `held_at`, µs since the epoch.
+    pub held_us: i64,
+    /// Status.
+    pub status: MeetingStatus,
+}
+
+/// An accepted sale, with dense indices instead of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleRow {
+    /// Rep index.
+    pub rep: u32,
+    /// Prospect record index.
+    pub record: u32,
+    /// Prospect (cluster) index.
+    pub prospect: u32,
+    /// `closed_at`, µs since the epoch.
+    pub closed_us: i64,
+    pub(super) amount: i64,
+    /// Currency index into [`Ledger::currencies`](super::Ledger::currencies) (the empty code when the
+    /// sale gave none).
+    pub currency: u32,
+    // Whether `amount` was given (a flag, like [`ContactRow`]'s).
+    pub(super) has_amount: bool,
+}
+
+impl SaleRow {
+    /// `amount_minor`, if given.
+    pub fn amount_minor(&self) -> Option<i64> {
+        self.has_amount.then_some(self.amount)
+    }
+}

@@ -88,41 +88,50 @@ fn code_only(text: &str) -> String {
     out
 }
 
-/// `code` without the `#[cfg(test)] mod name { … }` blocks.
+/// `code` without test modules: `#[cfg(…test…)] mod name { … }` blocks
+/// (`cfg(test)`, `cfg(all(test, feature = "sim"))`, …).
 fn without_test_modules(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     let mut rest = code;
-    while let Some(at) = rest.find("#[cfg(test)]") {
+    while let Some(at) = rest.find("#[cfg(") {
         out.push_str(&rest[..at]);
-        let after = &rest[at + "#[cfg(test)]".len()..];
-        let is_mod = after.trim_start().starts_with("mod ");
-        match (is_mod, after.find('{')) {
+        let attr_end = rest[at..].find(")]").map_or(rest.len(), |e| at + e + 2);
+        let attr = &rest[at..attr_end];
+        let after = &rest[attr_end..];
+        let is_test_mod = attr
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| w == "test")
+            && after.trim_start().starts_with("mod ");
+        match (is_test_mod, after.find('{')) {
             (true, Some(open)) if !after[..open].contains(';') => {
-                let mut depth = 0usize;
-                let mut end = after.len();
-                for (i, c) in after[open..].char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = open + i + 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                rest = &after[end..];
+                rest = &after[block_end(&after[open..]) + open..];
             }
             _ => {
-                out.push_str("#[cfg(test)]");
+                out.push_str(attr);
                 rest = after;
             }
         }
     }
     out.push_str(rest);
     out
+}
+
+/// Length of the brace-balanced block at the start of `s`.
+fn block_end(s: &str) -> usize {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    s.len()
 }
 
 /// Length of a raw string literal `r"…"`, `r#"…"#`, `br"…"` at the start.
@@ -300,4 +309,8 @@ fn the_scanner_sees_paths_and_skips_comments() {
         "use crate::a;\n#[cfg(test)]\nmod tests { use crate::z; fn f() { {} } }\nuse crate::b;",
     );
     assert_eq!(crate_heads(&code), vec!["a", "b"]);
+    let code = without_test_modules(
+        "#[cfg(feature = \"x\")]\nuse crate::c;\n#[cfg(all(test, feature = \"sim\"))]\nmod t { use crate::sim; }",
+    );
+    assert_eq!(crate_heads(&code), vec!["c"]);
 }

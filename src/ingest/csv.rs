@@ -296,8 +296,7 @@ pub fn read_csv_folder(
 ///
 /// # Errors
 /// Those of [`read_csv`].
-#[doc(hidden)]
-pub fn read_csv_in_blocks(
+pub(crate) fn read_csv_in_blocks(
     kind: RecordKind,
     reader: impl Read + Send,
     source_name: &Path,

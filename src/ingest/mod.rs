@@ -48,19 +48,14 @@
 mod blocks;
 mod csv;
 mod json;
-// Cell parsers: public only for the fuzz targets and benches (not part of
-// the API).
-#[doc(hidden)]
-pub mod parse;
+pub(crate) mod parse;
 pub(crate) mod partition;
 mod scan;
 mod sink;
 pub(crate) mod stage;
 mod write;
 
-pub(crate) use self::csv::RecordReader;
-#[doc(hidden)]
-pub use self::csv::read_csv_in_blocks;
+pub(crate) use self::csv::{RecordReader, read_csv_in_blocks};
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
 pub(crate) use self::partition::SuppliedPartition;

@@ -87,6 +87,10 @@ fn demo_loads_cleanly_and_is_the_expected_size() -> TestResult {
     Ok(())
 }
 
+/// An event for [`classes`]: (prospect, time, kind rank, id, contact
+/// position).
+type Event<'a> = (&'a str, DateTime<Utc>, u8, &'a str, Option<usize>);
+
 /// SPEC §5 classes computed straight from the records, in contact id
 /// order: 0 new, 1 follow-up, 2 reactivated, 3 customer. Events of a
 /// prospect (cluster) are ordered by (time, kind rank, id); meetings change
@@ -98,8 +102,7 @@ fn classes(ledger: &Ledger, records: &Records) -> Vec<u8> {
             .prospect_of(record)
             .expect("every record has a prospect")
     };
-    // (prospect, time, kind rank, id, contact position)
-    let mut events: Vec<(&str, DateTime<Utc>, u8, &str, Option<usize>)> = Vec::new();
+    let mut events: Vec<Event<'_>> = Vec::new();
     for (i, c) in records.contacts.iter().enumerate() {
         let p = prospect(c.prospect_id.as_str());
         events.push((p, c.occurred_at, 0, c.contact_id.as_str(), Some(i)));

@@ -55,7 +55,9 @@ mod sink;
 pub(crate) mod stage;
 mod write;
 
-pub(crate) use self::csv::{RecordReader, read_csv_in_blocks};
+pub(crate) use self::csv::RecordReader;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use self::csv::read_csv_in_blocks;
 pub use self::csv::{read_csv, read_csv_folder, read_partition_csv, read_partition_file};
 pub use self::json::{read_json, read_json_file};
 pub(crate) use self::partition::SuppliedPartition;

@@ -175,6 +175,7 @@ pub(crate) fn push_time_micros(out: &mut String, us: i64) {
 }
 
 /// [`push_time_micros`] into a new `String`.
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn format_time_micros(us: i64) -> String {
     let mut s = String::with_capacity(27);
     push_time_micros(&mut s, us);

@@ -33,7 +33,7 @@
 //! read_csv(RecordKind::Prospect, "prospect_id\np1\n".as_bytes(), Path::new("prospects.csv"), &mut b)?;
 //! read_csv(RecordKind::Contact, contacts.as_bytes(), Path::new("contacts.csv"), &mut b)?;
 //! let ledger = b.build()?;
-//! assert_eq!(ledger.contacts().len(), 1);
+//! assert_eq!(ledger.accepted_count(RecordKind::Contact), 1);
 //! assert_eq!(ledger.rejections()[0].reason, Reason::BadTime);
 //!
 //! let mut out = Vec::new();

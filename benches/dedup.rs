@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sales_metrics::dedup::synth::{CrmConfig, CrmData};
-use sales_metrics::dedup::{Dedup, DedupIndex, RecordSource, Table};
+use sales_metrics::dedup::{CsvRecords, Dedup, DedupIndex, RecordSource};
+use sales_metrics::sim::{CrmConfig, CrmData};
 
 fn csv_of(records: usize, seed: u64) -> Vec<u8> {
     let data = CrmConfig {
@@ -35,7 +35,7 @@ fn csv_of(records: usize, seed: u64) -> Vec<u8> {
 
 fn end_to_end(csv: &[u8]) -> usize {
     let run = || -> Result<usize, sales_metrics::Error> {
-        let table = Table::from_csv(csv, "prospect_id")?;
+        let table = CsvRecords::from_csv(csv, "prospect_id")?;
         let result = Dedup::prospect().run(&table)?;
         let mut out = Vec::with_capacity(csv.len() / 4);
         result.write_csv(&mut out, "record_id")?;
@@ -58,13 +58,13 @@ fn bench_end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-fn split(data: &CrmData, at: usize) -> Result<(Table, Table), sales_metrics::Error> {
+fn split(data: &CrmData, at: usize) -> Result<(CsvRecords, CsvRecords), sales_metrics::Error> {
     let (known, new) = data.rows.split_at(at.min(data.rows.len()));
     let known = CrmData {
         rows: known.to_vec(),
     }
-    .table()?;
-    let new = CrmData { rows: new.to_vec() }.table()?;
+    .records()?;
+    let new = CrmData { rows: new.to_vec() }.records()?;
     Ok((known, new))
 }
 
@@ -84,7 +84,7 @@ fn bench_lookup(c: &mut Criterion) {
         return;
     };
     let dedup = Dedup::prospect();
-    let mut index = DedupIndex::new(&dedup, None);
+    let mut index = DedupIndex::new(&dedup);
     let t = Instant::now();
     if let Err(e) = index.extend(&known) {
         eprintln!("index build failed: {e}");

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sales_metrics::dedup::{Dedup, DedupResult, FieldKind, FieldSpec, Profile, Table};
+use sales_metrics::dedup::{CsvRecords, Dedup, DedupResult, FieldKind, FieldSpec, Profile};
 
 struct Args {
     input: PathBuf,
@@ -111,7 +111,7 @@ fn run(args: Args) -> Result<(), BoxError> {
     let input = &args.input;
     let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let reader = BufReader::with_capacity(1 << 20, file);
-    let table = Table::from_csv_named(reader, input, &args.id)?;
+    let table = CsvRecords::from_csv_named(reader, input, &args.id)?;
     let profile = if args.fields.is_empty() {
         Profile::prospect()
     } else {
@@ -126,10 +126,10 @@ fn run(args: Args) -> Result<(), BoxError> {
         Profile::new(specs)?.with_country_column(country.then(|| "country".to_owned()))
     };
     for f in profile.fields() {
-        if !table.headers().contains(&f.name) {
+        if !table.headers().iter().any(|h| h == f.name()) {
             eprintln!(
                 "warning: no column {:?} in {}; treated as empty",
-                f.name,
+                f.name(),
                 input.display()
             );
         }
@@ -154,7 +154,14 @@ fn run(args: Args) -> Result<(), BoxError> {
     println!("largest cluster  {}", s.largest_cluster);
     println!("elapsed          {:.3} s", start.elapsed().as_secs_f64());
     if std::env::var_os("DEDUP_TIMINGS").is_some() {
-        println!("stages           {:?}", s.timings);
+        let secs = |t: chrono::TimeDelta| t.as_seconds_f64();
+        println!(
+            "stages           normalise {:.3} s, block {:.3} s, score {:.3} s, cluster {:.3} s",
+            secs(s.normalize_time),
+            secs(s.block_time),
+            secs(s.score_time),
+            secs(s.cluster_time)
+        );
     }
     Ok(())
 }

@@ -10,9 +10,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sales_metrics::dedup::{
-    Dedup, DedupSettings, FieldKind, FieldSpec, Profile, Table, eval, synth,
-};
+use sales_metrics::dedup::{CsvRecords, Dedup, DedupSettings, FieldKind, FieldSpec, Profile};
+use sales_metrics::sim::{CrmConfig, LinkageScores};
 
 fn febrl_profile() -> Result<Profile, Box<dyn std::error::Error>> {
     Ok(Profile::new(vec![
@@ -32,7 +31,7 @@ fn febrl_profile() -> Result<Profile, Box<dyn std::error::Error>> {
 fn report(
     name: &str,
     dedup: &Dedup,
-    table: &Table,
+    table: &CsvRecords,
     truth_col: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use sales_metrics::dedup::RecordSource;
@@ -43,11 +42,11 @@ fn report(
     let truth: Vec<(&str, &str)> = (0..table.len())
         .map(|i| (table.id(i), table.value(i, tc).unwrap_or("")))
         .collect();
-    let pw = eval::pairwise(result.partition(), truth.iter().copied());
-    let cl = eval::cluster_level(result.partition(), truth.iter().copied());
+    let pw = LinkageScores::pairwise(result.partition(), truth.iter().copied());
+    let cl = LinkageScores::cluster_level(result.partition(), truth.iter().copied());
     let br = result
         .candidate_pairs()
-        .map(|c| eval::blocking_recall(c, truth.iter().copied()));
+        .map(|c| LinkageScores::blocking_recall(c, truth.iter().copied()));
     let s = result.stats();
     println!("== {name}: {} records", s.records);
     println!("pairwise      {pw}");
@@ -62,7 +61,7 @@ fn report(
         );
     }
     println!(
-        "clusters {} largest {} linked {} refused(conflict {}, size {}) oversized blocks {} prior {:.3e} elapsed {:.3}s {:?}",
+        "clusters {} largest {} linked {} refused(conflict {}, size {}) oversized blocks {} prior {:.3e} elapsed {:.3}s (normalise {:.3} s, block {:.3} s, score {:.3} s, cluster {:.3} s)",
         s.clusters,
         s.largest_cluster,
         s.linked_pairs,
@@ -71,7 +70,10 @@ fn report(
         s.oversized_blocks,
         s.prior,
         elapsed.as_secs_f64(),
-        s.timings
+        s.normalize_time.as_seconds_f64(),
+        s.block_time.as_seconds_f64(),
+        s.score_time.as_seconds_f64(),
+        s.cluster_time.as_seconds_f64()
     );
     println!("pairs per rule {:?}", s.pairs_per_rule);
     if std::env::var("DEDUP_HIST").is_ok() {
@@ -96,14 +98,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // DEDUP_EM=rounds: re-estimate m by EM (the classic baseline).
     if let Some(rounds) = std::env::var("DEDUP_EM").ok().and_then(|v| v.parse().ok()) {
-        settings.estimation = sales_metrics::dedup::Estimation::Em { rounds };
+        settings.em_rounds = rounds;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dedup");
     for name in ["febrl1", "febrl2"] {
         let path = dir.join(format!("{name}.csv"));
         match std::fs::File::open(&path) {
             Ok(f) => {
-                let table = Table::from_csv_named(f, &path, "rec_id")?;
+                let table = CsvRecords::from_csv_named(f, &path, "rec_id")?;
                 let dedup = Dedup::new(febrl_profile()?).with_settings(settings.clone());
                 report(name, &dedup, &table, "cluster_id")?;
             }
@@ -111,10 +113,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if crm_records > 0 {
-        let mut cfg = synth::CrmConfig {
+        let mut cfg = CrmConfig {
             records: crm_records,
             seed,
-            ..synth::CrmConfig::default()
+            ..CrmConfig::default()
         };
         if let Some(m) = std::env::var("DEDUP_MISSING")
             .ok()
@@ -123,20 +125,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cfg.missing = m;
         }
         let data = cfg.generate();
-        let table = data.table()?;
-        let mut profile = Profile::prospect();
-        if let Ok(drop) = std::env::var("DEDUP_DROP_RULES") {
-            let drop: Vec<usize> = drop.split(',').filter_map(|x| x.parse().ok()).collect();
-            let rules = profile
-                .rules()
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !drop.contains(i))
-                .map(|(_, r)| r.clone())
-                .collect();
-            profile = profile.with_rules(rules)?;
-        }
-        let dedup = Dedup::new(profile).with_settings(settings);
+        let table = data.records()?;
+        let dedup = Dedup::prospect().with_settings(settings);
         report(&format!("crm (seed {seed})"), &dedup, &table, "entity_id")?;
     }
     Ok(())
@@ -146,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[allow(dead_code)]
 fn debug_errors(
     result: &sales_metrics::dedup::DedupResult,
-    table: &Table,
+    table: &CsvRecords,
     truth: &[(&str, &str)],
     n: usize,
 ) {
@@ -220,20 +210,20 @@ fn error_histograms(result: &sales_metrics::dedup::DedupResult, truth: &[(&str, 
     for members in by_entity.values() {
         for (x, a) in members.iter().enumerate() {
             for b in members.iter().skip(x + 1) {
-                if result.cluster_id(a) != result.cluster_id(b) {
-                    if let Some(e) = result.explain(a, b) {
-                        let c = if result.is_candidate(a, b) == Some(true) {
-                            "cand"
-                        } else {
-                            "NOTCAND"
-                        };
-                        let above = if e.probability >= e.threshold {
-                            "ABOVE"
-                        } else {
-                            "below"
-                        };
-                        *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
-                    }
+                if result.cluster_id(a) != result.cluster_id(b)
+                    && let Some(e) = result.explain(a, b)
+                {
+                    let c = if result.is_candidate(a, b) == Some(true) {
+                        "cand"
+                    } else {
+                        "NOTCAND"
+                    };
+                    let above = if e.probability >= e.threshold {
+                        "ABOVE"
+                    } else {
+                        "below"
+                    };
+                    *fn_.entry(format!("{c} {above} {}", key(&e))).or_default() += 1;
                 }
             }
         }

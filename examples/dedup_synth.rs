@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use sales_metrics::dedup::synth::CrmConfig;
+use sales_metrics::sim::CrmConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // OUT.csv need not be UTF-8; the numbers must be.

@@ -132,8 +132,9 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // *rejection* that names its kind, row, id, field and reason. In
     // lenient mode the rest still loads. Five contacts, four of them bad:
     cell!(code);
+    use sales_metrics::ingest::read_csv;
     use sales_metrics::report::Rejections;
-    use sales_metrics::{Mode, RecordKind, read_csv};
+    use sales_metrics::{Mode, RecordKind};
     use std::path::Path;
 
     let mut lenient = LedgerBuilder::new();

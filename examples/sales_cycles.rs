@@ -21,7 +21,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sales_metrics::classify::Engagement;
+use sales_metrics::Engagement;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodSpec, Scope, channel_breakdown, cohort_report,
     time_to_first_meeting, time_to_win,

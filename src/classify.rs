@@ -16,7 +16,7 @@
 //! # Example
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use sales_metrics::classify::{classify, ClassifyConfig, ContactClass};
+//! use sales_metrics::{classify, ClassifyConfig, ContactClass};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();

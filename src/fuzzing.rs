@@ -31,11 +31,11 @@ pub fn format_time_micros(us: i64) -> String {
 }
 
 /// Reads one SPEC §2 CSV file of `kind` into `sink` as
-/// [`read_csv_folder`](crate::read_csv_folder) reads it, with blocks of
+/// [`read_csv_folder`](crate::ingest::read_csv_folder) reads it, with blocks of
 /// about `block_bytes` bytes.
 ///
 /// # Errors
-/// Those of [`read_csv`](crate::read_csv).
+/// Those of [`read_csv`](crate::ingest::read_csv).
 pub fn read_csv_in_blocks(
     kind: RecordKind,
     reader: impl Read + Send,

@@ -103,36 +103,37 @@
     )
 )]
 
-pub mod classify;
+mod classify;
 pub mod dedup;
 pub mod detect;
-pub mod error;
+mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ingest;
 mod intern;
 mod ledger;
-pub mod model;
+mod model;
 mod par;
-pub mod ratio;
+mod ratio;
 pub mod report;
+mod rng;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod table;
 mod time;
 mod union_find;
 
-pub use classify::{Classified, ClassifyConfig, ContactClass, Newness, classify};
+pub use classify::{
+    Classified, ClassifiedContact, ClassifyConfig, ContactClass, Engagement, EngagementEnd,
+    Newness, classify,
+};
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ingest::partition::SuppliedPartition;
-pub use ingest::{
-    read_csv, read_csv_folder, read_json, read_json_file, read_partition_csv, read_partition_file,
-    write_records_csv, write_records_json, write_rejections_csv, write_rejections_json,
-};
 pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, load_folder};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,
-    ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, SaleId, Source, TeamId,
+    ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale, SaleId,
+    Source, TeamId, UnknownEnum,
 };
-pub use ratio::Ratio;
+pub use ratio::{Ratio, RatioKind};
 pub use table::{Cell, Table};

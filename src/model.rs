@@ -72,8 +72,15 @@ id_newtype!(
     TeamId
 );
 id_newtype!(
-    /// Identifier of one prospect *record* (`prospect_id`). Several records
-    /// may denote one prospect; see SPEC §4.
+    /// Identifier of one prospect *record* (the `prospect_id` column of
+    /// SPEC §2's files). Several records may denote one prospect; see
+    /// SPEC §4.
+    ProspectRecordId
+);
+id_newtype!(
+    /// Identifier of one prospect: a cluster of prospect records (SPEC §4),
+    /// named by its smallest record id or by a supplied partition's
+    /// `cluster_id`. Never interchangeable with a [`ProspectRecordId`].
     ProspectId
 );
 id_newtype!(
@@ -287,7 +294,7 @@ impl Rep {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProspectRecord {
     /// Required, unique.
-    pub prospect_id: ProspectId,
+    pub prospect_id: ProspectRecordId,
     /// Person's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -319,7 +326,7 @@ pub struct ProspectRecord {
 
 impl ProspectRecord {
     /// A record with only an id.
-    pub fn new(prospect_id: impl Into<ProspectId>) -> Self {
+    pub fn new(prospect_id: impl Into<ProspectRecordId>) -> Self {
         Self {
             prospect_id: prospect_id.into(),
             ..Self::default()
@@ -335,7 +342,7 @@ pub struct Contact {
     /// Required: who made the contact.
     pub rep_id: RepId,
     /// Required: the prospect record contacted.
-    pub prospect_id: ProspectId,
+    pub prospect_id: ProspectRecordId,
     /// Required: when it happened (the contact's time everywhere).
     pub occurred_at: DateTime<Utc>,
     /// When it was entered (must not be before `occurred_at`).
@@ -359,7 +366,7 @@ impl Contact {
     pub fn new(
         contact_id: impl Into<ContactId>,
         rep_id: impl Into<RepId>,
-        prospect_id: impl Into<ProspectId>,
+        prospect_id: impl Into<ProspectRecordId>,
         occurred_at: DateTime<Utc>,
         channel: Channel,
     ) -> Self {
@@ -385,7 +392,7 @@ pub struct Meeting {
     /// Required: who held it.
     pub rep_id: RepId,
     /// Required: with which prospect record.
-    pub prospect_id: ProspectId,
+    pub prospect_id: ProspectRecordId,
     /// Required: when.
     pub held_at: DateTime<Utc>,
     /// Held by default.
@@ -398,7 +405,7 @@ impl Meeting {
     pub fn new(
         meeting_id: impl Into<MeetingId>,
         rep_id: impl Into<RepId>,
-        prospect_id: impl Into<ProspectId>,
+        prospect_id: impl Into<ProspectRecordId>,
         held_at: DateTime<Utc>,
     ) -> Self {
         Self {
@@ -419,7 +426,7 @@ pub struct Sale {
     /// Required: who closed it.
     pub rep_id: RepId,
     /// Required: to which prospect record.
-    pub prospect_id: ProspectId,
+    pub prospect_id: ProspectRecordId,
     /// Required: when.
     pub closed_at: DateTime<Utc>,
     /// Amount in minor units (must be ≥ 0). A sale without an amount still
@@ -436,7 +443,7 @@ impl Sale {
     pub fn new(
         sale_id: impl Into<SaleId>,
         rep_id: impl Into<RepId>,
-        prospect_id: impl Into<ProspectId>,
+        prospect_id: impl Into<ProspectRecordId>,
         closed_at: DateTime<Utc>,
     ) -> Self {
         Self {

@@ -53,6 +53,39 @@ impl UnionFind {
         }
     }
 
+    /// Adds a singleton and returns it.
+    pub(crate) fn push(&mut self) -> u32 {
+        let x = self.parent.len() as u32;
+        self.parent.push(x);
+        x
+    }
+
+    /// The root of `x` without compressing paths (for `&self` queries);
+    /// `x` itself when out of range.
+    pub(crate) fn root_of(&self, mut x: u32) -> u32 {
+        while let Some(&p) = self.parent.get(x as usize) {
+            if p == x {
+                break;
+            }
+            x = p;
+        }
+        x
+    }
+
+    /// Hangs the root `gone` under the root `keep`, for callers that
+    /// choose the surviving root themselves (union by size).
+    pub(crate) fn attach(&mut self, gone: u32, keep: u32) {
+        debug_assert_eq!(self.root_of(gone), gone);
+        if let Some(slot) = self.parent.get_mut(gone as usize) {
+            *slot = keep;
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.parent.capacity() * std::mem::size_of::<u32>()
+    }
+
     /// Every element's root, in element order.
     pub(crate) fn roots(&mut self) -> Vec<u32> {
         (0..self.parent.len() as u32)
@@ -72,5 +105,16 @@ mod tests {
         uf.union(5, 4);
         uf.union(1, 3);
         assert_eq!(uf.roots(), vec![0, 1, 2, 1, 2, 2]);
+    }
+
+    #[test]
+    fn chosen_roots_and_growth() {
+        let mut uf = UnionFind::new(2);
+        assert_eq!(uf.push(), 2);
+        uf.attach(0, 2);
+        assert_eq!(uf.root_of(0), 2);
+        assert_eq!(uf.root_of(1), 1);
+        assert_eq!(uf.root_of(9), 9);
+        assert!(uf.heap_bytes() >= 12);
     }
 }

@@ -4,8 +4,8 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use sales_metrics::classify::{EngagementEnd, classify};
 use sales_metrics::{ClassifyConfig, ContactClass, Ledger, Newness, SuppliedPartition};
+use sales_metrics::{EngagementEnd, classify};
 
 use ContactClass::*;
 

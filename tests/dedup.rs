@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use sales_metrics::dedup::{
-    Comparator, Context, Dedup, DedupIndex, DedupSettings, FieldKind, FieldSpec, Profile,
-    RecordSource, Table, synth::CrmConfig,
+    Comparator, Context, CsvRecords as Table, Dedup, DedupIndex, DedupSettings, FieldKind,
+    FieldSpec, Profile, RecordSource,
 };
+use sales_metrics::sim::{CrmConfig, CrmData};
 use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -237,16 +238,26 @@ fn a_caller_adds_a_field_kind() -> TestResult {
     t.push_row(["c", "Alfa SRL", "RO999"]);
     let vat = FieldSpec::custom("vat", Arc::new(VatNumber));
     let profile = Profile::new(vec![FieldSpec::new("company", FieldKind::Company), vat])?;
-    let rules = vec![sales_metrics::dedup::BlockingRule::new(vec![1])];
-    let profile = profile.with_rules(rules)?;
+    let profile = profile.with_blocking(&[&["vat"]])?;
     let result = Dedup::new(profile)
         .with_settings(DedupSettings {
-            estimation: sales_metrics::dedup::Estimation::Defaults,
+            estimate_u: false,
             ..DedupSettings::default()
         })
         .run(&t)?;
     assert_eq!(result.cluster_id("b"), Some("a"));
     assert_eq!(result.cluster_id("c"), Some("c"));
+    Ok(())
+}
+
+#[test]
+fn a_model_of_other_fields_is_refused() -> TestResult {
+    let t = office()?;
+    let other = Profile::new(vec![FieldSpec::new("name", FieldKind::PersonName)])?;
+    let run = Dedup::new(other).run(&t)?;
+    assert!(Dedup::prospect().with_model_of(&run).is_err());
+    let same = Dedup::prospect().run(&t)?;
+    assert!(Dedup::prospect().with_model_of(&same).is_ok());
     Ok(())
 }
 
@@ -296,25 +307,25 @@ fn crm_table(records: usize, seed: u64) -> Result<Table, sales_metrics::Error> {
         ..CrmConfig::default()
     }
     .generate()
-    .table()
+    .records()
 }
 
 #[test]
 fn index_answers_equal_the_batch_run() -> TestResult {
     let all = crm_table(1500, 3)?;
     // One model for both, so that the answers can be compared.
-    let model = Dedup::prospect().run(&all)?.model().clone();
+    let fitted = Dedup::prospect().run(&all)?;
     let dedup = Dedup::prospect()
         .with_settings(DedupSettings {
             keep_candidates: true,
             ..DedupSettings::default()
         })
-        .with_model(model.clone());
+        .with_model_of(&fitted)?;
     let batch = dedup.run(&all)?;
 
     // Inserting one at a time, then asking for the partition, gives the
     // batch partition.
-    let mut index = DedupIndex::new(&dedup, Some(model.clone()));
+    let mut index = DedupIndex::new(&dedup);
     let mut linked_on_insert = 0;
     for i in 0..all.len() {
         linked_on_insert += index.insert(&all, i)?.len();
@@ -328,7 +339,7 @@ fn index_answers_equal_the_batch_run() -> TestResult {
     // linked candidate pairs of that record, with the same scores.
     let ids: Vec<&str> = (0..all.len()).map(|i| all.id(i)).collect();
     for q in (0..all.len()).step_by(97) {
-        let mut index = DedupIndex::new(&dedup, Some(model.clone()));
+        let mut index = DedupIndex::new(&dedup);
         for i in (0..all.len()).filter(|&i| i != q) {
             index.insert(&all, i)?;
         }
@@ -363,11 +374,24 @@ fn bulk_loaded_index_clusters_like_the_batch() -> TestResult {
     let all = crm_table(800, 5)?;
     let dedup = Dedup::prospect();
     let batch = dedup.run(&all)?;
-    let mut index = DedupIndex::new(&dedup, Some(batch.model().clone()));
+    let mut index = DedupIndex::new(&dedup.with_model_of(&batch)?);
     index.extend(&all)?;
     for (id, cluster) in batch.partition() {
         assert_eq!(index.cluster_id(id), Some(cluster));
     }
+    Ok(())
+}
+
+#[test]
+fn an_index_refuses_repeated_ids_in_a_bulk_load() -> TestResult {
+    let t = table(&[
+        ["p1", "Ion Popescu", "", "", "", "", "RO"],
+        ["p1", "Maria Ionescu", "", "", "", "", "RO"],
+    ])?;
+    let mut index = DedupIndex::new(&Dedup::prospect());
+    let err = index.extend(&t).err().ok_or("repeated id accepted")?;
+    assert!(err.to_string().contains("p1"), "{err}");
+    assert!(index.is_empty(), "nothing is loaded");
     Ok(())
 }
 
@@ -379,7 +403,9 @@ fn results_do_not_depend_on_thread_count() -> TestResult {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let one = pool.install(|| Dedup::prospect().run(&all))?;
     assert!(many.partition().eq(one.partition()));
-    assert_eq!(many.model(), one.model());
+    // The same model gives the same evidence, to the last bit.
+    assert_eq!(many.stats().prior, one.stats().prior);
+    assert!(many.all_evidence().eq(one.all_evidence()));
     Ok(())
 }
 
@@ -444,9 +470,9 @@ proptest! {
             let j = (x >> 33) as usize % (i + 1);
             rows.swap(i, j);
         }
-        let shuffled = sales_metrics::dedup::synth::CrmData { rows };
-        let a = Dedup::prospect().run(&data.table()?).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let b = Dedup::prospect().run(&shuffled.table()?).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let shuffled = CrmData { rows };
+        let a = Dedup::prospect().run(&data.records()?).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let b = Dedup::prospect().run(&shuffled.records()?).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(a.partition().eq(b.partition()));
     }
 }
@@ -464,12 +490,15 @@ proptest! {
             t.push_row(std::iter::once(id.as_str()).chain(r.iter().map(String::as_str)));
         }
         let result = Dedup::prospect().run(&t).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(result.labels().len(), rows.len());
+        prop_assert_eq!(result.len(), rows.len());
         for (id, cluster) in result.partition() {
             prop_assert!(cluster <= id);
             prop_assert_eq!(result.cluster_id(cluster), Some(cluster));
         }
-        let mut index = DedupIndex::new(&Dedup::prospect(), Some(result.model().clone()));
+        let fitted = Dedup::prospect()
+            .with_model_of(&result)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut index = DedupIndex::new(&fitted);
         for i in 0..t.len() {
             index.insert(&t, i).map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
@@ -477,13 +506,8 @@ proptest! {
 
     #[test]
     fn normalisers_never_panic(s in any::<String>(), cc in "[A-Za-z]{0,3}") {
-        use sales_metrics::dedup::normalize;
-        let _ = normalize::person_name(&s);
-        let _ = normalize::company(&s);
-        let _ = normalize::email(&s);
-        let _ = normalize::phone(&s, Some(&cc));
-        let _ = normalize::city(&s);
-        let _ = normalize::date(&s);
+        let phone = FieldKind::Phone.comparator();
+        let _ = phone.normalize(&s, &Context { country: Some(&cc) });
         let ctx = Context::default();
         for k in FieldKind::ALL {
             let c = k.comparator();
@@ -499,7 +523,11 @@ proptest! {
 
 #[test]
 fn phones_fold_to_one_form() {
-    use sales_metrics::dedup::normalize::phone;
+    let phone = |raw: &str, country: Option<&str>| {
+        FieldKind::Phone
+            .comparator()
+            .normalize(raw, &Context { country })
+    };
     let forms = [
         "+40 721 234 567",
         "0040721234567",
@@ -522,7 +550,10 @@ fn phones_fold_to_one_form() {
 
 #[test]
 fn names_fold_diacritics_order_and_titles() {
-    use sales_metrics::dedup::normalize::{company, email, person_name};
+    let ctx = Context::default();
+    let person_name = |raw: &str| FieldKind::PersonName.comparator().normalize(raw, &ctx);
+    let company = |raw: &str| FieldKind::Company.comparator().normalize(raw, &ctx);
+    let email = |raw: &str| FieldKind::Email.comparator().normalize(raw, &ctx);
     for n in [
         "Ștefan Țurcanu",
         "Ştefan Ţurcanu",

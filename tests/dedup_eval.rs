@@ -3,7 +3,7 @@
 //!
 //! Pairwise F1 counts pairs of records put together; cluster-level F1
 //! counts predicted clusters equal to a true cluster (see
-//! `sales_metrics::dedup::eval`). The 200,000-record evaluation is
+//! `sales_metrics::sim::LinkageScores`). The 200,000-record evaluation is
 //! `#[ignore]`d: `cargo test --release --test dedup_eval -- --ignored
 //! --nocapture`.
 
@@ -11,16 +11,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use sales_metrics::dedup::{
-    Dedup, DedupSettings, FieldKind, FieldSpec, Profile, RecordSource, Table, eval,
-    synth::CrmConfig,
+    CsvRecords as Table, Dedup, DedupSettings, FieldKind, FieldSpec, Profile, RecordSource,
 };
+use sales_metrics::sim::{CrmConfig, LinkageScores};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 struct Outcome {
-    pairwise: eval::Scores,
-    cluster: eval::Scores,
-    blocking: eval::Scores,
+    pairwise: LinkageScores,
+    cluster: LinkageScores,
+    blocking: LinkageScores,
 }
 
 fn evaluate(
@@ -35,9 +35,9 @@ fn evaluate(
     let truth: Vec<(&str, &str)> = (0..table.len())
         .map(|i| (table.id(i), table.value(i, tc).unwrap_or("")))
         .collect();
-    let pairwise = eval::pairwise(result.partition(), truth.iter().copied());
-    let cluster = eval::cluster_level(result.partition(), truth.iter().copied());
-    let blocking = eval::blocking_recall(
+    let pairwise = LinkageScores::pairwise(result.partition(), truth.iter().copied());
+    let cluster = LinkageScores::cluster_level(result.partition(), truth.iter().copied());
+    let blocking = LinkageScores::blocking_recall(
         result.candidate_pairs().ok_or("candidates not kept")?,
         truth.iter().copied(),
     );
@@ -118,7 +118,7 @@ fn crm(records: usize, seed: u64) -> Result<Outcome, Box<dyn std::error::Error>>
         ..CrmConfig::default()
     }
     .generate()
-    .table()?;
+    .records()?;
     evaluate(
         &Dedup::prospect().with_settings(settings()),
         &table,

@@ -138,7 +138,7 @@ fn ana_june_2026_is_the_worked_example() -> TestResult {
     let records = ledger.to_records();
     let june = utc(2026, 6, 1)..utc(2026, 7, 1);
     let class = classes(&ledger, &records);
-    let prospect = |record: &sales_metrics::ProspectId| ledger.prospect_of(record.as_str());
+    let prospect = |record: &sales_metrics::ProspectRecordId| ledger.prospect_of(record.as_str());
     let contacts: Vec<usize> = (0..records.contacts.len())
         .filter(|&i| {
             let c = &records.contacts[i];
@@ -181,7 +181,7 @@ fn ana_june_2026_is_the_worked_example() -> TestResult {
         .collect();
     prospects.sort_unstable();
     prospects.dedup();
-    let ours = |record: &sales_metrics::ProspectId| {
+    let ours = |record: &sales_metrics::ProspectRecordId| {
         prospect(record).is_some_and(|p| prospects.binary_search(&p).is_ok())
     };
     let touches = records

@@ -227,7 +227,7 @@ fn rejections_convert_and_display() -> TestResult {
     let reps = "rep_id,daily_contact_target\nana,3\nbob,-1\n<b>,x\n";
     let mut b = LedgerBuilder::new();
     b.mode(Mode::Lenient);
-    sales_metrics::read_csv(
+    sales_metrics::ingest::read_csv(
         RecordKind::Rep,
         reps.as_bytes(),
         Path::new("reps.csv"),
@@ -347,7 +347,7 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
 
 #[test]
 fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
-    use sales_metrics::dedup::{Dedup, Table as Records};
+    use sales_metrics::dedup::{CsvRecords as Records, Dedup};
     use sales_metrics::detect::{Finding, Findings};
 
     let findings = Findings::from(vec![Finding {

@@ -20,7 +20,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use sales_metrics::Table as ResultTable;
-use sales_metrics::dedup::Table;
+use sales_metrics::dedup::CsvRecords;
 use sales_metrics::ingest::{OutputDir, write_rejections_csv};
 use sales_metrics::{Error, Reason, RecordKind, Rejection};
 
@@ -519,7 +519,7 @@ fn defect_14_every_error_names_its_file() -> TestResult {
 
     // The library: readers name their source, writers say what they
     // wrote, and `in_file` names the file; no made-up `<…>` names.
-    let err = Table::from_csv_named("a,b\n".as_bytes(), Path::new("in.csv"), "id")
+    let err = CsvRecords::from_csv_named("a,b\n".as_bytes(), Path::new("in.csv"), "id")
         .map(|_| ())
         .map_err(|e| e.to_string());
     assert_eq!(err, Err("in.csv: missing required column `id`".to_owned()));

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use sales_metrics::dedup::Table;
+use sales_metrics::dedup::CsvRecords;
 use sales_metrics::fuzzing::read_csv_in_blocks;
 use sales_metrics::ingest::read_csv;
 use sales_metrics::load_folder;
@@ -191,7 +191,8 @@ fn defect_1_unterminated_quote_is_a_file_error() -> TestResult {
     }
 
     // Through the dedup table reader.
-    let table = Table::from_csv_named(&prospects[..], Path::new("prospects.csv"), "prospect_id");
+    let table =
+        CsvRecords::from_csv_named(&prospects[..], Path::new("prospects.csv"), "prospect_id");
     assert_unterminated(table.map(|_| ()), "prospects.csv", 2, 20);
 
     // Closed quotes and quotes inside a field are not errors.

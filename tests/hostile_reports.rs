@@ -13,11 +13,12 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::Table;
+use sales_metrics::ingest::read_csv;
 use sales_metrics::report::{ColumnData, Frame, ToFrame};
 use sales_metrics::report::{PeriodSpec, Scope, channel_breakdown, period_report};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, Ledger, LedgerBuilder, Mode,
-    ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify, read_csv,
+    ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify,
 };
 
 #[global_allocator]

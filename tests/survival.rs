@@ -431,7 +431,7 @@ proptest! {
 /// engagements, on a ledger big enough to be split into chunks.
 #[test]
 fn chunked_survival_equals_direct_observations() {
-    use sales_metrics::classify::EngagementEnd;
+    use sales_metrics::EngagementEnd;
     let l = cohort_support::big_ledger(9000);
     let classified = classify(&l, &ClassifyConfig::default());
     let as_of_t = cohort_support::epoch() + Duration::days(400);

@@ -1,5 +1,5 @@
 //! Blocking: candidate pairs are the records that share a key of some
-//! [`BlockingRule`](super::BlockingRule), so that scoring never looks at
+//! blocking rule, so that scoring never looks at
 //! all pairs. A block larger than the cap is skipped (its key is too
 //! common to mean anything, such as a surname alone in a big city) and
 //! counted, so work stays near-linear in the number of records; several
@@ -22,14 +22,13 @@ pub(crate) struct RecordKeys {
 }
 
 impl RecordKeys {
+    #[allow(clippy::indexing_slicing)]
     fn field(&self, f: usize) -> &[u64] {
-        let end = self.ends.get(f).copied().unwrap_or(0);
-        let start = if f == 0 {
-            0
-        } else {
-            self.ends.get(f - 1).copied().unwrap_or(0)
-        };
-        self.keys.get(start..end).unwrap_or(&[])
+        // invariant: `fill` pushed one non-decreasing end per profile
+        // field, the last being `keys.len()`, and f is a field of a rule.
+        debug_assert!(f < self.ends.len());
+        let start = if f == 0 { 0 } else { self.ends[f - 1] };
+        &self.keys[start..self.ends[f]]
     }
 
     pub(crate) fn fill(&mut self, profile: &Profile, data: &NormData, i: usize) {
@@ -37,7 +36,15 @@ impl RecordKeys {
         self.ends.clear();
         for (f, spec) in profile.fields().iter().enumerate() {
             if let Some(v) = data.value(f, i) {
+                let start = self.keys.len();
                 spec.comparator.block_keys(v, &mut self.keys);
+                if spec.kind.is_none() {
+                    // A caller's comparator hashes as it likes: its keys
+                    // carry no coarse/specific flags.
+                    for k in self.keys.get_mut(start..).into_iter().flatten() {
+                        *k &= !(COARSE_KEY | SPECIFIC_KEY);
+                    }
+                }
             }
             self.ends.push(self.keys.len());
         }
@@ -213,7 +220,10 @@ pub(crate) fn candidate_pairs(
     let per_block = par::map_chunks(&blocks, 1024, |bs| {
         let mut pairs = Vec::new();
         for &(s, e) in bs {
-            let members = entries.get(s..e).unwrap_or(&[]);
+            // invariant: blocks are ranges of `entries` found above.
+            debug_assert!(s <= e && e <= entries.len());
+            #[allow(clippy::indexing_slicing)]
+            let members = &entries[s..e];
             for (x, a) in members.iter().enumerate() {
                 for b in members.iter().skip(x + 1) {
                     pairs.push((u64::from(a.1) << 32) | u64::from(b.1));

@@ -24,25 +24,52 @@ pub struct Context<'a> {
 ///
 /// Implement it to add a field kind or to replace how a built-in kind
 /// compares, and put it in a [`FieldSpec`](super::FieldSpec) with
-/// [`FieldSpec::custom`](super::FieldSpec::custom).
+/// [`FieldSpec::custom`](super::FieldSpec::custom): here a VAT number
+/// added to the prospect profile, so that two records of one person with
+/// the same VAT number get the evidence of it.
 ///
 /// ```
-/// use sales_metrics::dedup::{Comparator, Context};
+/// use std::sync::Arc;
+/// use sales_metrics::dedup::{Comparator, Context, CsvRecords, Dedup, FieldSpec, Profile};
 ///
 /// /// VAT numbers: exact after dropping the country prefix, else disagree.
 /// #[derive(Debug)]
 /// struct VatNumber;
+///
 /// impl Comparator for VatNumber {
-///     fn level_names(&self) -> &[&'static str] { &["different", "exact"] }
-///     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
-///         let d: String = raw.chars().filter(char::is_ascii_digit).collect();
-///         (!d.is_empty()).then_some(d)
+///     fn level_names(&self) -> &[&'static str] {
+///         &["different", "exact"]
 ///     }
-///     fn compare(&self, a: &str, b: &str) -> u8 { u8::from(a == b) }
-///     fn default_m(&self) -> Vec<f64> { vec![0.05, 0.95] }
-///     fn default_u(&self) -> Vec<f64> { vec![0.9999, 0.0001] }
+///     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+///         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+///         (!digits.is_empty()).then_some(digits)
+///     }
+///     fn compare(&self, a: &str, b: &str) -> u8 {
+///         u8::from(a == b)
+///     }
+///     fn default_m(&self) -> Vec<f64> {
+///         vec![0.05, 0.95]
+///     }
+///     fn default_u(&self) -> Vec<f64> {
+///         vec![0.9999, 0.0001]
+///     }
 /// }
-/// assert_eq!(VatNumber.compare("123", "123"), 1);
+///
+/// let profile = Profile::prospect().with_field(FieldSpec::custom("vat", Arc::new(VatNumber)))?;
+/// let records = CsvRecords::from_csv(
+///     "prospect_id,name,company,vat,country\n\
+///      p1,Ion Popescu,Alfa SRL,RO 123456,RO\n\
+///      p2,Popescu Ion,Alfa Construct,123456,RO\n\
+///      p3,Ion Popescu,Omega SRL,RO 999,RO\n"
+///         .as_bytes(),
+///     "prospect_id",
+/// )?;
+/// let result = Dedup::new(profile).run(&records)?;
+/// let why = result.explain("p1", "p2").ok_or("p1 or p2 unknown")?;
+/// assert!(why.fields.iter().any(|f| f.field == "vat" && f.level_name == "exact"));
+/// assert_eq!(result.cluster_id("p2"), Some("p1"));
+/// assert_eq!(result.cluster_id("p3"), Some("p3"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Comparator: Send + Sync + fmt::Debug {
     /// Names of the agreement levels, from disagreement (level 0) to exact
@@ -53,15 +80,16 @@ pub trait Comparator: Send + Sync + fmt::Debug {
     /// comparable is left.
     fn normalize(&self, raw: &str, ctx: &Context<'_>) -> Option<String>;
 
-    /// The agreement level (`0..levels`) of two normalised values.
+    /// The agreement level (`0..levels`) of two normalised values; a
+    /// level past the last counts as the last.
     fn compare(&self, a: &str, b: &str) -> u8;
 
-    /// Blocking keys of a normalised value, appended to `out` (default: the
-    /// whole value). Records that share a key of a blocking rule become
-    /// candidate pairs. A key may carry [`COARSE_KEY`] (too common to
-    /// block on unless combined with a specific key of another field) or
-    /// [`SPECIFIC_KEY`] (close to identifying on its own); build keys with
-    /// [`block_key`].
+    /// Blocking keys of a normalised value, appended to `out` (default: a
+    /// hash of the whole value). Records that share a key of a blocking
+    /// rule become candidate pairs. A key is any hash of text the
+    /// comparator chooses (a token, a prefix, a phonetic code); of a
+    /// caller's comparator only the low 46 bits are used (the higher ones
+    /// flag the built-in comparators' coarse and specific keys).
     fn block_keys(&self, value: &str, out: &mut Vec<u64>) {
         out.push(block_key(value, 0, 0));
     }
@@ -89,9 +117,9 @@ pub trait Comparator: Send + Sync + fmt::Debug {
 
     /// Whether a level means "these are different entities" strongly
     /// enough to keep the two records apart in one cluster (used for
-    /// fields with [`FieldRole::Identity`](super::FieldRole::Identity), and
-    /// for [`FieldRole::Contact`](super::FieldRole::Contact) fields when
-    /// neither value is shared by several people).
+    /// fields marked [`FieldSpec::as_identity`](super::FieldSpec::as_identity),
+    /// and for [`FieldSpec::as_contact`](super::FieldSpec::as_contact)
+    /// fields when neither value is shared by several people).
     fn conflicting(&self, _level: u8) -> bool {
         false
     }
@@ -99,15 +127,15 @@ pub trait Comparator: Send + Sync + fmt::Debug {
 
 /// Flag of a blocking key too coarse to use except together with a
 /// [`SPECIFIC_KEY`] of another field (a name's initials).
-pub const COARSE_KEY: u64 = 1 << 47;
+pub(crate) const COARSE_KEY: u64 = 1 << 47;
 
 /// Flag of a blocking key specific enough to pair with a coarse one (a
 /// whole company name, an e-mail address, a phone number).
-pub const SPECIFIC_KEY: u64 = 1 << 46;
+pub(crate) const SPECIFIC_KEY: u64 = 1 << 46;
 
 /// A blocking key: 40 bits of the text's hash, a 6-bit tag telling key
 /// families apart, and the [`COARSE_KEY`]/[`SPECIFIC_KEY`] flags.
-pub fn block_key(text: &str, tag: u8, flags: u64) -> u64 {
+pub(crate) fn block_key(text: &str, tag: u8, flags: u64) -> u64 {
     (foldhash_u64(text) & 0xff_ffff_ffff)
         | (u64::from(tag & 0x3f) << 40)
         | (flags & (COARSE_KEY | SPECIFIC_KEY))
@@ -213,13 +241,7 @@ impl fmt::Display for FieldKind {
 
 /// Jaro–Winkler similarity in `[0, 1]` (prefix scale 0.1, up to 4
 /// characters), over characters.
-///
-/// ```
-/// use sales_metrics::dedup::compare::jaro_winkler;
-/// assert!((jaro_winkler("martha", "marhta") - 0.9611).abs() < 1e-3);
-/// assert_eq!(jaro_winkler("", "abc"), 0.0);
-/// ```
-pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     if a == b {
         return if a.is_empty() { 0.0 } else { 1.0 };
     }
@@ -235,7 +257,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// Whether `jaro_winkler(a, b) >= threshold`, rejecting most pairs by a
 /// cheap upper bound (shared letter counts, no transpositions, full
 /// prefix bonus) before computing the similarity.
-pub fn jaro_winkler_at_least(a: &str, b: &str, threshold: f64) -> bool {
+pub(crate) fn jaro_winkler_at_least(a: &str, b: &str, threshold: f64) -> bool {
     if a == b {
         return !a.is_empty();
     }
@@ -339,7 +361,7 @@ fn jaro<T: Copy + Eq>(a: &[T], b: &[T]) -> f64 {
 
 /// Whether two strings are at most one edit apart (insertion, deletion,
 /// substitution or transposition of adjacent characters), on bytes.
-pub fn within_one_edit(a: &str, b: &str) -> bool {
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a == b {
         return true;
@@ -418,26 +440,26 @@ impl<'a> Tokens<'a> {
 // Person names
 
 /// Levels of [`FieldKind::PersonName`].
-pub mod name_level {
+pub(crate) mod name_level {
     /// No token in common.
-    pub const DIFFERENT: u8 = 0;
+    pub(crate) const DIFFERENT: u8 = 0;
     /// Some tokens agree but another clearly differs (`Ion Popescu` vs
     /// `Maria Popescu`): in CRM data, two people.
-    pub const CONFLICT: u8 = 1;
+    pub(crate) const CONFLICT: u8 = 1;
     /// Some tokens agree and another is similar but not a plain typo
     /// (`Ion Ionescu` vs `Ioana Ionescu`, `Ilie` vs `Ile`): a relative or a
     /// bad typo; neither evidence for nor a veto against one person.
-    pub const NEAR: u8 = 2;
+    pub(crate) const NEAR: u8 = 2;
     /// Compatible but thin: one name is a single token or only initials
     /// (`Popescu` vs `Ion Popescu`).
-    pub const WEAK: u8 = 3;
+    pub(crate) const WEAK: u8 = 3;
     /// Compatible with initials or an extra token (`I. Popescu` vs `Ion
     /// Popescu`, `Ion Popescu` vs `Ion Popescu Marin`).
-    pub const COMPATIBLE: u8 = 4;
+    pub(crate) const COMPATIBLE: u8 = 4;
     /// Same tokens up to typos.
-    pub const CLOSE: u8 = 5;
+    pub(crate) const CLOSE: u8 = 5;
     /// Same tokens (any order, after folding).
-    pub const EXACT: u8 = 6;
+    pub(crate) const EXACT: u8 = 6;
 }
 
 /// Whether two name tokens are the same name up to a typo: one edit
@@ -446,7 +468,7 @@ pub mod name_level {
 /// (not `Ionescu`/`Popescu`), or Jaro–Winkler ≥ 0.9 in
 /// tokens of 5+ letters. Shorter tokens must be equal, and gendered pairs
 /// (`Daniel`/`Daniela`, `Mario`/`Maria`) are different names, not typos.
-pub fn same_name_token(t: &str, u: &str) -> bool {
+pub(crate) fn same_name_token(t: &str, u: &str) -> bool {
     if t == u {
         return true;
     }
@@ -467,7 +489,7 @@ pub fn same_name_token(t: &str, u: &str) -> bool {
 
 /// Whether the optimal-string-alignment distance (edits and adjacent
 /// transpositions) of two strings is at most `k`, on bytes.
-pub fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
+pub(crate) fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > k {
         return false;
@@ -515,7 +537,7 @@ pub fn edit_distance_at_most(a: &str, b: &str, k: usize) -> bool {
 /// Compares full person names token by token, in any order, with
 /// initials and typos ([`same_name_token`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PersonNameComparator;
+pub(crate) struct PersonNameComparator;
 
 /// The outcome of aligning the tokens of two names.
 struct NameAlignment {
@@ -713,7 +735,7 @@ impl Comparator for PersonNameComparator {
 /// Compares one name part (given name or surname): exact, typo levels by
 /// Jaro–Winkler, and an initial against a full name.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NamePartComparator;
+pub(crate) struct NamePartComparator;
 
 impl Comparator for NamePartComparator {
     fn level_names(&self) -> &[&'static str] {
@@ -764,7 +786,7 @@ impl Comparator for NamePartComparator {
 /// Compares company names after legal forms are dropped: exact, close
 /// (typo or token order), partial (one name inside the other).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CompanyComparator;
+pub(crate) struct CompanyComparator;
 
 fn squeezed_equal(a: &str, b: &str) -> bool {
     a.chars()
@@ -854,10 +876,10 @@ impl Comparator for CompanyComparator {
         if skeleton.len() >= 4 && skeleton != squeezed {
             out.push(block_key(&skeleton, 10, SPECIFIC_KEY));
         }
-        if squeezed.len() > 10 {
-            if let Some(prefix) = squeezed.get(..8) {
-                out.push(block_key(prefix, 11, SPECIFIC_KEY));
-            }
+        if squeezed.len() > 10
+            && let Some(prefix) = squeezed.get(..8)
+        {
+            out.push(block_key(prefix, 11, SPECIFIC_KEY));
         }
     }
 
@@ -876,7 +898,7 @@ impl Comparator for CompanyComparator {
 /// Compares e-mail addresses: exact after normalisation; same local part
 /// at another domain, or one typo at the same domain; different.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct EmailComparator;
+pub(crate) struct EmailComparator;
 
 impl Comparator for EmailComparator {
     fn level_names(&self) -> &[&'static str] {
@@ -955,7 +977,7 @@ impl Comparator for EmailComparator {
 /// Compares phone numbers in international digits: exact; one typo or the
 /// same last 8 digits (a wrong country code); different.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PhoneComparator;
+pub(crate) struct PhoneComparator;
 
 fn last_digits(s: &str, n: usize) -> &str {
     s.get(s.len().saturating_sub(n)..).unwrap_or(s)
@@ -1000,7 +1022,7 @@ impl Comparator for PhoneComparator {
 /// Compares cities after aliases are mapped: exact; typo or one name
 /// inside the other; different.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CityComparator;
+pub(crate) struct CityComparator;
 
 impl Comparator for CityComparator {
     fn level_names(&self) -> &[&'static str] {
@@ -1030,15 +1052,8 @@ impl Comparator for CityComparator {
 /// Compares codes (postal codes, identifiers): exact; one typo or
 /// transposition; different.
 #[derive(Debug, Clone, Copy)]
-pub struct CodeComparator {
+pub(crate) struct CodeComparator {
     normalize: fn(&str) -> Option<String>,
-}
-
-impl CodeComparator {
-    /// A code comparator with a normaliser of the caller's choice.
-    pub fn new(normalize: fn(&str) -> Option<String>) -> Self {
-        Self { normalize }
-    }
 }
 
 impl Comparator for CodeComparator {
@@ -1070,7 +1085,7 @@ impl Comparator for CodeComparator {
 /// Compares dates as `YYYYMMDD`: exact; one typo, a transposition or day
 /// and month swapped; different.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DateComparator;
+pub(crate) struct DateComparator;
 
 impl Comparator for DateComparator {
     fn level_names(&self) -> &[&'static str] {
@@ -1105,7 +1120,7 @@ impl Comparator for DateComparator {
 /// Compares free text: exact; same tokens or a typo; overlapping tokens;
 /// different.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TextComparator;
+pub(crate) struct TextComparator;
 
 impl Comparator for TextComparator {
     fn level_names(&self) -> &[&'static str] {
@@ -1144,6 +1159,12 @@ impl Comparator for TextComparator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jaro_winkler_examples() {
+        assert!((jaro_winkler("martha", "marhta") - 0.9611).abs() < 1e-3);
+        assert_eq!(jaro_winkler("", "abc"), 0.0);
+    }
 
     fn name(a: &str, b: &str) -> u8 {
         let c = PersonNameComparator;

@@ -52,10 +52,10 @@ impl NormData {
         if field >= self.fields {
             return 0;
         }
-        self.hashes
-            .get(i * self.fields + field)
-            .copied()
-            .unwrap_or(0)
+        // invariant: one hash per record and field, and `i` is a record.
+        debug_assert!(i * self.fields + field < self.hashes.len());
+        #[allow(clippy::indexing_slicing)]
+        self.hashes[i * self.fields + field]
     }
 
     fn push_values<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>) {
@@ -192,6 +192,20 @@ impl NormData {
         self.rows += other.rows;
     }
 
+    /// Whether `extra` more bytes of normalised text still have `u32`
+    /// offsets (offsets saturate past 4 GiB, so callers check first).
+    pub(crate) fn text_fits(&self, extra: usize) -> bool {
+        self.text
+            .len()
+            .checked_add(extra)
+            .is_some_and(|n| u32::try_from(n).is_ok())
+    }
+
+    /// Bytes of normalised text.
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.offs.capacity() * 4 + self.hashes.capacity() * 8
     }
@@ -325,6 +339,14 @@ impl Stats {
     }
 
     /// Adds record `i` of `data` (the data the statistics describe).
+    /// Records holding a value of field `f`.
+    #[allow(clippy::indexing_slicing)]
+    pub(crate) fn present(&self, f: usize) -> u64 {
+        // invariant: one count per profile field, and f is a field.
+        debug_assert!(f < self.present.len());
+        self.present[f]
+    }
+
     pub(crate) fn add(&mut self, data: &NormData, i: usize) {
         let name = self.name_of(data, i);
         let identity = self.identity.clone();
@@ -470,8 +492,12 @@ impl RecordStats {
         out
     }
 
+    #[allow(clippy::indexing_slicing)]
     pub(crate) fn count(&self, i: usize, f: usize) -> u32 {
-        self.counts.get(i * self.fields + f).copied().unwrap_or(0)
+        // invariant: one count per record and field of the batch, and
+        // (i, f) is one of them.
+        debug_assert!(f < self.fields && i * self.fields + f < self.counts.len());
+        self.counts[i * self.fields + f]
     }
 
     pub(crate) fn shared(&self, i: usize, f: usize) -> bool {

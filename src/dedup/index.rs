@@ -24,10 +24,16 @@ use super::data::{NormData, Stats};
 use super::score::{Scorer, Uncounted};
 use super::{
     Dedup, DedupResult, DedupSettings, FieldRole, Model, PairEvidence, Profile, RecordSource,
-    cannot_link, locality_cmp, locality_fields, pair_evidence, sorted_ids, veto_fields,
+    cannot_link, locality_cmp, locality_fields, pair_evidence, sorted_ids, too_much_text,
+    veto_fields,
 };
 use crate::error::{Error, Result};
 use crate::intern::TextColumn;
+use crate::union_find::UnionFind;
+
+/// Most records an index holds: record indices are `u32`, one value kept
+/// free.
+const MAX_RECORDS: usize = u32::MAX as usize - 1;
 
 /// One known record that a query matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,29 +80,46 @@ impl Postings {
     }
 }
 
-/// An incremental deduplication index.
+/// An incremental deduplication index: "is this new record already
+/// known?", answered while a rep types it, with the evidence.
+///
+/// Load the known records once ([`DedupIndex::extend`]), with the model
+/// of a batch run over them ([`Dedup::with_model_of`]) so that the index
+/// answers as that run would; then [`DedupIndex::query`] a typed record
+/// (the index is unchanged) and [`DedupIndex::insert`] it once saved.
 ///
 /// ```
-/// use sales_metrics::dedup::{Dedup, DedupIndex, Table};
+/// use sales_metrics::dedup::{CsvRecords, Dedup, DedupIndex};
 ///
-/// let dedup = Dedup::prospect();
-/// let mut index = DedupIndex::new(&dedup, None);
-/// let mut known = Table::new(
-///     ["prospect_id", "name", "company", "email", "phone", "country"].map(String::from).to_vec(),
+/// let known = CsvRecords::from_csv(
+///     "prospect_id,name,company,email,phone,country\n\
+///      p1,Ion Popescu,Alfa SRL,ion.popescu@alfa.ro,0721 234 567,RO\n\
+///      p2,Maria Ionescu,Beta SA,maria@beta.ro,0744 000 111,RO\n"
+///         .as_bytes(),
 ///     "prospect_id",
 /// )?;
-/// known.push_row(["p1", "Ion Popescu", "Alfa SRL", "ion.popescu@alfa.ro", "0721 234 567", "RO"]);
-/// known.push_row(["p2", "Maria Ionescu", "Beta SA", "maria@beta.ro", "0744 000 111", "RO"]);
-/// index.insert(&known, 0)?;
-/// index.insert(&known, 1)?;
+/// // Two records are too few to estimate a model from: the default one.
+/// // With a real CRM's records, `Dedup::prospect().with_model_of(&batch)`.
+/// let mut index = DedupIndex::new(&Dedup::prospect());
+/// index.extend(&known)?;
 ///
-/// let mut typed = known.clone();
-/// typed.push_row(["p3", "POPESCU Ion", "S.C. Alfa S.R.L.", "Ion.Popescu+x@alfa.ro", "+40721234567", "RO"]);
-/// let matches = index.query(&typed, 2);
+/// // A rep types a record: is this person already known?
+/// let typed = CsvRecords::from_csv(
+///     "prospect_id,name,company,email,phone,country\n\
+///      p3,POPESCU Ion,S.C. Alfa S.R.L.,Ion.Popescu+x@alfa.ro,+40721234567,RO\n"
+///         .as_bytes(),
+///     "prospect_id",
+/// )?;
+/// let matches = index.query(&typed, 0);
 /// assert_eq!(matches.len(), 1);
-/// assert_eq!(matches[0].record_id, "p1");
-/// assert_eq!(matches[0].cluster_id, "p1");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let best = &matches[0];
+/// assert_eq!((best.record_id.as_str(), best.cluster_id.as_str()), ("p1", "p1"));
+/// assert!(best.evidence.probability >= best.evidence.threshold);
+///
+/// // Saved anyway (say, as a second record of the person): it joins p1.
+/// index.insert(&typed, 0)?;
+/// assert_eq!(index.cluster_id("p3"), Some("p1"));
+/// # Ok::<(), sales_metrics::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct DedupIndex {
@@ -112,7 +135,7 @@ pub struct DedupIndex {
     locality: Vec<usize>,
     /// Incremental clusters: union–find parent, members at the root, and
     /// the record with the smallest id at the root.
-    parent: Vec<u32>,
+    clusters: UnionFind,
     members: Vec<Vec<u32>>,
     min_record: Vec<u32>,
 }
@@ -122,12 +145,13 @@ fn fixed_state() -> foldhash::fast::FixedState {
 }
 
 impl DedupIndex {
-    /// An empty index for `dedup`'s profile and settings, with `model`
-    /// (for example [`DedupResult::model`] of a batch run, for answers
-    /// identical to that run), or the profile's default model when `None`.
-    pub fn new(dedup: &Dedup, model: Option<Model>) -> Self {
+    /// An empty index for `dedup`'s profile and settings, scoring with
+    /// `dedup`'s fixed model (a batch run's, given by
+    /// [`Dedup::with_model_of`], for answers identical to that run), else
+    /// the comparators' default model.
+    pub fn new(dedup: &Dedup) -> Self {
         let profile = dedup.profile();
-        let model = model.unwrap_or_else(|| {
+        let model = dedup.model().cloned().unwrap_or_else(|| {
             let mut m = Model::defaults(profile, 100_000);
             m.threshold = dedup.settings().threshold;
             m.shared_contact_cap = dedup.settings().shared_contact_cap;
@@ -147,7 +171,7 @@ impl DedupIndex {
             },
             identity,
             locality: locality_fields(profile),
-            parent: Vec::new(),
+            clusters: UnionFind::new(0),
             members: Vec::new(),
             min_record: Vec::new(),
         }
@@ -161,11 +185,6 @@ impl DedupIndex {
     /// Whether the index is empty.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
-    }
-
-    /// The model in use.
-    pub fn model(&self) -> &Model {
-        &self.model
     }
 
     fn profile(&self) -> &Profile {
@@ -208,20 +227,25 @@ impl DedupIndex {
         keys
     }
 
-    fn find(&self, mut x: u32) -> u32 {
-        while let Some(&p) = self.parent.get(x as usize) {
-            if p == x {
-                break;
-            }
-            x = p;
-        }
-        x
+    fn find(&self, x: u32) -> u32 {
+        self.clusters.root_of(x)
+    }
+
+    /// The record with the smallest id in the cluster rooted at `root`.
+    #[allow(clippy::indexing_slicing)]
+    fn min_record_of(&self, root: u32) -> u32 {
+        // invariant: `min_record` has one entry per known record, and
+        // roots are known records.
+        debug_assert!((root as usize) < self.min_record.len());
+        self.min_record[root as usize]
     }
 
     fn cluster_id_of(&self, record: u32) -> &str {
-        let root = self.find(record);
-        let min = self.min_record.get(root as usize).copied().unwrap_or(root);
-        self.ids.get(min as usize).map_or("", |s| s)
+        let min = self.min_record_of(self.find(record));
+        // invariant: `min_record` holds record indices, one id each.
+        debug_assert!((min as usize) < self.ids.len());
+        #[allow(clippy::indexing_slicing)]
+        &self.ids[min as usize]
     }
 
     /// Matches of a normalised query against the known records, strongest
@@ -280,7 +304,6 @@ impl DedupIndex {
             .iter()
             .map(|f| (f.name.clone(), f.comparator.level_names().to_vec()))
             .collect();
-        let nf = fields.len();
         found
             .iter()
             .map(|(c, total, s)| {
@@ -299,8 +322,8 @@ impl DedupIndex {
                         l,
                         r,
                         *total,
-                        s.levels.get(..nf).unwrap_or(&[]),
-                        s.weights.get(..nf).unwrap_or(&[]),
+                        &s.levels,
+                        &s.weights,
                     ),
                 }
             })
@@ -332,6 +355,9 @@ impl DedupIndex {
         let id = source.id(record);
         self.check_new_id(id)?;
         let q = self.normalize_one(source, record);
+        if !self.data.text_fits(q.text_len()) {
+            return Err(too_much_text());
+        }
         let found = self.matches_of(&q, id);
         let out = self.to_matches(id, &found);
         let r = self.add(&q, id);
@@ -347,11 +373,28 @@ impl DedupIndex {
     /// # Errors
     /// An empty or repeated id.
     pub fn extend<S: RecordSource + ?Sized>(&mut self, source: &S) -> Result<()> {
-        let order: Vec<u32> = (0..source.len() as u32).collect();
-        for i in 0..source.len() {
-            self.check_new_id(source.id(i))?;
+        if self.ids.len().saturating_add(source.len()) > MAX_RECORDS {
+            return Err(Error::invalid(
+                "dedup index extend",
+                "more than 2^32 - 2 records",
+            ));
         }
+        let mut seen = std::collections::HashSet::with_capacity(source.len());
+        for i in 0..source.len() {
+            let id = source.id(i);
+            self.check_new_id(id)?;
+            if !seen.insert(id) {
+                return Err(Error::invalid(
+                    "dedup index extend",
+                    format!("id {id:?} is used by more than one record"),
+                ));
+            }
+        }
+        let order: Vec<u32> = (0..source.len() as u32).collect();
         let batch = NormData::from_source(self.profile(), source, &order);
+        if !self.data.text_fits(batch.text_len()) {
+            return Err(too_much_text());
+        }
         for i in 0..batch.len() {
             let single = batch.slice(i);
             self.add(&single, source.id(i));
@@ -359,7 +402,7 @@ impl DedupIndex {
         let result = self.partition()?;
         // Start the clusters afresh from the batch partition.
         let n = self.ids.len() as u32;
-        self.parent = (0..n).collect();
+        self.clusters = UnionFind::new(n as usize);
         self.members = vec![Vec::new(); n as usize];
         self.min_record = (0..n).collect();
         for (rid, cid) in result.partition() {
@@ -373,6 +416,12 @@ impl DedupIndex {
     }
 
     fn check_new_id(&self, id: &str) -> Result<()> {
+        if self.ids.len() >= MAX_RECORDS {
+            return Err(Error::invalid(
+                "dedup index insert",
+                "the index holds 2^32 - 2 records already",
+            ));
+        }
         if id.is_empty() {
             return Err(Error::invalid("dedup index insert", "empty id"));
         }
@@ -386,7 +435,9 @@ impl DedupIndex {
     }
 
     fn add(&mut self, q: &NormData, id: &str) -> u32 {
-        let r = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        // invariant: `check_new_id` keeps the records below MAX_RECORDS.
+        debug_assert!(self.ids.len() < MAX_RECORDS);
+        let r = self.ids.len() as u32;
         for k in self.keys_of(q, 0) {
             self.postings.add(k, r);
         }
@@ -394,7 +445,8 @@ impl DedupIndex {
         self.stats.add(&self.data, r as usize);
         self.ids.push(id.into());
         let _ = self.by_id.insert(id.into(), r);
-        self.parent.push(r);
+        let pushed = self.clusters.push();
+        debug_assert_eq!(pushed, r);
         self.members.push(Vec::new());
         self.min_record.push(r);
         r
@@ -444,9 +496,7 @@ impl DedupIndex {
         } else {
             (rb, ra)
         };
-        if let Some(p) = self.parent.get_mut(gone as usize) {
-            *p = keep;
-        }
+        self.clusters.attach(gone, keep);
         let mut merged = ma;
         merged.extend(mb);
         if let Some(m) = self.members.get_mut(gone as usize) {
@@ -455,8 +505,7 @@ impl DedupIndex {
         if let Some(m) = self.members.get_mut(keep as usize) {
             *m = merged;
         }
-        let min_a = self.min_record.get(ra as usize).copied().unwrap_or(ra);
-        let min_b = self.min_record.get(rb as usize).copied().unwrap_or(rb);
+        let (min_a, min_b) = (self.min_record_of(ra), self.min_record_of(rb));
         let id = |r: u32| self.ids.get(r as usize).map_or("", |s| s).as_bytes();
         let min = if id(min_a) <= id(min_b) { min_a } else { min_b };
         if let Some(m) = self.min_record.get_mut(keep as usize) {
@@ -518,7 +567,7 @@ impl DedupIndex {
             + self.postings.entries.capacity() * 8
             + self.ids.iter().map(|s| s.len() + 16).sum::<usize>() * 2
             + self.by_id.capacity() * 21
-            + self.parent.capacity() * 4
+            + self.clusters.heap_bytes()
             + self.min_record.capacity() * 4
             + self.members.capacity() * 24
     }

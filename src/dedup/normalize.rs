@@ -15,16 +15,7 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Folds `raw` into lower-case, mark-free tokens separated by single
 /// spaces, appending to `out` (which is cleared first).
-///
-/// ```
-/// use sales_metrics::dedup::normalize::fold;
-/// let mut s = String::new();
-/// fold("  ŞTEFĂNESCU-Ionuț,  O'Brien ", &mut s);
-/// assert_eq!(s, "stefanescu ionut obrien");
-/// fold("Ștefănescu", &mut s); // comma-below form folds the same way
-/// assert_eq!(s, "stefanescu");
-/// ```
-pub fn fold(raw: &str, out: &mut String) {
+pub(crate) fn fold(raw: &str, out: &mut String) {
     out.clear();
     let mut gap = false;
     for c in raw.chars() {
@@ -58,7 +49,7 @@ pub fn fold(raw: &str, out: &mut String) {
 }
 
 /// [`fold`] into a new string.
-pub fn folded(raw: &str) -> String {
+pub(crate) fn folded(raw: &str) -> String {
     let mut s = String::with_capacity(raw.len());
     fold(raw, &mut s);
     s
@@ -112,14 +103,7 @@ const TITLES: &[&str] = &[
 /// A person's full name: folded tokens, titles dropped, sorted so that
 /// token order does not matter (`Popescu Ion` = `Ion Popescu`). Initials
 /// stay as one-letter tokens.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::person_name;
-/// assert_eq!(person_name("POPESCU, Ion").as_deref(), Some("ion popescu"));
-/// assert_eq!(person_name("Dl. I. Popescu").as_deref(), Some("i popescu"));
-/// assert_eq!(person_name(" - "), None);
-/// ```
-pub fn person_name(raw: &str) -> Option<String> {
+pub(crate) fn person_name(raw: &str) -> Option<String> {
     let f = folded(raw);
     let mut tokens: Vec<&str> = f.split(' ').filter(|t| !t.is_empty()).collect();
     if tokens.len() > 1 {
@@ -138,7 +122,7 @@ pub fn person_name(raw: &str) -> Option<String> {
 
 /// A single name part (given name or surname): folded, titles dropped,
 /// token order kept.
-pub fn name_part(raw: &str) -> Option<String> {
+pub(crate) fn name_part(raw: &str) -> Option<String> {
     let f = folded(raw);
     let tokens: Vec<&str> = f.split(' ').filter(|t| !t.is_empty()).collect();
     let kept: Vec<&str> = tokens
@@ -224,14 +208,7 @@ const LEGAL_FORMS: &[&str] = &[
 /// A company name: folded, runs of single letters joined (`S.R.L.` →
 /// `srl`), legal-form words dropped from both ends (`SC Alfa SRL` = `Alfa
 /// S.R.L.` = `alfa`), `&`/`and`/`si` connectors dropped.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::company;
-/// assert_eq!(company("S.C. ALFA Construct S.R.L.").as_deref(), Some("alfa construct"));
-/// assert_eq!(company("Alfa Construct SRL").as_deref(), Some("alfa construct"));
-/// assert_eq!(company("Beta GmbH & Co. KG").as_deref(), Some("beta"));
-/// ```
-pub fn company(raw: &str) -> Option<String> {
+pub(crate) fn company(raw: &str) -> Option<String> {
     let f = folded(raw);
     let mut tokens: Vec<String> = f
         .split(' ')
@@ -347,7 +324,7 @@ const GENERIC_LOCAL_PARTS: &[&str] = &[
 
 /// Whether a normalised e-mail address is a role mailbox (`info@`,
 /// `office@`, …).
-pub fn is_generic_email(normalized: &str) -> bool {
+pub(crate) fn is_generic_email(normalized: &str) -> bool {
     normalized
         .split_once('@')
         .is_some_and(|(local, _)| GENERIC_LOCAL_PARTS.contains(&local))
@@ -395,20 +372,14 @@ const FREE_MAIL_DOMAINS: &[&str] = &[
 ];
 
 /// Whether a domain is a public mailbox provider.
-pub fn is_free_mail_domain(domain: &str) -> bool {
+pub(crate) fn is_free_mail_domain(domain: &str) -> bool {
     FREE_MAIL_DOMAINS.contains(&domain)
 }
 
 /// An e-mail address: trimmed, `mailto:` and angle brackets removed, lower
 /// case, `+tag` dropped from the local part, dots ignored in Gmail local
 /// parts. A value without `@` is kept as folded text.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::email;
-/// assert_eq!(email(" Ion.Popescu+crm@Example.RO ").as_deref(), Some("ion.popescu@example.ro"));
-/// assert_eq!(email("i.o.n+x@googlemail.com").as_deref(), Some("ion@gmail.com"));
-/// ```
-pub fn email(raw: &str) -> Option<String> {
+pub(crate) fn email(raw: &str) -> Option<String> {
     let lower: String = raw
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -576,15 +547,7 @@ fn country_code_of_name(name: &str) -> Option<&'static str> {
 /// `0040721234567` = `0721-234-567` with country `RO`). Without a known
 /// country a national number keeps its digits as typed. Text after the
 /// number (`ext. 12`, `int 3`) is dropped; fewer than 5 digits is no phone.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::phone;
-/// for p in ["+40 721 234 567", "0040721234567", "0721-234-567", "(0721) 234.567"] {
-///     assert_eq!(phone(p, Some("RO")).as_deref(), Some("40721234567"));
-/// }
-/// assert_eq!(phone("+1 (415) 555-0100", Some("RO")).as_deref(), Some("14155550100"));
-/// ```
-pub fn phone(raw: &str, country: Option<&str>) -> Option<String> {
+pub(crate) fn phone(raw: &str, country: Option<&str>) -> Option<String> {
     let t = raw.trim();
     let plus = t.starts_with('+');
     let mut digits = String::with_capacity(t.len());
@@ -679,14 +642,7 @@ const CITY_ALIASES: &[(&str, &str)] = &[
 /// A city: folded, administrative words (`municipiul`, `sector 3`, `city
 /// of`) dropped, known aliases mapped (`Bucharest` = `București` =
 /// `Bucuresti Sector 3`).
-///
-/// ```
-/// use sales_metrics::dedup::normalize::city;
-/// assert_eq!(city("București, Sector 3").as_deref(), Some("bucuresti"));
-/// assert_eq!(city("Bucharest").as_deref(), Some("bucuresti"));
-/// assert_eq!(city("Cluj-Napoca").as_deref(), Some("cluj napoca"));
-/// ```
-pub fn city(raw: &str) -> Option<String> {
+pub(crate) fn city(raw: &str) -> Option<String> {
     let f = folded(raw);
     let mut tokens: Vec<&str> = Vec::new();
     let mut it = f.split(' ').filter(|t| !t.is_empty()).peekable();
@@ -718,13 +674,13 @@ pub fn city(raw: &str) -> Option<String> {
 }
 
 /// A postal code: letters and digits only, upper-case letters folded.
-pub fn postcode(raw: &str) -> Option<String> {
+pub(crate) fn postcode(raw: &str) -> Option<String> {
     non_empty(alnum(raw))
 }
 
 /// An identifier: letters and digits only, case folded (`AB-12 34` =
 /// `ab1234`).
-pub fn identifier(raw: &str) -> Option<String> {
+pub(crate) fn identifier(raw: &str) -> Option<String> {
     non_empty(alnum(raw))
 }
 
@@ -736,14 +692,7 @@ fn alnum(raw: &str) -> String {
 /// separator), `DD.MM.YYYY` and `DD/MM/YYYY` (day first unless the first
 /// number exceeds 12 and the second does not), with a time part ignored.
 /// Anything else keeps its digits, so a corrupt date still compares.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::date;
-/// assert_eq!(date("2026-06-01").as_deref(), Some("20260601"));
-/// assert_eq!(date("1.6.2026").as_deref(), Some("20260601"));
-/// assert_eq!(date("20260601").as_deref(), Some("20260601"));
-/// ```
-pub fn date(raw: &str) -> Option<String> {
+pub(crate) fn date(raw: &str) -> Option<String> {
     let t = raw.trim();
     let head = t.split(['T', 't', ' ']).next().unwrap_or(t);
     let parts: Vec<&str> = head
@@ -771,7 +720,7 @@ pub fn date(raw: &str) -> Option<String> {
 }
 
 /// Free text: folded tokens in their order.
-pub fn text(raw: &str) -> Option<String> {
+pub(crate) fn text(raw: &str) -> Option<String> {
     non_empty(folded(raw))
 }
 
@@ -783,13 +732,7 @@ fn non_empty(s: String) -> Option<String> {
 /// digits packed in a `u32`); non-ASCII tokens hash to a code of their
 /// own. Robust to most one-letter typos after the first letter, which is
 /// what blocking on names needs.
-///
-/// ```
-/// use sales_metrics::dedup::normalize::soundex;
-/// assert_eq!(soundex("popescu"), soundex("popesku"));
-/// assert_ne!(soundex("popescu"), soundex("ionescu"));
-/// ```
-pub fn soundex(token: &str) -> u32 {
+pub(crate) fn soundex(token: &str) -> u32 {
     let mut bytes = token.bytes();
     let Some(first) = bytes.next() else {
         return 0;
@@ -843,6 +786,91 @@ pub(crate) const HASH_SEED: u64 = 0x5eed_0dd0_c0ff_ee11;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_fold() {
+        use super::fold;
+        let mut s = String::new();
+        fold("  ŞTEFĂNESCU-Ionuț,  O'Brien ", &mut s);
+        assert_eq!(s, "stefanescu ionut obrien");
+        fold("Ștefănescu", &mut s); // comma-below form folds the same way
+        assert_eq!(s, "stefanescu");
+    }
+
+    #[test]
+    fn doc_person_name() {
+        use super::person_name;
+        assert_eq!(person_name("POPESCU, Ion").as_deref(), Some("ion popescu"));
+        assert_eq!(person_name("Dl. I. Popescu").as_deref(), Some("i popescu"));
+        assert_eq!(person_name(" - "), None);
+    }
+
+    #[test]
+    fn doc_company() {
+        use super::company;
+        assert_eq!(
+            company("S.C. ALFA Construct S.R.L.").as_deref(),
+            Some("alfa construct")
+        );
+        assert_eq!(
+            company("Alfa Construct SRL").as_deref(),
+            Some("alfa construct")
+        );
+        assert_eq!(company("Beta GmbH & Co. KG").as_deref(), Some("beta"));
+    }
+
+    #[test]
+    fn doc_email() {
+        use super::email;
+        assert_eq!(
+            email(" Ion.Popescu+crm@Example.RO ").as_deref(),
+            Some("ion.popescu@example.ro")
+        );
+        assert_eq!(
+            email("i.o.n+x@googlemail.com").as_deref(),
+            Some("ion@gmail.com")
+        );
+    }
+
+    #[test]
+    fn doc_phone() {
+        use super::phone;
+        for p in [
+            "+40 721 234 567",
+            "0040721234567",
+            "0721-234-567",
+            "(0721) 234.567",
+        ] {
+            assert_eq!(phone(p, Some("RO")).as_deref(), Some("40721234567"));
+        }
+        assert_eq!(
+            phone("+1 (415) 555-0100", Some("RO")).as_deref(),
+            Some("14155550100")
+        );
+    }
+
+    #[test]
+    fn doc_city() {
+        use super::city;
+        assert_eq!(city("București, Sector 3").as_deref(), Some("bucuresti"));
+        assert_eq!(city("Bucharest").as_deref(), Some("bucuresti"));
+        assert_eq!(city("Cluj-Napoca").as_deref(), Some("cluj napoca"));
+    }
+
+    #[test]
+    fn doc_date() {
+        use super::date;
+        assert_eq!(date("2026-06-01").as_deref(), Some("20260601"));
+        assert_eq!(date("1.6.2026").as_deref(), Some("20260601"));
+        assert_eq!(date("20260601").as_deref(), Some("20260601"));
+    }
+
+    #[test]
+    fn doc_soundex() {
+        use super::soundex;
+        assert_eq!(soundex("popescu"), soundex("popesku"));
+        assert_ne!(soundex("popescu"), soundex("ionescu"));
+    }
 
     #[test]
     fn romanian_letters_fold_in_both_forms() {

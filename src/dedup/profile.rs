@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 /// What a field says about a record, beyond its own weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FieldRole {
+pub(crate) enum FieldRole {
     /// Names the entity (a person's name): a conflicting level keeps two
     /// records out of one cluster, and contact values shared by records
     /// whose identities conflict are treated as shared (switchboards).
@@ -30,7 +30,7 @@ pub enum FieldRole {
 /// it (term-frequency adjustment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum TermFrequency {
+pub(crate) enum TermFrequency {
     /// Every value weighs the field's average.
     Off,
     /// Rare values weigh more, common values less.
@@ -41,18 +41,22 @@ pub enum TermFrequency {
 }
 
 /// One field of a record: its column name, comparator and role.
+///
+/// A field is an *attribute* unless marked as naming the entity
+/// ([`FieldSpec::as_identity`]: a person's name) or as a contact detail
+/// colleagues may share ([`FieldSpec::as_contact`]: e-mail, phone).
 #[derive(Clone)]
 pub struct FieldSpec {
     /// Column name in the source.
-    pub name: String,
+    pub(crate) name: String,
     /// The built-in kind, or `None` for a caller's own comparator.
-    pub kind: Option<FieldKind>,
+    pub(crate) kind: Option<FieldKind>,
     /// How values are normalised and compared.
-    pub comparator: Arc<dyn Comparator>,
+    pub(crate) comparator: Arc<dyn Comparator>,
     /// The field's role.
-    pub role: FieldRole,
+    pub(crate) role: FieldRole,
     /// How exact agreement is weighted by how common the value is.
-    pub term_frequency: TermFrequency,
+    pub(crate) term_frequency: TermFrequency,
 }
 
 impl fmt::Debug for FieldSpec {
@@ -67,9 +71,10 @@ impl fmt::Debug for FieldSpec {
 }
 
 impl FieldSpec {
-    /// A field of a built-in kind, with the kind's default role and term
-    /// frequencies ([`TermFrequency::OnlyLower`] for cities,
-    /// [`TermFrequency::On`] otherwise).
+    /// A field of a built-in kind, with the kind's default role (person
+    /// names identify, e-mails and phones are contacts) and term
+    /// frequencies (a rare value weighs more, a common one less; for
+    /// cities only less).
     pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
         let role = match kind {
             FieldKind::PersonName => FieldRole::Identity,
@@ -92,8 +97,8 @@ impl FieldSpec {
         }
     }
 
-    /// A field compared by a caller's own comparator (role
-    /// [`FieldRole::Attribute`], term frequencies on).
+    /// A field compared by a caller's own comparator: an attribute, rare
+    /// values weighing more and common ones less.
     pub fn custom(name: impl Into<String>, comparator: Arc<dyn Comparator>) -> Self {
         Self {
             name: name.into(),
@@ -104,16 +109,42 @@ impl FieldSpec {
         }
     }
 
-    /// Sets the role.
-    pub fn with_role(mut self, role: FieldRole) -> Self {
-        self.role = role;
+    /// Marks the field as naming the entity (a person's name): a level
+    /// the comparator calls [`conflicting`](Comparator::conflicting) keeps
+    /// two records out of one cluster, and contact values held by records
+    /// whose names conflict count as shared (switchboards, role mailboxes).
+    #[must_use]
+    pub fn as_identity(mut self) -> Self {
+        self.role = FieldRole::Identity;
         self
     }
 
-    /// Sets the term-frequency adjustment.
-    pub fn with_term_frequency(mut self, tf: TermFrequency) -> Self {
-        self.term_frequency = tf;
+    /// Marks the field as a contact detail that colleagues may share
+    /// (e-mail, phone): its agreement weighs less when several distinct
+    /// people hold the value, and is capped when the two records' names
+    /// conflict.
+    #[must_use]
+    pub fn as_contact(mut self) -> Self {
+        self.role = FieldRole::Contact;
         self
+    }
+
+    /// Every value of the field weighs the field's average (no
+    /// term-frequency adjustment by how common the value is).
+    #[must_use]
+    pub fn without_term_frequency(mut self) -> Self {
+        self.term_frequency = TermFrequency::Off;
+        self
+    }
+
+    /// The column name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The built-in kind, or `None` for a caller's own comparator.
+    pub fn kind(&self) -> Option<FieldKind> {
+        self.kind
     }
 
     /// Replaces the comparator (keeps name and role).
@@ -135,22 +166,22 @@ impl FieldSpec {
 /// of all listed fields (one key from each; a field listed twice takes two
 /// different keys of that field) become candidate pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct BlockingRule {
+pub(crate) struct BlockingRule {
     /// Field indices into the profile.
-    pub fields: Vec<usize>,
+    pub(crate) fields: Vec<usize>,
     /// Blocks of this rule larger than this are skipped (`None`: the run's
     /// [`DedupSettings::max_block_size`](super::DedupSettings)).
-    pub max_block: Option<usize>,
+    pub(crate) max_block: Option<usize>,
 }
 
 /// Largest block of a rule on contact values alone (e-mail, phone): more
 /// records than one person plausibly has means a shared value (a
 /// switchboard, a role mailbox), whose pairs are colleagues.
-pub const CONTACT_MAX_BLOCK: usize = 12;
+pub(crate) const CONTACT_MAX_BLOCK: usize = 12;
 
 impl BlockingRule {
     /// A rule over `fields` with the run's block cap.
-    pub fn new(fields: Vec<usize>) -> Self {
+    pub(crate) fn new(fields: Vec<usize>) -> Self {
         Self {
             fields,
             max_block: None,
@@ -168,7 +199,7 @@ impl BlockingRule {
 ///     FieldSpec::new("mail", FieldKind::Email),
 /// ])?;
 /// assert_eq!(p.fields().len(), 2);
-/// assert!(!p.rules().is_empty());
+/// assert_eq!(p.fields()[1].name(), "mail");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -181,14 +212,17 @@ pub struct Profile {
 
 /// At most this many fields per profile (evidence is kept in fixed-size
 /// arrays per pair).
-pub const MAX_FIELDS: usize = 24;
+pub(crate) const MAX_FIELDS: usize = 24;
 
 impl Profile {
     /// A profile over `fields`, with blocking rules derived from their
-    /// kinds (see [`Profile::derive_rules`]).
+    /// kinds and roles: each e-mail, phone, id or date field alone; each
+    /// person-name field with itself (two shared name tokens, any order);
+    /// a given name with a surname; each name field with each other field
+    /// (name and company, a name's initials and a phone number, …).
     ///
     /// # Errors
-    /// No fields, more than [`MAX_FIELDS`], a repeated column name, or a
+    /// No fields, more than 24, a repeated column name, or a
     /// comparator with fewer than 2 or more than 8 levels or default
     /// probabilities of the wrong length.
     pub fn new(fields: Vec<FieldSpec>) -> Result<Self> {
@@ -264,7 +298,7 @@ impl Profile {
     ///   order), a given name with a surname (either way round);
     /// * each name field with each other field (name and company, name and
     ///   city, a name's initials and a phone number, …).
-    pub fn derive_rules(fields: &[FieldSpec]) -> Vec<BlockingRule> {
+    pub(crate) fn derive_rules(fields: &[FieldSpec]) -> Vec<BlockingRule> {
         let mut rules = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             if f.role == FieldRole::Contact {
@@ -309,20 +343,71 @@ impl Profile {
         rules
     }
 
-    /// Replaces the blocking rules.
+    /// Adds a field (of a built-in kind or with a caller's
+    /// [`Comparator`]) after the others, with the blocking rules derived
+    /// for it (see [`Profile::new`]); the existing rules stay as they are.
     ///
     /// # Errors
-    /// A rule that is empty or names a field that does not exist.
-    pub fn with_rules(mut self, rules: Vec<BlockingRule>) -> Result<Self> {
-        for r in &rules {
-            if r.fields.is_empty() || r.fields.iter().any(|&f| f >= self.fields.len()) {
-                return Err(Error::invalid(
-                    "blocking rule",
-                    format!("{:?} names no field of the profile", r.fields),
-                ));
-            }
+    /// As [`Profile::new`]: a column already in the profile, more than 24
+    /// fields, or a comparator with a wrong number of levels.
+    pub fn with_field(mut self, field: FieldSpec) -> Result<Self> {
+        let mut fields = self.fields.clone();
+        fields.push(field);
+        let checked = Profile::new(fields)?;
+        let added = checked.fields.len() - 1;
+        self.rules.extend(
+            checked
+                .rules
+                .into_iter()
+                .filter(|r| r.fields.contains(&added)),
+        );
+        self.fields = checked.fields;
+        Ok(self)
+    }
+
+    /// Replaces the blocking rules: records that share a key built from
+    /// one blocking key of each field a rule names (by column name; a
+    /// field named twice takes two different keys of that field) become
+    /// candidate pairs.
+    ///
+    /// ```
+    /// use sales_metrics::dedup::{FieldKind, FieldSpec, Profile};
+    ///
+    /// let p = Profile::new(vec![
+    ///     FieldSpec::new("name", FieldKind::PersonName),
+    ///     FieldSpec::new("company", FieldKind::Company),
+    /// ])?
+    /// .with_blocking(&[&["name", "company"], &["name", "name"]])?;
+    /// assert!(p.with_blocking(&[&["phone"]]).is_err());
+    /// # Ok::<(), sales_metrics::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for no rules, an empty rule or one that
+    /// names a column that is not a field of the profile.
+    pub fn with_blocking(mut self, rules: &[&[&str]]) -> Result<Self> {
+        let mut out = Vec::with_capacity(rules.len());
+        for r in rules {
+            let fields = r
+                .iter()
+                .map(|name| self.fields.iter().position(|f| f.name == *name))
+                .collect::<Option<Vec<usize>>>()
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "blocking rule",
+                        format!("{r:?} names no field of the profile"),
+                    )
+                })?;
+            out.push(BlockingRule::new(fields));
         }
-        self.rules = rules;
+        if out.is_empty() {
+            return Err(Error::invalid(
+                "blocking rules",
+                "at least one rule is needed",
+            ));
+        }
+        self.rules = out;
         Ok(self)
     }
 
@@ -345,7 +430,7 @@ impl Profile {
     }
 
     /// The blocking rules.
-    pub fn rules(&self) -> &[BlockingRule] {
+    pub(crate) fn rules(&self) -> &[BlockingRule] {
         &self.rules
     }
 
@@ -357,6 +442,15 @@ impl Profile {
     /// The default country, if any.
     pub fn default_country(&self) -> Option<&str> {
         self.default_country.as_deref()
+    }
+
+    /// A rule's name: its fields' column names joined by `+`.
+    pub(crate) fn rule_name(&self, rule: &BlockingRule) -> String {
+        rule.fields
+            .iter()
+            .filter_map(|&f| self.fields.get(f).map(|s| s.name.as_str()))
+            .collect::<Vec<_>>()
+            .join("+")
     }
 
     /// Index of the field that tells entities apart (whether a value is

@@ -20,26 +20,34 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rng::Rng;
+
 use super::data::{NormData, RecordStats, Stats, ValueStat};
 use super::profile::{FieldRole, MAX_FIELDS, Profile, TermFrequency};
 
 /// The weights of one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FieldModel {
+pub(crate) struct FieldModel {
     /// Column name.
-    pub name: String,
+    pub(crate) name: String,
     /// Probability of each level among true matches.
-    pub m: Vec<f64>,
+    pub(crate) m: Vec<f64>,
     /// Probability of each level among non-matches.
-    pub u: Vec<f64>,
+    pub(crate) u: Vec<f64>,
 }
 
 impl FieldModel {
     /// The weight of `level` (`log2(m / u)`).
-    pub fn weight(&self, level: u8) -> f64 {
+    #[allow(clippy::indexing_slicing)]
+    pub(crate) fn weight(&self, level: u8) -> f64 {
         let l = level as usize;
-        let m = self.m.get(l).copied().unwrap_or(1e-6).max(1e-9);
-        let u = self.u.get(l).copied().unwrap_or(1e-6).max(1e-9);
+        // invariant: `m` and `u` hold one probability per level of the
+        // field's comparator (checked by `Profile::new`, kept by the
+        // estimators, checked again by `Dedup::with_model_of`), and levels
+        // are clamped to the comparator's last.
+        debug_assert!(l < self.m.len() && l < self.u.len());
+        let m = self.m[l].max(1e-9);
+        let u = self.u[l].max(1e-9);
         (m / u).log2()
     }
 }
@@ -47,22 +55,22 @@ impl FieldModel {
 /// A linkage model: field weights, the prior match probability and the
 /// decision threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Model {
+pub(crate) struct Model {
     /// Per field, in profile order.
-    pub fields: Vec<FieldModel>,
+    pub(crate) fields: Vec<FieldModel>,
     /// Probability that two records drawn at random match (λ).
-    pub prior: f64,
+    pub(crate) prior: f64,
     /// Posterior match probability at or above which a pair links.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// Most bits a contact field may add when the records' identities
     /// conflict.
-    pub shared_contact_cap: f64,
+    pub(crate) shared_contact_cap: f64,
 }
 
 impl Model {
     /// The comparators' default probabilities, a prior of one duplicate per
     /// record among `records` and threshold 0.5.
-    pub fn defaults(profile: &Profile, records: usize) -> Self {
+    pub(crate) fn defaults(profile: &Profile, records: usize) -> Self {
         let n = records.max(2) as f64;
         Self {
             fields: profile
@@ -81,19 +89,19 @@ impl Model {
     }
 
     /// The prior log-odds in bits.
-    pub fn prior_weight(&self) -> f64 {
+    pub(crate) fn prior_weight(&self) -> f64 {
         let p = self.prior.clamp(1e-15, 1.0 - 1e-12);
         (p / (1.0 - p)).log2()
     }
 
     /// The match weight (prior plus field weights, bits) of the threshold.
-    pub fn threshold_weight(&self) -> f64 {
+    pub(crate) fn threshold_weight(&self) -> f64 {
         let t = self.threshold.clamp(1e-9, 1.0 - 1e-9);
         (t / (1.0 - t)).log2()
     }
 
     /// The posterior probability of a match weight.
-    pub fn probability(weight: f64) -> f64 {
+    pub(crate) fn probability(weight: f64) -> f64 {
         1.0 / (1.0 + (-weight).exp2())
     }
 }
@@ -109,7 +117,7 @@ fn normalized(v: Vec<f64>) -> Vec<f64> {
 
 /// The level of a field absent from either record (shown as `missing` in
 /// evidence).
-pub const MISSING: u8 = u8::MAX;
+pub(crate) const MISSING: u8 = u8::MAX;
 
 /// The score of one pair: each field's level and weight, and the total.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,6 +154,47 @@ pub(crate) struct Scorer<'a> {
     /// Fields naming the organisation (company names).
     org_fields: Vec<usize>,
     prior: f64,
+}
+
+/// One pair being scored: the two records, which side (if any) is a
+/// query not yet counted in the statistics, and what every field asks.
+struct Pair<'d> {
+    a: &'d NormData,
+    i: usize,
+    b: &'d NormData,
+    j: usize,
+    plus_a: Option<(&'d NormData, usize)>,
+    plus_b: Option<(&'d NormData, usize)>,
+    /// The data the statistics describe.
+    stats_data: &'d NormData,
+    /// Per-record statistics, when both records are in them.
+    snapshot: Option<&'d RecordStats>,
+    /// Whether either record lacks the identity field (a name).
+    identity_missing: bool,
+}
+
+impl Pair<'_> {
+    /// The statistics of the value hashed `hash` in field `f`, with the
+    /// uncounted query `plus` counted.
+    #[inline]
+    fn stat(
+        &self,
+        stats: &Stats,
+        f: usize,
+        hash: u64,
+        plus: Option<(&NormData, usize)>,
+    ) -> ValueStat {
+        stats.get(f, hash, plus, self.stats_data)
+    }
+}
+
+/// One field's part in a pair's score, before the cross-field stages.
+struct FieldWeight {
+    weight: f64,
+    /// A shared contact value naming the organisation.
+    shared_org: bool,
+    /// An identity field at a conflicting level.
+    conflict: bool,
 }
 
 impl<'a> Scorer<'a> {
@@ -188,12 +237,22 @@ impl<'a> Scorer<'a> {
         self
     }
 
+    #[allow(clippy::indexing_slicing)]
     fn base_weight(&self, f: usize, level: u8) -> f64 {
-        self.weights
-            .get(f)
-            .and_then(|w| w.get(level as usize))
-            .copied()
-            .unwrap_or(0.0)
+        // invariant: one weight per field and level (see
+        // `FieldModel::weight`), f below the number of fields and `level`
+        // clamped to the field's last level by `Scorer::level`.
+        debug_assert!(f < self.weights.len() && (level as usize) < self.weights[f].len());
+        self.weights[f][level as usize]
+    }
+
+    /// The highest (exact) level of field `f`.
+    #[allow(clippy::indexing_slicing)]
+    fn top(&self, f: usize) -> u8 {
+        // invariant: `tops` has one entry per profile field, and callers
+        // pass f < profile.fields().len().
+        debug_assert!(f < self.tops.len());
+        self.tops[f]
     }
 
     /// Levels of field `f` between record `i` of `a` and `j` of `b`.
@@ -201,16 +260,25 @@ impl<'a> Scorer<'a> {
         let (Some(x), Some(y)) = (a.value(f, i), b.value(fb, j)) else {
             return MISSING;
         };
-        let cmp = self.profile.fields().get(f).map(|s| &s.comparator);
         if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
-            return self.tops.get(f).copied().unwrap_or(0);
+            return self.top(f);
         }
-        cmp.map_or(0, |c| c.compare(x, y))
+        // A caller's comparator may answer past its last level: that is
+        // the last level (exact agreement), not an unweighted one.
+        self.profile
+            .fields()
+            .get(f)
+            .map_or(0, |s| s.comparator.compare(x, y))
+            .min(self.top(f))
     }
 
     /// Scores record `i` of `a` against record `j` of `b`. With
     /// `Uncounted::Left`, record `i` is a query not yet in the statistics,
     /// and its value counts are taken as if it were.
+    ///
+    /// Stages: each field's level and weight ([`Scorer::field_weight`]),
+    /// then the adjustments that look at several fields at once
+    /// ([`Scorer::finish`]).
     pub(crate) fn score(
         &self,
         a: &NormData,
@@ -233,14 +301,19 @@ impl<'a> Scorer<'a> {
             Uncounted::Left => (Some((a, i)), None, b),
             Uncounted::Right => (None, Some((b, j)), a),
         };
-        let stat = |f: usize, hash: u64, plus: Option<(&NormData, usize)>| -> ValueStat {
-            self.stats.get(f, hash, plus, stats_data)
+        let pair = Pair {
+            a,
+            i,
+            b,
+            j,
+            plus_a,
+            plus_b,
+            stats_data,
+            snapshot: self.snapshot.filter(|_| uncounted == Uncounted::None),
+            identity_missing: self
+                .identity
+                .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none()),
         };
-        let snapshot = self.snapshot.filter(|_| uncounted == Uncounted::None);
-        let identity_missing = self
-            .identity
-            .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none());
-        let cap = self.model.shared_contact_cap;
         let mut shared_org: u32 = 0;
         for f in 0..nf {
             let level = self.level(f, a, i, f, b, j);
@@ -250,102 +323,132 @@ impl<'a> Scorer<'a> {
             if level == MISSING {
                 continue;
             }
-            let top = self.tops.get(f).copied().unwrap_or(0);
-            let role = self.roles.get(f).copied().unwrap_or(FieldRole::Attribute);
-            let spec = self.profile.fields().get(f);
-            let generic = |v: Option<&str>| {
-                v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)))
-            };
-            let mut w = self.base_weight(f, level);
-            let ha = a.hash(f, i);
-            let tf_mode = self.tf.get(f).copied().unwrap_or(TermFrequency::Off);
-            let tf = tf_mode != TermFrequency::Off;
-            let contact = role == FieldRole::Contact;
-            // The value's statistics at exact agreement (both records hold
-            // it; a query not yet counted is counted).
-            let mut top_stat: Option<(u32, bool)> = None;
-            if level == top && (tf || contact) {
-                top_stat = Some(match snapshot {
-                    Some(snap) => (snap.count(i, f), snap.shared(i, f)),
-                    None => {
-                        let st = stat(f, ha, plus_a.or(plus_b));
-                        (st.count, st.shared || (contact && generic(a.value(f, i))))
-                    }
-                });
+            let fw = self.field_weight(&pair, f, level);
+            if fw.shared_org {
+                shared_org |= 1 << f;
             }
-            if let (true, Some((count, _))) = (tf, top_stat) {
-                let n = self.stats.present.get(f).copied().unwrap_or(0)
-                    + u64::from(plus_a.or(plus_b).is_some());
-                if count > 0 {
-                    // The share of records other than this one holding the
-                    // value: the chance a non-matching record agrees. The
-                    // field's average u counts as `TF_PRIOR_RECORDS`
-                    // records, so that a handful of records does not make
-                    // every value look common.
-                    let fm = self.model.fields.get(f);
-                    let m_top = fm
-                        .and_then(|fm| fm.m.get(top as usize))
-                        .copied()
-                        .unwrap_or(0.5);
-                    let u_top = fm
-                        .and_then(|fm| fm.u.get(top as usize))
-                        .copied()
-                        .unwrap_or(0.01);
-                    let others = (f64::from(count) - 1.0).max(0.5);
-                    let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
-                    let w_tf = (m_top.max(1e-9) / share.min(1.0)).log2();
-                    w = if tf_mode == TermFrequency::OnlyLower {
-                        w.min(w_tf)
-                    } else {
-                        w_tf
-                    };
-                }
-            }
-            // Whether either value is held by people whose names conflict
-            // (a switchboard, a shared mailbox, a company of several
-            // contacts) or is a role mailbox; only asked when the answer
-            // can change the weight.
-            let matters =
-                (contact || (tf && identity_missing)) && ((level < top && w < 0.0) || w > cap);
-            if matters {
-                let any_shared = match (top_stat, snapshot) {
-                    (Some((_, sh)), _) => sh,
-                    (None, Some(snap)) => snap.shared(i, f) || snap.shared(j, f),
-                    (None, None) => {
-                        (contact && (generic(a.value(f, i)) || generic(b.value(f, j))))
-                            || stat(f, ha, plus_a).shared
-                            || stat(f, b.hash(f, j), plus_b).shared
-                    }
-                };
-                if any_shared {
-                    if level < top && w < 0.0 {
-                        // Disagreement with a shared value is neutral: a
-                        // person may give the switchboard once and a mobile
-                        // once.
-                        w = 0.0;
-                    } else if contact && !identity_missing {
-                        // A shared contact value names an organisation, not
-                        // a person: decided below, once it is known whether
-                        // the company already said so.
-                        shared_org |= 1 << f;
-                    } else {
-                        // Without names on both sides, no value shared by
-                        // several people can tell which of them a record is.
-                        w = w.min(cap);
-                    }
-                }
-            }
-            if role == FieldRole::Identity
-                && spec.is_some_and(|sp| sp.comparator.conflicting(level))
-            {
-                s.conflict = true;
-            }
+            s.conflict |= fw.conflict;
             if let Some(slot) = s.weights.get_mut(f) {
-                *slot = w as f32;
+                *slot = fw.weight as f32;
             }
         }
+        self.finish(&mut s, &pair, shared_org, nf);
+        s
+    }
+
+    /// The weight of field `f` at `level` (not missing) for one pair:
+    /// the level's weight, adjusted by how common an agreeing value is
+    /// (term frequencies) and by whether a value is shared by several
+    /// people.
+    #[inline]
+    #[allow(clippy::indexing_slicing)]
+    fn field_weight(&self, p: &Pair<'_>, f: usize, level: u8) -> FieldWeight {
+        // invariant: `roles` and `tf` have one entry per profile field and
+        // f < profile.fields().len() (the caller's loop bound).
+        debug_assert!(f < self.roles.len() && f < self.tf.len());
+        let (role, tf_mode) = (self.roles[f], self.tf[f]);
+        let top = self.top(f);
+        let spec = self.profile.fields().get(f);
+        let generic =
+            |v: Option<&str>| v.is_some_and(|v| spec.is_some_and(|sp| sp.comparator.is_generic(v)));
+        let mut w = self.base_weight(f, level);
+        let ha = p.a.hash(f, p.i);
+        let tf = tf_mode != TermFrequency::Off;
+        let contact = role == FieldRole::Contact;
+        let cap = self.model.shared_contact_cap;
+        let mut shared_org = false;
+        // The value's statistics at exact agreement (both records hold
+        // it; a query not yet counted is counted).
+        let mut top_stat: Option<(u32, bool)> = None;
+        if level == top && (tf || contact) {
+            top_stat = Some(match p.snapshot {
+                Some(snap) => (snap.count(p.i, f), snap.shared(p.i, f)),
+                None => {
+                    let st = p.stat(self.stats, f, ha, p.plus_a.or(p.plus_b));
+                    (
+                        st.count,
+                        st.shared || (contact && generic(p.a.value(f, p.i))),
+                    )
+                }
+            });
+        }
+        if let (true, Some((count, _))) = (tf, top_stat) {
+            let n = self.stats.present(f) + u64::from(p.plus_a.or(p.plus_b).is_some());
+            if count > 0 {
+                let w_tf = self.tf_weight(f, top, count, n);
+                w = if tf_mode == TermFrequency::OnlyLower {
+                    w.min(w_tf)
+                } else {
+                    w_tf
+                };
+            }
+        }
+        // Whether either value is held by people whose names conflict
+        // (a switchboard, a shared mailbox, a company of several
+        // contacts) or is a role mailbox; only asked when the answer
+        // can change the weight.
+        let matters =
+            (contact || (tf && p.identity_missing)) && ((level < top && w < 0.0) || w > cap);
+        if matters {
+            let any_shared = match (top_stat, p.snapshot) {
+                (Some((_, sh)), _) => sh,
+                (None, Some(snap)) => snap.shared(p.i, f) || snap.shared(p.j, f),
+                (None, None) => {
+                    (contact && (generic(p.a.value(f, p.i)) || generic(p.b.value(f, p.j))))
+                        || p.stat(self.stats, f, ha, p.plus_a).shared
+                        || p.stat(self.stats, f, p.b.hash(f, p.j), p.plus_b).shared
+                }
+            };
+            if any_shared {
+                if level < top && w < 0.0 {
+                    // Disagreement with a shared value is neutral: a
+                    // person may give the switchboard once and a mobile
+                    // once.
+                    w = 0.0;
+                } else if contact && !p.identity_missing {
+                    // A shared contact value names an organisation, not
+                    // a person: decided in `finish`, once it is known
+                    // whether the company already said so.
+                    shared_org = true;
+                } else {
+                    // Without names on both sides, no value shared by
+                    // several people can tell which of them a record is.
+                    w = w.min(cap);
+                }
+            }
+        }
+        FieldWeight {
+            weight: w,
+            shared_org,
+            conflict: role == FieldRole::Identity
+                && spec.is_some_and(|sp| sp.comparator.conflicting(level)),
+        }
+    }
+
+    /// The weight of exact agreement on a value `count` of the `n` records
+    /// hold: the share of records other than this one holding the value
+    /// is the chance a non-matching record agrees. The field's average u
+    /// counts as `TF_PRIOR_RECORDS` records, so that a handful of records
+    /// does not make every value look common.
+    #[inline]
+    #[allow(clippy::indexing_slicing)]
+    fn tf_weight(&self, f: usize, top: u8, count: u32, n: u64) -> f64 {
+        // invariant: the model has one `FieldModel` per profile field, each
+        // with one m and u per level (see `FieldModel::weight`).
+        debug_assert!(f < self.model.fields.len());
+        let fm = &self.model.fields[f];
+        let (m_top, u_top) = (fm.m[top as usize], fm.u[top as usize]);
+        let others = (f64::from(count) - 1.0).max(0.5);
+        let share = (others + TF_PRIOR_RECORDS * u_top) / (n as f64 + TF_PRIOR_RECORDS);
+        (m_top.max(1e-9) / share.min(1.0)).log2()
+    }
+
+    /// The adjustments that look at several fields: swapped given name and
+    /// surname, contact weights capped when names conflict, organisation
+    /// evidence counted once; then the total.
+    fn finish(&self, s: &mut PairScore, p: &Pair<'_>, shared_org: u32, nf: usize) {
         if let Some((g, sn)) = self.name_parts {
-            self.try_swapped_names(&mut s, g, sn, a, i, b, j);
+            self.try_swapped_names(s, g, sn, p.a, p.i, p.b, p.j);
         }
         if s.conflict {
             for (f, role) in self.roles.iter().enumerate().take(nf) {
@@ -365,6 +468,7 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .any(|&f| s.levels.get(f).is_some_and(|&l| l != MISSING && l > 0));
             if org_agrees {
+                let cap = self.model.shared_contact_cap;
                 for (f, w) in s.weights.iter_mut().enumerate().take(nf) {
                     if shared_org & (1 << f) != 0 {
                         *w = w.min(cap as f32);
@@ -378,7 +482,6 @@ impl<'a> Scorer<'a> {
             .take(nf)
             .map(|&w| f64::from(w))
             .sum::<f64>();
-        s
     }
 
     /// Given name and surname swapped between the records: use the swapped
@@ -399,8 +502,11 @@ impl<'a> Scorer<'a> {
         if lg == MISSING || ls == MISSING {
             return;
         }
-        let straight =
-            s.weights.get(g).copied().unwrap_or(0.0) + s.weights.get(sn).copied().unwrap_or(0.0);
+        // invariant: g and sn are fields of the profile, at most
+        // MAX_FIELDS (the arrays' length).
+        debug_assert!(g < MAX_FIELDS && sn < MAX_FIELDS);
+        #[allow(clippy::indexing_slicing)]
+        let straight = s.weights[g] + s.weights[sn];
         let wg = self.base_weight(g, lg) as f32;
         let ws = self.base_weight(sn, ls) as f32;
         if wg + ws > straight + 1.0 {
@@ -412,29 +518,6 @@ impl<'a> Scorer<'a> {
                     *x = w;
                 }
             }
-        }
-    }
-}
-
-/// A deterministic pseudo-random generator (SplitMix64) for pair
-/// sampling: no dependency, same stream on every platform.
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix(pub(crate) u64);
-
-impl SplitMix {
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
         }
     }
 }
@@ -468,7 +551,7 @@ pub(crate) fn estimate_u(
             .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
             .collect()
     } else {
-        let mut rng = SplitMix(0x0dd5_eed5 ^ n as u64);
+        let mut rng = Rng::from_state(0x0dd5_eed5 ^ n as u64);
         (0..samples)
             .filter_map(|_| {
                 let i = rng.below(n as u64) as u32;
@@ -479,7 +562,7 @@ pub(crate) fn estimate_u(
     };
     let scorer = Scorer::new(profile, model, stats);
     let nf = profile.fields().len();
-    let counts = super::par::fold_chunks(
+    let counts = crate::par::fold_chunks(
         &pairs,
         8192,
         || vec![0u64; nf * 8],

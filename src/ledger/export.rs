@@ -28,10 +28,10 @@ impl Ledger {
     }
 
     /// The record id of record index `record`, as an id value.
-    fn record_value(&self, record: u32) -> Option<ProspectId> {
+    fn record_value(&self, record: u32) -> Option<ProspectRecordId> {
         self.records
             .prospect_id(record as usize)
-            .map(ProspectId::from)
+            .map(ProspectRecordId::from)
     }
 
     /// Prospect record `i` as a Rust value.

@@ -29,7 +29,8 @@ use crate::ingest::{
 };
 use crate::intern::{Interner, TextColumn};
 use crate::model::{
-    Contact, Meeting, ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale, Source,
+    Contact, Meeting, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale,
+    Source,
 };
 use chrono::{DateTime, Utc};
 

@@ -34,7 +34,7 @@
 //! # Example
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::{classify, ClassifyConfig};
 //! use sales_metrics::report::{channel_breakdown, PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
 //!

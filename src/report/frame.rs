@@ -23,7 +23,7 @@
 //! # Example
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::{classify, ClassifyConfig};
 //! use sales_metrics::report::{ColumnData, ToFrame};
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};

@@ -12,7 +12,7 @@
 //! # Example
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::{classify, ClassifyConfig};
 //! use sales_metrics::report::{period_report, PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale};
 //!

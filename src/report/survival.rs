@@ -97,7 +97,7 @@
 //! # Example
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use sales_metrics::classify::{classify, ClassifyConfig};
+//! use sales_metrics::{classify, ClassifyConfig};
 //! use sales_metrics::report::{time_to_win, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
 //!

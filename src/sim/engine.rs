@@ -6,9 +6,9 @@
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::names::{Company, Identity, RecordText, canonical_text, variant_text};
-use super::rng::Rng;
 use super::{Behaviour, SimConfig};
 use crate::model::{Channel, Direction, MeetingStatus, Outcome, Source};
+use crate::rng::Rng;
 
 pub(crate) const US_PER_S: i64 = 1_000_000;
 pub(crate) const US_PER_MIN: i64 = 60 * US_PER_S;
@@ -1097,12 +1097,13 @@ impl<'c> World<'c> {
         let mut remaining = real as usize - n_due;
         // Now and then a long-dormant prospect is worth another try.
         let now = day.start_us + 12 * US_PER_HOUR;
-        if remaining > 0 && self.rep_rng(rep).chance(0.08) {
-            if let Some(p) = self.dormant_candidate(rep, now) {
-                self.take_into_pipeline(rep, p, d);
-                slots.push((p, true));
-                remaining -= 1;
-            }
+        if remaining > 0
+            && self.rep_rng(rep).chance(0.08)
+            && let Some(p) = self.dormant_candidate(rep, now)
+        {
+            self.take_into_pipeline(rep, p, d);
+            slots.push((p, true));
+            remaining -= 1;
         }
         let mut new_slots = remaining;
         if let Some(i) = padding {
@@ -1288,12 +1289,12 @@ impl<'c> World<'c> {
         let hold = rng.chance(0.75 * intensity);
         let flush_now = day.left_in_month <= 1 || rng.chance(0.3);
         let target = self.reps.get(rep as usize).map_or(0, |r| r.target);
-        if let Some(r) = self.reps.get_mut(rep as usize) {
-            if hold {
-                r.backlog.extend(todays.iter().copied());
-                if r.backlog_since.is_none() {
-                    r.backlog_since = Some(d);
-                }
+        if let Some(r) = self.reps.get_mut(rep as usize)
+            && hold
+        {
+            r.backlog.extend(todays.iter().copied());
+            if r.backlog_since.is_none() {
+                r.backlog_since = Some(d);
             }
         }
         if !flush_now {

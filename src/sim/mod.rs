@@ -29,6 +29,11 @@
 //! The same configuration and seed always give the same records, on every
 //! platform.
 //!
+//! For deduplication, [`CrmConfig`] generates CRM prospect records with
+//! the true person behind each (the hard cases included: colleagues,
+//! namesakes, shared switchboards) and [`LinkageScores`] scores a
+//! partition against that truth.
+//!
 //! # Example
 //! ```
 //! use sales_metrics::sim::{simulate, Behaviour, Planted, SimConfig};
@@ -47,10 +52,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod crm;
 mod engine;
 mod eval;
+mod linkage;
 mod names;
-mod rng;
 mod script;
 mod write;
 
@@ -64,13 +70,15 @@ use crate::SuppliedPartition;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
-    Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, RecordKind, Records, Rep,
-    RepId, Sale, SaleId, TeamId,
+    Contact, ContactId, Meeting, MeetingId, ProspectId, ProspectRecord, ProspectRecordId,
+    RecordKind, Records, Rep, RepId, Sale, SaleId, TeamId,
 };
+use crate::rng::Rng;
 use crate::time::from_micros;
+pub use crm::{CrmConfig, CrmData, CrmRow};
 use engine::{RepState, World};
 pub use eval::{BehaviourScore, Evaluation};
-use rng::Rng;
+pub use linkage::LinkageScores;
 
 /// The gaming behaviours of SPEC §9, one per built-in detector (the
 /// detector's name is [`Behaviour::as_str`]).
@@ -364,13 +372,13 @@ impl SimConfig {
                 ));
             }
         }
-        if let Some(w) = self.worked_example {
-            if w.rep >= self.reps || w.month >= self.months {
-                return Err(Error::invalid(
-                    "SimConfig::worked_example",
-                    "rep or month out of range",
-                ));
-            }
+        if let Some(w) = self.worked_example
+            && (w.rep >= self.reps || w.month >= self.months)
+        {
+            return Err(Error::invalid(
+                "SimConfig::worked_example",
+                "rep or month out of range",
+            ));
         }
         Ok(())
     }
@@ -400,7 +408,7 @@ pub struct Truth {
     /// Every prospect record with the cluster id of its person (the
     /// smallest `prospect_id` of the person's records, SPEC §4), in
     /// `prospect_id` order.
-    pub partition: Vec<(ProspectId, ProspectId)>,
+    pub partition: Vec<(ProspectRecordId, ProspectId)>,
     /// Ids of the contacts and prospect records that gaming produced or
     /// changed, with the behaviour behind each, sorted.
     pub gamed_records: Vec<(Behaviour, RecordKind, String)>,
@@ -714,8 +722,8 @@ fn finish(world: World<'_>) -> Simulation {
             *slot = format!("p{:0w$}", k + 1);
         }
     }
-    let rid = |r: u32| -> ProspectId {
-        ProspectId::new(record_id.get(r as usize).cloned().unwrap_or_default())
+    let rid = |r: u32| -> ProspectRecordId {
+        ProspectRecordId::new(record_id.get(r as usize).cloned().unwrap_or_default())
     };
     let mut out_prospects: Vec<ProspectRecord> = order
         .iter()
@@ -738,9 +746,10 @@ fn finish(world: World<'_>) -> Simulation {
     out_prospects.sort_by(|a, b| a.prospect_id.cmp(&b.prospect_id));
 
     let partition = {
-        let mut v: Vec<(ProspectId, ProspectId)> = Vec::with_capacity(records.len());
+        let mut v: Vec<(ProspectRecordId, ProspectId)> = Vec::with_capacity(records.len());
         for p in &persons {
             let cluster = p.records.iter().map(|&r| rid(r)).min().unwrap_or_default();
+            let cluster = ProspectId::new(cluster.into_string());
             for &r in &p.records {
                 v.push((rid(r), cluster.clone()));
             }

@@ -4,7 +4,7 @@
 //! case and `+tags`, phone formats (`+40 721 234 567` / `0721-234-567`),
 //! fields left empty.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 pub(crate) const FEMALE_FIRST: &[&str] = &[
     "Ana",

@@ -27,10 +27,15 @@ fn records_are_valid_and_partition_complete() -> Result<()> {
     assert!(ledger.warnings().is_empty());
     assert_eq!(sim.truth.partition.len(), sim.records.prospects.len());
     // Cluster ids are the smallest member, and some records are duplicates.
-    let dups = sim.truth.partition.iter().filter(|(p, c)| p != c).count();
+    let dups = sim
+        .truth
+        .partition
+        .iter()
+        .filter(|(p, c)| p.as_str() != c.as_str())
+        .count();
     assert!(dups > 0);
     for (p, c) in &sim.truth.partition {
-        assert!(c <= p);
+        assert!(c.as_str() <= p.as_str());
     }
     Ok(())
 }

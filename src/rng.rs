@@ -1,8 +1,10 @@
-//! A small seeded pseudo-random generator (SplitMix64) and the few
-//! distributions the simulator needs. Written here rather than taken from
-//! `rand` because the simulator needs only a handful of draws, must give the
-//! same stream on every platform and version, and should not add a
-//! dependency to the library.
+//! The crate's one seeded pseudo-random generator (SplitMix64) and the few
+//! distributions its users need: deduplication samples random pairs to
+//! estimate u-probabilities, the simulator (feature `sim`) draws
+//! behaviour and synthetic CRM records. Written here rather than taken from
+//! `rand` because only a handful of draws are needed, they must give the
+//! same stream on every platform and version, and the library should not
+//! add a dependency for them.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): 64 bits of state, passes BigCrush,
 /// and one generator per stream is cheap, so every rep gets its own stream
@@ -12,7 +14,16 @@ pub(crate) struct Rng {
     state: u64,
 }
 
+// The distributions beyond `below` serve the simulator only.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 impl Rng {
+    /// A generator whose state is `state` as given (no decorrelation, no
+    /// warm-up draw): the stream a bare SplitMix64 seeded with `state`
+    /// gives.
+    pub(crate) const fn from_state(state: u64) -> Self {
+        Rng { state }
+    }
+
     /// A generator for `seed`, decorrelated from `stream` (for example a rep
     /// index), so that streams of neighbouring seeds do not overlap.
     pub(crate) fn new(seed: u64, stream: u64) -> Self {
@@ -24,12 +35,24 @@ impl Rng {
         r
     }
 
+    /// The next 64 random bits.
     pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` by multiply-shift (0 when `n == 0`, without a
+    /// draw). Unlike [`Rng::index`] it draws for `n == 1` too, so a caller's
+    /// stream does not depend on which ranges happened to be trivial.
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+        }
     }
 
     /// Uniform in [0, 1).

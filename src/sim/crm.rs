@@ -1,5 +1,5 @@
 //! A seeded generator of realistic CRM prospect records with known truth,
-//! for tests, benches and evaluation (feature `sim`).
+//! for the deduplication tests, benches and evaluation.
 //!
 //! People work at companies (1 to dozens of contacts each) and are entered
 //! 1 to 8 times, by different reps, with the noise real CRMs show:
@@ -23,13 +23,13 @@
 use crate::error::Result;
 use crate::model::ProspectRecord;
 
-use super::Table;
-use super::score::SplitMix;
+use crate::dedup::CsvRecords;
+use crate::rng::Rng;
 
 /// Generator settings.
 ///
 /// ```
-/// use sales_metrics::dedup::synth::CrmConfig;
+/// use sales_metrics::sim::CrmConfig;
 /// let data = CrmConfig { records: 500, seed: 7, ..CrmConfig::default() }.generate();
 /// assert!(data.rows.len() >= 500);
 /// let again = CrmConfig { records: 500, seed: 7, ..CrmConfig::default() }.generate();
@@ -463,11 +463,13 @@ const GENERIC_LOCAL: &[&str] = &[
 ];
 const FREE_MAIL: &[&str] = &["gmail.com", "yahoo.com", "yahoo.ro", "outlook.com"];
 
-struct Rng(SplitMix);
+/// The crate's generator with the draws the records need (a draw for
+/// every `below`, even of 1, so the stream never depends on list sizes).
+struct Draws(Rng);
 
-impl Rng {
+impl Draws {
     fn f(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.f64()
     }
     fn chance(&mut self, p: f64) -> bool {
         self.f() < p
@@ -511,7 +513,7 @@ struct Person {
 }
 
 fn ascii_fold(s: &str) -> String {
-    super::normalize::folded(s).replace(' ', "")
+    crate::dedup::folded(s).replace(' ', "")
 }
 
 fn cedilla(s: &str) -> String {
@@ -528,7 +530,7 @@ fn strip_marks(s: &str) -> String {
         .collect()
 }
 
-fn typo(rng: &mut Rng, s: &str) -> String {
+fn typo(rng: &mut Draws, s: &str) -> String {
     let mut c: Vec<char> = s.chars().collect();
     if c.len() < 4 {
         return s.to_owned();
@@ -554,7 +556,7 @@ fn typo(rng: &mut Rng, s: &str) -> String {
     c.into_iter().collect()
 }
 
-fn diacritics(rng: &mut Rng, s: &str) -> String {
+fn diacritics(rng: &mut Draws, s: &str) -> String {
     match rng.below(10) {
         0..=4 => s.to_owned(),
         5..=6 => cedilla(s),
@@ -565,7 +567,7 @@ fn diacritics(rng: &mut Rng, s: &str) -> String {
 impl CrmConfig {
     /// Generates the records.
     pub fn generate(&self) -> CrmData {
-        let mut rng = Rng(SplitMix(self.seed ^ 0xc0ff_ee00_d15e_a5e5));
+        let mut rng = Draws(Rng::from_state(self.seed ^ 0xc0ff_ee00_d15e_a5e5));
         let city_weights: u32 = RO_CITIES.iter().map(|c| c.2).sum();
         let mut companies: Vec<Company> = Vec::new();
         let mut people: Vec<Person> = Vec::new();
@@ -576,7 +578,7 @@ impl CrmConfig {
             // Company names as varied as real ones: word pairs and
             // triples, a founder's surname with a trade, an acronym with a
             // word.
-            let word = |rng: &mut Rng| rng.pick(COMPANY_WORDS).copied().unwrap_or("Alfa");
+            let word = |rng: &mut Draws| rng.pick(COMPANY_WORDS).copied().unwrap_or("Alfa");
             let name = match rng.below(20) {
                 0..=8 => format!("{} {}", word(&mut rng), word(&mut rng)),
                 9..=12 => format!("{} {} {}", word(&mut rng), word(&mut rng), word(&mut rng)),
@@ -655,7 +657,7 @@ impl CrmConfig {
             for _ in 0..size {
                 let foreign = country != 0 || rng.chance(0.04);
                 let female = rng.chance(0.5);
-                let draw_given = |rng: &mut Rng| {
+                let draw_given = |rng: &mut Draws| {
                     if foreign {
                         rng.pick(FOREIGN_GIVEN)
                     } else if female {
@@ -735,7 +737,7 @@ impl CrmConfig {
         CrmData { rows }
     }
 
-    fn records_per_person(&self, rng: &mut Rng) -> usize {
+    fn records_per_person(&self, rng: &mut Draws) -> usize {
         let u = rng.f();
         let cdf = [0.55, 0.75, 0.85, 0.91, 0.95, 0.975, 0.99, 1.0];
         1 + cdf.iter().position(|&c| u < c).unwrap_or(7)
@@ -743,7 +745,7 @@ impl CrmConfig {
 
     fn person(
         &self,
-        rng: &mut Rng,
+        rng: &mut Draws,
         given: String,
         surname: String,
         company: usize,
@@ -788,7 +790,7 @@ impl CrmConfig {
         }
     }
 
-    fn render(&self, rng: &mut Rng, entity: usize, p: &Person, c: &Company) -> CrmRow {
+    fn render(&self, rng: &mut Draws, entity: usize, p: &Person, c: &Company) -> CrmRow {
         let miss = self.missing;
         let country_code = match c.country {
             0 => "RO",
@@ -926,7 +928,7 @@ fn capitalise_local(e: &str) -> String {
     format!("{}@{d}", l.join("."))
 }
 
-fn typo_digits(rng: &mut Rng, s: &str) -> String {
+fn typo_digits(rng: &mut Draws, s: &str) -> String {
     let mut c: Vec<char> = s.chars().collect();
     if c.len() > 4 {
         let i = c.len() - 1 - rng.below(4);
@@ -938,7 +940,7 @@ fn typo_digits(rng: &mut Rng, s: &str) -> String {
 }
 
 /// Formats international digits the ways people type them.
-fn format_phone(rng: &mut Rng, digits: &str, romanian: bool) -> String {
+fn format_phone(rng: &mut Draws, digits: &str, romanian: bool) -> String {
     if romanian && let Some(national) = digits.strip_prefix("40") {
         let (a, rest) = national.split_at(3.min(national.len()));
         let (b, c) = rest.split_at(3.min(rest.len()));
@@ -963,12 +965,12 @@ fn format_phone(rng: &mut Rng, digits: &str, romanian: bool) -> String {
 }
 
 impl CrmData {
-    /// The records as a [`Table`] with columns `prospect_id, entity_id,
+    /// The records as [`CsvRecords`] with columns `prospect_id, entity_id,
     /// name, company, email, phone, city, country`.
     ///
     /// # Errors
     /// None in practice.
-    pub fn table(&self) -> Result<Table> {
+    pub fn records(&self) -> Result<CsvRecords> {
         let headers = [
             "prospect_id",
             "entity_id",
@@ -981,7 +983,7 @@ impl CrmData {
         ]
         .map(String::from)
         .to_vec();
-        let mut t = Table::new(headers, "prospect_id")?;
+        let mut t = CsvRecords::new(headers, "prospect_id")?;
         for r in &self.rows {
             t.push_row([
                 r.prospect_id.as_str(),
@@ -1020,7 +1022,7 @@ impl CrmData {
             .map(|r| (r.prospect_id.as_str(), r.entity_id.as_str()))
     }
 
-    /// Writes the records as CSV (the [`CrmData::table`] columns).
+    /// Writes the records as CSV (the [`CrmData::records`] columns).
     ///
     /// # Errors
     /// [`Error::Write`](crate::Error::Write) when writing fails.

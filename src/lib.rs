@@ -10,16 +10,21 @@
 //!
 //! ## Overview
 //!
-//! Data flows one way (see `DESIGN.md`):
+//! Data flows one way through layers that never point back
+//! (`ARCHITECTURE.md` in the repository is the map; a test keeps the code
+//! on it):
 //!
-//! 1. **Records** ([`model`]) — reps, prospect records, contacts, meetings,
-//!    sales — come from CSV or JSON ([`ingest`]) or Rust values.
+//! 1. **Records** — [`Rep`], [`ProspectRecord`], [`Contact`], [`Meeting`],
+//!    [`Sale`] — come from CSV or JSON ([`ingest`]), Rust values, or a
+//!    CRM's own types through [`ingest::RecordSink`].
 //! 2. A [`LedgerBuilder`] validates them (SPEC §3: every record is accepted
 //!    or rejected with a [`Rejection`] naming kind, row, id, field and
 //!    reason), groups prospect records into prospects (SPEC §4), and builds
 //!    a [`Ledger`]: ids interned, events sorted per prospect.
 //! 3. [`classify()`] gives every contact a [`ContactClass`] — `new`,
 //!    `follow_up`, `reactivated` or `customer` — and finds engagements.
+//!    The [`Classified`] result borrows its ledger, so every report and
+//!    detector computed from it reads that ledger and no other.
 //! 4. [`report`] computes, for any [`Scope`](report::Scope) and
 //!    [`PeriodSpec`](report::PeriodSpec) in any IANA time zone: the period
 //!    report (SPEC §6), the cohort report of engagements (SPEC §7), the
@@ -32,7 +37,12 @@
 //!    built-in [`Detector`](detect::Detector)s compare each rep with their
 //!    team and their own history and return [`Finding`](detect::Finding)s
 //!    with the figures and the record ids behind them; callers add their
-//!    own detectors through the same trait.
+//!    own detectors through the same trait and flag them with the same
+//!    [`Rule`](detect::Rule).
+//!
+//! [`dedup`] links prospect records (batch, or one at a time as a CRM
+//! saves them with [`DedupIndex`](dedup::DedupIndex)); the ledger uses it
+//! when no partition is supplied.
 //!
 //! Every stage computes on partitions of prospects that merge, so work
 //! spreads over all cores (feature `parallel`) and could spread over
@@ -137,3 +147,8 @@ pub use model::{
 };
 pub use ratio::{Ratio, RatioKind};
 pub use table::{Cell, Table};
+
+// The README's Rust examples are doctests: `cargo test` compiles and runs them.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

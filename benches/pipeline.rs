@@ -32,10 +32,10 @@ fn sizes() -> Vec<usize> {
 
 fn data_dir(contacts: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
-    if !dir.join("sales.csv").exists() {
-        if let Err(e) = synth::write_folder(&dir, contacts, 1) {
-            panic!("cannot write bench data to {}: {e}", dir.display());
-        }
+    if !dir.join("sales.csv").exists()
+        && let Err(e) = synth::write_folder(&dir, contacts, 1)
+    {
+        panic!("cannot write bench data to {}: {e}", dir.display());
     }
     dir
 }

@@ -145,7 +145,7 @@ pub use model::{
     ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale, SaleId,
     Source, TeamId, UnknownEnum,
 };
-pub use ratio::{Ratio, RatioKind};
+pub use ratio::Ratio;
 pub use table::{Cell, Table};
 
 // The README's Rust examples are doctests: `cargo test` compiles and runs them.

@@ -29,7 +29,7 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// What a ratio measures, which decides whether an interval makes sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RatioKind {
+pub(crate) enum RatioKind {
     /// A share of something (sales ÷ meetings): shown as a percentage,
     /// with a Wilson interval when numerator ≤ denominator.
     #[default]
@@ -45,9 +45,9 @@ pub struct Ratio {
     pub numerator: u64,
     /// The count below.
     pub denominator: u64,
-    /// Proportion or quotient.
+    /// Proportion or quotient ([`Ratio::is_proportion`]).
     #[serde(default)]
-    pub kind: RatioKind,
+    pub(crate) kind: RatioKind,
 }
 
 impl Ratio {
@@ -67,6 +67,13 @@ impl Ratio {
             denominator,
             kind: RatioKind::Quotient,
         }
+    }
+
+    /// Whether it is a share of something (shown as a percentage with a
+    /// Wilson interval) rather than a plain quotient such as contacts per
+    /// sale.
+    pub fn is_proportion(&self) -> bool {
+        self.kind == RatioKind::Proportion
     }
 
     /// The value as a decimal fraction; `None` when undefined (denominator 0).

@@ -10,7 +10,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sales_metrics::ingest::parse::push_time_micros;
 use sales_metrics::ingest::{read_csv, read_json};
 use sales_metrics::{LedgerBuilder, Mode, RecordKind};
 
@@ -18,6 +17,20 @@ const CONTACTS: usize = 200_000;
 const REPS: usize = 50;
 const PROSPECTS: usize = 20_000;
 const START_US: i64 = 1_780_000_000_000_000;
+
+/// Appends the canonical text of the instant `us` (µs since the epoch) as
+/// the crate's writers format it: seconds, a six-digit fraction when not
+/// zero, `Z`.
+fn push_time_micros(out: &mut String, us: i64) {
+    use std::fmt::Write as _;
+    let t = chrono::DateTime::from_timestamp_micros(us).unwrap_or_default();
+    let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S"));
+    let frac = us.rem_euclid(1_000_000);
+    if frac != 0 {
+        let _ = write!(out, ".{frac:06}");
+    }
+    out.push('Z');
+}
 
 const CHANNELS: [&str; 5] = ["phone", "email", "in_person", "internet", "other"];
 const OUTCOMES: [&str; 5] = [

@@ -5,9 +5,6 @@
 //! associative, commutative operation), so no result depends on the
 //! number of threads.
 
-// Call sites move here module by module (issue 13); the unused ones go then.
-#![allow(dead_code)]
-
 use std::cmp::Ordering;
 
 #[cfg(feature = "parallel")]

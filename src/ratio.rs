@@ -69,10 +69,11 @@ impl Ratio {
         }
     }
 
-    /// Whether this is a proportion (a share, shown as a percentage) rather
-    /// than a plain quotient.
-    pub const fn is_proportion(&self) -> bool {
-        matches!(self.kind, RatioKind::Proportion)
+    /// Whether it is a share of something (shown as a percentage with a
+    /// Wilson interval) rather than a plain quotient such as contacts per
+    /// sale.
+    pub fn is_proportion(&self) -> bool {
+        self.kind == RatioKind::Proportion
     }
 
     /// The value as a decimal fraction; `None` when undefined (denominator 0).

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, TimeZone, Utc};
-use sales_metrics::EventKind;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use sales_metrics::{
     Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus, ProspectRecord, Records, Rep, Sale,
     SuppliedPartition,
@@ -73,14 +72,12 @@ fn demo_loads_cleanly_and_is_the_expected_size() -> TestResult {
         ledger.prospect_count() < ledger.records().len(),
         "has duplicates"
     );
-    let (lo, hi) = (
-        utc(2026, 1, 1).timestamp_micros(),
-        utc(2026, 7, 1).timestamp_micros(),
-    );
+    let window = utc(2026, 1, 1)..utc(2026, 7, 1);
     let in_window = ledger
-        .contacts()
+        .to_records()
+        .contacts
         .iter()
-        .filter(|c| (lo..hi).contains(&c.occurred_us))
+        .filter(|c| window.contains(&c.occurred_at))
         .count();
     assert!((3_000..=6_000).contains(&in_window), "{in_window}");
     let bytes: u64 = std::fs::read_dir(DIR)?
@@ -90,28 +87,46 @@ fn demo_loads_cleanly_and_is_the_expected_size() -> TestResult {
     Ok(())
 }
 
-/// SPEC §5 classes computed straight from the ledger's per-prospect event
-/// order: 0 new, 1 follow-up, 2 reactivated, 3 customer.
-fn classes(ledger: &Ledger) -> Vec<u8> {
-    let dormancy = 180 * 86_400 * 1_000_000i64;
-    let mut class = vec![u8::MAX; ledger.contacts().len()];
-    for p in 0..ledger.prospect_count() as u32 {
-        let (mut last, mut sold) = (None::<i64>, false);
-        for e in ledger.prospect_events(p) {
-            match e.kind {
-                EventKind::Contact => {
-                    let c = match (sold, last) {
-                        (true, _) => 3,
-                        (false, None) => 0,
-                        (false, Some(t)) if e.time_us - t > dormancy => 2,
-                        _ => 1,
-                    };
-                    class[e.index as usize] = c;
-                    last = Some(e.time_us);
-                }
-                EventKind::Sale => sold = true,
-                EventKind::Meeting => {}
-            }
+/// An event for [`classes`]: (prospect, time, kind rank, id, contact
+/// position).
+type Event<'a> = (&'a str, DateTime<Utc>, u8, &'a str, Option<usize>);
+
+/// SPEC §5 classes computed straight from the records, in contact id
+/// order: 0 new, 1 follow-up, 2 reactivated, 3 customer. Events of a
+/// prospect (cluster) are ordered by (time, kind rank, id); meetings change
+/// no class, so only contacts (rank 0) and sales (rank 2) are listed.
+fn classes(ledger: &Ledger, records: &Records) -> Vec<u8> {
+    let dormancy = TimeDelta::days(180);
+    let prospect = |record: &str| {
+        ledger
+            .prospect_of(record)
+            .expect("every record has a prospect")
+    };
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for (i, c) in records.contacts.iter().enumerate() {
+        let p = prospect(c.prospect_id.as_str());
+        events.push((p, c.occurred_at, 0, c.contact_id.as_str(), Some(i)));
+    }
+    for s in &records.sales {
+        let p = prospect(s.prospect_id.as_str());
+        events.push((p, s.closed_at, 2, s.sale_id.as_str(), None));
+    }
+    events.sort_unstable();
+    let mut class = vec![u8::MAX; records.contacts.len()];
+    for group in events.chunk_by(|a, b| a.0 == b.0) {
+        let (mut last, mut sold) = (None::<DateTime<Utc>>, false);
+        for &(_, t, _, _, contact) in group {
+            let Some(i) = contact else {
+                sold = true;
+                continue;
+            };
+            class[i] = match (sold, last) {
+                (true, _) => 3,
+                (false, None) => 0,
+                (false, Some(l)) if t - l > dormancy => 2,
+                _ => 1,
+            };
+            last = Some(t);
         }
     }
     class
@@ -120,57 +135,76 @@ fn classes(ledger: &Ledger) -> Vec<u8> {
 #[test]
 fn ana_june_2026_is_the_worked_example() -> TestResult {
     let (ledger, _) = load()?;
-    let ana = ledger.rep_index("ana").ok_or("no ana")?;
-    let june = utc(2026, 6, 1).timestamp_micros()..utc(2026, 7, 1).timestamp_micros();
-    let class = classes(&ledger);
-    let contacts: Vec<usize> = (0..ledger.contacts().len())
+    let records = ledger.to_records();
+    let june = utc(2026, 6, 1)..utc(2026, 7, 1);
+    let class = classes(&ledger, &records);
+    let prospect = |record: &sales_metrics::ProspectRecordId| ledger.prospect_of(record.as_str());
+    let contacts: Vec<usize> = (0..records.contacts.len())
         .filter(|&i| {
-            let c = &ledger.contacts()[i];
-            c.rep == ana && june.contains(&c.occurred_us)
+            let c = &records.contacts[i];
+            c.rep_id.as_str() == "ana" && june.contains(&c.occurred_at)
         })
         .collect();
     assert_eq!(contacts.len(), 60);
     let new = contacts.iter().filter(|&&i| class[i] == 0).count();
     let follow_up = contacts.iter().filter(|&&i| class[i] == 1).count();
     assert_eq!((new, follow_up), (15, 45));
-    let mut new_prospects: Vec<u32> = contacts
+    let mut new_prospects: Vec<&str> = contacts
         .iter()
         .filter(|&&i| class[i] == 0)
-        .map(|&i| ledger.contacts()[i].prospect)
+        .filter_map(|&i| prospect(&records.contacts[i].prospect_id))
         .collect();
     new_prospects.sort_unstable();
     new_prospects.dedup();
     assert_eq!(new_prospects.len(), 15);
 
-    let meetings: Vec<_> = ledger
-        .meetings()
+    let meetings: Vec<_> = records
+        .meetings
         .iter()
-        .filter(|m| m.rep == ana && june.contains(&m.held_us))
+        .filter(|m| m.rep_id.as_str() == "ana" && june.contains(&m.held_at))
         .collect();
     assert_eq!(meetings.len(), 15);
     assert!(meetings.iter().all(|m| m.status == MeetingStatus::Held));
-    let sales = ledger
-        .sales()
+    let sales = records
+        .sales
         .iter()
-        .filter(|s| s.rep == ana && june.contains(&s.closed_us))
+        .filter(|s| s.rep_id.as_str() == "ana" && june.contains(&s.closed_at))
         .count();
     assert_eq!(sales, 10);
     // contact_close_rate 10/60 and meeting_close_rate 10/15.
     assert_eq!((sales * 6, sales * 3), (contacts.len(), meetings.len() * 2));
 
     // Nobody else touches ana's June prospects in June.
-    let mut prospects: Vec<u32> = contacts
+    let mut prospects: Vec<&str> = contacts
         .iter()
-        .map(|&i| ledger.contacts()[i].prospect)
+        .filter_map(|&i| prospect(&records.contacts[i].prospect_id))
         .collect();
     prospects.sort_unstable();
     prospects.dedup();
-    for &p in &prospects {
-        for e in ledger.prospect_events(p) {
-            if june.contains(&e.time_us) {
-                assert_eq!(ledger.event_rep(e), ana, "{}", ledger.event_id(e));
-            }
-        }
+    let ours = |record: &sales_metrics::ProspectRecordId| {
+        prospect(record).is_some_and(|p| prospects.binary_search(&p).is_ok())
+    };
+    let touches = records
+        .contacts
+        .iter()
+        .filter(|c| ours(&c.prospect_id) && june.contains(&c.occurred_at))
+        .map(|c| (c.rep_id.as_str(), c.contact_id.as_str()))
+        .chain(
+            records
+                .meetings
+                .iter()
+                .filter(|m| ours(&m.prospect_id) && june.contains(&m.held_at))
+                .map(|m| (m.rep_id.as_str(), m.meeting_id.as_str())),
+        )
+        .chain(
+            records
+                .sales
+                .iter()
+                .filter(|s| ours(&s.prospect_id) && june.contains(&s.closed_at))
+                .map(|s| (s.rep_id.as_str(), s.sale_id.as_str())),
+        );
+    for (rep, id) in touches {
+        assert_eq!(rep, "ana", "{id}");
     }
     Ok(())
 }
@@ -208,7 +242,7 @@ fn ana_june_2026_through_classify_and_the_period_report() -> TestResult {
     let (ledger, _) = load()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     // classify agrees with the direct computation above on every contact.
-    let direct = classes(&ledger);
+    let direct = classes(&ledger, &ledger.to_records());
     assert_eq!(classified.contacts().len(), direct.len());
     for (contact, &c) in classified.contacts().zip(&direct) {
         assert_eq!(contact.class as u8, c, "{}", contact.contact_id);

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use sales_metrics::dedup::CsvRecords;
-use sales_metrics::ingest::{read_csv, read_csv_in_blocks};
+use sales_metrics::fuzzing::read_csv_in_blocks;
+use sales_metrics::ingest::read_csv;
 use sales_metrics::load_folder;
 use sales_metrics::{Error, Ledger, LedgerBuilder, Mode, RecordKind};
 

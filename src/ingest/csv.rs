@@ -290,13 +290,13 @@ pub fn read_csv_folder(
 /// sales cut into blocks parsed in parallel, reps with [`read_csv`]), with
 /// blocks of about `block_bytes` bytes.
 ///
-/// Not part of the stable API: tests and fuzzing use it to put block
-/// boundaries everywhere and check that the result is [`read_csv`]'s.
+/// For tests and the `fuzzing` feature: they put block boundaries
+/// everywhere and check that the result is [`read_csv`]'s.
 ///
 /// # Errors
 /// Those of [`read_csv`].
-#[doc(hidden)]
-pub fn read_csv_in_blocks(
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn read_csv_in_blocks(
     kind: RecordKind,
     reader: impl Read + Send,
     source_name: &Path,

@@ -32,19 +32,7 @@ const SECS_PER_DAY: i64 = 86_400;
 /// instant (truncated to microseconds). Chrono additionally accepts leap
 /// seconds (`:60`) and U+2212 as the offset's minus sign; this parser does
 /// not.
-///
-/// # Example
-/// ```
-/// use sales_metrics::ingest::parse::parse_time_micros;
-///
-/// assert_eq!(parse_time_micros("1970-01-01T00:00:01Z"), Some(1_000_000));
-/// assert_eq!(parse_time_micros("1970-01-01 02:00:00.5+02:00"), Some(500_000));
-/// assert_eq!(parse_time_micros("2026-06-01t09:00:00.1234567z"), Some(1_780_304_400_123_456));
-/// assert_eq!(parse_time_micros("2026-02-29T00:00:00Z"), None); // not a leap year
-/// assert_eq!(parse_time_micros("2026-06-30T23:59:60Z"), None); // no leap second
-/// assert_eq!(parse_time_micros("2026-06-01T09:00:00"), None); // no offset
-/// ```
-pub fn parse_time_micros(s: &str) -> Option<i64> {
+pub(crate) fn parse_time_micros(s: &str) -> Option<i64> {
     let [
         y0,
         y1,
@@ -132,19 +120,7 @@ pub fn parse_time_micros(s: &str) -> Option<i64> {
 /// Parses an integer cell: an optional `+` or `-` sign and one or more
 /// ASCII digits, fitting `i64`. Nothing else: no spaces, no decimal point,
 /// no exponent, no digit separators. `-0` is zero.
-///
-/// # Example
-/// ```
-/// use sales_metrics::ingest::parse::parse_i64;
-///
-/// assert_eq!(parse_i64("15000"), Some(15_000));
-/// assert_eq!(parse_i64("+7"), Some(7));
-/// assert_eq!(parse_i64("-0"), Some(0));
-/// for bad in ["", "+", "-", " 5", "5 ", "150.00", "1e3", "9223372036854775808"] {
-///     assert_eq!(parse_i64(bad), None);
-/// }
-/// ```
-pub fn parse_i64(s: &str) -> Option<i64> {
+pub(crate) fn parse_i64(s: &str) -> Option<i64> {
     let (negative, digits) = match s.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
@@ -173,17 +149,7 @@ pub fn parse_i64(s: &str) -> Option<i64> {
 /// Years 0000–9999 round-trip through [`parse_time_micros`]; instants
 /// outside them are written with a signed, expanded year that RFC 3339
 /// cannot hold (and the readers reject).
-///
-/// # Example
-/// ```
-/// use sales_metrics::ingest::parse::{parse_time_micros, push_time_micros};
-///
-/// let mut s = String::new();
-/// push_time_micros(&mut s, 1_500_000);
-/// assert_eq!(s, "1970-01-01T00:00:01.500000Z");
-/// assert_eq!(parse_time_micros(&s), Some(1_500_000));
-/// ```
-pub fn push_time_micros(out: &mut String, us: i64) {
+pub(crate) fn push_time_micros(out: &mut String, us: i64) {
     let secs = us.div_euclid(MICROS_PER_SEC);
     let frac = us.rem_euclid(MICROS_PER_SEC);
     let days = secs.div_euclid(SECS_PER_DAY);
@@ -209,15 +175,8 @@ pub fn push_time_micros(out: &mut String, us: i64) {
 }
 
 /// [`push_time_micros`] into a new `String`.
-///
-/// # Example
-/// ```
-/// use sales_metrics::ingest::parse::format_time_micros;
-///
-/// assert_eq!(format_time_micros(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(format_time_micros(-1), "1969-12-31T23:59:59.999999Z");
-/// ```
-pub fn format_time_micros(us: i64) -> String {
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn format_time_micros(us: i64) -> String {
     let mut s = String::with_capacity(27);
     push_time_micros(&mut s, us);
     s
@@ -249,6 +208,55 @@ mod tests {
     use super::*;
     use chrono::DateTime;
     use proptest::prelude::*;
+
+    #[test]
+    fn example_parse_time_micros() {
+        assert_eq!(parse_time_micros("1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(
+            parse_time_micros("1970-01-01 02:00:00.5+02:00"),
+            Some(500_000)
+        );
+        assert_eq!(
+            parse_time_micros("2026-06-01t09:00:00.1234567z"),
+            Some(1_780_304_400_123_456)
+        );
+        assert_eq!(parse_time_micros("2026-02-29T00:00:00Z"), None); // not a leap year
+        assert_eq!(parse_time_micros("2026-06-30T23:59:60Z"), None); // no leap second
+        assert_eq!(parse_time_micros("2026-06-01T09:00:00"), None); // no offset
+    }
+
+    #[test]
+    fn example_parse_i64() {
+        assert_eq!(parse_i64("15000"), Some(15_000));
+        assert_eq!(parse_i64("+7"), Some(7));
+        assert_eq!(parse_i64("-0"), Some(0));
+        for bad in [
+            "",
+            "+",
+            "-",
+            " 5",
+            "5 ",
+            "150.00",
+            "1e3",
+            "9223372036854775808",
+        ] {
+            assert_eq!(parse_i64(bad), None);
+        }
+    }
+
+    #[test]
+    fn example_push_time_micros() {
+        let mut s = String::new();
+        push_time_micros(&mut s, 1_500_000);
+        assert_eq!(s, "1970-01-01T00:00:01.500000Z");
+        assert_eq!(parse_time_micros(&s), Some(1_500_000));
+    }
+
+    #[test]
+    fn example_format_time_micros() {
+        assert_eq!(format_time_micros(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time_micros(-1), "1969-12-31T23:59:59.999999Z");
+    }
 
     fn chrono_micros(s: &str) -> Option<i64> {
         DateTime::parse_from_rfc3339(s)

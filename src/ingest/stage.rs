@@ -18,23 +18,23 @@ use super::sink::{ContactFields, MeetingFields, ProspectFields, SaleFields};
 /// builder's symbols), then validated and re-indexed in place by the
 /// ledger, which stores it as is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactRow {
+pub(crate) struct ContactRow {
     /// Rep index.
-    pub rep: u32,
+    pub(crate) rep: u32,
     /// Prospect record index.
-    pub record: u32,
+    pub(crate) record: u32,
     /// Prospect (cluster) index.
-    pub prospect: u32,
+    pub(crate) prospect: u32,
     /// `occurred_at`, µs since the epoch.
-    pub occurred_us: i64,
+    pub(crate) occurred_us: i64,
     pub(crate) logged_us: i64,
     pub(crate) duration: i64,
     /// Channel.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// Direction.
-    pub direction: Direction,
+    pub(crate) direction: Direction,
     /// Outcome, if logged.
-    pub outcome: Option<Outcome>,
+    pub(crate) outcome: Option<Outcome>,
     // Whether `logged_us` and `duration` were given: flags, not reserved
     // values, because every i64 is a value a caller can write (a duration
     // of i64::MIN must be rejected as negative, not read as absent). They
@@ -45,12 +45,12 @@ pub struct ContactRow {
 
 impl ContactRow {
     /// `logged_at` in µs, if given.
-    pub fn logged_us(&self) -> Option<i64> {
+    pub(crate) fn logged_us(&self) -> Option<i64> {
         self.has_logged.then_some(self.logged_us)
     }
 
     /// `duration_s`, if given.
-    pub fn duration_s(&self) -> Option<i64> {
+    pub(crate) fn duration_s(&self) -> Option<i64> {
         self.has_duration.then_some(self.duration)
     }
 }

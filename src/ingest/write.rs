@@ -396,7 +396,7 @@ impl Records {
     ///      c1,ana,p1,2026-06-01T09:00:00Z,,phone,outbound,,\n"
     /// );
     /// let ledger = load_folder(&dir, Mode::Strict)?;
-    /// assert_eq!(ledger.contacts().len(), 1);
+    /// assert_eq!(ledger.accepted_count(sales_metrics::RecordKind::Contact), 1);
     /// std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

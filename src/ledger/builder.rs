@@ -62,7 +62,7 @@ pub fn load_folder(dir: impl AsRef<Path>, mode: Mode) -> Result<Ledger> {
 /// b.add_prospect(ProspectRecord::new("p1"));
 /// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
 /// let ledger = b.build()?;
-/// assert_eq!(ledger.contacts().len(), 1);
+/// assert_eq!(ledger.accepted_count(sales_metrics::RecordKind::Contact), 1);
 /// # Ok::<(), sales_metrics::Error>(())
 /// ```
 #[derive(Debug, Default)]

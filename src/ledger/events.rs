@@ -53,8 +53,7 @@ impl Ledger {
     }
 
     /// Position in [`Ledger::events`] of a record's event.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn event_position(&self, kind: EventKind, index: u32) -> Option<usize> {
+    pub(crate) fn event_position(&self, kind: EventKind, index: u32) -> Option<usize> {
         let table = match kind {
             EventKind::Contact => &self.contact_pos,
             EventKind::Meeting => &self.meeting_pos,

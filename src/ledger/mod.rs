@@ -38,14 +38,12 @@ use crate::time::{from_micros, to_micros};
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
-#[doc(hidden)]
-pub use crate::ingest::stage::ContactRow;
+pub(crate) use crate::ingest::stage::ContactRow;
 pub(crate) use crate::intern::NONE;
 
 pub use builder::{LedgerBuilder, load_folder};
 pub use identity::ProspectIdentity;
-#[doc(hidden)]
-pub use rows::{Event, EventKind, MeetingRow, SaleRow};
+pub(crate) use rows::{Event, EventKind, MeetingRow, SaleRow};
 
 /// Strict or lenient loading (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -103,16 +101,14 @@ impl Ledger {
     }
 
     /// The id of rep `rep` (empty if out of range).
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn rep_id(&self, rep: u32) -> &str {
+    pub(crate) fn rep_id(&self, rep: u32) -> &str {
         self.reps
             .get(rep as usize)
             .map_or("", |r| r.rep_id.as_str())
     }
 
     /// The rep index of `rep_id`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn rep_index(&self, rep_id: &str) -> Option<u32> {
+    pub(crate) fn rep_index(&self, rep_id: &str) -> Option<u32> {
         self.reps
             .binary_search_by(|r| r.rep_id.as_str().as_bytes().cmp(rep_id.as_bytes()))
             .ok()
@@ -120,8 +116,7 @@ impl Ledger {
     }
 
     /// The team index of rep `rep`, if the rep has a team.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn rep_team(&self, rep: u32) -> Option<u32> {
+    pub(crate) fn rep_team(&self, rep: u32) -> Option<u32> {
         self.rep_team
             .get(rep as usize)
             .copied()
@@ -134,8 +129,7 @@ impl Ledger {
     }
 
     /// The team index of `team_id`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn team_index(&self, team_id: &str) -> Option<u32> {
+    pub(crate) fn team_index(&self, team_id: &str) -> Option<u32> {
         self.teams
             .iter()
             .position(|t| t == team_id)
@@ -148,8 +142,7 @@ impl Ledger {
     }
 
     /// The prospect (cluster) of record `record`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn record_prospect(&self, record: u32) -> Option<u32> {
+    pub(crate) fn record_prospect(&self, record: u32) -> Option<u32> {
         self.record_prospect
             .get(record as usize)
             .copied()
@@ -227,8 +220,7 @@ impl Ledger {
 
     /// The record indices of prospect `prospect`, ascending (the first is
     /// the cluster's smallest id).
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn prospect_records(&self, prospect: u32) -> &[u32] {
+    pub(crate) fn prospect_records(&self, prospect: u32) -> &[u32] {
         let p = prospect as usize;
         match (
             self.prospect_records_offsets.get(p),
@@ -245,8 +237,7 @@ impl Ledger {
     }
 
     /// The cluster id of prospect `prospect`: its smallest `prospect_id`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn prospect_id(&self, prospect: u32) -> &str {
+    pub(crate) fn prospect_id(&self, prospect: u32) -> &str {
         self.prospect_records(prospect)
             .first()
             .and_then(|&r| self.records.prospect_id(r as usize))
@@ -255,56 +246,41 @@ impl Ledger {
 
     /// The source of prospect `prospect`: that of its cluster-id record,
     /// else the first record (in id order) that has one.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn prospect_source(&self, prospect: u32) -> Option<Source> {
+    pub(crate) fn prospect_source(&self, prospect: u32) -> Option<Source> {
         self.prospect_records(prospect)
             .iter()
             .find_map(|&r| self.records.source(r as usize))
     }
 
     /// Accepted contacts in id byte order.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn contacts(&self) -> &[ContactRow] {
+    pub(crate) fn contacts(&self) -> &[ContactRow] {
         &self.contacts
     }
 
     /// The id of contact `i`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn contact_id(&self, i: u32) -> &str {
+    pub(crate) fn contact_id(&self, i: u32) -> &str {
         self.contact_ids.get(i as usize).unwrap_or("")
     }
 
     /// Accepted meetings in id byte order.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn meetings(&self) -> &[MeetingRow] {
+    pub(crate) fn meetings(&self) -> &[MeetingRow] {
         &self.meetings
     }
 
     /// The id of meeting `i`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn meeting_id(&self, i: u32) -> &str {
+    pub(crate) fn meeting_id(&self, i: u32) -> &str {
         self.meeting_ids.get(i as usize).unwrap_or("")
     }
 
     /// The id of sale `i`.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn sale_id(&self, i: u32) -> &str {
+    pub(crate) fn sale_id(&self, i: u32) -> &str {
         self.sale_ids.get(i as usize).unwrap_or("")
     }
 
-    /// The id of the record behind an event.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn event_id(&self, e: &Event) -> &str {
-        match e.kind {
-            EventKind::Contact => self.contact_id(e.index),
-            EventKind::Meeting => self.meeting_id(e.index),
-            EventKind::Sale => self.sale_id(e.index),
-        }
-    }
-
-    /// The rep of an event.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn event_rep(&self, e: &Event) -> u32 {
+    /// The rep of an event (for unit tests that recompute reports
+    /// straight from the events).
+    #[cfg(test)]
+    pub(crate) fn event_rep(&self, e: &Event) -> u32 {
         match e.kind {
             EventKind::Contact => self.contacts.get(e.index as usize).map_or(NONE, |c| c.rep),
             EventKind::Meeting => self.meetings.get(e.index as usize).map_or(NONE, |m| m.rep),
@@ -313,8 +289,7 @@ impl Ledger {
     }
 
     /// Accepted sales in id byte order.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn sales(&self) -> &[SaleRow] {
+    pub(crate) fn sales(&self) -> &[SaleRow] {
         &self.sales
     }
 
@@ -325,22 +300,19 @@ impl Ledger {
     }
 
     /// The currency code of a sale (empty when absent).
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn currency(&self, index: u32) -> &str {
+    pub(crate) fn currency(&self, index: u32) -> &str {
         self.currencies
             .get(index as usize)
             .map_or("", String::as_str)
     }
 
     /// All events, grouped per prospect in prospect order.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn events(&self) -> &[Event] {
+    pub(crate) fn events(&self) -> &[Event] {
         &self.events
     }
 
     /// The events of prospect `prospect`, in SPEC §5 order.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn prospect_events(&self, prospect: u32) -> &[Event] {
+    pub(crate) fn prospect_events(&self, prospect: u32) -> &[Event] {
         let p = prospect as usize;
         match (self.event_offsets.get(p), self.event_offsets.get(p + 1)) {
             // invariant: offsets ascend within `events`.
@@ -355,8 +327,7 @@ impl Ledger {
 
     /// Offsets of each prospect's events in [`Ledger::events`] (length
     /// prospects + 1), for splitting work by prospect.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn event_offsets(&self) -> &[u32] {
+    pub(crate) fn event_offsets(&self) -> &[u32] {
         &self.event_offsets
     }
 
@@ -367,8 +338,7 @@ impl Ledger {
     }
 
     /// Earliest and latest event time in µs, if there are events.
-    #[doc(hidden)] // index-based: for the crate, and tests until Classified speaks ids
-    pub fn time_span_us(&self) -> Option<(i64, i64)> {
+    pub(crate) fn time_span_us(&self) -> Option<(i64, i64)> {
         let mut it = self.events.iter().map(|e| e.time_us);
         let first = it.next()?;
         Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))

@@ -10,7 +10,7 @@ use crate::model::MeetingStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
-pub enum EventKind {
+pub(crate) enum EventKind {
     /// A contact; `Event::index` is a contact index.
     Contact = 0,
     /// A meeting; `Event::index` is a meeting index.
@@ -24,52 +24,52 @@ pub enum EventKind {
 /// Sorting by `(time_us, kind, index)` is SPEC §5's order, because indices
 /// within a kind follow the byte order of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Event {
+pub(crate) struct Event {
     /// When, in microseconds since the epoch.
-    pub time_us: i64,
+    pub(crate) time_us: i64,
     /// Which kind.
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
     /// Index into the ledger's contacts, meetings or sales.
-    pub index: u32,
+    pub(crate) index: u32,
 }
 
 /// An accepted meeting, with dense indices instead of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MeetingRow {
+pub(crate) struct MeetingRow {
     /// Rep index.
-    pub rep: u32,
+    pub(crate) rep: u32,
     /// Prospect record index.
-    pub record: u32,
+    pub(crate) record: u32,
     /// Prospect (cluster) index.
-    pub prospect: u32,
+    pub(crate) prospect: u32,
     /// `held_at`, µs since the epoch.
-    pub held_us: i64,
+    pub(crate) held_us: i64,
     /// Status.
-    pub status: MeetingStatus,
+    pub(crate) status: MeetingStatus,
 }
 
 /// An accepted sale, with dense indices instead of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaleRow {
+pub(crate) struct SaleRow {
     /// Rep index.
-    pub rep: u32,
+    pub(crate) rep: u32,
     /// Prospect record index.
-    pub record: u32,
+    pub(crate) record: u32,
     /// Prospect (cluster) index.
-    pub prospect: u32,
+    pub(crate) prospect: u32,
     /// `closed_at`, µs since the epoch.
-    pub closed_us: i64,
+    pub(crate) closed_us: i64,
     pub(super) amount: i64,
     /// Currency index into [`Ledger::currencies`](super::Ledger::currencies) (the empty code when the
     /// sale gave none).
-    pub currency: u32,
+    pub(crate) currency: u32,
     // Whether `amount` was given (a flag, like [`ContactRow`]'s).
     pub(super) has_amount: bool,
 }
 
 impl SaleRow {
     /// `amount_minor`, if given.
-    pub fn amount_minor(&self) -> Option<i64> {
+    pub(crate) fn amount_minor(&self) -> Option<i64> {
         self.has_amount.then_some(self.amount)
     }
 }

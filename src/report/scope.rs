@@ -274,7 +274,7 @@ impl fmt::Display for Scope {
 /// `-0001-12-31`, `-0001-W52`, `-0001-12`, `-0001-Q4`, `-0001`,
 /// `+10000-01-01`, `+10000-W01`, `+10000-Q1`, `+10000`. The same rule
 /// writes instants as text elsewhere in the crate
-/// ([`crate::ingest::parse::push_time_micros`], chrono's `Display` and
+/// (the CSV and JSON writers, chrono's `Display` and
 /// serde forms of dates and times), so a year is spelled the same way in
 /// every output.
 #[derive(Debug, Clone)]

@@ -37,8 +37,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::Table;
 use sales_metrics::detect::{self, DetectConfig};
-use sales_metrics::ingest::parse::{format_time_micros, parse_i64, parse_time_micros};
-use sales_metrics::ingest::{Rejections, read_csv, read_csv_folder, read_csv_in_blocks, read_json};
+use sales_metrics::fuzzing::{
+    format_time_micros, parse_i64, parse_time_micros, read_csv_in_blocks,
+};
+use sales_metrics::ingest::{Rejections, read_csv, read_csv_folder, read_json};
 use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
@@ -377,23 +379,19 @@ impl CsvOracle {
 pub fn snapshot(l: &Ledger) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "reps {:?}", l.reps());
-    for (i, r) in l.to_records().prospects.iter().enumerate() {
-        let p = l.record_prospect(i as u32);
-        let _ = writeln!(s, "record {r:?} prospect {:?}", p.map(|p| l.prospect_id(p)));
+    let records = l.to_records();
+    for r in &records.prospects {
+        let p = l.prospect_of(r.prospect_id.as_str());
+        let _ = writeln!(s, "record {r:?} prospect {p:?}");
     }
-    for (i, c) in l.contacts().iter().enumerate() {
-        let _ = writeln!(s, "contact {:?} {c:?}", l.contact_id(i as u32));
+    for c in &records.contacts {
+        let _ = writeln!(s, "contact {c:?}");
     }
-    for (i, m) in l.meetings().iter().enumerate() {
-        let _ = writeln!(s, "meeting {:?} {m:?}", l.meeting_id(i as u32));
+    for m in &records.meetings {
+        let _ = writeln!(s, "meeting {m:?}");
     }
-    for (i, x) in l.sales().iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "sale {:?} {x:?} {:?}",
-            l.sale_id(i as u32),
-            l.currency(x.currency)
-        );
+    for x in &records.sales {
+        let _ = writeln!(s, "sale {x:?}");
     }
     let _ = writeln!(s, "rejections {:?}", l.rejections());
     let _ = writeln!(s, "warnings {:?}", l.warnings());
@@ -665,8 +663,8 @@ fn check_field_fidelity(l: &Ledger, files: &[Option<Vec<u8>>; 5]) {
         for r in &o.rows {
             by_id.entry(o.cell(r, 0)).or_default().push(r);
         }
-        for (i, c) in l.contacts().iter().enumerate() {
-            let id = l.contact_id(i as u32);
+        for c in &l.to_records().contacts {
+            let id = c.contact_id.as_str();
             let opt_int = |s: &str| if s.is_empty() { None } else { parse_i64(s) };
             let opt_time = |s: &str| {
                 if s.is_empty() {
@@ -677,9 +675,9 @@ fn check_field_fidelity(l: &Ledger, files: &[Option<Vec<u8>>; 5]) {
             };
             let rows = by_id.get(id).map_or(&[][..], Vec::as_slice);
             let matches = rows.iter().any(|r| {
-                parse_time_micros(o.cell(r, 3)) == Some(c.occurred_us)
-                    && opt_time(o.cell(r, 4)) == c.logged_us()
-                    && opt_int(o.cell(r, 7)) == c.duration_s()
+                parse_time_micros(o.cell(r, 3)) == Some(c.occurred_at.timestamp_micros())
+                    && opt_time(o.cell(r, 4)) == c.logged_at.map(|t| t.timestamp_micros())
+                    && opt_int(o.cell(r, 7)) == c.duration_s
             });
             if !matches {
                 let raw: Vec<&str> = rows.iter().map(|r| o.cell(r, 7)).collect();
@@ -701,14 +699,14 @@ fn check_field_fidelity(l: &Ledger, files: &[Option<Vec<u8>>; 5]) {
         for r in &o.rows {
             by_id.entry(o.cell(r, 0)).or_default().push(r);
         }
-        for (i, s) in l.sales().iter().enumerate() {
-            let id = l.sale_id(i as u32);
+        for s in &l.to_records().sales {
+            let id = s.sale_id.as_str();
             let opt_int = |x: &str| if x.is_empty() { None } else { parse_i64(x) };
             let rows = by_id.get(id).map_or(&[][..], Vec::as_slice);
             let matches = rows.iter().any(|r| {
-                parse_time_micros(o.cell(r, 3)) == Some(s.closed_us)
-                    && opt_int(o.cell(r, 4)) == s.amount_minor()
-                    && o.cell(r, 5) == l.currency(s.currency)
+                parse_time_micros(o.cell(r, 3)) == Some(s.closed_at.timestamp_micros())
+                    && opt_int(o.cell(r, 4)) == s.amount_minor
+                    && o.cell(r, 5) == s.currency.as_deref().unwrap_or("")
             });
             if !matches {
                 let raw: Vec<&str> = rows.iter().map(|r| o.cell(r, 4)).collect();
@@ -838,16 +836,16 @@ pub fn partition(data: &[u8]) {
         .expect("the fixed ledger builds with any partition");
     // Every record in exactly one prospect; records sharing a label share
     // a prospect.
-    let mut label_prospect: HashMap<&str, u32> = HashMap::new();
+    let mut label_prospect: HashMap<&str, &str> = HashMap::new();
     let mut listed: HashMap<&str, &str> = HashMap::new();
     for (id, label) in p.iter() {
         listed.entry(id).or_insert(label);
     }
-    for (i, r) in l.records().iter().enumerate() {
+    for r in l.records().iter() {
         let prospect = l
-            .record_prospect(i as u32)
+            .prospect_of(r.prospect_id)
             .expect("every record has a prospect");
-        assert!((prospect as usize) < l.prospect_count());
+        assert!(l.records_of(prospect).any(|x| x == r.prospect_id));
         if let Some(label) = listed.get(r.prospect_id) {
             let first = *label_prospect.entry(label).or_insert(prospect);
             assert_eq!(
@@ -859,7 +857,7 @@ pub fn partition(data: &[u8]) {
     let c = classify(&l, &ClassifyConfig::default());
     let rep = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).expect("report");
     let total: u64 = rep.rows.iter().map(|r| r.counts.contacts).sum();
-    assert_eq!(total, l.contacts().len() as u64);
+    assert_eq!(total, l.accepted_count(RecordKind::Contact));
 }
 
 fn fixed_ledger_builder() -> LedgerBuilder {
@@ -1063,9 +1061,10 @@ pub fn pipeline(data: &[u8]) {
     let zone = ZONES.get(seed % ZONES.len()).copied().unwrap_or("UTC");
     let extreme = has_extreme_time(&l);
     let durations: u128 = l
-        .contacts()
+        .to_records()
+        .contacts
         .iter()
-        .filter_map(|c| c.duration_s())
+        .filter_map(|c| c.duration_s)
         .map(|d| d as u128)
         .sum();
     let overflow = durations > i64::MAX as u128;
@@ -1137,22 +1136,22 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
     };
     assert_eq!(
         sum(&|r| r.counts.contacts),
-        l.contacts().len() as u128,
+        u128::from(l.accepted_count(RecordKind::Contact)),
         "period report contacts"
     );
     assert_eq!(
         sum(&|r| r.counts.contacts_by_class.iter().sum()),
-        l.contacts().len() as u128,
+        u128::from(l.accepted_count(RecordKind::Contact)),
         "contacts by class"
     );
     assert_eq!(
         sum(&|r| r.counts.sales),
-        l.sales().len() as u128,
+        u128::from(l.accepted_count(RecordKind::Sale)),
         "period report sales"
     );
     assert_eq!(
         sum(&|r| r.counts.meetings_held + r.counts.meetings_no_show + r.counts.meetings_cancelled),
-        l.meetings().len() as u128,
+        u128::from(l.accepted_count(RecordKind::Meeting)),
         "period report meetings"
     );
     let seconds: u128 = rep
@@ -1239,8 +1238,11 @@ fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
         .map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()))
         .collect::<Result<_, _>>()
         .expect("contact_classes.csv reads back");
-    let want: Vec<&str> = (0..l.contacts().len() as u32)
-        .map(|i| l.contact_id(i))
+    let records = l.to_records();
+    let want: Vec<&str> = records
+        .contacts
+        .iter()
+        .map(|c| c.contact_id.as_str())
         .collect();
     assert_eq!(ids, want, "contact_classes.csv ids");
     let mut json = Vec::new();
@@ -1248,7 +1250,7 @@ fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
         .write_json(&mut json)
         .expect("write to memory");
     let v: serde_json::Value = serde_json::from_slice(&json).expect("contact_classes.json parses");
-    assert_eq!(v.as_array().map(Vec::len), Some(l.contacts().len()));
+    assert_eq!(v.as_array().map(Vec::len), Some(records.contacts.len()));
 
     let mut out = Vec::new();
     l.write_prospect_clusters_csv(&mut out)

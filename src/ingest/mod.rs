@@ -63,7 +63,6 @@ pub use self::json::read_json;
 pub(crate) use self::partition::SuppliedPartition;
 pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
 #[cfg_attr(not(feature = "sim"), allow(unused_imports))]
-pub(crate) use self::write::write_records_csv;
 pub use self::write::{OutputDir, Rejections};
 
 use self::stage::{EventBatch, ProspectBatch, Resolver};

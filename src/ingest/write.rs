@@ -201,12 +201,6 @@ fn time_text(t: DateTime<Utc>) -> String {
     s
 }
 
-/// As [`Records::write_csv_folder`] (the simulator's path).
-#[cfg_attr(not(feature = "sim"), allow(dead_code))]
-pub(crate) fn write_records_csv(dir: impl AsRef<Path>, records: &Records) -> Result<()> {
-    records.write_csv_folder(dir)
-}
-
 fn opt_time(t: Option<DateTime<Utc>>) -> String {
     t.map(time_text).unwrap_or_default()
 }

@@ -1,5 +1,5 @@
 //! Writes a simulation as a SPEC §2 folder: the records through
-//! [`write_records_csv`](crate::ingest::write_records_csv), and the true
+//! [`Records::write_csv_folder`](crate::Records::write_csv_folder), and the true
 //! partition as `prospect_clusters.csv`.
 
 use std::path::Path;
@@ -34,7 +34,7 @@ fn write_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) -> Resul
 }
 
 pub(crate) fn write_dir(sim: &Simulation, dir: &Path) -> Result<()> {
-    crate::ingest::write_records_csv(dir, &sim.records)?;
+    sim.records.write_csv_folder(dir)?;
     write_rows(
         &dir.join("prospect_clusters.csv"),
         sim.truth.partition.iter().map(|(p, c)| ClusterRow {

@@ -150,7 +150,45 @@ impl ProspectRecords {
 }
 
 /// Groups prospect records into prospects (SPEC §4). Deduplication
-/// implements this; so can a caller's own matcher.
+/// implements this; so can a caller's own matcher, plugged into a ledger
+/// with [`ProspectIdentity::Deduplicate`](crate::ProspectIdentity).
+///
+/// # Example: a CRM's own rule (same e-mail, any case, is one person)
+/// ```
+/// use std::collections::HashMap;
+/// use sales_metrics::dedup::{Deduplicate, ProspectRecords};
+/// use sales_metrics::{LedgerBuilder, ProspectIdentity, ProspectRecord, Result};
+///
+/// struct SameEmail;
+///
+/// impl Deduplicate for SameEmail {
+///     fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+///         let mut by_email: HashMap<String, u32> = HashMap::new();
+///         let mut labels = Vec::with_capacity(records.len());
+///         for (i, record) in records.iter().enumerate() {
+///             let own = i as u32; // no e-mail: a prospect of its own
+///             let label = match record.email {
+///                 Some(e) => *by_email.entry(e.to_lowercase()).or_insert(own),
+///                 None => own,
+///             };
+///             labels.push(label);
+///         }
+///         Ok(labels)
+///     }
+/// }
+///
+/// let mut b = LedgerBuilder::new();
+/// b.prospect_identity(ProspectIdentity::Deduplicate(Box::new(SameEmail)));
+/// for (id, email) in [("p1", "Ion@Alfa.ro"), ("p2", "ion@alfa.ro"), ("p3", "maria@alfa.ro")] {
+///     let mut record = ProspectRecord::new(id);
+///     record.email = Some(email.to_owned());
+///     b.add_prospect(record);
+/// }
+/// let ledger = b.build()?;
+/// assert_eq!(ledger.prospect_of("p2"), Some("p1"));
+/// assert_eq!(ledger.prospect_of("p3"), Some("p3"));
+/// # Ok::<(), sales_metrics::Error>(())
+/// ```
 pub trait Deduplicate: Send + Sync {
     /// Returns a group label for every record (same length and order as
     /// `records`): records with equal labels are one prospect. Labels are

@@ -36,7 +36,7 @@ pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_
 pub use frame::{Column, ColumnData, ColumnType, Frame, ToFrame};
 pub use output::ContactClasses;
 pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
-pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, RepFilter, Scope};
+pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, Scope};
 pub use survival::{
     EngagementCensoring, SurvivalCurve, SurvivalData, SurvivalPoint, time_to_first_meeting,
     time_to_win,

@@ -141,7 +141,7 @@ impl PeriodSpec {
 /// Which reps a report covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RepFilter {
+pub(crate) enum RepFilter {
     /// Every rep.
     #[default]
     All,
@@ -161,11 +161,11 @@ pub enum RepFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Scope {
     /// Reps covered.
-    pub reps: RepFilter,
+    pub(crate) reps: RepFilter,
     /// Only this channel, if set.
-    pub channel: Option<Channel>,
+    pub(crate) channel: Option<Channel>,
     /// Only prospects of this source, if set.
-    pub source: Option<Source>,
+    pub(crate) source: Option<Source>,
 }
 
 impl Scope {

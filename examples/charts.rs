@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{
-    BreakdownBy, CustomRange, Granularity, PeriodSpec, Scope, breakdown, period_report,
-    time_to_first_meeting, time_to_win,
+    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, period_report, time_to_first_meeting,
+    time_to_win,
 };
 use sales_metrics::report::{
     activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
@@ -42,11 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // distinct over all of it.
     let date = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
     let (jan1, jul1) = (date(1, 1)?, date(7, 1)?);
-    let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
-        label: "2026-H1".into(),
-        start: jan1,
-        end: jul1,
-    }]));
+    let h1 = PeriodSpec::custom([("2026-H1", jan1..jul1)])?;
     let monthly = PeriodSpec::monthly();
     let half_year = period_report(&classified, &Scope::all(), &h1)?;
 

@@ -122,9 +122,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.as_secs_f64() * 1e3
         );
         let input = ReportInput::new(&classified, &all, &monthly)?;
-        let parts = input.parts(1);
         let t = min_of(&|| {
-            std::hint::black_box(PeriodAggregate::of(&input, &parts[0]));
+            std::hint::black_box(PeriodAggregate::of(&input));
         });
         println!(
             "  period aggregate (1 part){:>8.2} ms",

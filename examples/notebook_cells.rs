@@ -199,13 +199,11 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // distinct prospects are distinct over all of it.
     cell!(code);
     use chrono::NaiveDate;
-    use sales_metrics::report::{CustomRange, Granularity};
+    use sales_metrics::report::Granularity;
 
-    let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
-        label: "2026-H1".into(),
-        start: NaiveDate::from_ymd_opt(2026, 1, 1).ok_or("bad date")?,
-        end: NaiveDate::from_ymd_opt(2026, 7, 1).ok_or("bad date")?,
-    }]));
+    let jan1 = NaiveDate::from_ymd_opt(2026, 1, 1).ok_or("bad date")?;
+    let jul1 = NaiveDate::from_ymd_opt(2026, 7, 1).ok_or("bad date")?;
+    let h1 = PeriodSpec::custom([("2026-H1", jan1..jul1)])?;
     let half_year = period_report(&classified, &Scope::all(), &h1)?;
     show!(half_year);
     cell!(markdown);

@@ -14,8 +14,8 @@ use sales_metrics::SuppliedPartition;
 use sales_metrics::detect;
 use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{
-    BreakdownBy, CustomRange, Granularity, PeriodSpec, Scope, breakdown, cohort_report,
-    period_report, time_to_win,
+    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
+    time_to_win,
 };
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
@@ -58,14 +58,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One period covering all the data, so distinct-prospect counts are
     // distinct over the whole span.
     let (lo, hi) = ledger.time_span().ok_or("no events in the demo data")?;
-    let spec = PeriodSpec::new(Granularity::Day);
-    let calendar = sales_metrics::report::Calendar::new(&spec, lo, hi)?;
-    let (first, last) = (calendar.local_date_of(lo), calendar.local_date_of(hi));
-    let whole = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
-        label: format!("{first}..{last}"),
-        start: first,
-        end: last + Duration::days(1),
-    }]));
+    let utc = PeriodSpec::monthly();
+    let (first, last) = (utc.local_date_of(lo), utc.local_date_of(hi));
+    let whole =
+        PeriodSpec::custom([(format!("{first}..{last}"), first..last + Duration::days(1))])?;
     let report = period_report(&classified, &Scope::all(), &whole)?;
 
     println!("Per rep, {first} to {last}:");

@@ -400,7 +400,7 @@ fn figures(seed: u64, window_days: i64) -> Result<(Figures, Ledger), Box<dyn Err
     let f = Figures {
         opened: seen.len(),
         won: win.events,
-        open: win.engagements.as_ref().map_or(0, |e| e.still_open),
+        open: win.still_open(),
         mean_days: [naive_mean, km_mean, true_mean],
         median_days: [naive_median, km_median, true_median],
         won_by_30: [naive_by[0], win.won_by(30.0), true_by[0]],

@@ -218,7 +218,7 @@ proptest! {
         let parts: Vec<BreakdownAggregate> = input
             .parts(1 + a + b)
             .iter()
-            .map(|part| BreakdownAggregate::of(&input, part))
+            .map(BreakdownAggregate::of)
             .collect();
         let mut left = BreakdownAggregate::default();
         for p in parts.iter().cloned() {

@@ -299,7 +299,7 @@ proptest! {
         let parts: Vec<CohortAggregate> = input
             .parts(1 + a + b)
             .iter()
-            .map(|part| CohortAggregate::of(&input, part))
+            .map(CohortAggregate::of)
             .collect();
         // Forward, backward, and with the identity.
         let mut left = CohortAggregate::default();
@@ -377,13 +377,13 @@ fn chunked_computation_equals_one_pass() {
     let input = ReportInput::new(&classified, &all, &m).unwrap();
     let one = |n: usize| input.parts(n);
     assert_eq!(one(1).len(), 1);
-    let whole = CohortAggregate::of(&input, &one(1)[0]);
+    let whole = CohortAggregate::of(&one(1)[0]);
     assert_eq!(whole.finish(&input), input.run::<CohortAggregate>());
     for by in [BreakdownBy::Channel, BreakdownBy::Source] {
         let input = ReportInput::new(&classified, &all, &m)
             .unwrap()
             .breakdown_by(by);
-        let whole = BreakdownAggregate::of(&input, &input.parts(1)[0]);
+        let whole = BreakdownAggregate::of(&input.parts(1)[0]);
         assert_eq!(whole.finish(&input), input.run::<BreakdownAggregate>());
     }
 }

@@ -389,7 +389,7 @@ proptest! {
         let input = ReportInput::new(&c, &scope, &spec).unwrap();
         let whole = input.run::<PeriodAggregate>();
         let parts: Vec<PeriodAggregate> =
-            input.parts(n).iter().map(|part| PeriodAggregate::of(&input, part)).collect();
+            input.parts(n).iter().map(PeriodAggregate::of).collect();
         // Merge in reverse order too: commutative and associative.
         let mut forward = PeriodAggregate::default();
         for p in parts.iter().cloned() {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig};
-use sales_metrics::report::{Calendar, Granularity, PeriodSpec};
+use sales_metrics::report::{Granularity, PeriodSpec, ReportInput, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, ProspectRecord, Rep, TeamId, classify,
 };
@@ -134,15 +134,14 @@ fn measure<T: Send>(f: impl FnOnce() -> T + Send) -> Usage {
     }
 }
 
-/// A ledger with its classification (which is not the detectors' work).
-/// The classification borrows the ledger, which lives to the end of the
-/// test process.
-struct Classified(&'static Ledger, sales_metrics::Classified<'static>);
+/// A ledger's classification (which is not the detectors' work). It
+/// borrows the ledger, which lives to the end of the test process.
+struct Classified(sales_metrics::Classified<'static>);
 
 fn classified(ledger: Ledger) -> Classified {
     let ledger: &'static Ledger = Box::leak(Box::new(ledger));
     let c = classify(ledger, &ClassifyConfig::default());
-    Classified(ledger, c)
+    Classified(c)
 }
 
 /// Every built-in detector with periods `periods`.
@@ -151,7 +150,7 @@ fn run_detectors(data: &Classified, periods: &PeriodSpec) -> Result<usize, sales
         periods: periods.clone(),
         ..DetectConfig::default()
     };
-    let ctx = detect::DetectContext::new(&data.1, &config)?;
+    let ctx = detect::DetectContext::new(&data.0, &config)?;
     Ok(detect::detect(&ctx, &detect::builtin()).len())
 }
 
@@ -239,10 +238,11 @@ fn long_span(from: i32, to: i32) -> Result<Ledger, sales_metrics::Error> {
 }
 
 /// The detectors' own work on `ledger`: the whole run less the calendar
-/// of local days it builds (`report::scope`, whose size is a matter of
-/// its own).
+/// of local days it builds (the same a [`ReportInput`] lays out, whose
+/// size is a matter of its own).
 fn detector_layer(data: &Classified, periods: &PeriodSpec) -> Usage {
-    let calendar = measure(|| Calendar::for_ledger(periods, data.0));
+    let scope = Scope::all();
+    let calendar = measure(|| ReportInput::new(&data.0, &scope, periods));
     measure(|| run_detectors(data, periods)).minus(calendar)
 }
 
@@ -253,7 +253,7 @@ fn detector_memory_follows_the_records_not_the_calendar_span() -> TestResult {
     let two = classified(long_span(1900, 2099)?);
     for zone in [chrono_tz::Tz::UTC, chrono_tz::Tz::Europe__Bucharest] {
         for granularity in [Granularity::Day, Granularity::IsoWeek, Granularity::Month] {
-            let periods = PeriodSpec::new(granularity.clone()).in_zone(zone);
+            let periods = PeriodSpec::new(granularity).in_zone(zone);
             measure(|| run_detectors(&century, &periods));
             let s = detector_layer(&century, &periods);
             let b = detector_layer(&two, &periods);

@@ -4,13 +4,14 @@
 mod cohort_support;
 mod common;
 
+use std::collections::BTreeMap;
+
 use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::Cell;
 use sales_metrics::report::{
-    PeriodSpec, Scope, SurvivalCurve, SurvivalData, cohort_report, time_to_first_meeting,
-    time_to_win,
+    PeriodSpec, Scope, SurvivalCurve, cohort_report, time_to_first_meeting, time_to_win,
 };
 use sales_metrics::{ClassifyConfig, Ledger, classify};
 
@@ -45,11 +46,66 @@ const PLACEBO: [u32; 21] = [
     1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23,
 ];
 
+/// The time-to-win curve of observations `(days, event)` built as
+/// engagements: each subject is a prospect whose engagement starts with a
+/// contact; an event at `t` is a sale `t` days later; a censored time `t`
+/// is an engagement opened `t` days before the as-of instant (the longest
+/// time).
 fn curve_of(obs: impl IntoIterator<Item = (u32, bool)>) -> SurvivalCurve {
-    obs.into_iter()
-        .map(|(t, e)| (Duration::days(i64::from(t)), e))
-        .collect::<SurvivalData>()
-        .curve()
+    let obs: Vec<(u32, bool)> = obs.into_iter().collect();
+    let end = obs.iter().map(|&(t, _)| i64::from(t)).max().unwrap_or(0);
+    let names: Vec<String> = (0..obs.len()).map(|i| format!("p{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut b = builder(&["ana"], &refs);
+    for (i, &(t, event)) in obs.iter().enumerate() {
+        let p = &names[i];
+        if event {
+            contact(&mut b, &format!("c{i:02}"), "ana", p, day(0));
+            sale(&mut b, &format!("s{i:02}"), "ana", p, day(i64::from(t)));
+        } else {
+            contact(
+                &mut b,
+                &format!("c{i:02}"),
+                "ana",
+                p,
+                day(end - i64::from(t)),
+            );
+        }
+    }
+    let l = b.build().unwrap();
+    let classified = classify(&l, &ClassifyConfig::default());
+    time_to_win(&classified, &Scope::all(), Some(day(end))).unwrap()
+}
+
+/// The observations behind a curve, per distinct time: `(days, events,
+/// censored)`, from its full table.
+fn observations(c: &SurvivalCurve) -> Vec<(f64, i64, i64)> {
+    c.full_table()
+        .rows
+        .iter()
+        .map(|r| match (&r[0], &r[2], &r[3]) {
+            (Cell::Float(d), Cell::Int(e), Cell::Int(n)) => (*d, *e as i64, *n as i64),
+            other => panic!("unexpected row {other:?}"),
+        })
+        .collect()
+}
+
+/// Observations `(time in µs, event)` tallied as [`observations`] lists
+/// them.
+fn tally_us(obs: impl IntoIterator<Item = (i64, bool)>) -> Vec<(f64, i64, i64)> {
+    let mut by_time: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (t, event) in obs {
+        let e = by_time.entry(t).or_default();
+        if event {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    by_time
+        .into_iter()
+        .map(|(t, (e, n))| (t as f64 / 86_400_000_000.0, e, n))
+        .collect()
 }
 
 fn close(got: f64, want: f64, tol: f64) {
@@ -127,40 +183,22 @@ fn freireich_placebo_median_and_band() {
     close(c.mean_days_to_event_by(23.0).unwrap(), 182.0 / 21.0, 1e-12);
 }
 
-/// The 6-MP arm again, built as engagements: each patient is a prospect
-/// whose engagement starts with a contact; a relapse is a sale `t` days
-/// later; a censored time `t` is an engagement opened `t` days before the
-/// as-of instant (day 35).
+/// The 6-MP arm again, built as engagements (see [`curve_of`]): the
+/// observations are the table's, and the censored are the still open.
 #[test]
 fn engagements_reproduce_the_textbook_curve() {
-    let names: Vec<String> = (0..SIX_MP.len()).map(|i| format!("p{i:02}")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut b = builder(&["ana"], &refs);
-    for (i, &(t, event)) in SIX_MP.iter().enumerate() {
-        let p = &names[i];
-        if event {
-            contact(&mut b, &format!("c{i:02}"), "ana", p, day(0));
-            sale(&mut b, &format!("s{i:02}"), "ana", p, day(i64::from(t)));
-        } else {
-            contact(
-                &mut b,
-                &format!("c{i:02}"),
-                "ana",
-                p,
-                day(35 - i64::from(t)),
-            );
-        }
-    }
-    let l = b.build().unwrap();
-    let classified = classify(&l, &ClassifyConfig::default());
-    let as_of = Some(day(35));
-    let got = time_to_win(&classified, &Scope::all(), as_of).unwrap();
-    let want = curve_of(SIX_MP);
-    assert_eq!(got.points, want.points);
-    assert_eq!(got.data, want.data);
-    let why = got.engagements.as_ref().unwrap();
-    assert_eq!((why.still_open, why.ended_without_milestone), (12, 0));
+    let got = curve_of(SIX_MP);
+    let want = tally_us(
+        SIX_MP
+            .iter()
+            .map(|&(t, e)| (i64::from(t) * 86_400_000_000, e)),
+    );
+    assert_eq!(observations(&got), want);
+    assert_eq!((got.still_open(), got.ended_without_milestone()), (12, 0));
+    assert_eq!(got.started_after_as_of(), 0);
+    assert_eq!(got.as_of(), day(35));
     assert_eq!(got.label, "time to win");
+    assert_eq!(got.points[0].time(), Duration::days(6));
 }
 
 /// Hand-built censoring cases, as of day 250.
@@ -185,8 +223,8 @@ fn censoring_ledger() -> Ledger {
     b.build().unwrap()
 }
 
-fn data(obs: &[(i64, bool)]) -> SurvivalData {
-    obs.iter().map(|&(d, e)| (day(d) - day(0), e)).collect()
+fn data(obs: &[(i64, bool)]) -> Vec<(f64, i64, i64)> {
+    tally_us(obs.iter().map(|&(d, e)| (d * 86_400_000_000, e)))
 }
 
 #[test]
@@ -199,7 +237,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     // engagement is open for 50 days; p3 open 250; p5 open 150 (its sale
     // comes after the as-of instant); p4 is left out.
     assert_eq!(
-        win.data,
+        observations(&win),
         data(&[
             (10, true),
             (200, false),
@@ -208,12 +246,11 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
             (150, false)
         ])
     );
-    let why = win.engagements.as_ref().unwrap();
     assert_eq!(
         (
-            why.still_open,
-            why.ended_without_milestone,
-            why.started_after_as_of
+            win.still_open(),
+            win.ended_without_milestone(),
+            win.started_after_as_of()
         ),
         (3, 1, 1)
     );
@@ -225,7 +262,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     // engagement lapsed at 200, p3 met at 3.
     let meet = time_to_first_meeting(&classified, &Scope::all(), as_of).unwrap();
     assert_eq!(
-        meet.data,
+        observations(&meet),
         data(&[
             (10, false),
             (200, false),
@@ -234,14 +271,13 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
             (150, false)
         ])
     );
-    let why = meet.engagements.as_ref().unwrap();
-    assert_eq!((why.still_open, why.ended_without_milestone), (2, 2));
+    assert_eq!((meet.still_open(), meet.ended_without_milestone()), (2, 2));
 
     // By default the data end at the latest event (p4's contact, day 300):
     // p5's sale on day 260 now counts, p4 is censored at 0.
     let win = time_to_win(&classified, &Scope::all(), None).unwrap();
     assert_eq!(
-        win.data,
+        observations(&win),
         data(&[
             (10, true),
             (200, false),
@@ -352,10 +388,9 @@ proptest! {
         let cohorts = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())
             .unwrap()
             .total();
-        let why = win.engagements.as_ref().unwrap();
         prop_assert_eq!(win.events, cohorts.counts.won);
-        prop_assert_eq!(why.still_open, cohorts.counts.open);
-        prop_assert_eq!(why.ended_without_milestone, cohorts.counts.ended_without_win());
+        prop_assert_eq!(win.still_open(), cohorts.counts.open);
+        prop_assert_eq!(win.ended_without_milestone(), cohorts.counts.ended_without_win());
         prop_assert_eq!(win.subjects, cohorts.counts.engagements);
         prop_assert_eq!(cohorts.counts.won + cohorts.counts.open + cohorts.counts.ended_without_win(), cohorts.counts.engagements);
         prop_assert_eq!(meet.subjects, cohorts.counts.engagements);
@@ -376,54 +411,33 @@ proptest! {
         let as_of = Some(cut);
         // Only the count of engagements left out (started after the as-of
         // instant) can differ: the past ledger never saw them.
-        let forget_later = |mut c: SurvivalCurve| {
-            if let Some(e) = c.engagements.as_mut() {
-                e.started_after_as_of = 0;
-            }
-            c
+        let same = |a: &SurvivalCurve, b: &SurvivalCurve| {
+            prop_assert_eq!(&a.points, &b.points);
+            prop_assert_eq!(observations(a), observations(b));
+            prop_assert_eq!(
+                (&a.label, a.subjects, a.events, a.censored, a.max_day),
+                (&b.label, b.subjects, b.events, b.censored, b.max_day)
+            );
+            prop_assert_eq!(
+                (a.naive_mean_days, a.naive_median_days),
+                (b.naive_mean_days, b.naive_median_days)
+            );
+            prop_assert_eq!(
+                (a.as_of(), a.scope(), a.still_open(), a.ended_without_milestone()),
+                (b.as_of(), b.scope(), b.still_open(), b.ended_without_milestone())
+            );
+            Ok(())
         };
         for scope in [Scope::all(), Scope::team("t1")] {
-            prop_assert_eq!(
-                forget_later(time_to_win(&cf, &scope, as_of).unwrap()),
-                time_to_win(&cp, &scope, as_of).unwrap()
-            );
-            prop_assert_eq!(
-                forget_later(time_to_first_meeting(&cf, &scope, as_of).unwrap()),
-                time_to_first_meeting(&cp, &scope, as_of).unwrap()
-            );
+            same(
+                &time_to_win(&cf, &scope, as_of).unwrap(),
+                &time_to_win(&cp, &scope, as_of).unwrap(),
+            )?;
+            same(
+                &time_to_first_meeting(&cf, &scope, as_of).unwrap(),
+                &time_to_first_meeting(&cp, &scope, as_of).unwrap(),
+            )?;
         }
-    }
-
-    #[test]
-    fn survival_data_split_anywhere_merges(
-        obs in prop::collection::vec((0i64..50, any::<bool>()), 0..60),
-        a in 0usize..60,
-        b in 0usize..60,
-    ) {
-        let n = obs.len();
-        let (a, b) = (a.min(b).min(n), a.max(b).min(n));
-        let obs: Vec<(Duration, bool)> =
-            obs.into_iter().map(|(t, e)| (Duration::microseconds(t), e)).collect();
-        let whole: SurvivalData = obs.iter().copied().collect();
-        let parts: Vec<SurvivalData> = [&obs[..a], &obs[a..b], &obs[b..]]
-            .iter()
-            .map(|s| s.iter().copied().collect())
-            .collect();
-        let mut left = parts[0].clone();
-        left.merge(&parts[1]);
-        left.merge(&parts[2]);
-        let mut right = parts[2].clone();
-        right.merge(&parts[1]);
-        right.merge(&parts[0]);
-        right.merge(&SurvivalData::default());
-        prop_assert_eq!(&left, &whole);
-        prop_assert_eq!(&right, &whole);
-        let mut one_by_one = SurvivalData::new();
-        for &(t, e) in &obs {
-            one_by_one.add(t, e);
-        }
-        prop_assert_eq!(&one_by_one, &whole);
-        check_curve(&whole.curve())?;
     }
 }
 
@@ -436,25 +450,28 @@ fn chunked_survival_equals_direct_observations() {
     let classified = classify(&l, &ClassifyConfig::default());
     let as_of_t = cohort_support::epoch() + Duration::days(400);
     let as_of = as_of_t.timestamp_micros();
-    let direct: SurvivalData = classified
-        .engagements()
-        .filter(|g| g.start().timestamp_micros() <= as_of)
-        .map(|g| {
-            let start = g.start().timestamp_micros();
-            match (
-                g.won_at().map(|t| t.timestamp_micros()),
-                g.end(),
-                g.ended_at().map(|t| t.timestamp_micros()),
-            ) {
-                (Some(w), _, _) if w <= as_of => (Duration::microseconds(w - start), true),
-                (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e)) if e <= as_of => {
-                    (Duration::microseconds(e - start), false)
+    let direct = tally_us(
+        classified
+            .engagements()
+            .filter(|g| g.start().timestamp_micros() <= as_of)
+            .map(|g| {
+                let start = g.start().timestamp_micros();
+                match (
+                    g.won_at().map(|t| t.timestamp_micros()),
+                    g.end(),
+                    g.ended_at().map(|t| t.timestamp_micros()),
+                ) {
+                    (Some(w), _, _) if w <= as_of => (w - start, true),
+                    (_, EngagementEnd::Lapsed | EngagementEnd::LostToOther, Some(e))
+                        if e <= as_of =>
+                    {
+                        (e - start, false)
+                    }
+                    _ => (as_of - start, false),
                 }
-                _ => (Duration::microseconds(as_of - start), false),
-            }
-        })
-        .collect();
+            }),
+    );
     let curve = time_to_win(&classified, &Scope::all(), Some(as_of_t)).unwrap();
     assert!(curve.events > 100);
-    assert_eq!(curve.data, direct);
+    assert_eq!(observations(&curve), direct);
 }

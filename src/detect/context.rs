@@ -12,7 +12,7 @@ use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::ledger::{Ledger, NONE};
-use crate::report::scope::{Calendar, Granularity, PeriodKey};
+use crate::report::scope::{Calendar, Cut, PeriodKey};
 use crate::time::from_micros;
 
 /// What every detector needs, computed once per ledger: each contact's
@@ -322,7 +322,7 @@ fn sparse_tables(reps: usize, periods: usize, items: usize) -> bool {
 /// (`year × 100 + week`), counted here in weeks from the common era.
 fn period_ordinal(calendar: &Calendar, key: PeriodKey) -> i64 {
     match calendar.granularity() {
-        Granularity::IsoWeek => calendar.period_start(key).map_or(key, |monday| {
+        Cut::IsoWeek => calendar.period_start(key).map_or(key, |monday| {
             i64::from(monday.num_days_from_ce()).div_euclid(7)
         }),
         _ => key,
@@ -338,7 +338,7 @@ impl<'a> DetectContext<'a> {
     /// ranges).
     pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
         let ledger = classified.ledger();
-        let calendar = Calendar::for_ledger(&config.periods, ledger)?;
+        let calendar = Calendar::for_ledger(&config.periods, ledger);
         let placement = Placement::of(ledger, &calendar);
         let timelines = Timelines::of(ledger, &placement);
         let n_reps = ledger.reps().len();

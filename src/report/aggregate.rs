@@ -1,9 +1,11 @@
-//! One shape for every report: an [`Aggregate`] is computed over a [`Part`]
-//! of the prospects from one [`ReportInput`], partial aggregates of
-//! disjoint parts [`merge`](Aggregate::merge), and the whole
+//! One shape for every report: an [`Aggregate`] is computed over the
+//! prospects of one [`ReportInput`] (or of one of its
+//! [`parts`](ReportInput::parts)), partial aggregates of disjoint parts
+//! [`merge`](Aggregate::merge), and the whole
 //! [`finish`](Aggregate::finish)es into the report.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -14,8 +16,10 @@ use crate::report::cohort::EngagementFilter;
 use crate::report::scope::{Calendar, PeriodSpec, Scope};
 
 /// What a report is computed from: a classified ledger, what the report
-/// covers ([`Scope`]) and its periods ([`PeriodSpec`], laid out as a
-/// [`Calendar`]), checked once.
+/// covers ([`Scope`]) and its periods ([`PeriodSpec`]), checked once, with
+/// the local days of the periods laid out once for all the reports run
+/// from it. An input covers every prospect of the ledger, or one part of
+/// them ([`ReportInput::parts`]): the unit of parallel or distributed work.
 ///
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
@@ -36,7 +40,7 @@ use crate::report::scope::{Calendar, PeriodSpec, Scope};
 /// // Each part could be computed elsewhere; merged, they make the whole.
 /// let mut total = PeriodAggregate::default();
 /// for part in input.parts(3) {
-///     total.merge(PeriodAggregate::of(&input, &part));
+///     total.merge(PeriodAggregate::of(&part));
 /// }
 /// let report = total.finish(&input);
 /// assert_eq!(report, input.run::<PeriodAggregate>());
@@ -47,9 +51,12 @@ pub struct ReportInput<'a> {
     classified: &'a Classified<'a>,
     scope: &'a Scope,
     periods: &'a PeriodSpec,
-    calendar: Calendar,
-    filter: EngagementFilter<'a>,
+    /// Shared by the parts of one input.
+    calendar: Arc<Calendar>,
+    filter: Arc<EngagementFilter<'a>>,
     by: BreakdownBy,
+    /// The prospect indices covered (all, or a part).
+    prospects: Range<usize>,
 }
 
 impl std::fmt::Debug for ReportInput<'_> {
@@ -58,21 +65,8 @@ impl std::fmt::Debug for ReportInput<'_> {
             .field("scope", self.scope)
             .field("periods", self.periods)
             .field("by", &self.by)
+            .field("prospects", &self.prospects)
             .finish_non_exhaustive()
-    }
-}
-
-/// A part of a ledger's prospects: the unit of parallel (or distributed)
-/// work. Get them from [`ReportInput::parts`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    prospects: Range<usize>,
-}
-
-impl Part {
-    /// The prospect indices of the part.
-    pub(crate) fn prospects(&self) -> Range<usize> {
-        self.prospects.clone()
     }
 }
 
@@ -82,13 +76,13 @@ impl<'a> ReportInput<'a> {
     ///
     /// # Errors
     /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep
-    /// or team, or custom periods overlap.
+    /// or team.
     pub fn new(
         classified: &'a Classified<'a>,
         scope: &'a Scope,
         periods: &'a PeriodSpec,
     ) -> Result<Self> {
-        let calendar = Calendar::for_ledger(periods, classified.ledger())?;
+        let calendar = Calendar::for_ledger(periods, classified.ledger());
         Self::with_calendar(classified, scope, periods, calendar)
     }
 
@@ -97,7 +91,7 @@ impl<'a> ReportInput<'a> {
     /// slowly).
     ///
     /// # Errors
-    /// As [`ReportInput::new`], and as [`Calendar::new`].
+    /// As [`ReportInput::new`].
     pub fn between(
         classified: &'a Classified<'a>,
         scope: &'a Scope,
@@ -105,7 +99,7 @@ impl<'a> ReportInput<'a> {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Self> {
-        let calendar = Calendar::new(periods, from, to)?;
+        let calendar = Calendar::new(periods, from, to);
         Self::with_calendar(classified, scope, periods, calendar)
     }
 
@@ -119,9 +113,10 @@ impl<'a> ReportInput<'a> {
             classified,
             scope,
             periods,
-            calendar,
-            filter: EngagementFilter::new(classified.ledger(), scope)?,
+            calendar: Arc::new(calendar),
+            filter: Arc::new(EngagementFilter::new(classified.ledger(), scope)?),
             by: BreakdownBy::Channel,
+            prospects: 0..classified.ledger().prospect_count(),
         })
     }
 
@@ -147,7 +142,7 @@ impl<'a> ReportInput<'a> {
     }
 
     /// The periods' calendar.
-    pub fn calendar(&self) -> &Calendar {
+    pub(crate) fn calendar(&self) -> &Calendar {
         &self.calendar
     }
 
@@ -161,49 +156,75 @@ impl<'a> ReportInput<'a> {
         &self.filter
     }
 
-    /// About `n` parts (at least one) holding about equal numbers of
-    /// events, covering every prospect once.
-    pub fn parts(&self, n: usize) -> Vec<Part> {
-        let ledger = self.classified.ledger();
-        crate::classify::chunk_bounds_into(
-            ledger.event_offsets(),
-            ledger.prospect_count(),
-            ledger.events().len(),
-            n.max(1),
-        )
-        .into_iter()
-        .map(|(p0, p1)| Part { prospects: p0..p1 })
-        .collect()
+    /// The prospect indices covered.
+    pub(crate) fn prospects(&self) -> Range<usize> {
+        self.prospects.clone()
     }
 
-    /// Computes `A` over every prospect (on all cores with the `parallel`
-    /// feature) and finishes it.
+    /// This input split into about `n` parts (at least one) holding about
+    /// equal numbers of events, covering each of its prospects once. Each
+    /// part is an input of its own, restricted to its prospects: compute an
+    /// [`Aggregate`] of each (anywhere), [`merge`](Aggregate::merge) them
+    /// and [`finish`](Aggregate::finish) with any of them, or with this
+    /// input (finishing reads only the shared scope and periods).
+    pub fn parts(&self, n: usize) -> Vec<ReportInput<'a>> {
+        self.split(|offsets, prospects, events| {
+            crate::classify::chunk_bounds_into(offsets, prospects, events, n.max(1))
+        })
+    }
+
+    /// This input restricted to the prospect ranges `bounds` returns for
+    /// (event offsets, prospect count, event count) of its own prospects,
+    /// counted from its first prospect.
+    fn split(
+        &self,
+        bounds: impl FnOnce(&[u32], usize, usize) -> Vec<(usize, usize)>,
+    ) -> Vec<ReportInput<'a>> {
+        let offsets = self.classified.ledger().event_offsets();
+        let Range { start, end } = self.prospects.clone();
+        let own = offsets.get(start..=end).unwrap_or(&[]);
+        let base = own.first().copied().unwrap_or(0);
+        let events = own.last().map_or(0, |&last| (last - base) as usize);
+        let rebased: Vec<u32>;
+        let own = if base == 0 {
+            own
+        } else {
+            rebased = own.iter().map(|&o| o - base).collect();
+            &rebased
+        };
+        bounds(own, end - start, events)
+            .into_iter()
+            .map(|(p0, p1)| ReportInput {
+                calendar: Arc::clone(&self.calendar),
+                filter: Arc::clone(&self.filter),
+                prospects: start + p0..start + p1,
+                ..*self
+            })
+            .collect()
+    }
+
+    /// Computes `A` over the input's prospects (on all cores with the
+    /// `parallel` feature) and finishes it.
     pub fn run<A: Aggregate>(&self) -> A::Report {
-        let ledger = self.classified.ledger();
-        let parts: Vec<Part> = crate::classify::chunk_bounds_per_thread(
-            ledger.event_offsets(),
-            ledger.prospect_count(),
-            ledger.events().len(),
-            A::PARTS_PER_THREAD,
-        )
-        .into_iter()
-        .map(|(p0, p1)| Part { prospects: p0..p1 })
-        .collect();
-        let whole = crate::par::map_reduce(
-            &parts,
-            |part| A::of(self, part),
-            A::default,
-            |mut a, b| {
-                a.merge(b);
-                a
-            },
-        );
+        let parts = self.split(|offsets, prospects, events| {
+            crate::classify::chunk_bounds_per_thread(
+                offsets,
+                prospects,
+                events,
+                A::PARTS_PER_THREAD,
+            )
+        });
+        let whole = crate::par::map_reduce(&parts, A::of, A::default, |mut a, b| {
+            a.merge(b);
+            a
+        });
         whole.finish(self)
     }
 }
 
-/// A report's mergeable partial result: computed per [`Part`] of the
-/// prospects, merged over disjoint parts (associative and commutative,
+/// A report's mergeable partial result: computed over the prospects of a
+/// [`ReportInput`] (the whole or one of its
+/// [`parts`](ReportInput::parts)), merged over disjoint parts (associative and commutative,
 /// [`Default`] the identity), finished into the report. Implemented by
 /// [`PeriodAggregate`](crate::report::PeriodAggregate),
 /// [`CohortAggregate`](crate::report::CohortAggregate) and
@@ -216,8 +237,9 @@ pub trait Aggregate: Default + Send + Sized {
     /// Parts per thread that [`ReportInput::run`] splits the work into.
     const PARTS_PER_THREAD: usize = 8;
 
-    /// The aggregate of the prospects of `part`.
-    fn of(input: &ReportInput<'_>, part: &Part) -> Self;
+    /// The aggregate of the prospects of `input` (all of the ledger's, or
+    /// those of one part).
+    fn of(input: &ReportInput<'_>) -> Self;
 
     /// Adds `other` (over prospects disjoint from `self`'s) into `self`.
     fn merge(&mut self, other: Self);

@@ -72,7 +72,7 @@ use crate::error::Result;
 use crate::ledger::{EventKind, Ledger};
 use crate::model::{Channel, Source};
 use crate::ratio::Ratio;
-use crate::report::aggregate::{Aggregate, Part, ReportInput};
+use crate::report::aggregate::{Aggregate, ReportInput};
 use crate::report::cohort::{EngagementFilter, engagements_of};
 use crate::report::merge_cells;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
@@ -328,7 +328,7 @@ fn aggregate_range(
 impl Aggregate for BreakdownAggregate {
     type Report = Breakdown;
 
-    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+    fn of(input: &ReportInput<'_>) -> Self {
         let classified = input.classified();
         aggregate_range(
             classified.ledger(),
@@ -336,7 +336,7 @@ impl Aggregate for BreakdownAggregate {
             input.calendar(),
             input.filter(),
             input.by(),
-            part.prospects(),
+            input.prospects(),
         )
     }
 

@@ -285,7 +285,7 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// Counts are summed over the report's periods, so a prospect engaged in
 /// two periods counts twice: for distinct prospects over a whole span, use
 /// a report with one period covering it
-/// ([`Granularity::Custom`]).
+/// ([`PeriodSpec::custom`](crate::report::PeriodSpec::custom)).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if drawing fails (it does not for SVG).
@@ -294,17 +294,13 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// ```
 /// use chrono::NaiveDate;
 /// use sales_metrics::report::funnel_chart;
-/// use sales_metrics::report::{period_report, CustomRange, Granularity, PeriodSpec, Scope};
+/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
-/// let h1 = PeriodSpec::new(Granularity::Custom(vec![CustomRange {
-///     label: "2026-H1".into(),
-///     start: day(1, 1)?,
-///     end: day(7, 1)?,
-/// }]));
+/// let h1 = PeriodSpec::custom([("2026-H1", day(1, 1)?..day(7, 1)?)])?;
 /// let report = period_report(&classified, &Scope::all(), &h1)?;
 /// let chart = funnel_chart(&report)?;
 /// assert!(chart.as_str().contains("prospects engaged"));
@@ -685,7 +681,7 @@ fn contacts_per_day(daily: &PeriodReport) -> Vec<(String, BTreeMap<u64, u64>)> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn daily_contacts_chart(ledger: &Ledger, daily: &PeriodReport) -> Result<SvgChart> {
-    if daily.periods.granularity != Granularity::Day {
+    if daily.periods.granularity() != Some(Granularity::Day) {
         return Err(Error::invalid(
             "daily contacts chart",
             format!(

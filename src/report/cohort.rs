@@ -62,7 +62,7 @@ use crate::classify::{Classified, EngagementData, EngagementEnd};
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ratio::Ratio;
-use crate::report::aggregate::{Aggregate, Part, ReportInput};
+use crate::report::aggregate::{Aggregate, ReportInput};
 use crate::report::merge_cells;
 use crate::report::period::ScopeFilter;
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
@@ -369,14 +369,14 @@ fn aggregate_range(
 impl Aggregate for CohortAggregate {
     type Report = CohortReport;
 
-    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+    fn of(input: &ReportInput<'_>) -> Self {
         let classified = input.classified();
         aggregate_range(
             classified.ledger(),
             classified,
             input.calendar(),
             input.filter(),
-            part.prospects(),
+            input.prospects(),
         )
     }
 

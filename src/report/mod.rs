@@ -6,8 +6,9 @@
 //! typed columns for DataFrame tools ([`Frame`]) and, with the `plot`
 //! feature, SVG charts.
 //!
-//! Every report has one shape: an [`Aggregate`] computed per [`Part`] of the
-//! prospects from one [`ReportInput`], merged, and finished into the report.
+//! Every report has one shape: an [`Aggregate`] computed over the prospects
+//! of one [`ReportInput`] (or over each of its
+//! [`parts`](ReportInput::parts), merged), and finished into the report.
 
 mod aggregate;
 pub(crate) mod breakdown;
@@ -23,7 +24,7 @@ mod period_direct_tests;
 pub(crate) mod scope;
 mod survival;
 
-pub use aggregate::{Aggregate, Part, ReportInput};
+pub use aggregate::{Aggregate, ReportInput};
 pub use breakdown::{
     Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow, breakdown,
 };
@@ -36,11 +37,8 @@ pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_
 pub use frame::{Column, ColumnData, ColumnType, Frame, ToFrame};
 pub use output::ContactClasses;
 pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
-pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, Scope};
-pub use survival::{
-    EngagementCensoring, SurvivalCurve, SurvivalData, SurvivalPoint, time_to_first_meeting,
-    time_to_win,
-};
+pub use scope::{Granularity, PeriodSpec, Scope};
+pub use survival::{SurvivalCurve, SurvivalPoint, time_to_first_meeting, time_to_win};
 
 use std::hash::Hash;
 

@@ -45,7 +45,7 @@ use crate::error::Result;
 use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::{Channel, MeetingStatus};
 use crate::ratio::Ratio;
-use crate::report::aggregate::{Aggregate, Part, ReportInput};
+use crate::report::aggregate::{Aggregate, ReportInput};
 use crate::report::scope::{Calendar, OUTSIDE, PeriodKey, PeriodSpec, Scope};
 use crate::table::{Cell, Table};
 
@@ -782,7 +782,7 @@ impl Aggregate for PeriodAggregate {
     // which with daily periods cost more than its events.
     const PARTS_PER_THREAD: usize = 2;
 
-    fn of(input: &ReportInput<'_>, part: &Part) -> Self {
+    fn of(input: &ReportInput<'_>) -> Self {
         let classified = input.classified();
         let slots = PeriodSlots::new(input.calendar());
         aggregate_prospects(
@@ -790,7 +790,7 @@ impl Aggregate for PeriodAggregate {
             classified,
             &slots,
             input.filter().events(),
-            part.prospects(),
+            input.prospects(),
         )
     }
 

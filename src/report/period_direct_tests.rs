@@ -5,9 +5,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
-use crate::report::{
-    Aggregate, Calendar, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope,
-};
+use crate::report::scope::Calendar;
+use crate::report::{Aggregate, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope};
 use crate::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus,
     ProspectRecord, Rep, Sale, Source, SuppliedPartition, TeamId, classify,
@@ -232,7 +231,7 @@ proptest! {
             ..ClassifyConfig::default()
         };
         let c = classify(&l, &config);
-        let granularity = [Granularity::Day, Granularity::IsoWeek, Granularity::Month, Granularity::Quarter, Granularity::Year][g].clone();
+        let granularity = [Granularity::Day, Granularity::IsoWeek, Granularity::Month, Granularity::Quarter, Granularity::Year][g];
         let spec = PeriodSpec::new(granularity).in_zone_named("America/Sao_Paulo").unwrap();
         let scope = match scope_kind {
             0 => Scope::all(),
@@ -242,7 +241,7 @@ proptest! {
         };
         let (lo, hi) = l.time_span_us().unwrap_or((0, 0));
         const DAY_US: i64 = 86_400_000_000;
-        let narrow = Calendar::micros(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo)).unwrap();
+        let narrow = Calendar::micros(&spec, lo + trim_days.0 * DAY_US, (hi - trim_days.1 * DAY_US).max(lo));
         let (from, to) = (
             chrono::DateTime::from_timestamp_micros(lo + trim_days.0 * DAY_US).unwrap(),
             chrono::DateTime::from_timestamp_micros((hi - trim_days.1 * DAY_US).max(lo)).unwrap(),
@@ -251,8 +250,17 @@ proptest! {
             ReportInput::new(&c, &scope, &spec).unwrap(),
             ReportInput::between(&c, &scope, &spec, from, to).unwrap(),
         ];
-        for (input, cal) in inputs.iter().zip([Calendar::for_ledger(&spec, &l).unwrap(), narrow]) {
-            let got = PeriodAggregate::of(input, &input.parts(1)[0]);
+        for (input, cal) in inputs.iter().zip([Calendar::for_ledger(&spec, &l), narrow]) {
+            let got = PeriodAggregate::of(input);
+            // One part is the whole; parts of parts cover it too.
+            let mut merged = PeriodAggregate::default();
+            for part in input.parts(3) {
+                for piece in part.parts(2) {
+                    merged.merge(PeriodAggregate::of(&piece));
+                }
+            }
+            prop_assert_eq!(&PeriodAggregate::of(&input.parts(1)[0]), &got);
+            prop_assert_eq!(&merged, &got);
             let want = direct_aggregate(&l, &c, &scope, &cal);
             prop_assert_eq!(got.len(), want.len());
             for ((rep, period), counts) in &want {

@@ -1,15 +1,17 @@
 //! What a report covers: which reps and events ([`Scope`]), cut into which
-//! periods ([`Granularity`]) of which time zone ([`PeriodSpec`]).
+//! periods ([`Granularity`], or custom date ranges) of which time zone
+//! ([`PeriodSpec`]).
 //!
 //! Periods are local: an event belongs to the period containing its
 //! instant in the configured IANA zone. Local day boundaries are computed
-//! once per day the data uses (a [`Calendar`]), so DST change days are 23
-//! or 25 hours long as they should be, and classifying an instant costs a
-//! short search, not a time-zone conversion. Labels of years outside
-//! 0000–9999 use the ISO 8601 expanded form (`-0001-12`, `+10000-Q1`): see
-//! [`Calendar`].
+//! once per day the data uses, so DST change days are 23 or 25 hours long
+//! as they should be, and classifying an instant costs a short search, not
+//! a time-zone conversion. Labels of years outside 0000–9999 use the ISO
+//! 8601 expanded form (`-0001-12`, `+10000-Q1`): see
+//! [PeriodSpec labels](PeriodSpec#labels).
 
 use std::fmt;
+use std::ops::Range;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -19,10 +21,11 @@ use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::{Channel, Source};
 
-/// How periods are cut. Years outside 0000–9999 are written with a sign
-/// and at least four digits (`-0001-12-31`, `+10000-W01`): see
-/// [Calendar labels](Calendar#labels).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How regular periods are cut (for caller-defined date ranges see
+/// [`PeriodSpec::custom`]). Years outside 0000–9999 are written with a
+/// sign and at least four digits (`-0001-12-31`, `+10000-W01`): see
+/// [PeriodSpec labels](PeriodSpec#labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
     /// Local calendar days, written `2026-06-01`.
@@ -35,9 +38,6 @@ pub enum Granularity {
     Quarter,
     /// Calendar years, written `2026`.
     Year,
-    /// Caller-defined, non-overlapping local date ranges; events outside
-    /// every range are left out of the report.
-    Custom(Vec<CustomRange>),
 }
 
 impl Granularity {
@@ -61,15 +61,55 @@ impl Granularity {
 }
 
 impl fmt::Display for Granularity {
-    /// `day`, `ISO week`, `month`, `quarter`, `year`, or the custom labels.
+    /// `day`, `ISO week`, `month`, `quarter` or `year`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Granularity::Day => "day",
+            Granularity::IsoWeek => "ISO week",
+            Granularity::Month => "month",
+            Granularity::Quarter => "quarter",
+            Granularity::Year => "year",
+        })
+    }
+}
+
+/// How periods are cut, custom ranges included (serialized as the
+/// `granularity` of a [`PeriodSpec`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Cut {
+    Day,
+    IsoWeek,
+    Month,
+    Quarter,
+    Year,
+    /// Non-overlapping local date ranges; events outside every range are
+    /// left out of the report.
+    Custom(Vec<CustomRange>),
+}
+
+impl From<Granularity> for Cut {
+    fn from(g: Granularity) -> Self {
+        match g {
+            Granularity::Day => Cut::Day,
+            Granularity::IsoWeek => Cut::IsoWeek,
+            Granularity::Month => Cut::Month,
+            Granularity::Quarter => Cut::Quarter,
+            Granularity::Year => Cut::Year,
+        }
+    }
+}
+
+impl fmt::Display for Cut {
+    /// As [`Granularity`], or `custom periods` and the labels.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Granularity::Day => f.write_str("day"),
-            Granularity::IsoWeek => f.write_str("ISO week"),
-            Granularity::Month => f.write_str("month"),
-            Granularity::Quarter => f.write_str("quarter"),
-            Granularity::Year => f.write_str("year"),
-            Granularity::Custom(ranges) => {
+            Cut::Day => Granularity::Day.fmt(f),
+            Cut::IsoWeek => Granularity::IsoWeek.fmt(f),
+            Cut::Month => Granularity::Month.fmt(f),
+            Cut::Quarter => Granularity::Quarter.fmt(f),
+            Cut::Year => Granularity::Year.fmt(f),
+            Cut::Custom(ranges) => {
                 let labels: Vec<&str> = ranges.iter().map(|r| r.label.as_str()).collect();
                 write!(f, "custom periods {}", labels.join(", "))
             }
@@ -79,30 +119,91 @@ impl fmt::Display for Granularity {
 
 /// One custom period: local dates `start` (inclusive) to `end` (exclusive).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomRange {
+pub(crate) struct CustomRange {
     /// The label written in the period column.
-    pub label: String,
+    pub(crate) label: String,
     /// First local day.
-    pub start: NaiveDate,
+    pub(crate) start: NaiveDate,
     /// Day after the last local day.
-    pub end: NaiveDate,
+    pub(crate) end: NaiveDate,
 }
 
-/// Periods and time zone of a report.
+/// Periods and time zone of a report: regular periods
+/// ([`PeriodSpec::new`], [`PeriodSpec::monthly`]) or caller-defined date
+/// ranges ([`PeriodSpec::custom`]), as local days of an IANA zone
+/// ([`PeriodSpec::in_zone`], UTC unless set).
+///
+/// Where an instant falls is answered by [`PeriodSpec::label_of`],
+/// [`PeriodSpec::period_start_of`] and [`PeriodSpec::local_date_of`]
+/// (reports place their events the same way, faster).
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use sales_metrics::report::{Granularity, PeriodSpec};
+///
+/// let weeks = PeriodSpec::new(Granularity::IsoWeek).in_zone_named("Europe/Bucharest")?;
+/// // Sunday 22:30 UTC is already Monday in Bucharest.
+/// let t = Utc.with_ymd_and_hms(2026, 6, 7, 22, 30, 0).unwrap();
+/// assert_eq!(weeks.label_of(t).as_deref(), Some("2026-W24"));
+/// assert_eq!(weeks.period_start_of(t), NaiveDate::from_ymd_opt(2026, 6, 8));
+///
+/// let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+/// let halves = PeriodSpec::custom([("H1", d(1, 1)..d(7, 1)), ("H2", d(7, 1)..d(12, 1))])?;
+/// assert_eq!(halves.label_of(t).as_deref(), Some("H1"));
+/// let december = Utc.with_ymd_and_hms(2026, 12, 24, 12, 0, 0).unwrap();
+/// assert_eq!(halves.label_of(december), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Labels
+///
+/// Periods are labelled `2026-06-01` (day), `2026-W23` (ISO week, with the
+/// ISO week-numbering year), `2026-06` (month), `2026-Q2` (quarter) and
+/// `2026` (year), custom ranges by their own labels. Years 0000–9999 are
+/// written with four digits; any other year in the ISO 8601 expanded form,
+/// a sign and at least four digits: `-0001-12-31`, `-0001-W52`,
+/// `-0001-12`, `-0001-Q4`, `-0001`, `+10000-01-01`, `+10000-W01`,
+/// `+10000-Q1`, `+10000`. The same rule writes instants as text elsewhere
+/// in the crate (the CSV and JSON writers, chrono's `Display` and serde
+/// forms of dates and times), so a year is spelled the same way in every
+/// output.
+///
+/// Every instant chrono can hold has a period, even when its local date
+/// lies beyond [`NaiveDate`]'s range (`DateTime::<Utc>::MAX_UTC` in
+/// `Pacific/Kiritimati`): local days are counted in plain integers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PeriodSpecFields")]
 pub struct PeriodSpec {
     /// How periods are cut.
-    pub granularity: Granularity,
+    pub(crate) granularity: Cut,
     /// The IANA zone whose local days define periods (default UTC).
-    pub time_zone: Tz,
+    pub(crate) time_zone: Tz,
+}
+
+/// The serialized form of a [`PeriodSpec`], checked on the way in.
+#[derive(Deserialize)]
+struct PeriodSpecFields {
+    granularity: Cut,
+    time_zone: Tz,
+}
+
+impl TryFrom<PeriodSpecFields> for PeriodSpec {
+    type Error = Error;
+
+    fn try_from(f: PeriodSpecFields) -> Result<Self> {
+        if let Cut::Custom(ranges) = &f.granularity {
+            check_custom(ranges)?;
+        }
+        Ok(Self {
+            granularity: f.granularity,
+            time_zone: f.time_zone,
+        })
+    }
 }
 
 impl Default for PeriodSpec {
     fn default() -> Self {
-        Self {
-            granularity: Granularity::Month,
-            time_zone: Tz::UTC,
-        }
+        Self::monthly()
     }
 }
 
@@ -110,7 +211,7 @@ impl PeriodSpec {
     /// Periods of `granularity` in UTC.
     pub fn new(granularity: Granularity) -> Self {
         Self {
-            granularity,
+            granularity: granularity.into(),
             time_zone: Tz::UTC,
         }
     }
@@ -118,6 +219,31 @@ impl PeriodSpec {
     /// Monthly periods in UTC.
     pub fn monthly() -> Self {
         Self::new(Granularity::Month)
+    }
+
+    /// Caller-defined periods in UTC: each a label (written in the period
+    /// column) and a range of local dates, `start..end` (`end` is the day
+    /// after the last). Ranges may be given in any order and leave gaps;
+    /// events outside every range are left out of the report.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a range is empty or two overlap.
+    pub fn custom<L: Into<String>>(
+        ranges: impl IntoIterator<Item = (L, Range<NaiveDate>)>,
+    ) -> Result<Self> {
+        let ranges: Vec<CustomRange> = ranges
+            .into_iter()
+            .map(|(label, days)| CustomRange {
+                label: label.into(),
+                start: days.start,
+                end: days.end,
+            })
+            .collect();
+        check_custom(&ranges)?;
+        Ok(Self {
+            granularity: Cut::Custom(ranges),
+            time_zone: Tz::UTC,
+        })
     }
 
     /// Sets the time zone.
@@ -135,6 +261,46 @@ impl PeriodSpec {
             .parse()
             .map_err(|_| Error::invalid("time zone", format!("{name:?} is not an IANA zone")))?;
         Ok(self.in_zone(tz))
+    }
+
+    /// The granularity of regular periods; `None` for custom ones.
+    pub fn granularity(&self) -> Option<Granularity> {
+        match self.granularity {
+            Cut::Day => Some(Granularity::Day),
+            Cut::IsoWeek => Some(Granularity::IsoWeek),
+            Cut::Month => Some(Granularity::Month),
+            Cut::Quarter => Some(Granularity::Quarter),
+            Cut::Year => Some(Granularity::Year),
+            Cut::Custom(_) => None,
+        }
+    }
+
+    /// The time zone whose local days define periods.
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+
+    /// The label of the period holding `t` (`2026-06`, `2026-W23`, a
+    /// custom label, …: see [Labels](PeriodSpec#labels)), or `None` when
+    /// it lies outside every custom range.
+    pub fn label_of(&self, t: DateTime<Utc>) -> Option<String> {
+        let cal = Calendar::bare(self);
+        cal.period(t.timestamp_micros()).map(|k| cal.label(k))
+    }
+
+    /// The first local day of the period holding `t`, or `None` when it
+    /// lies outside every custom range (or chrono cannot hold the day).
+    pub fn period_start_of(&self, t: DateTime<Utc>) -> Option<NaiveDate> {
+        let cal = Calendar::bare(self);
+        cal.period(t.timestamp_micros())
+            .and_then(|k| cal.period_start(k))
+    }
+
+    /// The local date of `t` in the time zone. Saturates at
+    /// [`NaiveDate::MIN`] and [`NaiveDate::MAX`] for the few hours at the
+    /// ends of chrono's range whose local date lies beyond it.
+    pub fn local_date_of(&self, t: DateTime<Utc>) -> NaiveDate {
+        Calendar::bare(self).local_date(t.timestamp_micros())
     }
 }
 
@@ -255,32 +421,19 @@ impl fmt::Display for Scope {
 /// span of the instants when the span is short (up to about two centuries,
 /// or as many days as the ledger has events); over a longer span it covers
 /// only runs of days around the instants actually used (for
-/// [`Calendar::for_ledger`], the days of the ledger's events), so that its
+/// `Calendar::for_ledger`, the days of the ledger's events), so that its
 /// memory and building time follow the data, not the calendar distance
 /// between its earliest and latest instant. Any other instant is converted
 /// on the spot, with the same result.
 ///
 /// Every instant chrono can hold, and every `i64` microsecond count, has a
-/// period, even when its local date lies beyond [`NaiveDate`]'s range
-/// (`DateTime::<Utc>::MAX_UTC` in `Pacific/Kiritimati`): local days are
-/// counted in plain integers.
-///
-/// # Labels
-///
-/// Periods are labelled `2026-06-01` (day), `2026-W23` (ISO week, with the
-/// ISO week-numbering year), `2026-06` (month), `2026-Q2` (quarter) and
-/// `2026` (year). Years 0000–9999 are written with four digits; any other
-/// year in the ISO 8601 expanded form, a sign and at least four digits:
-/// `-0001-12-31`, `-0001-W52`, `-0001-12`, `-0001-Q4`, `-0001`,
-/// `+10000-01-01`, `+10000-W01`, `+10000-Q1`, `+10000`. The same rule
-/// writes instants as text elsewhere in the crate
-/// (the CSV and JSON writers, chrono's `Display` and
-/// serde forms of dates and times), so a year is spelled the same way in
-/// every output.
+/// period, even when its local date lies beyond [`NaiveDate`]'s range:
+/// local days are counted in plain integers. Labels: see
+/// [PeriodSpec labels](PeriodSpec#labels).
 #[derive(Debug, Clone)]
-pub struct Calendar {
+pub(crate) struct Calendar {
     tz: Tz,
-    granularity: Granularity,
+    granularity: Cut,
     /// Custom ranges as local days `[start, end)`, ascending (empty for
     /// the other granularities); a custom period's key is its index here.
     custom: Vec<(i64, i64)>,
@@ -383,11 +536,8 @@ fn day_start_us(tz: &Tz, day: i64) -> i64 {
     clamp_i64(midnight - i128::from(offset))
 }
 
-/// Local days of custom ranges, ascending by start.
-fn custom_days(g: &Granularity) -> Result<Vec<(i64, i64)>> {
-    let Granularity::Custom(ranges) = g else {
-        return Ok(Vec::new());
-    };
+/// Checks custom ranges: none empty, none overlapping.
+fn check_custom(ranges: &[CustomRange]) -> Result<()> {
     let sorted = sorted_custom(ranges);
     for r in &sorted {
         if r.end <= r.start {
@@ -407,61 +557,52 @@ fn custom_days(g: &Granularity) -> Result<Vec<(i64, i64)>> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Local days of custom ranges, ascending by start (checked by
+/// [`check_custom`] when the [`PeriodSpec`] was made).
+fn custom_days(g: &Cut) -> Vec<(i64, i64)> {
+    let Cut::Custom(ranges) = g else {
+        return Vec::new();
+    };
     let day = |d: NaiveDate| i64::from(d.num_days_from_ce()) - EPOCH_CE;
-    Ok(sorted.iter().map(|r| (day(r.start), day(r.end))).collect())
+    sorted_custom(ranges)
+        .iter()
+        .map(|r| (day(r.start), day(r.end)))
+        .collect()
 }
 
 impl Calendar {
     /// A calendar without a table: every instant converted on the spot.
-    fn bare(spec: &PeriodSpec) -> Result<Self> {
-        Ok(Self {
+    pub(crate) fn bare(spec: &PeriodSpec) -> Self {
+        Self {
             tz: spec.time_zone,
             granularity: spec.granularity.clone(),
-            custom: custom_days(&spec.granularity)?,
+            custom: custom_days(&spec.granularity),
             runs: Vec::new(),
             day_starts: Vec::new(),
             day_period: Vec::new(),
-        })
+        }
     }
 
     /// A calendar for the instants `from..=to`: a table of every local day
     /// between them (and one either side) when the span is at most about
     /// two centuries, else of the days around both ends. Instants outside
     /// it still find their periods, more slowly.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for overlapping or empty custom ranges.
-    pub fn new(spec: &PeriodSpec, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Self> {
+    pub(crate) fn new(spec: &PeriodSpec, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
         Self::micros(spec, from.timestamp_micros(), to.timestamp_micros())
     }
 
     /// [`Calendar::new`] for instants in µs.
-    pub(crate) fn micros(spec: &PeriodSpec, from_us: i64, to_us: i64) -> Result<Self> {
+    pub(crate) fn micros(spec: &PeriodSpec, from_us: i64, to_us: i64) -> Self {
         Self::spanning(spec, from_us, to_us, DENSE_MAX_DAYS)
-    }
-
-    /// The label of the period holding `t` (`2026-06`, `2026-W23`, …), or
-    /// `None` when it lies outside every custom range.
-    pub fn label_of(&self, t: DateTime<Utc>) -> Option<String> {
-        self.period(t.timestamp_micros()).map(|k| self.label(k))
-    }
-
-    /// The first local day of the period holding `t`, or `None` when it
-    /// lies outside every custom range (or chrono cannot hold the day).
-    pub fn period_start_of(&self, t: DateTime<Utc>) -> Option<NaiveDate> {
-        self.period(t.timestamp_micros())
-            .and_then(|k| self.period_start(k))
-    }
-
-    /// The local date of `t` in the calendar's time zone.
-    pub fn local_date_of(&self, t: DateTime<Utc>) -> NaiveDate {
-        self.local_date(t.timestamp_micros())
     }
 
     /// [`Calendar::new`] with a table over the whole span when it has at
     /// most `dense_max` days.
-    fn spanning(spec: &PeriodSpec, from_us: i64, to_us: i64, dense_max: i64) -> Result<Self> {
-        let mut cal = Self::bare(spec)?;
+    fn spanning(spec: &PeriodSpec, from_us: i64, to_us: i64, dense_max: i64) -> Self {
+        let mut cal = Self::bare(spec);
         let (lo, hi) = (from_us.min(to_us), from_us.max(to_us));
         let (first, last) = (cal.local_day_of(lo), cal.local_day_of(hi));
         if last - first <= dense_max {
@@ -470,17 +611,14 @@ impl Calendar {
             cal.push_run(first - 1, first + 1);
             cal.push_run(last - 1, last + 1);
         }
-        Ok(cal)
+        cal
     }
 
     /// A calendar covering every event of `ledger`: a table of every local
     /// day of its span when the span has at most about two centuries of
     /// days (or no more days than the ledger has events), else of the days
     /// around its events only.
-    ///
-    /// # Errors
-    /// As [`Calendar::new`].
-    pub fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Result<Self> {
+    pub(crate) fn for_ledger(spec: &PeriodSpec, ledger: &Ledger) -> Self {
         let Some((lo, hi)) = ledger.time_span_us() else {
             return Self::micros(spec, 0, 0);
         };
@@ -491,11 +629,11 @@ impl Calendar {
             // Local days may differ from UTC days by one at either end.
             return Self::spanning(spec, lo, hi, dense_max + 2);
         }
-        let mut cal = Self::bare(spec)?;
+        let mut cal = Self::bare(spec);
         for (a, b) in event_day_runs(ledger) {
             cal.push_run(a, b);
         }
-        Ok(cal)
+        cal
     }
 
     /// Appends local days `first..=last` to the table (after every day
@@ -624,7 +762,7 @@ impl Calendar {
     /// The period of a local day (days since 1970-01-01).
     fn period_of_day(&self, day: i64) -> PeriodKey {
         match &self.granularity {
-            Granularity::Custom(_) => {
+            Cut::Custom(_) => {
                 let i = self.custom.partition_point(|&(start, _)| start <= day);
                 match i.checked_sub(1).and_then(|i| self.custom.get(i)) {
                     Some(&(_, end)) if day < end => (i - 1) as PeriodKey,
@@ -637,7 +775,7 @@ impl Calendar {
 
     /// The label of a period key (`2026-06`, `2026-W23`, `2026-06-01`,
     /// `2026-Q2`, `2026`, or a custom label; years outside 0000–9999 as
-    /// `-0001`, `+10000`: see [Labels](Calendar#labels)). Empty for a key
+    /// `-0001`, `+10000`: see [Labels](PeriodSpec#labels)). Empty for a key
     /// no instant has.
     pub(crate) fn label(&self, key: PeriodKey) -> String {
         period_label(&self.granularity, key)
@@ -649,12 +787,12 @@ impl Calendar {
     }
 
     /// The time zone.
-    pub fn time_zone(&self) -> Tz {
+    pub(crate) fn time_zone(&self) -> Tz {
         self.tz
     }
 
-    /// The granularity.
-    pub fn granularity(&self) -> &Granularity {
+    /// How periods are cut.
+    pub(crate) fn granularity(&self) -> &Cut {
         &self.granularity
     }
 }
@@ -710,23 +848,23 @@ fn weekday0(day: i64) -> i64 {
     (day + 3).rem_euclid(7)
 }
 
-fn period_of_day(g: &Granularity, day: i64) -> PeriodKey {
+fn period_of_day(g: &Cut, day: i64) -> PeriodKey {
     let (year, month, _) = crate::time::civil_from_days(day);
     let month0 = i64::from(month) - 1;
     match g {
-        Granularity::Day => day + EPOCH_CE,
-        Granularity::IsoWeek => {
+        Cut::Day => day + EPOCH_CE,
+        Cut::IsoWeek => {
             // The ISO week belongs to the year of its Thursday.
             let thursday = day - weekday0(day) + 3;
             let (iso_year, _, _) = crate::time::civil_from_days(thursday);
             let jan1 = crate::time::days_from_civil(iso_year, 1, 1);
             iso_year * 100 + (thursday - jan1).div_euclid(7) + 1
         }
-        Granularity::Month => year * 12 + month0,
-        Granularity::Quarter => year * 4 + month0 / 3,
-        Granularity::Year => year,
+        Cut::Month => year * 12 + month0,
+        Cut::Quarter => year * 4 + month0 / 3,
+        Cut::Year => year,
         // Resolved by the calendar, which holds the ranges in day form.
-        Granularity::Custom(_) => OUTSIDE,
+        Cut::Custom(_) => OUTSIDE,
     }
 }
 
@@ -736,14 +874,14 @@ fn sorted_custom(ranges: &[CustomRange]) -> Vec<&CustomRange> {
     sorted
 }
 
-fn period_label(g: &Granularity, key: PeriodKey) -> String {
+fn period_label(g: &Cut, key: PeriodKey) -> String {
     let mut out = String::with_capacity(12);
     let mut year_then = |year: i64, rest: std::fmt::Arguments<'_>| {
         push_year(&mut out, year);
         let _ = std::fmt::Write::write_fmt(&mut out, rest);
     };
     match g {
-        Granularity::Day => {
+        Cut::Day => {
             let Some(day) = key
                 .checked_sub(EPOCH_CE)
                 .filter(|d| d.abs() <= MAX_CIVIL_YEAR * 366)
@@ -753,20 +891,20 @@ fn period_label(g: &Granularity, key: PeriodKey) -> String {
             let (y, m, d) = crate::time::civil_from_days(day);
             year_then(y, format_args!("-{m:02}-{d:02}"));
         }
-        Granularity::IsoWeek => year_then(
+        Cut::IsoWeek => year_then(
             key.div_euclid(100),
             format_args!("-W{:02}", key.rem_euclid(100)),
         ),
-        Granularity::Month => year_then(
+        Cut::Month => year_then(
             key.div_euclid(12),
             format_args!("-{:02}", key.rem_euclid(12) + 1),
         ),
-        Granularity::Quarter => year_then(
+        Cut::Quarter => year_then(
             key.div_euclid(4),
             format_args!("-Q{}", key.rem_euclid(4) + 1),
         ),
-        Granularity::Year => year_then(key, format_args!("")),
-        Granularity::Custom(ranges) => {
+        Cut::Year => year_then(key, format_args!("")),
+        Cut::Custom(ranges) => {
             return usize::try_from(key)
                 .ok()
                 .and_then(|k| sorted_custom(ranges).get(k).map(|r| r.label.clone()))
@@ -777,22 +915,20 @@ fn period_label(g: &Granularity, key: PeriodKey) -> String {
 }
 
 /// The first day (days since 1970-01-01) of a period.
-fn period_start_day(g: &Granularity, key: PeriodKey) -> Option<i64> {
+fn period_start_day(g: &Cut, key: PeriodKey) -> Option<i64> {
     match g {
-        Granularity::Day => key.checked_sub(EPOCH_CE),
-        Granularity::IsoWeek => {
+        Cut::Day => key.checked_sub(EPOCH_CE),
+        Cut::IsoWeek => {
             let (year, week) = (key.div_euclid(100), key.rem_euclid(100));
             let jan4 = day_of_civil(year, 1, 4)?;
             let start = jan4 - weekday0(jan4) + (week - 1) * 7;
             // Week 53 of a 52-week year is no period.
             (period_of_day(g, start) == key).then_some(start)
         }
-        Granularity::Month => day_of_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1),
-        Granularity::Quarter => {
-            day_of_civil(key.div_euclid(4), key.rem_euclid(4) as u32 * 3 + 1, 1)
-        }
-        Granularity::Year => day_of_civil(key, 1, 1),
-        Granularity::Custom(ranges) => {
+        Cut::Month => day_of_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1),
+        Cut::Quarter => day_of_civil(key.div_euclid(4), key.rem_euclid(4) as u32 * 3 + 1, 1),
+        Cut::Year => day_of_civil(key, 1, 1),
+        Cut::Custom(ranges) => {
             let r = sorted_custom(ranges)
                 .get(usize::try_from(key).ok()?)
                 .copied()?;
@@ -801,7 +937,7 @@ fn period_start_day(g: &Granularity, key: PeriodKey) -> Option<i64> {
     }
 }
 
-fn period_start(g: &Granularity, key: PeriodKey) -> Option<NaiveDate> {
+fn period_start(g: &Cut, key: PeriodKey) -> Option<NaiveDate> {
     let day = period_start_day(g, key)?;
     NaiveDate::from_num_days_from_ce_opt(i32::try_from(day.checked_add(EPOCH_CE)?).ok()?)
 }
@@ -828,8 +964,7 @@ mod tests {
             let tz: Tz = zone.parse().map_err(|_| proptest::test_runner::TestCaseError::fail("tz"))?;
             let spec = PeriodSpec::new(Granularity::Day).in_zone(tz);
             let us = |s: i64| s * 1_000_000;
-            let cal = Calendar::micros(&spec, us(start), us(start + 3_000_000_000))
-                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let cal = Calendar::micros(&spec, us(start), us(start + 3_000_000_000));
             for o in offsets {
                 let t = us(start + o);
                 let want = cal.day_starts.partition_point(|&s| s <= t);
@@ -838,8 +973,7 @@ mod tests {
                 let direct = crate::time::from_micros(t).with_timezone(&tz).date_naive();
                 proptest::prop_assert_eq!(cal.local_date(t), direct);
                 // The on-the-spot conversion agrees with the table.
-                let bare = Calendar::bare(&spec)
-                    .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+                let bare = Calendar::bare(&spec);
                 proptest::prop_assert_eq!(bare.local_date(t), direct);
             }
         }
@@ -854,16 +988,16 @@ mod tests {
     fn labels() {
         let d = day(2026, 6, 3);
         for (g, want) in [
-            (Granularity::Day, "2026-06-03"),
-            (Granularity::IsoWeek, "2026-W23"),
-            (Granularity::Month, "2026-06"),
-            (Granularity::Quarter, "2026-Q2"),
-            (Granularity::Year, "2026"),
+            (Cut::Day, "2026-06-03"),
+            (Cut::IsoWeek, "2026-W23"),
+            (Cut::Month, "2026-06"),
+            (Cut::Quarter, "2026-Q2"),
+            (Cut::Year, "2026"),
         ] {
             assert_eq!(period_label(&g, period_of_day(&g, d)), want);
         }
         // ISO week-year differs from the calendar year at year ends.
-        let g = Granularity::IsoWeek;
+        let g = Cut::IsoWeek;
         assert_eq!(
             period_label(&g, period_of_day(&g, day(2027, 1, 1))),
             "2026-W53"
@@ -881,27 +1015,27 @@ mod tests {
             let w = date.iso_week();
             let year = |y: i32| if (0..=9999).contains(&y) { format!("{y:04}") } else { format!("{y:+05}") };
             for (g, key, label, start) in [
-                (Granularity::Day, i64::from(ce), date.to_string(), Some(date)),
+                (Cut::Day, i64::from(ce), date.to_string(), Some(date)),
                 (
-                    Granularity::IsoWeek,
+                    Cut::IsoWeek,
                     i64::from(w.year()) * 100 + i64::from(w.week()),
                     format!("{}-W{:02}", year(w.year()), w.week()),
                     NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon),
                 ),
                 (
-                    Granularity::Month,
+                    Cut::Month,
                     i64::from(date.year()) * 12 + i64::from(date.month0()),
                     format!("{}-{:02}", year(date.year()), date.month()),
                     date.with_day(1),
                 ),
                 (
-                    Granularity::Quarter,
+                    Cut::Quarter,
                     i64::from(date.year()) * 4 + i64::from(date.month0() / 3),
                     format!("{}-Q{}", year(date.year()), date.month0() / 3 + 1),
                     NaiveDate::from_ymd_opt(date.year(), date.month0() / 3 * 3 + 1, 1),
                 ),
                 (
-                    Granularity::Year,
+                    Cut::Year,
                     i64::from(date.year()),
                     year(date.year()),
                     NaiveDate::from_ymd_opt(date.year(), 1, 1),
@@ -923,13 +1057,13 @@ mod tests {
         let kiritimati: Tz = "Pacific/Kiritimati"
             .parse()
             .map_err(|_| Error::invalid("tz", "x"))?;
-        let cal = Calendar::micros(&PeriodSpec::monthly().in_zone(kiritimati), max, max)?;
+        let cal = Calendar::micros(&PeriodSpec::monthly().in_zone(kiritimati), max, max);
         // UTC+14: the last instant is already in a year chrono has no date of.
         let key = cal.period(max);
         assert_eq!(key.map(|k| cal.label(k)).as_deref(), Some("+262143-01"));
         assert_eq!(key.and_then(|k| cal.period_start(k)), None);
         assert_eq!(cal.local_date(max), NaiveDate::MAX);
-        let cal = Calendar::micros(&PeriodSpec::new(Granularity::Day), i64::MIN, i64::MAX)?;
+        let cal = Calendar::micros(&PeriodSpec::new(Granularity::Day), i64::MIN, i64::MAX);
         for us in [i64::MIN, min, min + 1, 0, max, i64::MAX] {
             let key = cal.period(us);
             assert!(key.is_some_and(|k| !cal.label(k).is_empty()), "{us}");
@@ -952,10 +1086,10 @@ mod tests {
             .map_err(|_| Error::invalid("tz", "x"))?;
         for g in [Granularity::Day, Granularity::IsoWeek, Granularity::Year] {
             let spec = PeriodSpec::new(g).in_zone(bucharest);
-            let cal = Calendar::micros(&spec, min, max)?;
+            let cal = Calendar::micros(&spec, min, max);
             assert!(cal.stored_days() <= 6, "{}", cal.stored_days());
             // A short span keeps one table over all of it.
-            let cal = Calendar::micros(&spec, 0, 400 * DAY_US)?;
+            let cal = Calendar::micros(&spec, 0, 400 * DAY_US);
             assert_eq!(cal.stored_days(), 403);
             assert_eq!(cal.runs.len(), 1);
         }
@@ -982,7 +1116,7 @@ mod tests {
         let cal = Calendar::for_ledger(
             &PeriodSpec::new(Granularity::Day).in_zone(bucharest),
             &ledger,
-        )?;
+        );
         // 365 days and one either side, and three around each end.
         assert_eq!(cal.stored_days(), 367 + 3 + 3);
         assert_eq!(cal.runs.len(), 3);
@@ -1006,7 +1140,7 @@ mod tests {
             &spec,
             us("2026-03-01T00:00:00Z"),
             us("2026-11-30T00:00:00Z"),
-        )?;
+        );
         // Spring forward 2026-03-29 03:00 EET → 04:00 EEST: the local day
         // starts 2026-03-28T22:00Z and lasts 23 hours.
         assert_eq!(
@@ -1049,42 +1183,26 @@ mod tests {
     #[test]
     fn custom_ranges_exclude_outside_and_reject_overlap() -> Result<()> {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap_or_default();
-        let spec = PeriodSpec::new(Granularity::Custom(vec![
-            CustomRange {
-                label: "h2".into(),
-                start: d(6, 15),
-                end: d(7, 1),
-            },
-            CustomRange {
-                label: "h1".into(),
-                start: d(6, 1),
-                end: d(6, 15),
-            },
-        ]));
+        let spec = PeriodSpec::custom([("h2", d(6, 15)..d(7, 1)), ("h1", d(6, 1)..d(6, 15))])?;
         let cal = Calendar::micros(
             &spec,
             us("2026-05-01T00:00:00Z"),
             us("2026-08-01T00:00:00Z"),
-        )?;
+        );
         assert_eq!(cal.period(us("2026-05-31T23:59:59Z")), None);
         let k = cal.period(us("2026-06-14T23:59:59Z"));
         assert_eq!(k.map(|k| cal.label(k)), Some("h1".to_owned()));
         let k = cal.period(us("2026-06-15T00:00:00Z"));
         assert_eq!(k.map(|k| cal.label(k)), Some("h2".to_owned()));
         assert_eq!(cal.period(us("2026-07-01T00:00:00Z")), None);
-        let bad = PeriodSpec::new(Granularity::Custom(vec![
-            CustomRange {
-                label: "a".into(),
-                start: d(6, 1),
-                end: d(6, 20),
-            },
-            CustomRange {
-                label: "b".into(),
-                start: d(6, 10),
-                end: d(7, 1),
-            },
-        ]));
-        assert!(Calendar::micros(&bad, 0, 0).is_err());
+        assert!(PeriodSpec::custom([("a", d(6, 1)..d(6, 20)), ("b", d(6, 10)..d(7, 1))]).is_err());
+        assert!(PeriodSpec::custom([("a", d(6, 1)..d(6, 1))]).is_err());
+        // Deserializing checks the same.
+        let bad = r#"{"granularity":{"custom":[{"label":"a","start":"2026-06-01","end":"2026-06-20"},{"label":"b","start":"2026-06-10","end":"2026-07-01"}]},"time_zone":"UTC"}"#;
+        assert!(serde_json::from_str::<PeriodSpec>(bad).is_err());
+        let good =
+            serde_json::to_string(&spec).map_err(|e| Error::invalid("json", e.to_string()))?;
+        assert_eq!(serde_json::from_str::<PeriodSpec>(&good).ok(), Some(spec));
         Ok(())
     }
 }

@@ -42,9 +42,9 @@
 //! engagement stayed open*, an upper bound of the share actually won by `t`
 //! (the cumulative incidence). Lapsing takes more than the dormancy window
 //! (180 days by default) of silence, so the two readings agree on the first
-//! months, where most wins happen. [`SurvivalCurve::engagements`] reports
-//! how many observations were censored for each reason, so the reader can
-//! judge.
+//! months, where most wins happen. [`SurvivalCurve::still_open`] and
+//! [`SurvivalCurve::ended_without_milestone`] report how many observations
+//! were censored for each reason, so the reader can judge.
 //!
 //! # The estimator
 //!
@@ -177,30 +177,16 @@ pub(crate) struct SurvivalTime {
 /// Right-censored observations tallied by distinct time: the mergeable
 /// state behind a [`SurvivalCurve`]. Tallies over disjoint subjects merge
 /// exactly (associative, commutative, [`Default`] identity).
-///
-/// ```
-/// use chrono::TimeDelta;
-/// use sales_metrics::report::SurvivalData;
-///
-/// // Days to event; `false` = censored.
-/// let data: SurvivalData = [(1, true), (2, false), (3, true)]
-///     .into_iter()
-///     .map(|(d, e)| (TimeDelta::days(d), e))
-///     .collect();
-/// let curve = data.curve();
-/// assert_eq!(curve.survival_at(1.0), 2.0 / 3.0);
-/// assert_eq!(curve.survival_at(3.0), 0.0);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SurvivalData {
+pub(crate) struct SurvivalData {
     /// Ascending, distinct times.
     times: Vec<SurvivalTime>,
 }
 
 impl SurvivalData {
     /// No observations.
-    pub fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -213,11 +199,13 @@ impl SurvivalData {
     /// Adds one observation: an event (`event == true`) or a censoring at
     /// `time_us`. For many observations collect from an iterator instead
     /// (one sort rather than an insertion each).
-    pub fn add(&mut self, time: TimeDelta, event: bool) {
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, time: TimeDelta, event: bool) {
         self.add_us(span_micros(time), event);
     }
 
     /// [`SurvivalData::add`] with the time in µs.
+    #[cfg(test)]
     pub(crate) fn add_us(&mut self, time_us: i64, event: bool) {
         let at = self.times.partition_point(|t| t.time_us < time_us);
         match self.times.get_mut(at) {
@@ -235,7 +223,7 @@ impl SurvivalData {
     }
 
     /// Adds the observations of `other` (over other subjects).
-    pub fn merge(&mut self, other: &SurvivalData) {
+    pub(crate) fn merge(&mut self, other: &SurvivalData) {
         if other.times.is_empty() {
             return;
         }
@@ -281,23 +269,25 @@ impl SurvivalData {
     }
 
     /// Number of subjects.
-    pub fn subjects(&self) -> u64 {
+    pub(crate) fn subjects(&self) -> u64 {
         self.times.iter().map(|t| t.events + t.censored).sum()
     }
 
     /// Number of events.
-    pub fn events(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> u64 {
         self.times.iter().map(|t| t.events).sum()
     }
 
     /// Number of censored subjects.
-    pub fn censored(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn censored(&self) -> u64 {
         self.times.iter().map(|t| t.censored).sum()
     }
 
-    /// The Kaplan–Meier curve of these observations (no label, no
-    /// engagement context).
-    pub fn curve(&self) -> SurvivalCurve {
+    /// The Kaplan–Meier curve of these observations, which came about as
+    /// `censoring` says.
+    pub(crate) fn curve(&self, censoring: EngagementCensoring) -> SurvivalCurve {
         let subjects = self.subjects();
         let mut points = Vec::new();
         let mut at_risk = subjects;
@@ -329,7 +319,7 @@ impl SurvivalData {
         }
         let events = event_days.len() as u64;
         SurvivalCurve {
-            label: String::new(),
+            label: censoring.milestone.describe().to_owned(),
             subjects,
             events,
             censored: subjects - events,
@@ -337,7 +327,7 @@ impl SurvivalData {
             max_day: self.times.last().map(|t| days(t.time_us)),
             naive_mean_days: (events > 0).then(|| sum / events as f64),
             naive_median_days: quantile_linear(&event_days, 0.5),
-            engagements: None,
+            engagements: censoring,
             data: self.clone(),
         }
     }
@@ -353,6 +343,7 @@ fn bump(t: &mut SurvivalTime, event: bool) {
 
 /// The µs of a span, saturating beyond ±`i64::MAX` µs (as observed times
 /// do; see the module docs).
+#[cfg(test)]
 fn span_micros(d: TimeDelta) -> i64 {
     d.num_microseconds().unwrap_or(if d < TimeDelta::zero() {
         i64::MIN
@@ -361,6 +352,7 @@ fn span_micros(d: TimeDelta) -> i64 {
     })
 }
 
+#[cfg(test)]
 impl FromIterator<(TimeDelta, bool)> for SurvivalData {
     /// Collects `(time since the start, event)` observations.
     fn from_iter<I: IntoIterator<Item = (TimeDelta, bool)>>(iter: I) -> Self {
@@ -391,6 +383,7 @@ impl SurvivalData {
     }
 }
 
+#[cfg(test)]
 impl Extend<(TimeDelta, bool)> for SurvivalData {
     fn extend<I: IntoIterator<Item = (TimeDelta, bool)>>(&mut self, iter: I) {
         let other: SurvivalData = iter.into_iter().collect();
@@ -401,10 +394,11 @@ impl Extend<(TimeDelta, bool)> for SurvivalData {
 /// The curve at one event time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalPoint {
-    /// Days since the start (decimal).
+    /// Days since the start (decimal); [`SurvivalPoint::time`] is the
+    /// exact span.
     pub day: f64,
     /// The same time in µs.
-    pub time_us: i64,
+    pub(crate) time_us: i64,
     /// Subjects at risk just before this time (time ≥ this one).
     pub at_risk: u64,
     /// Events at this time.
@@ -441,6 +435,12 @@ impl SurvivalPoint {
         }
     }
 
+    /// The time since the start (exact to the microsecond; `day` is the
+    /// same in decimal days).
+    pub fn time(&self) -> TimeDelta {
+        TimeDelta::microseconds(self.time_us)
+    }
+
     /// The plain (linear) 95 % band `S ± 1.96 SE`, clamped to `[0, 1]`.
     pub fn plain_band(&self) -> Option<(f64, f64)> {
         self.std_err.map(|se| {
@@ -454,26 +454,32 @@ impl SurvivalPoint {
 
 /// How the observations of an engagement curve came about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EngagementCensoring {
+pub(crate) struct EngagementCensoring {
     /// The engagements covered.
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// The milestone (the curve's label names it).
     pub(crate) milestone: Milestone,
     /// The as-of instant at which open engagements are censored.
-    pub as_of: DateTime<Utc>,
+    pub(crate) as_of: DateTime<Utc>,
     /// Censored because still open at the as-of instant.
-    pub still_open: u64,
-    /// Censored because they ended without the milestone (lapsed, lost to
-    /// another rep, or — for first meetings — won without a meeting).
-    pub ended_without_milestone: u64,
+    pub(crate) still_open: u64,
+    /// Censored because they ended without the milestone.
+    pub(crate) ended_without_milestone: u64,
     /// Engagements left out because they started after the as-of instant.
-    pub started_after_as_of: u64,
+    pub(crate) started_after_as_of: u64,
 }
 
-/// A Kaplan–Meier curve with its confidence band and summary figures.
+/// A Kaplan–Meier curve of engagements with its confidence band and
+/// summary figures, from [`time_to_win`] or [`time_to_first_meeting`]:
+/// the curve ([`SurvivalCurve::points`], [`SurvivalCurve::table`]), the
+/// observations behind it ([`SurvivalCurve::full_table`], with censoring
+/// counts per time), and how they came about: the as-of instant, the
+/// scope, and why engagements were censored
+/// ([`SurvivalCurve::still_open`],
+/// [`SurvivalCurve::ended_without_milestone`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalCurve {
-    /// What is measured (`time to win`, …); empty for a plain curve.
+    /// What is measured (`time to win` or `time to first meeting`).
     pub label: String,
     /// Subjects (engagements).
     pub subjects: u64,
@@ -491,13 +497,42 @@ pub struct SurvivalCurve {
     /// Median days over the subjects that reached the milestone only
     /// (linear interpolation) — as biased as the naive mean.
     pub naive_median_days: Option<f64>,
-    /// For engagement curves: as-of instant and censoring reasons.
-    pub engagements: Option<EngagementCensoring>,
+    /// As-of instant, scope and censoring reasons.
+    pub(crate) engagements: EngagementCensoring,
     /// The observations behind the curve.
-    pub data: SurvivalData,
+    pub(crate) data: SurvivalData,
 }
 
 impl SurvivalCurve {
+    /// The instant at which open engagements were censored (the caller's
+    /// `as_of`, or the latest event time of the ledger).
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.engagements.as_of
+    }
+
+    /// The engagements covered.
+    pub fn scope(&self) -> &Scope {
+        &self.engagements.scope
+    }
+
+    /// Engagements censored because still open at the as-of instant
+    /// (including those whose milestone or end came after it).
+    pub fn still_open(&self) -> u64 {
+        self.engagements.still_open
+    }
+
+    /// Engagements censored because they ended without the milestone:
+    /// lapsed, lost to another rep, or — for first meetings — won without
+    /// a meeting (competing risks: see the module docs).
+    pub fn ended_without_milestone(&self) -> u64 {
+        self.engagements.ended_without_milestone
+    }
+
+    /// Engagements left out because they started after the as-of instant.
+    pub fn started_after_as_of(&self) -> u64 {
+        self.engagements.started_after_as_of
+    }
+
     /// `S(t)` at `day` days: 1 before the first event.
     pub fn survival_at(&self, day: f64) -> f64 {
         self.point_at(day).map_or(1.0, |p| p.survival)
@@ -665,34 +700,24 @@ const DISPLAY_HORIZONS: [f64; 6] = [7.0, 30.0, 60.0, 90.0, 180.0, 365.0];
 
 impl fmt::Display for SurvivalCurve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = if self.label.is_empty() {
-            "Kaplan–Meier"
-        } else {
-            &self.label
-        };
-        write!(f, "{label}")?;
-        if let Some(e) = &self.engagements {
-            write!(
-                f,
-                " ({}; as of {})",
-                e.scope,
-                e.as_of.format("%Y-%m-%d %H:%M UTC")
-            )?;
-        }
-        writeln!(f)?;
+        let e = &self.engagements;
+        writeln!(
+            f,
+            "{} ({}; as of {})",
+            self.label,
+            e.scope,
+            e.as_of.format("%Y-%m-%d %H:%M UTC")
+        )?;
         write!(
             f,
             "  {} subjects: {} reached it, {} censored",
             self.subjects, self.events, self.censored
         )?;
-        if let Some(e) = &self.engagements {
-            write!(
-                f,
-                " ({} still open, {} ended without it)",
-                e.still_open, e.ended_without_milestone
-            )?;
-        }
-        writeln!(f)?;
+        writeln!(
+            f,
+            " ({} still open, {} ended without it)",
+            e.still_open, e.ended_without_milestone
+        )?;
         match self.median() {
             Some(m) => {
                 let (lo, hi) = self.median_interval();
@@ -838,17 +863,14 @@ pub(crate) fn engagement_survival(
         Partial::default,
         Partial::merge,
     );
-    let mut curve = part.data.curve();
-    curve.label = milestone.describe().to_owned();
-    curve.engagements = Some(EngagementCensoring {
+    Ok(part.data.curve(EngagementCensoring {
         scope: scope.clone(),
         milestone,
         as_of,
         still_open: part.still_open,
         ended_without_milestone: part.ended,
         started_after_as_of: part.after,
-    });
-    Ok(curve)
+    }))
 }
 
 /// Kaplan–Meier curve of days from engagement start to the win (the
@@ -891,7 +913,14 @@ mod tests {
                 .map(|&(d, e)| (SurvivalData::micros(d), e))
                 .collect(),
         )
-        .curve()
+        .curve(EngagementCensoring {
+            scope: Scope::all(),
+            milestone: Milestone::Win,
+            as_of: DateTime::UNIX_EPOCH,
+            still_open: 0,
+            ended_without_milestone: 0,
+            started_after_as_of: 0,
+        })
     }
 
     #[test]
@@ -915,6 +944,43 @@ mod tests {
         // ∫ S over [0, 2] = 1·1 + 0.5·1.
         assert!((c.restricted_mean(2.0) - 1.5).abs() < 1e-12);
         assert_eq!(c.mean_days_to_event_by(2.0), Some(1.5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn survival_data_split_anywhere_merges(
+            obs in proptest::collection::vec((0i64..50, proptest::prelude::any::<bool>()), 0..60),
+            a in 0usize..60,
+            b in 0usize..60,
+        ) {
+            let n = obs.len();
+            let (a, b) = (a.min(b).min(n), a.max(b).min(n));
+            let obs: Vec<(TimeDelta, bool)> =
+                obs.into_iter().map(|(t, e)| (TimeDelta::microseconds(t), e)).collect();
+            let whole: SurvivalData = obs.iter().copied().collect();
+            let parts: Vec<SurvivalData> = [&obs[..a], &obs[a..b], &obs[b..]]
+                .iter()
+                .map(|s| s.iter().copied().collect())
+                .collect();
+            let mut left = parts[0].clone();
+            left.merge(&parts[1]);
+            left.merge(&parts[2]);
+            let mut right = parts[2].clone();
+            right.merge(&parts[1]);
+            right.merge(&parts[0]);
+            right.merge(&SurvivalData::default());
+            proptest::prop_assert_eq!(&left, &whole);
+            proptest::prop_assert_eq!(&right, &whole);
+            let mut one_by_one = SurvivalData::new();
+            for &(t, e) in &obs {
+                one_by_one.add(t, e);
+            }
+            proptest::prop_assert_eq!(&one_by_one, &whole);
+            let mut extended = SurvivalData::new();
+            extended.extend(obs.iter().copied());
+            proptest::prop_assert_eq!(&extended, &whole);
+            proptest::prop_assert_eq!(whole.events() + whole.censored(), whole.subjects());
+        }
     }
 
     #[test]

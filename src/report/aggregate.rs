@@ -65,7 +65,6 @@ impl std::fmt::Debug for ReportInput<'_> {
             .field("scope", self.scope)
             .field("periods", self.periods)
             .field("by", &self.by)
-            .field("prospects", &self.prospects)
             .finish_non_exhaustive()
     }
 }

@@ -1096,9 +1096,7 @@ pub fn pipeline(data: &[u8]) {
         Granularity::Year,
     ] {
         for z in ["UTC", zone] {
-            let spec = PeriodSpec::new(g.clone())
-                .in_zone_named(z)
-                .expect("known zone");
+            let spec = PeriodSpec::new(g).in_zone_named(z).expect("known zone");
             let done = guard(|| run_reports(&l, &c, &spec, durations), attribution);
             if done.is_none() {
                 return;

@@ -99,7 +99,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     println!(
         "{} reps, {} prospect records ({} distinct prospects), {} contacts, {} meetings, {} sales",
         ledger.reps().len(),
-        ledger.records().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Prospect),
         ledger.prospect_count(),
         ledger.accepted_count(sales_metrics::RecordKind::Contact),
         ledger.accepted_count(sales_metrics::RecordKind::Meeting),
@@ -115,7 +115,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::dedup::Dedup;
 
-    let dedup = Dedup::prospect().run(ledger.records())?;
+    let dedup = Dedup::prospect().run(ledger.record_source())?;
     show!(dedup);
     cell!(markdown);
     // Why two records were joined: every field's agreement and its weight

@@ -341,7 +341,7 @@ impl Results<'_> {
             ledger.accepted_count(sales_metrics::RecordKind::Contact),
             ledger.accepted_count(sales_metrics::RecordKind::Meeting),
             ledger.accepted_count(sales_metrics::RecordKind::Sale),
-            ledger.records().len(),
+            ledger.accepted_count(sales_metrics::RecordKind::Prospect),
             ledger.prospect_count(),
             ledger.reps().len(),
             ledger.rejections().len()

@@ -8,9 +8,12 @@ use super::ProspectRecords;
 
 /// Records to deduplicate: ids and values by column.
 ///
-/// Implemented for [`CsvRecords`] and for SPEC §2 prospect records
+/// Implemented for [`CsvRecords`], for SPEC §2 prospect records
 /// (`[ProspectRecord]`, `Vec<ProspectRecord>`, columns `name`, `company`,
-/// `email`, `phone`, `city`, `country`). Implement it over a CRM's own
+/// `email`, `phone`, `city`, `country`) and for a ledger's accepted
+/// prospect records with the same columns
+/// ([`Ledger::record_source`](crate::Ledger::record_source), what a
+/// [`Deduplicate`](super::Deduplicate) reads). Implement it over a CRM's own
 /// types to deduplicate them in place, without building CSV text: a
 /// [`Profile`](super::Profile)'s fields name the columns they read, and
 /// [`RecordSource::column`] maps those names onto the type's fields.

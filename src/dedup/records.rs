@@ -78,6 +78,21 @@ impl ProspectRecords {
         (i < self.len()).then(|| self.ids.get(i).unwrap_or(""))
     }
 
+    /// The value of text column `column` (in the order `name`, `company`,
+    /// `email`, `phone`, `city`, `country`) of record `i`, if given.
+    pub(crate) fn text(&self, column: usize, i: usize) -> Option<&str> {
+        let column = match column {
+            0 => &self.name,
+            1 => &self.company,
+            2 => &self.email,
+            3 => &self.phone,
+            4 => &self.city,
+            5 => &self.country,
+            _ => return None,
+        };
+        column.get(i)
+    }
+
     /// `created_at` of record `i` in µs, if given (without building the
     /// whole [`ProspectRecordRef`]).
     pub(crate) fn created_us(&self, i: usize) -> Option<i64> {

@@ -96,7 +96,7 @@ impl RecordSource for ProspectRecords {
     }
 
     fn id(&self, record: usize) -> &str {
-        self.get(record).map_or("", |r| r.prospect_id)
+        self.prospect_id(record).unwrap_or_default()
     }
 
     fn column(&self, name: &str) -> Option<usize> {
@@ -104,17 +104,9 @@ impl RecordSource for ProspectRecords {
     }
 
     fn value(&self, record: usize, column: usize) -> Option<&str> {
-        let r = self.get(record)?;
-        match column {
-            0 => r.name,
-            1 => r.company,
-            2 => r.email,
-            3 => r.phone,
-            4 => r.city,
-            5 => r.country,
-            _ => None,
-        }
-        .filter(|s| !s.is_empty())
+        // One column read, not the whole record: a deduplicator reads
+        // every value through this (dynamic) call.
+        self.text(column, record).filter(|s| !s.is_empty())
     }
 }
 

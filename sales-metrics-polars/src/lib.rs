@@ -10,10 +10,8 @@
 //! The conversion goes through the core crate's typed columns
 //! ([`sales_metrics::report::Frame`], what each result's `to_frame()`
 //! returns): period and cohort reports, breakdowns, survival curves,
-//! [`Rejections`](sales_metrics::ingest::Rejections),
-//! [`Findings`](sales_metrics::detect::Findings), any
-//! [`Table`](sales_metrics::Table) (types inferred) and any `Frame` get
-//! [`ToDataFrame::to_dataframe`].
+//! [`Rejections`], [`Findings`], any [`Table`] (types inferred) and any
+//! `Frame` get [`ToDataFrame::to_dataframe`].
 //!
 //! This is a crate of its own rather than a feature of `sales-metrics`
 //! because polars takes minutes to compile; the core crate stays light.

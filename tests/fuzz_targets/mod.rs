@@ -41,7 +41,6 @@ use sales_metrics::fuzzing::{
     format_time_micros, parse_i64, parse_time_micros, read_csv_in_blocks,
 };
 use sales_metrics::ingest::{Rejections, read_csv, read_csv_folder, read_json};
-use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
     time_to_first_meeting, time_to_win,
@@ -1230,9 +1229,7 @@ fn check_table_csv(t: &Table) {
 /// The ledger-wide tables, written to memory and read back.
 fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
     let mut out = Vec::new();
-    ContactClasses::new(c)
-        .write_csv(&mut out)
-        .expect("write to memory");
+    c.write_classes_csv(&mut out).expect("write to memory");
     let ids: Vec<String> = csv::Reader::from_reader(out.as_slice())
         .records()
         .map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()))
@@ -1246,9 +1243,7 @@ fn write_tables(l: &Ledger, c: &sales_metrics::Classified) {
         .collect();
     assert_eq!(ids, want, "contact_classes.csv ids");
     let mut json = Vec::new();
-    ContactClasses::new(c)
-        .write_json(&mut json)
-        .expect("write to memory");
+    c.write_classes_json(&mut json).expect("write to memory");
     let v: serde_json::Value = serde_json::from_slice(&json).expect("contact_classes.json parses");
     assert_eq!(v.as_array().map(Vec::len), Some(records.contacts.len()));
 

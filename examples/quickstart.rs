@@ -58,8 +58,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One period covering all the data, so distinct-prospect counts are
     // distinct over the whole span.
     let (lo, hi) = ledger.time_span().ok_or("no events in the demo data")?;
-    let utc = PeriodSpec::monthly();
-    let (first, last) = (utc.local_date_of(lo), utc.local_date_of(hi));
+    let (first, last) = (lo.date_naive(), hi.date_naive());
     let whole =
         PeriodSpec::custom([(format!("{first}..{last}"), first..last + Duration::days(1))])?;
     let report = period_report(&classified, &Scope::all(), &whole)?;

@@ -175,15 +175,19 @@ impl<'a> ReportInput<'a> {
     /// This input restricted to the prospect ranges `bounds` returns for
     /// (event offsets, prospect count, event count) of its own prospects,
     /// counted from its first prospect.
+    // invariant: a ledger has one event offset per prospect and one more,
+    // and an input's prospects lie within the ledger's.
+    #[allow(clippy::indexing_slicing)]
     fn split(
         &self,
         bounds: impl FnOnce(&[u32], usize, usize) -> Vec<(usize, usize)>,
     ) -> Vec<ReportInput<'a>> {
         let offsets = self.classified.ledger().event_offsets();
         let Range { start, end } = self.prospects.clone();
-        let own = offsets.get(start..=end).unwrap_or(&[]);
-        let base = own.first().copied().unwrap_or(0);
-        let events = own.last().map_or(0, |&last| (last - base) as usize);
+        debug_assert!(start <= end && end < offsets.len());
+        let own = &offsets[start..=end];
+        let base = own[0];
+        let events = (own[end - start] - base) as usize;
         let rebased: Vec<u32>;
         let own = if base == 0 {
             own
@@ -222,9 +226,9 @@ impl<'a> ReportInput<'a> {
 }
 
 /// A report's mergeable partial result: computed over the prospects of a
-/// [`ReportInput`] (the whole or one of its
-/// [`parts`](ReportInput::parts)), merged over disjoint parts (associative and commutative,
-/// [`Default`] the identity), finished into the report. Implemented by
+/// [`ReportInput`] (the whole or one of its [`parts`](ReportInput::parts)),
+/// merged over disjoint parts (associative and commutative, [`Default`] the
+/// identity), finished into the report. Implemented by
 /// [`PeriodAggregate`](crate::report::PeriodAggregate),
 /// [`CohortAggregate`](crate::report::CohortAggregate) and
 /// [`BreakdownAggregate`](crate::report::BreakdownAggregate); see

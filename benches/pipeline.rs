@@ -19,7 +19,6 @@ use std::path::PathBuf;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{PeriodSpec, Scope, period_report};
 use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
 
@@ -109,14 +108,14 @@ fn bench(c: &mut Criterion) {
                 let p = period_report(&c, &Scope::all(), &monthly);
                 let q = sales_metrics::report::cohort_report(&c, &Scope::all(), &monthly);
                 let mut out = std::io::sink();
-                let w = ContactClasses::new(&c).write_csv(&mut out);
+                let w = c.write_classes_csv(&mut out);
                 black_box((p.is_ok(), q.is_ok(), w.is_ok()))
             })
         });
         g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {
             b.iter(|| {
                 let mut out = std::io::sink();
-                black_box(ContactClasses::new(&classified).write_csv(&mut out))
+                black_box(classified.write_classes_csv(&mut out))
             })
         });
         println!(

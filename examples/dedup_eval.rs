@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sales_metrics::dedup::{CsvRecords, Dedup, DedupSettings, FieldKind, FieldSpec, Profile};
+use sales_metrics::dedup::{CsvRecords, Dedup, FieldKind, FieldSpec, Profile};
 use sales_metrics::sim::{CrmConfig, LinkageScores};
 
 fn febrl_profile() -> Result<Profile, Box<dyn std::error::Error>> {
@@ -92,21 +92,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let crm_records: usize = args.first().map_or(Ok(20_000), |s| s.parse())?;
     let seed: u64 = args.get(1).map_or(Ok(7), |s| s.parse())?;
-    let mut settings = DedupSettings {
-        keep_candidates: true,
-        ..DedupSettings::default()
-    };
     // DEDUP_EM=rounds: re-estimate m by EM (the classic baseline).
-    if let Some(rounds) = std::env::var("DEDUP_EM").ok().and_then(|v| v.parse().ok()) {
-        settings.em_rounds = rounds;
-    }
+    let em_rounds = std::env::var("DEDUP_EM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let configured = |dedup: Dedup| dedup.with_candidate_pairs().with_em_rounds(em_rounds);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dedup");
     for name in ["febrl1", "febrl2"] {
         let path = dir.join(format!("{name}.csv"));
         match std::fs::File::open(&path) {
             Ok(f) => {
                 let table = CsvRecords::from_csv_named(f, &path, "rec_id")?;
-                let dedup = Dedup::new(febrl_profile()?).with_settings(settings.clone());
+                let dedup = configured(Dedup::new(febrl_profile()?));
                 report(name, &dedup, &table, "cluster_id")?;
             }
             Err(e) => println!("== {name}: skipped ({}: {e})", path.display()),
@@ -126,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let data = cfg.generate();
         let table = data.records()?;
-        let dedup = Dedup::prospect().with_settings(settings);
+        let dedup = configured(Dedup::prospect());
         report(&format!("crm (seed {seed})"), &dedup, &table, "entity_id")?;
     }
     Ok(())

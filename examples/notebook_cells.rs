@@ -99,7 +99,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     println!(
         "{} reps, {} prospect records ({} distinct prospects), {} contacts, {} meetings, {} sales",
         ledger.reps().len(),
-        ledger.records().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Prospect),
         ledger.prospect_count(),
         ledger.accepted_count(sales_metrics::RecordKind::Contact),
         ledger.accepted_count(sales_metrics::RecordKind::Meeting),
@@ -115,7 +115,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::dedup::Dedup;
 
-    let dedup = Dedup::prospect().run(ledger.records())?;
+    let dedup = Dedup::prospect().run(ledger.record_source())?;
     show!(dedup);
     cell!(markdown);
     // Why two records were joined: every field's agreement and its weight
@@ -337,12 +337,10 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // rates as floats with null where a rate is undefined, the period label
     // as text and its first day as a date. Here `ana`'s months:
     cell!(code);
-    use sales_metrics::report::ToFrame;
-
     let frame = ana.to_frame();
     show!(frame);
     cell!(markdown);
-    // With the `arrow` feature, `half_year.to_record_batch()?` is an Arrow
+    // With the `arrow` feature, `half_year.to_frame().to_record_batch()?` is an Arrow
     // `RecordBatch`. For polars there is the `sales-metrics-polars` crate
     // of this repository (a crate of its own, because polars takes minutes
     // to compile):

@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "Loaded {} reps, {} prospect records ({} distinct prospects), {} contacts, {} meetings, {} sales from {}",
         ledger.reps().len(),
-        ledger.records().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Prospect),
         ledger.prospect_count(),
         ledger.accepted_count(sales_metrics::RecordKind::Contact),
         ledger.accepted_count(sales_metrics::RecordKind::Meeting),
@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .len();
     println!(
         "Deduplication: {} records -> {} prospects (the true partition shipped with the data has {true_prospects})",
-        ledger.records().len(),
+        ledger.accepted_count(sales_metrics::RecordKind::Prospect),
         ledger.prospect_count()
     );
     let [new, follow_up, reactivated, customer] = classified.class_counts();

@@ -48,7 +48,6 @@ use std::time::{Duration, Instant};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
-use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
 };
@@ -306,9 +305,7 @@ impl Results<'_> {
     /// Stages every table in `out`.
     fn write(&self, out: &mut OutputDir, json: bool) -> Result<(), Error> {
         let (ledger, classified) = (self.classified.ledger(), &self.classified);
-        out.write_file("contact_classes.csv", |w| {
-            ContactClasses::new(classified).write_csv(w)
-        })?;
+        out.write_file("contact_classes.csv", |w| classified.write_classes_csv(w))?;
         for (name, table) in [
             ("period_report", self.report.table()),
             ("revenue", self.report.revenue_table()),
@@ -327,9 +324,7 @@ impl Results<'_> {
             Rejections(ledger.rejections()).write_csv(w)
         })?;
         if json {
-            out.write_file("contact_classes.json", |w| {
-                ContactClasses::new(classified).write_json(w)
-            })?;
+            out.write_file("contact_classes.json", |w| classified.write_classes_json(w))?;
             out.write_file("rejections.json", |w| {
                 Rejections(ledger.rejections()).write_json(w)
             })?;
@@ -345,7 +340,7 @@ impl Results<'_> {
             ledger.accepted_count(sales_metrics::RecordKind::Contact),
             ledger.accepted_count(sales_metrics::RecordKind::Meeting),
             ledger.accepted_count(sales_metrics::RecordKind::Sale),
-            ledger.records().len(),
+            ledger.accepted_count(sales_metrics::RecordKind::Prospect),
             ledger.prospect_count(),
             ledger.reps().len(),
             ledger.rejections().len()

@@ -230,6 +230,11 @@ impl EngagementData {
 /// engagement (or none) for every event, bound to the [`Ledger`] it was
 /// computed from (so it cannot be combined with another ledger).
 ///
+/// Its contact classes table (`contact_classes.csv`, SPEC §11) is written
+/// by [`Classified::write_classes_csv`] and [`Classified::write_classes_json`]
+/// (streaming), built by [`Classified::classes_table`] and shown by
+/// `Display`, [`Classified::to_html`] and [`Classified::evcxr_display`].
+///
 /// Contacts and engagements are read by id:
 ///
 /// ```

@@ -139,7 +139,7 @@ pub use classify::{
 };
 pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ingest::partition::SuppliedPartition;
-pub use ledger::{Ledger, LedgerBuilder, Mode, ProspectIdentity, load_folder};
+pub use ledger::{Ledger, LedgerBuilder, Mode, load_folder};
 pub use model::{
     Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,
     ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale, SaleId,

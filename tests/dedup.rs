@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use sales_metrics::dedup::{
-    Comparator, Context, CsvRecords as Table, Dedup, DedupIndex, DedupSettings, FieldKind,
-    FieldSpec, Profile, RecordSource,
+    Comparator, CsvRecords as Table, Dedup, DedupIndex, FieldKind, FieldSpec, Profile, RecordSource,
 };
 use sales_metrics::sim::{CrmConfig, CrmData};
 use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
@@ -215,7 +214,7 @@ impl Comparator for VatNumber {
     fn level_names(&self) -> &[&'static str] {
         &["different", "exact"]
     }
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         let d: String = raw.chars().filter(char::is_ascii_digit).collect();
         (!d.is_empty()).then_some(d)
     }
@@ -239,12 +238,7 @@ fn a_caller_adds_a_field_kind() -> TestResult {
     let vat = FieldSpec::custom("vat", Arc::new(VatNumber));
     let profile = Profile::new(vec![FieldSpec::new("company", FieldKind::Company), vat])?;
     let profile = profile.with_blocking(&[&["vat"]])?;
-    let result = Dedup::new(profile)
-        .with_settings(DedupSettings {
-            estimate_u: false,
-            ..DedupSettings::default()
-        })
-        .run(&t)?;
+    let result = Dedup::new(profile).without_u_estimation().run(&t)?;
     assert_eq!(result.cluster_id("b"), Some("a"));
     assert_eq!(result.cluster_id("c"), Some("c"));
     Ok(())
@@ -290,12 +284,7 @@ fn runaway_clusters_are_guarded() -> TestResult {
     for r in &rows {
         t.push_row(r.iter().map(String::as_str));
     }
-    let result = Dedup::prospect()
-        .with_settings(DedupSettings {
-            max_cluster_size: 8,
-            ..DedupSettings::default()
-        })
-        .run(&t)?;
+    let result = Dedup::prospect().with_max_cluster_size(8).run(&t)?;
     assert!(result.stats().largest_cluster <= 8);
     Ok(())
 }
@@ -316,10 +305,7 @@ fn index_answers_equal_the_batch_run() -> TestResult {
     // One model for both, so that the answers can be compared.
     let fitted = Dedup::prospect().run(&all)?;
     let dedup = Dedup::prospect()
-        .with_settings(DedupSettings {
-            keep_candidates: true,
-            ..DedupSettings::default()
-        })
+        .with_candidate_pairs()
         .with_model_of(&fitted)?;
     let batch = dedup.run(&all)?;
 
@@ -507,11 +493,10 @@ proptest! {
     #[test]
     fn normalisers_never_panic(s in any::<String>(), cc in "[A-Za-z]{0,3}") {
         let phone = FieldKind::Phone.comparator();
-        let _ = phone.normalize(&s, &Context { country: Some(&cc) });
-        let ctx = Context::default();
+        let _ = phone.normalize(&s, Some(&cc));
         for k in FieldKind::ALL {
             let c = k.comparator();
-            if let Some(v) = c.normalize(&s, &ctx) {
+            if let Some(v) = c.normalize(&s, None) {
                 let top = c.level_names().len() as u8 - 1;
                 prop_assert_eq!(c.compare(&v, &v), top);
                 let mut keys = Vec::new();
@@ -523,11 +508,8 @@ proptest! {
 
 #[test]
 fn phones_fold_to_one_form() {
-    let phone = |raw: &str, country: Option<&str>| {
-        FieldKind::Phone
-            .comparator()
-            .normalize(raw, &Context { country })
-    };
+    let phone =
+        |raw: &str, country: Option<&str>| FieldKind::Phone.comparator().normalize(raw, country);
     let forms = [
         "+40 721 234 567",
         "0040721234567",
@@ -550,10 +532,9 @@ fn phones_fold_to_one_form() {
 
 #[test]
 fn names_fold_diacritics_order_and_titles() {
-    let ctx = Context::default();
-    let person_name = |raw: &str| FieldKind::PersonName.comparator().normalize(raw, &ctx);
-    let company = |raw: &str| FieldKind::Company.comparator().normalize(raw, &ctx);
-    let email = |raw: &str| FieldKind::Email.comparator().normalize(raw, &ctx);
+    let person_name = |raw: &str| FieldKind::PersonName.comparator().normalize(raw, None);
+    let company = |raw: &str| FieldKind::Company.comparator().normalize(raw, None);
+    let email = |raw: &str| FieldKind::Email.comparator().normalize(raw, None);
     for n in [
         "Ștefan Țurcanu",
         "Ştefan Ţurcanu",

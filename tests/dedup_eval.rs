@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use sales_metrics::dedup::{
-    CsvRecords as Table, Dedup, DedupSettings, FieldKind, FieldSpec, Profile, RecordSource,
+    CsvRecords as Table, Dedup, FieldKind, FieldSpec, Profile, RecordSource,
 };
 use sales_metrics::sim::{CrmConfig, LinkageScores};
 
@@ -58,13 +58,6 @@ fn evaluate(
     })
 }
 
-fn settings() -> DedupSettings {
-    DedupSettings {
-        keep_candidates: true,
-        ..DedupSettings::default()
-    }
-}
-
 /// The Febrl field mapping.
 fn febrl_profile() -> Result<Profile, sales_metrics::Error> {
     Profile::new(vec![
@@ -90,7 +83,7 @@ fn febrl(name: &str) -> TestResult {
         return Ok(());
     };
     let table = Table::from_csv(file, "rec_id")?;
-    let dedup = Dedup::new(febrl_profile()?).with_settings(settings());
+    let dedup = Dedup::new(febrl_profile()?).with_candidate_pairs();
     let o = evaluate(&dedup, &table, "cluster_id")?;
     assert!(o.pairwise.f1() >= 0.995, "{name}: pairwise {}", o.pairwise);
     assert!(
@@ -120,7 +113,7 @@ fn crm(records: usize, seed: u64) -> Result<Outcome, Box<dyn std::error::Error>>
     .generate()
     .records()?;
     evaluate(
-        &Dedup::prospect().with_settings(settings()),
+        &Dedup::prospect().with_candidate_pairs(),
         &table,
         "entity_id",
     )

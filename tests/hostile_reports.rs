@@ -15,7 +15,7 @@ use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::Table;
 use sales_metrics::ingest::read_csv;
 use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope, breakdown, period_report};
-use sales_metrics::report::{ColumnData, Frame, ToFrame};
+use sales_metrics::report::{ColumnData, Frame};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, Ledger, LedgerBuilder, Mode,
     ProspectRecord, Reason, RecordKind, Rejection, Rep, Sale, classify,
@@ -242,18 +242,18 @@ fn duration_sums_are_exact_beyond_64_bits() {
     // Frames: the seconds column does not fit UInt64, so it is exact text
     // rather than nulls; the other columns keep their types.
     let f: Frame = b.to_frame();
-    let seconds = &f.column("seconds").unwrap().data;
+    let seconds = f.column("seconds").unwrap();
     assert!(
         matches!(seconds, ColumnData::Utf8(v) if v.iter().any(|s| s.as_deref() == Some("27670116110564327421"))),
         "{seconds:?}"
     );
     assert!(matches!(
-        f.column("contacts").unwrap().data,
+        f.column("contacts").unwrap(),
         ColumnData::UInt64(_)
     ));
     let inferred = Frame::from_table(&table);
     assert!(matches!(
-        inferred.column("seconds").unwrap().data,
+        inferred.column("seconds").unwrap(),
         ColumnData::Utf8(_)
     ));
 }
@@ -375,7 +375,7 @@ fn zero_amount_sales_get_revenue_rows() {
     let f = Frame::from_table(&revenue);
     assert_eq!(f.len(), 3);
     assert_eq!(
-        f.column("revenue_minor").map(|c| &c.data),
+        f.column("revenue_minor"),
         Some(&ColumnData::Int64(vec![Some(0), Some(0), Some(250)]))
     );
     #[cfg(feature = "arrow")]

@@ -5,7 +5,6 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
-use sales_metrics::report::ContactClasses;
 use sales_metrics::report::{
     Aggregate, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope, period_report,
 };
@@ -329,7 +328,7 @@ proptest! {
         let b = build(&s, seed);
         let classes = |l: &Ledger| {
             let mut out = Vec::new();
-            ContactClasses::new(&classify(l, &ClassifyConfig::default())).write_csv(&mut out).unwrap();
+            classify(l, &ClassifyConfig::default()).write_classes_csv(&mut out).unwrap();
             out
         };
         prop_assert_eq!(classes(&a), classes(&b));
@@ -470,14 +469,14 @@ fn contact_classes_csv_and_json_agree_across_chunks() {
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
     let mut csv_bytes = Vec::new();
-    ContactClasses::new(&c).write_csv(&mut csv_bytes).unwrap();
+    c.write_classes_csv(&mut csv_bytes).unwrap();
     let mut rd = csv::Reader::from_reader(csv_bytes.as_slice());
     let from_csv: Vec<Vec<String>> = rd
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
     let mut json = Vec::new();
-    ContactClasses::new(&c).write_json(&mut json).unwrap();
+    c.write_classes_json(&mut json).unwrap();
     let v: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
     let rows: Vec<_> = c.contacts().collect();
     assert_eq!(from_csv.len(), 70_000);

@@ -1189,7 +1189,7 @@ fn prospect_details_dropped_then_kept_stay_aligned() -> TestResult {
         p
     };
     let mut b = LedgerBuilder::new();
-    b.prospect_identity(sales_metrics::ProspectIdentity::Singletons);
+    b.each_record_a_prospect();
     b.add_prospect(named("p1", "Ana"));
     b.keep_prospect_details(false);
     b.add_prospect(named("p2", "Bob"));
@@ -1204,10 +1204,10 @@ fn prospect_details_dropped_then_kept_stay_aligned() -> TestResult {
         &mut b,
     )?;
     let ledger = b.build()?;
-    let names: Vec<(&str, Option<&str>)> = ledger
-        .records()
+    let prospects = ledger.to_records().prospects;
+    let names: Vec<(&str, Option<&str>)> = prospects
         .iter()
-        .map(|r| (r.prospect_id, r.name))
+        .map(|r| (r.prospect_id.as_str(), r.name.as_deref()))
         .collect();
     assert_eq!(
         names,

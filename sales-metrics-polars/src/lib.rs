@@ -8,11 +8,10 @@
 //! `2026-06-01`).
 //!
 //! The conversion goes through the core crate's typed columns
-//! ([`sales_metrics::report::Frame`]): anything that implements
-//! [`ToFrame`] — period and cohort reports, breakdowns, survival curves,
-//! [`Rejections`](sales_metrics::ingest::Rejections), any
-//! [`Table`](sales_metrics::Table) — gets
-//! [`ToDataFrame::to_dataframe`].
+//! ([`sales_metrics::report::Frame`], what each result's `to_frame()`
+//! returns): period and cohort reports, breakdowns, survival curves,
+//! [`Rejections`], [`Findings`], any [`Table`] (types inferred) and any
+//! `Frame` get [`ToDataFrame::to_dataframe`].
 //!
 //! This is a crate of its own rather than a feature of `sales-metrics`
 //! because polars takes minutes to compile; the core crate stays light.
@@ -38,9 +37,15 @@
 #![deny(missing_docs)]
 
 use polars::prelude::{Column, DataFrame, DataType, NamedFrom, PolarsResult, Series};
-use sales_metrics::report::{ColumnData, Frame, ToFrame};
+use sales_metrics::Table;
+use sales_metrics::detect::Findings;
+use sales_metrics::ingest::Rejections;
+use sales_metrics::report::{
+    Breakdown, CohortReport, ColumnData, Frame, PeriodReport, SurvivalCurve,
+};
 
-/// A result that converts to a polars `DataFrame`: every [`ToFrame`].
+/// A result that converts to a polars `DataFrame`: every result with a
+/// `to_frame()` method, any [`Table`] and any [`Frame`].
 pub trait ToDataFrame {
     /// The result as a `DataFrame` (types kept, undefined values null).
     ///
@@ -50,24 +55,54 @@ pub trait ToDataFrame {
     fn to_dataframe(&self) -> PolarsResult<DataFrame>;
 }
 
-impl<T: ToFrame + ?Sized> ToDataFrame for T {
+/// Results that convert through their own `to_frame()`.
+macro_rules! results_to_dataframe {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ToDataFrame for $ty {
+            fn to_dataframe(&self) -> PolarsResult<DataFrame> {
+                frame_to_dataframe(&self.to_frame())
+            }
+        }
+    )*};
+}
+
+results_to_dataframe!(
+    PeriodReport,
+    CohortReport,
+    Breakdown,
+    SurvivalCurve,
+    Rejections<'_>,
+    Findings,
+);
+
+impl ToDataFrame for Frame {
     fn to_dataframe(&self) -> PolarsResult<DataFrame> {
-        frame_to_dataframe(&self.to_frame())
+        frame_to_dataframe(self)
+    }
+}
+
+impl ToDataFrame for Table {
+    /// The table's columns with their types inferred from the cells
+    /// ([`Frame::from_table`]).
+    fn to_dataframe(&self) -> PolarsResult<DataFrame> {
+        frame_to_dataframe(&Frame::from_table(self))
+    }
+}
+
+impl<T: ToDataFrame + ?Sized> ToDataFrame for &T {
+    fn to_dataframe(&self) -> PolarsResult<DataFrame> {
+        (**self).to_dataframe()
     }
 }
 
 /// Converts typed columns to a `DataFrame`: `Int64`, `UInt64`, `Float64`,
 /// `String` and `Date` columns, nulls kept.
-///
-/// # Errors
-/// A `PolarsError` if polars rejects a column.
-pub fn frame_to_dataframe(frame: &Frame) -> PolarsResult<DataFrame> {
+fn frame_to_dataframe(frame: &Frame) -> PolarsResult<DataFrame> {
     let columns = frame
         .columns()
-        .iter()
-        .map(|c| {
-            let name = c.name.as_str().into();
-            let series = match &c.data {
+        .map(|(name, data)| {
+            let name = name.into();
+            let series = match data {
                 ColumnData::Int64(v) => Series::new(name, v.as_slice()),
                 ColumnData::UInt64(v) => Series::new(name, v.as_slice()),
                 ColumnData::Float64(v) => Series::new(name, v.as_slice()),

@@ -87,5 +87,15 @@ fn empty_results_keep_their_schema() -> TestResult {
     let rejections = Rejections(&[]).to_dataframe()?;
     assert_eq!((rejections.height(), rejections.width()), (0, 5));
     assert_eq!(rejections.column("row")?.dtype(), &DataType::UInt64);
+    let findings = sales_metrics::detect::Findings::default().to_dataframe()?;
+    assert_eq!((findings.height(), findings.width()), (0, 6));
+    assert_eq!(findings.column("score")?.dtype(), &DataType::Float64);
+    // Any table (types inferred) and any frame.
+    let mut t = sales_metrics::Table::new(&["rep_id", "n"]);
+    t.push(vec!["ana".into(), 3u64.into()]);
+    let table = t.to_dataframe()?;
+    assert_eq!(table.column("n")?.dtype(), &DataType::Int64);
+    let frame = sales_metrics::report::Frame::from_table(&t).to_dataframe()?;
+    assert_eq!(frame.column("rep_id")?.dtype(), &DataType::String);
     Ok(())
 }

@@ -13,13 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::normalize::{self, foldhash_u64};
 
-/// What a comparator knows about the record whose value it normalises.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Context<'a> {
-    /// The record's country (ISO 3166 alpha-2), else the default country.
-    pub country: Option<&'a str>,
-}
-
 /// How one kind of field is normalised, compared and blocked on.
 ///
 /// Implement it to add a field kind or to replace how a built-in kind
@@ -30,7 +23,7 @@ pub struct Context<'a> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use sales_metrics::dedup::{Comparator, Context, CsvRecords, Dedup, FieldSpec, Profile};
+/// use sales_metrics::dedup::{Comparator, CsvRecords, Dedup, FieldSpec, Profile};
 ///
 /// /// VAT numbers: exact after dropping the country prefix, else disagree.
 /// #[derive(Debug)]
@@ -40,7 +33,7 @@ pub struct Context<'a> {
 ///     fn level_names(&self) -> &[&'static str] {
 ///         &["different", "exact"]
 ///     }
-///     fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+///     fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
 ///         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
 ///         (!digits.is_empty()).then_some(digits)
 ///     }
@@ -77,8 +70,12 @@ pub trait Comparator: Send + Sync + fmt::Debug {
     fn level_names(&self) -> &[&'static str];
 
     /// Normalises a raw value, once per record; `None` when nothing
-    /// comparable is left.
-    fn normalize(&self, raw: &str, ctx: &Context<'_>) -> Option<String>;
+    /// comparable is left. `country` is the record's country (ISO 3166
+    /// alpha-2) from the profile's
+    /// [country column](super::Profile::with_country_column), else its
+    /// [default country](super::Profile::with_default_country); phone
+    /// numbers need it.
+    fn normalize(&self, raw: &str, country: Option<&str>) -> Option<String>;
 
     /// The agreement level (`0..levels`) of two normalised values; a
     /// level past the last counts as the last.
@@ -655,7 +652,7 @@ impl Comparator for PersonNameComparator {
         ]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::person_name(raw)
     }
 
@@ -742,7 +739,7 @@ impl Comparator for NamePartComparator {
         &["different", "initial_or_far", "similar", "close", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::name_part(raw)
     }
 
@@ -841,7 +838,7 @@ impl Comparator for CompanyComparator {
         &["different", "partial", "close", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::company(raw)
     }
 
@@ -905,7 +902,7 @@ impl Comparator for EmailComparator {
         &["different", "other_at_same_domain", "similar", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::email(raw)
     }
 
@@ -988,8 +985,8 @@ impl Comparator for PhoneComparator {
         &["different", "similar", "exact"]
     }
 
-    fn normalize(&self, raw: &str, ctx: &Context<'_>) -> Option<String> {
-        normalize::phone(raw, ctx.country)
+    fn normalize(&self, raw: &str, country: Option<&str>) -> Option<String> {
+        normalize::phone(raw, country)
     }
 
     fn compare(&self, a: &str, b: &str) -> u8 {
@@ -1029,7 +1026,7 @@ impl Comparator for CityComparator {
         &["different", "similar", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::city(raw)
     }
 
@@ -1061,7 +1058,7 @@ impl Comparator for CodeComparator {
         &["different", "one_typo", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         (self.normalize)(raw)
     }
 
@@ -1092,7 +1089,7 @@ impl Comparator for DateComparator {
         &["different", "similar", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::date(raw)
     }
 
@@ -1127,7 +1124,7 @@ impl Comparator for TextComparator {
         &["different", "overlap", "close", "exact"]
     }
 
-    fn normalize(&self, raw: &str, _: &Context<'_>) -> Option<String> {
+    fn normalize(&self, raw: &str, _country: Option<&str>) -> Option<String> {
         normalize::text(raw)
     }
 
@@ -1168,8 +1165,7 @@ mod tests {
 
     fn name(a: &str, b: &str) -> u8 {
         let c = PersonNameComparator;
-        let ctx = Context::default();
-        let (Some(a), Some(b)) = (c.normalize(a, &ctx), c.normalize(b, &ctx)) else {
+        let (Some(a), Some(b)) = (c.normalize(a, None), c.normalize(b, None)) else {
             return 99;
         };
         c.compare(&a, &b)

@@ -5,7 +5,6 @@
 use hashbrown::HashMap;
 
 use super::RecordSource;
-use super::compare::Context;
 use super::normalize::foldhash_u64;
 use super::profile::{FieldRole, Profile, TermFrequency};
 use crate::par;
@@ -90,19 +89,17 @@ impl NormData {
         raw: impl Iterator<Item = Option<&'a str>>,
         country: Option<&str>,
     ) {
-        let ctx = Context {
-            country: country
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .or(profile.default_country()),
-        };
+        let country = country
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .or(profile.default_country());
         let norms: Vec<Option<String>> = profile
             .fields()
             .iter()
             .zip(raw)
             .map(|(spec, v)| {
                 v.filter(|s| !s.trim().is_empty())
-                    .and_then(|s| spec.comparator.normalize(s, &ctx))
+                    .and_then(|s| spec.comparator.normalize(s, country))
             })
             .collect();
         self.push_values(norms.iter().map(Option::as_deref));

@@ -33,6 +33,8 @@
 //!   to graded levels, blocking keys), added to a profile with
 //!   [`FieldSpec::custom`] and [`Profile::with_field`];
 //! * [`RecordSource`]: deduplicate a CRM's own record type in place;
+//! * [`Deduplicate`]: the hook through which a ledger groups its prospect
+//!   records (a [`Dedup`] by default), for a CRM's own matcher;
 //! * [`DedupIndex`]: check a record as it is typed against the known ones.
 //!
 //! # What CRM data needs beyond textbook Fellegi–Sunter
@@ -53,7 +55,7 @@
 //!   a record is.
 //! * **Chaining**: clusters grow from the strongest link down and refuse
 //!   merges that would put conflicting names together or exceed
-//!   [`DedupSettings::max_cluster_size`].
+//!   [`Dedup::with_max_cluster_size`].
 //!
 //! # Determinism
 //!
@@ -103,25 +105,27 @@ mod score;
 mod source;
 
 // The public surface of deduplication, one path per item.
-pub use compare::{Comparator, Context, FieldKind};
+pub use compare::{Comparator, FieldKind};
 pub use index::{DedupIndex, IndexMatch};
 pub use profile::{FieldSpec, Profile};
-pub use records::{Deduplicate, ProspectRecordRef, ProspectRecords};
+pub use records::Deduplicate;
 pub use result::{DedupResult, DedupStats, FieldEvidence, PairEvidence};
-pub use run::{Dedup, DedupSettings};
+pub use run::Dedup;
 pub use source::{CsvRecords, RecordSource};
 
 #[cfg(feature = "sim")]
 pub(crate) use normalize::folded;
 use profile::FieldRole;
+pub(crate) use records::ProspectRecords;
 use result::pair_evidence;
+use run::DedupSettings;
 use run::{cannot_link, locality_cmp, locality_fields, sorted_ids, too_much_text, veto_fields};
 use score::Model;
 
 use crate::error::Result;
 
 impl Deduplicate for Dedup {
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+    fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>> {
         Ok(self.run(records)?.labels())
     }
 }

@@ -170,7 +170,7 @@ pub(crate) struct BlockingRule {
     /// Field indices into the profile.
     pub(crate) fields: Vec<usize>,
     /// Blocks of this rule larger than this are skipped (`None`: the run's
-    /// [`DedupSettings::max_block_size`](super::DedupSettings)).
+    /// [`Dedup::with_max_block_size`](super::Dedup::with_max_block_size)).
     pub(crate) max_block: Option<usize>,
 }
 

@@ -1,6 +1,8 @@
-//! The record view deduplication reads ([`ProspectRecords`]) and the hook
-//! through which a ledger groups prospect records ([`Deduplicate`]).
+//! The ledger's prospect records in columns ([`ProspectRecords`], a
+//! [`RecordSource`]) and the hook through which a ledger groups them
+//! ([`Deduplicate`]).
 
+use super::RecordSource;
 use crate::error::Result;
 use crate::ingest::stage::{StagedProspect, StagedTexts};
 use crate::intern::{NONE, TextColumn};
@@ -8,23 +10,23 @@ use crate::model::Source;
 
 /// A borrowed view of one prospect record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProspectRecordRef<'a> {
+pub(crate) struct ProspectRecordRef<'a> {
     /// `prospect_id`.
-    pub prospect_id: &'a str,
+    pub(crate) prospect_id: &'a str,
     /// Name.
-    pub name: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
     /// Company.
-    pub company: Option<&'a str>,
+    pub(crate) company: Option<&'a str>,
     /// E-mail.
-    pub email: Option<&'a str>,
+    pub(crate) email: Option<&'a str>,
     /// Phone.
-    pub phone: Option<&'a str>,
+    pub(crate) phone: Option<&'a str>,
     /// City.
-    pub city: Option<&'a str>,
+    pub(crate) city: Option<&'a str>,
     /// Country.
-    pub country: Option<&'a str>,
+    pub(crate) country: Option<&'a str>,
     /// Source.
-    pub source: Option<Source>,
+    pub(crate) source: Option<Source>,
     /// `created_at` in µs.
     pub(crate) created_us: Option<i64>,
     /// Creating rep's index, if any.
@@ -32,9 +34,10 @@ pub struct ProspectRecordRef<'a> {
 }
 
 /// Prospect records in columns (one buffer per text field, no `String` per
-/// record).
+/// record): the ledger's accepted records, and what a [`Deduplicate`]
+/// reads through [`RecordSource`].
 #[derive(Debug, Clone, Default)]
-pub struct ProspectRecords {
+pub(crate) struct ProspectRecords {
     ids: TextColumn,
     name: TextColumn,
     company: TextColumn,
@@ -49,17 +52,12 @@ pub struct ProspectRecords {
 
 impl ProspectRecords {
     /// Number of records.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.source.len()
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.source.is_empty()
-    }
-
     /// Record `i`, if it exists.
-    pub fn get(&self, i: usize) -> Option<ProspectRecordRef<'_>> {
+    pub(crate) fn get(&self, i: usize) -> Option<ProspectRecordRef<'_>> {
         Some(ProspectRecordRef {
             prospect_id: self.ids.get(i).unwrap_or(""),
             name: self.name.get(i),
@@ -76,8 +74,23 @@ impl ProspectRecords {
 
     /// The `prospect_id` of record `i`, if it exists (without building the
     /// whole [`ProspectRecordRef`]).
-    pub fn prospect_id(&self, i: usize) -> Option<&str> {
+    pub(crate) fn prospect_id(&self, i: usize) -> Option<&str> {
         (i < self.len()).then(|| self.ids.get(i).unwrap_or(""))
+    }
+
+    /// The value of text column `column` (in the order `name`, `company`,
+    /// `email`, `phone`, `city`, `country`) of record `i`, if given.
+    pub(crate) fn text(&self, column: usize, i: usize) -> Option<&str> {
+        let column = match column {
+            0 => &self.name,
+            1 => &self.company,
+            2 => &self.email,
+            3 => &self.phone,
+            4 => &self.city,
+            5 => &self.country,
+            _ => return None,
+        };
+        column.get(i)
     }
 
     /// `created_at` of record `i` in µs, if given (without building the
@@ -97,7 +110,8 @@ impl ProspectRecords {
     }
 
     /// All records in index (id byte) order.
-    pub fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ProspectRecordRef<'_>> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
@@ -149,25 +163,34 @@ impl ProspectRecords {
     }
 }
 
-/// Groups prospect records into prospects (SPEC §4). Deduplication
-/// implements this; so can a caller's own matcher, plugged into a ledger
-/// with [`ProspectIdentity::Deduplicate`](crate::ProspectIdentity).
+/// Groups prospect records into prospects (SPEC §4): the hook a ledger
+/// calls, set with
+/// [`LedgerBuilder::deduplicate_with`](crate::LedgerBuilder::deduplicate_with).
+/// [`Dedup`](super::Dedup) implements it (a ledger uses
+/// [`Dedup::prospect`](super::Dedup::prospect) by default); so can a
+/// caller's own matcher.
+///
+/// The records come as a [`RecordSource`] in id byte order: read a field
+/// by its SPEC §2 column name (`name`, `company`, `email`, `phone`,
+/// `city`, `country`) through [`RecordSource::column`] and
+/// [`RecordSource::value`]; [`RecordSource::id`] is the `prospect_id`.
 ///
 /// # Example: a CRM's own rule (same e-mail, any case, is one person)
 /// ```
 /// use std::collections::HashMap;
-/// use sales_metrics::dedup::{Deduplicate, ProspectRecords};
-/// use sales_metrics::{LedgerBuilder, ProspectIdentity, ProspectRecord, Result};
+/// use sales_metrics::dedup::{Deduplicate, RecordSource};
+/// use sales_metrics::{LedgerBuilder, ProspectRecord, Result};
 ///
 /// struct SameEmail;
 ///
 /// impl Deduplicate for SameEmail {
-///     fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+///     fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>> {
+///         let email = records.column("email");
 ///         let mut by_email: HashMap<String, u32> = HashMap::new();
 ///         let mut labels = Vec::with_capacity(records.len());
-///         for (i, record) in records.iter().enumerate() {
-///             let own = i as u32; // no e-mail: a prospect of its own
-///             let label = match record.email {
+///         for (i, own) in (0..records.len()).zip(0u32..) {
+///             // No e-mail: a prospect of its own.
+///             let label = match email.and_then(|c| records.value(i, c)) {
 ///                 Some(e) => *by_email.entry(e.to_lowercase()).or_insert(own),
 ///                 None => own,
 ///             };
@@ -178,7 +201,7 @@ impl ProspectRecords {
 /// }
 ///
 /// let mut b = LedgerBuilder::new();
-/// b.prospect_identity(ProspectIdentity::Deduplicate(Box::new(SameEmail)));
+/// b.deduplicate_with(SameEmail);
 /// for (id, email) in [("p1", "Ion@Alfa.ro"), ("p2", "ion@alfa.ro"), ("p3", "maria@alfa.ro")] {
 ///     let mut record = ProspectRecord::new(id);
 ///     record.email = Some(email.to_owned());
@@ -195,18 +218,21 @@ pub trait Deduplicate: Send + Sync {
     /// arbitrary; the ledger names each cluster by its smallest id.
     ///
     /// # Errors
-    /// Whatever the implementation cannot handle.
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>>;
+    /// Whatever the implementation cannot handle; the ledger's
+    /// [`build`](crate::LedgerBuilder::build) returns it, and an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the
+    /// labels are not one per record.
+    fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>>;
 }
 
 impl<T: Deduplicate + ?Sized> Deduplicate for Box<T> {
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+    fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>> {
         (**self).group(records)
     }
 }
 
 impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
-    fn group(&self, records: &ProspectRecords) -> Result<Vec<u32>> {
+    fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>> {
         (**self).group(records)
     }
 }

@@ -360,7 +360,7 @@ impl DedupResult {
     }
 
     /// The candidate pairs as record ids, when the run kept them
-    /// ([`DedupSettings::keep_candidates`](super::DedupSettings::keep_candidates)).
+    /// ([`Dedup::with_candidate_pairs`](super::Dedup::with_candidate_pairs)).
     pub fn candidate_pairs(&self) -> Option<impl Iterator<Item = (&str, &str)> + '_> {
         self.candidates.as_ref().map(|c| {
             c.iter().map(|&p| {

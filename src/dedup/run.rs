@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use chrono::TimeDelta;
-use serde::{Deserialize, Serialize};
 
 use super::block;
 use super::cluster::{self, Link};
@@ -17,32 +16,18 @@ use crate::error::{Error, Result};
 use crate::intern::TextColumn;
 use crate::par;
 
-/// Settings of a deduplication run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DedupSettings {
-    /// Posterior match probability at or above which a pair links.
-    pub threshold: f64,
-    /// Blocks with more records than this are skipped.
-    pub max_block_size: usize,
-    /// No cluster grows beyond this many records (runaway guard).
-    pub max_cluster_size: usize,
-    /// Whether each field's u-probabilities (of each agreement level
-    /// among non-matches) are estimated from random pairs of the data
-    /// (default); with `false` the comparators' defaults are used. The
-    /// prior match probability is always estimated, by EM over the
-    /// candidate pairs.
-    pub estimate_u: bool,
-    /// Rounds of EM that re-estimate each field's m-probabilities (of each
-    /// level among true matches) over the candidate pairs, the classic
-    /// Fellegi–Sunter/EM baseline; 0 (default) keeps the comparators'
-    /// defaults, which is robust to correlated fields.
-    pub em_rounds: usize,
-    /// Random pairs sampled to estimate u.
-    pub u_sample_pairs: usize,
-    /// Most bits a contact field adds when names conflict.
-    pub shared_contact_cap: f64,
-    /// Keep the candidate pairs in the result (for blocking recall).
-    pub keep_candidates: bool,
+/// Settings of a deduplication run, set through [`Dedup`]'s `with_*`
+/// methods (documented there).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DedupSettings {
+    pub(crate) threshold: f64,
+    pub(crate) max_block_size: usize,
+    pub(crate) max_cluster_size: usize,
+    pub(crate) estimate_u: bool,
+    pub(crate) em_rounds: usize,
+    pub(crate) u_sample_pairs: usize,
+    pub(crate) shared_contact_cap: f64,
+    pub(crate) keep_candidates: bool,
 }
 
 impl Default for DedupSettings {
@@ -62,9 +47,44 @@ impl Default for DedupSettings {
 
 /// Deduplication: a profile, settings and optionally a fixed model.
 ///
-/// It implements the ledger's [`Deduplicate`](super::Deduplicate) hook, so a ledger built with
-/// [`ProspectIdentity::default()`](crate::ProspectIdentity) groups
-/// prospect records with [`Dedup::prospect`].
+/// Settings start at their defaults and change with the `with_*`
+/// methods, which take and return the `Dedup`:
+///
+/// | setting | default | method |
+/// |---|---|---|
+/// | match probability at or above which a pair links | 0.5 | [`with_threshold`](Dedup::with_threshold) |
+/// | records per block before it is skipped | 50 | [`with_max_block_size`](Dedup::with_max_block_size) |
+/// | records per cluster (runaway guard) | 50 | [`with_max_cluster_size`](Dedup::with_max_cluster_size) |
+/// | u-probabilities estimated from random pairs | yes | [`without_u_estimation`](Dedup::without_u_estimation) |
+/// | random pairs sampled to estimate u | 100 000 | [`with_u_sample_pairs`](Dedup::with_u_sample_pairs) |
+/// | EM rounds re-estimating m-probabilities | 0 | [`with_em_rounds`](Dedup::with_em_rounds) |
+/// | most bits a shared contact value adds | 1.0 | [`with_shared_contact_cap`](Dedup::with_shared_contact_cap) |
+/// | candidate pairs kept in the result | no | [`with_candidate_pairs`](Dedup::with_candidate_pairs) |
+///
+/// A fixed model ([`with_model_of`](Dedup::with_model_of)) brings its own
+/// threshold and estimates.
+///
+/// It implements the ledger's [`Deduplicate`](super::Deduplicate) hook:
+/// a [`LedgerBuilder`](crate::LedgerBuilder) groups prospect records with
+/// [`Dedup::prospect`] unless given another one with
+/// [`deduplicate_with`](crate::LedgerBuilder::deduplicate_with).
+///
+/// # Example
+/// ```
+/// use sales_metrics::dedup::{CsvRecords, Dedup};
+///
+/// let records = CsvRecords::from_csv(
+///     "prospect_id,name,company\n\
+///      p1,Ion Popescu,Alfa SRL\n\
+///      p2,Popescu Ion,Alfa S.R.L.\n"
+///         .as_bytes(),
+///     "prospect_id",
+/// )?;
+/// let strict = Dedup::prospect().with_threshold(0.99).with_candidate_pairs();
+/// let result = strict.run(&records)?;
+/// assert!(result.candidate_pairs().is_some());
+/// # Ok::<(), sales_metrics::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Dedup {
     profile: Profile,
@@ -93,16 +113,76 @@ impl Dedup {
         Self::new(Profile::prospect())
     }
 
-    /// Replaces the settings.
-    pub fn with_settings(mut self, settings: DedupSettings) -> Self {
-        self.settings = settings;
+    /// Sets the posterior match probability at or above which a pair
+    /// links (default 0.5).
+    pub fn with_threshold(mut self, probability: f64) -> Self {
+        self.settings.threshold = probability;
+        self
+    }
+
+    /// Skips blocks of more than `records` records (default 50): a key
+    /// shared by that many records (a common surname, a switchboard
+    /// number) finds no pairs; [`DedupStats::oversized_blocks`](super::DedupStats::oversized_blocks)
+    /// counts them.
+    pub fn with_max_block_size(mut self, records: usize) -> Self {
+        self.settings.max_block_size = records;
+        self
+    }
+
+    /// Lets no cluster grow beyond `records` records (default 50), a
+    /// guard against runaway chaining;
+    /// [`DedupStats::merges_refused_size`](super::DedupStats::merges_refused_size)
+    /// counts the merges it refused.
+    pub fn with_max_cluster_size(mut self, records: usize) -> Self {
+        self.settings.max_cluster_size = records;
+        self
+    }
+
+    /// Uses the comparators' default u-probabilities (of each agreement
+    /// level among non-matches) instead of estimating them from random
+    /// pairs of the data (the default). The prior match probability is
+    /// always estimated, by EM over the candidate pairs.
+    pub fn without_u_estimation(mut self) -> Self {
+        self.settings.estimate_u = false;
+        self
+    }
+
+    /// Samples `pairs` random pairs to estimate u (default 100 000).
+    pub fn with_u_sample_pairs(mut self, pairs: usize) -> Self {
+        self.settings.u_sample_pairs = pairs;
+        self
+    }
+
+    /// Re-estimates each field's m-probabilities (of each level among
+    /// true matches) by `rounds` rounds of EM over the candidate pairs,
+    /// the classic Fellegi–Sunter/EM baseline; 0 (default) keeps the
+    /// comparators' defaults, which is robust to correlated fields.
+    pub fn with_em_rounds(mut self, rounds: usize) -> Self {
+        self.settings.em_rounds = rounds;
+        self
+    }
+
+    /// Sets the most bits a contact field adds when the records' names
+    /// conflict, i.e. when its value is shared by several people
+    /// (default 1.0).
+    pub fn with_shared_contact_cap(mut self, bits: f64) -> Self {
+        self.settings.shared_contact_cap = bits;
+        self
+    }
+
+    /// Keeps the candidate pairs in the result
+    /// ([`DedupResult::candidate_pairs`], to measure blocking recall).
+    pub fn with_candidate_pairs(mut self) -> Self {
+        self.settings.keep_candidates = true;
         self
     }
 
     /// Uses the model an earlier run estimated (its weights, prior and
     /// threshold) instead of estimating one: the same pairs then get the
     /// same scores, in a later batch or in a [`DedupIndex`](super::DedupIndex) built from
-    /// this `Dedup`.
+    /// this `Dedup`. The model's threshold and shared-contact cap then
+    /// stand in for this `Dedup`'s, and nothing is estimated (u, prior,
+    /// EM rounds); block and cluster sizes still apply.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `run` had other fields (names or
@@ -142,7 +222,7 @@ impl Dedup {
     }
 
     /// The settings.
-    pub fn settings(&self) -> &DedupSettings {
+    pub(crate) fn settings(&self) -> &DedupSettings {
         &self.settings
     }
 

@@ -8,9 +8,12 @@ use super::ProspectRecords;
 
 /// Records to deduplicate: ids and values by column.
 ///
-/// Implemented for [`CsvRecords`] and for SPEC §2 prospect records
+/// Implemented for [`CsvRecords`], for SPEC §2 prospect records
 /// (`[ProspectRecord]`, `Vec<ProspectRecord>`, columns `name`, `company`,
-/// `email`, `phone`, `city`, `country`). Implement it over a CRM's own
+/// `email`, `phone`, `city`, `country`) and for a ledger's accepted
+/// prospect records with the same columns
+/// ([`Ledger::record_source`](crate::Ledger::record_source), what a
+/// [`Deduplicate`](super::Deduplicate) reads). Implement it over a CRM's own
 /// types to deduplicate them in place, without building CSV text: a
 /// [`Profile`](super::Profile)'s fields name the columns they read, and
 /// [`RecordSource::column`] maps those names onto the type's fields.
@@ -93,7 +96,7 @@ impl RecordSource for ProspectRecords {
     }
 
     fn id(&self, record: usize) -> &str {
-        self.get(record).map_or("", |r| r.prospect_id)
+        self.prospect_id(record).unwrap_or_default()
     }
 
     fn column(&self, name: &str) -> Option<usize> {
@@ -101,17 +104,9 @@ impl RecordSource for ProspectRecords {
     }
 
     fn value(&self, record: usize, column: usize) -> Option<&str> {
-        let r = self.get(record)?;
-        match column {
-            0 => r.name,
-            1 => r.company,
-            2 => r.email,
-            3 => r.phone,
-            4 => r.city,
-            5 => r.country,
-            _ => None,
-        }
-        .filter(|s| !s.is_empty())
+        // One column read, not the whole record: a deduplicator reads
+        // every value through this (dynamic) call.
+        self.text(column, record).filter(|s| !s.is_empty())
     }
 }
 

@@ -86,7 +86,7 @@ impl std::fmt::Display for Finding {
 /// shows as an aligned text table, HTML and a notebook display (with long
 /// evidence lists shortened to their count and first ids; [`Findings::table`]
 /// and `findings.csv` keep them whole), and gives typed columns
-/// ([`ToFrame`](crate::report::ToFrame)).
+/// ([`Findings::to_frame`]).
 ///
 /// ```
 /// use sales_metrics::detect::{Finding, Findings};
@@ -259,10 +259,11 @@ impl std::fmt::Display for Findings {
     }
 }
 
-impl crate::report::ToFrame for Findings {
-    /// The columns of `findings.csv`: text, `score` as a float, `evidence`
-    /// as space-separated ids.
-    fn to_frame(&self) -> crate::report::Frame {
+impl Findings {
+    /// The findings as typed columns ([`Frame`](crate::report::Frame)): the
+    /// columns of `findings.csv`, text, `score` as a float, `evidence` as
+    /// space-separated ids.
+    pub fn to_frame(&self) -> crate::report::Frame {
         use crate::report::{ColumnType, Frame};
         let types = [
             ColumnType::Utf8,

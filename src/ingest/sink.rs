@@ -26,7 +26,7 @@ use super::stage::Staging;
 /// use chrono::{DateTime, Duration, TimeZone, Utc};
 /// use std::fmt::Write as _;
 /// use sales_metrics::ingest::{ContactFields, MeetingFields, ProspectFields, RecordSink};
-/// use sales_metrics::{Channel, LedgerBuilder, ProspectIdentity, RecordKind, Rep};
+/// use sales_metrics::{Channel, LedgerBuilder, RecordKind, Rep};
 ///
 /// // The CRM's own types.
 /// enum ActivityKind { Call, Mail, Visit }
@@ -44,7 +44,7 @@ use super::stage::Staging;
 ///     .collect();
 ///
 /// let mut b = LedgerBuilder::new();
-/// b.prospect_identity(ProspectIdentity::Singletons);
+/// b.each_record_a_prospect();
 /// b.add_rep(Rep::new("7"));
 /// for (row, account) in [40u64, 41].iter().enumerate() {
 ///     b.push_prospect(row as u64 + 1, &ProspectFields::new(&account.to_string()));

@@ -5,9 +5,10 @@ use super::*;
 
 /// Reads a SPEC §2 CSV folder (`reps.csv`, `prospects.csv`,
 /// `contacts.csv`, `meetings.csv`, `sales.csv`) and builds the ledger in
-/// `mode`, every prospect record its own prospect (use a
-/// [`LedgerBuilder`] with [`read_csv_folder`](crate::ingest::read_csv_folder) to deduplicate or to supply a
-/// partition).
+/// `mode`, deduplicating prospect records with
+/// [`Dedup::prospect`](crate::dedup::Dedup::prospect) (use a
+/// [`LedgerBuilder`] with [`read_csv_folder`](crate::ingest::read_csv_folder)
+/// to supply a partition or to group them otherwise).
 ///
 /// # Errors
 /// [`Error::Io`](crate::Error::Io) when a file is missing or unreadable,
@@ -75,7 +76,7 @@ pub struct LedgerBuilder {
 
 impl LedgerBuilder {
     /// An empty builder in strict mode that deduplicates prospect records
-    /// with the prospect profile ([`ProspectIdentity::default`]).
+    /// with [`Dedup::prospect`](crate::dedup::Dedup::prospect).
     pub fn new() -> Self {
         Self::default()
     }
@@ -97,15 +98,48 @@ impl LedgerBuilder {
         self
     }
 
-    /// Sets how prospect records are grouped into prospects.
-    pub fn prospect_identity(&mut self, identity: ProspectIdentity) -> &mut Self {
-        self.identity = identity;
+    /// Groups prospect records into prospects by a caller-supplied
+    /// partition (SPEC §4) instead of deduplicating them: records listed
+    /// in one group are one prospect, unlisted records stay alone.
+    ///
+    /// How records become prospects is one choice: this,
+    /// [`deduplicate_with`](Self::deduplicate_with) or
+    /// [`each_record_a_prospect`](Self::each_record_a_prospect); the last
+    /// call wins. Without any, records are deduplicated with
+    /// [`Dedup::prospect`](crate::dedup::Dedup::prospect).
+    pub fn partition(&mut self, partition: SuppliedPartition) -> &mut Self {
+        self.identity = ProspectIdentity::Supplied(partition);
         self
     }
 
-    /// Supplies a partition of prospect records (replaces deduplication).
-    pub fn partition(&mut self, partition: SuppliedPartition) -> &mut Self {
-        self.identity = ProspectIdentity::Supplied(partition);
+    /// Groups prospect records into prospects with `deduplicator`: a
+    /// [`Dedup`](crate::dedup::Dedup) with other settings or another
+    /// profile, or a caller's own [`Deduplicate`] (see its example). The
+    /// last of [`partition`](Self::partition), this and
+    /// [`each_record_a_prospect`](Self::each_record_a_prospect) wins.
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::dedup::Dedup;
+    /// use sales_metrics::{LedgerBuilder, ProspectRecord};
+    ///
+    /// let mut b = LedgerBuilder::new();
+    /// b.deduplicate_with(Dedup::prospect().with_threshold(0.9));
+    /// b.add_prospect(ProspectRecord::new("p1"));
+    /// assert_eq!(b.build()?.prospect_count(), 1);
+    /// # Ok::<(), sales_metrics::Error>(())
+    /// ```
+    pub fn deduplicate_with(&mut self, deduplicator: impl Deduplicate + 'static) -> &mut Self {
+        self.identity = ProspectIdentity::Deduplicate(Box::new(deduplicator));
+        self
+    }
+
+    /// Makes every prospect record a prospect of its own (no
+    /// deduplication, no partition): for data whose records are already
+    /// one per person. The last of [`partition`](Self::partition),
+    /// [`deduplicate_with`](Self::deduplicate_with) and this wins.
+    pub fn each_record_a_prospect(&mut self) -> &mut Self {
+        self.identity = ProspectIdentity::Singletons;
         self
     }
 

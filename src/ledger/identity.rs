@@ -7,8 +7,11 @@ use super::*;
 use crate::par;
 use crate::union_find::UnionFind;
 
-/// How prospect records become prospects.
-pub enum ProspectIdentity {
+/// How prospect records become prospects, chosen on the
+/// [`LedgerBuilder`] ([`partition`](LedgerBuilder::partition),
+/// [`deduplicate_with`](LedgerBuilder::deduplicate_with),
+/// [`each_record_a_prospect`](LedgerBuilder::each_record_a_prospect)).
+pub(crate) enum ProspectIdentity {
     /// Every record is its own prospect.
     Singletons,
     /// A caller-supplied partition (SPEC §4).

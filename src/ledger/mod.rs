@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::{Deduplicate, ProspectRecords};
+use crate::dedup::{Deduplicate, ProspectRecords, RecordSource};
 use crate::error::{Error, Reason, Rejection, Result, Warning};
 use crate::ingest::stage::{KindCounts, Staging};
 use crate::ingest::{
@@ -42,7 +42,7 @@ pub(crate) use crate::ingest::stage::ContactRow;
 pub(crate) use crate::intern::NONE;
 
 pub use builder::{LedgerBuilder, load_folder};
-pub use identity::ProspectIdentity;
+pub(crate) use identity::ProspectIdentity;
 pub(crate) use rows::{Event, EventKind, MeetingRow, SaleRow};
 
 /// Strict or lenient loading (SPEC §3).
@@ -137,7 +137,38 @@ impl Ledger {
     }
 
     /// Accepted prospect records, in id byte order.
-    pub fn records(&self) -> &ProspectRecords {
+    pub(crate) fn records(&self) -> &ProspectRecords {
+        &self.records
+    }
+
+    /// The accepted prospect records, in id byte order, as deduplication
+    /// reads them: ids are `prospect_id`s, columns SPEC §2's `name`,
+    /// `company`, `email`, `phone`, `city` and `country`. They are what
+    /// the ledger's [`Deduplicate`] grouped: rerun a
+    /// [`Dedup`](crate::dedup::Dedup) on them for the evidence behind its
+    /// clusters. (Their number is
+    /// [`accepted_count(RecordKind::Prospect)`](Ledger::accepted_count).)
+    ///
+    /// # Example
+    /// ```
+    /// use sales_metrics::dedup::Dedup;
+    /// use sales_metrics::{LedgerBuilder, ProspectRecord};
+    ///
+    /// let mut b = LedgerBuilder::new();
+    /// for (id, name, company) in [("p1", "Ion Popescu", "Alfa SRL"), ("p2", "Popescu Ion", "Alfa S.R.L.")] {
+    ///     let mut record = ProspectRecord::new(id);
+    ///     record.name = Some(name.to_owned());
+    ///     record.company = Some(company.to_owned());
+    ///     b.add_prospect(record);
+    /// }
+    /// let ledger = b.build()?;
+    /// assert_eq!(ledger.prospect_of("p2"), Some("p1"));
+    /// let run = Dedup::prospect().run(ledger.record_source())?;
+    /// let why = run.evidence("p1");
+    /// assert_eq!((why[0].left.as_str(), why[0].right.as_str()), ("p1", "p2"));
+    /// # Ok::<(), sales_metrics::Error>(())
+    /// ```
+    pub fn record_source(&self) -> &impl RecordSource {
         &self.records
     }
 

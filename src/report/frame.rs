@@ -1,56 +1,5 @@
-//! Typed columns of every result table, ready for DataFrame tools.
-//!
-//! A [`Table`] is what the SPEC §11 text forms are written from: cells that
-//! print well. A [`Frame`] is the same table as typed columns, what Arrow,
-//! Polars or pandas want: counts as unsigned integers, amounts as signed
-//! ones, rates as floats with *null* where the rate is undefined (never NaN),
-//! identifiers and labels as text, and the first local day of each period
-//! as a date next to its label (`period` stays the text key, `2026-06`;
-//! `period_start` is the date `2026-06-01`). Types are declared per result,
-//! so an empty report still has the right schema.
-//!
-//! Sums (seconds of logged time, revenue) are exact 128-bit integers in
-//! the tables. One that does not fit its column's 64-bit type (seconds
-//! beyond `u64::MAX`: only durations near `i64::MAX` add up to that) is
-//! never dropped to null or rounded: that column alone becomes `Utf8`,
-//! every value of it the exact decimal text, as in the CSV.
-//!
-//! Every result implements [`ToFrame`]. With the `arrow` feature a frame
-//! converts to an Arrow `RecordBatch` (`Frame::to_record_batch`, also
-//! `ToFrame::to_record_batch` on any result); the `sales-metrics-polars`
-//! crate of this repository turns any of them into a `polars::DataFrame`.
-//!
-//! # Example
-//! ```
-//! use chrono::{TimeZone, Utc};
-//! use sales_metrics::{classify, ClassifyConfig};
-//! use sales_metrics::report::{ColumnData, ToFrame};
-//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
-//! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
-//!
-//! let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
-//! let mut b = LedgerBuilder::new();
-//! b.add_rep(Rep::new("ana"));
-//! b.add_prospect(ProspectRecord::new("p1"));
-//! b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
-//! let ledger = b.build()?;
-//! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
-//!
-//! let frame = report.to_frame();
-//! assert_eq!(frame.len(), 1);
-//! assert_eq!(&frame.column_names()[..3], ["rep_id", "period", "period_start"]);
-//! assert_eq!(
-//!     frame.column("contacts").map(|c| &c.data),
-//!     Some(&ColumnData::UInt64(vec![Some(1)]))
-//! );
-//! // No meetings: the meeting close rate is undefined, a null.
-//! assert_eq!(
-//!     frame.column("meeting_close_rate").map(|c| &c.data),
-//!     Some(&ColumnData::Float64(vec![None]))
-//! );
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Typed columns of every result table, ready for DataFrame tools: [`Frame`]
+//! (documented there).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -63,10 +12,11 @@ use crate::report::period::PeriodReport;
 use crate::report::survival::SurvivalCurve;
 use crate::table::{Cell, Table};
 
-/// The type of a [`Column`] (named after the Arrow type it becomes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnType {
+/// The type of a column (named after the Arrow type it becomes): the
+/// variant of its [`ColumnData`], declared per result so that an empty
+/// result keeps its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnType {
     /// Signed 64-bit integers (amounts).
     Int64,
     /// Unsigned 64-bit integers (counts).
@@ -79,7 +29,10 @@ pub enum ColumnType {
     Date32,
 }
 
-/// The values of one column; `None` is null.
+/// The values of one column of a [`Frame`]; `None` is null. The variant
+/// is the column's type: `UInt64` for counts, `Int64` for amounts,
+/// `Float64` for rates, days and scores, `Utf8` for ids, labels, codes and
+/// sums beyond 64 bits, `Date32` for the first day of a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnData {
@@ -113,7 +66,7 @@ impl ColumnData {
     }
 
     /// The type of the values.
-    pub fn column_type(&self) -> ColumnType {
+    fn column_type(&self) -> ColumnType {
         match self {
             ColumnData::Int64(_) => ColumnType::Int64,
             ColumnData::UInt64(_) => ColumnType::UInt64,
@@ -184,31 +137,87 @@ impl ColumnData {
     }
 }
 
-/// A named column.
+/// A named column of a [`Frame`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Column {
+struct Column {
     /// Column name.
-    pub name: String,
+    name: String,
     /// Its values.
-    pub data: ColumnData,
+    data: ColumnData,
 }
 
 impl Column {
-    /// A column.
-    pub fn new(name: impl Into<String>, data: ColumnData) -> Self {
+    fn new(name: impl Into<String>, data: ColumnData) -> Self {
         Self {
             name: name.into(),
             data,
         }
     }
-
-    /// The type of the values.
-    pub fn column_type(&self) -> ColumnType {
-        self.data.column_type()
-    }
 }
 
-/// A table as typed columns of equal length.
+/// A result table as typed columns of equal length, ready for DataFrame
+/// tools.
+///
+/// A [`Table`] is what the SPEC §11 text forms are written from: cells that
+/// print well. A [`Frame`] is the same table as typed columns, what Arrow,
+/// Polars or pandas want: counts as unsigned integers, amounts as signed
+/// ones, rates as floats with *null* where the rate is undefined (never NaN),
+/// identifiers and labels as text, and the first local day of each period
+/// as a date next to its label (`period` stays the text key, `2026-06`;
+/// `period_start` is the date `2026-06-01`). Types are declared per result,
+/// so an empty report still has the right schema.
+///
+/// Sums (seconds of logged time, revenue) are exact 128-bit integers in
+/// the tables. One that does not fit its column's 64-bit type (seconds
+/// beyond `u64::MAX`: only durations near `i64::MAX` add up to that) is
+/// never dropped to null or rounded: that column alone becomes `Utf8`,
+/// every value of it the exact decimal text, as in the CSV.
+///
+/// Every result has a `to_frame()` method: [`PeriodReport::to_frame`],
+/// [`CohortReport::to_frame`], [`Breakdown::to_frame`],
+/// [`SurvivalCurve::to_frame`], [`Rejections::to_frame`] and
+/// [`Findings::to_frame`](crate::detect::Findings::to_frame), each with its
+/// columns' types declared; any other [`Table`] converts with
+/// [`Frame::from_table`], which infers them. A frame is read column by
+/// column: [`Frame::columns`] yields `(name, values)` pairs in order and
+/// [`Frame::column`] finds one by name; the values are a [`ColumnData`],
+/// whose variant is the column's type (`Int64`, `UInt64`, `Float64`,
+/// `Utf8`, `Date32`, named after the Arrow types they become). With the
+/// `arrow` feature a frame converts to an Arrow `RecordBatch`
+/// (`Frame::to_record_batch`); the `sales-metrics-polars` crate of this
+/// repository turns any result into a `polars::DataFrame`.
+///
+/// `Display` shows a frame's schema, [`Frame::to_html`] its first rows
+/// with each column's type.
+///
+/// # Example
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use sales_metrics::{classify, ClassifyConfig};
+/// use sales_metrics::report::ColumnData;
+/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
+///
+/// let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+/// let mut b = LedgerBuilder::new();
+/// b.add_rep(Rep::new("ana"));
+/// b.add_prospect(ProspectRecord::new("p1"));
+/// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
+/// let ledger = b.build()?;
+/// let classified = classify(&ledger, &ClassifyConfig::default());
+/// let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+///
+/// let frame = report.to_frame();
+/// assert_eq!(frame.len(), 1);
+/// assert_eq!(&frame.column_names()[..3], ["rep_id", "period", "period_start"]);
+/// assert_eq!(frame.column("contacts"), Some(&ColumnData::UInt64(vec![Some(1)])));
+/// // No meetings: the meeting close rate is undefined, a null.
+/// assert_eq!(frame.column("meeting_close_rate"), Some(&ColumnData::Float64(vec![None])));
+/// for (name, values) in frame.columns() {
+///     assert_eq!(values.len(), 1, "{name}");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Frame {
     columns: Vec<Column>,
@@ -216,15 +225,29 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// A frame of these columns.
+    /// A frame of these `(name, values)` columns, in order.
+    ///
+    /// ```
+    /// use sales_metrics::report::{ColumnData, Frame};
+    ///
+    /// let frame = Frame::new([
+    ///     ("rep_id", ColumnData::Utf8(vec![Some("ana".into()), Some("bob".into())])),
+    ///     ("contacts", ColumnData::UInt64(vec![Some(3), None])),
+    /// ])?;
+    /// assert_eq!((frame.len(), frame.column_names()), (2, vec!["rep_id", "contacts"]));
+    /// assert!(Frame::new([("a", ColumnData::Int64(vec![Some(1)])), ("b", ColumnData::Int64(vec![]))]).is_err());
+    /// # Ok::<(), sales_metrics::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the columns differ in length or two
     /// share a name.
-    pub fn new(columns: Vec<Column>) -> Result<Self> {
+    pub fn new<N: Into<String>>(
+        columns: impl IntoIterator<Item = (N, ColumnData)>,
+    ) -> Result<Self> {
         let mut f = Frame::default();
-        for c in columns {
-            f.push(c)?;
+        for (name, data) in columns {
+            f.push(name, data)?;
         }
         Ok(f)
     }
@@ -233,16 +256,22 @@ impl Frame {
     ///
     /// # Errors
     /// As [`Frame::insert`].
-    pub fn push(&mut self, column: Column) -> Result<()> {
-        self.insert(self.columns.len(), column)
+    pub fn push(&mut self, name: impl Into<String>, data: ColumnData) -> Result<()> {
+        self.insert(self.columns.len(), name, data)
     }
 
-    /// Inserts a column at `index` (at the end when past it).
+    /// Inserts a column at position `index` (at the end when past it).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the column's length differs from
     /// the frame's, or its name is taken.
-    pub fn insert(&mut self, index: usize, column: Column) -> Result<()> {
+    pub fn insert(
+        &mut self,
+        index: usize,
+        name: impl Into<String>,
+        data: ColumnData,
+    ) -> Result<()> {
+        let column = Column::new(name, data);
         if !self.columns.is_empty() && column.data.len() != self.rows {
             return Err(Error::invalid(
                 "frame column",
@@ -266,28 +295,36 @@ impl Frame {
         Ok(())
     }
 
-    /// Inserts `column` right after the column named `after` (at the end if
-    /// there is none).
+    /// Inserts a column right after the column named `after` (at the end
+    /// if there is none).
     ///
     /// # Errors
     /// As [`Frame::insert`].
-    pub fn insert_after(&mut self, after: &str, column: Column) -> Result<()> {
+    pub fn insert_after(
+        &mut self,
+        after: &str,
+        name: impl Into<String>,
+        data: ColumnData,
+    ) -> Result<()> {
         let at = self
             .columns
             .iter()
             .position(|c| c.name == after)
             .map_or(self.columns.len(), |i| i + 1);
-        self.insert(at, column)
+        self.insert(at, name, data)
     }
 
-    /// The columns, in order.
-    pub fn columns(&self) -> &[Column] {
-        &self.columns
+    /// The columns as `(name, values)` pairs, in order.
+    pub fn columns(&self) -> impl ExactSizeIterator<Item = (&str, &ColumnData)> + '_ {
+        self.columns.iter().map(|c| (c.name.as_str(), &c.data))
     }
 
-    /// The column named `name`.
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+    /// The values of the column named `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnData> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.data)
     }
 
     /// Column names, in order.
@@ -312,7 +349,7 @@ impl Frame {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `types` does not match the columns.
-    pub fn from_table_typed(table: &Table, types: &[ColumnType]) -> Result<Self> {
+    pub(crate) fn from_table_typed(table: &Table, types: &[ColumnType]) -> Result<Self> {
         if types.len() != table.columns.len() {
             return Err(Error::invalid(
                 "frame types",
@@ -326,8 +363,9 @@ impl Frame {
     /// integers only → `Int64` (`UInt64` if one does not fit `Int64`,
     /// `Utf8` of exact decimals if one does not fit either),
     /// numbers and rates → `Float64`, anything with text → `Utf8`. A column
-    /// with no value at all is `Utf8` of nulls; results convert with their
-    /// declared types instead ([`ToFrame`]).
+    /// with no value at all is `Utf8` of nulls. Results convert with their
+    /// declared types instead (their `to_frame()` methods, such as
+    /// [`PeriodReport::to_frame`]).
     pub fn from_table(table: &Table) -> Self {
         let types: Vec<ColumnType> = (0..table.columns.len())
             .map(|i| infer(table.rows.iter().filter_map(|r| r.get(i))))
@@ -364,15 +402,16 @@ fn convert(table: &Table, types: &[ColumnType]) -> Frame {
     }
 }
 
-impl std::fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl ColumnType {
+    /// The type's name, as [`Frame`]'s `Display` and HTML show it.
+    fn name(self) -> &'static str {
+        match self {
             ColumnType::Int64 => "Int64",
             ColumnType::UInt64 => "UInt64",
             ColumnType::Float64 => "Float64",
             ColumnType::Utf8 => "Utf8",
             ColumnType::Date32 => "Date32",
-        })
+        }
     }
 }
 
@@ -388,7 +427,7 @@ impl std::fmt::Display for Frame {
             .max()
             .unwrap_or(0);
         for c in &self.columns {
-            write!(f, "  {:<width$}  {}", c.name, c.column_type())?;
+            write!(f, "  {:<width$}  {}", c.name, c.data.column_type().name())?;
             match c.data.null_count() {
                 0 => writeln!(f)?,
                 n => writeln!(f, " ({n} null)")?,
@@ -413,7 +452,7 @@ impl Frame {
             h.push_str("<th style=\"border-bottom:1px solid #999;padding:2px 8px;vertical-align:bottom;text-align:left\">");
             h.push_str(&escape_html(&c.name).replace('_', "_<wbr>"));
             h.push_str("<br><small style=\"color:#777;font-weight:normal\">");
-            h.push_str(&c.column_type().to_string());
+            h.push_str(c.data.column_type().name());
             h.push_str("</small></th>");
         }
         h.push_str("</tr></thead>\n<tbody>\n");
@@ -491,49 +530,6 @@ fn infer<'a>(cells: impl Iterator<Item = &'a Cell>) -> ColumnType {
     }
 }
 
-impl From<&Table> for Frame {
-    fn from(table: &Table) -> Self {
-        Frame::from_table(table)
-    }
-}
-
-/// A result that converts to typed columns ([`Frame`]).
-///
-/// Implemented by every result type: [`PeriodReport`], [`CohortReport`],
-/// [`Breakdown`], [`SurvivalCurve`], [`Rejections`], any [`Table`]
-/// (types inferred) and [`Frame`] itself.
-pub trait ToFrame {
-    /// The result as typed columns.
-    fn to_frame(&self) -> Frame;
-
-    /// The result as an Arrow `RecordBatch` (feature `arrow`).
-    ///
-    /// # Errors
-    /// As [`Frame::to_record_batch`].
-    #[cfg(feature = "arrow")]
-    fn to_record_batch(&self) -> Result<arrow_array::RecordBatch> {
-        self.to_frame().to_record_batch()
-    }
-}
-
-impl ToFrame for Table {
-    fn to_frame(&self) -> Frame {
-        Frame::from_table(self)
-    }
-}
-
-impl ToFrame for Frame {
-    fn to_frame(&self) -> Frame {
-        self.clone()
-    }
-}
-
-impl<T: ToFrame + ?Sized> ToFrame for &T {
-    fn to_frame(&self) -> Frame {
-        (**self).to_frame()
-    }
-}
-
 /// Converts with declared types; a mismatch is a bug in this module (the
 /// tests cover every result), so it degrades to inference rather than
 /// failing a caller.
@@ -544,16 +540,17 @@ fn typed(table: &Table, types: &[ColumnType]) -> Frame {
 /// Adds a date column after `after`; a length mismatch (a bug) leaves the
 /// frame without it.
 fn with_dates(mut f: Frame, after: &str, name: &str, dates: Vec<Option<NaiveDate>>) -> Frame {
-    let _ = f.insert_after(after, Column::new(name, ColumnData::Date32(dates)));
+    let _ = f.insert_after(after, name, ColumnData::Date32(dates));
     f
 }
 
 use ColumnType::{Float64 as F, UInt64 as U, Utf8 as S};
 
-impl ToFrame for PeriodReport {
-    /// The columns of [`PeriodReport::table`] with `period_start` (the first
-    /// local day of the period, a date) after `period`.
-    fn to_frame(&self) -> Frame {
+impl PeriodReport {
+    /// The report as typed columns (see [`Frame`]): the columns of
+    /// [`PeriodReport::table`] with `period_start` (the first local day of
+    /// the period, a date) after `period`.
+    pub fn to_frame(&self) -> Frame {
         const TYPES: [ColumnType; 16] = [S, S, U, U, U, U, U, U, U, U, U, U, F, F, F, F];
         let f = typed(&self.table(), &TYPES);
         let dates = self.rows.iter().map(|r| r.period_start).collect();
@@ -561,10 +558,11 @@ impl ToFrame for PeriodReport {
     }
 }
 
-impl ToFrame for CohortReport {
-    /// The columns of [`CohortReport::extended_table`] (the SPEC columns
-    /// first) with `cohort_start` (a date) after `cohort`.
-    fn to_frame(&self) -> Frame {
+impl CohortReport {
+    /// The report as typed columns (see [`Frame`]): the columns of
+    /// [`CohortReport::extended_table`] (the SPEC columns first) with
+    /// `cohort_start` (a date) after `cohort`.
+    pub fn to_frame(&self) -> Frame {
         const TYPES: [ColumnType; 16] = [S, S, U, U, U, F, F, F, F, F, F, F, F, U, U, U];
         let f = typed(&self.extended_table(), &TYPES);
         let dates = self.rows.iter().map(|r| r.cohort_start).collect();
@@ -572,10 +570,10 @@ impl ToFrame for CohortReport {
     }
 }
 
-impl ToFrame for Breakdown {
-    /// The columns of [`Breakdown::table`] with `period_start` (a date)
-    /// after `period`.
-    fn to_frame(&self) -> Frame {
+impl Breakdown {
+    /// The breakdown as typed columns (see [`Frame`]): the columns of
+    /// [`Breakdown::table`] with `period_start` (a date) after `period`.
+    pub fn to_frame(&self) -> Frame {
         const TYPES: [ColumnType; 25] = [
             S, S, S, U, U, U, U, U, U, U, U, U, U, U, F, U, U, U, U, F, F, F, F, F, F,
         ];
@@ -585,17 +583,19 @@ impl ToFrame for Breakdown {
     }
 }
 
-impl ToFrame for SurvivalCurve {
-    /// The columns of [`SurvivalCurve::table`].
-    fn to_frame(&self) -> Frame {
+impl SurvivalCurve {
+    /// The curve as typed columns (see [`Frame`]): the columns of
+    /// [`SurvivalCurve::table`].
+    pub fn to_frame(&self) -> Frame {
         const TYPES: [ColumnType; 7] = [F, U, U, F, F, F, F];
         typed(&self.table(), &TYPES)
     }
 }
 
-impl ToFrame for Rejections<'_> {
-    /// The columns of `rejections.csv`; `row` is an unsigned integer.
-    fn to_frame(&self) -> Frame {
+impl Rejections<'_> {
+    /// The rejections as typed columns (see [`Frame`]): the columns of
+    /// `rejections.csv`; `row` is an unsigned integer.
+    pub fn to_frame(&self) -> Frame {
         const TYPES: [ColumnType; 5] = [S, U, S, S, S];
         typed(&self.table(), &TYPES)
     }
@@ -689,8 +689,8 @@ mod tests {
             Cell::Empty,
             Cell::Int(1),
         ]);
-        let f = Frame::from(&t);
-        let types: Vec<ColumnType> = f.columns().iter().map(Column::column_type).collect();
+        let f = Frame::from_table(&t);
+        let types: Vec<ColumnType> = f.columns().map(|(_, c)| c.column_type()).collect();
         assert_eq!(
             types,
             [
@@ -702,32 +702,20 @@ mod tests {
             ]
         );
         assert_eq!(
-            f.column("rate").map(|c| &c.data),
+            f.column("rate"),
             Some(&ColumnData::Float64(vec![Some(0.5), None]))
         );
-        assert_eq!(
-            f.column("n").map(|c| &c.data),
-            Some(&ColumnData::Int64(vec![Some(3), None]))
-        );
+        assert_eq!(f.column("n"), Some(&ColumnData::Int64(vec![Some(3), None])));
     }
 
     #[test]
     fn columns_must_agree() {
         let mut f = Frame::default();
+        assert!(f.push("a", ColumnData::UInt64(vec![Some(1)])).is_ok());
+        assert!(f.push("b", ColumnData::UInt64(vec![])).is_err());
+        assert!(f.push("a", ColumnData::UInt64(vec![Some(2)])).is_err());
         assert!(
-            f.push(Column::new("a", ColumnData::UInt64(vec![Some(1)])))
-                .is_ok()
-        );
-        assert!(
-            f.push(Column::new("b", ColumnData::UInt64(vec![])))
-                .is_err()
-        );
-        assert!(
-            f.push(Column::new("a", ColumnData::UInt64(vec![Some(2)])))
-                .is_err()
-        );
-        assert!(
-            f.insert_after("a", Column::new("c", ColumnData::Utf8(vec![None])))
+            f.insert_after("a", "c", ColumnData::Utf8(vec![None]))
                 .is_ok()
         );
         assert_eq!(f.column_names(), ["a", "c"]);

@@ -1,10 +1,11 @@
 //! Reports over a classified ledger: what a report covers ([`Scope`]),
 //! the period report ([`period_report`], SPEC §6), the cohort report
 //! ([`cohort_report`], SPEC §7), survival of engagements ([`time_to_win`]),
-//! breakdowns by channel and source ([`breakdown()`]), the ledger's own
-//! contact classes ([`ContactClasses`], `contact_classes.csv`),
-//! typed columns for DataFrame tools ([`Frame`]) and, with the `plot`
-//! feature, SVG charts.
+//! breakdowns by channel and source ([`breakdown()`]), typed columns for
+//! DataFrame tools ([`Frame`], from each result's `to_frame()`) and, with
+//! the `plot` feature, SVG charts. The contact classes table
+//! (`contact_classes.csv`) comes from the classification itself
+//! ([`Classified::write_classes_csv`](crate::Classified::write_classes_csv)).
 //!
 //! Every report has one shape: an [`Aggregate`] computed per [`Part`] of the
 //! prospects from one [`ReportInput`], merged, and finished into the report.
@@ -33,8 +34,8 @@ pub use chart::{
     daily_contacts_chart, funnel_chart, survival_chart,
 };
 pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
-pub use frame::{Column, ColumnData, ColumnType, Frame, ToFrame};
-pub use output::ContactClasses;
+pub(crate) use frame::ColumnType;
+pub use frame::{ColumnData, Frame};
 pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
 pub use scope::{Calendar, CustomRange, Granularity, PeriodSpec, Scope};
 pub use survival::{

@@ -1,5 +1,5 @@
 //! The contact classes of a classified ledger (`contact_classes.csv` and
-//! its JSON twin) as the [`ContactClasses`] view.
+//! its JSON twin): writers and displays of [`Classified`].
 
 use std::io::Write;
 
@@ -12,17 +12,17 @@ const CONTACT_CLASSES_CSV: &str = "contact classes CSV";
 /// Names `contact_classes.json` output in [`Error::Write`].
 const CONTACT_CLASSES_JSON: &str = "contact classes JSON";
 
-/// Each contact's class and engagement (`contact_classes.csv`, SPEC §11:
-/// `contact_id,prospect,class,engagement`) as a result to write or look at:
-/// CSV and JSON writers that stream without building the table, an aligned
-/// text table, HTML and a notebook display. Rows come in contact id byte
-/// order; `prospect` is the cluster id; `engagement` is the id of the
-/// contact that started the contact's engagement (empty outside any
+/// The contact classes table (`contact_classes.csv`, SPEC §11:
+/// `contact_id,prospect,class,engagement`): one row per contact in contact
+/// id byte order; `prospect` is the cluster id; `engagement` is the id of
+/// the contact that started the contact's engagement (empty outside any
 /// engagement and for `customer` contacts).
+///
+/// The CSV and JSON writers stream without building the table; `Display`
+/// shows it as an aligned text table under an `N contacts` caption.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use sales_metrics::report::ContactClasses;
 /// use sales_metrics::{classify, Channel, ClassifyConfig, Contact, LedgerBuilder, ProspectRecord, Rep};
 ///
 /// let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
@@ -32,37 +32,27 @@ const CONTACT_CLASSES_JSON: &str = "contact classes JSON";
 /// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let classes = ContactClasses::new(&classified);
 /// let mut out = Vec::new();
-/// classes.write_csv(&mut out)?;
+/// classified.write_classes_csv(&mut out)?;
 /// assert_eq!(String::from_utf8(out)?, "contact_id,prospect,class,engagement\nc1,p1,new,c1\n");
-/// assert_eq!(classes.table().rows.len(), 1);
+/// assert_eq!(classified.classes_table().rows.len(), 1);
+/// assert!(classified.to_string().starts_with("1 contact\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-pub struct ContactClasses<'a> {
-    classified: &'a Classified<'a>,
-}
-
-impl<'a> ContactClasses<'a> {
-    /// Columns of [`ContactClasses::table`], as in `contact_classes.csv`.
-    pub const COLUMNS: [&'static str; 4] = ["contact_id", "prospect", "class", "engagement"];
-
-    /// The contact classes of `classified`.
-    pub fn new(classified: &'a Classified<'a>) -> Self {
-        Self { classified }
-    }
+impl Classified<'_> {
+    /// Columns of [`Classified::classes_table`], as in `contact_classes.csv`.
+    pub const CLASS_COLUMNS: [&'static str; 4] = ["contact_id", "prospect", "class", "engagement"];
 
     /// Writes `contact_classes.csv`, streaming one row per contact.
     ///
     /// # Errors
     /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-    pub fn write_csv<W: Write>(&self, mut w: W) -> Result<()> {
-        let (classified, ledger) = (self.classified, self.classified.ledger());
+    pub fn write_classes_csv<W: Write>(&self, mut w: W) -> Result<()> {
+        let ledger = self.ledger();
         let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_CSV, e);
         w.write_all(b"contact_id,prospect,class,engagement\n")
             .map_err(io)?;
-        let rows = ContactClassRows::new(ledger, classified);
+        let rows = ContactClassRows::new(ledger, self);
         let n = ledger.contacts().len();
         crate::table::write_chunked(&mut w, CONTACT_CLASSES_CSV, n, |range, buf| {
             for row in rows.range(range) {
@@ -80,18 +70,18 @@ impl<'a> ContactClasses<'a> {
         w.flush().map_err(io)
     }
 
-    /// Writes the contact classes as a JSON array of objects with the
-    /// columns of [`ContactClasses::write_csv`] (`engagement` is `null` when
-    /// empty).
+    /// Writes the contact classes (`contact_classes.json`) as a JSON array
+    /// of objects with the columns of [`Classified::write_classes_csv`]
+    /// (`engagement` is `null` when empty), streaming.
     ///
     /// # Errors
     /// [`Error::Write`] when writing fails ([`Error::in_file`] names the file).
-    pub fn write_json<W: Write>(&self, mut w: W) -> Result<()> {
-        let (classified, ledger) = (self.classified, self.classified.ledger());
+    pub fn write_classes_json<W: Write>(&self, mut w: W) -> Result<()> {
+        let ledger = self.ledger();
         let io = |e: std::io::Error| Error::write(CONTACT_CLASSES_JSON, e);
         let json = |e: serde_json::Error| io(std::io::Error::other(e));
         w.write_all(b"[").map_err(io)?;
-        let rows = ContactClassRows::new(ledger, classified);
+        let rows = ContactClassRows::new(ledger, self);
         let n = ledger.contacts().len();
         crate::table::write_chunked(&mut w, CONTACT_CLASSES_JSON, n, |range, buf| {
             let first = range.start == 0;
@@ -117,11 +107,12 @@ impl<'a> ContactClasses<'a> {
         w.flush().map_err(io)
     }
 
-    /// The contact classes as a table (one row per contact).
-    pub fn table(&self) -> Table {
-        let ledger = self.classified.ledger();
-        let rows = ContactClassRows::new(ledger, self.classified);
-        let mut t = Table::new(&Self::COLUMNS);
+    /// The contact classes as a table (`contact_classes.csv`'s rows, one per
+    /// contact).
+    pub fn classes_table(&self) -> Table {
+        let ledger = self.ledger();
+        let rows = ContactClassRows::new(ledger, self);
+        let mut t = Table::new(&Self::CLASS_COLUMNS);
         for row in rows.range(0..ledger.contacts().len()) {
             t.push(vec![
                 row.contact_id.into(),
@@ -133,33 +124,37 @@ impl<'a> ContactClasses<'a> {
         t
     }
 
-    fn caption(&self) -> String {
-        match self.classified.ledger().contacts().len() {
+    /// `N contacts`, the caption of the contact classes table.
+    fn classes_caption(&self) -> String {
+        match self.ledger().contacts().len() {
             1 => "1 contact".to_owned(),
             n => format!("{n} contacts"),
         }
     }
 
-    /// The table as HTML, with a caption.
+    /// The contact classes table as HTML, with a caption.
     pub fn to_html(&self) -> String {
-        self.table().to_html_captioned(&self.caption())
+        self.classes_table()
+            .to_html_captioned(&self.classes_caption())
     }
 
-    /// Renders the contact classes as a table in an evcxr notebook cell.
+    /// Renders the contact classes table in an evcxr notebook cell.
     pub fn evcxr_display(&self) {
         evcxr_show(
             &self
-                .table()
-                .html(Some(&self.caption()), Some(Table::NOTEBOOK_ROWS)),
+                .classes_table()
+                .html(Some(&self.classes_caption()), Some(Table::NOTEBOOK_ROWS)),
             &self.to_string(),
         );
     }
 }
 
-impl std::fmt::Display for ContactClasses<'_> {
+/// The contact classes table under its caption (as
+/// [`Classified::to_html`], in text).
+impl std::fmt::Display for Classified<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{}", self.caption())?;
-        write!(f, "{}", self.table())
+        writeln!(f, "{}", self.classes_caption())?;
+        write!(f, "{}", self.classes_table())
     }
 }
 

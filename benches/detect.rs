@@ -27,7 +27,9 @@ fn bench(c: &mut Criterion) {
         return;
     };
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let detectors = detect::builtin();
+    let Ok(detectors) = detect::by_names(["all"]) else {
+        return;
+    };
     let settings = DetectConfig::default();
 
     let mut g = c.benchmark_group(format!(

@@ -94,7 +94,7 @@ fn evaluate(
     };
     let classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let findings = detect::detect(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::by_names(["all"])?);
     if show {
         // Findings on reps not planted with the detector's behaviour, and
         // planted reps the detector missed.

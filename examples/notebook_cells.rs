@@ -326,7 +326,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     use sales_metrics::detect::{self, DetectConfig, DetectContext};
 
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let findings = detect::detect(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::by_names(["all"])?);
     show!(findings);
     cell!(markdown);
     // ## To DataFrames

@@ -99,7 +99,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
     let mut period = Granularity::Month;
     let mut mode = Mode::Strict;
     let mut json = false;
-    let mut detectors = detect::builtin();
+    let mut detectors = detect::by_names(["all"]).map_err(|e| e.to_string())?;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -114,7 +114,11 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
             Some("--json") => json = true,
             Some("--detectors") => {
                 let v = text_value("--detectors", value("--detectors")?)?;
-                detectors = detect::by_names(&v).map_err(|e| e.to_string())?
+                // `none` (or nothing) chooses no detector.
+                let names = v
+                    .split(',')
+                    .filter(|n| !n.trim().eq_ignore_ascii_case("none"));
+                detectors = detect::by_names(names).map_err(|e| e.to_string())?
             }
             Some("-h" | "--help") => return Err(String::new()),
             _ if a.as_encoded_bytes().starts_with(b"--") => {

@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use sales_metrics::detect::{
-    self, Baseline, DetectConfig, DetectContext, Detector, Finding, Findings, HollowContacts, Rule,
-};
+use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding, Findings, Rule};
 use sales_metrics::sim::{self, Behaviour, Evaluation, Planted, SimConfig};
 use sales_metrics::{Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, ProspectRecord, Rep};
 use sales_metrics::{Classified, classify};
@@ -18,7 +16,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn findings_of(ledger: &Ledger) -> Result<Findings, Box<dyn std::error::Error>> {
     let classified = classify(ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    Ok(detect::detect(&ctx, &detect::builtin()))
+    Ok(detect::detect(&ctx, &detect::by_names(["all"])?))
 }
 
 /// The fast evaluation: two teams with a fifth of the reps gaming (every
@@ -122,8 +120,8 @@ fn findings_are_sorted_and_independent_of_detector_order() -> TestResult {
     let ledger = sim::demo()?.ledger()?;
     let classified: Classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let forward = detect::detect(&ctx, &detect::builtin());
-    let mut reversed_detectors = detect::builtin();
+    let forward = detect::detect(&ctx, &detect::by_names(["all"])?);
+    let mut reversed_detectors = detect::by_names(["all"])?;
     reversed_detectors.reverse();
     let reversed = detect::detect(&ctx, &reversed_detectors);
     assert_eq!(forward, reversed);
@@ -197,7 +195,7 @@ fn callers_detectors_run_beside_the_built_in_ones() -> TestResult {
     let ledger = tiny_ledger()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let mut detectors: Vec<Box<dyn Detector>> = detect::builtin();
+    let mut detectors: Vec<Box<dyn Detector>> = detect::by_names(["all"])?;
     detectors.push(Box::new(Busy(3)));
     let findings = detect::detect(&ctx, &detectors);
     // Three contacts are far too few for any built-in detector.
@@ -215,13 +213,20 @@ fn callers_detectors_run_beside_the_built_in_ones() -> TestResult {
 
 #[test]
 fn detectors_are_chosen_by_name() -> TestResult {
-    assert_eq!(detect::by_names("all")?.len(), 8);
-    assert!(detect::by_names("none")?.is_empty());
-    assert!(detect::by_names("")?.is_empty());
-    let two = detect::by_names("backdating, quota_bunching,backdating")?;
+    assert_eq!(detect::by_names(["all"])?.len(), 8);
+    assert!(detect::by_names([""; 0])?.is_empty());
+    assert!(detect::by_names([""])?.is_empty());
+    let two = detect::by_names("backdating, quota_bunching,backdating".split(','))?;
     let names: Vec<&str> = two.iter().map(|d| d.name()).collect();
     assert_eq!(names, ["backdating", "quota_bunching"]);
-    let all = detect::builtin();
+    // `all` among names adds the ones not yet chosen, in SPEC order.
+    let names: Vec<String> = detect::by_names(["Hollow_Contacts", "all"])?
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    assert_eq!(names.len(), 8);
+    assert_eq!(names[0], "hollow_contacts");
+    let all = detect::by_names(vec!["all".to_owned()])?;
     let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
     assert_eq!(
         names,
@@ -236,7 +241,7 @@ fn detectors_are_chosen_by_name() -> TestResult {
             "meeting_underreporting",
         ]
     );
-    let err = detect::by_names("backdating,nope")
+    let err = detect::by_names(["backdating", "nope"])
         .err()
         .ok_or("accepted")?;
     assert!(err.to_string().contains("nope"));
@@ -307,13 +312,36 @@ fn settings_are_plain_and_adjustable() -> TestResult {
     let ledger = sim::demo()?.ledger()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-    let strict = HollowContacts {
-        z_flag: 50.0,
-        z_persist: 50.0,
-        ..HollowContacts::default()
+    let hollow = detect::by_names(["hollow_contacts"])?;
+    assert!(!detect::detect(&ctx, &hollow).is_empty());
+    // A stricter rule for every detector.
+    let strict = DetectConfig {
+        rule: Rule {
+            z_flag: 50.0,
+            z_persist: 50.0,
+            ..Rule::default()
+        },
+        ..DetectConfig::default()
     };
-    assert!(strict.detect(&ctx).is_empty());
-    assert!(!HollowContacts::default().detect(&ctx).is_empty());
+    let ctx = DetectContext::new(&classified, &strict)?;
+    assert!(detect::detect(&ctx, &hollow).is_empty());
+    // Settings are plain data.
+    let back: DetectConfig = serde_json::from_str(&serde_json::to_string(&strict)?)?;
+    assert_eq!(back, strict);
+    // What counts as hollow: with nothing lasting at most -1 s, only
+    // contacts without any duration are, and fewer of florin's count.
+    let evidence = |config: &DetectConfig| -> Result<usize, sales_metrics::Error> {
+        let ctx = DetectContext::new(&classified, config)?;
+        Ok(detect::detect(&ctx, &hollow)
+            .iter()
+            .map(|f| f.evidence.len())
+            .sum())
+    };
+    let without_duration = evidence(&DetectConfig {
+        hollow_max_duration: Duration::seconds(-1),
+        ..DetectConfig::default()
+    })?;
+    assert!(0 < without_duration && without_duration < evidence(&DetectConfig::default())?);
     Ok(())
 }
 
@@ -334,9 +362,9 @@ proptest! {
         n in 40u32..200,
         peers in proptest::collection::vec((0u32..10, 40u32..200), 3..12),
     ) {
-        if let Some(team) = Baseline::of_rates(&peers, 3) {
-            let (a, b) = (team.rate_z(k, n), team.rate_z(k + 1, n));
-            prop_assert!(b >= a - 1e-9, "{a} {b} {team:?}");
+        let rule = Rule::default();
+        if let (Some(a), Some(b)) = (rule.rate_z(k, n, &peers), rule.rate_z(k + 1, n, &peers)) {
+            prop_assert!(b >= a - 1e-9, "{a} {b} {peers:?}");
             prop_assert!(a >= 0.0);
         }
     }
@@ -353,7 +381,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         ..DetectConfig::default()
     };
     let ctx = DetectContext::new(&classified, &config)?;
-    let findings = detect::detect(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::by_names(["all"])?);
     let mut flagged: Vec<(&str, &str)> = findings
         .iter()
         .map(|f| (f.rep_id.as_str(), f.detector.as_str()))
@@ -367,7 +395,7 @@ fn periods_follow_the_configured_time_zone() -> TestResult {
         ..DetectConfig::default()
     };
     let ctx = DetectContext::new(&classified, &config)?;
-    let findings = detect::detect(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::by_names(["all"])?);
     assert!(findings.iter().all(|f| f.period.contains("-Q")));
     assert!(findings.iter().any(|f| f.rep_id == "florin"));
     Ok(())

@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::*;
-use sales_metrics::detect::{DetectConfig, DetectContext, builtin, detect};
+use sales_metrics::detect::{DetectConfig, DetectContext, by_names, detect};
 use sales_metrics::report::{
     Granularity, PeriodSpec, ReportInput, Scope, cohort_report, period_report,
     time_to_first_meeting, time_to_win,
@@ -110,7 +110,10 @@ fn detectors_on_min_and_max_utc() -> TestResult {
             periods: PeriodSpec::new(g),
             ..DetectConfig::default()
         };
-        detect(&DetectContext::new(&classified, &config)?, &builtin());
+        detect(
+            &DetectContext::new(&classified, &config)?,
+            &by_names(["all"])?,
+        );
     }
     Ok(())
 }

@@ -151,7 +151,7 @@ fn run_detectors(data: &Classified, periods: &PeriodSpec) -> Result<usize, sales
         ..DetectConfig::default()
     };
     let ctx = detect::DetectContext::new(&data.0, &config)?;
-    Ok(detect::detect(&ctx, &detect::builtin()).len())
+    Ok(detect::detect(&ctx, &detect::by_names(["all"])?).len())
 }
 
 /// Asserts that going from `small` to `big` (inputs `factor` times larger)

@@ -1,74 +1,27 @@
-//! The `backdating` detector (see [`Backdating`]).
+//! The `backdating` detector.
 
 use super::baseline::pct;
-use chrono::TimeDelta;
 
 use super::{DetectContext, Detector, Finding, hours, micros, seconds};
 
-/// `backdating`: contacts typed in long after they happened, in one sitting.
-///
-/// **Behaviour.** A rep who does not log as they go enters several days of
-/// contacts at once — and, once entering from memory, fills the short days
-/// too. The entries are logged days after their `occurred_at`, and many of
-/// them seconds apart, faster than anyone types a real contact.
-///
-/// **Signal.** Two shares of the rep's contacts in the period (by
-/// `occurred_at`) that have a `logged_at`: *late* — logged more than
-/// [`Backdating::late_after`] after they occurred — and *batched* —
-/// logged within [`Backdating::batch_gap`] of another of the
-/// rep's entries that occurred at a different time. A finding needs either
-/// share far above the team's.
-///
-/// **Baseline.** Each share against the team mates' in the period (all
-/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
-/// median rate, their spread beyond sampling noise, and the exact binomial
-/// tail of the rep's own count) — so a CRM that
-/// imports e-mails for everyone, or a team that logs every evening, is the
-/// norm rather than a finding; the rep's own median in other periods is
-/// quoted.
-///
-/// **Minimum data.** [`Backdating::min_contacts`] contacts with a
-/// `logged_at`, at least [`Backdating::min_flagged`] late or batched ones,
-/// and [`Backdating::min_peers`] peers with enough contacts.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `backdating` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Backdating {
-    /// Logged more than this long after it occurred is late (default
-    /// 24 hours: an evening's or the next morning's catch-up is within it).
-    pub late_after: TimeDelta,
-    /// Entries this close or closer are batched (default 20 seconds:
-    /// typing a contact with its channel, duration and outcome takes
-    /// longer).
-    pub batch_gap: TimeDelta,
+pub(crate) struct Backdating {
     /// Fewest contacts with a `logged_at` (default 30).
-    pub min_contacts: u32,
+    pub(crate) min_contacts: u32,
     /// Fewest late or batched contacts in the period (default 5).
-    pub min_flagged: u32,
-    /// Fewest peers with enough contacts (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_flagged: u32,
     /// Smallest excess share over the team median (default 0.1).
-    pub min_excess: f64,
+    pub(crate) min_excess: f64,
 }
 
 impl Default for Backdating {
     fn default() -> Self {
         Self {
-            late_after: TimeDelta::hours(24),
-            batch_gap: TimeDelta::seconds(20),
             min_contacts: 30,
             min_flagged: 5,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_excess: 0.1,
         }
     }
@@ -86,8 +39,8 @@ impl Backdating {
     fn marks(&self, ctx: &DetectContext<'_>) -> Vec<(bool, bool)> {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let late_us = micros(self.late_after);
-        let gap_us = micros(self.batch_gap);
+        let late_us = micros(ctx.config().late_after);
+        let gap_us = micros(ctx.config().batch_gap);
         let mut marks = vec![(false, false); contacts.len()];
         // Contacts with a logged_at grouped by rep (a counting sort read in
         // id order), then each rep's run ordered by logged_at.
@@ -181,9 +134,9 @@ impl Detector for Backdating {
                 continue;
             }
             let test = |table: &super::RepPeriod<Option<(u32, u32)>>, k: u32| {
-                let t = ctx.proportion_test(table, rep, period, self.min_peers)?;
+                let t = ctx.proportion_test(table, rep, period, ctx.config().rule.min_peers)?;
                 let passes = k >= self.min_flagged
-                    && t.z >= self.z_persist
+                    && t.z >= ctx.config().rule.z_persist
                     && t.rate - t.baseline >= self.min_excess;
                 Some((passes, t.z, t.rate, t.baseline))
             };
@@ -211,11 +164,11 @@ impl Detector for Backdating {
                 ledger.rep_id(rep),
                 x.late,
                 x.logged,
-                hours(self.late_after),
+                hours(ctx.config().late_after),
                 pct(l.2),
                 pct(l.3),
                 x.batched,
-                seconds(self.batch_gap),
+                seconds(ctx.config().batch_gap),
                 pct(b.2),
                 pct(b.3),
             );
@@ -236,6 +189,11 @@ impl Detector for Backdating {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }

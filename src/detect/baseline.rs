@@ -1,8 +1,8 @@
 //! Robust baselines and the small statistics the detectors share: median
 //! and median absolute deviation, z-scores whose scale never falls below
 //! the sampling noise of the rep's own count, binomial tails and the map
-//! from a z-score to a finding's score in [0, 1]. [`Baseline`] is public;
-//! the rest is the crate's.
+//! from a z-score to a finding's score in [0, 1]; all crate-private,
+//! public through [`Rule`](super::Rule).
 
 /// Consistency constant: MAD × 1.4826 estimates the standard deviation of
 /// normally distributed values.
@@ -28,37 +28,23 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
 /// against which the built-in detectors measure a rep's figure as a
 /// z-score: [`Baseline::of`] and [`Baseline::z`] for any figure,
 /// [`Baseline::of_rates`] and [`Baseline::rate_z`] for a count of events
-/// among trials (hollow contacts among contacts, …). [`Rule`](super::Rule)
-/// shows a detector built on them.
-///
-/// ```
-/// use sales_metrics::detect::Baseline;
-///
-/// let team = Baseline::of(&[10.0, 12.0, 11.0, 13.0, 9.0], 3).unwrap();
-/// assert_eq!(team.median, 11.0);
-/// assert!(team.z(20.0, 0.0) > 4.0); // far above the team
-/// assert!(Baseline::of(&[1.0, 2.0], 3).is_none()); // too few to judge
-///
-/// // 13 hollow contacts of 30 against peers with about one in forty.
-/// let peers = Baseline::of_rates(&[(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)], 3).unwrap();
-/// assert!(peers.rate_z(13, 30) > 6.0);
-/// assert!(peers.rate_z(3, 29) < 3.0); // a few events are not yet evidence
-/// ```
+/// among trials (hollow contacts among contacts, …). The public face of it
+/// is [`Rule::z`](super::Rule::z) and [`Rule::rate_z`](super::Rule::rate_z).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// Median of the values.
-    pub median: f64,
+    pub(crate) median: f64,
     /// MAD × 1.4826 (for [`Baseline::of_rates`]: the part of it that is
     /// not the peers' own sampling noise).
-    pub spread: f64,
+    pub(crate) spread: f64,
     /// How many values it rests on.
-    pub n: usize,
+    pub(crate) n: usize,
 }
 
 impl Baseline {
     /// The baseline of `values`, or `None` when there are fewer than
     /// `min_n` of them (too few to judge).
-    pub fn of(values: &[f64], min_n: usize) -> Option<Baseline> {
+    pub(crate) fn of(values: &[f64], min_n: usize) -> Option<Baseline> {
         if values.len() < min_n.max(1) {
             return None;
         }
@@ -85,7 +71,7 @@ impl Baseline {
     /// peers beyond their own sampling noise: √(max(0, (MAD × 1.4826)² −
     /// median of the peers' binomial variances)), so small peer counts are
     /// not counted twice (the random-effects view of a meta-analysis).
-    pub fn of_rates(peers: &[(u32, u32)], min_peers: usize) -> Option<Baseline> {
+    pub(crate) fn of_rates(peers: &[(u32, u32)], min_peers: usize) -> Option<Baseline> {
         let smoothed: Vec<f64> = peers
             .iter()
             .map(|&(pk, pn)| (f64::from(pk) + 0.5) / (f64::from(pn) + 1.0))
@@ -111,7 +97,7 @@ impl Baseline {
     /// `P(X ≥ k | n, median)` (a normal approximation overstates the
     /// evidence of a few events when the rate is small). 0 when the rate
     /// is not above the median or `n` is 0.
-    pub fn rate_z(&self, k: u32, n: u32) -> f64 {
+    pub(crate) fn rate_z(&self, k: u32, n: u32) -> f64 {
         if n == 0 {
             return 0.0;
         }
@@ -133,7 +119,7 @@ impl Baseline {
     /// `sqrt(spread² + noise²)`, where `noise` is the sampling standard
     /// error of `x` itself: a group that happens to agree closely (MAD near
     /// zero) does not turn small-sample noise into a finding.
-    pub fn z(&self, x: f64, noise: f64) -> f64 {
+    pub(crate) fn z(&self, x: f64, noise: f64) -> f64 {
         let scale = (self.spread * self.spread + noise * noise).sqrt();
         if scale > 0.0 {
             (x - self.median) / scale
@@ -439,6 +425,17 @@ mod tests {
                 proptest::prop_assert!(binomial_upper_tail(k - 1, n, p) >= t - 1e-12);
             }
         }
+    }
+
+    #[test]
+    fn baselines_of_figures_and_rates() {
+        let team = Baseline::of(&[10.0, 12.0, 11.0, 13.0, 9.0], 3);
+        assert!(team.is_some_and(|t| t.median == 11.0 && t.z(20.0, 0.0) > 4.0));
+        assert!(Baseline::of(&[1.0, 2.0], 3).is_none()); // too few to judge
+        // 13 hollow contacts of 30 against peers with about one in forty.
+        let peers = Baseline::of_rates(&[(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)], 3);
+        assert!(peers.is_some_and(|p| p.rate_z(13, 30) > 6.0));
+        assert!(peers.is_some_and(|p| p.rate_z(3, 29) < 3.0)); // not yet evidence
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub struct DetectContext<'a> {
     sparse_tables: bool,
     /// Shared by detectors that need another's groundwork.
     entered: OnceLock<Vec<duplicate_inflation::Entered>>,
-    default_bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
+    bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
 }
 
 /// Each rep's contacts in time order, with their local days and dense
@@ -365,7 +365,7 @@ impl<'a> DetectContext<'a> {
             team_reps,
             sparse_tables,
             entered: OnceLock::new(),
-            default_bursts: OnceLock::new(),
+            bursts: OnceLock::new(),
         })
     }
 
@@ -430,9 +430,11 @@ impl<'a> DetectContext<'a> {
             .get_or_init(|| DuplicateInflation::entered(self))
     }
 
-    /// Repeat-touch bursts with the default settings (computed once).
-    pub(crate) fn default_bursts(&self) -> &(Vec<bool>, RepPeriod<u32>) {
-        self.default_bursts
+    /// Repeat-touch bursts as the settings define them (computed once,
+    /// shared by `repeat_touch` and `follow_up_padding`): per contact
+    /// whether it is in one, and the bursts per (rep, period).
+    pub(crate) fn bursts(&self) -> &(Vec<bool>, RepPeriod<u32>) {
+        self.bursts
             .get_or_init(|| RepeatTouch::default().bursts(self))
     }
 

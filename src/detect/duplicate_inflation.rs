@@ -1,60 +1,22 @@
-//! The `duplicate_inflation` detector (see [`DuplicateInflation`]).
+//! The `duplicate_inflation` detector.
 
 use super::baseline::pct;
 use super::{DetectContext, Detector, Finding};
 use crate::ledger::{EventKind, NONE};
 
-/// `duplicate_inflation`: prospects who already existed, entered again so
-/// that they count as new.
-///
-/// **Behaviour.** Where a CRM counts new records as new prospects, a rep
-/// short of new prospects types a known one in again — a colleague's, a
-/// dormant one of their own — with the name order swapped or the e-mail
-/// changed, and works it as new.
-///
-/// **Signal.** The prospect records *entered by* the rep in the period —
-/// `created_by` the rep, or, where `created_by` is empty, first contacted by
-/// the rep through that record — and the share of them that land in a
-/// prospect (a cluster of the ledger's partition: deduplication or a
-/// supplied `prospect_clusters.csv`) that was known before the record was
-/// entered: another record of the cluster was created, or had an event,
-/// earlier. The record's entry time is its `created_at`, else its first
-/// event. It needs a partition: with every record its own prospect it says
-/// nothing.
-///
-/// **Baseline.** The share against the team mates' in the period (all reps
-/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
-/// median rate, their spread beyond sampling noise, and the exact binomial
-/// tail of the rep's own count) — some duplicates are honest
-/// (a known person comes back through a web form); the rep's own median
-/// share in other periods is quoted.
-///
-/// **Minimum data.** [`DuplicateInflation::min_records`] records entered by
-/// the rep in the period, at least [`DuplicateInflation::min_duplicates`]
-/// duplicates, and [`DuplicateInflation::min_peers`] peers with enough
-/// records.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `duplicate_inflation` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DuplicateInflation {
+pub(crate) struct DuplicateInflation {
     /// Fewest records entered by the rep in the period (default 10).
-    pub min_records: u32,
+    pub(crate) min_records: u32,
     /// Fewest duplicates in the period (default 3: one or two happen to
     /// anyone who does not search before typing).
-    pub min_duplicates: u32,
-    /// Fewest peers with enough records (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_duplicates: u32,
     /// Smallest excess share over the team median (default 0.1: one
     /// entered record in ten).
-    pub min_excess: f64,
+    pub(crate) min_excess: f64,
 }
 
 impl Default for DuplicateInflation {
@@ -62,9 +24,6 @@ impl Default for DuplicateInflation {
         Self {
             min_records: 10,
             min_duplicates: 3,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_excess: 0.1,
         }
     }
@@ -239,10 +198,11 @@ impl Detector for DuplicateInflation {
             if k < self.min_duplicates {
                 continue;
             }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
-            if t.z < self.z_persist || t.rate - t.baseline < self.min_excess {
+            if t.z < ctx.config().rule.z_persist || t.rate - t.baseline < self.min_excess {
                 continue;
             }
             let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
@@ -295,6 +255,11 @@ impl Detector for DuplicateInflation {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }

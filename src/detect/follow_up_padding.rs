@@ -1,4 +1,4 @@
-//! The `follow_up_padding` detector (see [`FollowUpPadding`]).
+//! The `follow_up_padding` detector.
 
 use super::baseline::{median, pct};
 use super::{DetectContext, Detector, Finding, RepPeriod};
@@ -6,68 +6,24 @@ use crate::classify::ContactClass;
 use crate::ledger::{EventKind, NONE};
 use crate::model::MeetingStatus;
 
-/// `follow_up_padding`: follow-ups made because they are easy to count,
-/// not because the prospect needs one.
-///
-/// **Behaviour.** Calling a known prospect is easier than finding a new
-/// one, and every call counts. A rep who pads calls prospects already in
-/// their pipeline again and again, and prospects less; the extra calls
-/// lead nowhere.
-///
-/// **Signal.** Two figures per rep and period, both needed:
-/// the *follow-up share of prospecting* — follow-up contacts ÷ contacts
-/// that were `new`, `follow_up` or `reactivated` (customer care is left out
-/// so that a rep with many accounts is not mistaken for a padder; so are
-/// contacts through a record the rep entered for a prospect already known,
-/// and follow-ups that are the first contact through their record: a known
-/// prospect entered again is `duplicate_inflation`'s case; and contacts
-/// inside a burst of 3 or more contacts with one prospect within 24 h,
-/// which are one conversation in several entries, `repeat_touch`'s case) —
-/// far
-/// above the team's; and the *follow-up yield* — held meetings ÷ follow-up
-/// contacts — no better than the team's median. A rep whose many
-/// follow-ups do produce meetings is working a long sales cycle, not
-/// padding.
-///
-/// **Baseline.** The share against the team mates' in the period (all reps
-/// when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
-/// median rate, their spread beyond sampling noise, and the exact binomial
-/// tail of the rep's own count); the team's median yield;
-/// the rep's own median share in other periods is quoted.
-///
-/// **Minimum data.** [`FollowUpPadding::min_contacts`] prospecting contacts
-/// of the rep in the period and [`FollowUpPadding::min_peers`] peers with as
-/// many.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `follow_up_padding` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FollowUpPadding {
+pub(crate) struct FollowUpPadding {
     /// Fewest prospecting contacts of the rep in the period (default 40:
     /// the share of a smaller month moves by several points on chance).
-    pub min_contacts: u32,
-    /// Fewest peers with enough contacts (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_contacts: u32,
     /// Smallest excess share over the team median (default 0.08: pipelines
     /// differ, and a few points of follow-up share are normal variation
     /// between honest reps).
-    pub min_excess: f64,
+    pub(crate) min_excess: f64,
 }
 
 impl Default for FollowUpPadding {
     fn default() -> Self {
         Self {
             min_contacts: 40,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_excess: 0.08,
         }
     }
@@ -90,12 +46,17 @@ impl Detector for FollowUpPadding {
         // Touches inside a repeat-touch burst (3 or more with one prospect
         // within 24 h) are one conversation in several entries
         // (repeat_touch's business): left out as well.
-        for (x, &burst) in left_out.iter_mut().zip(&ctx.default_bursts().0) {
+        for (x, &burst) in left_out.iter_mut().zip(&ctx.bursts().0) {
             *x |= burst;
         }
         let counts = self.counts(ctx, &left_out);
         let pending = self.candidates(ctx, &counts, &left_out);
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }
 
@@ -221,15 +182,16 @@ impl FollowUpPadding {
         });
         let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
         for (rep, period, x) in counts.iter() {
-            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
-            if t.z < self.z_persist || t.rate - t.baseline < self.min_excess {
+            if t.z < ctx.config().rule.z_persist || t.rate - t.baseline < self.min_excess {
                 continue;
             }
             // The extra follow-ups must also be unproductive.
             let mut peer_yields: Vec<f64> = ctx
-                .peers(rep, self.min_peers)
+                .peers(rep, ctx.config().rule.min_peers)
                 .iter()
                 .filter_map(|&r| yield_.get(r, period).copied().flatten())
                 .collect();

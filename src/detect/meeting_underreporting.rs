@@ -1,87 +1,33 @@
-//! The `meeting_underreporting` detector (see [`MeetingUnderreporting`]).
+//! The `meeting_underreporting` detector.
 
 use super::baseline::{ProportionTest, median, pct};
 use super::{DetectContext, Detector, Finding};
 use super::{RepPeriod, micros};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
-use chrono::TimeDelta;
 
-/// `meeting_underreporting`: the meetings that did not close are missing.
-///
-/// **Behaviour.** A rep judged on the meeting close rate (sales ÷ held
-/// meetings) logs the meetings that led to a sale and leaves out the ones
-/// that did not, and the no-shows. Every logged meeting then closes, and
-/// there is about one held meeting per sale.
-///
-/// **Signal.** Of the rep's held meetings in a trailing window of periods,
-/// the share whose prospect (cluster) bought afterwards — a sale of that
-/// prospect, by anyone, at or after the meeting. Meetings are few (a
-/// handful a month), so the window is the period and the
-/// [`MeetingUnderreporting::window_periods`] − 1 periods before it. Sales
-/// made without any logged meeting (by phone, say) do not enter the
-/// figure, so a rep who sells without meeting is not mistaken for one who
-/// hides meetings.
-///
-/// **Baseline.** The share against the team mates' in the same window (all
-/// reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
-/// median rate, their spread beyond sampling noise, and the exact binomial
-/// tail of the rep's own count). Where contacts record
-/// outcomes, a second figure corroborates: the share of the rep's bookings
-/// (contacts with outcome `meeting_booked`) that no meeting of the prospect
-/// follows within [`MeetingUnderreporting::booking_window`], tested the same
-/// way; the two z-scores are summed (Stouffer). Held meetings per sale for
-/// the rep and the team are quoted, and the rep's own median share in other
-/// windows.
-///
-/// **Minimum data.** [`MeetingUnderreporting::min_meetings`] held meetings
-/// of the rep in the window and [`MeetingUnderreporting::min_peers`] peers
-/// with as many.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `meeting_underreporting` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MeetingUnderreporting {
-    /// Periods in the trailing window (default 6: half a year of months —
-    /// a rep holds a few meetings a month, and a share of a few is noise).
-    pub window_periods: usize,
+pub(crate) struct MeetingUnderreporting {
     /// Fewest held meetings (and, for the corroborating figure, bookings)
     /// of the rep in the window (default 10).
-    pub min_meetings: u32,
-    /// A booking (contact with outcome `meeting_booked`) counts as logged
-    /// when any meeting of the prospect follows within this long (default
-    /// 30 days).
-    pub booking_window: TimeDelta,
-    /// Fewest peers with enough meetings (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 3.5: the
-    /// counts are small, so the binomial floor already keeps the spread
-    /// wide).
-    pub z_flag: f64,
-    /// z-score from which a period counts toward a finding together with
-    /// an adjacent one (see [`Rule`](super::Rule)); default 4,
-    /// the same as `z_flag`, which turns that off: adjacent windows share
-    /// most of their meetings, so their evidence is not independent.
-    pub z_persist: f64,
+    pub(crate) min_meetings: u32,
     /// Smallest excess of the closing share over the team median when it
     /// stands alone (default 0.25: closing a quarter more of one's meetings
     /// than the team's median rep is more than skill varies).
-    pub min_excess: f64,
+    pub(crate) min_excess: f64,
     /// With outcomes recorded: smallest excess share of bookings never
     /// logged as a meeting over the team median (default 0.1). When it is
     /// met, any closing share above the team's will do.
-    pub min_unlogged_excess: f64,
+    pub(crate) min_unlogged_excess: f64,
 }
 
 impl Default for MeetingUnderreporting {
     fn default() -> Self {
         Self {
-            window_periods: 6,
             min_meetings: 10,
-            booking_window: TimeDelta::days(30),
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 4.0,
             min_excess: 0.25,
             min_unlogged_excess: 0.1,
         }
@@ -97,6 +43,14 @@ struct Counts {
     unlogged: u32,
 }
 
+/// The z-score from which a window counts toward a run of adjacent ones:
+/// never below `z_flag`, since adjacent windows share most of their
+/// meetings and their evidence is not independent.
+fn z_persist(ctx: &DetectContext<'_>) -> f64 {
+    let rule = &ctx.config().rule;
+    rule.z_persist.max(rule.z_flag)
+}
+
 impl Detector for MeetingUnderreporting {
     fn name(&self) -> &str {
         "meeting_underreporting"
@@ -106,7 +60,7 @@ impl Detector for MeetingUnderreporting {
         let per = self.counts(ctx);
         let win = self.windows(ctx, &per);
         let pending = self.candidates(ctx, &per, &win);
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(ctx, pending, ctx.config().rule.z_flag, z_persist(ctx))
     }
 }
 
@@ -120,7 +74,7 @@ impl MeetingUnderreporting {
         // `meeting_booked`) no meeting of the prospect follows within the
         // follow-up window (bookings too close to the end of the data to
         // tell are left out).
-        let follow_us = micros(self.booking_window);
+        let follow_us = micros(ctx.config().booking_window);
         let data_end = ledger.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
         let walks = super::map_prospect_chunks(ledger, |range| {
             let mut closed: Vec<u32> = Vec::new();
@@ -201,10 +155,10 @@ impl MeetingUnderreporting {
         per
     }
 
-    /// Each period's counts summed with those of the `window_periods - 1`
+    /// Each period's counts summed with those of the `meeting_window_periods - 1`
     /// periods before it.
     fn windows(&self, ctx: &DetectContext<'_>, per: &RepPeriod<Counts>) -> RepPeriod<Counts> {
-        let window = self.window_periods.max(1) as u32;
+        let window = ctx.config().meeting_window_periods.max(1) as u32;
         // Each period's counts go into the windows that end in it and the
         // next `window - 1` periods: the same sums as gathering each
         // window's periods, touching only the cells that have counts.
@@ -247,18 +201,19 @@ impl MeetingUnderreporting {
             if per.get(rep, period).is_none_or(|c| c.held == 0) {
                 continue;
             }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
             // Bookings that vanish corroborate (Stouffer's sum of the two
             // z-scores); where outcomes are not recorded, the closing share
             // stands alone.
-            let booked = ctx.proportion_test(&bookings, rep, period, self.min_peers);
+            let booked = ctx.proportion_test(&bookings, rep, period, ctx.config().rule.min_peers);
             let z = booked.map_or(t.z, |b| (t.z + b.z) / std::f64::consts::SQRT_2);
             let excess = t.rate - t.baseline;
             let corroborated = booked
                 .is_some_and(|b| excess > 0.0 && b.rate - b.baseline >= self.min_unlogged_excess);
-            if z < self.z_persist || (excess < self.min_excess && !corroborated) {
+            if z < z_persist(ctx) || (excess < self.min_excess && !corroborated) {
                 continue;
             }
             let finding = self.finding(ctx, win, &share, (rep, period, x), (t, booked));
@@ -277,7 +232,7 @@ impl MeetingUnderreporting {
         (t, booked): (ProportionTest, Option<ProportionTest>),
     ) -> Finding {
         let ledger = ctx.ledger();
-        let window = self.window_periods.max(1) as u32;
+        let window = ctx.config().meeting_window_periods.max(1) as u32;
         let booked_text = booked.map_or_else(String::new, |b| {
             format!(
                 "; {} of {} meetings booked in contacts then were never logged ({}, team median {})",
@@ -288,7 +243,7 @@ impl MeetingUnderreporting {
             )
         });
         let mut peer_mps: Vec<f64> = ctx
-            .peers(rep, self.min_peers)
+            .peers(rep, ctx.config().rule.min_peers)
             .iter()
             .filter_map(|&r| {
                 let w = win.get(r, period)?;

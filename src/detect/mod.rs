@@ -7,39 +7,132 @@
 //! [`Finding`]s: the rep, the period, a score in [0, 1], a one-sentence
 //! explanation with the figures, and the ids of the records behind it.
 //! [`detect`] runs detectors and returns their [`Findings`], sorted, as a
-//! table, CSV, JSON or HTML.
+//! table, CSV, JSON or HTML. The eight built-in detectors are chosen by
+//! name with [`by_names`] (`["all"]` for every one); their settings are
+//! the fields of [`DetectConfig`].
 //!
 //! Every built-in detector compares a rep with their team in the same
-//! period (median and median absolute deviation of the other reps, see
-//! [`Baseline`]), mentions the rep's own usual figure from their other
-//! periods, never relies on a fixed number alone, and says nothing when the
-//! data are too few to judge. The rep's excess over the team is measured
-//! in robust standard deviations that include both the spread between
-//! honest reps and the sampling noise of the rep's own counts, so a small
-//! month or a quiet team does not turn chance into a finding.
+//! period (median and median absolute deviation of the other reps, or of
+//! every other rep when the team has fewer than
+//! [`Rule::min_peers`] with enough data), mentions the rep's own usual
+//! figure from their other periods, never relies on a fixed number alone,
+//! and says nothing when the data are too few to judge. The rep's excess
+//! over the team is measured in robust standard deviations that include
+//! both the spread between honest reps and the sampling noise of the rep's
+//! own counts, so a small month or a quiet team does not turn chance into
+//! a finding. A share of events among trials (hollow contacts among
+//! contacts, …) is tested as [`Rule::rate_z`] says.
 //!
-//! A rep-period becomes a finding when that z-score reaches the detector's
-//! `z_flag` (default 4), or when it is at least `z_persist` (default 1.5)
-//! in a run of two to four adjacent periods of the rep, each at least
-//! `z_persist`, whose Stouffer sum `Σz / √n` reaches `z_flag`: gaming is a
-//! habit, chance is not, and for an honest rep either event is about as
-//! rare as a normal tail beyond 4 (3 in 100,000). The score is
-//! `1 − 0.5^(z / z_flag)`: 0.5 at the threshold, 0.75 at twice it. This
-//! decision rule is public as [`Rule`], so a caller's own detector flags
-//! the same way.
+//! A rep-period becomes a finding when that z-score reaches
+//! [`Rule::z_flag`] (default 4), or when it is at least
+//! [`Rule::z_persist`] (default 1.5) in a run of two to four adjacent
+//! periods of the rep, each at least `z_persist`, whose Stouffer sum
+//! `Σz / √n` reaches `z_flag`: gaming is a habit, chance is not, and for
+//! an honest rep either event is about as rare as a normal tail beyond 4
+//! (3 in 100,000). The score is `1 − 0.5^(z / z_flag)`: 0.5 at the
+//! threshold, 0.75 at twice it. This decision rule is public as [`Rule`]
+//! (and set for every detector in [`DetectConfig::rule`]), so a caller's
+//! own detector flags the same way.
 //!
-//! The built-in set ([`builtin`]):
+//! # The built-in detectors
 //!
-//! | detector | behaviour |
-//! | --- | --- |
-//! | [`QuotaBunching`] | daily contact counts piling up exactly at the daily target (excess mass against a smooth counterfactual) |
-//! | [`FollowUpPadding`] | a follow-up share far above the team's, with few meetings coming from them |
-//! | [`RepeatTouch`] | the same prospect contacted 3 or more times within 24 h |
-//! | [`DuplicateInflation`] | records entered for prospects who already existed |
-//! | [`Backdating`] | contacts logged long after they occurred, or many logged seconds apart |
-//! | [`PeriodEndSurge`] | activity piled into the last working days of the period |
-//! | [`HollowContacts`] | contacts with no outcome and no or a few seconds' duration |
-//! | [`MeetingUnderreporting`] | nearly every logged meeting closes: the ones that did not are missing |
+//! Each also has fixed thresholds of minimum data and effect size, below
+//! which it says nothing; every one uses [`DetectConfig::rule`],
+//! [`DetectConfig::periods`] and [`DetectConfig::max_evidence`].
+//!
+//! | name | what it catches | method | settings in [`DetectConfig`] |
+//! | --- | --- | --- | --- |
+//! | `quota_bunching` | daily contact counts piling up exactly at the rep's daily target | days at exactly the target against a smooth counterfactual (negative binomial with the rep's mean and the team's dispersion); Poisson tail of the excess, and an excess ratio ≥ 2 × the team's median; needs a target, ≥ 10 days worked, ≥ 5 at the target | — |
+//! | `follow_up_padding` | follow-ups made because they are easy to count | follow-up share of prospecting contacts against the team's (≥ 8 points above), with a follow-up yield (held meetings per follow-up) no better than the team's; ≥ 40 prospecting contacts | [`repeat_touches`](DetectConfig::repeat_touches), [`repeat_window`](DetectConfig::repeat_window) (bursts are left out) |
+//! | `repeat_touch` | one conversation logged as several contacts | bursts (that many contacts by one rep with one prospect within the window) per contact against the team's, and a share of contacts in bursts ≥ 5 points above; ≥ 30 contacts, ≥ 3 bursts | [`repeat_touches`](DetectConfig::repeat_touches) (3), [`repeat_window`](DetectConfig::repeat_window) (24 h) |
+//! | `duplicate_inflation` | prospects who already existed, entered again to count as new | share of the records the rep entered that join a prospect already known, against the team's (≥ 10 points above); ≥ 10 records, ≥ 3 duplicates; needs a partition of the records | — |
+//! | `backdating` | contacts typed in long after they happened, in one sitting | shares of late and of batched entries against the team's (≥ 10 points above); ≥ 30 contacts with a `logged_at`, ≥ 5 late or batched | [`late_after`](DetectConfig::late_after) (24 h), [`batch_gap`](DetectConfig::batch_gap) (20 s) |
+//! | `period_end_surge` | the period's work piled into its last days | contacts per day worked at the end over before it, log ratio against the team's; ≥ 1.5 × the team's median ratio; ≥ 30 contacts | [`period_end_days`](DetectConfig::period_end_days) (5) |
+//! | `hollow_contacts` | contacts with nothing in them | share of contacts with no outcome and no or a few seconds' duration, against the team's (≥ 5 points above); ≥ 30 contacts | [`hollow_max_duration`](DetectConfig::hollow_max_duration) (30 s) |
+//! | `meeting_underreporting` | the meetings that did not close are missing | share of held meetings whose prospect bought afterwards, over a trailing window, against the team's (≥ 25 points above, or any excess when logged bookings vanish too); ≥ 10 held meetings | [`meeting_window_periods`](DetectConfig::meeting_window_periods) (6), [`booking_window`](DetectConfig::booking_window) (30 days) |
+//!
+//! **`quota_bunching`.** A rep judged on reaching a daily target of `T`
+//! contacts stops at `T` on a good day and scrambles up to `T` with quick
+//! extra contacts on a day that falls a little short: days move *to* the
+//! target from both sides. The detector counts the days the rep logged
+//! exactly `T` (their `daily_contact_target`) against the number a smooth
+//! counterfactual distribution of daily counts expects — an excess-mass
+//! estimate, as in the literature on bunching at tax kinks. The
+//! counterfactual is a negative binomial whose mean is the rep's own mean
+//! daily count in the period (bunching keeps the mean) and whose
+//! over-dispersion is the team's median (the rep's own spread is what
+//! bunching destroys). The excess must be significant (Poisson tail of the
+//! observed days given the expected, as a z-score) *and* its ratio
+//! (observed ÷ expected) at least twice the team's median ratio at their
+//! own targets: a team whose counts heap at the target for an innocent
+//! reason (a dialler that stops at `T`) sets the norm. The days just above
+//! the target are quoted beside it: bunching leaves them short.
+//!
+//! **`follow_up_padding`.** Calling a known prospect is easier than
+//! finding a new one, and every call counts. Two figures per rep and
+//! period, both needed: the follow-up share of prospecting — follow-ups ÷
+//! contacts that were `new`, `follow_up` or `reactivated` (customer care
+//! is left out, so are contacts through a record the rep entered for a
+//! prospect already known, follow-ups that are the first contact through
+//! their record — `duplicate_inflation`'s case — and contacts inside a
+//! `repeat_touch` burst) — far above the team's; and the follow-up yield
+//! — held meetings ÷ follow-ups — no better than the team's median: a rep
+//! whose many follow-ups produce meetings works a long sales cycle.
+//!
+//! **`repeat_touch`.** Every logged contact counts, so a rep splits one
+//! conversation into several entries with the same prospect within hours.
+//! A burst is [`DetectConfig::repeat_touches`] or more contacts by one rep
+//! with one prospect (cluster) within [`DetectConfig::repeat_window`]; two
+//! touches in a day are normal (no answer, call back). The unit of the
+//! behaviour is the burst, so bursts per contact are tested.
+//!
+//! **`duplicate_inflation`.** Where new records count as new prospects, a
+//! rep types a known prospect in again — a colleague's, a dormant one of
+//! their own — with the name order swapped or the e-mail changed. The
+//! records *entered by* the rep in the period (`created_by` the rep, or,
+//! where it is empty, first contacted by the rep through that record), and
+//! the share of them that land in a prospect of the ledger's partition
+//! (deduplication or supplied clusters) that was known before the record
+//! was entered (another record of it was created, or had an event,
+//! earlier; the entry time is `created_at`, else the first event). With
+//! every record its own prospect it says nothing.
+//!
+//! **`backdating`.** A rep who does not log as they go enters several days
+//! of contacts at once, from memory. Of the rep's contacts in the period
+//! that have a `logged_at`: the share *late* — logged more than
+//! [`DetectConfig::late_after`] after they occurred — and the share
+//! *batched* — logged within [`DetectConfig::batch_gap`] of another of the
+//! rep's entries that occurred at a different time. Either far above the
+//! team's makes a finding, so a CRM that imports e-mails for everyone, or
+//! a team that logs every evening, is the norm rather than a finding.
+//!
+//! **`period_end_surge`.** A rep judged on a monthly count slackens early
+//! and makes up for it in the last days. Their contacts per day worked in
+//! the last [`DetectConfig::period_end_days`] working days of the period
+//! (days on which anyone in the team logged a contact), over their
+//! contacts per day worked earlier; at least 2 worked days at the end and
+//! 5 before it, and a period the data end inside is skipped. The log ratio
+//! is measured against the team's spread (less the part their day-to-day
+//! noise explains) and the rep's own day-to-day noise, so a busy week by
+//! chance is not a surge.
+//!
+//! **`hollow_contacts`.** A rep short of the target logs dials that went
+//! nowhere, or entries that were never calls: `outcome` absent *and*
+//! `duration_s` absent or at most [`DetectConfig::hollow_max_duration`].
+//! An honest unanswered call carries the outcome `no_answer`; an honest
+//! e-mail without a duration carries an outcome.
+//!
+//! **`meeting_underreporting`.** A rep judged on the meeting close rate
+//! logs the meetings that led to a sale and leaves out the others. Of the
+//! rep's held meetings in the period and the
+//! [`DetectConfig::meeting_window_periods`] − 1 before it, the share whose
+//! prospect bought afterwards (by anyone, at or after the meeting); sales
+//! without a logged meeting do not enter. Where contacts record outcomes,
+//! the share of the rep's bookings (outcome `meeting_booked`) that no
+//! meeting of the prospect follows within [`DetectConfig::booking_window`]
+//! corroborates (the two z-scores summed, Stouffer). Adjacent windows
+//! share most of their meetings, so a window counts toward a run of them
+//! only from `max(z_persist, z_flag)` on.
 //!
 //! Detectors are pluggable: a caller's own type implements [`Detector`] and
 //! runs beside the built-in ones.
@@ -53,7 +146,7 @@
 //! let ledger = sales_metrics::sim::demo()?.ledger()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-//! let findings = detect::detect(&ctx, &detect::builtin());
+//! let findings = detect::detect(&ctx, &detect::by_names(["all"])?);
 //! assert!(findings.iter().any(|f| f.detector == "hollow_contacts" && f.rep_id == "florin"));
 //! let mut csv = Vec::new();
 //! findings.write_csv(&mut csv)?;
@@ -77,23 +170,24 @@ mod rule;
 
 use std::sync::Arc;
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::report::scope::PeriodSpec;
 
-pub use backdating::Backdating;
-pub use baseline::Baseline;
 pub use context::DetectContext;
-pub use duplicate_inflation::DuplicateInflation;
 pub use finding::{Finding, Findings};
-pub use follow_up_padding::FollowUpPadding;
-pub use hollow_contacts::HollowContacts;
-pub use meeting_underreporting::MeetingUnderreporting;
-pub use period_end_surge::PeriodEndSurge;
-pub use quota_bunching::QuotaBunching;
-pub use repeat_touch::RepeatTouch;
 pub use rule::Rule;
+
+use backdating::Backdating;
+use duplicate_inflation::DuplicateInflation;
+use follow_up_padding::FollowUpPadding;
+pub(crate) use hollow_contacts::HollowContacts;
+use meeting_underreporting::MeetingUnderreporting;
+use period_end_surge::PeriodEndSurge;
+use quota_bunching::QuotaBunching;
+use repeat_touch::RepeatTouch;
 
 pub(crate) use context::map_prospect_chunks;
 pub(crate) use rep_period::RepPeriod;
@@ -141,7 +235,7 @@ pub(crate) use rule::{Candidate, conclude};
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-/// let mut detectors = detect::builtin();
+/// let mut detectors = detect::by_names(["all"])?;
 /// detectors.push(Box::new(Silent));
 /// let findings = detect::detect(&ctx, &detectors);
 /// assert_eq!(findings.len(), 1);
@@ -183,8 +277,10 @@ impl<T: Detector + ?Sized> Detector for &T {
     }
 }
 
-/// Settings shared by all detectors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The settings of a detection run: the periods, the decision [`Rule`],
+/// and what the built-in detectors count as late, hollow, a burst, the end
+/// of a period (the [module docs](self) say which detector reads which).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectConfig {
     /// The periods findings are about and the time zone of local days
     /// (default: calendar months in UTC).
@@ -192,6 +288,41 @@ pub struct DetectConfig {
     /// At most this many record ids per finding (default 50); the
     /// explanation always gives the full count.
     pub max_evidence: usize,
+    /// The decision rule of every built-in detector (default: flag from
+    /// z = 4, runs of adjacent periods from 1.5, at least 3 peers), and the
+    /// one a caller's detector reads to flag the same way.
+    pub rule: Rule,
+    /// `backdating`: a contact logged more than this long after it
+    /// occurred is late (default 24 hours: an evening's or the next
+    /// morning's catch-up is within it).
+    pub late_after: TimeDelta,
+    /// `backdating`: entries logged this close to another entry of the rep
+    /// or closer are batched (default 20 seconds: typing a contact with its
+    /// channel, duration and outcome takes longer).
+    pub batch_gap: TimeDelta,
+    /// `hollow_contacts`: a contact without outcome lasting at most this
+    /// long is hollow (default 30 seconds: shorter than any conversation,
+    /// longer than a dial that rings out and is hung up).
+    pub hollow_max_duration: TimeDelta,
+    /// `repeat_touch` (and `follow_up_padding`, which leaves bursts out):
+    /// this many contacts by one rep with one prospect within
+    /// [`repeat_window`](DetectConfig::repeat_window) make a burst
+    /// (default 3, SPEC §9).
+    pub repeat_touches: usize,
+    /// `repeat_touch`: the window of a burst (default 24 hours, SPEC §9).
+    pub repeat_window: TimeDelta,
+    /// `period_end_surge`: the period's last working days that count as
+    /// its end (default 5: the last week, whether the surge takes three
+    /// days or seven).
+    pub period_end_days: usize,
+    /// `meeting_underreporting`: periods in the trailing window of meetings
+    /// judged together (default 6: half a year of months — a rep holds a
+    /// few meetings a month, and a share of a few is noise).
+    pub meeting_window_periods: usize,
+    /// `meeting_underreporting`: a booking (contact with outcome
+    /// `meeting_booked`) counts as logged when any meeting of the prospect
+    /// follows within this long (default 30 days).
+    pub booking_window: TimeDelta,
 }
 
 impl Default for DetectConfig {
@@ -199,6 +330,15 @@ impl Default for DetectConfig {
         Self {
             periods: PeriodSpec::monthly(),
             max_evidence: 50,
+            rule: Rule::default(),
+            late_after: TimeDelta::hours(24),
+            batch_gap: TimeDelta::seconds(20),
+            hollow_max_duration: TimeDelta::seconds(30),
+            repeat_touches: 3,
+            repeat_window: TimeDelta::hours(24),
+            period_end_days: 5,
+            meeting_window_periods: 6,
+            booking_window: TimeDelta::days(30),
         }
     }
 }
@@ -258,10 +398,9 @@ pub fn detect<D: Detector>(ctx: &DetectContext<'_>, detectors: &[D]) -> Findings
     Findings::from(all)
 }
 
-/// The eight built-in detectors of SPEC §9 with default settings, in SPEC
-/// order; [`Detector::name`] gives each one's name.
-pub fn builtin() -> Vec<Box<dyn Detector>> {
-    vec![
+/// The eight built-in detectors of SPEC §9 in SPEC order.
+fn builtin() -> [Box<dyn Detector>; 8] {
+    [
         Box::new(QuotaBunching::default()),
         Box::new(FollowUpPadding::default()),
         Box::new(RepeatTouch::default()),
@@ -273,38 +412,59 @@ pub fn builtin() -> Vec<Box<dyn Detector>> {
     ]
 }
 
-/// Built-in detectors chosen by a comma-separated list of names: `all`
-/// (every one), `none` or an empty string (no detector), or names of
-/// [`builtin`] detectors (`quota_bunching,backdating`), in the order given,
-/// each once.
+/// The built-in detectors with these names (the table in the [module
+/// docs](self)), in the order given, each once; `all` stands for every
+/// one, in SPEC order. Names are matched without regard to ASCII case or
+/// surrounding spaces; empty names are skipped, so no names choose no
+/// detector. They run with the settings of the [`DetectContext`]'s
+/// [`DetectConfig`].
+///
+/// ```
+/// use sales_metrics::detect;
+///
+/// assert_eq!(detect::by_names(["all"])?.len(), 8);
+/// let chosen = detect::by_names("backdating, hollow_contacts".split(','))?;
+/// let names: Vec<&str> = chosen.iter().map(|d| d.name()).collect();
+/// assert_eq!(names, ["backdating", "hollow_contacts"]);
+/// assert!(detect::by_names(["backdate"]).is_err());
+/// # Ok::<(), sales_metrics::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] naming an unknown detector and the known ones.
-pub fn by_names(list: &str) -> Result<Vec<Box<dyn Detector>>> {
-    let list = list.trim();
-    if list.eq_ignore_ascii_case("all") {
-        return Ok(builtin());
-    }
-    if list.is_empty() || list.eq_ignore_ascii_case("none") {
-        return Ok(Vec::new());
-    }
+pub fn by_names<I>(names: I) -> Result<Vec<Box<dyn Detector>>>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
     let mut chosen: Vec<Box<dyn Detector>> = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let d = builtin()
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                let known: Vec<String> = builtin().iter().map(|d| d.name().to_owned()).collect();
-                Error::invalid(
-                    "detectors",
-                    format!(
-                        "unknown detector {name:?}; known: all, none, {}",
-                        known.join(", ")
-                    ),
-                )
-            })?;
-        if !chosen.iter().any(|c| c.name() == d.name()) {
-            chosen.push(d);
+    for name in names {
+        let name = name.as_ref().trim();
+        let picked: Vec<Box<dyn Detector>> = if name.is_empty() {
+            Vec::new()
+        } else if name.eq_ignore_ascii_case("all") {
+            builtin().into_iter().collect()
+        } else {
+            let d = builtin()
+                .into_iter()
+                .find(|d| d.name().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    let known: Vec<String> =
+                        builtin().iter().map(|d| d.name().to_owned()).collect();
+                    Error::invalid(
+                        "detectors",
+                        format!(
+                            "unknown detector {name:?}; known: all, {}",
+                            known.join(", ")
+                        ),
+                    )
+                })?;
+            vec![d]
+        };
+        for d in picked {
+            if !chosen.iter().any(|c| c.name() == d.name()) {
+                chosen.push(d);
+            }
         }
     }
     Ok(chosen)
@@ -324,13 +484,7 @@ mod tests {
         assert_eq!(micros(TimeDelta::hours(24)), 24 * 3_600 * 1_000_000);
         assert_eq!(micros(TimeDelta::MAX), i64::MAX);
         assert_eq!(micros(TimeDelta::MIN), i64::MIN);
-        let floor = |d: TimeDelta| {
-            HollowContacts {
-                max_duration: d,
-                ..HollowContacts::default()
-            }
-            .max_duration_s()
-        };
+        let floor = hollow_contacts::max_duration_s;
         assert_eq!(floor(TimeDelta::seconds(30)), 30);
         assert_eq!(floor(TimeDelta::milliseconds(30_500)), 30);
         assert_eq!(floor(TimeDelta::milliseconds(-500)), -1);

@@ -1,68 +1,25 @@
-//! The `period_end_surge` detector (see [`PeriodEndSurge`]).
+//! The `period_end_surge` detector.
 
 use super::baseline::median;
 use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::ledger::NONE;
 
-/// `period_end_surge`: the month's work piled into its last days.
-///
-/// **Behaviour.** A rep judged on a monthly count slackens early in the
-/// month and makes up for it in the last days before the count closes,
-/// with whatever contacts come quickest.
-///
-/// **Signal.** The rep's contacts per day worked in the last
-/// [`PeriodEndSurge::end_days`] working days of the period, divided by
-/// their contacts per day worked earlier in the period. Working days are
-/// the local days on which anyone in the rep's team logged a contact, so
-/// weekends and holidays drop out wherever the team is; dividing by the
-/// rep's own days worked keeps a holiday in the first half of the month
-/// from looking like a surge. A period that the data end inside (its last
-/// days not yet there) is skipped.
-///
-/// **Baseline.** Median and MAD of the log of that ratio over the team
-/// mates in the period (all reps when the team is small) — a team that
-/// always pushes before the month closes sets the norm. The rep's excess is
-/// measured against the spread between reps (the MAD less the part the
-/// peers' own day-to-day noise explains) and the rep's own sampling noise:
-/// their day-to-day coefficient of variation before the end (at least
-/// Poisson's) over the days on each side. A busy week by chance is not a
-/// surge. The rep's own median ratio in other periods is quoted.
-///
-/// **Minimum data.** [`PeriodEndSurge::min_contacts`] contacts, at least 2
-/// worked days at the end and 5 before it, and
-/// [`PeriodEndSurge::min_peers`] peers with as much.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `period_end_surge` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PeriodEndSurge {
-    /// The period's last working days that count as its end (default 5:
-    /// the last week, whether the surge takes three days or seven).
-    pub end_days: usize,
+pub(crate) struct PeriodEndSurge {
     /// Fewest contacts of the rep in the period (default 30).
-    pub min_contacts: u32,
-    /// Fewest peers with enough data (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_contacts: u32,
     /// Smallest ratio of the rep's end-of-period intensity to the team
     /// median's (default 1.5: half as much again per day).
-    pub min_ratio: f64,
+    pub(crate) min_ratio: f64,
 }
 
 impl Default for PeriodEndSurge {
     fn default() -> Self {
         Self {
-            end_days: 5,
             min_contacts: 30,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_ratio: 1.5,
         }
     }
@@ -128,7 +85,12 @@ impl Detector for PeriodEndSurge {
         };
         let counts = self.counts(ctx, &end_of);
         let pending = self.candidates(ctx, &counts, &end_of);
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }
 
@@ -178,11 +140,11 @@ impl PeriodEndSurge {
             let Some(&(g, _, p)) = run.first() else {
                 continue;
             };
-            let enough = run.len() >= self.end_days + 5;
+            let enough = run.len() >= ctx.config().period_end_days + 5;
             if enough
-                && self.end_days > 0
+                && ctx.config().period_end_days > 0
                 && last_period != Some(p)
-                && let Some(&(_, start, _)) = run.get(run.len() - self.end_days)
+                && let Some(&(_, start, _)) = run.get(run.len() - ctx.config().period_end_days)
             {
                 end_start.push(((g, p), start));
             }
@@ -254,13 +216,15 @@ impl PeriodEndSurge {
             let Some(Some(lr)) = log_ratio.get(rep, period).copied() else {
                 continue;
             };
-            let Some(team) = ctx.peer_baseline(&log_ratio, rep, period, self.min_peers) else {
+            let Some(team) =
+                ctx.peer_baseline(&log_ratio, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
             // The peers' ratios scatter by their own day-to-day noise too;
             // only the spread beyond it is a difference between reps.
             let mut peer_var = ctx
-                .peer_values(&variance, rep, period, self.min_peers)
+                .peer_values(&variance, rep, period, ctx.config().rule.min_peers)
                 .unwrap_or_default();
             let typical = median(&mut peer_var).unwrap_or(0.0);
             let between2 = (team.spread * team.spread - typical).max(0.0);
@@ -273,7 +237,7 @@ impl PeriodEndSurge {
             } else {
                 0.0
             };
-            if z < self.z_persist || d.exp() < self.min_ratio {
+            if z < ctx.config().rule.z_persist || d.exp() < self.min_ratio {
                 continue;
             }
             let own = ctx
@@ -285,7 +249,7 @@ impl PeriodEndSurge {
             let rest_rate = f64::from(x.rest_contacts) / f64::from(x.rest_days.max(1));
             let explanation = format!(
                 "In the last {} working days of {} {} logged {:.1} contacts a day against {:.1} a day earlier in the period ({:.1}×), while the team's median rep logged {:.1}× as many{own}.",
-                self.end_days,
+                ctx.config().period_end_days,
                 ctx.period_label(period),
                 ledger.rep_id(rep),
                 end_rate,

@@ -1,4 +1,4 @@
-//! The `quota_bunching` detector (see [`QuotaBunching`]).
+//! The `quota_bunching` detector.
 
 use super::baseline::{
     Baseline, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
@@ -6,62 +6,20 @@ use super::baseline::{
 use super::{DetectContext, Detector, Finding, RepPeriod};
 use crate::ledger::NONE;
 
-/// `quota_bunching`: daily contact counts piling up exactly at the daily
-/// target.
-///
-/// **Behaviour.** A rep judged on reaching a daily target of `T` contacts
-/// stops at `T` on a good day (and keeps the rest for tomorrow) and
-/// scrambles up to `T` with quick extra contacts on a day that falls a
-/// little short. Days move *to* the target from both sides: a spike at
-/// exactly `T`, and a deficit just above it.
-///
-/// **Signal.** An excess-mass (bunching) estimate, as in the public-finance
-/// literature on bunching at tax kinks: the number of days the rep logged
-/// exactly `T` contacts, against the number a smooth counterfactual
-/// distribution of daily counts expects. The counterfactual is a negative
-/// binomial (a Poisson whose rate varies from day to day — the usual model
-/// of daily counts) whose mean is the rep's own mean daily count in the
-/// period (bunching moves days to the target from both sides, so it keeps
-/// the mean) and whose over-dispersion is the team's median (the rep's own
-/// spread is exactly what bunching destroys). The days just above the
-/// target are reported beside it: bunching leaves them short.
-///
-/// **Baseline.** The significance of the excess under the counterfactual
-/// (Poisson tail of the observed days at `T` given the expected, as a
-/// z-score), *and* the excess ratio (observed ÷ expected) at least
-/// [`QuotaBunching::min_ratio`] times the team's median excess ratio at
-/// their own targets — a team whose counts heap at the target for an
-/// innocent reason (a dialler that stops at `T`) sets the norm. The rep's
-/// own median excess ratio in other periods is quoted.
-///
-/// **Minimum data.** The rep has a daily target ≥ 1, worked at least
-/// [`QuotaBunching::min_days`] days in the period, logged exactly `T` on at
-/// least [`QuotaBunching::min_days_at_target`] of them, and
-/// [`QuotaBunching::min_peers`] peers have enough days for the team's
-/// dispersion.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `quota_bunching` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuotaBunching {
+pub(crate) struct QuotaBunching {
     /// Fewest days worked (with at least one contact) in the period
     /// (default 10: half a month of working days).
-    pub min_days: u32,
+    pub(crate) min_days: u32,
     /// Fewest days at exactly the target (default 5).
-    pub min_days_at_target: u32,
-    /// Fewest peers with enough days (default 3).
-    pub min_peers: usize,
-    /// z-score of the excess from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_days_at_target: u32,
     /// Smallest excess ratio relative to the team's median ratio (default
     /// 2: twice as many days at the target as the smooth fit expects, over
     /// and above whatever heaping is usual in the team).
-    pub min_ratio: f64,
+    pub(crate) min_ratio: f64,
 }
 
 impl Default for QuotaBunching {
@@ -69,9 +27,6 @@ impl Default for QuotaBunching {
         Self {
             min_days: 10,
             min_days_at_target: 5,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_ratio: 2.0,
         }
     }
@@ -170,7 +125,9 @@ impl Detector for QuotaBunching {
             let Some(t) = target(rep) else {
                 continue;
             };
-            let Some(team_c) = ctx.peer_baseline(&dispersion, rep, period, self.min_peers) else {
+            let Some(team_c) =
+                ctx.peer_baseline(&dispersion, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
             let ex = Excess::of(d, t, team_c.median);
@@ -179,12 +136,12 @@ impl Detector for QuotaBunching {
             }
             let p = poisson_upper_tail(u64::from(ex.observed), ex.expected);
             let z = z_of_upper_tail(p);
-            if z < self.z_persist {
+            if z < ctx.config().rule.z_persist {
                 continue;
             }
             // The team's usual heaping at their own targets.
             let mut peer_ratios: Vec<f64> = ctx
-                .peers(rep, self.min_peers)
+                .peers(rep, ctx.config().rule.min_peers)
                 .iter()
                 .filter_map(|&r| {
                     let pd = days.get(r, period)?;
@@ -232,7 +189,12 @@ impl Detector for QuotaBunching {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }
 

@@ -1,72 +1,29 @@
-//! The `repeat_touch` detector (see [`RepeatTouch`]).
+//! The `repeat_touch` detector.
 
 use super::baseline::pct;
-use chrono::TimeDelta;
 
 use super::{DetectContext, Detector, Finding, hours, micros};
 use crate::ledger::EventKind;
 
-/// `repeat_touch`: one conversation logged as several contacts.
-///
-/// **Behaviour.** Every logged contact counts, so a rep splits one piece of
-/// work into several entries — a call, the e-mail that confirms it, a call
-/// back half an hour later — all with the same prospect within hours.
-///
-/// **Signal.** *Bursts*: [`RepeatTouch::min_touches`] or more contacts by
-/// the same rep with the same prospect (cluster) within
-/// [`RepeatTouch::window`]. Two touches in a day are normal (no
-/// answer, call back); three or more are what the behaviour produces. The
-/// unit of the behaviour is the burst (one conversation split up), so the
-/// rate tested is bursts per contact; the share of the rep's contacts that
-/// sit in bursts must also exceed the team median's by
-/// [`RepeatTouch::min_excess`].
-///
-/// **Baseline.** Bursts per contact against the team mates' in the period
-/// (all reps when the team is small), tested with [`Baseline::of_rates`](super::Baseline::of_rates) and [`Baseline::rate_z`](super::Baseline::rate_z) (the peers'
-/// median rate, their spread beyond sampling noise, and the exact binomial
-/// tail of the rep's own count); the rep's own
-/// median share in other periods is quoted.
-///
-/// **Minimum data.** [`RepeatTouch::min_contacts`] contacts of the rep in
-/// the period, at least [`RepeatTouch::min_bursts`] bursts, and
-/// [`RepeatTouch::min_peers`] peers with enough contacts.
-///
-/// Its fields are its settings; its `z_flag` and `z_persist` are its
-/// [`Rule`](super::Rule).
+/// The `repeat_touch` detector (SPEC §9; see the [module docs](super) for what it
+/// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
+/// Its fields are its fixed thresholds of minimum data and effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RepeatTouch {
-    /// Contacts with one prospect that make a burst (default 3, SPEC §9).
-    pub min_touches: usize,
-    /// Length of the window (default 24 hours, SPEC §9).
-    pub window: TimeDelta,
+pub(crate) struct RepeatTouch {
     /// Fewest contacts of the rep in the period (default 30).
-    pub min_contacts: u32,
+    pub(crate) min_contacts: u32,
     /// Fewest bursts in the period before anything is said (default 3: one
     /// or two can be a prospect who is hard to reach that day).
-    pub min_bursts: u32,
-    /// Fewest peers with enough contacts (default 3).
-    pub min_peers: usize,
-    /// Robust z-score from which a finding is reported (default 4).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5): a run of two to
-    /// four becomes findings when `Σz / √n` reaches `z_flag` — gaming is a
-    /// habit, chance is not (see [`Rule`](super::Rule)).
-    pub z_persist: f64,
+    pub(crate) min_bursts: u32,
     /// Smallest excess share of contacts in bursts (default 0.05).
-    pub min_excess: f64,
+    pub(crate) min_excess: f64,
 }
 
 impl Default for RepeatTouch {
     fn default() -> Self {
         Self {
-            min_touches: 3,
-            window: TimeDelta::hours(24),
             min_contacts: 30,
             min_bursts: 3,
-            min_peers: 3,
-            z_flag: 4.0,
-            z_persist: 1.5,
             min_excess: 0.05,
         }
     }
@@ -112,8 +69,8 @@ impl RepeatTouch {
     ) -> (Vec<u32>, Vec<(u32, u32)>) {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let window = micros(self.window);
-        let need = self.min_touches.max(2);
+        let window = micros(ctx.config().repeat_window);
+        let need = ctx.config().repeat_touches.max(2);
         let (mut marked, mut starts) = (Vec::new(), Vec::new());
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
         for p in prospects {
@@ -192,16 +149,7 @@ impl Detector for RepeatTouch {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
         let ledger = ctx.ledger();
-        let computed;
-        let default = RepeatTouch::default();
-        let same_bursts = self.min_touches == default.min_touches && self.window == default.window;
-        let (marked, bursts) = if same_bursts {
-            let (m, b) = ctx.default_bursts();
-            (m, b)
-        } else {
-            computed = self.bursts(ctx);
-            (&computed.0, &computed.1)
-        };
+        let (marked, bursts) = ctx.bursts();
         debug_assert_eq!(marked.len(), ledger.contacts().len());
         // invariant: one mark per contact (asserted above).
         #[allow(clippy::indexing_slicing)]
@@ -236,14 +184,15 @@ impl Detector for RepeatTouch {
             if x.bursts < self.min_bursts {
                 continue;
             }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, self.min_peers) else {
+            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
+            else {
                 continue;
             };
             let s = f64::from(x.in_bursts) / f64::from(x.contacts.max(1));
             let team_share = ctx
-                .peer_baseline(&share, rep, period, self.min_peers)
+                .peer_baseline(&share, rep, period, ctx.config().rule.min_peers)
                 .map_or(0.0, |b| b.median);
-            if t.z < self.z_persist || s - team_share < self.min_excess {
+            if t.z < ctx.config().rule.z_persist || s - team_share < self.min_excess {
                 continue;
             }
             let own = ctx
@@ -256,8 +205,8 @@ impl Detector for RepeatTouch {
                 "In {} {} contacted the same prospect {} or more times within {} h on {} occasions: {} of {} contacts ({}) against {} for the team's median rep{own}.",
                 ctx.period_label(period),
                 rep_id,
-                self.min_touches,
-                hours(self.window),
+                ctx.config().repeat_touches,
+                hours(ctx.config().repeat_window),
                 x.bursts,
                 x.in_bursts,
                 x.contacts,
@@ -280,6 +229,11 @@ impl Detector for RepeatTouch {
                 ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
             ));
         }
-        super::conclude(ctx, pending, self.z_flag, self.z_persist)
+        super::conclude(
+            ctx,
+            pending,
+            ctx.config().rule.z_flag,
+            ctx.config().rule.z_persist,
+        )
     }
 }

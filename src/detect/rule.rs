@@ -1,26 +1,31 @@
 //! The decision rule the built-in detectors share: which rep-periods
 //! become findings, and with what score.
 
-use super::baseline;
+use serde::{Deserialize, Serialize};
+
+use super::baseline::{self, Baseline};
 use super::{DetectContext, Finding};
 
 /// The decision rule every built-in detector uses, public so that a
-/// caller's own detector flags the same way.
+/// caller's own detector measures and flags the same way; the one in
+/// [`DetectConfig::rule`](super::DetectConfig::rule) is the one
+/// [`DetectContext::config`] hands every detector.
 ///
 /// A detector measures each rep-period's figure against the rep's peers in
-/// the same period as a robust z-score ([`Baseline`](super::Baseline): the
-/// peers' median, their spread between honest reps, and the sampling noise
-/// of the rep's own count), gates it on the effect sizes it cares about (the
-/// built-in ones want, say, at least five points more hollow contacts than
-/// the team), and hands the rest to [`Rule::conclude`]. A rep-period then
-/// becomes a finding when its z-score reaches [`Rule::z_flag`], or when it
-/// is at least [`Rule::z_persist`] in a run of two to four adjacent periods
-/// of the rep, each at least `z_persist`, whose Stouffer sum `Σz / √n`
-/// (each z capped at `z_flag`) reaches `z_flag`: gaming is a habit, chance
-/// is not, and for an honest rep either event is about as rare as a normal
+/// the same period as a robust z-score ([`Rule::rate_z`] for a count of
+/// events among trials, [`Rule::z`] for any other figure: the peers'
+/// median, their spread between honest reps, and the sampling noise of the
+/// rep's own figure), says nothing with fewer than [`Rule::min_peers`]
+/// peers, gates it on the effect sizes it cares about (the built-in ones
+/// want, say, at least five points more hollow contacts than the team), and
+/// hands the rest to [`Rule::conclude`]. A rep-period then becomes a
+/// finding when its z-score reaches [`Rule::z_flag`], or when it is at
+/// least [`Rule::z_persist`] in a run of two to four adjacent periods of
+/// the rep, each at least `z_persist`, whose Stouffer sum `Σz / √n` (each
+/// z capped at `z_flag`) reaches `z_flag`: gaming is a habit, chance is
+/// not, and for an honest rep either event is about as rare as a normal
 /// tail beyond `z_flag`. Its score is [`Rule::score`] of the z-score it
-/// rests on. Each built-in detector's `z_flag` and `z_persist` fields are
-/// its rule.
+/// rests on.
 ///
 /// # Example
 ///
@@ -30,13 +35,11 @@ use super::{DetectContext, Finding};
 /// use std::collections::HashMap;
 ///
 /// use chrono::{Duration, TimeZone, Timelike, Utc};
-/// use sales_metrics::detect::{self, Baseline, DetectConfig, DetectContext, Detector, Finding, Rule};
+/// use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding};
 /// use sales_metrics::{classify, Channel, ClassifyConfig, Contact, LedgerBuilder, ProspectRecord, Rep};
 ///
 /// struct NightOwl {
-///     rule: Rule,
 ///     min_contacts: u32,
-///     min_peers: usize,
 /// }
 ///
 /// impl Detector for NightOwl {
@@ -45,6 +48,8 @@ use super::{DetectContext, Finding};
 ///     }
 ///
 ///     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+///         // The rule the built-in detectors run with.
+///         let rule = &ctx.config().rule;
 ///         // (night contacts, contacts, the night ones' ids) per rep and period.
 ///         let mut counts: HashMap<(&str, String), (u32, u32, Vec<String>)> = HashMap::new();
 ///         for rep in ctx.reps() {
@@ -75,15 +80,17 @@ use super::{DetectContext, Finding};
 ///                     .collect()
 ///             };
 ///             let mut peer_counts = peers(1);
-///             if peer_counts.len() < self.min_peers {
+///             if peer_counts.len() < rule.min_peers {
 ///                 peer_counts = peers(usize::MAX);
 ///             }
-///             let Some(team) = Baseline::of_rates(&peer_counts, self.min_peers) else {
+///             let (Some(z), Some(team)) =
+///                 (rule.rate_z(*k, *n, &peer_counts), rule.peer_rate(&peer_counts))
+///             else {
 ///                 continue;
 ///             };
 ///             let explanation = format!(
 ///                 "In {period} {rep} logged {k} of {n} contacts at night, against {:.1} % for the team's median rep.",
-///                 100.0 * team.median,
+///                 100.0 * team,
 ///             );
 ///             let finding = Finding {
 ///                 detector: self.name().to_owned(),
@@ -93,9 +100,9 @@ use super::{DetectContext, Finding};
 ///                 explanation,
 ///                 evidence: ids.clone(),
 ///             };
-///             candidates.push((team.rate_z(*k, *n), finding));
+///             candidates.push((z, finding));
 ///         }
-///         self.rule.conclude(ctx, candidates)
+///         rule.conclude(ctx, candidates)
 ///     }
 /// }
 ///
@@ -116,15 +123,14 @@ use super::{DetectContext, Finding};
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let ctx = DetectContext::new(&classified, &DetectConfig::default())?;
-/// let owl = NightOwl { rule: Rule::default(), min_contacts: 30, min_peers: 3 };
-/// let findings = detect::detect(&ctx, &[owl]);
+/// let findings = detect::detect(&ctx, &[NightOwl { min_contacts: 30 }]);
 /// assert_eq!(findings.len(), 1);
 /// assert_eq!((findings[0].rep_id.as_str(), findings[0].period.as_str()), ("ana", "2026-06"));
 /// assert!(findings[0].score > 0.5);
 /// assert_eq!(findings[0].evidence.len(), 30);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     /// Robust z-score from which a rep-period is a finding on its own
     /// (default 4: a one-sided normal tail of 3 in 100,000, so an honest
@@ -133,6 +139,9 @@ pub struct Rule {
     /// z-score from which a period counts as evidence together with the
     /// adjacent periods of the same rep (default 1.5).
     pub z_persist: f64,
+    /// Fewest peers with enough data to judge a rep at all (default 3: a
+    /// median of fewer is one person's habit).
+    pub min_peers: usize,
 }
 
 impl Default for Rule {
@@ -140,11 +149,72 @@ impl Default for Rule {
         Self {
             z_flag: 4.0,
             z_persist: 1.5,
+            min_peers: 3,
         }
     }
 }
 
 impl Rule {
+    /// How far a rep's `k` events of interest in `n` trials (night
+    /// contacts among contacts, …) lie above their peers' counts (`(k, n)`
+    /// each), as a robust z-score; `None` when `n` is 0 or there are fewer
+    /// than [`Rule::min_peers`] peers.
+    ///
+    /// The peers' rates are smoothed (`(k + ½) / (n + 1)`, so that a peer
+    /// with no event in a small month does not claim a rate of exactly
+    /// zero); their median is the baseline rate ([`Rule::peer_rate`]), and
+    /// their spread between honest reps is MAD × 1.4826 less the part their
+    /// own binomial sampling noise explains, so small peer counts are not
+    /// counted twice. The rep's excess `d = k / n − median` is measured
+    /// against that spread and the rep's own sampling noise, taken from the
+    /// *exact* binomial tail `P(X ≥ k | n, median)` (a normal approximation
+    /// overstates the evidence of a few events when the rate is small):
+    /// `z = d / √(spread² + noise²)`, and 0 when the rate is not above the
+    /// median.
+    ///
+    /// ```
+    /// use sales_metrics::detect::Rule;
+    ///
+    /// // 13 hollow contacts of 30 against peers with about one in forty.
+    /// let peers = [(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)];
+    /// let rule = Rule::default();
+    /// assert!(rule.rate_z(13, 30, &peers).is_some_and(|z| z > 6.0));
+    /// assert!(rule.rate_z(3, 29, &peers).is_some_and(|z| z < 3.0)); // not yet evidence
+    /// assert!(rule.rate_z(13, 30, &peers[..2]).is_none()); // too few peers to judge
+    /// ```
+    pub fn rate_z(&self, k: u32, n: u32, peers: &[(u32, u32)]) -> Option<f64> {
+        if n == 0 {
+            return None;
+        }
+        Some(Baseline::of_rates(peers, self.min_peers)?.rate_z(k, n))
+    }
+
+    /// The peers' typical rate that [`Rule::rate_z`] measures against: the
+    /// median of their smoothed rates (`(k + ½) / (n + 1)` each), for an
+    /// explanation; `None` with fewer than [`Rule::min_peers`] peers.
+    pub fn peer_rate(&self, peers: &[(u32, u32)]) -> Option<f64> {
+        Some(Baseline::of_rates(peers, self.min_peers)?.median)
+    }
+
+    /// How far a rep's figure `x`, whose own sampling standard error is
+    /// `noise`, lies above their peers' figures, as a robust z-score:
+    /// `(x − median) / √(spread² + noise²)` over the peers' finite
+    /// figures, with `spread` their MAD × 1.4826, so a team that happens to
+    /// agree closely does not turn the rep's noise into a finding; `None`
+    /// with fewer than [`Rule::min_peers`] peers.
+    ///
+    /// ```
+    /// use sales_metrics::detect::Rule;
+    ///
+    /// let team = [10.0, 12.0, 11.0, 13.0, 9.0];
+    /// let rule = Rule::default();
+    /// assert!(rule.z(20.0, 0.0, &team).is_some_and(|z| z > 4.0)); // far above the team
+    /// assert!(rule.z(20.0, 0.0, &team[..2]).is_none()); // too few to judge
+    /// ```
+    pub fn z(&self, x: f64, noise: f64, peers: &[f64]) -> Option<f64> {
+        Some(Baseline::of(peers, self.min_peers)?.z(x, noise))
+    }
+
     /// The score of a finding whose evidence stands `z` robust standard
     /// deviations out: 0.5 at `z_flag`, 0.75 at twice it, approaching 1
     /// (`1 − 0.5^(z / z_flag)`, to four decimals); 0 for `z ≤ 0`.
@@ -310,11 +380,12 @@ mod tests {
     use std::collections::{HashMap, HashSet};
 
     use super::*;
-    use crate::detect::{self, Baseline, DetectConfig, Detector, HollowContacts};
+    use crate::detect::{self, DetectConfig, Detector, HollowContacts};
     use crate::{ClassifyConfig, classify};
 
     /// `hollow_contacts` written with the public API only (but for which
-    /// contacts are hollow): it must flag what the built-in one flags.
+    /// contacts are hollow and its fixed thresholds): it must flag what the
+    /// built-in one flags.
     struct PublicHollow {
         hollow: HashSet<String>,
         settings: HollowContacts,
@@ -347,10 +418,7 @@ mod tests {
                     .filter(|x| x.1 >= s.min_contacts)
                     .map(|x| (x.0, x.1))
             };
-            let rule = Rule {
-                z_flag: s.z_flag,
-                z_persist: s.z_persist,
-            };
+            let rule = &ctx.config().rule;
             let mut candidates = Vec::new();
             for ((rep, period), (k, n, ids)) in &counts {
                 if *n < s.min_contacts {
@@ -363,13 +431,16 @@ mod tests {
                         .collect()
                 };
                 let mut peer_counts = peers(1);
-                if peer_counts.len() < s.min_peers {
+                if peer_counts.len() < rule.min_peers {
                     peer_counts = peers(usize::MAX);
                 }
-                let Some(team) = Baseline::of_rates(&peer_counts, s.min_peers) else {
+                let (Some(z), Some(team)) = (
+                    rule.rate_z(*k, *n, &peer_counts),
+                    rule.peer_rate(&peer_counts),
+                ) else {
                     continue;
                 };
-                if f64::from(*k) / f64::from(*n) - team.median < s.min_excess {
+                if f64::from(*k) / f64::from(*n) - team < s.min_excess {
                     continue;
                 }
                 let finding = Finding {
@@ -380,7 +451,7 @@ mod tests {
                     explanation: String::new(),
                     evidence: ids.clone(),
                 };
-                candidates.push((team.rate_z(*k, *n), finding));
+                candidates.push((z, finding));
             }
             rule.conclude(ctx, candidates)
         }
@@ -397,7 +468,9 @@ mod tests {
             panic!("context");
         };
         let settings = HollowContacts::default();
-        let max_s = settings.max_duration_s();
+        let max_s = super::super::hollow_contacts::max_duration_s(
+            DetectConfig::default().hollow_max_duration,
+        );
         let hollow = (0..ledger.contacts().len() as u32)
             .filter(|&i| {
                 ledger.contacts().get(i as usize).is_some_and(|c| {

@@ -1187,7 +1187,7 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
         ..DetectConfig::default()
     };
     let ctx = detect::DetectContext::new(c, &cfg).expect("detectors");
-    let findings = detect::detect(&ctx, &detect::builtin());
+    let findings = detect::detect(&ctx, &detect::by_names(["all"]).expect("built-in names"));
     check_table_csv(&findings.table());
 }
 

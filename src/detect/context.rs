@@ -333,9 +333,9 @@ impl<'a> DetectContext<'a> {
     /// Prepares a classified ledger for detectors.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an
-    /// invalid period specification (for example overlapping custom
-    /// ranges).
+    /// None at present: period specifications are checked when they are
+    /// made ([`PeriodSpec::custom`](crate::report::PeriodSpec::custom), or
+    /// deserialized).
     pub fn new(classified: &'a Classified<'a>, config: &DetectConfig) -> Result<Self> {
         let ledger = classified.ledger();
         let calendar = Calendar::for_ledger(&config.periods, ledger);

@@ -34,7 +34,9 @@
 //!    Wilson interval; every result becomes a [`Table`]
 //!    written as CSV or JSON (SPEC §11).
 //! 5. [`detect`] shows where the counts are being gamed (SPEC §9): eight
-//!    built-in [`Detector`](detect::Detector)s compare each rep with their
+//!    built-in [`Detector`](detect::Detector)s, chosen by name with
+//!    [`by_names`](detect::by_names) and set in one
+//!    [`DetectConfig`](detect::DetectConfig), compare each rep with their
 //!    team and their own history and return [`Finding`](detect::Finding)s
 //!    with the figures and the record ids behind them; callers add their
 //!    own detectors through the same trait and flag them with the same
@@ -42,7 +44,9 @@
 //!
 //! [`dedup`] links prospect records (batch, or one at a time as a CRM
 //! saves them with [`DedupIndex`](dedup::DedupIndex)); the ledger uses it
-//! when no partition is supplied.
+//! when no partition is supplied
+//! ([`LedgerBuilder::deduplicate_with`] takes other settings or a
+//! caller's own [`Deduplicate`](dedup::Deduplicate)).
 //!
 //! Every stage computes on partitions of prospects that merge, so work
 //! spreads over all cores (feature `parallel`) and could spread over
@@ -93,7 +97,8 @@
 //!   vs meeting close rates, survival curves with bands, daily contact
 //!   histograms with the target marked, activity mix. Pure Rust (plotters'
 //!   SVG backend), no system libraries.
-//! * `arrow`: every result as an Arrow `RecordBatch` (`report::Frame`).
+//! * `arrow`: every result as an Arrow `RecordBatch`
+//!   (`result.to_frame().to_record_batch()`, through [`report::Frame`]).
 //!   Polars DataFrames come from the separate `sales-metrics-polars` crate.
 //!
 //! ## Notebooks

@@ -13,9 +13,7 @@ use std::hint::black_box;
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use sales_metrics::report::{
-    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale,
     Source, classify,
@@ -109,16 +107,28 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("cohort");
     g.sample_size(20);
     g.bench_function("cohort_report_monthly", |b| {
-        b.iter(|| black_box(cohort_report(&classified, &all, &monthly).unwrap()))
+        b.iter(|| black_box(classified.cohort_report(&all, &monthly).unwrap()))
     });
     g.bench_function("time_to_win", |b| {
-        b.iter(|| black_box(time_to_win(&classified, &all, None).unwrap()))
+        b.iter(|| black_box(classified.time_to_win(&all, None).unwrap()))
     });
     g.bench_function("channel_breakdown_monthly", |b| {
-        b.iter(|| black_box(breakdown(&classified, &all, &monthly, BreakdownBy::Channel).unwrap()))
+        b.iter(|| {
+            black_box(
+                classified
+                    .breakdown(&all, &monthly, BreakdownBy::Channel)
+                    .unwrap(),
+            )
+        })
     });
     g.bench_function("source_breakdown_monthly", |b| {
-        b.iter(|| black_box(breakdown(&classified, &all, &monthly, BreakdownBy::Source).unwrap()))
+        b.iter(|| {
+            black_box(
+                classified
+                    .breakdown(&all, &monthly, BreakdownBy::Source)
+                    .unwrap(),
+            )
+        })
     });
     g.finish();
 }

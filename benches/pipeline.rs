@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::report::{PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
 
 fn sizes() -> Vec<usize> {
@@ -80,23 +80,17 @@ fn bench(c: &mut Criterion) {
         let classified = classify(&ledger, &config);
         let monthly = PeriodSpec::monthly();
         g.bench_function(BenchmarkId::new("period_report", n), |b| {
-            b.iter(|| black_box(period_report(&classified, &Scope::all(), &monthly)))
+            b.iter(|| black_box(classified.period_report(&Scope::all(), &monthly)))
         });
         g.bench_function(BenchmarkId::new("classify_and_period_report", n), |b| {
             b.iter(|| {
                 let c = classify(&ledger, &config);
-                black_box(period_report(&c, &Scope::all(), &monthly))
+                black_box(c.period_report(&Scope::all(), &monthly))
             })
         });
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
         g.bench_function(BenchmarkId::new("cohort_report", n), |b| {
-            b.iter(|| {
-                black_box(sales_metrics::report::cohort_report(
-                    &classified,
-                    &Scope::all(),
-                    &quarterly,
-                ))
-            })
+            b.iter(|| black_box(classified.cohort_report(&Scope::all(), &quarterly)))
         });
         // What `report --clusters` does end to end, minus the disk writes of
         // its small tables: load, classify, period and cohort reports, and
@@ -105,8 +99,8 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let ledger = load(dir);
                 let c = classify(&ledger, &config);
-                let p = period_report(&c, &Scope::all(), &monthly);
-                let q = sales_metrics::report::cohort_report(&c, &Scope::all(), &monthly);
+                let p = c.period_report(&Scope::all(), &monthly);
+                let q = c.cohort_report(&Scope::all(), &monthly);
                 let mut out = std::io::sink();
                 let w = c.write_classes_csv(&mut out);
                 black_box((p.is_ok(), q.is_ok(), w.is_ok()))

@@ -12,10 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::{
-    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, period_report, time_to_first_meeting,
-    time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, Granularity, PeriodSpec, Scope};
 use sales_metrics::report::{
     activity_breakdown_chart, activity_by_class_chart, close_rates_chart, daily_contacts_chart,
     funnel_chart, survival_chart,
@@ -44,21 +41,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (jan1, jul1) = (date(1, 1)?, date(7, 1)?);
     let h1 = PeriodSpec::custom([("2026-H1", jan1..jul1)])?;
     let monthly = PeriodSpec::monthly();
-    let half_year = period_report(&classified, &Scope::all(), &h1)?;
+    let half_year = classified.period_report(&Scope::all(), &h1)?;
 
-    let mut daily = period_report(
-        &classified,
-        &Scope::all(),
-        &PeriodSpec::new(Granularity::Day),
-    )?;
+    let mut daily = classified.period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))?;
     daily
         .rows
         .retain(|r| r.period_start.is_some_and(|d| jan1 <= d && d < jul1));
 
-    let north = time_to_win(&classified, &Scope::team("north"), None)?;
-    let south = time_to_win(&classified, &Scope::team("south"), None)?;
-    let all_win = time_to_win(&classified, &Scope::all(), None)?;
-    let all_meet = time_to_first_meeting(&classified, &Scope::all(), None)?;
+    let north = classified.time_to_win(&Scope::team("north"), None)?;
+    let south = classified.time_to_win(&Scope::team("south"), None)?;
+    let all_win = classified.time_to_win(&Scope::all(), None)?;
+    let all_meet = classified.time_to_first_meeting(&Scope::all(), None)?;
 
     let charts = [
         ("funnel", funnel_chart(&half_year)?),
@@ -78,16 +71,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("daily_contacts", daily_contacts_chart(&ledger, &daily)?),
         (
             "activity_by_class",
-            activity_by_class_chart(&period_report(&classified, &Scope::all(), &monthly)?)?,
+            activity_by_class_chart(&classified.period_report(&Scope::all(), &monthly)?)?,
         ),
         (
             "activity_by_class_dan",
-            activity_by_class_chart(&period_report(&classified, &Scope::rep("dan"), &monthly)?)?,
+            activity_by_class_chart(&classified.period_report(&Scope::rep("dan"), &monthly)?)?,
         ),
         (
             "activity_by_channel",
-            activity_breakdown_chart(&breakdown(
-                &classified,
+            activity_breakdown_chart(&classified.breakdown(
                 &Scope::all(),
                 &monthly,
                 BreakdownBy::Channel,

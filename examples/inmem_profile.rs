@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::report::{PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if what == "all" || what == "period" {
         let t = min_of(&|| {
-            std::hint::black_box(period_report(&classified, &Scope::all(), &monthly).ok());
+            std::hint::black_box(classified.period_report(&Scope::all(), &monthly).ok());
         });
         println!(
             "period_report              {:>8.2} ms",
@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if what == "all" || what == "period_day" {
         let daily = PeriodSpec::new(sales_metrics::report::Granularity::Day);
         let t = min_of(&|| {
-            std::hint::black_box(period_report(&classified, &Scope::all(), &daily).ok());
+            std::hint::black_box(classified.period_report(&Scope::all(), &daily).ok());
         });
         println!(
             "period_report (daily)      {:>8.2} ms",
@@ -151,9 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if what == "all" || what == "cohort" {
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
         let t = min_of(&|| {
-            std::hint::black_box(
-                sales_metrics::report::cohort_report(&classified, &Scope::all(), &quarterly).ok(),
-            );
+            std::hint::black_box(classified.cohort_report(&Scope::all(), &quarterly).ok());
         });
         println!(
             "cohort_report              {:>8.2} ms",
@@ -163,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if what == "all" || what == "both" {
         let t = min_of(&|| {
             let c = classify(&ledger, &config);
-            std::hint::black_box(period_report(&c, &Scope::all(), &monthly).ok());
+            std::hint::black_box(c.period_report(&Scope::all(), &monthly).ok());
         });
         println!(
             "classify_and_period_report {:>8.2} ms",

@@ -190,9 +190,9 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // held meetings, 10 sales — a contact close rate of 16.7 % beside a
     // meeting close rate of 66.7 %.
     cell!(code);
-    use sales_metrics::report::{PeriodSpec, Scope, period_report};
+    use sales_metrics::report::{PeriodSpec, Scope};
 
-    let ana = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+    let ana = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
     show!(ana);
     cell!(markdown);
     // The whole half-year, one row per rep. It is one custom period, so
@@ -204,7 +204,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     let jan1 = NaiveDate::from_ymd_opt(2026, 1, 1).ok_or("bad date")?;
     let jul1 = NaiveDate::from_ymd_opt(2026, 7, 1).ok_or("bad date")?;
     let h1 = PeriodSpec::custom([("2026-H1", jan1..jul1)])?;
-    let half_year = period_report(&classified, &Scope::all(), &h1)?;
+    let half_year = classified.period_report(&Scope::all(), &h1)?;
     show!(half_year);
     cell!(markdown);
     // ## The wrong number, as a picture
@@ -230,10 +230,8 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // after how many touches and how many days. Young cohorts are still
     // open, so their win rate is still rising. All reps, by quarter:
     cell!(code);
-    use sales_metrics::report::cohort_report;
-
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let cohorts = cohort_report(&classified, &Scope::all(), &quarterly)?;
+    let cohorts = classified.cohort_report(&Scope::all(), &quarterly)?;
     let mut by_quarter = cohorts.clone();
     by_quarter.rows = cohorts.totals_by_cohort();
     show!(by_quarter);
@@ -245,15 +243,13 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // Kaplan–Meier estimate counts those as "not won yet, after this many
     // days", and shows how many are ever won, and how fast.
     cell!(code);
-    use sales_metrics::report::time_to_win;
-
-    let win = time_to_win(&classified, &Scope::all(), None)?;
+    let win = classified.time_to_win(&Scope::all(), None)?;
     show!(win);
     cell!(code);
     use sales_metrics::report::survival_chart;
 
-    let north = time_to_win(&classified, &Scope::team("north"), None)?;
-    let south = time_to_win(&classified, &Scope::team("south"), None)?;
+    let north = classified.time_to_win(&Scope::team("north"), None)?;
+    let south = classified.time_to_win(&Scope::team("south"), None)?;
     show!(survival_chart(&[
         ("all reps", &win),
         ("team north", &north),
@@ -265,31 +261,27 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     // Contacts, logged hours and what they brought back, by channel, all
     // reps over the half-year.
     cell!(code);
-    use sales_metrics::report::{BreakdownBy, breakdown};
+    use sales_metrics::report::BreakdownBy;
 
-    let by_channel = breakdown(&classified, &Scope::all(), &h1, BreakdownBy::Channel)?;
+    let by_channel = classified.breakdown(&Scope::all(), &h1, BreakdownBy::Channel)?;
     show!(by_channel.totals());
     cell!(markdown);
     // The mix of contacts month by month, by class and by channel:
     cell!(code);
     use sales_metrics::report::{activity_breakdown_chart, activity_by_class_chart};
 
-    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
     show!(activity_by_class_chart(&monthly)?);
     cell!(code);
-    let monthly_channels = breakdown(
-        &classified,
-        &Scope::all(),
-        &PeriodSpec::monthly(),
-        BreakdownBy::Channel,
-    )?;
+    let monthly_channels =
+        classified.breakdown(&Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
     show!(activity_breakdown_chart(&monthly_channels)?);
     cell!(markdown);
     // One rep, `dan`, pads his count with follow-ups of known prospects
     // from March 2026 on: his mix shifts away from new prospects. A
     // report's rows are plain data, so keep only 2026's.
     cell!(code);
-    let mut dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
+    let mut dan = classified.period_report(&Scope::rep("dan"), &PeriodSpec::monthly())?;
     dan.rows.retain(|r| r.period.starts_with("2026"));
     show!(activity_by_class_chart(&dan)?);
     cell!(markdown);
@@ -302,11 +294,7 @@ pub(crate) fn cells() -> Result<(), Box<dyn Error>> {
     cell!(code);
     use sales_metrics::report::daily_contacts_chart;
 
-    let mut daily = period_report(
-        &classified,
-        &Scope::all(),
-        &PeriodSpec::new(Granularity::Day),
-    )?;
+    let mut daily = classified.period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))?;
     let (jan1, jul1) = (
         NaiveDate::from_ymd_opt(2026, 1, 1),
         NaiveDate::from_ymd_opt(2026, 7, 1),

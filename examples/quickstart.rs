@@ -13,10 +13,7 @@ use chrono::Duration;
 use sales_metrics::SuppliedPartition;
 use sales_metrics::detect;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::{
-    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
-    time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, Granularity, PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -61,7 +58,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (first, last) = (lo.date_naive(), hi.date_naive());
     let whole =
         PeriodSpec::custom([(format!("{first}..{last}"), first..last + Duration::days(1))])?;
-    let report = period_report(&classified, &Scope::all(), &whole)?;
+    let report = classified.period_report(&Scope::all(), &whole)?;
 
     println!("Per rep, {first} to {last}:");
     println!(
@@ -97,7 +94,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // SPEC §10's worked example is in the data: rep ana, June 2026.
-    let monthly = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+    let monthly = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
     if let Some(june) = monthly.rows.iter().find(|r| r.period == "2026-06") {
         println!(
             "\nana, June 2026: {} contacts ({} new prospects, {} follow-ups), {} meetings held, {} sales:\n  \
@@ -117,14 +114,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Follow the prospects themselves: engagements opened per quarter, and
     // how long a sale really takes when open engagements count too.
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let cohorts = cohort_report(&classified, &Scope::all(), &quarterly)?;
+    let cohorts = classified.cohort_report(&Scope::all(), &quarterly)?;
     let mut totals = cohorts.clone();
     totals.rows = cohorts.totals_by_cohort();
     println!("\n{totals}");
-    let win = time_to_win(&classified, &Scope::all(), None)?;
+    let win = classified.time_to_win(&Scope::all(), None)?;
     println!("\n{win}");
 
-    let by_channel = breakdown(&classified, &Scope::all(), &whole, BreakdownBy::Channel)?;
+    let by_channel = classified.breakdown(&Scope::all(), &whole, BreakdownBy::Channel)?;
     println!("Where the time goes, by channel:\n{}", by_channel.totals());
 
     // Where are the counts being gamed? Each finding names the rep, the

@@ -48,9 +48,7 @@ use std::time::{Duration, Instant};
 use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig, Detector};
 use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
-use sales_metrics::report::{
-    CohortReport, Granularity, PeriodReport, PeriodSpec, Scope, cohort_report, period_report,
-};
+use sales_metrics::report::{CohortReport, Granularity, PeriodReport, PeriodSpec, Scope};
 use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
@@ -278,8 +276,8 @@ fn analyse<'l>(
 ) -> Result<Results<'l>, Error> {
     let classified = classify(ledger, &ClassifyConfig::default());
     let t_classify = t0.elapsed();
-    let report = period_report(&classified, &Scope::all(), &args.periods)?;
-    let cohorts = cohort_report(&classified, &Scope::all(), &args.periods)?;
+    let report = classified.period_report(&Scope::all(), &args.periods)?;
+    let cohorts = classified.cohort_report(&Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
     let detect_config = DetectConfig {
         periods: args.periods.clone(),

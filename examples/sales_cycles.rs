@@ -22,10 +22,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sales_metrics::Engagement;
-use sales_metrics::report::{
-    BreakdownBy, CohortReport, Granularity, PeriodSpec, Scope, breakdown, cohort_report,
-    time_to_first_meeting, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, CohortReport, Granularity, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale,
     Source, classify,
@@ -322,8 +319,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let (_, crm) = figures(2026, 730)?;
     let classes = classify(&crm, &ClassifyConfig::default());
-    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
-    let meet = time_to_first_meeting(&classes, &Scope::all(), Some(cut()))?;
+    let win = classes.time_to_win(&Scope::all(), Some(cut()))?;
+    let meet = classes.time_to_first_meeting(&Scope::all(), Some(cut()))?;
     println!("{win}");
     println!("{meet}");
 
@@ -333,12 +330,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let full = ledger(&world, None)?;
     let full_classes = classify(&full, &ClassifyConfig::default());
     let quarterly = PeriodSpec::new(Granularity::Quarter);
-    let seen_cohorts = cohort_report(&classes, &Scope::all(), &quarterly)?;
-    let true_cohorts = cohort_report(&full_classes, &Scope::all(), &quarterly)?;
+    let seen_cohorts = classes.cohort_report(&Scope::all(), &quarterly)?;
+    let true_cohorts = full_classes.cohort_report(&Scope::all(), &quarterly)?;
     print_cohorts(&seen_cohorts, &true_cohorts);
 
     // Where the time goes, and what each channel brings back.
-    let channels = breakdown(&classes, &Scope::all(), &quarterly, BreakdownBy::Channel)?;
+    let channels = classes.breakdown(&Scope::all(), &quarterly, BreakdownBy::Channel)?;
     println!("\n{}", channels.totals());
 
     if let Some(dir) = out_dir {
@@ -379,7 +376,7 @@ fn figures(seed: u64, window_days: i64) -> Result<(Figures, Ledger), Box<dyn Err
     // were lost.
     let crm = ledger(&world, Some(cut()))?;
     let classes = classify(&crm, &ClassifyConfig::default());
-    let win = time_to_win(&classes, &Scope::all(), Some(cut()))?;
+    let win = classes.time_to_win(&Scope::all(), Some(cut()))?;
     let seen: Vec<Engagement<'_>> = classes.engagements().collect();
     let mut naive_cycles: Vec<f64> = seen.iter().filter_map(cycle_days).collect();
     let naive_share_by =

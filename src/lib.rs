@@ -56,7 +56,7 @@
 //!
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope};
 //! use sales_metrics::{classify, Channel, ClassifyConfig, Contact, LedgerBuilder, Meeting,
 //!     ProspectRecord, Rep, Sale};
 //!
@@ -77,7 +77,7 @@
 //! let ledger = b.build()?;
 //!
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
 //! let ana = &report.rows[0];
 //! assert_eq!(ana.counts.new_prospects, 3);
 //! assert_eq!(ana.counts.contact_close_rate().to_string(), "16.7 % (2/12)"); // the misleading number

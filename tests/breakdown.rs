@@ -9,8 +9,7 @@ use proptest::prelude::*;
 use sales_metrics::Cell;
 use sales_metrics::report::{Aggregate, ReportInput};
 use sales_metrics::report::{
-    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, PeriodSpec, Scope, breakdown,
-    cohort_report, period_report,
+    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, PeriodSpec, Scope,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, ProspectRecord, Ratio, Source, classify,
@@ -58,7 +57,7 @@ fn worked_ledger() -> Ledger {
 fn by(ledger: &Ledger, scope: &Scope, by: BreakdownBy) -> Breakdown {
     let classified = classify(ledger, &ClassifyConfig::default());
     let periods = PeriodSpec::monthly();
-    breakdown(&classified, scope, &periods, by).unwrap()
+    classified.breakdown(scope, &periods, by).unwrap()
 }
 
 type Key<'a> = (&'a str, &'a str, &'a str);
@@ -241,10 +240,10 @@ proptest! {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
         let m = PeriodSpec::monthly();
-        let period = period_report(&classified, &Scope::all(), &m).unwrap();
-        let cohorts = cohort_report(&classified, &Scope::all(), &m).unwrap();
-        let channels = breakdown(&classified, &Scope::all(), &m, BreakdownBy::Channel).unwrap();
-        let sources = breakdown(&classified, &Scope::all(), &m, BreakdownBy::Source).unwrap();
+        let period = classified.period_report(&Scope::all(), &m).unwrap();
+        let cohorts = classified.cohort_report(&Scope::all(), &m).unwrap();
+        let channels = classified.breakdown(&Scope::all(), &m, BreakdownBy::Channel).unwrap();
+        let sources = classified.breakdown(&Scope::all(), &m, BreakdownBy::Source).unwrap();
         for b in [&channels, &sources] {
             for p in &period.rows {
                 let s = sum_where(b.rows.iter().filter(|r| r.rep_id == p.rep_id && r.period == p.period));
@@ -274,7 +273,7 @@ proptest! {
         // A channel scope on the source breakdown is that channel's row of
         // the channel breakdown.
         for &ch in Channel::ALL {
-            let scoped = breakdown(&classified, &Scope::all().with_channel(ch), &m, BreakdownBy::Source).unwrap();
+            let scoped = classified.breakdown(&Scope::all().with_channel(ch), &m, BreakdownBy::Source).unwrap();
             let via_sources = sum_where(scoped.rows.iter());
             let direct = sum_where(channels.rows.iter().filter(|r| r.key == ch.as_str()));
             prop_assert_eq!(via_sources, direct);

@@ -7,9 +7,7 @@ mod common;
 use common::demo;
 
 use chrono::{Duration, TimeZone, Utc};
-use sales_metrics::report::{
-    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, period_report, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, Granularity, PeriodSpec, Scope};
 use sales_metrics::report::{
     SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
     daily_contacts_chart, funnel_chart, survival_chart,
@@ -41,28 +39,22 @@ fn every_chart_draws_the_demo_data() -> TestResult {
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let report = period_report(&classified, &Scope::all(), &monthly)?;
-    let daily = period_report(
-        &classified,
-        &Scope::all(),
-        &PeriodSpec::new(Granularity::Day),
-    )?;
-    let win = time_to_win(&classified, &Scope::all(), None)?;
-    let north = time_to_win(&classified, &Scope::team("north"), None)?;
+    let report = classified.period_report(&Scope::all(), &monthly)?;
+    let daily = classified.period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))?;
+    let win = classified.time_to_win(&Scope::all(), None)?;
+    let north = classified.time_to_win(&Scope::team("north"), None)?;
     let charts = [
         funnel_chart(&report)?,
         close_rates_chart(&report)?,
         survival_chart(&[("all reps", &win), ("north", &north)])?,
         daily_contacts_chart(&ledger, &daily)?,
         activity_by_class_chart(&report)?,
-        activity_breakdown_chart(&breakdown(
-            &classified,
+        activity_breakdown_chart(&classified.breakdown(
             &Scope::all(),
             &monthly,
             BreakdownBy::Channel,
         )?)?,
-        activity_breakdown_chart(&breakdown(
-            &classified,
+        activity_breakdown_chart(&classified.breakdown(
             &Scope::all(),
             &monthly,
             BreakdownBy::Source,
@@ -102,7 +94,7 @@ fn every_chart_draws_the_demo_data() -> TestResult {
 fn charts_save_and_show_in_notebooks() -> TestResult {
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let report = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
     let chart = close_rates_chart(&report)?;
     let dir = std::env::temp_dir().join(format!("sm-charts-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -121,7 +113,7 @@ fn charts_save_and_show_in_notebooks() -> TestResult {
 fn daily_chart_needs_days() -> TestResult {
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let monthly = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
     let err = daily_contacts_chart(&ledger, &monthly)
         .err()
         .ok_or("a monthly report was accepted")?;
@@ -153,12 +145,8 @@ fn names_are_escaped_and_empty_results_say_so() -> TestResult {
     b.add_sale(Sale::new("s1", "<ana&co>", "p1", t + Duration::days(2)));
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let daily = period_report(
-        &classified,
-        &Scope::all(),
-        &PeriodSpec::new(Granularity::Day),
-    )?;
-    let monthly = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+    let daily = classified.period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))?;
+    let monthly = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
     for chart in [
         funnel_chart(&monthly)?,
         close_rates_chart(&monthly)?,
@@ -173,10 +161,9 @@ fn names_are_escaped_and_empty_results_say_so() -> TestResult {
         assert!(!chart.as_str().contains("<ana&co>"), "{}", chart.title());
     }
 
-    let idle = period_report(&classified, &Scope::rep("idle"), &PeriodSpec::monthly())?;
-    let nothing = time_to_win(&classified, &Scope::rep("idle"), None)?;
-    let by_channel = breakdown(
-        &classified,
+    let idle = classified.period_report(&Scope::rep("idle"), &PeriodSpec::monthly())?;
+    let nothing = classified.time_to_win(&Scope::rep("idle"), None)?;
+    let by_channel = classified.breakdown(
         &Scope::rep("idle"),
         &PeriodSpec::monthly(),
         BreakdownBy::Channel,

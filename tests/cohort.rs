@@ -8,9 +8,7 @@ use common::*;
 use proptest::prelude::*;
 use sales_metrics::Cell;
 use sales_metrics::report::{Aggregate, ReportInput};
-use sales_metrics::report::{
-    CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope, cohort_report,
-};
+use sales_metrics::report::{CohortAggregate, CohortReport, Granularity, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, MeetingStatus, ProspectRecord, Source, classify,
 };
@@ -79,7 +77,7 @@ fn worked_ledger() -> Ledger {
 
 fn report(ledger: &Ledger, scope: &Scope, periods: &PeriodSpec) -> CohortReport {
     let classified = classify(ledger, &ClassifyConfig::default());
-    cohort_report(&classified, scope, periods).unwrap()
+    classified.cohort_report(scope, periods).unwrap()
 }
 
 fn csv(report: &CohortReport) -> String {
@@ -261,7 +259,7 @@ fn scopes_filter_by_cohort_rep_channel_and_source() {
     assert_eq!(referral.rows[0].counts.cycle_days_median(), Some(20.0));
     // Unknown rep: an error, not an empty report.
     let classified = classify(&l, &ClassifyConfig::default());
-    assert!(cohort_report(&classified, &Scope::rep("zoe"), &m).is_err());
+    assert!(classified.cohort_report(&Scope::rep("zoe"), &m).is_err());
 }
 
 #[test]
@@ -322,7 +320,7 @@ proptest! {
     ) {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let r = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = classified.cohort_report(&Scope::all(), &PeriodSpec::monthly()).unwrap();
         let mut total = 0;
         for row in &r.rows {
             prop_assert!(row.counts.engagements > 0, "no empty rows");
@@ -344,7 +342,7 @@ proptest! {
         let mut by_rep = 0;
         for rep in ["r0", "r1", "r2"] {
             let s = Scope::rep(rep);
-            by_rep += cohort_report(&classified, &s, &PeriodSpec::monthly())
+            by_rep += classified.cohort_report(&s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
                 .counts.engagements;
@@ -353,7 +351,7 @@ proptest! {
         let mut by_channel = 0;
         for &c in Channel::ALL {
             let s = Scope::all().with_channel(c);
-            by_channel += cohort_report(&classified, &s, &PeriodSpec::monthly())
+            by_channel += classified.cohort_report(&s, &PeriodSpec::monthly())
                 .unwrap()
                 .total()
                 .counts.engagements;

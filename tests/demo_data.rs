@@ -240,7 +240,7 @@ fn demo_is_reproducible() -> TestResult {
 
 #[test]
 fn ana_june_2026_through_classify_and_the_period_report() -> TestResult {
-    use sales_metrics::report::{PeriodSpec, Scope, period_report};
+    use sales_metrics::report::{PeriodSpec, Scope};
     use sales_metrics::{ClassifyConfig, ContactClass, classify};
 
     let (ledger, _) = load()?;
@@ -251,7 +251,7 @@ fn ana_june_2026_through_classify_and_the_period_report() -> TestResult {
     for (contact, &c) in classified.contacts().zip(&direct) {
         assert_eq!(contact.class as u8, c, "{}", contact.contact_id);
     }
-    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+    let report = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
     let r = report
         .rows
         .iter()

@@ -11,9 +11,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use sales_metrics::ingest::Rejections;
-use sales_metrics::report::{
-    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, period_report, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope};
 use sales_metrics::report::{ColumnData, Frame};
 use sales_metrics::{Cell, Table};
 use sales_metrics::{
@@ -91,11 +89,11 @@ fn every_result_converts_without_losing_a_value() -> TestResult {
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&classified, &Scope::all(), &monthly)?;
-    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?;
-    let channel = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?;
-    let source = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Source)?;
-    let curve = time_to_win(&classified, &Scope::all(), None)?;
+    let period = classified.period_report(&Scope::all(), &monthly)?;
+    let cohort = classified.cohort_report(&Scope::all(), &monthly)?;
+    let channel = classified.breakdown(&Scope::all(), &monthly, BreakdownBy::Channel)?;
+    let source = classified.breakdown(&Scope::all(), &monthly, BreakdownBy::Source)?;
+    let curve = classified.time_to_win(&Scope::all(), None)?;
     let checks: [(Table, Frame); 5] = [
         (period.table(), period.to_frame()),
         (cohort.extended_table(), cohort.to_frame()),
@@ -141,7 +139,7 @@ fn every_result_converts_without_losing_a_value() -> TestResult {
 fn worked_example_types_and_nulls() -> TestResult {
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+    let report = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
     let f = report.to_frame();
     let june = report
         .rows
@@ -190,17 +188,21 @@ fn empty_results_keep_their_schema() -> TestResult {
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
-    let period = period_report(&classified, &Scope::all(), &monthly)?;
+    let period = classified.period_report(&Scope::all(), &monthly)?;
     let f = period.to_frame();
     assert!(f.is_empty());
     assert_eq!(f.column_names().len(), 17);
     assert_eq!(types(&f)[..4], ["Utf8", "Utf8", "Date32", "UInt64"]);
     assert_eq!(types(&f).last(), Some(&"Float64"));
-    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_frame();
+    let cohort = classified
+        .cohort_report(&Scope::all(), &monthly)?
+        .to_frame();
     assert_eq!(cohort.column_names().len(), 17);
-    let channel = breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?.to_frame();
+    let channel = classified
+        .breakdown(&Scope::all(), &monthly, BreakdownBy::Channel)?
+        .to_frame();
     assert_eq!(channel.column_names().len(), 26);
-    let curve = time_to_win(&classified, &Scope::all(), None)?.to_frame();
+    let curve = classified.time_to_win(&Scope::all(), None)?.to_frame();
     assert_eq!(types(&curve)[0], "Float64");
     let rejections = Rejections(&[]).to_frame();
     assert_eq!(
@@ -274,7 +276,7 @@ fn arrow_record_batches_keep_types_and_nulls() -> TestResult {
 
     let ledger = demo()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+    let report = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
     let batch = report.to_frame().to_record_batch()?;
     assert_eq!(batch.num_rows(), report.rows.len());
     assert_eq!(batch.num_columns(), 17);

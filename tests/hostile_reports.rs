@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use sales_metrics::Table;
 use sales_metrics::ingest::read_csv;
-use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope, breakdown, period_report};
+use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope};
 use sales_metrics::report::{ColumnData, Frame};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, Ledger, LedgerBuilder, Mode,
@@ -103,7 +103,9 @@ fn one_currency_per_rep(n: usize) -> Ledger {
 fn period_report_peak(ledger: &Ledger) -> usize {
     let classified = classify(ledger, &ClassifyConfig::default());
     peak_bytes(|| {
-        let r = period_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = classified
+            .period_report(&Scope::all(), &PeriodSpec::monthly())
+            .unwrap();
         let t = r.revenue_table();
         assert_eq!(
             t.rows.len(),
@@ -151,7 +153,9 @@ fn many_currencies_in_one_cell_sum_per_currency() {
     }
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let r = c
+        .period_report(&Scope::all(), &PeriodSpec::monthly())
+        .unwrap();
     let mut want: Vec<(String, i128)> = (0..40)
         .map(|cur| {
             let sum = (0..120i128).filter(|k| (k * 7) % 40 == cur).sum();
@@ -197,7 +201,7 @@ fn duration_sums_are_exact_beyond_64_bits() {
     let c = classify(&l, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
 
-    let r = period_report(&c, &Scope::all(), &monthly).unwrap();
+    let r = c.period_report(&Scope::all(), &monthly).unwrap();
     let row = &r.rows[0];
     assert_eq!(row.counts.seconds_by_class.iter().sum::<i128>(), three);
     assert_eq!(row.counts.seconds_by_channel[Channel::Phone.index()], three);
@@ -222,7 +226,9 @@ fn duration_sums_are_exact_beyond_64_bits() {
     );
     assert!(json_text_of(&r.revenue_table()).contains(&format!("\"revenue_minor\": {two}")));
 
-    let b = breakdown(&c, &Scope::all(), &monthly, BreakdownBy::Channel).unwrap();
+    let b = c
+        .breakdown(&Scope::all(), &monthly, BreakdownBy::Channel)
+        .unwrap();
     let phone = b.rows.iter().find(|r| r.key == "phone").unwrap();
     assert_eq!(phone.counts.seconds, three);
     assert_eq!(phone.counts.seconds_by_class.iter().sum::<i128>(), three);
@@ -347,7 +353,9 @@ fn zero_amount_sales_get_revenue_rows() {
     )
     .unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let r = c
+        .period_report(&Scope::all(), &PeriodSpec::monthly())
+        .unwrap();
     let revenue = r.revenue_table();
     assert_eq!(
         csv_of(&revenue),

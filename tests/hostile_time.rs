@@ -9,10 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::*;
 use sales_metrics::detect::{DetectConfig, DetectContext, by_names, detect};
-use sales_metrics::report::{
-    Granularity, PeriodSpec, ReportInput, Scope, cohort_report, period_report,
-    time_to_first_meeting, time_to_win,
-};
+use sales_metrics::report::{Granularity, PeriodSpec, ReportInput, Scope};
 use sales_metrics::{ClassifyConfig, Ledger, classify};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -50,20 +47,20 @@ fn every_report(ledger: &Ledger, tz: Tz) -> Result<Vec<usize>, Box<dyn std::erro
     let mut rows = Vec::new();
     for g in GRANULARITIES {
         let spec = PeriodSpec::new(g).in_zone(tz);
-        let report = period_report(&classified, &Scope::all(), &spec)?;
+        let report = classified.period_report(&Scope::all(), &spec)?;
         for r in &report.rows {
             assert!(!r.period.is_empty(), "empty label in {r:?}");
         }
         rows.push(report.rows.len());
-        let cohorts = cohort_report(&classified, &Scope::all(), &spec)?;
+        let cohorts = classified.cohort_report(&Scope::all(), &spec)?;
         assert!(!cohorts.rows.is_empty());
         written(&report.table())?;
         written(&cohorts.table())?;
     }
-    let win = time_to_win(&classified, &Scope::all(), None)?;
+    let win = classified.time_to_win(&Scope::all(), None)?;
     let _ = win.to_string();
     written(&win.table())?;
-    let met = time_to_first_meeting(&classified, &Scope::all(), None)?;
+    let met = classified.time_to_first_meeting(&Scope::all(), None)?;
     let _ = met.to_string();
     Ok(rows)
 }
@@ -82,7 +79,7 @@ fn max_utc_monthly_in_kiritimati() -> TestResult {
     let classified = classify(&ledger, &ClassifyConfig::default());
     // UTC+14: the last instant chrono can hold is a day chrono cannot hold.
     let spec = PeriodSpec::monthly().in_zone(zone("Pacific/Kiritimati")?);
-    let report = period_report(&classified, &Scope::all(), &spec)?;
+    let report = classified.period_report(&Scope::all(), &spec)?;
     let labels: Vec<&str> = report.rows.iter().map(|r| r.period.as_str()).collect();
     assert_eq!(labels, ["+262143-01"]);
     Ok(())
@@ -137,8 +134,8 @@ fn time_to_win_with_extreme_as_of() -> TestResult {
     let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
     for (as_of, subjects) in [(min, 1), (DateTime::UNIX_EPOCH, 1), (max, 3)] {
         for curve in [
-            time_to_win(&classified, &Scope::all(), Some(as_of))?,
-            time_to_first_meeting(&classified, &Scope::all(), Some(as_of))?,
+            classified.time_to_win(&Scope::all(), Some(as_of))?,
+            classified.time_to_first_meeting(&Scope::all(), Some(as_of))?,
         ] {
             assert_eq!(curve.subjects, subjects, "as of {as_of}");
             let _ = curve.to_string();
@@ -148,7 +145,7 @@ fn time_to_win_with_extreme_as_of() -> TestResult {
     }
     // The wait of p1 from MIN_UTC to MAX_UTC is longer than i64 µs can
     // hold: it saturates rather than wrapping to a negative time.
-    let curve = time_to_win(&classified, &Scope::all(), None)?;
+    let curve = classified.time_to_win(&Scope::all(), None)?;
     assert_eq!(curve.max_day, Some(i64::MAX as f64 / 86_400_000_000.0));
     assert_eq!(curve.survival_at(3.0), 0.5);
     Ok(())
@@ -258,10 +255,10 @@ fn labels_after_the_time_zone_shift_use_expanded_years() -> TestResult {
             (Granularity::Month, months),
         ] {
             let spec = PeriodSpec::new(g).in_zone(zone(name)?);
-            let report = period_report(&classified, &Scope::all(), &spec)?;
+            let report = classified.period_report(&Scope::all(), &spec)?;
             let labels: Vec<&str> = report.rows.iter().map(|r| r.period.as_str()).collect();
             assert_eq!(labels, want, "{name}");
-            let cohorts = cohort_report(&classified, &Scope::all(), &spec)?;
+            let cohorts = classified.cohort_report(&Scope::all(), &spec)?;
             let labels: Vec<&str> = cohorts.rows.iter().map(|r| r.cohort.as_str()).collect();
             assert_eq!(labels, want, "{name}");
         }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::report::{
-    Aggregate, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope, period_report,
+    Aggregate, Granularity, PeriodAggregate, PeriodSpec, ReportInput, Scope,
 };
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, Meeting, MeetingStatus,
@@ -15,7 +15,7 @@ use sales_metrics::{
 
 fn report_csv(ledger: &Ledger, scope: &Scope, spec: &PeriodSpec) -> String {
     let c = classify(ledger, &ClassifyConfig::default());
-    let r = period_report(&c, scope, spec).unwrap();
+    let r = c.period_report(scope, spec).unwrap();
     let mut out = Vec::new();
     r.table().write_csv(&mut out).unwrap();
     r.revenue_table().write_csv(&mut out).unwrap();
@@ -43,7 +43,9 @@ fn distinct_prospects_rows_and_cancelled_meetings() {
     b.add_sale(Sale::new("s3", "ana", "p2", day(7))); // no amount: counts, adds nothing
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let r = c
+        .period_report(&Scope::all(), &PeriodSpec::monthly())
+        .unwrap();
     assert_eq!(r.rows.len(), 2);
     let ana = &r.rows[0];
     assert_eq!(ana.counts.contacts, 3);
@@ -114,7 +116,7 @@ fn local_days_on_bucharest_dst_change_days() {
         .in_zone_named("Europe/Bucharest")
         .unwrap();
     let c = classify(&l, &ClassifyConfig::default());
-    let r = period_report(&c, &Scope::all(), &spec).unwrap();
+    let r = c.period_report(&Scope::all(), &spec).unwrap();
     let got: Vec<(&str, u64)> = r
         .rows
         .iter()
@@ -132,7 +134,9 @@ fn local_days_on_bucharest_dst_change_days() {
         ]
     );
     // In UTC the same instants fall on other days.
-    let utc = period_report(&c, &Scope::all(), &PeriodSpec::new(Granularity::Day)).unwrap();
+    let utc = c
+        .period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))
+        .unwrap();
     assert_eq!(utc.rows[0].period, "2026-03-28");
     assert_eq!(utc.rows[0].counts.contacts, 2);
 }
@@ -145,7 +149,7 @@ fn every_granularity_labels_periods() {
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
     let labels = |g: Granularity| -> Vec<String> {
-        period_report(&c, &Scope::all(), &PeriodSpec::new(g))
+        c.period_report(&Scope::all(), &PeriodSpec::new(g))
             .unwrap()
             .rows
             .into_iter()
@@ -179,7 +183,7 @@ fn scopes_team_rep_channel_source() {
     let l = b.build().unwrap();
     let c = classify(&l, &ClassifyConfig::default());
     let m = PeriodSpec::monthly();
-    let rows = |s: Scope| period_report(&c, &s, &m).unwrap().rows;
+    let rows = |s: Scope| c.period_report(&s, &m).unwrap().rows;
     assert_eq!(rows(Scope::team("north")).len(), 1);
     assert_eq!(rows(Scope::rep("bob"))[0].counts.sales, 1);
     // Email scope: ana's email contact and the meeting of the engagement it
@@ -196,7 +200,7 @@ fn scopes_team_rep_channel_source() {
     let referral = rows(Scope::all().with_source(Source::Referral));
     assert_eq!(referral.len(), 1);
     assert_eq!(referral[0].counts.contacts, 2);
-    assert!(period_report(&c, &Scope::rep("nobody"), &m).is_err());
+    assert!(c.period_report(&Scope::rep("nobody"), &m).is_err());
 }
 
 // ---- property tests ----
@@ -343,16 +347,16 @@ proptest! {
         let l = build(&s, 0);
         let c = classify(&l, &ClassifyConfig::default());
         let spec = PeriodSpec::new(Granularity::IsoWeek);
-        let all = period_report(&c, &Scope::all(), &spec).unwrap();
+        let all = c.period_report(&Scope::all(), &spec).unwrap();
         let mut joined = Vec::new();
         for rep in l.reps() {
-            joined.extend(period_report(&c, &Scope::rep(rep.rep_id.as_str()), &spec).unwrap().rows);
+            joined.extend(c.period_report(&Scope::rep(rep.rep_id.as_str()), &spec).unwrap().rows);
         }
         prop_assert_eq!(&joined, &all.rows);
         let teams: Vec<_> = ["even", "odd"]
             .iter()
             .filter(|t| l.teams().iter().any(|x| x == **t))
-            .flat_map(|t| period_report(&c, &Scope::team(*t), &spec).unwrap().rows)
+            .flat_map(|t| c.period_report(&Scope::team(*t), &spec).unwrap().rows)
             .collect();
         prop_assert_eq!(teams.len(), all.rows.len());
         let total: u64 = all.rows.iter().map(|r| r.counts.contacts).sum();
@@ -368,13 +372,13 @@ proptest! {
         let m = PeriodSpec::monthly();
         let by_channel: u64 = Channel::ALL
             .iter()
-            .flat_map(|ch| period_report(&c, &Scope::all().with_channel(*ch), &m).unwrap().rows)
+            .flat_map(|ch| c.period_report(&Scope::all().with_channel(*ch), &m).unwrap().rows)
             .map(|r| r.counts.contacts)
             .sum();
         prop_assert_eq!(by_channel, l.accepted_count(sales_metrics::RecordKind::Contact));
         let by_source: u64 = Source::ALL
             .iter()
-            .flat_map(|so| period_report(&c, &Scope::all().with_source(*so), &m).unwrap().rows)
+            .flat_map(|so| c.period_report(&Scope::all().with_source(*so), &m).unwrap().rows)
             .map(|r| r.counts.contacts)
             .sum();
         prop_assert_eq!(by_source, l.accepted_count(sales_metrics::RecordKind::Contact));
@@ -407,7 +411,7 @@ proptest! {
     fn report_tables_round_trip_through_csv_and_json(s in spec()) {
         let l = build(&s, 0);
         let c = classify(&l, &ClassifyConfig::default());
-        let r = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+        let r = c.period_report(&Scope::all(), &PeriodSpec::monthly()).unwrap();
         let t = r.table();
         let mut csv_bytes = Vec::new();
         t.write_csv(&mut csv_bytes).unwrap();

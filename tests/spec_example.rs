@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
-use sales_metrics::report::{PeriodSpec, Scope, period_report};
+use sales_metrics::report::{PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, classify};
 
 #[test]
@@ -29,7 +29,9 @@ fn ana_june_2026() {
     }
     let ledger = b.build().unwrap();
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly()).unwrap();
+    let report = classified
+        .period_report(&Scope::all(), &PeriodSpec::monthly())
+        .unwrap();
     assert_eq!(report.rows.len(), 1);
     let r = &report.rows[0];
     assert_eq!((r.rep_id.as_str(), r.period.as_str()), ("ana", "2026-06"));

@@ -10,9 +10,7 @@ use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use sales_metrics::Cell;
-use sales_metrics::report::{
-    PeriodSpec, Scope, SurvivalCurve, cohort_report, time_to_first_meeting, time_to_win,
-};
+use sales_metrics::report::{PeriodSpec, Scope, SurvivalCurve};
 use sales_metrics::{ClassifyConfig, Ledger, classify};
 
 /// Remission times in weeks of the 6-MP arm of the Freireich et al. (1963)
@@ -74,7 +72,9 @@ fn curve_of(obs: impl IntoIterator<Item = (u32, bool)>) -> SurvivalCurve {
     }
     let l = b.build().unwrap();
     let classified = classify(&l, &ClassifyConfig::default());
-    time_to_win(&classified, &Scope::all(), Some(day(end))).unwrap()
+    classified
+        .time_to_win(&Scope::all(), Some(day(end)))
+        .unwrap()
 }
 
 /// The observations behind a curve, per distinct time: `(days, events,
@@ -232,7 +232,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
     let as_of = Some(day(250));
-    let win = time_to_win(&classified, &Scope::all(), as_of).unwrap();
+    let win = classified.time_to_win(&Scope::all(), as_of).unwrap();
     // p1 won at 10; p2's first engagement ended (lapsed) at 200; bob's p2
     // engagement is open for 50 days; p3 open 250; p5 open 150 (its sale
     // comes after the as-of instant); p4 is left out.
@@ -260,7 +260,9 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
 
     // First meetings: p1 won without meeting (ended at 10), p2's first
     // engagement lapsed at 200, p3 met at 3.
-    let meet = time_to_first_meeting(&classified, &Scope::all(), as_of).unwrap();
+    let meet = classified
+        .time_to_first_meeting(&Scope::all(), as_of)
+        .unwrap();
     assert_eq!(
         observations(&meet),
         data(&[
@@ -275,7 +277,7 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
 
     // By default the data end at the latest event (p4's contact, day 300):
     // p5's sale on day 260 now counts, p4 is censored at 0.
-    let win = time_to_win(&classified, &Scope::all(), None).unwrap();
+    let win = classified.time_to_win(&Scope::all(), None).unwrap();
     assert_eq!(
         observations(&win),
         data(&[
@@ -288,9 +290,9 @@ fn open_lapsed_and_late_engagements_are_censored_as_documented() {
         ])
     );
     // Scope: bob's engagements only (p2's second, p4).
-    let bob = time_to_win(&classified, &Scope::rep("bob"), None).unwrap();
+    let bob = classified.time_to_win(&Scope::rep("bob"), None).unwrap();
     assert_eq!(bob.subjects, 2);
-    assert!(time_to_win(&classified, &Scope::rep("zoe"), None).is_err());
+    assert!(classified.time_to_win(&Scope::rep("zoe"), None).is_err());
 }
 
 #[test]
@@ -325,7 +327,8 @@ fn tables_and_display() {
 
     let l = censoring_ledger();
     let classified = classify(&l, &ClassifyConfig::default());
-    let text = time_to_win(&classified, &Scope::all(), None)
+    let text = classified
+        .time_to_win(&Scope::all(), None)
         .unwrap()
         .to_string();
     assert!(
@@ -379,13 +382,13 @@ proptest! {
     ) {
         let l = cohort_support::ledger(&events, None);
         let classified = classify(&l, &cohort_support::config(per_rep));
-        let win = time_to_win(&classified, &Scope::all(), None).unwrap();
+        let win = classified.time_to_win(&Scope::all(), None).unwrap();
         check_curve(&win)?;
-        let meet = time_to_first_meeting(&classified, &Scope::all(), None).unwrap();
+        let meet = classified.time_to_first_meeting(&Scope::all(), None).unwrap();
         check_curve(&meet)?;
         // Up to the data's end, every win is an event and the censored are
         // the open and the ended, as in the cohort report.
-        let cohorts = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())
+        let cohorts = classified.cohort_report(&Scope::all(), &PeriodSpec::monthly())
             .unwrap()
             .total();
         prop_assert_eq!(win.events, cohorts.counts.won);
@@ -430,12 +433,12 @@ proptest! {
         };
         for scope in [Scope::all(), Scope::team("t1")] {
             same(
-                &time_to_win(&cf, &scope, as_of).unwrap(),
-                &time_to_win(&cp, &scope, as_of).unwrap(),
+                &cf.time_to_win(&scope, as_of).unwrap(),
+                &cp.time_to_win(&scope, as_of).unwrap(),
             )?;
             same(
-                &time_to_first_meeting(&cf, &scope, as_of).unwrap(),
-                &time_to_first_meeting(&cp, &scope, as_of).unwrap(),
+                &cf.time_to_first_meeting(&scope, as_of).unwrap(),
+                &cp.time_to_first_meeting(&scope, as_of).unwrap(),
             )?;
         }
     }
@@ -471,7 +474,9 @@ fn chunked_survival_equals_direct_observations() {
                 }
             }),
     );
-    let curve = time_to_win(&classified, &Scope::all(), Some(as_of_t)).unwrap();
+    let curve = classified
+        .time_to_win(&Scope::all(), Some(as_of_t))
+        .unwrap();
     assert!(curve.events > 100);
     assert_eq!(observations(&curve), direct);
 }

@@ -19,13 +19,13 @@
 //! # Example
 //! ```
 //! use polars::prelude::*;
-//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope};
 //! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //! use sales_metrics_polars::ToDataFrame;
 //!
 //! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+//! let report = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
 //!
 //! let df = report.to_dataframe()?;
 //! assert_eq!(df.column("contacts")?.dtype(), &DataType::UInt64);

@@ -7,9 +7,7 @@ use polars::prelude::*;
 use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::Rejections;
 use sales_metrics::ingest::read_csv_folder;
-use sales_metrics::report::{
-    BreakdownBy, PeriodSpec, Scope, breakdown, cohort_report, period_report, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, Rep, classify};
 use sales_metrics_polars::ToDataFrame;
 
@@ -27,7 +25,7 @@ fn demo_results_become_typed_dataframes() -> TestResult {
     let classified = classify(&ledger, &ClassifyConfig::default());
     let monthly = PeriodSpec::monthly();
 
-    let report = period_report(&classified, &Scope::rep("ana"), &monthly)?;
+    let report = classified.period_report(&Scope::rep("ana"), &monthly)?;
     let df = report.to_dataframe()?;
     assert_eq!(df.height(), report.rows.len());
     assert_eq!(df.width(), 17);
@@ -63,13 +61,18 @@ fn demo_results_become_typed_dataframes() -> TestResult {
     assert!(no_meetings > 0);
     assert_eq!(mcr.null_count(), no_meetings);
 
-    let cohort = cohort_report(&classified, &Scope::all(), &monthly)?.to_dataframe()?;
+    let cohort = classified
+        .cohort_report(&Scope::all(), &monthly)?
+        .to_dataframe()?;
     assert_eq!(cohort.column("cohort_start")?.dtype(), &DataType::Date);
     assert_eq!(cohort.column("win_rate")?.dtype(), &DataType::Float64);
-    let channels =
-        breakdown(&classified, &Scope::all(), &monthly, BreakdownBy::Channel)?.to_dataframe()?;
+    let channels = classified
+        .breakdown(&Scope::all(), &monthly, BreakdownBy::Channel)?
+        .to_dataframe()?;
     assert_eq!(channels.column("channel")?.dtype(), &DataType::String);
-    let curve = time_to_win(&classified, &Scope::all(), None)?.to_dataframe()?;
+    let curve = classified
+        .time_to_win(&Scope::all(), None)?
+        .to_dataframe()?;
     assert_eq!(curve.column("survival")?.dtype(), &DataType::Float64);
     assert_eq!(curve.column("at_risk")?.dtype(), &DataType::UInt64);
     Ok(())
@@ -81,7 +84,9 @@ fn empty_results_keep_their_schema() -> TestResult {
     b.add_rep(Rep::new("ana"));
     let ledger = b.build()?;
     let classified = classify(&ledger, &ClassifyConfig::default());
-    let df = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?.to_dataframe()?;
+    let df = classified
+        .period_report(&Scope::all(), &PeriodSpec::monthly())?
+        .to_dataframe()?;
     assert_eq!((df.height(), df.width()), (0, 17));
     assert_eq!(df.column("period_start")?.dtype(), &DataType::Date);
     let rejections = Rejections(&[]).to_dataframe()?;

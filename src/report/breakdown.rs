@@ -35,7 +35,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
 //! use sales_metrics::{classify, ClassifyConfig};
-//! use sales_metrics::report::{PeriodSpec, Scope, breakdown, BreakdownBy};
+//! use sales_metrics::report::{PeriodSpec, Scope, BreakdownBy};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
@@ -51,7 +51,7 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let by_channel = breakdown(&classified, &Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
+//! let by_channel = classified.breakdown(&Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
 //! let phone = by_channel.rows.iter().find(|r| r.key == "phone").ok_or("no phone row")?;
 //! let c = &phone.counts;
 //! assert_eq!((c.contacts, c.new_prospects, c.won), (1, 1, 1));
@@ -379,21 +379,23 @@ pub struct Breakdown {
     pub rows: Vec<BreakdownRow>,
 }
 
-/// Computes the breakdown of `scope` over `periods` by `by`
-/// (`ReportInput::new(classified, scope, periods)?.breakdown_by(by).run::<BreakdownAggregate>()`).
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team, or custom periods overlap.
-pub fn breakdown(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    periods: &PeriodSpec,
-    by: BreakdownBy,
-) -> Result<Breakdown> {
-    Ok(ReportInput::new(classified, scope, periods)?
-        .breakdown_by(by)
-        .run::<BreakdownAggregate>())
+impl Classified<'_> {
+    /// Computes the breakdown of `scope` over `periods` by `by`
+    /// (`ReportInput::new(self, scope, periods)?.breakdown_by(by).run::<BreakdownAggregate>()`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+    /// team.
+    pub fn breakdown(
+        &self,
+        scope: &Scope,
+        periods: &PeriodSpec,
+        by: BreakdownBy,
+    ) -> Result<Breakdown> {
+        Ok(ReportInput::new(self, scope, periods)?
+            .breakdown_by(by)
+            .run::<BreakdownAggregate>())
+    }
 }
 
 /// Sort key of a row: rep, period start, period label, key rank.

@@ -20,12 +20,12 @@
 //! # Example
 //! ```
 //! use sales_metrics::report::close_rates_chart;
-//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope};
 //! use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 //!
 //! let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
 //! let chart = close_rates_chart(&report)?;
 //! assert!(chart.as_str().starts_with("<svg"));
 //! # let dir = std::env::temp_dir().join(format!("sm-chart-doc-{}", std::process::id()));
@@ -294,14 +294,14 @@ fn grid(n: usize, max_columns: usize) -> (usize, usize) {
 /// ```
 /// use chrono::NaiveDate;
 /// use sales_metrics::report::funnel_chart;
-/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::report::{PeriodSpec, Scope};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
 /// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).ok_or("bad date");
 /// let h1 = PeriodSpec::custom([("2026-H1", day(1, 1)?..day(7, 1)?)])?;
-/// let report = period_report(&classified, &Scope::all(), &h1)?;
+/// let report = classified.period_report(&Scope::all(), &h1)?;
 /// let chart = funnel_chart(&report)?;
 /// assert!(chart.as_str().contains("prospects engaged"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -406,12 +406,12 @@ fn close_rate_series(
 /// # Example
 /// ```
 /// use sales_metrics::report::close_rates_chart;
-/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::report::{PeriodSpec, Scope};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let june = period_report(&classified, &Scope::rep("ana"), &PeriodSpec::monthly())?;
+/// let june = classified.period_report(&Scope::rep("ana"), &PeriodSpec::monthly())?;
 /// let chart = close_rates_chart(&june)?;
 /// assert!(chart.as_str().contains("meeting close rate"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -539,7 +539,7 @@ fn survival_texts(curves: &[(&str, &SurvivalCurve)]) -> (String, String, f64, f6
 
 /// Kaplan–Meier curves with their 95 % bands (shaded), each named, and
 /// the medians where reached (dashed line at one half). Pass curves of the
-/// same milestone, for example [`time_to_win`](crate::report::time_to_win)
+/// same milestone, for example [`Classified::time_to_win`](crate::Classified::time_to_win)
 /// of a few scopes.
 ///
 /// # Errors
@@ -548,13 +548,13 @@ fn survival_texts(curves: &[(&str, &SurvivalCurve)]) -> (String, String, f64, f6
 /// # Example
 /// ```
 /// use sales_metrics::report::survival_chart;
-/// use sales_metrics::report::{time_to_win, Scope};
+/// use sales_metrics::report::Scope;
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let north = time_to_win(&classified, &Scope::team("north"), None)?;
-/// let south = time_to_win(&classified, &Scope::team("south"), None)?;
+/// let north = classified.time_to_win(&Scope::team("north"), None)?;
+/// let south = classified.time_to_win(&Scope::team("south"), None)?;
 /// let chart = survival_chart(&[("north", &north), ("south", &south)])?;
 /// assert!(chart.as_str().contains("north"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -670,12 +670,12 @@ fn contacts_per_day(daily: &PeriodReport) -> Vec<(String, BTreeMap<u64, u64>)> {
 /// # Example
 /// ```
 /// use sales_metrics::report::daily_contacts_chart;
-/// use sales_metrics::report::{period_report, Granularity, PeriodSpec, Scope};
+/// use sales_metrics::report::{Granularity, PeriodSpec, Scope};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let daily = period_report(&classified, &Scope::all(), &PeriodSpec::new(Granularity::Day))?;
+/// let daily = classified.period_report(&Scope::all(), &PeriodSpec::new(Granularity::Day))?;
 /// let chart = daily_contacts_chart(&ledger, &daily)?;
 /// assert!(chart.as_str().contains("target 4"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -863,12 +863,12 @@ fn stacked_shares(
 /// # Example
 /// ```
 /// use sales_metrics::report::activity_by_class_chart;
-/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::report::{PeriodSpec, Scope};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let dan = period_report(&classified, &Scope::rep("dan"), &PeriodSpec::monthly())?;
+/// let dan = classified.period_report(&Scope::rep("dan"), &PeriodSpec::monthly())?;
 /// let chart = activity_by_class_chart(&dan)?;
 /// assert!(chart.as_str().contains("follow_up"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -907,12 +907,12 @@ pub fn activity_by_class_chart(report: &PeriodReport) -> Result<SvgChart> {
 /// # Example
 /// ```
 /// use sales_metrics::report::activity_breakdown_chart;
-/// use sales_metrics::report::{PeriodSpec, Scope, breakdown, BreakdownBy};
+/// use sales_metrics::report::{PeriodSpec, Scope, BreakdownBy};
 /// use sales_metrics::{classify, load_folder, ClassifyConfig, Mode};
 ///
 /// let ledger = load_folder(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo"), Mode::Strict)?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let by_channel = breakdown(&classified, &Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
+/// let by_channel = classified.breakdown(&Scope::all(), &PeriodSpec::monthly(), BreakdownBy::Channel)?;
 /// let chart = activity_breakdown_chart(&by_channel)?;
 /// assert!(chart.as_str().contains("in_person"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

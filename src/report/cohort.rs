@@ -25,7 +25,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
 //! use sales_metrics::{classify, ClassifyConfig};
-//! use sales_metrics::report::{cohort_report, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
@@ -41,7 +41,7 @@
 //! b.add_contact(Contact::new("c2", "ana", "p2", t, Channel::Email));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = cohort_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = classified.cohort_report(&Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.cohort.as_str()), ("ana", "2026-03"));
 //! let c = &row.counts;
@@ -219,7 +219,7 @@ impl CohortCounts {
 
     /// won ÷ engagements. Open engagements count in the denominator, so a
     /// young cohort's win rate is still rising; see
-    /// [`time_to_win`](crate::report::time_to_win) for the censoring-aware view.
+    /// [`Classified::time_to_win`] for the censoring-aware view.
     pub fn win_rate(&self) -> Ratio {
         Ratio::proportion(self.won, self.engagements)
     }
@@ -431,18 +431,16 @@ pub struct CohortReport {
     pub rows: Vec<CohortRow>,
 }
 
-/// Computes the cohort report (SPEC §7) of `scope` over `periods`
-/// (`ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>()`).
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team, or custom periods overlap.
-pub fn cohort_report(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    periods: &PeriodSpec,
-) -> Result<CohortReport> {
-    Ok(ReportInput::new(classified, scope, periods)?.run::<CohortAggregate>())
+impl Classified<'_> {
+    /// Computes the cohort report (SPEC §7) of `scope` over `periods`
+    /// (`ReportInput::new(self, scope, periods)?.run::<CohortAggregate>()`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+    /// team.
+    pub fn cohort_report(&self, scope: &Scope, periods: &PeriodSpec) -> Result<CohortReport> {
+        Ok(ReportInput::new(self, scope, periods)?.run::<CohortAggregate>())
+    }
 }
 
 impl CohortReport {

@@ -195,7 +195,7 @@ impl Column {
 /// use chrono::{TimeZone, Utc};
 /// use sales_metrics::{classify, ClassifyConfig};
 /// use sales_metrics::report::ColumnData;
-/// use sales_metrics::report::{period_report, PeriodSpec, Scope};
+/// use sales_metrics::report::{PeriodSpec, Scope};
 /// use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep};
 ///
 /// let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
@@ -205,7 +205,7 @@ impl Column {
 /// b.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone));
 /// let ledger = b.build()?;
 /// let classified = classify(&ledger, &ClassifyConfig::default());
-/// let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+/// let report = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
 ///
 /// let frame = report.to_frame();
 /// assert_eq!(frame.len(), 1);

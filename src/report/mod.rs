@@ -1,7 +1,11 @@
-//! Reports over a classified ledger: what a report covers ([`Scope`]),
-//! the period report ([`period_report`], SPEC §6), the cohort report
-//! ([`cohort_report`], SPEC §7), survival of engagements ([`time_to_win`]),
-//! breakdowns by channel and source ([`breakdown()`]), typed columns for
+//! Reports over a classified ledger, each a method on
+//! [`Classified`](crate::Classified): what a report covers ([`Scope`]),
+//! the period report ([`period_report`](crate::Classified::period_report),
+//! SPEC §6), the cohort report
+//! ([`cohort_report`](crate::Classified::cohort_report), SPEC §7), survival
+//! of engagements ([`time_to_win`](crate::Classified::time_to_win)),
+//! breakdowns by channel and source
+//! ([`breakdown`](crate::Classified::breakdown)), typed columns for
 //! DataFrame tools ([`Frame`], from each result's `to_frame()`) and, with
 //! the `plot` feature, SVG charts. The contact classes table
 //! (`contact_classes.csv`) comes from the classification itself
@@ -26,20 +30,18 @@ pub(crate) mod scope;
 mod survival;
 
 pub use aggregate::{Aggregate, ReportInput};
-pub use breakdown::{
-    Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow, breakdown,
-};
+pub use breakdown::{Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow};
 #[cfg(feature = "plot")]
 pub use chart::{
     SvgChart, activity_breakdown_chart, activity_by_class_chart, close_rates_chart,
     daily_contacts_chart, funnel_chart, survival_chart,
 };
-pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow, cohort_report};
+pub use cohort::{CohortAggregate, CohortCounts, CohortReport, CohortRow};
 pub(crate) use frame::ColumnType;
 pub use frame::{ColumnData, Frame};
-pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow, period_report};
+pub use period::{PeriodAggregate, PeriodCounts, PeriodReport, PeriodRow};
 pub use scope::{Granularity, PeriodSpec, Scope};
-pub use survival::{SurvivalCurve, SurvivalPoint, time_to_first_meeting, time_to_win};
+pub use survival::{SurvivalCurve, SurvivalPoint};
 
 use std::hash::Hash;
 

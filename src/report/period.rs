@@ -13,7 +13,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
 //! use sales_metrics::{classify, ClassifyConfig};
-//! use sales_metrics::report::{period_report, PeriodSpec, Scope};
+//! use sales_metrics::report::{PeriodSpec, Scope};
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, Meeting, ProspectRecord, Rep, Sale};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
@@ -26,7 +26,7 @@
 //! b.add_sale(Sale::new("s1", "ana", "p1", t + Duration::days(3)));
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
-//! let report = period_report(&classified, &Scope::all(), &PeriodSpec::monthly())?;
+//! let report = classified.period_report(&Scope::all(), &PeriodSpec::monthly())?;
 //! let row = &report.rows[0];
 //! assert_eq!((row.rep_id.as_str(), row.period.as_str()), ("ana", "2026-06"));
 //! assert_eq!(row.counts.contact_close_rate().to_string(), "50.0 % (1/2)");
@@ -761,18 +761,16 @@ pub struct PeriodReport {
     pub rows: Vec<PeriodRow>,
 }
 
-/// Computes the period report of `scope` over `periods`
-/// (`ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>()`).
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team, or custom periods overlap.
-pub fn period_report(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    periods: &PeriodSpec,
-) -> Result<PeriodReport> {
-    Ok(ReportInput::new(classified, scope, periods)?.run::<PeriodAggregate>())
+impl Classified<'_> {
+    /// Computes the period report of `scope` over `periods`
+    /// (`ReportInput::new(self, scope, periods)?.run::<PeriodAggregate>()`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+    /// team.
+    pub fn period_report(&self, scope: &Scope, periods: &PeriodSpec) -> Result<PeriodReport> {
+        Ok(ReportInput::new(self, scope, periods)?.run::<PeriodAggregate>())
+    }
 }
 
 impl Aggregate for PeriodAggregate {

@@ -2,8 +2,8 @@
 //! (SPEC §7 `time_to_win survival`), with engagements that have not yet
 //! reached the milestone counted honestly as *censored*.
 //!
-//! [`time_to_win`] estimates `S(t)`, the probability that an engagement is
-//! not yet won `t` days after it started; [`time_to_first_meeting`] does the
+//! [`Classified::time_to_win`] estimates `S(t)`, the probability that an engagement is
+//! not yet won `t` days after it started; [`Classified::time_to_first_meeting`] does the
 //! same for its first held meeting. Both take the same [`Scope`] as the
 //! period and cohort reports and an optional as-of instant, and return a
 //! [`SurvivalCurve`]: the curve at every event time with 95 % confidence
@@ -98,7 +98,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
 //! use sales_metrics::{classify, ClassifyConfig};
-//! use sales_metrics::report::{time_to_win, Scope};
+//! use sales_metrics::report::Scope;
 //! use sales_metrics::{Channel, Contact, LedgerBuilder, ProspectRecord, Rep, Sale};
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
@@ -114,7 +114,7 @@
 //! let ledger = b.build()?;
 //! let classified = classify(&ledger, &ClassifyConfig::default());
 //! // p3 and p4 are still open 20 days in: censored at day 20.
-//! let curve = time_to_win(&classified, &Scope::all(), None)?;
+//! let curve = classified.time_to_win(&Scope::all(), None)?;
 //! assert_eq!(curve.survival_at(10.0), 0.75);
 //! assert_eq!(curve.survival_at(20.0), 0.5);
 //! assert_eq!(curve.median(), Some(20.0));
@@ -470,7 +470,8 @@ pub(crate) struct EngagementCensoring {
 }
 
 /// A Kaplan–Meier curve of engagements with its confidence band and
-/// summary figures, from [`time_to_win`] or [`time_to_first_meeting`]:
+/// summary figures, from [`Classified::time_to_win`] or
+/// [`Classified::time_to_first_meeting`]:
 /// the curve ([`SurvivalCurve::points`], [`SurvivalCurve::table`]), the
 /// observations behind it ([`SurvivalCurve::full_table`], with censoring
 /// counts per time), and how they came about: the as-of instant, the
@@ -873,34 +874,36 @@ pub(crate) fn engagement_survival(
     }))
 }
 
-/// Kaplan–Meier curve of days from engagement start to the win (the
-/// prospect's first sale), SPEC §7 `time_to_win survival`, for the
-/// engagements of `scope`, censored as described in the module docs.
-/// `as_of` is the instant at which open engagements are censored; `None`
-/// means the latest event time of the ledger.
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
-/// team.
-pub fn time_to_win(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    as_of: Option<DateTime<Utc>>,
-) -> Result<SurvivalCurve> {
-    engagement_survival(classified, scope, Milestone::Win, as_of)
-}
+impl Classified<'_> {
+    /// Kaplan–Meier curve of days from engagement start to the win (the
+    /// prospect's first sale), SPEC §7 `time_to_win survival`, for the
+    /// engagements of `scope`, censored as described in the module docs.
+    /// `as_of` is the instant at which open engagements are censored; `None`
+    /// means the latest event time of the ledger.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] when the scope names an unknown rep or
+    /// team.
+    pub fn time_to_win(
+        &self,
+        scope: &Scope,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<SurvivalCurve> {
+        engagement_survival(self, scope, Milestone::Win, as_of)
+    }
 
-/// Kaplan–Meier curve of days from engagement start to its first held
-/// meeting; otherwise as [`time_to_win`].
-///
-/// # Errors
-/// As [`time_to_win`].
-pub fn time_to_first_meeting(
-    classified: &Classified<'_>,
-    scope: &Scope,
-    as_of: Option<DateTime<Utc>>,
-) -> Result<SurvivalCurve> {
-    engagement_survival(classified, scope, Milestone::FirstMeeting, as_of)
+    /// Kaplan–Meier curve of days from engagement start to its first held
+    /// meeting; otherwise as [`time_to_win`](Classified::time_to_win).
+    ///
+    /// # Errors
+    /// As [`time_to_win`](Classified::time_to_win).
+    pub fn time_to_first_meeting(
+        &self,
+        scope: &Scope,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<SurvivalCurve> {
+        engagement_survival(self, scope, Milestone::FirstMeeting, as_of)
+    }
 }
 
 #[cfg(test)]

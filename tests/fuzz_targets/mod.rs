@@ -41,10 +41,7 @@ use sales_metrics::fuzzing::{
     format_time_micros, parse_i64, parse_time_micros, read_csv_in_blocks,
 };
 use sales_metrics::ingest::{Rejections, read_csv, read_csv_folder, read_json};
-use sales_metrics::report::{
-    BreakdownBy, Granularity, PeriodSpec, Scope, breakdown, cohort_report, period_report,
-    time_to_first_meeting, time_to_win,
-};
+use sales_metrics::report::{BreakdownBy, Granularity, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, Error, Ledger, LedgerBuilder, Mode, ProspectRecord,
     RecordKind, Rejection, Rep, classify,
@@ -854,7 +851,9 @@ pub fn partition(data: &[u8]) {
         }
     }
     let c = classify(&l, &ClassifyConfig::default());
-    let rep = period_report(&c, &Scope::all(), &PeriodSpec::monthly()).expect("report");
+    let rep = c
+        .period_report(&Scope::all(), &PeriodSpec::monthly())
+        .expect("report");
     let total: u64 = rep.rows.iter().map(|r| r.counts.contacts).sum();
     assert_eq!(total, l.accepted_count(RecordKind::Contact));
 }
@@ -1106,8 +1105,10 @@ pub fn pipeline(data: &[u8]) {
         || {
             let first = l.time_span().map(|(lo, _)| lo);
             for as_of in [None, Some(chrono::DateTime::UNIX_EPOCH), first] {
-                let w = time_to_win(&c, &Scope::all(), as_of).expect("scope all");
-                let m = time_to_first_meeting(&c, &Scope::all(), as_of).expect("scope all");
+                let w = c.time_to_win(&Scope::all(), as_of).expect("scope all");
+                let m = c
+                    .time_to_first_meeting(&Scope::all(), as_of)
+                    .expect("scope all");
                 for curve in [w, m] {
                     check_table_csv(&curve.table());
                     check_table_csv(&curve.full_table());
@@ -1127,7 +1128,7 @@ fn has_extreme_time(l: &Ledger) -> bool {
 }
 
 fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, durations: u128) {
-    let rep = period_report(c, &Scope::all(), spec).expect("scope all");
+    let rep = c.period_report(&Scope::all(), spec).expect("scope all");
     let sum = |f: &dyn Fn(&sales_metrics::report::PeriodRow) -> u64| -> u128 {
         rep.rows.iter().map(|r| u128::from(f(r))).sum()
     };
@@ -1173,12 +1174,14 @@ fn run_reports(l: &Ledger, c: &sales_metrics::Classified, spec: &PeriodSpec, dur
     check_table_csv(&rep.table());
     check_table_csv(&rep.revenue_table());
     check_table_csv(&rep.time_table());
-    let coh = cohort_report(c, &Scope::all(), spec).expect("scope all");
+    let coh = c.cohort_report(&Scope::all(), spec).expect("scope all");
     check_table_csv(&coh.table());
     check_table_csv(&coh.extended_table());
     for bd in [
-        breakdown(c, &Scope::all(), spec, BreakdownBy::Channel).expect("scope all"),
-        breakdown(c, &Scope::all(), spec, BreakdownBy::Source).expect("scope all"),
+        c.breakdown(&Scope::all(), spec, BreakdownBy::Channel)
+            .expect("scope all"),
+        c.breakdown(&Scope::all(), spec, BreakdownBy::Source)
+            .expect("scope all"),
     ] {
         let _ = bd.totals();
     }

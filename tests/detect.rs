@@ -422,3 +422,17 @@ fn the_demo_findings_hold_with_the_crates_own_deduplication() -> TestResult {
     assert_eq!(reps(&deduplicated), reps(&with_truth));
     Ok(())
 }
+
+#[test]
+fn a_config_with_fields_left_out_takes_their_defaults() -> TestResult {
+    let old = DetectConfig {
+        max_evidence: 7,
+        ..DetectConfig::default()
+    };
+    let mut json: serde_json::Value = serde_json::to_value(&old)?;
+    let map = json.as_object_mut().ok_or("a config is an object")?;
+    map.retain(|k, _| k == "periods" || k == "max_evidence");
+    let back: DetectConfig = serde_json::from_value(json)?;
+    assert_eq!(back, old);
+    Ok(())
+}

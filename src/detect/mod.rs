@@ -280,7 +280,11 @@ impl<T: Detector + ?Sized> Detector for &T {
 /// The settings of a detection run: the periods, the decision [`Rule`],
 /// and what the built-in detectors count as late, hollow, a burst, the end
 /// of a period (the [module docs](self) say which detector reads which).
+///
+/// A serialised config may leave out any field: it takes its default (so
+/// a 0.1 config, which held only `periods` and `max_evidence`, still reads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DetectConfig {
     /// The periods findings are about and the time zone of local days
     /// (default: calendar months in UTC).

@@ -127,6 +127,7 @@ pub mod fuzzing;
 pub mod ingest;
 mod intern;
 mod ledger;
+pub mod live;
 mod model;
 mod par;
 mod ratio;

@@ -1,0 +1,68 @@
+//! Live mode (SPEC §13): a ledger that takes records one at a time, as a
+//! CRM saves them, and classifies each contact at entry.
+//!
+//! A [`LiveLedger`] starts empty ([`LiveLedger::new`], or
+//! [`LiveLedger::with_dedup`] to deduplicate prospect records at entry)
+//! or from a built [`Ledger`] ([`LiveLedger::from_ledger`]), and takes
+//! reps, prospect records, contacts, meetings and sales in any arrival
+//! order, corrections (`replace_*`: a new version with the same id),
+//! deletions (`remove_*`) and prospect merges and splits. Every record is
+//! checked as SPEC §3 says; a rejected update returns
+//! [`Error::Rejected`](crate::Error::Rejected) with its [`Rejection`](crate::Rejection) and
+//! changes nothing. After every update the classes and engagements are
+//! exactly what [`classify`](crate::classify) gives on the accepted
+//! records ([`LiveLedger::to_ledger`] builds that ledger, with the live
+//! prospects as its partition, for the period and cohort reports).
+//!
+//! An update costs in proportion to the events of the prospect it touches
+//! (a merge: of the two prospects), not to the ledger: each prospect keeps
+//! its events in SPEC §5 order and is re-classified alone.
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use sales_metrics::live::LiveLedger;
+//! use sales_metrics::{Channel, ClassifyConfig, Contact, ContactClass, ProspectRecord, Rep, Sale};
+//!
+//! let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+//! let mut live = LiveLedger::new(ClassifyConfig::default());
+//! live.add_rep(Rep::new("ana"))?;
+//! live.add_prospect(ProspectRecord::new("p1"))?;
+//! let first = live.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone))?;
+//! assert_eq!(first.class, ContactClass::New);
+//! live.add_sale(Sale::new("s1", "ana", "p1", t + TimeDelta::days(30)))?;
+//! let after = live.add_contact(Contact::new("c2", "ana", "p1", t + TimeDelta::days(40), Channel::Email))?;
+//! assert_eq!(after.class, ContactClass::Customer);
+//!
+//! // A contact logged late, before c1: it is the new one now, and c1 changed.
+//! let early = live.add_contact(Contact::new("c0", "ana", "p1", t - TimeDelta::days(2), Channel::Email))?;
+//! assert_eq!(early.class, ContactClass::New);
+//! assert_eq!(early.changes[0].contact_id.as_str(), "c1");
+//! assert_eq!(early.changes[0].to, ContactClass::FollowUp);
+//! # Ok::<(), sales_metrics::Error>(())
+//! ```
+//!
+//! # Concurrency
+//! `LiveLedger` is plain data: `Send + Sync`, updated through `&mut self`.
+//! Behind a `std::sync::RwLock`, one writer appends while readers take
+//! the read lock for a consistent view (every update is applied whole or
+//! not at all, so a reader never sees half of one); a dashboard that
+//! reads for long clones the ledger or calls [`LiveLedger::to_ledger`]
+//! under the read lock and releases it.
+//!
+//! # Snapshots
+//! `LiveLedger` is `Serialize`/`Deserialize` (any serde format): its
+//! records in arrival order, its prospects and its settings. Restoring
+//! checks every record again and rebuilds the classes in one pass; a
+//! snapshot plus the updates after it gives the state that replaying
+//! everything gives. The deduplication index is not part of a snapshot:
+//! attach one again with [`LiveLedger::set_dedup`].
+
+mod check;
+mod entry;
+mod order;
+mod snapshot;
+mod store;
+
+pub use entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
+pub use store::LiveLedger;
+

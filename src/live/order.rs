@@ -1,0 +1,144 @@
+//! The events of one prospect in SPEC §5 order, and the classes of its
+//! contacts computed from them.
+
+use std::cmp::Ordering;
+
+use crate::classify::{ContactClass, Newness};
+
+/// Kind of an event, in SPEC §5 rank order (contact 0, meeting 1, sale 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) enum EventKind {
+    Contact,
+    Meeting,
+    Sale,
+}
+
+/// One event of a prospect: its time, kind and slot in its kind's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Event {
+    pub(super) time_us: i64,
+    pub(super) kind: EventKind,
+    pub(super) slot: u32,
+}
+
+/// What the classifier reads of each event besides its time and kind.
+pub(super) trait EventFacts {
+    /// The id of an event (ties at equal time and kind break on it).
+    fn id(&self, e: Event) -> &str;
+    /// The rep of an event (per-rep newness keys lanes on it).
+    fn rep(&self, e: Event) -> u32;
+}
+
+/// SPEC §5 order: time, kind rank, id in byte order.
+pub(super) fn compare(facts: &impl EventFacts, a: Event, b: Event) -> Ordering {
+    (a.time_us, a.kind)
+        .cmp(&(b.time_us, b.kind))
+        .then_with(|| facts.id(a).as_bytes().cmp(facts.id(b).as_bytes()))
+}
+
+/// Where `e` goes in `events` (sorted in SPEC §5 order).
+pub(super) fn insertion_point(facts: &impl EventFacts, events: &[Event], e: Event) -> usize {
+    // The common case, an event later than all others, costs one compare.
+    match events.last() {
+        Some(&last) if compare(facts, last, e) == Ordering::Greater => {
+            events.partition_point(|&x| compare(facts, x, e) == Ordering::Less)
+        }
+        _ => events.len(),
+    }
+}
+
+/// Merges two lists sorted in SPEC §5 order.
+pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> Vec<Event> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        if compare(facts, x, y) == Ordering::Greater {
+            out.push(y);
+            j += 1;
+        } else {
+            out.push(x);
+            i += 1;
+        }
+    }
+    out.extend(a.get(i..).unwrap_or_default());
+    out.extend(b.get(j..).unwrap_or_default());
+    out
+}
+
+/// The class of one contact and the engagement it belongs to (the slot of
+/// the contact that started it; `None` for a customer contact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ContactState {
+    pub(super) class: ContactClass,
+    pub(super) engagement: Option<u32>,
+}
+
+/// Per-lane state: one lane per prospect (organisation-wide newness) or
+/// per (prospect, rep).
+struct Lane {
+    rep: u32,
+    last_contact_us: i64,
+    start: u32,
+}
+
+/// The class and engagement of every contact among `events` (one
+/// prospect's, sorted), in event order: SPEC §5, the same rule as the
+/// batch classifier. Meetings do not change a contact's class, and a sale
+/// makes every later contact a customer contact outside any engagement.
+pub(super) fn classify_events(
+    facts: &impl EventFacts,
+    events: &[Event],
+    newness: Newness,
+    dormancy_us: i64,
+) -> Vec<(u32, ContactState)> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut lanes: Vec<Lane> = Vec::new();
+    let mut sold = false;
+    for &e in events {
+        match e.kind {
+            EventKind::Sale => sold = true,
+            EventKind::Meeting => {}
+            EventKind::Contact if sold => out.push((
+                e.slot,
+                ContactState {
+                    class: ContactClass::Customer,
+                    engagement: None,
+                },
+            )),
+            EventKind::Contact => {
+                let key = match newness {
+                    Newness::Organisation => 0,
+                    Newness::PerRep => facts.rep(e),
+                };
+                let state = match lanes.iter_mut().find(|l| l.rep == key) {
+                    None => {
+                        lanes.push(Lane {
+                            rep: key,
+                            last_contact_us: e.time_us,
+                            start: e.slot,
+                        });
+                        (ContactClass::New, e.slot)
+                    }
+                    Some(lane) => {
+                        let gap = e.time_us.saturating_sub(lane.last_contact_us);
+                        lane.last_contact_us = e.time_us;
+                        if gap > dormancy_us {
+                            lane.start = e.slot;
+                            (ContactClass::Reactivated, e.slot)
+                        } else {
+                            (ContactClass::FollowUp, lane.start)
+                        }
+                    }
+                };
+                out.push((
+                    e.slot,
+                    ContactState {
+                        class: state.0,
+                        engagement: Some(state.1),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,1233 @@
+//! The live ledger: records by id, prospects as clusters of records, and
+//! each prospect's events in SPEC §5 order with the classes of its
+//! contacts.
+
+use hashbrown::HashMap;
+
+use super::check::{self, Failure, Known};
+use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
+use super::order::{self, ContactState, Event, EventFacts, EventKind};
+use crate::classify::{ClassifyConfig, ContactClass};
+use crate::dedup::DedupIndex;
+use crate::error::{Error, Rejection, Result};
+use crate::ingest::partition::SuppliedPartition;
+use crate::ledger::{Ledger, LedgerBuilder};
+use crate::model::{
+    Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
+    Rep, Sale,
+};
+use crate::time::{from_micros, to_micros};
+
+/// An event record with the rep and prospect record it references.
+#[derive(Debug, Clone)]
+struct Slot<T> {
+    value: T,
+    rep: u32,
+    record: u32,
+}
+
+/// The records of one kind by id, in arrival order (a removed record
+/// leaves an empty slot).
+#[derive(Debug, Clone)]
+struct Slots<T> {
+    slots: Vec<Option<Slot<T>>>,
+    by_id: HashMap<String, u32>,
+}
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            by_id: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Slots<T> {
+    fn get(&self, slot: u32) -> Option<&Slot<T>> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn find(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    fn push(&mut self, id: &str, slot: Slot<T>) -> u32 {
+        let at = self.slots.len() as u32;
+        self.slots.push(Some(slot));
+        self.by_id.insert(id.to_owned(), at);
+        at
+    }
+
+    /// Stores a new version of the record in `slot` (same id).
+    fn set(&mut self, slot: u32, value: T, rep: u32, record: u32) {
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = Some(Slot { value, rep, record });
+        }
+    }
+
+    fn take(&mut self, slot: u32, id: &str) -> Option<Slot<T>> {
+        self.by_id.remove(id);
+        self.slots.get_mut(slot as usize).and_then(Option::take)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &T> + '_ {
+        self.slots.iter().flatten().map(|s| &s.value)
+    }
+
+    fn count(&self) -> usize {
+        self.by_id.len()
+    }
+}
+
+/// A prospect record, the prospect (cluster) it is in, and how many
+/// events reference it.
+#[derive(Debug, Clone)]
+struct RecordSlot {
+    record: ProspectRecord,
+    cluster: u32,
+    events: u32,
+}
+
+/// A prospect: its records, the one with the smallest id (the prospect's
+/// id, SPEC §4) and its events in SPEC §5 order.
+#[derive(Debug, Clone, Default)]
+struct Cluster {
+    members: Vec<u32>,
+    smallest: u32,
+    events: Vec<Event>,
+}
+
+/// The event tables, read by the SPEC §5 order and the classifier.
+#[derive(Debug, Clone, Default)]
+struct EventTables {
+    contacts: Slots<Contact>,
+    meetings: Slots<Meeting>,
+    sales: Slots<Sale>,
+}
+
+impl EventFacts for EventTables {
+    fn id(&self, e: Event) -> &str {
+        match e.kind {
+            EventKind::Contact => self
+                .contacts
+                .get(e.slot)
+                .map(|s| s.value.contact_id.as_str()),
+            EventKind::Meeting => self
+                .meetings
+                .get(e.slot)
+                .map(|s| s.value.meeting_id.as_str()),
+            EventKind::Sale => self.sales.get(e.slot).map(|s| s.value.sale_id.as_str()),
+        }
+        .unwrap_or_default()
+    }
+
+    fn rep(&self, e: Event) -> u32 {
+        match e.kind {
+            EventKind::Contact => self.contacts.get(e.slot).map(|s| s.rep),
+            EventKind::Meeting => self.meetings.get(e.slot).map(|s| s.rep),
+            EventKind::Sale => self.sales.get(e.slot).map(|s| s.rep),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// A ledger that takes records one at a time and keeps every contact
+/// classified (see the [module docs](super)).
+#[derive(Debug, Clone)]
+pub struct LiveLedger {
+    config: ClassifyConfig,
+    dormancy_us: i64,
+    reps: Vec<Option<Rep>>,
+    rep_by_id: HashMap<String, u32>,
+    /// Records that reference each rep (events and `created_by`).
+    rep_refs: Vec<u32>,
+    records: Vec<Option<RecordSlot>>,
+    record_by_id: HashMap<String, u32>,
+    clusters: Vec<Cluster>,
+    free_clusters: Vec<u32>,
+    events: EventTables,
+    /// Class and engagement per contact slot.
+    states: Vec<Option<ContactState>>,
+    /// Updates tried per record kind (the `row` of a rejection).
+    tried: [u64; 5],
+    dedup: Option<DedupIndex>,
+}
+
+impl Known for LiveLedger {
+    fn has_rep(&self, rep_id: &str) -> bool {
+        self.rep_by_id.contains_key(rep_id)
+    }
+
+    fn has_record(&self, record_id: &str) -> bool {
+        self.record_by_id.contains_key(record_id)
+    }
+}
+
+fn kind_slot(kind: RecordKind) -> usize {
+    match kind {
+        RecordKind::Rep => 0,
+        RecordKind::Prospect => 1,
+        RecordKind::Contact => 2,
+        RecordKind::Meeting => 3,
+        RecordKind::Sale => 4,
+    }
+}
+
+fn not_found(kind: RecordKind, id: &str) -> Error {
+    Error::InvalidArgument {
+        what: format!("{kind} `{id}`"),
+        reason: "no accepted record has this id".to_owned(),
+    }
+}
+
+impl LiveLedger {
+    /// An empty live ledger: every prospect record is a prospect of its
+    /// own until merged ([`LiveLedger::merge_prospects`]).
+    pub fn new(config: ClassifyConfig) -> Self {
+        Self {
+            config,
+            dormancy_us: config.dormancy.num_microseconds().unwrap_or(i64::MAX),
+            reps: Vec::new(),
+            rep_by_id: HashMap::new(),
+            rep_refs: Vec::new(),
+            records: Vec::new(),
+            record_by_id: HashMap::new(),
+            clusters: Vec::new(),
+            free_clusters: Vec::new(),
+            events: EventTables::default(),
+            states: Vec::new(),
+            tried: [0; 5],
+            dedup: None,
+        }
+    }
+
+    /// An empty live ledger that deduplicates each prospect record at
+    /// entry with `index` (load the CRM's known records into it first, or
+    /// start it empty): a record joins the prospect of the records the
+    /// index joins it to, and its [`ProspectEntry`] carries the evidence.
+    pub fn with_dedup(config: ClassifyConfig, index: DedupIndex) -> Self {
+        let mut live = Self::new(config);
+        live.dedup = Some(index);
+        live
+    }
+
+    /// Deduplicates prospect records added from now on with `index`
+    /// (`None`: no deduplication at entry).
+    pub fn set_dedup(&mut self, index: Option<DedupIndex>) {
+        self.dedup = index;
+    }
+
+    /// The classification settings.
+    pub fn config(&self) -> &ClassifyConfig {
+        &self.config
+    }
+
+    /// The next `row` of a rejection of `kind`.
+    fn next_row(&mut self, kind: RecordKind) -> u64 {
+        let n = self.tried.get_mut(kind_slot(kind));
+        debug_assert!(n.is_some());
+        n.map_or(0, |n| {
+            *n += 1;
+            *n
+        })
+    }
+
+    fn reject(kind: RecordKind, row: u64, id: &str, (field, reason): Failure) -> Error {
+        Error::Rejected {
+            rejections: vec![Rejection {
+                kind,
+                row,
+                id: id.to_owned(),
+                field: field.to_owned(),
+                reason,
+            }],
+        }
+    }
+
+    // ---- reps ---------------------------------------------------------
+
+    /// Adds a rep.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] as SPEC §3 says (absent id, negative target,
+    /// repeated id); nothing changes.
+    pub fn add_rep(&mut self, rep: Rep) -> Result<()> {
+        let row = self.next_row(RecordKind::Rep);
+        let id = rep.rep_id.as_str();
+        let failure = check::rep(&rep).or_else(|| {
+            self.rep_by_id
+                .contains_key(id)
+                .then_some(("rep_id", crate::Reason::DuplicateId))
+        });
+        if let Some(f) = failure {
+            return Err(Self::reject(RecordKind::Rep, row, id, f));
+        }
+        let at = self.reps.len() as u32;
+        self.rep_by_id.insert(id.to_owned(), at);
+        self.reps.push(Some(rep));
+        self.rep_refs.push(0);
+        Ok(())
+    }
+
+    /// Replaces the rep with the same id (a correction: name, team,
+    /// target).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no rep has the id;
+    /// [`Error::Rejected`] when the new version fails SPEC §3.
+    pub fn replace_rep(&mut self, rep: Rep) -> Result<()> {
+        let row = self.next_row(RecordKind::Rep);
+        let id = rep.rep_id.as_str();
+        if let Some(f) = check::rep(&rep) {
+            return Err(Self::reject(RecordKind::Rep, row, id, f));
+        }
+        let at = self
+            .rep_by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| not_found(RecordKind::Rep, id))?;
+        if let Some(slot) = self.reps.get_mut(at as usize) {
+            *slot = Some(rep);
+        }
+        Ok(())
+    }
+
+    /// Removes a rep that no record references.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no rep has the id, or records still
+    /// reference it (remove or correct them first).
+    pub fn remove_rep(&mut self, rep_id: &str) -> Result<()> {
+        let at = self
+            .rep_by_id
+            .get(rep_id)
+            .copied()
+            .ok_or_else(|| not_found(RecordKind::Rep, rep_id))?;
+        let refs = self.rep_refs.get(at as usize).copied().unwrap_or_default();
+        if refs > 0 {
+            return Err(Error::InvalidArgument {
+                what: format!("rep `{rep_id}`"),
+                reason: format!("{refs} record(s) still reference it"),
+            });
+        }
+        self.rep_by_id.remove(rep_id);
+        if let Some(slot) = self.reps.get_mut(at as usize) {
+            *slot = None;
+        }
+        Ok(())
+    }
+
+    fn rep_index(&self, rep_id: &str) -> u32 {
+        let at = self.rep_by_id.get(rep_id).copied();
+        debug_assert!(at.is_some(), "checked before");
+        at.unwrap_or_default()
+    }
+
+    fn add_rep_ref(&mut self, rep: u32, by: i32) {
+        if let Some(n) = self.rep_refs.get_mut(rep as usize) {
+            *n = n.saturating_add_signed(by);
+        }
+    }
+
+    // ---- prospect records and prospects ---------------------------------
+
+    /// Adds a prospect record. With deduplication at entry it joins the
+    /// prospect of the records the index matches it to (the entry says
+    /// which, with the evidence); otherwise it is a prospect of its own.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] as SPEC §3 says (absent id, unknown
+    /// `created_by`, repeated id); nothing changes.
+    pub fn add_prospect(&mut self, record: ProspectRecord) -> Result<ProspectEntry> {
+        let row = self.next_row(RecordKind::Prospect);
+        let id = record.prospect_id.as_str().to_owned();
+        let failure = check::prospect(&record, self).or_else(|| {
+            self.record_by_id
+                .contains_key(&id)
+                .then_some(("prospect_id", crate::Reason::DuplicateId))
+        });
+        if let Some(f) = failure {
+            return Err(Self::reject(RecordKind::Prospect, row, &id, f));
+        }
+        let matches = self.dedup_at_entry(&record);
+        let r = self.insert_record(record);
+        let mut changes = Vec::new();
+        if let Some(index) = &self.dedup {
+            let joined = index.cluster_id(&id).map(str::to_owned);
+            let partners: Vec<u32> = matches
+                .iter()
+                .filter(|m| joined.is_some() && index.cluster_id(&m.record_id) == joined.as_deref())
+                .filter_map(|m| self.record_by_id.get(m.record_id.as_str()).copied())
+                .collect();
+            for other in partners {
+                changes.extend(self.merge_records(r, other));
+            }
+        }
+        let cluster = self.cluster_of(r);
+        Ok(ProspectEntry {
+            prospect_id: ProspectId::new(self.cluster_id(cluster)),
+            new_prospect: self.cluster(cluster).is_some_and(|c| c.members.len() == 1),
+            matches,
+            changes,
+        })
+    }
+
+    /// The index's matches for `record`, inserting it into the index (an
+    /// id the index already holds, from a record since removed, is only
+    /// queried).
+    fn dedup_at_entry(&mut self, record: &ProspectRecord) -> Vec<crate::dedup::IndexMatch> {
+        let Some(index) = self.dedup.as_mut() else {
+            return Vec::new();
+        };
+        let one = std::slice::from_ref(record);
+        if index.cluster_id(record.prospect_id.as_str()).is_some() {
+            return index.query(one, 0);
+        }
+        index.insert(one, 0).unwrap_or_else(|_| index.query(one, 0))
+    }
+
+    fn insert_record(&mut self, record: ProspectRecord) -> u32 {
+        let r = self.records.len() as u32;
+        if let Some(by) = record.created_by.as_ref().map(|b| b.as_str())
+            && !by.is_empty()
+        {
+            let rep = self.rep_index(by);
+            self.add_rep_ref(rep, 1);
+        }
+        let cluster = self.new_cluster(r);
+        self.record_by_id
+            .insert(record.prospect_id.as_str().to_owned(), r);
+        self.records.push(Some(RecordSlot {
+            record,
+            cluster,
+            events: 0,
+        }));
+        cluster_set_smallest(self, cluster);
+        r
+    }
+
+    fn new_cluster(&mut self, record: u32) -> u32 {
+        let c = Cluster {
+            members: vec![record],
+            smallest: record,
+            events: Vec::new(),
+        };
+        match self.free_clusters.pop() {
+            Some(at) => {
+                if let Some(slot) = self.clusters.get_mut(at as usize) {
+                    *slot = c;
+                }
+                at
+            }
+            None => {
+                self.clusters.push(c);
+                (self.clusters.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Replaces the prospect record with the same id (its details; the
+    /// prospect it belongs to stays).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no record has the id;
+    /// [`Error::Rejected`] when the new version fails SPEC §3.
+    pub fn replace_prospect(&mut self, record: ProspectRecord) -> Result<()> {
+        let row = self.next_row(RecordKind::Prospect);
+        let id = record.prospect_id.as_str().to_owned();
+        if let Some(f) = check::prospect(&record, self) {
+            return Err(Self::reject(RecordKind::Prospect, row, &id, f));
+        }
+        let r = self
+            .record_by_id
+            .get(&id)
+            .copied()
+            .ok_or_else(|| not_found(RecordKind::Prospect, &id))?;
+        let new_by = record.created_by.clone().filter(|b| !b.as_str().is_empty());
+        let old_by = self
+            .record(r)
+            .and_then(|s| s.record.created_by.clone())
+            .filter(|b| !b.as_str().is_empty());
+        if let Some(b) = old_by {
+            let rep = self.rep_index(b.as_str());
+            self.add_rep_ref(rep, -1);
+        }
+        if let Some(b) = new_by {
+            let rep = self.rep_index(b.as_str());
+            self.add_rep_ref(rep, 1);
+        }
+        if let Some(Some(slot)) = self.records.get_mut(r as usize) {
+            slot.record = record;
+        }
+        Ok(())
+    }
+
+    /// Removes a prospect record that no contact, meeting or sale
+    /// references (it leaves its prospect).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no record has the id, or events
+    /// still reference it.
+    pub fn remove_prospect(&mut self, record_id: &str) -> Result<()> {
+        let r = self
+            .record_by_id
+            .get(record_id)
+            .copied()
+            .ok_or_else(|| not_found(RecordKind::Prospect, record_id))?;
+        let (events, cluster, by) = match self.record(r) {
+            Some(s) => (s.events, s.cluster, s.record.created_by.clone()),
+            None => return Err(not_found(RecordKind::Prospect, record_id)),
+        };
+        if events > 0 {
+            return Err(Error::InvalidArgument {
+                what: format!("prospect record `{record_id}`"),
+                reason: format!("{events} contact(s), meeting(s) or sale(s) still reference it"),
+            });
+        }
+        if let Some(b) = by.filter(|b| !b.as_str().is_empty()) {
+            let rep = self.rep_index(b.as_str());
+            self.add_rep_ref(rep, -1);
+        }
+        self.record_by_id.remove(record_id);
+        if let Some(slot) = self.records.get_mut(r as usize) {
+            *slot = None;
+        }
+        if let Some(c) = self.clusters.get_mut(cluster as usize) {
+            c.members.retain(|&m| m != r);
+        }
+        self.release_if_empty(cluster);
+        cluster_set_smallest(self, cluster);
+        Ok(())
+    }
+
+    /// Merges the prospects of two prospect records (a CRM's merge):
+    /// returns the contacts whose class or engagement changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when either id names no record.
+    pub fn merge_prospects(&mut self, record_a: &str, record_b: &str) -> Result<Vec<ClassChange>> {
+        let a = self.record_index(record_a)?;
+        let b = self.record_index(record_b)?;
+        Ok(self.merge_records(a, b))
+    }
+
+    /// Takes a prospect record out of its prospect into a prospect of its
+    /// own, with the events that reference it (a CRM's split): returns
+    /// the contacts whose class or engagement changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no record has the id.
+    pub fn split_prospect(&mut self, record_id: &str) -> Result<Vec<ClassChange>> {
+        let r = self.record_index(record_id)?;
+        let from = self.cluster_of(r);
+        if self.cluster(from).is_none_or(|c| c.members.len() < 2) {
+            return Ok(Vec::new());
+        }
+        let mut moved = Vec::new();
+        if let Some(c) = self.clusters.get_mut(from as usize) {
+            c.members.retain(|&m| m != r);
+            let events = std::mem::take(&mut c.events);
+            let (mine, rest): (Vec<Event>, Vec<Event>) = events
+                .into_iter()
+                .partition(|&e| event_record(&self.events, e) == Some(r));
+            c.events = rest;
+            moved = mine;
+        }
+        let to = self.new_cluster(r);
+        if let Some(c) = self.clusters.get_mut(to as usize) {
+            c.events = moved;
+        }
+        if let Some(Some(slot)) = self.records.get_mut(r as usize) {
+            slot.cluster = to;
+        }
+        cluster_set_smallest(self, from);
+        let mut changes = self.reclassify(from, None);
+        changes.extend(self.reclassify(to, None));
+        Ok(changes)
+    }
+
+    fn record_index(&self, record_id: &str) -> Result<u32> {
+        self.record_by_id
+            .get(record_id)
+            .copied()
+            .ok_or_else(|| not_found(RecordKind::Prospect, record_id))
+    }
+
+    fn merge_records(&mut self, a: u32, b: u32) -> Vec<ClassChange> {
+        let (ca, cb) = (self.cluster_of(a), self.cluster_of(b));
+        if ca == cb {
+            return Vec::new();
+        }
+        // Keep the larger cluster; move the smaller one's records.
+        let size = |c: u32| {
+            self.cluster(c)
+                .map_or(0, |c| c.members.len() + c.events.len())
+        };
+        let (keep, gone) = if size(ca) >= size(cb) {
+            (ca, cb)
+        } else {
+            (cb, ca)
+        };
+        let taken = self
+            .clusters
+            .get_mut(gone as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for &m in &taken.members {
+            if let Some(Some(slot)) = self.records.get_mut(m as usize) {
+                slot.cluster = keep;
+            }
+        }
+        if let Some(c) = self.clusters.get_mut(keep as usize) {
+            let events = std::mem::take(&mut c.events);
+            c.events = order::merge(&self.events, &events, &taken.events);
+            c.members.extend(taken.members);
+        }
+        self.free_clusters.push(gone);
+        cluster_set_smallest(self, keep);
+        self.reclassify(keep, None)
+    }
+
+    fn release_if_empty(&mut self, cluster: u32) {
+        if self.cluster(cluster).is_some_and(|c| c.members.is_empty()) {
+            self.free_clusters.push(cluster);
+        }
+    }
+
+    fn record(&self, r: u32) -> Option<&RecordSlot> {
+        self.records.get(r as usize).and_then(Option::as_ref)
+    }
+
+    fn cluster(&self, c: u32) -> Option<&Cluster> {
+        self.clusters.get(c as usize)
+    }
+
+    fn cluster_of(&self, r: u32) -> u32 {
+        let c = self.record(r).map(|s| s.cluster);
+        debug_assert!(c.is_some(), "records referenced are live");
+        c.unwrap_or_default()
+    }
+
+    /// The prospect id of a cluster: its smallest record id (SPEC §4).
+    fn cluster_id(&self, c: u32) -> &str {
+        self.cluster(c)
+            .and_then(|c| self.record(c.smallest))
+            .map(|s| s.record.prospect_id.as_str())
+            .unwrap_or_default()
+    }
+
+    // ---- events -------------------------------------------------------
+
+    /// Adds a contact and classifies it: its class, engagement, the touches
+    /// so far, the last touch before it and, when it arrived out of order,
+    /// the other contacts whose class changed.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
+    pub fn add_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
+        let slot = self.stage_contact(contact)?;
+        let cluster = self.place(EventKind::Contact, slot);
+        let changes = self.reclassify(cluster, Some(slot));
+        self.entry(slot, changes)
+    }
+
+    /// Checks a contact (SPEC §3, repeated id last) and stores it, not yet
+    /// placed among its prospect's events.
+    pub(super) fn stage_contact(&mut self, contact: Contact) -> Result<u32> {
+        let row = self.next_row(RecordKind::Contact);
+        let id = contact.contact_id.as_str();
+        let failure = check::contact(&contact, self).or_else(|| {
+            self.events
+                .contacts
+                .find(id)
+                .map(|_| ("contact_id", crate::Reason::DuplicateId))
+        });
+        if let Some(f) = failure {
+            return Err(Self::reject(RecordKind::Contact, row, id, f));
+        }
+        Ok(self.store_contact(contact))
+    }
+
+    /// Replaces the contact with the same id by a new version (a
+    /// correction): returns its entry, with the other contacts whose class
+    /// changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no contact has the id;
+    /// [`Error::Rejected`] when the new version fails SPEC §3.
+    pub fn replace_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
+        let row = self.next_row(RecordKind::Contact);
+        let id = contact.contact_id.as_str().to_owned();
+        if let Some(f) = check::contact(&contact, self) {
+            return Err(Self::reject(RecordKind::Contact, row, &id, f));
+        }
+        let slot = self
+            .events
+            .contacts
+            .find(&id)
+            .ok_or_else(|| not_found(RecordKind::Contact, &id))?;
+        let (rep, record) = self.refs_of(contact.rep_id.as_str(), contact.prospect_id.as_str());
+        let changes = self.replace_event(EventKind::Contact, slot, |t| {
+            t.contacts.set(slot, contact, rep, record);
+        });
+        self.entry(slot, changes)
+    }
+
+    /// Removes a contact: returns the contacts whose class changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no contact has the id.
+    pub fn remove_contact(&mut self, contact_id: &str) -> Result<Vec<ClassChange>> {
+        let slot = self
+            .events
+            .contacts
+            .find(contact_id)
+            .ok_or_else(|| not_found(RecordKind::Contact, contact_id))?;
+        let cluster = self.detach(EventKind::Contact, slot);
+        if let Some(s) = self.states.get_mut(slot as usize) {
+            *s = None;
+        }
+        // Reported while the removed contact can still name the
+        // engagements it started.
+        let changes = self.reclassify(cluster, None);
+        self.events.contacts.take(slot, contact_id);
+        Ok(changes)
+    }
+
+    /// Adds a meeting (meetings do not change classes, but they count in
+    /// the reports).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
+    pub fn add_meeting(&mut self, meeting: Meeting) -> Result<()> {
+        let slot = self.stage_meeting(meeting)?;
+        self.place(EventKind::Meeting, slot);
+        Ok(())
+    }
+
+    /// Checks a meeting and stores it, not yet placed.
+    pub(super) fn stage_meeting(&mut self, meeting: Meeting) -> Result<u32> {
+        let row = self.next_row(RecordKind::Meeting);
+        let id = meeting.meeting_id.as_str();
+        let failure = check::meeting(&meeting, self).or_else(|| {
+            self.events
+                .meetings
+                .find(id)
+                .map(|_| ("meeting_id", crate::Reason::DuplicateId))
+        });
+        if let Some(f) = failure {
+            return Err(Self::reject(RecordKind::Meeting, row, id, f));
+        }
+        Ok(self.store_meeting(meeting))
+    }
+
+    /// Replaces the meeting with the same id (a correction).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no meeting has the id;
+    /// [`Error::Rejected`] when the new version fails SPEC §3.
+    pub fn replace_meeting(&mut self, meeting: Meeting) -> Result<()> {
+        let row = self.next_row(RecordKind::Meeting);
+        let id = meeting.meeting_id.as_str().to_owned();
+        if let Some(f) = check::meeting(&meeting, self) {
+            return Err(Self::reject(RecordKind::Meeting, row, &id, f));
+        }
+        let slot = self
+            .events
+            .meetings
+            .find(&id)
+            .ok_or_else(|| not_found(RecordKind::Meeting, &id))?;
+        let (rep, record) = self.refs_of(meeting.rep_id.as_str(), meeting.prospect_id.as_str());
+        self.replace_event(EventKind::Meeting, slot, |t| {
+            t.meetings.set(slot, meeting, rep, record);
+        });
+        Ok(())
+    }
+
+    /// Removes a meeting.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no meeting has the id.
+    pub fn remove_meeting(&mut self, meeting_id: &str) -> Result<()> {
+        let slot = self
+            .events
+            .meetings
+            .find(meeting_id)
+            .ok_or_else(|| not_found(RecordKind::Meeting, meeting_id))?;
+        self.detach(EventKind::Meeting, slot);
+        self.events.meetings.take(slot, meeting_id);
+        Ok(())
+    }
+
+    /// Adds a sale: returns the contacts whose class changed (a sale
+    /// before existing contacts makes them customer contacts).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
+    pub fn add_sale(&mut self, sale: Sale) -> Result<Vec<ClassChange>> {
+        let slot = self.stage_sale(sale)?;
+        let cluster = self.place(EventKind::Sale, slot);
+        Ok(self.reclassify(cluster, None))
+    }
+
+    /// Checks a sale and stores it, not yet placed.
+    pub(super) fn stage_sale(&mut self, sale: Sale) -> Result<u32> {
+        let row = self.next_row(RecordKind::Sale);
+        let id = sale.sale_id.as_str();
+        let failure = check::sale(&sale, self).or_else(|| {
+            self.events
+                .sales
+                .find(id)
+                .map(|_| ("sale_id", crate::Reason::DuplicateId))
+        });
+        if let Some(f) = failure {
+            return Err(Self::reject(RecordKind::Sale, row, id, f));
+        }
+        Ok(self.store_sale(sale))
+    }
+
+    /// Replaces the sale with the same id (a correction): returns the
+    /// contacts whose class changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no sale has the id;
+    /// [`Error::Rejected`] when the new version fails SPEC §3.
+    pub fn replace_sale(&mut self, sale: Sale) -> Result<Vec<ClassChange>> {
+        let row = self.next_row(RecordKind::Sale);
+        let id = sale.sale_id.as_str().to_owned();
+        if let Some(f) = check::sale(&sale, self) {
+            return Err(Self::reject(RecordKind::Sale, row, &id, f));
+        }
+        let slot = self
+            .events
+            .sales
+            .find(&id)
+            .ok_or_else(|| not_found(RecordKind::Sale, &id))?;
+        let (rep, record) = self.refs_of(sale.rep_id.as_str(), sale.prospect_id.as_str());
+        Ok(self.replace_event(EventKind::Sale, slot, |t| {
+            t.sales.set(slot, sale, rep, record);
+        }))
+    }
+
+    /// Removes a sale: returns the contacts whose class changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when no sale has the id.
+    pub fn remove_sale(&mut self, sale_id: &str) -> Result<Vec<ClassChange>> {
+        let slot = self
+            .events
+            .sales
+            .find(sale_id)
+            .ok_or_else(|| not_found(RecordKind::Sale, sale_id))?;
+        let cluster = self.detach(EventKind::Sale, slot);
+        let changes = self.reclassify(cluster, None);
+        self.events.sales.take(slot, sale_id);
+        Ok(changes)
+    }
+
+    /// Takes an event out of its prospect, stores its new version in the
+    /// same slot (`store`) and puts it back where the new version goes;
+    /// returns the other contacts whose class changed.
+    fn replace_event(
+        &mut self,
+        kind: EventKind,
+        slot: u32,
+        store: impl FnOnce(&mut EventTables),
+    ) -> Vec<ClassChange> {
+        let before = self.detach(kind, slot);
+        store(&mut self.events);
+        let after = self.place(kind, slot);
+        let subject = (kind == EventKind::Contact).then_some(slot);
+        let mut changes = Vec::new();
+        if before != after {
+            changes = self.reclassify(before, subject);
+        }
+        changes.extend(self.reclassify(after, subject));
+        changes
+    }
+
+    fn refs_of(&self, rep_id: &str, record_id: &str) -> (u32, u32) {
+        let record = self.record_by_id.get(record_id).copied();
+        debug_assert!(record.is_some(), "checked before");
+        (self.rep_index(rep_id), record.unwrap_or_default())
+    }
+
+    fn store_contact(&mut self, c: Contact) -> u32 {
+        let (rep, record) = self.refs_of(c.rep_id.as_str(), c.prospect_id.as_str());
+        let id = c.contact_id.as_str().to_owned();
+        let slot = self.events.contacts.push(
+            &id,
+            Slot {
+                value: c,
+                rep,
+                record,
+            },
+        );
+        self.states.resize(self.events.contacts.slots.len(), None);
+        slot
+    }
+
+    fn store_meeting(&mut self, m: Meeting) -> u32 {
+        let (rep, record) = self.refs_of(m.rep_id.as_str(), m.prospect_id.as_str());
+        let id = m.meeting_id.as_str().to_owned();
+        self.events.meetings.push(
+            &id,
+            Slot {
+                value: m,
+                rep,
+                record,
+            },
+        )
+    }
+
+    fn store_sale(&mut self, s: Sale) -> u32 {
+        let (rep, record) = self.refs_of(s.rep_id.as_str(), s.prospect_id.as_str());
+        let id = s.sale_id.as_str().to_owned();
+        self.events.sales.push(
+            &id,
+            Slot {
+                value: s,
+                rep,
+                record,
+            },
+        )
+    }
+
+    /// Puts a stored event into its prospect's list at its SPEC §5 place;
+    /// returns the prospect (cluster).
+    fn place(&mut self, kind: EventKind, slot: u32) -> u32 {
+        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
+            debug_assert!(false, "a stored event");
+            return 0;
+        };
+        self.add_rep_ref(rep, 1);
+        let cluster = self.cluster_of(record);
+        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+            r.events += 1;
+        }
+        let e = Event {
+            time_us,
+            kind,
+            slot,
+        };
+        if let Some(c) = self.clusters.get_mut(cluster as usize) {
+            let at = order::insertion_point(&self.events, &c.events, e);
+            c.events.insert(at, e);
+        }
+        cluster
+    }
+
+    /// Takes a stored event out of its prospect's list (it stays in its
+    /// table); returns the prospect.
+    fn detach(&mut self, kind: EventKind, slot: u32) -> u32 {
+        let Some((_, rep, record)) = event_refs(&self.events, kind, slot) else {
+            debug_assert!(false, "a stored event");
+            return 0;
+        };
+        self.add_rep_ref(rep, -1);
+        let cluster = self.cluster_of(record);
+        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+            r.events = r.events.saturating_sub(1);
+        }
+        if let Some(c) = self.clusters.get_mut(cluster as usize) {
+            c.events.retain(|e| !(e.kind == kind && e.slot == slot));
+        }
+        cluster
+    }
+
+    /// Classifies a prospect's contacts again; returns those whose class
+    /// or engagement changed, `subject` (a contact just stored) aside.
+    fn reclassify(&mut self, cluster: u32, subject: Option<u32>) -> Vec<ClassChange> {
+        let Some(c) = self.clusters.get(cluster as usize) else {
+            return Vec::new();
+        };
+        let states = order::classify_events(
+            &self.events,
+            &c.events,
+            self.config.newness,
+            self.dormancy_us,
+        );
+        let mut changes = Vec::new();
+        for (slot, new) in states {
+            let Some(old_slot) = self.states.get_mut(slot as usize) else {
+                continue;
+            };
+            let old = old_slot.replace(new);
+            if Some(slot) == subject {
+                continue;
+            }
+            if let Some(old) = old
+                && old != new
+            {
+                changes.push((slot, old, new));
+            }
+        }
+        changes
+            .into_iter()
+            .map(|(slot, old, new)| ClassChange {
+                contact_id: ContactId::new(self.contact_id(slot)),
+                from: old.class,
+                to: new.class,
+                from_engagement: old.engagement.map(|s| ContactId::new(self.contact_id(s))),
+                to_engagement: new.engagement.map(|s| ContactId::new(self.contact_id(s))),
+            })
+            .collect()
+    }
+
+    fn contact_id(&self, slot: u32) -> &str {
+        self.events.id(Event {
+            time_us: 0,
+            kind: EventKind::Contact,
+            slot,
+        })
+    }
+
+    /// The entry of a classified contact: class and context.
+    fn entry(&self, slot: u32, changes: Vec<ClassChange>) -> Result<ContactEntry> {
+        let Some(state) = self.states.get(slot as usize).copied().flatten() else {
+            debug_assert!(false, "classified just now");
+            return Err(Error::InvalidArgument {
+                what: format!("contact `{}`", self.contact_id(slot)),
+                reason: "internal: not classified after it was stored".to_owned(),
+            });
+        };
+        let record = self.events.contacts.get(slot).map_or(0, |s| s.record);
+        let cluster = self.cluster_of(record);
+        let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
+        let at = events
+            .iter()
+            .position(|e| e.kind == EventKind::Contact && e.slot == slot)
+            .unwrap_or_default();
+        let before = events.get(..at).unwrap_or_default();
+        let touches = before
+            .iter()
+            .filter(|e| e.kind == EventKind::Contact)
+            .filter(|e| {
+                state.engagement.is_some()
+                    && self
+                        .states
+                        .get(e.slot as usize)
+                        .copied()
+                        .flatten()
+                        .and_then(|s| s.engagement)
+                        == state.engagement
+            })
+            .count() as u32
+            + u32::from(state.engagement.is_some());
+        let last = before
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::Contact)
+            .and_then(|e| self.events.contacts.get(e.slot));
+        let me = self.events.contacts.get(slot).map(|s| &s.value);
+        let customer_since = (state.class == ContactClass::Customer)
+            .then(|| before.iter().find(|e| e.kind == EventKind::Sale))
+            .flatten()
+            .map(|e| from_micros(e.time_us));
+        Ok(ContactEntry {
+            class: state.class,
+            prospect_id: ProspectId::new(self.cluster_id(cluster)),
+            engagement: state.engagement.map(|s| ContactId::new(self.contact_id(s))),
+            engagement_started: state
+                .engagement
+                .and_then(|s| self.events.contacts.get(s))
+                .map(|s| s.value.occurred_at),
+            touches,
+            last_touch: last.map(|l| Touch {
+                contact_id: l.value.contact_id.clone(),
+                rep_id: l.value.rep_id.clone(),
+                at: l.value.occurred_at,
+                channel: l.value.channel,
+            }),
+            since_last_touch: last
+                .zip(me)
+                .map(|(l, me)| me.occurred_at - l.value.occurred_at),
+            customer_since,
+            changes,
+        })
+    }
+
+    // ---- loading many records at once -----------------------------------
+
+    /// Stages an event with `stage` and appends it to its prospect's list
+    /// unsorted ([`LiveLedger::sort_and_classify_all`] orders them).
+    pub(super) fn add_unsorted(
+        &mut self,
+        kind: EventKind,
+        stage: impl FnOnce(&mut Self) -> Result<u32>,
+    ) -> Result<()> {
+        let slot = stage(self)?;
+        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
+            return Ok(());
+        };
+        self.add_rep_ref(rep, 1);
+        let cluster = self.cluster_of(record);
+        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+            r.events += 1;
+        }
+        if let Some(c) = self.clusters.get_mut(cluster as usize) {
+            c.events.push(Event {
+                time_us,
+                kind,
+                slot,
+            });
+        }
+        Ok(())
+    }
+
+    /// Joins each listed record to the prospect named (a record id).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when an id names no accepted record.
+    pub(super) fn group(&mut self, prospects: &[(ProspectRecordId, ProspectId)]) -> Result<()> {
+        for (record, prospect) in prospects {
+            let r = self.record_index(record.as_str())?;
+            let p = self.record_index(prospect.as_str())?;
+            self.merge_records(r, p);
+        }
+        Ok(())
+    }
+
+    /// Sorts every prospect's events and classifies its contacts.
+    pub(super) fn sort_and_classify_all(&mut self) {
+        let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
+        for c in &mut self.clusters {
+            c.events
+                .sort_unstable_by(|&a, &b| order::compare(&self.events, a, b));
+            for (slot, state) in
+                order::classify_events(&self.events, &c.events, newness, dormancy_us)
+            {
+                if let Some(s) = self.states.get_mut(slot as usize) {
+                    *s = Some(state);
+                }
+            }
+        }
+    }
+
+    // ---- reading ------------------------------------------------------
+
+    /// The class of a contact, by id.
+    pub fn class(&self, contact_id: &str) -> Option<ContactClass> {
+        let slot = self.events.contacts.find(contact_id)?;
+        self.states
+            .get(slot as usize)
+            .copied()
+            .flatten()
+            .map(|s| s.class)
+    }
+
+    /// The contact that started a contact's engagement (`None` for an
+    /// unknown contact or a customer contact).
+    pub fn engagement_of(&self, contact_id: &str) -> Option<&str> {
+        let slot = self.events.contacts.find(contact_id)?;
+        let start = self
+            .states
+            .get(slot as usize)
+            .copied()
+            .flatten()?
+            .engagement?;
+        Some(self.contact_id(start))
+    }
+
+    /// The prospect (cluster) id of a prospect record.
+    pub fn prospect_of(&self, record_id: &str) -> Option<&str> {
+        let r = self.record_by_id.get(record_id)?;
+        Some(self.cluster_id(self.record(*r)?.cluster))
+    }
+
+    /// Accepted records of `kind` now in the ledger.
+    pub fn count(&self, kind: RecordKind) -> usize {
+        match kind {
+            RecordKind::Rep => self.rep_by_id.len(),
+            RecordKind::Prospect => self.record_by_id.len(),
+            RecordKind::Contact => self.events.contacts.count(),
+            RecordKind::Meeting => self.events.meetings.count(),
+            RecordKind::Sale => self.events.sales.count(),
+        }
+    }
+
+    /// The accepted records, each kind in arrival order (a corrected
+    /// record where its last version arrived).
+    pub fn to_records(&self) -> Records {
+        Records {
+            reps: self.reps.iter().flatten().cloned().collect(),
+            prospects: self
+                .records
+                .iter()
+                .flatten()
+                .map(|s| s.record.clone())
+                .collect(),
+            contacts: self.events.contacts.values().cloned().collect(),
+            meetings: self.events.meetings.values().cloned().collect(),
+            sales: self.events.sales.values().cloned().collect(),
+        }
+    }
+
+    /// The live prospects as a partition: each record of a prospect with
+    /// more than one record, in arrival order, with its prospect id.
+    pub fn partition(&self) -> SuppliedPartition {
+        let mut p = SuppliedPartition::new();
+        for s in self.records.iter().flatten() {
+            let Some(c) = self.cluster(s.cluster) else {
+                continue;
+            };
+            if c.members.len() > 1 {
+                p.insert(s.record.prospect_id.as_str(), self.cluster_id(s.cluster));
+            }
+        }
+        p
+    }
+
+    /// The batch ledger of the accepted records, with the live prospects as
+    /// its partition: [`classify`](crate::classify) on it gives the live
+    /// classes, and the reports run on it.
+    ///
+    /// # Errors
+    /// None in practice (every record was accepted); whatever
+    /// [`LedgerBuilder::build`] returns.
+    pub fn to_ledger(&self) -> Result<Ledger> {
+        let mut b = LedgerBuilder::new();
+        b.partition(self.partition());
+        b.add_records(self.to_records());
+        b.build()
+    }
+}
+
+/// The time, rep and prospect record of a stored event.
+fn event_refs(events: &EventTables, kind: EventKind, slot: u32) -> Option<(i64, u32, u32)> {
+    match kind {
+        EventKind::Contact => events
+            .contacts
+            .get(slot)
+            .map(|s| (to_micros(s.value.occurred_at), s.rep, s.record)),
+        EventKind::Meeting => events
+            .meetings
+            .get(slot)
+            .map(|s| (to_micros(s.value.held_at), s.rep, s.record)),
+        EventKind::Sale => events
+            .sales
+            .get(slot)
+            .map(|s| (to_micros(s.value.closed_at), s.rep, s.record)),
+    }
+}
+
+fn event_record(events: &EventTables, e: Event) -> Option<u32> {
+    event_refs(events, e.kind, e.slot).map(|r| r.2)
+}
+
+/// Sets a cluster's smallest record (its prospect id, SPEC §4: byte order).
+fn cluster_set_smallest(live: &mut LiveLedger, cluster: u32) {
+    let Some(c) = live.clusters.get(cluster as usize) else {
+        return;
+    };
+    let smallest = c
+        .members
+        .iter()
+        .filter_map(|&m| live.record(m).map(|s| (s.record.prospect_id.as_str(), m)))
+        .min()
+        .map(|(_, m)| m);
+    if let (Some(s), Some(c)) = (smallest, live.clusters.get_mut(cluster as usize)) {
+        c.smallest = s;
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use sales_metrics::live::{ClassChange, LiveLedger};
-use sales_metrics::report::{PeriodSpec, Scope};
+use sales_metrics::report::{Granularity, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, LedgerBuilder, Meeting, MeetingStatus,
     Newness, ProspectRecord, Reason, RecordKind, Rep, Sale, classify,
@@ -70,7 +70,15 @@ fn contact(i: u8, r: u8, p: u8, t: u32) -> Contact {
 }
 
 fn sale(i: u8, r: u8, p: u8, t: u32) -> Sale {
-    Sale::new(format!("s{i}"), format!("r{r}"), format!("p{p}"), at(t))
+    let mut s = Sale::new(format!("s{i}"), format!("r{r}"), format!("p{p}"), at(t));
+    // Some sales without an amount, one currency absent, two codes.
+    s.amount_minor = (!i.is_multiple_of(3)).then_some(i64::from(t % 7) * 100);
+    s.currency = match i % 4 {
+        0 => None,
+        1 => Some("EUR".to_owned()),
+        _ => Some("RON".to_owned()),
+    };
+    s
 }
 
 /// What the update reported: `None` for a contact that is the update's
@@ -136,8 +144,15 @@ fn live_states(live: &LiveLedger) -> States {
         .collect()
 }
 
+/// The period specs the live ledgers of these tests keep up to date.
+fn tracked() -> [PeriodSpec; 2] {
+    let weeks = PeriodSpec::new(Granularity::IsoWeek).in_zone_named("America/New_York");
+    [PeriodSpec::monthly(), weeks.unwrap()]
+}
+
 /// The batch run on the accepted records, in reverse arrival order (the
-/// order of records must not matter), with the live prospects.
+/// order of records must not matter), with the live prospects; checks the
+/// live period reports against the batch ones on the way.
 fn batch_states(live: &LiveLedger, config: &ClassifyConfig) -> Result<States, Error> {
     let mut records = live.to_records();
     records.contacts.reverse();
@@ -156,6 +171,20 @@ fn batch_states(live: &LiveLedger, config: &ClassifyConfig) -> Result<States, Er
         );
     }
     let classified = classify(&ledger, config);
+    for spec in tracked() {
+        let want = classified.period_report(&Scope::all(), &spec)?;
+        let got = live.period_report(&spec)?;
+        assert_eq!(
+            got.table().to_string(),
+            want.table().to_string(),
+            "{spec:?}"
+        );
+        assert_eq!(
+            got.revenue_table().to_string(),
+            want.revenue_table().to_string()
+        );
+        assert_eq!(got, want);
+    }
     Ok(classified
         .contacts()
         .map(|c| {
@@ -169,6 +198,9 @@ fn batch_states(live: &LiveLedger, config: &ClassifyConfig) -> Result<States, Er
 
 fn setup(config: ClassifyConfig) -> LiveLedger {
     let mut live = LiveLedger::new(config);
+    for spec in tracked() {
+        live.track_periods(spec);
+    }
     for r in 0..REPS {
         live.add_rep(Rep::new(format!("r{r}"))).unwrap();
     }

@@ -60,9 +60,9 @@
 mod check;
 mod entry;
 mod order;
+mod periods;
 mod snapshot;
 mod store;
 
 pub use entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
 pub use store::LiveLedger;
-

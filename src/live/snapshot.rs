@@ -9,6 +9,7 @@ use crate::classify::ClassifyConfig;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::{ProspectId, ProspectRecordId, Records};
+use crate::report::PeriodSpec;
 
 /// What a snapshot holds: the settings, the accepted records in arrival
 /// order and the prospect of every record that shares one.
@@ -17,6 +18,9 @@ struct Snapshot {
     config: ClassifyConfig,
     records: Records,
     prospects: Vec<(ProspectRecordId, ProspectId)>,
+    /// The period reports kept up to date.
+    #[serde(default)]
+    tracked_periods: Vec<PeriodSpec>,
 }
 
 impl LiveLedger {
@@ -90,6 +94,7 @@ impl LiveLedger {
             config: *self.config(),
             records,
             prospects,
+            tracked_periods: self.tracked_periods().cloned().collect(),
         }
     }
 }
@@ -103,6 +108,11 @@ impl Serialize for LiveLedger {
 impl<'de> Deserialize<'de> for LiveLedger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let s = Snapshot::deserialize(deserializer)?;
-        LiveLedger::load(s.config, s.records, s.prospects).map_err(serde::de::Error::custom)
+        let mut live =
+            LiveLedger::load(s.config, s.records, s.prospects).map_err(serde::de::Error::custom)?;
+        for spec in s.tracked_periods {
+            live.track_periods(spec);
+        }
+        Ok(live)
     }
 }

@@ -7,6 +7,7 @@ use hashbrown::HashMap;
 use super::check::{self, Failure, Known};
 use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
+use super::periods::{Fact, TrackedPeriods};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
 use crate::error::{Error, Rejection, Result};
@@ -16,7 +17,9 @@ use crate::model::{
     Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
     Rep, Sale,
 };
+use crate::report::{PeriodReport, PeriodSpec};
 use crate::time::{from_micros, to_micros};
+use std::collections::BTreeMap;
 
 /// An event record with the rep and prospect record it references.
 #[derive(Debug, Clone)]
@@ -152,6 +155,10 @@ pub struct LiveLedger {
     /// Updates tried per record kind (the `row` of a rejection).
     tried: [u64; 5],
     dedup: Option<DedupIndex>,
+    /// Period reports kept up to date.
+    periods: Vec<TrackedPeriods>,
+    /// Accepted sales per currency code (absent: the empty code).
+    currencies: BTreeMap<String, u64>,
 }
 
 impl Known for LiveLedger {
@@ -199,6 +206,8 @@ impl LiveLedger {
             states: Vec::new(),
             tried: [0; 5],
             dedup: None,
+            periods: Vec::new(),
+            currencies: BTreeMap::new(),
         }
     }
 
@@ -584,6 +593,9 @@ impl LiveLedger {
             c.events = order::merge(&self.events, &events, &taken.events);
             c.members.extend(taken.members);
         }
+        for tracked in &mut self.periods {
+            tracked.forget(gone);
+        }
         self.free_clusters.push(gone);
         cluster_set_smallest(self, keep);
         self.reclassify(keep, None)
@@ -702,7 +714,8 @@ impl LiveLedger {
     /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
     pub fn add_meeting(&mut self, meeting: Meeting) -> Result<()> {
         let slot = self.stage_meeting(meeting)?;
-        self.place(EventKind::Meeting, slot);
+        let cluster = self.place(EventKind::Meeting, slot);
+        self.refresh_reports(cluster);
         Ok(())
     }
 
@@ -755,8 +768,9 @@ impl LiveLedger {
             .meetings
             .find(meeting_id)
             .ok_or_else(|| not_found(RecordKind::Meeting, meeting_id))?;
-        self.detach(EventKind::Meeting, slot);
+        let cluster = self.detach(EventKind::Meeting, slot);
         self.events.meetings.take(slot, meeting_id);
+        self.refresh_reports(cluster);
         Ok(())
     }
 
@@ -902,6 +916,7 @@ impl LiveLedger {
             return 0;
         };
         self.add_rep_ref(rep, 1);
+        self.count_currency(kind, slot, 1);
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events += 1;
@@ -926,6 +941,7 @@ impl LiveLedger {
             return 0;
         };
         self.add_rep_ref(rep, -1);
+        self.count_currency(kind, slot, -1);
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events = r.events.saturating_sub(1);
@@ -963,6 +979,7 @@ impl LiveLedger {
                 changes.push((slot, old, new));
             }
         }
+        self.refresh_reports(cluster);
         changes
             .into_iter()
             .map(|(slot, old, new)| ClassChange {
@@ -1062,6 +1079,7 @@ impl LiveLedger {
             return Ok(());
         };
         self.add_rep_ref(rep, 1);
+        self.count_currency(kind, slot, 1);
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events += 1;
@@ -1102,6 +1120,121 @@ impl LiveLedger {
                     *s = Some(state);
                 }
             }
+        }
+    }
+
+    // ---- reports that follow -------------------------------------------
+
+    /// Keeps the period report over `spec` (scope: everything) up to date
+    /// from now on: [`LiveLedger::period_report`] reads it at once, and
+    /// every update costs the events of the prospects it touches. Tracking
+    /// a spec already tracked does nothing.
+    pub fn track_periods(&mut self, spec: PeriodSpec) {
+        if self.periods.iter().any(|t| *t.spec() == spec) {
+            return;
+        }
+        let mut tracked = TrackedPeriods::new(spec);
+        for c in 0..self.clusters.len() as u32 {
+            let part = tracked.part_of(self.facts(c));
+            tracked.set_part(c, part);
+        }
+        self.periods.push(tracked);
+    }
+
+    /// The period report over a tracked `spec`, scope everything: equal to
+    /// `classify(&live.to_ledger()?, config).period_report(&Scope::all(),
+    /// spec)`, without rebuilding anything.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `spec` is not tracked
+    /// ([`LiveLedger::track_periods`]).
+    pub fn period_report(&self, spec: &PeriodSpec) -> Result<PeriodReport> {
+        let tracked = self
+            .periods
+            .iter()
+            .find(|t| t.spec() == spec)
+            .ok_or_else(|| Error::InvalidArgument {
+                what: "period spec".to_owned(),
+                reason: "not tracked by this live ledger (call track_periods first)".to_owned(),
+            })?;
+        let rep_id = |r: u32| {
+            self.reps
+                .get(r as usize)
+                .and_then(Option::as_ref)
+                .map_or("", |rep| rep.rep_id.as_str())
+        };
+        Ok(tracked.report(rep_id, &self.currencies))
+    }
+
+    /// The specs of the period reports kept up to date.
+    pub(super) fn tracked_periods(&self) -> impl Iterator<Item = &PeriodSpec> + '_ {
+        self.periods.iter().map(TrackedPeriods::spec)
+    }
+
+    /// A prospect's events as the period report reads them.
+    fn facts(&self, cluster: u32) -> impl Iterator<Item = (i64, u32, Fact<'_>)> + '_ {
+        let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
+        events.iter().filter_map(move |e| {
+            let fact = match e.kind {
+                EventKind::Contact => {
+                    let s = self.events.contacts.get(e.slot)?;
+                    let class = self.states.get(e.slot as usize).copied().flatten()?.class;
+                    (
+                        s.rep,
+                        Fact::Contact {
+                            class,
+                            channel: s.value.channel,
+                            duration_s: s.value.duration_s,
+                        },
+                    )
+                }
+                EventKind::Meeting => {
+                    let s = self.events.meetings.get(e.slot)?;
+                    (s.rep, Fact::Meeting(s.value.status))
+                }
+                EventKind::Sale => {
+                    let s = self.events.sales.get(e.slot)?;
+                    (
+                        s.rep,
+                        Fact::Sale {
+                            amount_minor: s.value.amount_minor,
+                            currency: s.value.currency.as_deref().unwrap_or(""),
+                        },
+                    )
+                }
+            };
+            Some((e.time_us, fact.0, fact.1))
+        })
+    }
+
+    /// Recomputes a prospect's part of every tracked report.
+    fn refresh_reports(&mut self, cluster: u32) {
+        if self.periods.is_empty() {
+            return;
+        }
+        let parts: Vec<_> = self
+            .periods
+            .iter()
+            .map(|t| t.part_of(self.facts(cluster)))
+            .collect();
+        for (tracked, part) in self.periods.iter_mut().zip(parts) {
+            tracked.set_part(cluster, part);
+        }
+    }
+
+    /// Counts a sale's currency in or out (`by` is 1 or -1).
+    fn count_currency(&mut self, kind: EventKind, slot: u32, by: i64) {
+        if kind != EventKind::Sale {
+            return;
+        }
+        let Some(s) = self.events.sales.get(slot) else {
+            return;
+        };
+        let code = s.value.currency.as_deref().unwrap_or("");
+        let n = self.currencies.entry(code.to_owned()).or_default();
+        *n = n.saturating_add_signed(by);
+        if *n == 0 {
+            self.currencies.remove(code);
         }
     }
 

@@ -109,6 +109,63 @@ impl PeriodCounts {
         add_arrays(&mut self.untimed_by_channel, &other.untimed_by_channel);
     }
 
+    /// Takes back counts added with [`PeriodCounts::merge`] (a live
+    /// ledger's prospect that changed); revenue is kept by the caller.
+    pub(crate) fn subtract(&mut self, other: &PeriodCounts) {
+        debug_assert!(other.revenue_by_currency.is_empty());
+        self.contacts -= other.contacts;
+        sub_arrays(&mut self.contacts_by_class, &other.contacts_by_class);
+        self.new_prospects -= other.new_prospects;
+        self.prospects_engaged -= other.prospects_engaged;
+        self.meetings_held -= other.meetings_held;
+        self.meetings_no_show -= other.meetings_no_show;
+        self.meetings_cancelled -= other.meetings_cancelled;
+        self.prospects_met -= other.prospects_met;
+        self.sales -= other.sales;
+        sub_arrays(&mut self.seconds_by_class, &other.seconds_by_class);
+        sub_arrays(&mut self.untimed_by_class, &other.untimed_by_class);
+        sub_arrays(&mut self.seconds_by_channel, &other.seconds_by_channel);
+        sub_arrays(&mut self.untimed_by_channel, &other.untimed_by_channel);
+    }
+
+    /// Counts one contact of `class` of a prospect whose distinct counts
+    /// in this cell are settled by the caller (`first_new`,
+    /// `first_engaged`: the prospect's first such contact here).
+    pub(crate) fn count_contact(
+        &mut self,
+        class: ContactClass,
+        channel: Channel,
+        duration_s: Option<i64>,
+        first_new: bool,
+        first_engaged: bool,
+    ) {
+        let seconds = duration_s.filter(|&d| d >= 0);
+        self.contacts += 1;
+        bump(&mut self.contacts_by_class, class.index(), 1);
+        bump(
+            &mut self.seconds_by_class,
+            class.index(),
+            i128::from(seconds.unwrap_or(0)),
+        );
+        bump(
+            &mut self.untimed_by_class,
+            class.index(),
+            u64::from(seconds.is_none()),
+        );
+        bump(
+            &mut self.seconds_by_channel,
+            channel.index(),
+            i128::from(seconds.unwrap_or(0)),
+        );
+        bump(
+            &mut self.untimed_by_channel,
+            channel.index(),
+            u64::from(seconds.is_none()),
+        );
+        self.new_prospects += u64::from(first_new);
+        self.prospects_engaged += u64::from(first_engaged);
+    }
+
     /// Contacts of one class.
     pub fn contacts_of(&self, class: ContactClass) -> u64 {
         self.contacts_by_class
@@ -142,6 +199,12 @@ impl PeriodCounts {
     /// contacts ÷ sales (not a proportion).
     pub fn contacts_per_sale(&self) -> Ratio {
         Ratio::quotient(self.contacts, self.sales)
+    }
+}
+
+fn sub_arrays<T: Copy + std::ops::SubAssign, const N: usize>(a: &mut [T; N], b: &[T; N]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x -= *y;
     }
 }
 

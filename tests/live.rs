@@ -184,6 +184,14 @@ fn batch_states(live: &LiveLedger, config: &ClassifyConfig) -> Result<States, Er
             want.revenue_table().to_string()
         );
         assert_eq!(got, want);
+        let want = classified.cohort_report(&Scope::all(), &spec)?;
+        let got = live.cohort_report(&spec)?;
+        assert_eq!(
+            got.table().to_string(),
+            want.table().to_string(),
+            "{spec:?}"
+        );
+        assert_eq!(got, want);
     }
     Ok(classified
         .contacts()

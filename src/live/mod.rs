@@ -59,8 +59,8 @@
 
 mod check;
 mod entry;
+mod follow;
 mod order;
-mod periods;
 mod snapshot;
 mod store;
 

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::classify::{ContactClass, Newness};
+use crate::classify::{ContactClass, EngagementData, EngagementEnd, Newness};
 
 /// Kind of an event, in SPEC §5 rank order (contact 0, meeting 1, sale 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,6 +27,8 @@ pub(super) trait EventFacts {
     fn id(&self, e: Event) -> &str;
     /// The rep of an event (per-rep newness keys lanes on it).
     fn rep(&self, e: Event) -> u32;
+    /// Whether an event is a held meeting.
+    fn held(&self, e: Event) -> bool;
 }
 
 /// SPEC §5 order: time, kind rank, id in byte order.
@@ -141,4 +143,131 @@ pub(super) fn classify_events(
         }
     }
     out
+}
+
+/// A lane of [`engagements_of`]: its key, last contact time and current
+/// engagement (an index into the list being built).
+struct EngagementLane {
+    key: u32,
+    last_contact_us: i64,
+    current: usize,
+}
+
+fn open_at(list: &[EngagementData], i: Option<usize>) -> Option<usize> {
+    i.filter(|&i| list.get(i).is_some_and(|g| g.end == EngagementEnd::Open))
+}
+
+/// The engagements of one prospect's `events` (sorted) with everything
+/// the cohort report reads (SPEC §5, §7; the batch classifier's rule):
+/// contacts, held meetings, the win and how each ended. A meeting or sale
+/// falls into its rep's own open engagement, else the prospect's latest
+/// open one (one lane under organisation-wide newness). `prospect` is
+/// stored in each; `rep` and `start_contact` are slots of the live
+/// ledger.
+pub(super) fn engagements_of(
+    facts: &impl EventFacts,
+    events: &[Event],
+    newness: Newness,
+    dormancy_us: i64,
+    prospect: u32,
+) -> Vec<EngagementData> {
+    let mut list: Vec<EngagementData> = Vec::new();
+    let mut lanes: Vec<EngagementLane> = Vec::new();
+    let mut latest_open: Option<usize> = None;
+    let mut sold = false;
+    for &e in events {
+        if sold {
+            continue;
+        }
+        let rep = facts.rep(e);
+        let key = match newness {
+            Newness::Organisation => 0,
+            Newness::PerRep => rep,
+        };
+        let lane = lanes.iter().position(|l| l.key == key);
+        match e.kind {
+            EventKind::Contact => {
+                let starts = match lane.and_then(|i| lanes.get_mut(i)) {
+                    None => Some(false),
+                    Some(l) => {
+                        let gap = e.time_us.saturating_sub(l.last_contact_us);
+                        l.last_contact_us = e.time_us;
+                        (gap > dormancy_us).then_some(true)
+                    }
+                };
+                if let Some(reactivation) = starts {
+                    if let Some(old) = lane
+                        .and_then(|i| lanes.get(i))
+                        .and_then(|l| list.get_mut(l.current))
+                    {
+                        old.end = EngagementEnd::Lapsed;
+                        old.end_us = Some(e.time_us);
+                    }
+                    list.push(start(prospect, rep, e, reactivation));
+                    let g = list.len() - 1;
+                    latest_open = Some(g);
+                    match lane.and_then(|i| lanes.get_mut(i)) {
+                        Some(l) => l.current = g,
+                        None => lanes.push(EngagementLane {
+                            key,
+                            last_contact_us: e.time_us,
+                            current: g,
+                        }),
+                    }
+                }
+                let current = lanes.iter().find(|l| l.key == key).map(|l| l.current);
+                if let Some(g) = current.and_then(|g| list.get_mut(g)) {
+                    g.contacts += 1;
+                }
+            }
+            EventKind::Meeting => {
+                let own = lane.and_then(|i| lanes.get(i)).map(|l| l.current);
+                let owner = open_at(&list, own).or(open_at(&list, latest_open));
+                if facts.held(e)
+                    && let Some(g) = owner.and_then(|g| list.get_mut(g))
+                {
+                    g.meetings_held += 1;
+                    g.first_meeting_us.get_or_insert(e.time_us);
+                }
+            }
+            EventKind::Sale => {
+                sold = true;
+                let own = lane.and_then(|i| lanes.get(i)).map(|l| l.current);
+                let owner = open_at(&list, own).or(open_at(&list, latest_open));
+                for l in &lanes {
+                    if Some(l.current) != owner
+                        && let Some(other) = list.get_mut(l.current)
+                        && other.end == EngagementEnd::Open
+                    {
+                        other.end = EngagementEnd::LostToOther;
+                        other.end_us = Some(e.time_us);
+                    }
+                }
+                if let Some(g) = owner.and_then(|g| list.get_mut(g)) {
+                    g.won_sale = Some(e.slot);
+                    g.won_us = Some(e.time_us);
+                    g.end = EngagementEnd::Won;
+                    g.end_us = Some(e.time_us);
+                }
+            }
+        }
+    }
+    list
+}
+
+fn start(prospect: u32, rep: u32, e: Event, reactivation: bool) -> EngagementData {
+    EngagementData {
+        prospect,
+        rep,
+        start_contact: e.slot,
+        start_us: e.time_us,
+        reactivation,
+        contacts: 0,
+        meetings_held: 0,
+        first_meeting_us: None,
+        won_sale: None,
+        won_us: None,
+        end: EngagementEnd::Open,
+        end_us: None,
+    }
 }

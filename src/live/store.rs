@@ -6,8 +6,8 @@ use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
 use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
+use super::follow::{Fact, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
-use super::periods::{Fact, TrackedPeriods};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
 use crate::error::{Error, Rejection, Result};
@@ -17,7 +17,7 @@ use crate::model::{
     Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
     Rep, Sale,
 };
-use crate::report::{PeriodReport, PeriodSpec};
+use crate::report::{CohortReport, PeriodReport, PeriodSpec};
 use crate::time::{from_micros, to_micros};
 use std::collections::BTreeMap;
 
@@ -133,6 +133,14 @@ impl EventFacts for EventTables {
         }
         .unwrap_or_default()
     }
+
+    fn held(&self, e: Event) -> bool {
+        e.kind == EventKind::Meeting
+            && self
+                .meetings
+                .get(e.slot)
+                .is_some_and(|s| s.value.status == crate::model::MeetingStatus::Held)
+    }
 }
 
 /// A ledger that takes records one at a time and keeps every contact
@@ -155,8 +163,8 @@ pub struct LiveLedger {
     /// Updates tried per record kind (the `row` of a rejection).
     tried: [u64; 5],
     dedup: Option<DedupIndex>,
-    /// Period reports kept up to date.
-    periods: Vec<TrackedPeriods>,
+    /// Period and cohort reports kept up to date.
+    tracked: Vec<Tracked>,
     /// Accepted sales per currency code (absent: the empty code).
     currencies: BTreeMap<String, u64>,
 }
@@ -206,7 +214,7 @@ impl LiveLedger {
             states: Vec::new(),
             tried: [0; 5],
             dedup: None,
-            periods: Vec::new(),
+            tracked: Vec::new(),
             currencies: BTreeMap::new(),
         }
     }
@@ -593,7 +601,7 @@ impl LiveLedger {
             c.events = order::merge(&self.events, &events, &taken.events);
             c.members.extend(taken.members);
         }
-        for tracked in &mut self.periods {
+        for tracked in &mut self.tracked {
             tracked.forget(gone);
         }
         self.free_clusters.push(gone);
@@ -1125,20 +1133,36 @@ impl LiveLedger {
 
     // ---- reports that follow -------------------------------------------
 
-    /// Keeps the period report over `spec` (scope: everything) up to date
-    /// from now on: [`LiveLedger::period_report`] reads it at once, and
-    /// every update costs the events of the prospects it touches. Tracking
-    /// a spec already tracked does nothing.
+    /// Keeps the period and cohort reports over `spec` (scope:
+    /// everything) up to date from now on: [`LiveLedger::period_report`]
+    /// and [`LiveLedger::cohort_report`] read them at once, and every
+    /// update costs the events of the prospects it touches. Tracking a
+    /// spec already tracked does nothing.
     pub fn track_periods(&mut self, spec: PeriodSpec) {
-        if self.periods.iter().any(|t| *t.spec() == spec) {
+        if self.tracked.iter().any(|t| *t.spec() == spec) {
             return;
         }
-        let mut tracked = TrackedPeriods::new(spec);
+        self.tracked.push(Tracked::new(spec));
         for c in 0..self.clusters.len() as u32 {
-            let part = tracked.part_of(self.facts(c));
-            tracked.set_part(c, part);
+            self.refresh_reports(c);
         }
-        self.periods.push(tracked);
+    }
+
+    fn tracked_for(&self, spec: &PeriodSpec) -> Result<&Tracked> {
+        self.tracked
+            .iter()
+            .find(|t| t.spec() == spec)
+            .ok_or_else(|| Error::InvalidArgument {
+                what: "period spec".to_owned(),
+                reason: "not tracked by this live ledger (call track_periods first)".to_owned(),
+            })
+    }
+
+    fn rep_id_of(&self, rep: u32) -> &str {
+        self.reps
+            .get(rep as usize)
+            .and_then(Option::as_ref)
+            .map_or("", |r| r.rep_id.as_str())
     }
 
     /// The period report over a tracked `spec`, scope everything: equal to
@@ -1149,26 +1173,26 @@ impl LiveLedger {
     /// [`Error::InvalidArgument`] when `spec` is not tracked
     /// ([`LiveLedger::track_periods`]).
     pub fn period_report(&self, spec: &PeriodSpec) -> Result<PeriodReport> {
-        let tracked = self
+        let tracked = self.tracked_for(spec)?;
+        Ok(tracked
             .periods
-            .iter()
-            .find(|t| t.spec() == spec)
-            .ok_or_else(|| Error::InvalidArgument {
-                what: "period spec".to_owned(),
-                reason: "not tracked by this live ledger (call track_periods first)".to_owned(),
-            })?;
-        let rep_id = |r: u32| {
-            self.reps
-                .get(r as usize)
-                .and_then(Option::as_ref)
-                .map_or("", |rep| rep.rep_id.as_str())
-        };
-        Ok(tracked.report(rep_id, &self.currencies))
+            .report(|r| self.rep_id_of(r), &self.currencies))
     }
 
-    /// The specs of the period reports kept up to date.
+    /// The cohort report over a tracked `spec`, scope everything: equal to
+    /// the batch `cohort_report(&Scope::all(), spec)` on
+    /// [`LiveLedger::to_ledger`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `spec` is not tracked.
+    pub fn cohort_report(&self, spec: &PeriodSpec) -> Result<CohortReport> {
+        let tracked = self.tracked_for(spec)?;
+        Ok(tracked.cohorts.report(|r| self.rep_id_of(r)))
+    }
+
+    /// The specs of the reports kept up to date.
     pub(super) fn tracked_periods(&self) -> impl Iterator<Item = &PeriodSpec> + '_ {
-        self.periods.iter().map(TrackedPeriods::spec)
+        self.tracked.iter().map(Tracked::spec)
     }
 
     /// A prospect's events as the period report reads them.
@@ -1209,16 +1233,30 @@ impl LiveLedger {
 
     /// Recomputes a prospect's part of every tracked report.
     fn refresh_reports(&mut self, cluster: u32) {
-        if self.periods.is_empty() {
+        if self.tracked.is_empty() {
             return;
         }
+        let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
+        let engagements = order::engagements_of(
+            &self.events,
+            events,
+            self.config.newness,
+            self.dormancy_us,
+            cluster,
+        );
         let parts: Vec<_> = self
-            .periods
+            .tracked
             .iter()
-            .map(|t| t.part_of(self.facts(cluster)))
+            .map(|t| {
+                (
+                    t.periods.part_of(self.facts(cluster)),
+                    t.cohorts.part_of(&engagements),
+                )
+            })
             .collect();
-        for (tracked, part) in self.periods.iter_mut().zip(parts) {
-            tracked.set_part(cluster, part);
+        for (tracked, (periods, cohorts)) in self.tracked.iter_mut().zip(parts) {
+            tracked.periods.set_part(cluster, periods);
+            tracked.cohorts.set_part(cluster, cohorts);
         }
     }
 

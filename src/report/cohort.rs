@@ -167,7 +167,7 @@ pub struct CohortCounts {
 impl CohortCounts {
     /// Adds one engagement, appending its cycle span (if won) unsorted;
     /// the caller sorts `cycle_us` afterwards.
-    fn record_unsorted(&mut self, engagement: &EngagementData) -> Option<i64> {
+    pub(crate) fn record_unsorted(&mut self, engagement: &EngagementData) -> Option<i64> {
         self.engagements += 1;
         self.contacts += u64::from(engagement.contacts);
         let met = engagement.met();
@@ -204,6 +204,30 @@ impl CohortCounts {
         self.contacts += other.contacts;
         self.contacts_in_won += other.contacts_in_won;
         merge_sorted(&mut self.cycle_us, &other.cycle_us);
+    }
+
+    /// Sorts the cycle spans recorded with `record_unsorted`.
+    pub(crate) fn sort_cycles(&mut self) {
+        self.cycle_us.sort_unstable();
+    }
+
+    /// Takes back counts added with [`CohortCounts::merge`] (a live
+    /// ledger's prospect that changed).
+    pub(crate) fn subtract(&mut self, other: &CohortCounts) {
+        self.engagements -= other.engagements;
+        self.met -= other.met;
+        self.won -= other.won;
+        self.won_and_met -= other.won_and_met;
+        self.open -= other.open;
+        self.lapsed -= other.lapsed;
+        self.lost_to_other -= other.lost_to_other;
+        self.contacts -= other.contacts;
+        self.contacts_in_won -= other.contacts_in_won;
+        for span in &other.cycle_us {
+            if let Ok(i) = self.cycle_us.binary_search(span) {
+                self.cycle_us.remove(i);
+            }
+        }
     }
 
     /// Engagements that ended without a win (lapsed or lost to another

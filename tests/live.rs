@@ -193,6 +193,14 @@ fn batch_states(live: &LiveLedger, config: &ClassifyConfig) -> Result<States, Er
         );
         assert_eq!(got, want);
     }
+    let win = classified.time_to_win(&Scope::all(), None)?;
+    assert_eq!(
+        live.time_to_win(None)?.table().to_string(),
+        win.table().to_string()
+    );
+    assert_eq!(live.time_to_win(None)?, win);
+    let met = classified.time_to_first_meeting(&Scope::all(), Some(at(200 * 24)))?;
+    assert_eq!(live.time_to_first_meeting(Some(at(200 * 24)))?, met);
     Ok(classified
         .contacts()
         .map(|c| {
@@ -209,6 +217,7 @@ fn setup(config: ClassifyConfig) -> LiveLedger {
     for spec in tracked() {
         live.track_periods(spec);
     }
+    live.track_survival();
     for r in 0..REPS {
         live.add_rep(Rep::new(format!("r{r}"))).unwrap();
     }

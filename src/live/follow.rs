@@ -10,9 +10,12 @@ use hashbrown::HashMap;
 
 use crate::classify::{ContactClass, EngagementData};
 use crate::model::MeetingStatus;
+use crate::report::SurvivalCurve;
 use crate::report::cohort::{CohortCounts, CohortReport, CohortRow};
 use crate::report::period::{PeriodCounts, PeriodReport, PeriodRow};
 use crate::report::scope::{Calendar, PeriodKey, PeriodSpec, Scope};
+use crate::report::survival::{Milestone, curve_of};
+use crate::time::from_micros;
 
 /// A cell's key: rep (its slot in the live ledger) and period.
 pub(super) type CellKey = (u32, PeriodKey);
@@ -340,5 +343,56 @@ fn count(cell: &mut Cell, seen: &mut [bool; 3], fact: Fact<'_>) {
                 e.1 += 1;
             }
         }
+    }
+}
+
+/// The engagements of every prospect, kept for the survival curves, and
+/// the times of all events (the default as-of instant is the latest).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Survival {
+    parts: HashMap<u32, Vec<EngagementData>>,
+    event_times: BTreeMap<i64, u32>,
+}
+
+impl Survival {
+    pub(super) fn set_part(&mut self, cluster: u32, engagements: Vec<EngagementData>) {
+        if engagements.is_empty() {
+            self.parts.remove(&cluster);
+        } else {
+            self.parts.insert(cluster, engagements);
+        }
+    }
+
+    pub(super) fn forget(&mut self, cluster: u32) {
+        self.parts.remove(&cluster);
+    }
+
+    /// Counts an event time in (`by` 1) or out (`by` -1).
+    pub(super) fn count_time(&mut self, time_us: i64, by: i32) {
+        let n = self.event_times.entry(time_us).or_default();
+        *n = n.saturating_add_signed(by);
+        if *n == 0 {
+            self.event_times.remove(&time_us);
+        }
+    }
+
+    /// The Kaplan–Meier curve of every engagement waiting for `milestone`,
+    /// censored at `as_of` (default: the latest event time).
+    pub(super) fn curve(
+        &self,
+        milestone: Milestone,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> SurvivalCurve {
+        let as_of = as_of.unwrap_or_else(|| {
+            self.event_times
+                .last_key_value()
+                .map_or(chrono::DateTime::UNIX_EPOCH, |(&t, _)| from_micros(t))
+        });
+        curve_of(
+            self.parts.values().flatten(),
+            &Scope::all(),
+            milestone,
+            as_of,
+        )
     }
 }

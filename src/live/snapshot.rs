@@ -21,6 +21,9 @@ struct Snapshot {
     /// The period reports kept up to date.
     #[serde(default)]
     tracked_periods: Vec<PeriodSpec>,
+    /// Whether the survival curves are kept up to date.
+    #[serde(default)]
+    tracks_survival: bool,
 }
 
 impl LiveLedger {
@@ -95,6 +98,7 @@ impl LiveLedger {
             records,
             prospects,
             tracked_periods: self.tracked_periods().cloned().collect(),
+            tracks_survival: self.tracks_survival(),
         }
     }
 }
@@ -112,6 +116,9 @@ impl<'de> Deserialize<'de> for LiveLedger {
             LiveLedger::load(s.config, s.records, s.prospects).map_err(serde::de::Error::custom)?;
         for spec in s.tracked_periods {
             live.track_periods(spec);
+        }
+        if s.tracks_survival {
+            live.track_survival();
         }
         Ok(live)
     }

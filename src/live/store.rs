@@ -6,7 +6,7 @@ use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
 use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
-use super::follow::{Fact, Tracked};
+use super::follow::{Fact, Survival, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
@@ -17,7 +17,8 @@ use crate::model::{
     Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
     Rep, Sale,
 };
-use crate::report::{CohortReport, PeriodReport, PeriodSpec};
+use crate::report::survival::Milestone;
+use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};
 use crate::time::{from_micros, to_micros};
 use std::collections::BTreeMap;
 
@@ -165,6 +166,8 @@ pub struct LiveLedger {
     dedup: Option<DedupIndex>,
     /// Period and cohort reports kept up to date.
     tracked: Vec<Tracked>,
+    /// Engagements kept for the survival curves, when tracked.
+    survival: Option<Survival>,
     /// Accepted sales per currency code (absent: the empty code).
     currencies: BTreeMap<String, u64>,
 }
@@ -215,6 +218,7 @@ impl LiveLedger {
             tried: [0; 5],
             dedup: None,
             tracked: Vec::new(),
+            survival: None,
             currencies: BTreeMap::new(),
         }
     }
@@ -604,6 +608,9 @@ impl LiveLedger {
         for tracked in &mut self.tracked {
             tracked.forget(gone);
         }
+        if let Some(s) = &mut self.survival {
+            s.forget(gone);
+        }
         self.free_clusters.push(gone);
         cluster_set_smallest(self, keep);
         self.reclassify(keep, None)
@@ -925,6 +932,9 @@ impl LiveLedger {
         };
         self.add_rep_ref(rep, 1);
         self.count_currency(kind, slot, 1);
+        if let Some(s) = &mut self.survival {
+            s.count_time(time_us, 1);
+        }
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events += 1;
@@ -944,12 +954,15 @@ impl LiveLedger {
     /// Takes a stored event out of its prospect's list (it stays in its
     /// table); returns the prospect.
     fn detach(&mut self, kind: EventKind, slot: u32) -> u32 {
-        let Some((_, rep, record)) = event_refs(&self.events, kind, slot) else {
+        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
             debug_assert!(false, "a stored event");
             return 0;
         };
         self.add_rep_ref(rep, -1);
         self.count_currency(kind, slot, -1);
+        if let Some(s) = &mut self.survival {
+            s.count_time(time_us, -1);
+        }
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events = r.events.saturating_sub(1);
@@ -1088,6 +1101,9 @@ impl LiveLedger {
         };
         self.add_rep_ref(rep, 1);
         self.count_currency(kind, slot, 1);
+        if let Some(s) = &mut self.survival {
+            s.count_time(time_us, 1);
+        }
         let cluster = self.cluster_of(record);
         if let Some(Some(r)) = self.records.get_mut(record as usize) {
             r.events += 1;
@@ -1190,6 +1206,65 @@ impl LiveLedger {
         Ok(tracked.cohorts.report(|r| self.rep_id_of(r)))
     }
 
+    /// Keeps every engagement for the survival curves from now on
+    /// ([`LiveLedger::time_to_win`], [`LiveLedger::time_to_first_meeting`]).
+    pub fn track_survival(&mut self) {
+        if self.survival.is_some() {
+            return;
+        }
+        let mut s = Survival::default();
+        for c in &self.clusters {
+            for e in &c.events {
+                s.count_time(e.time_us, 1);
+            }
+        }
+        self.survival = Some(s);
+        for c in 0..self.clusters.len() as u32 {
+            self.refresh_reports(c);
+        }
+    }
+
+    /// Kaplan–Meier curve of days from engagement start to the win, scope
+    /// everything, censored at `as_of` (default: the latest event time):
+    /// equal to the batch `time_to_win(&Scope::all(), as_of)` on
+    /// [`LiveLedger::to_ledger`]. Reads the kept engagements, so a query
+    /// costs their number, not the ledger's events.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless [`LiveLedger::track_survival`] was
+    /// called.
+    pub fn time_to_win(
+        &self,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<SurvivalCurve> {
+        Ok(self.survival()?.curve(Milestone::Win, as_of))
+    }
+
+    /// As [`LiveLedger::time_to_win`], to the first held meeting.
+    ///
+    /// # Errors
+    /// As [`LiveLedger::time_to_win`].
+    pub fn time_to_first_meeting(
+        &self,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<SurvivalCurve> {
+        Ok(self.survival()?.curve(Milestone::FirstMeeting, as_of))
+    }
+
+    fn survival(&self) -> Result<&Survival> {
+        self.survival
+            .as_ref()
+            .ok_or_else(|| Error::InvalidArgument {
+                what: "survival curve".to_owned(),
+                reason: "not tracked by this live ledger (call track_survival first)".to_owned(),
+            })
+    }
+
+    /// Whether survival curves are kept (for snapshots).
+    pub(super) fn tracks_survival(&self) -> bool {
+        self.survival.is_some()
+    }
+
     /// The specs of the reports kept up to date.
     pub(super) fn tracked_periods(&self) -> impl Iterator<Item = &PeriodSpec> + '_ {
         self.tracked.iter().map(Tracked::spec)
@@ -1233,7 +1308,7 @@ impl LiveLedger {
 
     /// Recomputes a prospect's part of every tracked report.
     fn refresh_reports(&mut self, cluster: u32) {
-        if self.tracked.is_empty() {
+        if self.tracked.is_empty() && self.survival.is_none() {
             return;
         }
         let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
@@ -1257,6 +1332,9 @@ impl LiveLedger {
         for (tracked, (periods, cohorts)) in self.tracked.iter_mut().zip(parts) {
             tracked.periods.set_part(cluster, periods);
             tracked.cohorts.set_part(cluster, cohorts);
+        }
+        if let Some(s) = &mut self.survival {
+            s.set_part(cluster, engagements);
         }
     }
 

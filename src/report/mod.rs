@@ -27,7 +27,7 @@ pub(crate) mod period;
 #[path = "period_direct_tests.rs"]
 mod period_direct_tests;
 pub(crate) mod scope;
-mod survival;
+pub(crate) mod survival;
 
 pub use aggregate::{Aggregate, ReportInput};
 pub use breakdown::{Breakdown, BreakdownAggregate, BreakdownBy, BreakdownCounts, BreakdownRow};

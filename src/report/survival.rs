@@ -124,14 +124,12 @@
 //! ```
 
 use std::fmt;
-use std::ops::Range;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Classified, EngagementEnd};
+use crate::classify::{Classified, EngagementData, EngagementEnd};
 use crate::error::Result;
-use crate::ledger::Ledger;
 use crate::report::cohort::{EngagementFilter, days, engagements_of, quantile_linear};
 use crate::report::scope::Scope;
 use crate::table::{Cell, Table};
@@ -781,23 +779,26 @@ impl Partial {
     }
 }
 
-fn observe(
-    ledger: &Ledger,
-    classified: &Classified,
-    filter: &EngagementFilter<'_>,
-    milestone: Milestone,
-    as_of: i64,
-    prospects: Range<usize>,
-) -> Partial {
-    let mut part = Partial::default();
-    let mut raw: Vec<(i64, bool)> = Vec::new();
-    for g in engagements_of(classified, &prospects) {
-        if !filter.keep(ledger, g) {
-            continue;
-        }
+/// How one engagement is seen at an as-of instant, waiting for a
+/// milestone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Observation {
+    /// Started after the as-of instant: left out.
+    After,
+    /// Reached the milestone after this span (µs): an event.
+    Reached(i64),
+    /// Ended without the milestone after this span: censored.
+    Ended(i64),
+    /// Still open at the as-of instant, this long after its start:
+    /// censored.
+    Open(i64),
+}
+
+impl Observation {
+    /// The observation of engagement `g` at `as_of` (µs).
+    pub(crate) fn of(g: &EngagementData, milestone: Milestone, as_of: i64) -> Self {
         if g.start_us > as_of {
-            part.after += 1;
-            continue;
+            return Observation::After;
         }
         let reached = match milestone {
             Milestone::Win => g.won_us,
@@ -812,18 +813,53 @@ fn observe(
         // Spans beyond i64 µs (about 292,000 years: only between instants
         // near both ends of chrono's range, or an extreme as-of) saturate,
         // as cohort cycle spans do.
-        let obs = match (reached, ended) {
-            (Some(m), _) if m <= as_of => (m.saturating_sub(g.start_us), true),
-            (_, Some(e)) if e <= as_of => {
+        match (reached, ended) {
+            (Some(m), _) if m <= as_of => Observation::Reached(m.saturating_sub(g.start_us)),
+            (_, Some(e)) if e <= as_of => Observation::Ended(e.saturating_sub(g.start_us)),
+            _ => Observation::Open(as_of.saturating_sub(g.start_us)),
+        }
+    }
+}
+
+/// The curve of engagements `engagements` at `as_of` (µs; the instant
+/// `as_of_time`), waiting for `milestone`.
+pub(crate) fn curve_of<'g>(
+    engagements: impl Iterator<Item = &'g EngagementData>,
+    scope: &Scope,
+    milestone: Milestone,
+    as_of_time: DateTime<Utc>,
+) -> SurvivalCurve {
+    let part = observe(engagements, milestone, as_of_time.timestamp_micros());
+    part.data.curve(EngagementCensoring {
+        scope: scope.clone(),
+        milestone,
+        as_of: as_of_time,
+        still_open: part.still_open,
+        ended_without_milestone: part.ended,
+        started_after_as_of: part.after,
+    })
+}
+
+fn observe<'g>(
+    engagements: impl Iterator<Item = &'g EngagementData>,
+    milestone: Milestone,
+    as_of: i64,
+) -> Partial {
+    let mut part = Partial::default();
+    let mut raw: Vec<(i64, bool)> = Vec::new();
+    for g in engagements {
+        match Observation::of(g, milestone, as_of) {
+            Observation::After => part.after += 1,
+            Observation::Reached(span) => raw.push((span, true)),
+            Observation::Ended(span) => {
                 part.ended += 1;
-                (e.saturating_sub(g.start_us), false)
+                raw.push((span, false));
             }
-            _ => {
+            Observation::Open(span) => {
                 part.still_open += 1;
-                (as_of.saturating_sub(g.start_us), false)
+                raw.push((span, false));
             }
-        };
-        raw.push(obs);
+        }
     }
     part.data = SurvivalData::from_micros(raw);
     part
@@ -860,7 +896,12 @@ pub(crate) fn engagement_survival(
     );
     let part = crate::par::map_reduce(
         &parts,
-        |&(p0, p1)| observe(ledger, classified, &filter, milestone, as_of_us, p0..p1),
+        |&(p0, p1)| {
+            let kept = engagements_of(classified, &(p0..p1))
+                .iter()
+                .filter(|g| filter.keep(ledger, g));
+            observe(kept, milestone, as_of_us)
+        },
         Partial::default,
         Partial::merge,
     );

@@ -10,7 +10,7 @@ use sales_metrics::live::{ClassChange, LiveLedger};
 use sales_metrics::report::{Granularity, PeriodSpec, Scope};
 use sales_metrics::{
     Channel, ClassifyConfig, Contact, ContactClass, Error, LedgerBuilder, Meeting, MeetingStatus,
-    Newness, ProspectRecord, Reason, RecordKind, Rep, Sale, classify,
+    Newness, ProspectRecord, Reason, RecordKind, Records, Rep, Sale, classify,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -283,12 +283,25 @@ proptest! {
             apply(&mut restored, op);
         }
         prop_assert_eq!(live_states(&restored), live_states(&replayed));
-        prop_assert_eq!(restored.to_records(), replayed.to_records());
+        // The same records; their order may differ (an id removed before the
+        // snapshot and added again after it keeps its first place only in
+        // the ledger that saw it first).
+        prop_assert_eq!(sorted(restored.to_records()), sorted(replayed.to_records()));
         let pairs = |l: &LiveLedger| -> Vec<(String, String)> {
             l.partition().iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
         };
         prop_assert_eq!(pairs(&restored), pairs(&replayed));
     }
+}
+
+fn sorted(mut r: Records) -> Records {
+    r.contacts
+        .sort_by(|a, b| a.contact_id.as_str().cmp(b.contact_id.as_str()));
+    r.meetings
+        .sort_by(|a, b| a.meeting_id.as_str().cmp(b.meeting_id.as_str()));
+    r.sales
+        .sort_by(|a, b| a.sale_id.as_str().cmp(b.sale_id.as_str()));
+    r
 }
 
 #[test]

@@ -63,6 +63,7 @@ mod follow;
 mod order;
 mod snapshot;
 mod store;
+mod tables;
 
 pub use entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
 pub use store::LiveLedger;

@@ -8,6 +8,7 @@ use super::check::{self, Failure, Known};
 use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
 use super::follow::{Fact, Survival, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
+use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
 use crate::error::{Error, Rejection, Result};
@@ -15,74 +16,13 @@ use crate::ingest::partition::SuppliedPartition;
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
     Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
-    Rep, Sale,
+    Rep, RepId, Sale,
 };
 use crate::report::survival::Milestone;
 use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};
-use crate::time::{from_micros, to_micros};
+use crate::time::from_micros;
+use chrono::TimeDelta;
 use std::collections::BTreeMap;
-
-/// An event record with the rep and prospect record it references.
-#[derive(Debug, Clone)]
-struct Slot<T> {
-    value: T,
-    rep: u32,
-    record: u32,
-}
-
-/// The records of one kind by id, in arrival order (a removed record
-/// leaves an empty slot).
-#[derive(Debug, Clone)]
-struct Slots<T> {
-    slots: Vec<Option<Slot<T>>>,
-    by_id: HashMap<String, u32>,
-}
-
-impl<T> Default for Slots<T> {
-    fn default() -> Self {
-        Self {
-            slots: Vec::new(),
-            by_id: HashMap::new(),
-        }
-    }
-}
-
-impl<T> Slots<T> {
-    fn get(&self, slot: u32) -> Option<&Slot<T>> {
-        self.slots.get(slot as usize).and_then(Option::as_ref)
-    }
-
-    fn find(&self, id: &str) -> Option<u32> {
-        self.by_id.get(id).copied()
-    }
-
-    fn push(&mut self, id: &str, slot: Slot<T>) -> u32 {
-        let at = self.slots.len() as u32;
-        self.slots.push(Some(slot));
-        self.by_id.insert(id.to_owned(), at);
-        at
-    }
-
-    /// Stores a new version of the record in `slot` (same id).
-    fn set(&mut self, slot: u32, value: T, rep: u32, record: u32) {
-        if let Some(s) = self.slots.get_mut(slot as usize) {
-            *s = Some(Slot { value, rep, record });
-        }
-    }
-
-    fn take(&mut self, slot: u32, id: &str) -> Option<Slot<T>> {
-        self.by_id.remove(id);
-        self.slots.get_mut(slot as usize).and_then(Option::take)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &T> + '_ {
-        self.slots.iter().flatten().map(|s| &s.value)
-    }
-
-    fn count(&self) -> usize {
-        self.by_id.len()
-    }
-}
 
 /// A prospect record, the prospect (cluster) it is in, and how many
 /// events reference it.
@@ -100,48 +40,6 @@ struct Cluster {
     members: Vec<u32>,
     smallest: u32,
     events: Vec<Event>,
-}
-
-/// The event tables, read by the SPEC §5 order and the classifier.
-#[derive(Debug, Clone, Default)]
-struct EventTables {
-    contacts: Slots<Contact>,
-    meetings: Slots<Meeting>,
-    sales: Slots<Sale>,
-}
-
-impl EventFacts for EventTables {
-    fn id(&self, e: Event) -> &str {
-        match e.kind {
-            EventKind::Contact => self
-                .contacts
-                .get(e.slot)
-                .map(|s| s.value.contact_id.as_str()),
-            EventKind::Meeting => self
-                .meetings
-                .get(e.slot)
-                .map(|s| s.value.meeting_id.as_str()),
-            EventKind::Sale => self.sales.get(e.slot).map(|s| s.value.sale_id.as_str()),
-        }
-        .unwrap_or_default()
-    }
-
-    fn rep(&self, e: Event) -> u32 {
-        match e.kind {
-            EventKind::Contact => self.contacts.get(e.slot).map(|s| s.rep),
-            EventKind::Meeting => self.meetings.get(e.slot).map(|s| s.rep),
-            EventKind::Sale => self.sales.get(e.slot).map(|s| s.rep),
-        }
-        .unwrap_or_default()
-    }
-
-    fn held(&self, e: Event) -> bool {
-        e.kind == EventKind::Meeting
-            && self
-                .meetings
-                .get(e.slot)
-                .is_some_and(|s| s.value.status == crate::model::MeetingStatus::Held)
-    }
 }
 
 /// A ledger that takes records one at a time and keeps every contact
@@ -673,7 +571,7 @@ impl LiveLedger {
         if let Some(f) = failure {
             return Err(Self::reject(RecordKind::Contact, row, id, f));
         }
-        Ok(self.store_contact(contact))
+        self.store_contact(&contact)
     }
 
     /// Replaces the contact with the same id by a new version (a
@@ -695,8 +593,9 @@ impl LiveLedger {
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Contact, &id))?;
         let (rep, record) = self.refs_of(contact.rep_id.as_str(), contact.prospect_id.as_str());
+        let row = ContactRow::of(&contact);
         let changes = self.replace_event(EventKind::Contact, slot, |t| {
-            t.contacts.set(slot, contact, rep, record);
+            t.contacts.set(slot, Slot { row, rep, record });
         });
         self.entry(slot, changes)
     }
@@ -718,7 +617,7 @@ impl LiveLedger {
         // Reported while the removed contact can still name the
         // engagements it started.
         let changes = self.reclassify(cluster, None);
-        self.events.contacts.take(slot, contact_id);
+        self.events.contacts.take(slot);
         Ok(changes)
     }
 
@@ -747,7 +646,7 @@ impl LiveLedger {
         if let Some(f) = failure {
             return Err(Self::reject(RecordKind::Meeting, row, id, f));
         }
-        Ok(self.store_meeting(meeting))
+        self.store_meeting(&meeting)
     }
 
     /// Replaces the meeting with the same id (a correction).
@@ -767,8 +666,9 @@ impl LiveLedger {
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Meeting, &id))?;
         let (rep, record) = self.refs_of(meeting.rep_id.as_str(), meeting.prospect_id.as_str());
+        let row = MeetingRow::of(&meeting);
         self.replace_event(EventKind::Meeting, slot, |t| {
-            t.meetings.set(slot, meeting, rep, record);
+            t.meetings.set(slot, Slot { row, rep, record });
         });
         Ok(())
     }
@@ -784,7 +684,7 @@ impl LiveLedger {
             .find(meeting_id)
             .ok_or_else(|| not_found(RecordKind::Meeting, meeting_id))?;
         let cluster = self.detach(EventKind::Meeting, slot);
-        self.events.meetings.take(slot, meeting_id);
+        self.events.meetings.take(slot);
         self.refresh_reports(cluster);
         Ok(())
     }
@@ -813,7 +713,7 @@ impl LiveLedger {
         if let Some(f) = failure {
             return Err(Self::reject(RecordKind::Sale, row, id, f));
         }
-        Ok(self.store_sale(sale))
+        self.store_sale(&sale)
     }
 
     /// Replaces the sale with the same id (a correction): returns the
@@ -834,8 +734,9 @@ impl LiveLedger {
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Sale, &id))?;
         let (rep, record) = self.refs_of(sale.rep_id.as_str(), sale.prospect_id.as_str());
+        let row = SaleRow::of(&sale);
         Ok(self.replace_event(EventKind::Sale, slot, |t| {
-            t.sales.set(slot, sale, rep, record);
+            t.sales.set(slot, Slot { row, rep, record });
         }))
     }
 
@@ -851,7 +752,7 @@ impl LiveLedger {
             .ok_or_else(|| not_found(RecordKind::Sale, sale_id))?;
         let cluster = self.detach(EventKind::Sale, slot);
         let changes = self.reclassify(cluster, None);
-        self.events.sales.take(slot, sale_id);
+        self.events.sales.take(slot);
         Ok(changes)
     }
 
@@ -882,51 +783,40 @@ impl LiveLedger {
         (self.rep_index(rep_id), record.unwrap_or_default())
     }
 
-    fn store_contact(&mut self, c: Contact) -> u32 {
+    fn store_contact(&mut self, c: &Contact) -> Result<u32> {
         let (rep, record) = self.refs_of(c.rep_id.as_str(), c.prospect_id.as_str());
-        let id = c.contact_id.as_str().to_owned();
-        let slot = self.events.contacts.push(
-            &id,
-            Slot {
-                value: c,
-                rep,
-                record,
-            },
-        );
-        self.states.resize(self.events.contacts.slots.len(), None);
-        slot
+        let row = ContactRow::of(c);
+        let slot = self
+            .events
+            .contacts
+            .push(c.contact_id.as_str(), Slot { row, rep, record })
+            .ok_or_else(too_many)?;
+        self.states.resize(self.events.contacts.slots(), None);
+        Ok(slot)
     }
 
-    fn store_meeting(&mut self, m: Meeting) -> u32 {
+    fn store_meeting(&mut self, m: &Meeting) -> Result<u32> {
         let (rep, record) = self.refs_of(m.rep_id.as_str(), m.prospect_id.as_str());
-        let id = m.meeting_id.as_str().to_owned();
-        self.events.meetings.push(
-            &id,
-            Slot {
-                value: m,
-                rep,
-                record,
-            },
-        )
+        let row = MeetingRow::of(m);
+        self.events
+            .meetings
+            .push(m.meeting_id.as_str(), Slot { row, rep, record })
+            .ok_or_else(too_many)
     }
 
-    fn store_sale(&mut self, s: Sale) -> u32 {
+    fn store_sale(&mut self, s: &Sale) -> Result<u32> {
         let (rep, record) = self.refs_of(s.rep_id.as_str(), s.prospect_id.as_str());
-        let id = s.sale_id.as_str().to_owned();
-        self.events.sales.push(
-            &id,
-            Slot {
-                value: s,
-                rep,
-                record,
-            },
-        )
+        let row = SaleRow::of(s);
+        self.events
+            .sales
+            .push(s.sale_id.as_str(), Slot { row, rep, record })
+            .ok_or_else(too_many)
     }
 
     /// Puts a stored event into its prospect's list at its SPEC §5 place;
     /// returns the prospect (cluster).
     fn place(&mut self, kind: EventKind, slot: u32) -> u32 {
-        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
+        let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
             debug_assert!(false, "a stored event");
             return 0;
         };
@@ -954,7 +844,7 @@ impl LiveLedger {
     /// Takes a stored event out of its prospect's list (it stays in its
     /// table); returns the prospect.
     fn detach(&mut self, kind: EventKind, slot: u32) -> u32 {
-        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
+        let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
             debug_assert!(false, "a stored event");
             return 0;
         };
@@ -1057,8 +947,8 @@ impl LiveLedger {
             .iter()
             .rev()
             .find(|e| e.kind == EventKind::Contact)
-            .and_then(|e| self.events.contacts.get(e.slot));
-        let me = self.events.contacts.get(slot).map(|s| &s.value);
+            .and_then(|e| Some((e.slot, self.events.contacts.get(e.slot)?)));
+        let me = self.events.contacts.get(slot).map(|s| s.row.occurred_us);
         let customer_since = (state.class == ContactClass::Customer)
             .then(|| before.iter().find(|e| e.kind == EventKind::Sale))
             .flatten()
@@ -1070,17 +960,17 @@ impl LiveLedger {
             engagement_started: state
                 .engagement
                 .and_then(|s| self.events.contacts.get(s))
-                .map(|s| s.value.occurred_at),
+                .map(|s| from_micros(s.row.occurred_us)),
             touches,
-            last_touch: last.map(|l| Touch {
-                contact_id: l.value.contact_id.clone(),
-                rep_id: l.value.rep_id.clone(),
-                at: l.value.occurred_at,
-                channel: l.value.channel,
+            last_touch: last.map(|(l, s)| Touch {
+                contact_id: ContactId::new(self.contact_id(l)),
+                rep_id: RepId::new(self.rep_id_of(s.rep)),
+                at: from_micros(s.row.occurred_us),
+                channel: s.row.channel,
             }),
             since_last_touch: last
                 .zip(me)
-                .map(|(l, me)| me.occurred_at - l.value.occurred_at),
+                .map(|((_, l), me)| TimeDelta::microseconds(me.saturating_sub(l.row.occurred_us))),
             customer_since,
             changes,
         })
@@ -1096,7 +986,7 @@ impl LiveLedger {
         stage: impl FnOnce(&mut Self) -> Result<u32>,
     ) -> Result<()> {
         let slot = stage(self)?;
-        let Some((time_us, rep, record)) = event_refs(&self.events, kind, slot) else {
+        let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
             return Ok(());
         };
         self.add_rep_ref(rep, 1);
@@ -1172,6 +1062,11 @@ impl LiveLedger {
                 what: "period spec".to_owned(),
                 reason: "not tracked by this live ledger (call track_periods first)".to_owned(),
             })
+    }
+
+    fn record_id_of(&self, record: u32) -> &str {
+        self.record(record)
+            .map_or("", |r| r.record.prospect_id.as_str())
     }
 
     fn rep_id_of(&self, rep: u32) -> &str {
@@ -1282,22 +1177,22 @@ impl LiveLedger {
                         s.rep,
                         Fact::Contact {
                             class,
-                            channel: s.value.channel,
-                            duration_s: s.value.duration_s,
+                            channel: s.row.channel,
+                            duration_s: s.row.duration_s,
                         },
                     )
                 }
                 EventKind::Meeting => {
                     let s = self.events.meetings.get(e.slot)?;
-                    (s.rep, Fact::Meeting(s.value.status))
+                    (s.rep, Fact::Meeting(s.row.status))
                 }
                 EventKind::Sale => {
                     let s = self.events.sales.get(e.slot)?;
                     (
                         s.rep,
                         Fact::Sale {
-                            amount_minor: s.value.amount_minor,
-                            currency: s.value.currency.as_deref().unwrap_or(""),
+                            amount_minor: s.row.amount_minor,
+                            currency: s.row.currency_code(),
                         },
                     )
                 }
@@ -1346,7 +1241,7 @@ impl LiveLedger {
         let Some(s) = self.events.sales.get(slot) else {
             return;
         };
-        let code = s.value.currency.as_deref().unwrap_or("");
+        let code = s.row.currency_code();
         let n = self.currencies.entry(code.to_owned()).or_default();
         *n = n.saturating_add_signed(by);
         if *n == 0 {
@@ -1396,8 +1291,9 @@ impl LiveLedger {
         }
     }
 
-    /// The accepted records, each kind in arrival order (a corrected
-    /// record where its last version arrived).
+    /// The accepted records, each kind in the order its ids first arrived
+    /// (a corrected record where its first version was; an id removed and
+    /// added again where it first arrived).
     pub fn to_records(&self) -> Records {
         Records {
             reps: self.reps.iter().flatten().cloned().collect(),
@@ -1407,9 +1303,18 @@ impl LiveLedger {
                 .flatten()
                 .map(|s| s.record.clone())
                 .collect(),
-            contacts: self.events.contacts.values().cloned().collect(),
-            meetings: self.events.meetings.values().cloned().collect(),
-            sales: self.events.sales.values().cloned().collect(),
+            contacts: self
+                .events
+                .contacts(|r| self.rep_id_of(r), |r| self.record_id_of(r))
+                .collect(),
+            meetings: self
+                .events
+                .meetings(|r| self.rep_id_of(r), |r| self.record_id_of(r))
+                .collect(),
+            sales: self
+                .events
+                .sales(|r| self.rep_id_of(r), |r| self.record_id_of(r))
+                .collect(),
         }
     }
 
@@ -1443,26 +1348,15 @@ impl LiveLedger {
     }
 }
 
-/// The time, rep and prospect record of a stored event.
-fn event_refs(events: &EventTables, kind: EventKind, slot: u32) -> Option<(i64, u32, u32)> {
-    match kind {
-        EventKind::Contact => events
-            .contacts
-            .get(slot)
-            .map(|s| (to_micros(s.value.occurred_at), s.rep, s.record)),
-        EventKind::Meeting => events
-            .meetings
-            .get(slot)
-            .map(|s| (to_micros(s.value.held_at), s.rep, s.record)),
-        EventKind::Sale => events
-            .sales
-            .get(slot)
-            .map(|s| (to_micros(s.value.closed_at), s.rep, s.record)),
-    }
+fn event_record(events: &EventTables, e: Event) -> Option<u32> {
+    events.refs(e.kind, e.slot).map(|r| r.2)
 }
 
-fn event_record(events: &EventTables, e: Event) -> Option<u32> {
-    event_refs(events, e.kind, e.slot).map(|r| r.2)
+fn too_many() -> Error {
+    Error::InvalidArgument {
+        what: "live ledger".to_owned(),
+        reason: "more than 4 billion ids of one record kind".to_owned(),
+    }
 }
 
 /// Sets a cluster's smallest record (its prospect id, SPEC §4: byte order).

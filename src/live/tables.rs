@@ -1,0 +1,270 @@
+//! The live ledger's event records, compact: each id stored once (one
+//! interner per kind, whose symbol is the record's slot), references as
+//! slots of reps and prospect records, times in µs.
+
+use super::order::{Event, EventFacts, EventKind};
+use crate::intern::Interner;
+use crate::model::{
+    Channel, Contact, Direction, Meeting, MeetingStatus, Outcome, ProspectRecordId, RepId, Sale,
+};
+use crate::time::{from_micros, to_micros};
+
+/// A contact without its ids.
+#[derive(Debug, Clone)]
+pub(super) struct ContactRow {
+    pub(super) occurred_us: i64,
+    pub(super) logged_us: Option<i64>,
+    pub(super) duration_s: Option<i64>,
+    pub(super) channel: Channel,
+    pub(super) direction: Direction,
+    pub(super) outcome: Option<Outcome>,
+}
+
+impl ContactRow {
+    pub(super) fn of(c: &Contact) -> Self {
+        Self {
+            occurred_us: to_micros(c.occurred_at),
+            logged_us: c.logged_at.map(to_micros),
+            duration_s: c.duration_s,
+            channel: c.channel,
+            direction: c.direction,
+            outcome: c.outcome,
+        }
+    }
+}
+
+/// A meeting without its ids.
+#[derive(Debug, Clone)]
+pub(super) struct MeetingRow {
+    pub(super) held_us: i64,
+    pub(super) status: MeetingStatus,
+}
+
+impl MeetingRow {
+    pub(super) fn of(m: &Meeting) -> Self {
+        Self {
+            held_us: to_micros(m.held_at),
+            status: m.status,
+        }
+    }
+}
+
+/// A sale without its ids.
+#[derive(Debug, Clone)]
+pub(super) struct SaleRow {
+    pub(super) closed_us: i64,
+    pub(super) amount_minor: Option<i64>,
+    pub(super) currency: Option<Box<str>>,
+}
+
+impl SaleRow {
+    pub(super) fn of(s: &Sale) -> Self {
+        Self {
+            closed_us: to_micros(s.closed_at),
+            amount_minor: s.amount_minor,
+            currency: s.currency.as_deref().map(Box::from),
+        }
+    }
+
+    /// The currency code (absent: the empty code, as a batch ledger has it).
+    pub(super) fn currency_code(&self) -> &str {
+        self.currency.as_deref().unwrap_or("")
+    }
+}
+
+/// An event record with the slots of its rep and prospect record.
+#[derive(Debug, Clone)]
+pub(super) struct Slot<R> {
+    pub(super) row: R,
+    pub(super) rep: u32,
+    pub(super) record: u32,
+}
+
+/// The records of one kind: a record's slot is the symbol of its id, so a
+/// removed record leaves its slot empty and takes it again when its id
+/// comes back.
+#[derive(Debug, Clone)]
+pub(super) struct Slots<R> {
+    ids: Interner,
+    rows: Vec<Option<Slot<R>>>,
+    live: usize,
+}
+
+impl<R> Default for Slots<R> {
+    fn default() -> Self {
+        Self {
+            ids: Interner::new(),
+            rows: Vec::new(),
+            live: 0,
+        }
+    }
+}
+
+impl<R> Slots<R> {
+    pub(super) fn get(&self, slot: u32) -> Option<&Slot<R>> {
+        self.rows.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// The slot of the record with id `id`, if one is stored.
+    pub(super) fn find(&self, id: &str) -> Option<u32> {
+        let slot = self.ids.lookup(id)?;
+        self.get(slot).map(|_| slot)
+    }
+
+    /// The id of a slot.
+    pub(super) fn id(&self, slot: u32) -> &str {
+        self.ids.get(slot)
+    }
+
+    /// Stores a record (its id not stored yet); `None` past 4 billion ids.
+    pub(super) fn push(&mut self, id: &str, slot: Slot<R>) -> Option<u32> {
+        let at = self.ids.intern(id);
+        let i = usize::try_from(at).ok().filter(|_| at != u32::MAX)?;
+        if self.rows.len() <= i {
+            self.rows.resize_with(i + 1, || None);
+        }
+        let cell = self.rows.get_mut(i)?;
+        debug_assert!(cell.is_none(), "ids are checked before");
+        *cell = Some(slot);
+        self.live += 1;
+        Some(at)
+    }
+
+    /// Stores a new version of the record in `slot` (same id).
+    pub(super) fn set(&mut self, slot: u32, new: Slot<R>) {
+        if let Some(cell) = self.rows.get_mut(slot as usize) {
+            debug_assert!(cell.is_some());
+            *cell = Some(new);
+        }
+    }
+
+    pub(super) fn take(&mut self, slot: u32) -> Option<Slot<R>> {
+        let taken = self.rows.get_mut(slot as usize).and_then(Option::take);
+        self.live -= usize::from(taken.is_some());
+        taken
+    }
+
+    /// Stored records with their slots, in slot order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &Slot<R>)> + '_ {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
+    }
+
+    /// Records stored.
+    pub(super) fn count(&self) -> usize {
+        self.live
+    }
+
+    /// Slots used so far (stored or emptied).
+    pub(super) fn slots(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// The event tables, read by the SPEC §5 order and the classifier.
+#[derive(Debug, Clone, Default)]
+pub(super) struct EventTables {
+    pub(super) contacts: Slots<ContactRow>,
+    pub(super) meetings: Slots<MeetingRow>,
+    pub(super) sales: Slots<SaleRow>,
+}
+
+impl EventFacts for EventTables {
+    fn id(&self, e: Event) -> &str {
+        match e.kind {
+            EventKind::Contact => self.contacts.id(e.slot),
+            EventKind::Meeting => self.meetings.id(e.slot),
+            EventKind::Sale => self.sales.id(e.slot),
+        }
+    }
+
+    fn rep(&self, e: Event) -> u32 {
+        match e.kind {
+            EventKind::Contact => self.contacts.get(e.slot).map(|s| s.rep),
+            EventKind::Meeting => self.meetings.get(e.slot).map(|s| s.rep),
+            EventKind::Sale => self.sales.get(e.slot).map(|s| s.rep),
+        }
+        .unwrap_or_default()
+    }
+
+    fn held(&self, e: Event) -> bool {
+        e.kind == EventKind::Meeting
+            && self
+                .meetings
+                .get(e.slot)
+                .is_some_and(|s| s.row.status == MeetingStatus::Held)
+    }
+}
+
+impl EventTables {
+    /// The time, rep and prospect record of a stored event.
+    pub(super) fn refs(&self, kind: EventKind, slot: u32) -> Option<(i64, u32, u32)> {
+        match kind {
+            EventKind::Contact => self
+                .contacts
+                .get(slot)
+                .map(|s| (s.row.occurred_us, s.rep, s.record)),
+            EventKind::Meeting => self
+                .meetings
+                .get(slot)
+                .map(|s| (s.row.held_us, s.rep, s.record)),
+            EventKind::Sale => self
+                .sales
+                .get(slot)
+                .map(|s| (s.row.closed_us, s.rep, s.record)),
+        }
+    }
+
+    /// The stored contacts as records, given the ids of rep and record
+    /// slots.
+    pub(super) fn contacts<'a>(
+        &'a self,
+        rep_id: impl Fn(u32) -> &'a str + 'a,
+        record_id: impl Fn(u32) -> &'a str + 'a,
+    ) -> impl Iterator<Item = Contact> + 'a {
+        self.contacts.iter().map(move |(slot, s)| Contact {
+            contact_id: self.contacts.id(slot).into(),
+            rep_id: RepId::new(rep_id(s.rep)),
+            prospect_id: ProspectRecordId::new(record_id(s.record)),
+            occurred_at: from_micros(s.row.occurred_us),
+            logged_at: s.row.logged_us.map(from_micros),
+            channel: s.row.channel,
+            direction: s.row.direction,
+            duration_s: s.row.duration_s,
+            outcome: s.row.outcome,
+        })
+    }
+
+    /// The stored meetings as records.
+    pub(super) fn meetings<'a>(
+        &'a self,
+        rep_id: impl Fn(u32) -> &'a str + 'a,
+        record_id: impl Fn(u32) -> &'a str + 'a,
+    ) -> impl Iterator<Item = Meeting> + 'a {
+        self.meetings.iter().map(move |(slot, s)| Meeting {
+            meeting_id: self.meetings.id(slot).into(),
+            rep_id: RepId::new(rep_id(s.rep)),
+            prospect_id: ProspectRecordId::new(record_id(s.record)),
+            held_at: from_micros(s.row.held_us),
+            status: s.row.status,
+        })
+    }
+
+    /// The stored sales as records.
+    pub(super) fn sales<'a>(
+        &'a self,
+        rep_id: impl Fn(u32) -> &'a str + 'a,
+        record_id: impl Fn(u32) -> &'a str + 'a,
+    ) -> impl Iterator<Item = Sale> + 'a {
+        self.sales.iter().map(move |(slot, s)| Sale {
+            sale_id: self.sales.id(slot).into(),
+            rep_id: RepId::new(rep_id(s.rep)),
+            prospect_id: ProspectRecordId::new(record_id(s.record)),
+            closed_at: from_micros(s.row.closed_us),
+            amount_minor: s.row.amount_minor,
+            currency: s.row.currency.as_deref().map(str::to_owned),
+        })
+    }
+}

@@ -419,3 +419,74 @@ fn entries_say_what_a_crm_shows() -> TestResult {
     assert_eq!(live.prospect_of("p3"), Some("p2"));
     Ok(())
 }
+
+#[test]
+fn a_prospect_record_is_deduplicated_at_entry_with_its_evidence() -> TestResult {
+    use sales_metrics::dedup::{Dedup, DedupIndex};
+    let index = DedupIndex::new(&Dedup::prospect());
+    let mut live = LiveLedger::with_dedup(ClassifyConfig::default(), index);
+    live.add_rep(Rep::new("ana"))?;
+    let person = |id: &str, name: &str, email: &str, phone: &str| ProspectRecord {
+        name: Some(name.to_owned()),
+        company: Some("Alfa SRL".to_owned()),
+        email: Some(email.to_owned()),
+        phone: Some(phone.to_owned()),
+        country: Some("RO".to_owned()),
+        ..ProspectRecord::new(id)
+    };
+    let first = live.add_prospect(person(
+        "p9",
+        "Ion Popescu",
+        "ion.popescu@alfa.ro",
+        "0721 234 567",
+    ))?;
+    assert!(first.new_prospect && first.matches.is_empty());
+    live.add_contact(Contact::new("c1", "ana", "p9", at(0), Channel::Phone))?;
+    let other = live.add_prospect(person(
+        "p3",
+        "Maria Ionescu",
+        "maria@beta.ro",
+        "0744 000 111",
+    ))?;
+    assert!(other.new_prospect);
+    let again = live.add_prospect(person(
+        "p5",
+        "POPESCU Ion",
+        "Ion.Popescu@alfa.ro",
+        "+40721234567",
+    ))?;
+    assert!(!again.new_prospect);
+    assert_eq!(
+        again.prospect_id.as_str(),
+        "p5",
+        "the smallest record id names the prospect"
+    );
+    assert_eq!(again.matches[0].record_id, "p9");
+    assert!(again.matches[0].evidence.probability >= again.matches[0].evidence.threshold);
+    assert_eq!(live.prospect_of("p9"), Some("p5"));
+    // A contact of the new record is a follow-up of the person's engagement.
+    let entry = live.add_contact(Contact::new("c2", "ana", "p5", at(24), Channel::Email))?;
+    assert_eq!(entry.class, ContactClass::FollowUp);
+    // The details come back as they went in.
+    let records = live.to_records();
+    let p5 = records
+        .prospects
+        .iter()
+        .find(|p| p.prospect_id.as_str() == "p5");
+    assert_eq!(
+        p5,
+        Some(&person(
+            "p5",
+            "POPESCU Ion",
+            "Ion.Popescu@alfa.ro",
+            "+40721234567"
+        ))
+    );
+    Ok(())
+}
+
+#[test]
+fn a_live_ledger_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<LiveLedger>();
+}

@@ -61,6 +61,7 @@ mod check;
 mod entry;
 mod follow;
 mod order;
+mod records;
 mod snapshot;
 mod store;
 mod tables;

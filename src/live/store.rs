@@ -8,6 +8,7 @@ use super::check::{self, Failure, Known};
 use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
 use super::follow::{Fact, Survival, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
+use super::records::{RecordRow, RecordTable};
 use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
@@ -23,15 +24,6 @@ use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};
 use crate::time::from_micros;
 use chrono::TimeDelta;
 use std::collections::BTreeMap;
-
-/// A prospect record, the prospect (cluster) it is in, and how many
-/// events reference it.
-#[derive(Debug, Clone)]
-struct RecordSlot {
-    record: ProspectRecord,
-    cluster: u32,
-    events: u32,
-}
 
 /// A prospect: its records, the one with the smallest id (the prospect's
 /// id, SPEC §4) and its events in SPEC §5 order.
@@ -52,8 +44,7 @@ pub struct LiveLedger {
     rep_by_id: HashMap<String, u32>,
     /// Records that reference each rep (events and `created_by`).
     rep_refs: Vec<u32>,
-    records: Vec<Option<RecordSlot>>,
-    record_by_id: HashMap<String, u32>,
+    records: RecordTable,
     clusters: Vec<Cluster>,
     free_clusters: Vec<u32>,
     events: EventTables,
@@ -76,7 +67,7 @@ impl Known for LiveLedger {
     }
 
     fn has_record(&self, record_id: &str) -> bool {
-        self.record_by_id.contains_key(record_id)
+        self.records.find(record_id).is_some()
     }
 }
 
@@ -107,8 +98,7 @@ impl LiveLedger {
             reps: Vec::new(),
             rep_by_id: HashMap::new(),
             rep_refs: Vec::new(),
-            records: Vec::new(),
-            record_by_id: HashMap::new(),
+            records: RecordTable::default(),
             clusters: Vec::new(),
             free_clusters: Vec::new(),
             events: EventTables::default(),
@@ -262,22 +252,22 @@ impl LiveLedger {
         let row = self.next_row(RecordKind::Prospect);
         let id = record.prospect_id.as_str().to_owned();
         let failure = check::prospect(&record, self).or_else(|| {
-            self.record_by_id
-                .contains_key(&id)
-                .then_some(("prospect_id", crate::Reason::DuplicateId))
+            self.records
+                .find(&id)
+                .map(|_| ("prospect_id", crate::Reason::DuplicateId))
         });
         if let Some(f) = failure {
             return Err(Self::reject(RecordKind::Prospect, row, &id, f));
         }
+        let r = self.insert_record(&record)?;
         let matches = self.dedup_at_entry(&record);
-        let r = self.insert_record(record);
         let mut changes = Vec::new();
         if let Some(index) = &self.dedup {
             let joined = index.cluster_id(&id).map(str::to_owned);
             let partners: Vec<u32> = matches
                 .iter()
                 .filter(|m| joined.is_some() && index.cluster_id(&m.record_id) == joined.as_deref())
-                .filter_map(|m| self.record_by_id.get(m.record_id.as_str()).copied())
+                .filter_map(|m| self.records.find(m.record_id.as_str()))
                 .collect();
             for other in partners {
                 changes.extend(self.merge_records(r, other));
@@ -306,24 +296,27 @@ impl LiveLedger {
         index.insert(one, 0).unwrap_or_else(|_| index.query(one, 0))
     }
 
-    fn insert_record(&mut self, record: ProspectRecord) -> u32 {
-        let r = self.records.len() as u32;
-        if let Some(by) = record.created_by.as_ref().map(|b| b.as_str())
-            && !by.is_empty()
-        {
-            let rep = self.rep_index(by);
+    /// Stores a checked record as a prospect of its own.
+    fn insert_record(&mut self, record: &ProspectRecord) -> Result<u32> {
+        let created_by = self.creator(record);
+        let r = self
+            .records
+            .insert(record, created_by, 0)
+            .ok_or_else(too_many)?;
+        if let Some(rep) = created_by {
             self.add_rep_ref(rep, 1);
         }
         let cluster = self.new_cluster(r);
-        self.record_by_id
-            .insert(record.prospect_id.as_str().to_owned(), r);
-        self.records.push(Some(RecordSlot {
-            record,
-            cluster,
-            events: 0,
-        }));
-        cluster_set_smallest(self, cluster);
-        r
+        if let Some(row) = self.records.get_mut(r) {
+            row.cluster = cluster;
+        }
+        Ok(r)
+    }
+
+    /// The slot of a (checked) record's creator, if it names one.
+    fn creator(&self, record: &ProspectRecord) -> Option<u32> {
+        let by = record.created_by.as_ref().map(|b| b.as_str())?;
+        (!by.is_empty()).then(|| self.rep_index(by))
     }
 
     fn new_cluster(&mut self, record: u32) -> u32 {
@@ -359,26 +352,17 @@ impl LiveLedger {
             return Err(Self::reject(RecordKind::Prospect, row, &id, f));
         }
         let r = self
-            .record_by_id
-            .get(&id)
-            .copied()
+            .records
+            .find(&id)
             .ok_or_else(|| not_found(RecordKind::Prospect, &id))?;
-        let new_by = record.created_by.clone().filter(|b| !b.as_str().is_empty());
-        let old_by = self
-            .record(r)
-            .and_then(|s| s.record.created_by.clone())
-            .filter(|b| !b.as_str().is_empty());
-        if let Some(b) = old_by {
-            let rep = self.rep_index(b.as_str());
+        let new_by = self.creator(&record);
+        if let Some(rep) = self.record(r).and_then(|s| s.created_by) {
             self.add_rep_ref(rep, -1);
         }
-        if let Some(b) = new_by {
-            let rep = self.rep_index(b.as_str());
+        if let Some(rep) = new_by {
             self.add_rep_ref(rep, 1);
         }
-        if let Some(Some(slot)) = self.records.get_mut(r as usize) {
-            slot.record = record;
-        }
+        self.records.replace_details(r, &record, new_by);
         Ok(())
     }
 
@@ -389,13 +373,9 @@ impl LiveLedger {
     /// [`Error::InvalidArgument`] when no record has the id, or events
     /// still reference it.
     pub fn remove_prospect(&mut self, record_id: &str) -> Result<()> {
-        let r = self
-            .record_by_id
-            .get(record_id)
-            .copied()
-            .ok_or_else(|| not_found(RecordKind::Prospect, record_id))?;
+        let r = self.record_index(record_id)?;
         let (events, cluster, by) = match self.record(r) {
-            Some(s) => (s.events, s.cluster, s.record.created_by.clone()),
+            Some(s) => (s.events, s.cluster, s.created_by),
             None => return Err(not_found(RecordKind::Prospect, record_id)),
         };
         if events > 0 {
@@ -404,14 +384,10 @@ impl LiveLedger {
                 reason: format!("{events} contact(s), meeting(s) or sale(s) still reference it"),
             });
         }
-        if let Some(b) = by.filter(|b| !b.as_str().is_empty()) {
-            let rep = self.rep_index(b.as_str());
+        if let Some(rep) = by {
             self.add_rep_ref(rep, -1);
         }
-        self.record_by_id.remove(record_id);
-        if let Some(slot) = self.records.get_mut(r as usize) {
-            *slot = None;
-        }
+        self.records.remove(r);
         if let Some(c) = self.clusters.get_mut(cluster as usize) {
             c.members.retain(|&m| m != r);
         }
@@ -457,8 +433,8 @@ impl LiveLedger {
         if let Some(c) = self.clusters.get_mut(to as usize) {
             c.events = moved;
         }
-        if let Some(Some(slot)) = self.records.get_mut(r as usize) {
-            slot.cluster = to;
+        if let Some(row) = self.records.get_mut(r) {
+            row.cluster = to;
         }
         cluster_set_smallest(self, from);
         let mut changes = self.reclassify(from, None);
@@ -467,9 +443,8 @@ impl LiveLedger {
     }
 
     fn record_index(&self, record_id: &str) -> Result<u32> {
-        self.record_by_id
-            .get(record_id)
-            .copied()
+        self.records
+            .find(record_id)
             .ok_or_else(|| not_found(RecordKind::Prospect, record_id))
     }
 
@@ -494,8 +469,8 @@ impl LiveLedger {
             .map(std::mem::take)
             .unwrap_or_default();
         for &m in &taken.members {
-            if let Some(Some(slot)) = self.records.get_mut(m as usize) {
-                slot.cluster = keep;
+            if let Some(row) = self.records.get_mut(m) {
+                row.cluster = keep;
             }
         }
         if let Some(c) = self.clusters.get_mut(keep as usize) {
@@ -520,8 +495,8 @@ impl LiveLedger {
         }
     }
 
-    fn record(&self, r: u32) -> Option<&RecordSlot> {
-        self.records.get(r as usize).and_then(Option::as_ref)
+    fn record(&self, r: u32) -> Option<&RecordRow> {
+        self.records.get(r)
     }
 
     fn cluster(&self, c: u32) -> Option<&Cluster> {
@@ -537,8 +512,7 @@ impl LiveLedger {
     /// The prospect id of a cluster: its smallest record id (SPEC §4).
     fn cluster_id(&self, c: u32) -> &str {
         self.cluster(c)
-            .and_then(|c| self.record(c.smallest))
-            .map(|s| s.record.prospect_id.as_str())
+            .map(|c| self.records.id(c.smallest))
             .unwrap_or_default()
     }
 
@@ -778,7 +752,7 @@ impl LiveLedger {
     }
 
     fn refs_of(&self, rep_id: &str, record_id: &str) -> (u32, u32) {
-        let record = self.record_by_id.get(record_id).copied();
+        let record = self.records.find(record_id);
         debug_assert!(record.is_some(), "checked before");
         (self.rep_index(rep_id), record.unwrap_or_default())
     }
@@ -826,7 +800,7 @@ impl LiveLedger {
             s.count_time(time_us, 1);
         }
         let cluster = self.cluster_of(record);
-        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+        if let Some(r) = self.records.get_mut(record) {
             r.events += 1;
         }
         let e = Event {
@@ -854,7 +828,7 @@ impl LiveLedger {
             s.count_time(time_us, -1);
         }
         let cluster = self.cluster_of(record);
-        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+        if let Some(r) = self.records.get_mut(record) {
             r.events = r.events.saturating_sub(1);
         }
         if let Some(c) = self.clusters.get_mut(cluster as usize) {
@@ -995,7 +969,7 @@ impl LiveLedger {
             s.count_time(time_us, 1);
         }
         let cluster = self.cluster_of(record);
-        if let Some(Some(r)) = self.records.get_mut(record as usize) {
+        if let Some(r) = self.records.get_mut(record) {
             r.events += 1;
         }
         if let Some(c) = self.clusters.get_mut(cluster as usize) {
@@ -1065,8 +1039,7 @@ impl LiveLedger {
     }
 
     fn record_id_of(&self, record: u32) -> &str {
-        self.record(record)
-            .map_or("", |r| r.record.prospect_id.as_str())
+        self.record(record).map_or("", |_| self.records.id(record))
     }
 
     fn rep_id_of(&self, rep: u32) -> &str {
@@ -1276,15 +1249,15 @@ impl LiveLedger {
 
     /// The prospect (cluster) id of a prospect record.
     pub fn prospect_of(&self, record_id: &str) -> Option<&str> {
-        let r = self.record_by_id.get(record_id)?;
-        Some(self.cluster_id(self.record(*r)?.cluster))
+        let r = self.records.find(record_id)?;
+        Some(self.cluster_id(self.record(r)?.cluster))
     }
 
     /// Accepted records of `kind` now in the ledger.
     pub fn count(&self, kind: RecordKind) -> usize {
         match kind {
             RecordKind::Rep => self.rep_by_id.len(),
-            RecordKind::Prospect => self.record_by_id.len(),
+            RecordKind::Prospect => self.records.count(),
             RecordKind::Contact => self.events.contacts.count(),
             RecordKind::Meeting => self.events.meetings.count(),
             RecordKind::Sale => self.events.sales.count(),
@@ -1300,8 +1273,7 @@ impl LiveLedger {
             prospects: self
                 .records
                 .iter()
-                .flatten()
-                .map(|s| s.record.clone())
+                .filter_map(|(r, _)| self.records.record(r, |rep| self.rep_id_of(rep)))
                 .collect(),
             contacts: self
                 .events
@@ -1322,12 +1294,12 @@ impl LiveLedger {
     /// more than one record, in arrival order, with its prospect id.
     pub fn partition(&self) -> SuppliedPartition {
         let mut p = SuppliedPartition::new();
-        for s in self.records.iter().flatten() {
+        for (r, s) in self.records.iter() {
             let Some(c) = self.cluster(s.cluster) else {
                 continue;
             };
             if c.members.len() > 1 {
-                p.insert(s.record.prospect_id.as_str(), self.cluster_id(s.cluster));
+                p.insert(self.records.id(r), self.cluster_id(s.cluster));
             }
         }
         p
@@ -1367,7 +1339,7 @@ fn cluster_set_smallest(live: &mut LiveLedger, cluster: u32) {
     let smallest = c
         .members
         .iter()
-        .filter_map(|&m| live.record(m).map(|s| (s.record.prospect_id.as_str(), m)))
+        .filter_map(|&m| live.record(m).map(|_| (live.records.id(m), m)))
         .min()
         .map(|(_, m)| m);
     if let (Some(s), Some(c)) = (smallest, live.clusters.get_mut(cluster as usize)) {

@@ -1,0 +1,156 @@
+//! The live ledger's prospect records, compact: ids interned once (the
+//! symbol is the record's slot), details in append-only text columns.
+
+use crate::intern::{Interner, TextColumn};
+use crate::model::{ProspectRecord, ProspectRecordId, RepId, Source};
+use crate::time::{from_micros, to_micros};
+
+/// A prospect record without its id and details, with the prospect
+/// (cluster) it is in and how many events reference it.
+#[derive(Debug, Clone)]
+pub(super) struct RecordRow {
+    pub(super) cluster: u32,
+    pub(super) events: u32,
+    /// Row of its details in the text columns.
+    text: u32,
+    source: Option<Source>,
+    created_us: Option<i64>,
+    /// Slot of the rep that created it.
+    pub(super) created_by: Option<u32>,
+}
+
+/// The detail columns: name, company, e-mail, phone, city, country.
+#[derive(Debug, Clone, Default)]
+struct Details([TextColumn; 6]);
+
+impl Details {
+    fn push(&mut self, r: &ProspectRecord) -> u32 {
+        let row = self.0.first().map_or(0, TextColumn::len) as u32;
+        let fields = [&r.name, &r.company, &r.email, &r.phone, &r.city, &r.country];
+        for (column, value) in self.0.iter_mut().zip(fields) {
+            column.push(value.as_deref());
+        }
+        row
+    }
+
+    fn get(&self, row: u32, field: usize) -> Option<String> {
+        self.0
+            .get(field)
+            .and_then(|c| c.get(row as usize))
+            .map(str::to_owned)
+    }
+}
+
+/// The prospect records by slot.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RecordTable {
+    ids: Interner,
+    rows: Vec<Option<RecordRow>>,
+    details: Details,
+    live: usize,
+}
+
+impl RecordTable {
+    pub(super) fn get(&self, r: u32) -> Option<&RecordRow> {
+        self.rows.get(r as usize).and_then(Option::as_ref)
+    }
+
+    pub(super) fn get_mut(&mut self, r: u32) -> Option<&mut RecordRow> {
+        self.rows.get_mut(r as usize).and_then(Option::as_mut)
+    }
+
+    /// The slot of the stored record with id `id`.
+    pub(super) fn find(&self, id: &str) -> Option<u32> {
+        let r = self.ids.lookup(id)?;
+        self.get(r).map(|_| r)
+    }
+
+    /// The id of a slot.
+    pub(super) fn id(&self, r: u32) -> &str {
+        self.ids.get(r)
+    }
+
+    /// Stores a record in prospect `cluster`; `None` past 4 billion ids.
+    pub(super) fn insert(
+        &mut self,
+        record: &ProspectRecord,
+        created_by: Option<u32>,
+        cluster: u32,
+    ) -> Option<u32> {
+        let at = self.ids.intern(record.prospect_id.as_str());
+        let i = usize::try_from(at).ok().filter(|_| at != u32::MAX)?;
+        if self.rows.len() <= i {
+            self.rows.resize_with(i + 1, || None);
+        }
+        let text = self.details.push(record);
+        let cell = self.rows.get_mut(i)?;
+        debug_assert!(cell.is_none(), "ids are checked before");
+        *cell = Some(RecordRow {
+            cluster,
+            events: 0,
+            text,
+            source: record.source,
+            created_us: record.created_at.map(to_micros),
+            created_by,
+        });
+        self.live += 1;
+        Some(at)
+    }
+
+    /// Replaces a record's details (the old ones stay in the columns,
+    /// unused).
+    pub(super) fn replace_details(
+        &mut self,
+        r: u32,
+        record: &ProspectRecord,
+        created_by: Option<u32>,
+    ) {
+        let text = self.details.push(record);
+        if let Some(row) = self.get_mut(r) {
+            row.text = text;
+            row.source = record.source;
+            row.created_us = record.created_at.map(to_micros);
+            row.created_by = created_by;
+        }
+    }
+
+    pub(super) fn remove(&mut self, r: u32) {
+        let taken = self.rows.get_mut(r as usize).and_then(Option::take);
+        self.live -= usize::from(taken.is_some());
+    }
+
+    /// The record in slot `r`, given the ids of rep slots.
+    pub(super) fn record<'a>(
+        &'a self,
+        r: u32,
+        rep_id: impl Fn(u32) -> &'a str,
+    ) -> Option<ProspectRecord> {
+        let row = self.get(r)?;
+        let text = |field| self.details.get(row.text, field);
+        Some(ProspectRecord {
+            prospect_id: ProspectRecordId::new(self.id(r)),
+            name: text(0),
+            company: text(1),
+            email: text(2),
+            phone: text(3),
+            city: text(4),
+            country: text(5),
+            source: row.source,
+            created_at: row.created_us.map(from_micros),
+            created_by: row.created_by.map(|rep| RepId::new(rep_id(rep))),
+        })
+    }
+
+    /// Stored records with their slots, in slot order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &RecordRow)> + '_ {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
+    }
+
+    /// Records stored.
+    pub(super) fn count(&self) -> usize {
+        self.live
+    }
+}

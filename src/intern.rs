@@ -252,6 +252,11 @@ impl Interner {
         }
     }
 
+    /// Heap bytes held (text, offsets, table).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.ends.capacity() * 8 + self.slots.capacity() * 8
+    }
+
     /// Makes room for `additional` more strings of about `avg_len` bytes,
     /// so that bulk loads do not rehash as they grow.
     pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
@@ -358,6 +363,89 @@ impl TextColumn {
         self.buf.push_str(&other.buf);
         self.ends.extend(other.ends.iter().map(|e| e + base));
         self.len += other.len;
+    }
+}
+
+/// Checks the offsets of strings stored end to end in `buf`: ascending,
+/// within the text and on character boundaries.
+fn check_ends(buf: &str, ends: &[usize]) -> Result<(), String> {
+    let mut start = 0;
+    for &end in ends {
+        if end < start || end > buf.len() || !buf.is_char_boundary(end) {
+            return Err(format!("bad string offset {end}"));
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// The serde form of an [`Interner`]: the text and the end offsets; the
+/// hash table is rebuilt when read.
+impl serde::Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.buf, &self.ends).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Interner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (buf, ends): (String, Vec<usize>) = serde::Deserialize::deserialize(d)?;
+        Interner::from_parts(buf, ends).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Interner {
+    /// The interner of strings stored end to end in `buf`, symbol `i`
+    /// ending at `ends[i]`.
+    ///
+    /// # Errors
+    /// Offsets out of order, out of the text or inside a character; a
+    /// string stored twice; more strings than symbols.
+    pub(crate) fn from_parts(buf: String, ends: Vec<usize>) -> Result<Self, String> {
+        check_ends(&buf, &ends)?;
+        if ends.len() > LAST_SYMBOL as usize {
+            return Err("too many strings".to_owned());
+        }
+        let mut interner = Interner {
+            buf,
+            ends,
+            slots: Vec::new(),
+        };
+        interner.grow(interner.ends.len());
+        for sym in 0..interner.ends.len() as u32 {
+            let s = interner.get(sym);
+            let h = hash_str(s);
+            if interner.find(s, h).is_ok() {
+                return Err(format!("id {s:?} stored twice"));
+            }
+            interner.place(h, sym);
+        }
+        Ok(interner)
+    }
+}
+
+/// The serde form of a [`TextColumn`]: text, end offsets, length.
+impl serde::Serialize for TextColumn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.buf, &self.ends, self.len).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TextColumn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (buf, ends, len): (String, Vec<usize>, usize) = serde::Deserialize::deserialize(d)?;
+        let consistent = if ends.is_empty() {
+            buf.is_empty()
+        } else {
+            ends.len() == len
+        };
+        if !consistent {
+            return Err(serde::de::Error::custom(
+                "text column offsets do not match its length",
+            ));
+        }
+        check_ends(&buf, &ends).map_err(serde::de::Error::custom)?;
+        Ok(TextColumn { buf, ends, len })
     }
 }
 

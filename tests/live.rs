@@ -283,6 +283,11 @@ proptest! {
             apply(&mut restored, op);
         }
         prop_assert_eq!(live_states(&restored), live_states(&replayed));
+        for spec in tracked() {
+            prop_assert_eq!(restored.period_report(&spec).unwrap(), replayed.period_report(&spec).unwrap());
+            prop_assert_eq!(restored.cohort_report(&spec).unwrap(), replayed.cohort_report(&spec).unwrap());
+        }
+        prop_assert_eq!(restored.time_to_win(None).unwrap(), replayed.time_to_win(None).unwrap());
         // The same records; their order may differ (an id removed before the
         // snapshot and added again after it keeps its first place only in
         // the ledger that saw it first).
@@ -302,6 +307,33 @@ fn sorted(mut r: Records) -> Records {
     r.sales
         .sort_by(|a, b| a.sale_id.as_str().cmp(b.sale_id.as_str()));
     r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A damaged snapshot is an error, never a panic or a ledger that
+    /// breaks SPEC §3.
+    #[test]
+    fn a_damaged_snapshot_is_an_error_not_a_panic(
+        ops in proptest::collection::vec(op(), 1..20),
+        damage in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..10), 1..4),
+    ) {
+        let mut live = setup(ClassifyConfig::default());
+        for op in &ops {
+            apply(&mut live, op);
+        }
+        let mut json = serde_json::to_vec(&live).unwrap();
+        let digits: Vec<usize> = (0..json.len()).filter(|&i| json[i].is_ascii_digit()).collect();
+        for (at, digit) in damage {
+            let i = digits[at.index(digits.len())];
+            json[i] = b'0' + digit;
+        }
+        if let Ok(back) = serde_json::from_slice::<LiveLedger>(&json) {
+            // Whatever it reads must be a valid ledger: the batch agrees.
+            let _ = batch_states(&back, &ClassifyConfig::default());
+        }
+    }
 }
 
 #[test]

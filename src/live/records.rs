@@ -1,13 +1,15 @@
 //! The live ledger's prospect records, compact: ids interned once (the
 //! symbol is the record's slot), details in append-only text columns.
 
+use serde::{Deserialize, Serialize};
+
 use crate::intern::{Interner, TextColumn};
 use crate::model::{ProspectRecord, ProspectRecordId, RepId, Source};
 use crate::time::{from_micros, to_micros};
 
 /// A prospect record without its id and details, with the prospect
 /// (cluster) it is in and how many events reference it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RecordRow {
     pub(super) cluster: u32,
     pub(super) events: u32,
@@ -20,7 +22,7 @@ pub(super) struct RecordRow {
 }
 
 /// The detail columns: name, company, e-mail, phone, city, country.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Details([TextColumn; 6]);
 
 impl Details {
@@ -42,11 +44,13 @@ impl Details {
 }
 
 /// The prospect records by slot.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct RecordTable {
     ids: Interner,
     rows: Vec<Option<RecordRow>>,
     details: Details,
+    /// Records stored (recounted when a snapshot is read).
+    #[serde(skip)]
     live: usize,
 }
 
@@ -147,6 +151,44 @@ impl RecordTable {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes()
+            + self.rows.capacity() * std::mem::size_of::<Option<RecordRow>>()
+            + self
+                .details
+                .0
+                .iter()
+                .map(TextColumn::heap_bytes)
+                .sum::<usize>()
+    }
+
+    /// Checks a table read from a snapshot (one row per id, details and
+    /// creators that exist), resets every record's event count and counts
+    /// the records.
+    pub(super) fn restore(&mut self, rep_ok: impl Fn(u32) -> bool) -> Result<(), String> {
+        if self.rows.len() != self.ids.len() {
+            return Err("the prospect records do not match their ids".to_owned());
+        }
+        let details = self
+            .details
+            .0
+            .iter()
+            .map(TextColumn::len)
+            .min()
+            .unwrap_or(0);
+        if self.details.0.iter().any(|c| c.len() != details) {
+            return Err("the prospect details columns differ in length".to_owned());
+        }
+        for row in self.rows.iter_mut().flatten() {
+            if row.text as usize >= details || !row.created_by.is_none_or(&rep_ok) {
+                return Err("a prospect record names unknown details or creator".to_owned());
+            }
+            row.events = 0;
+        }
+        self.live = self.rows.iter().flatten().count();
+        Ok(())
     }
 
     /// Records stored.

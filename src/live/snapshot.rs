@@ -4,25 +4,44 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::order::EventKind;
+use super::records::RecordTable;
 use super::store::LiveLedger;
+use super::tables::EventTables;
 use crate::classify::ClassifyConfig;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
-use crate::model::{ProspectId, ProspectRecordId, Records};
+use crate::model::{ProspectId, ProspectRecordId, Records, Rep};
 use crate::report::PeriodSpec;
 
-/// What a snapshot holds: the settings, the accepted records in arrival
-/// order and the prospect of every record that shares one.
-#[derive(Serialize, Deserialize)]
+/// The snapshot format's version (a reader refuses others).
+const VERSION: u32 = 1;
+
+/// What a snapshot holds: the settings, the compact tables (ids once,
+/// references as slots, times in µs, prospects as cluster numbers) and
+/// what is kept up to date. Classes, engagements, prospects' event lists
+/// and report cells are rebuilt when it is read.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    version: u32,
+    config: &'a ClassifyConfig,
+    reps: &'a [Option<Rep>],
+    records: &'a RecordTable,
+    events: &'a EventTables,
+    tried: [u64; 5],
+    tracked_periods: Vec<&'a PeriodSpec>,
+    tracks_survival: bool,
+}
+
+/// [`SnapshotRef`], read.
+#[derive(Deserialize)]
 struct Snapshot {
+    version: u32,
     config: ClassifyConfig,
-    records: Records,
-    prospects: Vec<(ProspectRecordId, ProspectId)>,
-    /// The period reports kept up to date.
-    #[serde(default)]
+    reps: Vec<Option<Rep>>,
+    records: RecordTable,
+    events: EventTables,
+    tried: [u64; 5],
     tracked_periods: Vec<PeriodSpec>,
-    /// Whether the survival curves are kept up to date.
-    #[serde(default)]
     tracks_survival: bool,
 }
 
@@ -81,39 +100,36 @@ impl LiveLedger {
         live.sort_and_classify_all();
         Ok(live)
     }
-
-    /// The serde form.
-    fn snapshot(&self) -> Snapshot {
-        let records = self.to_records();
-        let prospects = records
-            .prospects
-            .iter()
-            .filter_map(|r| {
-                let p = self.prospect_of(r.prospect_id.as_str())?;
-                (p != r.prospect_id.as_str()).then(|| (r.prospect_id.clone(), ProspectId::new(p)))
-            })
-            .collect();
-        Snapshot {
-            config: *self.config(),
-            records,
-            prospects,
-            tracked_periods: self.tracked_periods().cloned().collect(),
-            tracks_survival: self.tracks_survival(),
-        }
-    }
 }
 
 impl Serialize for LiveLedger {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        self.snapshot().serialize(serializer)
+        let (reps, records, events, tried) = self.parts();
+        SnapshotRef {
+            version: VERSION,
+            config: self.config(),
+            reps,
+            records,
+            events,
+            tried,
+            tracked_periods: self.tracked_periods().collect(),
+            tracks_survival: self.tracks_survival(),
+        }
+        .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for LiveLedger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let s = Snapshot::deserialize(deserializer)?;
-        let mut live =
-            LiveLedger::load(s.config, s.records, s.prospects).map_err(serde::de::Error::custom)?;
+        if s.version != VERSION {
+            return Err(serde::de::Error::custom(format!(
+                "live ledger snapshot version {} (this crate reads {VERSION})",
+                s.version
+            )));
+        }
+        let mut live = LiveLedger::from_parts(s.config, s.reps, s.records, s.events, s.tried)
+            .map_err(serde::de::Error::custom)?;
         for spec in s.tracked_periods {
             live.track_periods(spec);
         }

@@ -952,6 +952,110 @@ impl LiveLedger {
 
     // ---- loading many records at once -----------------------------------
 
+    /// What a snapshot holds of the ledger.
+    pub(super) fn parts(&self) -> (&[Option<Rep>], &RecordTable, &EventTables, [u64; 5]) {
+        (&self.reps, &self.records, &self.events, self.tried)
+    }
+
+    /// The ledger of a snapshot's parts: every reference and value checked,
+    /// prospects and counts rebuilt, every prospect's events sorted and
+    /// classified once.
+    ///
+    /// # Errors
+    /// What is inconsistent (a snapshot damaged or not written by this
+    /// crate).
+    pub(super) fn from_parts(
+        config: ClassifyConfig,
+        reps: Vec<Option<Rep>>,
+        mut records: RecordTable,
+        mut events: EventTables,
+        tried: [u64; 5],
+    ) -> std::result::Result<Self, String> {
+        let mut live = LiveLedger::new(config);
+        for (i, rep) in reps.iter().enumerate() {
+            let Some(rep) = rep else { continue };
+            let id = rep.rep_id.as_str();
+            if check::rep(rep).is_some() || live.rep_by_id.insert(id.to_owned(), i as u32).is_some()
+            {
+                return Err(format!("rep {id:?} fails the checks of SPEC §3"));
+            }
+        }
+        let rep_ok = |r: u32| reps.get(r as usize).is_some_and(Option::is_some);
+        records.restore(rep_ok)?;
+        let record_ok = |r: u32| records.get(r).is_some();
+        events
+            .contacts
+            .restore(rep_ok, record_ok, ContactRow::is_valid)?;
+        events.meetings.restore(rep_ok, record_ok, |_| true)?;
+        events.sales.restore(rep_ok, record_ok, SaleRow::is_valid)?;
+        live.rep_refs = vec![0; reps.len()];
+        live.reps = reps;
+        live.records = records;
+        live.events = events;
+        live.tried = tried;
+        live.rebuild_prospects();
+        live.rebuild_events();
+        live.sort_and_classify_all();
+        Ok(live)
+    }
+
+    /// Forms the prospects from the records' cluster numbers (renumbered
+    /// densely), with their smallest records.
+    fn rebuild_prospects(&mut self) {
+        let mut dense: HashMap<u32, u32> = HashMap::new();
+        let members: Vec<(u32, u32)> = self
+            .records
+            .iter()
+            .map(|(r, row)| (r, row.cluster))
+            .collect();
+        for (r, old) in members {
+            let next = self.clusters.len() as u32;
+            let c = *dense.entry(old).or_insert(next);
+            if c == next {
+                self.clusters.push(Cluster {
+                    members: Vec::new(),
+                    smallest: r,
+                    events: Vec::new(),
+                });
+            }
+            if let Some(cluster) = self.clusters.get_mut(c as usize) {
+                cluster.members.push(r);
+            }
+            if let Some(row) = self.records.get_mut(r) {
+                row.cluster = c;
+            }
+            if let Some(by) = self.records.get(r).and_then(|row| row.created_by) {
+                self.add_rep_ref(by, 1);
+            }
+        }
+        for c in 0..self.clusters.len() as u32 {
+            cluster_set_smallest(self, c);
+        }
+    }
+
+    /// Puts every stored event into its prospect (unsorted), with the
+    /// reference counts and currencies.
+    fn rebuild_events(&mut self) {
+        let mut all: Vec<(EventKind, u32)> = Vec::new();
+        all.extend(
+            self.events
+                .contacts
+                .iter()
+                .map(|(s, _)| (EventKind::Contact, s)),
+        );
+        all.extend(
+            self.events
+                .meetings
+                .iter()
+                .map(|(s, _)| (EventKind::Meeting, s)),
+        );
+        all.extend(self.events.sales.iter().map(|(s, _)| (EventKind::Sale, s)));
+        self.states = vec![None; self.events.contacts.slots()];
+        for (kind, slot) in all {
+            let _ = self.add_unsorted(kind, |_| Ok(slot));
+        }
+    }
+
     /// Stages an event with `stage` and appends it to its prospect's list
     /// unsorted ([`LiveLedger::sort_and_classify_all`] orders them).
     pub(super) fn add_unsorted(
@@ -1262,6 +1366,24 @@ impl LiveLedger {
             RecordKind::Meeting => self.events.meetings.count(),
             RecordKind::Sale => self.events.sales.count(),
         }
+    }
+
+    /// Approximate heap bytes held by the live ledger, reports kept up to
+    /// date and the deduplication index aside (compare with
+    /// [`Ledger::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        let clusters: usize = self
+            .clusters
+            .iter()
+            .map(|c| c.members.capacity() * 4 + c.events.capacity() * size_of::<Event>())
+            .sum();
+        self.records.heap_bytes()
+            + self.events.heap_bytes()
+            + self.clusters.capacity() * size_of::<Cluster>()
+            + clusters
+            + self.states.capacity() * size_of::<Option<ContactState>>()
+            + self.free_clusters.capacity() * 4
+            + self.reps.capacity() * size_of::<Option<Rep>>()
     }
 
     /// The accepted records, each kind in the order its ids first arrived

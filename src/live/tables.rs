@@ -2,6 +2,8 @@
 //! interner per kind, whose symbol is the record's slot), references as
 //! slots of reps and prospect records, times in µs.
 
+use serde::{Deserialize, Serialize};
+
 use super::order::{Event, EventFacts, EventKind};
 use crate::intern::Interner;
 use crate::model::{
@@ -10,7 +12,7 @@ use crate::model::{
 use crate::time::{from_micros, to_micros};
 
 /// A contact without its ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct ContactRow {
     pub(super) occurred_us: i64,
     pub(super) logged_us: Option<i64>,
@@ -33,8 +35,16 @@ impl ContactRow {
     }
 }
 
+impl ContactRow {
+    /// What SPEC §3 asks of a stored contact's values.
+    pub(super) fn is_valid(&self) -> bool {
+        self.duration_s.is_none_or(|d| d >= 0)
+            && self.logged_us.is_none_or(|l| l >= self.occurred_us)
+    }
+}
+
 /// A meeting without its ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct MeetingRow {
     pub(super) held_us: i64,
     pub(super) status: MeetingStatus,
@@ -50,7 +60,7 @@ impl MeetingRow {
 }
 
 /// A sale without its ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct SaleRow {
     pub(super) closed_us: i64,
     pub(super) amount_minor: Option<i64>,
@@ -66,6 +76,11 @@ impl SaleRow {
         }
     }
 
+    /// What SPEC §3 asks of a stored sale's values.
+    pub(super) fn is_valid(&self) -> bool {
+        self.amount_minor.is_none_or(|a| a >= 0)
+    }
+
     /// The currency code (absent: the empty code, as a batch ledger has it).
     pub(super) fn currency_code(&self) -> &str {
         self.currency.as_deref().unwrap_or("")
@@ -73,7 +88,7 @@ impl SaleRow {
 }
 
 /// An event record with the slots of its rep and prospect record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Slot<R> {
     pub(super) row: R,
     pub(super) rep: u32,
@@ -83,10 +98,12 @@ pub(super) struct Slot<R> {
 /// The records of one kind: a record's slot is the symbol of its id, so a
 /// removed record leaves its slot empty and takes it again when its id
 /// comes back.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Slots<R> {
     ids: Interner,
     rows: Vec<Option<Slot<R>>>,
+    /// Records stored (recounted when a snapshot is read).
+    #[serde(skip)]
     live: usize,
 }
 
@@ -157,6 +174,34 @@ impl<R> Slots<R> {
         self.live
     }
 
+    /// Heap bytes held.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<Slot<R>>>()
+    }
+
+    /// Checks a table read from a snapshot (one row per id, references to
+    /// stored reps and records) and counts its records.
+    pub(super) fn restore(
+        &mut self,
+        rep_ok: impl Fn(u32) -> bool,
+        record_ok: impl Fn(u32) -> bool,
+        row_ok: impl Fn(&R) -> bool,
+    ) -> Result<(), String> {
+        if self.rows.len() != self.ids.len() {
+            return Err("a table's rows do not match its ids".to_owned());
+        }
+        for (slot, s) in self.iter() {
+            if !rep_ok(s.rep) || !record_ok(s.record) || !row_ok(&s.row) {
+                return Err(format!(
+                    "record {:?} fails the checks of SPEC §3",
+                    self.id(slot)
+                ));
+            }
+        }
+        self.live = self.rows.iter().flatten().count();
+        Ok(())
+    }
+
     /// Slots used so far (stored or emptied).
     pub(super) fn slots(&self) -> usize {
         self.rows.len()
@@ -164,7 +209,7 @@ impl<R> Slots<R> {
 }
 
 /// The event tables, read by the SPEC §5 order and the classifier.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct EventTables {
     pub(super) contacts: Slots<ContactRow>,
     pub(super) meetings: Slots<MeetingRow>,
@@ -199,6 +244,10 @@ impl EventFacts for EventTables {
 }
 
 impl EventTables {
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.contacts.heap_bytes() + self.meetings.heap_bytes() + self.sales.heap_bytes()
+    }
+
     /// The time, rep and prospect record of a stored event.
     pub(super) fn refs(&self, kind: EventKind, slot: u32) -> Option<(i64, u32, u32)> {
         match kind {

@@ -73,6 +73,47 @@ pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> Vec<Ev
 pub(super) struct ContactState {
     pub(super) class: ContactClass,
     pub(super) engagement: Option<u32>,
+    /// Contacts of its engagement up to and including it (0 outside any).
+    pub(super) touch: u32,
+}
+
+impl ContactState {
+    /// Whether two states differ in what a change reports (class or
+    /// engagement).
+    pub(super) fn differs(&self, other: &ContactState) -> bool {
+        self.class != other.class || self.engagement != other.engagement
+    }
+
+    /// The state of a contact `gap_us` after the latest earlier contact
+    /// of its lane, whose state was `lane` (`None`: the lane's first);
+    /// `slot` is the contact's own. SPEC §5 for a prospect with no sale
+    /// before it.
+    pub(super) fn after(lane: Option<(ContactState, i64)>, slot: u32, dormancy_us: i64) -> Self {
+        match lane {
+            None => ContactState {
+                class: ContactClass::New,
+                engagement: Some(slot),
+                touch: 1,
+            },
+            Some((_, gap)) if gap > dormancy_us => ContactState {
+                class: ContactClass::Reactivated,
+                engagement: Some(slot),
+                touch: 1,
+            },
+            Some((last, _)) => ContactState {
+                class: ContactClass::FollowUp,
+                engagement: last.engagement,
+                touch: last.touch + 1,
+            },
+        }
+    }
+
+    /// A contact of a prospect that bought before it.
+    pub(super) const CUSTOMER: ContactState = ContactState {
+        class: ContactClass::Customer,
+        engagement: None,
+        touch: 0,
+    };
 }
 
 /// Per-lane state: one lane per prospect (organisation-wide newness) or
@@ -80,7 +121,7 @@ pub(super) struct ContactState {
 struct Lane {
     rep: u32,
     last_contact_us: i64,
-    start: u32,
+    last: ContactState,
 }
 
 /// The class and engagement of every contact among `events` (one
@@ -100,45 +141,30 @@ pub(super) fn classify_events(
         match e.kind {
             EventKind::Sale => sold = true,
             EventKind::Meeting => {}
-            EventKind::Contact if sold => out.push((
-                e.slot,
-                ContactState {
-                    class: ContactClass::Customer,
-                    engagement: None,
-                },
-            )),
+            EventKind::Contact if sold => out.push((e.slot, ContactState::CUSTOMER)),
             EventKind::Contact => {
                 let key = match newness {
                     Newness::Organisation => 0,
                     Newness::PerRep => facts.rep(e),
                 };
-                let state = match lanes.iter_mut().find(|l| l.rep == key) {
+                match lanes.iter_mut().find(|l| l.rep == key) {
                     None => {
+                        let state = ContactState::after(None, e.slot, dormancy_us);
                         lanes.push(Lane {
                             rep: key,
                             last_contact_us: e.time_us,
-                            start: e.slot,
+                            last: state,
                         });
-                        (ContactClass::New, e.slot)
+                        out.push((e.slot, state));
                     }
                     Some(lane) => {
                         let gap = e.time_us.saturating_sub(lane.last_contact_us);
+                        let state = ContactState::after(Some((lane.last, gap)), e.slot, dormancy_us);
                         lane.last_contact_us = e.time_us;
-                        if gap > dormancy_us {
-                            lane.start = e.slot;
-                            (ContactClass::Reactivated, e.slot)
-                        } else {
-                            (ContactClass::FollowUp, lane.start)
-                        }
+                        lane.last = state;
+                        out.push((e.slot, state));
                     }
-                };
-                out.push((
-                    e.slot,
-                    ContactState {
-                        class: state.0,
-                        engagement: Some(state.1),
-                    },
-                ));
+                }
             }
         }
     }

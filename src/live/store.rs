@@ -10,7 +10,7 @@ use super::follow::{Fact, Survival, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
 use super::records::{RecordRow, RecordTable};
 use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
-use crate::classify::{ClassifyConfig, ContactClass};
+use crate::classify::{ClassifyConfig, ContactClass, Newness};
 use crate::dedup::DedupIndex;
 use crate::error::{Error, Rejection, Result};
 use crate::ingest::partition::SuppliedPartition;
@@ -473,10 +473,15 @@ impl LiveLedger {
                 row.cluster = keep;
             }
         }
+        let smallest = match self.cluster(keep) {
+            Some(c) if self.records.id(c.smallest) <= self.records.id(taken.smallest) => c.smallest,
+            _ => taken.smallest,
+        };
         if let Some(c) = self.clusters.get_mut(keep as usize) {
             let events = std::mem::take(&mut c.events);
             c.events = order::merge(&self.events, &events, &taken.events);
             c.members.extend(taken.members);
+            c.smallest = smallest;
         }
         for tracked in &mut self.tracked {
             tracked.forget(gone);
@@ -485,7 +490,6 @@ impl LiveLedger {
             s.forget(gone);
         }
         self.free_clusters.push(gone);
-        cluster_set_smallest(self, keep);
         self.reclassify(keep, None)
     }
 
@@ -527,8 +531,62 @@ impl LiveLedger {
     pub fn add_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
         let slot = self.stage_contact(contact)?;
         let cluster = self.place(EventKind::Contact, slot);
+        let latest = self
+            .cluster(cluster)
+            .and_then(|c| c.events.last())
+            .is_some_and(|e| e.kind == EventKind::Contact && e.slot == slot);
+        // A contact after every event of its prospect changes no other
+        // class: it is classified from the events just before it, unless
+        // reports kept up to date need the prospect recounted anyway.
+        if latest && self.tracked.is_empty() && self.survival.is_none() {
+            self.classify_latest(cluster, slot);
+            return self.entry(slot, Vec::new());
+        }
         let changes = self.reclassify(cluster, Some(slot));
         self.entry(slot, changes)
+    }
+
+    /// Classifies contact `slot`, the latest event of prospect `cluster`:
+    /// walks back to the latest earlier contact of its lane (or a sale, or
+    /// a customer contact, which make it a customer contact too).
+    fn classify_latest(&mut self, cluster: u32, slot: u32) {
+        let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
+        let Some((&me, before)) = events.split_last() else {
+            return;
+        };
+        let lane = |e: Event| match self.config.newness {
+            Newness::Organisation => true,
+            Newness::PerRep => self.events.rep(e) == self.events.rep(me),
+        };
+        let mut previous = None;
+        let mut sold = false;
+        for &e in before.iter().rev() {
+            match e.kind {
+                EventKind::Sale => sold = true,
+                EventKind::Meeting => continue,
+                EventKind::Contact => {
+                    let Some(state) = self.states.get(e.slot as usize).copied().flatten() else {
+                        continue;
+                    };
+                    if state.class == ContactClass::Customer {
+                        sold = true;
+                    } else if lane(e) {
+                        previous = Some((state, me.time_us.saturating_sub(e.time_us)));
+                    } else {
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        let state = if sold {
+            ContactState::CUSTOMER
+        } else {
+            ContactState::after(previous, slot, self.dormancy_us)
+        };
+        if let Some(s) = self.states.get_mut(slot as usize) {
+            *s = Some(state);
+        }
     }
 
     /// Checks a contact (SPEC §3, repeated id last) and stores it, not yet
@@ -859,7 +917,7 @@ impl LiveLedger {
                 continue;
             }
             if let Some(old) = old
-                && old != new
+                && old.differs(&new)
             {
                 changes.push((slot, old, new));
             }
@@ -897,26 +955,13 @@ impl LiveLedger {
         let record = self.events.contacts.get(slot).map_or(0, |s| s.record);
         let cluster = self.cluster_of(record);
         let events = self.cluster(cluster).map_or(&[][..], |c| &c.events[..]);
+        // The latest event first: where a contact usually is.
         let at = events
             .iter()
-            .position(|e| e.kind == EventKind::Contact && e.slot == slot)
+            .rposition(|e| e.kind == EventKind::Contact && e.slot == slot)
             .unwrap_or_default();
         let before = events.get(..at).unwrap_or_default();
-        let touches = before
-            .iter()
-            .filter(|e| e.kind == EventKind::Contact)
-            .filter(|e| {
-                state.engagement.is_some()
-                    && self
-                        .states
-                        .get(e.slot as usize)
-                        .copied()
-                        .flatten()
-                        .and_then(|s| s.engagement)
-                        == state.engagement
-            })
-            .count() as u32
-            + u32::from(state.engagement.is_some());
+        let touches = state.touch;
         let last = before
             .iter()
             .rev()

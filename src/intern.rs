@@ -415,10 +415,14 @@ impl Interner {
         for sym in 0..interner.ends.len() as u32 {
             let s = interner.get(sym);
             let h = hash_str(s);
-            if interner.find(s, h).is_ok() {
-                return Err(format!("id {s:?} stored twice"));
+            match interner.find(s, h) {
+                Ok(_) => return Err(format!("id {s:?} stored twice")),
+                Err(pos) => {
+                    if let Some(slot) = interner.slots.get_mut(pos) {
+                        *slot = entry(h, sym);
+                    }
+                }
             }
-            interner.place(h, sym);
         }
         Ok(interner)
     }

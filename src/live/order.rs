@@ -135,13 +135,41 @@ pub(super) fn classify_events(
     dormancy_us: i64,
 ) -> Vec<(u32, ContactState)> {
     let mut out = Vec::with_capacity(events.len());
-    let mut lanes: Vec<Lane> = Vec::new();
+    let mut lanes = Lanes::default();
+    classify_into(
+        facts,
+        events,
+        newness,
+        dormancy_us,
+        &mut lanes,
+        |slot, state| {
+            out.push((slot, state));
+        },
+    );
+    out
+}
+
+/// The lanes of one prospect, reused from one prospect to the next.
+#[derive(Default)]
+pub(super) struct Lanes(Vec<Lane>);
+
+/// [`classify_events`] into `sink`, with the lanes' storage reused.
+pub(super) fn classify_into(
+    facts: &impl EventFacts,
+    events: &[Event],
+    newness: Newness,
+    dormancy_us: i64,
+    lanes: &mut Lanes,
+    mut sink: impl FnMut(u32, ContactState),
+) {
+    let lanes = &mut lanes.0;
+    lanes.clear();
     let mut sold = false;
     for &e in events {
         match e.kind {
             EventKind::Sale => sold = true,
             EventKind::Meeting => {}
-            EventKind::Contact if sold => out.push((e.slot, ContactState::CUSTOMER)),
+            EventKind::Contact if sold => sink(e.slot, ContactState::CUSTOMER),
             EventKind::Contact => {
                 let key = match newness {
                     Newness::Organisation => 0,
@@ -155,20 +183,20 @@ pub(super) fn classify_events(
                             last_contact_us: e.time_us,
                             last: state,
                         });
-                        out.push((e.slot, state));
+                        sink(e.slot, state);
                     }
                     Some(lane) => {
                         let gap = e.time_us.saturating_sub(lane.last_contact_us);
-                        let state = ContactState::after(Some((lane.last, gap)), e.slot, dormancy_us);
+                        let state =
+                            ContactState::after(Some((lane.last, gap)), e.slot, dormancy_us);
                         lane.last_contact_us = e.time_us;
                         lane.last = state;
-                        out.push((e.slot, state));
+                        sink(e.slot, state);
                     }
                 }
             }
         }
     }
-    out
 }
 
 /// A lane of [`engagements_of`]: its key, last contact time and current

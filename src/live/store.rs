@@ -1038,7 +1038,7 @@ impl LiveLedger {
         live.records = records;
         live.events = events;
         live.tried = tried;
-        live.rebuild_prospects();
+        live.rebuild_prospects()?;
         live.rebuild_events();
         live.sort_and_classify_all();
         Ok(live)
@@ -1046,25 +1046,47 @@ impl LiveLedger {
 
     /// Forms the prospects from the records' cluster numbers (renumbered
     /// densely), with their smallest records.
-    fn rebuild_prospects(&mut self) {
-        let mut dense: HashMap<u32, u32> = HashMap::new();
+    fn rebuild_prospects(&mut self) -> std::result::Result<(), String> {
+        // A snapshot numbers at most one prospect per record slot.
+        let slots = self
+            .records
+            .iter()
+            .map(|(r, _)| r as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut dense: Vec<Option<u32>> = vec![None; slots];
+        self.clusters.reserve_exact(self.records.count());
         let members: Vec<(u32, u32)> = self
             .records
             .iter()
             .map(|(r, row)| (r, row.cluster))
             .collect();
         for (r, old) in members {
-            let next = self.clusters.len() as u32;
-            let c = *dense.entry(old).or_insert(next);
-            if c == next {
-                self.clusters.push(Cluster {
-                    members: Vec::new(),
-                    smallest: r,
-                    events: Vec::new(),
-                });
-            }
+            let Some(entry) = dense.get_mut(old as usize) else {
+                return Err(format!("prospect number {old} out of range"));
+            };
+            let c = match *entry {
+                Some(c) => c,
+                None => {
+                    let c = self.clusters.len() as u32;
+                    *entry = Some(c);
+                    self.clusters.push(Cluster {
+                        members: Vec::new(),
+                        smallest: r,
+                        events: Vec::new(),
+                    });
+                    c
+                }
+            };
+            // Records come in slot order, not id order: keep the smallest.
+            let smaller = self
+                .cluster(c)
+                .is_some_and(|cl| self.records.id(r) < self.records.id(cl.smallest));
             if let Some(cluster) = self.clusters.get_mut(c as usize) {
                 cluster.members.push(r);
+                if smaller {
+                    cluster.smallest = r;
+                }
             }
             if let Some(row) = self.records.get_mut(r) {
                 row.cluster = c;
@@ -1073,31 +1095,56 @@ impl LiveLedger {
                 self.add_rep_ref(by, 1);
             }
         }
-        for c in 0..self.clusters.len() as u32 {
-            cluster_set_smallest(self, c);
-        }
+        Ok(())
     }
 
     /// Puts every stored event into its prospect (unsorted), with the
-    /// reference counts and currencies.
+    /// reference counts and currencies; each prospect's list allocated
+    /// once, at its size.
     fn rebuild_events(&mut self) {
-        let mut all: Vec<(EventKind, u32)> = Vec::new();
-        all.extend(
-            self.events
-                .contacts
-                .iter()
-                .map(|(s, _)| (EventKind::Contact, s)),
-        );
-        all.extend(
-            self.events
-                .meetings
-                .iter()
-                .map(|(s, _)| (EventKind::Meeting, s)),
-        );
-        all.extend(self.events.sales.iter().map(|(s, _)| (EventKind::Sale, s)));
         self.states = vec![None; self.events.contacts.slots()];
-        for (kind, slot) in all {
-            let _ = self.add_unsorted(kind, |_| Ok(slot));
+        let total =
+            self.events.contacts.count() + self.events.meetings.count() + self.events.sales.count();
+        let mut placed: Vec<(u32, Event)> = Vec::with_capacity(total);
+        for kind in [EventKind::Contact, EventKind::Meeting, EventKind::Sale] {
+            let slots: Vec<u32> = match kind {
+                EventKind::Contact => self.events.contacts.iter().map(|(s, _)| s).collect(),
+                EventKind::Meeting => self.events.meetings.iter().map(|(s, _)| s).collect(),
+                EventKind::Sale => self.events.sales.iter().map(|(s, _)| s).collect(),
+            };
+            for slot in slots {
+                let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
+                    continue;
+                };
+                self.add_rep_ref(rep, 1);
+                self.count_currency(kind, slot, 1);
+                let Some(row) = self.records.get_mut(record) else {
+                    continue;
+                };
+                row.events += 1;
+                placed.push((
+                    row.cluster,
+                    Event {
+                        time_us,
+                        kind,
+                        slot,
+                    },
+                ));
+            }
+        }
+        let mut sizes = vec![0usize; self.clusters.len()];
+        for (c, _) in &placed {
+            if let Some(n) = sizes.get_mut(*c as usize) {
+                *n += 1;
+            }
+        }
+        for (c, n) in self.clusters.iter_mut().zip(sizes) {
+            c.events.reserve_exact(n);
+        }
+        for (c, e) in placed {
+            if let Some(cluster) = self.clusters.get_mut(c as usize) {
+                cluster.events.push(e);
+            }
         }
     }
 
@@ -1147,16 +1194,23 @@ impl LiveLedger {
     /// Sorts every prospect's events and classifies its contacts.
     pub(super) fn sort_and_classify_all(&mut self) {
         let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
+        let mut lanes = order::Lanes::default();
+        let states = &mut self.states;
         for c in &mut self.clusters {
             c.events
                 .sort_unstable_by(|&a, &b| order::compare(&self.events, a, b));
-            for (slot, state) in
-                order::classify_events(&self.events, &c.events, newness, dormancy_us)
-            {
-                if let Some(s) = self.states.get_mut(slot as usize) {
-                    *s = Some(state);
-                }
-            }
+            order::classify_into(
+                &self.events,
+                &c.events,
+                newness,
+                dormancy_us,
+                &mut lanes,
+                |slot, state| {
+                    if let Some(s) = states.get_mut(slot as usize) {
+                        *s = Some(state);
+                    }
+                },
+            );
         }
     }
 
@@ -1300,7 +1354,7 @@ impl LiveLedger {
                         Fact::Contact {
                             class,
                             channel: s.row.channel,
-                            duration_s: s.row.duration_s,
+                            duration_s: s.row.duration_s(),
                         },
                     )
                 }
@@ -1364,10 +1418,17 @@ impl LiveLedger {
             return;
         };
         let code = s.row.currency_code();
-        let n = self.currencies.entry(code.to_owned()).or_default();
-        *n = n.saturating_add_signed(by);
-        if *n == 0 {
-            self.currencies.remove(code);
+        match self.currencies.get_mut(code) {
+            Some(n) => {
+                *n = n.saturating_add_signed(by);
+                if *n == 0 {
+                    self.currencies.remove(code);
+                }
+            }
+            None if by > 0 => {
+                self.currencies.insert(code.to_owned(), by.unsigned_abs());
+            }
+            None => {}
         }
     }
 

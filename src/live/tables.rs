@@ -11,35 +11,50 @@ use crate::model::{
 };
 use crate::time::{from_micros, to_micros};
 
-/// A contact without its ids.
+/// A contact without its ids. The two optional numbers are stored as
+/// plain `i64`s with [`ABSENT`] for "none" (read through the accessors):
+/// 16 bytes a contact less than two `Option<i64>`s.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct ContactRow {
     pub(super) occurred_us: i64,
-    pub(super) logged_us: Option<i64>,
-    pub(super) duration_s: Option<i64>,
+    logged_us: i64,
+    duration_s: i64,
     pub(super) channel: Channel,
     pub(super) direction: Direction,
     pub(super) outcome: Option<Outcome>,
 }
 
+/// The stored form of an absent `logged_at` or `duration_s`: neither
+/// value can be it (no instant chrono holds is `i64::MIN` µs, and a
+/// duration is never negative).
+const ABSENT: i64 = i64::MIN;
+
 impl ContactRow {
     pub(super) fn of(c: &Contact) -> Self {
         Self {
             occurred_us: to_micros(c.occurred_at),
-            logged_us: c.logged_at.map(to_micros),
-            duration_s: c.duration_s,
+            logged_us: c.logged_at.map_or(ABSENT, to_micros),
+            duration_s: c.duration_s.unwrap_or(ABSENT),
             channel: c.channel,
             direction: c.direction,
             outcome: c.outcome,
         }
+    }
+
+    pub(super) fn logged_us(&self) -> Option<i64> {
+        (self.logged_us != ABSENT).then_some(self.logged_us)
+    }
+
+    pub(super) fn duration_s(&self) -> Option<i64> {
+        (self.duration_s != ABSENT).then_some(self.duration_s)
     }
 }
 
 impl ContactRow {
     /// What SPEC §3 asks of a stored contact's values.
     pub(super) fn is_valid(&self) -> bool {
-        self.duration_s.is_none_or(|d| d >= 0)
-            && self.logged_us.is_none_or(|l| l >= self.occurred_us)
+        let logged_ok = self.logged_us().is_none_or(|l| l >= self.occurred_us);
+        (self.duration_s == ABSENT || self.duration_s >= 0) && logged_ok
     }
 }
 
@@ -278,10 +293,10 @@ impl EventTables {
             rep_id: RepId::new(rep_id(s.rep)),
             prospect_id: ProspectRecordId::new(record_id(s.record)),
             occurred_at: from_micros(s.row.occurred_us),
-            logged_at: s.row.logged_us.map(from_micros),
+            logged_at: s.row.logged_us().map(from_micros),
             channel: s.row.channel,
             direction: s.row.direction,
-            duration_s: s.row.duration_s,
+            duration_s: s.row.duration_s(),
             outcome: s.row.outcome,
         })
     }

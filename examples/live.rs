@@ -508,6 +508,12 @@ fn replay(
     merges: &[(String, String)],
 ) -> Result<LiveLedger, BoxError> {
     let mut live = LiveLedger::new(ClassifyConfig::default());
+    // A CRM knows roughly how big it is: room up front, so that no append
+    // waits for a table to grow.
+    live.reserve(RecordKind::Prospect, records.prospects.len());
+    live.reserve(RecordKind::Contact, records.contacts.len());
+    live.reserve(RecordKind::Meeting, records.meetings.len());
+    live.reserve(RecordKind::Sale, records.sales.len());
     let t = Instant::now();
     let (n_reps, n_prospects) = (records.reps.len(), records.prospects.len());
     for rep in records.reps {

@@ -191,6 +191,12 @@ impl RecordTable {
         Ok(())
     }
 
+    /// Makes room for `additional` more records.
+    pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {
+        self.ids.reserve(additional, id_len);
+        self.rows.reserve(additional);
+    }
+
     /// Records stored.
     pub(super) fn count(&self) -> usize {
         self.live

@@ -127,6 +127,30 @@ impl LiveLedger {
         self.dedup = index;
     }
 
+    /// Makes room for `additional` more records of `kind`, so that adding
+    /// them never waits for a table to grow (a table that doubles copies
+    /// or rehashes everything it holds: at millions of records, one
+    /// update in a million takes tens to hundreds of milliseconds). Call
+    /// it with the size a CRM expects, as with `Vec::reserve`.
+    pub fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        // Ids of about a dozen bytes (`c000123456`); longer ones grow the
+        // text buffer, which copies without rehashing.
+        const ID_LEN: usize = 12;
+        match kind {
+            RecordKind::Rep => self.reps.reserve(additional),
+            RecordKind::Prospect => {
+                self.records.reserve(additional, ID_LEN);
+                self.clusters.reserve(additional);
+            }
+            RecordKind::Contact => {
+                self.events.contacts.reserve(additional, ID_LEN);
+                self.states.reserve(additional);
+            }
+            RecordKind::Meeting => self.events.meetings.reserve(additional, ID_LEN),
+            RecordKind::Sale => self.events.sales.reserve(additional, ID_LEN),
+        }
+    }
+
     /// The classification settings.
     pub fn config(&self) -> &ClassifyConfig {
         &self.config

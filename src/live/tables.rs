@@ -194,6 +194,13 @@ impl<R> Slots<R> {
         self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<Slot<R>>>()
     }
 
+    /// Makes room for `additional` more records (ids of about `id_len`
+    /// bytes) without growing the tables.
+    pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {
+        self.ids.reserve(additional, id_len);
+        self.rows.reserve(additional);
+    }
+
     /// Checks a table read from a snapshot (one row per id, references to
     /// stored reps and records) and counts its records.
     pub(super) fn restore(

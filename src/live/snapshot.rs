@@ -3,14 +3,13 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::order::EventKind;
 use super::records::RecordTable;
 use super::store::LiveLedger;
-use super::tables::EventTables;
+use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
 use crate::classify::ClassifyConfig;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
-use crate::model::{ProspectId, ProspectRecordId, Records, Rep};
+use crate::model::{RecordKind, Rep};
 use crate::report::PeriodSpec;
 
 /// The snapshot format's version (a reader refuses others).
@@ -46,59 +45,95 @@ struct Snapshot {
 }
 
 impl LiveLedger {
-    /// A live ledger holding a built ledger's records, with its prospects.
+    /// A live ledger holding a built ledger's records, with its prospects:
+    /// the ledger's tables copied over (its reps and prospect records keep
+    /// their order, so references carry over as they are), then checked
+    /// and classified as a snapshot is.
     ///
     /// # Errors
     /// None in practice (the ledger's records were accepted once).
     pub fn from_ledger(ledger: &Ledger, config: ClassifyConfig) -> Result<Self> {
-        let records = ledger.to_records();
-        let prospects = records
-            .prospects
-            .iter()
-            .filter_map(|r| {
-                let id = r.prospect_id.as_str();
-                let p = ledger.prospect_of(id)?;
-                Some((r.prospect_id.clone(), ProspectId::new(p)))
-            })
-            .collect();
-        Self::load(config, records, prospects)
-    }
-
-    /// Loads records in one pass: each is checked as one update would be,
-    /// then every prospect's events are sorted and classified once.
-    fn load(
-        config: ClassifyConfig,
-        records: Records,
-        prospects: Vec<(ProspectRecordId, ProspectId)>,
-    ) -> Result<Self> {
-        let mut live = LiveLedger::new(config);
-        let mut rejections = Vec::new();
-        let mut keep = |r: Result<()>| {
-            if let Err(Error::Rejected { rejections: r }) = r {
-                rejections.extend(r);
+        let reps: Vec<Option<Rep>> = ledger.reps().iter().cloned().map(Some).collect();
+        let record_count = ledger.accepted_count(RecordKind::Prospect) as usize;
+        let mut records = RecordTable::default();
+        records.reserve(record_count, 12);
+        for r in 0..record_count {
+            let Some(record) = ledger.prospect_record(r) else {
+                continue;
+            };
+            let created_by = record
+                .created_by
+                .as_ref()
+                .and_then(|b| ledger.rep_index(b.as_str()));
+            let cluster = ledger.record_prospect(r as u32).unwrap_or(r as u32);
+            records
+                .insert(&record, created_by, cluster)
+                .ok_or_else(too_many)?;
+        }
+        let mut events = EventTables::default();
+        let rows = ledger.contacts();
+        events.contacts.reserve(rows.len(), 12);
+        for (i, c) in rows.iter().enumerate() {
+            let Some(contact) = ledger.contact(i) else {
+                continue;
+            };
+            let slot = Slot {
+                row: ContactRow::of(&contact),
+                rep: c.rep,
+                record: c.record,
+            };
+            events
+                .contacts
+                .push(contact.contact_id.as_str(), slot)
+                .ok_or_else(too_many)?;
+        }
+        for (i, m) in ledger.meetings().iter().enumerate() {
+            let Some(meeting) = ledger.meeting(i) else {
+                continue;
+            };
+            let slot = Slot {
+                row: MeetingRow::of(&meeting),
+                rep: m.rep,
+                record: m.record,
+            };
+            events
+                .meetings
+                .push(meeting.meeting_id.as_str(), slot)
+                .ok_or_else(too_many)?;
+        }
+        for (i, s) in ledger.sales().iter().enumerate() {
+            let Some(sale) = ledger.sale(i) else { continue };
+            let slot = Slot {
+                row: SaleRow::of(&sale),
+                rep: s.rep,
+                record: s.record,
+            };
+            events
+                .sales
+                .push(sale.sale_id.as_str(), slot)
+                .ok_or_else(too_many)?;
+        }
+        let tried = [
+            RecordKind::Rep,
+            RecordKind::Prospect,
+            RecordKind::Contact,
+            RecordKind::Meeting,
+            RecordKind::Sale,
+        ]
+        .map(|k| ledger.accepted_count(k));
+        LiveLedger::from_parts(config, reps, records, events, tried).map_err(|reason| {
+            Error::InvalidArgument {
+                what: "ledger".to_owned(),
+                reason,
             }
-        };
-        for rep in records.reps {
-            keep(live.add_rep(rep));
-        }
-        for p in records.prospects {
-            keep(live.add_prospect(p).map(drop));
-        }
-        live.group(&prospects)?;
-        for c in records.contacts {
-            keep(live.add_unsorted(EventKind::Contact, |l| l.stage_contact(c)));
-        }
-        for m in records.meetings {
-            keep(live.add_unsorted(EventKind::Meeting, |l| l.stage_meeting(m)));
-        }
-        for s in records.sales {
-            keep(live.add_unsorted(EventKind::Sale, |l| l.stage_sale(s)));
-        }
-        if !rejections.is_empty() {
-            return Err(Error::Rejected { rejections });
-        }
-        live.sort_and_classify_all();
-        Ok(live)
+        })
+    }
+}
+
+fn too_many() -> Error {
+    Error::InvalidArgument {
+        what: "ledger".to_owned(),
+        reason: "more than 4 billion ids of one record kind".to_owned(),
     }
 }
 

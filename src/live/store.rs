@@ -16,8 +16,7 @@ use crate::error::{Error, Rejection, Result};
 use crate::ingest::partition::SuppliedPartition;
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
-    Contact, ContactId, Meeting, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records,
-    Rep, RepId, Sale,
+    Contact, ContactId, Meeting, ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale,
 };
 use crate::report::survival::Milestone;
 use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};
@@ -1170,49 +1169,6 @@ impl LiveLedger {
                 cluster.events.push(e);
             }
         }
-    }
-
-    /// Stages an event with `stage` and appends it to its prospect's list
-    /// unsorted ([`LiveLedger::sort_and_classify_all`] orders them).
-    pub(super) fn add_unsorted(
-        &mut self,
-        kind: EventKind,
-        stage: impl FnOnce(&mut Self) -> Result<u32>,
-    ) -> Result<()> {
-        let slot = stage(self)?;
-        let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
-            return Ok(());
-        };
-        self.add_rep_ref(rep, 1);
-        self.count_currency(kind, slot, 1);
-        if let Some(s) = &mut self.survival {
-            s.count_time(time_us, 1);
-        }
-        let cluster = self.cluster_of(record);
-        if let Some(r) = self.records.get_mut(record) {
-            r.events += 1;
-        }
-        if let Some(c) = self.clusters.get_mut(cluster as usize) {
-            c.events.push(Event {
-                time_us,
-                kind,
-                slot,
-            });
-        }
-        Ok(())
-    }
-
-    /// Joins each listed record to the prospect named (a record id).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when an id names no accepted record.
-    pub(super) fn group(&mut self, prospects: &[(ProspectRecordId, ProspectId)]) -> Result<()> {
-        for (record, prospect) in prospects {
-            let r = self.record_index(record.as_str())?;
-            let p = self.record_index(prospect.as_str())?;
-            self.merge_records(r, p);
-        }
-        Ok(())
     }
 
     /// Sorts every prospect's events and classifies its contacts.

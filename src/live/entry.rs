@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::ContactClass;
 use crate::dedup::IndexMatch;
-use crate::model::{Channel, ContactId, ProspectId, RepId};
+use crate::model::{Contact, ContactId, ProspectId};
 
 /// A contact whose class or engagement an update changed (an earlier
 /// arrival, a correction, a deletion, a merge or a split can change the
@@ -24,19 +24,6 @@ pub struct ClassChange {
     pub from_engagement: Option<ContactId>,
     /// Its engagement after.
     pub to_engagement: Option<ContactId>,
-}
-
-/// A contact of the same prospect: the last touch before a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Touch {
-    /// The contact.
-    pub contact_id: ContactId,
-    /// Who made it.
-    pub rep_id: RepId,
-    /// When it occurred.
-    pub at: DateTime<Utc>,
-    /// How.
-    pub channel: Channel,
 }
 
 /// What a CRM shows when a contact is saved: its class, and the context
@@ -74,8 +61,9 @@ pub struct ContactEntry {
     /// Contacts of the engagement up to and including this one (0 for a
     /// customer contact).
     pub touches: u32,
-    /// The prospect's contact just before this one, by any rep.
-    pub last_touch: Option<Touch>,
+    /// The prospect's contact just before this one, by any rep (who,
+    /// when, how).
+    pub last_touch: Option<Contact>,
     /// Time since that contact.
     pub since_last_touch: Option<TimeDelta>,
     /// For a customer contact: when the prospect's first sale closed.

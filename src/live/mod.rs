@@ -3,7 +3,7 @@
 //!
 //! A [`LiveLedger`] starts empty ([`LiveLedger::new`], or
 //! [`LiveLedger::with_dedup`] to deduplicate prospect records at entry)
-//! or from a built [`Ledger`] ([`LiveLedger::from_ledger`]), and takes
+//! or from a built [`Ledger`](crate::Ledger) ([`LiveLedger::from_ledger`]), and takes
 //! reps, prospect records, contacts, meetings and sales in any arrival
 //! order, corrections (`replace_*`: a new version with the same id),
 //! deletions (`remove_*`) and prospect merges and splits. Every record is
@@ -12,11 +12,22 @@
 //! changes nothing. After every update the classes and engagements are
 //! exactly what [`classify`](crate::classify) gives on the accepted
 //! records ([`LiveLedger::to_ledger`] builds that ledger, with the live
-//! prospects as its partition, for the period and cohort reports).
+//! prospects as its partition, for anything else).
 //!
-//! An update costs in proportion to the events of the prospect it touches
-//! (a merge: of the two prospects), not to the ledger: each prospect keeps
-//! its events in SPEC §5 order and is re-classified alone.
+//! Reports follow the updates: [`LiveLedger::track_periods`] keeps the
+//! period and cohort reports of a [`PeriodSpec`](crate::report::PeriodSpec)
+//! (scope: everything), [`LiveLedger::track_survival`] the survival
+//! curves; [`LiveLedger::period_report`], [`LiveLedger::cohort_report`],
+//! [`LiveLedger::time_to_win`] and [`LiveLedger::time_to_first_meeting`]
+//! read them without rebuilding anything, equal to the batch reports.
+//!
+//! # Cost of an update
+//! Each prospect keeps its events in SPEC §5 order. A contact later than
+//! every event of its prospect is classified from the events just before
+//! it; any other update re-classifies the prospects it touches (a merge:
+//! both), and with reports kept up to date every update recounts those
+//! prospects' parts of them. Nothing costs in proportion to the ledger,
+//! except a table growing: [`LiveLedger::reserve`] makes room up front.
 //!
 //! ```
 //! use chrono::{TimeDelta, TimeZone, Utc};
@@ -50,12 +61,16 @@
 //! under the read lock and releases it.
 //!
 //! # Snapshots
-//! `LiveLedger` is `Serialize`/`Deserialize` (any serde format): its
-//! records in arrival order, its prospects and its settings. Restoring
-//! checks every record again and rebuilds the classes in one pass; a
-//! snapshot plus the updates after it gives the state that replaying
-//! everything gives. The deduplication index is not part of a snapshot:
-//! attach one again with [`LiveLedger::set_dedup`].
+//! `LiveLedger` is `Serialize`/`Deserialize` in any serde format (a
+//! compact binary one such as postcard or bincode for size and speed):
+//! its compact tables (each id once, references as slots, times in µs),
+//! its prospects, its settings and which reports it keeps, with a format
+//! version. Reading one checks every record and reference again (a
+//! damaged snapshot is an error, never a panic) and rebuilds prospects,
+//! classes and reports in one pass; a snapshot plus the updates after it
+//! gives the state that replaying everything gives. The deduplication
+//! index is not part of a snapshot: attach one again with
+//! [`LiveLedger::set_dedup`].
 
 mod check;
 mod entry;
@@ -66,5 +81,5 @@ mod snapshot;
 mod store;
 mod tables;
 
-pub use entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
+pub use entry::{ClassChange, ContactEntry, ProspectEntry};
 pub use store::LiveLedger;

@@ -5,7 +5,7 @@
 use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
-use super::entry::{ClassChange, ContactEntry, ProspectEntry, Touch};
+use super::entry::{ClassChange, ContactEntry, ProspectEntry};
 use super::follow::{Fact, Survival, Tracked};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
 use super::records::{RecordRow, RecordTable};
@@ -16,7 +16,7 @@ use crate::error::{Error, Rejection, Result};
 use crate::ingest::partition::SuppliedPartition;
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{
-    Contact, ContactId, Meeting, ProspectId, ProspectRecord, RecordKind, Records, Rep, RepId, Sale,
+    Contact, ContactId, Meeting, ProspectId, ProspectRecord, RecordKind, Records, Rep, Sale,
 };
 use crate::report::survival::Milestone;
 use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};
@@ -1004,11 +1004,9 @@ impl LiveLedger {
                 .and_then(|s| self.events.contacts.get(s))
                 .map(|s| from_micros(s.row.occurred_us)),
             touches,
-            last_touch: last.map(|(l, s)| Touch {
-                contact_id: ContactId::new(self.contact_id(l)),
-                rep_id: RepId::new(self.rep_id_of(s.rep)),
-                at: from_micros(s.row.occurred_us),
-                channel: s.row.channel,
+            last_touch: last.map(|(l, s)| {
+                self.events
+                    .contact(l, s, self.rep_id_of(s.rep), self.record_id_of(s.record))
             }),
             since_last_touch: last
                 .zip(me)

@@ -295,17 +295,31 @@ impl EventTables {
         rep_id: impl Fn(u32) -> &'a str + 'a,
         record_id: impl Fn(u32) -> &'a str + 'a,
     ) -> impl Iterator<Item = Contact> + 'a {
-        self.contacts.iter().map(move |(slot, s)| Contact {
+        self.contacts
+            .iter()
+            .map(move |(slot, s)| self.contact(slot, s, rep_id(s.rep), record_id(s.record)))
+    }
+
+    /// Contact `slot` (stored as `s`) as a record, given its rep's and
+    /// prospect record's ids.
+    pub(super) fn contact(
+        &self,
+        slot: u32,
+        s: &Slot<ContactRow>,
+        rep_id: &str,
+        record_id: &str,
+    ) -> Contact {
+        Contact {
             contact_id: self.contacts.id(slot).into(),
-            rep_id: RepId::new(rep_id(s.rep)),
-            prospect_id: ProspectRecordId::new(record_id(s.record)),
+            rep_id: RepId::new(rep_id),
+            prospect_id: ProspectRecordId::new(record_id),
             occurred_at: from_micros(s.row.occurred_us),
             logged_at: s.row.logged_us().map(from_micros),
             channel: s.row.channel,
             direction: s.row.direction,
             duration_s: s.row.duration_s(),
             outcome: s.row.outcome,
-        })
+        }
     }
 
     /// The stored meetings as records.

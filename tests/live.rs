@@ -316,8 +316,10 @@ proptest! {
             prop_assert_eq!(got, want, "changes reported by {:?}", op);
             for c in &changes {
                 let id = c.contact_id.as_str();
-                prop_assert_eq!(Some(&(c.from, c.from_engagement.as_ref().map(|e| e.as_str().to_owned()))), before.get(id));
-                prop_assert_eq!(Some(&(c.to, c.to_engagement.as_ref().map(|e| e.as_str().to_owned()))), after.get(id));
+                let from = (c.from, c.from_engagement.as_ref().map(|e| e.as_str().to_owned()));
+                let to = (c.to, c.to_engagement.as_ref().map(|e| e.as_str().to_owned()));
+                prop_assert_eq!(Some(&from), before.get(id));
+                prop_assert_eq!(Some(&to), after.get(id));
             }
         }
     }

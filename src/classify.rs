@@ -189,7 +189,13 @@ pub(crate) struct EngagementData {
 }
 
 impl EngagementData {
-    fn start(prospect: u32, rep: u32, contact: u32, time_us: i64, reactivation: bool) -> Self {
+    pub(crate) fn start(
+        prospect: u32,
+        rep: u32,
+        contact: u32,
+        time_us: i64,
+        reactivation: bool,
+    ) -> Self {
         Self {
             prospect,
             rep,

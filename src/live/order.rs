@@ -257,7 +257,13 @@ pub(super) fn engagements_of(
                         old.end = EngagementEnd::Lapsed;
                         old.end_us = Some(e.time_us);
                     }
-                    list.push(start(prospect, rep, e, reactivation));
+                    list.push(EngagementData::start(
+                        prospect,
+                        rep,
+                        e.slot,
+                        e.time_us,
+                        reactivation,
+                    ));
                     let g = list.len() - 1;
                     latest_open = Some(g);
                     match lane.and_then(|i| lanes.get_mut(i)) {
@@ -307,21 +313,4 @@ pub(super) fn engagements_of(
         }
     }
     list
-}
-
-fn start(prospect: u32, rep: u32, e: Event, reactivation: bool) -> EngagementData {
-    EngagementData {
-        prospect,
-        rep,
-        start_contact: e.slot,
-        start_us: e.time_us,
-        reactivation,
-        contacts: 0,
-        meetings_held: 0,
-        first_meeting_us: None,
-        won_sale: None,
-        won_us: None,
-        end: EngagementEnd::Open,
-        end_us: None,
-    }
 }

@@ -74,9 +74,13 @@
 
 mod check;
 mod entry;
+mod events;
 mod follow;
 mod order;
+mod prospects;
+mod rebuild;
 mod records;
+mod reports;
 mod snapshot;
 mod store;
 mod tables;

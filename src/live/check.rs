@@ -10,11 +10,16 @@ use crate::time::to_micros;
 /// A failed check: the field and the reason.
 pub(super) type Failure = (&'static str, Reason);
 
-/// What the checks need to know of the ledger.
+/// What the checks need to know of the ledger: the slots of accepted
+/// reps and prospect records.
 pub(super) trait Known {
-    fn has_rep(&self, rep_id: &str) -> bool;
-    fn has_record(&self, record_id: &str) -> bool;
+    fn rep_slot(&self, rep_id: &str) -> Option<u32>;
+    fn record_slot(&self, record_id: &str) -> Option<u32>;
 }
+
+/// The slots an event's references resolved to: its rep and prospect
+/// record.
+pub(super) type Refs = (u32, u32);
 
 pub(super) fn rep(rep: &Rep) -> Option<Failure> {
     if rep.rep_id.as_str().is_empty() {
@@ -31,7 +36,7 @@ pub(super) fn prospect(p: &ProspectRecord, known: &impl Known) -> Option<Failure
         Some(("prospect_id", Reason::MissingField))
     } else if let Some(by) = p.created_by.as_ref().map(|r| r.as_str())
         && !by.is_empty()
-        && !known.has_rep(by)
+        && known.rep_slot(by).is_none()
     {
         Some(("created_by", Reason::UnknownRep))
     } else {
@@ -52,19 +57,32 @@ fn event_ids(id: (&'static str, &str), rep_id: &str, record_id: &str) -> Option<
     }
 }
 
-fn references(rep_id: &str, record_id: &str, known: &impl Known) -> Option<Failure> {
-    if !known.has_rep(rep_id) {
-        Some(("rep_id", Reason::UnknownRep))
-    } else if !known.has_record(record_id) {
-        Some(("prospect_id", Reason::UnknownProspect))
-    } else {
-        None
+fn references(rep_id: &str, record_id: &str, known: &impl Known) -> Result<Refs, Failure> {
+    let rep = known
+        .rep_slot(rep_id)
+        .ok_or(("rep_id", Reason::UnknownRep))?;
+    let record = known
+        .record_slot(record_id)
+        .ok_or(("prospect_id", Reason::UnknownProspect))?;
+    Ok((rep, record))
+}
+
+/// The first failure of `checks`, else the resolved references.
+fn resolve(
+    checks: Option<Failure>,
+    rep_id: &str,
+    record_id: &str,
+    known: &impl Known,
+) -> Result<Refs, Failure> {
+    match checks {
+        Some(f) => Err(f),
+        None => references(rep_id, record_id, known),
     }
 }
 
-pub(super) fn contact(c: &Contact, known: &impl Known) -> Option<Failure> {
+pub(super) fn contact(c: &Contact, known: &impl Known) -> Result<Refs, Failure> {
     let (rep_id, record_id) = (c.rep_id.as_str(), c.prospect_id.as_str());
-    event_ids(("contact_id", c.contact_id.as_str()), rep_id, record_id)
+    let checks = event_ids(("contact_id", c.contact_id.as_str()), rep_id, record_id)
         .or_else(|| {
             c.duration_s
                 .is_some_and(|d| d < 0)
@@ -75,23 +93,22 @@ pub(super) fn contact(c: &Contact, known: &impl Known) -> Option<Failure> {
                 // Compared in µs, as the batch does (sub-µs digits are dropped).
                 .is_some_and(|l| to_micros(l) < to_micros(c.occurred_at))
                 .then_some(("logged_at", Reason::LoggedBeforeOccurred))
-        })
-        .or_else(|| references(rep_id, record_id, known))
+        });
+    resolve(checks, rep_id, record_id, known)
 }
 
-pub(super) fn meeting(m: &Meeting, known: &impl Known) -> Option<Failure> {
+pub(super) fn meeting(m: &Meeting, known: &impl Known) -> Result<Refs, Failure> {
     let (rep_id, record_id) = (m.rep_id.as_str(), m.prospect_id.as_str());
-    event_ids(("meeting_id", m.meeting_id.as_str()), rep_id, record_id)
-        .or_else(|| references(rep_id, record_id, known))
+    let checks = event_ids(("meeting_id", m.meeting_id.as_str()), rep_id, record_id);
+    resolve(checks, rep_id, record_id, known)
 }
 
-pub(super) fn sale(s: &Sale, known: &impl Known) -> Option<Failure> {
+pub(super) fn sale(s: &Sale, known: &impl Known) -> Result<Refs, Failure> {
     let (rep_id, record_id) = (s.rep_id.as_str(), s.prospect_id.as_str());
-    event_ids(("sale_id", s.sale_id.as_str()), rep_id, record_id)
-        .or_else(|| {
-            s.amount_minor
-                .is_some_and(|a| a < 0)
-                .then_some(("amount_minor", Reason::NegativeNumber))
-        })
-        .or_else(|| references(rep_id, record_id, known))
+    let checks = event_ids(("sale_id", s.sale_id.as_str()), rep_id, record_id).or_else(|| {
+        s.amount_minor
+            .is_some_and(|a| a < 0)
+            .then_some(("amount_minor", Reason::NegativeNumber))
+    });
+    resolve(checks, rep_id, record_id, known)
 }

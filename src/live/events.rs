@@ -2,7 +2,7 @@
 //! removing them, each prospect's events kept in SPEC §5 order and its
 //! contacts classified, and the entry a CRM shows.
 
-use super::check;
+use super::check::{self, Refs};
 use super::entry::{ClassChange, ContactEntry};
 use super::order::{self, ContactState, Event, EventFacts, EventKind};
 use super::store::{LiveLedger, not_found, too_many};
@@ -86,16 +86,15 @@ impl LiveLedger {
     pub(super) fn stage_contact(&mut self, contact: Contact) -> Result<u32> {
         let row = self.next_row(RecordKind::Contact);
         let id = contact.contact_id.as_str();
-        let failure = check::contact(&contact, self).or_else(|| {
-            self.events
-                .contacts
-                .find(id)
-                .map(|_| ("contact_id", crate::Reason::DuplicateId))
-        });
-        if let Some(f) = failure {
-            return Err(Self::reject(RecordKind::Contact, row, id, f));
+        let checked =
+            check::contact(&contact, self).and_then(|refs| match self.events.contacts.find(id) {
+                Some(_) => Err(("contact_id", crate::Reason::DuplicateId)),
+                None => Ok(refs),
+            });
+        match checked {
+            Ok(refs) => self.store_contact(&contact, refs),
+            Err(f) => Err(Self::reject(RecordKind::Contact, row, id, f)),
         }
-        self.store_contact(&contact)
     }
 
     /// Replaces the contact with the same id by a new version (a
@@ -108,15 +107,13 @@ impl LiveLedger {
     pub fn replace_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
         let row = self.next_row(RecordKind::Contact);
         let id = contact.contact_id.as_str().to_owned();
-        if let Some(f) = check::contact(&contact, self) {
-            return Err(Self::reject(RecordKind::Contact, row, &id, f));
-        }
+        let (rep, record) = check::contact(&contact, self)
+            .map_err(|f| Self::reject(RecordKind::Contact, row, &id, f))?;
         let slot = self
             .events
             .contacts
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Contact, &id))?;
-        let (rep, record) = self.refs_of(contact.rep_id.as_str(), contact.prospect_id.as_str());
         let row = ContactRow::of(&contact);
         let changes = self.replace_event(EventKind::Contact, slot, |t| {
             t.contacts.set(slot, Slot { row, rep, record });
@@ -161,16 +158,15 @@ impl LiveLedger {
     pub(super) fn stage_meeting(&mut self, meeting: Meeting) -> Result<u32> {
         let row = self.next_row(RecordKind::Meeting);
         let id = meeting.meeting_id.as_str();
-        let failure = check::meeting(&meeting, self).or_else(|| {
-            self.events
-                .meetings
-                .find(id)
-                .map(|_| ("meeting_id", crate::Reason::DuplicateId))
-        });
-        if let Some(f) = failure {
-            return Err(Self::reject(RecordKind::Meeting, row, id, f));
+        let checked =
+            check::meeting(&meeting, self).and_then(|refs| match self.events.meetings.find(id) {
+                Some(_) => Err(("meeting_id", crate::Reason::DuplicateId)),
+                None => Ok(refs),
+            });
+        match checked {
+            Ok(refs) => self.store_meeting(&meeting, refs),
+            Err(f) => Err(Self::reject(RecordKind::Meeting, row, id, f)),
         }
-        self.store_meeting(&meeting)
     }
 
     /// Replaces the meeting with the same id (a correction).
@@ -181,15 +177,13 @@ impl LiveLedger {
     pub fn replace_meeting(&mut self, meeting: Meeting) -> Result<()> {
         let row = self.next_row(RecordKind::Meeting);
         let id = meeting.meeting_id.as_str().to_owned();
-        if let Some(f) = check::meeting(&meeting, self) {
-            return Err(Self::reject(RecordKind::Meeting, row, &id, f));
-        }
+        let (rep, record) = check::meeting(&meeting, self)
+            .map_err(|f| Self::reject(RecordKind::Meeting, row, &id, f))?;
         let slot = self
             .events
             .meetings
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Meeting, &id))?;
-        let (rep, record) = self.refs_of(meeting.rep_id.as_str(), meeting.prospect_id.as_str());
         let row = MeetingRow::of(&meeting);
         self.replace_event(EventKind::Meeting, slot, |t| {
             t.meetings.set(slot, Slot { row, rep, record });
@@ -228,16 +222,14 @@ impl LiveLedger {
     pub(super) fn stage_sale(&mut self, sale: Sale) -> Result<u32> {
         let row = self.next_row(RecordKind::Sale);
         let id = sale.sale_id.as_str();
-        let failure = check::sale(&sale, self).or_else(|| {
-            self.events
-                .sales
-                .find(id)
-                .map(|_| ("sale_id", crate::Reason::DuplicateId))
+        let checked = check::sale(&sale, self).and_then(|refs| match self.events.sales.find(id) {
+            Some(_) => Err(("sale_id", crate::Reason::DuplicateId)),
+            None => Ok(refs),
         });
-        if let Some(f) = failure {
-            return Err(Self::reject(RecordKind::Sale, row, id, f));
+        match checked {
+            Ok(refs) => self.store_sale(&sale, refs),
+            Err(f) => Err(Self::reject(RecordKind::Sale, row, id, f)),
         }
-        self.store_sale(&sale)
     }
 
     /// Replaces the sale with the same id (a correction): returns the
@@ -249,15 +241,13 @@ impl LiveLedger {
     pub fn replace_sale(&mut self, sale: Sale) -> Result<Vec<ClassChange>> {
         let row = self.next_row(RecordKind::Sale);
         let id = sale.sale_id.as_str().to_owned();
-        if let Some(f) = check::sale(&sale, self) {
-            return Err(Self::reject(RecordKind::Sale, row, &id, f));
-        }
+        let (rep, record) =
+            check::sale(&sale, self).map_err(|f| Self::reject(RecordKind::Sale, row, &id, f))?;
         let slot = self
             .events
             .sales
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Sale, &id))?;
-        let (rep, record) = self.refs_of(sale.rep_id.as_str(), sale.prospect_id.as_str());
         let row = SaleRow::of(&sale);
         Ok(self.replace_event(EventKind::Sale, slot, |t| {
             t.sales.set(slot, Slot { row, rep, record });
@@ -301,14 +291,8 @@ impl LiveLedger {
         changes
     }
 
-    pub(super) fn refs_of(&self, rep_id: &str, record_id: &str) -> (u32, u32) {
-        let record = self.records.find(record_id);
-        debug_assert!(record.is_some(), "checked before");
-        (self.rep_index(rep_id), record.unwrap_or_default())
-    }
-
-    pub(super) fn store_contact(&mut self, c: &Contact) -> Result<u32> {
-        let (rep, record) = self.refs_of(c.rep_id.as_str(), c.prospect_id.as_str());
+    /// Stores a checked contact whose references resolved to `(rep, record)`.
+    pub(super) fn store_contact(&mut self, c: &Contact, (rep, record): Refs) -> Result<u32> {
         let row = ContactRow::of(c);
         let slot = self
             .events
@@ -319,8 +303,8 @@ impl LiveLedger {
         Ok(slot)
     }
 
-    pub(super) fn store_meeting(&mut self, m: &Meeting) -> Result<u32> {
-        let (rep, record) = self.refs_of(m.rep_id.as_str(), m.prospect_id.as_str());
+    /// Stores a checked meeting whose references resolved to `(rep, record)`.
+    pub(super) fn store_meeting(&mut self, m: &Meeting, (rep, record): Refs) -> Result<u32> {
         let row = MeetingRow::of(m);
         self.events
             .meetings
@@ -328,8 +312,8 @@ impl LiveLedger {
             .ok_or_else(too_many)
     }
 
-    pub(super) fn store_sale(&mut self, s: &Sale) -> Result<u32> {
-        let (rep, record) = self.refs_of(s.rep_id.as_str(), s.prospect_id.as_str());
+    /// Stores a checked sale whose references resolved to `(rep, record)`.
+    pub(super) fn store_sale(&mut self, s: &Sale, (rep, record): Refs) -> Result<u32> {
         let row = SaleRow::of(s);
         self.events
             .sales

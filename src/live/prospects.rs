@@ -89,7 +89,7 @@ impl LiveLedger {
     /// The slot of a (checked) record's creator, if it names one.
     pub(super) fn creator(&self, record: &ProspectRecord) -> Option<u32> {
         let by = record.created_by.as_ref().map(|b| b.as_str())?;
-        (!by.is_empty()).then(|| self.rep_index(by))
+        self.rep_by_id.get(by).copied()
     }
 
     pub(super) fn new_cluster(&mut self, record: u32) -> u32 {

@@ -54,12 +54,12 @@ pub struct LiveLedger {
 }
 
 impl Known for LiveLedger {
-    fn has_rep(&self, rep_id: &str) -> bool {
-        self.rep_by_id.contains_key(rep_id)
+    fn rep_slot(&self, rep_id: &str) -> Option<u32> {
+        self.rep_by_id.get(rep_id).copied()
     }
 
-    fn has_record(&self, record_id: &str) -> bool {
-        self.records.find(record_id).is_some()
+    fn record_slot(&self, record_id: &str) -> Option<u32> {
+        self.records.find(record_id)
     }
 }
 
@@ -241,12 +241,6 @@ impl LiveLedger {
             *slot = None;
         }
         Ok(())
-    }
-
-    pub(super) fn rep_index(&self, rep_id: &str) -> u32 {
-        let at = self.rep_by_id.get(rep_id).copied();
-        debug_assert!(at.is_some(), "checked before");
-        at.unwrap_or_default()
     }
 
     pub(super) fn add_rep_ref(&mut self, rep: u32, by: i32) {

@@ -106,7 +106,7 @@ impl LiveLedger {
     /// An empty live ledger that deduplicates each prospect record at
     /// entry with `index` (load the CRM's known records into it first, or
     /// start it empty): a record joins the prospect of the records the
-    /// index joins it to, and its [`ProspectEntry`] carries the evidence.
+    /// index joins it to, and its [`ProspectEntry`](super::ProspectEntry) carries the evidence.
     pub fn with_dedup(config: ClassifyConfig, index: DedupIndex) -> Self {
         let mut live = Self::new(config);
         live.dedup = Some(index);

@@ -176,7 +176,7 @@ impl Column {
 /// Every result has a `to_frame()` method: [`PeriodReport::to_frame`],
 /// [`CohortReport::to_frame`], [`Breakdown::to_frame`],
 /// [`SurvivalCurve::to_frame`], [`Rejections::to_frame`] and
-/// [`Findings::to_frame`](crate::detect::Findings::to_frame), each with its
+/// `detect::Findings::to_frame` (detect is a layer above), each with its
 /// columns' types declared; any other [`Table`] converts with
 /// [`Frame::from_table`], which infers them. A frame is read column by
 /// column: [`Frame::columns`] yields `(name, values)` pairs in order and

@@ -379,8 +379,10 @@ fn check_ends(buf: &str, ends: &[usize]) -> Result<(), String> {
     Ok(())
 }
 
-/// The serde form of an [`Interner`]: the text and the end offsets; the
-/// hash table is rebuilt when read.
+/// The serde form of an [`Interner`]: the text and the end offsets. One
+/// read has its text checked but no hash table yet: the reader builds it
+/// with [`Interner::index_of`] and [`Interner::set_index`] (a snapshot of
+/// many ids does it on another thread) before looking anything up.
 impl serde::Serialize for Interner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         (&self.buf, &self.ends).serialize(s)
@@ -390,41 +392,66 @@ impl serde::Serialize for Interner {
 impl<'de> serde::Deserialize<'de> for Interner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (buf, ends): (String, Vec<usize>) = serde::Deserialize::deserialize(d)?;
-        Interner::from_parts(buf, ends).map_err(serde::de::Error::custom)
+        check_ends(&buf, &ends).map_err(serde::de::Error::custom)?;
+        if ends.len() > LAST_SYMBOL as usize {
+            return Err(serde::de::Error::custom("too many strings"));
+        }
+        Ok(Interner {
+            buf,
+            ends,
+            slots: Vec::new(),
+        })
     }
 }
 
 impl Interner {
-    /// The interner of strings stored end to end in `buf`, symbol `i`
-    /// ending at `ends[i]`.
+    /// Whether the hash table is built (an interner read from serde has
+    /// none until [`Interner::set_index`]).
+    pub(crate) fn is_indexed(&self) -> bool {
+        self.ends.is_empty() || !self.slots.is_empty()
+    }
+
+    /// A copy of the text, for building the index elsewhere.
+    pub(crate) fn text(&self) -> (String, Vec<usize>) {
+        (self.buf.clone(), self.ends.clone())
+    }
+
+    /// The hash table of strings stored end to end in `buf` (offsets
+    /// checked), symbol `i` ending at `ends[i]`.
     ///
     /// # Errors
-    /// Offsets out of order, out of the text or inside a character; a
-    /// string stored twice; more strings than symbols.
-    pub(crate) fn from_parts(buf: String, ends: Vec<usize>) -> Result<Self, String> {
-        check_ends(&buf, &ends)?;
-        if ends.len() > LAST_SYMBOL as usize {
-            return Err("too many strings".to_owned());
-        }
-        let mut interner = Interner {
-            buf,
-            ends,
-            slots: Vec::new(),
-        };
-        interner.grow(interner.ends.len());
-        for sym in 0..interner.ends.len() as u32 {
-            let s = interner.get(sym);
+    /// A string stored twice.
+    pub(crate) fn index_of(buf: &str, ends: &[usize]) -> Result<Vec<u64>, String> {
+        let mut interner = Interner::new();
+        interner.grow(ends.len());
+        for sym in 0..ends.len() as u32 {
+            let s = get_in(buf, ends, sym);
             let h = hash_str(s);
-            match interner.find(s, h) {
-                Ok(_) => return Err(format!("id {s:?} stored twice")),
-                Err(pos) => {
-                    if let Some(slot) = interner.slots.get_mut(pos) {
-                        *slot = entry(h, sym);
-                    }
+            // Probed against `buf`, since `interner` holds no text.
+            let mask = interner.slots.len() - 1;
+            let (mut pos, tag) = interner.start(h);
+            loop {
+                let slot = interner.slot(pos);
+                if slot == 0 {
+                    break;
                 }
+                if slot >> 32 == tag && get_in(buf, ends, (slot as u32).wrapping_sub(1)) == s {
+                    return Err(format!("id {s:?} stored twice"));
+                }
+                pos = (pos + 1) & mask;
+            }
+            if let Some(slot) = interner.slots.get_mut(pos) {
+                *slot = entry(h, sym);
             }
         }
-        Ok(interner)
+        Ok(interner.slots)
+    }
+
+    /// Installs a hash table built by [`Interner::index_of`] from this
+    /// interner's text.
+    pub(crate) fn set_index(&mut self, slots: Vec<u64>) {
+        debug_assert!(slots.len().is_power_of_two() || self.ends.is_empty());
+        self.slots = slots;
     }
 }
 

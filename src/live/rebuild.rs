@@ -8,6 +8,7 @@ use super::records::RecordTable;
 use super::store::{Cluster, LiveLedger};
 use super::tables::{ContactRow, EventTables, SaleRow};
 use crate::classify::ClassifyConfig;
+use crate::intern::Interner;
 use crate::model::Rep;
 
 impl LiveLedger {
@@ -52,9 +53,37 @@ impl LiveLedger {
         live.records = records;
         live.events = events;
         live.tried = tried;
-        live.rebuild_prospects()?;
-        live.rebuild_events();
-        live.sort_and_classify_all();
+        // The ids' hash tables (one probe per id, most of them cache
+        // misses) are built beside the rest, which reads ids only by slot.
+        let jobs = [
+            live.events.contacts.index_job(),
+            live.events.meetings.index_job(),
+            live.events.sales.index_job(),
+            live.records.index_job(),
+        ];
+        let (indexes, rebuilt) = crate::par::join(
+            move || jobs.map(|job| job.map(|(buf, ends)| Interner::index_of(&buf, &ends))),
+            || {
+                live.rebuild_prospects()?;
+                live.rebuild_events();
+                live.sort_and_classify_all();
+                Ok::<(), String>(())
+            },
+        );
+        rebuilt?;
+        let [contacts, meetings, sales, records] = indexes;
+        if let Some(slots) = contacts.transpose()? {
+            live.events.contacts.set_index(slots);
+        }
+        if let Some(slots) = meetings.transpose()? {
+            live.events.meetings.set_index(slots);
+        }
+        if let Some(slots) = sales.transpose()? {
+            live.events.sales.set_index(slots);
+        }
+        if let Some(slots) = records.transpose()? {
+            live.records.set_index(slots);
+        }
         Ok(live)
     }
 

@@ -191,6 +191,16 @@ impl RecordTable {
         Ok(())
     }
 
+    /// The text of the ids, when their hash table is still to be built.
+    pub(super) fn index_job(&self) -> Option<(String, Vec<usize>)> {
+        (!self.ids.is_indexed()).then(|| self.ids.text())
+    }
+
+    /// Installs the ids' hash table built from [`RecordTable::index_job`].
+    pub(super) fn set_index(&mut self, slots: Vec<u64>) {
+        self.ids.set_index(slots);
+    }
+
     /// Makes room for `additional` more records.
     pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {
         self.ids.reserve(additional, id_len);

@@ -194,6 +194,17 @@ impl<R> Slots<R> {
         self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<Slot<R>>>()
     }
 
+    /// The text of the ids, when their hash table is still to be built
+    /// (a table read from a snapshot).
+    pub(super) fn index_job(&self) -> Option<(String, Vec<usize>)> {
+        (!self.ids.is_indexed()).then(|| self.ids.text())
+    }
+
+    /// Installs the ids' hash table built from [`Slots::index_job`].
+    pub(super) fn set_index(&mut self, slots: Vec<u64>) {
+        self.ids.set_index(slots);
+    }
+
     /// Makes room for `additional` more records (ids of about `id_len`
     /// bytes) without growing the tables.
     pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::intern::{Interner, TextColumn};
+use super::tables::Slots;
+use crate::intern::TextColumn;
 use crate::model::{ProspectRecord, ProspectRecordId, RepId, Source};
 use crate::time::{from_micros, to_micros};
 
@@ -43,35 +44,30 @@ impl Details {
     }
 }
 
-/// The prospect records by slot.
+/// The prospect records by slot, with their details.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct RecordTable {
-    ids: Interner,
-    rows: Vec<Option<RecordRow>>,
+    rows: Slots<RecordRow>,
     details: Details,
-    /// Records stored (recounted when a snapshot is read).
-    #[serde(skip)]
-    live: usize,
 }
 
 impl RecordTable {
     pub(super) fn get(&self, r: u32) -> Option<&RecordRow> {
-        self.rows.get(r as usize).and_then(Option::as_ref)
+        self.rows.get(r)
     }
 
     pub(super) fn get_mut(&mut self, r: u32) -> Option<&mut RecordRow> {
-        self.rows.get_mut(r as usize).and_then(Option::as_mut)
+        self.rows.get_mut(r)
     }
 
     /// The slot of the stored record with id `id`.
     pub(super) fn find(&self, id: &str) -> Option<u32> {
-        let r = self.ids.lookup(id)?;
-        self.get(r).map(|_| r)
+        self.rows.find(id)
     }
 
     /// The id of a slot.
     pub(super) fn id(&self, r: u32) -> &str {
-        self.ids.get(r)
+        self.rows.id(r)
     }
 
     /// Stores a record in prospect `cluster`; `None` past 4 billion ids.
@@ -81,24 +77,16 @@ impl RecordTable {
         created_by: Option<u32>,
         cluster: u32,
     ) -> Option<u32> {
-        let at = self.ids.intern(record.prospect_id.as_str());
-        let i = usize::try_from(at).ok().filter(|_| at != u32::MAX)?;
-        if self.rows.len() <= i {
-            self.rows.resize_with(i + 1, || None);
-        }
         let text = self.details.push(record);
-        let cell = self.rows.get_mut(i)?;
-        debug_assert!(cell.is_none(), "ids are checked before");
-        *cell = Some(RecordRow {
+        let row = RecordRow {
             cluster,
             events: 0,
             text,
             source: record.source,
             created_us: record.created_at.map(to_micros),
             created_by,
-        });
-        self.live += 1;
-        Some(at)
+        };
+        self.rows.push(record.prospect_id.as_str(), row)
     }
 
     /// Replaces a record's details (the old ones stay in the columns,
@@ -119,8 +107,7 @@ impl RecordTable {
     }
 
     pub(super) fn remove(&mut self, r: u32) {
-        let taken = self.rows.get_mut(r as usize).and_then(Option::take);
-        self.live -= usize::from(taken.is_some());
+        self.rows.take(r);
     }
 
     /// The record in slot `r`, given the ids of rep slots.
@@ -147,15 +134,11 @@ impl RecordTable {
 
     /// Stored records with their slots, in slot order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &RecordRow)> + '_ {
-        self.rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
+        self.rows.iter()
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
-        self.ids.heap_bytes()
-            + self.rows.capacity() * std::mem::size_of::<Option<RecordRow>>()
+        self.rows.heap_bytes()
             + self
                 .details
                 .0
@@ -168,9 +151,6 @@ impl RecordTable {
     /// creators that exist), resets every record's event count and counts
     /// the records.
     pub(super) fn restore(&mut self, rep_ok: impl Fn(u32) -> bool) -> Result<(), String> {
-        if self.rows.len() != self.ids.len() {
-            return Err("the prospect records do not match their ids".to_owned());
-        }
         let details = self
             .details
             .0
@@ -181,34 +161,34 @@ impl RecordTable {
         if self.details.0.iter().any(|c| c.len() != details) {
             return Err("the prospect details columns differ in length".to_owned());
         }
-        for row in self.rows.iter_mut().flatten() {
+        self.rows.restore_with(|id, row| {
             if row.text as usize >= details || !row.created_by.is_none_or(&rep_ok) {
-                return Err("a prospect record names unknown details or creator".to_owned());
+                return Err(format!(
+                    "prospect record {id:?} names unknown details or creator"
+                ));
             }
             row.events = 0;
-        }
-        self.live = self.rows.iter().flatten().count();
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The text of the ids, when their hash table is still to be built.
     pub(super) fn index_job(&self) -> Option<(String, Vec<usize>)> {
-        (!self.ids.is_indexed()).then(|| self.ids.text())
+        self.rows.index_job()
     }
 
     /// Installs the ids' hash table built from [`RecordTable::index_job`].
     pub(super) fn set_index(&mut self, slots: Vec<u64>) {
-        self.ids.set_index(slots);
+        self.rows.set_index(slots);
     }
 
     /// Makes room for `additional` more records.
     pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {
-        self.ids.reserve(additional, id_len);
-        self.rows.reserve(additional);
+        self.rows.reserve(additional, id_len);
     }
 
     /// Records stored.
     pub(super) fn count(&self) -> usize {
-        self.live
+        self.rows.count()
     }
 }

@@ -110,19 +110,19 @@ pub(super) struct Slot<R> {
     pub(super) record: u32,
 }
 
-/// The records of one kind: a record's slot is the symbol of its id, so a
-/// removed record leaves its slot empty and takes it again when its id
-/// comes back.
+/// Records of one kind by id: a record's slot is the symbol of its id, so
+/// a removed record leaves its slot empty and takes it again when its id
+/// comes back. `T` is what a slot holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Slots<R> {
+pub(super) struct Slots<T> {
     ids: Interner,
-    rows: Vec<Option<Slot<R>>>,
+    rows: Vec<Option<T>>,
     /// Records stored (recounted when a snapshot is read).
     #[serde(skip)]
     live: usize,
 }
 
-impl<R> Default for Slots<R> {
+impl<T> Default for Slots<T> {
     fn default() -> Self {
         Self {
             ids: Interner::new(),
@@ -132,9 +132,13 @@ impl<R> Default for Slots<R> {
     }
 }
 
-impl<R> Slots<R> {
-    pub(super) fn get(&self, slot: u32) -> Option<&Slot<R>> {
+impl<T> Slots<T> {
+    pub(super) fn get(&self, slot: u32) -> Option<&T> {
         self.rows.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    pub(super) fn get_mut(&mut self, slot: u32) -> Option<&mut T> {
+        self.rows.get_mut(slot as usize).and_then(Option::as_mut)
     }
 
     /// The slot of the record with id `id`, if one is stored.
@@ -149,7 +153,7 @@ impl<R> Slots<R> {
     }
 
     /// Stores a record (its id not stored yet); `None` past 4 billion ids.
-    pub(super) fn push(&mut self, id: &str, slot: Slot<R>) -> Option<u32> {
+    pub(super) fn push(&mut self, id: &str, value: T) -> Option<u32> {
         let at = self.ids.intern(id);
         let i = usize::try_from(at).ok().filter(|_| at != u32::MAX)?;
         if self.rows.len() <= i {
@@ -157,27 +161,27 @@ impl<R> Slots<R> {
         }
         let cell = self.rows.get_mut(i)?;
         debug_assert!(cell.is_none(), "ids are checked before");
-        *cell = Some(slot);
+        *cell = Some(value);
         self.live += 1;
         Some(at)
     }
 
     /// Stores a new version of the record in `slot` (same id).
-    pub(super) fn set(&mut self, slot: u32, new: Slot<R>) {
+    pub(super) fn set(&mut self, slot: u32, new: T) {
         if let Some(cell) = self.rows.get_mut(slot as usize) {
             debug_assert!(cell.is_some());
             *cell = Some(new);
         }
     }
 
-    pub(super) fn take(&mut self, slot: u32) -> Option<Slot<R>> {
+    pub(super) fn take(&mut self, slot: u32) -> Option<T> {
         let taken = self.rows.get_mut(slot as usize).and_then(Option::take);
         self.live -= usize::from(taken.is_some());
         taken
     }
 
     /// Stored records with their slots, in slot order.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &Slot<R>)> + '_ {
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &T)> + '_ {
         self.rows
             .iter()
             .enumerate()
@@ -191,7 +195,7 @@ impl<R> Slots<R> {
 
     /// Heap bytes held.
     pub(super) fn heap_bytes(&self) -> usize {
-        self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<Slot<R>>>()
+        self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<T>>()
     }
 
     /// The text of the ids, when their hash table is still to be built
@@ -212,23 +216,19 @@ impl<R> Slots<R> {
         self.rows.reserve(additional);
     }
 
-    /// Checks a table read from a snapshot (one row per id, references to
-    /// stored reps and records) and counts its records.
-    pub(super) fn restore(
+    /// Checks a table read from a snapshot (one row per id, every stored
+    /// record passing `check`, which may also reset derived fields) and
+    /// counts its records.
+    pub(super) fn restore_with(
         &mut self,
-        rep_ok: impl Fn(u32) -> bool,
-        record_ok: impl Fn(u32) -> bool,
-        row_ok: impl Fn(&R) -> bool,
+        mut check: impl FnMut(&str, &mut T) -> Result<(), String>,
     ) -> Result<(), String> {
         if self.rows.len() != self.ids.len() {
             return Err("a table's rows do not match its ids".to_owned());
         }
-        for (slot, s) in self.iter() {
-            if !rep_ok(s.rep) || !record_ok(s.record) || !row_ok(&s.row) {
-                return Err(format!(
-                    "record {:?} fails the checks of SPEC §3",
-                    self.id(slot)
-                ));
+        for (slot, row) in self.rows.iter_mut().enumerate() {
+            if let Some(row) = row {
+                check(self.ids.get(slot as u32), row)?;
             }
         }
         self.live = self.rows.iter().flatten().count();
@@ -241,12 +241,31 @@ impl<R> Slots<R> {
     }
 }
 
+impl<R> Slots<Slot<R>> {
+    /// Checks an event table read from a snapshot: references to stored
+    /// reps and records, values as SPEC §3 asks.
+    pub(super) fn restore(
+        &mut self,
+        rep_ok: impl Fn(u32) -> bool,
+        record_ok: impl Fn(u32) -> bool,
+        row_ok: impl Fn(&R) -> bool,
+    ) -> Result<(), String> {
+        self.restore_with(|id, s| {
+            if rep_ok(s.rep) && record_ok(s.record) && row_ok(&s.row) {
+                Ok(())
+            } else {
+                Err(format!("record {id:?} fails the checks of SPEC §3"))
+            }
+        })
+    }
+}
+
 /// The event tables, read by the SPEC §5 order and the classifier.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct EventTables {
-    pub(super) contacts: Slots<ContactRow>,
-    pub(super) meetings: Slots<MeetingRow>,
-    pub(super) sales: Slots<SaleRow>,
+    pub(super) contacts: Slots<Slot<ContactRow>>,
+    pub(super) meetings: Slots<Slot<MeetingRow>>,
+    pub(super) sales: Slots<Slot<SaleRow>>,
 }
 
 impl EventFacts for EventTables {

@@ -119,7 +119,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("add_contact_in_order", |b| {
         b.iter_batched(
             || in_order.make(|n| late + TimeDelta::seconds(n as i64)),
-            |contact| black_box(live.add_contact(contact)),
+            |contact| black_box(live.add_contact(&contact)),
             BatchSize::SmallInput,
         )
     });
@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("add_contact_out_of_order", |b| {
         b.iter_batched(
             || out_of_order.make(|n| early - TimeDelta::seconds(n as i64)),
-            |contact| black_box(live.add_contact(contact)),
+            |contact| black_box(live.add_contact(&contact)),
             BatchSize::SmallInput,
         )
     });
@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
                 next_prospect += 1;
                 ProspectRecord::new(format!("bench-p{next_prospect}"))
             },
-            |record| black_box(live.add_prospect(record)),
+            |record| black_box(live.add_prospect(&record)),
             BatchSize::SmallInput,
         )
     });

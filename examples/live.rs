@@ -516,10 +516,10 @@ fn replay(
     live.reserve(RecordKind::Sale, records.sales.len());
     let t = Instant::now();
     let (n_reps, n_prospects) = (records.reps.len(), records.prospects.len());
-    for rep in records.reps {
+    for rep in &records.reps {
         live.add_rep(rep)?;
     }
-    for p in records.prospects {
+    for p in &records.prospects {
         live.add_prospect(p)?;
     }
     let t_records = t.elapsed();
@@ -541,24 +541,19 @@ fn replay(
         &records.sales[..],
     );
     let order = arrival_order(events, args.arrival);
-    let mut contacts: Vec<Option<Contact>> = records.contacts.into_iter().map(Some).collect();
-    let mut meetings: Vec<Option<Meeting>> = records.meetings.into_iter().map(Some).collect();
-    let mut sales: Vec<Option<Sale>> = records.sales.into_iter().map(Some).collect();
-    let mut latency: Vec<u64> = Vec::with_capacity(contacts.len());
+    let mut latency: Vec<u64> = Vec::with_capacity(records.contacts.len());
     let mut tally = Tally::default();
     println!("at entry (what a CRM shows as each contact is saved):");
     let t_loop = Instant::now();
     for (n, &event) in order.iter().enumerate() {
         match event {
             Event::Contact(i) => {
-                let Some(c) = contacts.get_mut(i as usize).and_then(Option::take) else {
+                let Some(c) = records.contacts.get(i as usize) else {
                     continue;
                 };
                 let at_us = micros(c.occurred_at);
                 let prospect = live.prospect_of(c.prospect_id.as_str()).unwrap_or_default();
                 let late = tally.arrived(prospect, at_us);
-                let ids =
-                    (tally.samples < SAMPLES).then(|| (c.contact_id.clone(), c.rep_id.clone()));
                 let t = Instant::now();
                 let entry = live.add_contact(c);
                 latency.push(t.elapsed().as_nanos() as u64);
@@ -566,12 +561,10 @@ fn replay(
                 tally.late += u64::from(late);
                 tally.changed += entry.changes.len() as u64;
                 tally.changing_appends += u64::from(!entry.changes.is_empty());
-                if let Some((contact, rep)) = ids {
-                    tally.maybe_show(contact.as_str(), rep.as_str(), &entry);
-                }
+                tally.maybe_show(c.contact_id.as_str(), c.rep_id.as_str(), &entry);
             }
             Event::Meeting(i) => {
-                let Some(m) = meetings.get_mut(i as usize).and_then(Option::take) else {
+                let Some(m) = records.meetings.get(i as usize) else {
                     continue;
                 };
                 let prospect = live.prospect_of(m.prospect_id.as_str()).unwrap_or_default();
@@ -582,7 +575,7 @@ fn replay(
                 added?;
             }
             Event::Sale(i) => {
-                let Some(s) = sales.get_mut(i as usize).and_then(Option::take) else {
+                let Some(s) = records.sales.get(i as usize) else {
                     continue;
                 };
                 let prospect = live.prospect_of(s.prospect_id.as_str()).unwrap_or_default();

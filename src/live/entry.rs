@@ -35,11 +35,11 @@ pub struct ClassChange {
 /// # use sales_metrics::{Channel, ClassifyConfig, Contact, ContactClass, ProspectRecord, Rep};
 /// let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
 /// let mut live = LiveLedger::new(ClassifyConfig::default());
-/// live.add_rep(Rep::new("bogdan"))?;
-/// live.add_prospect(ProspectRecord::new("p123"))?;
-/// live.add_contact(Contact::new("c1", "bogdan", "p123", t, Channel::Phone))?;
+/// live.add_rep(&Rep::new("bogdan"))?;
+/// live.add_prospect(&ProspectRecord::new("p123"))?;
+/// live.add_contact(&Contact::new("c1", "bogdan", "p123", t, Channel::Phone))?;
 /// let later = t + TimeDelta::days(12);
-/// let entry = live.add_contact(Contact::new("c2", "bogdan", "p123", later, Channel::Email))?;
+/// let entry = live.add_contact(&Contact::new("c2", "bogdan", "p123", later, Channel::Email))?;
 /// assert_eq!(entry.class, ContactClass::FollowUp);
 /// assert_eq!(entry.touches, 2);
 /// assert_eq!(entry.since_last_touch, Some(TimeDelta::days(12)));

@@ -20,7 +20,7 @@ impl LiveLedger {
     ///
     /// # Errors
     /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
-    pub fn add_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
+    pub fn add_contact(&mut self, contact: &Contact) -> Result<ContactEntry> {
         let slot = self.stage_contact(contact)?;
         let cluster = self.place(EventKind::Contact, slot);
         let latest = self
@@ -83,16 +83,16 @@ impl LiveLedger {
 
     /// Checks a contact (SPEC §3, repeated id last) and stores it, not yet
     /// placed among its prospect's events.
-    pub(super) fn stage_contact(&mut self, contact: Contact) -> Result<u32> {
+    pub(super) fn stage_contact(&mut self, contact: &Contact) -> Result<u32> {
         let row = self.next_row(RecordKind::Contact);
         let id = contact.contact_id.as_str();
         let checked =
-            check::contact(&contact, self).and_then(|refs| match self.events.contacts.find(id) {
+            check::contact(contact, self).and_then(|refs| match self.events.contacts.find(id) {
                 Some(_) => Err(("contact_id", crate::Reason::DuplicateId)),
                 None => Ok(refs),
             });
         match checked {
-            Ok(refs) => self.store_contact(&contact, refs),
+            Ok(refs) => self.store_contact(contact, refs),
             Err(f) => Err(Self::reject(RecordKind::Contact, row, id, f)),
         }
     }
@@ -104,17 +104,17 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::InvalidArgument`] when no contact has the id;
     /// [`Error::Rejected`] when the new version fails SPEC §3.
-    pub fn replace_contact(&mut self, contact: Contact) -> Result<ContactEntry> {
+    pub fn replace_contact(&mut self, contact: &Contact) -> Result<ContactEntry> {
         let row = self.next_row(RecordKind::Contact);
         let id = contact.contact_id.as_str().to_owned();
-        let (rep, record) = check::contact(&contact, self)
+        let (rep, record) = check::contact(contact, self)
             .map_err(|f| Self::reject(RecordKind::Contact, row, &id, f))?;
         let slot = self
             .events
             .contacts
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Contact, &id))?;
-        let row = ContactRow::of(&contact);
+        let row = ContactRow::of(contact);
         let changes = self.replace_event(EventKind::Contact, slot, |t| {
             t.contacts.set(slot, Slot { row, rep, record });
         });
@@ -147,7 +147,7 @@ impl LiveLedger {
     ///
     /// # Errors
     /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
-    pub fn add_meeting(&mut self, meeting: Meeting) -> Result<()> {
+    pub fn add_meeting(&mut self, meeting: &Meeting) -> Result<()> {
         let slot = self.stage_meeting(meeting)?;
         let cluster = self.place(EventKind::Meeting, slot);
         self.refresh_reports(cluster);
@@ -155,16 +155,16 @@ impl LiveLedger {
     }
 
     /// Checks a meeting and stores it, not yet placed.
-    pub(super) fn stage_meeting(&mut self, meeting: Meeting) -> Result<u32> {
+    pub(super) fn stage_meeting(&mut self, meeting: &Meeting) -> Result<u32> {
         let row = self.next_row(RecordKind::Meeting);
         let id = meeting.meeting_id.as_str();
         let checked =
-            check::meeting(&meeting, self).and_then(|refs| match self.events.meetings.find(id) {
+            check::meeting(meeting, self).and_then(|refs| match self.events.meetings.find(id) {
                 Some(_) => Err(("meeting_id", crate::Reason::DuplicateId)),
                 None => Ok(refs),
             });
         match checked {
-            Ok(refs) => self.store_meeting(&meeting, refs),
+            Ok(refs) => self.store_meeting(meeting, refs),
             Err(f) => Err(Self::reject(RecordKind::Meeting, row, id, f)),
         }
     }
@@ -174,17 +174,17 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::InvalidArgument`] when no meeting has the id;
     /// [`Error::Rejected`] when the new version fails SPEC §3.
-    pub fn replace_meeting(&mut self, meeting: Meeting) -> Result<()> {
+    pub fn replace_meeting(&mut self, meeting: &Meeting) -> Result<()> {
         let row = self.next_row(RecordKind::Meeting);
         let id = meeting.meeting_id.as_str().to_owned();
-        let (rep, record) = check::meeting(&meeting, self)
+        let (rep, record) = check::meeting(meeting, self)
             .map_err(|f| Self::reject(RecordKind::Meeting, row, &id, f))?;
         let slot = self
             .events
             .meetings
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Meeting, &id))?;
-        let row = MeetingRow::of(&meeting);
+        let row = MeetingRow::of(meeting);
         self.replace_event(EventKind::Meeting, slot, |t| {
             t.meetings.set(slot, Slot { row, rep, record });
         });
@@ -212,22 +212,22 @@ impl LiveLedger {
     ///
     /// # Errors
     /// [`Error::Rejected`] as SPEC §3 says; nothing changes.
-    pub fn add_sale(&mut self, sale: Sale) -> Result<Vec<ClassChange>> {
+    pub fn add_sale(&mut self, sale: &Sale) -> Result<Vec<ClassChange>> {
         let slot = self.stage_sale(sale)?;
         let cluster = self.place(EventKind::Sale, slot);
         Ok(self.reclassify(cluster, None))
     }
 
     /// Checks a sale and stores it, not yet placed.
-    pub(super) fn stage_sale(&mut self, sale: Sale) -> Result<u32> {
+    pub(super) fn stage_sale(&mut self, sale: &Sale) -> Result<u32> {
         let row = self.next_row(RecordKind::Sale);
         let id = sale.sale_id.as_str();
-        let checked = check::sale(&sale, self).and_then(|refs| match self.events.sales.find(id) {
+        let checked = check::sale(sale, self).and_then(|refs| match self.events.sales.find(id) {
             Some(_) => Err(("sale_id", crate::Reason::DuplicateId)),
             None => Ok(refs),
         });
         match checked {
-            Ok(refs) => self.store_sale(&sale, refs),
+            Ok(refs) => self.store_sale(sale, refs),
             Err(f) => Err(Self::reject(RecordKind::Sale, row, id, f)),
         }
     }
@@ -238,17 +238,17 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::InvalidArgument`] when no sale has the id;
     /// [`Error::Rejected`] when the new version fails SPEC §3.
-    pub fn replace_sale(&mut self, sale: Sale) -> Result<Vec<ClassChange>> {
+    pub fn replace_sale(&mut self, sale: &Sale) -> Result<Vec<ClassChange>> {
         let row = self.next_row(RecordKind::Sale);
         let id = sale.sale_id.as_str().to_owned();
         let (rep, record) =
-            check::sale(&sale, self).map_err(|f| Self::reject(RecordKind::Sale, row, &id, f))?;
+            check::sale(sale, self).map_err(|f| Self::reject(RecordKind::Sale, row, &id, f))?;
         let slot = self
             .events
             .sales
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Sale, &id))?;
-        let row = SaleRow::of(&sale);
+        let row = SaleRow::of(sale);
         Ok(self.replace_event(EventKind::Sale, slot, |t| {
             t.sales.set(slot, Slot { row, rep, record });
         }))

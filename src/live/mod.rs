@@ -36,16 +36,16 @@
 //!
 //! let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
 //! let mut live = LiveLedger::new(ClassifyConfig::default());
-//! live.add_rep(Rep::new("ana"))?;
-//! live.add_prospect(ProspectRecord::new("p1"))?;
-//! let first = live.add_contact(Contact::new("c1", "ana", "p1", t, Channel::Phone))?;
+//! live.add_rep(&Rep::new("ana"))?;
+//! live.add_prospect(&ProspectRecord::new("p1"))?;
+//! let first = live.add_contact(&Contact::new("c1", "ana", "p1", t, Channel::Phone))?;
 //! assert_eq!(first.class, ContactClass::New);
-//! live.add_sale(Sale::new("s1", "ana", "p1", t + TimeDelta::days(30)))?;
-//! let after = live.add_contact(Contact::new("c2", "ana", "p1", t + TimeDelta::days(40), Channel::Email))?;
+//! live.add_sale(&Sale::new("s1", "ana", "p1", t + TimeDelta::days(30)))?;
+//! let after = live.add_contact(&Contact::new("c2", "ana", "p1", t + TimeDelta::days(40), Channel::Email))?;
 //! assert_eq!(after.class, ContactClass::Customer);
 //!
 //! // A contact logged late, before c1: it is the new one now, and c1 changed.
-//! let early = live.add_contact(Contact::new("c0", "ana", "p1", t - TimeDelta::days(2), Channel::Email))?;
+//! let early = live.add_contact(&Contact::new("c0", "ana", "p1", t - TimeDelta::days(2), Channel::Email))?;
 //! assert_eq!(early.class, ContactClass::New);
 //! assert_eq!(early.changes[0].contact_id.as_str(), "c1");
 //! assert_eq!(early.changes[0].to, ContactClass::FollowUp);

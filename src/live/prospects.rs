@@ -18,10 +18,10 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::Rejected`] as SPEC §3 says (absent id, unknown
     /// `created_by`, repeated id); nothing changes.
-    pub fn add_prospect(&mut self, record: ProspectRecord) -> Result<ProspectEntry> {
+    pub fn add_prospect(&mut self, record: &ProspectRecord) -> Result<ProspectEntry> {
         let row = self.next_row(RecordKind::Prospect);
         let id = record.prospect_id.as_str().to_owned();
-        let failure = check::prospect(&record, self).or_else(|| {
+        let failure = check::prospect(record, self).or_else(|| {
             self.records
                 .find(&id)
                 .map(|_| ("prospect_id", crate::Reason::DuplicateId))
@@ -29,8 +29,8 @@ impl LiveLedger {
         if let Some(f) = failure {
             return Err(Self::reject(RecordKind::Prospect, row, &id, f));
         }
-        let r = self.insert_record(&record)?;
-        let matches = self.dedup_at_entry(&record);
+        let r = self.insert_record(record)?;
+        let matches = self.dedup_at_entry(record);
         let mut changes = Vec::new();
         if let Some(index) = &self.dedup {
             let joined = index.cluster_id(&id).map(str::to_owned);
@@ -118,24 +118,24 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::InvalidArgument`] when no record has the id;
     /// [`Error::Rejected`] when the new version fails SPEC §3.
-    pub fn replace_prospect(&mut self, record: ProspectRecord) -> Result<()> {
+    pub fn replace_prospect(&mut self, record: &ProspectRecord) -> Result<()> {
         let row = self.next_row(RecordKind::Prospect);
         let id = record.prospect_id.as_str().to_owned();
-        if let Some(f) = check::prospect(&record, self) {
+        if let Some(f) = check::prospect(record, self) {
             return Err(Self::reject(RecordKind::Prospect, row, &id, f));
         }
         let r = self
             .records
             .find(&id)
             .ok_or_else(|| not_found(RecordKind::Prospect, &id))?;
-        let new_by = self.creator(&record);
+        let new_by = self.creator(record);
         if let Some(rep) = self.record(r).and_then(|s| s.created_by) {
             self.add_rep_ref(rep, -1);
         }
         if let Some(rep) = new_by {
             self.add_rep_ref(rep, 1);
         }
-        self.records.replace_details(r, &record, new_by);
+        self.records.replace_details(r, record, new_by);
         Ok(())
     }
 

@@ -177,10 +177,10 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::Rejected`] as SPEC §3 says (absent id, negative target,
     /// repeated id); nothing changes.
-    pub fn add_rep(&mut self, rep: Rep) -> Result<()> {
+    pub fn add_rep(&mut self, rep: &Rep) -> Result<()> {
         let row = self.next_row(RecordKind::Rep);
         let id = rep.rep_id.as_str();
-        let failure = check::rep(&rep).or_else(|| {
+        let failure = check::rep(rep).or_else(|| {
             self.rep_by_id
                 .contains_key(id)
                 .then_some(("rep_id", crate::Reason::DuplicateId))
@@ -190,7 +190,7 @@ impl LiveLedger {
         }
         let at = self.reps.len() as u32;
         self.rep_by_id.insert(id.to_owned(), at);
-        self.reps.push(Some(rep));
+        self.reps.push(Some(rep.clone()));
         self.rep_refs.push(0);
         Ok(())
     }
@@ -201,10 +201,10 @@ impl LiveLedger {
     /// # Errors
     /// [`Error::InvalidArgument`] when no rep has the id;
     /// [`Error::Rejected`] when the new version fails SPEC §3.
-    pub fn replace_rep(&mut self, rep: Rep) -> Result<()> {
+    pub fn replace_rep(&mut self, rep: &Rep) -> Result<()> {
         let row = self.next_row(RecordKind::Rep);
         let id = rep.rep_id.as_str();
-        if let Some(f) = check::rep(&rep) {
+        if let Some(f) = check::rep(rep) {
             return Err(Self::reject(RecordKind::Rep, row, id, f));
         }
         let at = self
@@ -213,7 +213,7 @@ impl LiveLedger {
             .copied()
             .ok_or_else(|| not_found(RecordKind::Rep, id))?;
         if let Some(slot) = self.reps.get_mut(at as usize) {
-            *slot = Some(rep);
+            *slot = Some(rep.clone());
         }
         Ok(())
     }

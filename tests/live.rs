@@ -394,7 +394,7 @@ proptest! {
         if let Ok(back) = serde_json::from_slice::<LiveLedger>(&json) {
             // Whatever it reads must be a valid ledger: the batch agrees
             // (under the settings it read, which the damage may change).
-            let config = back.config().clone();
+            let config = *back.config();
             let _ = batch_states(&back, &config);
         }
     }

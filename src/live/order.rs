@@ -6,20 +6,27 @@ use std::cmp::Ordering;
 use crate::classify::{ContactClass, EngagementData, EngagementEnd, Newness};
 
 /// Kind of an event, in SPEC §5 rank order (contact 0, meeting 1, sale 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// (`Default` only fills the unused inline room of a prospect's event
+/// list; no stored event takes it.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub(super) enum EventKind {
+    #[default]
     Contact,
     Meeting,
     Sale,
 }
 
 /// One event of a prospect: its time, kind and slot in its kind's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Event {
     pub(super) time_us: i64,
     pub(super) kind: EventKind,
     pub(super) slot: u32,
 }
+
+/// A prospect's events in SPEC §5 order: two kept inline, more on the
+/// heap (most prospects have few events; no allocation for those).
+pub(super) type EventList = tinyvec::TinyVec<[Event; 2]>;
 
 /// What the classifier reads of each event besides its time and kind.
 pub(super) trait EventFacts {
@@ -50,8 +57,8 @@ pub(super) fn insertion_point(facts: &impl EventFacts, events: &[Event], e: Even
 }
 
 /// Merges two lists sorted in SPEC §5 order.
-pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> Vec<Event> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
+pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> EventList {
+    let mut out = EventList::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
         if compare(facts, x, y) == Ordering::Greater {
@@ -62,8 +69,8 @@ pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> Vec<Ev
             i += 1;
         }
     }
-    out.extend(a.get(i..).unwrap_or_default());
-    out.extend(b.get(j..).unwrap_or_default());
+    out.extend_from_slice(a.get(i..).unwrap_or_default());
+    out.extend_from_slice(b.get(j..).unwrap_or_default());
     out
 }
 

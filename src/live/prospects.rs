@@ -4,7 +4,7 @@
 
 use super::check;
 use super::entry::{ClassChange, ProspectEntry};
-use super::order::{self, Event};
+use super::order::{self, EventList};
 use super::records::RecordRow;
 use super::store::{Cluster, LiveLedger, cluster_set_smallest, event_record, not_found, too_many};
 use crate::error::{Error, Result};
@@ -93,11 +93,11 @@ impl LiveLedger {
     }
 
     pub(super) fn new_cluster(&mut self, record: u32) -> u32 {
-        let c = Cluster {
-            members: vec![record],
+        let mut c = Cluster {
             smallest: record,
-            events: Vec::new(),
+            ..Cluster::default()
         };
+        c.members.push(record);
         match self.free_clusters.pop() {
             Some(at) => {
                 if let Some(slot) = self.clusters.get_mut(at as usize) {
@@ -192,11 +192,11 @@ impl LiveLedger {
         if self.cluster(from).is_none_or(|c| c.members.len() < 2) {
             return Ok(Vec::new());
         }
-        let mut moved = Vec::new();
+        let mut moved = EventList::default();
         if let Some(c) = self.clusters.get_mut(from as usize) {
             c.members.retain(|&m| m != r);
             let events = std::mem::take(&mut c.events);
-            let (mine, rest): (Vec<Event>, Vec<Event>) = events
+            let (mine, rest): (EventList, EventList) = events
                 .into_iter()
                 .partition(|&e| event_record(&self.events, e) == Some(r));
             c.events = rest;

@@ -114,9 +114,8 @@ impl LiveLedger {
                     let c = self.clusters.len() as u32;
                     *entry = Some(c);
                     self.clusters.push(Cluster {
-                        members: Vec::new(),
                         smallest: r,
-                        events: Vec::new(),
+                        ..Cluster::default()
                     });
                     c
                 }

@@ -6,7 +6,7 @@ use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
 use super::follow::{Survival, Tracked};
-use super::order::{ContactState, Event};
+use super::order::{ContactState, Event, EventList};
 use super::records::RecordTable;
 use super::tables::EventTables;
 use crate::classify::{ClassifyConfig, ContactClass};
@@ -16,14 +16,16 @@ use crate::ingest::partition::SuppliedPartition;
 use crate::ledger::{Ledger, LedgerBuilder};
 use crate::model::{RecordKind, Records, Rep};
 use std::collections::BTreeMap;
+use tinyvec::TinyVec;
 
 /// A prospect: its records, the one with the smallest id (the prospect's
 /// id, SPEC §4) and its events in SPEC §5 order.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Cluster {
-    pub(super) members: Vec<u32>,
+    /// Its records: two kept inline (most prospects have one).
+    pub(super) members: TinyVec<[u32; 2]>,
     pub(super) smallest: u32,
-    pub(super) events: Vec<Event>,
+    pub(super) events: EventList,
 }
 
 /// A ledger that takes records one at a time and keeps every contact
@@ -298,7 +300,7 @@ impl LiveLedger {
         let clusters: usize = self
             .clusters
             .iter()
-            .map(|c| c.members.capacity() * 4 + c.events.capacity() * size_of::<Event>())
+            .map(|c| spilled(&c.members) + spilled(&c.events))
             .sum();
         self.records.heap_bytes()
             + self.events.heap_bytes()
@@ -389,5 +391,14 @@ pub(super) fn cluster_set_smallest(live: &mut LiveLedger, cluster: u32) {
         .map(|(_, m)| m);
     if let (Some(s), Some(c)) = (smallest, live.clusters.get_mut(cluster as usize)) {
         c.smallest = s;
+    }
+}
+
+/// Heap bytes of a list that outgrew its inline room (inline room is part
+/// of its owner's size).
+fn spilled<A: tinyvec::Array>(list: &TinyVec<A>) -> usize {
+    match list {
+        TinyVec::Inline(_) => 0,
+        TinyVec::Heap(v) => v.capacity() * size_of::<A::Item>(),
     }
 }

@@ -124,6 +124,7 @@ pub mod detect;
 mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod import;
 pub mod ingest;
 mod intern;
 mod ledger;

@@ -84,6 +84,13 @@ pub trait RecordSink {
     /// `bad_time`, `bad_number`, `unknown_enum`); it counts as one input
     /// record of its kind.
     fn reject(&mut self, rejection: Rejection);
+    /// Prospect records `a` and `b` are known to be one prospect, whatever
+    /// deduplication (or a supplied partition) says: a must-link, such as
+    /// a converted lead and the contact it became. Ids that name no
+    /// accepted record are ignored. Does nothing by default.
+    fn link(&mut self, a: &str, b: &str) {
+        let _ = (a, b);
+    }
     /// A hint: about `additional` more records of `kind` follow (readers
     /// estimate it from the file size). Does nothing by default.
     fn reserve(&mut self, kind: RecordKind, additional: usize) {

@@ -208,6 +208,9 @@ pub struct Staging {
     pub(crate) early_rejections: Vec<Rejection>,
     /// Records seen per kind (staged or rejected early), in `RecordKind::ALL` order.
     pub(crate) inputs: KindCounts,
+    /// Pairs of prospect record ids known to be one prospect (must-links,
+    /// such as a converted lead and its contact).
+    pub(crate) links: Vec<(Box<str>, Box<str>)>,
 }
 
 impl Staging {

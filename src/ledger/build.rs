@@ -7,6 +7,8 @@ use super::validate::{Rejections, accept_unique, dense_order, lookup, screen, so
 use super::*;
 use crate::ingest::stage::{StagedMeeting, StagedSale};
 use crate::par;
+use crate::union_find::UnionFind;
+use hashbrown::HashMap;
 
 /// The build, stage by stage. Each stage takes what it consumes out of
 /// the staging area, so memory is freed as the build goes.
@@ -22,7 +24,8 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
     let reps = accept_reps(&mut b, &mut rej);
     let (records, rec_of_sym) = accept_records(&mut b, &reps.rep_of_sym, &mut rej);
     let mut warnings = Vec::new();
-    let labels = group_records(&identity, &b, &records, &rec_of_sym, &mut warnings)?;
+    let mut labels = group_records(&identity, &b, &records, &rec_of_sym, &mut warnings)?;
+    apply_links(&mut labels, &b, &rec_of_sym);
     let (record_prospect, prospect_records_offsets, prospect_records) =
         clusters_from_labels(&labels);
     // The partition (possibly millions of ids) is no longer needed.
@@ -239,6 +242,35 @@ fn group_records(
             supplied_labels(p, records, &b.record_syms, rec_of_sym, warnings)
         }
     })
+}
+
+/// Joins the groups of records known to be one prospect (SPEC §12's
+/// must-links): the groups of both ends of every link become one. Links
+/// naming a record that was not accepted are ignored.
+fn apply_links(labels: &mut [u32], b: &Staging, rec_of_sym: &[u32]) {
+    if b.links.is_empty() {
+        return;
+    }
+    let record = |id: &str| {
+        let sym = b.record_syms.lookup(id)?;
+        let r = rec_of_sym.get(sym as usize).copied()?;
+        (r != NONE && (r as usize) < labels.len()).then_some(r)
+    };
+    // One set per record; records of one group start joined.
+    let mut sets = UnionFind::new(labels.len());
+    let mut first_of_label: HashMap<u32, u32> = HashMap::new();
+    for (r, &label) in labels.iter().enumerate() {
+        let first = *first_of_label.entry(label).or_insert(r as u32);
+        sets.union(first, r as u32);
+    }
+    for (a, c) in &b.links {
+        if let (Some(a), Some(c)) = (record(a), record(c)) {
+            sets.union(a, c);
+        }
+    }
+    for (r, label) in labels.iter_mut().enumerate() {
+        *label = sets.find(r as u32);
+    }
 }
 
 /// The checks of event references shared by contacts, meetings and sales,

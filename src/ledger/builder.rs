@@ -273,6 +273,10 @@ impl RecordSink for LedgerBuilder {
         self.staging.reject(rejection);
     }
 
+    fn link(&mut self, a: &str, b: &str) {
+        self.staging.links.push((a.into(), b.into()));
+    }
+
     fn reserve(&mut self, kind: RecordKind, additional: usize) {
         self.staging.reserve(kind, additional);
     }

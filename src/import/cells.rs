@@ -1,0 +1,221 @@
+//! The cell rules every import shares (SPEC §12.1): booleans, instants,
+//! dates at a local time of day, decimal amounts in minor units, names
+//! from parts.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+
+use crate::error::Reason;
+use crate::ingest::parse::parse_time_micros;
+use crate::time::to_micros;
+
+/// A boolean cell: `true`/`false`/`1`/`0` ignoring case; empty is false
+/// (an absent column reads as empty cells). `Err` for anything else.
+pub(super) fn boolean(cell: &str) -> Result<bool, Reason> {
+    if cell.is_empty() || cell == "0" || cell.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else if cell == "1" || cell.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else {
+        Err(Reason::UnknownEnum)
+    }
+}
+
+/// An instant: RFC 3339 as SPEC §3 says (fractions included), or with a
+/// `+hhmm` offset without a colon, as Salesforce tools write it.
+pub(super) fn instant(cell: &str) -> Option<i64> {
+    parse_time_micros(cell).or_else(|| {
+        let (head, offset) = cell.split_at_checked(cell.len().checked_sub(5)?)?;
+        let bytes = offset.as_bytes();
+        let signed = matches!(bytes.first(), Some(b'+' | b'-'));
+        let digits = bytes.get(1..).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        if !(signed && digits) {
+            return None;
+        }
+        let (hours, minutes) = offset.split_at_checked(3)?;
+        parse_time_micros(&format!("{head}{hours}:{minutes}"))
+    })
+}
+
+/// A date `YYYY-MM-DD` (exactly that form).
+pub(super) fn date(cell: &str) -> Option<NaiveDate> {
+    let b = cell.as_bytes();
+    let shaped = b.len() == 10
+        && b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok()
+}
+
+/// The instant of `day` at `time` local to `zone` (in a DST gap, the
+/// first instant after it; in an overlap, the earlier one).
+pub(super) fn local(day: NaiveDate, time: NaiveTime, zone: Tz) -> i64 {
+    let mut at = day.and_time(time);
+    // A gap is at most a few hours: step forward until the time exists.
+    for _ in 0..48 {
+        if let Some(t) = zone.from_local_datetime(&at).earliest() {
+            return to_micros(t.with_timezone(&chrono::Utc));
+        }
+        at += chrono::TimeDelta::minutes(30);
+    }
+    to_micros(at.and_utc())
+}
+
+/// The local date (in `zone`) of an instant in µs.
+pub(super) fn local_date(us: i64, zone: Tz) -> NaiveDate {
+    crate::time::from_micros(us)
+        .with_timezone(&zone)
+        .date_naive()
+}
+
+/// A decimal amount (`12500`, `12500.5`, `-3.25`) in minor units of a
+/// currency with `exponent` fraction digits: more digits than that, or
+/// anything but an optional `-` and digits with one `.`, is `bad_number`.
+/// A negative amount is returned negative, for the ledger to reject as
+/// `negative_number` in SPEC §3 order. `point` is the decimal
+/// separator and `grouping` an optional thousands separator to drop
+/// (mapping files; `.` and none for the built-in CRMs).
+pub(super) fn amount(
+    cell: &str,
+    exponent: u32,
+    point: char,
+    grouping: Option<char>,
+) -> Result<i64, Reason> {
+    let (negative, body) = match cell.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cell),
+    };
+    let (whole, fraction) = match body.split_once(point) {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    let whole: String = match grouping {
+        Some(g) => whole.chars().filter(|&c| c != g).collect(),
+        None => whole.to_owned(),
+    };
+    let fraction = fraction.unwrap_or("");
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let fits = fraction.len() <= exponent as usize;
+    if whole.is_empty() || !digits(&whole) || !digits(fraction) || !fits {
+        return Err(Reason::BadNumber);
+    }
+    let scale = 10i64.checked_pow(exponent).ok_or(Reason::BadNumber)?;
+    let pad = 10i64
+        .checked_pow(exponent - fraction.len() as u32)
+        .ok_or(Reason::BadNumber)?;
+    let whole: i64 = whole.parse().map_err(|_| Reason::BadNumber)?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().map_err(|_| Reason::BadNumber)?
+    };
+    let minor = whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction.checked_mul(pad)?))
+        .ok_or(Reason::BadNumber)?;
+    Ok(if negative { -minor } else { minor })
+}
+
+/// The ISO 4217 exponent (minor unit digits) of a currency code; 2 for
+/// codes not listed and for an absent currency.
+pub(super) fn currency_exponent(code: Option<&str>) -> u32 {
+    const ZERO: &[&str] = &[
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+        "VUV", "XAF", "XOF", "XPF",
+    ];
+    const THREE: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+    const FOUR: &[&str] = &["CLF", "UYW"];
+    let Some(code) = code else { return 2 };
+    let is = |list: &[&str]| list.iter().any(|c| c.eq_ignore_ascii_case(code));
+    if is(ZERO) {
+        0
+    } else if is(THREE) {
+        3
+    } else if is(FOUR) {
+        4
+    } else {
+        2
+    }
+}
+
+/// A name joined from its parts: the non-empty ones with one space; none
+/// gives an absent name.
+pub(super) fn joined_name(parts: &[&str]) -> Option<String> {
+    let name = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+/// A non-empty cell.
+pub(super) fn present(cell: &str) -> Option<&str> {
+    (!cell.is_empty()).then_some(cell)
+}
+
+/// Whether `text` contains `needle`, ignoring ASCII case.
+pub(super) fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    n.is_empty() || t.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_with_and_without_colon_agree() {
+        let a = instant("2026-06-01T09:00:00.000+0000");
+        assert_eq!(a, instant("2026-06-01T09:00:00Z"));
+        assert_eq!(
+            instant("2026-06-01T11:00:00.000+0200"),
+            instant("2026-06-01T09:00:00Z")
+        );
+        assert_eq!(instant("2026-06-01T09:00:00+00"), None);
+        assert_eq!(instant("2026-06-01"), None);
+    }
+
+    #[test]
+    fn amounts_are_exact_minor_units() {
+        assert_eq!(amount("12500", 2, '.', None), Ok(1_250_000));
+        assert_eq!(amount("12500.5", 2, '.', None), Ok(1_250_050));
+        assert_eq!(amount("12500.50", 2, '.', None), Ok(1_250_050));
+        assert_eq!(amount("12500.505", 2, '.', None), Err(Reason::BadNumber));
+        assert_eq!(amount("1500", 0, '.', None), Ok(1500));
+        assert_eq!(amount("1500.5", 0, '.', None), Err(Reason::BadNumber));
+        assert_eq!(amount("1.234", 3, '.', None), Ok(1234));
+        assert_eq!(amount("-3", 2, '.', None), Ok(-300));
+        assert_eq!(amount("-0.00", 2, '.', None), Ok(0));
+        assert_eq!(amount("1e3", 2, '.', None), Err(Reason::BadNumber));
+        assert_eq!(amount("", 2, '.', None), Err(Reason::BadNumber));
+        assert_eq!(amount(".5", 2, '.', None), Err(Reason::BadNumber));
+        assert_eq!(amount("12.500,50", 2, ',', Some('.')), Ok(1_250_050));
+        assert_eq!(
+            amount("99999999999999999999", 2, '.', None),
+            Err(Reason::BadNumber)
+        );
+    }
+
+    #[test]
+    fn exponents_follow_iso_4217() {
+        assert_eq!(currency_exponent(Some("JPY")), 0);
+        assert_eq!(currency_exponent(Some("kwd")), 3);
+        assert_eq!(currency_exponent(Some("EUR")), 2);
+        assert_eq!(currency_exponent(None), 2);
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(boolean("TRUE"), Ok(true));
+        assert_eq!(boolean("0"), Ok(false));
+        assert_eq!(boolean(""), Ok(false));
+        assert_eq!(boolean("yes"), Err(Reason::UnknownEnum));
+    }
+}

@@ -1,0 +1,306 @@
+//! What an import did with every row (SPEC §12.1): the per-file summary,
+//! the skipped rows, and the rejections with each row in its own file.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Reason, Rejection};
+use crate::ingest::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
+use crate::model::{RecordKind, Rep};
+use crate::table::{Cell, Table};
+use crate::time::from_micros;
+
+/// The outcome of an import besides its records: every input row is
+/// imported, skipped (with a reason) or rejected (SPEC §3), file by file.
+///
+/// Records went to the sink with rows numbered within each record kind
+/// (a kind fed by several files numbers the later files after the
+/// earlier ones); [`summary`](Self::summary) and
+/// [`rejections`](Self::rejections) take the ledger's rejections and give
+/// each its row in its own file.
+#[derive(Debug, Clone, Default)]
+pub struct Import {
+    files: Vec<FileTally>,
+    skipped: Vec<Skipped>,
+    /// Rejections of rows that feed no record kind directly (lookup
+    /// files), rows in their own file.
+    lookup_rejections: Vec<(usize, Rejection)>,
+    as_of_us: Option<i64>,
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+struct FileTally {
+    name: String,
+    /// The record kind its rows become (`None` for lookup files such as
+    /// `Account.csv`).
+    kind: Option<RecordKind>,
+    /// Rows of its kind numbered before it (from earlier files).
+    offset: u64,
+    rows: u64,
+    skipped: BTreeMap<&'static str, u64>,
+}
+
+/// A skipped row.
+#[derive(Debug, Clone)]
+struct Skipped {
+    file: usize,
+    row: u64,
+    id: String,
+    reason: &'static str,
+}
+
+impl Import {
+    /// The as-of instant the import used (`--as-of`, else the latest
+    /// valid creation time of any row; `None` when no row has one).
+    pub fn as_of(&self) -> Option<DateTime<Utc>> {
+        self.as_of_us.map(from_micros)
+    }
+
+    /// `import_summary.csv`: `file,rows,imported,skipped,rejected,skip_reason_counts`,
+    /// one line per file read, in file-name byte order, with
+    /// `rows = imported + skipped + rejected`; `rejections` are the
+    /// ledger's (or the strict-mode error's).
+    pub fn summary(&self, rejections: &[Rejection]) -> Table {
+        let mut rejected = vec![0u64; self.files.len()];
+        for r in rejections {
+            if let Some((file, _)) = self.locate(r.kind, r.row)
+                && let Some(n) = rejected.get_mut(file)
+            {
+                *n += 1;
+            }
+        }
+        for (file, _) in &self.lookup_rejections {
+            if let Some(n) = rejected.get_mut(*file) {
+                *n += 1;
+            }
+        }
+        let mut table = Table::new(&[
+            "file",
+            "rows",
+            "imported",
+            "skipped",
+            "rejected",
+            "skip_reason_counts",
+        ]);
+        let mut lines: Vec<(&FileTally, u64)> = self.files.iter().zip(rejected).collect();
+        lines.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        for (f, rejected) in lines {
+            let skipped: u64 = f.skipped.values().sum();
+            let counts: Vec<String> = f.skipped.iter().map(|(r, n)| format!("{r}={n}")).collect();
+            let imported = f.rows.saturating_sub(skipped + rejected);
+            table.push(vec![
+                Cell::Text(f.name.clone()),
+                Cell::Int(f.rows.into()),
+                Cell::Int(imported.into()),
+                Cell::Int(skipped.into()),
+                Cell::Int(rejected.into()),
+                Cell::Text(counts.join(";")),
+            ]);
+        }
+        table
+    }
+
+    /// `skipped.csv`: `file,row,id,reason`, in file-name byte order, then
+    /// row order.
+    pub fn skipped(&self) -> Table {
+        let mut table = Table::new(&["file", "row", "id", "reason"]);
+        let name = |s: &Skipped| self.files.get(s.file).map_or("", |f| f.name.as_str());
+        let mut rows: Vec<&Skipped> = self.skipped.iter().collect();
+        rows.sort_by(|a, b| (name(a), a.row).cmp(&(name(b), b.row)));
+        for s in rows {
+            let name = name(s);
+            table.push(vec![
+                Cell::Text(name.to_owned()),
+                Cell::Int(s.row.into()),
+                Cell::Text(s.id.clone()),
+                Cell::Text(s.reason.to_owned()),
+            ]);
+        }
+        table
+    }
+
+    /// The rejections with each row in its own file (the rejections of
+    /// lookup files included), in SPEC §3 order: what `rejections.csv`
+    /// holds after an import.
+    pub fn rejections(&self, rejections: &[Rejection]) -> Vec<Rejection> {
+        let mut out: Vec<Rejection> = rejections
+            .iter()
+            .map(|r| {
+                let row = self.locate(r.kind, r.row).map_or(r.row, |(_, row)| row);
+                Rejection { row, ..r.clone() }
+            })
+            .chain(self.lookup_rejections.iter().map(|(_, r)| r.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The file and row in it of row `row` of record kind `kind`.
+    fn locate(&self, kind: RecordKind, row: u64) -> Option<(usize, u64)> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == Some(kind))
+            .find(|(_, f)| row > f.offset && row <= f.offset + f.rows)
+            .map(|(i, f)| (i, row - f.offset))
+    }
+
+    /// Writes the summary and the skipped rows as CSV (for tests and
+    /// notebooks; the `report` example writes them into OUT_DIR).
+    #[cfg(test)]
+    pub(crate) fn summary_text(&self, rejections: &[Rejection]) -> String {
+        let mut out = Vec::new();
+        let _ = self.summary(rejections).write_csv(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// Feeds a sink while counting every row of every file: the one place
+/// that numbers rows and records skips.
+pub(super) struct Recorder<'s> {
+    sink: &'s mut dyn RecordSink,
+    import: Import,
+    /// The file being read.
+    file: usize,
+    /// Rows numbered so far per record kind (`RecordKind::ALL` order).
+    numbered: [u64; 5],
+}
+
+fn kind_index(kind: RecordKind) -> usize {
+    match kind {
+        RecordKind::Rep => 0,
+        RecordKind::Prospect => 1,
+        RecordKind::Contact => 2,
+        RecordKind::Meeting => 3,
+        RecordKind::Sale => 4,
+    }
+}
+
+impl<'s> Recorder<'s> {
+    pub(super) fn new(sink: &'s mut dyn RecordSink) -> Self {
+        Recorder {
+            sink,
+            import: Import::default(),
+            file: 0,
+            numbered: [0; 5],
+        }
+    }
+
+    /// Starts a file whose rows become records of `kind` (`None`: a lookup
+    /// file).
+    pub(super) fn begin_file(&mut self, name: &str, kind: Option<RecordKind>) {
+        let offset = kind.map_or(0, |k| {
+            self.numbered.get(kind_index(k)).copied().unwrap_or(0)
+        });
+        self.file = self.import.files.len();
+        self.import.files.push(FileTally {
+            name: name.to_owned(),
+            kind,
+            offset,
+            rows: 0,
+            skipped: BTreeMap::new(),
+        });
+    }
+
+    /// Counts a row of the current file; returns its row number within its
+    /// record kind (what the sink is given).
+    pub(super) fn row(&mut self, row: u64) -> u64 {
+        let Some(f) = self.import.files.get_mut(self.file) else {
+            return row;
+        };
+        f.rows = f.rows.max(row);
+        if let Some(k) = f.kind
+            && let Some(n) = self.numbered.get_mut(kind_index(k))
+        {
+            *n = (*n).max(f.offset + row);
+        }
+        f.offset + row
+    }
+
+    /// Skips row `row` of the current file.
+    pub(super) fn skip(&mut self, row: u64, id: &str, reason: &'static str) {
+        self.row(row);
+        if let Some(f) = self.import.files.get_mut(self.file) {
+            *f.skipped.entry(reason).or_default() += 1;
+        }
+        self.import.skipped.push(Skipped {
+            file: self.file,
+            row,
+            id: id.to_owned(),
+            reason,
+        });
+    }
+
+    /// Rejects row `row` of the current file before it is a record.
+    pub(super) fn reject(
+        &mut self,
+        kind: RecordKind,
+        row: u64,
+        id: &str,
+        field: &str,
+        reason: Reason,
+    ) {
+        let numbered = self.row(row);
+        let own = self.import.files.get(self.file).and_then(|f| f.kind) == Some(kind);
+        let rejection = |row| Rejection {
+            kind,
+            row,
+            id: id.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        if own {
+            self.sink.reject(rejection(numbered));
+        } else {
+            self.import
+                .lookup_rejections
+                .push((self.file, rejection(row)));
+        }
+    }
+
+    /// Counts a row of a lookup file as used.
+    pub(super) fn used(&mut self, row: u64) {
+        self.row(row);
+    }
+
+    pub(super) fn rep(&mut self, row: u64, rep: Rep) {
+        let row = self.row(row);
+        self.sink.push_rep(row, rep);
+    }
+
+    pub(super) fn prospect(&mut self, row: u64, fields: &ProspectFields<'_>) {
+        let row = self.row(row);
+        self.sink.push_prospect(row, fields);
+    }
+
+    pub(super) fn contact(&mut self, row: u64, fields: &ContactFields<'_>) {
+        let row = self.row(row);
+        self.sink.push_contact(row, fields);
+    }
+
+    pub(super) fn meeting(&mut self, row: u64, fields: &MeetingFields<'_>) {
+        let row = self.row(row);
+        self.sink.push_meeting(row, fields);
+    }
+
+    pub(super) fn sale(&mut self, row: u64, fields: &SaleFields<'_>) {
+        let row = self.row(row);
+        self.sink.push_sale(row, fields);
+    }
+
+    pub(super) fn link(&mut self, a: &str, b: &str) {
+        self.sink.link(a, b);
+    }
+
+    pub(super) fn reserve(&mut self, kind: RecordKind, additional: usize) {
+        self.sink.reserve(kind, additional);
+    }
+
+    /// The import's outcome, with its as-of instant.
+    pub(super) fn finish(mut self, as_of_us: Option<i64>) -> Import {
+        self.import.as_of_us = as_of_us;
+        self.import
+    }
+}

@@ -5,7 +5,19 @@
 //! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
 //!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient] [--json]
 //!     [--detectors all|none|NAME,...]
+//!     [--from spec|salesforce|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]
 //! ```
+//!
+//! `--from` says what DATA_DIR holds: SPEC §2 files (`spec`, the
+//! default), a Salesforce export (`salesforce`, SPEC §12.2), or any CRM's
+//! CSV export described by a mapping file (`docs/import/mapping.md`).
+//! An import also writes `import_summary.csv` (every file's rows:
+//! imported, skipped, rejected) and `skipped.csv` (each skipped row and
+//! why), and its rejections name each row in its own file. `--tz` is
+//! also the zone in which the export's dates become instants, `--currency`
+//! the currency of amounts whose row names none, and `--as-of` the instant
+//! after which meetings are planned, not held (default: the latest
+//! creation time in the export).
 //!
 //! Writes into OUT_DIR: `contact_classes.csv`, `period_report.csv`,
 //! `revenue.csv`, `cohort_report.csv`, `findings.csv` (gaming detectors,
@@ -47,12 +59,14 @@ use std::time::{Duration, Instant};
 
 use sales_metrics::SuppliedPartition;
 use sales_metrics::detect::{self, DetectConfig, Detector};
+use sales_metrics::import::{ExportFormat, Import, ImportOptions, import_folder};
 use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
 use sales_metrics::report::{CohortReport, Granularity, PeriodReport, PeriodSpec, Scope};
 use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
-[--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...]";
+[--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...] \
+[--from spec|salesforce|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]";
 
 /// Every file this program may write into OUT_DIR: an existing OUT_DIR
 /// holding anything else is refused, since the whole folder is replaced.
@@ -70,6 +84,10 @@ const OUTPUTS: &[&str] = &[
     "cohort_report.json",
     "findings.json",
     "rejections.json",
+    "import_summary.csv",
+    "import_summary.json",
+    "skipped.csv",
+    "skipped.json",
     "error.txt",
 ];
 
@@ -81,6 +99,10 @@ struct Args {
     mode: Mode,
     json: bool,
     detectors: Vec<Box<dyn Detector>>,
+    /// `--from` (`None`: SPEC §2 files): a built-in format's name or a
+    /// mapping file, read when the run starts.
+    from: Option<String>,
+    import: ImportOptions,
 }
 
 /// The text of an option's value; options other than paths must be UTF-8.
@@ -98,6 +120,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
     let mut mode = Mode::Strict;
     let mut json = false;
     let mut detectors = detect::by_names(["all"]).map_err(|e| e.to_string())?;
+    let mut from = None;
+    let mut import = ImportOptions::default();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -118,6 +142,19 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
                     .filter(|n| !n.trim().eq_ignore_ascii_case("none"));
                 detectors = detect::by_names(names).map_err(|e| e.to_string())?
             }
+            Some("--from") => {
+                let v = text_value("--from", value("--from")?)?;
+                from = (!v.eq_ignore_ascii_case("spec")).then_some(v);
+            }
+            Some("--currency") => {
+                import.currency = Some(text_value("--currency", value("--currency")?)?);
+            }
+            Some("--as-of") => {
+                let v = text_value("--as-of", value("--as-of")?)?;
+                let t = chrono::DateTime::parse_from_rfc3339(&v)
+                    .map_err(|e| format!("--as-of {v}: {e}"))?;
+                import.as_of = Some(t.with_timezone(&chrono::Utc));
+            }
             Some("-h" | "--help") => return Err(String::new()),
             _ if a.as_encoded_bytes().starts_with(b"--") => {
                 return Err(format!("unknown option {}", a.to_string_lossy()));
@@ -131,6 +168,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
     let mut periods = PeriodSpec::new(period);
     if let Some(tz) = tz {
         periods = periods.in_zone_named(&tz).map_err(|e| e.to_string())?;
+        import.time_zone = tz.parse().map_err(|e| format!("--tz {tz}: {e}"))?;
     }
     Ok(Args {
         data,
@@ -140,6 +178,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
         mode,
         json,
         detectors,
+        from,
+        import,
     })
 }
 
@@ -164,11 +204,11 @@ fn main() -> ExitCode {
         }
     };
     let t0 = Instant::now();
-    let (ledger, loaded) = match load(&args, t0) {
+    let (ledger, import, loaded) = match load(&args, t0) {
         Ok(r) => r,
         Err(e) => return fail(&args, Some(out), e),
     };
-    let results = match analyse(&args, &ledger, t0, loaded) {
+    let results = match analyse(&args, &ledger, import, t0, loaded) {
         Ok(r) => r,
         Err(e) => return fail(&args, Some(out), e),
     };
@@ -242,13 +282,15 @@ struct Results<'l> {
     report: PeriodReport,
     cohorts: CohortReport,
     findings: detect::Findings,
+    /// What an import did with every row (`--from` other than `spec`).
+    import: Option<Import>,
     /// Ends of reading, validating, classifying, reports and detectors.
     times: [Duration; 5],
 }
 
-/// Reads and validates the data; returns the ledger and the ends of
-/// reading and validating.
-fn load(args: &Args, t0: Instant) -> Result<(Ledger, [Duration; 2]), Error> {
+/// Reads and validates the data; returns the ledger, what an import did,
+/// and the ends of reading and validating.
+fn load(args: &Args, t0: Instant) -> Result<(Ledger, Option<Import>, [Duration; 2]), Error> {
     let mut builder = LedgerBuilder::new();
     builder.mode(args.mode);
     if let Some(path) = &args.clusters {
@@ -257,20 +299,41 @@ fn load(args: &Args, t0: Instant) -> Result<(Ledger, [Duration; 2]), Error> {
         // needed: do not hold them in memory.
         builder.keep_prospect_details(false);
     }
-    read_csv_folder(&args.data, &mut builder)?;
+    let import = match &args.from {
+        None => {
+            read_csv_folder(&args.data, &mut builder)?;
+            None
+        }
+        Some(from) => {
+            let format = ExportFormat::parse(from)?;
+            Some(import_folder(
+                &args.data,
+                &format,
+                &args.import,
+                &mut builder,
+            )?)
+        }
+    };
     let t_read = t0.elapsed();
-    let ledger = builder.build()?;
+    let ledger = builder.build().map_err(|e| match (e, &import) {
+        // Strict mode: each rejection names its row in its own file.
+        (Error::Rejected { rejections }, Some(import)) => Error::Rejected {
+            rejections: import.rejections(&rejections),
+        },
+        (e, _) => e,
+    })?;
     let t_build = t0.elapsed();
     for w in ledger.warnings() {
         eprintln!("report: warning: {w}");
     }
-    Ok((ledger, [t_read, t_build]))
+    Ok((ledger, import, [t_read, t_build]))
 }
 
 /// Classifies `ledger` and computes the reports and findings.
 fn analyse<'l>(
     args: &Args,
     ledger: &'l Ledger,
+    import: Option<Import>,
     t0: Instant,
     [t_read, t_build]: [Duration; 2],
 ) -> Result<Results<'l>, Error> {
@@ -295,6 +358,7 @@ fn analyse<'l>(
         report,
         cohorts,
         findings,
+        import,
         times: [t_read, t_build, t_classify, t_report, t_detect],
     })
 }
@@ -318,14 +382,25 @@ impl Results<'_> {
         out.write_file("prospect_clusters.csv", |w| {
             ledger.write_prospect_clusters_csv(w)
         })?;
-        out.write_file("rejections.csv", |w| {
-            Rejections(ledger.rejections()).write_csv(w)
-        })?;
+        let rejections = match &self.import {
+            Some(import) => import.rejections(ledger.rejections()),
+            None => ledger.rejections().to_vec(),
+        };
+        out.write_file("rejections.csv", |w| Rejections(&rejections).write_csv(w))?;
         if json {
             out.write_file("contact_classes.json", |w| classified.write_classes_json(w))?;
-            out.write_file("rejections.json", |w| {
-                Rejections(ledger.rejections()).write_json(w)
-            })?;
+            out.write_file("rejections.json", |w| Rejections(&rejections).write_json(w))?;
+        }
+        if let Some(import) = &self.import {
+            for (name, table) in [
+                ("import_summary", import.summary(ledger.rejections())),
+                ("skipped", import.skipped()),
+            ] {
+                out.write_file(&format!("{name}.csv"), |w| table.write_csv(w))?;
+                if json {
+                    out.write_file(&format!("{name}.json"), |w| table.write_json(w))?;
+                }
+            }
         }
         Ok(())
     }
@@ -343,6 +418,17 @@ impl Results<'_> {
             ledger.reps().len(),
             ledger.rejections().len()
         );
+        if let Some(import) = &self.import {
+            let as_of = import
+                .as_of()
+                .map_or_else(|| "none".to_owned(), |t| t.to_rfc3339());
+            println!(
+                "imported {} export: {} rows skipped (skipped.csv), as of {as_of}; \
+                 per-file counts in import_summary.csv",
+                args.from.as_deref().unwrap_or("spec"),
+                import.skipped().rows.len(),
+            );
+        }
         println!(
             "wrote {} period rows, {} cohort rows and {} findings to {}",
             self.report.rows.len(),

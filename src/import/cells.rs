@@ -28,7 +28,9 @@ pub(super) fn instant(cell: &str) -> Option<i64> {
         let (head, offset) = cell.split_at_checked(cell.len().checked_sub(5)?)?;
         let bytes = offset.as_bytes();
         let signed = matches!(bytes.first(), Some(b'+' | b'-'));
-        let digits = bytes.get(1..).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        let digits = bytes
+            .get(1..)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
         if !(signed && digits) {
             return None;
         }

@@ -53,6 +53,7 @@
 //! ```
 
 mod cells;
+mod mapping;
 mod outcome;
 mod salesforce;
 mod sheet;
@@ -66,6 +67,7 @@ use crate::error::Result;
 use crate::ingest::RecordSink;
 use crate::model::Outcome;
 
+pub use self::mapping::Mapping;
 pub use self::outcome::Import;
 use self::outcome::Recorder;
 
@@ -76,22 +78,21 @@ pub enum ExportFormat {
     /// Salesforce object files (`User.csv`, `Lead.csv`, `Task.csv`, …),
     /// SPEC §12.2.
     Salesforce,
+    /// Any CRM's CSV files, as a [`Mapping`] describes them (SPEC §12.4).
+    Mapped(Mapping),
 }
 
 impl ExportFormat {
-    /// The format named `salesforce` (ignoring case).
+    /// The format named `salesforce` (ignoring case), else the mapping
+    /// file at path `name` (what `report --from` takes).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for any
-    /// other name.
+    /// [`Mapping::from_file`]'s, when `name` is no built-in format.
     pub fn parse(name: &str) -> Result<ExportFormat> {
         if name.eq_ignore_ascii_case("salesforce") {
             Ok(ExportFormat::Salesforce)
         } else {
-            Err(crate::Error::invalid(
-                "export format",
-                format!("{name:?} (expected salesforce)"),
-            ))
+            Mapping::from_file(name).map(ExportFormat::Mapped)
         }
     }
 }
@@ -153,6 +154,7 @@ pub fn import_folder(
     let mut recorder = Recorder::new(sink);
     let as_of = match format {
         ExportFormat::Salesforce => salesforce::import(dir, options, &mut recorder)?,
+        ExportFormat::Mapped(m) => mapping::import(dir, m, options, &mut recorder)?,
     };
     Ok(recorder.finish(as_of))
 }

@@ -39,7 +39,7 @@ struct FileTally {
     /// Rows of its kind numbered before it (from earlier files).
     offset: u64,
     rows: u64,
-    skipped: BTreeMap<&'static str, u64>,
+    skipped: BTreeMap<String, u64>,
 }
 
 /// A skipped row.
@@ -48,7 +48,7 @@ struct Skipped {
     file: usize,
     row: u64,
     id: String,
-    reason: &'static str,
+    reason: String,
 }
 
 impl Import {
@@ -115,7 +115,7 @@ impl Import {
                 Cell::Text(name.to_owned()),
                 Cell::Int(s.row.into()),
                 Cell::Text(s.id.clone()),
-                Cell::Text(s.reason.to_owned()),
+                Cell::Text(s.reason.clone()),
             ]);
         }
         table
@@ -145,15 +145,6 @@ impl Import {
             .filter(|(_, f)| f.kind == Some(kind))
             .find(|(_, f)| row > f.offset && row <= f.offset + f.rows)
             .map(|(i, f)| (i, row - f.offset))
-    }
-
-    /// Writes the summary and the skipped rows as CSV (for tests and
-    /// notebooks; the `report` example writes them into OUT_DIR).
-    #[cfg(test)]
-    pub(crate) fn summary_text(&self, rejections: &[Rejection]) -> String {
-        let mut out = Vec::new();
-        let _ = self.summary(rejections).write_csv(&mut out);
-        String::from_utf8(out).unwrap_or_default()
     }
 }
 
@@ -220,16 +211,21 @@ impl<'s> Recorder<'s> {
     }
 
     /// Skips row `row` of the current file.
-    pub(super) fn skip(&mut self, row: u64, id: &str, reason: &'static str) {
+    pub(super) fn skip(&mut self, row: u64, id: &str, reason: &str) {
         self.row(row);
         if let Some(f) = self.import.files.get_mut(self.file) {
-            *f.skipped.entry(reason).or_default() += 1;
+            match f.skipped.get_mut(reason) {
+                Some(n) => *n += 1,
+                None => {
+                    f.skipped.insert(reason.to_owned(), 1);
+                }
+            }
         }
         self.import.skipped.push(Skipped {
             file: self.file,
             row,
             id: id.to_owned(),
-            reason,
+            reason: reason.to_owned(),
         });
     }
 

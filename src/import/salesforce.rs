@@ -166,7 +166,10 @@ impl Files {
             sheet.required_col("WhoId")?;
         }
         f.task.required_col("CreatedDate")?;
-        if !f.event.has(f.event.col_of(&["StartDateTime", "ActivityDateTime"])) {
+        if !f
+            .event
+            .has(f.event.col_of(&["StartDateTime", "ActivityDateTime"]))
+        {
             f.event.required_col("StartDateTime")?;
         }
         for column in ["OwnerId", "IsWon", "CloseDate"] {
@@ -283,9 +286,7 @@ fn accounts(sheet: &Sheet, rec: &mut Recorder<'_>, known: &mut Known) -> Result<
         }
         rec.used(n);
         if let Some(name) = present(row.get(name)) {
-            known
-                .accounts
-                .insert(account.into_owned(), name.to_owned());
+            known.accounts.insert(account.into_owned(), name.to_owned());
         }
         Ok(())
     })
@@ -458,7 +459,11 @@ fn roles(sheet: &Sheet, rec: &mut Recorder<'_>, known: &mut Known) -> Result<()>
         if is_primary && roles.primary.is_none() {
             roles.primary = Some(contact.as_ref().to_owned());
         }
-        if roles.smallest.as_deref().is_none_or(|s| contact.as_ref() < s) {
+        if roles
+            .smallest
+            .as_deref()
+            .is_none_or(|s| contact.as_ref() < s)
+        {
             roles.smallest = Some(contact.into_owned());
         }
         Ok(())
@@ -537,15 +542,13 @@ fn opportunities(
         };
         let amount_minor = match present(row.get(amount)) {
             None => None,
-            Some(text) => {
-                match cells::amount(text, cells::currency_exponent(code), '.', None) {
-                    Ok(a) => Some(a),
-                    Err(reason) => {
-                        reject(rec, "amount_minor", reason);
-                        return Ok(());
-                    }
+            Some(text) => match cells::amount(text, cells::currency_exponent(code), '.', None) {
+                Ok(a) => Some(a),
+                Err(reason) => {
+                    reject(rec, "amount_minor", reason);
+                    return Ok(());
                 }
-            }
+            },
         };
         let mut fields =
             SaleFields::new(&sale_id, &rep, prospect, crate::time::from_micros(closed));
@@ -616,7 +619,8 @@ fn tasks(
                 return Ok(());
             }
         };
-        let completed = !status_known || closed || row.get(c.status).eq_ignore_ascii_case("Completed");
+        let completed =
+            !status_known || closed || row.get(c.status).eq_ignore_ascii_case("Completed");
         if !completed {
             rec.skip(n, &id, "open_task");
             return Ok(());
@@ -640,7 +644,9 @@ fn task_times(
 ) -> std::result::Result<(i64, Option<i64>), (&'static str, Reason)> {
     let parsed = |cell: &str, field| match present(cell) {
         None => Ok(None),
-        Some(text) => cells::instant(text).map(Some).ok_or((field, Reason::BadTime)),
+        Some(text) => cells::instant(text)
+            .map(Some)
+            .ok_or((field, Reason::BadTime)),
     };
     let completed = parsed(row.get(c.completed), "occurred_at");
     let created_cell = row.get(c.created);
@@ -790,8 +796,14 @@ mod tests {
             disposition("Not interested in a meeting", &rules),
             Some(Outcome::NotInterested)
         );
-        assert_eq!(disposition("Booked demo", &rules), Some(Outcome::MeetingBooked));
-        assert_eq!(disposition("spoke to CFO", &rules), Some(Outcome::Conversation));
+        assert_eq!(
+            disposition("Booked demo", &rules),
+            Some(Outcome::MeetingBooked)
+        );
+        assert_eq!(
+            disposition("spoke to CFO", &rules),
+            Some(Outcome::Conversation)
+        );
         assert_eq!(disposition("wrong number", &rules), Some(Outcome::Other));
         assert_eq!(disposition("", &rules), None);
     }

@@ -22,6 +22,11 @@ pub(super) struct Sheet {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Col(Option<usize>);
 
+impl Col {
+    /// No column: every cell reads as empty.
+    pub(super) const NONE: Col = Col(None);
+}
+
 impl Sheet {
     /// Reads `dir/name`; `None` when the file does not exist.
     pub(super) fn open(dir: &Path, name: &str, delimiter: u8) -> Result<Option<Sheet>> {

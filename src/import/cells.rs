@@ -24,34 +24,45 @@ pub(super) fn boolean(cell: &str) -> Result<bool, Reason> {
 /// An instant: RFC 3339 as SPEC §3 says (fractions included), or with a
 /// `+hhmm` offset without a colon, as Salesforce tools write it.
 pub(super) fn instant(cell: &str) -> Option<i64> {
-    parse_time_micros(cell).or_else(|| {
-        let (head, offset) = cell.split_at_checked(cell.len().checked_sub(5)?)?;
-        let bytes = offset.as_bytes();
-        let signed = matches!(bytes.first(), Some(b'+' | b'-'));
-        let digits = bytes
-            .get(1..)
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-        if !(signed && digits) {
-            return None;
-        }
-        let (hours, minutes) = offset.split_at_checked(3)?;
-        parse_time_micros(&format!("{head}{hours}:{minutes}"))
-    })
+    let b = cell.as_bytes();
+    let n = b.len();
+    // `…+hhmm`: the colon put back in a stack buffer (no allocation).
+    let colonless = n > 5
+        && matches!(b.get(n - 5), Some(b'+' | b'-'))
+        && b.get(n - 4..)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        && b.get(n - 6).is_some_and(u8::is_ascii_digit);
+    if !colonless {
+        return parse_time_micros(cell);
+    }
+    let mut buf = [0u8; 64];
+    let (head, minutes) = b.split_at(n - 2);
+    let out = buf.get_mut(..n + 1)?;
+    out.get_mut(..head.len())?.copy_from_slice(head);
+    *out.get_mut(head.len())? = b':';
+    out.get_mut(head.len() + 1..)?.copy_from_slice(minutes);
+    parse_time_micros(std::str::from_utf8(out).ok()?)
 }
 
 /// A date `YYYY-MM-DD` (exactly that form).
 pub(super) fn date(cell: &str) -> Option<NaiveDate> {
     let b = cell.as_bytes();
-    let shaped = b.len() == 10
-        && b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
+    let digit = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| u32::from(c - b'0'))
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
-    NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok()
+    let number = |at: &[usize]| {
+        at.iter()
+            .try_fold(0u32, |acc, &i| Some(acc * 10 + digit(i)?))
+    };
+    let year = number(&[0, 1, 2, 3])?;
+    let month = number(&[5, 6])?;
+    let day = number(&[8, 9])?;
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 /// The instant of `day` at `time` local to `zone` (in a DST gap, the
@@ -70,9 +81,11 @@ pub(super) fn local(day: NaiveDate, time: NaiveTime, zone: Tz) -> i64 {
 
 /// The local date (in `zone`) of an instant in µs.
 pub(super) fn local_date(us: i64, zone: Tz) -> NaiveDate {
-    crate::time::from_micros(us)
-        .with_timezone(&zone)
-        .date_naive()
+    let t = crate::time::from_micros(us);
+    if zone == Tz::UTC {
+        return t.date_naive(); // no zone lookup: the common case
+    }
+    t.with_timezone(&zone).date_naive()
 }
 
 /// A decimal amount (`12500`, `12500.5`, `-3.25`) in minor units of a

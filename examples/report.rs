@@ -5,12 +5,12 @@
 //! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
 //!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient] [--json]
 //!     [--detectors all|none|NAME,...]
-//!     [--from spec|salesforce|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]
+//!     [--from spec|salesforce|hubspot|pipedrive|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]
 //! ```
 //!
 //! `--from` says what DATA_DIR holds: SPEC §2 files (`spec`, the
-//! default), a Salesforce export (`salesforce`, SPEC §12.2), or any CRM's
-//! CSV export described by a mapping file (`docs/import/mapping.md`).
+//! default), a Salesforce, HubSpot or Pipedrive export (SPEC §12), or any
+//! CRM's CSV export described by a mapping file (`docs/import/mapping.md`).
 //! An import also writes `import_summary.csv` (every file's rows:
 //! imported, skipped, rejected) and `skipped.csv` (each skipped row and
 //! why), and its rejections name each row in its own file. `--tz` is
@@ -66,7 +66,7 @@ use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mo
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
 [--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...] \
-[--from spec|salesforce|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]";
+[--from spec|salesforce|hubspot|pipedrive|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]";
 
 /// Every file this program may write into OUT_DIR: an existing OUT_DIR
 /// holding anything else is refused, since the whole folder is replaced.

@@ -178,7 +178,14 @@ pub(super) fn present(cell: &str) -> Option<&str> {
 /// Whether `text` contains `needle`, ignoring ASCII case.
 pub(super) fn contains_ignoring_case(text: &str, needle: &str) -> bool {
     let (t, n) = (text.as_bytes(), needle.as_bytes());
-    n.is_empty() || t.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let Some((first, rest)) = n.split_first() else {
+        return true;
+    };
+    // Most windows fail on their first byte: test it before the rest.
+    t.windows(n.len()).any(|w| {
+        w.split_first()
+            .is_some_and(|(f, r)| f.eq_ignore_ascii_case(first) && r.eq_ignore_ascii_case(rest))
+    })
 }
 
 #[cfg(test)]

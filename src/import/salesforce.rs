@@ -114,7 +114,12 @@ struct Roles {
 impl Known {
     /// Notes a row's `CreatedDate` for the as-of instant.
     fn created(&mut self, cell: &str) {
-        if let Some(t) = cells::instant(cell) {
+        self.created_at(cells::instant(cell));
+    }
+
+    /// Notes a row's parsed `CreatedDate`, if valid.
+    fn created_at(&mut self, t: Option<i64>) {
+        if let Some(t) = t {
             self.latest_created = Some(self.latest_created.map_or(t, |l| l.max(t)));
         }
     }
@@ -607,7 +612,9 @@ fn tasks(
     let c = TaskCols::of(sheet);
     let status_known = sheet.has(c.status) || sheet.has(c.closed);
     sheet.rows(|n, row| {
-        known.created(row.get(c.created));
+        // Parsed once: the as-of instant, occurred_at and logged_at read it.
+        let created = present(row.get(c.created)).map(cells::instant);
+        known.created_at(created.flatten());
         let id = id18(row.get(c.id));
         if deleted(sheet, rec, RecordKind::Contact, n, row, &id) != Ok(false) {
             return Ok(());
@@ -630,16 +637,19 @@ fn tasks(
             rec.skip(n, &id, "no_prospect");
             return Ok(());
         }
-        task_row(rec, options, &c, n, row, &id, &who);
+        task_row(rec, options, &c, (n, row, created), &id, &who);
         Ok(())
     })
 }
 
 /// When a task's contact happened (SPEC §12.2): `Err` names the field
 /// and reason of a rejection.
+/// `created` is the `CreatedDate` cell parsed (`None`: empty; `Some(None)`:
+/// not an instant).
 fn task_times(
     c: &TaskCols,
     row: &Row<'_>,
+    created: Option<Option<i64>>,
     zone: chrono_tz::Tz,
 ) -> std::result::Result<(i64, Option<i64>), (&'static str, Reason)> {
     let parsed = |cell: &str, field| match present(cell) {
@@ -649,7 +659,11 @@ fn task_times(
             .ok_or((field, Reason::BadTime)),
     };
     let completed = parsed(row.get(c.completed), "occurred_at");
-    let created_cell = row.get(c.created);
+    let created_as = |field| match created {
+        Some(None) => Err((field, Reason::BadTime)),
+        Some(t) => Ok(t),
+        None => Ok(None),
+    };
     let activity = match present(row.get(c.activity)) {
         None => None,
         Some(text) => Some(cells::date(text).ok_or(("occurred_at", Reason::BadTime))?),
@@ -662,7 +676,7 @@ fn task_times(
     } else {
         "logged_at"
     };
-    let reference = completed.or(parsed(created_cell, created_field)?);
+    let reference = completed.or(created_as(created_field)?);
     let occurred = match (activity, reference) {
         (Some(day), Some(r)) if cells::local_date(r, zone) != day => {
             let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default();
@@ -673,16 +687,17 @@ fn task_times(
     let Some(occurred) = occurred else {
         return Err(("occurred_at", Reason::MissingField));
     };
-    let created = parsed(created_cell, "logged_at")?;
+    let created = created_as("logged_at")?;
     Ok((occurred, created.map(|t| t.max(occurred))))
 }
 
+/// One task that is a contact: `(n, row, created)` is its row number,
+/// cells and parsed `CreatedDate`.
 fn task_row(
     rec: &mut Recorder<'_>,
     options: &ImportOptions,
     c: &TaskCols,
-    n: u64,
-    row: &Row<'_>,
+    (n, row, created): (u64, &Row<'_>, Option<Option<i64>>),
     id: &str,
     who: &str,
 ) {
@@ -696,7 +711,7 @@ fn task_row(
     if let Some((field, _)) = missing {
         return reject(rec, field, Reason::MissingField);
     }
-    let (occurred, logged) = match task_times(c, row, options.time_zone) {
+    let (occurred, logged) = match task_times(c, row, created, options.time_zone) {
         Ok(t) => t,
         Err((field, reason)) => return reject(rec, field, reason),
     };

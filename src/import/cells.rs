@@ -37,7 +37,12 @@ pub(super) fn instant(cell: &str) -> Option<i64> {
     }
     let mut buf = [0u8; 64];
     let (head, minutes) = b.split_at(n - 2);
-    let out = buf.get_mut(..n + 1)?;
+    let Some(out) = buf.get_mut(..n + 1) else {
+        // Longer than the buffer (a fraction of many digits, which SPEC §3
+        // allows): the colon put back in a string.
+        let (head, minutes) = cell.split_at_checked(n - 2)?;
+        return parse_time_micros(&format!("{head}:{minutes}"));
+    };
     out.get_mut(..head.len())?.copy_from_slice(head);
     *out.get_mut(head.len())? = b':';
     out.get_mut(head.len() + 1..)?.copy_from_slice(minutes);
@@ -66,17 +71,23 @@ pub(super) fn date(cell: &str) -> Option<NaiveDate> {
 }
 
 /// The instant of `day` at `time` local to `zone` (in a DST gap, the
-/// first instant after it; in an overlap, the earlier one).
+/// first local time after the gap; in an overlap, the earlier instant).
 pub(super) fn local(day: NaiveDate, time: NaiveTime, zone: Tz) -> i64 {
-    let mut at = day.and_time(time);
-    // A gap is at most a few hours: step forward until the time exists.
-    for _ in 0..48 {
+    use chrono::Timelike;
+    let wanted = day.and_time(time);
+    if let Some(t) = zone.from_local_datetime(&wanted).earliest() {
+        return to_micros(t.with_timezone(&chrono::Utc));
+    }
+    // In a gap (transitions fall on whole minutes): the next whole
+    // minutes, until one exists. Gaps last at most a few hours.
+    let mut at = wanted.with_second(0).unwrap_or(wanted);
+    for _ in 0..(48 * 60) {
+        at += chrono::TimeDelta::minutes(1);
         if let Some(t) = zone.from_local_datetime(&at).earliest() {
             return to_micros(t.with_timezone(&chrono::Utc));
         }
-        at += chrono::TimeDelta::minutes(30);
     }
-    to_micros(at.and_utc())
+    to_micros(wanted.and_utc())
 }
 
 /// The local date (in `zone`) of an instant in µs.
@@ -201,6 +212,13 @@ mod tests {
             instant("2026-06-01T09:00:00Z")
         );
         assert_eq!(instant("2026-06-01T09:00:00+00"), None);
+        // However many fraction digits (SPEC §3 keeps six), as with a colon.
+        let long = format!("2026-06-01T09:00:00.{}", "1".repeat(60));
+        assert_eq!(
+            instant(&format!("{long}+0000")),
+            instant(&format!("{long}+00:00"))
+        );
+        assert!(instant(&format!("{long}+0000")).is_some());
         assert_eq!(instant("2026-06-01"), None);
     }
 
@@ -231,6 +249,20 @@ mod tests {
         assert_eq!(currency_exponent(Some("kwd")), 3);
         assert_eq!(currency_exponent(Some("EUR")), 2);
         assert_eq!(currency_exponent(None), 2);
+    }
+
+    #[test]
+    fn a_time_in_a_dst_gap_is_the_end_of_the_gap() {
+        // Lisbon springs forward at 01:00 → 02:00 on 2026-03-29.
+        let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let time = NaiveTime::from_hms_opt(1, 59, 59).unwrap();
+        let got = local(day, time, chrono_tz::Europe::Lisbon);
+        let two = NaiveTime::from_hms_opt(2, 0, 0).unwrap();
+        assert_eq!(got, local(day, two, chrono_tz::Europe::Lisbon));
+        assert_eq!(
+            got,
+            to_micros(chrono::Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap())
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Reason, Rejection};
+use crate::ingest::stage::{EventBatch, ProspectBatch, Staging};
 use crate::ingest::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
 use crate::model::{RecordKind, Rep};
 use crate::table::{Cell, Table};
@@ -292,6 +293,43 @@ impl<'s> Recorder<'s> {
 
     pub(super) fn reserve(&mut self, kind: RecordKind, additional: usize) {
         self.sink.reserve(kind, additional);
+    }
+
+    /// The builder's staging area, when the sink is a ledger builder:
+    /// rows can then be staged on several threads ([`EventBatch`]).
+    pub(super) fn staging(&mut self) -> Option<&mut Staging> {
+        self.sink.staging()
+    }
+
+    /// Appends prospect records staged off the builder from rows
+    /// `base + 1 ..= base + rows` of the current file.
+    pub(super) fn append_prospects(&mut self, batch: &mut ProspectBatch, base: u64, rows: u64) {
+        if rows == 0 {
+            return;
+        }
+        let numbered = self.row(base + rows) - rows;
+        if let Some(staging) = self.sink.staging() {
+            staging.append_prospects(batch, numbered);
+        }
+    }
+
+    /// Appends events staged off the builder from rows `base + 1 ..=
+    /// base + rows` of the current file (the batch numbers them from 1).
+    pub(super) fn append_events(
+        &mut self,
+        kind: RecordKind,
+        batch: &mut EventBatch,
+        base: u64,
+        rows: u64,
+    ) {
+        if rows == 0 {
+            return;
+        }
+        let numbered = self.row(base + rows) - rows;
+        if let Some(staging) = self.sink.staging() {
+            staging.prepare_batch(kind, batch, numbered);
+            staging.split_for_events().1.append(kind, batch, numbered);
+        }
     }
 
     /// The import's outcome, with its as-of instant.

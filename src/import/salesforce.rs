@@ -13,6 +13,7 @@ use super::outcome::Recorder;
 use super::sheet::{Col, Row, Sheet};
 use crate::error::{Error, Reason, Result};
 use crate::ingest::parse::parse_i64;
+use crate::ingest::stage::{EventBatch, ProspectBatch};
 use crate::ingest::{ContactFields, MeetingFields, ProspectFields, SaleFields};
 use crate::model::{Channel, Direction, Outcome, RecordKind, Rep, Source};
 
@@ -91,6 +92,9 @@ pub(super) fn disposition(text: &str, rules: &[(String, Outcome)]) -> Option<Out
         .find(|(needle, _)| cells::contains_ignoring_case(text, needle));
     Some(rule.map_or(Outcome::Other, |&(_, o)| o))
 }
+
+/// The size of the parts a large file is read in on several threads.
+const PART_BYTES: usize = 8 << 20;
 
 /// What later files look up in earlier ones.
 #[derive(Default)]
@@ -306,6 +310,7 @@ enum Origin {
 
 /// The columns of a Lead or Contact file.
 struct ProspectCols {
+    deleted: Col,
     id: Col,
     first: Col,
     last: Col,
@@ -331,6 +336,7 @@ impl ProspectCols {
             sheet.col(if lead { lead_name } else { contact_name })
         };
         ProspectCols {
+            deleted: sheet.col("IsDeleted"),
             id: sheet.col("Id"),
             first: sheet.col("FirstName"),
             last: sheet.col("LastName"),
@@ -360,74 +366,215 @@ fn prospects(
     rec.begin_file(&sheet.name, Some(RecordKind::Prospect));
     rec.reserve(RecordKind::Prospect, sheet.approximate_rows());
     let c = ProspectCols::of(sheet, origin);
+    if let Some(keep_details) = rec.staging().map(|s| s.keeps_prospect_details()) {
+        return prospects_in_parts(sheet, &c, keep_details, rec, known);
+    }
     sheet.rows(|n, row| {
-        known.created(row.get(c.created));
+        let created = present(row.get(c.created)).map(cells::instant);
+        known.created_at(created.flatten());
         let id = id18(row.get(c.id));
-        if deleted(sheet, rec, RecordKind::Prospect, n, row, &id) != Ok(false) {
-            return Ok(());
+        let built = Built::of(&c, row);
+        let fate = prospect_fate(&c, row, (&id, &built), created, known);
+        let known_id = fate.known_id.map(str::to_owned);
+        match fate.record {
+            ProspectRecordFate::Skip(reason) => rec.skip(n, &id, reason),
+            ProspectRecordFate::Reject(field, reason) => {
+                rec.reject(RecordKind::Prospect, n, &id, field, reason);
+            }
+            ProspectRecordFate::Record(fields, link) => {
+                rec.prospect(n, &fields);
+                if let Some(contact) = link {
+                    rec.link(&id, contact);
+                }
+            }
         }
-        if !id.is_empty() {
-            known.prospects.insert(id.as_ref().to_owned());
+        if let Some(id) = known_id {
+            known.prospects.insert(id);
         }
-        prospect_row(rec, known, &c, n, row, &id);
         Ok(())
     })
 }
 
-/// One Lead or Contact row (not deleted) as a prospect record.
-fn prospect_row(
-    rec: &mut Recorder<'_>,
-    known: &Known,
+/// The rows of a large `Lead.csv` or `Contact.csv` staged on every
+/// thread into batches a ledger builder appends in row order.
+fn prospects_in_parts(
+    sheet: &Sheet,
     c: &ProspectCols,
-    n: u64,
-    row: &Row<'_>,
-    id: &str,
-) {
-    let reject = |rec: &mut Recorder<'_>, field: &str, reason| {
-        rec.reject(RecordKind::Prospect, n, id, field, reason);
+    keep_details: bool,
+    rec: &mut Recorder<'_>,
+    known: &mut Known,
+) -> Result<()> {
+    let parts = sheet.parts((sheet.approximate_bytes() / PART_BYTES).max(crate::par::threads()));
+    let known_ref: &Known = known;
+    let staged = crate::par::map(&parts, |part| {
+        let mut out = ProspectPart::default();
+        let rows = sheet.part_rows(part, |n, row| {
+            let created = present(row.get(c.created)).map(cells::instant);
+            if let Some(t) = created.flatten() {
+                out.latest_created = Some(out.latest_created.map_or(t, |l: i64| l.max(t)));
+            }
+            let id = id18(row.get(c.id));
+            let built = Built::of(c, row);
+            let fate = prospect_fate(c, row, (&id, &built), created, known_ref);
+            if let Some(id) = fate.known_id {
+                out.known_ids.push(id.to_owned());
+            }
+            match fate.record {
+                ProspectRecordFate::Skip(reason) => out.skipped.push((n, id.to_string(), reason)),
+                ProspectRecordFate::Reject(field, reason) => {
+                    out.batch.reject(crate::error::Rejection {
+                        kind: RecordKind::Prospect,
+                        row: n,
+                        id: id.to_string(),
+                        field: field.to_owned(),
+                        reason,
+                    });
+                }
+                ProspectRecordFate::Record(fields, link) => {
+                    out.batch.push(n, &fields, keep_details);
+                    if let Some(contact) = link {
+                        out.links.push((id.to_string(), contact.to_owned()));
+                    }
+                }
+            }
+        });
+        rows.map(|rows| (rows, out))
+    });
+    let mut base = 0;
+    for part in staged {
+        let (rows, mut out) = part?;
+        known.created_at(out.latest_created);
+        known.prospects.extend(out.known_ids);
+        for (n, id, reason) in &out.skipped {
+            rec.skip(base + n, id, reason);
+        }
+        rec.append_prospects(&mut out.batch, base, rows);
+        for (lead, contact) in &out.links {
+            rec.link(lead, contact);
+        }
+        base += rows;
+    }
+    Ok(())
+}
+
+/// What one part of a Lead or Contact file staged.
+#[derive(Default)]
+struct ProspectPart {
+    batch: ProspectBatch,
+    /// Ids of rows not deleted (prospects of the export).
+    known_ids: Vec<String>,
+    /// Skipped rows: (row in the part, id, reason).
+    skipped: Vec<(u64, String, &'static str)>,
+    /// Converted leads: (lead, contact).
+    links: Vec<(String, String)>,
+    latest_created: Option<i64>,
+}
+
+/// The values of a Lead or Contact row that are built from its cells
+/// rather than read as they are.
+struct Built<'r> {
+    name: Option<String>,
+    account: Cow<'r, str>,
+    created_by: Option<Cow<'r, str>>,
+    converted_to: Cow<'r, str>,
+}
+
+impl<'r> Built<'r> {
+    fn of(c: &ProspectCols, row: &Row<'r>) -> Self {
+        Built {
+            name: cells::joined_name(&[row.get(c.first), row.get(c.last)]),
+            account: id18(row.get(c.account)),
+            created_by: present(row.get(c.created_by)).map(id18),
+            converted_to: id18(row.get(c.converted_contact)),
+        }
+    }
+}
+
+/// What becomes of a Lead or Contact row.
+struct ProspectFate<'a> {
+    /// The id, when the row is a prospect of the export (not deleted,
+    /// even if rejected: rows naming it are then rejected
+    /// `unknown_prospect` as SPEC §3 cascades, not skipped `no_prospect`).
+    known_id: Option<&'a str>,
+    record: ProspectRecordFate<'a>,
+}
+
+enum ProspectRecordFate<'a> {
+    Skip(&'static str),
+    /// Rejected: the field and reason.
+    Reject(&'static str, Reason),
+    /// A prospect record, and the contact a converted lead became.
+    Record(ProspectFields<'a>, Option<&'a str>),
+}
+
+/// Decides a Lead or Contact row (SPEC §12.2).
+fn prospect_fate<'a>(
+    c: &ProspectCols,
+    row: &Row<'a>,
+    (id, built): (&'a str, &'a Built<'a>),
+    created: Option<Option<i64>>,
+    known: &'a Known,
+) -> ProspectFate<'a> {
+    let deleted = cells::boolean(row.get(c.deleted));
+    let known_id = (deleted != Ok(true) && !id.is_empty()).then_some(id);
+    let record = match deleted {
+        Ok(true) => ProspectRecordFate::Skip("deleted"),
+        Err(reason) => ProspectRecordFate::Reject("IsDeleted", reason),
+        Ok(false) => match prospect_record(c, row, (id, built), created, known) {
+            Ok((fields, link)) => ProspectRecordFate::Record(fields, link),
+            Err((field, reason)) => ProspectRecordFate::Reject(field, reason),
+        },
     };
+    ProspectFate { known_id, record }
+}
+
+/// The prospect record of a Lead or Contact row that is not deleted, and
+/// the contact it was converted to: `Err` names the field and reason of a
+/// rejection.
+fn prospect_record<'a>(
+    c: &ProspectCols,
+    row: &Row<'a>,
+    (id, built): (&'a str, &'a Built<'a>),
+    created: Option<Option<i64>>,
+    known: &'a Known,
+) -> std::result::Result<(ProspectFields<'a>, Option<&'a str>), (&'static str, Reason)> {
     if id.is_empty() {
-        return reject(rec, "prospect_id", Reason::MissingField);
+        return Err(("prospect_id", Reason::MissingField));
     }
-    let created_at = present(row.get(c.created)).map(cells::instant);
-    if created_at == Some(None) {
-        return reject(rec, "created_at", Reason::BadTime);
+    if created == Some(None) {
+        return Err(("created_at", Reason::BadTime));
     }
-    let converted = match cells::boolean(row.get(c.converted)) {
-        Ok(v) => v,
-        Err(reason) => return reject(rec, "IsConverted", reason),
-    };
-    let name = cells::joined_name(&[row.get(c.first), row.get(c.last)]);
-    let account = id18(row.get(c.account));
-    let company = present(row.get(c.company))
-        .or_else(|| known.accounts.get(account.as_ref()).map(String::as_str));
+    let converted = cells::boolean(row.get(c.converted)).map_err(|r| ("IsConverted", r))?;
+    // An empty `AccountId` (and every Lead, which has none) names no
+    // account, not an `Account.csv` row with an empty `Id`.
+    let company = present(row.get(c.company)).or_else(|| {
+        present(&built.account)
+            .and_then(|a| known.accounts.get(a))
+            .map(String::as_str)
+    });
     let code = row.get(c.country_code);
     let text = row.get(c.country);
     let country = present(code).or_else(|| {
         (text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic())).then_some(text)
     });
-    let created_by = present(row.get(c.created_by)).map(id18);
     let fields = ProspectFields {
         prospect_id: id,
-        name: name.as_deref(),
+        name: built.name.as_deref(),
         company,
         email: present(row.get(c.email)),
         phone: present(row.get(c.phone)).or_else(|| present(row.get(c.mobile))),
         city: present(row.get(c.city)),
         country,
         source: lead_source(row.get(c.source)),
-        created_by: created_by.as_deref(),
+        created_by: built.created_by.as_deref(),
         ..ProspectFields::default()
     };
-    let fields = match created_at.flatten() {
+    let fields = match created.flatten() {
         Some(t) => fields.with_created_at(crate::time::from_micros(t)),
         None => fields,
     };
-    rec.prospect(n, &fields);
-    let converted_to = id18(row.get(c.converted_contact));
-    if converted && !converted_to.is_empty() {
-        rec.link(id, &converted_to);
-    }
+    let link = (converted && !built.converted_to.is_empty()).then_some(built.converted_to.as_ref());
+    Ok((fields, link))
 }
 
 fn roles(sheet: &Sheet, rec: &mut Recorder<'_>, known: &mut Known) -> Result<()> {
@@ -566,6 +713,10 @@ fn opportunities(
 
 /// The columns of `Task.csv`.
 struct TaskCols {
+    deleted: Col,
+    /// Whether the file has `Status` or `IsClosed` (neither: every task
+    /// is completed).
+    status_known: bool,
     id: Col,
     owner: Col,
     who: Col,
@@ -584,6 +735,8 @@ struct TaskCols {
 impl TaskCols {
     fn of(sheet: &Sheet) -> Self {
         TaskCols {
+            deleted: sheet.col("IsDeleted"),
+            status_known: sheet.has(sheet.col("Status")) || sheet.has(sheet.col("IsClosed")),
             id: sheet.col("Id"),
             owner: sheet.col("OwnerId"),
             who: sheet.col("WhoId"),
@@ -610,36 +763,138 @@ fn tasks(
     rec.begin_file(&sheet.name, Some(RecordKind::Contact));
     rec.reserve(RecordKind::Contact, sheet.approximate_rows());
     let c = TaskCols::of(sheet);
-    let status_known = sheet.has(c.status) || sheet.has(c.closed);
+    if rec.staging().is_some() {
+        return tasks_in_parts(sheet, &c, options, rec, known);
+    }
     sheet.rows(|n, row| {
-        // Parsed once: the as-of instant, occurred_at and logged_at read it.
-        let created = present(row.get(c.created)).map(cells::instant);
+        let (created, ids) = task_ids(&c, row);
         known.created_at(created.flatten());
-        let id = id18(row.get(c.id));
-        if deleted(sheet, rec, RecordKind::Contact, n, row, &id) != Ok(false) {
-            return Ok(());
-        }
-        let closed = match cells::boolean(row.get(c.closed)) {
-            Ok(v) => v,
-            Err(reason) => {
-                rec.reject(RecordKind::Contact, n, &id, "IsClosed", reason);
-                return Ok(());
+        let (id, owner, who) = (&ids.0, &ids.1, &ids.2);
+        match task_fate(&c, row, (id, owner, who), created, known, options) {
+            TaskFate::Skip(reason) => rec.skip(n, id, reason),
+            TaskFate::Reject(field, reason) => {
+                rec.reject(RecordKind::Contact, n, id, field, reason);
             }
-        };
-        let completed =
-            !status_known || closed || row.get(c.status).eq_ignore_ascii_case("Completed");
-        if !completed {
-            rec.skip(n, &id, "open_task");
-            return Ok(());
+            TaskFate::Contact(fields) => rec.contact(n, &fields),
         }
-        let who = id18(row.get(c.who));
-        if who.is_empty() || !known.prospects.contains(who.as_ref()) {
-            rec.skip(n, &id, "no_prospect");
-            return Ok(());
-        }
-        task_row(rec, options, &c, (n, row, created), &id, &who);
         Ok(())
     })
+}
+
+/// A task row's parsed `CreatedDate` (`None`: empty; `Some(None)`: not an
+/// instant) and its ids: the task's, its owner's and its `WhoId`.
+type TaskIds<'r> = (Cow<'r, str>, Cow<'r, str>, Cow<'r, str>);
+
+fn task_ids<'r>(c: &TaskCols, row: &Row<'r>) -> (Option<Option<i64>>, TaskIds<'r>) {
+    let created = present(row.get(c.created)).map(cells::instant);
+    let ids = (
+        id18(row.get(c.id)),
+        id18(row.get(c.owner)),
+        id18(row.get(c.who)),
+    );
+    (created, ids)
+}
+
+/// The rows of a large `Task.csv` staged on every thread into batches a
+/// ledger builder appends in row order (the reading, checks and
+/// reference look-ups of a row do not wait for the rows before it).
+fn tasks_in_parts(
+    sheet: &Sheet,
+    c: &TaskCols,
+    options: &ImportOptions,
+    rec: &mut Recorder<'_>,
+    known: &mut Known,
+) -> Result<()> {
+    let parts = sheet.parts((sheet.approximate_bytes() / PART_BYTES).max(crate::par::threads()));
+    let Some(staging) = rec.staging() else {
+        return Ok(());
+    };
+    let (resolver, _) = staging.split_for_events();
+    let known_ref: &Known = known;
+    let staged = crate::par::map(&parts, |part| {
+        let mut out = TaskPart::default();
+        let rows = sheet.part_rows(part, |n, row| {
+            let (created, ids) = task_ids(c, row);
+            if let Some(t) = created.flatten() {
+                out.latest_created = Some(out.latest_created.map_or(t, |l: i64| l.max(t)));
+            }
+            let (id, owner, who) = (&ids.0, &ids.1, &ids.2);
+            match task_fate(c, row, (id, owner, who), created, known_ref, options) {
+                TaskFate::Skip(reason) => out.skipped.push((n, id.to_string(), reason)),
+                TaskFate::Reject(field, reason) => out.batch.reject(crate::error::Rejection {
+                    kind: RecordKind::Contact,
+                    row: n,
+                    id: id.to_string(),
+                    field: field.to_owned(),
+                    reason,
+                }),
+                TaskFate::Contact(fields) => out.batch.push_contact(&resolver, n, &fields),
+            }
+        });
+        out.batch.finish(&resolver);
+        rows.map(|rows| (rows, out))
+    });
+    let mut base = 0;
+    for part in staged {
+        let (rows, mut out) = part?;
+        known.created_at(out.latest_created);
+        for (n, id, reason) in &out.skipped {
+            rec.skip(base + n, id, reason);
+        }
+        rec.append_events(RecordKind::Contact, &mut out.batch, base, rows);
+        base += rows;
+    }
+    Ok(())
+}
+
+/// What one part of `Task.csv` staged.
+#[derive(Default)]
+struct TaskPart {
+    batch: EventBatch,
+    /// Skipped rows: (row in the part, id, reason).
+    skipped: Vec<(u64, String, &'static str)>,
+    latest_created: Option<i64>,
+}
+
+/// What becomes of a task row.
+enum TaskFate<'r> {
+    Skip(&'static str),
+    /// Rejected: the field and reason.
+    Reject(&'static str, Reason),
+    Contact(ContactFields<'r>),
+}
+
+/// Decides a task row (SPEC §12.2): skipped (`deleted`, `open_task`,
+/// `no_prospect`, in that order), rejected, or a contact.
+fn task_fate<'r>(
+    c: &TaskCols,
+    row: &Row<'_>,
+    (id, owner, who): (&'r str, &'r str, &'r str),
+    created: Option<Option<i64>>,
+    known: &Known,
+    options: &ImportOptions,
+) -> TaskFate<'r> {
+    match cells::boolean(row.get(c.deleted)) {
+        Ok(true) => return TaskFate::Skip("deleted"),
+        Ok(false) => {}
+        Err(reason) => return TaskFate::Reject("IsDeleted", reason),
+    }
+    let closed = match cells::boolean(row.get(c.closed)) {
+        Ok(v) => v,
+        Err(reason) => return TaskFate::Reject("IsClosed", reason),
+    };
+    let completed =
+        !c.status_known || closed || row.get(c.status).eq_ignore_ascii_case("Completed");
+    if !completed {
+        return TaskFate::Skip("open_task");
+    }
+    if who.is_empty() || !known.prospects.contains(who) {
+        return TaskFate::Skip("no_prospect");
+    }
+    match task_contact(c, row, (id, owner, who), created, options) {
+        Ok(fields) => TaskFate::Contact(fields),
+        Err((field, reason)) => TaskFate::Reject(field, reason),
+    }
 }
 
 /// When a task's contact happened (SPEC §12.2): `Err` names the field
@@ -691,40 +946,29 @@ fn task_times(
     Ok((occurred, created.map(|t| t.max(occurred))))
 }
 
-/// One task that is a contact: `(n, row, created)` is its row number,
-/// cells and parsed `CreatedDate`.
-fn task_row(
-    rec: &mut Recorder<'_>,
-    options: &ImportOptions,
+/// The contact of a completed task whose prospect is known: `Err` names
+/// the field and reason of a rejection, the first in SPEC §3 order.
+fn task_contact<'r>(
     c: &TaskCols,
-    (n, row, created): (u64, &Row<'_>, Option<Option<i64>>),
-    id: &str,
-    who: &str,
-) {
-    let owner = id18(row.get(c.owner));
-    let reject = |rec: &mut Recorder<'_>, field: &str, reason| {
-        rec.reject(RecordKind::Contact, n, id, field, reason);
-    };
-    let missing = [("contact_id", id), ("rep_id", owner.as_ref())]
-        .into_iter()
-        .find(|(_, v)| v.is_empty());
-    if let Some((field, _)) = missing {
-        return reject(rec, field, Reason::MissingField);
+    row: &Row<'_>,
+    (id, owner, who): (&'r str, &'r str, &'r str),
+    created: Option<Option<i64>>,
+    options: &ImportOptions,
+) -> std::result::Result<ContactFields<'r>, (&'static str, Reason)> {
+    if id.is_empty() {
+        return Err(("contact_id", Reason::MissingField));
     }
-    let (occurred, logged) = match task_times(c, row, created, options.time_zone) {
-        Ok(t) => t,
-        Err((field, reason)) => return reject(rec, field, reason),
-    };
+    if owner.is_empty() {
+        return Err(("rep_id", Reason::MissingField));
+    }
+    let (occurred, logged) = task_times(c, row, created, options.time_zone)?;
     let duration_s = match present(row.get(c.duration)) {
         None => None,
-        Some(text) => match parse_i64(text) {
-            Some(d) => Some(d),
-            None => return reject(rec, "duration_s", Reason::BadNumber),
-        },
+        Some(text) => Some(parse_i64(text).ok_or(("duration_s", Reason::BadNumber))?),
     };
     let mut fields = ContactFields::new(
         id,
-        &owner,
+        owner,
         who,
         crate::time::from_micros(occurred),
         channel(row.get(c.subtype), row.get(c.kind)),
@@ -737,7 +981,7 @@ fn task_row(
     }
     fields.duration_s = duration_s;
     fields.outcome = disposition(row.get(c.disposition), &options.disposition_rules);
-    rec.contact(n, &fields);
+    Ok(fields)
 }
 
 fn events(sheet: &Sheet, as_of: Option<i64>, rec: &mut Recorder<'_>, known: &Known) -> Result<()> {

@@ -15,6 +15,8 @@ pub(super) struct Sheet {
     /// Header names, trimmed and lower-cased.
     headers: Vec<String>,
     delimiter: u8,
+    /// Where the first data row starts in `bytes`.
+    data_start: usize,
 }
 
 /// A column of a sheet, if the sheet has it (an absent column reads as
@@ -46,13 +48,16 @@ impl Sheet {
             bytes,
             headers: Vec::new(),
             delimiter,
+            data_start: 0,
         };
         let mut reader = sheet.reader();
         let headers = reader.headers().map_err(|e| sheet.malformed(&e))?;
-        sheet.headers = headers
+        let headers = headers
             .iter()
             .map(|h| h.trim().to_ascii_lowercase())
             .collect();
+        sheet.data_start = usize::try_from(reader.position().byte()).unwrap_or(0);
+        sheet.headers = headers;
         Ok(Some(sheet))
     }
 
@@ -138,6 +143,78 @@ impl Sheet {
         }
     }
 
+    /// The data rows cut into about `n` parts of similar size, each
+    /// ending at the end of a row (a newline inside a quoted field does
+    /// not end one): parts can be read on several threads, their rows
+    /// numbered after those of the parts before.
+    pub(super) fn parts(&self, n: usize) -> Vec<Part<'_>> {
+        let data = self.bytes.get(self.data_start..).unwrap_or_default();
+        let target = data.len() / n.max(1) + 1;
+        let mut parts = Vec::new();
+        let mut start = 0;
+        // Quotes seen before `start`: an odd count means inside a field.
+        let mut inside = false;
+        while start < data.len() {
+            let want = (start + target).min(data.len());
+            let mut end = data.len();
+            let mut quoted = inside;
+            let rest = data.get(start..).unwrap_or_default();
+            for i in memchr::memchr2_iter(b'"', b'\n', rest).map(|i| i + start) {
+                if data.get(i) == Some(&b'"') {
+                    quoted = !quoted;
+                } else if !quoted && i + 1 >= want {
+                    end = i + 1;
+                    break;
+                }
+            }
+            inside = quoted;
+            parts.push(Part {
+                offset: self.data_start + start,
+                bytes: data.get(start..end).unwrap_or_default(),
+            });
+            start = end;
+        }
+        parts
+    }
+
+    /// Calls `f(row, cells)` for every row of `part`, rows numbered from 1
+    /// within it; returns how many rows it holds.
+    pub(super) fn part_rows(
+        &self,
+        part: &Part<'_>,
+        mut f: impl FnMut(u64, &Row<'_>),
+    ) -> Result<u64> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(part.bytes);
+        let mut record = csv::StringRecord::new();
+        let mut row = 0u64;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(row),
+                Ok(true) => {
+                    row += 1;
+                    f(row, &Row(&record));
+                }
+                Err(e) => {
+                    let at = e.position().map_or(0, |p| p.byte()) as usize + part.offset;
+                    return Err(Error::Malformed {
+                        path: self.path.clone(),
+                        position: format!("byte {at}"),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The file's size in bytes.
+    pub(super) fn approximate_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Data rows (a count, for reserving).
     pub(super) fn approximate_rows(&self) -> usize {
         memchr::memchr_iter(b'\n', &self.bytes).count()
@@ -147,9 +224,16 @@ impl Sheet {
 /// The cells of one data row.
 pub(super) struct Row<'a>(&'a csv::StringRecord);
 
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// The cell of `col` (empty when the column or the cell is absent).
-    pub(super) fn get(&self, col: Col) -> &str {
+    pub(super) fn get(&self, col: Col) -> &'a str {
         col.0.and_then(|i| self.0.get(i)).unwrap_or("")
     }
+}
+
+/// A run of whole data rows of a sheet (see [`Sheet::parts`]).
+pub(super) struct Part<'s> {
+    /// Where it starts in the file (for error positions).
+    offset: usize,
+    bytes: &'s [u8],
 }

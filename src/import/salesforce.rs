@@ -144,15 +144,32 @@ struct Files {
 
 impl Files {
     fn open(dir: &Path) -> Result<Files> {
+        const NAMES: [&str; 8] = [
+            "User.csv",
+            "Lead.csv",
+            "Contact.csv",
+            "Account.csv",
+            "Task.csv",
+            "Event.csv",
+            "Opportunity.csv",
+            "OpportunityContactRole.csv",
+        ];
+        // Read on every thread: the large files take most of the time.
+        let mut opened = crate::par::map(&NAMES, |name| Sheet::open(dir, name, b',')).into_iter();
+        let mut next = || opened.next().unwrap_or(Ok(None));
+        let (user, lead, contact, account) = (next()?, next()?, next()?, next()?);
+        let (task, event, opportunity, roles) = (next()?, next()?, next()?, next()?);
+        let need =
+            |sheet: Option<Sheet>, name: &str| sheet.ok_or_else(|| Sheet::missing(dir, name));
         let f = Files {
-            user: Sheet::required(dir, "User.csv", b',')?,
-            lead: Sheet::open(dir, "Lead.csv", b',')?,
-            contact: Sheet::open(dir, "Contact.csv", b',')?,
-            account: Sheet::open(dir, "Account.csv", b',')?,
-            task: Sheet::required(dir, "Task.csv", b',')?,
-            event: Sheet::required(dir, "Event.csv", b',')?,
-            opportunity: Sheet::required(dir, "Opportunity.csv", b',')?,
-            roles: Sheet::open(dir, "OpportunityContactRole.csv", b',')?,
+            user: need(user, "User.csv")?,
+            lead,
+            contact,
+            account,
+            task: need(task, "Task.csv")?,
+            event: need(event, "Event.csv")?,
+            opportunity: need(opportunity, "Opportunity.csv")?,
+            roles,
         };
         if f.lead.is_none() && f.contact.is_none() {
             return Err(Error::Io {

@@ -63,13 +63,18 @@ impl Sheet {
 
     /// Reads `dir/name`, which must exist.
     pub(super) fn required(dir: &Path, name: &str, delimiter: u8) -> Result<Sheet> {
-        Sheet::open(dir, name, delimiter)?.ok_or_else(|| Error::Io {
+        Sheet::open(dir, name, delimiter)?.ok_or_else(|| Sheet::missing(dir, name))
+    }
+
+    /// The error for a required file `dir/name` that is missing.
+    pub(super) fn missing(dir: &Path, name: &str) -> Error {
+        Error::Io {
             path: dir.join(name),
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "required file of the export is missing",
             ),
-        })
+        }
     }
 
     fn reader(&self) -> csv::Reader<&[u8]> {

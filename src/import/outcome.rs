@@ -34,13 +34,20 @@ pub struct Import {
 #[derive(Debug, Clone)]
 struct FileTally {
     name: String,
-    /// The record kind its rows become (`None` for lookup files such as
-    /// `Account.csv`).
-    kind: Option<RecordKind>,
-    /// Rows of its kind numbered before it (from earlier files).
-    offset: u64,
+    /// The record kinds its rows become, each with the rows of that kind
+    /// numbered before the file (from earlier files); none for lookup
+    /// files such as `Account.csv`.
+    kinds: Vec<(RecordKind, u64)>,
     rows: u64,
     skipped: BTreeMap<String, u64>,
+}
+
+impl FileTally {
+    /// Rows of `kind` numbered before this file, if its rows become
+    /// records of that kind.
+    fn offset_of(&self, kind: RecordKind) -> Option<u64> {
+        self.kinds.iter().find(|(k, _)| *k == kind).map(|&(_, o)| o)
+    }
 }
 
 /// A skipped row.
@@ -140,12 +147,10 @@ impl Import {
 
     /// The file and row in it of row `row` of record kind `kind`.
     fn locate(&self, kind: RecordKind, row: u64) -> Option<(usize, u64)> {
-        self.files
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.kind == Some(kind))
-            .find(|(_, f)| row > f.offset && row <= f.offset + f.rows)
-            .map(|(i, f)| (i, row - f.offset))
+        self.files.iter().enumerate().find_map(|(i, f)| {
+            let offset = f.offset_of(kind)?;
+            (row > offset && row <= offset + f.rows).then(|| (i, row - offset))
+        })
     }
 }
 
@@ -183,37 +188,55 @@ impl<'s> Recorder<'s> {
     /// Starts a file whose rows become records of `kind` (`None`: a lookup
     /// file).
     pub(super) fn begin_file(&mut self, name: &str, kind: Option<RecordKind>) {
-        let offset = kind.map_or(0, |k| {
-            self.numbered.get(kind_index(k)).copied().unwrap_or(0)
-        });
+        self.begin_file_of(name, kind.as_slice());
+    }
+
+    /// Starts a file whose rows become records of any of `kinds` (such as
+    /// activities that are contacts or meetings): each kind numbers the
+    /// file's rows after its rows from earlier files.
+    pub(super) fn begin_file_of(&mut self, name: &str, kinds: &[RecordKind]) {
+        let kinds = kinds
+            .iter()
+            .map(|&k| (k, self.numbered.get(kind_index(k)).copied().unwrap_or(0)))
+            .collect();
         self.file = self.import.files.len();
         self.import.files.push(FileTally {
             name: name.to_owned(),
-            kind,
-            offset,
+            kinds,
             rows: 0,
             skipped: BTreeMap::new(),
         });
     }
 
-    /// Counts a row of the current file; returns its row number within its
-    /// record kind (what the sink is given).
-    pub(super) fn row(&mut self, row: u64) -> u64 {
+    /// Counts row `row` of the current file (every kind of the file keeps
+    /// its number for it).
+    fn count(&mut self, row: u64) {
         let Some(f) = self.import.files.get_mut(self.file) else {
-            return row;
+            return;
         };
         f.rows = f.rows.max(row);
-        if let Some(k) = f.kind
-            && let Some(n) = self.numbered.get_mut(kind_index(k))
-        {
-            *n = (*n).max(f.offset + row);
+        for &(k, offset) in &f.kinds {
+            if let Some(n) = self.numbered.get_mut(kind_index(k)) {
+                *n = (*n).max(offset + row);
+            }
         }
-        f.offset + row
+    }
+
+    /// Counts row `row` of the current file; returns its number within
+    /// record kind `kind` (what the sink is given).
+    fn row_of(&mut self, kind: RecordKind, row: u64) -> u64 {
+        self.count(row);
+        let offset = self
+            .import
+            .files
+            .get(self.file)
+            .and_then(|f| f.offset_of(kind));
+        offset.unwrap_or(0) + row
     }
 
     /// Skips row `row` of the current file.
     pub(super) fn skip(&mut self, row: u64, id: &str, reason: &str) {
-        self.row(row);
+        self.count(row);
         if let Some(f) = self.import.files.get_mut(self.file) {
             match f.skipped.get_mut(reason) {
                 Some(n) => *n += 1,
@@ -239,8 +262,12 @@ impl<'s> Recorder<'s> {
         field: &str,
         reason: Reason,
     ) {
-        let numbered = self.row(row);
-        let own = self.import.files.get(self.file).and_then(|f| f.kind) == Some(kind);
+        let numbered = self.row_of(kind, row);
+        let own = self
+            .import
+            .files
+            .get(self.file)
+            .is_some_and(|f| f.offset_of(kind).is_some());
         let rejection = |row| Rejection {
             kind,
             row,
@@ -259,31 +286,31 @@ impl<'s> Recorder<'s> {
 
     /// Counts a row of a lookup file as used.
     pub(super) fn used(&mut self, row: u64) {
-        self.row(row);
+        self.count(row);
     }
 
     pub(super) fn rep(&mut self, row: u64, rep: Rep) {
-        let row = self.row(row);
+        let row = self.row_of(RecordKind::Rep, row);
         self.sink.push_rep(row, rep);
     }
 
     pub(super) fn prospect(&mut self, row: u64, fields: &ProspectFields<'_>) {
-        let row = self.row(row);
+        let row = self.row_of(RecordKind::Prospect, row);
         self.sink.push_prospect(row, fields);
     }
 
     pub(super) fn contact(&mut self, row: u64, fields: &ContactFields<'_>) {
-        let row = self.row(row);
+        let row = self.row_of(RecordKind::Contact, row);
         self.sink.push_contact(row, fields);
     }
 
     pub(super) fn meeting(&mut self, row: u64, fields: &MeetingFields<'_>) {
-        let row = self.row(row);
+        let row = self.row_of(RecordKind::Meeting, row);
         self.sink.push_meeting(row, fields);
     }
 
     pub(super) fn sale(&mut self, row: u64, fields: &SaleFields<'_>) {
-        let row = self.row(row);
+        let row = self.row_of(RecordKind::Sale, row);
         self.sink.push_sale(row, fields);
     }
 
@@ -307,7 +334,7 @@ impl<'s> Recorder<'s> {
         if rows == 0 {
             return;
         }
-        let numbered = self.row(base + rows) - rows;
+        let numbered = self.row_of(RecordKind::Prospect, base + rows) - rows;
         if let Some(staging) = self.sink.staging() {
             staging.append_prospects(batch, numbered);
         }
@@ -325,7 +352,7 @@ impl<'s> Recorder<'s> {
         if rows == 0 {
             return;
         }
-        let numbered = self.row(base + rows) - rows;
+        let numbered = self.row_of(kind, base + rows) - rows;
         if let Some(staging) = self.sink.staging() {
             staging.prepare_batch(kind, batch, numbered);
             staging.split_for_events().1.append(kind, batch, numbered);

@@ -66,7 +66,7 @@ impl LiveLedger {
             || {
                 live.rebuild_prospects()?;
                 live.rebuild_events();
-                live.sort_and_classify_all();
+                live.classify_all();
                 Ok::<(), String>(())
             },
         );
@@ -140,9 +140,8 @@ impl LiveLedger {
         Ok(())
     }
 
-    /// Puts every stored event into its prospect (unsorted), with the
-    /// reference counts and currencies; each prospect's list allocated
-    /// once, at its size.
+    /// Puts every stored event into its prospect, in SPEC §5 order, with
+    /// the reference counts and currencies.
     pub(super) fn rebuild_events(&mut self) {
         self.states = vec![None; self.events.contacts.slots()];
         let total =
@@ -174,30 +173,31 @@ impl LiveLedger {
                 ));
             }
         }
-        let mut sizes = vec![0usize; self.clusters.len()];
-        for (c, _) in &placed {
-            if let Some(n) = sizes.get_mut(*c as usize) {
-                *n += 1;
-            }
-        }
-        for (c, n) in self.clusters.iter_mut().zip(sizes) {
-            c.events.reserve_exact(n);
-        }
-        for (c, e) in placed {
+        // Grouped by prospect, each prospect's events in SPEC §5 order
+        // (sorted on every thread): the lists are then filled in one pass
+        // over the prospects, in order, each already sorted.
+        let events = &self.events;
+        crate::par::sort_by(&mut placed, |a, b| {
+            a.0.cmp(&b.0).then_with(|| order::compare(events, a.1, b.1))
+        });
+        for run in placed.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(c, _)) = run.first() else { continue };
             if let Some(cluster) = self.clusters.get_mut(c as usize) {
-                cluster.events.push(e);
+                cluster.events = run.iter().map(|&(_, e)| e).collect();
             }
         }
     }
 
-    /// Sorts every prospect's events and classifies its contacts.
-    pub(super) fn sort_and_classify_all(&mut self) {
+    /// Classifies every prospect's contacts (its events in SPEC §5 order).
+    pub(super) fn classify_all(&mut self) {
         let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
         let mut lanes = order::Lanes::default();
         let states = &mut self.states;
-        for c in &mut self.clusters {
-            c.events
-                .sort_unstable_by(|&a, &b| order::compare(&self.events, a, b));
+        for c in &self.clusters {
+            debug_assert!(
+                c.events
+                    .is_sorted_by(|&a, &b| order::compare(&self.events, a, b).is_lt())
+            );
             order::classify_into(
                 &self.events,
                 &c.events,

@@ -53,8 +53,10 @@
 //! ```
 
 mod cells;
+mod hubspot;
 mod mapping;
 mod outcome;
+mod pipedrive;
 mod salesforce;
 mod sheet;
 
@@ -78,21 +80,35 @@ pub enum ExportFormat {
     /// Salesforce object files (`User.csv`, `Lead.csv`, `Task.csv`, …),
     /// SPEC §12.2.
     Salesforce,
+    /// HubSpot object exports (`owners.csv`, `contacts.csv`, `calls.csv`,
+    /// …), SPEC §12.3 as `docs/import/hubspot.md` maps them.
+    HubSpot,
+    /// Pipedrive exports (`users.csv`, `persons.csv`, `activities.csv`,
+    /// `deals.csv`, …), SPEC §12.3 as `docs/import/pipedrive.md` maps them.
+    Pipedrive,
     /// Any CRM's CSV files, as a [`Mapping`] describes them (SPEC §12.4).
     Mapped(Mapping),
 }
 
 impl ExportFormat {
-    /// The format named `salesforce` (ignoring case), else the mapping
-    /// file at path `name` (what `report --from` takes).
+    /// The format named `salesforce`, `hubspot` or `pipedrive` (ignoring
+    /// case), else the mapping file at path `name` (what `report --from`
+    /// takes).
     ///
     /// # Errors
     /// [`Mapping::from_file`]'s, when `name` is no built-in format.
     pub fn parse(name: &str) -> Result<ExportFormat> {
-        if name.eq_ignore_ascii_case("salesforce") {
-            Ok(ExportFormat::Salesforce)
-        } else {
-            Mapping::from_file(name).map(ExportFormat::Mapped)
+        let named = [
+            ("salesforce", ExportFormat::Salesforce),
+            ("hubspot", ExportFormat::HubSpot),
+            ("pipedrive", ExportFormat::Pipedrive),
+        ];
+        match named
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some((_, format)) => Ok(format),
+            None => Mapping::from_file(name).map(ExportFormat::Mapped),
         }
     }
 }
@@ -154,6 +170,8 @@ pub fn import_folder(
     let mut recorder = Recorder::new(sink);
     let as_of = match format {
         ExportFormat::Salesforce => salesforce::import(dir, options, &mut recorder)?,
+        ExportFormat::HubSpot => hubspot::import(dir, options, &mut recorder)?,
+        ExportFormat::Pipedrive => pipedrive::import(dir, options, &mut recorder)?,
         ExportFormat::Mapped(m) => mapping::import(dir, m, options, &mut recorder)?,
     };
     Ok(recorder.finish(as_of))

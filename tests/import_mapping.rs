@@ -220,3 +220,101 @@ fn a_missing_required_column_names_the_file_and_column() -> TestResult {
     }
     Ok(())
 }
+
+mod nothing_lost {
+    //! Every row of every file is imported, skipped or rejected, whatever
+    //! the cells: `rows = imported + skipped + rejected` on every line.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const MAPPING: &str = r#"{
+      "reps": [ { "file": "reps.csv", "columns": { "rep_id": "Id" } } ],
+      "prospects": [ { "file": "people.csv", "columns": { "prospect_id": "Id", "created_at": "Created" },
+                       "skip": [ { "reason": "deleted", "column": "Deleted", "equals": ["yes"] } ],
+                       "created": "Created" } ],
+      "contacts": [ { "file": "calls.csv",
+                      "columns": { "contact_id": "Id", "rep_id": "Owner", "prospect_id": "Who",
+                                   "occurred_at": "When", "duration_s": "Seconds", "outcome": "Result" },
+                      "constants": { "channel": "phone" },
+                      "values": { "outcome": { "Talked": "conversation" } },
+                      "skip": [ { "reason": "deleted", "column": "Deleted", "equals": ["yes"] },
+                                { "reason": "no_prospect", "unknown_prospect": true } ] } ],
+      "sales": [ { "file": "deals.csv",
+                   "columns": { "sale_id": "Id", "rep_id": "Owner", "prospect_id": "Who",
+                                "closed_at": "Closed", "amount": "Amount", "currency": "Currency" },
+                   "skip": [ { "reason": "not_won", "column": "Stage", "not_equals": ["won"] } ] } ]
+    }"#;
+
+    /// A cell: usually valid, sometimes empty or malformed.
+    fn cell(valid: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(valid).prop_map(str::to_owned),
+            1 => Just(String::new()),
+            1 => "[a-z0-9 ,.\"-]{0,6}",
+        ]
+    }
+
+    fn csv_line(cells: &[String]) -> String {
+        let quoted: Vec<String> = cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        quoted.join(",") + "\n"
+    }
+
+    fn rows(
+        width: usize,
+        valid: &'static [&'static [&'static str]],
+    ) -> impl Strategy<Value = Vec<Vec<String>>> {
+        let row: Vec<_> = valid.iter().take(width).map(|v| cell(v)).collect();
+        proptest::collection::vec(row, 0..12)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_row_is_imported_skipped_or_rejected(
+            reps in rows(1, &[&["r1", "r2"]]),
+            people in rows(3, &[&["p1", "p2", "p3"], &["2026-06-01T09:00:00Z", "2026-06-02"], &["no", "yes"]]),
+            calls in rows(7, &[&["c1", "c2", "c3"], &["r1", "r2"], &["p1", "p2", "p9"],
+                               &["2026-06-01T10:00:00Z"], &["30", "-5", "x"], &["Talked", "no_answer", "meh"], &["no", "yes"]]),
+            deals in rows(7, &[&["d1", "d2"], &["r1"], &["p1", "p2"], &["2026-06-03"], &["10.50", "1.234", "-1"],
+                               &["EUR", "JPY", ""], &["won", "lost"]]),
+        ) {
+            let dir = folder("nothing-lost");
+            let write_file = |name: &str, header: &str, rows: &[Vec<String>]| {
+                let body: String = rows.iter().map(|r| csv_line(r)).collect();
+                write(&dir, name, &format!("{header}\n{body}"));
+            };
+            write_file("reps.csv", "Id", &reps);
+            write_file("people.csv", "Id,Created,Deleted", &people);
+            write_file("calls.csv", "Id,Owner,Who,When,Seconds,Result,Deleted", &calls);
+            write_file("deals.csv", "Id,Owner,Who,Closed,Amount,Currency,Stage", &deals);
+            let mapping = ExportFormat::Mapped(Mapping::from_json(MAPPING).unwrap());
+            let mut builder = LedgerBuilder::new();
+            builder.mode(Mode::Lenient).each_record_a_prospect();
+            let import = import_folder(&dir, &mapping, &ImportOptions::default(), &mut builder).unwrap();
+            let ledger = builder.build().unwrap();
+            let mut out = Vec::new();
+            import.summary(ledger.rejections()).write_csv(&mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let written = [("calls.csv", calls.len()), ("deals.csv", deals.len()),
+                           ("people.csv", people.len()), ("reps.csv", reps.len())];
+            let mut lines = text.lines().skip(1);
+            for (name, n) in written {
+                let line = lines.next().unwrap();
+                let cells: Vec<&str> = line.split(',').collect();
+                prop_assert_eq!(cells[0], name);
+                let num = |i: usize| cells[i].parse::<u64>().unwrap();
+                prop_assert_eq!(num(1), n as u64, "{}", line);
+                prop_assert_eq!(num(1), num(2) + num(3) + num(4), "{}", line);
+            }
+            let skipped = import.skipped().rows.len() as u64;
+            let total_skipped: u64 = text.lines().skip(1)
+                .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap()).sum();
+            prop_assert_eq!(skipped, total_skipped);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}

@@ -90,6 +90,42 @@ pub(super) fn local(day: NaiveDate, time: NaiveTime, zone: Tz) -> i64 {
     to_micros(wanted.and_utc())
 }
 
+/// The time of day a date alone stands for (SPEC §12.1): noon, so that
+/// a zone's offset never moves it to another day.
+pub(super) fn noon() -> NaiveTime {
+    NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
+}
+
+/// The time of day of a sale dated by its day alone: it follows every
+/// contact of that day.
+pub(super) fn end_of_day() -> NaiveTime {
+    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
+}
+
+/// The latest valid creation time seen in an export: its as-of instant
+/// when the caller gives none (SPEC §12.1).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Latest(Option<i64>);
+
+impl Latest {
+    /// Notes a row's creation time, if valid.
+    pub(super) fn note(&mut self, t: Option<i64>) {
+        if let Some(t) = t {
+            self.0 = Some(self.0.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    /// Notes what another part of the export saw.
+    pub(super) fn merge(&mut self, other: Latest) {
+        self.note(other.0);
+    }
+
+    /// The latest time noted.
+    pub(super) fn get(self) -> Option<i64> {
+        self.0
+    }
+}
+
 /// The local date (in `zone`) of an instant in µs.
 pub(super) fn local_date(us: i64, zone: Tz) -> NaiveDate {
     let t = crate::time::from_micros(us);

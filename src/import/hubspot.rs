@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use hashbrown::{HashMap, HashSet};
 
 use super::ImportOptions;
-use super::cells::{self, present};
+use super::cells::{self, Latest, present};
 use super::outcome::Recorder;
 use super::salesforce::disposition;
 use super::sheet::{Col, Row, Sheet};
@@ -196,16 +196,6 @@ const UNSENT_EMAIL: &[&str] = &["SCHEDULED", "SENDING", "FAILED"];
 
 // ---------------------------------------------------------------------------
 // Cell rules.
-
-/// 12:00, the time of day of a date given alone.
-fn noon() -> NaiveTime {
-    NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
-}
-
-/// 23:59:59, the time of day of a close date given alone.
-fn end_of_day() -> NaiveTime {
-    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
-}
 
 /// An enumerated value normalised: ASCII upper case, each run of spaces
 /// and `-` one `_` (`No show` → `NO_SHOW`).
@@ -542,7 +532,7 @@ struct Known {
     /// `Record ID`s of contact rows not skipped `deleted`.
     contacts: HashSet<String>,
     /// The latest valid create date of any row.
-    latest_created: Option<i64>,
+    latest_created: Latest,
 }
 
 impl Known {
@@ -550,9 +540,8 @@ impl Known {
     /// the as-of instant.
     fn note_created(&mut self, row: &Row<'_>, cols: &[Col], zone: Tz) {
         for col in cols {
-            if let Some(t) = instant(row.get(*col), noon(), zone) {
-                self.latest_created = Some(self.latest_created.map_or(t, |l| l.max(t)));
-            }
+            self.latest_created
+                .note(instant(row.get(*col), cells::noon(), zone));
         }
     }
 
@@ -697,7 +686,7 @@ pub(super) fn import(
     let as_of = options
         .as_of
         .map(crate::time::to_micros)
-        .or(known.latest_created);
+        .or(known.latest_created.get());
     meetings(&files.meetings, as_of, zone, rec, &known)?;
     Ok(as_of)
 }
@@ -930,7 +919,7 @@ fn prospect_fields<'a>(
     required(&[("prospect_id", id)])?;
     let created = match present(row.get(c.created)) {
         None => None,
-        Some(cell) => Some(time_of(cell, noon(), zone, "created_at")?),
+        Some(cell) => Some(time_of(cell, cells::noon(), zone, "created_at")?),
     };
     let fields = ProspectFields {
         prospect_id: id,
@@ -1109,10 +1098,10 @@ fn activity_fields<'a>(
         ("occurred_at", occurred),
     ])?;
     let zone = options.time_zone;
-    let occurred = time_of(occurred, noon(), zone, "occurred_at")?;
+    let occurred = time_of(occurred, cells::noon(), zone, "occurred_at")?;
     let logged = match present(row.get(c.created)) {
         None => None,
-        Some(cell) => Some(time_of(cell, noon(), zone, "logged_at")?.max(occurred)),
+        Some(cell) => Some(time_of(cell, cells::noon(), zone, "logged_at")?.max(occurred)),
     };
     let duration_s =
         call_duration(row.get(c.duration)).map_err(|r| Verdict::Reject("duration_s", r))?;
@@ -1191,7 +1180,7 @@ fn meeting_fields<'a>(
         .smallest_contact(row.get(c.contact_ids))
         .ok_or(Verdict::Skip("no_prospect"))?;
     let held_cell = present(row.get(c.start)).unwrap_or(row.get(c.activity));
-    let held = instant(held_cell, noon(), zone);
+    let held = instant(held_cell, cells::noon(), zone);
     if let (Some(h), Some(a)) = (held, as_of)
         && h > a
     {
@@ -1288,7 +1277,7 @@ fn sale_fields<'a>(
     let (id, close) = (row.get(c.id), row.get(c.close));
     let rep = known.owners.reference(row.get(c.owner));
     required(&[("sale_id", id), ("rep_id", rep), ("closed_at", close)])?;
-    let closed = time_of(close, end_of_day(), options.time_zone, "closed_at")?;
+    let closed = time_of(close, cells::end_of_day(), options.time_zone, "closed_at")?;
     let currency = present(row.get(c.currency)).or(options.currency.as_deref());
     let amount_minor = match present(row.get(c.amount)) {
         None => None,
@@ -1325,17 +1314,23 @@ mod tests {
         let utc = Tz::UTC;
         let lisbon = chrono_tz::Europe::Lisbon;
         let t = us("2026-06-01T09:00:00Z");
-        assert_eq!(instant("2026-06-01T09:00:00.000Z", noon(), utc), Some(t));
-        assert_eq!(instant("2026-06-01 09:00", noon(), utc), Some(t));
-        assert_eq!(instant("2026-06-01 10:00:00", noon(), lisbon), Some(t));
-        assert_eq!(instant("1780304400000", noon(), lisbon), Some(t));
-        assert_eq!(instant("178030440000", noon(), utc), Some(t / 10));
         assert_eq!(
-            instant("2026-06-01", end_of_day(), utc),
+            instant("2026-06-01T09:00:00.000Z", cells::noon(), utc),
+            Some(t)
+        );
+        assert_eq!(instant("2026-06-01 09:00", cells::noon(), utc), Some(t));
+        assert_eq!(
+            instant("2026-06-01 10:00:00", cells::noon(), lisbon),
+            Some(t)
+        );
+        assert_eq!(instant("1780304400000", cells::noon(), lisbon), Some(t));
+        assert_eq!(instant("178030440000", cells::noon(), utc), Some(t / 10));
+        assert_eq!(
+            instant("2026-06-01", cells::end_of_day(), utc),
             Some(us("2026-06-01T23:59:59Z"))
         );
         assert_eq!(
-            instant("2026-06-01", noon(), utc),
+            instant("2026-06-01", cells::noon(), utc),
             Some(us("2026-06-01T12:00:00Z"))
         );
         for bad in [
@@ -1346,7 +1341,7 @@ mod tests {
             "01/06/2026",
             "",
         ] {
-            assert_eq!(instant(bad, noon(), utc), None, "{bad}");
+            assert_eq!(instant(bad, cells::noon(), utc), None, "{bad}");
         }
     }
 

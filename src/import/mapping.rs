@@ -12,7 +12,7 @@ use hashbrown::HashSet;
 use serde::Deserialize;
 
 use super::ImportOptions;
-use super::cells::{self, present};
+use super::cells::{self, Latest, present};
 use super::outcome::Recorder;
 use super::sheet::{Col, Row, Sheet};
 use crate::error::{Error, Reason, Result};
@@ -452,20 +452,18 @@ pub(super) fn import(
 
 /// The latest valid creation time of any row of any table.
 fn latest_created(opened: &[(Sheet, Resolved<'_>)], reading: &Reading<'_>) -> Result<Option<i64>> {
-    let mut latest: Option<i64> = None;
+    let mut latest = Latest::default();
     for (sheet, table) in opened {
         let Some(column) = &table.spec.created else {
             continue;
         };
         let col = sheet.col(column);
         sheet.rows(|_, row| {
-            if let Some(t) = reading.instant(row.get(col), noon()) {
-                latest = Some(latest.map_or(t, |l| l.max(t)));
-            }
+            latest.note(reading.instant(row.get(col), cells::noon()));
             Ok(())
         })?;
     }
-    Ok(latest)
+    Ok(latest.get())
 }
 
 fn read_table(
@@ -521,21 +519,13 @@ fn skip_reason<'t>(
             p.is_none_or(|p| p.is_empty() || !prospects.contains(&p))
         } else if let Some(field) = &rule.after_as_of {
             let text = field_index(field).map(|i| table.text(i, row));
-            let at = text.and_then(|t| reading.instant(&t, noon()));
+            let at = text.and_then(|t| reading.instant(&t, cells::noon()));
             matches!((at, as_of), (Some(t), Some(a)) if t > a)
         } else {
             false
         };
         applies.then_some(rule.reason.as_str())
     })
-}
-
-fn noon() -> NaiveTime {
-    NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
-}
-
-fn end_of_day() -> NaiveTime {
-    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
 }
 
 /// A field's value, parsed.
@@ -621,9 +611,9 @@ fn parse_value(
         Ty::Id | Ty::Text => Value::Text(text.to_owned()),
         Ty::Time => {
             let time_of_day = if field == "closed_at" {
-                end_of_day()
+                cells::end_of_day()
             } else {
-                noon()
+                cells::noon()
             };
             Value::Time(
                 reading

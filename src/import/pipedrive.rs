@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use hashbrown::{HashMap, HashSet};
 
 use super::ImportOptions;
-use super::cells::{self, present};
+use super::cells::{self, Latest, present};
 use super::outcome::Recorder;
 use super::sheet::{Col, Row, Sheet};
 use crate::error::{Error, Reason, Result};
@@ -138,16 +138,6 @@ const SOURCE_RULES: &[(&[&str], Source)] = &[
     ),
     (&["customer"], Source::ExistingCustomer),
 ];
-
-/// 12:00, the time of day of a date that stands for an instant.
-fn noon() -> NaiveTime {
-    NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
-}
-
-/// 23:59:59, the time of day of a date that closes a deal.
-fn end_of_day() -> NaiveTime {
-    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
-}
 
 /// Two ASCII digits as a number.
 fn two_digits(text: &str) -> Option<u32> {
@@ -410,22 +400,9 @@ struct Organization {
     country: Option<String>,
 }
 
-/// The latest valid creation time of any row (the as-of instant).
-#[derive(Default)]
-struct Latest(Option<i64>);
-
-impl Latest {
-    /// Notes a row's creation time, if valid.
-    fn note(&mut self, t: Option<i64>) {
-        if let Some(t) = t {
-            self.0 = Some(self.0.map_or(t, |l| l.max(t)));
-        }
-    }
-
-    /// Notes the creation time cell of a row.
-    fn note_cell(&mut self, cell: &str, zone: Tz) {
-        self.note(time_cell(cell, noon(), zone).flatten());
-    }
+/// Notes the creation time cell of a row (Pipedrive's time forms).
+fn note_cell(latest: &mut Latest, cell: &str, zone: Tz) {
+    latest.note(time_cell(cell, cells::noon(), zone).flatten());
 }
 
 /// An export file of one Pipedrive item type.
@@ -620,7 +597,7 @@ pub(super) fn import(
         Some(t) => Some(to_micros(t)),
         None => {
             note_created(&files.activities, zone, &mut latest)?;
-            latest.0
+            latest.get()
         }
     };
     activities(&files.activities, zone, as_of, rec, &known)?;
@@ -638,7 +615,7 @@ struct Known {
 fn note_created(item: &Item, zone: Tz, latest: &mut Latest) -> Result<()> {
     let col = item.col(AS_OF_TIME);
     item.rows(|_, row| {
-        latest.note_cell(row.get(col), zone);
+        note_cell(latest, row.get(col), zone);
         Ok(())
     })
 }
@@ -650,7 +627,7 @@ fn users(item: &Item, zone: Tz, rec: &mut Recorder<'_>, latest: &mut Latest) -> 
     let created = item.col(AS_OF_TIME);
     let mut users = Users::default();
     item.rows(|n, row| {
-        latest.note_cell(row.get(created), zone);
+        note_cell(latest, row.get(created), zone);
         let rep_id = row.get(id);
         let name = present(row.get(name));
         if !rep_id.is_empty() {
@@ -719,7 +696,7 @@ fn organizations(
     let (name, city, country) = (item.col(NAME), item.col(CITY), item.col(COUNTRY));
     let mut found = HashMap::new();
     item.rows(|n, row| {
-        latest.note_cell(row.get(created), zone);
+        note_cell(latest, row.get(created), zone);
         let org = row.get(id);
         if let Err(verdict) = deleted(row.get(flag), RecordKind::Prospect) {
             verdict.apply(rec, n, org);
@@ -803,7 +780,7 @@ fn persons(
     rec.reserve(RecordKind::Prospect, item.sheet.approximate_rows());
     let c = PersonCols::of(item)?;
     item.rows(|n, row| {
-        latest.note_cell(row.get(c.as_of_time), zone);
+        note_cell(latest, row.get(c.as_of_time), zone);
         let id = row.get(c.id);
         let name = c.name(row);
         let verdict = deleted(row.get(c.flag), RecordKind::Prospect);
@@ -836,7 +813,7 @@ fn person_row(
     if id.is_empty() {
         return reject(rec, "prospect_id", Reason::MissingField);
     }
-    let created_at = time_cell(row.get(c.created), noon(), zone);
+    let created_at = time_cell(row.get(c.created), cells::noon(), zone);
     if created_at == Some(None) {
         return reject(rec, "created_at", Reason::BadTime);
     }
@@ -906,7 +883,7 @@ fn deals(
     rec.begin_file(&item.sheet.name, Some(RecordKind::Sale));
     let c = DealCols::of(item);
     item.rows(|n, row| {
-        latest.note_cell(row.get(c.created), options.time_zone);
+        note_cell(latest, row.get(c.created), options.time_zone);
         let id = row.get(c.id);
         match deal_skips(&c, row, &known.persons) {
             Ok(person) => {
@@ -962,7 +939,7 @@ fn deal_row(
     if let Some((field, _)) = required.into_iter().find(|(_, v)| v.is_empty()) {
         return reject(rec, field, Reason::MissingField);
     }
-    let Some(closed) = instant(closed_cell, end_of_day(), options.time_zone) else {
+    let Some(closed) = instant(closed_cell, cells::end_of_day(), options.time_zone) else {
         return reject(rec, "closed_at", Reason::BadTime);
     };
     let code = currency_code(row.get(c.currency));
@@ -1106,7 +1083,7 @@ fn activity_instant(
     // The done time, else the add time.
     let reference = || {
         let cell = present(row.get(c.done_time)).or_else(|| present(row.get(c.created)));
-        cell.map(|text| instant(text, noon(), zone).ok_or(bad))
+        cell.map(|text| instant(text, cells::noon(), zone).ok_or(bad))
             .transpose()
     };
     let Some(due) = present(row.get(c.due_date)) else {
@@ -1118,7 +1095,7 @@ fn activity_instant(
     }
     match reference()? {
         Some(t) if cells::local_date(t, zone) == day => Ok(t),
-        _ => Ok(cells::local(day, noon(), zone)),
+        _ => Ok(cells::local(day, cells::noon(), zone)),
     }
 }
 
@@ -1151,7 +1128,7 @@ fn contact_row(
         Ok(t) => t,
         Err((field, reason)) => return reject(rec, field, reason),
     };
-    let logged = match time_cell(row.get(c.created), noon(), zone) {
+    let logged = match time_cell(row.get(c.created), cells::noon(), zone) {
         None => None,
         Some(Some(t)) => Some(t.max(occurred)),
         Some(None) => return reject(rec, "logged_at", Reason::BadTime),
@@ -1214,7 +1191,7 @@ mod tests {
     #[test]
     fn instants_take_three_forms() {
         let zone = Tz::UTC;
-        let t = |cell: &str| instant(cell, noon(), zone);
+        let t = |cell: &str| instant(cell, cells::noon(), zone);
         assert_eq!(t("2026-06-01T09:00:00Z"), utc("2026-06-01T09:00:00Z"));
         assert_eq!(t("2026-06-01 09:00:00"), utc("2026-06-01T09:00:00Z"));
         assert_eq!(t("2026-06-01 09:00"), utc("2026-06-01T09:00:00Z"));
@@ -1233,7 +1210,7 @@ mod tests {
     #[test]
     fn local_times_in_gaps_and_overlaps() {
         let zone: Tz = "Europe/Bucharest".parse().unwrap_or(Tz::UTC);
-        let t = |cell: &str| instant(cell, noon(), zone);
+        let t = |cell: &str| instant(cell, cells::noon(), zone);
         // 2026-03-29 03:00 → 04:00 local: 03:15 does not exist.
         assert_eq!(t("2026-03-29 03:15"), utc("2026-03-29T01:00:00Z"));
         // 2026-10-25 04:00 → 03:00 local: 03:30 happens twice.

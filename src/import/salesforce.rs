@@ -4,11 +4,10 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use chrono::NaiveTime;
 use hashbrown::{HashMap, HashSet};
 
 use super::ImportOptions;
-use super::cells::{self, present};
+use super::cells::{self, Latest, present};
 use super::outcome::Recorder;
 use super::sheet::{Col, Row, Sheet};
 use crate::error::{Error, Reason, Result};
@@ -106,7 +105,7 @@ struct Known {
     /// Per opportunity: its primary role's contact, and the smallest.
     roles: HashMap<String, Roles>,
     /// The latest valid `CreatedDate` of any row.
-    latest_created: Option<i64>,
+    latest_created: Latest,
 }
 
 #[derive(Default)]
@@ -123,9 +122,7 @@ impl Known {
 
     /// Notes a row's parsed `CreatedDate`, if valid.
     fn created_at(&mut self, t: Option<i64>) {
-        if let Some(t) = t {
-            self.latest_created = Some(self.latest_created.map_or(t, |l| l.max(t)));
-        }
+        self.latest_created.note(t);
     }
 }
 
@@ -243,7 +240,7 @@ pub(super) fn import(
     let as_of = options
         .as_of
         .map(crate::time::to_micros)
-        .or(known.latest_created);
+        .or(known.latest_created.get());
     events(&files.event, as_of, rec, &known)?;
     Ok(as_of)
 }
@@ -427,9 +424,7 @@ fn prospects_in_parts(
         let mut out = ProspectPart::default();
         let rows = sheet.part_rows(part, |n, row| {
             let created = present(row.get(c.created)).map(cells::instant);
-            if let Some(t) = created.flatten() {
-                out.latest_created = Some(out.latest_created.map_or(t, |l: i64| l.max(t)));
-            }
+            out.latest_created.note(created.flatten());
             let id = id18(row.get(c.id));
             let built = Built::of(c, row);
             let fate = prospect_fate(c, row, (&id, &built), created, known_ref);
@@ -460,7 +455,7 @@ fn prospects_in_parts(
     let mut base = 0;
     for part in staged {
         let (rows, mut out) = part?;
-        known.created_at(out.latest_created);
+        known.latest_created.merge(out.latest_created);
         known.prospects.extend(out.known_ids);
         for (n, id, reason) in &out.skipped {
             rec.skip(base + n, id, reason);
@@ -484,7 +479,7 @@ struct ProspectPart {
     skipped: Vec<(u64, String, &'static str)>,
     /// Converted leads: (lead, contact).
     links: Vec<(String, String)>,
-    latest_created: Option<i64>,
+    latest_created: Latest,
 }
 
 /// The values of a Lead or Contact row that are built from its cells
@@ -656,7 +651,7 @@ fn opportunities(
         sheet.col("ContactId"),
         sheet.col("CreatedDate"),
     );
-    let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
+    let end_of_day = cells::end_of_day();
     sheet.rows(|n, row| {
         known.created(row.get(created));
         let sale_id = id18(row.get(id));
@@ -832,9 +827,7 @@ fn tasks_in_parts(
         let mut out = TaskPart::default();
         let rows = sheet.part_rows(part, |n, row| {
             let (created, ids) = task_ids(c, row);
-            if let Some(t) = created.flatten() {
-                out.latest_created = Some(out.latest_created.map_or(t, |l: i64| l.max(t)));
-            }
+            out.latest_created.note(created.flatten());
             let (id, owner, who) = (&ids.0, &ids.1, &ids.2);
             match task_fate(c, row, (id, owner, who), created, known_ref, options) {
                 TaskFate::Skip(reason) => out.skipped.push((n, id.to_string(), reason)),
@@ -854,7 +847,7 @@ fn tasks_in_parts(
     let mut base = 0;
     for part in staged {
         let (rows, mut out) = part?;
-        known.created_at(out.latest_created);
+        known.latest_created.merge(out.latest_created);
         for (n, id, reason) in &out.skipped {
             rec.skip(base + n, id, reason);
         }
@@ -870,7 +863,7 @@ struct TaskPart {
     batch: EventBatch,
     /// Skipped rows: (row in the part, id, reason).
     skipped: Vec<(u64, String, &'static str)>,
-    latest_created: Option<i64>,
+    latest_created: Latest,
 }
 
 /// What becomes of a task row.
@@ -951,8 +944,7 @@ fn task_times(
     let reference = completed.or(created_as(created_field)?);
     let occurred = match (activity, reference) {
         (Some(day), Some(r)) if cells::local_date(r, zone) != day => {
-            let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default();
-            Some(cells::local(day, noon, zone))
+            Some(cells::local(day, cells::noon(), zone))
         }
         _ => reference,
     };

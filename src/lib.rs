@@ -15,8 +15,10 @@
 //! on it):
 //!
 //! 1. **Records** — [`Rep`], [`ProspectRecord`], [`Contact`], [`Meeting`],
-//!    [`Sale`] — come from CSV or JSON ([`ingest`]), Rust values, or a
-//!    CRM's own types through [`ingest::RecordSink`].
+//!    [`Sale`] — come from CSV or JSON ([`ingest`]), a CRM's export
+//!    (Salesforce, HubSpot, Pipedrive, or any CSV through a mapping file:
+//!    [`import`], SPEC §12), Rust values, or a CRM's own types through
+//!    [`ingest::RecordSink`].
 //! 2. A [`LedgerBuilder`] validates them (SPEC §3: every record is accepted
 //!    or rejected with a [`Rejection`] naming kind, row, id, field and
 //!    reason), groups prospect records into prospects (SPEC §4), and builds
@@ -47,6 +49,11 @@
 //! when no partition is supplied
 //! ([`LedgerBuilder::deduplicate_with`] takes other settings or a
 //! caller's own [`Deduplicate`](dedup::Deduplicate)).
+//!
+//! [`live`] is the same pipeline one record at a time, as a CRM saves
+//! them (SPEC §13): each contact classified at entry, the changes a late
+//! record makes reported, reports kept up to date, snapshots to restart
+//! from.
 //!
 //! Every stage computes on partitions of prospects that merge, so work
 //! spreads over all cores (feature `parallel`) and could spread over

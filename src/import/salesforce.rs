@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use super::ImportOptions;
 use super::cells::{self, Latest, present};
@@ -14,6 +14,7 @@ use crate::error::{Error, Reason, Result};
 use crate::ingest::parse::parse_i64;
 use crate::ingest::stage::{EventBatch, ProspectBatch};
 use crate::ingest::{ContactFields, MeetingFields, ProspectFields, SaleFields};
+use crate::intern::{Interner, TextColumn, hash_str};
 use crate::model::{Channel, Direction, Outcome, RecordKind, Rep, Source};
 
 /// The 18-character form of a 15-character Salesforce id (the public
@@ -98,8 +99,9 @@ const PART_BYTES: usize = 8 << 20;
 /// What later files look up in earlier ones.
 #[derive(Default)]
 struct Known {
-    /// Lead and Contact ids of rows not deleted.
-    prospects: HashSet<String>,
+    /// Lead and Contact ids of rows not deleted (interned: one buffer, no
+    /// allocation per id).
+    prospects: Interner,
     /// Account names by id (rows not deleted).
     accounts: HashMap<String, String>,
     /// Per opportunity: its primary role's contact, and the smallest.
@@ -403,7 +405,7 @@ fn prospects(
             }
         }
         if let Some(id) = known_id {
-            known.prospects.insert(id);
+            known.prospects.intern(&id);
         }
         Ok(())
     })
@@ -429,7 +431,8 @@ fn prospects_in_parts(
             let built = Built::of(c, row);
             let fate = prospect_fate(c, row, (&id, &built), created, known_ref);
             if let Some(id) = fate.known_id {
-                out.known_ids.push(id.to_owned());
+                out.known_ids.push(Some(id));
+                out.known_hashes.push(hash_str(id));
             }
             match fate.record {
                 ProspectRecordFate::Skip(reason) => out.skipped.push((n, id.to_string(), reason)),
@@ -456,7 +459,9 @@ fn prospects_in_parts(
     for part in staged {
         let (rows, mut out) = part?;
         known.latest_created.merge(out.latest_created);
-        known.prospects.extend(out.known_ids);
+        known
+            .prospects
+            .intern_bulk(&out.known_ids, &out.known_hashes);
         for (n, id, reason) in &out.skipped {
             rec.skip(base + n, id, reason);
         }
@@ -473,8 +478,10 @@ fn prospects_in_parts(
 #[derive(Default)]
 struct ProspectPart {
     batch: ProspectBatch,
-    /// Ids of rows not deleted (prospects of the export).
-    known_ids: Vec<String>,
+    /// Ids of rows not deleted (prospects of the export), with their
+    /// hashes (computed on the part's thread).
+    known_ids: TextColumn,
+    known_hashes: Vec<u64>,
     /// Skipped rows: (row in the part, id, reason).
     skipped: Vec<(u64, String, &'static str)>,
     /// Converted leads: (lead, contact).
@@ -898,7 +905,7 @@ fn task_fate<'r>(
     if !completed {
         return TaskFate::Skip("open_task");
     }
-    if who.is_empty() || !known.prospects.contains(who) {
+    if who.is_empty() || known.prospects.lookup(who).is_none() {
         return TaskFate::Skip("no_prospect");
     }
     match task_contact(c, row, (id, owner, who), created, options) {
@@ -1004,7 +1011,7 @@ fn events(sheet: &Sheet, as_of: Option<i64>, rec: &mut Recorder<'_>, known: &Kno
             return Ok(());
         }
         let who = id18(row.get(who));
-        if who.is_empty() || !known.prospects.contains(who.as_ref()) {
+        if who.is_empty() || known.prospects.lookup(&who).is_none() {
             rec.skip(n, &meeting_id, "no_prospect");
             return Ok(());
         }

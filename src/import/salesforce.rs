@@ -235,16 +235,31 @@ pub(super) fn import(
     // Events are read last: whether one is in the future needs the as-of
     // instant, which every row of every file (Event.csv's own included)
     // may move.
-    files.event.rows(|_, row| {
-        known.created(row.get(files.event.col("CreatedDate")));
-        Ok(())
-    })?;
+    known.latest_created.merge(latest_created_in(&files.event)?);
     let as_of = options
         .as_of
         .map(crate::time::to_micros)
         .or(known.latest_created.get());
     events(&files.event, as_of, rec, &known)?;
     Ok(as_of)
+}
+
+/// The latest valid `CreatedDate` of a file's rows (read on every
+/// thread).
+fn latest_created_in(sheet: &Sheet) -> Result<Latest> {
+    let col = sheet.col("CreatedDate");
+    let parts = sheet.parts(crate::par::threads());
+    let seen = crate::par::map(&parts, |part| {
+        let mut latest = Latest::default();
+        sheet
+            .part_rows(part, |_, row| latest.note(cells::instant(row.get(col))))
+            .map(|_| latest)
+    });
+    let mut latest = Latest::default();
+    for part in seen {
+        latest.merge(part?);
+    }
+    Ok(latest)
 }
 
 /// Whether the row is deleted: `Ok(true)` skips it (`deleted`), `Err`

@@ -815,11 +815,13 @@ fn tasks(
     })
 }
 
-/// A task row's parsed `CreatedDate` (`None`: empty; `Some(None)`: not an
-/// instant) and its ids: the task's, its owner's and its `WhoId`.
-type TaskIds<'r> = (Cow<'r, str>, Cow<'r, str>, Cow<'r, str>);
+/// An activity row's ids (18-character forms): its own, its owner's and
+/// its `WhoId`.
+type RowIds<'r> = (Cow<'r, str>, Cow<'r, str>, Cow<'r, str>);
 
-fn task_ids<'r>(c: &TaskCols, row: &Row<'r>) -> (Option<Option<i64>>, TaskIds<'r>) {
+/// A task row's parsed `CreatedDate` (`None`: empty; `Some(None)`: not an
+/// instant) and its ids.
+fn task_ids<'r>(c: &TaskCols, row: &Row<'r>) -> (Option<Option<i64>>, RowIds<'r>) {
     let created = present(row.get(c.created)).map(cells::instant);
     let ids = (
         id18(row.get(c.id)),
@@ -1018,49 +1020,154 @@ fn task_contact<'r>(
 fn events(sheet: &Sheet, as_of: Option<i64>, rec: &mut Recorder<'_>, known: &Known) -> Result<()> {
     rec.begin_file(&sheet.name, Some(RecordKind::Meeting));
     rec.reserve(RecordKind::Meeting, sheet.approximate_rows());
-    let (id, owner, who) = (sheet.col("Id"), sheet.col("OwnerId"), sheet.col("WhoId"));
-    let (start, activity) = (sheet.col("StartDateTime"), sheet.col("ActivityDateTime"));
+    let c = EventCols::of(sheet);
+    if rec.staging().is_some() {
+        return events_in_parts(sheet, &c, as_of, rec, known);
+    }
     sheet.rows(|n, row| {
-        let meeting_id = id18(row.get(id));
-        if deleted(sheet, rec, RecordKind::Meeting, n, row, &meeting_id) != Ok(false) {
-            return Ok(());
+        let ids = c.ids(row);
+        let (id, owner, who) = (&ids.0, &ids.1, &ids.2);
+        match event_fate(&c, row, (id, owner, who), as_of, known) {
+            EventFate::Skip(reason) => rec.skip(n, id, reason),
+            EventFate::Reject(field, reason) => {
+                rec.reject(RecordKind::Meeting, n, id, field, reason);
+            }
+            EventFate::Meeting(fields) => rec.meeting(n, &fields),
         }
-        let who = id18(row.get(who));
-        if who.is_empty() || known.prospects.lookup(&who).is_none() {
-            rec.skip(n, &meeting_id, "no_prospect");
-            return Ok(());
-        }
-        let held_cell = present(row.get(start)).unwrap_or(row.get(activity));
-        let held = cells::instant(held_cell);
-        if let (Some(h), Some(a)) = (held, as_of)
-            && h > a
-        {
-            rec.skip(n, &meeting_id, "future_event");
-            return Ok(());
-        }
-        let rep = id18(row.get(owner));
-        let reject = |rec: &mut Recorder<'_>, field: &str, reason| {
-            rec.reject(RecordKind::Meeting, n, &meeting_id, field, reason);
-        };
-        let missing = [
-            ("meeting_id", meeting_id.as_ref()),
-            ("rep_id", rep.as_ref()),
-            ("held_at", held_cell),
-        ]
-        .into_iter()
-        .find(|(_, v)| v.is_empty());
-        if let Some((field, _)) = missing {
-            reject(rec, field, Reason::MissingField);
-            return Ok(());
-        }
-        let Some(held) = held else {
-            reject(rec, "held_at", Reason::BadTime);
-            return Ok(());
-        };
-        let fields = MeetingFields::new(&meeting_id, &rep, &who, crate::time::from_micros(held));
-        rec.meeting(n, &fields);
         Ok(())
     })
+}
+
+/// The rows of `Event.csv` staged on every thread into batches a ledger
+/// builder appends in row order (as [`tasks_in_parts`] does).
+fn events_in_parts(
+    sheet: &Sheet,
+    c: &EventCols,
+    as_of: Option<i64>,
+    rec: &mut Recorder<'_>,
+    known: &Known,
+) -> Result<()> {
+    let parts = sheet.parts((sheet.approximate_bytes() / PART_BYTES).max(crate::par::threads()));
+    let Some(staging) = rec.staging() else {
+        return Ok(());
+    };
+    let (resolver, _) = staging.split_for_events();
+    let staged = crate::par::map(&parts, |part| {
+        let mut batch = EventBatch::default();
+        let mut skipped = Vec::new();
+        let rows = sheet.part_rows(part, |n, row| {
+            let ids = c.ids(row);
+            let (id, owner, who) = (&ids.0, &ids.1, &ids.2);
+            match event_fate(c, row, (id, owner, who), as_of, known) {
+                EventFate::Skip(reason) => skipped.push((n, id.to_string(), reason)),
+                EventFate::Reject(field, reason) => batch.reject(crate::error::Rejection {
+                    kind: RecordKind::Meeting,
+                    row: n,
+                    id: id.to_string(),
+                    field: field.to_owned(),
+                    reason,
+                }),
+                EventFate::Meeting(fields) => batch.push_meeting(&resolver, n, &fields),
+            }
+        });
+        batch.finish(&resolver);
+        rows.map(|rows| (rows, batch, skipped))
+    });
+    let mut base = 0;
+    for part in staged {
+        let (rows, mut batch, skipped) = part?;
+        for (n, id, reason) in &skipped {
+            rec.skip(base + n, id, reason);
+        }
+        rec.append_events(RecordKind::Meeting, &mut batch, base, rows);
+        base += rows;
+    }
+    Ok(())
+}
+
+/// The columns of `Event.csv`.
+struct EventCols {
+    deleted: Col,
+    id: Col,
+    owner: Col,
+    who: Col,
+    start: Col,
+    activity: Col,
+}
+
+impl EventCols {
+    fn of(sheet: &Sheet) -> Self {
+        EventCols {
+            deleted: sheet.col("IsDeleted"),
+            id: sheet.col("Id"),
+            owner: sheet.col("OwnerId"),
+            who: sheet.col("WhoId"),
+            start: sheet.col("StartDateTime"),
+            activity: sheet.col("ActivityDateTime"),
+        }
+    }
+
+    /// An event row's ids: its own, its owner's and its `WhoId`.
+    fn ids<'r>(&self, row: &Row<'r>) -> RowIds<'r> {
+        (
+            id18(row.get(self.id)),
+            id18(row.get(self.owner)),
+            id18(row.get(self.who)),
+        )
+    }
+}
+
+/// What becomes of an event row.
+enum EventFate<'r> {
+    Skip(&'static str),
+    /// Rejected: the field and reason.
+    Reject(&'static str, Reason),
+    Meeting(MeetingFields<'r>),
+}
+
+/// Decides an event row (SPEC §12.2): skipped (`deleted`, `no_prospect`,
+/// `future_event`, in that order), rejected, or a held meeting.
+fn event_fate<'r>(
+    c: &EventCols,
+    row: &Row<'_>,
+    (id, owner, who): (&'r str, &'r str, &'r str),
+    as_of: Option<i64>,
+    known: &Known,
+) -> EventFate<'r> {
+    match cells::boolean(row.get(c.deleted)) {
+        Ok(true) => return EventFate::Skip("deleted"),
+        Ok(false) => {}
+        Err(reason) => return EventFate::Reject("IsDeleted", reason),
+    }
+    if who.is_empty() || known.prospects.lookup(who).is_none() {
+        return EventFate::Skip("no_prospect");
+    }
+    let held_cell = present(row.get(c.start)).unwrap_or(row.get(c.activity));
+    let held = cells::instant(held_cell);
+    if let (Some(h), Some(a)) = (held, as_of)
+        && h > a
+    {
+        return EventFate::Skip("future_event");
+    }
+    let missing = [
+        ("meeting_id", id),
+        ("rep_id", owner),
+        ("held_at", held_cell),
+    ]
+    .into_iter()
+    .find(|(_, v)| v.is_empty());
+    if let Some((field, _)) = missing {
+        return EventFate::Reject(field, Reason::MissingField);
+    }
+    match held {
+        Some(h) => EventFate::Meeting(MeetingFields::new(
+            id,
+            owner,
+            who,
+            crate::time::from_micros(h),
+        )),
+        None => EventFate::Reject("held_at", Reason::BadTime),
+    }
 }
 
 #[cfg(test)]

@@ -20,67 +20,31 @@
 //!   adds up, the lines add up to the rows written, and every imported row
 //!   is a record the ledger accepted.
 
+#[path = "support/export_dir.rs"]
+mod export_dir;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use chrono::{DateTime, NaiveTime, SubsecRound, Utc};
+use export_dir::{Scratch, csv_text, decimal_amount, name_parts};
 use proptest::prelude::*;
 use sales_metrics::import::{ExportFormat, Import, ImportOptions, import_folder};
 use sales_metrics::{
     Channel, Contact, Direction, Error, Ledger, LedgerBuilder, Meeting, MeetingStatus, Mode,
-    Outcome, ProspectRecord, RecordKind, Records, Rep, Sale, Source, Table,
+    Outcome, ProspectRecord, RecordKind, Records, Rep, Sale, Source,
 };
 
 // ---------------------------------------------------------------------------
 // Scratch folders and import helpers.
-
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh folder under the system temp dir (unique per test and call),
-/// removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let n = DIRS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "sm-import-hubspot-{tag}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Self {
-        std::fs::write(self.0.join(name), text).unwrap();
-        self
-    }
-
-    fn remove(&self, name: &str) -> &Self {
-        std::fs::remove_file(self.0.join(name)).unwrap();
-        self
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A minimal export: owner `101` (Ana Lima, user `9001`), contacts `1`
 /// (Rui Sousa) and `2` (Mia Pop), calls, meetings and deals with headers
 /// only; no `companies.csv` or `emails.csv` (both optional). Tests
 /// overwrite the files they are about.
 fn export(tag: &str) -> Scratch {
-    let s = Scratch::new(tag);
+    let s = Scratch::new(&format!("hubspot-{tag}"));
     s.write(
         "owners.csv",
         "Owner ID,User ID,First Name,Last Name,Email\n101,9001,Ana,Lima,ana@example.com\n",
@@ -124,12 +88,6 @@ fn import_with(dir: &Scratch, options: &ImportOptions) -> Imported {
 
 fn import(dir: &Scratch) -> Imported {
     import_with(dir, &ImportOptions::default())
-}
-
-fn csv_text(table: &Table) -> String {
-    let mut out = Vec::new();
-    table.write_csv(&mut out).unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 impl Imported {
@@ -246,42 +204,6 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 /// import time zone, UTC here); sub-second digits are dropped.
 fn hs_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// ISO 4217 exponent of the currencies these tests use (ignoring case).
-fn exponent(currency: Option<&str>) -> u32 {
-    let code = currency.unwrap_or("").to_ascii_uppercase();
-    match code.as_str() {
-        "JPY" | "KRW" => 0,
-        "KWD" | "BHD" => 3,
-        _ => 2,
-    }
-}
-
-/// Minor units as a decimal `Amount` (exactly `exponent` fraction digits).
-fn hs_amount(minor: i64, currency: Option<&str>) -> String {
-    let exp = exponent(currency);
-    let sign = if minor < 0 { "-" } else { "" };
-    let scale = 10u64.pow(exp);
-    let (whole, fraction) = (minor.unsigned_abs() / scale, minor.unsigned_abs() % scale);
-    if exp == 0 {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction:0width$}", width = exp as usize)
-    }
-}
-
-/// A name as `First Name` and `Last Name`: split at its first space when
-/// both sides are non-empty (the import joins them with one space), else
-/// all of it in `Last Name`.
-fn name_parts(name: Option<&str>) -> (String, String) {
-    let name = name.unwrap_or("");
-    match name.split_once(' ') {
-        Some((first, last)) if !first.is_empty() && !last.is_empty() => {
-            (first.to_owned(), last.to_owned())
-        }
-        _ => (String::new(), name.to_owned()),
-    }
 }
 
 /// `Original Traffic Source` labels: only inbound has a HubSpot value of
@@ -627,7 +549,7 @@ fn write_deals(records: &Records, dir: &Path, forms: &BTreeMap<String, Vec<Strin
                     s.closed_at.date_naive().to_string()
                 },
                 s.amount_minor
-                    .map(|a| hs_amount(a, currency))
+                    .map(|a| decimal_amount(a, currency))
                     .unwrap_or_default(),
                 text(currency),
                 associated(s.prospect_id.as_str()),
@@ -787,9 +709,9 @@ fn writer_helpers_speak_hubspot() {
         hs_time(at("2026-06-01T09:00:05.250Z")),
         "2026-06-01 09:00:05"
     );
-    assert_eq!(hs_amount(1_250_050, Some("EUR")), "12500.50");
-    assert_eq!(hs_amount(1500, Some("JPY")), "1500");
-    assert_eq!(hs_amount(5, None), "0.05");
+    assert_eq!(decimal_amount(1_250_050, Some("EUR")), "12500.50");
+    assert_eq!(decimal_amount(1500, Some("JPY")), "1500");
+    assert_eq!(decimal_amount(5, None), "0.05");
     assert_eq!(
         name_parts(Some("Ana Maria Lima")),
         ("Ana".into(), "Maria Lima".into())

@@ -21,66 +21,30 @@
 //!   adds up, the lines add up to the rows written, every rejection names
 //!   its row in its own file.
 
+#[path = "support/export_dir.rs"]
+mod export_dir;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use chrono::{DateTime, Timelike, Utc};
+use export_dir::{Scratch, csv_text, decimal_amount};
 use proptest::prelude::*;
 use sales_metrics::import::{ExportFormat, Import, ImportOptions, import_folder};
 use sales_metrics::{
     Channel, Contact, Direction, Error, Ledger, LedgerBuilder, Meeting, MeetingStatus, Mode,
-    ProspectRecord, RecordKind, Records, Rep, Sale, Source, Table,
+    ProspectRecord, RecordKind, Records, Rep, Sale, Source,
 };
 
 // ---------------------------------------------------------------------------
 // Scratch folders and import helpers.
 
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh folder under the system temp dir (unique per test and call),
-/// removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let n = DIRS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "sm-import-pipedrive-{tag}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Self {
-        std::fs::write(self.0.join(name), text).unwrap();
-        self
-    }
-
-    fn remove(&self, name: &str) -> &Self {
-        std::fs::remove_file(self.0.join(name)).unwrap();
-        self
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A minimal export: users `1` (Ana Lima) and `2` (Rui Sousa), person
 /// `10` (Eva Pop), and activities and deals with headers only. Tests
 /// overwrite the files they are about.
 fn export(tag: &str) -> Scratch {
-    let s = Scratch::new(tag);
+    let s = Scratch::new(&format!("pipedrive-{tag}"));
     s.write(
         "users.csv",
         "ID,Name,Email\n1,Ana Lima,ana@example.com\n2,Rui Sousa,rui@example.com\n",
@@ -121,12 +85,6 @@ fn in_zone(zone: &str) -> ImportOptions {
         time_zone: zone.parse().unwrap(),
         ..ImportOptions::default()
     }
-}
-
-fn csv_text(table: &Table) -> String {
-    let mut out = Vec::new();
-    table.write_csv(&mut out).unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 impl Imported {
@@ -270,29 +228,6 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 /// UTC in the round trip); sub-second digits are dropped.
 fn pd_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// ISO 4217 exponent of the currencies these tests use.
-fn exponent(currency: Option<&str>) -> u32 {
-    match currency.unwrap_or("").to_ascii_uppercase().as_str() {
-        "JPY" | "KRW" => 0,
-        "KWD" | "BHD" => 3,
-        _ => 2,
-    }
-}
-
-/// Minor units as a decimal `Value` with exactly `exponent` fraction
-/// digits.
-fn pd_amount(minor: i64, currency: Option<&str>) -> String {
-    let exp = exponent(currency);
-    let sign = if minor < 0 { "-" } else { "" };
-    let scale = 10u64.pow(exp);
-    let (whole, fraction) = (minor.unsigned_abs() / scale, minor.unsigned_abs() % scale);
-    if exp == 0 {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction:0width$}", width = exp as usize)
-    }
 }
 
 /// A `Source channel` text the doc's keyword rules read as `source`.
@@ -581,7 +516,7 @@ fn write_deals(
             person(s.prospect_id.as_str()),
             pd_time(s.closed_at),
             s.amount_minor
-                .map(|a| pd_amount(a, currency))
+                .map(|a| decimal_amount(a, currency))
                 .unwrap_or_default(),
             text(currency),
             pd_time(s.closed_at),
@@ -725,9 +660,9 @@ fn writer_helpers_speak_pipedrive() {
         pd_time(at("2026-06-01T09:00:00.25Z")),
         "2026-06-01 09:00:00"
     );
-    assert_eq!(pd_amount(1_250_050, Some("EUR")), "12500.50");
-    assert_eq!(pd_amount(1500, Some("JPY")), "1500");
-    assert_eq!(pd_amount(1234, Some("kwd")), "1.234");
+    assert_eq!(decimal_amount(1_250_050, Some("EUR")), "12500.50");
+    assert_eq!(decimal_amount(1500, Some("JPY")), "1500");
+    assert_eq!(decimal_amount(1234, Some("kwd")), "1.234");
     assert_eq!(pd_duration(Some(3723)), "01:02:03");
     assert_eq!(pd_duration(Some(360_000)), "");
     let cells = link_cells(

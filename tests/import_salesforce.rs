@@ -21,65 +21,29 @@
 //!   and bad rows: every row is imported, skipped or rejected exactly as a
 //!   model of §12.2 predicts, and the summary adds up.
 
+#[path = "support/export_dir.rs"]
+mod export_dir;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use export_dir::{Scratch, csv_text, decimal_amount, name_parts};
 use proptest::prelude::*;
 use sales_metrics::import::{ExportFormat, Import, ImportOptions, import_folder};
 use sales_metrics::{
     Channel, Contact, Direction, Error, Ledger, LedgerBuilder, Meeting, MeetingStatus, Mode,
-    Outcome, ProspectRecord, RecordKind, Records, Rep, Sale, Source, Table,
+    Outcome, ProspectRecord, RecordKind, Records, Rep, Sale, Source,
 };
 
 // ---------------------------------------------------------------------------
 // Scratch folders and import helpers.
 
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh folder under the system temp dir (unique per test and call),
-/// removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let n = DIRS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "sm-import-salesforce-{tag}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch folder");
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Self {
-        std::fs::write(self.0.join(name), text).expect("write fixture file");
-        self
-    }
-
-    fn remove(&self, name: &str) -> &Self {
-        std::fs::remove_file(self.0.join(name)).expect("remove fixture file");
-        self
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A minimal export: one user `u1`, and the other required files with
 /// headers only. Tests overwrite the files they are about.
 fn export(tag: &str) -> Scratch {
-    let s = Scratch::new(tag);
+    let s = Scratch::new(&format!("salesforce-{tag}"));
     s.write("User.csv", "Id,Name\nu1,Ana Lima\n")
         .write("Lead.csv", "Id,LastName\n")
         .write("Task.csv", "Id,OwnerId,WhoId,CreatedDate\n")
@@ -108,12 +72,6 @@ fn import_with(dir: &Scratch, options: &ImportOptions) -> Imported {
 
 fn import(dir: &Scratch) -> Imported {
     import_with(dir, &ImportOptions::default())
-}
-
-fn csv_text(table: &Table) -> String {
-    let mut out = Vec::new();
-    table.write_csv(&mut out).expect("write table");
-    String::from_utf8(out).expect("UTF-8 table")
 }
 
 impl Imported {
@@ -216,43 +174,6 @@ fn sf_time(t: DateTime<Utc>) -> String {
 
 /// The `CreatedDate` written for every user (reps have no creation time).
 const USER_CREATED: &str = "2020-01-01T00:00:00.000+0000";
-
-/// ISO 4217 exponent of the currencies these tests use (ignoring case).
-fn exponent(currency: Option<&str>) -> u32 {
-    let code = currency.unwrap_or("").to_ascii_uppercase();
-    match code.as_str() {
-        "JPY" | "KRW" => 0,
-        "KWD" | "BHD" => 3,
-        _ => 2,
-    }
-}
-
-/// Minor units as Salesforce's decimal `Amount` (exactly `exponent`
-/// fraction digits).
-fn sf_amount(minor: i64, currency: Option<&str>) -> String {
-    let exp = exponent(currency);
-    let sign = if minor < 0 { "-" } else { "" };
-    let scale = 10u64.pow(exp);
-    let (whole, fraction) = (minor.unsigned_abs() / scale, minor.unsigned_abs() % scale);
-    if exp == 0 {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction:0width$}", width = exp as usize)
-    }
-}
-
-/// A name as `FirstName` and `LastName`: split at its first space when
-/// both sides are non-empty (the import joins them with one space), else
-/// all of it in `LastName` (required on Salesforce leads and contacts).
-fn name_parts(name: Option<&str>) -> (String, String) {
-    let name = name.unwrap_or("");
-    match name.split_once(' ') {
-        Some((first, last)) if !first.is_empty() && !last.is_empty() => {
-            (first.to_owned(), last.to_owned())
-        }
-        _ => (String::new(), name.to_owned()),
-    }
-}
 
 /// `LeadSource` picklist values, one per SPEC source.
 fn lead_source(source: Option<Source>) -> &'static str {
@@ -569,7 +490,7 @@ fn write_salesforce(records: &Records, dir: &Path) {
             "Closed Won".to_owned(),
             s.closed_at.date_naive().to_string(),
             s.amount_minor
-                .map(|a| sf_amount(a, currency))
+                .map(|a| decimal_amount(a, currency))
                 .unwrap_or_default(),
             text(currency),
             sf_time(s.closed_at),
@@ -707,11 +628,14 @@ fn writer_helpers_speak_salesforce() {
         sf_time(at("2026-06-01T09:00:00.25Z")),
         "2026-06-01T09:00:00.250+0000"
     );
-    assert_eq!(sf_amount(1_250_050, Some("EUR")), "12500.50");
-    assert_eq!(sf_amount(5, None), "0.05");
-    assert_eq!(sf_amount(1500, Some("JPY")), "1500");
-    assert_eq!(sf_amount(1234, Some("kwd")), "1.234");
-    assert_eq!(sf_amount(i64::MAX, Some("RON")), "92233720368547758.07");
+    assert_eq!(decimal_amount(1_250_050, Some("EUR")), "12500.50");
+    assert_eq!(decimal_amount(5, None), "0.05");
+    assert_eq!(decimal_amount(1500, Some("JPY")), "1500");
+    assert_eq!(decimal_amount(1234, Some("kwd")), "1.234");
+    assert_eq!(
+        decimal_amount(i64::MAX, Some("RON")),
+        "92233720368547758.07"
+    );
     assert_eq!(
         name_parts(Some("Ana Maria Lima")),
         ("Ana".into(), "Maria Lima".into())

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding, Findings, Rule};
+use sales_metrics::detect::{
+    self, DetectConfig, DetectContext, Detector, Finding, Findings, Rule, Tested,
+};
 use sales_metrics::sim::{self, Behaviour, Evaluation, Planted, SimConfig};
 use sales_metrics::{Channel, ClassifyConfig, Contact, Ledger, LedgerBuilder, ProspectRecord, Rep};
 use sales_metrics::{Classified, classify};
@@ -148,7 +150,7 @@ impl Detector for Busy {
     fn name(&self) -> &str {
         "busy"
     }
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         ctx.reps()
             .filter(|r| ctx.contacts_of(r).count() >= self.0)
             .map(|r| Finding {
@@ -164,8 +166,11 @@ impl Detector for Busy {
                     .into_iter()
                     .rev()
                     .collect(),
+                p_value: 0.0,
+                q_value: 0.0,
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     }
 }
 
@@ -257,6 +262,8 @@ fn findings_are_written_as_spec_11_says() -> TestResult {
         score: 2.0 / 3.0,
         explanation: "florin logged 3 of 9, \"hollow\".".into(),
         evidence: vec!["c10".into(), "c2".into()],
+        p_value: 0.0,
+        q_value: 0.0,
     }]);
     let mut csv = Vec::new();
     findings.write_csv(&mut csv)?;
@@ -317,8 +324,7 @@ fn settings_are_plain_and_adjustable() -> TestResult {
     // A stricter rule for every detector.
     let strict = DetectConfig {
         rule: Rule {
-            z_flag: 50.0,
-            z_persist: 50.0,
+            fdr: 1e-300,
             ..Rule::default()
         },
         ..DetectConfig::default()
@@ -349,8 +355,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn scores_stay_in_the_unit_interval(z in -10.0f64..100.0, flag in 0.5f64..10.0) {
-        let rule = Rule { z_flag: flag, ..Rule::default() };
+    fn scores_stay_in_the_unit_interval(z in -10.0f64..100.0) {
+        let rule = Rule::default();
         let s = rule.score(z);
         prop_assert!((0.0..=1.0).contains(&s));
         prop_assert!(rule.score(z + 1.0) >= s);
@@ -363,9 +369,9 @@ proptest! {
         peers in proptest::collection::vec((0u32..10, 40u32..200), 3..12),
     ) {
         let rule = Rule::default();
-        if let (Some(a), Some(b)) = (rule.rate_z(k, n, &peers), rule.rate_z(k + 1, n, &peers)) {
-            prop_assert!(b >= a - 1e-9, "{a} {b} {peers:?}");
-            prop_assert!(a >= 0.0);
+        if let (Some(a), Some(b)) = (rule.rate_excess(k, n, &peers), rule.rate_excess(k + 1, n, &peers)) {
+            prop_assert!(b.z >= a.z - 1e-9, "{a:?} {b:?} {peers:?}");
+            prop_assert!((0.0..=1.0).contains(&a.persistent));
         }
     }
 }

@@ -343,6 +343,8 @@ fn findings_and_dedup_evidence_display_and_convert() -> TestResult {
         score: 0.8,
         explanation: "17 of 20 days at exactly 4 contacts".into(),
         evidence: (1..=9).map(|i| format!("c{i}")).collect(),
+        p_value: 0.0,
+        q_value: 0.0,
     }]);
     let shown = &findings;
     let f = shown.to_frame();

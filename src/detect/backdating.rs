@@ -1,8 +1,7 @@
 //! The `backdating` detector.
 
-use super::baseline::pct;
-
-use super::{DetectContext, Detector, Finding, hours, micros, seconds};
+use super::baseline::{Excess, ProportionTest, pct, upper_tail_of_z, z_of_upper_tail};
+use super::{DetectContext, Detector, Tested, hours, micros, seconds};
 
 /// The `backdating` detector (SPEC §9; see the [module docs](super) for what it
 /// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
@@ -106,7 +105,7 @@ impl Detector for Backdating {
         "backdating"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let marks = self.marks(ctx);
         let mut counts = ctx.rep_period::<Counts>();
@@ -128,32 +127,47 @@ impl Detector for Backdating {
         let late_trials = counts.map(|x| enough(x).then_some((x.late, x.logged)));
         let batch_trials = counts.map(|x| enough(x).then_some((x.batched, x.logged)));
         let late = counts.map(|x| enough(x).then(|| f64::from(x.late) / f64::from(x.logged)));
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, x) in counts.iter() {
-            if !enough(x) {
-                continue;
-            }
-            let test = |table: &super::RepPeriod<Option<(u32, u32)>>, k: u32| {
-                let t = ctx.proportion_test(table, rep, period, ctx.config().rule.min_peers)?;
-                let passes = k >= self.min_flagged
-                    && t.z >= ctx.config().rule.z_persist
-                    && t.rate - t.baseline >= self.min_excess;
-                Some((passes, t.z, t.rate, t.baseline))
-            };
-            let (Some(l), Some(b)) = (test(&late_trials, x.late), test(&batch_trials, x.batched))
-            else {
-                continue;
-            };
-            if !l.0 && !b.0 {
-                continue;
-            }
-            let z = if l.0 && b.0 {
-                l.1.max(b.1)
-            } else if l.0 {
-                l.1
-            } else {
-                b.1
-            };
+        let min_peers = ctx.config().rule.min_peers;
+        // (test, gate passed, effect over the smallest worth a finding) of
+        // one share.
+        let test = |table: &super::RepPeriod<Option<(u32, u32)>>, rep, period, k: u32| {
+            let t = ctx.proportion_test(table, rep, period, min_peers)?;
+            let effect = (t.rate - t.baseline) / self.min_excess;
+            Some((t, k >= self.min_flagged, effect))
+        };
+        let tests = |rep, period, x: &Counts| {
+            Some((
+                test(&late_trials, rep, period, x.late)?,
+                test(&batch_trials, rep, period, x.batched)?,
+            ))
+        };
+        let cands: Vec<super::Candidate> = counts
+            .iter()
+            .filter(|(_, _, x)| enough(x))
+            .filter_map(|(rep, period, x)| {
+                let (l, b) = tests(rep, period, x)?;
+                // Two shares tested: the stronger one's evidence, its
+                // p-value corrected for two tries, so an honest rep's pair
+                // stays a normal.
+                let excess = stronger_of(l.0.excess, b.0.excess);
+                let gated = |t: &(ProportionTest, bool, f64)| if t.1 { t.2 } else { 0.0 };
+                let effect = gated(&l).max(gated(&b));
+                Some(super::Candidate::new(
+                    rep,
+                    period,
+                    excess,
+                    effect,
+                    l.1 || b.1,
+                ))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let x = counts.get(rep, period)?;
+            let (l, b) = tests(rep, period, x)?;
+            // The marks of each share above the team's make the evidence.
+            let (use_late, use_batched) = (l.1 && l.2 > 0.0, b.1 && b.2 > 0.0);
+            let (l, b) = ((l.0.rate, l.0.baseline), (b.0.rate, b.0.baseline));
             let own = ctx.own_median(&late, rep, period);
             let own = own.map_or_else(String::new, |o| {
                 format!(" (own other months: {} late)", pct(o))
@@ -165,12 +179,12 @@ impl Detector for Backdating {
                 x.late,
                 x.logged,
                 hours(ctx.config().late_after),
-                pct(l.2),
-                pct(l.3),
+                pct(l.0),
+                pct(l.1),
                 x.batched,
                 seconds(ctx.config().batch_gap),
-                pct(b.2),
-                pct(b.3),
+                pct(b.0),
+                pct(b.1),
             );
             let evidence = ctx
                 .rep_contacts(rep)
@@ -180,20 +194,23 @@ impl Detector for Backdating {
                     ctx.contact_period(i) == Some(period)
                         && marks
                             .get(i as usize)
-                            .is_some_and(|&(lt, bt)| (lt && l.0) || (bt && b.0))
+                            .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
                 })
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();
-            pending.push((
-                super::Candidate { rep, period, z },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+        })
     }
+}
+
+/// The stronger of two tests of one rep-period as one z-score: the
+/// smaller one-sided p-value corrected for two tries (Šidák, `1 − (1 −
+/// p)²`: uniform again when the two are independent), back on the z
+/// scale, with the persistent share of the test it came from.
+fn stronger_of(a: Excess, b: Excess) -> Excess {
+    let top = if a.z >= b.z { a } else { b };
+    let p = upper_tail_of_z(top.z);
+    // 1 − (1 − p)², written so a tiny p keeps its digits.
+    let p = p * (2.0 - p);
+    Excess::new(z_of_upper_tail(p), top.persistent)
 }

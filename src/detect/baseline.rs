@@ -4,6 +4,8 @@
 //! from a z-score to a finding's score in [0, 1]; all crate-private,
 //! public through [`Rule`](super::Rule).
 
+use serde::{Deserialize, Serialize};
+
 /// Consistency constant: MAD × 1.4826 estimates the standard deviation of
 /// normally distributed values.
 const MAD_TO_SD: f64 = 1.4826;
@@ -90,43 +92,104 @@ impl Baseline {
         })
     }
 
-    /// How far a rate of `k` events in `n` trials lies above a baseline of
-    /// rates ([`Baseline::of_rates`]), as a robust z-score: the excess
-    /// `d = k / n − median` over `√(spread² + noise²)`, where `noise` is
-    /// the rep's own sampling noise taken from the *exact* binomial tail
-    /// `P(X ≥ k | n, median)` (a normal approximation overstates the
-    /// evidence of a few events when the rate is small). 0 when the rate
-    /// is not above the median or `n` is 0.
-    pub(crate) fn rate_z(&self, k: u32, n: u32) -> f64 {
+    /// How far a rate of `k` events in `n` trials lies from a baseline of
+    /// rates ([`Baseline::of_rates`]), as a signed robust z-score: the
+    /// excess `d = k / n − median` over `√(spread² + noise²)`, where
+    /// `noise` is the rep's own sampling noise taken from the *exact*
+    /// binomial distribution — `d / z_b` with `z_b` the z-score of the
+    /// mid-p tail `P(X > k) + ½ P(X = k)` given `n` and the median (a
+    /// normal approximation overstates the evidence of a few events when
+    /// the rate is small), the binomial standard error where `d` is too
+    /// close to 0 for that ratio.
+    pub(crate) fn rate_excess(&self, k: u32, n: u32) -> Excess {
         if n == 0 {
-            return 0.0;
+            return Excess::NONE;
         }
-        let d = f64::from(k) / f64::from(n) - self.median;
-        if d <= 0.0 {
-            return 0.0;
-        }
-        let zb = z_of_upper_tail(binomial_upper_tail(u64::from(k), u64::from(n), self.median));
-        let noise = if zb > 0.0 { d / zb } else { f64::INFINITY };
-        let scale = (self.spread * self.spread + noise * noise).sqrt();
-        if scale > 0.0 {
-            d / scale
+        let p0 = self.median;
+        let d = f64::from(k) / f64::from(n) - p0;
+        let standard_error = (p0 * (1.0 - p0) / f64::from(n)).sqrt();
+        let (k, n) = (u64::from(k), u64::from(n));
+        let mid_p = 0.5 * (binomial_upper_tail(k, n, p0) + binomial_upper_tail(k + 1, n, p0));
+        let zb = z_of_upper_tail(mid_p);
+        let noise = if zb.is_finite() && zb * d > 0.0 && zb.abs() > 1e-6 {
+            d / zb
         } else {
-            f64::INFINITY
-        }
+            standard_error
+        };
+        Excess::of(d, self.spread, noise)
     }
 
-    /// How far `x` lies above the baseline in units of
+    /// How far `x` lies from the baseline in units of
     /// `sqrt(spread² + noise²)`, where `noise` is the sampling standard
     /// error of `x` itself: a group that happens to agree closely (MAD near
     /// zero) does not turn small-sample noise into a finding.
-    pub(crate) fn z(&self, x: f64, noise: f64) -> f64 {
-        let scale = (self.spread * self.spread + noise * noise).sqrt();
-        if scale > 0.0 {
-            (x - self.median) / scale
-        } else if x > self.median {
-            f64::INFINITY
+    pub(crate) fn excess(&self, x: f64, noise: f64) -> Excess {
+        Excess::of(x - self.median, self.spread, noise)
+    }
+}
+
+/// How far one rep-period's figure lies above their peers', as the
+/// evidence [`Rule::conclude`](super::Rule::conclude) pools and tests.
+///
+/// `z` is a signed robust z-score (about a standard normal for an honest
+/// rep); `persistent` is the share of its variance that is the spread
+/// between honest reps rather than the sampling noise of this period
+/// (`spread² / (spread² + noise²)`, in [0, 1]). An honest rep who simply
+/// works differently from the team keeps that difference from period to
+/// period, so z-scores of adjacent periods are correlated by about
+/// `persistent`: pooling them must not count it as new evidence each
+/// time, and with `persistent` near 1 it adds none.
+///
+/// ```
+/// use sales_metrics::detect::Excess;
+///
+/// let e = Excess::new(3.0, 0.25);
+/// assert_eq!((e.z, e.persistent), (3.0, 0.25));
+/// assert_eq!(Excess::new(f64::NAN, 2.0).persistent, 1.0); // clamped; NaN z is no evidence
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Excess {
+    /// Signed robust z-score of the rep's figure against their peers'.
+    pub z: f64,
+    /// Share of the z-score's variance that persists from period to
+    /// period for an honest rep, in [0, 1].
+    pub persistent: f64,
+}
+
+impl Excess {
+    /// No evidence either way.
+    pub(crate) const NONE: Excess = Excess {
+        z: 0.0,
+        persistent: 1.0,
+    };
+
+    /// An excess of `z` with `persistent` clamped into [0, 1] (NaN
+    /// becomes 1, which pools nothing) and a NaN `z` read as 0.
+    pub fn new(z: f64, persistent: f64) -> Excess {
+        Excess {
+            z: if z.is_nan() { 0.0 } else { z },
+            persistent: if persistent.is_nan() {
+                1.0
+            } else {
+                persistent.clamp(0.0, 1.0)
+            },
+        }
+    }
+
+    /// `d` against the spread between honest reps and the rep's own
+    /// sampling noise.
+    pub(crate) fn of(d: f64, spread: f64, noise: f64) -> Excess {
+        let (between, within) = (spread * spread, noise * noise);
+        let scale = (between + within).sqrt();
+        if scale > 0.0 && scale.is_finite() {
+            Excess::new(d / scale, between / (between + within))
+        } else if scale > 0.0 {
+            // Infinite noise: no evidence.
+            Excess::NONE
+        } else if d > 0.0 {
+            Excess::new(f64::INFINITY, 0.0)
         } else {
-            0.0
+            Excess::NONE
         }
     }
 }
@@ -155,8 +218,8 @@ pub(crate) struct ProportionTest {
     /// The spread between peers beyond their sampling noise: √(max(0,
     /// (MAD × 1.4826)² − median of the peers' binomial variances)).
     pub(crate) spread: f64,
-    /// Combined robust z-score of the excess.
-    pub(crate) z: f64,
+    /// The excess as evidence (signed z-score and persistent share).
+    pub(crate) excess: Excess,
 }
 
 impl ProportionTest {
@@ -171,7 +234,7 @@ impl ProportionTest {
             rate: f64::from(k) / f64::from(n),
             baseline: base.median,
             spread: base.spread,
-            z: base.rate_z(k, n),
+            excess: base.rate_excess(k, n),
         })
     }
 }
@@ -299,6 +362,32 @@ fn ln_factorial(n: u64) -> f64 {
     ln_gamma(n as f64 + 1.0)
 }
 
+/// `P(Z ≥ z)` for a standard normal `Z`: the one-sided p-value of a
+/// z-score (complementary error function by Chebyshev fit, relative error
+/// below 1.2e-7 everywhere, so small p-values keep their digits).
+pub(crate) fn upper_tail_of_z(z: f64) -> f64 {
+    if z.is_nan() {
+        return 1.0;
+    }
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Numerical Recipes' `erfcc`).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
 /// The z-score of an upper-tail probability: the `z` with
 /// `P(Z ≥ z) = p` for a standard normal (Acklam's rational approximation,
 /// relative error below 1.2e-9).
@@ -391,6 +480,11 @@ mod tests {
         assert!((z_of_upper_tail(0.5)).abs() < 1e-9);
         assert!((z_of_upper_tail(0.025) - 1.959_963_984_5).abs() < 1e-6);
         assert!((z_of_upper_tail(1e-6) - 4.753_424_3).abs() < 1e-5);
+        for z in [-3.0, -1.0, 0.0, 1.5, 4.0, 8.0] {
+            let p = upper_tail_of_z(z);
+            assert!((z_of_upper_tail(p) - z).abs() < 1e-5, "{z}: {p}");
+        }
+        assert!((upper_tail_of_z(1.959_964) - 0.025).abs() < 1e-8);
         let p = binomial_upper_tail(10, 15, 0.4);
         assert!((p - 0.033_833).abs() < 1e-5, "{p}");
         assert_eq!(binomial_upper_tail(0, 5, 0.3), 1.0);
@@ -430,12 +524,12 @@ mod tests {
     #[test]
     fn baselines_of_figures_and_rates() {
         let team = Baseline::of(&[10.0, 12.0, 11.0, 13.0, 9.0], 3);
-        assert!(team.is_some_and(|t| t.median == 11.0 && t.z(20.0, 0.0) > 4.0));
+        assert!(team.is_some_and(|t| t.median == 11.0 && t.excess(20.0, 0.0).z > 4.0));
         assert!(Baseline::of(&[1.0, 2.0], 3).is_none()); // too few to judge
         // 13 hollow contacts of 30 against peers with about one in forty.
         let peers = Baseline::of_rates(&[(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)], 3);
-        assert!(peers.is_some_and(|p| p.rate_z(13, 30) > 6.0));
-        assert!(peers.is_some_and(|p| p.rate_z(3, 29) < 3.0)); // not yet evidence
+        assert!(peers.is_some_and(|p| p.rate_excess(13, 30).z > 6.0));
+        assert!(peers.is_some_and(|p| p.rate_excess(3, 29).z < 3.0)); // not yet evidence
     }
 
     #[test]
@@ -443,10 +537,10 @@ mod tests {
         let peers = [(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)];
         // 3 of 29 against peers with about one in forty: not enough.
         let t = ProportionTest::new(3, 29, &peers, 3);
-        assert!(t.is_some_and(|t| t.z < 3.0), "{t:?}");
+        assert!(t.is_some_and(|t| t.excess.z < 3.0), "{t:?}");
         // 13 of 30 is.
         let t = ProportionTest::new(13, 30, &peers, 3);
-        assert!(t.is_some_and(|t| t.z > 6.0), "{t:?}");
+        assert!(t.is_some_and(|t| t.excess.z > 6.0), "{t:?}");
         assert!(ProportionTest::new(1, 10, &peers[..2], 3).is_none());
     }
 }

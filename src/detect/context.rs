@@ -746,7 +746,6 @@ impl<'a> DetectContext<'a> {
         detector: &str,
         rep: u32,
         period: u32,
-        score: f64,
         explanation: String,
         mut evidence: Vec<String>,
     ) -> Finding {
@@ -757,9 +756,11 @@ impl<'a> DetectContext<'a> {
             detector: detector.to_owned(),
             rep_id: self.ledger.rep_id(rep).to_owned(),
             period: self.period_label(period),
-            score,
+            score: 0.0,
             explanation,
             evidence,
+            p_value: 1.0,
+            q_value: 1.0,
         }
     }
 }

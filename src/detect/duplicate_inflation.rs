@@ -1,7 +1,7 @@
 //! The `duplicate_inflation` detector.
 
 use super::baseline::pct;
-use super::{DetectContext, Detector, Finding};
+use super::{DetectContext, Detector, Tested};
 use crate::ledger::{EventKind, NONE};
 
 /// The `duplicate_inflation` detector (SPEC §9; see the [module docs](super) for what it
@@ -169,7 +169,7 @@ impl Detector for DuplicateInflation {
         "duplicate_inflation"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let entered = ctx.entered();
         let mut counts = ctx.rep_period::<(u32, u32)>();
@@ -193,18 +193,22 @@ impl Detector for DuplicateInflation {
             .map(|(i, e)| (e.rep, e.period, i))
             .collect();
         dup_of.sort_unstable();
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, &(k, n)) in counts.iter() {
-            if k < self.min_duplicates {
-                continue;
-            }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            if t.z < ctx.config().rule.z_persist || t.rate - t.baseline < self.min_excess {
-                continue;
-            }
+        let min_peers = ctx.config().rule.min_peers;
+        let cands: Vec<super::Candidate> = counts
+            .iter()
+            .filter_map(|(rep, period, &(k, _))| {
+                let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
+                let effect = (t.rate - t.baseline) / self.min_excess;
+                let reportable = k >= self.min_duplicates;
+                Some(super::Candidate::new(
+                    rep, period, t.excess, effect, reportable,
+                ))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let &(k, n) = counts.get(rep, period)?;
+            let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
             let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
             let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
             // invariant: partition points, so from <= to <= len.
@@ -246,20 +250,7 @@ impl Detector for DuplicateInflation {
                 .filter_map(|e| ledger.records().get(e.record as usize))
                 .map(|r| r.prospect_id.to_owned())
                 .collect();
-            pending.push((
-                super::Candidate {
-                    rep,
-                    period,
-                    z: t.z,
-                },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+        })
     }
 }

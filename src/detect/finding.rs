@@ -15,15 +15,15 @@ use crate::table::{Cell, Table};
 /// ```
 /// use sales_metrics::detect::Finding;
 ///
-/// let f = Finding {
-///     detector: "hollow_contacts".into(),
-///     rep_id: "florin".into(),
-///     period: "2026-03".into(),
-///     score: 0.93,
-///     explanation: "In 2026-03 florin logged 27 of 111 contacts ...".into(),
-///     evidence: vec!["c00412".into(), "c00398".into()],
-/// };
+/// let f = Finding::new(
+///     "hollow_contacts",
+///     "florin",
+///     "2026-03",
+///     "In 2026-03 florin logged 27 of 111 contacts ...",
+///     vec!["c00412".into(), "c00398".into()],
+/// );
 /// assert_eq!(f.evidence_text(), "c00398 c00412"); // sorted, space-separated
+/// assert_eq!((f.score, f.p_value, f.q_value), (1.0, 0.0, 0.0)); // a fact, not a test
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -40,9 +40,41 @@ pub struct Finding {
     /// Ids of the records that support it (contacts, meetings, sales or
     /// prospect records).
     pub evidence: Vec<String>,
+    /// The one-sided p-value of the evidence: how likely evidence this
+    /// strong would be for an honest rep ([`Rule`](super::Rule)); 0 for a
+    /// finding that is a fact rather than a test.
+    #[serde(default)]
+    pub p_value: f64,
+    /// The Benjamini–Hochberg q-value over every test of the run: the
+    /// smallest false discovery rate at which this finding would stand.
+    #[serde(default)]
+    pub q_value: f64,
 }
 
 impl Finding {
+    /// A finding of `detector` about `rep_id` in `period`, with score 1 and
+    /// p- and q-value 0 — a fact, as a detector that does not test states
+    /// it; [`Rule::conclude`](super::Rule::conclude) sets all three for a
+    /// tested one.
+    pub fn new(
+        detector: &str,
+        rep_id: &str,
+        period: &str,
+        explanation: impl Into<String>,
+        evidence: Vec<String>,
+    ) -> Finding {
+        Finding {
+            detector: detector.to_owned(),
+            rep_id: rep_id.to_owned(),
+            period: period.to_owned(),
+            score: 1.0,
+            explanation: explanation.into(),
+            evidence,
+            p_value: 0.0,
+            q_value: 0.0,
+        }
+    }
+
     /// The evidence as SPEC §11 writes it: ids in byte order, separated by
     /// single spaces.
     pub fn evidence_text(&self) -> String {
@@ -80,6 +112,36 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// What one detector returns: how many rep-periods it tested, the
+/// findings that may stand (each with its `p_value`; the run keeps those
+/// whose q-value over all its tests is within the false discovery rate),
+/// and notes on what it could not test.
+///
+/// [`Rule::conclude`](super::Rule::conclude) builds it from judged
+/// rep-periods; a detector that states facts rather than testing returns
+/// its findings `.into()` one (each a test with p-value 0).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tested {
+    /// Rep-periods tested (each a hypothesis of the run's false discovery
+    /// control, whether or not it could become a finding).
+    pub tests: usize,
+    /// Findings that may stand, with their p-values.
+    pub candidates: Vec<Finding>,
+    /// Sentences on what could not be tested and why (periods too short
+    /// for the detector's minimum data, …).
+    pub notes: Vec<String>,
+}
+
+impl From<Vec<Finding>> for Tested {
+    fn from(candidates: Vec<Finding>) -> Self {
+        Tested {
+            tests: candidates.len(),
+            candidates,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The findings of a [`detect`](super::detect) run, sorted by detector,
 /// rep id and period, then by descending score: a slice of [`Finding`]s
 /// (through `Deref`) that writes itself as SPEC §11 `findings.csv` or JSON,
@@ -91,14 +153,13 @@ impl std::fmt::Display for Finding {
 /// ```
 /// use sales_metrics::detect::{Finding, Findings};
 ///
-/// let list = Findings::from(vec![Finding {
-///     detector: "repeat_touch".into(),
-///     rep_id: "<dan>".into(),
-///     period: "2026-03".into(),
-///     score: 0.75,
-///     explanation: "dan contacted one prospect 4 times within 24 h".into(),
-///     evidence: vec!["c3".into(), "c1".into(), "c2".into(), "c4".into()],
-/// }]);
+/// let list = Findings::from(vec![Finding::new(
+///     "repeat_touch",
+///     "<dan>",
+///     "2026-03",
+///     "dan contacted one prospect 4 times within 24 h",
+///     vec!["c3".into(), "c1".into(), "c2".into(), "c4".into()],
+/// )]);
 /// assert_eq!(list.len(), 1);
 /// assert!(list.to_string().starts_with("1 finding\n"));
 /// assert!(list.to_html().contains("&lt;dan&gt;"));
@@ -109,26 +170,34 @@ impl std::fmt::Display for Finding {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Findings(Vec<Finding>);
+pub struct Findings {
+    list: Vec<Finding>,
+    tests: usize,
+    notes: Vec<String>,
+}
 
 impl From<Vec<Finding>> for Findings {
-    /// The findings in the order given ([`detect`](super::detect) sorts).
+    /// The findings in the order given ([`detect`](super::detect) sorts),
+    /// each a test.
     fn from(list: Vec<Finding>) -> Self {
-        Self(list)
+        Self {
+            tests: list.len(),
+            list,
+            notes: Vec::new(),
+        }
     }
 }
 
 impl FromIterator<Finding> for Findings {
     fn from_iter<I: IntoIterator<Item = Finding>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
+        Self::from(iter.into_iter().collect::<Vec<_>>())
     }
 }
 
 impl std::ops::Deref for Findings {
     type Target = [Finding];
     fn deref(&self) -> &[Finding] {
-        &self.0
+        &self.list
     }
 }
 
@@ -136,7 +205,7 @@ impl IntoIterator for Findings {
     type Item = Finding;
     type IntoIter = std::vec::IntoIter<Finding>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.list.into_iter()
     }
 }
 
@@ -144,7 +213,7 @@ impl<'a> IntoIterator for &'a Findings {
     type Item = &'a Finding;
     type IntoIter = std::slice::Iter<'a, Finding>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.list.iter()
     }
 }
 
@@ -162,16 +231,34 @@ impl Findings {
     /// Evidence ids shown before "…" in the display table.
     const SHOWN_IDS: usize = 6;
 
+    /// The run's findings with its count of tests and its notes.
+    pub(crate) fn with_tests(list: Vec<Finding>, tests: usize, notes: Vec<String>) -> Self {
+        Self { list, tests, notes }
+    }
+
+    /// How many rep-periods the run tested: the `m` of its false discovery
+    /// control.
+    pub fn tests(&self) -> usize {
+        self.tests
+    }
+
+    /// Sentences on what the run's detectors could not test and why
+    /// (periods too short for a detector's minimum data, …): an empty list
+    /// of findings with notes is not a clean bill.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
     /// The findings as a plain list.
     pub fn into_vec(self) -> Vec<Finding> {
-        self.0
+        self.list
     }
 
     /// The SPEC §11 table:
     /// `detector,rep_id,period,score,explanation,evidence`, in this order.
     pub fn table(&self) -> Table {
         let mut t = Table::new(&Self::COLUMNS);
-        for f in &self.0 {
+        for f in &self.list {
             t.push(vec![
                 f.detector.as_str().into(),
                 f.rep_id.as_str().into(),
@@ -204,7 +291,7 @@ impl Findings {
     /// The table people read: evidence as its count and first ids.
     pub fn display_table(&self) -> Table {
         let mut t = self.table();
-        for (row, f) in t.rows.iter_mut().zip(&self.0) {
+        for (row, f) in t.rows.iter_mut().zip(&self.list) {
             let mut ids: Vec<&str> = f.evidence.iter().map(String::as_str).collect();
             ids.sort_unstable();
             let mut shown = ids
@@ -226,7 +313,7 @@ impl Findings {
     }
 
     fn caption(&self) -> String {
-        match self.0.len() {
+        match self.list.len() {
             0 => "No findings".to_owned(),
             1 => "1 finding".to_owned(),
             n => format!("{n} findings"),
@@ -252,8 +339,11 @@ impl Findings {
 impl std::fmt::Display for Findings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "{}", self.caption())?;
-        for finding in &self.0 {
+        for finding in &self.list {
             writeln!(f, "  {finding}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
         }
         Ok(())
     }

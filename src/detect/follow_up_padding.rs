@@ -1,7 +1,7 @@
 //! The `follow_up_padding` detector.
 
 use super::baseline::{median, pct};
-use super::{DetectContext, Detector, Finding, RepPeriod};
+use super::{DetectContext, Detector, Finding, RepPeriod, Tested};
 use crate::classify::ContactClass;
 use crate::ledger::{EventKind, NONE};
 use crate::model::MeetingStatus;
@@ -24,7 +24,7 @@ impl Default for FollowUpPadding {
     fn default() -> Self {
         Self {
             min_contacts: 40,
-            min_excess: 0.08,
+            min_excess: 0.04,
         }
     }
 }
@@ -41,7 +41,7 @@ impl Detector for FollowUpPadding {
         "follow_up_padding"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let mut left_out = self.excluded(ctx);
         // Touches inside a repeat-touch burst (3 or more with one prospect
         // within 24 h) are one conversation in several entries
@@ -50,13 +50,11 @@ impl Detector for FollowUpPadding {
             *x |= burst;
         }
         let counts = self.counts(ctx, &left_out);
-        let pending = self.candidates(ctx, &counts, &left_out);
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+        let figures = Figures::of(self, &counts);
+        let cands = self.judge(ctx, &figures);
+        super::conclude(ctx, &cands, |c| {
+            self.finding(ctx, &counts, &figures, &left_out, (c.rep, c.period))
+        })
     }
 }
 
@@ -159,93 +157,132 @@ impl FollowUpPadding {
         counts
     }
 
-    /// The rep-periods whose follow-up share stands out and whose
-    /// follow-ups are no more productive than the team's.
-    fn candidates(
+    /// Every rep-period with enough prospecting, judged: the follow-up
+    /// share against the team's, which may become a finding only where
+    /// the follow-ups are no more productive than the team's.
+    fn judge(&self, ctx: &DetectContext<'_>, figures: &Figures) -> Vec<super::Candidate> {
+        let min_peers = ctx.config().rule.min_peers;
+        let counts_of = |rep, period| figures.trials.get(rep, period).copied().flatten();
+        figures
+            .trials
+            .iter()
+            .filter_map(|(rep, period, _)| {
+                let t = ctx.proportion_test(&figures.trials, rep, period, min_peers)?;
+                let effect = (t.rate - t.baseline) / self.min_excess;
+                // The extra follow-ups must also be unproductive: a yield
+                // not above the team's by more than its own sampling noise.
+                let unproductive = figures.team_yield(ctx, rep, period).is_some_and(|team| {
+                    let follow_ups = counts_of(rep, period).map_or(0, |x| x.1);
+                    let noise = (team / f64::from(follow_ups.max(1))).sqrt();
+                    figures.yield_of(rep, period) <= team + noise
+                });
+                Some(super::Candidate::new(
+                    rep,
+                    period,
+                    t.excess,
+                    effect,
+                    unproductive,
+                ))
+            })
+            .collect()
+    }
+
+    /// The finding of rep `rep` in `period`.
+    fn finding(
         &self,
         ctx: &DetectContext<'_>,
         counts: &RepPeriod<Counts>,
+        figures: &Figures,
         left_out: &[bool],
-    ) -> Vec<(super::Candidate, Finding)> {
+        (rep, period): (u32, u32),
+    ) -> Option<Finding> {
         let ledger = ctx.ledger();
         let classified = ctx.classified();
-        // invariant: one flag per contact (`counts` checked it).
-        #[allow(clippy::indexing_slicing)]
-        let is_left_out = |i: u32| left_out[i as usize];
-        let enough = |x: &Counts| x.prospecting >= self.min_contacts;
-        let trials = counts.map(|x| enough(x).then_some((x.follow_ups, x.prospecting)));
-        let share = counts
-            .map(|x| enough(x).then(|| f64::from(x.follow_ups) / f64::from(x.prospecting.max(1))));
-        let yield_ = counts.map(|x| {
-            (enough(x) && x.follow_ups > 0)
-                .then(|| f64::from(x.meetings_held) / f64::from(x.follow_ups))
-        });
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, x) in counts.iter() {
-            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            if t.z < ctx.config().rule.z_persist || t.rate - t.baseline < self.min_excess {
-                continue;
-            }
-            // The extra follow-ups must also be unproductive.
-            let mut peer_yields: Vec<f64> = ctx
-                .peers(rep, ctx.config().rule.min_peers)
-                .iter()
-                .filter_map(|&r| yield_.get(r, period).copied().flatten())
-                .collect();
-            let Some(team_yield) = median(&mut peer_yields) else {
-                continue;
-            };
-            let y = yield_.get(rep, period).copied().flatten().unwrap_or(0.0);
-            if y > team_yield {
-                continue;
-            }
-            let own = ctx
-                .own_median(&share, rep, period)
-                .map_or_else(String::new, |o| {
-                    format!("; {} in their other months", pct(o))
-                });
-            let rep_id = ledger.rep_id(rep);
-            let explanation = format!(
-                "In {} {} made {} follow-ups in {} prospecting contacts ({}) against {} for the team's median rep{own}, with {} held meetings ({:.1} per 100 follow-ups against the team's {:.1}).",
-                ctx.period_label(period),
-                rep_id,
-                x.follow_ups,
-                x.prospecting,
-                pct(t.rate),
-                pct(t.baseline),
-                x.meetings_held,
-                100.0 * y,
-                100.0 * team_yield,
-            );
-            // Evidence: the period's follow-ups of prospects that never got
-            // to a held meeting in that engagement.
-            let evidence = ctx
-                .rep_contacts(rep)
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && classified.class_at(i) == Some(ContactClass::FollowUp)
-                        && !is_left_out(i)
-                        && classified
-                            .contact_engagement(i)
-                            .and_then(|e| classified.engagement(e))
-                            .is_none_or(|e| !e.met())
-                })
-                .map(|i| ledger.contact_id(i).to_owned())
-                .collect();
-            pending.push((
-                super::Candidate {
-                    rep,
-                    period,
-                    z: t.z,
-                },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
+        let x = counts.get(rep, period)?;
+        let t = ctx.proportion_test(&figures.trials, rep, period, ctx.config().rule.min_peers)?;
+        let team_yield = figures.team_yield(ctx, rep, period)?;
+        let y = figures.yield_of(rep, period);
+        let own = ctx
+            .own_median(&figures.share, rep, period)
+            .map_or_else(String::new, |o| {
+                format!("; {} in their other months", pct(o))
+            });
+        let explanation = format!(
+            "In {} {} made {} follow-ups in {} prospecting contacts ({}) against {} for the team's median rep{own}, with {} held meetings ({:.1} per 100 follow-ups against the team's {:.1}).",
+            ctx.period_label(period),
+            ledger.rep_id(rep),
+            x.follow_ups,
+            x.prospecting,
+            pct(t.rate),
+            pct(t.baseline),
+            x.meetings_held,
+            100.0 * y,
+            100.0 * team_yield,
+        );
+        // Evidence: the period's follow-ups of prospects that never got
+        // to a held meeting in that engagement.
+        let is_left_out = |i: u32| left_out.get(i as usize).copied().unwrap_or(true);
+        let evidence = ctx
+            .rep_contacts(rep)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                ctx.contact_period(i) == Some(period)
+                    && classified.class_at(i) == Some(ContactClass::FollowUp)
+                    && !is_left_out(i)
+                    && classified
+                        .contact_engagement(i)
+                        .and_then(|e| classified.engagement(e))
+                        .is_none_or(|e| !e.met())
+            })
+            .map(|i| ledger.contact_id(i).to_owned())
+            .collect();
+        Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+    }
+}
+
+/// The per-(rep, period) figures of the rep-periods with enough
+/// prospecting.
+struct Figures {
+    /// (follow-ups, prospecting contacts).
+    trials: RepPeriod<Option<(u32, u32)>>,
+    /// Follow-up share of prospecting.
+    share: RepPeriod<Option<f64>>,
+    /// Held meetings per follow-up.
+    yield_: RepPeriod<Option<f64>>,
+}
+
+impl Figures {
+    fn of(d: &FollowUpPadding, counts: &RepPeriod<Counts>) -> Figures {
+        let enough = |x: &Counts| x.prospecting >= d.min_contacts;
+        Figures {
+            trials: counts.map(|x| enough(x).then_some((x.follow_ups, x.prospecting))),
+            share: counts.map(|x| {
+                enough(x).then(|| f64::from(x.follow_ups) / f64::from(x.prospecting.max(1)))
+            }),
+            yield_: counts.map(|x| {
+                (enough(x) && x.follow_ups > 0)
+                    .then(|| f64::from(x.meetings_held) / f64::from(x.follow_ups))
+            }),
         }
-        pending
+    }
+
+    /// The rep's follow-up yield (0 without follow-ups).
+    fn yield_of(&self, rep: u32, period: u32) -> f64 {
+        self.yield_
+            .get(rep, period)
+            .copied()
+            .flatten()
+            .unwrap_or(0.0)
+    }
+
+    /// The median follow-up yield of the rep's peers in the period.
+    fn team_yield(&self, ctx: &DetectContext<'_>, rep: u32, period: u32) -> Option<f64> {
+        let mut peer_yields: Vec<f64> = ctx
+            .peers(rep, ctx.config().rule.min_peers)
+            .iter()
+            .filter_map(|&r| self.yield_.get(r, period).copied().flatten())
+            .collect();
+        median(&mut peer_yields)
     }
 }

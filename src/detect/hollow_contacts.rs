@@ -3,7 +3,7 @@
 use super::baseline::pct;
 use chrono::TimeDelta;
 
-use super::{DetectContext, Detector, Finding, seconds};
+use super::{DetectContext, Detector, Tested, seconds};
 
 /// The `hollow_contacts` detector (SPEC §9; see the [module docs](super) for what it
 /// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
@@ -45,7 +45,7 @@ impl Detector for HollowContacts {
         "hollow_contacts"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
         let max_s = max_duration_s(ctx.config().hollow_max_duration);
@@ -65,15 +65,19 @@ impl Detector for HollowContacts {
         let trials = counts.map(|&(k, n)| (n >= self.min_contacts).then_some((k, n)));
         let share = counts
             .map(|&(k, n)| (n >= self.min_contacts).then(|| f64::from(k) / f64::from(n.max(1))));
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, &(k, n)) in counts.iter() {
-            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            if t.z < ctx.config().rule.z_persist || t.rate - t.baseline < self.min_excess {
-                continue;
-            }
+        let min_peers = ctx.config().rule.min_peers;
+        let cands: Vec<super::Candidate> = counts
+            .iter()
+            .filter_map(|(rep, period, _)| {
+                let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
+                let effect = (t.rate - t.baseline) / self.min_excess;
+                Some(super::Candidate::new(rep, period, t.excess, effect, true))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let &(k, n) = counts.get(rep, period)?;
+            let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
             let own = ctx
                 .own_median(&share, rep, period)
                 .map_or_else(String::new, |o| {
@@ -99,20 +103,7 @@ impl Detector for HollowContacts {
                 })
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();
-            pending.push((
-                super::Candidate {
-                    rep,
-                    period,
-                    z: t.z,
-                },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+        })
     }
 }

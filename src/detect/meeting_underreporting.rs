@@ -1,7 +1,7 @@
 //! The `meeting_underreporting` detector.
 
-use super::baseline::{ProportionTest, median, pct};
-use super::{DetectContext, Detector, Finding};
+use super::baseline::{Excess, ProportionTest, median, pct};
+use super::{DetectContext, Detector, Finding, Tested};
 use super::{RepPeriod, micros};
 use crate::ledger::EventKind;
 use crate::model::{MeetingStatus, Outcome};
@@ -43,24 +43,22 @@ struct Counts {
     unlogged: u32,
 }
 
-/// The z-score from which a window counts toward a run of adjacent ones:
-/// never below `z_flag`, since adjacent windows share most of their
-/// meetings and their evidence is not independent.
-fn z_persist(ctx: &DetectContext<'_>) -> f64 {
-    let rule = &ctx.config().rule;
-    rule.z_persist.max(rule.z_flag)
-}
-
 impl Detector for MeetingUnderreporting {
     fn name(&self) -> &str {
         "meeting_underreporting"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let per = self.counts(ctx);
         let win = self.windows(ctx, &per);
-        let pending = self.candidates(ctx, &per, &win);
-        super::conclude(ctx, pending, ctx.config().rule.z_flag, z_persist(ctx))
+        let tables = Tables::of(self, &win);
+        let cands = self.judge(ctx, &per, &tables);
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let x = win.get(rep, period)?;
+            let (t, booked) = tables.tests(ctx, rep, period)?;
+            Some(self.finding(ctx, &win, &tables.share, (rep, period, x), (t, booked)))
+        })
     }
 }
 
@@ -181,45 +179,43 @@ impl MeetingUnderreporting {
         win
     }
 
-    /// The rep-windows whose closing share (and vanished bookings) stand
-    /// out, as candidates for [`Rule`](super::Rule).
-    fn candidates(
+    /// Every rep-window with enough held meetings, judged: the closing
+    /// share, corroborated by vanished bookings where outcomes are
+    /// recorded.
+    fn judge(
         &self,
         ctx: &DetectContext<'_>,
         per: &RepPeriod<Counts>,
-        win: &RepPeriod<Counts>,
-    ) -> Vec<(super::Candidate, Finding)> {
-        let trials = win.map(|x| (x.held >= self.min_meetings).then_some((x.closed, x.held)));
-        let bookings =
-            win.map(|x| (x.booked >= self.min_meetings).then_some((x.unlogged, x.booked)));
-        let share = win.map(|x| {
-            (x.held >= self.min_meetings).then(|| f64::from(x.closed) / f64::from(x.held))
-        });
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, x) in win.iter() {
-            // Only periods in which the rep held a meeting get a finding.
-            if per.get(rep, period).is_none_or(|c| c.held == 0) {
-                continue;
-            }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            // Bookings that vanish corroborate (Stouffer's sum of the two
-            // z-scores); where outcomes are not recorded, the closing share
-            // stands alone.
-            let booked = ctx.proportion_test(&bookings, rep, period, ctx.config().rule.min_peers);
-            let z = booked.map_or(t.z, |b| (t.z + b.z) / std::f64::consts::SQRT_2);
-            let excess = t.rate - t.baseline;
-            let corroborated = booked
-                .is_some_and(|b| excess > 0.0 && b.rate - b.baseline >= self.min_unlogged_excess);
-            if z < z_persist(ctx) || (excess < self.min_excess && !corroborated) {
-                continue;
-            }
-            let finding = self.finding(ctx, win, &share, (rep, period, x), (t, booked));
-            pending.push((super::Candidate { rep, period, z }, finding));
-        }
-        pending
+        tables: &Tables,
+    ) -> Vec<super::Candidate> {
+        tables
+            .trials
+            .iter()
+            .filter_map(|(rep, period, _)| {
+                let (t, booked) = tables.tests(ctx, rep, period)?;
+                // Bookings that vanish corroborate (Stouffer's sum of the
+                // two z-scores); where outcomes are not recorded, the
+                // closing share stands alone.
+                let z = booked.map_or(t.excess.z, |b| {
+                    (t.excess.z + b.excess.z) / std::f64::consts::SQRT_2
+                });
+                // Adjacent windows share most of their meetings: the window
+                // already pools, so the rule's scan must add nothing
+                // (persistent share 1).
+                let excess = Excess::new(z, 1.0);
+                let d = t.rate - t.baseline;
+                let corroborated = booked
+                    .is_some_and(|b| d > 0.0 && b.rate - b.baseline >= self.min_unlogged_excess);
+                let effect = if corroborated {
+                    (d / self.min_excess).max(1.0)
+                } else {
+                    d / self.min_excess
+                };
+                // Only periods in which the rep held a meeting get a finding.
+                let held_now = per.get(rep, period).is_some_and(|c| c.held > 0);
+                Some(super::Candidate::new(rep, period, excess, effect, held_now))
+            })
+            .collect()
     }
 
     /// The finding of rep `rep` in the window ending in `period`.
@@ -293,6 +289,44 @@ impl MeetingUnderreporting {
             })
             .map(|(i, _)| ledger.meeting_id(i as u32).to_owned())
             .collect();
-        ctx.finding(self.name(), rep, period, 0.0, explanation, evidence)
+        ctx.finding(self.name(), rep, period, explanation, evidence)
+    }
+}
+
+/// Per (rep, window): the counts tested.
+struct Tables {
+    /// (closed, held) where enough meetings were held.
+    trials: RepPeriod<Option<(u32, u32)>>,
+    /// (unlogged, booked) where enough were booked.
+    bookings: RepPeriod<Option<(u32, u32)>>,
+    /// Closing share of held meetings.
+    share: RepPeriod<Option<f64>>,
+}
+
+impl Tables {
+    fn of(d: &MeetingUnderreporting, win: &RepPeriod<Counts>) -> Tables {
+        Tables {
+            trials: win.map(|x| (x.held >= d.min_meetings).then_some((x.closed, x.held))),
+            bookings: win.map(|x| (x.booked >= d.min_meetings).then_some((x.unlogged, x.booked))),
+            share: win.map(|x| {
+                (x.held >= d.min_meetings).then(|| f64::from(x.closed) / f64::from(x.held))
+            }),
+        }
+    }
+
+    /// The closing share's test and, where bookings are recorded, the
+    /// vanished bookings' test.
+    fn tests(
+        &self,
+        ctx: &DetectContext<'_>,
+        rep: u32,
+        period: u32,
+    ) -> Option<(ProportionTest, Option<ProportionTest>)> {
+        let min_peers = ctx.config().rule.min_peers;
+        let t = ctx.proportion_test(&self.trials, rep, period, min_peers)?;
+        Some((
+            t,
+            ctx.proportion_test(&self.bookings, rep, period, min_peers),
+        ))
     }
 }

@@ -21,23 +21,27 @@
 //! both the spread between honest reps and the sampling noise of the rep's
 //! own counts, so a small month or a quiet team does not turn chance into
 //! a finding. A share of events among trials (hollow contacts among
-//! contacts, …) is tested as [`Rule::rate_z`] says.
+//! contacts, …) is measured as [`Rule::rate_excess`] says.
 //!
-//! A rep-period becomes a finding when that z-score reaches
-//! [`Rule::z_flag`] (default 4), or when it is at least
-//! [`Rule::z_persist`] (default 1.5) in a run of two to four adjacent
-//! periods of the rep, each at least `z_persist`, whose Stouffer sum
-//! `Σz / √n` reaches `z_flag`: gaming is a habit, chance is not, and for
-//! an honest rep either event is about as rare as a normal tail beyond 4
-//! (3 in 100,000). The score is `1 − 0.5^(z / z_flag)`: 0.5 at the
-//! threshold, 0.75 at twice it. This decision rule is public as [`Rule`]
-//! (and set for every detector in [`DetectConfig::rule`]), so a caller's
-//! own detector flags the same way.
+//! Gaming is a habit, chance is not: a period's evidence is pooled with
+//! the rep's periods before it (a scan over trailing windows of one to 24
+//! periods, the part of a rep's difference that persists between periods
+//! counted once), which gives every judged rep-period a calibrated
+//! p-value. Every rep-period any detector of a run judged is a test, and
+//! [`detect`] keeps the findings whose Benjamini–Hochberg q-value over all
+//! of them is within [`Rule::fdr`] (default 0.05): a team of 500 reps
+//! judged over 24 months by eight detectors is 96,000 tests, and still at
+//! most one finding in twenty is expected to be an honest rep's bad luck.
+//! Each finding carries its `p_value`, `q_value` and a score (0.5 where
+//! its evidence stands 4 standard deviations out, 0.75 at 8). This
+//! decision rule is public as [`Rule`] (and set for every detector in
+//! [`DetectConfig::rule`]), so a caller's own detector flags the same way.
 //!
 //! # The built-in detectors
 //!
-//! Each also has fixed thresholds of minimum data and effect size, below
-//! which it says nothing; every one uses [`DetectConfig::rule`],
+//! Each also has fixed thresholds of minimum data, below which it says
+//! nothing, and of effect size, which the average over the pooled window
+//! must reach for a finding; every one uses [`DetectConfig::rule`],
 //! [`DetectConfig::periods`] and [`DetectConfig::max_evidence`].
 //!
 //! | name | what it catches | method | settings in [`DetectConfig`] |
@@ -176,9 +180,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::report::scope::PeriodSpec;
 
+pub use baseline::Excess;
 pub use context::DetectContext;
-pub use finding::{Finding, Findings};
-pub use rule::Rule;
+pub use finding::{Finding, Findings, Tested};
+pub use rule::{Judged, Rule};
 
 use backdating::Backdating;
 use duplicate_inflation::DuplicateInflation;
@@ -205,7 +210,7 @@ pub(crate) use rule::{Candidate, conclude};
 /// compares reps with their team and decides as the built-in detectors do,
 /// see [`Rule`].
 /// ```
-/// use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding};
+/// use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding, Tested};
 /// use sales_metrics::{classify, ClassifyConfig, LedgerBuilder, Rep};
 ///
 /// /// Flags reps who logged nothing at all.
@@ -215,18 +220,12 @@ pub(crate) use rule::{Candidate, conclude};
 ///     fn name(&self) -> &str {
 ///         "silent"
 ///     }
-///     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+///     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
 ///         ctx.reps()
 ///             .filter(|rep| ctx.contacts_of(rep).next().is_none())
-///             .map(|rep| Finding {
-///                 detector: self.name().to_owned(),
-///                 rep_id: rep.to_owned(),
-///                 period: String::new(),
-///                 score: 1.0,
-///                 explanation: format!("{rep} logged no contacts"),
-///                 evidence: Vec::new(),
-///             })
-///             .collect()
+///             .map(|rep| Finding::new(self.name(), rep, "", format!("{rep} logged no contacts"), Vec::new()))
+///             .collect::<Vec<_>>()
+///             .into() // facts, not tests: each stands (p-value 0)
 ///     }
 /// }
 ///
@@ -246,15 +245,17 @@ pub trait Detector: Send + Sync {
     /// A short snake_case name, written in the `detector` column.
     fn name(&self) -> &str;
 
-    /// The findings on this ledger, in any order (the runner sorts them).
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding>;
+    /// The rep-periods tested on this ledger and the findings that may
+    /// stand, in any order (the runner holds them to the run's false
+    /// discovery rate and sorts them).
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested;
 }
 
 impl<T: Detector + ?Sized> Detector for Box<T> {
     fn name(&self) -> &str {
         (**self).name()
     }
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         (**self).detect(ctx)
     }
 }
@@ -263,7 +264,7 @@ impl<T: Detector + ?Sized> Detector for Arc<T> {
     fn name(&self) -> &str {
         (**self).name()
     }
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         (**self).detect(ctx)
     }
 }
@@ -272,7 +273,7 @@ impl<T: Detector + ?Sized> Detector for &T {
     fn name(&self) -> &str {
         (**self).name()
     }
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         (**self).detect(ctx)
     }
 }
@@ -380,16 +381,30 @@ fn whole_or_decimal(d: chrono::TimeDelta, unit: chrono::TimeDelta) -> String {
 }
 
 /// Runs `detectors` (in parallel with feature `parallel`) on `ctx` and
-/// returns all their findings sorted by detector, rep id and period (byte
-/// order), then by descending score: deterministic whatever the detectors'
-/// own order. Scores are clamped to [0, 1] (NaN becomes 0).
+/// returns the findings that stand, sorted by detector, rep id and period
+/// (byte order), then by descending score: deterministic whatever the
+/// detectors' own order.
+///
+/// Every rep-period any detector tested is one hypothesis of the run: the
+/// candidates' p-values become Benjamini–Hochberg q-values over all of
+/// them (tests without a candidate count with p-value 1), and the findings
+/// with `q ≤` [`Rule::fdr`] stand, each with its `q_value` and its p- and
+/// q-value at the end of its explanation. Scores are clamped to [0, 1]
+/// (NaN becomes 0); the detectors' notes on what they could not test come
+/// along ([`Findings::notes`]).
 ///
 /// A context is built once and serves any number of runs.
 pub fn detect<D: Detector>(ctx: &DetectContext<'_>, detectors: &[D]) -> Findings {
-    let mut all: Vec<Finding> = crate::par::map(detectors, |d| d.detect(ctx))
-        .into_iter()
-        .flatten()
-        .collect();
+    let runs = crate::par::map(detectors, |d| d.detect(ctx));
+    let tests: usize = runs.iter().map(|r| r.tests).sum();
+    let mut notes: Vec<String> = Vec::new();
+    let mut all: Vec<Finding> = Vec::new();
+    for run in runs {
+        notes.extend(run.notes);
+        all.extend(run.candidates);
+    }
+    let tests = tests.max(all.len());
+    let mut all = benjamini_hochberg(all, tests, ctx.config().rule.fdr);
     for f in &mut all {
         f.score = if f.score.is_nan() {
             0.0
@@ -397,9 +412,50 @@ pub fn detect<D: Detector>(ctx: &DetectContext<'_>, detectors: &[D]) -> Findings
             f.score.clamp(0.0, 1.0)
         };
         f.evidence.sort_unstable();
+        if f.p_value > 0.0 {
+            f.explanation.push_str(&format!(
+                " p = {}, q = {}.",
+                sig2(f.p_value),
+                sig2(f.q_value)
+            ));
+        }
     }
     all.sort_by(Finding::order);
-    Findings::from(all)
+    notes.sort_unstable();
+    notes.dedup();
+    Findings::with_tests(all, tests, notes)
+}
+
+/// The candidates whose Benjamini–Hochberg q-value over `tests` hypotheses
+/// is at most `fdr`, with their `q_value` set. A NaN p-value counts as 1.
+fn benjamini_hochberg(mut candidates: Vec<Finding>, tests: usize, fdr: f64) -> Vec<Finding> {
+    for f in &mut candidates {
+        f.p_value = if f.p_value.is_nan() {
+            1.0
+        } else {
+            f.p_value.clamp(0.0, 1.0)
+        };
+    }
+    candidates.sort_by(|a, b| a.p_value.total_cmp(&b.p_value));
+    // q of rank i: the smallest m·p(j)/j over ranks j ≥ i.
+    let m = tests as f64;
+    let mut running = 1.0f64;
+    for (rank, f) in candidates.iter_mut().enumerate().rev() {
+        running = running.min(m * f.p_value / (rank + 1) as f64);
+        f.q_value = running.min(1.0);
+    }
+    candidates.retain(|f| f.q_value <= fdr);
+    candidates
+}
+
+/// A probability with two significant digits: `0.031`, `2.4e-7`.
+fn sig2(p: f64) -> String {
+    if p >= 1e-3 {
+        let digits = (-p.log10().floor()) as usize + 1;
+        format!("{p:.digits$}")
+    } else {
+        format!("{p:.1e}")
+    }
 }
 
 /// The eight built-in detectors of SPEC §9 in SPEC order.

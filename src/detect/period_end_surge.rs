@@ -1,7 +1,8 @@
 //! The `period_end_surge` detector.
 
+use super::baseline::Excess;
 use super::baseline::median;
-use super::{DetectContext, Detector, Finding, RepPeriod};
+use super::{DetectContext, Detector, Finding, RepPeriod, Tested};
 use crate::ledger::NONE;
 
 /// The `period_end_surge` detector (SPEC §9; see the [module docs](super) for what it
@@ -74,7 +75,7 @@ impl Detector for PeriodEndSurge {
         "period_end_surge"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let ends = self.end_starts(ctx);
         let end_of = |rep: u32, p: u32| -> Option<i32> {
@@ -84,13 +85,26 @@ impl Detector for PeriodEndSurge {
             ends.get(i).map(|&(_, s)| s)
         };
         let counts = self.counts(ctx, &end_of);
-        let pending = self.candidates(ctx, &counts, &end_of);
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+        let log_ratio = counts.map(|x| {
+            if self.enough(x) {
+                x.ratio().filter(|r| *r > 0.0).map(f64::ln)
+            } else {
+                None
+            }
+        });
+        let variance = counts.map(|x| self.enough(x).then(|| x.log_ratio_variance()));
+        let tables = (&counts, &log_ratio, &variance);
+        let cands: Vec<super::Candidate> = counts
+            .iter()
+            .filter_map(|(rep, period, _)| {
+                let s = self.surge(ctx, tables, rep, period)?;
+                let effect = s.d / self.min_ratio.ln();
+                Some(super::Candidate::new(rep, period, s.excess, effect, true))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            self.finding(ctx, tables, &end_of, (c.rep, c.period))
+        })
     }
 }
 
@@ -190,89 +204,100 @@ impl PeriodEndSurge {
         counts
     }
 
-    /// The rep-periods whose end stands out against the team's.
-    fn candidates(
+    /// Enough contacts and worked days, at the end and before it, to judge.
+    fn enough(&self, x: &Counts) -> bool {
+        x.end_contacts + x.rest_contacts >= self.min_contacts && x.end_days >= 2 && x.rest_days >= 5
+    }
+
+    /// The rep-period's end-over-rest log ratio against the team's.
+    fn surge(
         &self,
         ctx: &DetectContext<'_>,
-        counts: &RepPeriod<Counts>,
-        end_of: &impl Fn(u32, u32) -> Option<i32>,
-    ) -> Vec<(super::Candidate, Finding)> {
-        let ledger = ctx.ledger();
-        let enough = |x: &Counts| {
-            x.end_contacts + x.rest_contacts >= self.min_contacts
-                && x.end_days >= 2
-                && x.rest_days >= 5
-        };
-        let log_ratio = counts.map(|x| {
-            if enough(x) {
-                x.ratio().filter(|r| *r > 0.0).map(f64::ln)
-            } else {
-                None
-            }
-        });
-        let variance = counts.map(|x| enough(x).then(|| x.log_ratio_variance()));
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, x) in counts.iter() {
-            let Some(Some(lr)) = log_ratio.get(rep, period).copied() else {
-                continue;
-            };
-            let Some(team) =
-                ctx.peer_baseline(&log_ratio, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            // The peers' ratios scatter by their own day-to-day noise too;
-            // only the spread beyond it is a difference between reps.
-            let mut peer_var = ctx
-                .peer_values(&variance, rep, period, ctx.config().rule.min_peers)
-                .unwrap_or_default();
-            let typical = median(&mut peer_var).unwrap_or(0.0);
-            let between2 = (team.spread * team.spread - typical).max(0.0);
-            // The rep's own day-to-day spread rests on a few weeks; never
-            // take it below the team's typical one.
-            let own_var = x.log_ratio_variance().max(typical);
-            let d = lr - team.median;
-            let z = if d > 0.0 {
-                d / (between2 + own_var).sqrt()
-            } else {
-                0.0
-            };
-            if z < ctx.config().rule.z_persist || d.exp() < self.min_ratio {
-                continue;
-            }
-            let own = ctx
-                .own_median(&log_ratio, rep, period)
-                .map_or_else(String::new, |o| {
-                    format!(", and {:.1}× in their other months", o.exp())
-                });
-            let end_rate = f64::from(x.end_contacts) / f64::from(x.end_days.max(1));
-            let rest_rate = f64::from(x.rest_contacts) / f64::from(x.rest_days.max(1));
-            let explanation = format!(
-                "In the last {} working days of {} {} logged {:.1} contacts a day against {:.1} a day earlier in the period ({:.1}×), while the team's median rep logged {:.1}× as many{own}.",
-                ctx.config().period_end_days,
-                ctx.period_label(period),
-                ledger.rep_id(rep),
-                end_rate,
-                rest_rate,
-                lr.exp(),
-                team.median.exp(),
-            );
-            let start = end_of(rep, period);
-            let evidence = ctx
-                .rep_contacts(rep)
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && start.is_some_and(|s| ctx.contact_day(i) >= s)
-                })
-                .map(|i| ledger.contact_id(i).to_owned())
-                .collect();
-            pending.push((
-                super::Candidate { rep, period, z },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        pending
+        (counts, log_ratio, variance): Tables<'_>,
+        rep: u32,
+        period: u32,
+    ) -> Option<Surge> {
+        let x = counts.get(rep, period)?;
+        let lr = log_ratio.get(rep, period).copied().flatten()?;
+        let min_peers = ctx.config().rule.min_peers;
+        let team = ctx.peer_baseline(log_ratio, rep, period, min_peers)?;
+        // The peers' ratios scatter by their own day-to-day noise too;
+        // only the spread beyond it is a difference between reps.
+        let mut peer_var = ctx
+            .peer_values(variance, rep, period, min_peers)
+            .unwrap_or_default();
+        let typical = median(&mut peer_var).unwrap_or(0.0);
+        let between2 = (team.spread * team.spread - typical).max(0.0);
+        // The rep's own day-to-day spread rests on a few weeks; never
+        // take it below the team's typical one.
+        let own_var = x.log_ratio_variance().max(typical);
+        let d = lr - team.median;
+        Some(Surge {
+            lr,
+            team_median: team.median,
+            d,
+            excess: Excess::of(d, between2.sqrt(), own_var.sqrt()),
+        })
     }
+
+    /// The finding of rep `rep` in `period`.
+    fn finding(
+        &self,
+        ctx: &DetectContext<'_>,
+        tables: Tables<'_>,
+        end_of: &impl Fn(u32, u32) -> Option<i32>,
+        (rep, period): (u32, u32),
+    ) -> Option<Finding> {
+        let ledger = ctx.ledger();
+        let (counts, log_ratio, _) = tables;
+        let x = counts.get(rep, period)?;
+        let s = self.surge(ctx, tables, rep, period)?;
+        let own = ctx
+            .own_median(log_ratio, rep, period)
+            .map_or_else(String::new, |o| {
+                format!(", and {:.1}× in their other months", o.exp())
+            });
+        let end_rate = f64::from(x.end_contacts) / f64::from(x.end_days.max(1));
+        let rest_rate = f64::from(x.rest_contacts) / f64::from(x.rest_days.max(1));
+        let explanation = format!(
+            "In the last {} working days of {} {} logged {:.1} contacts a day against {:.1} a day earlier in the period ({:.1}×), while the team's median rep logged {:.1}× as many{own}.",
+            ctx.config().period_end_days,
+            ctx.period_label(period),
+            ledger.rep_id(rep),
+            end_rate,
+            rest_rate,
+            s.lr.exp(),
+            s.team_median.exp(),
+        );
+        let start = end_of(rep, period);
+        let evidence = ctx
+            .rep_contacts(rep)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                ctx.contact_period(i) == Some(period)
+                    && start.is_some_and(|s| ctx.contact_day(i) >= s)
+            })
+            .map(|i| ledger.contact_id(i).to_owned())
+            .collect();
+        Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+    }
+}
+
+/// Per (rep, period): the counts, the log ratio and its variance.
+type Tables<'t> = (
+    &'t RepPeriod<Counts>,
+    &'t RepPeriod<Option<f64>>,
+    &'t RepPeriod<Option<f64>>,
+);
+
+/// One rep-period's surge against the team.
+struct Surge {
+    /// The rep's log ratio of end over rest.
+    lr: f64,
+    /// The team's median log ratio.
+    team_median: f64,
+    /// The rep's excess log ratio over it.
+    d: f64,
+    excess: Excess,
 }

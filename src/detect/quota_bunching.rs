@@ -1,9 +1,9 @@
 //! The `quota_bunching` detector.
 
 use super::baseline::{
-    Baseline, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
+    Baseline, Excess, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
 };
-use super::{DetectContext, Detector, Finding, RepPeriod};
+use super::{DetectContext, Detector, RepPeriod, Tested};
 use crate::ledger::NONE;
 
 /// The `quota_bunching` detector (SPEC §9; see the [module docs](super) for what it
@@ -70,7 +70,7 @@ impl Days {
 
 /// The excess-mass estimate of one rep-period.
 #[derive(Debug, Clone, Copy)]
-struct Excess {
+struct Bunching {
     observed: u32,
     expected: f64,
     above_observed: u32,
@@ -79,12 +79,12 @@ struct Excess {
     days: u32,
 }
 
-impl Excess {
-    fn of(days: &Days, target: u32, c: f64) -> Excess {
+impl Bunching {
+    fn of(days: &Days, target: u32, c: f64) -> Bunching {
         let mean = days.mean();
         let n = days.counts.len() as f64;
         let pmf = |k: u32| negative_binomial_pmf(u64::from(k), mean, c);
-        Excess {
+        Bunching {
             observed: days.at(target),
             expected: n * pmf(target),
             above_observed: days.at(target + 1) + days.at(target + 2),
@@ -97,6 +97,19 @@ impl Excess {
     fn ratio(&self) -> f64 {
         f64::from(self.observed) / self.expected.max(1e-9)
     }
+
+    /// The excess as evidence: the Poisson mid-p tail of the days observed
+    /// at the target given those expected (half the point mass, so a
+    /// count as expected is no evidence either way), as a z-score. Its
+    /// variance is the period's own sampling noise (persistent share 0):
+    /// a team that heaps at its targets for an innocent reason is kept
+    /// out by the ratio gate against the team, not by this figure.
+    fn evidence(&self) -> Excess {
+        let k = u64::from(self.observed);
+        let at = negative_binomial_pmf(k, self.expected, 0.0);
+        let p = (poisson_upper_tail(k, self.expected) - 0.5 * at).clamp(1e-300, 1.0 - 1e-12);
+        Excess::new(z_of_upper_tail(p), 0.0)
+    }
 }
 
 impl Detector for QuotaBunching {
@@ -104,7 +117,7 @@ impl Detector for QuotaBunching {
         "quota_bunching"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let days = daily_counts(ctx);
         let target = |rep: u32| -> Option<u32> {
@@ -117,50 +130,53 @@ impl Detector for QuotaBunching {
         };
         let enough = |d: &Days| d.counts.len() as u32 >= self.min_days;
         let dispersion = days.map(|d| if enough(d) { d.overdispersion() } else { None });
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, d) in days.iter() {
-            if !enough(d) {
-                continue;
-            }
-            let Some(t) = target(rep) else {
-                continue;
-            };
-            let Some(team_c) =
-                ctx.peer_baseline(&dispersion, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
-            let ex = Excess::of(d, t, team_c.median);
-            if ex.observed < self.min_days_at_target {
-                continue;
-            }
-            let p = poisson_upper_tail(u64::from(ex.observed), ex.expected);
-            let z = z_of_upper_tail(p);
-            if z < ctx.config().rule.z_persist {
-                continue;
-            }
+        let min_peers = ctx.config().rule.min_peers;
+        // The rep-period's bunching with the team's dispersion, and the
+        // team's median ratio at their own targets.
+        let judge = |rep: u32, period: u32| -> Option<(u32, f64, Bunching, f64)> {
+            let d = days.get(rep, period).filter(|d| enough(d))?;
+            let t = target(rep)?;
+            let team_c = ctx.peer_baseline(&dispersion, rep, period, min_peers)?;
+            let ex = Bunching::of(d, t, team_c.median);
             // The team's usual heaping at their own targets.
             let mut peer_ratios: Vec<f64> = ctx
-                .peers(rep, ctx.config().rule.min_peers)
+                .peers(rep, min_peers)
                 .iter()
                 .filter_map(|&r| {
                     let pd = days.get(r, period)?;
                     if !enough(pd) {
                         return None;
                     }
-                    Some(Excess::of(pd, target(r)?, team_c.median).ratio())
+                    Some(Bunching::of(pd, target(r)?, team_c.median).ratio())
                 })
                 .collect();
             let team_ratio = median(&mut peer_ratios).unwrap_or(1.0).max(1.0);
-            if ex.ratio() < self.min_ratio * team_ratio {
-                continue;
-            }
+            Some((t, team_c.median, ex, team_ratio))
+        };
+        let cands: Vec<super::Candidate> = days
+            .iter()
+            .filter_map(|(rep, period, _)| {
+                let (_, _, ex, team_ratio) = judge(rep, period)?;
+                let effect = ex.ratio() / (self.min_ratio * team_ratio);
+                let reportable = ex.observed >= self.min_days_at_target;
+                Some(super::Candidate::new(
+                    rep,
+                    period,
+                    ex.evidence(),
+                    effect,
+                    reportable,
+                ))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let (t, team_c, ex, team_ratio) = judge(rep, period)?;
             // The rep's other stored periods (one not stored holds no days).
             let own: Vec<f64> = days
                 .row(rep)
                 .filter(|&(q, _)| q != period)
                 .filter(|&(_, od)| enough(od))
-                .map(|(_, od)| Excess::of(od, t, team_c.median).ratio())
+                .map(|(_, od)| Bunching::of(od, t, team_c).ratio())
                 .collect();
             let own = Baseline::of(&own, 2).map_or_else(String::new, |b| {
                 format!(", and {:.1}× in their other months", b.median)
@@ -184,17 +200,8 @@ impl Detector for QuotaBunching {
                 team_ratio,
             );
             let evidence = at_target(ctx, rep, period, t);
-            pending.push((
-                super::Candidate { rep, period, z },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::baseline::pct;
 
-use super::{DetectContext, Detector, Finding, hours, micros};
+use super::{DetectContext, Detector, Tested, hours, micros};
 use crate::ledger::EventKind;
 
 /// The `repeat_touch` detector (SPEC §9; see the [module docs](super) for what it
@@ -147,7 +147,7 @@ impl Detector for RepeatTouch {
         "repeat_touch"
     }
 
-    fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+    fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let (marked, bursts) = ctx.bursts();
         debug_assert_eq!(marked.len(), ledger.contacts().len());
@@ -179,22 +179,28 @@ impl Detector for RepeatTouch {
             (x.contacts >= self.min_contacts)
                 .then(|| f64::from(x.in_bursts) / f64::from(x.contacts.max(1)))
         });
-        let mut pending: Vec<(super::Candidate, Finding)> = Vec::new();
-        for (rep, period, x) in counts.iter() {
-            if x.bursts < self.min_bursts {
-                continue;
-            }
-            let Some(t) = ctx.proportion_test(&trials, rep, period, ctx.config().rule.min_peers)
-            else {
-                continue;
-            };
+        let min_peers = ctx.config().rule.min_peers;
+        let team_share = |rep: u32, period: u32| {
+            ctx.peer_baseline(&share, rep, period, min_peers)
+                .map_or(0.0, |b| b.median)
+        };
+        let cands: Vec<super::Candidate> = counts
+            .iter()
+            .filter_map(|(rep, period, x)| {
+                let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
+                let s = f64::from(x.in_bursts) / f64::from(x.contacts.max(1));
+                let effect = (s - team_share(rep, period)) / self.min_excess;
+                let reportable = x.bursts >= self.min_bursts;
+                Some(super::Candidate::new(
+                    rep, period, t.excess, effect, reportable,
+                ))
+            })
+            .collect();
+        super::conclude(ctx, &cands, |c| {
+            let (rep, period) = (c.rep, c.period);
+            let x = counts.get(rep, period)?;
             let s = f64::from(x.in_bursts) / f64::from(x.contacts.max(1));
-            let team_share = ctx
-                .peer_baseline(&share, rep, period, ctx.config().rule.min_peers)
-                .map_or(0.0, |b| b.median);
-            if t.z < ctx.config().rule.z_persist || s - team_share < self.min_excess {
-                continue;
-            }
+            let team_share = team_share(rep, period);
             let own = ctx
                 .own_median(&share, rep, period)
                 .map_or_else(String::new, |o| {
@@ -220,20 +226,7 @@ impl Detector for RepeatTouch {
                 .filter(|&i| ctx.contact_period(i) == Some(period) && is_marked(i))
                 .map(|i| ledger.contact_id(i).to_owned())
                 .collect();
-            pending.push((
-                super::Candidate {
-                    rep,
-                    period,
-                    z: t.z,
-                },
-                ctx.finding(self.name(), rep, period, 0.0, explanation, evidence),
-            ));
-        }
-        super::conclude(
-            ctx,
-            pending,
-            ctx.config().rule.z_flag,
-            ctx.config().rule.z_persist,
-        )
+            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+        })
     }
 }

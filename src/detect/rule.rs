@@ -1,31 +1,50 @@
-//! The decision rule the built-in detectors share: which rep-periods
-//! become findings, and with what score.
+//! The decision rule the built-in detectors share: how a rep-period's
+//! evidence is measured against the team, pooled over the rep's adjacent
+//! periods, turned into a p-value, and held to a false discovery rate.
 
 use serde::{Deserialize, Serialize};
 
-use super::baseline::{self, Baseline};
-use super::{DetectContext, Finding};
+use super::baseline::{self, Baseline, Excess, upper_tail_of_z, z_of_upper_tail};
+use super::{DetectContext, Finding, Tested};
 
 /// The decision rule every built-in detector uses, public so that a
 /// caller's own detector measures and flags the same way; the one in
 /// [`DetectConfig::rule`](super::DetectConfig::rule) is the one
 /// [`DetectContext::config`] hands every detector.
 ///
-/// A detector measures each rep-period's figure against the rep's peers in
-/// the same period as a robust z-score ([`Rule::rate_z`] for a count of
-/// events among trials, [`Rule::z`] for any other figure: the peers'
-/// median, their spread between honest reps, and the sampling noise of the
-/// rep's own figure), says nothing with fewer than [`Rule::min_peers`]
-/// peers, gates it on the effect sizes it cares about (the built-in ones
-/// want, say, at least five points more hollow contacts than the team), and
-/// hands the rest to [`Rule::conclude`]. A rep-period then becomes a
-/// finding when its z-score reaches [`Rule::z_flag`], or when it is at
-/// least [`Rule::z_persist`] in a run of two to four adjacent periods of
-/// the rep, each at least `z_persist`, whose Stouffer sum `Σz / √n` (each
-/// z capped at `z_flag`) reaches `z_flag`: gaming is a habit, chance is
-/// not, and for an honest rep either event is about as rare as a normal
-/// tail beyond `z_flag`. Its score is [`Rule::score`] of the z-score it
-/// rests on.
+/// **Measure.** A detector measures each rep-period's figure against the
+/// rep's peers in the same period as an [`Excess`] — a signed robust
+/// z-score and the share of it that persists between periods —
+/// ([`Rule::rate_excess`] for a count of events among trials,
+/// [`Rule::excess`] for any other figure), and says nothing with fewer
+/// than [`Rule::min_peers`] peers.
+///
+/// **Pool.** Gaming is a habit, chance is not: the evidence of a period is
+/// pooled with the rep's periods just before it, as a scan over trailing
+/// windows of [`Rule::WINDOWS`] periods (a month, two, a quarter, half a
+/// year, a year, two years of monthly periods). A window's z-scores are
+/// summed (Stouffer), each capped at [`Rule::POOL_CAP`] so one glaring
+/// period does not carry quiet ones, and divided by the standard deviation
+/// that sum has for an honest rep: `√(L + (Σ√ρ)² − Σρ)` for `L` periods
+/// with persistent shares `ρ`, since an honest rep who works differently
+/// from the team does so every period (with `ρ` near 1 pooling adds
+/// nothing; with `ρ` near 0 it adds `√L`). The period's p-value is the
+/// smallest window's one-sided normal tail times the number of windows
+/// tried (Bonferroni), so the scan is calibrated: for an honest rep
+/// `P(p ≤ α) ≤ α`. This is the accumulation of a CUSUM chart with its
+/// reference values fixed in advance.
+///
+/// **Decide.** Only rep-periods the detector marks as worth a finding
+/// (its effect-size gates passed, and the period's own z-score above 0)
+/// can become one; every rep-period it judged is a test. Across every
+/// detector of a run, [`detect`](super::detect) turns p-values into
+/// Benjamini–Hochberg q-values over all the tests of the run (those that
+/// could not become a finding count with p-value 1) and keeps the findings
+/// with `q ≤` [`Rule::fdr`]: on a team with no gaming at all, a run has
+/// any finding with probability at most `fdr`; on a team with some, at most
+/// a share `fdr` of the findings is expected to be wrong. Each finding
+/// carries its `p_value` and `q_value`, and a [score](Rule::score) from
+/// the z-score its p-value stands for.
 ///
 /// # Example
 ///
@@ -35,7 +54,7 @@ use super::{DetectContext, Finding};
 /// use std::collections::HashMap;
 ///
 /// use chrono::{Duration, TimeZone, Timelike, Utc};
-/// use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding};
+/// use sales_metrics::detect::{self, DetectConfig, DetectContext, Detector, Finding, Judged, Tested};
 /// use sales_metrics::{classify, Channel, ClassifyConfig, Contact, LedgerBuilder, ProspectRecord, Rep};
 ///
 /// struct NightOwl {
@@ -47,7 +66,7 @@ use super::{DetectContext, Finding};
 ///         "night_owl"
 ///     }
 ///
-///     fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+///     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
 ///         // The rule the built-in detectors run with.
 ///         let rule = &ctx.config().rule;
 ///         // (night contacts, contacts, the night ones' ids) per rep and period.
@@ -66,7 +85,7 @@ use super::{DetectContext, Finding};
 ///         let enough = |key: &(&str, String)| {
 ///             counts.get(key).filter(|x| x.1 >= self.min_contacts).map(|x| (x.0, x.1))
 ///         };
-///         let mut candidates = Vec::new();
+///         let mut judged = Vec::new();
 ///         for ((rep, period), (k, n, ids)) in &counts {
 ///             if *n < self.min_contacts {
 ///                 continue;
@@ -83,26 +102,22 @@ use super::{DetectContext, Finding};
 ///             if peer_counts.len() < rule.min_peers {
 ///                 peer_counts = peers(usize::MAX);
 ///             }
-///             let (Some(z), Some(team)) =
-///                 (rule.rate_z(*k, *n, &peer_counts), rule.peer_rate(&peer_counts))
+///             let (Some(excess), Some(team)) =
+///                 (rule.rate_excess(*k, *n, &peer_counts), rule.peer_rate(&peer_counts))
 ///             else {
 ///                 continue;
 ///             };
-///             let explanation = format!(
-///                 "In {period} {rep} logged {k} of {n} contacts at night, against {:.1} % for the team's median rep.",
-///                 100.0 * team,
-///             );
-///             let finding = Finding {
-///                 detector: self.name().to_owned(),
-///                 rep_id: rep.to_string(),
-///                 period: period.clone(),
-///                 score: 0.0, // the rule scores it
-///                 explanation,
-///                 evidence: ids.clone(),
-///             };
-///             candidates.push((z, finding));
+///             // Worth a finding only five points above the team.
+///             let finding = (f64::from(*k) / f64::from(*n) - team >= 0.05).then(|| {
+///                 let explanation = format!(
+///                     "In {period} {rep} logged {k} of {n} contacts at night, against {:.1} % for the team's median rep.",
+///                     100.0 * team,
+///                 );
+///                 Finding::new(self.name(), *rep, period, explanation, ids.clone())
+///             });
+///             judged.push(Judged { rep_id: rep.to_string(), period: period.clone(), excess, finding });
 ///         }
-///         rule.conclude(ctx, candidates)
+///         rule.conclude(ctx, judged)
 ///     }
 /// }
 ///
@@ -126,19 +141,18 @@ use super::{DetectContext, Finding};
 /// let findings = detect::detect(&ctx, &[NightOwl { min_contacts: 30 }]);
 /// assert_eq!(findings.len(), 1);
 /// assert_eq!((findings[0].rep_id.as_str(), findings[0].period.as_str()), ("ana", "2026-06"));
-/// assert!(findings[0].score > 0.5);
+/// assert!(findings[0].q_value <= 0.05 && findings[0].score > 0.5);
 /// assert_eq!(findings[0].evidence.len(), 30);
+/// assert_eq!(findings.tests(), 6); // six rep-months judged
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Rule {
-    /// Robust z-score from which a rep-period is a finding on its own
-    /// (default 4: a one-sided normal tail of 3 in 100,000, so an honest
-    /// team of 50 reps crosses it about once in 50 years of months).
-    pub z_flag: f64,
-    /// z-score from which a period counts as evidence together with the
-    /// adjacent periods of the same rep (default 1.5).
-    pub z_persist: f64,
+    /// The false discovery rate a run's findings are held to (default
+    /// 0.05: of twenty findings, one is expected to be an honest rep's bad
+    /// luck; on an honest team, one run in twenty has any finding).
+    pub fdr: f64,
     /// Fewest peers with enough data to judge a rep at all (default 3: a
     /// median of fewer is one person's habit).
     pub min_peers: usize,
@@ -147,18 +161,45 @@ pub struct Rule {
 impl Default for Rule {
     fn default() -> Self {
         Self {
-            z_flag: 4.0,
-            z_persist: 1.5,
+            fdr: 0.05,
             min_peers: 3,
         }
     }
 }
 
+/// One rep-period a detector judged: its evidence and, when its effects
+/// are large enough to report, the finding it would make.
+///
+/// Every judged rep-period counts as a test of the run and lends its
+/// evidence to the rep's adjacent periods; only one with a `finding` can
+/// become one ([`Rule::conclude`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// The rep.
+    pub rep_id: String,
+    /// The period's label, as [`DetectContext::period_at`] gives it.
+    pub period: String,
+    /// How far the rep's figure lies above their peers'.
+    pub excess: Excess,
+    /// The finding to report should the evidence stand (its score, p- and
+    /// q-value are filled in); `None` when the effect is too small to be
+    /// worth one.
+    pub finding: Option<Finding>,
+}
+
 impl Rule {
+    /// The trailing windows, in periods, over which a period's evidence is
+    /// pooled with the rep's periods before it.
+    pub const WINDOWS: [usize; 9] = [1, 2, 3, 4, 6, 9, 12, 18, 24];
+
+    /// The largest z-score one period adds to (or, negative, takes from) a
+    /// pooled window.
+    pub const POOL_CAP: f64 = 5.0;
+
     /// How far a rep's `k` events of interest in `n` trials (night
-    /// contacts among contacts, …) lie above their peers' counts (`(k, n)`
-    /// each), as a robust z-score; `None` when `n` is 0 or there are fewer
-    /// than [`Rule::min_peers`] peers.
+    /// contacts among contacts, …) lie from their peers' counts (`(k, n)`
+    /// each); `None` when `n` is 0 or there are fewer than
+    /// [`Rule::min_peers`] peers.
     ///
     /// The peers' rates are smoothed (`(k + ½) / (n + 1)`, so that a peer
     /// with no event in a small month does not claim a rate of exactly
@@ -166,11 +207,11 @@ impl Rule {
     /// their spread between honest reps is MAD × 1.4826 less the part their
     /// own binomial sampling noise explains, so small peer counts are not
     /// counted twice. The rep's excess `d = k / n − median` is measured
-    /// against that spread and the rep's own sampling noise, taken from the
-    /// *exact* binomial tail `P(X ≥ k | n, median)` (a normal approximation
-    /// overstates the evidence of a few events when the rate is small):
-    /// `z = d / √(spread² + noise²)`, and 0 when the rate is not above the
-    /// median.
+    /// against that spread and the rep's own sampling noise — above the
+    /// median taken from the *exact* binomial tail `P(X ≥ k | n, median)`
+    /// (a normal approximation overstates the evidence of a few events
+    /// when the rate is small): `z = d / √(spread² + noise²)`, with
+    /// `spread² / (spread² + noise²)` the persistent share.
     ///
     /// ```
     /// use sales_metrics::detect::Rule;
@@ -178,201 +219,281 @@ impl Rule {
     /// // 13 hollow contacts of 30 against peers with about one in forty.
     /// let peers = [(0, 25), (1, 30), (0, 20), (1, 28), (0, 33)];
     /// let rule = Rule::default();
-    /// assert!(rule.rate_z(13, 30, &peers).is_some_and(|z| z > 6.0));
-    /// assert!(rule.rate_z(3, 29, &peers).is_some_and(|z| z < 3.0)); // not yet evidence
-    /// assert!(rule.rate_z(13, 30, &peers[..2]).is_none()); // too few peers to judge
+    /// assert!(rule.rate_excess(13, 30, &peers).is_some_and(|e| e.z > 6.0));
+    /// assert!(rule.rate_excess(3, 29, &peers).is_some_and(|e| e.z < 3.0)); // not yet evidence
+    /// assert!(rule.rate_excess(0, 29, &peers).is_some_and(|e| e.z < 0.0)); // below the team
+    /// assert!(rule.rate_excess(13, 30, &peers[..2]).is_none()); // too few peers to judge
     /// ```
-    pub fn rate_z(&self, k: u32, n: u32, peers: &[(u32, u32)]) -> Option<f64> {
+    pub fn rate_excess(&self, k: u32, n: u32, peers: &[(u32, u32)]) -> Option<Excess> {
         if n == 0 {
             return None;
         }
-        Some(Baseline::of_rates(peers, self.min_peers)?.rate_z(k, n))
+        Some(Baseline::of_rates(peers, self.min_peers)?.rate_excess(k, n))
     }
 
-    /// The peers' typical rate that [`Rule::rate_z`] measures against: the
-    /// median of their smoothed rates (`(k + ½) / (n + 1)` each), for an
-    /// explanation; `None` with fewer than [`Rule::min_peers`] peers.
+    /// The peers' typical rate that [`Rule::rate_excess`] measures
+    /// against: the median of their smoothed rates (`(k + ½) / (n + 1)`
+    /// each), for an explanation; `None` with fewer than
+    /// [`Rule::min_peers`] peers.
     pub fn peer_rate(&self, peers: &[(u32, u32)]) -> Option<f64> {
         Some(Baseline::of_rates(peers, self.min_peers)?.median)
     }
 
     /// How far a rep's figure `x`, whose own sampling standard error is
-    /// `noise`, lies above their peers' figures, as a robust z-score:
-    /// `(x − median) / √(spread² + noise²)` over the peers' finite
-    /// figures, with `spread` their MAD × 1.4826, so a team that happens to
-    /// agree closely does not turn the rep's noise into a finding; `None`
-    /// with fewer than [`Rule::min_peers`] peers.
+    /// `noise`, lies from their peers' figures: `(x − median) /
+    /// √(spread² + noise²)` over the peers' finite figures, with `spread`
+    /// their MAD × 1.4826, so a team that happens to agree closely does
+    /// not turn the rep's noise into a finding; `None` with fewer than
+    /// [`Rule::min_peers`] peers.
     ///
     /// ```
     /// use sales_metrics::detect::Rule;
     ///
     /// let team = [10.0, 12.0, 11.0, 13.0, 9.0];
     /// let rule = Rule::default();
-    /// assert!(rule.z(20.0, 0.0, &team).is_some_and(|z| z > 4.0)); // far above the team
-    /// assert!(rule.z(20.0, 0.0, &team[..2]).is_none()); // too few to judge
+    /// assert!(rule.excess(20.0, 0.0, &team).is_some_and(|e| e.z > 4.0)); // far above the team
+    /// assert!(rule.excess(20.0, 0.0, &team[..2]).is_none()); // too few to judge
     /// ```
-    pub fn z(&self, x: f64, noise: f64, peers: &[f64]) -> Option<f64> {
-        Some(Baseline::of(peers, self.min_peers)?.z(x, noise))
+    pub fn excess(&self, x: f64, noise: f64, peers: &[f64]) -> Option<Excess> {
+        Some(Baseline::of(peers, self.min_peers)?.excess(x, noise))
     }
 
-    /// The score of a finding whose evidence stands `z` robust standard
-    /// deviations out: 0.5 at `z_flag`, 0.75 at twice it, approaching 1
-    /// (`1 − 0.5^(z / z_flag)`, to four decimals); 0 for `z ≤ 0`.
+    /// The score of a finding whose evidence stands `z` standard deviations
+    /// out (the z-score of its p-value): 0.5 at 4, 0.75 at 8, approaching
+    /// 1 (`1 − 0.5^(z / 4)`, to four decimals); 0 for `z ≤ 0`.
     pub fn score(&self, z: f64) -> f64 {
-        baseline::score(z, self.z_flag)
+        baseline::score(z, SCORE_HALF)
     }
 
-    /// Which candidate findings, each with the z-score it rests on, stand:
-    /// those the rule flags, scored by [`Rule::score`], with their
-    /// evidence sorted in byte order and cut to
+    /// The judged rep-periods of a detector as its [`Tested`]: every one
+    /// is a test; those with a finding get their p-value from the pooled
+    /// evidence (see the [type docs](Rule)), and the ones with `p ≤`
+    /// [`Rule::fdr`] (no other can pass the run's q-value threshold) are
+    /// returned as candidates, with their score, their evidence sorted in
+    /// byte order and cut to
     /// [`DetectConfig::max_evidence`](super::DetectConfig::max_evidence)
-    /// ids, and a sentence added to the explanation where a run of
-    /// adjacent periods carries the finding. A candidate is known by its
-    /// `rep_id` and `period` (a label as [`DetectContext::period_at`] gives
-    /// it); one whose rep or period the context does not know is left out.
-    pub fn conclude(
-        &self,
-        ctx: &DetectContext<'_>,
-        candidates: Vec<(f64, Finding)>,
-    ) -> Vec<Finding> {
+    /// ids, and a sentence added to the explanation where earlier periods
+    /// carry the finding. A rep-period is known by its `rep_id` and
+    /// `period` (a label as [`DetectContext::period_at`] gives it); one
+    /// whose rep or period the context does not know is left out.
+    pub fn conclude(&self, ctx: &DetectContext<'_>, judged: Vec<Judged>) -> Tested {
         let periods = ctx.periods_by_label();
-        let max_evidence = ctx.config().max_evidence;
-        let pending = candidates
-            .into_iter()
-            .filter_map(|(z, mut f)| {
-                let rep = ctx.ledger().rep_index(&f.rep_id)?;
-                let period = *periods.get(&f.period)?;
-                f.evidence.sort_unstable();
-                f.evidence.dedup();
-                f.evidence.truncate(max_evidence);
-                Some((Candidate { rep, period, z }, f))
-            })
-            .collect();
-        conclude(ctx, pending, self.z_flag, self.z_persist)
+        let mut cands = Vec::with_capacity(judged.len());
+        let mut findings = Vec::with_capacity(judged.len());
+        for j in judged {
+            let (Some(rep), Some(&period)) =
+                (ctx.ledger().rep_index(&j.rep_id), periods.get(&j.period))
+            else {
+                continue;
+            };
+            // The caller's effect-size gates are in whether it made a
+            // finding.
+            let reportable = j.finding.is_some();
+            cands.push(Candidate::new(
+                rep,
+                period,
+                j.excess,
+                f64::INFINITY,
+                reportable,
+            ));
+            findings.push(j.finding);
+        }
+        conclude_with(ctx, &cands, self.fdr, |i, _| {
+            findings.get(i).cloned().flatten()
+        })
     }
 }
 
-/// A rep-period whose evidence passed a detector's effect-size gates and
-/// reached `z_persist`.
+/// The z-score at which a finding's score is 0.5.
+const SCORE_HALF: f64 = 4.0;
+
+/// A rep-period a built-in detector judged, by dense indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Candidate {
     pub(crate) rep: u32,
     pub(crate) period: u32,
-    pub(crate) z: f64,
+    /// The evidence against the team.
+    pub(crate) excess: Excess,
+    /// The effect over the detector's smallest one worth a finding (1: at
+    /// it); averaged over the window the evidence is pooled in.
+    pub(crate) effect: f64,
+    /// Whether the period meets the detector's other conditions for a
+    /// finding (enough events of interest, …).
+    pub(crate) reportable: bool,
 }
 
-/// A rep-period that becomes a finding, with the z-score its score rests
-/// on and, when a run of adjacent periods carries it, the run's first and
-/// last period.
+impl Candidate {
+    /// A judged rep-period with its evidence, its effect over the smallest
+    /// worth a finding, and whether it may be one.
+    pub(crate) fn new(
+        rep: u32,
+        period: u32,
+        excess: Excess,
+        effect: f64,
+        reportable: bool,
+    ) -> Self {
+        Candidate {
+            rep,
+            period,
+            excess,
+            effect,
+            reportable,
+        }
+    }
+}
+
+/// A rep-period's pooled evidence: its p-value (scan-corrected), the
+/// z-score that p-value stands for, and the first period of the window
+/// it rests on (the period itself when it stands alone).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Decision {
-    pub(crate) rep: u32,
-    pub(crate) period: u32,
+pub(crate) struct Pooled {
+    pub(crate) p: f64,
     pub(crate) z: f64,
-    pub(crate) run: Option<(u32, u32)>,
+    pub(crate) from: u32,
 }
 
-/// Which candidates become findings: a z-score of `z_flag` or more on its
-/// own, or — gaming is a habit, chance is not — a z-score of at least
-/// `z_persist` in a run of two to four adjacent periods of the same rep,
-/// each at least `z_persist`, whose Stouffer sum `Σz / √n` (each z capped
-/// at `z_flag`, so one glaring month does not carry a weak one) reaches
-/// `z_flag`. For an honest rep that sum is a standard normal, so a run
-/// crosses `z_flag` as rarely as one period does.
-pub(crate) fn decide(
+/// The pooled evidence of every reportable candidate whose own z-score is
+/// above 0 (`None` for the others, and for those no window of which has an
+/// average effect of at least 1), in the order given.
+pub(crate) fn pool(
     cands: &[Candidate],
     ordinal: impl Fn(u32) -> Option<i64>,
-    z_flag: f64,
-    z_persist: f64,
-) -> Vec<Decision> {
-    const MAX_RUN: i64 = 4;
-    // (rep, calendar ordinal of the period, candidate): dense indices skip
-    // periods without events, so adjacency is read off the ordinals.
-    let mut sorted: Vec<(u32, i64, &Candidate)> = cands
+) -> Vec<Option<Pooled>> {
+    let mut order: Vec<(u32, i64, usize)> = cands
         .iter()
-        .filter(|c| c.z >= z_persist)
-        .filter_map(|c| Some((c.rep, ordinal(c.period)?, c)))
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.rep, ordinal(c.period)?, i)))
         .collect();
-    sorted.sort_by_key(|&(rep, o, _)| (rep, o));
-    let at = |rep: u32, o: i64| -> Option<&Candidate> {
-        sorted
-            .binary_search_by_key(&(rep, o), |&(r, q, _)| (r, q))
-            .ok()
-            .and_then(|i| sorted.get(i))
-            .map(|&(_, _, c)| c)
-    };
-    let mut out = Vec::new();
-    for &(rep, o, c) in &sorted {
-        // Runs of 2 to 4 adjacent periods that contain this one.
-        let mut best: Option<(f64, (u32, u32))> = None;
-        let runs = (2..=MAX_RUN).flat_map(|len| {
-            (0..len).map(move |k| (o.saturating_sub(k), o.saturating_sub(k) + len - 1))
-        });
-        for (lo, hi) in runs {
-            let zs: Option<Vec<f64>> = (lo..=hi)
-                .map(|q| at(rep, q).map(|x| x.z.min(z_flag)))
-                .collect();
-            let (Some(zs), Some(first), Some(last)) = (zs, at(rep, lo), at(rep, hi)) else {
+    order.sort_unstable();
+    let mut out = vec![None; cands.len()];
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let history: Vec<&Candidate> = run.iter().filter_map(|&(_, _, i)| cands.get(i)).collect();
+        for (pos, &(_, _, i)) in run.iter().enumerate() {
+            let Some(c) = history.get(pos) else { continue };
+            if !(c.reportable && c.excess.z > 0.0) {
                 continue;
-            };
-            let z = zs.iter().sum::<f64>() / (zs.len() as f64).sqrt();
-            if best.is_none_or(|(bz, _)| z > bz) {
-                best = Some((z, (first.period, last.period)));
             }
-        }
-        // A period stands on its own evidence or on its best run's,
-        // whichever is stronger.
-        let (z, run) = match best {
-            Some((run_z, run)) if run_z > c.z => (run_z, Some(run)),
-            _ => (c.z, None),
-        };
-        if z >= z_flag {
-            out.push(Decision {
-                rep: c.rep,
-                period: c.period,
-                z,
-                run,
-            });
+            let upto = history.get(..=pos).unwrap_or_default();
+            let Some((p, len)) = scan(upto) else { continue };
+            let first = upto.get(upto.len() - len..).and_then(|w| w.first());
+            if let (Some(first), Some(slot)) = (first, out.get_mut(i)) {
+                *slot = Some(Pooled {
+                    p,
+                    z: z_of_upper_tail(p).max(0.0),
+                    from: first.period,
+                });
+            }
         }
     }
     out
 }
 
-/// Turns a detector's candidate findings (built with any score) into its
-/// findings: [`decide`]s which stand, scores them from the z-score they rest
-/// on, and notes where the adjacent period's evidence was needed.
-pub(crate) fn conclude(
-    ctx: &DetectContext<'_>,
-    pending: Vec<(Candidate, Finding)>,
-    z_flag: f64,
-    z_persist: f64,
-) -> Vec<Finding> {
-    let cands: Vec<Candidate> = pending.iter().map(|(c, _)| *c).collect();
-    let decisions: std::collections::HashMap<(u32, u32), Decision> =
-        decide(&cands, |p| ctx.period_ordinal(p), z_flag, z_persist)
-            .into_iter()
-            .map(|d| ((d.rep, d.period), d))
-            .collect();
-    pending
+/// The scan of the last period of `history` (a rep's judged periods in
+/// calendar order): over the trailing windows of [`Rule::WINDOWS`] that
+/// fit, the smallest one-sided p-value of a window whose average effect
+/// is at least 1, times the number of windows tried (Bonferroni), and the
+/// length of that window.
+fn scan(history: &[&Candidate]) -> Option<(f64, usize)> {
+    let n = history.len();
+    // A period whose evidence is all persistent (a figure over a trailing
+    // window of its own) gains nothing from pooling: it stands alone.
+    let alone = history.last().is_some_and(|c| c.excess.persistent >= 1.0);
+    let mut best: Option<(f64, usize)> = None;
+    let mut tried = 0usize;
+    for len in Rule::WINDOWS
         .into_iter()
-        .filter_map(|(c, mut f)| {
-            let d = decisions.get(&(c.rep, c.period))?;
-            f.score = baseline::score(d.z, z_flag);
-            f.explanation.push_str(&persistence_note(ctx, d.run));
+        .filter(|&len| len <= n && (len == 1 || !alone))
+    {
+        tried += 1;
+        let window = history.get(n - len..)?;
+        let effect = window.iter().map(|c| c.effect).sum::<f64>() / len as f64;
+        if effect.is_nan() || effect < 1.0 {
+            continue;
+        }
+        let p = upper_tail_of_z(window_z(window));
+        if best.is_none_or(|(bp, _)| p < bp) {
+            best = Some((p, len));
+        }
+    }
+    let (p, len) = best?;
+    Some(((p * tried as f64).min(1.0), len))
+}
+
+/// The pooled z-score of a window of a rep's periods: their Stouffer sum
+/// (each z capped at ±[`Rule::POOL_CAP`]) over the standard deviation it
+/// has for an honest rep — 1 per period plus `√(ρᵢρⱼ)` for every pair,
+/// the part of the rep's difference from the team that persists. A period
+/// on its own is not capped.
+fn window_z(window: &[&Candidate]) -> f64 {
+    if let [one] = window {
+        return one.excess.z;
+    }
+    let sum: f64 = window
+        .iter()
+        .map(|c| c.excess.z.clamp(-Rule::POOL_CAP, Rule::POOL_CAP))
+        .sum();
+    let sqrt_rho: f64 = window.iter().map(|c| c.excess.persistent.sqrt()).sum();
+    let rho: f64 = window.iter().map(|c| c.excess.persistent).sum();
+    sum / (window.len() as f64 + sqrt_rho * sqrt_rho - rho)
+        .max(1.0)
+        .sqrt()
+}
+
+/// Turns a detector's judged rep-periods into its [`Tested`]: pools the
+/// evidence, and for the rep-periods that may become findings with `p ≤
+/// fdr` (no other can pass the run's q-value threshold) asks `make` for
+/// the finding (given the candidate and its position), then scores it, sorts and cuts its evidence, and notes
+/// where earlier periods carry it.
+pub(crate) fn conclude_with(
+    ctx: &DetectContext<'_>,
+    cands: &[Candidate],
+    fdr: f64,
+    make: impl Fn(usize, &Candidate) -> Option<Finding>,
+) -> Tested {
+    let pooled = pool(cands, |p| ctx.period_ordinal(p));
+    let max_evidence = ctx.config().max_evidence;
+    let candidates = cands
+        .iter()
+        .zip(pooled)
+        .enumerate()
+        .filter_map(|(i, (c, pooled))| {
+            let pooled = pooled.filter(|x| x.p <= fdr)?;
+            let mut f = make(i, c)?;
+            f.p_value = pooled.p;
+            f.score = baseline::score(pooled.z, SCORE_HALF);
+            f.evidence.sort_unstable();
+            f.evidence.dedup();
+            f.evidence.truncate(max_evidence);
+            if pooled.from != c.period {
+                f.explanation
+                    .push_str(&persistence_note(ctx, pooled.from, c.period));
+            }
             Some(f)
         })
-        .collect()
+        .collect();
+    Tested {
+        tests: cands.len(),
+        candidates,
+        notes: Vec::new(),
+    }
+}
+
+/// [`conclude_with`] at the context's [`Rule::fdr`].
+pub(crate) fn conclude(
+    ctx: &DetectContext<'_>,
+    cands: &[Candidate],
+    make: impl Fn(&Candidate) -> Option<Finding>,
+) -> Tested {
+    conclude_with(ctx, cands, ctx.config().rule.fdr, |_, c| make(c))
 }
 
 /// The sentence that says a finding rests on a run of periods.
-pub(crate) fn persistence_note(ctx: &DetectContext<'_>, run: Option<(u32, u32)>) -> String {
-    run.map_or_else(String::new, |(lo, hi)| {
-        format!(
-            " The pattern holds from {} to {}, which together carry the finding.",
-            ctx.period_label(lo),
-            ctx.period_label(hi)
-        )
-    })
+fn persistence_note(ctx: &DetectContext<'_>, from: u32, to: u32) -> String {
+    format!(
+        " The pattern holds from {} to {}, which together carry the finding.",
+        ctx.period_label(from),
+        ctx.period_label(to)
+    )
 }
 
 #[cfg(all(test, feature = "sim"))]
@@ -396,7 +517,7 @@ mod tests {
             "hollow_contacts"
         }
 
-        fn detect(&self, ctx: &DetectContext<'_>) -> Vec<Finding> {
+        fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
             let mut counts: HashMap<(&str, String), (u32, u32, Vec<String>)> = HashMap::new();
             for rep in ctx.reps() {
                 for (id, at) in ctx.contacts_of(rep) {
@@ -434,24 +555,20 @@ mod tests {
                 if peer_counts.len() < rule.min_peers {
                     peer_counts = peers(usize::MAX);
                 }
-                let (Some(z), Some(team)) = (
-                    rule.rate_z(*k, *n, &peer_counts),
+                let (Some(excess), Some(team)) = (
+                    rule.rate_excess(*k, *n, &peer_counts),
                     rule.peer_rate(&peer_counts),
                 ) else {
                     continue;
                 };
-                if f64::from(*k) / f64::from(*n) - team < s.min_excess {
-                    continue;
-                }
-                let finding = Finding {
-                    detector: self.name().to_owned(),
+                let finding = (f64::from(*k) / f64::from(*n) - team >= s.min_excess)
+                    .then(|| Finding::new(self.name(), rep, period, "", ids.clone()));
+                candidates.push(Judged {
                     rep_id: rep.to_string(),
                     period: period.clone(),
-                    score: 0.0,
-                    explanation: String::new(),
-                    evidence: ids.clone(),
-                };
-                candidates.push((z, finding));
+                    excess,
+                    finding,
+                });
             }
             rule.conclude(ctx, candidates)
         }

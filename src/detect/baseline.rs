@@ -74,14 +74,32 @@ impl Baseline {
     /// median of the peers' binomial variances)), so small peer counts are
     /// not counted twice (the random-effects view of a meta-analysis).
     pub(crate) fn of_rates(peers: &[(u32, u32)], min_peers: usize) -> Option<Baseline> {
+        Baseline::of_smoothed(peers, min_peers, 1.0)
+    }
+
+    /// [`Baseline::of_rates`] for an event that is rare for every honest
+    /// rep and happens independently of their other ones (a burst of
+    /// touches): each peer's rate is shrunk toward the team's pooled rate
+    /// `p̄` instead of toward ½ (an empirical-Bayes estimate that borrows
+    /// strength across the team: `(k + ½) / (n + ½ / p̄)`, half an event at
+    /// the team's rate), so a month without the event claims about the
+    /// team's rate rather than the rate of half an event in a month. `p̄`
+    /// leaves out the highest tenth of the peers' rates, so one gaming
+    /// peer does not set it.
+    pub(crate) fn of_rare_rates(peers: &[(u32, u32)], min_peers: usize) -> Option<Baseline> {
+        Baseline::of_smoothed(peers, min_peers, 0.5 / pooled_rate(peers)?)
+    }
+
+    /// The baseline of the peers' rates `(k + ½) / (n + prior_trials)`.
+    fn of_smoothed(peers: &[(u32, u32)], min_peers: usize, prior_trials: f64) -> Option<Baseline> {
         let smoothed: Vec<f64> = peers
             .iter()
-            .map(|&(pk, pn)| (f64::from(pk) + 0.5) / (f64::from(pn) + 1.0))
+            .map(|&(pk, pn)| (f64::from(pk) + 0.5) / (f64::from(pn) + prior_trials))
             .collect();
         let base = Baseline::of(&smoothed, min_peers)?;
         let mut sampling: Vec<f64> = peers
             .iter()
-            .map(|&(_, pn)| base.median * (1.0 - base.median) / (f64::from(pn) + 1.0))
+            .map(|&(_, pn)| base.median * (1.0 - base.median) / (f64::from(pn) + prior_trials))
             .collect();
         // `Baseline::of` had at least one peer, so there is a median.
         let sampling = median(&mut sampling)?;
@@ -194,6 +212,32 @@ impl Excess {
     }
 }
 
+/// A way to make the baseline of peers' `(k, n)` counts given the fewest
+/// peers to judge by ([`Baseline::of_rates`], [`Baseline::of_rare_rates`]).
+pub(crate) type RatesBaseline = fn(&[(u32, u32)], usize) -> Option<Baseline>;
+
+/// The pooled rate `(Σk + ½) / (Σn + 1)` of `peers` without the highest
+/// tenth of their rates (none with fewer than ten peers); `None` without
+/// peers.
+fn pooled_rate(peers: &[(u32, u32)]) -> Option<f64> {
+    if peers.is_empty() {
+        return None;
+    }
+    let mut by_rate: Vec<(f64, u32, u32)> = peers
+        .iter()
+        .map(|&(k, n)| (f64::from(k) / f64::from(n.max(1)), k, n))
+        .collect();
+    by_rate.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let kept = by_rate.len() - by_rate.len() / 10;
+    let (k, n) = by_rate
+        .iter()
+        .take(kept)
+        .fold((0.0, 0.0), |(k, n), &(_, pk, pn)| {
+            (k + f64::from(pk), n + f64::from(pn))
+        });
+    Some((k + 0.5) / (n + 1.0))
+}
+
 /// A rep's count of `k` events of interest in `n` trials (hollow contacts
 /// among contacts, duplicates among entered records, …) against the same
 /// counts of their peers.
@@ -225,11 +269,16 @@ pub(crate) struct ProportionTest {
 impl ProportionTest {
     /// The test of `k` of `n` against `peers` (`(k, n)` each); `None` when
     /// `n` is zero or there are fewer than `min_peers` peers.
+    #[cfg(test)]
     pub(crate) fn new(k: u32, n: u32, peers: &[(u32, u32)], min_peers: usize) -> Option<Self> {
+        ProportionTest::against(k, n, Baseline::of_rates(peers, min_peers)?)
+    }
+
+    /// The test of `k` of `n` against a baseline of the peers' rates.
+    pub(crate) fn against(k: u32, n: u32, base: Baseline) -> Option<Self> {
         if n == 0 {
             return None;
         }
-        let base = Baseline::of_rates(peers, min_peers)?;
         Some(ProportionTest {
             rate: f64::from(k) / f64::from(n),
             baseline: base.median,

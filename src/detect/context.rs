@@ -662,9 +662,22 @@ impl<'a> DetectContext<'a> {
         period: u32,
         min_peers: usize,
     ) -> Option<baseline::ProportionTest> {
+        self.proportion_test_by(table, rep, period, min_peers, Baseline::of_rates)
+    }
+
+    /// [`DetectContext::proportion_test`] against the baseline `of` the
+    /// peers' counts makes ([`Baseline::of_rare_rates`], …).
+    pub(crate) fn proportion_test_by(
+        &self,
+        table: &RepPeriod<Option<(u32, u32)>>,
+        rep: u32,
+        period: u32,
+        min_peers: usize,
+        of: baseline::RatesBaseline,
+    ) -> Option<baseline::ProportionTest> {
         let (k, n) = table.get(rep, period).copied().flatten()?;
         let peers = self.peer_values(table, rep, period, min_peers)?;
-        baseline::ProportionTest::new(k, n, &peers, min_peers)
+        baseline::ProportionTest::against(k, n, of(&peers, min_peers)?)
     }
 
     /// The median of the rep's own figure over their other periods (those

@@ -51,7 +51,7 @@ impl Detector for FollowUpPadding {
         }
         let counts = self.counts(ctx, &left_out);
         let figures = Figures::of(self, &counts);
-        let cands = self.judge(ctx, &figures);
+        let cands = with_dispersion(self.judge(ctx, &figures));
         super::conclude(ctx, &cands, |c| {
             self.finding(ctx, &counts, &figures, &left_out, (c.rep, c.period))
         })
@@ -162,20 +162,16 @@ impl FollowUpPadding {
     /// the follow-ups are no more productive than the team's.
     fn judge(&self, ctx: &DetectContext<'_>, figures: &Figures) -> Vec<super::Candidate> {
         let min_peers = ctx.config().rule.min_peers;
-        let counts_of = |rep, period| figures.trials.get(rep, period).copied().flatten();
         figures
             .trials
             .iter()
             .filter_map(|(rep, period, _)| {
                 let t = ctx.proportion_test(&figures.trials, rep, period, min_peers)?;
                 let effect = (t.rate - t.baseline) / self.min_excess;
-                // The extra follow-ups must also be unproductive: a yield
-                // not above the team's by more than its own sampling noise.
-                let unproductive = figures.team_yield(ctx, rep, period).is_some_and(|team| {
-                    let follow_ups = counts_of(rep, period).map_or(0, |x| x.1);
-                    let noise = (team / f64::from(follow_ups.max(1))).sqrt();
-                    figures.yield_of(rep, period) <= team + noise
-                });
+                // The extra follow-ups must also be unproductive.
+                let unproductive = figures
+                    .team_yield(ctx, rep, period)
+                    .is_some_and(|team| figures.yield_of(rep, period) <= team);
                 Some(super::Candidate::new(
                     rep,
                     period,
@@ -286,3 +282,40 @@ impl Figures {
         median(&mut peer_yields)
     }
 }
+
+/// The candidates with their z-scores rescaled by the run's dispersion of
+/// follow-up shares.
+///
+/// A rep's follow-up share is set by their pipeline more than by chance
+/// (the follow-ups that are due fill the day first), so from month to
+/// month it varies less than the binomial noise the z-scores assume, and
+/// they come out too small: a padder's real excess would hide in noise
+/// that is not there. The run's dispersion is read off its own z-scores —
+/// their upper decile, which is the honest majority's, against the normal
+/// one's (1.28) — and the z-scores are divided by it, never by less than
+/// 0.55 nor by more than 1 (quasi-binomial: a spread wider than binomial
+/// is the between-rep spread the baseline already counts). With fewer than
+/// 20 rep-periods there is no estimate and nothing changes.
+fn with_dispersion(mut cands: Vec<super::Candidate>) -> Vec<super::Candidate> {
+    let mut zs: Vec<f64> = cands
+        .iter()
+        .map(|c| c.excess.z)
+        .filter(|z| z.is_finite())
+        .collect();
+    if zs.len() < 20 {
+        return cands;
+    }
+    zs.sort_by(f64::total_cmp);
+    let upper_decile = zs
+        .get(zs.len() * 9 / 10)
+        .copied()
+        .unwrap_or(NORMAL_UPPER_DECILE);
+    let dispersion = (upper_decile / NORMAL_UPPER_DECILE).clamp(0.55, 1.0);
+    for c in &mut cands {
+        c.excess.z /= dispersion;
+    }
+    cands
+}
+
+/// The upper decile of a standard normal.
+const NORMAL_UPPER_DECILE: f64 = 1.281_551_565_5;

@@ -19,8 +19,8 @@ pub(crate) struct MeetingUnderreporting {
     /// than the team's median rep is more than skill varies).
     pub(crate) min_excess: f64,
     /// With outcomes recorded: smallest excess share of bookings never
-    /// logged as a meeting over the team median (default 0.1). When it is
-    /// met, any closing share above the team's will do.
+    /// logged as a meeting over the team median (default 0.1): either
+    /// excess makes an effect worth a finding.
     pub(crate) min_unlogged_excess: f64,
 }
 
@@ -203,14 +203,12 @@ impl MeetingUnderreporting {
                 // already pools, so the rule's scan must add nothing
                 // (persistent share 1).
                 let excess = Excess::new(z, 1.0);
-                let d = t.rate - t.baseline;
-                let corroborated = booked
-                    .is_some_and(|b| d > 0.0 && b.rate - b.baseline >= self.min_unlogged_excess);
-                let effect = if corroborated {
-                    (d / self.min_excess).max(1.0)
-                } else {
-                    d / self.min_excess
-                };
+                // Either the closing share or the vanished bookings far
+                // enough above the team's makes an effect worth a finding.
+                let closing = (t.rate - t.baseline) / self.min_excess;
+                let vanished =
+                    booked.map_or(0.0, |b| (b.rate - b.baseline) / self.min_unlogged_excess);
+                let effect = closing.max(vanished);
                 // Only periods in which the rep held a meeting get a finding.
                 let held_now = per.get(rep, period).is_some_and(|c| c.held > 0);
                 Some(super::Candidate::new(rep, period, excess, effect, held_now))

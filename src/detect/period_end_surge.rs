@@ -13,7 +13,8 @@ pub(crate) struct PeriodEndSurge {
     /// Fewest contacts of the rep in the period (default 30).
     pub(crate) min_contacts: u32,
     /// Smallest ratio of the rep's end-of-period intensity to the team
-    /// median's (default 1.5: half as much again per day).
+    /// median's, on average over the periods pooled (default 1.3: a third
+    /// as much again per day, every period).
     pub(crate) min_ratio: f64,
 }
 
@@ -21,7 +22,7 @@ impl Default for PeriodEndSurge {
     fn default() -> Self {
         Self {
             min_contacts: 30,
-            min_ratio: 1.5,
+            min_ratio: 1.3,
         }
     }
 }

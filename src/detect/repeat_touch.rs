@@ -1,6 +1,6 @@
 //! The `repeat_touch` detector.
 
-use super::baseline::pct;
+use super::baseline::{Baseline, pct};
 
 use super::{DetectContext, Detector, Tested, hours, micros};
 use crate::ledger::EventKind;
@@ -187,7 +187,15 @@ impl Detector for RepeatTouch {
         let cands: Vec<super::Candidate> = counts
             .iter()
             .filter_map(|(rep, period, x)| {
-                let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
+                // Bursts are rare for honest reps: their baseline borrows
+                // the team's pooled rate.
+                let t = ctx.proportion_test_by(
+                    &trials,
+                    rep,
+                    period,
+                    min_peers,
+                    Baseline::of_rare_rates,
+                )?;
                 let s = f64::from(x.in_bursts) / f64::from(x.contacts.max(1));
                 let effect = (s - team_share(rep, period)) / self.min_excess;
                 let reportable = x.bursts >= self.min_bursts;

@@ -388,6 +388,36 @@ pub(crate) fn pool(
     out
 }
 
+/// The candidates with the persistent share of their z-scores taken from
+/// the whole run: the median of all the detector's rep-periods', when
+/// there are at least [`TEAM_PERSISTENCE_MIN`] of them.
+///
+/// How much of a rep's difference from the team persists is a property
+/// of the team over time; one period's estimate rests on the MAD of a few
+/// peers and swings from 0 to most of the variance by chance, which would
+/// let a noisy month pool too much evidence or too little. The median over
+/// the run borrows strength from every period.
+fn with_team_persistence(cands: &[Candidate]) -> Vec<Candidate> {
+    let mut shares: Vec<f64> = cands.iter().map(|c| c.excess.persistent).collect();
+    if shares.len() < TEAM_PERSISTENCE_MIN {
+        return cands.to_vec();
+    }
+    let Some(team) = baseline::median(&mut shares) else {
+        return cands.to_vec();
+    };
+    cands
+        .iter()
+        .map(|c| Candidate {
+            excess: Excess::new(c.excess.z, team),
+            ..*c
+        })
+        .collect()
+}
+
+/// Fewest rep-periods of a detector in a run to estimate the team's
+/// persistent share from.
+const TEAM_PERSISTENCE_MIN: usize = 20;
+
 /// The scan of the last period of `history` (a rep's judged periods in
 /// calendar order): over the trailing windows of [`Rule::WINDOWS`] that
 /// fit, the smallest one-sided p-value of a window whose average effect
@@ -450,6 +480,7 @@ pub(crate) fn conclude_with(
     fdr: f64,
     make: impl Fn(usize, &Candidate) -> Option<Finding>,
 ) -> Tested {
+    let cands = &with_team_persistence(cands);
     let pooled = pool(cands, |p| ctx.period_ordinal(p));
     let max_evidence = ctx.config().max_evidence;
     let candidates = cands

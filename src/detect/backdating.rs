@@ -108,21 +108,25 @@ impl Detector for Backdating {
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let marks = self.marks(ctx);
-        let mut counts = ctx.rep_period::<Counts>();
-        // One mark per contact: the zip walks every contact.
-        for (i, (c, &(late, batched))) in ledger.contacts().iter().zip(&marks).enumerate() {
-            if c.logged_us().is_none() {
-                continue;
-            }
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            if let Some(x) = counts.get_mut(c.rep, p) {
-                x.logged += 1;
-                x.late += u32::from(late);
-                x.batched += u32::from(batched);
-            }
-        }
+        debug_assert_eq!(marks.len(), ledger.contacts().len());
+        // invariant: one mark per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let mark = |i: u32| marks[i as usize];
+        let counts = ctx.tally_contacts(
+            |x: &mut Counts, i, c| {
+                if c.logged_us().is_some() {
+                    let (late, batched) = mark(i);
+                    x.logged += 1;
+                    x.late += u32::from(late);
+                    x.batched += u32::from(batched);
+                }
+            },
+            |s, x| {
+                s.logged += x.logged;
+                s.late += x.late;
+                s.batched += x.batched;
+            },
+        );
         let enough = |x: &Counts| x.logged >= self.min_contacts;
         let late_trials = counts.map(|x| enough(x).then_some((x.late, x.logged)));
         let batch_trials = counts.map(|x| enough(x).then_some((x.batched, x.logged)));

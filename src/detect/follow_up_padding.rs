@@ -123,27 +123,24 @@ impl FollowUpPadding {
         let ledger = ctx.ledger();
         let classified = ctx.classified();
         debug_assert_eq!(left_out.len(), ledger.contacts().len());
-        let mut counts = ctx.rep_period::<Counts>();
-        // One flag per contact: the zip walks every contact.
-        for (i, (c, &left_out)) in ledger.contacts().iter().zip(left_out).enumerate() {
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            let mut class = classified.class_at(i as u32);
-            if class == Some(ContactClass::FollowUp) && left_out {
-                class = None;
-            }
-            if let Some(x) = counts.get_mut(c.rep, p) {
-                match class {
-                    Some(ContactClass::FollowUp) => {
-                        x.prospecting += 1;
-                        x.follow_ups += 1;
-                    }
-                    Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
-                    _ => {}
+        // invariant: one flag per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let is_left_out = |i: u32| left_out[i as usize];
+        let mut counts = ctx.tally_contacts(
+            |x: &mut Counts, i, _| match classified.class_at(i) {
+                Some(ContactClass::FollowUp) if !is_left_out(i) => {
+                    x.prospecting += 1;
+                    x.follow_ups += 1;
                 }
-            }
-        }
+                Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
+                _ => {}
+            },
+            |s, x| {
+                s.prospecting += x.prospecting;
+                s.follow_ups += x.follow_ups;
+                s.meetings_held += x.meetings_held;
+            },
+        );
         for (i, m) in ledger.meetings().iter().enumerate() {
             if m.status != MeetingStatus::Held {
                 continue;

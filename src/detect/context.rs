@@ -113,39 +113,46 @@ fn rep_runs<'o>(offsets: &[u32], order: &'o mut [(i64, u32)]) -> Vec<&'o mut [(i
 }
 
 /// Sorts one rep's (time, index) pairs. Read in index order they are
-/// rarely in time order; a bucket sort by time (buckets a power of two
-/// of microseconds wide, about one pair each) leaves only a few pairs per
-/// bucket to sort.
+/// rarely in time order.
 fn sort_by_time(run: &mut [(i64, u32)]) {
+    sort_by_instant(run, |&(t, _)| t);
+}
+
+/// Sorts items whose order is first that of the instant `at` gives
+/// (µs): a bucket sort by instant (buckets a power of two of µs wide,
+/// about one item each) leaves only a few items per bucket to compare,
+/// where a comparison sort of a rep's thousands of contacts would cost
+/// several times a classification pass.
+pub(crate) fn sort_by_instant<T: Ord + Copy + Default>(run: &mut [T], at: impl Fn(&T) -> i64) {
     if run.is_sorted() {
         return;
     }
     let (lo, hi) = run
         .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &(t, _)| (lo.min(t), hi.max(t)));
+        .fold((i64::MAX, i64::MIN), |(lo, hi), x| (lo.min(at(x)), hi.max(at(x))));
     // hi >= lo: the run is not empty (an empty one is sorted).
     let span = hi.abs_diff(lo);
     let n = run.len() as u64;
     // The narrowest power-of-two width giving at most n buckets.
     let shift = (span / n.max(1)).checked_ilog2().map_or(0, |b| b + 1);
-    let slot = |t: i64| (t.abs_diff(lo) >> shift) as usize;
-    let buckets = slot(hi) + 1;
-    // invariant: slots of the run's times lie in 0..buckets, and the
-    // starts count at most run.len() pairs.
+    let slot = |x: &T| (at(x).abs_diff(lo) >> shift) as usize;
+    let buckets = (span >> shift) as usize + 1;
+    // invariant: slots of the run's instants lie in 0..buckets, and the
+    // starts count at most run.len() items.
     #[allow(clippy::indexing_slicing)]
     {
         let mut starts = vec![0u32; buckets + 1];
-        for &(t, _) in run.iter() {
-            starts[slot(t) + 1] += 1;
+        for x in run.iter() {
+            starts[slot(x) + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let mut sorted = vec![(0i64, 0u32); run.len()];
+        let mut sorted = vec![T::default(); run.len()];
         let mut fill = starts.clone();
-        for &x in run.iter() {
-            let pos = &mut fill[slot(x.0)];
-            sorted[*pos as usize] = x;
+        for x in run.iter() {
+            let pos = &mut fill[slot(x)];
+            sorted[*pos as usize] = *x;
             *pos += 1;
         }
         for w in starts.windows(2) {

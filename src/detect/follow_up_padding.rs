@@ -67,11 +67,13 @@ impl FollowUpPadding {
         // new), not padded calls: they are left out of both counts, and so
         // is any follow-up that is the first contact through its record.
         let mut duplicate_record = vec![NONE; ledger.records().len()];
+        let mut any_duplicate = false;
         for e in ctx.entered() {
             if e.duplicates.is_some()
                 && let Some(d) = duplicate_record.get_mut(e.record as usize)
             {
                 *d = e.rep;
+                any_duplicate = true;
             }
         }
         let mut excluded = vec![false; ledger.contacts().len()];
@@ -83,6 +85,14 @@ impl FollowUpPadding {
             let mut out: Vec<u32> = Vec::new();
             let mut through: Vec<(u32, u32)> = Vec::new();
             for p in range {
+                // One record: its first contact is the prospect's first.
+                if let [_] = ledger.prospect_records(p) {
+                    let events = ledger.prospect_events(p);
+                    if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
+                        out.push(e.index);
+                    }
+                    continue;
+                }
                 through.clear();
                 through.extend(
                     ledger
@@ -107,7 +117,9 @@ impl FollowUpPadding {
                 *f = true;
             }
         }
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // Without duplicates no contact is through one: no walk needed.
+        let contacts = if any_duplicate { ledger.contacts() } else { &[] };
+        for (i, c) in contacts.iter().enumerate() {
             if duplicate_record.get(c.record as usize) == Some(&c.rep)
                 && let Some(f) = excluded.get_mut(i)
             {

@@ -127,9 +127,9 @@ pub(crate) fn sort_by_instant<T: Ord + Copy + Default>(run: &mut [T], at: impl F
     if run.is_sorted() {
         return;
     }
-    let (lo, hi) = run
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), x| (lo.min(at(x)), hi.max(at(x))));
+    let (lo, hi) = run.iter().fold((i64::MAX, i64::MIN), |(lo, hi), x| {
+        (lo.min(at(x)), hi.max(at(x)))
+    });
     // hi >= lo: the run is not empty (an empty one is sorted).
     let span = hi.abs_diff(lo);
     let n = run.len() as u64;

@@ -118,7 +118,11 @@ impl FollowUpPadding {
             }
         }
         // Without duplicates no contact is through one: no walk needed.
-        let contacts = if any_duplicate { ledger.contacts() } else { &[] };
+        let contacts = if any_duplicate {
+            ledger.contacts()
+        } else {
+            &[]
+        };
         for (i, c) in contacts.iter().enumerate() {
             if duplicate_record.get(c.record as usize) == Some(&c.rep)
                 && let Some(f) = excluded.get_mut(i)

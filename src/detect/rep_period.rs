@@ -56,7 +56,7 @@ impl<T: Clone + Default> RepPeriod<T> {
 
     /// A dense table of `data`, rep-major (`reps × periods` values).
     pub(crate) fn from_dense(periods: usize, data: Vec<T>) -> Self {
-        debug_assert!(periods == 0 || data.len() % periods == 0);
+        debug_assert!(periods == 0 || data.len().is_multiple_of(periods));
         Self::with_cells(periods, Cells::Dense(data))
     }
 

@@ -7,12 +7,24 @@
 //! ```
 //!
 //! Data: a simulated team of 200 reps in 20 teams over 12 months (plus two
-//! months of history), 10 % of them gaming: about 480,000 contacts.
+//! months of history), 10 % of them gaming: about 480,000 contacts. Then
+//! the cost target (context and all eight detectors within one
+//! classification pass): `classify` beside `context_and_all_detectors` on
+//! the SPEC folder of `examples/gen_data` at 1M contacts (10M with
+//! `SM_BENCH_10M=1`), written to the same temporary folder as the
+//! pipeline bench's, once per size.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+#[path = "../examples/gen_data/synth.rs"]
+mod synth;
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::detect::{self, DetectConfig, DetectContext};
+use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::sim::{SimConfig, simulate};
-use sales_metrics::{ClassifyConfig, classify};
+use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, SuppliedPartition, classify};
 
 fn bench(c: &mut Criterion) {
     let mut config = SimConfig {
@@ -52,5 +64,64 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn sizes() -> Vec<usize> {
+    let mut s = vec![1_000_000];
+    if std::env::var_os("SM_BENCH_10M").is_some() {
+        s.push(10_000_000);
+    }
+    s
+}
+
+fn data_dir(contacts: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
+    if !dir.join("sales.csv").exists()
+        && let Err(e) = synth::write_folder(&dir, contacts, 1)
+    {
+        panic!("cannot write bench data to {}: {e}", dir.display());
+    }
+    dir
+}
+
+fn load(dir: &std::path::Path) -> Ledger {
+    let mut b = LedgerBuilder::new();
+    b.keep_prospect_details(false);
+    let partition = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"));
+    b.partition(partition.unwrap_or_default());
+    if let Err(e) = read_csv_folder(dir, &mut b) {
+        panic!("bench data unreadable: {e}");
+    }
+    match b.build() {
+        Ok(l) => l,
+        Err(e) => panic!("bench data rejected: {e}"),
+    }
+}
+
+/// Classification beside the context and all eight detectors on one
+/// ledger: the issue's cost target is the second within the first.
+fn cost_target(c: &mut Criterion) {
+    let Ok(detectors) = detect::by_names(["all"]) else {
+        return;
+    };
+    let settings = DetectConfig::default();
+    for n in sizes() {
+        let ledger = load(&data_dir(n));
+        let config = ClassifyConfig::default();
+        let classified = classify(&ledger, &config);
+        let mut g = c.benchmark_group("detect_cost");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new("classify", n), |b| {
+            b.iter(|| black_box(classify(&ledger, &config)))
+        });
+        g.bench_function(BenchmarkId::new("context_and_all_detectors", n), |b| {
+            b.iter(|| {
+                DetectContext::new(&classified, &settings)
+                    .map(|ctx| black_box(detect::detect(&ctx, &detectors).len()))
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, cost_target);
 criterion_main!(benches);

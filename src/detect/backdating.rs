@@ -40,60 +40,38 @@ impl Backdating {
         let contacts = ledger.contacts();
         let late_us = micros(ctx.config().late_after);
         let gap_us = micros(ctx.config().batch_gap);
-        let mut marks = vec![(false, false); contacts.len()];
-        // Contacts with a logged_at grouped by rep (a counting sort read in
-        // id order), then each rep's run ordered by logged_at.
-        let n_reps = ledger.reps().len();
-        let mut offsets = vec![0usize; n_reps + 1];
-        for c in contacts {
-            if c.logged_us().is_some()
-                && let Some(o) = offsets.get_mut(c.rep as usize + 1)
-            {
-                *o += 1;
-            }
-        }
-        let mut total = 0;
-        for o in &mut offsets {
-            total += *o;
-            *o = total;
-        }
-        let mut fill = offsets.clone();
-        let mut by_logged: Vec<(i64, i64, u32)> = vec![(0, 0, 0); total];
-        for (i, c) in contacts.iter().enumerate() {
-            let Some(logged) = c.logged_us() else {
-                continue;
-            };
-            if logged.saturating_sub(c.occurred_us) > late_us
-                && let Some(m) = marks.get_mut(i)
-            {
-                m.0 = true;
-            }
-            if let Some(pos) = fill.get_mut(c.rep as usize) {
-                if let Some(slot) = by_logged.get_mut(*pos) {
-                    *slot = (logged, c.occurred_us, i as u32);
-                }
-                *pos += 1;
-            }
-        }
-        for w in offsets.windows(2) {
-            let [a, b] = *w else {
-                continue;
-            };
-            let Some(run) = by_logged.get_mut(a..b) else {
-                continue;
-            };
-            run.sort_unstable();
-            for pair in run.windows(2) {
+        let mut marks = crate::par::map(contacts, |c| {
+            let late = c
+                .logged_us()
+                .is_some_and(|logged| logged.saturating_sub(c.occurred_us) > late_us);
+            (late, false)
+        });
+        // Each rep's contacts with a logged_at ordered by logged_at, on
+        // every thread: read from the rep's timeline and bucket-sorted.
+        let batched = crate::par::map_indices(ledger.reps().len(), |rep| {
+            let mut by_logged: Vec<(i64, i64, u32)> = ctx
+                .rep_contacts(rep as u32)
+                .iter()
+                .filter_map(|&i| {
+                    let c = contacts.get(i as usize)?;
+                    Some((c.logged_us()?, c.occurred_us, i))
+                })
+                .collect();
+            super::context::sort_by_instant(&mut by_logged, |&(logged, _, _)| logged);
+            let mut out = Vec::new();
+            for pair in by_logged.windows(2) {
                 if let [(la, oa, ia), (lb, ob, ib)] = *pair
                     && lb - la <= gap_us
                     && oa != ob
                 {
-                    for i in [ia, ib] {
-                        if let Some(m) = marks.get_mut(i as usize) {
-                            m.1 = true;
-                        }
-                    }
+                    out.extend([ia, ib]);
                 }
+            }
+            out
+        });
+        for i in batched.into_iter().flatten() {
+            if let Some(m) = marks.get_mut(i as usize) {
+                m.1 = true;
             }
         }
         marks
@@ -108,21 +86,25 @@ impl Detector for Backdating {
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
         let marks = self.marks(ctx);
-        let mut counts = ctx.rep_period::<Counts>();
-        // One mark per contact: the zip walks every contact.
-        for (i, (c, &(late, batched))) in ledger.contacts().iter().zip(&marks).enumerate() {
-            if c.logged_us().is_none() {
-                continue;
-            }
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            if let Some(x) = counts.get_mut(c.rep, p) {
-                x.logged += 1;
-                x.late += u32::from(late);
-                x.batched += u32::from(batched);
-            }
-        }
+        debug_assert_eq!(marks.len(), ledger.contacts().len());
+        // invariant: one mark per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let mark = |i: u32| marks[i as usize];
+        let counts = ctx.tally_contacts(
+            |x: &mut Counts, i, c| {
+                if c.logged_us().is_some() {
+                    let (late, batched) = mark(i);
+                    x.logged += 1;
+                    x.late += u32::from(late);
+                    x.batched += u32::from(batched);
+                }
+            },
+            |s, x| {
+                s.logged += x.logged;
+                s.late += x.late;
+                s.batched += x.batched;
+            },
+        );
         let enough = |x: &Counts| x.logged >= self.min_contacts;
         let late_trials = counts.map(|x| enough(x).then_some((x.late, x.logged)));
         let batch_trials = counts.map(|x| enough(x).then_some((x.batched, x.logged)));

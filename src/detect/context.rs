@@ -11,7 +11,7 @@ use super::repeat_touch::RepeatTouch;
 use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::ledger::{Ledger, NONE};
+use crate::ledger::{ContactRow, Ledger, NONE};
 use crate::report::scope::{Calendar, Cut, PeriodKey};
 use crate::time::from_micros;
 
@@ -54,9 +54,10 @@ struct Timelines {
 }
 
 impl Timelines {
-    /// A counting sort by rep (ids are usually issued in time order, so
-    /// each rep's run is nearly sorted already), then a sort of each run by
-    /// (time, index).
+    /// A counting sort by rep (read in index order), then each rep's run
+    /// put in (time, index) order on its own thread: by a counting sort of
+    /// its UTC days and a sort of each day's few contacts, or, when the
+    /// rep's days span far more than their contacts, by one sort.
     #[allow(clippy::indexing_slicing)] // invariant: see the debug_asserts
     fn of(ledger: &Ledger, placement: &Placement) -> Self {
         let contacts = ledger.contacts();
@@ -77,34 +78,91 @@ impl Timelines {
             order[*pos as usize] = (c.occurred_us, i as u32);
             *pos += 1;
         }
-        for w in offsets.windows(2) {
-            if let [a, b] = *w {
-                let run = &mut order[a as usize..b as usize];
-                if !run.is_sorted() {
-                    run.sort_unstable();
-                }
-            }
-        }
-        let contacts: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        crate::par::for_each_owned(rep_runs(&offsets, &mut order), sort_by_time);
         // invariant: Placement has a day and a period for every contact.
         debug_assert!(
             placement.contact_day.len() == ledger.contacts().len()
                 && placement.contact_period.len() == ledger.contacts().len()
         );
-        let days = contacts
-            .iter()
-            .map(|&i| placement.contact_day[i as usize])
-            .collect();
-        let periods = contacts
-            .iter()
-            .map(|&i| placement.contact_period[i as usize])
-            .collect();
+        let days = crate::par::map(&order, |&(_, i)| placement.contact_day[i as usize]);
+        let periods = crate::par::map(&order, |&(_, i)| placement.contact_period[i as usize]);
+        let contacts = crate::par::map(&order, |&(_, i)| i);
         Self {
             offsets,
             contacts,
             days,
             periods,
         }
+    }
+}
+
+/// The runs of `order` that `offsets` (ascending, ending at its length)
+/// delimit, as disjoint slices (to be sorted on several threads).
+fn rep_runs<'o>(offsets: &[u32], order: &'o mut [(i64, u32)]) -> Vec<&'o mut [(i64, u32)]> {
+    let mut runs = Vec::with_capacity(offsets.len());
+    let mut rest = order;
+    for w in offsets.windows(2) {
+        if let [a, b] = *w {
+            let len = (b.saturating_sub(a) as usize).min(rest.len());
+            let (run, tail) = rest.split_at_mut(len);
+            runs.push(run);
+            rest = tail;
+        }
+    }
+    runs
+}
+
+/// Sorts one rep's (time, index) pairs. Read in index order they are
+/// rarely in time order.
+fn sort_by_time(run: &mut [(i64, u32)]) {
+    sort_by_instant(run, |&(t, _)| t);
+}
+
+/// Sorts items whose order is first that of the instant `at` gives
+/// (µs): a bucket sort by instant (buckets a power of two of µs wide,
+/// about one item each) leaves only a few items per bucket to compare,
+/// where a comparison sort of a rep's thousands of contacts would cost
+/// several times a classification pass.
+pub(crate) fn sort_by_instant<T: Ord + Copy + Default>(run: &mut [T], at: impl Fn(&T) -> i64) {
+    if run.is_sorted() {
+        return;
+    }
+    let (lo, hi) = run.iter().fold((i64::MAX, i64::MIN), |(lo, hi), x| {
+        (lo.min(at(x)), hi.max(at(x)))
+    });
+    // hi >= lo: the run is not empty (an empty one is sorted).
+    let span = hi.abs_diff(lo);
+    let n = run.len() as u64;
+    // The narrowest power-of-two width giving at most n buckets.
+    let shift = (span / n.max(1)).checked_ilog2().map_or(0, |b| b + 1);
+    let slot = |x: &T| (at(x).abs_diff(lo) >> shift) as usize;
+    let buckets = (span >> shift) as usize + 1;
+    // invariant: slots of the run's instants lie in 0..buckets, and the
+    // starts count at most run.len() items.
+    #[allow(clippy::indexing_slicing)]
+    {
+        let mut starts = vec![0u32; buckets + 1];
+        for x in run.iter() {
+            starts[slot(x) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut sorted = vec![T::default(); run.len()];
+        let mut fill = starts.clone();
+        for x in run.iter() {
+            let pos = &mut fill[slot(x)];
+            sorted[*pos as usize] = *x;
+            *pos += 1;
+        }
+        for w in starts.windows(2) {
+            if let [a, b] = *w
+                && b - a > 1
+            {
+                sorted[a as usize..b as usize].sort_unstable();
+            }
+        }
+        run.copy_from_slice(&sorted);
     }
 }
 
@@ -163,10 +221,9 @@ impl Placement {
         // Each contact's day once (a division per event is most of the
         // cost here): it marks the day and finds the period.
         let contacts = ledger.contacts();
-        let contact_day: Vec<i32> = contacts
-            .iter()
-            .map(|c| local_day(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE))
-            .collect();
+        let contact_day: Vec<i32> = crate::par::map(contacts, |c| {
+            local_day(c.occurred_us.div_euclid(DAY_US) + EPOCH_CE)
+        });
         let day_slot = |day: i32| usize::try_from(i64::from(day) - (first + EPOCH_CE)).ok();
         let mut used = vec![false; days];
         let mut mark = |d: Option<usize>| {
@@ -198,10 +255,7 @@ impl Placement {
             debug_assert!(d.is_some_and(|d| d < day_period.len()), "{d:?}");
             d.map_or(NONE, |d| day_period[d])
         };
-        let contact_period = contact_day
-            .iter()
-            .map(|&d| period_in(day_slot(d)))
-            .collect();
+        let contact_period = crate::par::map(&contact_day, |&d| period_in(day_slot(d)));
         let meeting_period = ledger
             .meetings()
             .iter()
@@ -750,6 +804,61 @@ impl<'a> DetectContext<'a> {
         } else {
             RepPeriod::new(reps, periods)
         }
+    }
+
+    /// A per-(rep, period) table summed over the contacts: `add` puts
+    /// contact `i` (row `c`) into its cell, `merge` adds one cell's sum
+    /// into another (sums must not depend on the order of contacts).
+    /// Contacts outside every period are left out.
+    ///
+    /// A dense table small next to the contacts is summed on every
+    /// thread, each over a range of contacts into a table of its own
+    /// (one lookup per contact instead of a checked cell update); any
+    /// other is filled contact by contact.
+    pub(crate) fn tally_contacts<T: Clone + Default + Send + Sync>(
+        &self,
+        add: impl Fn(&mut T, u32, &ContactRow) + Sync + Send,
+        merge: impl Fn(&mut T, &T) + Sync + Send,
+    ) -> RepPeriod<T> {
+        let contacts = self.ledger.contacts();
+        let (reps, periods) = (self.ledger.reps().len(), self.period_count());
+        let cells = reps.saturating_mul(periods);
+        if self.sparse_tables || cells.saturating_mul(64) > contacts.len() {
+            let mut table = self.rep_period::<T>();
+            for (i, c) in contacts.iter().enumerate() {
+                if let Some(p) = self.contact_period(i as u32)
+                    && let Some(x) = table.get_mut(c.rep, p)
+                {
+                    add(x, i as u32, c);
+                }
+            }
+            return table;
+        }
+        let chunk = contacts.len().div_ceil(4 * crate::par::threads()).max(4096);
+        let periods_of = &self.placement.contact_period;
+        let parts = crate::par::map_chunks_indexed(contacts, chunk, |(k, rows)| {
+            let mut local = vec![T::default(); cells];
+            let base = k * chunk;
+            let places = periods_of.get(base..base + rows.len()).unwrap_or(&[]);
+            for (j, (c, &p)) in rows.iter().zip(places).enumerate() {
+                let cell = (c.rep as usize) * periods + p as usize;
+                // NONE (outside every period) is no dense period.
+                if (p as usize) < periods
+                    && let Some(x) = local.get_mut(cell)
+                {
+                    add(x, (base + j) as u32, c);
+                }
+            }
+            local
+        });
+        let mut parts = parts.into_iter();
+        let mut sum = parts.next().unwrap_or_else(|| vec![T::default(); cells]);
+        for part in parts {
+            for (s, x) in sum.iter_mut().zip(&part) {
+                merge(s, x);
+            }
+        }
+        RepPeriod::from_dense(periods, sum)
     }
 
     /// A finding with evidence sorted in byte order and cut to

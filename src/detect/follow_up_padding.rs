@@ -67,11 +67,13 @@ impl FollowUpPadding {
         // new), not padded calls: they are left out of both counts, and so
         // is any follow-up that is the first contact through its record.
         let mut duplicate_record = vec![NONE; ledger.records().len()];
+        let mut any_duplicate = false;
         for e in ctx.entered() {
             if e.duplicates.is_some()
                 && let Some(d) = duplicate_record.get_mut(e.record as usize)
             {
                 *d = e.rep;
+                any_duplicate = true;
             }
         }
         let mut excluded = vec![false; ledger.contacts().len()];
@@ -83,6 +85,14 @@ impl FollowUpPadding {
             let mut out: Vec<u32> = Vec::new();
             let mut through: Vec<(u32, u32)> = Vec::new();
             for p in range {
+                // One record: its first contact is the prospect's first.
+                if let [_] = ledger.prospect_records(p) {
+                    let events = ledger.prospect_events(p);
+                    if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
+                        out.push(e.index);
+                    }
+                    continue;
+                }
                 through.clear();
                 through.extend(
                     ledger
@@ -107,7 +117,13 @@ impl FollowUpPadding {
                 *f = true;
             }
         }
-        for (i, c) in ledger.contacts().iter().enumerate() {
+        // Without duplicates no contact is through one: no walk needed.
+        let contacts = if any_duplicate {
+            ledger.contacts()
+        } else {
+            &[]
+        };
+        for (i, c) in contacts.iter().enumerate() {
             if duplicate_record.get(c.record as usize) == Some(&c.rep)
                 && let Some(f) = excluded.get_mut(i)
             {
@@ -123,27 +139,24 @@ impl FollowUpPadding {
         let ledger = ctx.ledger();
         let classified = ctx.classified();
         debug_assert_eq!(left_out.len(), ledger.contacts().len());
-        let mut counts = ctx.rep_period::<Counts>();
-        // One flag per contact: the zip walks every contact.
-        for (i, (c, &left_out)) in ledger.contacts().iter().zip(left_out).enumerate() {
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            let mut class = classified.class_at(i as u32);
-            if class == Some(ContactClass::FollowUp) && left_out {
-                class = None;
-            }
-            if let Some(x) = counts.get_mut(c.rep, p) {
-                match class {
-                    Some(ContactClass::FollowUp) => {
-                        x.prospecting += 1;
-                        x.follow_ups += 1;
-                    }
-                    Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
-                    _ => {}
+        // invariant: one flag per contact (asserted above).
+        #[allow(clippy::indexing_slicing)]
+        let is_left_out = |i: u32| left_out[i as usize];
+        let mut counts = ctx.tally_contacts(
+            |x: &mut Counts, i, _| match classified.class_at(i) {
+                Some(ContactClass::FollowUp) if !is_left_out(i) => {
+                    x.prospecting += 1;
+                    x.follow_ups += 1;
                 }
-            }
-        }
+                Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
+                _ => {}
+            },
+            |s, x| {
+                s.prospecting += x.prospecting;
+                s.follow_ups += x.follow_ups;
+                s.meetings_held += x.meetings_held;
+            },
+        );
         for (i, m) in ledger.meetings().iter().enumerate() {
             if m.status != MeetingStatus::Held {
                 continue;

@@ -50,18 +50,15 @@ impl Detector for HollowContacts {
         let contacts = ledger.contacts();
         let max_s = max_duration_s(ctx.config().hollow_max_duration);
         // (hollow, contacts) per rep and period.
-        let mut counts = ctx.rep_period::<(u32, u32)>();
-        for (i, c) in contacts.iter().enumerate() {
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            if let Some(x) = counts.get_mut(c.rep, p) {
+        let counts = ctx.tally_contacts(
+            |x: &mut (u32, u32), _, c| {
                 x.1 += 1;
                 if Self::is_hollow(c, max_s) {
                     x.0 += 1;
                 }
-            }
-        }
+            },
+            |s, x| *s = (s.0 + x.0, s.1 + x.1),
+        );
         let trials = counts.map(|&(k, n)| (n >= self.min_contacts).then_some((k, n)));
         let share = counts
             .map(|&(k, n)| (n >= self.min_contacts).then(|| f64::from(k) / f64::from(n.max(1))));

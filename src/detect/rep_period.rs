@@ -54,6 +54,12 @@ impl<T: Clone + Default> RepPeriod<T> {
         Self::with_cells(periods, Cells::Sparse(vec![Default::default(); reps]))
     }
 
+    /// A dense table of `data`, rep-major (`reps × periods` values).
+    pub(crate) fn from_dense(periods: usize, data: Vec<T>) -> Self {
+        debug_assert!(periods == 0 || data.len().is_multiple_of(periods));
+        Self::with_cells(periods, Cells::Dense(data))
+    }
+
     fn with_cells(periods: usize, cells: Cells<T>) -> Self {
         Self {
             periods,

@@ -154,18 +154,19 @@ impl Detector for RepeatTouch {
         // invariant: one mark per contact (asserted above).
         #[allow(clippy::indexing_slicing)]
         let is_marked = |i: u32| marked[i as usize];
-        let mut counts = ctx.rep_period::<Counts>();
-        for (i, c) in ledger.contacts().iter().enumerate() {
-            let Some(p) = ctx.contact_period(i as u32) else {
-                continue;
-            };
-            if let Some(x) = counts.get_mut(c.rep, p) {
+        let mut counts = ctx.tally_contacts(
+            |x: &mut Counts, i, _| {
                 x.contacts += 1;
-                if is_marked(i as u32) {
+                if is_marked(i) {
                     x.in_bursts += 1;
                 }
-            }
-        }
+            },
+            |s, x| {
+                s.contacts += x.contacts;
+                s.in_bursts += x.in_bursts;
+                s.bursts += x.bursts;
+            },
+        );
         for (rep, period, &b) in bursts.iter() {
             if let Some(x) = counts.get_mut(rep, period) {
                 x.bursts = b;

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example report -- DATA_DIR OUT_DIR [--clusters FILE]
 //!     [--tz ZONE] [--period day|week|month|quarter|year] [--lenient] [--json]
-//!     [--detectors all|none|NAME,...]
+//!     [--detectors all|none|NAME,...] [--detect-period day|week|month|quarter|year]
 //!     [--from spec|salesforce|hubspot|pipedrive|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]
 //! ```
 //!
@@ -18,6 +18,11 @@
 //! the currency of amounts whose row names none, and `--as-of` the instant
 //! after which meetings are planned, not held (default: the latest
 //! creation time in the export).
+//!
+//! The detectors judge calendar months (in `--tz`) whatever `--period` the
+//! reports use — a week is too short for most of their tests — unless
+//! `--detect-period` says otherwise; what they could not judge in the
+//! periods chosen is printed as a note.
 //!
 //! Writes into OUT_DIR: `contact_classes.csv`, `period_report.csv`,
 //! `revenue.csv`, `cohort_report.csv`, `findings.csv` (gaming detectors,
@@ -65,7 +70,7 @@ use sales_metrics::report::{CohortReport, Granularity, PeriodReport, PeriodSpec,
 use sales_metrics::{Classified, ClassifyConfig, Error, Ledger, LedgerBuilder, Mode, classify};
 
 const USAGE: &str = "usage: report DATA_DIR OUT_DIR [--clusters FILE] [--tz ZONE] \
-[--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...] \
+[--period day|week|month|quarter|year] [--lenient] [--json] [--detectors all|none|NAME,...] [--detect-period day|week|month|quarter|year] \
 [--from spec|salesforce|hubspot|pipedrive|MAPPING_FILE] [--currency CODE] [--as-of INSTANT]";
 
 /// Every file this program may write into OUT_DIR: an existing OUT_DIR
@@ -96,6 +101,8 @@ struct Args {
     out: PathBuf,
     clusters: Option<PathBuf>,
     periods: PeriodSpec,
+    /// The periods the detectors judge (months unless `--detect-period`).
+    detect_periods: PeriodSpec,
     mode: Mode,
     json: bool,
     detectors: Vec<Box<dyn Detector>>,
@@ -117,6 +124,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
     let mut clusters = None;
     let mut tz = None;
     let mut period = Granularity::Month;
+    let mut detect_period = Granularity::Month;
     let mut mode = Mode::Strict;
     let mut json = false;
     let mut detectors = detect::by_names(["all"]).map_err(|e| e.to_string())?;
@@ -131,6 +139,10 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
             Some("--period") => {
                 let v = text_value("--period", value("--period")?)?;
                 period = Granularity::parse(&v).map_err(|e| e.to_string())?
+            }
+            Some("--detect-period") => {
+                let v = text_value("--detect-period", value("--detect-period")?)?;
+                detect_period = Granularity::parse(&v).map_err(|e| e.to_string())?
             }
             Some("--lenient") => mode = Mode::Lenient,
             Some("--json") => json = true,
@@ -166,8 +178,12 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
         format!("expected DATA_DIR and OUT_DIR, got {} paths", p.len())
     })?;
     let mut periods = PeriodSpec::new(period);
+    let mut detect_periods = PeriodSpec::new(detect_period);
     if let Some(tz) = tz {
         periods = periods.in_zone_named(&tz).map_err(|e| e.to_string())?;
+        detect_periods = detect_periods
+            .in_zone_named(&tz)
+            .map_err(|e| e.to_string())?;
         import.time_zone = tz.parse().map_err(|e| format!("--tz {tz}: {e}"))?;
     }
     Ok(Args {
@@ -175,6 +191,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> 
         out,
         clusters,
         periods,
+        detect_periods,
         mode,
         json,
         detectors,
@@ -343,7 +360,7 @@ fn analyse<'l>(
     let cohorts = classified.cohort_report(&Scope::all(), &args.periods)?;
     let t_report = t0.elapsed();
     let detect_config = DetectConfig {
-        periods: args.periods.clone(),
+        periods: args.detect_periods.clone(),
         ..DetectConfig::default()
     };
     let findings = if args.detectors.is_empty() {
@@ -436,6 +453,9 @@ impl Results<'_> {
             self.findings.len(),
             args.out.display()
         );
+        for note in self.findings.notes() {
+            println!("note: {note}");
+        }
         println!(
             "time: read {:.3}s, validate+index {:.3}s, classify {:.3}s, reports {:.3}s, detectors {:.3}s, write {:.3}s, total {:.3}s",
             t_read.as_secs_f64(),

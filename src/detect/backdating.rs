@@ -182,6 +182,7 @@ impl Detector for Backdating {
                 .collect();
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
+        .or_untested(ctx, self.name(), format!("at least {} contacts with a logged time in the period", self.min_contacts))
     }
 }
 

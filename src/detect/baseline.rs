@@ -28,10 +28,11 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
 /// A robust centre and spread of a group's values — the median and the
 /// median absolute deviation (scaled to estimate a standard deviation) —
 /// against which the built-in detectors measure a rep's figure as a
-/// z-score: [`Baseline::of`] and [`Baseline::z`] for any figure,
-/// [`Baseline::of_rates`] and [`Baseline::rate_z`] for a count of events
+/// z-score: [`Baseline::of`] and [`Baseline::excess`] for any figure,
+/// [`Baseline::of_rates`] and [`Baseline::rate_excess`] for a count of events
 /// among trials (hollow contacts among contacts, …). The public face of it
-/// is [`Rule::z`](super::Rule::z) and [`Rule::rate_z`](super::Rule::rate_z).
+/// is [`Rule::excess`](super::Rule::excess) and
+/// [`Rule::rate_excess`](super::Rule::rate_excess).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Baseline {
     /// Median of the values.
@@ -289,13 +290,13 @@ impl ProportionTest {
 }
 
 /// The score of a finding whose evidence stands `z` robust standard
-/// deviations out, for a detector that reports from `z_flag` on: 0.5 at the
-/// threshold, 0.75 at twice it, approaching 1 (`1 - 0.5^(z / z_flag)`).
-pub(crate) fn score(z: f64, z_flag: f64) -> f64 {
+/// deviations out: 0.5 at `half`, 0.75 at twice it, approaching 1
+/// (`1 - 0.5^(z / half)`).
+pub(crate) fn score(z: f64, half: f64) -> f64 {
     if !(z.is_finite()) {
         return if z > 0.0 { 1.0 } else { 0.0 };
     }
-    let s = 1.0 - 0.5f64.powf(z.max(0.0) / z_flag.max(f64::MIN_POSITIVE));
+    let s = 1.0 - 0.5f64.powf(z.max(0.0) / half.max(f64::MIN_POSITIVE));
     // Keep scores short and stable in text: four decimals.
     (s * 10_000.0).round() / 10_000.0
 }

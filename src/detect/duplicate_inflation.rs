@@ -252,5 +252,6 @@ impl Detector for DuplicateInflation {
                 .collect();
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
+        .or_untested(ctx, self.name(), format!("at least {} prospect records entered in the period and a partition of the records", self.min_records))
     }
 }

@@ -132,6 +132,26 @@ pub struct Tested {
     pub notes: Vec<String>,
 }
 
+impl Tested {
+    /// This with a note when the detector judged no rep-period of a ledger
+    /// that has contacts: what each needs (`needs`), and that the periods
+    /// (`DetectConfig::periods`) may be too short for it — so an empty
+    /// list of findings is not read as a clean bill.
+    pub(crate) fn or_untested(
+        mut self,
+        ctx: &super::DetectContext<'_>,
+        detector: &str,
+        needs: String,
+    ) -> Tested {
+        if self.tests == 0 && !ctx.ledger().contacts().is_empty() {
+            self.notes.push(format!(
+                "{detector} judged no rep-period: each needs {needs}, and no rep had that in any period (periods too short for it?)."
+            ));
+        }
+        self
+    }
+}
+
 impl From<Vec<Finding>> for Tested {
     fn from(candidates: Vec<Finding>) -> Self {
         Tested {

@@ -55,6 +55,14 @@ impl Detector for FollowUpPadding {
         super::conclude(ctx, &cands, |c| {
             self.finding(ctx, &counts, &figures, &left_out, (c.rep, c.period))
         })
+        .or_untested(
+            ctx,
+            self.name(),
+            format!(
+                "at least {} prospecting contacts in the period",
+                self.min_contacts
+            ),
+        )
     }
 }
 

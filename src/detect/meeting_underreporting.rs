@@ -59,6 +59,14 @@ impl Detector for MeetingUnderreporting {
             let (t, booked) = tables.tests(ctx, rep, period)?;
             Some(self.finding(ctx, &win, &tables.share, (rep, period, x), (t, booked)))
         })
+        .or_untested(
+            ctx,
+            self.name(),
+            format!(
+                "at least {} held meetings over the trailing window of periods",
+                self.min_meetings
+            ),
+        )
     }
 }
 

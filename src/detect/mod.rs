@@ -46,14 +46,14 @@
 //!
 //! | name | what it catches | method | settings in [`DetectConfig`] |
 //! | --- | --- | --- | --- |
-//! | `quota_bunching` | daily contact counts piling up exactly at the rep's daily target | days at exactly the target against a smooth counterfactual (negative binomial with the rep's mean and the team's dispersion); Poisson tail of the excess, and an excess ratio ≥ 2 × the team's median; needs a target, ≥ 10 days worked, ≥ 5 at the target | — |
-//! | `follow_up_padding` | follow-ups made because they are easy to count | follow-up share of prospecting contacts against the team's (≥ 8 points above), with a follow-up yield (held meetings per follow-up) no better than the team's; ≥ 40 prospecting contacts | [`repeat_touches`](DetectConfig::repeat_touches), [`repeat_window`](DetectConfig::repeat_window) (bursts are left out) |
-//! | `repeat_touch` | one conversation logged as several contacts | bursts (that many contacts by one rep with one prospect within the window) per contact against the team's, and a share of contacts in bursts ≥ 5 points above; ≥ 30 contacts, ≥ 3 bursts | [`repeat_touches`](DetectConfig::repeat_touches) (3), [`repeat_window`](DetectConfig::repeat_window) (24 h) |
+//! | `quota_bunching` | daily contact counts piling up exactly at the rep's daily target | days at exactly the target against a smooth counterfactual (negative binomial with the rep's mean and the team's dispersion); Poisson mid-p tail of the excess, and an excess ratio ≥ 2 × the team's median; needs a target, ≥ 10 days worked, ≥ 5 at the target | — |
+//! | `follow_up_padding` | follow-ups made because they are easy to count | follow-up share of prospecting contacts against the team's (≥ 4 points above), noise scaled by the run's dispersion, with a follow-up yield (held meetings per follow-up) no better than the team's; ≥ 40 prospecting contacts | [`repeat_touches`](DetectConfig::repeat_touches), [`repeat_window`](DetectConfig::repeat_window) (bursts are left out) |
+//! | `repeat_touch` | one conversation logged as several contacts | bursts (that many contacts by one rep with one prospect within the window) per contact against the team's pooled rate, and a share of contacts in bursts ≥ 5 points above; ≥ 30 contacts, ≥ 3 bursts | [`repeat_touches`](DetectConfig::repeat_touches) (3), [`repeat_window`](DetectConfig::repeat_window) (24 h) |
 //! | `duplicate_inflation` | prospects who already existed, entered again to count as new | share of the records the rep entered that join a prospect already known, against the team's (≥ 10 points above); ≥ 10 records, ≥ 3 duplicates; needs a partition of the records | — |
 //! | `backdating` | contacts typed in long after they happened, in one sitting | shares of late and of batched entries against the team's (≥ 10 points above); ≥ 30 contacts with a `logged_at`, ≥ 5 late or batched | [`late_after`](DetectConfig::late_after) (24 h), [`batch_gap`](DetectConfig::batch_gap) (20 s) |
-//! | `period_end_surge` | the period's work piled into its last days | contacts per day worked at the end over before it, log ratio against the team's; ≥ 1.5 × the team's median ratio; ≥ 30 contacts | [`period_end_days`](DetectConfig::period_end_days) (5) |
+//! | `period_end_surge` | the period's work piled into its last days | contacts per day worked at the end over before it, log ratio against the team's; ≥ 1.3 × the team's median ratio; ≥ 30 contacts | [`period_end_days`](DetectConfig::period_end_days) (5) |
 //! | `hollow_contacts` | contacts with nothing in them | share of contacts with no outcome and no or a few seconds' duration, against the team's (≥ 5 points above); ≥ 30 contacts | [`hollow_max_duration`](DetectConfig::hollow_max_duration) (30 s) |
-//! | `meeting_underreporting` | the meetings that did not close are missing | share of held meetings whose prospect bought afterwards, over a trailing window, against the team's (≥ 25 points above, or any excess when logged bookings vanish too); ≥ 10 held meetings | [`meeting_window_periods`](DetectConfig::meeting_window_periods) (6), [`booking_window`](DetectConfig::booking_window) (30 days) |
+//! | `meeting_underreporting` | the meetings that did not close are missing | share of held meetings whose prospect bought afterwards, over a trailing window, against the team's (≥ 25 points above), with the share of bookings no meeting follows (≥ 10 points above); ≥ 10 held meetings | [`meeting_window_periods`](DetectConfig::meeting_window_periods) (6), [`booking_window`](DetectConfig::booking_window) (30 days) |
 //!
 //! **`quota_bunching`.** A rep judged on reaching a daily target of `T`
 //! contacts stops at `T` on a good day and scrambles up to `T` with quick
@@ -70,7 +70,10 @@
 //! (observed ÷ expected) at least twice the team's median ratio at their
 //! own targets: a team whose counts heap at the target for an innocent
 //! reason (a dialler that stops at `T`) sets the norm. The days just above
-//! the target are quoted beside it: bunching leaves them short.
+//! the target are quoted beside it: bunching leaves them short. The tail
+//! is a mid-p (half the point mass at the observed count), so a count as
+//! expected is no evidence either way and months pool without the
+//! discreteness of small counts piling up.
 //!
 //! **`follow_up_padding`.** Calling a known prospect is easier than
 //! finding a new one, and every call counts. Two figures per rep and
@@ -81,14 +84,24 @@
 //! their record — `duplicate_inflation`'s case — and contacts inside a
 //! `repeat_touch` burst) — far above the team's; and the follow-up yield
 //! — held meetings ÷ follow-ups — no better than the team's median: a rep
-//! whose many follow-ups produce meetings works a long sales cycle.
+//! whose many follow-ups produce meetings works a long sales cycle. A
+//! rep's follow-up share is set by their pipeline more than by chance
+//! (the follow-ups that are due fill the day first), so it varies less
+//! than binomial noise from month to month; the noise is scaled by the
+//! run's own dispersion (quasi-binomial, read off the honest majority's
+//! z-scores, never below 0.55 of binomial), or a padder's excess would
+//! hide in noise that is not there.
 //!
 //! **`repeat_touch`.** Every logged contact counts, so a rep splits one
 //! conversation into several entries with the same prospect within hours.
 //! A burst is [`DetectConfig::repeat_touches`] or more contacts by one rep
 //! with one prospect (cluster) within [`DetectConfig::repeat_window`]; two
 //! touches in a day are normal (no answer, call back). The unit of the
-//! behaviour is the burst, so bursts per contact are tested.
+//! behaviour is the burst, so bursts per contact are tested. Bursts are
+//! rare for honest reps — most months have none — so the team's baseline
+//! borrows strength from the whole team (each peer's rate shrunk toward
+//! the team's pooled rate, empirical Bayes) rather than assuming half a
+//! burst a month.
 //!
 //! **`duplicate_inflation`.** Where new records count as new prospects, a
 //! rep types a known prospect in again — a colleague's, a dormant one of
@@ -134,9 +147,10 @@
 //! without a logged meeting do not enter. Where contacts record outcomes,
 //! the share of the rep's bookings (outcome `meeting_booked`) that no
 //! meeting of the prospect follows within [`DetectConfig::booking_window`]
-//! corroborates (the two z-scores summed, Stouffer). Adjacent windows
-//! share most of their meetings, so a window counts toward a run of them
-//! only from `max(z_persist, z_flag)` on.
+//! corroborates (the two z-scores summed, Stouffer), and either share far
+//! enough above the team's is an effect worth a finding. Adjacent windows
+//! share most of their meetings, so the window already pools: its
+//! evidence stands alone rather than being pooled again.
 //!
 //! Detectors are pluggable: a caller's own type implements [`Detector`] and
 //! runs beside the built-in ones.
@@ -548,5 +562,54 @@ mod tests {
         assert_eq!(floor(TimeDelta::seconds(30)), 30);
         assert_eq!(floor(TimeDelta::milliseconds(30_500)), 30);
         assert_eq!(floor(TimeDelta::milliseconds(-500)), -1);
+    }
+}
+
+#[cfg(test)]
+mod fdr_tests {
+    use super::*;
+
+    fn with_p(p: f64) -> Finding {
+        let mut f = Finding::new("d", "r", "2026-01", "x.", Vec::new());
+        f.p_value = p;
+        f
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn q_values_are_the_benjamini_hochberg_ones(
+            ps in proptest::collection::vec(0.0f64..0.2, 0..30),
+            extra in 0usize..100,
+        ) {
+            let m = ps.len() + extra;
+            let kept = benjamini_hochberg(ps.iter().map(|&p| with_p(p)).collect(), m, 1.0);
+            proptest::prop_assert_eq!(kept.len(), ps.len());
+            // The textbook definition: q(p) = min over p' ≥ p of m·p' / rank(p').
+            let mut sorted = ps.clone();
+            sorted.sort_by(f64::total_cmp);
+            for f in &kept {
+                let q = sorted
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &p)| p >= f.p_value)
+                    .map(|(i, &p)| m as f64 * p / (i + 1) as f64)
+                    .fold(1.0f64, f64::min);
+                proptest::prop_assert!((f.q_value - q).abs() < 1e-12, "{} {}", f.q_value, q);
+                proptest::prop_assert!(f.q_value >= f.p_value - 1e-15);
+            }
+            // A stricter rate keeps a subset: those with q within it.
+            let strict = benjamini_hochberg(ps.iter().map(|&p| with_p(p)).collect(), m, 0.05);
+            proptest::prop_assert!(strict.iter().all(|f| f.q_value <= 0.05));
+            proptest::prop_assert_eq!(strict.len(), kept.iter().filter(|f| f.q_value <= 0.05).count());
+        }
+    }
+
+    #[test]
+    fn probabilities_print_with_two_significant_digits() {
+        assert_eq!(sig2(0.031_24), "0.031");
+        assert_eq!(sig2(0.5), "0.50");
+        assert_eq!(sig2(2.4e-7), "2.4e-7");
     }
 }

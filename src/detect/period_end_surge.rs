@@ -106,6 +106,14 @@ impl Detector for PeriodEndSurge {
         super::conclude(ctx, &cands, |c| {
             self.finding(ctx, tables, &end_of, (c.rep, c.period))
         })
+        .or_untested(
+            ctx,
+            self.name(),
+            format!(
+                "at least {} contacts in the period, 2 worked days at its end and 5 before",
+                self.min_contacts
+            ),
+        )
     }
 }
 

@@ -202,6 +202,7 @@ impl Detector for QuotaBunching {
             let evidence = at_target(ctx, rep, period, t);
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
+        .or_untested(ctx, self.name(), format!("a daily target and at least {} days worked in the period", self.min_days))
     }
 }
 

@@ -237,5 +237,6 @@ impl Detector for RepeatTouch {
                 .collect();
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
+        .or_untested(ctx, self.name(), format!("at least {} contacts in the period", self.min_contacts))
     }
 }

@@ -647,3 +647,95 @@ mod tests {
         assert_eq!(public, built_in);
     }
 }
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    fn cand(rep: u32, period: u32, z: f64, persistent: f64) -> Candidate {
+        Candidate::new(rep, period, Excess::new(z, persistent), 2.0, true)
+    }
+
+    #[test]
+    fn windows_pool_what_persists_once() {
+        let a = cand(0, 0, 2.0, 0.0);
+        let b = cand(0, 1, 2.0, 0.0);
+        // Independent periods: two z of 2 pool to 2√2.
+        assert!((window_z(&[&a, &b]) - 2.0 * 2f64.sqrt()).abs() < 1e-12);
+        // All persistent: pooling adds nothing (the mean).
+        let (c, d) = (cand(0, 0, 2.0, 1.0), cand(0, 1, 2.0, 1.0));
+        assert!((window_z(&[&c, &d]) - 2.0).abs() < 1e-12);
+        // One period stands alone, uncapped.
+        assert_eq!(window_z(&[&cand(0, 0, 9.0, 0.0)]), 9.0);
+    }
+
+    #[test]
+    fn the_scan_is_calibrated_for_honest_reps() {
+        // 4,000 honest reps over 12 periods, z standard normal: the share
+        // of rep-periods with p ≤ α stays within α (Bonferroni over the
+        // windows is conservative).
+        let mut rng = crate::rng::Rng::new(7, 1);
+        let cands: Vec<Candidate> = (0..4_000u32)
+            .flat_map(|rep| (0..12u32).map(move |p| (rep, p)))
+            .map(|(rep, p)| cand(rep, p, rng.normal(), 0.0))
+            .collect();
+        let pooled = pool(&cands, |p| Some(i64::from(p)));
+        for alpha in [0.05, 0.01, 0.001] {
+            let hits = pooled.iter().flatten().filter(|x| x.p <= alpha).count();
+            let rate = hits as f64 / cands.len() as f64;
+            assert!(rate <= alpha * 1.15, "α {alpha}: {rate}");
+        }
+    }
+
+    #[test]
+    fn a_habit_is_found_where_one_period_is_not() {
+        // z = 2.5 for six periods: no period alone is below 1e-3 after the
+        // scan, the six together are far below.
+        let cands: Vec<Candidate> = (0..6).map(|p| cand(0, p, 2.5, 0.0)).collect();
+        let pooled = pool(&cands, |p| Some(i64::from(p)));
+        let first = pooled.first().copied().flatten().map_or(1.0, |x| x.p);
+        let last = pooled.last().copied().flatten();
+        assert!(first > 1e-3, "{first}");
+        assert!(last.is_some_and(|x| x.p < 1e-5 && x.from == 0), "{last:?}");
+    }
+
+    #[test]
+    fn small_effects_and_unreportable_periods_make_no_finding() {
+        let mut small = cand(0, 0, 6.0, 0.0);
+        small.effect = 0.5;
+        let mut unreportable = cand(1, 0, 6.0, 0.0);
+        unreportable.reportable = false;
+        let pooled = pool(&[small, unreportable], |p| Some(i64::from(p)));
+        assert_eq!(pooled, [None, None]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn pooling_does_not_depend_on_input_order(
+            zs in proptest::collection::vec((0u32..4, 0u32..8, -3.0f64..6.0, 0.0f64..1.0), 1..40),
+            seed in 0u64..1000,
+        ) {
+            // One candidate per (rep, period).
+            let mut seen = std::collections::HashSet::new();
+            let cands: Vec<Candidate> = zs
+                .into_iter()
+                .filter(|&(r, p, _, _)| seen.insert((r, p)))
+                .map(|(r, p, z, rho)| cand(r, p, z, rho))
+                .collect();
+            let mut shuffled = cands.clone();
+            crate::rng::Rng::new(seed, 3).shuffle(&mut shuffled);
+            let key = |cs: &[Candidate]| {
+                let mut v: Vec<(u32, u32, Option<(u64, u32)>)> = cs
+                    .iter()
+                    .zip(pool(cs, |p| Some(i64::from(p))))
+                    .map(|(c, x)| (c.rep, c.period, x.map(|x| (x.p.to_bits(), x.from))))
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            proptest::prop_assert_eq!(key(&cands), key(&shuffled));
+        }
+    }
+}

@@ -237,9 +237,10 @@ impl PeriodEndSurge {
             .unwrap_or_default();
         let typical = median(&mut peer_var).unwrap_or(0.0);
         let between2 = (team.spread * team.spread - typical).max(0.0);
-        // The rep's own day-to-day spread rests on a few weeks; never
-        // take it below the team's typical one.
-        let own_var = x.log_ratio_variance().max(typical);
+        // The rep's own day-to-day spread rests on a few weeks: shrunk
+        // halfway toward the team's typical one (taking the larger of the
+        // two overstated the noise of most reps).
+        let own_var = 0.5 * (x.log_ratio_variance() + typical);
         let d = lr - team.median;
         Some(Surge {
             lr,

@@ -21,10 +21,9 @@ use super::{DetectContext, Finding, Tested};
 ///
 /// **Pool.** Gaming is a habit, chance is not: the evidence of a period is
 /// pooled with the rep's periods just before it, as a scan over trailing
-/// windows of [`Rule::WINDOWS`] periods (a month, two, a quarter, half a
-/// year, a year, two years of monthly periods). A window's z-scores are
-/// summed (Stouffer), each capped at [`Rule::POOL_CAP`] so one glaring
-/// period does not carry quiet ones, and divided by the standard deviation
+/// windows of 1, 2, 3, 4, 6, 9, 12, 18 and 24 periods (of months: from a
+/// month to two years). A window's z-scores are summed (Stouffer), each
+/// capped at ±5 so one glaring period does not carry quiet ones, and divided by the standard deviation
 /// that sum has for an honest rep: `√(L + (Σ√ρ)² − Σρ)` for `L` periods
 /// with persistent shares `ρ`, since an honest rep who works differently
 /// from the team does so every period (with `ρ` near 1 pooling adds
@@ -188,14 +187,6 @@ pub struct Judged {
 }
 
 impl Rule {
-    /// The trailing windows, in periods, over which a period's evidence is
-    /// pooled with the rep's periods before it.
-    pub const WINDOWS: [usize; 9] = [1, 2, 3, 4, 6, 9, 12, 18, 24];
-
-    /// The largest z-score one period adds to (or, negative, takes from) a
-    /// pooled window.
-    pub const POOL_CAP: f64 = 5.0;
-
     /// How far a rep's `k` events of interest in `n` trials (night
     /// contacts among contacts, …) lie from their peers' counts (`(k, n)`
     /// each); `None` when `n` is 0 or there are fewer than
@@ -303,6 +294,14 @@ impl Rule {
         })
     }
 }
+
+/// The trailing windows, in periods, over which a period's evidence is
+/// pooled with the rep's periods before it.
+const WINDOWS: [usize; 9] = [1, 2, 3, 4, 6, 9, 12, 18, 24];
+
+/// The largest z-score one period adds to (or, negative, takes from) a
+/// pooled window.
+const POOL_CAP: f64 = 5.0;
 
 /// The z-score at which a finding's score is 0.5.
 const SCORE_HALF: f64 = 4.0;
@@ -419,7 +418,7 @@ fn with_team_persistence(cands: &[Candidate]) -> Vec<Candidate> {
 const TEAM_PERSISTENCE_MIN: usize = 20;
 
 /// The scan of the last period of `history` (a rep's judged periods in
-/// calendar order): over the trailing windows of [`Rule::WINDOWS`] that
+/// calendar order): over the trailing windows of [`WINDOWS`] that
 /// fit, the smallest one-sided p-value of a window whose average effect
 /// is at least 1, times the number of windows tried (Bonferroni), and the
 /// length of that window.
@@ -430,7 +429,7 @@ fn scan(history: &[&Candidate]) -> Option<(f64, usize)> {
     let alone = history.last().is_some_and(|c| c.excess.persistent >= 1.0);
     let mut best: Option<(f64, usize)> = None;
     let mut tried = 0usize;
-    for len in Rule::WINDOWS
+    for len in WINDOWS
         .into_iter()
         .filter(|&len| len <= n && (len == 1 || !alone))
     {
@@ -450,7 +449,7 @@ fn scan(history: &[&Candidate]) -> Option<(f64, usize)> {
 }
 
 /// The pooled z-score of a window of a rep's periods: their Stouffer sum
-/// (each z capped at ±[`Rule::POOL_CAP`]) over the standard deviation it
+/// (each z capped at ±[`POOL_CAP`]) over the standard deviation it
 /// has for an honest rep — 1 per period plus `√(ρᵢρⱼ)` for every pair,
 /// the part of the rep's difference from the team that persists. A period
 /// on its own is not capped.
@@ -460,7 +459,7 @@ fn window_z(window: &[&Candidate]) -> f64 {
     }
     let sum: f64 = window
         .iter()
-        .map(|c| c.excess.z.clamp(-Rule::POOL_CAP, Rule::POOL_CAP))
+        .map(|c| c.excess.z.clamp(-POOL_CAP, POOL_CAP))
         .sum();
     let sqrt_rho: f64 = window.iter().map(|c| c.excess.persistent.sqrt()).sum();
     let rho: f64 = window.iter().map(|c| c.excess.persistent).sum();

@@ -39,7 +39,7 @@ pub struct DetectContext<'a> {
     /// [`DetectContext::rep_period`]).
     sparse_tables: bool,
     /// Shared by detectors that need another's groundwork.
-    entered: OnceLock<Vec<duplicate_inflation::Entered>>,
+    entered: OnceLock<duplicate_inflation::RecordWalk>,
     bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
 }
 
@@ -480,6 +480,18 @@ impl<'a> DetectContext<'a> {
     /// (computed once, shared by `duplicate_inflation` and
     /// `follow_up_padding`).
     pub(crate) fn entered(&self) -> &[duplicate_inflation::Entered] {
+        &self.record_walk().entered
+    }
+
+    /// The first contact through each record that has one (in chunks;
+    /// gathered by the walk that finds [`DetectContext::entered`]).
+    pub(crate) fn record_first_contacts(&self) -> impl Iterator<Item = u32> + '_ {
+        self.record_walk().first_contacts.iter().flatten().copied()
+    }
+
+    /// The one walk over the prospects' timelines behind
+    /// [`DetectContext::entered`] and [`DetectContext::record_first_contacts`].
+    fn record_walk(&self) -> &duplicate_inflation::RecordWalk {
         self.entered
             .get_or_init(|| DuplicateInflation::entered(self))
     }

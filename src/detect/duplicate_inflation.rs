@@ -39,21 +39,46 @@ pub(crate) struct Entered {
     pub(crate) duplicates: Option<u32>,
 }
 
-impl DuplicateInflation {
+/// What one walk over the prospects' timelines gathers: the records
+/// entered (for this detector) and the first contact through each record
+/// (for `follow_up_padding`). One walk, because reading each event's row
+/// is most of its cost.
+#[derive(Debug, Default)]
+pub(crate) struct RecordWalk {
     /// Every record with an entry time and a rep who entered it.
-    pub(crate) fn entered(ctx: &DetectContext<'_>) -> Vec<Entered> {
-        super::map_prospect_chunks(ctx.ledger(), |range| Self::entered_in(ctx, range))
-            .into_iter()
-            .flatten()
-            .collect()
+    pub(crate) entered: Vec<Entered>,
+    /// The first contact through each record that has one, per chunk of
+    /// prospects (not gathered into one list: its readers only mark them).
+    pub(crate) first_contacts: Vec<Vec<u32>>,
+}
+
+impl DuplicateInflation {
+    /// Every record with an entry time and a rep who entered it, and the
+    /// first contact through each record.
+    pub(crate) fn entered(ctx: &DetectContext<'_>) -> RecordWalk {
+        let chunks = super::map_prospect_chunks(ctx.ledger(), |range| Self::entered_in(ctx, range));
+        let mut walk = RecordWalk::default();
+        walk.entered
+            .reserve(chunks.iter().map(|(entered, _)| entered.len()).sum());
+        for (entered, firsts) in chunks {
+            walk.entered.extend(entered);
+            walk.first_contacts.push(firsts);
+        }
+        walk
     }
 
-    fn entered_in(ctx: &DetectContext<'_>, prospects: std::ops::Range<u32>) -> Vec<Entered> {
+    /// [`DuplicateInflation::entered`] over a range of prospects: the
+    /// records entered, and the first contacts through each record.
+    fn entered_in(
+        ctx: &DetectContext<'_>,
+        prospects: std::ops::Range<u32>,
+    ) -> (Vec<Entered>, Vec<u32>) {
         let ledger = ctx.ledger();
         let records = ledger.records();
-        let mut out = Vec::new();
-        // Per record of one prospect: (record, first event µs, its rep).
-        let mut first: Vec<(u32, i64, u32)> = Vec::new();
+        let (mut out, mut firsts) = (Vec::new(), Vec::new());
+        // Per record of one prospect: (record, first event µs, its rep,
+        // first contact through it).
+        let mut first: Vec<(u32, i64, u32, u32)> = Vec::new();
         // (record, entry time, first event, entered by).
         let mut entered: Vec<(u32, Option<i64>, i64, u32)> = Vec::new();
         for p in prospects {
@@ -66,6 +91,11 @@ impl DuplicateInflation {
                     records.created_by(*r as usize),
                 )
             {
+                // Its first contact is the prospect's first.
+                let events = ledger.prospect_events(p);
+                if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
+                    firsts.push(e.index);
+                }
                 if let Some(period) = ctx.period_of(at) {
                     out.push(Entered {
                         record: *r,
@@ -77,7 +107,7 @@ impl DuplicateInflation {
                 continue;
             }
             first.clear();
-            first.extend(members.iter().map(|&r| (r, i64::MAX, NONE)));
+            first.extend(members.iter().map(|&r| (r, i64::MAX, NONE, NONE)));
             for e in ledger.prospect_events(p) {
                 // invariant: an event's index is a row of its kind.
                 #[allow(clippy::indexing_slicing)]
@@ -98,20 +128,25 @@ impl DuplicateInflation {
                 // Members are ascending: a search, not a scan per event.
                 if let Ok(i) = members.binary_search(&record)
                     && let Some(f) = first.get_mut(i)
-                    && e.time_us < f.1
                 {
-                    f.1 = e.time_us;
-                    // Only a contact opens a record for a rep.
-                    f.2 = if e.kind == EventKind::Contact {
-                        rep
-                    } else {
-                        NONE
-                    };
+                    if e.time_us < f.1 {
+                        f.1 = e.time_us;
+                        // Only a contact opens a record for a rep.
+                        f.2 = if e.kind == EventKind::Contact {
+                            rep
+                        } else {
+                            NONE
+                        };
+                    }
+                    if e.kind == EventKind::Contact && f.3 == NONE {
+                        f.3 = e.index;
+                    }
                 }
             }
+            firsts.extend(first.iter().map(|f| f.3).filter(|&c| c != NONE));
             // Entry time: created_at, else the first event.
             entered.clear();
-            entered.extend(first.iter().map(|&(r, first_us, first_rep)| {
+            entered.extend(first.iter().map(|&(r, first_us, first_rep, _)| {
                 let at = records.created_us(r as usize).unwrap_or(first_us);
                 let by = records.created_by(r as usize).unwrap_or(first_rep);
                 (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
@@ -146,7 +181,7 @@ impl DuplicateInflation {
                 });
             }
         }
-        out
+        (out, firsts)
     }
 }
 

@@ -3,7 +3,7 @@
 use super::baseline::{median, pct};
 use super::{DetectContext, Detector, Finding, RepPeriod, Tested};
 use crate::classify::ContactClass;
-use crate::ledger::{EventKind, NONE};
+use crate::ledger::NONE;
 use crate::model::MeetingStatus;
 
 /// The `follow_up_padding` detector (SPEC §9; see the [module docs](super) for what it
@@ -85,42 +85,9 @@ impl FollowUpPadding {
             }
         }
         let mut excluded = vec![false; ledger.contacts().len()];
-        let firsts = super::map_prospect_chunks(ledger, |range| {
-            // The first contact through each record of the prospect:
-            // (record, contact) in time order, a stable sort by record, the
-            // first of each — a prospect with thousands of records costs
-            // a sort, not a search per contact.
-            let mut out: Vec<u32> = Vec::new();
-            let mut through: Vec<(u32, u32)> = Vec::new();
-            for p in range {
-                // One record: its first contact is the prospect's first.
-                if let [_] = ledger.prospect_records(p) {
-                    let events = ledger.prospect_events(p);
-                    if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
-                        out.push(e.index);
-                    }
-                    continue;
-                }
-                through.clear();
-                through.extend(
-                    ledger
-                        .prospect_events(p)
-                        .iter()
-                        .filter(|e| e.kind == EventKind::Contact)
-                        .filter_map(|e| {
-                            let c = ledger.contacts().get(e.index as usize)?;
-                            Some((c.record, e.index))
-                        }),
-                );
-                if !through.is_sorted_by_key(|&(record, _)| record) {
-                    through.sort_by_key(|&(record, _)| record);
-                }
-                through.dedup_by_key(|&mut (record, _)| record);
-                out.extend(through.iter().map(|&(_, i)| i));
-            }
-            out
-        });
-        for i in firsts.into_iter().flatten() {
+        // The first contact through each record, found by the walk that
+        // finds the entered records.
+        for i in ctx.record_first_contacts() {
             if let Some(f) = excluded.get_mut(i as usize) {
                 *f = true;
             }

@@ -708,6 +708,9 @@ mod scan_tests {
         assert_eq!(pooled, [None, None]);
     }
 
+    /// (rep, period, pooled p-value bits and first period).
+    type PooledKey = (u32, u32, Option<(u64, u32)>);
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
@@ -726,7 +729,7 @@ mod scan_tests {
             let mut shuffled = cands.clone();
             crate::rng::Rng::new(seed, 3).shuffle(&mut shuffled);
             let key = |cs: &[Candidate]| {
-                let mut v: Vec<(u32, u32, Option<(u64, u32)>)> = cs
+                let mut v: Vec<PooledKey> = cs
                     .iter()
                     .zip(pool(cs, |p| Some(i64::from(p))))
                     .map(|(c, x)| (c.rep, c.period, x.map(|x| (x.p.to_bits(), x.from))))

@@ -117,7 +117,14 @@ fn the_demo_team_shows_its_four_gaming_reps_and_nobody_else() -> TestResult {
             .find(|p| p.rep_id.as_str() == f.rep_id)
             .ok_or("unplanted rep flagged")?;
         assert!(f.period.as_str() >= p.from.format("%Y-%m").to_string().as_str());
+        // Each finding stands within the false discovery rate.
+        assert!(0.0 < f.p_value && f.p_value <= f.q_value && f.q_value <= 0.05);
     }
+    assert!(findings.tests() >= findings.len());
+    assert!(findings.notes().is_empty());
+    // Findings round-trip through JSON with their tests and notes.
+    let back: detect::Findings = serde_json::from_str(&serde_json::to_string(&findings)?)?;
+    assert_eq!(back, findings);
     Ok(())
 }
 

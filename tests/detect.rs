@@ -126,7 +126,10 @@ fn the_demo_team_shows_its_four_gaming_reps_and_nobody_else() -> TestResult {
     // to the last digit serde_json's float parser keeps).
     let back: detect::Findings = serde_json::from_str(&serde_json::to_string(&findings)?)?;
     assert_eq!(back.table(), findings.table());
-    assert_eq!((back.tests(), back.notes()), (findings.tests(), findings.notes()));
+    assert_eq!(
+        (back.tests(), back.notes()),
+        (findings.tests(), findings.notes())
+    );
     for (b, f) in back.iter().zip(findings.iter()) {
         assert!((b.p_value / f.p_value - 1.0).abs() < 1e-12);
         assert!((b.q_value / f.q_value - 1.0).abs() < 1e-12);

@@ -1,7 +1,7 @@
 //! The `backdating` detector.
 
 use super::baseline::{Excess, ProportionTest, pct, upper_tail_of_z, z_of_upper_tail};
-use super::{DetectContext, Detector, Tested, hours, micros, seconds};
+use super::{DetectContext, Detector, Finding, RepPeriod, Tested, hours, micros, seconds};
 
 /// The `backdating` detector (SPEC §9; see the [module docs](super) for what it
 /// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
@@ -105,84 +105,138 @@ impl Detector for Backdating {
                 s.batched += x.batched;
             },
         );
-        let enough = |x: &Counts| x.logged >= self.min_contacts;
-        let late_trials = counts.map(|x| enough(x).then_some((x.late, x.logged)));
-        let batch_trials = counts.map(|x| enough(x).then_some((x.batched, x.logged)));
-        let late = counts.map(|x| enough(x).then(|| f64::from(x.late) / f64::from(x.logged)));
-        let min_peers = ctx.config().rule.min_peers;
-        // (test, gate passed, effect over the smallest worth a finding) of
-        // one share.
-        let test = |table: &super::RepPeriod<Option<(u32, u32)>>, rep, period, k: u32| {
-            let t = ctx.proportion_test(table, rep, period, min_peers)?;
-            let effect = (t.rate - t.baseline) / self.min_excess;
-            Some((t, k >= self.min_flagged, effect))
-        };
-        let tests = |rep, period, x: &Counts| {
-            Some((
-                test(&late_trials, rep, period, x.late)?,
-                test(&batch_trials, rep, period, x.batched)?,
-            ))
-        };
-        let cands: Vec<super::Candidate> = counts
+        let shares = Shares::of(self, &counts);
+        let cands = self.judge(ctx, &counts, &shares);
+        super::conclude(ctx, &cands, |c| {
+            self.finding(ctx, &counts, &shares, &marks, (c.rep, c.period))
+        })
+        .or_untested(
+            ctx,
+            self.name(),
+            format!(
+                "at least {} contacts with a logged time in the period",
+                self.min_contacts
+            ),
+        )
+    }
+}
+
+/// One share's test, whether its count reaches the detector's minimum,
+/// and its effect over the smallest worth a finding.
+type ShareTest = (ProportionTest, bool, f64);
+
+impl Backdating {
+    /// Every rep-period with enough logged contacts, judged on the
+    /// stronger of its two shares.
+    fn judge(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        shares: &Shares,
+    ) -> Vec<super::Candidate> {
+        counts
             .iter()
-            .filter(|(_, _, x)| enough(x))
+            .filter(|(_, _, x)| x.logged >= self.min_contacts)
             .filter_map(|(rep, period, x)| {
-                let (l, b) = tests(rep, period, x)?;
+                let (l, b) = shares.tests(self, ctx, (rep, period), x)?;
                 // Two shares tested: the stronger one's evidence, its
                 // p-value corrected for two tries, so an honest rep's pair
                 // stays a normal.
                 let excess = stronger_of(l.0.excess, b.0.excess);
-                let gated = |t: &(ProportionTest, bool, f64)| if t.1 { t.2 } else { 0.0 };
+                let gated = |t: &ShareTest| if t.1 { t.2 } else { 0.0 };
                 let effect = gated(&l).max(gated(&b));
+                let reportable = l.1 || b.1;
                 Some(super::Candidate::new(
-                    rep,
-                    period,
-                    excess,
-                    effect,
-                    l.1 || b.1,
+                    rep, period, excess, effect, reportable,
                 ))
             })
+            .collect()
+    }
+
+    /// The finding of rep `rep` in `period`: the marks of each share above
+    /// the team's make the evidence.
+    fn finding(
+        &self,
+        ctx: &DetectContext<'_>,
+        counts: &RepPeriod<Counts>,
+        shares: &Shares,
+        marks: &[(bool, bool)],
+        (rep, period): (u32, u32),
+    ) -> Option<Finding> {
+        let ledger = ctx.ledger();
+        let x = counts.get(rep, period)?;
+        let (l, b) = shares.tests(self, ctx, (rep, period), x)?;
+        let (use_late, use_batched) = (l.1 && l.2 > 0.0, b.1 && b.2 > 0.0);
+        let own = ctx.own_median(&shares.late, rep, period);
+        let own = own.map_or_else(String::new, |o| {
+            format!(" (own other months: {} late)", pct(o))
+        });
+        let explanation = format!(
+            "In {} {} logged {} of {} contacts more than {} h after they occurred ({}, team median {}) and {} within {} s of another entry ({}, team median {}){own}.",
+            ctx.period_label(period),
+            ledger.rep_id(rep),
+            x.late,
+            x.logged,
+            hours(ctx.config().late_after),
+            pct(l.0.rate),
+            pct(l.0.baseline),
+            x.batched,
+            seconds(ctx.config().batch_gap),
+            pct(b.0.rate),
+            pct(b.0.baseline),
+        );
+        let evidence = ctx
+            .rep_contacts(rep)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                ctx.contact_period(i) == Some(period)
+                    && marks
+                        .get(i as usize)
+                        .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
+            })
+            .map(|i| ledger.contact_id(i).to_owned())
             .collect();
-        super::conclude(ctx, &cands, |c| {
-            let (rep, period) = (c.rep, c.period);
-            let x = counts.get(rep, period)?;
-            let (l, b) = tests(rep, period, x)?;
-            // The marks of each share above the team's make the evidence.
-            let (use_late, use_batched) = (l.1 && l.2 > 0.0, b.1 && b.2 > 0.0);
-            let (l, b) = ((l.0.rate, l.0.baseline), (b.0.rate, b.0.baseline));
-            let own = ctx.own_median(&late, rep, period);
-            let own = own.map_or_else(String::new, |o| {
-                format!(" (own other months: {} late)", pct(o))
-            });
-            let explanation = format!(
-                "In {} {} logged {} of {} contacts more than {} h after they occurred ({}, team median {}) and {} within {} s of another entry ({}, team median {}){own}.",
-                ctx.period_label(period),
-                ledger.rep_id(rep),
-                x.late,
-                x.logged,
-                hours(ctx.config().late_after),
-                pct(l.0),
-                pct(l.1),
-                x.batched,
-                seconds(ctx.config().batch_gap),
-                pct(b.0),
-                pct(b.1),
-            );
-            let evidence = ctx
-                .rep_contacts(rep)
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && marks
-                            .get(i as usize)
-                            .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
-                })
-                .map(|i| ledger.contact_id(i).to_owned())
-                .collect();
-            Some(ctx.finding(self.name(), rep, period, explanation, evidence))
-        })
-        .or_untested(ctx, self.name(), format!("at least {} contacts with a logged time in the period", self.min_contacts))
+        Some(ctx.finding(self.name(), rep, period, explanation, evidence))
+    }
+}
+
+/// Per (rep, period) with enough logged contacts: the late and batched
+/// counts among them, and the late share.
+struct Shares {
+    late_trials: RepPeriod<Option<(u32, u32)>>,
+    batch_trials: RepPeriod<Option<(u32, u32)>>,
+    late: RepPeriod<Option<f64>>,
+}
+
+impl Shares {
+    fn of(d: &Backdating, counts: &RepPeriod<Counts>) -> Shares {
+        let enough = |x: &Counts| x.logged >= d.min_contacts;
+        Shares {
+            late_trials: counts.map(|x| enough(x).then_some((x.late, x.logged))),
+            batch_trials: counts.map(|x| enough(x).then_some((x.batched, x.logged))),
+            late: counts.map(|x| enough(x).then(|| f64::from(x.late) / f64::from(x.logged))),
+        }
+    }
+
+    /// The late and the batched share's tests of the rep-period.
+    fn tests(
+        &self,
+        d: &Backdating,
+        ctx: &DetectContext<'_>,
+        (rep, period): (u32, u32),
+        x: &Counts,
+    ) -> Option<(ShareTest, ShareTest)> {
+        let min_peers = ctx.config().rule.min_peers;
+        let test = |table: &RepPeriod<Option<(u32, u32)>>, k: u32| {
+            let t = ctx.proportion_test(table, rep, period, min_peers)?;
+            let effect = (t.rate - t.baseline) / d.min_excess;
+            Some((t, k >= d.min_flagged, effect))
+        };
+        Some((
+            test(&self.late_trials, x.late)?,
+            test(&self.batch_trials, x.batched)?,
+        ))
     }
 }
 

@@ -185,18 +185,11 @@ impl Backdating {
             pct(b.0.rate),
             pct(b.0.baseline),
         );
-        let evidence = ctx
-            .rep_contacts(rep)
-            .iter()
-            .copied()
-            .filter(|&i| {
-                ctx.contact_period(i) == Some(period)
-                    && marks
-                        .get(i as usize)
-                        .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
-            })
-            .map(|i| ledger.contact_id(i).to_owned())
-            .collect();
+        let evidence = ctx.contact_ids_in(rep, period, |i| {
+            marks
+                .get(i as usize)
+                .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
+        });
         Some(ctx.finding(self.name(), rep, period, explanation, evidence))
     }
 }

@@ -873,6 +873,22 @@ impl<'a> DetectContext<'a> {
         RepPeriod::from_dense(periods, sum)
     }
 
+    /// The ids of rep `rep`'s contacts in `period` that `keep` (by contact
+    /// index), in time order: a finding's evidence.
+    pub(crate) fn contact_ids_in(
+        &self,
+        rep: u32,
+        period: u32,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<String> {
+        self.rep_contacts(rep)
+            .iter()
+            .copied()
+            .filter(|&i| self.contact_period(i) == Some(period) && keep(i))
+            .map(|i| self.ledger.contact_id(i).to_owned())
+            .collect()
+    }
+
     /// A finding with evidence sorted in byte order and cut to
     /// [`DetectConfig::max_evidence`] ids.
     pub(crate) fn finding(

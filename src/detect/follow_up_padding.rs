@@ -206,21 +206,14 @@ impl FollowUpPadding {
         // Evidence: the period's follow-ups of prospects that never got
         // to a held meeting in that engagement.
         let is_left_out = |i: u32| left_out.get(i as usize).copied().unwrap_or(true);
-        let evidence = ctx
-            .rep_contacts(rep)
-            .iter()
-            .copied()
-            .filter(|&i| {
-                ctx.contact_period(i) == Some(period)
-                    && classified.class_at(i) == Some(ContactClass::FollowUp)
-                    && !is_left_out(i)
-                    && classified
-                        .contact_engagement(i)
-                        .and_then(|e| classified.engagement(e))
-                        .is_none_or(|e| !e.met())
-            })
-            .map(|i| ledger.contact_id(i).to_owned())
-            .collect();
+        let evidence = ctx.contact_ids_in(rep, period, |i| {
+            classified.class_at(i) == Some(ContactClass::FollowUp)
+                && !is_left_out(i)
+                && classified
+                    .contact_engagement(i)
+                    .and_then(|e| classified.engagement(e))
+                    .is_none_or(|e| !e.met())
+        });
         Some(ctx.finding(self.name(), rep, period, explanation, evidence))
     }
 }

@@ -88,18 +88,9 @@ impl Detector for HollowContacts {
                 seconds(ctx.config().hollow_max_duration),
                 pct(t.baseline),
             );
-            let evidence = ctx
-                .rep_contacts(rep)
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    ctx.contact_period(i) == Some(period)
-                        && contacts
+            let evidence = ctx.contact_ids_in(rep, period, |i| contacts
                             .get(i as usize)
-                            .is_some_and(|c| Self::is_hollow(c, max_s))
-                })
-                .map(|i| ledger.contact_id(i).to_owned())
-                .collect();
+                            .is_some_and(|c| Self::is_hollow(c, max_s)));
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
         .or_untested(ctx, self.name(), format!("at least {} contacts in the period", self.min_contacts))

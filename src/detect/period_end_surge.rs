@@ -280,16 +280,9 @@ impl PeriodEndSurge {
             s.team_median.exp(),
         );
         let start = end_of(rep, period);
-        let evidence = ctx
-            .rep_contacts(rep)
-            .iter()
-            .copied()
-            .filter(|&i| {
-                ctx.contact_period(i) == Some(period)
-                    && start.is_some_and(|s| ctx.contact_day(i) >= s)
-            })
-            .map(|i| ledger.contact_id(i).to_owned())
-            .collect();
+        let evidence = ctx.contact_ids_in(rep, period, |i| {
+            start.is_some_and(|s| ctx.contact_day(i) >= s)
+        });
         Some(ctx.finding(self.name(), rep, period, explanation, evidence))
     }
 }

@@ -228,13 +228,7 @@ impl Detector for RepeatTouch {
                 pct(s),
                 pct(team_share),
             );
-            let evidence = ctx
-                .rep_contacts(rep)
-                .iter()
-                .copied()
-                .filter(|&i| ctx.contact_period(i) == Some(period) && is_marked(i))
-                .map(|i| ledger.contact_id(i).to_owned())
-                .collect();
+            let evidence = ctx.contact_ids_in(rep, period, is_marked);
             Some(ctx.finding(self.name(), rep, period, explanation, evidence))
         })
         .or_untested(ctx, self.name(), format!("at least {} contacts in the period", self.min_contacts))

@@ -74,115 +74,150 @@ impl DuplicateInflation {
         prospects: std::ops::Range<u32>,
     ) -> (Vec<Entered>, Vec<u32>) {
         let ledger = ctx.ledger();
-        let records = ledger.records();
         let (mut out, mut firsts) = (Vec::new(), Vec::new());
-        // Per record of one prospect: (record, first event µs, its rep,
-        // first contact through it).
-        let mut first: Vec<(u32, i64, u32, u32)> = Vec::new();
-        // (record, entry time, first event, entered by).
-        let mut entered: Vec<(u32, Option<i64>, i64, u32)> = Vec::new();
+        let mut first: Vec<FirstUse> = Vec::new();
+        let mut entered: Vec<Entry> = Vec::new();
         for p in prospects {
             let members = ledger.prospect_records(p);
-            // A record alone in its prospect duplicates nothing; when it
-            // says who entered it and when, its events need no walk.
             if let [r] = members
-                && let (Some(at), Some(by)) = (
-                    records.created_us(*r as usize),
-                    records.created_by(*r as usize),
-                )
+                && Self::lone_record(ctx, p, *r, &mut out, &mut firsts)
             {
-                // Its first contact is the prospect's first.
-                let events = ledger.prospect_events(p);
-                if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
-                    firsts.push(e.index);
-                }
-                if let Some(period) = ctx.period_of(at) {
-                    out.push(Entered {
-                        record: *r,
-                        rep: by,
-                        period,
-                        duplicates: None,
-                    });
-                }
                 continue;
             }
-            first.clear();
-            first.extend(members.iter().map(|&r| (r, i64::MAX, NONE, NONE)));
-            for e in ledger.prospect_events(p) {
-                // invariant: an event's index is a row of its kind.
-                #[allow(clippy::indexing_slicing)]
-                let (record, rep) = match e.kind {
-                    EventKind::Contact => {
-                        let c = &ledger.contacts()[e.index as usize];
-                        (c.record, c.rep)
-                    }
-                    EventKind::Meeting => {
-                        let m = &ledger.meetings()[e.index as usize];
-                        (m.record, m.rep)
-                    }
-                    EventKind::Sale => {
-                        let s = &ledger.sales()[e.index as usize];
-                        (s.record, s.rep)
-                    }
-                };
-                // Members are ascending: a search, not a scan per event.
-                if let Ok(i) = members.binary_search(&record)
-                    && let Some(f) = first.get_mut(i)
-                {
-                    if e.time_us < f.1 {
-                        f.1 = e.time_us;
-                        // Only a contact opens a record for a rep.
-                        f.2 = if e.kind == EventKind::Contact {
-                            rep
-                        } else {
-                            NONE
-                        };
-                    }
-                    if e.kind == EventKind::Contact && f.3 == NONE {
-                        f.3 = e.index;
-                    }
-                }
-            }
+            first_uses(ledger, p, members, &mut first);
             firsts.extend(first.iter().map(|f| f.3).filter(|&c| c != NONE));
-            // Entry time: created_at, else the first event.
-            entered.clear();
-            entered.extend(first.iter().map(|&(r, first_us, first_rep, _)| {
-                let at = records.created_us(r as usize).unwrap_or(first_us);
-                let by = records.created_by(r as usize).unwrap_or(first_rep);
-                (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
-            }));
-            // The two records known first: the earliest record other than
-            // r is the first of them, or the second when r is the first.
-            let known_first = two_smallest(
-                entered
-                    .iter()
-                    .map(|&(o, o_at, o_first, _)| (o_at.unwrap_or(i64::MAX).min(o_first), o)),
-            );
-            for &(r, at, _, by) in &entered {
-                let (Some(at), true) = (at, by != NONE) else {
-                    continue;
-                };
-                let Some(period) = ctx.period_of(at) else {
-                    continue;
-                };
-                // Known before: another record of the cluster created or
-                // used earlier.
-                let earlier = known_first
-                    .iter()
-                    .flatten()
-                    .find(|&&(_, o)| o != r)
-                    .filter(|&&(known, _)| known < at)
-                    .copied();
-                out.push(Entered {
-                    record: r,
-                    rep: by,
-                    period,
-                    duplicates: earlier.map(|(_, o)| o),
-                });
-            }
+            entries(ledger, &first, &mut entered);
+            Self::judge_entries(ctx, &entered, &mut out);
         }
         (out, firsts)
     }
+
+    /// A record alone in its prospect duplicates nothing; when it says who
+    /// entered it and when, its events need no walk: its first contact is
+    /// the prospect's first. Whether it was handled so.
+    fn lone_record(
+        ctx: &DetectContext<'_>,
+        p: u32,
+        r: u32,
+        out: &mut Vec<Entered>,
+        firsts: &mut Vec<u32>,
+    ) -> bool {
+        let (ledger, records) = (ctx.ledger(), ctx.ledger().records());
+        let (Some(at), Some(by)) = (
+            records.created_us(r as usize),
+            records.created_by(r as usize),
+        ) else {
+            return false;
+        };
+        let events = ledger.prospect_events(p);
+        if let Some(e) = events.iter().find(|e| e.kind == EventKind::Contact) {
+            firsts.push(e.index);
+        }
+        if let Some(period) = ctx.period_of(at) {
+            out.push(Entered {
+                record: r,
+                rep: by,
+                period,
+                duplicates: None,
+            });
+        }
+        true
+    }
+
+    /// The entries of one prospect's records as [`Entered`]s: known
+    /// before when another record of the cluster was created or used
+    /// earlier.
+    fn judge_entries(ctx: &DetectContext<'_>, entered: &[Entry], out: &mut Vec<Entered>) {
+        // The two records known first: the earliest record other than r is
+        // the first of them, or the second when r is the first.
+        let known_first = two_smallest(
+            entered
+                .iter()
+                .map(|&(o, o_at, o_first, _)| (o_at.unwrap_or(i64::MAX).min(o_first), o)),
+        );
+        for &(r, at, _, by) in entered {
+            let (Some(at), true) = (at, by != NONE) else {
+                continue;
+            };
+            let Some(period) = ctx.period_of(at) else {
+                continue;
+            };
+            let earlier = known_first
+                .iter()
+                .flatten()
+                .find(|&&(_, o)| o != r)
+                .filter(|&&(known, _)| known < at)
+                .copied();
+            out.push(Entered {
+                record: r,
+                rep: by,
+                period,
+                duplicates: earlier.map(|(_, o)| o),
+            });
+        }
+    }
+}
+
+/// Per record of one prospect: (record, first event µs, its rep, first
+/// contact through it).
+type FirstUse = (u32, i64, u32, u32);
+
+/// (record, entry time, first event µs, entered by).
+type Entry = (u32, Option<i64>, i64, u32);
+
+/// Each of prospect `p`'s records (`members`, ascending) with its first
+/// event, the rep of that event when it is a contact (only a contact opens
+/// a record for a rep), and its first contact.
+fn first_uses(ledger: &crate::ledger::Ledger, p: u32, members: &[u32], first: &mut Vec<FirstUse>) {
+    first.clear();
+    first.extend(members.iter().map(|&r| (r, i64::MAX, NONE, NONE)));
+    for e in ledger.prospect_events(p) {
+        // invariant: an event's index is a row of its kind.
+        #[allow(clippy::indexing_slicing)]
+        let (record, rep) = match e.kind {
+            EventKind::Contact => {
+                let c = &ledger.contacts()[e.index as usize];
+                (c.record, c.rep)
+            }
+            EventKind::Meeting => {
+                let m = &ledger.meetings()[e.index as usize];
+                (m.record, m.rep)
+            }
+            EventKind::Sale => {
+                let s = &ledger.sales()[e.index as usize];
+                (s.record, s.rep)
+            }
+        };
+        // Members are ascending: a search, not a scan per event.
+        if let Ok(i) = members.binary_search(&record)
+            && let Some(f) = first.get_mut(i)
+        {
+            if e.time_us < f.1 {
+                f.1 = e.time_us;
+                f.2 = if e.kind == EventKind::Contact {
+                    rep
+                } else {
+                    NONE
+                };
+            }
+            if e.kind == EventKind::Contact && f.3 == NONE {
+                f.3 = e.index;
+            }
+        }
+    }
+}
+
+/// The records' entries: the entry time is `created_at`, else the first
+/// event; the one who entered it is `created_by`, else the rep of the
+/// first contact.
+fn entries(ledger: &crate::ledger::Ledger, first: &[FirstUse], entered: &mut Vec<Entry>) {
+    let records = ledger.records();
+    entered.clear();
+    entered.extend(first.iter().map(|&(r, first_us, first_rep, _)| {
+        let at = records.created_us(r as usize).unwrap_or(first_us);
+        let by = records.created_by(r as usize).unwrap_or(first_rep);
+        (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
+    }));
 }
 
 /// The two smallest items (in order), without sorting them all.

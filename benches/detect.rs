@@ -14,17 +14,19 @@
 //! `SM_BENCH_10M=1`), written to the same temporary folder as the
 //! pipeline bench's, once per size.
 
+#[path = "support/folder.rs"]
+mod folder;
 #[path = "../examples/gen_data/synth.rs"]
 mod synth;
 
+use folder::{data_dir, load};
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sales_metrics::detect::{self, DetectConfig, DetectContext};
-use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::sim::{SimConfig, simulate};
-use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, SuppliedPartition, classify};
+use sales_metrics::{ClassifyConfig, classify};
 
 fn bench(c: &mut Criterion) {
     let mut config = SimConfig {
@@ -70,30 +72,6 @@ fn sizes() -> Vec<usize> {
         s.push(10_000_000);
     }
     s
-}
-
-fn data_dir(contacts: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
-    if !dir.join("sales.csv").exists()
-        && let Err(e) = synth::write_folder(&dir, contacts, 1)
-    {
-        panic!("cannot write bench data to {}: {e}", dir.display());
-    }
-    dir
-}
-
-fn load(dir: &std::path::Path) -> Ledger {
-    let mut b = LedgerBuilder::new();
-    b.keep_prospect_details(false);
-    let partition = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"));
-    b.partition(partition.unwrap_or_default());
-    if let Err(e) = read_csv_folder(dir, &mut b) {
-        panic!("bench data unreadable: {e}");
-    }
-    match b.build() {
-        Ok(l) => l,
-        Err(e) => panic!("bench data rejected: {e}"),
-    }
 }
 
 /// Classification beside the context and all eight detectors on one

@@ -19,11 +19,14 @@
 //! generator of `examples/gen_data` (the folder the `pipeline` bench
 //! writes), loaded with [`LiveLedger::from_ledger`].
 
+#[path = "support/folder.rs"]
+mod folder;
 #[path = "../examples/gen_data/synth.rs"]
 mod synth;
 
+use folder::data_dir;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -34,16 +37,6 @@ use sales_metrics::{
 };
 
 const CONTACTS: usize = 1_000_000;
-
-fn data_dir(contacts: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
-    if !dir.join("sales.csv").exists()
-        && let Err(e) = synth::write_folder(&dir, contacts, 1)
-    {
-        panic!("cannot write bench data to {}: {e}", dir.display());
-    }
-    dir
-}
 
 /// The live ledger of the generated folder, and its prospect record ids.
 fn load() -> (LiveLedger, Vec<String>) {

@@ -10,17 +10,19 @@
 //! Data come from the seeded generator of `examples/gen_data` written to a
 //! temporary folder once per size.
 
+#[path = "support/folder.rs"]
+mod folder;
 #[path = "../examples/gen_data/synth.rs"]
 mod synth;
 
+use folder::{data_dir, load};
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sales_metrics::SuppliedPartition;
 use sales_metrics::ingest::read_csv_folder;
 use sales_metrics::report::{PeriodSpec, Scope};
-use sales_metrics::{ClassifyConfig, Ledger, LedgerBuilder, classify};
+use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
 fn sizes() -> Vec<usize> {
     let mut s = vec![100_000, 1_000_000];
@@ -28,30 +30,6 @@ fn sizes() -> Vec<usize> {
         s.push(10_000_000);
     }
     s
-}
-
-fn data_dir(contacts: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
-    if !dir.join("sales.csv").exists()
-        && let Err(e) = synth::write_folder(&dir, contacts, 1)
-    {
-        panic!("cannot write bench data to {}: {e}", dir.display());
-    }
-    dir
-}
-
-fn load(dir: &std::path::Path) -> Ledger {
-    let mut b = LedgerBuilder::new();
-    b.keep_prospect_details(false);
-    let partition = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"));
-    b.partition(partition.unwrap_or_default());
-    if let Err(e) = read_csv_folder(dir, &mut b) {
-        panic!("bench data unreadable: {e}");
-    }
-    match b.build() {
-        Ok(l) => l,
-        Err(e) => panic!("bench data rejected: {e}"),
-    }
 }
 
 fn bench(c: &mut Criterion) {

@@ -82,7 +82,7 @@ fn cost_target(c: &mut Criterion) {
     };
     let settings = DetectConfig::default();
     for n in sizes() {
-        let ledger = load(&data_dir(n));
+        let ledger = load(&data_dir(&synth::Shape::export(n)));
         let config = ClassifyConfig::default();
         let classified = classify(&ledger, &config);
         let mut g = c.benchmark_group("detect_cost");

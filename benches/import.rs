@@ -26,7 +26,8 @@ fn folders(contacts: usize) -> (PathBuf, PathBuf) {
     let base = std::env::temp_dir().join(format!("sales-metrics-bench-import-{contacts}"));
     let (spec, sf) = (base.join("spec"), base.join("salesforce"));
     if !sf.join("Opportunity.csv").exists() {
-        synth::write_folder(&spec, contacts, 1).expect("write the SPEC folder");
+        synth::write_folder(&spec, &synth::Shape::grouped(contacts))
+            .expect("write the SPEC folder");
         let ledger = sales_metrics::load_folder(&spec, Mode::Strict).expect("read it");
         salesforce_export::write_salesforce(&ledger.to_records(), &sf).expect("write the export");
     }

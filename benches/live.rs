@@ -40,7 +40,7 @@ const CONTACTS: usize = 1_000_000;
 
 /// The live ledger of the generated folder, and its prospect record ids.
 fn load() -> (LiveLedger, Vec<String>) {
-    let dir = data_dir(CONTACTS);
+    let dir = data_dir(&synth::Shape::export(CONTACTS));
     let mut b = LedgerBuilder::new();
     let partition = SuppliedPartition::from_file(dir.join("prospect_clusters.csv"));
     b.partition(partition.unwrap_or_default());

@@ -1,10 +1,14 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Stage benches of the main pipeline at 100k and 1M contacts (10M with
-//! `SM_BENCH_10M=1`), throughput in contacts per second:
+//! `SM_BENCH_10M=1`), throughput in contacts per second, for each order a
+//! folder comes in: `grouped` (each prospect's rows together, sequential
+//! ids), `time` (sorted by time, scrambled ids: how CRMs export) and
+//! `shuffled` (no order). Bench ids read `STAGE/ORDER/SIZE`:
 //!
 //! ```text
 //! cargo bench --bench pipeline
 //! SM_BENCH_10M=1 cargo bench --bench pipeline
+//! cargo bench --bench pipeline -- /time/   # one order
 //! ```
 //!
 //! Data come from the seeded generator of `examples/gen_data` written to a
@@ -33,47 +37,56 @@ fn sizes() -> Vec<usize> {
 }
 
 fn bench(c: &mut Criterion) {
-    for n in sizes() {
-        let dir = data_dir(n);
+    for shape in sizes().into_iter().flat_map(synth::Shape::bench_set) {
+        stages(c, &shape);
+    }
+}
+
+/// Every stage on one generated folder.
+fn stages(c: &mut Criterion, shape: &synth::Shape) {
+    let (n, order) = (shape.contacts, shape.label());
+    let id = |stage: &str| BenchmarkId::new(format!("{stage}/{order}"), n);
+    let dir = data_dir(shape);
+    {
         let mut g = c.benchmark_group("pipeline");
         g.sample_size(10);
         g.throughput(Throughput::Elements(n as u64));
 
-        g.bench_with_input(BenchmarkId::new("csv_ingest", n), &dir, |b, dir| {
+        g.bench_with_input(id("csv_ingest"), &dir, |b, dir| {
             b.iter(|| {
                 let mut builder = LedgerBuilder::new();
                 let r = read_csv_folder(dir, &mut builder);
                 black_box((r.is_ok(), builder))
             })
         });
-        g.bench_with_input(BenchmarkId::new("load_and_build", n), &dir, |b, dir| {
+        g.bench_with_input(id("load_and_build"), &dir, |b, dir| {
             b.iter(|| black_box(load(dir)))
         });
 
         let ledger = load(&dir);
         let config = ClassifyConfig::default();
-        g.bench_function(BenchmarkId::new("classify", n), |b| {
+        g.bench_function(id("classify"), |b| {
             b.iter(|| black_box(classify(&ledger, &config)))
         });
         let classified = classify(&ledger, &config);
         let monthly = PeriodSpec::monthly();
-        g.bench_function(BenchmarkId::new("period_report", n), |b| {
+        g.bench_function(id("period_report"), |b| {
             b.iter(|| black_box(classified.period_report(&Scope::all(), &monthly)))
         });
-        g.bench_function(BenchmarkId::new("classify_and_period_report", n), |b| {
+        g.bench_function(id("classify_and_period_report"), |b| {
             b.iter(|| {
                 let c = classify(&ledger, &config);
                 black_box(c.period_report(&Scope::all(), &monthly))
             })
         });
         let quarterly = PeriodSpec::new(sales_metrics::report::Granularity::Quarter);
-        g.bench_function(BenchmarkId::new("cohort_report", n), |b| {
+        g.bench_function(id("cohort_report"), |b| {
             b.iter(|| black_box(classified.cohort_report(&Scope::all(), &quarterly)))
         });
         // What `report --clusters` does end to end, minus the disk writes of
         // its small tables: load, classify, period and cohort reports, and
         // the contact classes written (to a sink).
-        g.bench_with_input(BenchmarkId::new("report_pipeline", n), &dir, |b, dir| {
+        g.bench_with_input(id("report_pipeline"), &dir, |b, dir| {
             b.iter(|| {
                 let ledger = load(dir);
                 let c = classify(&ledger, &config);
@@ -84,14 +97,14 @@ fn bench(c: &mut Criterion) {
                 black_box((p.is_ok(), q.is_ok(), w.is_ok()))
             })
         });
-        g.bench_function(BenchmarkId::new("write_contact_classes", n), |b| {
+        g.bench_function(id("write_contact_classes"), |b| {
             b.iter(|| {
                 let mut out = std::io::sink();
                 black_box(classified.write_classes_csv(&mut out))
             })
         });
         println!(
-            "ledger at {n} contacts: {} heap bytes, {:.1} bytes per contact",
+            "ledger at {n} contacts ({order}): {} heap bytes, {:.1} bytes per contact",
             ledger.heap_bytes(),
             ledger.heap_bytes() as f64 / n as f64
         );

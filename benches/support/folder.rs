@@ -1,6 +1,6 @@
-//! The generated SPEC folder the benches share: written once per size to
-//! a temporary folder by the seeded generator of `examples/gen_data`, and
-//! loaded with its supplied partition.
+//! The generated SPEC folders the benches share: written once per shape
+//! (size, order, ids) to a temporary folder by the seeded generator of
+//! `examples/gen_data`, and loaded with their supplied partition.
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +9,12 @@ use sales_metrics::{Ledger, LedgerBuilder, SuppliedPartition};
 
 use super::synth;
 
-/// The folder of `contacts` generated contacts, written on first use.
-pub(crate) fn data_dir(contacts: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sales-metrics-bench-{contacts}"));
+/// The folder of a generated shape, written on first use.
+pub(crate) fn data_dir(shape: &synth::Shape) -> PathBuf {
+    let name = format!("sales-metrics-bench-{}-{}", shape.contacts, shape.label());
+    let dir = std::env::temp_dir().join(name);
     if !dir.join("sales.csv").exists()
-        && let Err(e) = synth::write_folder(&dir, contacts, 1)
+        && let Err(e) = synth::write_folder(&dir, shape)
     {
         panic!("cannot write bench data to {}: {e}", dir.display());
     }

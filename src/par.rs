@@ -204,6 +204,31 @@ pub(crate) fn sort_by<T: Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + S
     v.sort_unstable_by(cmp);
 }
 
+/// Sorts each run of `v` (consecutive lengths `runs`, covering `v`) on its
+/// own: in parallel with the feature.
+pub(crate) fn sort_runs<T: Send>(
+    v: &mut [T],
+    runs: &[usize],
+    cmp: impl Fn(&T, &T) -> Ordering + Sync,
+) {
+    let mut slices = Vec::with_capacity(runs.len());
+    let mut rest = v;
+    for &len in runs {
+        let (run, tail) = rest.split_at_mut(len.min(rest.len()));
+        slices.push(run);
+        rest = tail;
+    }
+    #[cfg(feature = "parallel")]
+    slices
+        .into_par_iter()
+        .with_max_len(64)
+        .for_each(|s| s.sort_unstable_by(&cmp));
+    #[cfg(not(feature = "parallel"))]
+    for s in slices {
+        s.sort_unstable_by(&cmp);
+    }
+}
+
 /// `n` copies of `value`, written in parallel (large event arrays).
 pub(crate) fn filled<T: Clone + Send + Sync>(n: usize, value: T) -> Vec<T> {
     #[cfg(feature = "parallel")]

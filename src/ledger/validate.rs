@@ -28,32 +28,104 @@ impl Rejections {
     }
 }
 
-/// Sorts items by the byte order of their strings, equal strings by the
-/// items themselves (input order for staged indices). Keys are the first
-/// 16 bytes (zero-padded, big-endian), which order like the strings; only
-/// equal keys fall back to comparing whole strings.
-pub(super) fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
-    items: &mut [T],
-    text_of: impl Fn(T) -> &'a str + Sync,
-) {
-    // Two u64 halves rather than a u128: 24-byte entries instead of 32
-    // (u128 is 16-aligned), which matters at tens of millions of ids.
-    fn prefix(s: &str) -> (u64, u64) {
-        let mut b = [0u8; 16];
-        for (d, s) in b.iter_mut().zip(s.as_bytes()) {
-            *d = *s;
-        }
-        let (hi, lo) = b.split_at(8);
-        let half = |h: &[u8]| u64::from_be_bytes(h.try_into().unwrap_or([0; 8]));
-        (half(hi), half(lo))
+/// An item keyed by the first 16 bytes of its string (zero-padded,
+/// big-endian), which order like the strings; only equal keys need the
+/// whole strings compared. Two u64 halves rather than a u128: 24-byte
+/// entries instead of 32 (u128 is 16-aligned), which matters at tens of
+/// millions of ids.
+type Keyed<T> = ((u64, u64), T);
+
+fn prefix_key(s: &str) -> (u64, u64) {
+    let mut b = [0u8; 16];
+    for (d, s) in b.iter_mut().zip(s.as_bytes()) {
+        *d = *s;
     }
-    let mut keyed: Vec<((u64, u64), T)> = par::map(items, |&t| (prefix(text_of(t)), t));
-    let cmp = |a: &((u64, u64), T), b: &((u64, u64), T)| {
+    let (hi, lo) = b.split_at(8);
+    let half = |h: &[u8]| u64::from_be_bytes(h.try_into().unwrap_or([0; 8]));
+    (half(hi), half(lo))
+}
+
+/// Items keyed by their strings and sorted by the byte order of the
+/// strings, equal strings by the items themselves (input order for staged
+/// indices).
+fn keyed_by_bytes<'a, T: Copy + Ord + Send + Sync>(
+    items: &[T],
+    text_of: impl Fn(T) -> &'a str + Sync,
+) -> Vec<Keyed<T>> {
+    let keyed: Vec<Keyed<T>> = par::map(items, |&t| (prefix_key(text_of(t)), t));
+    let cmp = |a: &Keyed<T>, b: &Keyed<T>| {
         a.0.cmp(&b.0)
             .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
             .then_with(|| a.1.cmp(&b.1))
     };
-    par::sort_by(&mut keyed, cmp);
+    let mut sorted = bucketed(keyed);
+    par::sort_runs(&mut sorted.0, &sorted.1, cmp);
+    sorted.0
+}
+
+/// Entries at or above this count are bucketed before sorting.
+const BUCKET_FROM: usize = 1 << 15;
+
+/// Distributes entries into buckets by the 16 key bits that follow the
+/// bits all keys share (ids of one export share their leading bytes):
+/// buckets in key order, each small enough to sort in cache. Returns the
+/// entries and the bucket lengths; small inputs stay one bucket.
+fn bucketed<T: Copy + Send + Sync>(keyed: Vec<Keyed<T>>) -> (Vec<Keyed<T>>, Vec<usize>) {
+    bucketed_from(keyed, BUCKET_FROM)
+}
+
+/// [`bucketed`] with the threshold given (tests use small ones).
+fn bucketed_from<T: Copy + Send + Sync>(
+    keyed: Vec<Keyed<T>>,
+    from: usize,
+) -> (Vec<Keyed<T>>, Vec<usize>) {
+    let Some(&(first, _)) = keyed.first() else {
+        return (keyed, Vec::new());
+    };
+    if keyed.len() < from {
+        let n = keyed.len();
+        return (keyed, vec![n]);
+    }
+    let wide = |k: (u64, u64)| (u128::from(k.0) << 64) | u128::from(k.1);
+    let differ = par::map_reduce(&keyed, |e| wide(e.0) ^ wide(first), || 0, |a, b| a | b);
+    // The bucket is the 16 bits from the first differing one (fewer at
+    // the end of the key).
+    let shift = 128u32.saturating_sub(differ.leading_zeros() + 16);
+    let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
+    let mut counts = vec![0usize; 1 << 16];
+    for e in &keyed {
+        if let Some(c) = counts.get_mut(bucket(e.0)) {
+            *c += 1;
+        }
+    }
+    let mut next: Vec<usize> = counts
+        .iter()
+        .scan(0, |start, &c| {
+            let s = *start;
+            *start += c;
+            Some(s)
+        })
+        .collect();
+    let mut out = keyed.clone();
+    for e in &keyed {
+        if let Some(at) = next.get_mut(bucket(e.0))
+            && let Some(slot) = out.get_mut(*at)
+        {
+            *slot = *e;
+            *at += 1;
+        }
+    }
+    counts.retain(|&c| c > 0);
+    (out, counts)
+}
+
+/// Sorts items by the byte order of their strings, equal strings by the
+/// items themselves (input order for staged indices).
+pub(super) fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
+    items: &mut [T],
+    text_of: impl Fn(T) -> &'a str + Sync,
+) {
+    let keyed = keyed_by_bytes(items, text_of);
     for (slot, (_, t)) in items.iter_mut().zip(keyed) {
         *slot = t;
     }
@@ -65,7 +137,7 @@ pub(super) fn sort_by_bytes<'a, T: Copy + Ord + Send + Sync>(
 /// order — the ledger's index order. Sorting replaces a hash set of ids.
 pub(super) fn accept_unique(
     ids: &TextColumn,
-    mut candidates: Vec<u32>,
+    candidates: Vec<u32>,
     mut duplicate: impl FnMut(u32, &str),
 ) -> Vec<u32> {
     let text = |i: u32| ids.get(i as usize).unwrap_or("");
@@ -77,16 +149,19 @@ pub(super) fn accept_unique(
     if ascending {
         return candidates;
     }
-    sort_by_bytes(&mut candidates, text);
-    let mut kept = Vec::with_capacity(candidates.len());
-    let mut prev: Option<&str> = None;
-    for i in candidates {
-        let id = text(i);
-        if prev == Some(id) {
-            duplicate(i, id);
+    let keyed = keyed_by_bytes(&candidates, text);
+    drop(candidates);
+    let mut kept = Vec::with_capacity(keyed.len());
+    let mut prev: Option<Keyed<u32>> = None;
+    for (key, i) in keyed {
+        // Strings differ where their keys do: only equal keys (rare but
+        // for long ids sharing 16 bytes) read the text.
+        let repeat = prev.is_some_and(|(k, p)| k == key && text(p) == text(i));
+        if repeat {
+            duplicate(i, text(i));
         } else {
             kept.push(i);
-            prev = Some(id);
+            prev = Some((key, i));
         }
     }
     kept
@@ -142,4 +217,44 @@ pub(super) fn screen<T: Sync>(
         fail.extend(f);
     }
     (pass, fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings that share prefixes, run past the 16-byte key, hold NUL
+    /// bytes and repeat.
+    fn ids() -> impl Strategy<Value = Vec<String>> {
+        let id = prop_oneof![
+            "[ab]{0,3}",
+            "c[0-9a-f]{0,20}",
+            "00Q5g00000[A-Za-z]{6,10}",
+            "x\\x00{0,18}y?",
+        ];
+        proptest::collection::vec(id, 0..300)
+    }
+
+    proptest! {
+        /// Bucketing then sorting each bucket orders like a plain sort by
+        /// bytes, whatever the threshold.
+        #[test]
+        fn bucketed_sort_is_byte_order(ids in ids(), from in 0usize..40) {
+            let keyed: Vec<Keyed<u32>> = (0..ids.len() as u32)
+                .map(|i| (prefix_key(&ids[i as usize]), i))
+                .collect();
+            let text = |i: u32| ids[i as usize].as_bytes();
+            let cmp = |a: &Keyed<u32>, b: &Keyed<u32>| {
+                a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))).then_with(|| a.1.cmp(&b.1))
+            };
+            let (mut got, runs) = bucketed_from(keyed, from);
+            prop_assert_eq!(runs.iter().sum::<usize>(), ids.len());
+            par::sort_runs(&mut got, &runs, cmp);
+            let got: Vec<u32> = got.into_iter().map(|(_, i)| i).collect();
+            let mut want: Vec<u32> = (0..ids.len() as u32).collect();
+            want.sort_by(|&a, &b| text(a).cmp(text(b)).then(a.cmp(&b)));
+            prop_assert_eq!(got, want);
+        }
+    }
 }

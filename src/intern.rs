@@ -7,6 +7,7 @@
 //! millions of ids every probe is a cache miss; this halves them against a
 //! table with separate control bytes and entries.
 
+use crate::par;
 use std::hash::BuildHasher;
 
 /// Marker for "no index" in dense `u32` columns (crate-private: public
@@ -90,6 +91,38 @@ impl Interner {
         self.slot(self.start(h).0)
     }
 
+    /// The symbol the first slot of hash `h` holds, if its tag matches
+    /// (a guess: the string may sit further along the probe sequence).
+    fn first_guess(&self, h: u64) -> Option<u32> {
+        let (pos, tag) = self.start(h);
+        let slot = self.slot(pos);
+        (slot != 0 && slot >> 32 == tag).then(|| (slot as u32).wrapping_sub(1))
+    }
+
+    /// Reads the end offsets of the symbol hash `h` probably names (its
+    /// slot read earlier by [`Self::touch`]): the second of the three
+    /// dependent misses of a look-up.
+    fn touch_ends(&self, h: u64) -> u64 {
+        self.first_guess(h).map_or(0, |sym| {
+            let i = sym as usize;
+            self.ends.get(i).copied().unwrap_or(0) as u64
+        })
+    }
+
+    /// Reads the first byte of the text of the symbol hash `h` probably
+    /// names (its end offsets read earlier by [`Self::touch_ends`]): the
+    /// third miss.
+    fn touch_text(&self, h: u64) -> u64 {
+        self.first_guess(h).map_or(0, |sym| {
+            let i = sym as usize;
+            let start = match i.checked_sub(1) {
+                Some(before) => self.ends.get(before).copied().unwrap_or(0),
+                None => 0,
+            };
+            self.buf.as_bytes().get(start).copied().map_or(0, u64::from)
+        })
+    }
+
     /// Looks up strings in order: `text(k)`, hashed to `hashes[k]`, for
     /// every `k` of `hashes`, calling `found(k, text, symbol)`.
     ///
@@ -98,24 +131,34 @@ impl Interner {
     /// together and keys in the order they were interned: a string equal
     /// to the one before, or to the string of the symbol after the one
     /// before, is resolved without a probe. While strings do need probes,
-    /// the slot of the string a few places ahead is read early so that its
-    /// miss overlaps the work on earlier ones; while predictions hold, no
-    /// slot is read ahead (each would be a miss spent for nothing).
+    /// each probe's three dependent misses (slot, end offsets, text) are
+    /// read early for strings further ahead, in stages, so that they overlap
+    /// the work on earlier ones; while predictions hold, nothing is read
+    /// ahead (each would be a miss spent for nothing).
     pub(crate) fn lookup_in_order<'t>(
         &self,
         hashes: &[u64],
         text: impl Fn(usize) -> &'t str,
         mut found: impl FnMut(usize, &'t str, Option<u32>),
     ) {
-        const AHEAD: usize = 8;
+        // Slots 12 strings ahead, end offsets 8 ahead, text 4 ahead.
+        const AHEAD: usize = 12;
+        const ENDS_AHEAD: usize = 8;
+        const TEXT_AHEAD: usize = 4;
         let mut touched = 0u64;
         let mut previous: Option<(&str, Option<u32>)> = None;
         let mut probes_lately = 1u32;
         for (k, &h) in hashes.iter().enumerate() {
-            if probes_lately > 0
-                && let Some(&ahead) = hashes.get(k + AHEAD)
-            {
-                touched ^= self.touch(ahead);
+            if probes_lately > 0 {
+                if let Some(&ahead) = hashes.get(k + AHEAD) {
+                    touched ^= self.touch(ahead);
+                }
+                if let Some(&ahead) = hashes.get(k + ENDS_AHEAD) {
+                    touched ^= self.touch_ends(ahead);
+                }
+                if let Some(&ahead) = hashes.get(k + TEXT_AHEAD) {
+                    touched ^= self.touch_text(ahead);
+                }
             }
             let s = text(k);
             let predicted = match previous {
@@ -352,6 +395,62 @@ impl TextColumn {
         self.ends.reserve(additional);
     }
 
+    /// The entries `order` names, in that order (an index past the end is
+    /// an absent entry), copied on all threads into one buffer sized
+    /// first: gathering millions of ids reads each at a random place, and
+    /// copying parts and then joining them would hold the text twice.
+    pub(crate) fn gathered(&self, order: &[u32]) -> TextColumn {
+        if self.ends.is_empty() {
+            return TextColumn {
+                len: order.len(),
+                ..TextColumn::default()
+            };
+        }
+        let text = |k: usize| {
+            order
+                .get(k)
+                .and_then(|&i| self.get(i as usize))
+                .unwrap_or("")
+        };
+        TextColumn::from_fn(order.len(), text)
+    }
+
+    /// The column of `text(0)`, …, `text(len - 1)` (empty is absent),
+    /// built as [`Self::gathered`] builds its own.
+    pub(crate) fn from_fn<'t>(len: usize, text: impl Fn(usize) -> &'t str + Sync) -> TextColumn {
+        const CHUNK: usize = 1 << 14;
+        let mut ends: Vec<usize> = par::map_indices(len, |k| text(k).len());
+        let mut total = 0usize;
+        for end in &mut ends {
+            total += *end;
+            *end = total;
+        }
+        let mut bytes = par::filled(total, 0u8);
+        let mut jobs = Vec::with_capacity(len.div_ceil(CHUNK));
+        let (mut rest, mut start) = (&mut bytes[..], 0usize);
+        for first in (0..len).step_by(CHUNK) {
+            let last = (first + CHUNK).min(len);
+            let end = ends.get(last.wrapping_sub(1)).copied().unwrap_or(start);
+            let (out, tail) = rest.split_at_mut(end - start);
+            jobs.push((out, first..last));
+            (rest, start) = (tail, end);
+        }
+        par::for_each_owned(jobs, |(out, entries)| {
+            let mut at = 0;
+            for k in entries {
+                let s = text(k).as_bytes();
+                if let Some(slot) = out.get_mut(at..at + s.len()) {
+                    slot.copy_from_slice(s);
+                }
+                at += s.len();
+            }
+        });
+        // Whole strings end to end are UTF-8: the check cannot fail (and
+        // an empty column is the worst a failure could give).
+        let buf = String::from_utf8(bytes).unwrap_or_default();
+        TextColumn { buf, ends, len }
+    }
+
     /// Appends every entry of `other`, in order.
     pub(crate) fn append(&mut self, other: &TextColumn) {
         if other.ends.is_empty() {
@@ -561,6 +660,30 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(bulk.len(), single.len());
+        }
+    }
+
+    proptest::proptest! {
+        /// Gathering equals pushing the named entries one by one: absent
+        /// entries, indices past the end and columns that never held text.
+        #[test]
+        fn gathered_equals_pushed(
+            entries in proptest::collection::vec(proptest::option::of("[a-cé]{0,3}"), 0..40),
+            order in proptest::collection::vec(0u32..45, 0..100),
+        ) {
+            let mut column = TextColumn::default();
+            for e in &entries {
+                column.push(e.as_deref());
+            }
+            let got = column.gathered(&order);
+            let mut want = TextColumn::default();
+            for &i in &order {
+                want.push(column.get(i as usize));
+            }
+            proptest::prop_assert_eq!(got.len(), want.len());
+            for k in 0..order.len() {
+                proptest::prop_assert_eq!(got.get(k), want.get(k));
+            }
         }
     }
 

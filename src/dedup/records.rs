@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::ingest::stage::{StagedProspect, StagedTexts};
 use crate::intern::{NONE, TextColumn};
 use crate::model::Source;
+use crate::par;
 
 /// A borrowed view of one prospect record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,38 +116,33 @@ impl ProspectRecords {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
-    pub(crate) fn push(
-        &mut self,
-        r: &StagedProspect,
+    /// The staged records `order` names (staged indices), in that order,
+    /// each column gathered on all threads into one allocation sized first
+    /// (see [`TextColumn::gathered`]).
+    pub(crate) fn gathered<'s>(
+        order: &[u32],
+        staged: &[StagedProspect],
         texts: &StagedTexts,
-        id: &str,
-        created_by: u32,
-    ) {
-        self.ids.push(Some(id));
-        let i = r.text_row;
-        self.name.push(texts.name.get(i));
-        self.company.push(texts.company.get(i));
-        self.email.push(texts.email.get(i));
-        self.phone.push(texts.phone.get(i));
-        self.city.push(texts.city.get(i));
-        self.country.push(texts.country.get(i));
-        self.source.push(r.source);
-        self.created_us.push(r.created_us);
-        self.created_by.push(created_by);
-    }
-
-    /// Appends every record of `other`, in order.
-    pub(crate) fn append(&mut self, other: &ProspectRecords) {
-        self.ids.append(&other.ids);
-        self.name.append(&other.name);
-        self.company.append(&other.company);
-        self.email.append(&other.email);
-        self.phone.append(&other.phone);
-        self.city.append(&other.city);
-        self.country.append(&other.country);
-        self.source.extend_from_slice(&other.source);
-        self.created_us.extend_from_slice(&other.created_us);
-        self.created_by.extend_from_slice(&other.created_by);
+        id_of: impl Fn(&StagedProspect) -> &'s str + Sync,
+        created_by_of: impl Fn(&StagedProspect) -> u32 + Sync,
+    ) -> ProspectRecords {
+        let at = |k: usize| order.get(k).and_then(|&i| staged.get(i as usize));
+        let text_rows: Vec<u32> = par::map_indices(order.len(), |k| {
+            at(k).map_or(u32::MAX, |r| u32::try_from(r.text_row).unwrap_or(u32::MAX))
+        });
+        let column = |c: &TextColumn| c.gathered(&text_rows);
+        ProspectRecords {
+            ids: TextColumn::from_fn(order.len(), |k| at(k).map_or("", &id_of)),
+            name: column(&texts.name),
+            company: column(&texts.company),
+            email: column(&texts.email),
+            phone: column(&texts.phone),
+            city: column(&texts.city),
+            country: column(&texts.country),
+            source: par::map_indices(order.len(), |k| at(k).and_then(|r| r.source)),
+            created_us: par::map_indices(order.len(), |k| at(k).and_then(|r| r.created_us)),
+            created_by: par::map_indices(order.len(), |k| at(k).map_or(NONE, &created_by_of)),
+        }
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

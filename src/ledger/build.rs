@@ -5,6 +5,7 @@
 use super::identity::{clusters_from_labels, supplied_labels};
 use super::validate::{Rejections, accept_unique, dense_order, lookup, screen, sort_by_bytes};
 use super::*;
+use crate::ingest::stage::StagedProspect;
 use crate::ingest::stage::{StagedMeeting, StagedSale};
 use crate::par;
 use crate::union_find::UnionFind;
@@ -32,6 +33,9 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
     drop(labels);
     drop(identity);
     let refs = References::new(&b, &reps.rep_of_sym, &rec_of_sym);
+    // Record ids are not looked up again: free the table (about 40 bytes
+    // per record) before the largest tables are gathered.
+    b.record_syms = Default::default();
     let (contact_ids, contacts) = accept_contacts(&mut b, &refs, &mut rej);
     let (meeting_ids, meetings) = accept_meetings(&b, &refs, &mut rej);
     let (sale_ids, sales, currencies) = accept_sales(&b, &refs, &mut rej);
@@ -180,26 +184,25 @@ fn accept_records(
             *slot = i as u32;
         }
     }
-    // Columns gathered in id order, in parallel chunks then joined.
-    let gather = |syms: &[u32]| {
-        let mut part = ProspectRecords::default();
-        for sym in syms {
-            if let Some(p) = b.prospects.get(lookup(&staged_of_sym, *sym) as usize) {
-                let created_by = if p.created_by == NONE {
-                    NONE
-                } else {
-                    lookup(rep_of_sym, p.created_by)
-                };
-                part.push(p, &b.prospect_texts, b.record_syms.get(*sym), created_by);
-            }
+    let staged: Vec<u32> = rec_order
+        .iter()
+        .map(|&sym| lookup(&staged_of_sym, sym))
+        .collect();
+    drop(staged_of_sym);
+    let created_by = |p: &StagedProspect| {
+        if p.created_by == NONE {
+            NONE
+        } else {
+            lookup(rep_of_sym, p.created_by)
         }
-        part
     };
-    let parts: Vec<ProspectRecords> = par::map_chunks(&rec_order, 1 << 16, gather);
-    let mut records = ProspectRecords::default();
-    for part in &parts {
-        records.append(part);
-    }
+    let records = ProspectRecords::gathered(
+        &staged,
+        &b.prospects,
+        &b.prospect_texts,
+        |p| b.record_syms.get(p.id),
+        created_by,
+    );
     // Staged prospect text is copied into `records`; free it before the
     // (much larger) event tables are built.
     b.prospect_texts = Default::default();
@@ -344,7 +347,10 @@ fn accept_contacts(
     let kept_in_place =
         order.len() == contacts.len() && order.iter().enumerate().all(|(k, &i)| k as u32 == i);
     if !kept_in_place {
-        (staged_ids, contacts) = gather_contacts(&order, &staged_ids, &contacts);
+        // One after the other, each old table freed as soon as its
+        // gathered twin exists: the peak memory of the build is here.
+        staged_ids = staged_ids.gathered(&order);
+        contacts = gather_rows(&order, &contacts);
     }
     drop(order);
     par::for_each_mut(&mut contacts, |c| {
@@ -396,37 +402,16 @@ fn staged_id(ids: &TextColumn, i: usize) -> &str {
     ids.get(i).unwrap_or_default()
 }
 
-/// Contacts and their ids gathered in `order`, in parallel chunks: each
+/// Contact rows gathered in `order` (staged indices), in parallel: each
 /// read is random, but they are independent, so their cache misses
 /// overlap (moving rows in place, cycle by cycle, misses once per row in
 /// turn).
-fn gather_contacts(
-    order: &[u32],
-    staged_ids: &TextColumn,
-    contacts: &[ContactRow],
-) -> (TextColumn, Vec<ContactRow>) {
-    const CHUNK: usize = 1 << 16;
-    let gather_ids = |chunk: &[u32]| {
-        let mut part = TextColumn::default();
-        for &i in chunk {
-            part.push(staged_ids.get(i as usize));
-        }
-        part
-    };
+fn gather_rows(order: &[u32], contacts: &[ContactRow]) -> Vec<ContactRow> {
     // invariant: `order` holds staged contact indices.
     debug_assert!(order.iter().all(|&i| (i as usize) < contacts.len()));
     #[allow(clippy::indexing_slicing)]
     let row_at = |&i: &u32| contacts[i as usize];
-    let (id_parts, gathered) = par::join(
-        || par::map_chunks(order, CHUNK, gather_ids),
-        || par::map(order, row_at),
-    );
-    let mut ids = TextColumn::default();
-    ids.reserve(order.len(), 12);
-    for part in &id_parts {
-        ids.append(part);
-    }
-    (ids, gathered)
+    par::map(order, row_at)
 }
 
 /// Stage 5: meetings (SPEC §3), re-indexed in id order.

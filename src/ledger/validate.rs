@@ -52,49 +52,46 @@ fn keyed_by_bytes<'a, T: Copy + Ord + Send + Sync>(
     items: &[T],
     text_of: impl Fn(T) -> &'a str + Sync,
 ) -> Vec<Keyed<T>> {
-    let keyed: Vec<Keyed<T>> = par::map(items, |&t| (prefix_key(text_of(t)), t));
     let cmp = |a: &Keyed<T>, b: &Keyed<T>| {
         a.0.cmp(&b.0)
             .then_with(|| text_of(a.1).as_bytes().cmp(text_of(b.1).as_bytes()))
             .then_with(|| a.1.cmp(&b.1))
     };
-    let mut sorted = bucketed(keyed);
-    par::sort_runs(&mut sorted.0, &sorted.1, cmp);
-    sorted.0
+    let (mut keyed, runs) = bucketed(items, |t| prefix_key(text_of(t)), BUCKET_FROM);
+    par::sort_runs(&mut keyed, &runs, cmp);
+    keyed
 }
 
-/// Entries at or above this count are bucketed before sorting.
+/// Inputs at or above this count are bucketed before sorting.
 const BUCKET_FROM: usize = 1 << 15;
 
-/// Distributes entries into buckets by the 16 key bits that follow the
-/// bits all keys share (ids of one export share their leading bytes):
-/// buckets in key order, each small enough to sort in cache. Returns the
-/// entries and the bucket lengths; small inputs stay one bucket.
-fn bucketed<T: Copy + Send + Sync>(keyed: Vec<Keyed<T>>) -> (Vec<Keyed<T>>, Vec<usize>) {
-    bucketed_from(keyed, BUCKET_FROM)
-}
-
-/// [`bucketed`] with the threshold given (tests use small ones).
-fn bucketed_from<T: Copy + Send + Sync>(
-    keyed: Vec<Keyed<T>>,
+/// The items keyed and distributed into buckets by the 16 key bits that
+/// follow the bits all keys share (ids of one export share their leading
+/// bytes): buckets in key order, each small enough to sort in cache.
+/// Returns the entries and the bucket lengths; fewer than `from` items
+/// stay one bucket. Keys are computed again on each pass rather than kept:
+/// the one table of entries is the sort's only large allocation.
+fn bucketed<T: Copy + Send + Sync>(
+    items: &[T],
+    key: impl Fn(T) -> (u64, u64) + Sync,
     from: usize,
 ) -> (Vec<Keyed<T>>, Vec<usize>) {
-    let Some(&(first, _)) = keyed.first() else {
-        return (keyed, Vec::new());
+    let Some(&first) = items.first() else {
+        return (Vec::new(), Vec::new());
     };
-    if keyed.len() < from {
-        let n = keyed.len();
-        return (keyed, vec![n]);
+    if items.len() < from {
+        return (par::map(items, |&t| (key(t), t)), vec![items.len()]);
     }
     let wide = |k: (u64, u64)| (u128::from(k.0) << 64) | u128::from(k.1);
-    let differ = par::map_reduce(&keyed, |e| wide(e.0) ^ wide(first), || 0, |a, b| a | b);
+    let first_key = wide(key(first));
+    let differ = par::map_reduce(items, |&t| wide(key(t)) ^ first_key, || 0, |a, b| a | b);
     // The bucket is the 16 bits from the first differing one (fewer at
     // the end of the key).
     let shift = 128u32.saturating_sub(differ.leading_zeros() + 16);
     let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
     let mut counts = vec![0usize; 1 << 16];
-    for e in &keyed {
-        if let Some(c) = counts.get_mut(bucket(e.0)) {
+    for &t in items {
+        if let Some(c) = counts.get_mut(bucket(key(t))) {
             *c += 1;
         }
     }
@@ -106,12 +103,13 @@ fn bucketed_from<T: Copy + Send + Sync>(
             Some(s)
         })
         .collect();
-    let mut out = keyed.clone();
-    for e in &keyed {
-        if let Some(at) = next.get_mut(bucket(e.0))
+    let mut out = par::filled(items.len(), ((0, 0), first));
+    for &t in items {
+        let k = key(t);
+        if let Some(at) = next.get_mut(bucket(k))
             && let Some(slot) = out.get_mut(*at)
         {
-            *slot = *e;
+            *slot = (k, t);
             *at += 1;
         }
     }
@@ -241,14 +239,12 @@ mod tests {
         /// bytes, whatever the threshold.
         #[test]
         fn bucketed_sort_is_byte_order(ids in ids(), from in 0usize..40) {
-            let keyed: Vec<Keyed<u32>> = (0..ids.len() as u32)
-                .map(|i| (prefix_key(&ids[i as usize]), i))
-                .collect();
+            let items: Vec<u32> = (0..ids.len() as u32).collect();
             let text = |i: u32| ids[i as usize].as_bytes();
             let cmp = |a: &Keyed<u32>, b: &Keyed<u32>| {
                 a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))).then_with(|| a.1.cmp(&b.1))
             };
-            let (mut got, runs) = bucketed_from(keyed, from);
+            let (mut got, runs) = bucketed(&items, |i| prefix_key(&ids[i as usize]), from);
             prop_assert_eq!(runs.iter().sum::<usize>(), ids.len());
             par::sort_runs(&mut got, &runs, cmp);
             let got: Vec<u32> = got.into_iter().map(|(_, i)| i).collect();

@@ -257,10 +257,15 @@ impl<'a> Scorer<'a> {
 
     /// Levels of field `f` between record `i` of `a` and `j` of `b`.
     fn level(&self, f: usize, a: &NormData, i: usize, fb: usize, b: &NormData, j: usize) -> u8 {
+        let (ha, hb) = (a.hash(f, i), b.hash(fb, j));
+        // Hash 0 is an absent value: no text is read for it.
+        if ha == 0 || hb == 0 {
+            return MISSING;
+        }
         let (Some(x), Some(y)) = (a.value(f, i), b.value(fb, j)) else {
             return MISSING;
         };
-        if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
+        if f == fb && ha == hb && x == y {
             return self.top(f);
         }
         // A caller's comparator may answer past its last level: that is
@@ -310,9 +315,10 @@ impl<'a> Scorer<'a> {
             plus_b,
             stats_data,
             snapshot: self.snapshot.filter(|_| uncounted == Uncounted::None),
+            // A value is absent exactly when its hash is 0: no text read.
             identity_missing: self
                 .identity
-                .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none()),
+                .is_some_and(|id| a.hash(id, i) == 0 || b.hash(id, j) == 0),
         };
         let mut shared_org: u32 = 0;
         for f in 0..nf {

@@ -4,9 +4,9 @@
 
 use hashbrown::HashMap;
 
+use super::FieldKind;
 use super::RecordSource;
 use super::normalize::foldhash_u64;
-use super::FieldKind;
 use super::profile::{FieldRole, Profile, TermFrequency};
 use crate::par;
 
@@ -277,10 +277,9 @@ impl DistinctValues {
         column: usize,
         order: &[u32],
     ) -> Self {
-        let mut seen: HashMap<&str, u32, foldhash::fast::FixedState> =
-            HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
-                super::normalize::HASH_SEED,
-            ));
+        let mut seen: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::with_hasher(
+            foldhash::fast::FixedState::with_seed(super::normalize::HASH_SEED),
+        );
         let mut raws: Vec<&str> = Vec::new();
         let index = order
             .iter()

@@ -53,14 +53,12 @@ pub(crate) fn cluster(
         if ra == rb {
             continue;
         }
-        let list = |members: &Vec<Vec<u32>>, r: u32| -> Vec<u32> {
-            match members.get(r as usize) {
-                Some(m) if !m.is_empty() => m.clone(),
-                _ => vec![r],
-            }
-        };
-        let ma = list(&members, ra);
-        let mb = list(&members, rb);
+        // Both sides' members, borrowed (a lone record is its own list):
+        // nothing is copied for the many links that are refused or join
+        // records already together.
+        let (one_a, one_b) = ([ra], [rb]);
+        let ma = members_of(&members, ra, &one_a);
+        let mb = members_of(&members, rb, &one_b);
         if ma.len() + mb.len() > max_size {
             stats.refused_size += 1;
             continue;
@@ -71,17 +69,31 @@ pub(crate) fn cluster(
         }
         let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
         sets.link_roots(lo, hi);
-        let mut merged = ma;
-        merged.extend(mb);
-        if let Some(m) = members.get_mut(hi as usize) {
-            *m = Vec::new();
-        }
+        let mut merged = take_members(&mut members, lo);
+        merged.append(&mut take_members(&mut members, hi));
         if let Some(m) = members.get_mut(lo as usize) {
             *m = merged;
         }
         stats.merges += 1;
     }
     (sets.roots(), stats)
+}
+
+/// The members of the cluster rooted at `r`: its list, or `alone` (`[r]`)
+/// for a record not yet merged.
+fn members_of<'a>(members: &'a [Vec<u32>], r: u32, alone: &'a [u32]) -> &'a [u32] {
+    match members.get(r as usize) {
+        Some(m) if !m.is_empty() => m,
+        _ => alone,
+    }
+}
+
+/// The members of the cluster rooted at `r`, moved out of its slot.
+fn take_members(members: &mut [Vec<u32>], r: u32) -> Vec<u32> {
+    match members.get_mut(r as usize) {
+        Some(m) if !m.is_empty() => std::mem::take(m),
+        _ => vec![r],
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use hashbrown::HashMap;
 
+use super::FieldKind;
 use super::RecordSource;
 use super::normalize::foldhash_u64;
 use super::profile::{FieldRole, Profile, TermFrequency};
@@ -106,6 +107,12 @@ impl NormData {
     }
 
     /// Normalises records `order[..]` of `source` (in that order).
+    ///
+    /// Fields whose values repeat across records (names, companies,
+    /// cities) are normalised once per distinct raw value
+    /// ([`DistinctValues`]); the built-in normalisers are pure functions
+    /// of the raw value, so the records get the same text as if each were
+    /// normalised on its own.
     pub(crate) fn from_source<S: RecordSource + ?Sized>(
         profile: &Profile,
         source: &S,
@@ -118,13 +125,41 @@ impl NormData {
             .collect();
         let country = profile.country_column().and_then(|c| source.column(c));
         let nfields = profile.fields().len();
-        let chunks = par::map_chunks(order, 4096, |chunk| {
+        const CHUNK: usize = 4096;
+        let memos: Vec<Option<DistinctValues>> = par::map_indices(nfields, |f| {
+            let spec = profile.fields().get(f)?;
+            let column = (*columns.get(f)?)?;
+            memoised(spec.kind).then(|| DistinctValues::of(spec, source, column, order))
+        });
+        let chunks = par::map_chunks_indexed(order, CHUNK, |(at, chunk)| {
             let mut d = NormData::empty(nfields);
-            for &r in chunk {
+            let mut norms: Vec<Option<String>> = Vec::with_capacity(nfields);
+            for (k, &r) in chunk.iter().enumerate() {
                 let r = r as usize;
-                let raw = columns.iter().map(|c| c.and_then(|c| source.value(r, c)));
-                let cc = country.and_then(|c| source.value(r, c));
-                d.push_raw(profile, raw, cc);
+                let cc = country
+                    .and_then(|c| source.value(r, c))
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .or(profile.default_country());
+                norms.clear();
+                for (f, spec) in profile.fields().iter().enumerate() {
+                    // Memoised fields are read from their distinct values
+                    // below.
+                    let own = memos.get(f).is_some_and(Option::is_none);
+                    let raw = columns.get(f).copied().flatten().filter(|_| own);
+                    norms.push(
+                        raw.and_then(|c| source.value(r, c))
+                            .filter(|s| !s.trim().is_empty())
+                            .and_then(|s| spec.comparator.normalize(s, cc)),
+                    );
+                }
+                let pos = at * CHUNK + k;
+                d.push_values(norms.iter().enumerate().map(|(f, own)| {
+                    match memos.get(f).and_then(Option::as_ref) {
+                        Some(m) => m.value_of(pos),
+                        None => own.as_deref(),
+                    }
+                }));
             }
             d
         });
@@ -205,6 +240,66 @@ impl NormData {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.offs.capacity() * 4 + self.hashes.capacity() * 8
+    }
+}
+
+/// Whether values of a built-in kind are normalised once per distinct raw
+/// value: the kinds whose values repeat across records (people's names,
+/// companies, cities) and whose normalisers do not read the country.
+fn memoised(kind: Option<FieldKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            FieldKind::PersonName
+                | FieldKind::GivenName
+                | FieldKind::Surname
+                | FieldKind::Company
+                | FieldKind::City
+        )
+    )
+}
+
+/// One field's normalised values by distinct raw value: each record's
+/// index into `values`, each distinct raw value normalised once.
+struct DistinctValues {
+    /// Per record (in the order normalised), its distinct value's index;
+    /// `u32::MAX` for an absent or blank value.
+    index: Vec<u32>,
+    values: Vec<Option<String>>,
+}
+
+impl DistinctValues {
+    /// The distinct raw values of `column` over records `order[..]`, each
+    /// normalised by `spec`'s comparator (no country: see [`memoised`]).
+    fn of<S: RecordSource + ?Sized>(
+        spec: &super::FieldSpec,
+        source: &S,
+        column: usize,
+        order: &[u32],
+    ) -> Self {
+        let mut seen: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::with_hasher(
+            foldhash::fast::FixedState::with_seed(super::normalize::HASH_SEED),
+        );
+        let mut raws: Vec<&str> = Vec::new();
+        let index = order
+            .iter()
+            .map(|&r| match source.value(r as usize, column) {
+                Some(v) if !v.trim().is_empty() => *seen.entry(v).or_insert_with(|| {
+                    raws.push(v);
+                    (raws.len() - 1) as u32
+                }),
+                _ => u32::MAX,
+            })
+            .collect();
+        drop(seen);
+        let values = par::map(&raws, |v| spec.comparator.normalize(v, None));
+        Self { index, values }
+    }
+
+    /// The normalised value of the record at position `pos`.
+    fn value_of(&self, pos: usize) -> Option<&str> {
+        let i = *self.index.get(pos)?;
+        self.values.get(i as usize)?.as_deref()
     }
 }
 

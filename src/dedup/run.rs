@@ -477,7 +477,9 @@ impl Dedup {
             });
         let roots = roots_by_id(&roots, perm);
         // Evidence of every link that ended inside one cluster.
-        let scorer = Scorer::new(&self.profile, model, scoring.stats).with_snapshot(snapshot);
+        let scorer = Scorer::new(&self.profile, model, scoring.stats)
+            .with_snapshot(snapshot)
+            .with_tf_table();
         let id_of = |k: u32| id_index(perm, k);
         let inside: Vec<Link> = links
             .iter()
@@ -595,7 +597,9 @@ impl Scoring<'_> {
     /// Scores every candidate pair under `model`, keeping what `keep` takes
     /// from each score, in pair order.
     fn all<T: Send>(&self, model: &Model, keep: impl Fn(&score::PairScore) -> T + Sync) -> Vec<T> {
-        let scorer = Scorer::new(self.profile, model, self.stats).with_snapshot(self.snapshot);
+        let scorer = Scorer::new(self.profile, model, self.stats)
+            .with_snapshot(self.snapshot)
+            .with_tf_table();
         par::map_chunks(self.pairs, 4096, |chunk| {
             chunk
                 .iter()

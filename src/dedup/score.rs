@@ -154,7 +154,14 @@ pub(crate) struct Scorer<'a> {
     /// Fields naming the organisation (company names).
     org_fields: Vec<usize>,
     prior: f64,
+    /// Per field with term frequencies, [`Scorer::tf_weight`] of the
+    /// counts below [`TF_TABLE`] among the records the statistics
+    /// describe: the same numbers, without a logarithm per pair.
+    tf_table: Vec<Vec<f64>>,
 }
+
+/// Value counts whose term-frequency weights [`Scorer`] tabulates.
+const TF_TABLE: u32 = 1024;
 
 /// One pair being scored: the two records, which side (if any) is a
 /// query not yet counted in the statistics, and what every field asks.
@@ -227,7 +234,35 @@ impl<'a> Scorer<'a> {
                 .map(|(i, _)| i)
                 .collect(),
             prior: model.prior_weight(),
+            tf_table: Vec::new(),
         }
+    }
+
+    /// Tabulates the term-frequency weights of common counts, for a
+    /// scorer that scores many pairs (a batch run): a few thousand
+    /// logarithms once instead of one or more per pair.
+    pub(crate) fn with_tf_table(mut self) -> Self {
+        self.tf_table = self.tf_tables();
+        self
+    }
+
+    /// The term-frequency weights of counts below [`TF_TABLE`], per field
+    /// (empty for fields without term frequencies).
+    fn tf_tables(&self) -> Vec<Vec<f64>> {
+        let nf = self.profile.fields().len().min(self.model.fields.len());
+        (0..nf)
+            .map(|f| {
+                let on = self.tf.get(f).is_some_and(|&t| t != TermFrequency::Off)
+                    && self.stats.present.get(f).is_some();
+                if !on {
+                    return Vec::new();
+                }
+                let (top, n) = (self.top(f), self.stats.present(f));
+                (0..TF_TABLE)
+                    .map(|c| self.tf_weight(f, top, c, n))
+                    .collect()
+            })
+            .collect()
     }
 
     /// Uses per-record statistics of a batch (for pairs within that
@@ -257,10 +292,15 @@ impl<'a> Scorer<'a> {
 
     /// Levels of field `f` between record `i` of `a` and `j` of `b`.
     fn level(&self, f: usize, a: &NormData, i: usize, fb: usize, b: &NormData, j: usize) -> u8 {
+        let (ha, hb) = (a.hash(f, i), b.hash(fb, j));
+        // Hash 0 is an absent value: no text is read for it.
+        if ha == 0 || hb == 0 {
+            return MISSING;
+        }
         let (Some(x), Some(y)) = (a.value(f, i), b.value(fb, j)) else {
             return MISSING;
         };
-        if f == fb && a.hash(f, i) == b.hash(f, j) && x == y {
+        if f == fb && ha == hb && x == y {
             return self.top(f);
         }
         // A caller's comparator may answer past its last level: that is
@@ -310,9 +350,10 @@ impl<'a> Scorer<'a> {
             plus_b,
             stats_data,
             snapshot: self.snapshot.filter(|_| uncounted == Uncounted::None),
+            // A value is absent exactly when its hash is 0: no text read.
             identity_missing: self
                 .identity
-                .is_some_and(|id| a.value(id, i).is_none() || b.value(id, j).is_none()),
+                .is_some_and(|id| a.hash(id, i) == 0 || b.hash(id, j) == 0),
         };
         let mut shared_org: u32 = 0;
         for f in 0..nf {
@@ -375,7 +416,14 @@ impl<'a> Scorer<'a> {
         if let (true, Some((count, _))) = (tf, top_stat) {
             let n = self.stats.present(f) + u64::from(p.plus_a.or(p.plus_b).is_some());
             if count > 0 {
-                let w_tf = self.tf_weight(f, top, count, n);
+                let tabulated = match p.plus_a.or(p.plus_b) {
+                    None => self.tf_table.get(f).and_then(|t| t.get(count as usize)),
+                    Some(_) => None,
+                };
+                let w_tf = match tabulated {
+                    Some(&w) => w,
+                    None => self.tf_weight(f, top, count, n),
+                };
                 w = if tf_mode == TermFrequency::OnlyLower {
                     w.min(w_tf)
                 } else {
@@ -546,7 +594,7 @@ pub(crate) fn estimate_u(
         return;
     }
     let total_pairs = (n as u64) * (n as u64 - 1) / 2;
-    let pairs: Vec<(u32, u32)> = if total_pairs <= samples as u64 {
+    let mut pairs: Vec<(u32, u32)> = if total_pairs <= samples as u64 {
         (0..n as u32)
             .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
             .collect()
@@ -560,6 +608,9 @@ pub(crate) fn estimate_u(
             })
             .collect()
     };
+    // In record order, so that one side of consecutive pairs is read from
+    // nearby memory; the counts are sums, the same in any order.
+    pairs.sort_unstable();
     let scorer = Scorer::new(profile, model, stats);
     let nf = profile.fields().len();
     let counts = crate::par::fold_chunks(

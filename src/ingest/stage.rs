@@ -201,7 +201,7 @@ pub struct Staging {
     pub(crate) prospect_texts: StagedTexts,
     pub(crate) contacts: Vec<ContactRow>,
     /// Source row of each staged contact.
-    pub(crate) contact_rows: Vec<u64>,
+    pub(crate) contact_rows: RowNumbers,
     pub(crate) meetings: Vec<StagedMeeting>,
     pub(crate) sales: Vec<StagedSale>,
     /// Rejections found by readers before a record could be staged.
@@ -249,7 +249,6 @@ impl Staging {
             }
             RecordKind::Contact => {
                 self.contacts.reserve(additional);
-                self.contact_rows.reserve(additional);
                 self.contact_ids.reserve(additional, ID_BYTES);
             }
             RecordKind::Meeting => {
@@ -646,11 +645,49 @@ impl EventBatch {
     }
 }
 
+/// The source row of each staged record, stored as runs of consecutive
+/// rows: a file's rows are consecutive but for those rejected while
+/// reading, so a few runs stand for millions of 8-byte row numbers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowNumbers {
+    /// (first staged index, its row) of each run, in staged order.
+    runs: Vec<(usize, u64)>,
+    len: usize,
+}
+
+impl RowNumbers {
+    /// Adds the row of the next staged record.
+    pub(crate) fn push(&mut self, row: u64) {
+        let continues = self.runs.last().is_some_and(|&(first, start)| {
+            start.checked_add((self.len - first) as u64) == Some(row)
+        });
+        if !continues {
+            self.runs.push((self.len, row));
+        }
+        self.len += 1;
+    }
+
+    /// The row of staged record `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<u64> {
+        if i >= self.len {
+            return None;
+        }
+        let run = self.runs.partition_point(|&(first, _)| first <= i);
+        let &(first, start) = self.runs.get(run.checked_sub(1)?)?;
+        start.checked_add((i - first) as u64)
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 /// The staged rows of a builder that appending event batches writes (see
 /// [`Staging::split_for_events`]).
 pub(crate) struct EventRows<'a> {
     contacts: &'a mut Vec<ContactRow>,
-    contact_rows: &'a mut Vec<u64>,
+    contact_rows: &'a mut RowNumbers,
     contact_ids: &'a mut TextColumn,
     meetings: &'a mut Vec<StagedMeeting>,
     meeting_ids: &'a mut TextColumn,
@@ -665,8 +702,9 @@ impl EventRows<'_> {
         match kind {
             RecordKind::Contact => {
                 self.contact_ids.append(&batch.ids);
-                self.contact_rows
-                    .extend(batch.contact_rows.iter().map(|r| r + row_base));
+                for r in &batch.contact_rows {
+                    self.contact_rows.push(r + row_base);
+                }
                 self.contacts.append(&mut batch.contacts);
             }
             RecordKind::Meeting => {
@@ -744,5 +782,33 @@ impl ProspectBatch {
         t.phone.push(f.phone);
         t.city.push(f.city);
         t.country.push(f.country);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowNumbers;
+
+    proptest::proptest! {
+        /// Runs give back every row pushed, whatever the gaps and repeats.
+        #[test]
+        fn row_numbers_give_back_every_row(
+            steps in proptest::collection::vec(0u64..4, 0..200),
+            start in proptest::prelude::any::<u64>(),
+        ) {
+            let mut rows = RowNumbers::default();
+            let mut pushed = Vec::new();
+            let mut row = start;
+            for step in steps {
+                row = row.wrapping_add(step);
+                rows.push(row);
+                pushed.push(row);
+            }
+            proptest::prop_assert_eq!(rows.len(), pushed.len());
+            for (i, &r) in pushed.iter().enumerate() {
+                proptest::prop_assert_eq!(rows.get(i), Some(r));
+            }
+            proptest::prop_assert_eq!(rows.get(pushed.len()), None);
+        }
     }
 }

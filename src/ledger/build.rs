@@ -23,15 +23,22 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
         list: std::mem::take(&mut b.early_rejections),
     };
     let reps = accept_reps(&mut b, &mut rej);
-    let (records, rec_of_sym) = accept_records(&mut b, &reps.rep_of_sym, &mut rej);
+    let (record_order, rec_of_sym) = accept_records(&mut b, &reps.rep_of_sym, &mut rej);
     let mut warnings = Vec::new();
-    let mut labels = group_records(&identity, &b, &records, &rec_of_sym, &mut warnings)?;
+    // A supplied partition (possibly millions of ids) needs only the
+    // records' ids: grouped first, it is freed before the records are
+    // copied, the build's largest moment.
+    let grouping = group_by_ids(identity, &b, record_order.len(), &rec_of_sym, &mut warnings);
+    let records = gather_records(&mut b, &record_order, &reps.rep_of_sym);
+    drop(record_order);
+    let mut labels = match grouping {
+        Grouping::Labels(labels) => labels,
+        Grouping::Deduplicate(d) => deduplicated_labels(d.as_ref(), &b, &records)?,
+    };
     apply_links(&mut labels, &b, &rec_of_sym);
     let (record_prospect, prospect_records_offsets, prospect_records) =
         clusters_from_labels(&labels);
-    // The partition (possibly millions of ids) is no longer needed.
     drop(labels);
-    drop(identity);
     let refs = References::new(&b, &reps.rep_of_sym, &rec_of_sym);
     // Record ids are not looked up again: free the table (about 40 bytes
     // per record) before the largest tables are gathered.
@@ -142,15 +149,40 @@ fn accept_reps(b: &mut Staging, rej: &mut Rejections) -> AcceptedReps {
 }
 
 /// Stage 2: prospect records (SPEC §3: id given, creator known, first
-/// valid row wins), gathered into columns in id byte order; the dense
-/// index of each record symbol. Frees the staged records.
+/// valid row wins): the staged indices of the accepted ones in id byte
+/// order, and the dense index of each record symbol.
 fn accept_records(
     b: &mut Staging,
     rep_of_sym: &[u32],
     rej: &mut Rejections,
-) -> (ProspectRecords, Vec<u32>) {
+) -> (Vec<u32>, Vec<u32>) {
+    let accepted = screen_records(b, rep_of_sym, rej);
+    let rec_syms: Vec<u32> = accepted
+        .iter()
+        .filter_map(|&i| b.prospects.get(i as usize).map(|p| p.id))
+        .collect();
+    let (rec_order, rec_of_sym) = dense_order(&b.record_syms, &rec_syms);
+    drop(rec_syms);
+    let mut staged_of_sym = vec![NONE; b.record_syms.len()];
+    for &i in &accepted {
+        if let Some(p) = b.prospects.get(i as usize)
+            && let Some(slot) = staged_of_sym.get_mut(p.id as usize)
+        {
+            *slot = i;
+        }
+    }
+    let staged = rec_order
+        .iter()
+        .map(|&sym| lookup(&staged_of_sym, sym))
+        .collect();
+    (staged, rec_of_sym)
+}
+
+/// The staged indices of the prospect records that pass the checks, in
+/// row order; rejections for the others.
+fn screen_records(b: &Staging, rep_of_sym: &[u32], rej: &mut Rejections) -> Vec<u32> {
     let mut rec_taken = vec![false; b.record_syms.len()];
-    let mut rec_accepted = Vec::new(); // staged index
+    let mut accepted = Vec::new();
     for (i, p) in b.prospects.iter().enumerate() {
         let id = b.record_syms.get(p.id);
         let reason = if id.is_empty() {
@@ -168,27 +200,15 @@ fn accept_records(
             if let Some(t) = rec_taken.get_mut(p.id as usize) {
                 *t = true;
             }
-            rec_accepted.push(i);
+            accepted.push(i as u32);
         }
     }
-    let rec_syms: Vec<u32> = rec_accepted
-        .iter()
-        .filter_map(|&i| b.prospects.get(i).map(|p| p.id))
-        .collect();
-    let (rec_order, rec_of_sym) = dense_order(&b.record_syms, &rec_syms);
-    let mut staged_of_sym = vec![NONE; b.record_syms.len()];
-    for &i in &rec_accepted {
-        if let Some(p) = b.prospects.get(i)
-            && let Some(slot) = staged_of_sym.get_mut(p.id as usize)
-        {
-            *slot = i as u32;
-        }
-    }
-    let staged: Vec<u32> = rec_order
-        .iter()
-        .map(|&sym| lookup(&staged_of_sym, sym))
-        .collect();
-    drop(staged_of_sym);
+    accepted
+}
+
+/// The accepted prospect records (`order`: staged indices in id order)
+/// gathered into columns. Frees the staged records.
+fn gather_records(b: &mut Staging, order: &[u32], rep_of_sym: &[u32]) -> ProspectRecords {
     let created_by = |p: &StagedProspect| {
         if p.created_by == NONE {
             NONE
@@ -197,7 +217,7 @@ fn accept_records(
         }
     };
     let records = ProspectRecords::gathered(
-        &staged,
+        order,
         &b.prospects,
         &b.prospect_texts,
         |p| b.record_syms.get(p.id),
@@ -207,44 +227,64 @@ fn accept_records(
     // (much larger) event tables are built.
     b.prospect_texts = Default::default();
     b.prospects = Vec::new();
-    (records, rec_of_sym)
+    records
 }
 
-/// Stage 3: prospect identity (SPEC §4): a group label for every record.
-fn group_records(
-    identity: &ProspectIdentity,
+/// Stage 3, prospect identity (SPEC §4): labels when the ids decide
+/// (every record alone, or a supplied partition), else the deduplicator
+/// that will decide from the records' details.
+enum Grouping {
+    Labels(Vec<u32>),
+    Deduplicate(Box<dyn Deduplicate>),
+}
+
+/// The grouping `identity` gives `records` accepted records, as far as
+/// their ids decide it.
+fn group_by_ids(
+    identity: ProspectIdentity,
     b: &Staging,
-    records: &ProspectRecords,
+    records: usize,
     rec_of_sym: &[u32],
     warnings: &mut Vec<Warning>,
+) -> Grouping {
+    match identity {
+        ProspectIdentity::Singletons => Grouping::Labels((0..records as u32).collect()),
+        ProspectIdentity::Supplied(p) => Grouping::Labels(supplied_labels(
+            &p,
+            records,
+            &b.record_syms,
+            rec_of_sym,
+            warnings,
+        )),
+        ProspectIdentity::Deduplicate(d) => Grouping::Deduplicate(d),
+    }
+}
+
+/// A group label for every record, from the deduplicator.
+fn deduplicated_labels(
+    d: &dyn Deduplicate,
+    b: &Staging,
+    records: &ProspectRecords,
 ) -> Result<Vec<u32>> {
-    Ok(match identity {
-        ProspectIdentity::Singletons => (0..records.len() as u32).collect(),
-        ProspectIdentity::Deduplicate(d) => {
-            if b.drop_prospect_text {
-                return Err(Error::invalid(
-                    "prospect identity",
-                    "cannot deduplicate prospect records whose details were dropped \
-                     (keep_prospect_details(false)); supply a partition instead",
-                ));
-            }
-            let labels = d.group(records)?;
-            if labels.len() != records.len() {
-                return Err(Error::invalid(
-                    "deduplicator output",
-                    format!(
-                        "{} labels for {} prospect records",
-                        labels.len(),
-                        records.len()
-                    ),
-                ));
-            }
-            labels
-        }
-        ProspectIdentity::Supplied(p) => {
-            supplied_labels(p, records, &b.record_syms, rec_of_sym, warnings)
-        }
-    })
+    if b.drop_prospect_text {
+        return Err(Error::invalid(
+            "prospect identity",
+            "cannot deduplicate prospect records whose details were dropped \
+             (keep_prospect_details(false)); supply a partition instead",
+        ));
+    }
+    let labels = d.group(records)?;
+    if labels.len() != records.len() {
+        return Err(Error::invalid(
+            "deduplicator output",
+            format!(
+                "{} labels for {} prospect records",
+                labels.len(),
+                records.len()
+            ),
+        ));
+    }
+    Ok(labels)
 }
 
 /// Joins the groups of records known to be one prospect (SPEC §12's
@@ -367,8 +407,7 @@ fn contact_order(b: &mut Staging, refs: &References<'_>, rej: &mut Rejections) -
     let contact_rows = std::mem::take(&mut b.contact_rows);
     // invariant: one source row per staged contact.
     debug_assert_eq!(contact_rows.len(), b.contacts.len());
-    #[allow(clippy::indexing_slicing)]
-    let row_of = |i: u32| contact_rows[i as usize];
+    let row_of = |i: u32| contact_rows.get(i as usize).unwrap_or_default();
     let ids = &b.contact_ids;
     let (candidates, failed) = screen(&b.contacts, |i, c| {
         refs.missing(staged_id(ids, i), c.rep, c.record, "contact_id")

@@ -44,14 +44,14 @@ impl std::fmt::Debug for ProspectIdentity {
 /// no table of labels is built.
 pub(super) fn supplied_labels(
     p: &SuppliedPartition,
-    records: &ProspectRecords,
+    records: usize,
     record_syms: &Interner,
     rec_of_sym: &[u32],
     warnings: &mut Vec<Warning>,
 ) -> Vec<u32> {
     let found = listed_records(p, record_syms, rec_of_sym);
-    warn_about_listing(p, &found, records.len(), warnings);
-    let mut uf = UnionFind::new(records.len());
+    warn_about_listing(p, &found, records, warnings);
+    let mut uf = UnionFind::new(records);
     for (a, b) in partition_joins(p, &found) {
         uf.union(a, b);
     }

@@ -39,57 +39,32 @@ pub(crate) struct Entered {
     pub(crate) duplicates: Option<u32>,
 }
 
-/// What one walk over the prospects' timelines gathers: the records
-/// entered (for this detector) and the first contact through each record
-/// (for `follow_up_padding`). One walk, because reading each event's row
-/// is most of its cost.
-#[derive(Debug, Default)]
-pub(crate) struct RecordWalk {
-    /// Every record with an entry time and a rep who entered it.
-    pub(crate) entered: Vec<Entered>,
-    /// The first contact through each record that has one, per chunk of
-    /// prospects (not gathered into one list: its readers only mark them).
-    pub(crate) first_contacts: Vec<Vec<u32>>,
-}
-
 impl DuplicateInflation {
-    /// Every record with an entry time and a rep who entered it, and the
-    /// first contact through each record.
-    pub(crate) fn entered(ctx: &DetectContext<'_>) -> RecordWalk {
-        let chunks = super::map_prospect_chunks(ctx.ledger(), |range| Self::entered_in(ctx, range));
-        let mut walk = RecordWalk::default();
-        walk.entered
-            .reserve(chunks.iter().map(|(entered, _)| entered.len()).sum());
-        for (entered, firsts) in chunks {
-            walk.entered.extend(entered);
-            walk.first_contacts.push(firsts);
-        }
-        walk
-    }
-
-    /// [`DuplicateInflation::entered`] over a range of prospects: the
-    /// records entered, and the first contacts through each record.
-    fn entered_in(
+    /// Every record of a range of prospects with an entry time and a rep
+    /// who entered it (into `out`), and the first contact through each
+    /// record (into `firsts`): part of the context's one walk over the
+    /// prospects' timelines.
+    pub(crate) fn entered_in(
         ctx: &DetectContext<'_>,
         prospects: std::ops::Range<u32>,
-    ) -> (Vec<Entered>, Vec<u32>) {
+        out: &mut Vec<Entered>,
+        firsts: &mut Vec<u32>,
+    ) {
         let ledger = ctx.ledger();
-        let (mut out, mut firsts) = (Vec::new(), Vec::new());
         let mut first: Vec<FirstUse> = Vec::new();
         let mut entered: Vec<Entry> = Vec::new();
         for p in prospects {
             let members = ledger.prospect_records(p);
             if let [r] = members
-                && Self::lone_record(ctx, p, *r, &mut out, &mut firsts)
+                && Self::lone_record(ctx, p, *r, out, firsts)
             {
                 continue;
             }
             first_uses(ledger, p, members, &mut first);
             firsts.extend(first.iter().map(|f| f.3).filter(|&c| c != NONE));
             entries(ledger, &first, &mut entered);
-            Self::judge_entries(ctx, &entered, &mut out);
+            Self::judge_entries(ctx, &entered, out);
         }
-        (out, firsts)
     }
 
     /// A record alone in its prospect duplicates nothing; when it says who

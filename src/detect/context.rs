@@ -236,7 +236,9 @@ impl Placement {
             period_keys,
             period_ordinals: Vec::new(),
             contact_period,
-            contact_day,
+            // The UTC day is a division of the instant: not kept (a
+            // column per contact), recomputed where a day is read.
+            contact_day: Vec::new(),
             meeting_period,
             sale_period,
             utc_days: Some((first, day_period)),
@@ -448,8 +450,8 @@ impl<'a> DetectContext<'a> {
 
     /// Records entered by a rep, and which duplicate a known prospect
     /// (shared by `duplicate_inflation` and `follow_up_padding`).
-    pub(crate) fn entered(&self) -> &[duplicate_inflation::Entered] {
-        &self.shared.entered
+    pub(crate) fn entered(&self) -> impl Iterator<Item = &duplicate_inflation::Entered> + '_ {
+        self.shared.entered.iter().flatten()
     }
 
     /// The built-in detectors' groundwork.
@@ -515,10 +517,18 @@ impl<'a> DetectContext<'a> {
 
     /// Local day of contact `contact` (days from the common era, as
     /// [`chrono::Datelike::num_days_from_ce`]).
-    #[allow(clippy::indexing_slicing)] // invariant: one day per contact
     pub(crate) fn contact_day(&self, contact: u32) -> i32 {
-        debug_assert!((contact as usize) < self.placement.contact_day.len());
-        self.placement.contact_day[contact as usize]
+        if let Some(&d) = self.placement.contact_day.get(contact as usize) {
+            return d;
+        }
+        // UTC placement keeps no days: the UTC day of the instant.
+        debug_assert!(self.placement.utc_days.is_some());
+        let us = self
+            .ledger
+            .contacts()
+            .get(contact as usize)
+            .map_or(0, |c| c.occurred_us);
+        local_day(us.div_euclid(DAY_US) + EPOCH_CE)
     }
 
     /// Dense period of meeting `meeting`.

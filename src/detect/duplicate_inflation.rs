@@ -231,13 +231,13 @@ impl Detector for DuplicateInflation {
             .map(|&(k, n)| (n >= self.min_records).then(|| f64::from(k) / f64::from(n.max(1))));
         // Each (rep, period)'s duplicates, found by a search rather than a
         // scan of every record per candidate.
-        let mut dup_of: Vec<(u32, u32, usize)> = entered
-            .iter()
+        let mut dup_of: Vec<(u32, u32, usize, Entered)> = ctx
+            .entered()
             .enumerate()
             .filter(|(_, e)| e.duplicates.is_some())
-            .map(|(i, e)| (e.rep, e.period, i))
+            .map(|(i, e)| (e.rep, e.period, i, *e))
             .collect();
-        dup_of.sort_unstable();
+        dup_of.sort_unstable_by_key(|&(r, p, i, _)| (r, p, i));
         let min_peers = ctx.config().rule.min_peers;
         let cands: Vec<super::Candidate> = counts
             .iter()
@@ -254,13 +254,13 @@ impl Detector for DuplicateInflation {
             let (rep, period) = (c.rep, c.period);
             let &(k, n) = counts.get(rep, period)?;
             let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
-            let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
-            let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
+            let from = dup_of.partition_point(|&(r, p, _, _)| (r, p) < (rep, period));
+            let to = dup_of.partition_point(|&(r, p, _, _)| (r, p) <= (rep, period));
             // invariant: partition points, so from <= to <= len.
             #[allow(clippy::indexing_slicing)]
             let dups: Vec<&Entered> = dup_of[from..to]
                 .iter()
-                .filter_map(|&(_, _, i)| entered.get(i))
+                .map(|(_, _, _, e)| e)
                 .collect();
             let example = dups
                 .iter()

@@ -77,8 +77,9 @@ pub(crate) type DayRun = (i32, u32, u32);
 /// What the built-in detectors read instead of the ledger.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
-    /// Records entered by a rep, in prospect order.
-    pub(crate) entered: Vec<Entered>,
+    /// Records entered by a rep, in prospect order (in the walk's chunks:
+    /// joining them would copy them all once more).
+    pub(crate) entered: Vec<Vec<Entered>>,
     /// Per contact: [`IN_BURST`], [`FIRST_OF_RECORD`], [`BATCHED`].
     pub(crate) flags: Vec<u8>,
     /// Per record the rep who entered it as a duplicate of a known
@@ -122,16 +123,13 @@ impl Shared {
             bursts: ctx.rep_period(),
             ..Shared::default()
         };
-        shared
-            .entered
-            .reserve(parts.iter().map(|p| p.entered.len()).sum());
         let mark = |flags: &mut [u8], i: u32, bit: u8| {
             if let Some(f) = flags.get_mut(i as usize) {
                 *f |= bit;
             }
         };
         for part in parts {
-            shared.entered.extend(part.entered);
+            shared.entered.push(part.entered);
             part.firsts
                 .iter()
                 .for_each(|&i| mark(&mut shared.flags, i, FIRST_OF_RECORD));
@@ -152,7 +150,7 @@ impl Shared {
         for i in batched.into_iter().flatten() {
             mark(&mut shared.flags, i, BATCHED);
         }
-        shared.duplicate_by = duplicate_by(ledger.records().len(), &shared.entered);
+        shared.duplicate_by = duplicate_by(ledger.records().len(), shared.entered.iter().flatten());
         shared.counts = tally(ctx, &shared.flags, &shared.duplicate_by);
         (shared.day_offsets, shared.day_runs) = day_runs(ctx);
         shared
@@ -208,8 +206,11 @@ fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
 
 /// Per record, the rep who entered it as a duplicate (`NONE` otherwise);
 /// empty when no record is one.
-fn duplicate_by(records: usize, entered: &[Entered]) -> Vec<u32> {
-    if entered.iter().all(|e| e.duplicates.is_none()) {
+fn duplicate_by<'e>(
+    records: usize,
+    entered: impl Iterator<Item = &'e Entered> + Clone,
+) -> Vec<u32> {
+    if entered.clone().all(|e| e.duplicates.is_none()) {
         return Vec::new();
     }
     let mut by = vec![NONE; records];

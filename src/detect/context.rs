@@ -11,6 +11,7 @@ use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::ledger::{ContactRow, Ledger, NONE};
+use crate::model::Outcome;
 use crate::report::scope::{Calendar, Cut, PeriodKey};
 use crate::time::from_micros;
 
@@ -30,6 +31,8 @@ pub struct DetectContext<'a> {
     placement: Placement,
     rep_offsets: Vec<u32>,
     rep_contacts: Vec<u32>,
+    /// One bit per contact: whether its outcome is `meeting_booked`.
+    bookings: Vec<u64>,
     team_reps: Vec<Vec<u32>>,
     /// Whether [`RepPeriod`] tables store only their written cells: when
     /// reps × periods is large next to the records (see
@@ -42,9 +45,13 @@ pub struct DetectContext<'a> {
 /// Each rep's contacts in index order: rep `r`'s are at
 /// `offsets[r]..offsets[r + 1]` (a counting sort by rep; the readers that
 /// need time order sort the one rep's contacts they read).
+/// The same pass over the rows marks the bookings (contacts with outcome
+/// `meeting_booked`), one bit each, so that the walk over the prospects'
+/// timelines can tell them without reading their rows.
 struct RepIndex {
     offsets: Vec<u32>,
     contacts: Vec<u32>,
+    bookings: Vec<u64>,
 }
 
 impl RepIndex {
@@ -63,14 +70,19 @@ impl RepIndex {
         }
         let mut fill = offsets.clone();
         let mut order = vec![0u32; contacts.len()];
+        let mut bookings = vec![0u64; contacts.len().div_ceil(64)];
         for (i, c) in contacts.iter().enumerate() {
             let pos = &mut fill[c.rep as usize];
             order[*pos as usize] = i as u32;
             *pos += 1;
+            if c.outcome == Some(Outcome::MeetingBooked) {
+                bookings[i / 64] |= 1 << (i % 64);
+            }
         }
         Self {
             offsets,
             contacts: order,
+            bookings,
         }
     }
 }
@@ -383,6 +395,7 @@ impl<'a> DetectContext<'a> {
             placement,
             rep_offsets: index.offsets,
             rep_contacts: index.contacts,
+            bookings: index.bookings,
             team_reps,
             sparse_tables,
             shared: Shared::default(),
@@ -577,6 +590,14 @@ impl<'a> DetectContext<'a> {
             return &[];
         };
         self.rep_contacts.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    /// Whether contact `contact`'s outcome is `meeting_booked`.
+    pub(crate) fn is_booking(&self, contact: u32) -> bool {
+        let i = contact as usize;
+        self.bookings
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// The rep's peers: the other reps of their team, or every other rep

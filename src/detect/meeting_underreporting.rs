@@ -72,15 +72,20 @@ impl Detector for MeetingUnderreporting {
 
 impl MeetingUnderreporting {
     /// For a range of prospects: the meetings its prospect bought after
-    /// (into `closed`): part of the context's one walk over the
-    /// prospects' timelines, which reads the events only.
+    /// (into `closed`), and the bookings no meeting of the prospect
+    /// follows within the follow-up window (into `unlogged`; bookings too
+    /// close to `data_end`, the last event, to tell are left out): part of
+    /// the context's one walk over the prospects' timelines, which reads
+    /// no contact row (bookings are marked in the context).
     pub(crate) fn walk(
         &self,
         ctx: &DetectContext<'_>,
-        prospects: std::ops::Range<u32>,
+        (prospects, data_end): (std::ops::Range<u32>, i64),
         closed: &mut Vec<u32>,
+        unlogged: &mut Vec<u32>,
     ) {
         let ledger = ctx.ledger();
+        let follow_us = micros(ctx.config().booking_window);
         for p in prospects {
             let events = ledger.prospect_events(p);
             if let Some(last_sale) = events
@@ -96,39 +101,32 @@ impl MeetingUnderreporting {
                         .map(|e| e.index),
                 );
             }
+            for (pos, e) in events.iter().enumerate() {
+                if e.kind != EventKind::Contact
+                    || e.time_us.saturating_add(follow_us) > data_end
+                    || !ctx.is_booking(e.index)
+                {
+                    continue;
+                }
+                let followed = events
+                    .iter()
+                    .skip(pos + 1)
+                    .take_while(|x| x.time_us <= e.time_us.saturating_add(follow_us))
+                    .any(|x| x.kind == EventKind::Meeting);
+                if !followed {
+                    unlogged.push(e.index);
+                }
+            }
         }
     }
 
-    /// Whether contact `i` (row `c`) is a booking (outcome
-    /// `meeting_booked`) that can be judged — it lies at least the
-    /// follow-up window before `data_end`, the last event — and if so,
-    /// whether no meeting of its prospect follows within the window.
-    /// Read from the contact's place in its prospect's timeline, so that
-    /// only bookings look at the timeline.
-    pub(crate) fn booking(
-        ctx: &DetectContext<'_>,
-        (i, c): (u32, &ContactRow),
-        data_end: i64,
-    ) -> Option<bool> {
-        let follow_us = micros(ctx.config().booking_window);
-        if c.outcome != Some(Outcome::MeetingBooked)
-            || c.occurred_us.saturating_add(follow_us) > data_end
-        {
-            return None;
-        }
-        let ledger = ctx.ledger();
-        let pos = ledger.event_position(EventKind::Contact, i)?;
-        let end = ledger
-            .event_offsets()
-            .get(c.prospect as usize + 1)
-            .map_or(pos, |&e| e as usize);
-        let later = ledger.events().get(pos + 1..end).unwrap_or(&[]);
-        let until = c.occurred_us.saturating_add(follow_us);
-        let followed = later
-            .iter()
-            .take_while(|x| x.time_us <= until)
-            .any(|x| x.kind == EventKind::Meeting);
-        Some(!followed)
+    /// Whether contact row `c` is a booking that can be judged: outcome
+    /// `meeting_booked`, at least the follow-up window before `data_end`.
+    pub(crate) fn judged_booking(ctx: &DetectContext<'_>, c: &ContactRow, data_end: i64) -> bool {
+        c.outcome == Some(Outcome::MeetingBooked)
+            && c.occurred_us
+                .saturating_add(micros(ctx.config().booking_window))
+                <= data_end
     }
 
     /// Per rep and period: held meetings, those a sale of the prospect

@@ -3,14 +3,13 @@
 //!
 //! Three passes do most of it. One walk over the prospects' timelines
 //! finds the entered records, the first contact through each record, the
-//! repeat-touch bursts and the meetings a sale followed (the rows the
-//! events point at are read while they are in cache, not once per
-//! detector). One pass per rep over their contacts with a `logged_at`
-//! finds the batched ones. One pass over the contact rows, in their
-//! order, then sums every per-(rep, period) count the detectors test
-//! (a booking looks at its prospect's timeline from its own place in it,
-//! so the walk reads no contact row for bookings). Each rep's contacts
-//! per local day are counted last.
+//! repeat-touch bursts, the meetings a sale followed and the bookings no
+//! meeting followed (the rows the events point at are read while they are
+//! in cache, not once per detector; bookings are told by a bit the
+//! context sets, not by their rows). One pass per rep over their contacts
+//! with a `logged_at` finds the batched ones. One pass over the contact
+//! rows, in their order, then sums every per-(rep, period) count the
+//! detectors test. Each rep's contacts per local day are counted last.
 
 use super::backdating::Backdating;
 use super::duplicate_inflation::{DuplicateInflation, Entered};
@@ -28,6 +27,8 @@ pub(crate) const IN_BURST: u8 = 1;
 pub(crate) const FIRST_OF_RECORD: u8 = 2;
 /// The contact was logged within the batch gap of another entry.
 pub(crate) const BATCHED: u8 = 4;
+/// The contact is a booking no meeting followed.
+pub(crate) const UNLOGGED: u8 = 8;
 
 /// Every per-(rep, period) count over contacts that a built-in detector
 /// tests (sums, so they do not depend on the order of the contacts).
@@ -105,6 +106,7 @@ struct WalkPart {
     burst_marked: Vec<u32>,
     burst_starts: Vec<(u32, u32)>,
     closed: Vec<u32>,
+    unlogged: Vec<u32>,
 }
 
 /// Prospects walked together by all three walks, so that the rows their
@@ -141,6 +143,9 @@ impl Shared {
                     *b += 1;
                 }
             }
+            part.unlogged
+                .iter()
+                .for_each(|&i| mark(&mut shared.flags, i, UNLOGGED));
             for m in part.closed {
                 if let Some(c) = shared.meeting_closed.get_mut(m as usize) {
                     *c = true;
@@ -185,6 +190,7 @@ impl Shared {
 fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
     let repeat = RepeatTouch::default();
     let meetings = MeetingUnderreporting::default();
+    let data_end = ctx.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
     map_prospect_chunks(ctx.ledger(), |range| {
         let mut part = WalkPart::default();
         let mut start = range.start;
@@ -197,7 +203,12 @@ fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
                 &mut part.burst_marked,
                 &mut part.burst_starts,
             );
-            meetings.walk(ctx, start..end, &mut part.closed);
+            meetings.walk(
+                ctx,
+                (start..end, data_end),
+                &mut part.closed,
+                &mut part.unlogged,
+            );
             start = end;
         }
         part
@@ -257,9 +268,9 @@ fn tally(ctx: &DetectContext<'_>, flags: &[u8], duplicate_by: &[u32]) -> RepPeri
                 Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
                 _ => {}
             }
-            if let Some(unlogged) = MeetingUnderreporting::booking(ctx, (i, c), data_end) {
+            if MeetingUnderreporting::judged_booking(ctx, c, data_end) {
                 x.booked += 1;
-                x.unlogged += u32::from(unlogged);
+                x.unlogged += u32::from(f & UNLOGGED != 0);
             }
         },
         ContactCounts::merge,

@@ -16,8 +16,9 @@ use crate::report::scope::{Calendar, Cut, PeriodKey};
 use crate::time::from_micros;
 
 /// What every detector needs, computed once per ledger: each contact's
-/// period and local day, each rep's contacts in time order, the periods
-/// that have events.
+/// period, each rep's contacts, the periods that have events, and the
+/// built-in detectors' groundwork (one walk over the prospects'
+/// timelines and one pass over the contact rows serve all eight).
 ///
 /// Its public methods speak ids and instants; see [`Rule`](super::Rule)
 /// for a detector written with them.

@@ -34,21 +34,15 @@ struct Counts {
 }
 
 impl Backdating {
-    /// Per contact: (late, batched).
-    fn marks(&self, ctx: &DetectContext<'_>) -> Vec<(bool, bool)> {
+    /// The contacts logged within the batch gap of another entry (of a
+    /// different occurrence), per rep: each rep's contacts with a
+    /// `logged_at` ordered by (logged, occurred, index), on every thread,
+    /// bucket-sorted. Part of the context's groundwork.
+    pub(crate) fn batched(ctx: &DetectContext<'_>) -> Vec<Vec<u32>> {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
-        let late_us = micros(ctx.config().late_after);
         let gap_us = micros(ctx.config().batch_gap);
-        let mut marks = crate::par::map(contacts, |c| {
-            let late = c
-                .logged_us()
-                .is_some_and(|logged| logged.saturating_sub(c.occurred_us) > late_us);
-            (late, false)
-        });
-        // Each rep's contacts with a logged_at ordered by logged_at, on
-        // every thread: read from the rep's timeline and bucket-sorted.
-        let batched = crate::par::map_indices(ledger.reps().len(), |rep| {
+        crate::par::map_indices(ledger.reps().len(), |rep| {
             let mut by_logged: Vec<(i64, i64, u32)> = ctx
                 .rep_contacts(rep as u32)
                 .iter()
@@ -68,13 +62,20 @@ impl Backdating {
                 }
             }
             out
-        });
-        for i in batched.into_iter().flatten() {
-            if let Some(m) = marks.get_mut(i as usize) {
-                m.1 = true;
-            }
-        }
-        marks
+        })
+    }
+
+    /// Contact `i`'s marks: (late, batched).
+    fn marks(ctx: &DetectContext<'_>, i: u32) -> (bool, bool) {
+        let late_us = micros(ctx.config().late_after);
+        let Some(c) = ctx.ledger().contacts().get(i as usize) else {
+            return (false, false);
+        };
+        let Some(logged) = c.logged_us() else {
+            return (false, false);
+        };
+        let late = logged.saturating_sub(c.occurred_us) > late_us;
+        (late, ctx.shared().flags_of(i) & super::shared::BATCHED != 0)
     }
 }
 
@@ -84,31 +85,15 @@ impl Detector for Backdating {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
-        let ledger = ctx.ledger();
-        let marks = self.marks(ctx);
-        debug_assert_eq!(marks.len(), ledger.contacts().len());
-        // invariant: one mark per contact (asserted above).
-        #[allow(clippy::indexing_slicing)]
-        let mark = |i: u32| marks[i as usize];
-        let counts = ctx.tally_contacts(
-            |x: &mut Counts, i, c| {
-                if c.logged_us().is_some() {
-                    let (late, batched) = mark(i);
-                    x.logged += 1;
-                    x.late += u32::from(late);
-                    x.batched += u32::from(batched);
-                }
-            },
-            |s, x| {
-                s.logged += x.logged;
-                s.late += x.late;
-                s.batched += x.batched;
-            },
-        );
+        let counts = ctx.shared().counts.map(|x| Counts {
+            logged: x.logged,
+            late: x.late,
+            batched: x.batched,
+        });
         let shares = Shares::of(self, &counts);
         let cands = self.judge(ctx, &counts, &shares);
         super::conclude(ctx, &cands, |c| {
-            self.finding(ctx, &counts, &shares, &marks, (c.rep, c.period))
+            self.finding(ctx, &counts, &shares, (c.rep, c.period))
         })
         .or_untested(
             ctx,
@@ -160,7 +145,6 @@ impl Backdating {
         ctx: &DetectContext<'_>,
         counts: &RepPeriod<Counts>,
         shares: &Shares,
-        marks: &[(bool, bool)],
         (rep, period): (u32, u32),
     ) -> Option<Finding> {
         let ledger = ctx.ledger();
@@ -186,9 +170,8 @@ impl Backdating {
             pct(b.0.baseline),
         );
         let evidence = ctx.contact_ids_in(rep, period, |i| {
-            marks
-                .get(i as usize)
-                .is_some_and(|&(lt, bt)| (lt && use_late) || (bt && use_batched))
+            let (lt, bt) = Self::marks(ctx, i);
+            (lt && use_late) || (bt && use_batched)
         });
         Some(ctx.finding(self.name(), rep, period, explanation, evidence))
     }

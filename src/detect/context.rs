@@ -1,23 +1,24 @@
 //! [`DetectContext`]: what every detector needs, computed once per ledger.
 
 use std::cmp::Ordering;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
 
 use super::baseline::{self, Baseline};
-use super::duplicate_inflation::{self, DuplicateInflation};
-use super::repeat_touch::RepeatTouch;
+use super::duplicate_inflation;
+use super::shared::Shared;
 use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::ledger::{ContactRow, Ledger, NONE};
+use crate::model::Outcome;
 use crate::report::scope::{Calendar, Cut, PeriodKey};
 use crate::time::from_micros;
 
 /// What every detector needs, computed once per ledger: each contact's
-/// period and local day, each rep's contacts in time order, the periods
-/// that have events.
+/// period, each rep's contacts, the periods that have events, and the
+/// built-in detectors' groundwork (one walk over the prospects'
+/// timelines and one pass over the contact rows serve all eight).
 ///
 /// Its public methods speak ids and instants; see [`Rule`](super::Rule)
 /// for a detector written with them.
@@ -31,35 +32,32 @@ pub struct DetectContext<'a> {
     placement: Placement,
     rep_offsets: Vec<u32>,
     rep_contacts: Vec<u32>,
-    rep_days: Vec<i32>,
-    rep_periods: Vec<u32>,
+    /// One bit per contact: whether its outcome is `meeting_booked`.
+    bookings: Vec<u64>,
     team_reps: Vec<Vec<u32>>,
     /// Whether [`RepPeriod`] tables store only their written cells: when
     /// reps × periods is large next to the records (see
     /// [`DetectContext::rep_period`]).
     sparse_tables: bool,
-    /// Shared by detectors that need another's groundwork.
-    entered: OnceLock<duplicate_inflation::RecordWalk>,
-    bursts: OnceLock<(Vec<bool>, RepPeriod<u32>)>,
+    /// The built-in detectors' groundwork, laid once.
+    shared: Shared,
 }
 
-/// Each rep's contacts in time order, with their local days and dense
-/// periods at the same positions (so per-rep walks read memory in
-/// sequence): rep `r`'s are at `offsets[r]..offsets[r + 1]`.
-struct Timelines {
+/// Each rep's contacts in index order: rep `r`'s are at
+/// `offsets[r]..offsets[r + 1]` (a counting sort by rep; the readers that
+/// need time order sort the one rep's contacts they read).
+/// The same pass over the rows marks the bookings (contacts with outcome
+/// `meeting_booked`), one bit each, so that the walk over the prospects'
+/// timelines can tell them without reading their rows.
+struct RepIndex {
     offsets: Vec<u32>,
     contacts: Vec<u32>,
-    days: Vec<i32>,
-    periods: Vec<u32>,
+    bookings: Vec<u64>,
 }
 
-impl Timelines {
-    /// A counting sort by rep (read in index order), then each rep's run
-    /// put in (time, index) order on its own thread: by a counting sort of
-    /// its UTC days and a sort of each day's few contacts, or, when the
-    /// rep's days span far more than their contacts, by one sort.
-    #[allow(clippy::indexing_slicing)] // invariant: see the debug_asserts
-    fn of(ledger: &Ledger, placement: &Placement) -> Self {
+impl RepIndex {
+    #[allow(clippy::indexing_slicing)] // invariant: see the debug_assert
+    fn of(ledger: &Ledger) -> Self {
         let contacts = ledger.contacts();
         let n_reps = ledger.reps().len();
         let mut offsets = vec![0u32; n_reps + 1];
@@ -72,50 +70,22 @@ impl Timelines {
             offsets[i] += offsets[i - 1];
         }
         let mut fill = offsets.clone();
-        let mut order: Vec<(i64, u32)> = vec![(0, 0); contacts.len()];
+        let mut order = vec![0u32; contacts.len()];
+        let mut bookings = vec![0u64; contacts.len().div_ceil(64)];
         for (i, c) in contacts.iter().enumerate() {
             let pos = &mut fill[c.rep as usize];
-            order[*pos as usize] = (c.occurred_us, i as u32);
+            order[*pos as usize] = i as u32;
             *pos += 1;
+            if c.outcome == Some(Outcome::MeetingBooked) {
+                bookings[i / 64] |= 1 << (i % 64);
+            }
         }
-        crate::par::for_each_owned(rep_runs(&offsets, &mut order), sort_by_time);
-        // invariant: Placement has a day and a period for every contact.
-        debug_assert!(
-            placement.contact_day.len() == ledger.contacts().len()
-                && placement.contact_period.len() == ledger.contacts().len()
-        );
-        let days = crate::par::map(&order, |&(_, i)| placement.contact_day[i as usize]);
-        let periods = crate::par::map(&order, |&(_, i)| placement.contact_period[i as usize]);
-        let contacts = crate::par::map(&order, |&(_, i)| i);
         Self {
             offsets,
-            contacts,
-            days,
-            periods,
+            contacts: order,
+            bookings,
         }
     }
-}
-
-/// The runs of `order` that `offsets` (ascending, ending at its length)
-/// delimit, as disjoint slices (to be sorted on several threads).
-fn rep_runs<'o>(offsets: &[u32], order: &'o mut [(i64, u32)]) -> Vec<&'o mut [(i64, u32)]> {
-    let mut runs = Vec::with_capacity(offsets.len());
-    let mut rest = order;
-    for w in offsets.windows(2) {
-        if let [a, b] = *w {
-            let len = (b.saturating_sub(a) as usize).min(rest.len());
-            let (run, tail) = rest.split_at_mut(len);
-            runs.push(run);
-            rest = tail;
-        }
-    }
-    runs
-}
-
-/// Sorts one rep's (time, index) pairs. Read in index order they are
-/// rarely in time order.
-fn sort_by_time(run: &mut [(i64, u32)]) {
-    sort_by_instant(run, |&(t, _)| t);
 }
 
 /// Sorts items whose order is first that of the instant `at` gives
@@ -184,13 +154,17 @@ struct Placement {
     meeting_period: Vec<u32>,
     sale_period: Vec<u32>,
     utc_days: Option<(i64, Vec<u32>)>,
+    /// Earliest and latest event time (µs): a pass over every event,
+    /// made once.
+    span: Option<(i64, i64)>,
 }
 
 impl Placement {
     /// Places every event of `ledger` on `calendar`.
     fn of(ledger: &Ledger, calendar: &Calendar) -> Self {
+        let span = ledger.time_span_us();
         // An empty ledger has no events: one day at the epoch, no periods.
-        let (lo, hi) = ledger.time_span_us().unwrap_or_default();
+        let (lo, hi) = span.unwrap_or_default();
         let first = lo.div_euclid(DAY_US);
         let days = (hi.div_euclid(DAY_US) - first).max(0).saturating_add(1);
         let items = ledger.events().len() + ledger.records().len();
@@ -199,9 +173,9 @@ impl Placement {
         let table_ok = usize::try_from(days).is_ok_and(|d| d <= 4 * items + 4096);
         let mut placed = match usize::try_from(days) {
             Ok(days) if table_ok && calendar.time_zone() == chrono_tz::Tz::UTC => {
-                Self::by_utc_day(ledger, calendar, first, days)
+                Self::by_utc_day(ledger, calendar, (first, days), span)
             }
-            _ => Self::by_calendar(ledger, calendar),
+            _ => Self::by_calendar(ledger, calendar, span),
         };
         placed.period_ordinals = placed
             .period_keys
@@ -213,7 +187,12 @@ impl Placement {
 
     /// Through a table of the span's UTC days, each day's period looked up
     /// once.
-    fn by_utc_day(ledger: &Ledger, calendar: &Calendar, first: i64, days: usize) -> Self {
+    fn by_utc_day(
+        ledger: &Ledger,
+        calendar: &Calendar,
+        (first, days): (i64, usize),
+        span: Option<(i64, i64)>,
+    ) -> Self {
         let day_key: Vec<Option<PeriodKey>> = (0..days as i64)
             .map(|d| calendar.period((first + d) * DAY_US + DAY_US / 2))
             .collect();
@@ -234,7 +213,7 @@ impl Placement {
         contact_day.iter().for_each(|&d| mark(day_slot(d)));
         ledger.meetings().iter().for_each(|m| mark(slot(m.held_us)));
         ledger.sales().iter().for_each(|x| mark(slot(x.closed_us)));
-        entries_in_span(ledger).for_each(|t| mark(slot(t)));
+        entries_in_span(ledger, span).for_each(|t| mark(slot(t)));
         // Keys grow with the day, so those of used days come sorted.
         let mut period_keys: Vec<PeriodKey> = Vec::new();
         for k in day_key
@@ -270,16 +249,19 @@ impl Placement {
             period_keys,
             period_ordinals: Vec::new(),
             contact_period,
-            contact_day,
+            // The UTC day is a division of the instant: not kept (a
+            // column per contact), recomputed where a day is read.
+            contact_day: Vec::new(),
             meeting_period,
             sale_period,
             utc_days: Some((first, day_period)),
+            span,
         }
     }
 
     /// Event by event through the calendar, for local time zones and for
     /// spans far longer than the data.
-    fn by_calendar(ledger: &Ledger, calendar: &Calendar) -> Self {
+    fn by_calendar(ledger: &Ledger, calendar: &Calendar, span: Option<(i64, i64)>) -> Self {
         let contacts = ledger.contacts();
         let mut contact_key: Vec<Option<PeriodKey>> = Vec::with_capacity(contacts.len());
         let mut contact_day: Vec<i32> = Vec::with_capacity(contacts.len());
@@ -297,7 +279,7 @@ impl Placement {
             .iter()
             .map(|x| calendar.period(x.closed_us))
             .collect();
-        let entry_keys = entries_in_span(ledger).filter_map(|t| calendar.period(t));
+        let entry_keys = entries_in_span(ledger, span).filter_map(|t| calendar.period(t));
         let mut period_keys: Vec<PeriodKey> = Vec::new();
         let event_keys = contact_key.iter().chain(&meeting_key).chain(&sale_key);
         // Neighbouring events mostly share a period: only changes are kept
@@ -319,6 +301,7 @@ impl Placement {
             period_ordinals: Vec::new(),
             contact_day,
             utc_days: None,
+            span,
         }
     }
 }
@@ -327,8 +310,7 @@ impl Placement {
 /// span of the events: their periods count as periods with events (a
 /// record entered in a quiet month of the span is still entered in it),
 /// those outside the span do not.
-fn entries_in_span(ledger: &Ledger) -> impl Iterator<Item = i64> + '_ {
-    let span = ledger.time_span_us();
+fn entries_in_span(ledger: &Ledger, span: Option<(i64, i64)>) -> impl Iterator<Item = i64> + '_ {
     let records = ledger.records();
     (0..records.len())
         .filter_map(move |r| records.created_us(r))
@@ -394,7 +376,7 @@ impl<'a> DetectContext<'a> {
         let ledger = classified.ledger();
         let calendar = Calendar::for_ledger(&config.periods, ledger);
         let placement = Placement::of(ledger, &calendar);
-        let timelines = Timelines::of(ledger, &placement);
+        let index = RepIndex::of(ledger);
         let n_reps = ledger.reps().len();
         let mut team_reps = vec![Vec::new(); ledger.teams().len()];
         for r in 0..n_reps as u32 {
@@ -406,21 +388,21 @@ impl<'a> DetectContext<'a> {
         }
         let items = ledger.events().len() + ledger.records().len();
         let sparse_tables = sparse_tables(n_reps, placement.period_keys.len(), items);
-        Ok(Self {
+        let mut ctx = Self {
             ledger,
             classified,
             calendar,
             config: config.clone(),
             placement,
-            rep_offsets: timelines.offsets,
-            rep_contacts: timelines.contacts,
-            rep_days: timelines.days,
-            rep_periods: timelines.periods,
+            rep_offsets: index.offsets,
+            rep_contacts: index.contacts,
+            bookings: index.bookings,
             team_reps,
             sparse_tables,
-            entered: OnceLock::new(),
-            bursts: OnceLock::new(),
-        })
+            shared: Shared::default(),
+        };
+        ctx.shared = Shared::of(&ctx);
+        Ok(ctx)
     }
 
     /// The rep ids, in the ledger's order.
@@ -433,11 +415,15 @@ impl<'a> DetectContext<'a> {
     /// occurred); none for an unknown rep.
     pub fn contacts_of(&self, rep_id: &str) -> impl Iterator<Item = (&'a str, DateTime<Utc>)> + '_ {
         let ledger = self.ledger;
-        let contacts = self
+        let mut contacts: Vec<(i64, u32)> = self
             .ledger
             .rep_index(rep_id)
-            .map_or(&[][..], |r| self.rep_contacts(r));
-        contacts.iter().filter_map(move |&i| {
+            .map_or(&[][..], |r| self.rep_contacts(r))
+            .iter()
+            .filter_map(|&i| Some((ledger.contacts().get(i as usize)?.occurred_us, i)))
+            .collect();
+        contacts.sort_unstable();
+        contacts.into_iter().filter_map(move |(_, i)| {
             let c = ledger.contacts().get(i as usize)?;
             Some((ledger.contact_id(i), from_micros(c.occurred_us)))
         })
@@ -477,31 +463,14 @@ impl<'a> DetectContext<'a> {
     }
 
     /// Records entered by a rep, and which duplicate a known prospect
-    /// (computed once, shared by `duplicate_inflation` and
-    /// `follow_up_padding`).
-    pub(crate) fn entered(&self) -> &[duplicate_inflation::Entered] {
-        &self.record_walk().entered
+    /// (shared by `duplicate_inflation` and `follow_up_padding`).
+    pub(crate) fn entered(&self) -> impl Iterator<Item = &duplicate_inflation::Entered> + '_ {
+        self.shared.entered.iter().flatten()
     }
 
-    /// The first contact through each record that has one (in chunks;
-    /// gathered by the walk that finds [`DetectContext::entered`]).
-    pub(crate) fn record_first_contacts(&self) -> impl Iterator<Item = u32> + '_ {
-        self.record_walk().first_contacts.iter().flatten().copied()
-    }
-
-    /// The one walk over the prospects' timelines behind
-    /// [`DetectContext::entered`] and [`DetectContext::record_first_contacts`].
-    fn record_walk(&self) -> &duplicate_inflation::RecordWalk {
-        self.entered
-            .get_or_init(|| DuplicateInflation::entered(self))
-    }
-
-    /// Repeat-touch bursts as the settings define them (computed once,
-    /// shared by `repeat_touch` and `follow_up_padding`): per contact
-    /// whether it is in one, and the bursts per (rep, period).
-    pub(crate) fn bursts(&self) -> &(Vec<bool>, RepPeriod<u32>) {
-        self.bursts
-            .get_or_init(|| RepeatTouch::default().bursts(self))
+    /// The built-in detectors' groundwork.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// The ledger.
@@ -562,10 +531,18 @@ impl<'a> DetectContext<'a> {
 
     /// Local day of contact `contact` (days from the common era, as
     /// [`chrono::Datelike::num_days_from_ce`]).
-    #[allow(clippy::indexing_slicing)] // invariant: one day per contact
     pub(crate) fn contact_day(&self, contact: u32) -> i32 {
-        debug_assert!((contact as usize) < self.placement.contact_day.len());
-        self.placement.contact_day[contact as usize]
+        if let Some(&d) = self.placement.contact_day.get(contact as usize) {
+            return d;
+        }
+        // UTC placement keeps no days: the UTC day of the instant.
+        debug_assert!(self.placement.utc_days.is_some());
+        let us = self
+            .ledger
+            .contacts()
+            .get(contact as usize)
+            .map_or(0, |c| c.occurred_us);
+        local_day(us.div_euclid(DAY_US) + EPOCH_CE)
     }
 
     /// Dense period of meeting `meeting`.
@@ -586,6 +563,11 @@ impl<'a> DetectContext<'a> {
             .filter(|&p| p != NONE)
     }
 
+    /// Earliest and latest event time in µs, if there are events.
+    pub(crate) fn time_span_us(&self) -> Option<(i64, i64)> {
+        self.placement.span
+    }
+
     /// Dense period of an instant (µs), if it falls in one that has events.
     pub(crate) fn period_of(&self, us: i64) -> Option<u32> {
         if let Some((first, table)) = &self.placement.utc_days {
@@ -602,28 +584,21 @@ impl<'a> DetectContext<'a> {
             .map(|i| i as u32)
     }
 
-    /// The contacts of rep `rep`, ordered by time (then index).
+    /// The contacts of rep `rep`, in index order.
     pub(crate) fn rep_contacts(&self, rep: u32) -> &[u32] {
-        self.rep_timeline(rep).0
-    }
-
-    /// The contacts of rep `rep` in time order with, at the same positions,
-    /// their local days and dense periods (`NONE` outside every period).
-    pub(crate) fn rep_timeline(&self, rep: u32) -> (&[u32], &[i32], &[u32]) {
         let r = rep as usize;
         let (Some(&a), Some(&b)) = (self.rep_offsets.get(r), self.rep_offsets.get(r + 1)) else {
-            return (&[], &[], &[]);
+            return &[];
         };
-        // invariant: offsets are ascending and end at the length of the
-        // three columns, which have one entry per contact.
-        debug_assert!(a <= b && b as usize <= self.rep_contacts.len());
-        let range = a as usize..b as usize;
-        #[allow(clippy::indexing_slicing)]
-        (
-            &self.rep_contacts[range.clone()],
-            &self.rep_days[range.clone()],
-            &self.rep_periods[range],
-        )
+        self.rep_contacts.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    /// Whether contact `contact`'s outcome is `meeting_booked`.
+    pub(crate) fn is_booking(&self, contact: u32) -> bool {
+        let i = contact as usize;
+        self.bookings
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// The rep's peers: the other reps of their team, or every other rep
@@ -874,7 +849,8 @@ impl<'a> DetectContext<'a> {
     }
 
     /// The ids of rep `rep`'s contacts in `period` that `keep` (by contact
-    /// index), in time order: a finding's evidence.
+    /// index), in index order: a finding's evidence (which
+    /// [`DetectContext::finding`] sorts).
     pub(crate) fn contact_ids_in(
         &self,
         rep: u32,

@@ -39,57 +39,32 @@ pub(crate) struct Entered {
     pub(crate) duplicates: Option<u32>,
 }
 
-/// What one walk over the prospects' timelines gathers: the records
-/// entered (for this detector) and the first contact through each record
-/// (for `follow_up_padding`). One walk, because reading each event's row
-/// is most of its cost.
-#[derive(Debug, Default)]
-pub(crate) struct RecordWalk {
-    /// Every record with an entry time and a rep who entered it.
-    pub(crate) entered: Vec<Entered>,
-    /// The first contact through each record that has one, per chunk of
-    /// prospects (not gathered into one list: its readers only mark them).
-    pub(crate) first_contacts: Vec<Vec<u32>>,
-}
-
 impl DuplicateInflation {
-    /// Every record with an entry time and a rep who entered it, and the
-    /// first contact through each record.
-    pub(crate) fn entered(ctx: &DetectContext<'_>) -> RecordWalk {
-        let chunks = super::map_prospect_chunks(ctx.ledger(), |range| Self::entered_in(ctx, range));
-        let mut walk = RecordWalk::default();
-        walk.entered
-            .reserve(chunks.iter().map(|(entered, _)| entered.len()).sum());
-        for (entered, firsts) in chunks {
-            walk.entered.extend(entered);
-            walk.first_contacts.push(firsts);
-        }
-        walk
-    }
-
-    /// [`DuplicateInflation::entered`] over a range of prospects: the
-    /// records entered, and the first contacts through each record.
-    fn entered_in(
+    /// Every record of a range of prospects with an entry time and a rep
+    /// who entered it (into `out`), and the first contact through each
+    /// record (into `firsts`): part of the context's one walk over the
+    /// prospects' timelines.
+    pub(crate) fn entered_in(
         ctx: &DetectContext<'_>,
         prospects: std::ops::Range<u32>,
-    ) -> (Vec<Entered>, Vec<u32>) {
+        out: &mut Vec<Entered>,
+        firsts: &mut Vec<u32>,
+    ) {
         let ledger = ctx.ledger();
-        let (mut out, mut firsts) = (Vec::new(), Vec::new());
         let mut first: Vec<FirstUse> = Vec::new();
         let mut entered: Vec<Entry> = Vec::new();
         for p in prospects {
             let members = ledger.prospect_records(p);
             if let [r] = members
-                && Self::lone_record(ctx, p, *r, &mut out, &mut firsts)
+                && Self::lone_record(ctx, p, *r, out, firsts)
             {
                 continue;
             }
             first_uses(ledger, p, members, &mut first);
             firsts.extend(first.iter().map(|f| f.3).filter(|&c| c != NONE));
             entries(ledger, &first, &mut entered);
-            Self::judge_entries(ctx, &entered, &mut out);
+            Self::judge_entries(ctx, &entered, out);
         }
-        (out, firsts)
     }
 
     /// A record alone in its prospect duplicates nothing; when it says who
@@ -256,13 +231,13 @@ impl Detector for DuplicateInflation {
             .map(|&(k, n)| (n >= self.min_records).then(|| f64::from(k) / f64::from(n.max(1))));
         // Each (rep, period)'s duplicates, found by a search rather than a
         // scan of every record per candidate.
-        let mut dup_of: Vec<(u32, u32, usize)> = entered
-            .iter()
+        let mut dup_of: Vec<(u32, u32, usize, Entered)> = ctx
+            .entered()
             .enumerate()
             .filter(|(_, e)| e.duplicates.is_some())
-            .map(|(i, e)| (e.rep, e.period, i))
+            .map(|(i, e)| (e.rep, e.period, i, *e))
             .collect();
-        dup_of.sort_unstable();
+        dup_of.sort_unstable_by_key(|&(r, p, i, _)| (r, p, i));
         let min_peers = ctx.config().rule.min_peers;
         let cands: Vec<super::Candidate> = counts
             .iter()
@@ -279,13 +254,13 @@ impl Detector for DuplicateInflation {
             let (rep, period) = (c.rep, c.period);
             let &(k, n) = counts.get(rep, period)?;
             let t = ctx.proportion_test(&trials, rep, period, min_peers)?;
-            let from = dup_of.partition_point(|&(r, p, _)| (r, p) < (rep, period));
-            let to = dup_of.partition_point(|&(r, p, _)| (r, p) <= (rep, period));
+            let from = dup_of.partition_point(|&(r, p, _, _)| (r, p) < (rep, period));
+            let to = dup_of.partition_point(|&(r, p, _, _)| (r, p) <= (rep, period));
             // invariant: partition points, so from <= to <= len.
             #[allow(clippy::indexing_slicing)]
             let dups: Vec<&Entered> = dup_of[from..to]
                 .iter()
-                .filter_map(|&(_, _, i)| entered.get(i))
+                .map(|(_, _, _, e)| e)
                 .collect();
             let example = dups
                 .iter()

@@ -3,7 +3,6 @@
 use super::baseline::{median, pct};
 use super::{DetectContext, Detector, Finding, RepPeriod, Tested};
 use crate::classify::ContactClass;
-use crate::ledger::NONE;
 use crate::model::MeetingStatus;
 
 /// The `follow_up_padding` detector (SPEC §9; see the [module docs](super) for what it
@@ -42,18 +41,11 @@ impl Detector for FollowUpPadding {
     }
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
-        let mut left_out = self.excluded(ctx);
-        // Touches inside a repeat-touch burst (3 or more with one prospect
-        // within 24 h) are one conversation in several entries
-        // (repeat_touch's business): left out as well.
-        for (x, &burst) in left_out.iter_mut().zip(&ctx.bursts().0) {
-            *x |= burst;
-        }
-        let counts = self.counts(ctx, &left_out);
+        let counts = self.counts(ctx);
         let figures = Figures::of(self, &counts);
         let cands = with_dispersion(self.judge(ctx, &figures));
         super::conclude(ctx, &cands, |c| {
-            self.finding(ctx, &counts, &figures, &left_out, (c.rep, c.period))
+            self.finding(ctx, &counts, &figures, (c.rep, c.period))
         })
         .or_untested(
             ctx,
@@ -67,71 +59,19 @@ impl Detector for FollowUpPadding {
 }
 
 impl FollowUpPadding {
-    /// Per contact, whether it is left out as another detector's business.
-    fn excluded(&self, ctx: &DetectContext<'_>) -> Vec<bool> {
-        let ledger = ctx.ledger();
-        // Contacts through a record the rep entered for a prospect already
-        // known are duplicate_inflation's business (the rep works it as
-        // new), not padded calls: they are left out of both counts, and so
-        // is any follow-up that is the first contact through its record.
-        let mut duplicate_record = vec![NONE; ledger.records().len()];
-        let mut any_duplicate = false;
-        for e in ctx.entered() {
-            if e.duplicates.is_some()
-                && let Some(d) = duplicate_record.get_mut(e.record as usize)
-            {
-                *d = e.rep;
-                any_duplicate = true;
-            }
-        }
-        let mut excluded = vec![false; ledger.contacts().len()];
-        // The first contact through each record, found by the walk that
-        // finds the entered records.
-        for i in ctx.record_first_contacts() {
-            if let Some(f) = excluded.get_mut(i as usize) {
-                *f = true;
-            }
-        }
-        // Without duplicates no contact is through one: no walk needed.
-        let contacts = if any_duplicate {
-            ledger.contacts()
-        } else {
-            &[]
-        };
-        for (i, c) in contacts.iter().enumerate() {
-            if duplicate_record.get(c.record as usize) == Some(&c.rep)
-                && let Some(f) = excluded.get_mut(i)
-            {
-                *f = true;
-            }
-        }
-        excluded
-    }
-
     /// Per rep and period: prospecting contacts, follow-ups among them
-    /// (those not `left_out`), held meetings.
-    fn counts(&self, ctx: &DetectContext<'_>, left_out: &[bool]) -> RepPeriod<Counts> {
+    /// (those not left out as another detector's business: contacts
+    /// through a record the rep entered for a prospect already known are
+    /// `duplicate_inflation`'s, and so is the first contact through each
+    /// record; touches inside a repeat-touch burst are one conversation in
+    /// several entries, `repeat_touch`'s), held meetings.
+    fn counts(&self, ctx: &DetectContext<'_>) -> RepPeriod<Counts> {
         let ledger = ctx.ledger();
-        let classified = ctx.classified();
-        debug_assert_eq!(left_out.len(), ledger.contacts().len());
-        // invariant: one flag per contact (asserted above).
-        #[allow(clippy::indexing_slicing)]
-        let is_left_out = |i: u32| left_out[i as usize];
-        let mut counts = ctx.tally_contacts(
-            |x: &mut Counts, i, _| match classified.class_at(i) {
-                Some(ContactClass::FollowUp) if !is_left_out(i) => {
-                    x.prospecting += 1;
-                    x.follow_ups += 1;
-                }
-                Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
-                _ => {}
-            },
-            |s, x| {
-                s.prospecting += x.prospecting;
-                s.follow_ups += x.follow_ups;
-                s.meetings_held += x.meetings_held;
-            },
-        );
+        let mut counts = ctx.shared().counts.map(|x| Counts {
+            prospecting: x.prospecting,
+            follow_ups: x.follow_ups,
+            meetings_held: 0,
+        });
         for (i, m) in ledger.meetings().iter().enumerate() {
             if m.status != MeetingStatus::Held {
                 continue;
@@ -177,7 +117,6 @@ impl FollowUpPadding {
         ctx: &DetectContext<'_>,
         counts: &RepPeriod<Counts>,
         figures: &Figures,
-        left_out: &[bool],
         (rep, period): (u32, u32),
     ) -> Option<Finding> {
         let ledger = ctx.ledger();
@@ -205,7 +144,12 @@ impl FollowUpPadding {
         );
         // Evidence: the period's follow-ups of prospects that never got
         // to a held meeting in that engagement.
-        let is_left_out = |i: u32| left_out.get(i as usize).copied().unwrap_or(true);
+        let contacts = ledger.contacts();
+        let is_left_out = |i: u32| {
+            contacts
+                .get(i as usize)
+                .is_none_or(|c| ctx.shared().left_out(i, c))
+        };
         let evidence = ctx.contact_ids_in(rep, period, |i| {
             classified.class_at(i) == Some(ContactClass::FollowUp)
                 && !is_left_out(i)

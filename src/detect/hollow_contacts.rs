@@ -50,15 +50,7 @@ impl Detector for HollowContacts {
         let contacts = ledger.contacts();
         let max_s = max_duration_s(ctx.config().hollow_max_duration);
         // (hollow, contacts) per rep and period.
-        let counts = ctx.tally_contacts(
-            |x: &mut (u32, u32), _, c| {
-                x.1 += 1;
-                if Self::is_hollow(c, max_s) {
-                    x.0 += 1;
-                }
-            },
-            |s, x| *s = (s.0 + x.0, s.1 + x.1),
-        );
+        let counts = ctx.shared().counts.map(|x| (x.hollow, x.contacts));
         let trials = counts.map(|&(k, n)| (n >= self.min_contacts).then_some((k, n)));
         let share = counts
             .map(|&(k, n)| (n >= self.min_contacts).then(|| f64::from(k) / f64::from(n.max(1))));

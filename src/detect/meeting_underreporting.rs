@@ -3,7 +3,7 @@
 use super::baseline::{Excess, ProportionTest, median, pct};
 use super::{DetectContext, Detector, Finding, Tested};
 use super::{RepPeriod, micros};
-use crate::ledger::EventKind;
+use crate::ledger::{ContactRow, EventKind};
 use crate::model::{MeetingStatus, Outcome};
 
 /// The `meeting_underreporting` detector (SPEC §9; see the [module docs](super) for what it
@@ -71,76 +71,77 @@ impl Detector for MeetingUnderreporting {
 }
 
 impl MeetingUnderreporting {
+    /// For a range of prospects: the meetings its prospect bought after
+    /// (into `closed`), and the bookings no meeting of the prospect
+    /// follows within the follow-up window (into `unlogged`; bookings too
+    /// close to `data_end`, the last event, to tell are left out): part of
+    /// the context's one walk over the prospects' timelines, which reads
+    /// no contact row (bookings are marked in the context).
+    pub(crate) fn walk(
+        &self,
+        ctx: &DetectContext<'_>,
+        (prospects, data_end): (std::ops::Range<u32>, i64),
+        closed: &mut Vec<u32>,
+        unlogged: &mut Vec<u32>,
+    ) {
+        let ledger = ctx.ledger();
+        let follow_us = micros(ctx.config().booking_window);
+        for p in prospects {
+            let events = ledger.prospect_events(p);
+            if let Some(last_sale) = events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::Sale)
+                .map(|e| e.time_us)
+            {
+                closed.extend(
+                    events
+                        .iter()
+                        .filter(|e| e.kind == EventKind::Meeting && e.time_us <= last_sale)
+                        .map(|e| e.index),
+                );
+            }
+            for (pos, e) in events.iter().enumerate() {
+                if e.kind != EventKind::Contact
+                    || e.time_us.saturating_add(follow_us) > data_end
+                    || !ctx.is_booking(e.index)
+                {
+                    continue;
+                }
+                let followed = events
+                    .iter()
+                    .skip(pos + 1)
+                    .take_while(|x| x.time_us <= e.time_us.saturating_add(follow_us))
+                    .any(|x| x.kind == EventKind::Meeting);
+                if !followed {
+                    unlogged.push(e.index);
+                }
+            }
+        }
+    }
+
+    /// Whether contact row `c` is a booking that can be judged: outcome
+    /// `meeting_booked`, at least the follow-up window before `data_end`.
+    pub(crate) fn judged_booking(ctx: &DetectContext<'_>, c: &ContactRow, data_end: i64) -> bool {
+        c.outcome == Some(Outcome::MeetingBooked)
+            && c.occurred_us
+                .saturating_add(micros(ctx.config().booking_window))
+                <= data_end
+    }
+
     /// Per rep and period: held meetings, those a sale of the prospect
     /// followed, sales, and bookings with those no meeting followed.
     fn counts(&self, ctx: &DetectContext<'_>) -> RepPeriod<Counts> {
         let ledger = ctx.ledger();
-        // One walk over each prospect's timeline: which meetings its
-        // prospect bought after, and which bookings (contacts with outcome
-        // `meeting_booked`) no meeting of the prospect follows within the
-        // follow-up window (bookings too close to the end of the data to
-        // tell are left out).
-        let follow_us = micros(ctx.config().booking_window);
-        let data_end = ledger.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
-        let walks = super::map_prospect_chunks(ledger, |range| {
-            let mut closed: Vec<u32> = Vec::new();
-            let mut bookings: Vec<(u32, u32, bool)> = Vec::new();
-            for p in range {
-                let events = ledger.prospect_events(p);
-                if let Some(last_sale) = events
-                    .iter()
-                    .rev()
-                    .find(|e| e.kind == EventKind::Sale)
-                    .map(|e| e.time_us)
-                {
-                    closed.extend(
-                        events
-                            .iter()
-                            .filter(|e| e.kind == EventKind::Meeting && e.time_us <= last_sale)
-                            .map(|e| e.index),
-                    );
-                }
-                for (pos, e) in events.iter().enumerate() {
-                    if e.kind != EventKind::Contact
-                        || e.time_us.saturating_add(follow_us) > data_end
-                    {
-                        continue;
-                    }
-                    let Some(c) = ledger.contacts().get(e.index as usize) else {
-                        continue;
-                    };
-                    if c.outcome != Some(Outcome::MeetingBooked) {
-                        continue;
-                    }
-                    let followed = events
-                        .iter()
-                        .skip(pos + 1)
-                        .take_while(|x| x.time_us <= e.time_us.saturating_add(follow_us))
-                        .any(|x| x.kind == EventKind::Meeting);
-                    if let Some(period) = ctx.contact_period(e.index) {
-                        bookings.push((c.rep, period, !followed));
-                    }
-                }
-            }
-            (closed, bookings)
+        let shared = ctx.shared();
+        let closed = &shared.meeting_closed;
+        let mut per = shared.counts.map(|x| Counts {
+            booked: x.booked,
+            unlogged: x.unlogged,
+            ..Counts::default()
         });
-        let mut closed = vec![false; ledger.meetings().len()];
-        let mut per = ctx.rep_period::<Counts>();
-        for (closed_here, bookings) in walks {
-            for m in closed_here {
-                if let Some(c) = closed.get_mut(m as usize) {
-                    *c = true;
-                }
-            }
-            for (rep, period, unlogged) in bookings {
-                if let Some(x) = per.get_mut(rep, period) {
-                    x.booked += 1;
-                    x.unlogged += u32::from(unlogged);
-                }
-            }
-        }
         // One flag per meeting: the zip walks every meeting.
-        for ((i, m), &was_closed) in ledger.meetings().iter().enumerate().zip(&closed) {
+        for ((i, m), &was_closed) in ledger.meetings().iter().enumerate().zip(closed) {
             if m.status != MeetingStatus::Held {
                 continue;
             }

@@ -185,6 +185,7 @@ mod quota_bunching;
 mod rep_period;
 mod repeat_touch;
 mod rule;
+mod shared;
 
 use std::sync::Arc;
 

@@ -3,7 +3,6 @@
 use super::baseline::Excess;
 use super::baseline::median;
 use super::{DetectContext, Detector, Finding, RepPeriod, Tested};
-use crate::ledger::NONE;
 
 /// The `period_end_surge` detector (SPEC §9; see the [module docs](super) for what it
 /// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
@@ -131,25 +130,23 @@ impl PeriodEndSurge {
         let ledger = ctx.ledger();
         // Working days per (team, period): the local days anyone in the
         // team logged a contact, as sorted (team, day, period) — gathered
-        // from each rep's time-ordered days, so that memory follows the
-        // data, not the calendar span.
+        // from each rep's days, so that memory follows the data, not the
+        // calendar span.
         let mut worked: Vec<(u32, i32, u32)> = Vec::new();
         for rep in 0..ledger.reps().len() as u32 {
-            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
             let g = group(ledger, rep);
-            let mut last = None;
-            for (&d, &p) in rep_days.iter().zip(rep_periods) {
-                if p != NONE && last != Some(d) {
-                    worked.push((g, d, p));
-                    last = Some(d);
-                }
-            }
+            worked.extend(
+                ctx.shared()
+                    .rep_days(rep)
+                    .iter()
+                    .map(|&(d, p, _)| (g, d, p)),
+            );
         }
         worked.sort_unstable();
         worked.dedup_by_key(|&mut (g, d, _)| (g, d));
         // A period the data end inside (its last days not yet there) has no
         // end to judge.
-        let last_period = ledger.time_span_us().and_then(|(_, last)| {
+        let last_period = ctx.time_span_us().and_then(|(_, last)| {
             let key = ctx.calendar().period(last)?;
             (ctx.calendar().period(last.saturating_add(86_400_000_000)) == Some(key))
                 .then(|| ctx.period_of(last))
@@ -185,30 +182,14 @@ impl PeriodEndSurge {
         let ledger = ctx.ledger();
         let mut counts = ctx.rep_period::<Counts>();
         for rep in 0..ledger.reps().len() as u32 {
-            // Runs of one day of the rep's time-ordered contacts.
-            let mut day: Option<(u32, i32, u32)> = None;
-            let close = |day: Option<(u32, i32, u32)>, counts: &mut RepPeriod<Counts>| {
-                if let Some((p, d, n)) = day
-                    && let Some(start) = end_of(rep, p)
+            // The rep's contacts per day, in day order.
+            for &(d, p, n) in ctx.shared().rep_days(rep) {
+                if let Some(start) = end_of(rep, p)
                     && let Some(x) = counts.get_mut(rep, p)
                 {
                     x.add_day(n, d >= start);
                 }
-            };
-            let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-            for (&d, &p) in rep_days.iter().zip(rep_periods) {
-                if p == NONE {
-                    continue;
-                }
-                match &mut day {
-                    Some((dp, dd, n)) if *dp == p && *dd == d => *n += 1,
-                    _ => {
-                        close(day, &mut counts);
-                        day = Some((p, d, 1));
-                    }
-                }
             }
-            close(day, &mut counts);
         }
         counts
     }

@@ -4,7 +4,6 @@ use super::baseline::{
     Baseline, Excess, median, negative_binomial_pmf, poisson_upper_tail, z_of_upper_tail,
 };
 use super::{DetectContext, Detector, RepPeriod, Tested};
-use crate::ledger::NONE;
 
 /// The `quota_bunching` detector (SPEC §9; see the [module docs](super) for what it
 /// catches, how, and its settings in [`DetectConfig`](super::DetectConfig)).
@@ -212,28 +211,11 @@ fn daily_counts(ctx: &DetectContext<'_>) -> RepPeriod<Days> {
     let n_reps = ledger.reps().len() as u32;
     let mut days: RepPeriod<Days> = ctx.rep_period();
     for rep in 0..n_reps {
-        let mut current: Option<(u32, i32, u32)> = None;
-        let (_, rep_days, rep_periods) = ctx.rep_timeline(rep);
-        for (&d, &p) in rep_days.iter().zip(rep_periods) {
-            if p == NONE {
-                continue;
+        // The rep's contacts per day, in day order.
+        for &(_, p, n) in ctx.shared().rep_days(rep) {
+            if let Some(x) = days.get_mut(rep, p) {
+                x.counts.push(n);
             }
-            match &mut current {
-                Some((cp, cd, n)) if *cp == p && *cd == d => *n += 1,
-                _ => {
-                    if let Some((cp, _, n)) = current
-                        && let Some(x) = days.get_mut(rep, cp)
-                    {
-                        x.counts.push(n);
-                    }
-                    current = Some((p, d, 1));
-                }
-            }
-        }
-        if let Some((cp, _, n)) = current
-            && let Some(x) = days.get_mut(rep, cp)
-        {
-            x.counts.push(n);
         }
     }
     days
@@ -242,27 +224,18 @@ fn daily_counts(ctx: &DetectContext<'_>) -> RepPeriod<Days> {
 /// Ids of the rep's contacts in `period` on the days with exactly `t`.
 fn at_target(ctx: &DetectContext<'_>, rep: u32, period: u32, t: u32) -> Vec<String> {
     let ledger = ctx.ledger();
-    let contacts = ctx.rep_contacts(rep);
-    let mut evidence = Vec::new();
-    let mut run: Vec<u32> = Vec::new();
-    let mut run_day = None::<i32>;
-    let flush = |run: &mut Vec<u32>, evidence: &mut Vec<String>| {
-        if run.len() == t as usize {
-            evidence.extend(run.iter().map(|&i| ledger.contact_id(i).to_owned()));
-        }
-        run.clear();
-    };
-    for &i in contacts {
-        if ctx.contact_period(i) != Some(period) {
-            continue;
-        }
-        let day = ctx.contact_day(i);
-        if run_day != Some(day) {
-            flush(&mut run, &mut evidence);
-            run_day = Some(day);
-        }
-        run.push(i);
-    }
-    flush(&mut run, &mut evidence);
-    evidence
+    // The rep's contacts in the period by day.
+    let mut by_day: Vec<(i32, u32)> = ctx
+        .rep_contacts(rep)
+        .iter()
+        .filter(|&&i| ctx.contact_period(i) == Some(period))
+        .map(|&i| (ctx.contact_day(i), i))
+        .collect();
+    by_day.sort_unstable();
+    by_day
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|day| day.len() == t as usize)
+        .flatten()
+        .map(|&(_, i)| ledger.contact_id(i).to_owned())
+        .collect()
 }

@@ -42,6 +42,13 @@ impl<T: PartialEq> PartialEq for RepPeriod<T> {
     }
 }
 
+impl<T: Clone + Default> Default for RepPeriod<T> {
+    /// A table of no reps and no periods.
+    fn default() -> Self {
+        Self::new(0, 0)
+    }
+}
+
 impl<T: Clone + Default> RepPeriod<T> {
     /// `reps × periods` default values, stored densely.
     pub(crate) fn new(reps: usize, periods: usize) -> Self {

@@ -37,41 +37,20 @@ struct Counts {
 }
 
 impl RepeatTouch {
-    /// Marks contacts in bursts; returns per contact whether it is in one,
-    /// and the number of bursts per (rep, period) of their first contact.
-    pub(crate) fn bursts(&self, ctx: &DetectContext<'_>) -> (Vec<bool>, super::RepPeriod<u32>) {
-        let ledger = ctx.ledger();
-        let mut marked = vec![false; ledger.contacts().len()];
-        let mut bursts = ctx.rep_period::<u32>();
-        for (in_bursts, starts) in
-            super::map_prospect_chunks(ledger, |range| self.bursts_in(ctx, range))
-        {
-            for i in in_bursts {
-                if let Some(m) = marked.get_mut(i as usize) {
-                    *m = true;
-                }
-            }
-            for (rep, period) in starts {
-                if let Some(b) = bursts.get_mut(rep, period) {
-                    *b += 1;
-                }
-            }
-        }
-        (marked, bursts)
-    }
-
-    /// Contacts in bursts, and (rep, period) of each burst's first contact,
-    /// for a range of prospects.
-    fn bursts_in(
+    /// Contacts in bursts (into `marked`), and (rep, period) of each
+    /// burst's first contact (into `starts`), for a range of prospects:
+    /// part of the context's one walk over the prospects' timelines.
+    pub(crate) fn bursts_in(
         &self,
         ctx: &DetectContext<'_>,
         prospects: std::ops::Range<u32>,
-    ) -> (Vec<u32>, Vec<(u32, u32)>) {
+        marked: &mut Vec<u32>,
+        starts: &mut Vec<(u32, u32)>,
+    ) {
         let ledger = ctx.ledger();
         let contacts = ledger.contacts();
         let window = micros(ctx.config().repeat_window);
         let need = ctx.config().repeat_touches.max(2);
-        let (mut marked, mut starts) = (Vec::new(), Vec::new());
         let mut buf: Vec<(u32, i64, u32)> = Vec::new();
         for p in prospects {
             let events = ledger.prospect_events(p);
@@ -138,7 +117,6 @@ impl RepeatTouch {
                 }
             }
         }
-        (marked, starts)
     }
 }
 
@@ -149,24 +127,14 @@ impl Detector for RepeatTouch {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
-        let (marked, bursts) = ctx.bursts();
-        debug_assert_eq!(marked.len(), ledger.contacts().len());
-        // invariant: one mark per contact (asserted above).
-        #[allow(clippy::indexing_slicing)]
-        let is_marked = |i: u32| marked[i as usize];
-        let mut counts = ctx.tally_contacts(
-            |x: &mut Counts, i, _| {
-                x.contacts += 1;
-                if is_marked(i) {
-                    x.in_bursts += 1;
-                }
-            },
-            |s, x| {
-                s.contacts += x.contacts;
-                s.in_bursts += x.in_bursts;
-                s.bursts += x.bursts;
-            },
-        );
+        let shared = ctx.shared();
+        let bursts = &shared.bursts;
+        let is_marked = |i: u32| shared.flags_of(i) & super::shared::IN_BURST != 0;
+        let mut counts = shared.counts.map(|x| Counts {
+            contacts: x.contacts,
+            in_bursts: x.in_bursts,
+            bursts: 0,
+        });
         for (rep, period, &b) in bursts.iter() {
             if let Some(x) = counts.get_mut(rep, period) {
                 x.bursts = b;

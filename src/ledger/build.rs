@@ -69,6 +69,7 @@ pub(super) fn build(builder: LedgerBuilder) -> Result<Ledger> {
         currencies,
         events: Vec::new(),
         event_offsets: Vec::new(),
+        time_span_us: None,
         contact_pos: Vec::new(),
         meeting_pos: Vec::new(),
         sale_pos: Vec::new(),

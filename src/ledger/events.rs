@@ -34,6 +34,7 @@ impl Ledger {
             place_run(&offsets, prospects, run, rows, &positions);
         });
         (self.contact_pos, self.meeting_pos, self.sale_pos) = positions.into_tables();
+        self.time_span_us = span_of(&events);
         self.events = events;
         self.event_offsets = offsets;
     }
@@ -65,6 +66,17 @@ impl Ledger {
             .filter(|&p| p != NONE)
             .map(|p| p as usize)
     }
+}
+
+/// Earliest and latest time of `events`, if any.
+fn span_of(events: &[Event]) -> Option<(i64, i64)> {
+    let first = events.first()?.time_us;
+    Some(par::map_reduce(
+        events,
+        |e| (e.time_us, e.time_us),
+        || (first, first),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
+    ))
 }
 
 /// The contacts, meetings and sales of a ledger.

@@ -80,6 +80,9 @@ pub struct Ledger {
     currencies: Vec<String>,
     events: Vec<Event>,
     event_offsets: Vec<u32>,
+    /// Earliest and latest event time in µs (`None` without events): kept
+    /// because reports and detectors ask for it several times a run.
+    time_span_us: Option<(i64, i64)>,
     /// Position in `events` of each contact, meeting and sale.
     contact_pos: Vec<u32>,
     meeting_pos: Vec<u32>,
@@ -370,9 +373,7 @@ impl Ledger {
 
     /// Earliest and latest event time in µs, if there are events.
     pub(crate) fn time_span_us(&self) -> Option<(i64, i64)> {
-        let mut it = self.events.iter().map(|e| e.time_us);
-        let first = it.next()?;
-        Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+        self.time_span_us
     }
 
     /// Records rejected in lenient mode (empty in strict mode).

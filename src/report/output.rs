@@ -61,10 +61,10 @@ impl Classified<'_> {
                 for i in batch {
                     crate::table::push_csv_field(buf, ledger.contact_id(i as u32));
                     buf.push(b',');
-                    let (prospect, engagement) = rows.fields(i, &mut scratch);
+                    let (class, prospect, engagement) = rows.fields(i, &mut scratch);
                     buf.extend_from_slice(prospect);
                     buf.push(b',');
-                    buf.extend_from_slice(rows.class(i).as_bytes());
+                    buf.extend_from_slice(class.as_bytes());
                     buf.push(b',');
                     buf.extend_from_slice(engagement);
                     buf.push(b'\n');
@@ -96,10 +96,10 @@ impl Classified<'_> {
                     buf.extend_from_slice(b"{\"contact_id\":");
                     crate::table::push_json_str(buf, ledger.contact_id(i as u32));
                     buf.extend_from_slice(b",\"prospect\":");
-                    let (prospect, engagement) = rows.fields(i, &mut scratch);
+                    let (class, prospect, engagement) = rows.fields(i, &mut scratch);
                     buf.extend_from_slice(prospect);
                     buf.extend_from_slice(b",\"class\":\"");
-                    buf.extend_from_slice(rows.class(i).as_bytes());
+                    buf.extend_from_slice(class.as_bytes());
                     buf.extend_from_slice(b"\",\"engagement\":");
                     buf.extend_from_slice(engagement);
                     buf.push(b'}');
@@ -119,11 +119,11 @@ impl Classified<'_> {
         let mut t = Table::new(&Self::CLASS_COLUMNS);
         let mut scratch = Vec::new();
         for i in 0..ledger.contacts().len() {
-            let (prospect, engagement) = rows.fields(i, &mut scratch);
+            let (class, prospect, engagement) = rows.fields(i, &mut scratch);
             t.push(vec![
                 ledger.contact_id(i as u32).into(),
                 String::from_utf8_lossy(prospect).as_ref().into(),
-                rows.class(i).into(),
+                class.into(),
                 String::from_utf8_lossy(engagement).as_ref().into(),
             ]);
         }
@@ -215,39 +215,55 @@ impl Encoding {
 /// the same engagement start (a *group*), so each group's two fields are
 /// encoded once, walking the events in order, into one buffer of records
 /// (`len prospect len engagement`, lengths as LEB128), in event order. Each
-/// contact keeps the offset of its group's record: a row then reads its
-/// own id and class in order and one short record elsewhere, with no
-/// quoting to decide.
+/// contact keeps its class and the offset of its group's record in one
+/// entry: a row then reads its own id and entry in order and one short
+/// record elsewhere, with no quoting to decide.
 struct ContactClassRows<'a> {
     ledger: &'a crate::Ledger,
     encoding: Encoding,
-    /// Per contact: its class index (`NO_CLASS` for none).
-    class: Vec<u8>,
-    /// Per contact: the offset of its group's record in `records` (none
-    /// for a contact without a contact event, which the ledger never has).
-    at: GroupOffsets,
+    /// Per contact: its class and the offset of its group's record in
+    /// `records` (none for a contact without a contact event, which the
+    /// ledger never has).
+    entries: Entries,
     /// The group records.
     records: Vec<u8>,
 }
 
-const NO_CLASS: u8 = u8::MAX;
-
-/// The offset of each contact's group record: 32 bits while the records
-/// take less than 4 GiB (always, in practice), the maximum meaning none.
-enum GroupOffsets {
+/// Each contact's entry: its group record's offset shifted left by
+/// [`CLASS_BITS`], then its class index ([`NO_CLASS`] for none); all ones
+/// for a contact without a group. One entry, so that the walk storing them
+/// by contact (at random places) stores once per contact. 32 bits while
+/// the records take less than 512 MiB (always, in practice), else 64.
+enum Entries {
     Narrow(Vec<u32>),
     Wide(Vec<u64>),
 }
 
-impl GroupOffsets {
-    fn get(&self, i: usize) -> Option<usize> {
-        match self {
-            GroupOffsets::Narrow(v) => v.get(i).filter(|&&o| o != u32::MAX).map(|&o| o as usize),
-            GroupOffsets::Wide(v) => v
-                .get(i)
-                .filter(|&&o| o != u64::MAX)
-                .and_then(|&o| usize::try_from(o).ok()),
-        }
+/// Bits of an entry that hold the class.
+const CLASS_BITS: u32 = 3;
+/// The class code of a contact without a class.
+const NO_CLASS: u64 = 4;
+
+impl Entries {
+    /// The group record's offset and the class of contact `i`.
+    fn get(&self, i: usize) -> (Option<usize>, Option<crate::ContactClass>) {
+        let entry = match self {
+            Entries::Narrow(v) => v.get(i).filter(|&&e| e != u32::MAX).map(|&e| u64::from(e)),
+            Entries::Wide(v) => v.get(i).filter(|&&e| e != u64::MAX).copied(),
+        };
+        let Some(entry) = entry else {
+            return (None, None);
+        };
+        let class = usize::try_from(entry & ((1 << CLASS_BITS) - 1))
+            .ok()
+            .and_then(|k| crate::ContactClass::ALL.get(k).copied());
+        (usize::try_from(entry >> CLASS_BITS).ok(), class)
+    }
+
+    /// An entry's value.
+    fn pack(offset: usize, class: Option<crate::ContactClass>) -> u64 {
+        let code = class.map_or(NO_CLASS, |c| c.index() as u64);
+        ((offset as u64) << CLASS_BITS) | code
     }
 }
 
@@ -289,22 +305,31 @@ impl<'a> ContactClassRows<'a> {
         }
         let work: Vec<(std::ops::Range<usize>, usize)> = chunks.into_iter().zip(starts).collect();
         let contacts = ledger.contacts().len();
-        let (class, at) = if u32::try_from(total).is_ok_and(|t| t < u32::MAX) {
-            let (class, at) = scatter_groups(ledger, classified, &records, &work, contacts, |o| {
-                u32::try_from(o).unwrap_or(u32::MAX)
-            });
-            (class, GroupOffsets::Narrow(at))
+        // Offsets below `total` shifted by the class bits: no entry is all
+        // ones (the class code never is).
+        let entries = if total < 1 << (32 - CLASS_BITS) {
+            Entries::Narrow(scatter_groups(
+                ledger,
+                classified,
+                &records,
+                &work,
+                contacts,
+                |e| u32::try_from(e).unwrap_or(u32::MAX),
+            ))
         } else {
-            let (class, at) = scatter_groups(ledger, classified, &records, &work, contacts, |o| {
-                u64::try_from(o).unwrap_or(u64::MAX)
-            });
-            (class, GroupOffsets::Wide(at))
+            Entries::Wide(scatter_groups(
+                ledger,
+                classified,
+                &records,
+                &work,
+                contacts,
+                |e| e,
+            ))
         };
         Self {
             ledger,
             encoding,
-            class,
-            at,
+            entries,
             records,
         }
     }
@@ -317,7 +342,7 @@ impl<'a> ContactClassRows<'a> {
     fn touch(&self, rows: std::ops::Range<usize>) -> u8 {
         let mut seen = 0u8;
         for i in rows {
-            if let Some(at) = self.at.get(i) {
+            if let (Some(at), _) = self.entries.get(i) {
                 // A record may span two cache lines.
                 let first = self.records.get(at).copied().unwrap_or(0);
                 let later = self.records.get(at + 32).copied().unwrap_or(0);
@@ -327,20 +352,18 @@ impl<'a> ContactClassRows<'a> {
         seen
     }
 
-    /// The class text of contact `i` (empty for none).
-    fn class(&self, i: usize) -> &'static str {
-        self.class
-            .get(i)
-            .and_then(|&k| crate::ContactClass::ALL.get(usize::from(k)))
-            .map_or("", |c| c.as_str())
-    }
-
-    /// The encoded `prospect` and `engagement` fields of contact `i`; for a
-    /// contact without a group (none in a built ledger), encoded in
-    /// `scratch`.
-    fn fields<'s>(&'s self, i: usize, scratch: &'s mut Vec<u8>) -> (&'s [u8], &'s [u8]) {
-        if let Some(fields) = self.at.get(i).and_then(|at| read_record(&self.records, at)) {
-            return fields;
+    /// The class text and the encoded `prospect` and `engagement` fields
+    /// of contact `i`; for a contact without a group (none in a built
+    /// ledger), the fields are encoded in `scratch`.
+    fn fields<'s>(
+        &'s self,
+        i: usize,
+        scratch: &'s mut Vec<u8>,
+    ) -> (&'static str, &'s [u8], &'s [u8]) {
+        let (at, class) = self.entries.get(i);
+        let class = class.map_or("", |c| c.as_str());
+        if let Some((prospect, engagement)) = at.and_then(|at| read_record(&self.records, at)) {
+            return (class, prospect, engagement);
         }
         scratch.clear();
         let prospect = self
@@ -351,7 +374,8 @@ impl<'a> ContactClassRows<'a> {
         self.encoding.push(scratch, prospect);
         let split = scratch.len();
         self.encoding.push_engagement(scratch, "");
-        scratch.split_at(split)
+        let (prospect, engagement) = scratch.split_at(split);
+        (class, prospect, engagement)
     }
 }
 
@@ -445,20 +469,17 @@ fn group_records(
     out
 }
 
-/// Per contact, its class index and (through `offset`) the offset of its
-/// group record in `records`, for the chunks of `work` (prospects and the
-/// offset of their records), walked as [`group_records`] walked them.
+/// Per contact, its [`Entries`] entry (made a `T` by `entry`), for the
+/// chunks of `work` (prospects and the offset of their records), walked as
+/// [`group_records`] walked them.
 fn scatter_groups<T: Atomic>(
     ledger: &crate::Ledger,
     classified: &Classified,
     records: &[u8],
     work: &[(std::ops::Range<usize>, usize)],
     contacts: usize,
-    offset: impl Fn(usize) -> T + Sync + Send,
-) -> (Vec<u8>, Vec<T>) {
-    use std::sync::atomic::AtomicU8;
-    use std::sync::atomic::Ordering::Relaxed;
-    let class_at: Vec<AtomicU8> = (0..contacts).map(|_| AtomicU8::new(NO_CLASS)).collect();
+    entry: impl Fn(u64) -> T + Sync + Send,
+) -> Vec<T> {
     let at: Vec<T::Cell> = (0..contacts).map(|_| T::cell(T::NONE)).collect();
     // Each contact event is stored once, at its own contact: the chunks
     // write disjoint slots (relaxed atomic stores are plain stores).
@@ -473,18 +494,12 @@ fn scatter_groups<T: Atomic>(
                 current = next;
                 next = record_end(records, next).unwrap_or(next);
             }
-            if let Some(slot) = class_at.get(s.contact) {
-                slot.store(s.class.map_or(NO_CLASS, |c| c.index() as u8), Relaxed);
-            }
             if let Some(slot) = at.get(s.contact) {
-                T::store(slot, offset(current));
+                T::store(slot, entry(Entries::pack(current, s.class)));
             }
         });
     });
-    (
-        class_at.into_iter().map(AtomicU8::into_inner).collect(),
-        at.into_iter().map(T::into_inner).collect(),
-    )
+    at.into_iter().map(T::into_inner).collect()
 }
 
 /// The offsets [`scatter_groups`] stores: `u32` or `u64`, through their

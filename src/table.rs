@@ -482,10 +482,7 @@ impl std::fmt::Display for Table {
 /// comma, a quote or a line break), as the `csv` crate writes it.
 pub(crate) fn push_csv_field(buf: &mut Vec<u8>, field: &str) {
     let bytes = field.as_bytes();
-    if bytes
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
+    if needs_quotes(bytes) {
         buf.push(b'"');
         for &b in bytes {
             if b == b'"' {
@@ -497,6 +494,72 @@ pub(crate) fn push_csv_field(buf: &mut Vec<u8>, field: &str) {
     } else {
         buf.extend_from_slice(bytes);
     }
+}
+
+/// Whether a CSV field must be quoted: it holds a comma, a quote or a line
+/// break. Eight bytes at a time (every field of the large tables is
+/// checked, most are ids of a dozen bytes or more).
+fn needs_quotes(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Whether a byte of `word` is `b` (exact: a byte of `x` is zero).
+    let has = |word: u64, b: u8| {
+        let x = word ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGHS != 0
+    };
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if has(word, b',') | has(word, b'"') | has(word, b'\r') | has(word, b'\n') {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it
+/// (`\"`, `\\`, the short escapes of control characters, `\u00XX` for
+/// the others), without its per-call error path.
+pub(crate) fn push_json_str(buf: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.push(b'"');
+    let bytes = text.as_bytes();
+    let mut clean = 0;
+    for (k, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..0x20 => b"",
+            _ => continue,
+        };
+        buf.extend_from_slice(bytes.get(clean..k).unwrap_or_default());
+        clean = k + 1;
+        if escape.is_empty() {
+            #[allow(clippy::indexing_slicing)] // both nibbles are below 16.
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+        } else {
+            buf.extend_from_slice(escape);
+        }
+    }
+    buf.extend_from_slice(bytes.get(clean..).unwrap_or_default());
+    buf.push(b'"');
 }
 
 /// Formats `0..n` in chunks (in parallel with the `parallel` feature, a
@@ -638,8 +701,16 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn json_strings_are_escaped_as_serde_json_escapes_them(text in "[a-c\"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,8}") {
+            let mut ours = Vec::new();
+            push_json_str(&mut ours, &text);
+            let theirs = serde_json::to_string(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&ours), theirs);
+        }
+
+        #[test]
         fn csv_fields_are_written_as_the_csv_crate_writes_them(
-            fields in proptest::collection::vec("[a-c ,\"\r\n]{0,4}", 2..5),
+            fields in proptest::collection::vec("[a-c ,\"\r\n]{0,4}|[a-c]{0,12}[ ,\"\r\n]?[a-c]{0,12}", 2..5),
         ) {
             let mut ours = Vec::new();
             for (k, f) in fields.iter().enumerate() {

@@ -511,8 +511,9 @@ fn write_document<W: Write>(w: &mut W, r: &Records) -> std::io::Result<()> {
 /// behind and makes a hidden staging folder next to it
 /// (`.NAME.sm-staging-PID-N`, in the same parent so that it is on the same
 /// file system); [`OutputDir::write_file`] writes and syncs each file there;
-/// [`OutputDir::commit`] swaps the staging folder with the target in one
-/// step (`renameat2(RENAME_EXCHANGE)` on Linux, its equivalent on Apple
+/// [`OutputDir::commit`] waits for those syncs (which run in the
+/// background, while the next files are written) and swaps the staging
+/// folder with the target in one step (`renameat2(RENAME_EXCHANGE)` on Linux, its equivalent on Apple
 /// systems) and then deletes the previous content. Where no such exchange
 /// exists, and on file systems that refuse it, the target is renamed aside
 /// (`.NAME.sm-old-PID-N`) and the staging folder renamed into its place:
@@ -567,7 +568,29 @@ pub struct OutputDir {
     owned: Vec<std::ffi::OsString>,
     /// The open staging folder, locked against cleanup by other runs.
     lock: Option<File>,
+    /// The syncs of the files written, running in the background.
+    syncing: Vec<Syncing>,
     committed: bool,
+}
+
+/// A staged file being synced to disk on a thread of its own.
+#[derive(Debug)]
+struct Syncing {
+    path: PathBuf,
+    done: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Syncing {
+    /// Waits for the sync; an error names the file.
+    fn wait(self) -> Result<()> {
+        match self.done.join() {
+            Ok(synced) => synced.map_err(|e| Error::io(&self.path, e)),
+            Err(_) => Err(Error::io(
+                &self.path,
+                std::io::Error::other("the thread syncing it panicked"),
+            )),
+        }
+    }
 }
 
 /// Distinguishes the staging folders of one process.
@@ -611,6 +634,7 @@ impl OutputDir {
             suffix,
             owned,
             lock,
+            syncing: Vec::new(),
             committed: false,
         })
     }
@@ -621,13 +645,16 @@ impl OutputDir {
     }
 
     /// Creates `name` in the staging folder, lets `write` fill it, then
-    /// flushes and syncs it to disk.
+    /// flushes it and starts syncing it to disk in the background (so that
+    /// the disk works while the next file is formatted);
+    /// [`OutputDir::commit`] waits for the sync.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when `name` is not in the `owned` list;
-    /// [`Error::Io`] naming the staged file when it cannot be created,
+    /// [`Error::Io`] naming the staged file when it cannot be created or
     /// written (an [`Error::Write`] from `write` is named with
-    /// [`Error::in_file`]) or synced; any other error of `write` as is.
+    /// [`Error::in_file`]); any other error of `write` as is. A failed
+    /// sync is reported by [`OutputDir::commit`].
     pub fn write_file(
         &mut self,
         name: &str,
@@ -646,16 +673,43 @@ impl OutputDir {
         let file = w
             .into_inner()
             .map_err(|e| Error::io(&path, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&path, e))
+        // Shared with the thread, so that the file is synced here should
+        // the thread not start.
+        let file = std::sync::Arc::new(file);
+        let shared = std::sync::Arc::clone(&file);
+        match std::thread::Builder::new()
+            .name("sm-sync".into())
+            .spawn(move || shared.sync_all())
+        {
+            Ok(done) => {
+                self.syncing.push(Syncing { path, done });
+                Ok(())
+            }
+            Err(_) => file.sync_all().map_err(|e| Error::io(&path, e)),
+        }
+    }
+
+    /// Waits for every background sync; the first error, if any.
+    fn wait_for_syncs(&mut self) -> Result<()> {
+        let mut first = Ok(());
+        for sync in self.syncing.drain(..) {
+            let synced = sync.wait();
+            if first.is_ok() {
+                first = synced;
+            }
+        }
+        first
     }
 
     /// Puts the staged files in place of the target folder's content in one
     /// step, then deletes the previous content.
     ///
     /// # Errors
-    /// [`Error::Io`] naming the target when the swap fails; the target then
-    /// keeps its previous content and the staging folder is removed.
+    /// [`Error::Io`] naming a staged file that could not be synced, or the
+    /// target when the swap fails; the target then keeps its previous
+    /// content and the staging folder is removed.
     pub fn commit(mut self) -> Result<()> {
+        self.wait_for_syncs()?;
         sync_dir(&self.staging);
         let (parent, name) = split_target(&self.target)?;
         let exists = std::fs::symlink_metadata(&self.target).is_ok();
@@ -682,6 +736,8 @@ impl OutputDir {
 
 impl Drop for OutputDir {
     fn drop(&mut self) {
+        // No file is deleted while a thread still syncs it.
+        let _ = self.wait_for_syncs();
         if !self.committed {
             clear_dir(&self.staging, &self.owned);
         }

@@ -331,17 +331,52 @@ fn get_in<'a>(buf: &'a str, ends: &[usize], sym: u32) -> &'a str {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextColumn {
     buf: String,
-    /// End offsets, one per entry once any entry has text; empty before.
-    ends: Vec<usize>,
+    /// Low 32 bits of each entry's end offset in `buf`, one per entry once
+    /// any entry has text; empty before. Half the size of `usize` offsets
+    /// (millions of ids); `wraps` gives the high bits.
+    ends: Vec<u32>,
+    /// For each multiple of 4 GiB (2^`LOW_BITS`) that the text reaches,
+    /// the first entry whose end offset reaches it (empty below 4 GiB).
+    wraps: Vec<usize>,
     len: usize,
 }
+
+/// Bits of an end offset kept in [`TextColumn`]'s `ends` (fewer in tests,
+/// so that their short texts cross many wraps).
+const LOW_BITS: u32 = if cfg!(test) { 4 } else { 32 };
+
+/// The low bits of an end offset.
+fn low_bits(end: usize) -> u32 {
+    (end as u64 & ((1u64 << LOW_BITS) - 1)) as u32
+}
+
+/// Entries whose ends [`TextColumn::from_fn`] computes in one piece.
+const GATHER_CHUNK: usize = 1 << 14;
 
 impl TextColumn {
     /// Stores the ends of the absent entries so far, before the first text.
     fn materialize(&mut self) {
         if self.ends.len() < self.len {
-            self.ends.resize(self.len, self.buf.len());
+            self.ends.resize(self.len, low_bits(self.buf.len()));
         }
+    }
+
+    /// Records the end of the next entry at `end` (≥ every earlier end).
+    fn push_end(&mut self, end: usize) {
+        while (self.wraps.len() as u64) < (end as u64) >> LOW_BITS {
+            self.wraps.push(self.ends.len());
+        }
+        self.ends.push(low_bits(end));
+    }
+
+    /// The end offset of entry `i` in `buf`.
+    fn end(&self, i: usize) -> Option<usize> {
+        let low = *self.ends.get(i)? as usize;
+        if self.wraps.is_empty() {
+            return Some(low);
+        }
+        let high = self.wraps.partition_point(|&w| w <= i) as u64;
+        usize::try_from((high << LOW_BITS) | low as u64).ok()
     }
 
     pub(crate) fn push(&mut self, s: Option<&str>) {
@@ -349,10 +384,10 @@ impl TextColumn {
             Some(s) if !s.is_empty() => {
                 self.materialize();
                 self.buf.push_str(s);
-                self.ends.push(self.buf.len());
+                self.push_end(self.buf.len());
             }
             _ if self.ends.is_empty() => {}
-            _ => self.ends.push(self.buf.len()),
+            _ => self.push_end(self.buf.len()),
         }
         self.len += 1;
     }
@@ -361,6 +396,7 @@ impl TextColumn {
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
         self.ends.clear();
+        self.wraps.clear();
         self.len = 0;
     }
 
@@ -368,20 +404,23 @@ impl TextColumn {
     pub(crate) fn pad_to(&mut self, len: usize) {
         if len > self.len {
             if !self.ends.is_empty() {
-                self.ends.resize(len, self.buf.len());
+                // The text does not grow: no new wrap.
+                self.ends.resize(len, low_bits(self.buf.len()));
             }
             self.len = len;
         }
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        let end = self.end(i)?;
+        let start = if i == 0 { 0 } else { self.end(i - 1)? };
         self.buf.get(start..end).filter(|s| !s.is_empty())
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
+        self.buf.capacity()
+            + self.ends.capacity() * std::mem::size_of::<u32>()
+            + self.wraps.capacity() * std::mem::size_of::<usize>()
     }
 
     /// Number of entries.
@@ -416,23 +455,39 @@ impl TextColumn {
     }
 
     /// The column of `text(0)`, …, `text(len - 1)` (empty is absent),
-    /// built as [`Self::gathered`] builds its own.
+    /// built as [`Self::gathered`] builds its own: lengths on all threads,
+    /// then ends, then the text copied on all threads into one buffer.
     pub(crate) fn from_fn<'t>(len: usize, text: impl Fn(usize) -> &'t str + Sync) -> TextColumn {
-        const CHUNK: usize = 1 << 14;
-        let mut ends: Vec<usize> = par::map_indices(len, |k| text(k).len());
+        let mut column = TextColumn {
+            len,
+            ..TextColumn::default()
+        };
+        // Lengths as u32 (the ends' own type); a longer string is counted
+        // again exactly.
+        let lengths: Vec<u32> =
+            par::map_indices(len, |k| u32::try_from(text(k).len()).unwrap_or(u32::MAX));
+        column.ends.reserve_exact(len);
+        let mut chunk_ends = Vec::with_capacity(len.div_ceil(GATHER_CHUNK));
         let mut total = 0usize;
-        for end in &mut ends {
-            total += *end;
-            *end = total;
+        for (k, &n) in lengths.iter().enumerate() {
+            total += if n == u32::MAX {
+                text(k).len()
+            } else {
+                n as usize
+            };
+            column.push_end(total);
+            if (k + 1) % GATHER_CHUNK == 0 || k + 1 == len {
+                chunk_ends.push(total);
+            }
         }
+        drop(lengths);
         let mut bytes = par::filled(total, 0u8);
-        let mut jobs = Vec::with_capacity(len.div_ceil(CHUNK));
+        let mut jobs = Vec::with_capacity(chunk_ends.len());
         let (mut rest, mut start) = (&mut bytes[..], 0usize);
-        for first in (0..len).step_by(CHUNK) {
-            let last = (first + CHUNK).min(len);
-            let end = ends.get(last.wrapping_sub(1)).copied().unwrap_or(start);
+        for (c, &end) in chunk_ends.iter().enumerate() {
+            let first = c * GATHER_CHUNK;
             let (out, tail) = rest.split_at_mut(end - start);
-            jobs.push((out, first..last));
+            jobs.push((out, first..(first + GATHER_CHUNK).min(len)));
             (rest, start) = (tail, end);
         }
         par::for_each_owned(jobs, |(out, entries)| {
@@ -447,8 +502,8 @@ impl TextColumn {
         });
         // Whole strings end to end are UTF-8: the check cannot fail (and
         // an empty column is the worst a failure could give).
-        let buf = String::from_utf8(bytes).unwrap_or_default();
-        TextColumn { buf, ends, len }
+        column.buf = String::from_utf8(bytes).unwrap_or_default();
+        column
     }
 
     /// Appends every entry of `other`, in order.
@@ -460,7 +515,9 @@ impl TextColumn {
         self.materialize();
         let base = self.buf.len();
         self.buf.push_str(&other.buf);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
+        for i in 0..other.ends.len() {
+            self.push_end(base + other.end(i).unwrap_or(0));
+        }
         self.len += other.len;
     }
 }
@@ -554,10 +611,14 @@ impl Interner {
     }
 }
 
-/// The serde form of a [`TextColumn`]: text, end offsets, length.
+/// The serde form of a [`TextColumn`]: text, end offsets (whole, not
+/// split into low bits and wraps), length.
 impl serde::Serialize for TextColumn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.buf, &self.ends, self.len).serialize(s)
+        let ends: Vec<usize> = (0..self.ends.len())
+            .map(|i| self.end(i).unwrap_or(0))
+            .collect();
+        (&self.buf, ends, self.len).serialize(s)
     }
 }
 
@@ -575,7 +636,16 @@ impl<'de> serde::Deserialize<'de> for TextColumn {
             ));
         }
         check_ends(&buf, &ends).map_err(serde::de::Error::custom)?;
-        Ok(TextColumn { buf, ends, len })
+        let mut column = TextColumn {
+            buf,
+            len,
+            ..TextColumn::default()
+        };
+        column.ends.reserve_exact(ends.len());
+        for end in ends {
+            column.push_end(end);
+        }
+        Ok(column)
     }
 }
 
@@ -683,6 +753,20 @@ mod tests {
             proptest::prop_assert_eq!(got.len(), want.len());
             for k in 0..order.len() {
                 proptest::prop_assert_eq!(got.get(k), want.get(k));
+            }
+            // Appending and a serde round trip keep every entry (in tests
+            // an offset wraps every 16 bytes, so both cross many wraps).
+            let mut joined = column.clone();
+            joined.append(&got);
+            let back: TextColumn =
+                serde_json::from_str(&serde_json::to_string(&joined).unwrap_or_default())
+                    .unwrap_or_default();
+            proptest::prop_assert_eq!(back.len(), entries.len() + order.len());
+            for k in 0..entries.len() {
+                proptest::prop_assert_eq!(back.get(k), column.get(k));
+            }
+            for k in 0..order.len() {
+                proptest::prop_assert_eq!(back.get(entries.len() + k), want.get(k));
             }
         }
     }

@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 use super::block;
 use super::cluster::{self, Link};
 use super::data::{NormData, RecordStats, Stats};
+use super::profile::MAX_FIELDS;
 use super::result::StoredLink;
 use super::score::{self, Model, Scorer, Uncounted};
 use super::{DedupResult, DedupStats, FieldKind, FieldRole, Profile, RecordSource};
@@ -308,12 +309,13 @@ impl Dedup {
             data: &data,
             pairs: &pairs,
         };
-        let (model, mut links) = self.link(&scoring, model, n);
+        let (model, mut links, near) = self.link(&scoring, model, n);
         let linked_pairs = links.len() as u64;
         let t_score = t2.elapsed();
 
         let t3 = Instant::now();
-        let clustered = self.clusters(&scoring, &model, &mut links, &perm);
+        let clustered = self.clusters(&scoring, &model, &mut links, near.as_ref(), &perm);
+        drop(near);
         let t_cluster = t3.elapsed();
         let stats_out = DedupStats {
             records: n as u64,
@@ -414,11 +416,20 @@ impl Dedup {
 
     /// Scores every candidate pair; without a fixed model, first
     /// estimates the prior (and m, with EM rounds) from those scores.
-    /// Returns the final model and the pairs at or over its threshold.
-    fn link(&self, scoring: &Scoring<'_>, mut model: Model, n: usize) -> (Model, Vec<Link>) {
+    /// Returns the final model, the pairs at or over its threshold and,
+    /// unless EM changed the field weights, the scores of the pairs that
+    /// could link (for their evidence).
+    fn link(
+        &self,
+        scoring: &Scoring<'_>,
+        mut model: Model,
+        n: usize,
+    ) -> (Model, Vec<Link>, Option<NearScores>) {
         let nf = self.profile.fields().len();
         let totals_of = |model: &Model| scoring.all(model, |s| s.total);
-        let mut totals = totals_of(&model);
+        let (mut totals, near) =
+            scoring.totals_keeping(&model, model.threshold_weight() - NEAR_MARGIN_BITS);
+        let mut near = Some(near);
         if self.model.is_none() {
             let before = model.prior_weight();
             score::estimate_prior(&mut model, n, &totals);
@@ -427,6 +438,8 @@ impl Dedup {
                 let with_levels = scoring.all(&model, |s| (s.total, s.levels));
                 score::estimate_m(&mut model, n, &with_levels, nf, rounds);
                 totals = totals_of(&model);
+                // New m, new field weights: the kept scores are stale.
+                near = None;
             } else {
                 let shift = model.prior_weight() - before;
                 for t in &mut totals {
@@ -446,7 +459,7 @@ impl Dedup {
                 weight: t,
             })
             .collect();
-        (model, links)
+        (model, links, near)
     }
 
     /// Clusters the records from `links` (strongest first, never joining
@@ -459,6 +472,7 @@ impl Dedup {
         scoring: &Scoring<'_>,
         model: &Model,
         links: &mut [Link],
+        near: Option<&NearScores>,
         perm: &[u32],
     ) -> Clustered {
         let (data, snapshot) = (scoring.data, scoring.snapshot);
@@ -481,33 +495,54 @@ impl Dedup {
             .with_snapshot(snapshot)
             .with_tf_table();
         let id_of = |k: u32| id_index(perm, k);
-        let inside: Vec<Link> = links
+        // Links inside one cluster, in the evidence's order (cluster, then
+        // ids): the small keys are sorted, not the evidence itself.
+        let mut keyed: Vec<(u64, u32, usize)> = links
             .iter()
-            .filter(|l| roots.get(id_of(l.a) as usize) == roots.get(id_of(l.b) as usize))
-            .copied()
+            .enumerate()
+            .filter_map(|(k, l)| {
+                let (ia, ib) = (id_of(l.a), id_of(l.b));
+                let root = roots.get(ia as usize);
+                (root == roots.get(ib as usize)).then(|| {
+                    let root = u64::from(root.copied().unwrap_or(u32::MAX));
+                    ((root << 32) | u64::from(ia.min(ib)), ia.max(ib), k)
+                })
+            })
             .collect();
-        let mut evidence: Vec<StoredLink> = par::map_chunks(&inside, 2048, |chunk| {
+        par::sort(&mut keyed);
+        let prior = model.prior_weight();
+        let evidence: Vec<StoredLink> = par::map_chunks(&keyed, 2048, |chunk| {
             chunk
                 .iter()
-                .map(|l| {
-                    let s = scorer.score(data, l.a as usize, data, l.b as usize, Uncounted::None);
-                    let (ia, ib) = (id_of(l.a), id_of(l.b));
-                    StoredLink {
-                        a: ia.min(ib),
-                        b: ia.max(ib),
-                        total: s.total,
-                        levels: s.levels,
-                        weights: s.weights,
-                    }
+                .filter_map(|&(key, b, k)| {
+                    let l = links.get(k)?;
+                    let pair = (u64::from(l.a) << 32) | u64::from(l.b);
+                    let (total, levels, weights) = match near.and_then(|s| s.get(pair)) {
+                        Some((lv, w)) => kept_score(prior, lv, w),
+                        None => {
+                            let s = scorer.score(
+                                data,
+                                l.a as usize,
+                                data,
+                                l.b as usize,
+                                Uncounted::None,
+                            );
+                            (s.total, s.levels, s.weights)
+                        }
+                    };
+                    Some(StoredLink {
+                        a: (key & 0xffff_ffff) as u32,
+                        b,
+                        total,
+                        levels,
+                        weights,
+                    })
                 })
                 .collect::<Vec<_>>()
         })
         .into_iter()
         .flatten()
         .collect();
-        par::sort_by(&mut evidence, |x, y| {
-            (roots.get(x.a as usize), x.a, x.b).cmp(&(roots.get(y.a as usize), y.a, y.b))
-        });
         let mut sizes = vec![0u32; n];
         for &r in &roots {
             if let Some(s) = sizes.get_mut(r as usize) {
@@ -618,6 +653,105 @@ impl Scoring<'_> {
         .flatten()
         .collect()
     }
+
+    /// Every candidate pair's total under `model`, in pair order, and the
+    /// scores of the pairs whose total is at least `keep_from`.
+    fn totals_keeping(&self, model: &Model, keep_from: f64) -> (Vec<f64>, NearScores) {
+        let nf = self.profile.fields().len().min(MAX_FIELDS);
+        let scorer = Scorer::new(self.profile, model, self.stats)
+            .with_snapshot(self.snapshot)
+            .with_tf_table();
+        let parts = par::map_chunks(self.pairs, 4096, |chunk| {
+            let mut totals = Vec::with_capacity(chunk.len());
+            let mut near = NearScores {
+                nf,
+                ..NearScores::default()
+            };
+            for &p in chunk {
+                let s = scorer.score(
+                    self.data,
+                    (p >> 32) as usize,
+                    self.data,
+                    (p & 0xffff_ffff) as usize,
+                    Uncounted::None,
+                );
+                totals.push(s.total);
+                if s.total >= keep_from {
+                    near.push(p, &s);
+                }
+            }
+            (totals, near)
+        });
+        let mut totals = Vec::with_capacity(self.pairs.len());
+        let mut near = NearScores {
+            nf,
+            ..NearScores::default()
+        };
+        for (t, k) in parts {
+            totals.extend(t);
+            near.append(k);
+        }
+        (totals, near)
+    }
+}
+
+/// How far below the threshold's weight (bits) a pair's first score may
+/// lie and still be kept for the evidence: the prior estimated from the
+/// scores moves every total by the same amount, about log2 of twice the
+/// matching pairs per record (+1.1 bits on generated CRM data; 4 bits
+/// would take clusters of 17 records on average). Pairs not kept are
+/// simply scored again, so the margin costs memory, never accuracy.
+const NEAR_MARGIN_BITS: f64 = 4.0;
+
+/// First-pass scores of the candidate pairs that may link, so that the
+/// evidence of the links inside clusters need not run the comparators
+/// again: per pair (sorted), its `nf` levels and field weights. The
+/// weights do not depend on the prior, the only part of the model
+/// estimated after that pass (without EM).
+#[derive(Default)]
+struct NearScores {
+    nf: usize,
+    pairs: Vec<u64>,
+    levels: Vec<u8>,
+    weights: Vec<f32>,
+}
+
+impl NearScores {
+    /// Keeps `s` as the score of `pair` (pairs come in increasing order).
+    fn push(&mut self, pair: u64, s: &score::PairScore) {
+        self.pairs.push(pair);
+        self.levels.extend(s.levels.iter().take(self.nf));
+        self.weights.extend(s.weights.iter().take(self.nf));
+    }
+
+    /// Appends `other`, whose pairs all come after these.
+    fn append(&mut self, mut other: NearScores) {
+        self.pairs.append(&mut other.pairs);
+        self.levels.append(&mut other.levels);
+        self.weights.append(&mut other.weights);
+    }
+
+    /// The kept levels and weights of `pair`, if kept.
+    fn get(&self, pair: u64) -> Option<(&[u8], &[f32])> {
+        let k = self.pairs.binary_search(&pair).ok()?;
+        let range = k * self.nf..(k + 1) * self.nf;
+        Some((self.levels.get(range.clone())?, self.weights.get(range)?))
+    }
+}
+
+/// A kept pair's total, levels and weights under a model with the prior
+/// weight `prior`: summed exactly as [`Scorer::score`] sums them.
+fn kept_score(prior: f64, lv: &[u8], w: &[f32]) -> (f64, [u8; MAX_FIELDS], [f32; MAX_FIELDS]) {
+    let mut levels = [score::MISSING; MAX_FIELDS];
+    let mut weights = [0.0f32; MAX_FIELDS];
+    for (slot, &l) in levels.iter_mut().zip(lv) {
+        *slot = l;
+    }
+    for (slot, &x) in weights.iter_mut().zip(w) {
+        *slot = x;
+    }
+    let total = prior + w.iter().map(|&x| f64::from(x)).sum::<f64>();
+    (total, levels, weights)
 }
 
 /// The error for records whose normalised values exceed the 4 GiB that

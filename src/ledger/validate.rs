@@ -82,12 +82,7 @@ fn bucketed<T: Copy + Send + Sync>(
     if items.len() < from {
         return (par::map(items, |&t| (key(t), t)), vec![items.len()]);
     }
-    let wide = |k: (u64, u64)| (u128::from(k.0) << 64) | u128::from(k.1);
-    let first_key = wide(key(first));
-    let differ = par::map_reduce(items, |&t| wide(key(t)) ^ first_key, || 0, |a, b| a | b);
-    // The bucket is the 16 bits from the first differing one (fewer at
-    // the end of the key).
-    let shift = 128u32.saturating_sub(differ.leading_zeros() + 16);
+    let shift = bucket_shift(items, &key, first);
     let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
     let mut counts = vec![0usize; 1 << 16];
     for &t in items {
@@ -95,14 +90,7 @@ fn bucketed<T: Copy + Send + Sync>(
             *c += 1;
         }
     }
-    let mut next: Vec<usize> = counts
-        .iter()
-        .scan(0, |start, &c| {
-            let s = *start;
-            *start += c;
-            Some(s)
-        })
-        .collect();
+    let mut next = starts(&counts);
     let mut out = par::filled(items.len(), ((0, 0), first));
     for &t in items {
         let k = key(t);
@@ -115,6 +103,36 @@ fn bucketed<T: Copy + Send + Sync>(
     }
     counts.retain(|&c| c > 0);
     (out, counts)
+}
+
+/// A key as one 128-bit number (the same order).
+fn wide(k: (u64, u64)) -> u128 {
+    (u128::from(k.0) << 64) | u128::from(k.1)
+}
+
+/// How far to shift a wide key so that its low 16 bits are the 16 bits
+/// from the first one in which some key differs from `first`'s (fewer at
+/// the end of the key).
+fn bucket_shift<T: Copy + Sync>(
+    items: &[T],
+    key: impl Fn(T) -> (u64, u64) + Sync,
+    first: T,
+) -> u32 {
+    let first_key = wide(key(first));
+    let differ = par::map_reduce(items, |&t| wide(key(t)) ^ first_key, || 0, |a, b| a | b);
+    128u32.saturating_sub(differ.leading_zeros() + 16)
+}
+
+/// Where each bucket starts, from the buckets' counts.
+fn starts(counts: &[usize]) -> Vec<usize> {
+    counts
+        .iter()
+        .scan(0, |start, &c| {
+            let s = *start;
+            *start += c;
+            Some(s)
+        })
+        .collect()
 }
 
 /// Sorts items by the byte order of their strings, equal strings by the

@@ -512,33 +512,27 @@ trait Atomic: Sized {
     fn into_inner(cell: Self::Cell) -> Self;
 }
 
-impl Atomic for u32 {
-    type Cell = std::sync::atomic::AtomicU32;
-    const NONE: Self = u32::MAX;
-    fn cell(v: Self) -> Self::Cell {
-        Self::Cell::new(v)
-    }
-    fn store(cell: &Self::Cell, v: Self) {
-        cell.store(v, std::sync::atomic::Ordering::Relaxed);
-    }
-    fn into_inner(cell: Self::Cell) -> Self {
-        cell.into_inner()
-    }
+/// [`Atomic`] for an unsigned integer through its atomic cell type.
+macro_rules! atomic_offset {
+    ($int:ty, $cell:ty) => {
+        impl Atomic for $int {
+            type Cell = $cell;
+            const NONE: Self = <$int>::MAX;
+            fn cell(v: Self) -> Self::Cell {
+                Self::Cell::new(v)
+            }
+            fn store(cell: &Self::Cell, v: Self) {
+                cell.store(v, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn into_inner(cell: Self::Cell) -> Self {
+                cell.into_inner()
+            }
+        }
+    };
 }
 
-impl Atomic for u64 {
-    type Cell = std::sync::atomic::AtomicU64;
-    const NONE: Self = u64::MAX;
-    fn cell(v: Self) -> Self::Cell {
-        Self::Cell::new(v)
-    }
-    fn store(cell: &Self::Cell, v: Self) {
-        cell.store(v, std::sync::atomic::Ordering::Relaxed);
-    }
-    fn into_inner(cell: Self::Cell) -> Self {
-        cell.into_inner()
-    }
-}
+atomic_offset!(u32, std::sync::atomic::AtomicU32);
+atomic_offset!(u64, std::sync::atomic::AtomicU64);
 
 /// Appends `n` as LEB128 (7 bits a byte, low first).
 fn push_len(buf: &mut Vec<u8>, mut n: usize) {

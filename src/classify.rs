@@ -43,6 +43,10 @@ use serde::{Deserialize, Serialize};
 use crate::ledger::{Event, EventKind, Ledger, NONE};
 use crate::model::MeetingStatus;
 
+// One prospect's events classified alone (the live ledger; callers that
+// hold the events themselves).
+pub(crate) mod sequence;
+
 /// The class of a contact (SPEC §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

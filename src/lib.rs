@@ -147,6 +147,7 @@ mod table;
 mod time;
 mod union_find;
 
+pub use classify::sequence::{EventKind, HistoryClass, HistoryEvent, classify_history};
 pub use classify::{
     Classified, ClassifiedContact, ClassifyConfig, ContactClass, Engagement, EngagementEnd,
     Newness, classify,

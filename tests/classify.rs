@@ -244,3 +244,84 @@ fn supplied_partition_names_clusters_by_smallest_accepted_id_and_warns() {
     assert_eq!(l.warnings().len(), 1);
     assert!(l.warnings()[0].message.contains("ghost"));
 }
+
+mod history {
+    //! `classify_history` (one prospect's events held by the caller)
+    //! against the batch classifier over a ledger.
+
+    use super::common::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+    use sales_metrics::{
+        ClassifyConfig, EventKind, HistoryEvent, MeetingStatus, Newness, classify,
+        classify_history,
+    };
+
+    /// (kind 0..3, hours after day 0, rep 0..3, held) per event.
+    fn events() -> impl Strategy<Value = Vec<(u8, i64, u8, bool)>> {
+        prop::collection::vec((0u8..3, 0i64..24 * 500, 0u8..3, any::<bool>()), 0..14)
+    }
+
+    proptest! {
+        #[test]
+        fn history_agrees_with_the_batch_classifier(
+            raw in events(),
+            per_rep in any::<bool>(),
+            rotate in 0usize..14,
+        ) {
+            let reps = ["r0", "r1", "r2"];
+            let mut b = builder(&reps, &["p"]);
+            let mut history = Vec::new();
+            let ids: Vec<String> = (0..raw.len()).map(|i| format!("e{i:02}")).collect();
+            for (i, &(kind, hours, rep, held)) in raw.iter().enumerate() {
+                let (id, rep) = (ids[i].as_str(), reps[rep as usize]);
+                // Several events share an hour: ties break on kind, then id.
+                let at = day(0) + Duration::hours(hours / 7 * 7);
+                let kind = match kind {
+                    0 => { contact(&mut b, id, rep, "p", at); EventKind::Contact }
+                    1 => {
+                        let status = if held { MeetingStatus::Held } else { MeetingStatus::NoShow };
+                        meeting_status(&mut b, id, rep, "p", at, status);
+                        EventKind::Meeting
+                    }
+                    _ => { sale(&mut b, id, rep, "p", at); EventKind::Sale }
+                };
+                history.push(HistoryEvent { kind, at, id, rep_id: rep, held: held || kind != EventKind::Meeting });
+            }
+            // Any input order.
+            let n = history.len().max(1);
+            history.rotate_left(rotate % n);
+            let ledger = b.build().unwrap();
+            let newness = if per_rep { Newness::PerRep } else { Newness::Organisation };
+            let config = ClassifyConfig { newness, ..ClassifyConfig::default() };
+            let batch = classify(&ledger, &config);
+            let got = classify_history(&history, &config);
+            prop_assert_eq!(got.len(), history.len());
+            let (history, got) = (&history, &got);
+            let start_id = move |i: usize| got[i].engagement.map(|s| history[s].id);
+            for (i, h) in history.iter().enumerate() {
+                if h.kind == EventKind::Contact {
+                    prop_assert_eq!(got[i].class, batch.class(h.id));
+                    let c = batch.contacts().find(|c| c.contact_id == h.id).unwrap();
+                    prop_assert_eq!(start_id(i), c.engagement);
+                } else {
+                    prop_assert_eq!(got[i].class, None);
+                }
+            }
+            // Every batch engagement, rebuilt from the events' engagements.
+            for g in batch.engagements() {
+                let start = g.start_contact_id();
+                let mine = |kind| (0..history.len())
+                    .filter(move |&i| history[i].kind == kind && start_id(i) == Some(start));
+                prop_assert_eq!(mine(EventKind::Contact).count() as u32, g.contacts());
+                let held = mine(EventKind::Meeting).filter(|&i| history[i].held).count();
+                prop_assert_eq!(held as u32, g.meetings_held());
+                let won: Vec<&str> = mine(EventKind::Sale).map(|i| history[i].id).collect();
+                prop_assert_eq!(won.first().copied(), g.won_sale_id());
+                prop_assert!(won.len() <= 1);
+            }
+            let starts = (0..history.len()).filter(|&i| got[i].engagement == Some(i)).count();
+            prop_assert_eq!(starts, batch.engagements().len());
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::check::{self, Refs};
 use super::entry::{ClassChange, ContactEntry};
-use super::order::{self, ContactState, Event, EventFacts, EventKind};
+use crate::classify::sequence::{self as order, ContactState, Event, EventFacts, EventKind};
 use super::store::{LiveLedger, not_found, too_many};
 use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
 use crate::classify::{ContactClass, Newness};

@@ -83,7 +83,6 @@ mod check;
 mod entry;
 mod events;
 mod follow;
-mod order;
 mod prospects;
 mod rebuild;
 mod records;

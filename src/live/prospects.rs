@@ -4,7 +4,7 @@
 
 use super::check;
 use super::entry::{ClassChange, ProspectEntry};
-use super::order::{self, EventList};
+use crate::classify::sequence::{self as order, EventList};
 use super::records::RecordRow;
 use super::store::{Cluster, LiveLedger, cluster_set_smallest, event_record, not_found, too_many};
 use crate::error::{Error, Result};

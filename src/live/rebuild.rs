@@ -3,7 +3,7 @@
 //! rebuilt, every prospect's events sorted and classified once.
 
 use super::check::{self};
-use super::order::{self, Event, EventKind};
+use crate::classify::sequence::{self as order, Event, EventKind};
 use super::records::RecordTable;
 use super::store::{Cluster, LiveLedger};
 use super::tables::{ContactRow, EventTables, SaleRow};

@@ -2,7 +2,7 @@
 //! and how an update refreshes a prospect's part of them.
 
 use super::follow::{Fact, Survival, Tracked};
-use super::order::{self, EventKind};
+use crate::classify::sequence::{self as order, EventKind};
 use super::store::LiveLedger;
 use crate::error::{Error, Result};
 use crate::report::survival::Milestone;
@@ -182,6 +182,7 @@ impl LiveLedger {
             self.config.newness,
             self.dormancy_us,
             cluster,
+            |_| {},
         );
         let parts: Vec<_> = self
             .tracked

@@ -6,7 +6,7 @@ use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
 use super::follow::{Survival, Tracked};
-use super::order::{ContactState, Event, EventList};
+use crate::classify::sequence::{ContactState, Event, EventList};
 use super::records::RecordTable;
 use super::tables::EventTables;
 use crate::classify::{ClassifyConfig, ContactClass};

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::order::{Event, EventFacts, EventKind};
+use crate::classify::sequence::{Event, EventFacts, EventKind};
 use crate::intern::Interner;
 use crate::model::{
     Channel, Contact, Direction, Meeting, MeetingStatus, Outcome, ProspectRecordId, RepId, Sale,

@@ -270,6 +270,29 @@ impl CohortCounts {
         self.cycle_us.iter().map(|&us| TimeDelta::microseconds(us))
     }
 
+    /// These counts with the start-to-sale spans of their won engagements
+    /// (one per won engagement, in any order), for callers that count
+    /// engagements themselves (a query engine's aggregate, a warehouse).
+    ///
+    /// ```
+    /// use chrono::TimeDelta;
+    /// use sales_metrics::report::CohortCounts;
+    ///
+    /// let mut counts = CohortCounts::default();
+    /// (counts.engagements, counts.won) = (3, 2);
+    /// let counts = counts.with_cycles([TimeDelta::days(30), TimeDelta::days(10)]);
+    /// assert_eq!(counts.cycle_days(), [10.0, 30.0]);
+    /// assert_eq!(counts.cycle_days_median(), Some(20.0));
+    /// ```
+    pub fn with_cycles(mut self, cycles: impl IntoIterator<Item = TimeDelta>) -> Self {
+        self.cycle_us = cycles
+            .into_iter()
+            .map(|d| d.num_microseconds().unwrap_or(i64::MAX))
+            .collect();
+        self.cycle_us.sort_unstable();
+        self
+    }
+
     /// The `p`-quantile of cycle days (linear interpolation between the
     /// closest ranks, as numpy and spreadsheets do); `None` when
     /// nothing was won.

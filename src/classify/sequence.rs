@@ -3,33 +3,44 @@
 
 use std::cmp::Ordering;
 
-use crate::classify::{ContactClass, EngagementData, EngagementEnd, Newness};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-/// Kind of an event, in SPEC §5 rank order (contact 0, meeting 1, sale 2).
-/// (`Default` only fills the unused inline room of a prospect's event
-/// list; no stored event takes it.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub(super) enum EventKind {
+use crate::classify::{ClassifyConfig, ContactClass, EngagementData, EngagementEnd, Newness};
+
+/// The kind of an event of a prospect's history, in SPEC §5 rank order
+/// (contact 0, meeting 1, sale 2): at equal times a contact comes before a
+/// meeting, a meeting before a sale.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A contact (the only kind that gets a class).
+    // `Default` only fills the unused inline room of the live ledger's
+    // event lists; no stored event takes it.
     #[default]
     Contact,
+    /// A meeting.
     Meeting,
+    /// A sale.
     Sale,
 }
 
 /// One event of a prospect: its time, kind and slot in its kind's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct Event {
-    pub(super) time_us: i64,
-    pub(super) kind: EventKind,
-    pub(super) slot: u32,
+pub(crate) struct Event {
+    pub(crate) time_us: i64,
+    pub(crate) kind: EventKind,
+    pub(crate) slot: u32,
 }
 
 /// A prospect's events in SPEC §5 order: two kept inline, more on the
 /// heap (most prospects have few events; no allocation for those).
-pub(super) type EventList = tinyvec::TinyVec<[Event; 2]>;
+pub(crate) type EventList = tinyvec::TinyVec<[Event; 2]>;
 
 /// What the classifier reads of each event besides its time and kind.
-pub(super) trait EventFacts {
+pub(crate) trait EventFacts {
     /// The id of an event (ties at equal time and kind break on it).
     fn id(&self, e: Event) -> &str;
     /// The rep of an event (per-rep newness keys lanes on it).
@@ -39,14 +50,14 @@ pub(super) trait EventFacts {
 }
 
 /// SPEC §5 order: time, kind rank, id in byte order.
-pub(super) fn compare(facts: &impl EventFacts, a: Event, b: Event) -> Ordering {
+pub(crate) fn compare(facts: &impl EventFacts, a: Event, b: Event) -> Ordering {
     (a.time_us, a.kind)
         .cmp(&(b.time_us, b.kind))
         .then_with(|| facts.id(a).as_bytes().cmp(facts.id(b).as_bytes()))
 }
 
 /// Where `e` goes in `events` (sorted in SPEC §5 order).
-pub(super) fn insertion_point(facts: &impl EventFacts, events: &[Event], e: Event) -> usize {
+pub(crate) fn insertion_point(facts: &impl EventFacts, events: &[Event], e: Event) -> usize {
     // The common case, an event later than all others, costs one compare.
     match events.last() {
         Some(&last) if compare(facts, last, e) == Ordering::Greater => {
@@ -57,7 +68,7 @@ pub(super) fn insertion_point(facts: &impl EventFacts, events: &[Event], e: Even
 }
 
 /// Merges two lists sorted in SPEC §5 order.
-pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> EventList {
+pub(crate) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> EventList {
     let mut out = EventList::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
@@ -77,17 +88,17 @@ pub(super) fn merge(facts: &impl EventFacts, a: &[Event], b: &[Event]) -> EventL
 /// The class of one contact and the engagement it belongs to (the slot of
 /// the contact that started it; `None` for a customer contact).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ContactState {
-    pub(super) class: ContactClass,
-    pub(super) engagement: Option<u32>,
+pub(crate) struct ContactState {
+    pub(crate) class: ContactClass,
+    pub(crate) engagement: Option<u32>,
     /// Contacts of its engagement up to and including it (0 outside any).
-    pub(super) touch: u32,
+    pub(crate) touch: u32,
 }
 
 impl ContactState {
     /// Whether two states differ in what a change reports (class or
     /// engagement).
-    pub(super) fn differs(&self, other: &ContactState) -> bool {
+    pub(crate) fn differs(&self, other: &ContactState) -> bool {
         self.class != other.class || self.engagement != other.engagement
     }
 
@@ -95,7 +106,7 @@ impl ContactState {
     /// of its lane, whose state was `lane` (`None`: the lane's first);
     /// `slot` is the contact's own. SPEC §5 for a prospect with no sale
     /// before it.
-    pub(super) fn after(lane: Option<(ContactState, i64)>, slot: u32, dormancy_us: i64) -> Self {
+    pub(crate) fn after(lane: Option<(ContactState, i64)>, slot: u32, dormancy_us: i64) -> Self {
         match lane {
             None => ContactState {
                 class: ContactClass::New,
@@ -116,7 +127,7 @@ impl ContactState {
     }
 
     /// A contact of a prospect that bought before it.
-    pub(super) const CUSTOMER: ContactState = ContactState {
+    pub(crate) const CUSTOMER: ContactState = ContactState {
         class: ContactClass::Customer,
         engagement: None,
         touch: 0,
@@ -135,7 +146,7 @@ struct Lane {
 /// prospect's, sorted), in event order: SPEC §5, the same rule as the
 /// batch classifier. Meetings do not change a contact's class, and a sale
 /// makes every later contact a customer contact outside any engagement.
-pub(super) fn classify_events(
+pub(crate) fn classify_events(
     facts: &impl EventFacts,
     events: &[Event],
     newness: Newness,
@@ -158,10 +169,10 @@ pub(super) fn classify_events(
 
 /// The lanes of one prospect, reused from one prospect to the next.
 #[derive(Default)]
-pub(super) struct Lanes(Vec<Lane>);
+pub(crate) struct Lanes(Vec<Lane>);
 
 /// [`classify_events`] into `sink`, with the lanes' storage reused.
-pub(super) fn classify_into(
+pub(crate) fn classify_into(
     facts: &impl EventFacts,
     events: &[Event],
     newness: Newness,
@@ -224,13 +235,15 @@ fn open_at(list: &[EngagementData], i: Option<usize>) -> Option<usize> {
 /// falls into its rep's own open engagement, else the prospect's latest
 /// open one (one lane under organisation-wide newness). `prospect` is
 /// stored in each; `rep` and `start_contact` are slots of the live
-/// ledger.
-pub(super) fn engagements_of(
+/// ledger. `owner` hears, for each event in order, the index in the
+/// returned list of the engagement it belongs to (`None`: outside any).
+pub(crate) fn engagements_of(
     facts: &impl EventFacts,
     events: &[Event],
     newness: Newness,
     dormancy_us: i64,
     prospect: u32,
+    mut owner: impl FnMut(Option<usize>),
 ) -> Vec<EngagementData> {
     let mut list: Vec<EngagementData> = Vec::new();
     let mut lanes: Vec<EngagementLane> = Vec::new();
@@ -238,6 +251,7 @@ pub(super) fn engagements_of(
     let mut sold = false;
     for &e in events {
         if sold {
+            owner(None);
             continue;
         }
         let rep = facts.rep(e);
@@ -283,15 +297,17 @@ pub(super) fn engagements_of(
                     }
                 }
                 let current = lanes.iter().find(|l| l.key == key).map(|l| l.current);
+                owner(current);
                 if let Some(g) = current.and_then(|g| list.get_mut(g)) {
                     g.contacts += 1;
                 }
             }
             EventKind::Meeting => {
                 let own = lane.and_then(|i| lanes.get(i)).map(|l| l.current);
-                let owner = open_at(&list, own).or(open_at(&list, latest_open));
+                let at = open_at(&list, own).or(open_at(&list, latest_open));
+                owner(at);
                 if facts.held(e)
-                    && let Some(g) = owner.and_then(|g| list.get_mut(g))
+                    && let Some(g) = at.and_then(|g| list.get_mut(g))
                 {
                     g.meetings_held += 1;
                     g.first_meeting_us.get_or_insert(e.time_us);
@@ -300,9 +316,10 @@ pub(super) fn engagements_of(
             EventKind::Sale => {
                 sold = true;
                 let own = lane.and_then(|i| lanes.get(i)).map(|l| l.current);
-                let owner = open_at(&list, own).or(open_at(&list, latest_open));
+                let at = open_at(&list, own).or(open_at(&list, latest_open));
+                owner(at);
                 for l in &lanes {
-                    if Some(l.current) != owner
+                    if Some(l.current) != at
                         && let Some(other) = list.get_mut(l.current)
                         && other.end == EngagementEnd::Open
                     {
@@ -310,7 +327,7 @@ pub(super) fn engagements_of(
                         other.end_us = Some(e.time_us);
                     }
                 }
-                if let Some(g) = owner.and_then(|g| list.get_mut(g)) {
+                if let Some(g) = at.and_then(|g| list.get_mut(g)) {
                     g.won_sale = Some(e.slot);
                     g.won_us = Some(e.time_us);
                     g.end = EngagementEnd::Won;
@@ -320,4 +337,140 @@ pub(super) fn engagements_of(
         }
     }
     list
+}
+
+/// One event of a prospect's history, as a caller that keeps its own rows
+/// (a query engine, a CRM's store) hands it to [`classify_history`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryEvent<'a> {
+    /// Contact, meeting or sale.
+    pub kind: EventKind,
+    /// When it happened (a contact's `occurred_at`, a meeting's `held_at`,
+    /// a sale's `closed_at`).
+    pub at: DateTime<Utc>,
+    /// Its record id (ties at equal time and kind break on it, in byte
+    /// order).
+    pub id: &'a str,
+    /// The rep it is attributed to (per-rep newness keys on it).
+    pub rep_id: &'a str,
+    /// For a meeting, whether it was held (status `held`); ignored for
+    /// other kinds.
+    pub held: bool,
+}
+
+/// What SPEC §5 says of one event of a history ([`classify_history`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HistoryClass {
+    /// The class of a contact; `None` for meetings and sales.
+    pub class: Option<ContactClass>,
+    /// The position, in the history as given, of the contact that started
+    /// the engagement this event belongs to; `None` outside any engagement
+    /// (customer contacts, events before the prospect's first contact or
+    /// after its first sale). An engagement holds a held meeting when one
+    /// of its meetings is held, and is won when the first sale belongs to
+    /// it (SPEC §7).
+    pub engagement: Option<usize>,
+}
+
+/// Classifies one prospect's whole history (every contact, meeting and
+/// sale of the prospect, in any order): the class of each contact and the
+/// engagement of each event, aligned with `events`. The same rule as
+/// [`classify`](crate::classify) over a ledger, for callers that hold the
+/// events elsewhere, such as a query engine's window function over
+/// `PARTITION BY prospect ORDER BY time, kind rank, id`.
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use sales_metrics::{classify_history, ClassifyConfig, ContactClass, EventKind, HistoryEvent};
+///
+/// let t = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let event = |kind, days, id| HistoryEvent {
+///     kind, at: t + TimeDelta::days(days), id, rep_id: "ana", held: true,
+/// };
+/// let history = [
+///     event(EventKind::Contact, 0, "c1"),
+///     event(EventKind::Meeting, 3, "m1"),
+///     event(EventKind::Sale, 9, "s1"),
+///     event(EventKind::Contact, 30, "c2"),
+/// ];
+/// let classes = classify_history(&history, &ClassifyConfig::default());
+/// assert_eq!(classes[0].class, Some(ContactClass::New));
+/// // The meeting and the (first) sale belong to the engagement c1 started.
+/// assert_eq!((classes[1].engagement, classes[2].engagement), (Some(0), Some(0)));
+/// assert_eq!(classes[3].class, Some(ContactClass::Customer));
+/// assert_eq!(classes[3].engagement, None);
+/// ```
+pub fn classify_history(events: &[HistoryEvent<'_>], config: &ClassifyConfig) -> Vec<HistoryClass> {
+    let facts = HistoryFacts::new(events);
+    let mut order: Vec<Event> = events
+        .iter()
+        .zip(0u32..)
+        .map(|(e, slot)| Event {
+            time_us: e.at.timestamp_micros(),
+            kind: e.kind,
+            slot,
+        })
+        .collect();
+    if !order.is_sorted_by(|&a, &b| compare(&facts, a, b).is_le()) {
+        order.sort_by(|&a, &b| compare(&facts, a, b));
+    }
+    let dormancy_us = config.dormancy.num_microseconds().unwrap_or(i64::MAX);
+    let mut out = vec![HistoryClass::default(); events.len()];
+    let mut lanes = Lanes::default();
+    classify_into(&facts, &order, config.newness, dormancy_us, &mut lanes, |slot, state| {
+        if let Some(o) = out.get_mut(slot as usize) {
+            o.class = Some(state.class);
+        }
+    });
+    let mut owners = Vec::with_capacity(order.len());
+    let engagements = engagements_of(&facts, &order, config.newness, dormancy_us, 0, |g| {
+        owners.push(g);
+    });
+    for (e, g) in order.iter().zip(owners) {
+        let start = g.and_then(|g| engagements.get(g)).map(|g| g.start_contact as usize);
+        if let Some(o) = out.get_mut(e.slot as usize) {
+            o.engagement = start;
+        }
+    }
+    out
+}
+
+/// [`EventFacts`] of a caller's history: an event's slot is its position.
+struct HistoryFacts<'h, 'a> {
+    events: &'h [HistoryEvent<'a>],
+    /// Per event, the position of the first event with the same rep.
+    rep_keys: Vec<u32>,
+}
+
+impl<'h, 'a> HistoryFacts<'h, 'a> {
+    fn new(events: &'h [HistoryEvent<'a>]) -> Self {
+        // A prospect has few distinct reps: a linear search is cheapest.
+        let mut firsts: Vec<(&str, u32)> = Vec::new();
+        let rep_keys = events
+            .iter()
+            .zip(0u32..)
+            .map(|(e, i)| match firsts.iter().find(|(r, _)| *r == e.rep_id) {
+                Some(&(_, k)) => k,
+                None => {
+                    firsts.push((e.rep_id, i));
+                    i
+                }
+            })
+            .collect();
+        Self { events, rep_keys }
+    }
+}
+
+impl EventFacts for HistoryFacts<'_, '_> {
+    fn id(&self, e: Event) -> &str {
+        self.events.get(e.slot as usize).map_or("", |h| h.id)
+    }
+
+    fn rep(&self, e: Event) -> u32 {
+        self.rep_keys.get(e.slot as usize).copied().unwrap_or(0)
+    }
+
+    fn held(&self, e: Event) -> bool {
+        self.events.get(e.slot as usize).is_some_and(|h| h.held)
+    }
 }

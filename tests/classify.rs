@@ -253,8 +253,7 @@ mod history {
     use chrono::Duration;
     use proptest::prelude::*;
     use sales_metrics::{
-        ClassifyConfig, EventKind, HistoryEvent, MeetingStatus, Newness, classify,
-        classify_history,
+        ClassifyConfig, EventKind, HistoryEvent, MeetingStatus, Newness, classify, classify_history,
     };
 
     /// (kind 0..3, hours after day 0, rep 0..3, held) per event.

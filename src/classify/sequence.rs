@@ -417,17 +417,26 @@ pub fn classify_history(events: &[HistoryEvent<'_>], config: &ClassifyConfig) ->
     let dormancy_us = config.dormancy.num_microseconds().unwrap_or(i64::MAX);
     let mut out = vec![HistoryClass::default(); events.len()];
     let mut lanes = Lanes::default();
-    classify_into(&facts, &order, config.newness, dormancy_us, &mut lanes, |slot, state| {
-        if let Some(o) = out.get_mut(slot as usize) {
-            o.class = Some(state.class);
-        }
-    });
+    classify_into(
+        &facts,
+        &order,
+        config.newness,
+        dormancy_us,
+        &mut lanes,
+        |slot, state| {
+            if let Some(o) = out.get_mut(slot as usize) {
+                o.class = Some(state.class);
+            }
+        },
+    );
     let mut owners = Vec::with_capacity(order.len());
     let engagements = engagements_of(&facts, &order, config.newness, dormancy_us, 0, |g| {
         owners.push(g);
     });
     for (e, g) in order.iter().zip(owners) {
-        let start = g.and_then(|g| engagements.get(g)).map(|g| g.start_contact as usize);
+        let start = g
+            .and_then(|g| engagements.get(g))
+            .map(|g| g.start_contact as usize);
         if let Some(o) = out.get_mut(e.slot as usize) {
             o.engagement = start;
         }

@@ -4,9 +4,9 @@
 
 use super::check::{self, Refs};
 use super::entry::{ClassChange, ContactEntry};
-use crate::classify::sequence::{self as order, ContactState, Event, EventFacts, EventKind};
 use super::store::{LiveLedger, not_found, too_many};
 use super::tables::{ContactRow, EventTables, MeetingRow, SaleRow, Slot};
+use crate::classify::sequence::{self as order, ContactState, Event, EventFacts, EventKind};
 use crate::classify::{ContactClass, Newness};
 use crate::error::{Error, Result};
 use crate::model::{Contact, ContactId, Meeting, ProspectId, RecordKind, Sale};

@@ -4,9 +4,9 @@
 
 use super::check;
 use super::entry::{ClassChange, ProspectEntry};
-use crate::classify::sequence::{self as order, EventList};
 use super::records::RecordRow;
 use super::store::{Cluster, LiveLedger, cluster_set_smallest, event_record, not_found, too_many};
+use crate::classify::sequence::{self as order, EventList};
 use crate::error::{Error, Result};
 use crate::model::{ProspectId, ProspectRecord, RecordKind};
 

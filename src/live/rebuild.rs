@@ -3,11 +3,11 @@
 //! rebuilt, every prospect's events sorted and classified once.
 
 use super::check::{self};
-use crate::classify::sequence::{self as order, Event, EventKind};
 use super::records::RecordTable;
 use super::store::{Cluster, LiveLedger};
 use super::tables::{ContactRow, EventTables, SaleRow};
 use crate::classify::ClassifyConfig;
+use crate::classify::sequence::{self as order, Event, EventKind};
 use crate::intern::Interner;
 use crate::model::Rep;
 

@@ -2,8 +2,8 @@
 //! and how an update refreshes a prospect's part of them.
 
 use super::follow::{Fact, Survival, Tracked};
-use crate::classify::sequence::{self as order, EventKind};
 use super::store::LiveLedger;
+use crate::classify::sequence::{self as order, EventKind};
 use crate::error::{Error, Result};
 use crate::report::survival::Milestone;
 use crate::report::{CohortReport, PeriodReport, PeriodSpec, SurvivalCurve};

@@ -6,9 +6,9 @@ use hashbrown::HashMap;
 
 use super::check::{self, Failure, Known};
 use super::follow::{Survival, Tracked};
-use crate::classify::sequence::{ContactState, Event, EventList};
 use super::records::RecordTable;
 use super::tables::EventTables;
+use crate::classify::sequence::{ContactState, Event, EventList};
 use crate::classify::{ClassifyConfig, ContactClass};
 use crate::dedup::DedupIndex;
 use crate::error::{Error, Rejection, Result};

@@ -1,4 +1,4 @@
-//! `cargo run -p sales-metrics-datafusion --release --example report -- DATA_DIR OUT_DIR [--parquet] [--partitions N] [--period month]`
+//! `cargo run -p sales-metrics-datafusion --release --example datafusion_report -- DATA_DIR OUT_DIR [--parquet] [--partitions N] [--period month]`
 //!
 //! Reads a SPEC §2 folder (CSV, or with `--parquet` a dataset written by
 //! `SalesContext::write_parquet`) into DataFusion and writes the SPEC §11
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(data), Some(out)) = (args.first(), args.get(1)) else {
         eprintln!(
-            "usage: report DATA_DIR OUT_DIR [--parquet] [--partitions N] [--period month] [--check]"
+            "usage: datafusion_report DATA_DIR OUT_DIR [--parquet] [--partitions N] [--period month] [--check]"
         );
         std::process::exit(2);
     };

@@ -8,10 +8,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Builder, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Builder, LargeStringArray, StringArray,
+    StringBuilder, StringViewArray, StructArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{
+    DataType, Field, FieldRef, Fields, TimeUnit, TimestampMicrosecondType,
+};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
 use datafusion::logical_expr::{
@@ -29,6 +32,7 @@ pub fn window_functions() -> Vec<WindowUDF> {
     vec![
         WindowUDF::from(ClassOf::new(Output::Class)),
         WindowUDF::from(ClassOf::new(Output::Engagement)),
+        WindowUDF::from(ClassOf::new(Output::Both)),
     ]
 }
 
@@ -60,6 +64,9 @@ enum Output {
     /// `contact_engagement`: the id of the contact that started the
     /// event's engagement (NULL outside any).
     Engagement,
+    /// `contact_classification`: both, as a struct `{class, engagement}`
+    /// (one evaluation instead of two).
+    Both,
 }
 
 /// `contact_class(kind, at, id, rep_id, held [, dormancy_us, per_rep])`
@@ -86,6 +93,7 @@ impl WindowUDFImpl for ClassOf {
         match self.output {
             Output::Class => "contact_class",
             Output::Engagement => "contact_engagement",
+            Output::Both => "contact_classification",
         }
     }
 
@@ -110,11 +118,11 @@ impl WindowUDFImpl for ClassOf {
                 self.name()
             );
         }
-        Ok(Arc::new(Field::new(
-            field_args.name(),
-            DataType::Utf8,
-            true,
-        )))
+        let data_type = match self.output {
+            Output::Both => DataType::Struct(both_fields()),
+            Output::Class | Output::Engagement => DataType::Utf8,
+        };
+        Ok(Arc::new(Field::new(field_args.name(), data_type, true)))
     }
 }
 
@@ -127,84 +135,138 @@ impl PartitionEvaluator for ClassEvaluator {
     fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
         let history = History::of(values, num_rows)?;
         let config = config_of(values)?;
-        let events = history.events()?;
+        let events = history.events(values, num_rows)?;
         let classes = classify_history(&events, &config);
-        let mut out = StringBuilder::with_capacity(num_rows, num_rows * 8);
-        for c in &classes {
-            match self.output {
-                Output::Class => out.append_option(c.class.map(|c| c.as_str())),
-                Output::Engagement => {
-                    out.append_option(c.engagement.and_then(|s| events.get(s)).map(|e| e.id))
-                }
+        let class = || {
+            let mut out = StringBuilder::with_capacity(num_rows, num_rows * 8);
+            for c in &classes {
+                out.append_option(c.class.map(|c| c.as_str()));
             }
-        }
-        Ok(Arc::new(out.finish()))
+            Arc::new(out.finish()) as ArrayRef
+        };
+        let engagement = || {
+            let mut out = StringBuilder::with_capacity(num_rows, num_rows * 8);
+            for c in &classes {
+                out.append_option(c.engagement.and_then(|s| events.get(s)).map(|e| e.id));
+            }
+            Arc::new(out.finish()) as ArrayRef
+        };
+        Ok(match self.output {
+            Output::Class => class(),
+            Output::Engagement => engagement(),
+            Output::Both => Arc::new(StructArray::try_new(
+                both_fields(),
+                vec![class(), engagement()],
+                None,
+            )?),
+        })
     }
 }
 
-/// The argument columns of one partition, cast to the types read.
+/// The fields of `contact_classification`'s struct.
+fn both_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("class", DataType::Utf8, true),
+        Field::new("engagement", DataType::Utf8, true),
+    ])
+}
+
+/// A text argument read in place, whatever its string type (casting a
+/// slice of a large view array copies its whole buffer list: quadratic
+/// over a partitioned window).
+enum Text<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Text<'a> {
+    fn of(array: &'a ArrayRef, what: &str) -> Result<Self> {
+        Ok(match array.data_type() {
+            DataType::Utf8 => Text::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Text::Large(array.as_string::<i64>()),
+            DataType::Utf8View => Text::View(array.as_string_view()),
+            other => return exec_err!("contact_class: {what} must be text, not {other}"),
+        })
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Text::Large(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Text::View(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }
+    }
+}
+
+/// The argument columns of one partition.
 struct History {
-    kind: StringArray,
     at: ArrayRef,
-    id: StringArray,
-    rep: StringArray,
     held: BooleanArray,
 }
 
 impl History {
     fn of(values: &[ArrayRef], num_rows: usize) -> Result<Self> {
-        let arg = |i: usize| match values.get(i) {
-            Some(a) if a.len() == num_rows => Ok(a),
-            _ => exec_err!("contact_class: argument {} missing", i + 1),
-        };
-        let text = |i: usize| -> Result<StringArray> {
-            Ok(cast(arg(i)?, &DataType::Utf8)?.as_string::<i32>().clone())
+        let at = arg(values, 1, num_rows)?;
+        let at = match at.data_type() {
+            DataType::Timestamp(TimeUnit::Microsecond, None) => at.clone(),
+            _ => cast(at, &DataType::Timestamp(TimeUnit::Microsecond, None))?,
         };
         Ok(Self {
-            kind: text(0)?,
-            at: cast(arg(1)?, &DataType::Timestamp(TimeUnit::Microsecond, None))?,
-            id: text(2)?,
-            rep: text(3)?,
-            held: cast(arg(4)?, &DataType::Boolean)?.as_boolean().clone(),
+            at,
+            held: cast(arg(values, 4, num_rows)?, &DataType::Boolean)?
+                .as_boolean()
+                .clone(),
         })
     }
 
     /// The rows as [`HistoryEvent`]s; a NULL in a required argument or an
     /// unknown kind is an error naming the event.
-    fn events<'h>(&'h self) -> Result<Vec<HistoryEvent<'h>>> {
+    fn events<'h>(
+        &'h self,
+        values: &'h [ArrayRef],
+        num_rows: usize,
+    ) -> Result<Vec<HistoryEvent<'h>>> {
+        let kind = Text::of(arg(values, 0, num_rows)?, "kind")?;
+        let id = Text::of(arg(values, 2, num_rows)?, "id")?;
+        let rep = Text::of(arg(values, 3, num_rows)?, "rep_id")?;
         let at = self.at.as_primitive::<TimestampMicrosecondType>();
-        (0..self.kind.len())
+        (0..num_rows)
             .map(|i| {
-                let text = |a: &'h StringArray| (!a.is_null(i)).then(|| a.value(i));
-                let id = text(&self.id).unwrap_or("");
-                let kind = match text(&self.kind) {
+                let id_text = id.get(i).unwrap_or("");
+                let kind = match kind.get(i) {
                     Some("contact") => EventKind::Contact,
                     Some("meeting") => EventKind::Meeting,
                     Some("sale") => EventKind::Sale,
                     other => {
                         return exec_err!(
-                            "contact_class: event {id:?} has kind {other:?}, not contact, meeting or sale"
+                            "contact_class: event {id_text:?} has kind {other:?}, not contact, meeting or sale"
                         );
                     }
                 };
-                let at = (!at.is_null(i))
+                let time = (!at.is_null(i))
                     .then(|| DateTime::from_timestamp_micros(at.value(i)))
                     .flatten();
-                let (Some(at), Some(rep_id)) = (at, text(&self.rep)) else {
-                    return exec_err!("contact_class: event {id:?} has no time or no rep_id");
+                let (Some(time), Some(rep_id), Some(event_id)) = (time, rep.get(i), id.get(i)) else {
+                    return exec_err!("contact_class: event {id_text:?} has no time, rep_id or id");
                 };
-                if self.id.is_null(i) {
-                    return exec_err!("contact_class: a {kind:?} event has no id");
-                }
                 Ok(HistoryEvent {
                     kind,
-                    at,
-                    id,
+                    at: time,
+                    id: event_id,
                     rep_id,
                     held: !self.held.is_null(i) && self.held.value(i),
                 })
             })
             .collect()
+    }
+}
+
+/// Argument `i` (0-based) of a window function call.
+fn arg(values: &[ArrayRef], i: usize, num_rows: usize) -> Result<&ArrayRef> {
+    match values.get(i) {
+        Some(a) if a.len() == num_rows => Ok(a),
+        _ => exec_err!("contact_class: argument {} missing", i + 1),
     }
 }
 

@@ -292,11 +292,15 @@ fn csv_header(source: &Path) -> Result<Vec<String>> {
 /// the smallest prospect_id of its group (records not listed are their
 /// own); without one, the record itself.
 fn prospect_map_sql(clusters: bool) -> String {
+    // A group per listed cluster, and one per record not listed; a
+    // grouped minimum and a join (a window per group costs far more).
     let body = if clusters {
-        "SELECT p.prospect_id, min(p.prospect_id) OVER (PARTITION BY \
-           CASE WHEN c.cluster_id IS NULL THEN concat('r:', p.prospect_id) \
-           ELSE concat('g:', c.cluster_id) END) AS prospect \
-         FROM prospects p LEFT JOIN prospect_clusters c ON p.prospect_id = c.prospect_id"
+        "WITH keyed AS ( \
+           SELECT p.prospect_id, CASE WHEN c.cluster_id IS NULL \
+             THEN concat('r:', p.prospect_id) ELSE concat('g:', c.cluster_id) END AS grp \
+           FROM prospects p LEFT JOIN prospect_clusters c ON p.prospect_id = c.prospect_id), \
+         firsts AS (SELECT grp, min(prospect_id) AS prospect FROM keyed GROUP BY grp) \
+         SELECT k.prospect_id, f.prospect FROM keyed k JOIN firsts f ON k.grp = f.grp"
     } else {
         "SELECT prospect_id, prospect_id AS prospect FROM prospects"
     };
@@ -330,9 +334,9 @@ fn classified_sql(config: &ClassifyConfig) -> String {
     let window = "PARTITION BY prospect ORDER BY at, kind_rank, id";
     format!(
         "CREATE OR REPLACE VIEW classified_events AS \
-         SELECT *, contact_class({args}) OVER ({window}) AS class, \
-                contact_engagement({args}) OVER ({window}) AS engagement \
-         FROM sales_events"
+         SELECT kind, kind_rank, id, rep_id, prospect, at, channel, duration_s, status, \
+                amount_minor, currency, held, c['class'] AS class, c['engagement'] AS engagement \
+         FROM (SELECT *, contact_classification({args}) OVER ({window}) AS c FROM sales_events)"
     )
 }
 

@@ -54,21 +54,27 @@ enum Typed {
 }
 
 impl Typed {
-    fn sql(self, column: &str) -> String {
-        let text = format!("NULLIF(CAST(\"{column}\" AS VARCHAR), '')");
+    fn sql(self, column: &str, raw: &DataType) -> String {
+        // `arrow_cast` to Utf8, not `CAST(… AS VARCHAR)` (a Utf8View in
+        // DataFusion 55): slicing a large view array per window partition
+        // copies its whole buffer list, which made 10M contacts take hours.
+        let text = format!("NULLIF(arrow_cast(\"{column}\", 'Utf8'), '')");
         match self {
             Typed::Text => format!("{text} AS \"{column}\""),
             Typed::Lower => format!("lower({text}) AS \"{column}\""),
-            Typed::Time => format!(
-                "to_timestamp_micros(NULLIF(CAST(\"{column}\" AS VARCHAR), '')) AS \"{column}\""
-            ),
+            Typed::Time if matches!(raw, DataType::Timestamp(..)) => {
+                format!("to_timestamp_micros(\"{column}\") AS \"{column}\"")
+            }
+            Typed::Time => format!("to_timestamp_micros({text}) AS \"{column}\""),
             Typed::Integer => format!("CAST({text} AS BIGINT) AS \"{column}\""),
         }
     }
 
     fn null(self, column: &str) -> String {
         let ty = match self {
-            Typed::Text | Typed::Lower => "VARCHAR",
+            Typed::Text | Typed::Lower => {
+                return format!("arrow_cast(NULL, 'Utf8') AS \"{column}\"");
+            }
             Typed::Time => "TIMESTAMP",
             Typed::Integer => "BIGINT",
         };
@@ -219,6 +225,9 @@ async fn register_kind(
                 .file_extension(".csv");
             ctx.register_csv(&raw, path, options).await?;
             header
+                .into_iter()
+                .map(|c| (c, DataType::Utf8))
+                .collect::<Vec<_>>()
         }
         Format::Parquet => {
             let options = ParquetReadOptions::default();
@@ -228,25 +237,25 @@ async fn register_kind(
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| f.name().clone())
+                .map(|f| (f.name().clone(), f.data_type().clone()))
                 .collect()
         }
     };
+    let raw_type = |column: &str| columns.iter().find(|(c, _)| c == column).map(|(_, t)| t);
     let mut select = Vec::new();
     for &(column, typed) in kind.required {
-        if !columns.iter().any(|c| c == column) {
+        let Some(raw) = raw_type(column) else {
             return Err(Error::MissingColumn {
                 file: source.to_owned(),
                 column,
             });
-        }
-        select.push(typed.sql(column));
+        };
+        select.push(typed.sql(column, raw));
     }
     for &(column, typed) in kind.optional {
-        select.push(if columns.iter().any(|c| c == column) {
-            typed.sql(column)
-        } else {
-            typed.null(column)
+        select.push(match raw_type(column) {
+            Some(raw) => typed.sql(column, raw),
+            None => typed.null(column),
         });
     }
     let sql = format!(
@@ -315,8 +324,8 @@ SELECT e.kind, e.kind_rank, e.id, e.rep_id, m.prospect, e.at, e.channel, e.durat
        e.kind <> 'meeting' OR e.status = 'held' AS held \
 FROM ( \
   SELECT 'contact' AS kind, 0 AS kind_rank, contact_id AS id, rep_id, prospect_id, \
-         occurred_at AS at, channel, duration_s, CAST(NULL AS VARCHAR) AS status, \
-         CAST(NULL AS BIGINT) AS amount_minor, CAST(NULL AS VARCHAR) AS currency FROM contacts \
+         occurred_at AS at, channel, duration_s, arrow_cast(NULL, 'Utf8') AS status, \
+         CAST(NULL AS BIGINT) AS amount_minor, arrow_cast(NULL, 'Utf8') AS currency FROM contacts \
   UNION ALL \
   SELECT 'meeting', 1, meeting_id, rep_id, prospect_id, held_at, NULL, NULL, \
          coalesce(status, 'held'), NULL, NULL FROM meetings \

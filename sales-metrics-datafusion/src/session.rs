@@ -86,6 +86,30 @@ impl SalesContext {
         Ok(())
     }
 
+    /// [`materialize`](SalesContext::materialize) for a cluster: writes
+    /// the classified rows as a Parquet dataset in `dir` (a path every
+    /// node sees) and reads `classified_events` from it from then on, so
+    /// the reports after it classify nothing.
+    ///
+    /// # Errors
+    /// Engine errors.
+    pub async fn materialize_to(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        let path = dir
+            .to_str()
+            .ok_or_else(|| Error::MissingFile(dir.to_owned()))?;
+        self.ctx
+            .table("classified_events")
+            .await?
+            .write_parquet(path, DataFrameWriteOptions::new(), None)
+            .await?;
+        self.ctx.deregister_table("classified_events")?;
+        self.ctx
+            .register_parquet("classified_events", path, Default::default())
+            .await?;
+        Ok(())
+    }
+
     /// Checks the registered records against SPEC §3 and returns the first
     /// violation found: a missing required field, an unknown enumeration
     /// value, a negative number, a contact logged before it occurred, a

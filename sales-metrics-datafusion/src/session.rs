@@ -252,16 +252,12 @@ const CLUSTERS_COLUMNS: [&str; 2] = ["prospect_id", "cluster_id"];
 
 /// The first column's first value of `batches`, if any row.
 fn first_text(batches: &[RecordBatch]) -> Result<Option<String>> {
-    for b in batches.iter().filter(|b| b.num_rows() > 0) {
-        let name = b.schema().field(0).name().clone();
-        return Ok(Columns::new(b)
-            .text(&name)?
-            .into_iter()
-            .next()
-            .flatten()
-            .or(Some(String::new())));
-    }
-    Ok(None)
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let name = b.schema().field(0).name().clone();
+    let first = Columns::new(b).text(&name)?.into_iter().next().flatten();
+    Ok(Some(first.unwrap_or_default()))
 }
 
 /// Creates `path` and writes it with `body`.

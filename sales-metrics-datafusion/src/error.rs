@@ -34,6 +34,10 @@ pub enum Error {
         /// The SPEC §3 reason code (`unknown_rep`, `duplicate_id`, …).
         reason: &'static str,
     },
+    /// What was asked is outside what the engine path computes (custom
+    /// period ranges).
+    #[error("not supported on the engine path: {0}")]
+    Unsupported(String),
     /// A query result had an unexpected shape (a bug, reported rather
     /// than a panic).
     #[error("unexpected result: {0}")]

@@ -19,6 +19,9 @@
 //!   [`sales_metrics::classify_history`].
 //! * `contact_engagement(…)` with the same arguments: the id of the
 //!   contact that started the event's engagement (NULL outside any).
+//! * `contact_classification(…)` with the same arguments: both as a
+//!   struct `{class, engagement}`, in one evaluation (what the
+//!   `classified_events` view uses).
 //! * `period_label(at, granularity, time_zone)` and
 //!   `period_start(at, granularity, time_zone)`: the SPEC §6 period of an
 //!   instant (`day`, `week`, `month`, `quarter`, `year`; an IANA zone) and
@@ -35,6 +38,11 @@
 //! `prospect_clusters` when it has one), `sales_events` (every event with
 //! its prospect and kind rank) and `classified_events` (with `class` and
 //! `engagement`). Query them with SQL or the DataFrame API.
+//!
+//! Each query over `classified_events` classifies again;
+//! [`SalesContext::materialize`] (local) and
+//! [`SalesContext::materialize_to`] (a cluster, through a shared Parquet
+//! dataset) classify once for all the queries after them.
 //!
 //! # Example
 //! ```no_run

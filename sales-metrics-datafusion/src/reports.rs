@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 /// The literal arguments of `period_label`/`period_start` for `periods`.
 pub(crate) fn period_args(periods: &PeriodSpec) -> Result<String> {
     let granularity = periods.granularity().ok_or_else(|| {
-        Error::Shape("custom periods are not supported by the SQL functions".into())
+        Error::Unsupported(
+            "custom periods (the SQL functions take a granularity and a zone)".into(),
+        )
     })?;
     let name = match granularity {
         Granularity::Day => "day",

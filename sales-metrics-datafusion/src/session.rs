@@ -7,8 +7,8 @@ use std::path::Path;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::dataframe::DataFrameWriteOptions;
-use datafusion::physical_plan::common::collect as collect_stream;
 use datafusion::prelude::{DataFrame, SessionContext};
+use futures::StreamExt;
 use sales_metrics::report::{CohortReport, PeriodReport, PeriodSpec};
 use sales_metrics::{ClassifyConfig, Newness, Table};
 
@@ -146,7 +146,7 @@ impl SalesContext {
     /// custom ranges are not supported here), with its revenue.
     ///
     /// # Errors
-    /// [`Error::Shape`] for custom periods; engine errors.
+    /// [`Error::Unsupported`] for custom periods; engine errors.
     pub async fn period_report(&self, periods: &PeriodSpec) -> Result<PeriodReport> {
         let rows = self
             .ctx
@@ -207,11 +207,15 @@ impl SalesContext {
                 &CLUSTERS_COLUMNS[..],
             ),
         ] {
-            let stream = self.ctx.sql(sql).await?.execute_stream().await?;
-            let batches = collect_stream(stream).await?;
-            write_table(&dir.join(format!("{name}.csv")), |w| {
-                write_text_batches(w, columns, &batches)
-            })?;
+            let path = dir.join(format!("{name}.csv"));
+            let file = File::create(&path).map_err(|e| Error::Read(path.clone(), e))?;
+            let mut w = TextWriter::new(BufWriter::new(file), columns, &path);
+            // Batch by batch: the largest tables never sit whole in memory.
+            let mut stream = self.ctx.sql(sql).await?.execute_stream().await?;
+            while let Some(batch) = stream.next().await {
+                w.push(&batch?)?;
+            }
+            w.finish()?;
         }
         Ok(())
     }
@@ -268,20 +272,35 @@ fn write_table(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
     w.flush().map_err(|e| Error::Read(path.to_owned(), e))
 }
 
-/// Text columns as the core writes a table (its CSV quoting), batch by
-/// batch, with one header.
-fn write_text_batches(
-    w: &mut dyn Write,
-    columns: &[&'static str],
-    batches: &[RecordBatch],
-) -> Result<()> {
-    let mut header = true;
-    let mut buf = Vec::new();
-    for batch in batches {
+/// Text columns written as the core writes a table (its CSV quoting),
+/// batch by batch, with one header.
+struct TextWriter<'p, W: Write> {
+    w: W,
+    columns: &'static [&'static str],
+    path: &'p Path,
+    header: bool,
+    buf: Vec<u8>,
+}
+
+impl<'p, W: Write> TextWriter<'p, W> {
+    fn new(w: W, columns: &'static [&'static str], path: &'p Path) -> Self {
+        Self {
+            w,
+            columns,
+            path,
+            header: true,
+            buf: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         let c = Columns::new(batch);
-        let values: Vec<Vec<Option<String>>> =
-            columns.iter().map(|n| c.text(n)).collect::<Result<_>>()?;
-        let mut table = Table::new(columns);
+        let values: Vec<Vec<Option<String>>> = self
+            .columns
+            .iter()
+            .map(|n| c.text(n))
+            .collect::<Result<_>>()?;
+        let mut table = Table::new(self.columns);
         for i in 0..batch.num_rows() {
             table.push(
                 values
@@ -290,23 +309,32 @@ fn write_text_batches(
                     .collect(),
             );
         }
-        buf.clear();
-        table.write_csv(&mut buf)?;
-        let body = if header {
-            &buf[..]
+        self.buf.clear();
+        table.write_csv(&mut self.buf)?;
+        let body = if self.header {
+            &self.buf[..]
         } else {
-            let start = buf
+            // Each table brings its header line: keep only the first.
+            let start = self
+                .buf
                 .iter()
                 .position(|&b| b == b'\n')
-                .map_or(buf.len(), |p| p + 1);
-            buf.get(start..).unwrap_or_default()
+                .map_or(self.buf.len(), |p| p + 1);
+            self.buf.get(start..).unwrap_or_default()
         };
-        w.write_all(body)
-            .map_err(|e| Error::Read("table".into(), e))?;
-        header = false;
+        self.w
+            .write_all(body)
+            .map_err(|e| Error::Read(self.path.to_owned(), e))?;
+        self.header = false;
+        Ok(())
     }
-    if header {
-        Table::new(columns).write_csv(&mut *w)?;
+
+    fn finish(mut self) -> Result<()> {
+        if self.header {
+            Table::new(self.columns).write_csv(&mut self.w)?;
+        }
+        self.w
+            .flush()
+            .map_err(|e| Error::Read(self.path.to_owned(), e))
     }
-    Ok(())
 }

@@ -281,3 +281,75 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+#[test]
+fn the_window_function_works_in_the_dataframe_api() {
+    use datafusion::functions_aggregate::expr_fn::count;
+    use datafusion::logical_expr::ExprFunctionExt;
+    use datafusion::prelude::{col, lit};
+    use sales_metrics::ContactClass;
+
+    let counts = runtime().block_on(async {
+        let sales = SalesContext::new(SessionContext::new());
+        sales.register_folder(demo(), Format::Csv).await.unwrap();
+        let contact_class = sales_metrics_datafusion::window_functions()
+            .into_iter()
+            .find(|f| f.name() == "contact_class")
+            .unwrap();
+        let args = ["kind", "at", "id", "rep_id", "held"].map(col).to_vec();
+        let class = contact_class
+            .call(args)
+            .partition_by(vec![col("prospect")])
+            .order_by(vec![
+                col("at").sort(true, false),
+                col("kind_rank").sort(true, false),
+                col("id").sort(true, false),
+            ])
+            .build()
+            .unwrap()
+            .alias("class");
+        let batches = sales
+            .context()
+            .table("sales_events")
+            .await
+            .unwrap()
+            .select(vec![col("kind"), class])
+            .unwrap()
+            .filter(col("kind").eq(lit("contact")))
+            .unwrap()
+            .aggregate(vec![col("class")], vec![count(lit(1)).alias("n")])
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let mut counts = BTreeMap::new();
+        for b in &batches {
+            let (class, n) = (b.column(0), b.column(1));
+            let class = datafusion::arrow::compute::cast(
+                class,
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap();
+            let class = datafusion::arrow::array::AsArray::as_string::<i32>(&class);
+            let n = datafusion::arrow::array::AsArray::as_primitive::<
+                datafusion::arrow::datatypes::Int64Type,
+            >(n);
+            for i in 0..b.num_rows() {
+                counts.insert(class.value(i).to_owned(), n.value(i) as u64);
+            }
+        }
+        counts
+    });
+    let mut b = LedgerBuilder::new();
+    read_csv_folder(demo(), &mut b).unwrap();
+    b.partition(SuppliedPartition::from_file(demo().join("prospect_clusters.csv")).unwrap());
+    let ledger = b.build().unwrap();
+    let expected = classify(&ledger, &ClassifyConfig::default()).class_counts();
+    for (class, n) in ContactClass::ALL.iter().zip(expected) {
+        assert_eq!(
+            counts.get(class.as_str()).copied().unwrap_or(0),
+            n,
+            "{class}"
+        );
+    }
+}

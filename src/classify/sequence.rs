@@ -318,25 +318,36 @@ pub(crate) fn engagements_of(
                 let own = lane.and_then(|i| lanes.get(i)).map(|l| l.current);
                 let at = open_at(&list, own).or(open_at(&list, latest_open));
                 owner(at);
-                for l in &lanes {
-                    if Some(l.current) != at
-                        && let Some(other) = list.get_mut(l.current)
-                        && other.end == EngagementEnd::Open
-                    {
-                        other.end = EngagementEnd::LostToOther;
-                        other.end_us = Some(e.time_us);
-                    }
-                }
-                if let Some(g) = at.and_then(|g| list.get_mut(g)) {
-                    g.won_sale = Some(e.slot);
-                    g.won_us = Some(e.time_us);
-                    g.end = EngagementEnd::Won;
-                    g.end_us = Some(e.time_us);
-                }
+                settle_first_sale(&mut list, &lanes, at, e);
             }
         }
     }
     list
+}
+
+/// The prospect's first sale `sale` wins engagement `winner` (if any) and
+/// ends every other lane's open engagement as lost to another rep.
+fn settle_first_sale(
+    list: &mut [EngagementData],
+    lanes: &[EngagementLane],
+    winner: Option<usize>,
+    sale: Event,
+) {
+    for l in lanes {
+        if Some(l.current) != winner
+            && let Some(other) = list.get_mut(l.current)
+            && other.end == EngagementEnd::Open
+        {
+            other.end = EngagementEnd::LostToOther;
+            other.end_us = Some(sale.time_us);
+        }
+    }
+    if let Some(g) = winner.and_then(|g| list.get_mut(g)) {
+        g.won_sale = Some(sale.slot);
+        g.won_us = Some(sale.time_us);
+        g.end = EngagementEnd::Won;
+        g.end_us = Some(sale.time_us);
+    }
 }
 
 /// One event of a prospect's history, as a caller that keeps its own rows

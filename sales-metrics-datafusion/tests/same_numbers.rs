@@ -353,3 +353,58 @@ fn the_window_function_works_in_the_dataframe_api() {
         );
     }
 }
+
+#[test]
+fn simulated_exports_in_every_order_give_the_core_tables() {
+    use sales_metrics::sim::{SimConfig, simulate};
+
+    let config = ClassifyConfig::default();
+    let periods = PeriodSpec::new(Granularity::IsoWeek);
+    let sim = simulate(&SimConfig {
+        seed: 18,
+        ..SimConfig::demo()
+    })
+    .unwrap();
+    // A stable scramble of ids (the "shuffled" export).
+    let scramble = |id: &str| {
+        id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    for order in ["time", "prospect", "shuffled"] {
+        let mut r = sim.records.clone();
+        match order {
+            "time" => {
+                r.contacts.sort_by_key(|c| c.occurred_at);
+                r.meetings.sort_by_key(|m| m.held_at);
+                r.sales.sort_by_key(|s| s.closed_at);
+            }
+            "prospect" => {
+                r.contacts
+                    .sort_by(|a, b| a.prospect_id.as_str().cmp(b.prospect_id.as_str()));
+                r.meetings
+                    .sort_by(|a, b| a.prospect_id.as_str().cmp(b.prospect_id.as_str()));
+                r.sales
+                    .sort_by(|a, b| a.prospect_id.as_str().cmp(b.prospect_id.as_str()));
+            }
+            _ => {
+                r.contacts.sort_by_key(|c| scramble(c.contact_id.as_str()));
+                r.meetings.sort_by_key(|m| scramble(m.meeting_id.as_str()));
+                r.sales.sort_by_key(|s| scramble(s.sale_id.as_str()));
+                r.prospects
+                    .sort_by_key(|p| scramble(p.prospect_id.as_str()));
+            }
+        }
+        let dir = temp_dir(&format!("sim-{order}"));
+        r.write_csv_folder(&dir).unwrap();
+        let mut clusters = String::from("prospect_id,cluster_id\n");
+        for (record, group) in sim.truth.supplied_partition().iter() {
+            clusters.push_str(&format!("{record},{group}\n"));
+        }
+        std::fs::write(dir.join("prospect_clusters.csv"), clusters).unwrap();
+        let expected = core_tables(&dir, &config, &periods);
+        let got = engine_tables(&dir, Format::Csv, 3, &config, &periods, &dir.join("out"));
+        assert_eq!(got, expected, "{order} order");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

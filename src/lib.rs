@@ -147,7 +147,7 @@ mod table;
 mod time;
 mod union_find;
 
-pub use classify::sequence::{EventKind, HistoryClass, HistoryEvent, classify_history};
+pub use classify::sequence::{HistoryClass, HistoryEvent, classify_history};
 pub use classify::{
     Classified, ClassifiedContact, ClassifyConfig, ContactClass, Engagement, EngagementEnd,
     Newness, classify,
@@ -156,9 +156,9 @@ pub use error::{Error, Reason, Rejection, Result, Warning};
 pub use ingest::partition::SuppliedPartition;
 pub use ledger::{Ledger, LedgerBuilder, Mode, load_folder};
 pub use model::{
-    Channel, Contact, ContactId, Direction, Meeting, MeetingId, MeetingStatus, Money, Outcome,
-    ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale, SaleId,
-    Source, TeamId, UnknownEnum,
+    Channel, Contact, ContactId, Direction, EventKind, Meeting, MeetingId, MeetingStatus, Money,
+    Outcome, ProspectId, ProspectRecord, ProspectRecordId, RecordKind, Records, Rep, RepId, Sale,
+    SaleId, Source, TeamId, UnknownEnum,
 };
 pub use ratio::Ratio;
 pub use table::{Cell, Table};

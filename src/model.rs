@@ -466,6 +466,26 @@ impl Sale {
     }
 }
 
+/// The kind of an event of a prospect's history, in SPEC §5 rank order
+/// (contact 0, meeting 1, sale 2): at equal times a contact comes before a
+/// meeting, a meeting before a sale.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum EventKind {
+    /// A contact (the only kind that gets a class).
+    // `Default` only fills the unused inline room of the live ledger's
+    // event lists; no stored event takes it.
+    #[default]
+    Contact = 0,
+    /// A meeting.
+    Meeting = 1,
+    /// A sale.
+    Sale = 2,
+}
+
 /// The kind of an input record, as named in rejections (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

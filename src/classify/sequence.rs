@@ -4,28 +4,9 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::classify::{ClassifyConfig, ContactClass, EngagementData, EngagementEnd, Newness};
-
-/// The kind of an event of a prospect's history, in SPEC §5 rank order
-/// (contact 0, meeting 1, sale 2): at equal times a contact comes before a
-/// meeting, a meeting before a sale.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// A contact (the only kind that gets a class).
-    // `Default` only fills the unused inline room of the live ledger's
-    // event lists; no stored event takes it.
-    #[default]
-    Contact,
-    /// A meeting.
-    Meeting,
-    /// A sale.
-    Sale,
-}
+pub(crate) use crate::model::EventKind;
 
 /// One event of a prospect: its time, kind and slot in its kind's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,23 +1,10 @@
 //! The ledger's rows: contacts, meetings and sales with dense indices
 //! instead of ids, and the events of prospects' timelines.
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::MeetingStatus;
 
-/// Kind of an event in a prospect's timeline, in tie-break rank order
-/// (SPEC §5: contact 0, meeting 1, sale 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub(crate) enum EventKind {
-    /// A contact; `Event::index` is a contact index.
-    Contact = 0,
-    /// A meeting; `Event::index` is a meeting index.
-    Meeting = 1,
-    /// A sale; `Event::index` is a sale index.
-    Sale = 2,
-}
+// The one event kind of the crate (SPEC §5 rank order).
+pub(crate) use crate::model::EventKind;
 
 /// One event of a prospect's timeline: 16 bytes, no strings.
 ///

@@ -17,9 +17,9 @@ pub enum Error {
         /// The column.
         column: &'static str,
     },
-    /// A file could not be read.
+    /// A file or folder could not be read or written.
     #[error("{0}: {1}")]
-    Read(PathBuf, #[source] std::io::Error),
+    Io(PathBuf, #[source] std::io::Error),
     /// A record breaks a SPEC §3 rule that the engine path does not
     /// repair (it reads valid records only): the kind, the id, the field
     /// and the reason code.

@@ -110,6 +110,11 @@ impl SalesContext {
         Ok(())
     }
 
+    /// The whole result of `sql`.
+    async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        Ok(self.ctx.sql(sql).await?.collect().await?)
+    }
+
     /// Checks the registered records against SPEC §3 and returns the first
     /// violation found: a missing required field, an unknown enumeration
     /// value, a negative number, a contact logged before it occurred, a
@@ -120,7 +125,7 @@ impl SalesContext {
     /// [`Error::Invalid`] naming the kind, id, field and reason.
     pub async fn check(&self) -> Result<()> {
         for check in tables::checks() {
-            let batches = self.ctx.sql(&check.sql()).await?.collect().await?;
+            let batches = self.query(&check.sql()).await?;
             if let Some(id) = first_text(&batches)? {
                 return Err(Error::Invalid {
                     kind: check.kind,
@@ -148,18 +153,8 @@ impl SalesContext {
     /// # Errors
     /// [`Error::Unsupported`] for custom periods; engine errors.
     pub async fn period_report(&self, periods: &PeriodSpec) -> Result<PeriodReport> {
-        let rows = self
-            .ctx
-            .sql(&reports::period_sql(periods)?)
-            .await?
-            .collect()
-            .await?;
-        let revenue = self
-            .ctx
-            .sql(&reports::revenue_sql(periods)?)
-            .await?
-            .collect()
-            .await?;
+        let rows = self.query(&reports::period_sql(periods)?).await?;
+        let revenue = self.query(&reports::revenue_sql(periods)?).await?;
         reports::period_report(periods, &rows, &revenue)
     }
 
@@ -170,7 +165,7 @@ impl SalesContext {
     pub async fn cohort_report(&self, periods: &PeriodSpec) -> Result<CohortReport> {
         let per_rep = self.config.newness == Newness::PerRep;
         let sql = reports::cohort_sql(periods, per_rep)?;
-        let rows = self.ctx.sql(&sql).await?.collect().await?;
+        let rows = self.query(&sql).await?;
         reports::cohort_report(periods, &rows)
     }
 
@@ -182,7 +177,7 @@ impl SalesContext {
     /// Engine errors; [`Error::Core`] when a file cannot be written.
     pub async fn write_tables(&self, dir: impl AsRef<Path>, periods: &PeriodSpec) -> Result<()> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::Read(dir.to_owned(), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_owned(), e))?;
         let report = self.period_report(periods).await?;
         let cohorts = self.cohort_report(periods).await?;
         for (name, table) in [
@@ -208,7 +203,7 @@ impl SalesContext {
             ),
         ] {
             let path = dir.join(format!("{name}.csv"));
-            let file = File::create(&path).map_err(|e| Error::Read(path.clone(), e))?;
+            let file = File::create(&path).map_err(|e| Error::Io(path.clone(), e))?;
             let mut w = TextWriter::new(BufWriter::new(file), columns, &path);
             // Batch by batch: the largest tables never sit whole in memory.
             let mut stream = self.ctx.sql(sql).await?.execute_stream().await?;
@@ -266,10 +261,10 @@ fn first_text(batches: &[RecordBatch]) -> Result<Option<String>> {
 
 /// Creates `path` and writes it with `body`.
 fn write_table(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let file = File::create(path).map_err(|e| Error::Read(path.to_owned(), e))?;
+    let file = File::create(path).map_err(|e| Error::Io(path.to_owned(), e))?;
     let mut w = BufWriter::new(file);
     body(&mut w)?;
-    w.flush().map_err(|e| Error::Read(path.to_owned(), e))
+    w.flush().map_err(|e| Error::Io(path.to_owned(), e))
 }
 
 /// Text columns written as the core writes a table (its CSV quoting),
@@ -324,7 +319,7 @@ impl<'p, W: Write> TextWriter<'p, W> {
         };
         self.w
             .write_all(body)
-            .map_err(|e| Error::Read(self.path.to_owned(), e))?;
+            .map_err(|e| Error::Io(self.path.to_owned(), e))?;
         self.header = false;
         Ok(())
     }
@@ -335,6 +330,6 @@ impl<'p, W: Write> TextWriter<'p, W> {
         }
         self.w
             .flush()
-            .map_err(|e| Error::Read(self.path.to_owned(), e))
+            .map_err(|e| Error::Io(self.path.to_owned(), e))
     }
 }

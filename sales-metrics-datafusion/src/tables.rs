@@ -39,6 +39,8 @@ impl Format {
 /// ones first, each with the SQL that types it.
 pub(crate) struct Kind {
     pub(crate) table: &'static str,
+    /// The record kind as rejections name it (SPEC §3).
+    record: &'static str,
     required: &'static [(&'static str, Typed)],
     optional: &'static [(&'static str, Typed)],
 }
@@ -86,6 +88,7 @@ impl Typed {
 pub(crate) const KINDS: [Kind; 5] = [
     Kind {
         table: "reps",
+        record: "rep",
         required: &[("rep_id", Typed::Text)],
         optional: &[
             ("name", Typed::Text),
@@ -95,6 +98,7 @@ pub(crate) const KINDS: [Kind; 5] = [
     },
     Kind {
         table: "prospects",
+        record: "prospect",
         required: &[("prospect_id", Typed::Text)],
         optional: &[
             ("name", Typed::Text),
@@ -110,6 +114,7 @@ pub(crate) const KINDS: [Kind; 5] = [
     },
     Kind {
         table: "contacts",
+        record: "contact",
         required: &[
             ("contact_id", Typed::Text),
             ("rep_id", Typed::Text),
@@ -126,6 +131,7 @@ pub(crate) const KINDS: [Kind; 5] = [
     },
     Kind {
         table: "meetings",
+        record: "meeting",
         required: &[
             ("meeting_id", Typed::Text),
             ("rep_id", Typed::Text),
@@ -136,6 +142,7 @@ pub(crate) const KINDS: [Kind; 5] = [
     },
     Kind {
         table: "sales",
+        record: "sale",
         required: &[
             ("sale_id", Typed::Text),
             ("rep_id", Typed::Text),
@@ -149,6 +156,7 @@ pub(crate) const KINDS: [Kind; 5] = [
 /// The supplied partition (`prospect_clusters`, SPEC §4 and §11).
 const CLUSTERS: Kind = Kind {
     table: "prospect_clusters",
+    record: "prospect",
     required: &[("prospect_id", Typed::Text), ("cluster_id", Typed::Text)],
     optional: &[],
 };
@@ -272,7 +280,7 @@ async fn register_kind(
 fn csv_header(source: &Path) -> Result<Vec<String>> {
     let file = if source.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(source)
-            .map_err(|e| Error::Read(source.to_owned(), e))?
+            .map_err(|e| Error::Io(source.to_owned(), e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "csv"))
             .collect();
@@ -285,9 +293,9 @@ fn csv_header(source: &Path) -> Result<Vec<String>> {
         source.to_owned()
     };
     let mut line = String::new();
-    BufReader::new(File::open(&file).map_err(|e| Error::Read(file.clone(), e))?)
+    BufReader::new(File::open(&file).map_err(|e| Error::Io(file.clone(), e))?)
         .read_line(&mut line)
-        .map_err(|e| Error::Read(file.clone(), e))?;
+        .map_err(|e| Error::Io(file.clone(), e))?;
     let line = line
         .trim_end_matches(['\n', '\r'])
         .trim_start_matches('\u{feff}');
@@ -384,25 +392,16 @@ fn not_one_of(column: &str, values: impl IntoIterator<Item = &'static str>) -> S
 /// Every check, in SPEC §3's order of reasons.
 pub(crate) fn checks() -> Vec<Check> {
     use sales_metrics::{Channel, Direction, MeetingStatus, Outcome, Source};
-    let singular = |table: &str| match table {
-        "reps" => "rep",
-        "prospects" => "prospect",
-        "contacts" => "contact",
-        "meetings" => "meeting",
-        _ => "sale",
-    };
     let mut out = Vec::new();
     let mut add = |table: &'static str,
                    field: &'static str,
                    reason: &'static str,
                    condition: Option<String>| {
-        let id = KINDS
-            .iter()
-            .find(|k| k.table == table)
-            .and_then(|k| k.required.first())
-            .map_or("id", |c| c.0);
+        let kind = KINDS.iter().find(|k| k.table == table);
+        let id = kind.and_then(|k| k.required.first()).map_or("id", |c| c.0);
+        let record = kind.map_or("record", |k| k.record);
         out.push(Check {
-            kind: singular(table),
+            kind: record,
             field,
             reason,
             table,

@@ -535,19 +535,108 @@ fn check_ends(buf: &str, ends: &[usize]) -> Result<(), String> {
     Ok(())
 }
 
+/// End offsets as serde writes them: in a binary format, each string's
+/// length as a LEB128 number in one byte string (mostly a byte a string,
+/// read back in a tight loop instead of a serde call per number); in a
+/// human-readable one, the offsets.
+struct Ends<I>(I);
+
+impl<I: Iterator<Item = usize> + ExactSizeIterator + Clone> serde::Serialize for Ends<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.collect_seq(self.0.clone());
+        }
+        let mut bytes = Vec::with_capacity(self.0.len() + 16);
+        let mut start = 0;
+        for end in self.0.clone() {
+            let mut len = end.saturating_sub(start) as u64;
+            while len >= 0x80 {
+                bytes.push((len as u8) | 0x80);
+                len >>= 7;
+            }
+            bytes.push(len as u8);
+            start = end;
+        }
+        s.serialize_bytes(&bytes)
+    }
+}
+
+/// [`Ends`], read.
+struct EndsRead(Vec<usize>);
+
+impl<'de> serde::Deserialize<'de> for EndsRead {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            Vec::<usize>::deserialize(d).map(EndsRead)
+        } else {
+            d.deserialize_bytes(EndsVisitor).map(EndsRead)
+        }
+    }
+}
+
+struct EndsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EndsVisitor {
+    type Value = Vec<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("string lengths as LEB128 bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        ends_of_lengths(v).map_err(E::custom)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut bytes = Vec::new();
+        while let Some(b) = seq.next_element::<u8>()? {
+            bytes.push(b);
+        }
+        ends_of_lengths(&bytes).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The end offsets of strings whose lengths `bytes` holds as LEB128
+/// numbers.
+fn ends_of_lengths(bytes: &[u8]) -> Result<Vec<usize>, String> {
+    let count = bytes.iter().filter(|&&b| b < 0x80).count();
+    let mut ends = Vec::with_capacity(count);
+    let (mut end, mut len, mut shift) = (0usize, 0u64, 0u32);
+    for &b in bytes {
+        len |= u64::from(b & 0x7f).checked_shl(shift).unwrap_or(u64::MAX);
+        if b < 0x80 {
+            end = usize::try_from(len)
+                .ok()
+                .and_then(|len| end.checked_add(len))
+                .ok_or("a string length past the address space")?;
+            ends.push(end);
+            (len, shift) = (0, 0);
+        } else {
+            shift += 7;
+            if shift >= 64 {
+                return Err("a string length of more than 64 bits".to_owned());
+            }
+        }
+    }
+    if shift != 0 {
+        return Err("the string lengths end inside a number".to_owned());
+    }
+    Ok(ends)
+}
+
 /// The serde form of an [`Interner`]: the text and the end offsets. One
 /// read has its text checked but no hash table yet: the reader builds it
-/// with [`Interner::index_of`] and [`Interner::set_index`] (a snapshot of
-/// many ids does it on another thread) before looking anything up.
+/// with [`Interner::build_index`] (a snapshot of many ids does it on
+/// another thread) before looking anything up.
 impl serde::Serialize for Interner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.buf, &self.ends).serialize(s)
+        (&self.buf, Ends(self.ends.iter().copied())).serialize(s)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Interner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (buf, ends): (String, Vec<usize>) = serde::Deserialize::deserialize(d)?;
+        let (buf, EndsRead(ends)): (String, EndsRead) = serde::Deserialize::deserialize(d)?;
         check_ends(&buf, &ends).map_err(serde::de::Error::custom)?;
         if ends.len() > LAST_SYMBOL as usize {
             return Err(serde::de::Error::custom("too many strings"));
@@ -567,9 +656,16 @@ impl Interner {
         self.ends.is_empty() || !self.slots.is_empty()
     }
 
-    /// A copy of the text, for building the index elsewhere.
-    pub(crate) fn text(&self) -> (String, Vec<usize>) {
-        (self.buf.clone(), self.ends.clone())
+    /// Builds the hash table of an interner read from serde (nothing to
+    /// do when it has one).
+    ///
+    /// # Errors
+    /// A string stored twice.
+    pub(crate) fn build_index(&mut self) -> Result<(), String> {
+        if !self.is_indexed() {
+            self.slots = Self::index_of(&self.buf, &self.ends)?;
+        }
+        Ok(())
     }
 
     /// The hash table of strings stored end to end in `buf` (offsets
@@ -577,7 +673,7 @@ impl Interner {
     ///
     /// # Errors
     /// A string stored twice.
-    pub(crate) fn index_of(buf: &str, ends: &[usize]) -> Result<Vec<u64>, String> {
+    fn index_of(buf: &str, ends: &[usize]) -> Result<Vec<u64>, String> {
         let mut interner = Interner::new();
         interner.grow(ends.len());
         for sym in 0..ends.len() as u32 {
@@ -602,29 +698,21 @@ impl Interner {
         }
         Ok(interner.slots)
     }
-
-    /// Installs a hash table built by [`Interner::index_of`] from this
-    /// interner's text.
-    pub(crate) fn set_index(&mut self, slots: Vec<u64>) {
-        debug_assert!(slots.len().is_power_of_two() || self.ends.is_empty());
-        self.slots = slots;
-    }
 }
 
 /// The serde form of a [`TextColumn`]: text, end offsets (whole, not
-/// split into low bits and wraps), length.
+/// split into low bits and wraps; see [`Ends`]), length.
 impl serde::Serialize for TextColumn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let ends: Vec<usize> = (0..self.ends.len())
-            .map(|i| self.end(i).unwrap_or(0))
-            .collect();
-        (&self.buf, ends, self.len).serialize(s)
+        let ends = (0..self.ends.len()).map(|i| self.end(i).unwrap_or(0));
+        (&self.buf, Ends(ends), self.len).serialize(s)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TextColumn {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (buf, ends, len): (String, Vec<usize>, usize) = serde::Deserialize::deserialize(d)?;
+        let (buf, EndsRead(ends), len): (String, EndsRead, usize) =
+            serde::Deserialize::deserialize(d)?;
         let consistent = if ends.is_empty() {
             buf.is_empty()
         } else {
@@ -858,6 +946,45 @@ mod tests {
         assert_eq!(d.len(), 5);
         assert_eq!(d.get(1), Some("a"));
         assert_eq!(d.get(4), Some("bc"));
+    }
+
+    proptest::proptest! {
+        /// A binary format writes the offsets as LEB128 lengths (strings
+        /// past 127 and 16383 bytes take two and three bytes) and reads
+        /// them back; any other bytes read as an error or a checked
+        /// interner, never a panic.
+        #[test]
+        fn binary_interners_and_columns_round_trip(
+            texts in proptest::collection::vec("[a-zé]{0,3}", 0..20),
+            long in proptest::collection::vec(0usize..20_000, 0..3),
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+        ) {
+            let mut interner = Interner::default();
+            let mut column = TextColumn::default();
+            let all: Vec<String> = texts
+                .into_iter()
+                .chain(long.iter().map(|&n| "x".repeat(n)))
+                .collect();
+            for t in &all {
+                interner.intern(t);
+                column.push(Some(t));
+            }
+            let bytes = postcard::to_allocvec(&interner).unwrap();
+            let mut back: Interner = postcard::from_bytes(&bytes).unwrap();
+            back.build_index().unwrap();
+            for t in &all {
+                proptest::prop_assert_eq!(back.lookup(t), interner.lookup(t));
+            }
+            let bytes = postcard::to_allocvec(&column).unwrap();
+            let back: TextColumn = postcard::from_bytes(&bytes).unwrap();
+            for (i, t) in all.iter().enumerate() {
+                proptest::prop_assert_eq!(back.get(i), Some(t.as_str()).filter(|t| !t.is_empty()));
+            }
+            if let Ok(mut junk) = postcard::from_bytes::<Interner>(&noise) {
+                let _ = junk.build_index();
+            }
+            let _ = postcard::from_bytes::<TextColumn>(&noise);
+        }
     }
 
     proptest::proptest! {

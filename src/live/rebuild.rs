@@ -8,7 +8,6 @@ use super::store::{Cluster, LiveLedger};
 use super::tables::{ContactRow, EventTables, SaleRow};
 use crate::classify::ClassifyConfig;
 use crate::classify::sequence::{self as order, Event, EventKind};
-use crate::intern::Interner;
 use crate::model::Rep;
 
 impl LiveLedger {
@@ -54,150 +53,164 @@ impl LiveLedger {
         live.events = events;
         live.tried = tried;
         // The ids' hash tables (one probe per id, most of them cache
-        // misses) are built beside the rest, which reads ids only by slot.
-        let jobs = [
-            live.events.contacts.index_job(),
-            live.events.meetings.index_job(),
-            live.events.sales.index_job(),
-            live.records.index_job(),
+        // misses) are built on another thread while prospects and events
+        // are rebuilt without reading an id; what does read ids (each
+        // prospect's smallest record, ties in SPEC §5 order) comes after.
+        let ids = [
+            live.events.contacts.lend_ids(),
+            live.events.meetings.lend_ids(),
+            live.events.sales.lend_ids(),
+            live.records.lend_ids(),
         ];
-        let (indexes, rebuilt) = crate::par::join(
-            move || jobs.map(|job| job.map(|(buf, ends)| Interner::index_of(&buf, &ends))),
+        let (ids, rebuilt) = crate::par::join(
+            move || ids.map(|mut ids| ids.build_index().map(|()| ids)),
             || {
                 live.rebuild_prospects()?;
                 live.rebuild_events();
-                live.classify_all();
+                // Classifying reads no id; a prospect with ties waits.
+                live.classify_prospects(|events| !has_ties(events));
                 Ok::<(), String>(())
             },
         );
         rebuilt?;
-        let [contacts, meetings, sales, records] = indexes;
-        if let Some(slots) = contacts.transpose()? {
-            live.events.contacts.set_index(slots);
-        }
-        if let Some(slots) = meetings.transpose()? {
-            live.events.meetings.set_index(slots);
-        }
-        if let Some(slots) = sales.transpose()? {
-            live.events.sales.set_index(slots);
-        }
-        if let Some(slots) = records.transpose()? {
-            live.records.set_index(slots);
-        }
+        let [contacts, meetings, sales, records] = ids;
+        live.events.contacts.give_back_ids(contacts?);
+        live.events.meetings.give_back_ids(meetings?);
+        live.events.sales.give_back_ids(sales?);
+        live.records.give_back_ids(records?);
+        live.settle_smallest_records();
+        live.settle_ties();
+        live.classify_prospects(has_ties);
         Ok(live)
     }
 
     /// Forms the prospects from the records' cluster numbers (renumbered
-    /// densely), with their smallest records.
+    /// densely), each with its members in slot order.
     pub(super) fn rebuild_prospects(&mut self) -> std::result::Result<(), String> {
         // A snapshot numbers at most one prospect per record slot.
-        let slots = self
-            .records
-            .iter()
-            .map(|(r, _)| r as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut dense: Vec<Option<u32>> = vec![None; slots];
+        let mut dense: Vec<Option<u32>> = vec![None; self.records.slots()];
         self.clusters.reserve_exact(self.records.count());
-        let members: Vec<(u32, u32)> = self
-            .records
-            .iter()
-            .map(|(r, row)| (r, row.cluster))
-            .collect();
-        for (r, old) in members {
-            let Some(entry) = dense.get_mut(old as usize) else {
-                return Err(format!("prospect number {old} out of range"));
+        for (r, row) in self.records.iter_mut() {
+            let Some(entry) = dense.get_mut(row.cluster as usize) else {
+                return Err(format!("prospect number {} out of range", row.cluster));
             };
-            let c = match *entry {
-                Some(c) => c,
-                None => {
-                    let c = self.clusters.len() as u32;
-                    *entry = Some(c);
-                    self.clusters.push(Cluster {
-                        smallest: r,
-                        ..Cluster::default()
-                    });
-                    c
-                }
-            };
-            // Records come in slot order, not id order: keep the smallest.
-            let smaller = self
-                .cluster(c)
-                .is_some_and(|cl| self.records.id(r) < self.records.id(cl.smallest));
+            let c = *entry.get_or_insert_with(|| {
+                self.clusters.push(Cluster::default());
+                (self.clusters.len() - 1) as u32
+            });
+            row.cluster = c;
             if let Some(cluster) = self.clusters.get_mut(c as usize) {
                 cluster.members.push(r);
-                if smaller {
-                    cluster.smallest = r;
-                }
             }
-            if let Some(row) = self.records.get_mut(r) {
-                row.cluster = c;
-            }
-            if let Some(by) = self.records.get(r).and_then(|row| row.created_by) {
-                self.add_rep_ref(by, 1);
+            let creator = row
+                .created_by
+                .and_then(|by| self.rep_refs.get_mut(by as usize));
+            if let Some(n) = creator {
+                *n = n.saturating_add(1);
             }
         }
         Ok(())
     }
 
-    /// Puts every stored event into its prospect, in SPEC §5 order, with
-    /// the reference counts and currencies.
+    /// Names each prospect's smallest record (SPEC §4: its id is the
+    /// prospect's), once the record ids are back.
+    fn settle_smallest_records(&mut self) {
+        let records = &self.records;
+        for cluster in &mut self.clusters {
+            let smallest = cluster
+                .members
+                .iter()
+                .copied()
+                .min_by(|&a, &b| records.id(a).cmp(records.id(b)));
+            cluster.smallest = smallest.unwrap_or_default();
+        }
+    }
+
+    /// Puts every stored event into its prospect, in order of time, kind
+    /// and slot (ties in time and kind are put in SPEC §5 order by
+    /// [`Self::settle_ties`]), with the reference counts and currencies.
+    ///
+    /// Each prospect's list is sized once from its records' event counts,
+    /// filled in one pass over the events, then sorted (prospects on every
+    /// thread): no sort of all the events, no list grown one event at a
+    /// time.
     pub(super) fn rebuild_events(&mut self) {
         self.states = vec![None; self.events.contacts.slots()];
-        let total =
-            self.events.contacts.count() + self.events.meetings.count() + self.events.sales.count();
-        let mut placed: Vec<(u32, Event)> = Vec::with_capacity(total);
-        for kind in [EventKind::Contact, EventKind::Meeting, EventKind::Sale] {
-            let slots: Vec<u32> = match kind {
-                EventKind::Contact => self.events.contacts.iter().map(|(s, _)| s).collect(),
-                EventKind::Meeting => self.events.meetings.iter().map(|(s, _)| s).collect(),
-                EventKind::Sale => self.events.sales.iter().map(|(s, _)| s).collect(),
-            };
-            for slot in slots {
-                let Some((time_us, rep, record)) = self.events.refs(kind, slot) else {
-                    continue;
-                };
-                self.add_rep_ref(rep, 1);
-                self.count_currency(kind, slot, 1);
-                let Some(row) = self.records.get_mut(record) else {
-                    continue;
-                };
-                row.events += 1;
-                placed.push((
-                    row.cluster,
-                    Event {
-                        time_us,
-                        kind,
-                        slot,
-                    },
-                ));
+        let owners = self.count_references();
+        self.size_event_lists();
+        for ((event, _, _), &owner) in self.events.stored().zip(&owners) {
+            if let Some(cluster) = self.clusters.get_mut(owner as usize) {
+                cluster.events.push(event);
             }
         }
-        // Grouped by prospect, each prospect's events in SPEC §5 order
-        // (sorted on every thread): the lists are then filled in one pass
-        // over the prospects, in order, each already sorted.
-        let events = &self.events;
-        crate::par::sort_by(&mut placed, |a, b| {
-            a.0.cmp(&b.0).then_with(|| order::compare(events, a.1, b.1))
+        drop(owners);
+        crate::par::for_each_mut(&mut self.clusters, |cluster| {
+            cluster
+                .events
+                .sort_unstable_by_key(|e| (e.time_us, e.kind, e.slot));
         });
-        for run in placed.chunk_by(|a, b| a.0 == b.0) {
-            let Some(&(c, _)) = run.first() else { continue };
-            if let Some(cluster) = self.clusters.get_mut(c as usize) {
-                cluster.events = run.iter().map(|&(_, e)| e).collect();
+        let sales: Vec<u32> = self.events.sales.iter().map(|(s, _)| s).collect();
+        for slot in sales {
+            self.count_currency(EventKind::Sale, slot, 1);
+        }
+    }
+
+    /// Counts the references to every rep and prospect record, and gives
+    /// the prospect of every event (in [`EventTables::stored`] order).
+    fn count_references(&mut self) -> Vec<u32> {
+        let total =
+            self.events.contacts.count() + self.events.meetings.count() + self.events.sales.count();
+        let mut owners: Vec<u32> = Vec::with_capacity(total);
+        for (_, rep, record) in self.events.stored() {
+            if let Some(n) = self.rep_refs.get_mut(rep as usize) {
+                *n = n.saturating_add(1);
+            }
+            // Every reference was checked: a record is always found.
+            let owner = self.records.get_mut(record).map_or(u32::MAX, |row| {
+                row.events += 1;
+                row.cluster
+            });
+            owners.push(owner);
+        }
+        owners
+    }
+
+    /// Gives each prospect's event list room for exactly its events (its
+    /// records' event counts).
+    fn size_event_lists(&mut self) {
+        let records = &self.records;
+        for cluster in &mut self.clusters {
+            let events: usize = cluster
+                .members
+                .iter()
+                .filter_map(|&r| records.get(r))
+                .map(|row| row.events as usize)
+                .sum();
+            cluster.events.reserve_exact(events);
+        }
+    }
+
+    /// Puts events of equal time and kind in SPEC §5 order (by id), once
+    /// the event ids are back.
+    fn settle_ties(&mut self) {
+        let events = &self.events;
+        for cluster in &mut self.clusters {
+            if has_ties(&cluster.events) {
+                cluster
+                    .events
+                    .sort_by(|&a, &b| order::compare(events, a, b));
             }
         }
     }
 
-    /// Classifies every prospect's contacts (its events in SPEC §5 order).
-    pub(super) fn classify_all(&mut self) {
+    /// Classifies the contacts of the prospects whose events (in SPEC §5
+    /// order) `which` picks.
+    fn classify_prospects(&mut self, which: impl Fn(&[Event]) -> bool) {
         let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
         let mut lanes = order::Lanes::default();
         let states = &mut self.states;
-        for c in &self.clusters {
-            debug_assert!(
-                c.events
-                    .is_sorted_by(|&a, &b| order::compare(&self.events, a, b).is_lt())
-            );
+        for c in self.clusters.iter().filter(|c| which(&c.events)) {
+            debug_assert!(c.events.is_sorted_by_key(|e| (e.time_us, e.kind)));
             order::classify_into(
                 &self.events,
                 &c.events,
@@ -212,4 +225,12 @@ impl LiveLedger {
             );
         }
     }
+}
+
+/// Whether two events of a list share a time and kind (SPEC §5 orders
+/// them by id).
+fn has_ties(events: &[Event]) -> bool {
+    events
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if (a.time_us, a.kind) == (b.time_us, b.kind)))
 }

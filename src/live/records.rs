@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tables::Slots;
-use crate::intern::TextColumn;
+use crate::intern::{Interner, TextColumn};
 use crate::model::{ProspectRecord, ProspectRecordId, RepId, Source};
 use crate::time::{from_micros, to_micros};
 
@@ -172,19 +172,29 @@ impl RecordTable {
         })
     }
 
-    /// The text of the ids, when their hash table is still to be built.
-    pub(super) fn index_job(&self) -> Option<(String, Vec<usize>)> {
-        self.rows.index_job()
+    /// Lends out the record ids (see [`Slots::lend_ids`]).
+    pub(super) fn lend_ids(&mut self) -> Interner {
+        self.rows.lend_ids()
     }
 
-    /// Installs the ids' hash table built from [`RecordTable::index_job`].
-    pub(super) fn set_index(&mut self, slots: Vec<u64>) {
-        self.rows.set_index(slots);
+    /// Takes back the ids lent by [`RecordTable::lend_ids`].
+    pub(super) fn give_back_ids(&mut self, ids: Interner) {
+        self.rows.give_back_ids(ids);
     }
 
     /// Makes room for `additional` more records.
     pub(super) fn reserve(&mut self, additional: usize, id_len: usize) {
         self.rows.reserve(additional, id_len);
+    }
+
+    /// Stored records with their slots, in slot order, to change.
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut RecordRow)> + '_ {
+        self.rows.iter_mut()
+    }
+
+    /// Slots used so far (stored or emptied).
+    pub(super) fn slots(&self) -> usize {
+        self.rows.slots()
     }
 
     /// Records stored.

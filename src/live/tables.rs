@@ -188,6 +188,14 @@ impl<T> Slots<T> {
             .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
     }
 
+    /// Stored records with their slots, in slot order, to change.
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut T)> + '_ {
+        self.rows
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i as u32, s.as_mut()?)))
+    }
+
     /// Records stored.
     pub(super) fn count(&self) -> usize {
         self.live
@@ -198,15 +206,16 @@ impl<T> Slots<T> {
         self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<T>>()
     }
 
-    /// The text of the ids, when their hash table is still to be built
-    /// (a table read from a snapshot).
-    pub(super) fn index_job(&self) -> Option<(String, Vec<usize>)> {
-        (!self.ids.is_indexed()).then(|| self.ids.text())
+    /// Lends out the ids (their hash table to be built elsewhere while the
+    /// rows are worked on): until [`Slots::give_back_ids`], every id reads
+    /// as empty and no id is found.
+    pub(super) fn lend_ids(&mut self) -> Interner {
+        std::mem::take(&mut self.ids)
     }
 
-    /// Installs the ids' hash table built from [`Slots::index_job`].
-    pub(super) fn set_index(&mut self, slots: Vec<u64>) {
-        self.ids.set_index(slots);
+    /// Takes back the ids lent by [`Slots::lend_ids`].
+    pub(super) fn give_back_ids(&mut self, ids: Interner) {
+        self.ids = ids;
     }
 
     /// Makes room for `additional` more records (ids of about `id_len`
@@ -325,6 +334,35 @@ impl EventTables {
                 .get(slot)
                 .map(|s| (s.row.closed_us, s.rep, s.record)),
         }
+    }
+
+    /// Every stored event with the slots of its rep and prospect record:
+    /// contacts, then meetings, then sales, each kind in slot order.
+    pub(super) fn stored(&self) -> impl Iterator<Item = (Event, u32, u32)> + '_ {
+        let of = |kind, slot, time_us, rep, record| {
+            (
+                Event {
+                    time_us,
+                    kind,
+                    slot,
+                },
+                rep,
+                record,
+            )
+        };
+        let contacts = self
+            .contacts
+            .iter()
+            .map(move |(slot, c)| of(EventKind::Contact, slot, c.row.occurred_us, c.rep, c.record));
+        let meetings = self
+            .meetings
+            .iter()
+            .map(move |(slot, m)| of(EventKind::Meeting, slot, m.row.held_us, m.rep, m.record));
+        let sales = self
+            .sales
+            .iter()
+            .map(move |(slot, s)| of(EventKind::Sale, slot, s.row.closed_us, s.rep, s.record));
+        contacts.chain(meetings).chain(sales)
     }
 
     /// The stored contacts as records, given the ids of rep and record

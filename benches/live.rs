@@ -11,7 +11,9 @@
 //! - `add_contact_out_of_order`: a contact earlier than every event of its
 //!   prospect (logged late): it becomes the prospect's `new` contact and
 //!   the others are classified again;
-//! - `add_prospect`: a new prospect record, no deduplication at entry.
+//! - `add_prospect`: a new prospect record, no deduplication at entry;
+//! - `live_snapshot_*/write` and `restore`: a postcard snapshot of the
+//!   ledger written (streamed, no disk) and restored from its bytes.
 //!
 //! Every iteration adds a record with a fresh id; building it is set-up,
 //! outside the timing. The ledger grows by the records added (a few
@@ -142,6 +144,30 @@ fn bench(c: &mut Criterion) {
             |record| black_box(live.add_prospect(&record)),
             BatchSize::SmallInput,
         )
+    });
+    g.finish();
+    snapshots(c, &live);
+}
+
+/// Writing a snapshot of the ledger (postcard, streamed to a sink: the
+/// packing and the stream, no disk) and restoring one from its bytes
+/// (every record checked, prospects, events and classes rebuilt).
+fn snapshots(c: &mut Criterion, live: &LiveLedger) {
+    let mut g = c.benchmark_group(format!(
+        "live_snapshot_{}_contacts",
+        live.count(RecordKind::Contact)
+    ));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("write", |b| {
+        b.iter(|| black_box(postcard::to_io(live, std::io::sink()).is_ok()))
+    });
+    let Ok(bytes) = postcard::to_allocvec(live) else {
+        return;
+    };
+    g.bench_function("restore", |b| {
+        b.iter(|| black_box(postcard::from_bytes::<LiveLedger>(&bytes).is_ok()))
     });
     g.finish();
 }

@@ -35,8 +35,10 @@
 //! second and contacts per second, over the time spent in the appends),
 //! the late arrivals (contacts earlier than an event already in their
 //! prospect) and the classes they changed; with `--snapshot-every N`, a
-//! postcard (compact binary serde) snapshot of the live ledger every N event appends (size and
-//! time to write) and the time to restore the last one; then the time of
+//! postcard (compact binary serde) snapshot of the live ledger every N
+//! event appends, streamed to a file in the temporary folder (size and
+//! time to write), and the time to read the last one back and restore it;
+//! then the time of
 //! `to_ledger`, classification, reports and writing.
 //!
 //! Writes into OUT_DIR what `report` writes (no `--json` twins):
@@ -49,7 +51,8 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -197,7 +200,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
+    match run(&args).and_then(|snapshot| snapshot.map_or(Ok(()), print_restore)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("live: {e}");
@@ -206,7 +209,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), BoxError> {
+/// Replays the folder and writes the outputs; returns the last snapshot
+/// taken (its file and the events it holds), restored once everything
+/// else is dropped (as a CRM restarting would).
+fn run(args: &Args) -> Result<Option<(SnapshotFile, usize)>, BoxError> {
     // Checked first: a folder that cannot be replaced is refused before
     // the work. Dropped unwritten on failure, it leaves OUT_DIR as it was.
     let mut out = OutputDir::begin(&args.out, OUTPUTS)?;
@@ -223,7 +229,7 @@ fn run(args: &Args) -> Result<(), BoxError> {
         t0.elapsed().as_secs_f64()
     );
     let rejections = input.rejections;
-    let live = replay(args, input.records, &input.merges)?;
+    let (live, snapshot) = replay(args, input.records, &input.merges)?;
 
     let t = Instant::now();
     let ledger = live.to_ledger()?;
@@ -272,6 +278,21 @@ fn run(args: &Args) -> Result<(), BoxError> {
         cohorts.rows.len(),
         findings.len(),
         args.out.display()
+    );
+    Ok(snapshot)
+}
+
+/// Reads the last snapshot back and restores it.
+fn print_restore((file, events): (SnapshotFile, usize)) -> Result<(), BoxError> {
+    let (restored, read, took) = restore(&file.0)?;
+    println!(
+        "restored the last snapshot (taken after {events} events) in {:.3}s \
+         from its bytes, after {:.3}s reading its file: {} contacts, {} meetings, {} sales",
+        took.as_secs_f64(),
+        read.as_secs_f64(),
+        restored.count(RecordKind::Contact),
+        restored.count(RecordKind::Meeting),
+        restored.count(RecordKind::Sale)
     );
     Ok(())
 }
@@ -400,18 +421,44 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
     }
 }
 
-/// Serialises the live ledger (the one place that chooses the format).
-fn snapshot(live: &LiveLedger) -> Result<(Vec<u8>, Duration), BoxError> {
+/// Writes the live ledger's snapshot to `path` (the one place that
+/// chooses the format): postcard, streamed to the file, so that no second
+/// copy of the snapshot is held in memory. Returns its size.
+fn snapshot(live: &LiveLedger, path: &Path) -> Result<(u64, Duration), BoxError> {
     let t = Instant::now();
-    let bytes = postcard::to_allocvec(live)?;
-    Ok((bytes, t.elapsed()))
+    let file = std::fs::File::create(path)?;
+    let mut file = postcard::to_io(live, std::io::BufWriter::new(file))?;
+    file.flush()?;
+    let size = file.get_ref().metadata()?.len();
+    Ok((size, t.elapsed()))
 }
 
-/// Restores a snapshot written by [`snapshot`].
-fn restore(bytes: &[u8]) -> Result<(LiveLedger, Duration), BoxError> {
+/// Reads the snapshot file written by [`snapshot`] (time to read the file,
+/// time to restore from its bytes).
+fn restore(path: &Path) -> Result<(LiveLedger, Duration, Duration), BoxError> {
     let t = Instant::now();
-    let live = postcard::from_bytes::<LiveLedger>(bytes)?;
-    Ok((live, t.elapsed()))
+    let bytes = std::fs::read(path)?;
+    let read = t.elapsed();
+    let t = Instant::now();
+    let live = postcard::from_bytes::<LiveLedger>(&bytes)?;
+    Ok((live, read, t.elapsed()))
+}
+
+/// Where the snapshots go (beside the outputs would spoil the folder's
+/// equality with `report`'s), removed when the program ends.
+struct SnapshotFile(PathBuf);
+
+impl SnapshotFile {
+    fn new() -> Self {
+        let name = format!("sales-metrics-live-{}.snapshot", std::process::id());
+        SnapshotFile(std::env::temp_dir().join(name))
+    }
+}
+
+impl Drop for SnapshotFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// What the replay counts besides the latencies.
@@ -433,7 +480,8 @@ struct Tally {
     shown_late: bool,
     /// Size, time to write and contacts held, per snapshot.
     snapshots: Vec<(usize, Duration, usize)>,
-    last_snapshot: Option<(Vec<u8>, usize)>,
+    /// The file of the last snapshot, with the events it holds.
+    last_snapshot: Option<(SnapshotFile, usize)>,
 }
 
 impl Tally {
@@ -501,12 +549,13 @@ fn micros(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-/// Replays the records into a new live ledger and prints the measures.
+/// Replays the records into a new live ledger and prints the measures;
+/// gives the ledger and the last snapshot taken.
 fn replay(
     args: &Args,
     records: Records,
     merges: &[(String, String)],
-) -> Result<LiveLedger, BoxError> {
+) -> Result<(LiveLedger, Option<(SnapshotFile, usize)>), BoxError> {
     let mut live = LiveLedger::new(ClassifyConfig::default());
     // A CRM knows roughly how big it is: room up front, so that no append
     // waits for a table to grow.
@@ -591,29 +640,19 @@ fn replay(
         if let Some(every) = args.snapshot_every
             && (n as u64 + 1).is_multiple_of(every)
         {
-            // The previous snapshot is dropped first: one in memory at a time.
-            tally.last_snapshot = None;
-            let (bytes, took) = snapshot(&live)?;
+            let file = tally
+                .last_snapshot
+                .take()
+                .map_or_else(SnapshotFile::new, |(f, _)| f);
+            let (size, took) = snapshot(&live, &file.0)?;
             let held = live.count(RecordKind::Contact);
-            tally.snapshots.push((bytes.len(), took, held));
-            tally.last_snapshot = Some((bytes, n + 1));
+            tally.snapshots.push((size as usize, took, held));
+            tally.last_snapshot = Some((file, n + 1));
         }
     }
     let t_loop = t_loop.elapsed();
     print_measures(&mut latency, &tally, order.len(), t_loop);
-    if let Some((bytes, events)) = tally.last_snapshot.take() {
-        let (restored, took) = restore(&bytes)?;
-        println!(
-            "restored the last snapshot ({} bytes, taken after {events} events) in {:.3}s: \
-             {} contacts, {} meetings, {} sales",
-            bytes.len(),
-            took.as_secs_f64(),
-            restored.count(RecordKind::Contact),
-            restored.count(RecordKind::Meeting),
-            restored.count(RecordKind::Sale)
-        );
-    }
-    Ok(live)
+    Ok((live, tally.last_snapshot.take()))
 }
 
 fn print_measures(latency: &mut [u64], tally: &Tally, events: usize, t_loop: Duration) {
@@ -656,7 +695,7 @@ fn print_measures(latency: &mut [u64], tally: &Tally, events: usize, t_loop: Dur
             .max()
             .unwrap_or_default();
         println!(
-            "snapshots: {} taken (postcard), last {} bytes ({:.1} bytes per contact), \
+            "snapshots: {} written (postcard, to a file), last {} bytes ({:.1} bytes per contact), \
              write {:.3}s mean, {:.3}s max",
             tally.snapshots.len(),
             size,

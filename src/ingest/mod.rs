@@ -48,6 +48,7 @@
 mod blocks;
 mod csv;
 mod json;
+mod output_file;
 pub(crate) mod parse;
 pub(crate) mod partition;
 mod scan;
@@ -60,9 +61,10 @@ pub(crate) use self::csv::RecordReader;
 pub(crate) use self::csv::read_csv_in_blocks;
 pub use self::csv::{read_csv, read_csv_folder};
 pub use self::json::read_json;
+#[cfg_attr(not(feature = "sim"), allow(unused_imports))]
+pub use self::output_file::OutputFile;
 pub(crate) use self::partition::SuppliedPartition;
 pub use self::sink::{ContactFields, MeetingFields, ProspectFields, RecordSink, SaleFields};
-#[cfg_attr(not(feature = "sim"), allow(unused_imports))]
 pub use self::write::{OutputDir, Rejections};
 
 use self::stage::{EventBatch, ProspectBatch, Resolver};

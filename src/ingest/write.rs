@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::OutputFile;
 use super::columns;
 use super::parse::push_time_micros;
 use crate::error::{Error, Rejection, Result};
@@ -644,9 +645,11 @@ impl OutputDir {
         &self.staging
     }
 
-    /// Creates `name` in the staging folder, lets `write` fill it, then
-    /// flushes it and starts syncing it to disk in the background (so that
-    /// the disk works while the next file is formatted);
+    /// Creates `name` in the staging folder, lets `write` fill it (an
+    /// [`OutputFile`]: large files go to the disk without passing through
+    /// the page cache), then flushes it and starts syncing it to disk in
+    /// the background (so that the disk works while the next file is
+    /// formatted);
     /// [`OutputDir::commit`] waits for the sync.
     ///
     /// # Errors
@@ -658,7 +661,7 @@ impl OutputDir {
     pub fn write_file(
         &mut self,
         name: &str,
-        write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+        write: impl FnOnce(&mut OutputFile) -> Result<()>,
     ) -> Result<()> {
         if !self.owned.iter().any(|n| n == name) {
             return Err(Error::invalid(
@@ -667,12 +670,9 @@ impl OutputDir {
             ));
         }
         let path = self.staging.join(name);
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let mut w = OutputFile::create(&path).map_err(|e| Error::io(&path, e))?;
         write(&mut w).map_err(|e| e.in_file(&path))?;
-        let file = w
-            .into_inner()
-            .map_err(|e| Error::io(&path, e.into_error()))?;
+        let file = w.finish().map_err(|e| Error::io(&path, e))?;
         // Shared with the thread, so that the file is synced here should
         // the thread not start.
         let file = std::sync::Arc::new(file);

@@ -296,13 +296,8 @@ impl<'a> ContactClassRows<'a> {
         let parts = crate::par::map(&chunks, |r| {
             group_records(ledger, classified, encoding, r.clone())
         });
-        let total: usize = parts.iter().map(Vec::len).sum();
-        let mut records = Vec::with_capacity(total);
-        let mut starts = Vec::with_capacity(parts.len());
-        for part in parts {
-            starts.push(records.len());
-            records.extend_from_slice(&part);
-        }
+        let (records, starts) = concat(parts);
+        let total = records.len();
         let work: Vec<(std::ops::Range<usize>, usize)> = chunks.into_iter().zip(starts).collect();
         let contacts = ledger.contacts().len();
         // Offsets below `total` shifted by the class bits: no entry is all
@@ -377,6 +372,31 @@ impl<'a> ContactClassRows<'a> {
         let (prospect, engagement) = scratch.split_at(split);
         (class, prospect, engagement)
     }
+}
+
+/// `parts` one after the other (freed once all are copied), and where each
+/// starts. Copied on every thread: the copy is mostly the kernel handing
+/// out fresh pages, which both cores can do.
+fn concat(parts: Vec<Vec<u8>>) -> (Vec<u8>, Vec<usize>) {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut starts = Vec::with_capacity(parts.len());
+    let mut records = vec![0u8; total];
+    let mut places = Vec::with_capacity(parts.len());
+    let mut rest = records.as_mut_slice();
+    for part in &parts {
+        starts.push(total - rest.len());
+        let (place, tail) = rest.split_at_mut(part.len().min(rest.len()));
+        places.push((place, part));
+        rest = tail;
+    }
+    crate::par::for_each_owned(places, |(place, part)| {
+        // Equal lengths: `total` is their sum.
+        place
+            .iter_mut()
+            .zip(part)
+            .for_each(|(to, from)| *to = *from);
+    });
+    (records, starts)
 }
 
 /// Walks the contact events of `prospects` in event order.

@@ -51,13 +51,12 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use sales_metrics::detect::{self, DetectConfig, Detector};
-use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
+use sales_metrics::ingest::{OutputDir, OutputFile, Rejections, read_csv_folder};
 use sales_metrics::live::{ClassChange, ContactEntry, LiveLedger};
 use sales_metrics::report::{Granularity, PeriodSpec, Scope};
 use sales_metrics::{
@@ -229,11 +228,24 @@ fn run(args: &Args) -> Result<Option<(SnapshotFile, usize)>, BoxError> {
         t0.elapsed().as_secs_f64()
     );
     let rejections = input.rejections;
-    let (live, snapshot) = replay(args, input.records, &input.merges)?;
+    let (mut live, snapshot) = replay(args, input.records, &input.merges)?;
 
     let t = Instant::now();
     let ledger = live.to_ledger()?;
     let t_ledger = t.elapsed();
+    let (grown, batch) = (live.heap_bytes(), ledger.heap_bytes());
+    live.shrink_to_fit();
+    let shrunk = live.heap_bytes();
+    let mb = |bytes: usize| bytes as f64 / 1e6;
+    println!(
+        "memory: the live ledger holds {:.1} MB ({:.2}x the batch ledger's {:.1} MB), \
+         {:.1} MB ({:.2}x) without the room its tables keep for growth (shrink_to_fit)",
+        mb(grown),
+        grown as f64 / batch.max(1) as f64,
+        mb(batch),
+        mb(shrunk),
+        shrunk as f64 / batch.max(1) as f64
+    );
     drop(live);
     let t = Instant::now();
     let classified = classify(&ledger, &ClassifyConfig::default());
@@ -426,10 +438,9 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
 /// copy of the snapshot is held in memory. Returns its size.
 fn snapshot(live: &LiveLedger, path: &Path) -> Result<(u64, Duration), BoxError> {
     let t = Instant::now();
-    let file = std::fs::File::create(path)?;
-    let mut file = postcard::to_io(live, std::io::BufWriter::new(file))?;
-    file.flush()?;
-    let size = file.get_ref().metadata()?.len();
+    // Straight to the disk in large blocks where the system allows it.
+    let file = postcard::to_io(live, OutputFile::create(path)?)?.finish()?;
+    let size = file.metadata()?.len();
     Ok((size, t.elapsed()))
 }
 

@@ -300,6 +300,13 @@ impl Interner {
         self.buf.capacity() + self.ends.capacity() * 8 + self.slots.capacity() * 8
     }
 
+    /// Frees the room the text and offsets keep for growth (the hash
+    /// table keeps its size: its load sets the probe lengths).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     /// Makes room for `additional` more strings of about `avg_len` bytes,
     /// so that bulk loads do not rehash as they grow.
     pub(crate) fn reserve(&mut self, additional: usize, avg_len: usize) {
@@ -426,6 +433,13 @@ impl TextColumn {
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Frees the room kept for growth.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.wraps.shrink_to_fit();
     }
 
     /// Makes room for `additional` entries of about `avg_len` bytes.

@@ -137,6 +137,13 @@ impl RecordTable {
         self.rows.iter()
     }
 
+    /// Frees the room kept for growth.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        for column in &mut self.details.0 {
+            column.shrink_to_fit();
+        }
+    }
     pub(super) fn heap_bytes(&self) -> usize {
         self.rows.heap_bytes()
             + self

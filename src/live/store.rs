@@ -311,6 +311,25 @@ impl LiveLedger {
             + self.reps.capacity() * size_of::<Option<Rep>>()
     }
 
+    /// Frees the room the ledger's tables keep for growth, as
+    /// [`Vec::shrink_to_fit`] does: call it after a bulk load, when few
+    /// appends are expected before the next snapshot. Restoring a snapshot
+    /// and [`LiveLedger::from_ledger`] leave no such room; appends after
+    /// this grow the tables again.
+    pub fn shrink_to_fit(&mut self) {
+        self.records.shrink_to_fit();
+        self.events.shrink_to_fit();
+        crate::par::for_each_mut(&mut self.clusters, |c| {
+            c.members.shrink_to_fit();
+            c.events.shrink_to_fit();
+        });
+        self.clusters.shrink_to_fit();
+        self.free_clusters.shrink_to_fit();
+        self.states.shrink_to_fit();
+        self.reps.shrink_to_fit();
+        self.rep_refs.shrink_to_fit();
+    }
+
     /// The accepted records, each kind in the order its ids first arrived
     /// (a corrected record where its first version was; an id removed and
     /// added again where it first arrived).

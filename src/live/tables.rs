@@ -206,6 +206,12 @@ impl<T> Slots<T> {
         self.ids.heap_bytes() + self.rows.capacity() * std::mem::size_of::<Option<T>>()
     }
 
+    /// Frees the room kept for growth.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.rows.shrink_to_fit();
+    }
+
     /// Lends out the ids (their hash table to be built elsewhere while the
     /// rows are worked on): until [`Slots::give_back_ids`], every id reads
     /// as empty and no id is found.
@@ -316,6 +322,13 @@ impl EventFacts for EventTables {
 impl EventTables {
     pub(super) fn heap_bytes(&self) -> usize {
         self.contacts.heap_bytes() + self.meetings.heap_bytes() + self.sales.heap_bytes()
+    }
+
+    /// Frees the room kept for growth.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.contacts.shrink_to_fit();
+        self.meetings.shrink_to_fit();
+        self.sales.shrink_to_fit();
     }
 
     /// The time, rep and prospect record of a stored event.

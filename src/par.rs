@@ -167,6 +167,19 @@ pub(crate) fn for_each_chunk_indexed<T: Sync>(
     items.chunks(chunk.max(1)).enumerate().for_each(f);
 }
 
+/// `f` over consecutive chunks of `chunk` items (at least 1) with the
+/// chunk's number, each chunk changed by one task.
+pub(crate) fn for_each_chunk_mut_indexed<T: Send>(
+    items: &mut [T],
+    chunk: usize,
+    f: impl Fn((usize, &mut [T])) + Sync + Send,
+) {
+    #[cfg(feature = "parallel")]
+    items.par_chunks_mut(chunk.max(1)).enumerate().for_each(f);
+    #[cfg(not(feature = "parallel"))]
+    items.chunks_mut(chunk.max(1)).enumerate().for_each(f);
+}
+
 /// Whether `pred` holds for every pair of neighbours.
 pub(crate) fn all_adjacent<T: Sync>(
     items: &[T],

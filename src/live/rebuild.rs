@@ -141,11 +141,7 @@ impl LiveLedger {
         self.states = vec![None; self.events.contacts.slots()];
         let owners = self.count_references();
         self.size_event_lists();
-        for ((event, _, _), &owner) in self.events.stored().zip(&owners) {
-            if let Some(cluster) = self.clusters.get_mut(owner as usize) {
-                cluster.events.push(event);
-            }
-        }
+        self.place_events(&owners);
         drop(owners);
         crate::par::for_each_mut(&mut self.clusters, |cluster| {
             cluster
@@ -179,10 +175,10 @@ impl LiveLedger {
     }
 
     /// Gives each prospect's event list room for exactly its events (its
-    /// records' event counts).
+    /// records' event counts), on every thread.
     fn size_event_lists(&mut self) {
         let records = &self.records;
-        for cluster in &mut self.clusters {
+        crate::par::for_each_mut(&mut self.clusters, |cluster| {
             let events: usize = cluster
                 .members
                 .iter()
@@ -190,7 +186,28 @@ impl LiveLedger {
                 .map(|row| row.events as usize)
                 .sum();
             cluster.events.reserve_exact(events);
-        }
+        });
+    }
+
+    /// Appends every stored event to its prospect's list (`owners` gives
+    /// each event's prospect, in [`EventTables::stored`] order). Each
+    /// task owns a run of prospects and scans every event for its own, so
+    /// that the lists, at random places, are filled on every thread.
+    fn place_events(&mut self, owners: &[u32]) {
+        let tasks = crate::par::threads() * 2;
+        let run = self.clusters.len().div_ceil(tasks.max(1)).max(1);
+        let events = &self.events;
+        crate::par::for_each_chunk_mut_indexed(&mut self.clusters, run, |(k, clusters)| {
+            let first = k * run;
+            for ((event, _, _), &owner) in events.stored().zip(owners) {
+                let Some(at) = (owner as usize).checked_sub(first) else {
+                    continue;
+                };
+                if let Some(cluster) = clusters.get_mut(at) {
+                    cluster.events.push(event);
+                }
+            }
+        });
     }
 
     /// Puts events of equal time and kind in SPEC §5 order (by id), once

@@ -11,6 +11,10 @@
 //! cargo bench --bench pipeline -- /time/   # one order
 //! ```
 //!
+//! `write_tables` writes the SPEC §11 tables `report` writes (its
+//! detectors' findings aside) into a temporary folder, synced, as
+//! `report` does.
+//!
 //! Data come from the seeded generator of `examples/gen_data` written to a
 //! temporary folder once per size.
 
@@ -24,7 +28,7 @@ use folder::{data_dir, load};
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sales_metrics::ingest::read_csv_folder;
+use sales_metrics::ingest::{OutputDir, Rejections, read_csv_folder};
 use sales_metrics::report::{PeriodSpec, Scope};
 use sales_metrics::{ClassifyConfig, LedgerBuilder, classify};
 
@@ -103,6 +107,25 @@ fn stages(c: &mut Criterion, shape: &synth::Shape) {
                 black_box(classified.write_classes_csv(&mut out))
             })
         });
+        // The tables `report` writes (SPEC §11, detectors aside), to files
+        // in a folder replaced as a whole, synced: the writers' target.
+        let report = classified.period_report(&Scope::all(), &monthly);
+        let cohorts = classified.cohort_report(&Scope::all(), &monthly);
+        let out_dir = std::env::temp_dir().join(format!("sm-bench-write-{}", std::process::id()));
+        if let (Ok(report), Ok(cohorts)) = (&report, &cohorts) {
+            g.bench_function(id("write_tables"), |b| {
+                b.iter(|| {
+                    black_box(write_tables(
+                        &out_dir,
+                        &ledger,
+                        &classified,
+                        report,
+                        cohorts,
+                    ))
+                })
+            });
+        }
+        let _ = std::fs::remove_dir_all(&out_dir);
         println!(
             "ledger at {n} contacts ({order}): {} heap bytes, {:.1} bytes per contact",
             ledger.heap_bytes(),
@@ -110,6 +133,36 @@ fn stages(c: &mut Criterion, shape: &synth::Shape) {
         );
         g.finish();
     }
+}
+
+/// Writes the SPEC §11 tables of a classified ledger into `dir`.
+fn write_tables(
+    dir: &std::path::Path,
+    ledger: &sales_metrics::Ledger,
+    classified: &sales_metrics::Classified,
+    report: &sales_metrics::report::PeriodReport,
+    cohorts: &sales_metrics::report::CohortReport,
+) -> Result<(), sales_metrics::Error> {
+    const TABLES: [&str; 6] = [
+        "contact_classes.csv",
+        "period_report.csv",
+        "revenue.csv",
+        "cohort_report.csv",
+        "prospect_clusters.csv",
+        "rejections.csv",
+    ];
+    let mut out = OutputDir::begin(dir, &TABLES)?;
+    out.write_file("contact_classes.csv", |w| classified.write_classes_csv(w))?;
+    out.write_file("period_report.csv", |w| report.table().write_csv(w))?;
+    out.write_file("revenue.csv", |w| report.revenue_table().write_csv(w))?;
+    out.write_file("cohort_report.csv", |w| cohorts.table().write_csv(w))?;
+    out.write_file("prospect_clusters.csv", |w| {
+        ledger.write_prospect_clusters_csv(w)
+    })?;
+    out.write_file("rejections.csv", |w| {
+        Rejections(ledger.rejections()).write_csv(w)
+    })?;
+    out.commit()
 }
 
 criterion_group! {

@@ -144,6 +144,7 @@ impl RecordTable {
             column.shrink_to_fit();
         }
     }
+
     pub(super) fn heap_bytes(&self) -> usize {
         self.rows.heap_bytes()
             + self

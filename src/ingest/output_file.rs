@@ -266,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn full_blocks_are_written_directly_where_the_file_opened_for_it() {
+        let path = scratch("direct");
+        let mut out = OutputFile::create(&path).unwrap();
+        let opened_direct = out.direct;
+        out.write_all(&bytes(2 * BLOCK + 1)).unwrap();
+        // A block refused as misaligned would have turned direct mode off
+        // silently, and large outputs would crawl through the page cache.
+        assert_eq!(out.direct, opened_direct);
+        out.finish().unwrap();
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
     fn a_flush_midway_leaves_direct_mode_and_keeps_every_byte() {
         let data = bytes(3 * BLOCK + 5);
         assert!(written("flush", &data, &[ALIGN * 3 + 1], &[2, 900]) == data);

@@ -549,6 +549,34 @@ fn check_ends(buf: &str, ends: &[usize]) -> Result<(), String> {
     Ok(())
 }
 
+/// Appends `n` as LEB128 (7 bits a byte, low first).
+pub(crate) fn push_len(buf: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let low = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            buf.push(low);
+            return;
+        }
+        buf.push(low | 0x80);
+    }
+}
+
+/// The LEB128 length at `*pos`, moving `*pos` past it.
+pub(crate) fn read_len(bytes: &[u8], pos: &mut usize) -> Option<usize> {
+    let mut n = 0usize;
+    let mut shift = 0u32;
+    loop {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        n |= usize::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            return Some(n);
+        }
+        shift += 7;
+    }
+}
+
 /// End offsets as serde writes them: in a binary format, each string's
 /// length as a LEB128 number in one byte string (mostly a byte a string,
 /// read back in a tight loop instead of a serde call per number); in a
@@ -563,12 +591,7 @@ impl<I: Iterator<Item = usize> + ExactSizeIterator + Clone> serde::Serialize for
         let mut bytes = Vec::with_capacity(self.0.len() + 16);
         let mut start = 0;
         for end in self.0.clone() {
-            let mut len = end.saturating_sub(start) as u64;
-            while len >= 0x80 {
-                bytes.push((len as u8) | 0x80);
-                len >>= 7;
-            }
-            bytes.push(len as u8);
+            push_len(&mut bytes, end.saturating_sub(start));
             start = end;
         }
         s.serialize_bytes(&bytes)
@@ -615,25 +638,12 @@ impl<'de> serde::de::Visitor<'de> for EndsVisitor {
 fn ends_of_lengths(bytes: &[u8]) -> Result<Vec<usize>, String> {
     let count = bytes.iter().filter(|&&b| b < 0x80).count();
     let mut ends = Vec::with_capacity(count);
-    let (mut end, mut len, mut shift) = (0usize, 0u64, 0u32);
-    for &b in bytes {
-        len |= u64::from(b & 0x7f).checked_shl(shift).unwrap_or(u64::MAX);
-        if b < 0x80 {
-            end = usize::try_from(len)
-                .ok()
-                .and_then(|len| end.checked_add(len))
-                .ok_or("a string length past the address space")?;
-            ends.push(end);
-            (len, shift) = (0, 0);
-        } else {
-            shift += 7;
-            if shift >= 64 {
-                return Err("a string length of more than 64 bits".to_owned());
-            }
-        }
-    }
-    if shift != 0 {
-        return Err("the string lengths end inside a number".to_owned());
+    let (mut end, mut pos) = (0usize, 0usize);
+    while pos < bytes.len() {
+        end = read_len(bytes, &mut pos)
+            .and_then(|len| end.checked_add(len))
+            .ok_or("a string length cut short or past the address space")?;
+        ends.push(end);
     }
     Ok(ends)
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use crate::classify::Classified;
 use crate::error::{Error, Result};
+use crate::intern::{push_len, read_len};
 use crate::table::{Table, evcxr_show};
 
 /// Names `contact_classes.csv` output in [`Error::Write`].
@@ -553,34 +554,6 @@ macro_rules! atomic_offset {
 
 atomic_offset!(u32, std::sync::atomic::AtomicU32);
 atomic_offset!(u64, std::sync::atomic::AtomicU64);
-
-/// Appends `n` as LEB128 (7 bits a byte, low first).
-fn push_len(buf: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let low = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            buf.push(low);
-            return;
-        }
-        buf.push(low | 0x80);
-    }
-}
-
-/// The LEB128 length at `*pos`, moving `*pos` past it.
-fn read_len(bytes: &[u8], pos: &mut usize) -> Option<usize> {
-    let mut n = 0usize;
-    let mut shift = 0u32;
-    loop {
-        let b = *bytes.get(*pos)?;
-        *pos += 1;
-        n |= usize::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(n);
-        }
-        shift += 7;
-    }
-}
 
 /// The two fields of the record at `at`.
 fn read_record(records: &[u8], at: usize) -> Option<(&[u8], &[u8])> {

@@ -49,6 +49,13 @@ fn entry(h: u64, sym: u32) -> u64 {
     (h >> 32) << 32 | (u64::from(sym) + 1)
 }
 
+/// The slot where the probe for hash `h` starts in a table of `2^bits`
+/// slots: the hash's top bits, which its [`entry`] keeps (for tables of up
+/// to 2^32 slots), so that a table can be built from entries alone.
+fn home(h: u64, bits: u32) -> usize {
+    h.checked_shr(64 - bits).unwrap_or(0) as usize
+}
+
 impl Interner {
     /// An empty pool (usable in a `static`).
     pub(crate) const fn new() -> Self {
@@ -70,8 +77,7 @@ impl Interner {
 
     /// The slot to start probing for hash `h`, and the tag stored for it.
     fn start(&self, h: u64) -> (usize, u64) {
-        let mask = self.slots.len().wrapping_sub(1);
-        ((h as usize) & mask, h >> 32)
+        (home(h, self.slots.len().trailing_zeros()), h >> 32)
     }
 
     fn slot(&self, pos: usize) -> u64 {
@@ -269,11 +275,12 @@ impl Interner {
     /// Rebuilds the table with room for `count` symbols, moving over the
     /// entries of the old one.
     fn grow(&mut self, count: usize) {
-        let want = (count.max(8) * 4 / 3 + 1).next_power_of_two();
+        let want = table_size(count);
         if want <= self.slots.len() {
             return;
         }
-        let old = std::mem::replace(&mut self.slots, vec![0; want]);
+        // Written, not calloc'ed (see `index_of`).
+        let old = std::mem::replace(&mut self.slots, crate::par::filled(want, 0));
         for e in old {
             if e != 0 {
                 let sym = (e as u32).wrapping_sub(1);
@@ -695,33 +702,152 @@ impl Interner {
     /// The hash table of strings stored end to end in `buf` (offsets
     /// checked), symbol `i` ending at `ends[i]`.
     ///
+    /// Inserting millions of ids one by one misses the cache on every
+    /// probe (most of a 10M-contact snapshot's restore went there).
+    /// Instead the ids' entries are made on every thread, sorted by the
+    /// bucket of the table their probe starts in (a counting sort), and
+    /// each run of buckets is filled by one task: its inserts stay within
+    /// a few kilobytes of table. A probe that runs past the end of its
+    /// task's run is finished afterwards over the whole table. Any
+    /// insertion order gives a valid linear-probing table, so look-ups are
+    /// as before.
+    ///
     /// # Errors
-    /// A string stored twice.
+    /// A string stored twice; more strings than a table of 2^32 slots
+    /// holds.
     fn index_of(buf: &str, ends: &[usize]) -> Result<Vec<u64>, String> {
-        let mut interner = Interner::new();
-        interner.grow(ends.len());
-        for sym in 0..ends.len() as u32 {
-            let s = get_in(buf, ends, sym);
-            let h = hash_str(s);
-            // Probed against `buf`, since `interner` holds no text.
-            let mask = interner.slots.len() - 1;
-            let (mut pos, tag) = interner.start(h);
+        let size = table_size(ends.len());
+        let bits = size.trailing_zeros();
+        if bits > 32 {
+            return Err("too many strings".into());
+        }
+        let entries = crate::par::map_indices(ends.len(), |i| {
+            let sym = i as u32;
+            entry(hash_str(get_in(buf, ends, sym)), sym)
+        });
+        let shift = bits.saturating_sub(BUILD_BUCKET_BITS);
+        let buckets = size >> shift;
+        let (starts, sorted) = by_bucket(&entries, buckets, |e| home(e, bits) >> shift);
+        drop(entries);
+        let run = (buckets / (4 * crate::par::threads())).max(1);
+        let text = |e: u64| get_in(buf, ends, (e as u32).wrapping_sub(1));
+        // Written, not calloc'ed: a zeroed page read before it is written
+        // costs a second fault and a TLB shootdown on every thread.
+        let mut slots = crate::par::filled(size, 0u64);
+        let spills = crate::par::map_chunks_mut_indexed(&mut slots, run << shift, |(k, part)| {
+            let first = k * run;
+            let run_entries = starts
+                .get(first)
+                .zip(starts.get((first + run).min(buckets)))
+                .and_then(|(&a, &b)| sorted.get(a as usize..b as usize))
+                .unwrap_or(&[]);
+            fill_run(part, (k * (run << shift), bits), run_entries, text)
+        });
+        let mut table = Interner {
+            buf: String::new(),
+            ends: Vec::new(),
+            slots,
+        };
+        let mask = size - 1;
+        for e in spills
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
+            let mut pos = home(e, bits);
             loop {
-                let slot = interner.slot(pos);
+                let slot = table.slot(pos);
                 if slot == 0 {
                     break;
                 }
-                if slot >> 32 == tag && get_in(buf, ends, (slot as u32).wrapping_sub(1)) == s {
-                    return Err(format!("id {s:?} stored twice"));
+                if slot >> 32 == e >> 32 && text(slot) == text(e) {
+                    return Err(stored_twice(text(e)));
                 }
                 pos = (pos + 1) & mask;
             }
-            if let Some(slot) = interner.slots.get_mut(pos) {
-                *slot = entry(h, sym);
+            if let Some(slot) = table.slots.get_mut(pos) {
+                *slot = e;
             }
         }
-        Ok(interner.slots)
+        Ok(table.slots)
     }
+}
+
+/// Table positions per bucket when [`Interner::index_of`] builds a table:
+/// 4096 slots, 32 KB.
+const BUILD_BUCKET_BITS: u32 = 12;
+
+/// The number of slots that holds `count` symbols at most 3/4 full.
+fn table_size(count: usize) -> usize {
+    (count.max(8) * 4 / 3 + 1).next_power_of_two()
+}
+
+fn stored_twice(s: &str) -> String {
+    format!("id {s:?} stored twice")
+}
+
+/// Where each bucket starts (`buckets + 1` starts), and `items` sorted
+/// by `bucket`, in their order within a bucket: a counting sort.
+fn by_bucket(items: &[u64], buckets: usize, bucket: impl Fn(u64) -> usize) -> (Vec<u32>, Vec<u64>) {
+    let mut starts = vec![0u32; buckets + 1];
+    for &x in items {
+        if let Some(n) = starts.get_mut(bucket(x) + 1) {
+            *n += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        let before = starts.get(i - 1).copied().unwrap_or(0);
+        if let Some(n) = starts.get_mut(i) {
+            *n += before;
+        }
+    }
+    let mut next = starts.clone();
+    let mut sorted = vec![0u64; items.len()];
+    for &x in items {
+        if let Some(at) = next.get_mut(bucket(x)) {
+            if let Some(o) = sorted.get_mut(*at as usize) {
+                *o = x;
+            }
+            *at += 1;
+        }
+    }
+    (starts, sorted)
+}
+
+/// Inserts `entries` (whose probes start in `part`, the slots from `base`
+/// on of a table of `2^bits`) into `part` by linear probing; returns those
+/// whose probe ran past its end, in order. `text(entry)` is the string of
+/// an entry (read only where tags match).
+///
+/// # Errors
+/// A string stored twice.
+fn fill_run<'t>(
+    part: &mut [u64],
+    (base, bits): (usize, u32),
+    entries: &[u64],
+    text: impl Fn(u64) -> &'t str,
+) -> Result<Vec<u64>, String> {
+    let mut spills = Vec::new();
+    for &e in entries {
+        // Past the end (a spill) if the home were not in `part`.
+        let mut pos = home(e, bits).checked_sub(base).unwrap_or(part.len());
+        loop {
+            let Some(slot) = part.get_mut(pos) else {
+                spills.push(e);
+                break;
+            };
+            if *slot == 0 {
+                *slot = e;
+                break;
+            }
+            if *slot >> 32 == e >> 32 && text(*slot) == text(e) {
+                return Err(stored_twice(text(e)));
+            }
+            pos += 1;
+        }
+    }
+    Ok(spills)
 }
 
 /// The serde form of a [`TextColumn`]: text, end offsets (whole, not
@@ -795,6 +921,46 @@ mod tests {
         }
         assert_eq!(i.lookup("id5000"), None);
         assert_eq!(Interner::new().lookup(""), None);
+    }
+
+    /// A table built from stored strings (runs of buckets filled apart,
+    /// probes that run past a run finished afterwards) finds every string
+    /// and nothing else, and names a string stored twice, wherever it is.
+    #[test]
+    fn a_table_built_from_stored_strings_finds_them_all() {
+        for n in [0usize, 1, 7, 5000, 120_000] {
+            let mut pool = Interner::default();
+            for k in 0..n {
+                pool.intern(&format!("c{k:x}"));
+            }
+            let bytes = postcard::to_allocvec(&pool).unwrap();
+            let mut back: Interner = postcard::from_bytes(&bytes).unwrap();
+            back.build_index().unwrap();
+            for k in 0..n {
+                assert_eq!(back.lookup(&format!("c{k:x}")), Some(k as u32));
+            }
+            assert_eq!(back.lookup("c-"), None);
+            // Interning goes on where the built table left off.
+            assert_eq!(back.intern("new"), n as u32);
+            assert_eq!(back.lookup("new"), Some(n as u32));
+        }
+        // A probe past the end of its run is handed back, not wrapped.
+        let (a, b) = ((0b11 << 62) | 1, (0b11 << 62) | 2);
+        let mut part = [0u64; 4];
+        let text = |e: u64| if e == a { "a" } else { "b" };
+        assert_eq!(fill_run(&mut part, (0, 2), &[a, b], text), Ok(vec![b]));
+        assert_eq!(part, [0, 0, 0, a]);
+        assert!(fill_run(&mut part, (0, 2), &[a], text).is_err());
+        for twice in [0usize, 4999, 119_998] {
+            let mut buf = String::new();
+            let mut ends = Vec::new();
+            for k in 0..120_000usize {
+                buf.push_str(&format!("c{:x}", if k == 120_000 - 1 { twice } else { k }));
+                ends.push(buf.len());
+            }
+            let err = Interner::index_of(&buf, &ends).unwrap_err();
+            assert_eq!(err, format!("id \"c{twice:x}\" stored twice"));
+        }
     }
 
     proptest::proptest! {

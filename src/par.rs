@@ -180,6 +180,27 @@ pub(crate) fn for_each_chunk_mut_indexed<T: Send>(
     items.chunks_mut(chunk.max(1)).enumerate().for_each(f);
 }
 
+/// `f` over consecutive chunks of `chunk` items (at least 1) with the
+/// chunk's number, each chunk changed by one task; results in chunk order.
+pub(crate) fn map_chunks_mut_indexed<T: Send, R: Send>(
+    items: &mut [T],
+    chunk: usize,
+    f: impl Fn((usize, &mut [T])) -> R + Sync + Send,
+) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        items
+            .par_chunks_mut(chunk.max(1))
+            .enumerate()
+            .map(f)
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.chunks_mut(chunk.max(1)).enumerate().map(f).collect()
+    }
+}
+
 /// Whether `pred` holds for every pair of neighbours.
 pub(crate) fn all_adjacent<T: Sync>(
     items: &[T],

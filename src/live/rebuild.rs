@@ -92,24 +92,29 @@ impl LiveLedger {
     pub(super) fn rebuild_prospects(&mut self) -> std::result::Result<(), String> {
         // A snapshot numbers at most one prospect per record slot.
         let mut dense: Vec<Option<u32>> = vec![None; self.records.slots()];
-        self.clusters.reserve_exact(self.records.count());
-        for (r, row) in self.records.iter_mut() {
+        let mut count = 0u32;
+        for (_, row) in self.records.iter_mut() {
             let Some(entry) = dense.get_mut(row.cluster as usize) else {
                 return Err(format!("prospect number {} out of range", row.cluster));
             };
-            let c = *entry.get_or_insert_with(|| {
-                self.clusters.push(Cluster::default());
-                (self.clusters.len() - 1) as u32
+            row.cluster = *entry.get_or_insert_with(|| {
+                count += 1;
+                count - 1
             });
-            row.cluster = c;
-            if let Some(cluster) = self.clusters.get_mut(c as usize) {
-                cluster.members.push(r);
-            }
             let creator = row
                 .created_by
                 .and_then(|by| self.rep_refs.get_mut(by as usize));
             if let Some(n) = creator {
                 *n = n.saturating_add(1);
+            }
+        }
+        drop(dense);
+        // Millions of prospects: their first touch (most of the cost of
+        // their memory) on every thread.
+        self.clusters = crate::par::filled(count as usize, Cluster::default());
+        for (r, row) in self.records.iter() {
+            if let Some(cluster) = self.clusters.get_mut(row.cluster as usize) {
+                cluster.members.push(r);
             }
         }
         Ok(())
@@ -119,14 +124,14 @@ impl LiveLedger {
     /// prospect's), once the record ids are back.
     fn settle_smallest_records(&mut self) {
         let records = &self.records;
-        for cluster in &mut self.clusters {
+        crate::par::for_each_mut(&mut self.clusters, |cluster| {
             let smallest = cluster
                 .members
                 .iter()
                 .copied()
                 .min_by(|&a, &b| records.id(a).cmp(records.id(b)));
             cluster.smallest = smallest.unwrap_or_default();
-        }
+        });
     }
 
     /// Puts every stored event into its prospect, in order of time, kind
@@ -192,9 +197,10 @@ impl LiveLedger {
     /// Appends every stored event to its prospect's list (`owners` gives
     /// each event's prospect, in [`EventTables::stored`] order). Each
     /// task owns a run of prospects and scans every event for its own, so
-    /// that the lists, at random places, are filled on every thread.
+    /// that the lists, at random places, are filled on every thread (one
+    /// task per thread: every task reads all the events).
     fn place_events(&mut self, owners: &[u32]) {
-        let tasks = crate::par::threads() * 2;
+        let tasks = crate::par::threads();
         let run = self.clusters.len().div_ceil(tasks.max(1)).max(1);
         let events = &self.events;
         crate::par::for_each_chunk_mut_indexed(&mut self.clusters, run, |(k, clusters)| {
@@ -214,13 +220,13 @@ impl LiveLedger {
     /// the event ids are back.
     fn settle_ties(&mut self) {
         let events = &self.events;
-        for cluster in &mut self.clusters {
+        crate::par::for_each_mut(&mut self.clusters, |cluster| {
             if has_ties(&cluster.events) {
                 cluster
                     .events
                     .sort_by(|&a, &b| order::compare(events, a, b));
             }
-        }
+        });
     }
 
     /// Classifies the contacts of the prospects whose events (in SPEC §5

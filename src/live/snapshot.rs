@@ -325,18 +325,22 @@ impl Serialize for LiveLedger {
 impl<'de> Deserialize<'de> for LiveLedger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let s = Snapshot::deserialize(deserializer)?;
-        let (contacts, others) = crate::par::join(
-            || s.contacts.unpack(),
+        // The prospect records (ids and six detail columns each) take
+        // about as long as the contacts with the other events.
+        let (events, records) = crate::par::join(
             || -> std::result::Result<_, String> {
-                Ok((s.records.unpack()?, s.meetings.unpack()?, s.sales.unpack()?))
+                Ok(EventTables {
+                    contacts: s.contacts.unpack()?,
+                    meetings: s.meetings.unpack()?,
+                    sales: s.sales.unpack()?,
+                })
             },
+            || s.records.unpack(),
         );
-        let (records, meetings, sales) = others.map_err(serde::de::Error::custom)?;
-        let events = EventTables {
-            contacts: contacts.map_err(serde::de::Error::custom)?,
-            meetings,
-            sales,
-        };
+        let (events, records) = (
+            events.map_err(serde::de::Error::custom)?,
+            records.map_err(serde::de::Error::custom)?,
+        );
         let reps = s.reps.into_iter().map(|r| r.map(Rep::from)).collect();
         let mut live = LiveLedger::from_parts(s.config, reps, records, events, s.tried)
             .map_err(serde::de::Error::custom)?;

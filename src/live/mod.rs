@@ -83,14 +83,15 @@
 //! `postcard::to_allocvec` holds a second copy of it in memory.
 //!
 //! At 10M contacts a snapshot is about 1.15 GB, written in 1.2–1.3 s and
-//! restored in 3–4.5 s on a 2-core virtual machine. Most of the restore
-//! is the kernel handing out the 2.5 GB the ledger takes.
+//! restored from its bytes in 2.9–3.0 s on a 2-core virtual machine
+//! (reading the file into memory first takes another 0.6–2 s). Most of
+//! the restore is the kernel handing out the 2.5 GB the ledger takes.
 //! [`LiveLedger::shrink_to_fit`] frees the room tables keep for growth
 //! after a bulk load; a restored ledger has none. On Linux with glibc
 //! 2.35 or later, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` in the
 //! process's environment lets the allocator back the big tables with
 //! transparent huge pages, which took about a fifth off in some of our
-//! runs and nothing in others.
+//! runs and added a fifth or more in others: measure before you set it.
 
 mod check;
 mod entry;

@@ -66,21 +66,21 @@ impl LiveLedger {
             move || ids.map(|mut ids| ids.build_index().map(|()| ids)),
             || {
                 live.rebuild_prospects()?;
-                live.rebuild_events();
+                let ties = live.rebuild_events();
                 // Classifying reads no id; a prospect with ties waits.
-                live.classify_prospects(|events| !has_ties(events));
-                Ok::<(), String>(())
+                live.classify_prospects(Which::AllBut(&ties));
+                Ok::<Vec<u32>, String>(ties)
             },
         );
-        rebuilt?;
+        let ties = rebuilt?;
         let [contacts, meetings, sales, records] = ids;
         live.events.contacts.give_back_ids(contacts?);
         live.events.meetings.give_back_ids(meetings?);
         live.events.sales.give_back_ids(sales?);
         live.records.give_back_ids(records?);
         live.settle_smallest_records();
-        live.settle_ties();
-        live.classify_prospects(has_ties);
+        live.settle_ties(&ties);
+        live.classify_prospects(Which::Only(&ties));
         // Tables read or copied in grow as they go; what is left of that
         // room (a fifth of the ledger at 10M contacts) goes.
         live.shrink_to_fit();
@@ -142,21 +142,32 @@ impl LiveLedger {
     /// filled in one pass over the events, then sorted (prospects on every
     /// thread): no sort of all the events, no list grown one event at a
     /// time.
-    pub(super) fn rebuild_events(&mut self) {
+    /// Returns the prospects with ties, ascending.
+    pub(super) fn rebuild_events(&mut self) -> Vec<u32> {
         self.states = vec![None; self.events.contacts.slots()];
         let owners = self.count_references();
         self.size_event_lists();
         self.place_events(&owners);
         drop(owners);
-        crate::par::for_each_mut(&mut self.clusters, |cluster| {
-            cluster
-                .events
-                .sort_unstable_by_key(|e| (e.time_us, e.kind, e.slot));
-        });
+        const CHUNK: usize = 1 << 14;
+        let ties =
+            crate::par::map_chunks_mut_indexed(&mut self.clusters, CHUNK, |(k, clusters)| {
+                let mut ties = Vec::new();
+                for (i, cluster) in clusters.iter_mut().enumerate() {
+                    cluster
+                        .events
+                        .sort_unstable_by_key(|e| (e.time_us, e.kind, e.slot));
+                    if has_ties(&cluster.events) {
+                        ties.push((k * CHUNK + i) as u32);
+                    }
+                }
+                ties
+            });
         let sales: Vec<u32> = self.events.sales.iter().map(|(s, _)| s).collect();
         for slot in sales {
             self.count_currency(EventKind::Sale, slot, 1);
         }
+        ties.into_iter().flatten().collect()
     }
 
     /// Counts the references to every rep and prospect record, and gives
@@ -216,41 +227,73 @@ impl LiveLedger {
         });
     }
 
-    /// Puts events of equal time and kind in SPEC §5 order (by id), once
-    /// the event ids are back.
-    fn settle_ties(&mut self) {
+    /// Puts the events of equal time and kind of the prospects `ties` in
+    /// SPEC §5 order (by id), once the event ids are back.
+    fn settle_ties(&mut self, ties: &[u32]) {
         let events = &self.events;
-        crate::par::for_each_mut(&mut self.clusters, |cluster| {
-            if has_ties(&cluster.events) {
+        for &p in ties {
+            if let Some(cluster) = self.clusters.get_mut(p as usize) {
                 cluster
                     .events
                     .sort_by(|&a, &b| order::compare(events, a, b));
             }
-        });
-    }
-
-    /// Classifies the contacts of the prospects whose events (in SPEC §5
-    /// order) `which` picks.
-    fn classify_prospects(&mut self, which: impl Fn(&[Event]) -> bool) {
-        let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
-        let mut lanes = order::Lanes::default();
-        let states = &mut self.states;
-        for c in self.clusters.iter().filter(|c| which(&c.events)) {
-            debug_assert!(c.events.is_sorted_by_key(|e| (e.time_us, e.kind)));
-            order::classify_into(
-                &self.events,
-                &c.events,
-                newness,
-                dormancy_us,
-                &mut lanes,
-                |slot, state| {
-                    if let Some(s) = states.get_mut(slot as usize) {
-                        *s = Some(state);
-                    }
-                },
-            );
         }
     }
+
+    /// Classifies the contacts of the prospects `which` names (their
+    /// events in SPEC §5 order). Each task owns a run of contact slots and
+    /// walks every prospect named, keeping the classes of its own slots
+    /// (one task per thread): the classes land at random slots, and the
+    /// walk costs less than those writes.
+    fn classify_prospects(&mut self, which: Which<'_>) {
+        let (newness, dormancy_us) = (self.config.newness, self.dormancy_us);
+        let run = self.states.len().div_ceil(crate::par::threads()).max(1);
+        let (events, clusters) = (&self.events, &self.clusters);
+        crate::par::for_each_chunk_mut_indexed(&mut self.states, run, |(k, states)| {
+            let first = k * run;
+            let mut lanes = order::Lanes::default();
+            let mut classify = |c: &Cluster| {
+                debug_assert!(c.events.is_sorted_by_key(|e| (e.time_us, e.kind)));
+                order::classify_into(
+                    events,
+                    &c.events,
+                    newness,
+                    dormancy_us,
+                    &mut lanes,
+                    |slot, state| {
+                        let mine = (slot as usize).checked_sub(first);
+                        if let Some(s) = mine.and_then(|at| states.get_mut(at)) {
+                            *s = Some(state);
+                        }
+                    },
+                );
+            };
+            match which {
+                Which::AllBut(skip) => {
+                    let mut skip = skip.iter().peekable();
+                    for (p, c) in clusters.iter().enumerate() {
+                        if skip.next_if_eq(&&(p as u32)).is_none() {
+                            classify(c);
+                        }
+                    }
+                }
+                Which::Only(list) => {
+                    for c in list.iter().filter_map(|&p| clusters.get(p as usize)) {
+                        classify(c);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The prospects a classification pass takes, by number (ascending).
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    /// Every prospect but these.
+    AllBut(&'a [u32]),
+    /// These.
+    Only(&'a [u32]),
 }
 
 /// Whether two events of a list share a time and kind (SPEC §5 orders

@@ -83,8 +83,8 @@
 //! `postcard::to_allocvec` holds a second copy of it in memory.
 //!
 //! At 10M contacts a snapshot is about 1.15 GB, written in 1.2–1.3 s and
-//! restored from its bytes in 2.9–3.0 s on a 2-core virtual machine
-//! (reading the file into memory first takes another 0.6–2 s). Most of
+//! restored from its bytes in 2.8–2.9 s on a 2-core virtual machine
+//! (reading the file into memory first takes another 0.6–2.4 s). Most of
 //! the restore is the kernel handing out the 2.5 GB the ledger takes.
 //! [`LiveLedger::shrink_to_fit`] frees the room tables keep for growth
 //! after a bulk load; a restored ledger has none. On Linux with glibc

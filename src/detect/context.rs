@@ -529,6 +529,17 @@ impl<'a> DetectContext<'a> {
             .filter(|&p| p != NONE)
     }
 
+    /// The local days (as [`Self::contact_day`] counts them) of the
+    /// earliest and the latest event, if any.
+    pub(crate) fn day_span(&self) -> Option<(i32, i32)> {
+        let (lo, hi) = self.placement.span?;
+        let day = |us: i64| match self.placement.utc_days {
+            Some(_) => local_day(us.div_euclid(DAY_US) + EPOCH_CE),
+            None => self.calendar.local_date(us).num_days_from_ce(),
+        };
+        Some((day(lo), day(hi)))
+    }
+
     /// Local day of contact `contact` (days from the common era, as
     /// [`chrono::Datelike::num_days_from_ce`]).
     pub(crate) fn contact_day(&self, contact: u32) -> i32 {

@@ -277,6 +277,51 @@ fn tally(ctx: &DetectContext<'_>, flags: &[u8], duplicate_by: &[u32]) -> RepPeri
     )
 }
 
+/// Per (rep, day) cell of a table of reps × `span` days from `lo`: the
+/// rep's contacts that day and the day's period (+1; 0 is none), summed
+/// over ranges of contacts on every thread. `None` where a day lies in two
+/// periods (where chrono's range saturates days; the caller then sorts).
+fn day_table(
+    ctx: &DetectContext<'_>,
+    (lo, span): (i32, usize),
+    cells: usize,
+) -> Option<Vec<(u32, u32)>> {
+    let contacts = ctx.ledger().contacts();
+    let chunk = contacts
+        .len()
+        .div_ceil(2 * crate::par::threads())
+        .max(1 << 16);
+    let parts = crate::par::map_chunks_indexed(contacts, chunk, |(k, rows)| {
+        let mut table = vec![(0u32, 0u32); cells];
+        let mut one_period = true;
+        for (j, c) in rows.iter().enumerate() {
+            let i = (k * chunk + j) as u32;
+            let Some(p) = ctx.contact_period(i) else {
+                continue;
+            };
+            let cell = c.rep as usize * span + ctx.contact_day(i).abs_diff(lo) as usize;
+            if let Some(x) = table.get_mut(cell) {
+                x.0 += 1;
+                one_period &= x.1 == 0 || x.1 == p + 1;
+                x.1 = p + 1;
+            }
+        }
+        one_period.then_some(table)
+    });
+    let mut parts = parts.into_iter();
+    let mut sum = parts.next().flatten()?;
+    for part in parts {
+        for (s, x) in sum.iter_mut().zip(part?) {
+            if s.1 != 0 && x.1 != 0 && s.1 != x.1 {
+                return None;
+            }
+            s.0 += x.0;
+            s.1 = s.1.max(x.1);
+        }
+    }
+    Some(sum)
+}
+
 /// Each rep's contacts per local day (those in a period), in day order:
 /// the offsets per rep and the runs. A local day lies in one period, so a
 /// (rep, day) cell is one run of the rep's time-ordered contacts.
@@ -296,9 +341,9 @@ fn day_runs(ctx: &DetectContext<'_>) -> (Vec<u32>, Vec<DayRun>) {
             ))
         })
     };
-    let (lo, hi) = placed().fold((i32::MAX, i32::MIN), |(lo, hi), (_, d, _)| {
-        (lo.min(d), hi.max(d))
-    });
+    // Every contact's day lies within the days of the events' span (a
+    // local day never falls as time goes on): no pass to find them.
+    let (lo, hi) = ctx.day_span().unwrap_or((i32::MAX, i32::MIN));
     let span = if lo <= hi {
         hi.abs_diff(lo) as usize + 1
     } else {
@@ -309,22 +354,7 @@ fn day_runs(ctx: &DetectContext<'_>) -> (Vec<u32>, Vec<DayRun>) {
     let mut runs: Vec<DayRun> = Vec::new();
     let mut table: Vec<(u32, u32)> = Vec::new();
     if cells <= (contacts.len() / 8).max(1 << 16) {
-        // Per (rep, day): contacts, and the day's period (+1; 0 is none).
-        table = vec![(0u32, 0u32); cells];
-        let mut one_period = true;
-        for (r, d, p) in placed() {
-            let cell = r as usize * span + d.abs_diff(lo) as usize;
-            if let Some(x) = table.get_mut(cell) {
-                x.0 += 1;
-                // A local day lies in one period, except where chrono's
-                // range saturates days: then the sort below splits them.
-                one_period &= x.1 == 0 || x.1 == p + 1;
-                x.1 = p + 1;
-            }
-        }
-        if !one_period {
-            table = Vec::new();
-        }
+        table = day_table(ctx, (lo, span), cells).unwrap_or_default();
     }
     if !table.is_empty() {
         for (k, &(n, p)) in table.iter().enumerate() {

@@ -41,14 +41,15 @@ pub(crate) struct Entered {
 
 impl DuplicateInflation {
     /// Every record of a range of prospects with an entry time and a rep
-    /// who entered it (into `out`), and the first contact through each
-    /// record (into `firsts`): part of the context's one walk over the
-    /// prospects' timelines.
+    /// who entered it (into `out`), the first contact through each record
+    /// (into `firsts`), and the contacts through a record entered as a
+    /// duplicate by their own rep (into `through_duplicates`): part of the
+    /// context's one walk over the prospects' timelines.
     pub(crate) fn entered_in(
         ctx: &DetectContext<'_>,
         prospects: std::ops::Range<u32>,
         out: &mut Vec<Entered>,
-        firsts: &mut Vec<u32>,
+        (firsts, through_duplicates): (&mut Vec<u32>, &mut Vec<u32>),
     ) {
         let ledger = ctx.ledger();
         let mut first: Vec<FirstUse> = Vec::new();
@@ -63,7 +64,12 @@ impl DuplicateInflation {
             first_uses(ledger, p, members, &mut first);
             firsts.extend(first.iter().map(|f| f.3).filter(|&c| c != NONE));
             entries(ledger, &first, &mut entered);
+            let judged = out.len();
             Self::judge_entries(ctx, &entered, out);
+            let duplicates = out.get(judged..).unwrap_or(&[]);
+            if duplicates.iter().any(|e| e.duplicates.is_some()) {
+                through_duplicates.extend(contacts_through(ledger, p, duplicates));
+            }
         }
     }
 
@@ -193,6 +199,35 @@ fn entries(ledger: &crate::ledger::Ledger, first: &[FirstUse], entered: &mut Vec
         let by = records.created_by(r as usize).unwrap_or(first_rep);
         (r, Some(at).filter(|&t| t != i64::MAX), first_us, by)
     }));
+}
+
+/// Prospect `p`'s contacts through a record of `entered` that duplicates
+/// another, by the rep who entered it (their rows were read a moment ago
+/// by [`first_uses`]).
+fn contacts_through<'a>(
+    ledger: &'a crate::ledger::Ledger,
+    p: u32,
+    entered: &[Entered],
+) -> impl Iterator<Item = u32> + 'a {
+    // Searched, not scanned: a prospect of thousands of records would
+    // make a scan per contact quadratic.
+    let mut by: Vec<(u32, u32)> = entered
+        .iter()
+        .filter(|d| d.duplicates.is_some())
+        .map(|d| (d.record, d.rep))
+        .collect();
+    by.sort_unstable();
+    let contacts = ledger.contacts();
+    ledger
+        .prospect_events(p)
+        .iter()
+        .filter(|e| e.kind == EventKind::Contact)
+        .filter_map(move |e| {
+            let c = contacts.get(e.index as usize)?;
+            by.binary_search(&(c.record, c.rep))
+                .is_ok()
+                .then_some(e.index)
+        })
 }
 
 /// The two smallest items (in order), without sorting them all.

@@ -145,11 +145,7 @@ impl FollowUpPadding {
         // Evidence: the period's follow-ups of prospects that never got
         // to a held meeting in that engagement.
         let contacts = ledger.contacts();
-        let is_left_out = |i: u32| {
-            contacts
-                .get(i as usize)
-                .is_none_or(|c| ctx.shared().left_out(i, c))
-        };
+        let is_left_out = |i: u32| contacts.get(i as usize).is_none() || ctx.shared().left_out(i);
         let evidence = ctx.contact_ids_in(rep, period, |i| {
             classified.class_at(i) == Some(ContactClass::FollowUp)
                 && !is_left_out(i)

@@ -19,7 +19,6 @@ use super::repeat_touch::RepeatTouch;
 use super::{DetectContext, map_prospect_chunks};
 use super::{RepPeriod, micros};
 use crate::classify::ContactClass;
-use crate::ledger::{ContactRow, NONE};
 
 /// Per-contact flags (one byte per contact).
 pub(crate) const IN_BURST: u8 = 1;
@@ -29,6 +28,14 @@ pub(crate) const FIRST_OF_RECORD: u8 = 2;
 pub(crate) const BATCHED: u8 = 4;
 /// The contact is a booking no meeting followed.
 pub(crate) const UNLOGGED: u8 = 8;
+/// The contact is through a record its rep entered for a prospect already
+/// known (`duplicate_inflation`'s case).
+pub(crate) const THROUGH_DUPLICATE: u8 = 16;
+
+/// The follow-ups `follow_up_padding` leaves to other detectors: in a
+/// burst, the first through their record, or through a record their rep
+/// entered for a known prospect.
+const LEFT_OUT: u8 = IN_BURST | FIRST_OF_RECORD | THROUGH_DUPLICATE;
 
 /// Every per-(rep, period) count over contacts that a built-in detector
 /// tests (sums, so they do not depend on the order of the contacts).
@@ -81,11 +88,9 @@ pub(crate) struct Shared {
     /// Records entered by a rep, in prospect order (in the walk's chunks:
     /// joining them would copy them all once more).
     pub(crate) entered: Vec<Vec<Entered>>,
-    /// Per contact: [`IN_BURST`], [`FIRST_OF_RECORD`], [`BATCHED`].
+    /// Per contact: [`IN_BURST`], [`FIRST_OF_RECORD`], [`BATCHED`],
+    /// [`UNLOGGED`], [`THROUGH_DUPLICATE`].
     pub(crate) flags: Vec<u8>,
-    /// Per record the rep who entered it as a duplicate of a known
-    /// prospect (`NONE` otherwise); empty when there is none.
-    pub(crate) duplicate_by: Vec<u32>,
     /// Repeat-touch bursts per (rep, period) of their first contact.
     pub(crate) bursts: RepPeriod<u32>,
     /// Per meeting whether a sale of its prospect followed.
@@ -103,6 +108,7 @@ pub(crate) struct Shared {
 struct WalkPart {
     entered: Vec<Entered>,
     firsts: Vec<u32>,
+    through_duplicates: Vec<u32>,
     burst_marked: Vec<u32>,
     burst_starts: Vec<(u32, u32)>,
     closed: Vec<u32>,
@@ -135,6 +141,9 @@ impl Shared {
             part.firsts
                 .iter()
                 .for_each(|&i| mark(&mut shared.flags, i, FIRST_OF_RECORD));
+            part.through_duplicates
+                .iter()
+                .for_each(|&i| mark(&mut shared.flags, i, THROUGH_DUPLICATE));
             part.burst_marked
                 .iter()
                 .for_each(|&i| mark(&mut shared.flags, i, IN_BURST));
@@ -155,8 +164,7 @@ impl Shared {
         for i in batched.into_iter().flatten() {
             mark(&mut shared.flags, i, BATCHED);
         }
-        shared.duplicate_by = duplicate_by(ledger.records().len(), shared.entered.iter().flatten());
-        shared.counts = tally(ctx, &shared.flags, &shared.duplicate_by);
+        shared.counts = tally(ctx, &shared.flags);
         (shared.day_offsets, shared.day_runs) = day_runs(ctx);
         shared
     }
@@ -164,10 +172,8 @@ impl Shared {
     /// Whether contact `i` is left out of `follow_up_padding`'s counts as
     /// another detector's business: in a burst, the first through its
     /// record, or through a record its rep entered for a known prospect.
-    pub(crate) fn left_out(&self, i: u32, c: &ContactRow) -> bool {
-        let flags = self.flags.get(i as usize).copied().unwrap_or(0);
-        flags & (IN_BURST | FIRST_OF_RECORD) != 0
-            || self.duplicate_by.get(c.record as usize) == Some(&c.rep)
+    pub(crate) fn left_out(&self, i: u32) -> bool {
+        self.flags_of(i) & LEFT_OUT != 0
     }
 
     /// The flags of contact `i`.
@@ -196,7 +202,12 @@ fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
         let mut start = range.start;
         while start < range.end {
             let end = start.saturating_add(WALK_BATCH).min(range.end);
-            DuplicateInflation::entered_in(ctx, start..end, &mut part.entered, &mut part.firsts);
+            DuplicateInflation::entered_in(
+                ctx,
+                start..end,
+                &mut part.entered,
+                (&mut part.firsts, &mut part.through_duplicates),
+            );
             repeat.bursts_in(
                 ctx,
                 start..end,
@@ -215,28 +226,8 @@ fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
     })
 }
 
-/// Per record, the rep who entered it as a duplicate (`NONE` otherwise);
-/// empty when no record is one.
-fn duplicate_by<'e>(
-    records: usize,
-    entered: impl Iterator<Item = &'e Entered> + Clone,
-) -> Vec<u32> {
-    if entered.clone().all(|e| e.duplicates.is_none()) {
-        return Vec::new();
-    }
-    let mut by = vec![NONE; records];
-    for e in entered {
-        if e.duplicates.is_some()
-            && let Some(d) = by.get_mut(e.record as usize)
-        {
-            *d = e.rep;
-        }
-    }
-    by
-}
-
 /// The one pass over the contact rows behind [`Shared::counts`].
-fn tally(ctx: &DetectContext<'_>, flags: &[u8], duplicate_by: &[u32]) -> RepPeriod<ContactCounts> {
+fn tally(ctx: &DetectContext<'_>, flags: &[u8]) -> RepPeriod<ContactCounts> {
     let config = ctx.config();
     let max_s = max_duration_s(config.hollow_max_duration);
     let late_us = micros(config.late_after);
@@ -257,13 +248,9 @@ fn tally(ctx: &DetectContext<'_>, flags: &[u8], duplicate_by: &[u32]) -> RepPeri
             }
             x.in_bursts += u32::from(f & IN_BURST != 0);
             match classified.class_at(i) {
-                Some(ContactClass::FollowUp) => {
-                    let left_out = f & (IN_BURST | FIRST_OF_RECORD) != 0
-                        || duplicate_by.get(c.record as usize) == Some(&c.rep);
-                    if !left_out {
-                        x.prospecting += 1;
-                        x.follow_ups += 1;
-                    }
+                Some(ContactClass::FollowUp) if f & LEFT_OUT == 0 => {
+                    x.prospecting += 1;
+                    x.follow_ups += 1;
                 }
                 Some(ContactClass::New | ContactClass::Reactivated) => x.prospecting += 1,
                 _ => {}

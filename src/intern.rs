@@ -743,35 +743,39 @@ impl Interner {
                 .unwrap_or(&[]);
             fill_run(part, (k * (run << shift), bits), run_entries, text)
         });
-        let mut table = Interner {
-            buf: String::new(),
-            ends: Vec::new(),
-            slots,
-        };
-        let mask = size - 1;
-        for e in spills
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-        {
-            let mut pos = home(e, bits);
-            loop {
-                let slot = table.slot(pos);
-                if slot == 0 {
-                    break;
-                }
-                if slot >> 32 == e >> 32 && text(slot) == text(e) {
-                    return Err(stored_twice(text(e)));
-                }
-                pos = (pos + 1) & mask;
-            }
-            if let Some(slot) = table.slots.get_mut(pos) {
-                *slot = e;
-            }
-        }
-        Ok(table.slots)
+        let spills = spills.into_iter().collect::<Result<Vec<_>, _>>()?;
+        place_spills(&mut slots, bits, spills.into_iter().flatten(), text)?;
+        Ok(slots)
     }
+}
+
+/// Inserts `entries` into a table of `2^bits` slots by linear probing
+/// over the whole table (the probes that ran past their run).
+///
+/// # Errors
+/// A string stored twice.
+fn place_spills<'t>(
+    slots: &mut [u64],
+    bits: u32,
+    entries: impl Iterator<Item = u64>,
+    text: impl Fn(u64) -> &'t str,
+) -> Result<(), String> {
+    let mask = slots.len().wrapping_sub(1);
+    for e in entries {
+        let mut pos = home(e, bits);
+        // The table is never full (`table_size`): an empty slot comes.
+        while let Some(slot) = slots.get_mut(pos) {
+            if *slot == 0 {
+                *slot = e;
+                break;
+            }
+            if *slot >> 32 == e >> 32 && text(*slot) == text(e) {
+                return Err(stored_twice(text(e)));
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+    Ok(())
 }
 
 /// Table positions per bucket when [`Interner::index_of`] builds a table:

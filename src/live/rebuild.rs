@@ -149,6 +149,18 @@ impl LiveLedger {
         self.size_event_lists();
         self.place_events(&owners);
         drop(owners);
+        let ties = self.sort_event_lists();
+        let sales: Vec<u32> = self.events.sales.iter().map(|(s, _)| s).collect();
+        for slot in sales {
+            self.count_currency(EventKind::Sale, slot, 1);
+        }
+        ties
+    }
+
+    /// Sorts every prospect's events by time, kind and slot (prospects on
+    /// every thread) and returns the prospects with ties in time and kind,
+    /// ascending: found while their lists are at hand.
+    fn sort_event_lists(&mut self) -> Vec<u32> {
         const CHUNK: usize = 1 << 14;
         let ties =
             crate::par::map_chunks_mut_indexed(&mut self.clusters, CHUNK, |(k, clusters)| {
@@ -163,10 +175,6 @@ impl LiveLedger {
                 }
                 ties
             });
-        let sales: Vec<u32> = self.events.sales.iter().map(|(s, _)| s).collect();
-        for slot in sales {
-            self.count_currency(EventKind::Sale, slot, 1);
-        }
         ties.into_iter().flatten().collect()
     }
 

@@ -75,6 +75,28 @@ impl Interner {
         get_in(&self.buf, &self.ends, sym)
     }
 
+    /// The column of the strings of `len` symbols (`sym(k)`, `None` for an
+    /// absent entry), gathered as [`TextColumn::gathered`] gathers.
+    pub(crate) fn texts_of(
+        &self,
+        len: usize,
+        sym: impl Fn(usize) -> Option<u32> + Sync,
+    ) -> TextColumn {
+        let place = |k: usize| {
+            let i = sym(k)? as usize;
+            let start = if i == 0 {
+                Some(0)
+            } else {
+                self.ends.get(i - 1).copied()
+            };
+            start.zip(self.ends.get(i).copied())
+        };
+        match packed_spans(self.buf.len(), len, place) {
+            Some(spans) => TextColumn::from_spans(&self.buf, &spans),
+            None => TextColumn::from_fn(len, |k| sym(k).map_or("", |s| self.get(s))),
+        }
+    }
+
     /// The slot to start probing for hash `h`, and the tag stored for it.
     fn start(&self, h: u64) -> (usize, u64) {
         (home(h, self.slots.len().trailing_zeros()), h >> 32)
@@ -364,8 +386,51 @@ fn low_bits(end: usize) -> u32 {
     (end as u64 & ((1u64 << LOW_BITS) - 1)) as u32
 }
 
-/// Entries whose ends [`TextColumn::from_fn`] computes in one piece.
+/// Entries whose text [`TextColumn::from_fn`] copies in one piece.
 const GATHER_CHUNK: usize = 1 << 14;
+
+/// Bits of a packed span ([`TextColumn::gathered`]) that hold its length.
+const SPAN_LEN_BITS: u32 = 24;
+
+/// The packed length that says an entry is too long to pack.
+const SPAN_TOO_LONG: u64 = (1 << SPAN_LEN_BITS) - 1;
+
+/// Texts this long or longer do not fit a packed span's start.
+const SPAN_START_LIMIT: u64 = 1 << (64 - SPAN_LEN_BITS);
+
+/// The places `(start, end)` of `len` entries in a text of `text_len`
+/// bytes, packed as `start << SPAN_LEN_BITS | length` on all threads (an
+/// entry without a place is empty); `None` when one does not fit (text
+/// of 1 TiB or more, or an entry of 16 MiB or more).
+fn packed_spans(
+    text_len: usize,
+    len: usize,
+    place: impl Fn(usize) -> Option<(usize, usize)> + Sync,
+) -> Option<Vec<u64>> {
+    if text_len as u64 >= SPAN_START_LIMIT {
+        return None;
+    }
+    let spans = par::map_indices(len, |k| {
+        place(k).map_or(0, |(start, end)| {
+            ((start as u64) << SPAN_LEN_BITS)
+                | (end.saturating_sub(start) as u64).min(SPAN_TOO_LONG)
+        })
+    });
+    (!spans.iter().any(|&x| x & SPAN_TOO_LONG == SPAN_TOO_LONG)).then_some(spans)
+}
+
+/// The length of a packed span (0 for none).
+fn span_len(span: Option<&u64>) -> usize {
+    span.map_or(0, |&x| (x & SPAN_TOO_LONG) as usize)
+}
+
+/// A packed span's start and length.
+fn unpack_span(span: u64) -> (usize, usize) {
+    (
+        (span >> SPAN_LEN_BITS) as usize,
+        (span & SPAN_TOO_LONG) as usize,
+    )
+}
 
 impl TextColumn {
     /// Stores the ends of the absent entries so far, before the first text.
@@ -466,49 +531,83 @@ impl TextColumn {
                 ..TextColumn::default()
             };
         }
-        let text = |k: usize| {
-            order
-                .get(k)
-                .and_then(|&i| self.get(i as usize))
-                .unwrap_or("")
+        // Where each entry lies, read once: the copy then reads only the
+        // text, not the offsets again (at 10M ids, a cache miss each).
+        let place = |k: usize| {
+            let i = order.get(k).map_or(usize::MAX, |&i| i as usize);
+            let start = if i == 0 { Some(0) } else { self.end(i - 1) };
+            start.zip(self.end(i))
         };
-        TextColumn::from_fn(order.len(), text)
+        let spans = packed_spans(self.buf.len(), order.len(), place);
+        match spans {
+            Some(spans) => TextColumn::from_spans(&self.buf, &spans),
+            None => {
+                let text = |k: usize| {
+                    order
+                        .get(k)
+                        .and_then(|&i| self.get(i as usize))
+                        .unwrap_or("")
+                };
+                TextColumn::from_fn(order.len(), text)
+            }
+        }
     }
 
-    /// The column of `text(0)`, …, `text(len - 1)` (empty is absent),
-    /// built as [`Self::gathered`] builds its own: lengths on all threads,
-    /// then ends, then the text copied on all threads into one buffer.
+    /// The column of the pieces of `buf` that `spans` ([`packed_spans`])
+    /// name, in order.
+    fn from_spans(buf: &str, spans: &[u64]) -> TextColumn {
+        let column = TextColumn::with_ends(spans.len(), |k| span_len(spans.get(k)));
+        column.copied_in(|k| {
+            let (start, n) = spans.get(k).map_or((0, 0), |&x| unpack_span(x));
+            buf.get(start..start + n).unwrap_or("")
+        })
+    }
+
+    /// The column of `text(0)`, …, `text(len - 1)` (empty is absent):
+    /// lengths on all threads, then ends, then the text copied on all
+    /// threads into one buffer.
     pub(crate) fn from_fn<'t>(len: usize, text: impl Fn(usize) -> &'t str + Sync) -> TextColumn {
-        let mut column = TextColumn {
-            len,
-            ..TextColumn::default()
-        };
         // Lengths as u32 (the ends' own type); a longer string is counted
         // again exactly.
         let lengths: Vec<u32> =
             par::map_indices(len, |k| u32::try_from(text(k).len()).unwrap_or(u32::MAX));
-        column.ends.reserve_exact(len);
-        let mut chunk_ends = Vec::with_capacity(len.div_ceil(GATHER_CHUNK));
-        let mut total = 0usize;
-        for (k, &n) in lengths.iter().enumerate() {
-            total += if n == u32::MAX {
-                text(k).len()
-            } else {
-                n as usize
-            };
-            column.push_end(total);
-            if (k + 1) % GATHER_CHUNK == 0 || k + 1 == len {
-                chunk_ends.push(total);
-            }
-        }
+        let column = TextColumn::with_ends(len, |k| match lengths.get(k) {
+            Some(&u32::MAX) => text(k).len(),
+            n => n.map_or(0, |&n| n as usize),
+        });
         drop(lengths);
+        column.copied_in(text)
+    }
+
+    /// A column of `len` entries whose ends come from the entries'
+    /// lengths, its text not yet there.
+    fn with_ends(len: usize, length: impl Fn(usize) -> usize) -> TextColumn {
+        let mut column = TextColumn {
+            len,
+            ..TextColumn::default()
+        };
+        column.ends.reserve_exact(len);
+        let mut total = 0usize;
+        for k in 0..len {
+            total += length(k);
+            column.push_end(total);
+        }
+        column
+    }
+
+    /// The column [`Self::with_ends`] laid out, with the text of every
+    /// entry copied in on all threads, in chunks of [`GATHER_CHUNK`].
+    fn copied_in<'t>(mut self, text: impl Fn(usize) -> &'t str + Sync) -> TextColumn {
+        let len = self.len;
+        let total = self.end(len.saturating_sub(1)).unwrap_or(0);
         let mut bytes = par::filled(total, 0u8);
-        let mut jobs = Vec::with_capacity(chunk_ends.len());
+        let mut jobs = Vec::with_capacity(len.div_ceil(GATHER_CHUNK));
         let (mut rest, mut start) = (&mut bytes[..], 0usize);
-        for (c, &end) in chunk_ends.iter().enumerate() {
-            let first = c * GATHER_CHUNK;
+        for first in (0..len).step_by(GATHER_CHUNK) {
+            let last = (first + GATHER_CHUNK).min(len);
+            let end = self.end(last - 1).unwrap_or(start);
             let (out, tail) = rest.split_at_mut(end - start);
-            jobs.push((out, first..(first + GATHER_CHUNK).min(len)));
+            jobs.push((out, first..last));
             (rest, start) = (tail, end);
         }
         par::for_each_owned(jobs, |(out, entries)| {
@@ -523,8 +622,8 @@ impl TextColumn {
         });
         // Whole strings end to end are UTF-8: the check cannot fail (and
         // an empty column is the worst a failure could give).
-        column.buf = String::from_utf8(bytes).unwrap_or_default();
-        column
+        self.buf = String::from_utf8(bytes).unwrap_or_default();
+        self
     }
 
     /// Appends every entry of `other`, in order.
@@ -1049,6 +1148,27 @@ mod tests {
             }
             for k in 0..order.len() {
                 proptest::prop_assert_eq!(back.get(entries.len() + k), want.get(k));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// An interner's texts gathered by symbol equal its strings one by
+        /// one, unknown and absent symbols empty.
+        #[test]
+        fn texts_of_equals_get(
+            interned in proptest::collection::vec("[a-cé]{0,3}", 0..20),
+            syms in proptest::collection::vec(proptest::option::of(0u32..25), 0..60),
+        ) {
+            let mut i = Interner::new();
+            for w in &interned {
+                i.intern(w);
+            }
+            let got = i.texts_of(syms.len(), |k| syms.get(k).copied().flatten());
+            proptest::prop_assert_eq!(got.len(), syms.len());
+            for (k, sym) in syms.iter().enumerate() {
+                let want = sym.map(|s| i.get(s)).filter(|s| !s.is_empty());
+                proptest::prop_assert_eq!(got.get(k), want);
             }
         }
     }

@@ -5,7 +5,7 @@
 use super::RecordSource;
 use crate::error::Result;
 use crate::ingest::stage::{StagedProspect, StagedTexts};
-use crate::intern::{NONE, TextColumn};
+use crate::intern::{Interner, NONE, TextColumn};
 use crate::model::Source;
 use crate::par;
 
@@ -119,11 +119,11 @@ impl ProspectRecords {
     /// The staged records `order` names (staged indices), in that order,
     /// each column gathered on all threads into one allocation sized first
     /// (see [`TextColumn::gathered`]).
-    pub(crate) fn gathered<'s>(
+    pub(crate) fn gathered(
         order: &[u32],
         staged: &[StagedProspect],
         texts: &StagedTexts,
-        id_of: impl Fn(&StagedProspect) -> &'s str + Sync,
+        ids: &Interner,
         created_by_of: impl Fn(&StagedProspect) -> u32 + Sync,
     ) -> ProspectRecords {
         let at = |k: usize| order.get(k).and_then(|&i| staged.get(i as usize));
@@ -132,7 +132,7 @@ impl ProspectRecords {
         });
         let column = |c: &TextColumn| c.gathered(&text_rows);
         ProspectRecords {
-            ids: TextColumn::from_fn(order.len(), |k| at(k).map_or("", &id_of)),
+            ids: ids.texts_of(order.len(), |k| at(k).map(|r| r.id)),
             name: column(&texts.name),
             company: column(&texts.company),
             email: column(&texts.email),

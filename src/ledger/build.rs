@@ -221,7 +221,7 @@ fn gather_records(b: &mut Staging, order: &[u32], rep_of_sym: &[u32]) -> Prospec
         order,
         &b.prospects,
         &b.prospect_texts,
-        |p| b.record_syms.get(p.id),
+        &b.record_syms,
         created_by,
     );
     // Staged prospect text is copied into `records`; free it before the

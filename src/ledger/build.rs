@@ -460,24 +460,27 @@ fn accept_meetings(
     refs: &References<'_>,
     rej: &mut Rejections,
 ) -> (TextColumn, Vec<MeetingRow>) {
-    let mut candidates = Vec::with_capacity(b.meetings.len());
-    for (i, m) in b.meetings.iter().enumerate() {
-        let id = staged_id(&b.meeting_ids, i);
-        match refs
-            .missing(id, m.rep, m.record, "meeting_id")
+    let ids = &b.meeting_ids;
+    let (candidates, failed) = screen(&b.meetings, |i, m| {
+        refs.missing(staged_id(ids, i), m.rep, m.record, "meeting_id")
             .or_else(|| refs.unknown(m.rep, m.record))
-        {
-            Some((field, reason)) => rej.add(RecordKind::Meeting, m.row, id, field, reason),
-            None => candidates.push(i as u32),
-        }
-    }
+    });
     let staged = |i: u32| -> &StagedMeeting {
         debug_assert!((i as usize) < b.meetings.len());
-        // invariant: candidates are staged meeting indices.
+        // invariant: candidates and failures are staged meeting indices.
         #[allow(clippy::indexing_slicing)]
         &b.meetings[i as usize]
     };
-    let order = accept_unique(&b.meeting_ids, candidates, |i, id| {
+    for (i, field, reason) in failed {
+        rej.add(
+            RecordKind::Meeting,
+            staged(i).row,
+            staged_id(ids, i as usize),
+            field,
+            reason,
+        );
+    }
+    let order = accept_unique(ids, candidates, |i, id| {
         let row = staged(i).row;
         rej.add(
             RecordKind::Meeting,
@@ -487,20 +490,18 @@ fn accept_meetings(
             Reason::DuplicateId,
         );
     });
-    let mut meeting_ids = TextColumn::default();
-    let mut meetings = Vec::with_capacity(order.len());
-    for &i in &order {
+    // Gathered on all threads, as contacts are.
+    let meetings = par::map(&order, |&i| {
         let m = staged(i);
-        meeting_ids.push(b.meeting_ids.get(i as usize));
-        meetings.push(MeetingRow {
+        MeetingRow {
             rep: lookup(refs.rep_of_sym, m.rep),
             record: lookup(refs.rec_of_sym, m.record),
             prospect: NONE,
             held_us: m.held_us,
             status: m.status,
-        });
-    }
-    (meeting_ids, meetings)
+        }
+    });
+    (ids.gathered(&order), meetings)
 }
 
 /// Stage 6: sales (SPEC §3), re-indexed in id order, with the currencies
@@ -510,29 +511,32 @@ fn accept_sales(
     refs: &References<'_>,
     rej: &mut Rejections,
 ) -> (TextColumn, Vec<SaleRow>, Vec<String>) {
-    let mut candidates = Vec::with_capacity(b.sales.len());
-    for (i, s) in b.sales.iter().enumerate() {
-        let id = staged_id(&b.sale_ids, i);
-        let reason = refs
-            .missing(id, s.rep, s.record, "sale_id")
+    let ids = &b.sale_ids;
+    let (candidates, failed) = screen(&b.sales, |i, s| {
+        refs.missing(staged_id(ids, i), s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
                     .is_some_and(|a| a < 0)
                     .then_some(("amount_minor", Reason::NegativeNumber))
             })
-            .or_else(|| refs.unknown(s.rep, s.record));
-        match reason {
-            Some((field, reason)) => rej.add(RecordKind::Sale, s.row, id, field, reason),
-            None => candidates.push(i as u32),
-        }
-    }
+            .or_else(|| refs.unknown(s.rep, s.record))
+    });
     let staged = |i: u32| -> &StagedSale {
         debug_assert!((i as usize) < b.sales.len());
-        // invariant: candidates are staged sale indices.
+        // invariant: candidates and failures are staged sale indices.
         #[allow(clippy::indexing_slicing)]
         &b.sales[i as usize]
     };
-    let order = accept_unique(&b.sale_ids, candidates, |i, id| {
+    for (i, field, reason) in failed {
+        rej.add(
+            RecordKind::Sale,
+            staged(i).row,
+            staged_id(ids, i as usize),
+            field,
+            reason,
+        );
+    }
+    let order = accept_unique(ids, candidates, |i, id| {
         rej.add(
             RecordKind::Sale,
             staged(i).row,
@@ -542,12 +546,10 @@ fn accept_sales(
         );
     });
     let (currencies, cur_of_sym) = used_currencies(b, order.iter().map(|&i| staged(i)));
-    let mut sale_ids = TextColumn::default();
-    let mut sales = Vec::with_capacity(order.len());
-    for &i in &order {
+    // Gathered on all threads, as contacts are.
+    let sales = par::map(&order, |&i| {
         let s = staged(i);
-        sale_ids.push(b.sale_ids.get(i as usize));
-        sales.push(SaleRow {
+        SaleRow {
             rep: lookup(refs.rep_of_sym, s.rep),
             record: lookup(refs.rec_of_sym, s.record),
             prospect: NONE,
@@ -556,9 +558,9 @@ fn accept_sales(
             amount: s.amount.unwrap_or(0),
             currency: lookup(&cur_of_sym, s.currency),
             has_amount: s.amount.is_some(),
-        });
-    }
-    (sale_ids, sales, currencies)
+        }
+    });
+    (ids.gathered(&order), sales, currencies)
 }
 
 /// The currencies of accepted sales only (a rejected sale's currency must

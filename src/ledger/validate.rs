@@ -67,7 +67,8 @@ const BUCKET_FROM: usize = 1 << 15;
 
 /// The items keyed and distributed into buckets by the 16 key bits that
 /// follow the bits all keys share (ids of one export share their leading
-/// bytes): buckets in key order, each small enough to sort in cache.
+/// bytes), on every thread: buckets in key order, each small enough to
+/// sort in cache.
 /// Returns the entries and the bucket lengths; fewer than `from` items
 /// stay one bucket. Keys are computed again on each pass rather than kept:
 /// the one table of entries is the sort's only large allocation.
@@ -84,26 +85,66 @@ fn bucketed<T: Copy + Send + Sync>(
     }
     let shift = bucket_shift(items, &key, first);
     let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
-    let mut counts = vec![0usize; 1 << 16];
-    for &t in items {
-        if let Some(c) = counts.get_mut(bucket(key(t))) {
-            *c += 1;
+    // Each thread's share of the items is counted, then scattered, into
+    // slices of its own: the entries ordered by (bucket, share).
+    let share = items.len().div_ceil(par::threads()).max(1);
+    let counts = par::map_chunks(items, share, |part| {
+        let mut counts = vec![0usize; BUCKETS];
+        for &t in part {
+            if let Some(c) = counts.get_mut(bucket(key(t))) {
+                *c += 1;
+            }
         }
-    }
-    let mut next = starts(&counts);
+        counts
+    });
     let mut out = par::filled(items.len(), ((0, 0), first));
-    for &t in items {
-        let k = key(t);
-        if let Some(at) = next.get_mut(bucket(k))
-            && let Some(slot) = out.get_mut(*at)
-        {
-            *slot = (k, t);
-            *at += 1;
+    let slices = share_slices(&mut out, &counts);
+    let parts = items.chunks(share).zip(slices).collect::<Vec<_>>();
+    par::for_each_owned(parts, |(part, mut slices)| {
+        let mut next = vec![0usize; BUCKETS];
+        for &t in part {
+            let k = key(t);
+            let b = bucket(k);
+            if let (Some(at), Some(slice)) = (next.get_mut(b), slices.get_mut(b))
+                && let Some(slot) = slice.get_mut(*at)
+            {
+                *slot = (k, t);
+                *at += 1;
+            }
+        }
+    });
+    (out, bucket_sizes(&counts))
+}
+
+/// `out` cut into each share's slice of each bucket (`counts[share][bucket]`
+/// entries), ordered by (bucket, share); returned per share, in bucket
+/// order, so that every share's thread writes into slices of its own.
+fn share_slices<'o, E>(out: &'o mut [E], counts: &[Vec<usize>]) -> Vec<Vec<&'o mut [E]>> {
+    let mut slices: Vec<Vec<&mut [E]>> =
+        counts.iter().map(|_| Vec::with_capacity(BUCKETS)).collect();
+    let mut rest = out;
+    for b in 0..BUCKETS {
+        for (part, part_slices) in counts.iter().zip(&mut slices) {
+            let n = part.get(b).copied().unwrap_or(0);
+            let (slice, tail) = rest.split_at_mut(n.min(rest.len()));
+            part_slices.push(slice);
+            rest = tail;
         }
     }
-    counts.retain(|&c| c > 0);
-    (out, counts)
+    slices
 }
+
+/// The sizes of the buckets that are not empty, in bucket order, from
+/// each share's counts.
+fn bucket_sizes(counts: &[Vec<usize>]) -> Vec<usize> {
+    (0..BUCKETS)
+        .map(|b| counts.iter().map(|c| c.get(b).copied().unwrap_or(0)).sum())
+        .filter(|&n| n > 0)
+        .collect()
+}
+
+/// Buckets of [`bucketed`]: one per value of 16 key bits.
+const BUCKETS: usize = 1 << 16;
 
 /// A key as one 128-bit number (the same order).
 fn wide(k: (u64, u64)) -> u128 {
@@ -121,18 +162,6 @@ fn bucket_shift<T: Copy + Sync>(
     let first_key = wide(key(first));
     let differ = par::map_reduce(items, |&t| wide(key(t)) ^ first_key, || 0, |a, b| a | b);
     128u32.saturating_sub(differ.leading_zeros() + 16)
-}
-
-/// Where each bucket starts, from the buckets' counts.
-fn starts(counts: &[usize]) -> Vec<usize> {
-    counts
-        .iter()
-        .scan(0, |start, &c| {
-            let s = *start;
-            *start += c;
-            Some(s)
-        })
-        .collect()
 }
 
 /// Sorts items by the byte order of their strings, equal strings by the

@@ -1010,6 +1010,27 @@ mod tests {
         assert_eq!(i.len(), 3);
     }
 
+    /// An entry too long for a packed place (16 MiB or more) takes the
+    /// gather's other path, with the same result.
+    #[test]
+    fn gathers_an_entry_too_long_to_pack() {
+        let long = "x".repeat(1 << SPAN_LEN_BITS);
+        let mut column = TextColumn::default();
+        let mut interner = Interner::default();
+        for s in ["a", long.as_str(), "", "b"] {
+            column.push(Some(s));
+            interner.intern(s);
+        }
+        let order = [3u32, 1, 0, 2, 1, 9];
+        let got = column.gathered(&order);
+        let by_symbol = interner.texts_of(order.len(), |k| order.get(k).copied());
+        for (k, &i) in order.iter().enumerate() {
+            let want = column.get(i as usize);
+            assert_eq!(got.get(k), want);
+            assert_eq!(by_symbol.get(k), want);
+        }
+    }
+
     #[test]
     fn grows_and_reserves_without_losing_symbols() {
         let mut i = Interner::default();

@@ -85,30 +85,43 @@ fn bucketed<T: Copy + Send + Sync>(
     }
     let shift = bucket_shift(items, &key, first);
     let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
-    // Each thread's share of the items is counted, then scattered, into
-    // slices of its own: the entries ordered by (bucket, share).
+    distribute(items, ((0, 0), first), |t| {
+        let k = key(t);
+        (bucket(k), (k, t))
+    })
+}
+
+/// Each item's entry, distributed by its bucket (`place(item)` gives both;
+/// buckets below [`BUCKETS`]) on every thread: each thread's share of the
+/// items is counted, then scattered into slices of its own, so that the
+/// entries come ordered by (bucket, share). Returns the entries and the
+/// sizes of the buckets that are not empty, in bucket order.
+fn distribute<T: Copy + Sync, E: Copy + Send + Sync>(
+    items: &[T],
+    blank: E,
+    place: impl Fn(T) -> (usize, E) + Sync,
+) -> (Vec<E>, Vec<usize>) {
     let share = items.len().div_ceil(par::threads()).max(1);
     let counts = par::map_chunks(items, share, |part| {
         let mut counts = vec![0usize; BUCKETS];
         for &t in part {
-            if let Some(c) = counts.get_mut(bucket(key(t))) {
+            if let Some(c) = counts.get_mut(place(t).0) {
                 *c += 1;
             }
         }
         counts
     });
-    let mut out = par::filled(items.len(), ((0, 0), first));
+    let mut out = par::filled(items.len(), blank);
     let slices = share_slices(&mut out, &counts);
     let parts = items.chunks(share).zip(slices).collect::<Vec<_>>();
     par::for_each_owned(parts, |(part, mut slices)| {
         let mut next = vec![0usize; BUCKETS];
         for &t in part {
-            let k = key(t);
-            let b = bucket(k);
+            let (b, entry) = place(t);
             if let (Some(at), Some(slice)) = (next.get_mut(b), slices.get_mut(b))
                 && let Some(slot) = slice.get_mut(*at)
             {
-                *slot = (k, t);
+                *slot = entry;
                 *at += 1;
             }
         }

@@ -1,7 +1,5 @@
 //! Events: the flat per-prospect timelines sorted in SPEC §5's order.
 
-use std::ops::Range;
-
 use super::*;
 use crate::par;
 
@@ -24,14 +22,13 @@ impl Ledger {
         // Filled in parallel: the table's fresh pages (hundreds of MB at
         // millions of events) fault in on all threads.
         let mut events: Vec<Event> = par::filled(total, blank);
-        // Prospects in runs of about equal event counts, one per thread:
-        // each run scans every event and places (then sorts) its own, into
-        // its own part of `events`.
-        let runs = split_runs(&offsets, &mut events, par::threads());
-        let positions = Positions::new(self.contacts.len(), self.meetings.len(), self.sales.len());
         let rows = (&self.contacts[..], &self.meetings[..], &self.sales[..]);
-        par::for_each_owned(runs, |(prospects, run)| {
-            place_run(&offsets, prospects, run, rows, &positions);
+        place_events(&offsets, &mut events, rows);
+        sort_each_prospect(&mut events, &offsets);
+        let positions = Positions::new(self.contacts.len(), self.meetings.len(), self.sales.len());
+        const CHUNK: usize = 1 << 16;
+        par::for_each_chunk_indexed(&events, CHUNK, |(k, chunk)| {
+            positions.record(chunk, (k * CHUNK) as u32);
         });
         (self.contact_pos, self.meeting_pos, self.sale_pos) = positions.into_tables();
         self.time_span_us = span_of(&events);
@@ -118,75 +115,156 @@ fn event_offsets((contacts, meetings, sales): Rows<'_>, prospects: usize) -> Vec
     offsets
 }
 
-/// Cuts `events` into `runs_wanted` runs of whole prospects with about
-/// equal event counts: each run's prospects and its part of `events`.
-fn split_runs<'e>(
-    offsets: &[u32],
-    events: &'e mut [Event],
-    runs_wanted: usize,
-) -> Vec<(Range<usize>, &'e mut [Event])> {
-    let runs_wanted = runs_wanted.max(1);
-    let n = offsets.len().saturating_sub(1);
-    let total = events.len();
-    let at = |p: usize| {
-        debug_assert!(p < offsets.len());
-        // invariant: `p <= n`, an index of `offsets`.
-        #[allow(clippy::indexing_slicing)]
-        offsets[p]
-    };
-    let mut runs = Vec::with_capacity(runs_wanted);
-    let mut rest = events;
-    let mut lo = 0usize;
-    for k in 1..=runs_wanted {
-        let target = (total * k / runs_wanted) as u32;
-        let hi = if k == runs_wanted {
-            n
-        } else {
-            offsets.partition_point(|&o| o < target).min(n).max(lo)
-        };
-        let span = (at(hi) - at(lo)) as usize;
-        let (run, tail) = rest.split_at_mut(span.min(rest.len()));
-        runs.push((lo..hi, run));
-        rest = tail;
-        lo = hi;
-    }
-    runs
+/// Events per group of prospects that [`place_events`] places in cache.
+const GROUP_EVENTS: usize = 1 << 15;
+
+/// Places every event of `rows` into `events`, laid out by `offsets`, in
+/// two passes that each write in cache: on every thread, the events are
+/// first distributed by group of prospects (about [`GROUP_EVENTS`] each)
+/// into a table of their own, then each group's are placed at their
+/// prospects' places. Placed straight from the rows, each event would be
+/// a write at a random place of a table of hundreds of MB.
+fn place_events(offsets: &[u32], events: &mut [Event], rows: Rows<'_>) {
+    let prospects = offsets.len().saturating_sub(1);
+    let shift = group_shift(prospects, events.len());
+    let grouped = distribute_by_group(rows, events.len(), (prospects >> shift) + 1, shift);
+    place_groups(offsets, events, &grouped, shift);
 }
 
-/// Places the events of `prospects` into `run` (their part of the event
-/// list), sorts each prospect's, and records where each event went.
-fn place_run(
-    offsets: &[u32],
-    prospects: Range<usize>,
-    run: &mut [Event],
-    (contacts, meetings, sales): Rows<'_>,
-    positions: &Positions,
-) {
-    // invariant: a run's prospects are indices of `offsets` (start <= end < len).
-    debug_assert!(prospects.end < offsets.len());
-    #[allow(clippy::indexing_slicing)]
-    let (base, run_offsets) = (
-        offsets[prospects.start],
-        &offsets[prospects.start..=prospects.end],
-    );
-    let mut fill: Vec<u32> = run_offsets
-        .iter()
-        .take(prospects.len())
-        .map(|o| o - base)
-        .collect();
-    for (p, e) in events_with_prospects(contacts, meetings, sales) {
-        let p = p as usize;
-        if prospects.contains(&p)
-            && let Some(pos) = fill.get_mut(p - prospects.start)
-        {
-            if let Some(slot) = run.get_mut(*pos as usize) {
-                *slot = e;
+/// Groups of `2^shift` prospects hold about [`GROUP_EVENTS`] events on
+/// average; at most 2^16 groups, and a shift below 32 (prospects are
+/// `u32`).
+fn group_shift(prospects: usize, events: usize) -> u32 {
+    let per_group = GROUP_EVENTS
+        .saturating_mul(prospects)
+        .checked_div(events)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let fewest = (usize::BITS - prospects.leading_zeros()).saturating_sub(16);
+    per_group.ilog2().max(fewest).min(31)
+}
+
+/// Every event with its prospect, ordered by group of `2^shift` prospects
+/// (`groups` of them; within a group, in no set order): each share of the rows is counted,
+/// then scattered into slices of its own, on every thread.
+fn distribute_by_group(
+    rows: Rows<'_>,
+    events: usize,
+    groups: usize,
+    shift: u32,
+) -> Vec<(u32, Event)> {
+    let group = |p: u32| (p >> shift) as usize;
+    let shares = shares_of(rows);
+    let counts: Vec<Vec<usize>> = par::map(&shares, |share| {
+        let mut counts = vec![0usize; groups];
+        share.for_each(|p, _| {
+            if let Some(c) = counts.get_mut(group(p)) {
+                *c += 1;
             }
-            *pos += 1;
+        });
+        counts
+    });
+    let blank = Event {
+        time_us: 0,
+        kind: EventKind::Contact,
+        index: 0,
+    };
+    let mut grouped = par::filled(events, (0u32, blank));
+    let slices = super::validate::share_slices(&mut grouped, &counts);
+    let jobs: Vec<_> = shares.into_iter().zip(slices).collect();
+    par::for_each_owned(jobs, |(share, mut slices)| {
+        let mut next = vec![0usize; groups];
+        share.for_each(|p, e| {
+            let g = group(p);
+            if let (Some(at), Some(slice)) = (next.get_mut(g), slices.get_mut(g))
+                && let Some(slot) = slice.get_mut(*at)
+            {
+                *slot = (p, e);
+                *at += 1;
+            }
+        });
+    });
+    grouped
+}
+
+/// Places each group's distributed events (`grouped`, in group order) at
+/// their prospects' places in `events`, a task per run of groups.
+fn place_groups(offsets: &[u32], events: &mut [Event], grouped: &[(u32, Event)], shift: u32) {
+    let prospects = offsets.len().saturating_sub(1);
+    let at = |p: usize| offsets.get(p.min(prospects)).copied().unwrap_or(0) as usize;
+    let mut jobs = Vec::new();
+    let (mut rest, mut from) = (events, grouped);
+    let mut lo = 0usize;
+    while lo < prospects {
+        let hi = lo.saturating_add(1 << shift).min(prospects);
+        let n = at(hi) - at(lo);
+        let (out, tail) = rest.split_at_mut(n.min(rest.len()));
+        let (src, src_tail) = from.split_at(n.min(from.len()));
+        jobs.push((lo..hi, out, src));
+        (rest, from, lo) = (tail, src_tail, hi);
+    }
+    par::for_each_owned(jobs, |(prospects, out, src)| {
+        let base = at(prospects.start);
+        let mut fill: Vec<usize> = prospects.clone().map(|p| at(p) - base).collect();
+        for &(p, e) in src {
+            if let Some(pos) = fill.get_mut((p as usize).wrapping_sub(prospects.start)) {
+                if let Some(slot) = out.get_mut(*pos) {
+                    *slot = e;
+                }
+                *pos += 1;
+            }
+        }
+    });
+}
+
+/// A part of the ledger's rows that one task reads: a range of contacts,
+/// the meetings, or the sales.
+enum Share<'a> {
+    Contacts(usize, &'a [ContactRow]),
+    Meetings(&'a [MeetingRow]),
+    Sales(&'a [SaleRow]),
+}
+
+impl Share<'_> {
+    /// `f(prospect, event)` for each of the share's rows, in order.
+    fn for_each(&self, mut f: impl FnMut(u32, Event)) {
+        let event = |kind, index: usize, time_us| Event {
+            time_us,
+            kind,
+            index: index as u32,
+        };
+        match *self {
+            Share::Contacts(base, rows) => {
+                for (i, c) in (base..).zip(rows) {
+                    f(c.prospect, event(EventKind::Contact, i, c.occurred_us));
+                }
+            }
+            Share::Meetings(rows) => {
+                for (i, m) in rows.iter().enumerate() {
+                    f(m.prospect, event(EventKind::Meeting, i, m.held_us));
+                }
+            }
+            Share::Sales(rows) => {
+                for (i, s) in rows.iter().enumerate() {
+                    f(s.prospect, event(EventKind::Sale, i, s.closed_us));
+                }
+            }
         }
     }
-    sort_each_prospect(run, run_offsets);
-    positions.record(run, base);
+}
+
+/// The rows cut into shares: the contacts one per thread, then the
+/// meetings and the sales.
+fn shares_of((contacts, meetings, sales): Rows<'_>) -> Vec<Share<'_>> {
+    let chunk = contacts.len().div_ceil(par::threads()).max(1);
+    let mut shares: Vec<Share<'_>> = contacts
+        .chunks(chunk)
+        .enumerate()
+        .map(|(k, rows)| Share::Contacts(k * chunk, rows))
+        .collect();
+    shares.push(Share::Meetings(meetings));
+    shares.push(Share::Sales(sales));
+    shares
 }
 
 /// Each record's position in the event list, written by the run that owns
@@ -234,33 +312,6 @@ impl Positions {
     }
 }
 
-/// Every event of the ledger's records with its prospect: contacts, then
-/// meetings, then sales, each in index order.
-pub(super) fn events_with_prospects<'a>(
-    contacts: &'a [ContactRow],
-    meetings: &'a [MeetingRow],
-    sales: &'a [SaleRow],
-) -> impl Iterator<Item = (u32, Event)> + 'a {
-    let event = |kind, index: usize, time_us| Event {
-        time_us,
-        kind,
-        index: index as u32,
-    };
-    let contacts = contacts
-        .iter()
-        .enumerate()
-        .map(move |(i, c)| (c.prospect, event(EventKind::Contact, i, c.occurred_us)));
-    let meetings = meetings
-        .iter()
-        .enumerate()
-        .map(move |(i, m)| (m.prospect, event(EventKind::Meeting, i, m.held_us)));
-    let sales = sales
-        .iter()
-        .enumerate()
-        .map(move |(i, s)| (s.prospect, event(EventKind::Sale, i, s.closed_us)));
-    contacts.chain(meetings).chain(sales)
-}
-
 /// Sorts each prospect's events (`events[offsets[p] - offsets[0]..offsets[p + 1] - offsets[0]]`),
 /// in runs of prospects sorted in parallel.
 pub(super) fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
@@ -294,4 +345,31 @@ pub(super) fn sort_each_prospect(events: &mut [Event], offsets: &[u32]) {
         start = end;
     }
     par::for_each_owned(runs, sort_run);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Groups hold about `GROUP_EVENTS` events, number at most 2^16, and
+    /// shift a `u32` prospect by less than 32 even when a few events meet
+    /// millions of prospects.
+    #[test]
+    fn groups_fit_the_events() {
+        assert_eq!(group_shift(4_200_000, 11_700_000), 13);
+        for (prospects, events) in [
+            (0, 0),
+            (1, 0),
+            (200_000, 1),
+            (u32::MAX as usize, 1),
+            (1 << 30, 1 << 20),
+        ] {
+            let shift = group_shift(prospects, events);
+            assert!(shift < 32, "{prospects} {events}: {shift}");
+            assert!(
+                (prospects >> shift) < 1 << 16,
+                "{prospects} {events}: {shift}"
+            );
+        }
+    }
 }

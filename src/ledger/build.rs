@@ -421,18 +421,27 @@ fn contact_order(b: &mut Staging, refs: &References<'_>, rej: &mut Rejections) -
             })
             .or_else(|| refs.unknown(c.rep, c.record))
     });
+    let kind = (RecordKind::Contact, "contact_id");
+    accept_screened(kind, ids, (candidates, failed), row_of, rej)
+}
+
+/// Of the staged rows screened into `candidates` and `failed`, the
+/// candidates with the first row of each id, in id order
+/// ([`accept_unique`]); rejections of kind `kind.0` for the failed rows
+/// and the repeated ids (field `kind.1`), at the source rows `row_of`
+/// gives.
+fn accept_screened(
+    (kind, id_field): (RecordKind, &'static str),
+    ids: &TextColumn,
+    (candidates, failed): (Vec<u32>, Vec<(u32, &'static str, Reason)>),
+    row_of: impl Fn(u32) -> u64,
+    rej: &mut Rejections,
+) -> Vec<u32> {
     for (i, field, reason) in failed {
-        let id = staged_id(ids, i as usize);
-        rej.add(RecordKind::Contact, row_of(i), id, field, reason);
+        rej.add(kind, row_of(i), staged_id(ids, i as usize), field, reason);
     }
     accept_unique(ids, candidates, |i, id| {
-        rej.add(
-            RecordKind::Contact,
-            row_of(i),
-            id,
-            "contact_id",
-            Reason::DuplicateId,
-        );
+        rej.add(kind, row_of(i), id, id_field, Reason::DuplicateId);
     })
 }
 
@@ -461,7 +470,7 @@ fn accept_meetings(
     rej: &mut Rejections,
 ) -> (TextColumn, Vec<MeetingRow>) {
     let ids = &b.meeting_ids;
-    let (candidates, failed) = screen(&b.meetings, |i, m| {
+    let screened = screen(&b.meetings, |i, m| {
         refs.missing(staged_id(ids, i), m.rep, m.record, "meeting_id")
             .or_else(|| refs.unknown(m.rep, m.record))
     });
@@ -471,25 +480,8 @@ fn accept_meetings(
         #[allow(clippy::indexing_slicing)]
         &b.meetings[i as usize]
     };
-    for (i, field, reason) in failed {
-        rej.add(
-            RecordKind::Meeting,
-            staged(i).row,
-            staged_id(ids, i as usize),
-            field,
-            reason,
-        );
-    }
-    let order = accept_unique(ids, candidates, |i, id| {
-        let row = staged(i).row;
-        rej.add(
-            RecordKind::Meeting,
-            row,
-            id,
-            "meeting_id",
-            Reason::DuplicateId,
-        );
-    });
+    let kind = (RecordKind::Meeting, "meeting_id");
+    let order = accept_screened(kind, ids, screened, |i| staged(i).row, rej);
     // Gathered on all threads, as contacts are.
     let meetings = par::map(&order, |&i| {
         let m = staged(i);
@@ -512,7 +504,7 @@ fn accept_sales(
     rej: &mut Rejections,
 ) -> (TextColumn, Vec<SaleRow>, Vec<String>) {
     let ids = &b.sale_ids;
-    let (candidates, failed) = screen(&b.sales, |i, s| {
+    let screened = screen(&b.sales, |i, s| {
         refs.missing(staged_id(ids, i), s.rep, s.record, "sale_id")
             .or_else(|| {
                 s.amount
@@ -527,24 +519,8 @@ fn accept_sales(
         #[allow(clippy::indexing_slicing)]
         &b.sales[i as usize]
     };
-    for (i, field, reason) in failed {
-        rej.add(
-            RecordKind::Sale,
-            staged(i).row,
-            staged_id(ids, i as usize),
-            field,
-            reason,
-        );
-    }
-    let order = accept_unique(ids, candidates, |i, id| {
-        rej.add(
-            RecordKind::Sale,
-            staged(i).row,
-            id,
-            "sale_id",
-            Reason::DuplicateId,
-        );
-    });
+    let kind = (RecordKind::Sale, "sale_id");
+    let order = accept_screened(kind, ids, screened, |i| staged(i).row, rej);
     let (currencies, cur_of_sym) = used_currencies(b, order.iter().map(|&i| staged(i)));
     // Gathered on all threads, as contacts are.
     let sales = par::map(&order, |&i| {

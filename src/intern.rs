@@ -82,15 +82,7 @@ impl Interner {
         len: usize,
         sym: impl Fn(usize) -> Option<u32> + Sync,
     ) -> TextColumn {
-        let place = |k: usize| {
-            let i = sym(k)? as usize;
-            let start = if i == 0 {
-                Some(0)
-            } else {
-                self.ends.get(i - 1).copied()
-            };
-            start.zip(self.ends.get(i).copied())
-        };
+        let place = |k: usize| span_in(&self.ends, sym(k)? as usize);
         match packed_spans(self.buf.len(), len, place) {
             Some(spans) => TextColumn::from_spans(&self.buf, &spans),
             None => TextColumn::from_fn(len, |k| sym(k).map_or("", |s| self.get(s))),
@@ -348,14 +340,15 @@ impl Interner {
 }
 
 fn get_in<'a>(buf: &'a str, ends: &[usize], sym: u32) -> &'a str {
-    let i = sym as usize;
-    let end = ends.get(i).copied().unwrap_or(0);
-    let start = if i == 0 {
-        0
-    } else {
-        ends.get(i - 1).copied().unwrap_or(0)
-    };
+    let (start, end) = span_in(ends, sym as usize).unwrap_or((0, 0));
     buf.get(start..end).unwrap_or("")
+}
+
+/// Where string `i` lies in the text (`None` past the last string).
+fn span_in(ends: &[usize], i: usize) -> Option<(usize, usize)> {
+    let end = *ends.get(i)?;
+    let start = if i == 0 { 0 } else { *ends.get(i - 1)? };
+    Some((start, end))
 }
 
 /// An append-only column of optional strings in one buffer (absent and

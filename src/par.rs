@@ -139,6 +139,28 @@ pub(crate) fn fold_chunks<T: Sync, A: Send>(
     parts.into_iter().fold(init(), reduce)
 }
 
+/// `out` cut into each share's slice of each bucket (`counts[share][bucket]`
+/// entries), ordered by (bucket, share); returned per share, in bucket
+/// order, so that every share's thread writes into slices of its own.
+pub(crate) fn share_slices<'o, E>(
+    out: &'o mut [E],
+    counts: &[Vec<usize>],
+) -> Vec<Vec<&'o mut [E]>> {
+    let buckets = counts.first().map_or(0, Vec::len);
+    let mut slices: Vec<Vec<&mut [E]>> =
+        counts.iter().map(|_| Vec::with_capacity(buckets)).collect();
+    let mut rest = out;
+    for b in 0..buckets {
+        for (part, part_slices) in counts.iter().zip(&mut slices) {
+            let n = part.get(b).copied().unwrap_or(0);
+            let (slice, tail) = rest.split_at_mut(n.min(rest.len()));
+            part_slices.push(slice);
+            rest = tail;
+        }
+    }
+    slices
+}
+
 /// `f` on every item in place.
 pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync + Send) {
     #[cfg(feature = "parallel")]

@@ -170,7 +170,7 @@ fn distribute_by_group(
         index: 0,
     };
     let mut grouped = par::filled(events, (0u32, blank));
-    let slices = super::validate::share_slices(&mut grouped, &counts);
+    let slices = par::share_slices(&mut grouped, &counts);
     let jobs: Vec<_> = shares.into_iter().zip(slices).collect();
     par::for_each_owned(jobs, |(share, mut slices)| {
         let mut next = vec![0usize; groups];

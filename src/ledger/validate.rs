@@ -112,7 +112,7 @@ fn distribute<T: Copy + Sync, E: Copy + Send + Sync>(
         counts
     });
     let mut out = par::filled(items.len(), blank);
-    let slices = share_slices(&mut out, &counts);
+    let slices = par::share_slices(&mut out, &counts);
     let parts = items.chunks(share).zip(slices).collect::<Vec<_>>();
     par::for_each_owned(parts, |(part, mut slices)| {
         let mut next = vec![0usize; BUCKETS];
@@ -127,28 +127,6 @@ fn distribute<T: Copy + Sync, E: Copy + Send + Sync>(
         }
     });
     (out, bucket_sizes(&counts))
-}
-
-/// `out` cut into each share's slice of each bucket (`counts[share][bucket]`
-/// entries), ordered by (bucket, share); returned per share, in bucket
-/// order, so that every share's thread writes into slices of its own.
-pub(super) fn share_slices<'o, E>(
-    out: &'o mut [E],
-    counts: &[Vec<usize>],
-) -> Vec<Vec<&'o mut [E]>> {
-    let buckets = counts.first().map_or(0, Vec::len);
-    let mut slices: Vec<Vec<&mut [E]>> =
-        counts.iter().map(|_| Vec::with_capacity(buckets)).collect();
-    let mut rest = out;
-    for b in 0..buckets {
-        for (part, part_slices) in counts.iter().zip(&mut slices) {
-            let n = part.get(b).copied().unwrap_or(0);
-            let (slice, tail) = rest.split_at_mut(n.min(rest.len()));
-            part_slices.push(slice);
-            rest = tail;
-        }
-    }
-    slices
 }
 
 /// The sizes of the buckets that are not empty, in bucket order, from

@@ -139,13 +139,57 @@ pub(crate) fn fold_chunks<T: Sync, A: Send>(
     parts.into_iter().fold(init(), reduce)
 }
 
+/// A part of some input that one task reads in [`distribute`].
+pub(crate) trait Share: Send + Sync {
+    /// What is distributed.
+    type Entry: Copy + Send + Sync;
+
+    /// `f(bucket, entry)` for each of the share's entries: the same ones,
+    /// in the same order, each time.
+    fn each(&self, f: impl FnMut(usize, Self::Entry));
+}
+
+/// Every entry of `shares` distributed by its bucket (those below
+/// `buckets`) on every thread: each share's entries are counted, then
+/// scattered into slices of their own, so that the entries come ordered
+/// by (bucket, share). Returns the entries and each share's count per
+/// bucket.
+pub(crate) fn distribute<S: Share>(
+    shares: Vec<S>,
+    buckets: usize,
+    blank: S::Entry,
+) -> (Vec<S::Entry>, Vec<Vec<usize>>) {
+    let counts: Vec<Vec<usize>> = map(&shares, |share| {
+        let mut counts = vec![0usize; buckets];
+        share.each(|b, _| {
+            if let Some(c) = counts.get_mut(b) {
+                *c += 1;
+            }
+        });
+        counts
+    });
+    let total = counts.iter().flatten().sum();
+    let mut out = filled(total, blank);
+    let slices = share_slices(&mut out, &counts);
+    let jobs: Vec<_> = shares.into_iter().zip(slices).collect();
+    for_each_owned(jobs, |(share, mut slices)| {
+        let mut next = vec![0usize; buckets];
+        share.each(|b, entry| {
+            if let (Some(at), Some(slice)) = (next.get_mut(b), slices.get_mut(b))
+                && let Some(slot) = slice.get_mut(*at)
+            {
+                *slot = entry;
+                *at += 1;
+            }
+        });
+    });
+    (out, counts)
+}
+
 /// `out` cut into each share's slice of each bucket (`counts[share][bucket]`
 /// entries), ordered by (bucket, share); returned per share, in bucket
 /// order, so that every share's thread writes into slices of its own.
-pub(crate) fn share_slices<'o, E>(
-    out: &'o mut [E],
-    counts: &[Vec<usize>],
-) -> Vec<Vec<&'o mut [E]>> {
+fn share_slices<'o, E>(out: &'o mut [E], counts: &[Vec<usize>]) -> Vec<Vec<&'o mut [E]>> {
     let buckets = counts.first().map_or(0, Vec::len);
     let mut slices: Vec<Vec<&mut [E]>> =
         counts.iter().map(|_| Vec::with_capacity(buckets)).collect();

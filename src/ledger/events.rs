@@ -14,14 +14,9 @@ impl Ledger {
             self.prospect_count(),
         );
         let total = offsets.last().copied().unwrap_or_default() as usize;
-        let blank = Event {
-            time_us: 0,
-            kind: EventKind::Contact,
-            index: 0,
-        };
         // Filled in parallel: the table's fresh pages (hundreds of MB at
         // millions of events) fault in on all threads.
-        let mut events: Vec<Event> = par::filled(total, blank);
+        let mut events: Vec<Event> = par::filled(total, BLANK);
         let rows = (&self.contacts[..], &self.meetings[..], &self.sales[..]);
         place_events(&offsets, &mut events, rows);
         sort_each_prospect(&mut events, &offsets);
@@ -115,6 +110,13 @@ fn event_offsets((contacts, meetings, sales): Rows<'_>, prospects: usize) -> Vec
     offsets
 }
 
+/// What fills a table of events before they are placed.
+const BLANK: Event = Event {
+    time_us: 0,
+    kind: EventKind::Contact,
+    index: 0,
+};
+
 /// Events per group of prospects that [`place_events`] places in cache.
 const GROUP_EVENTS: usize = 1 << 15;
 
@@ -127,7 +129,7 @@ const GROUP_EVENTS: usize = 1 << 15;
 fn place_events(offsets: &[u32], events: &mut [Event], rows: Rows<'_>) {
     let prospects = offsets.len().saturating_sub(1);
     let shift = group_shift(prospects, events.len());
-    let grouped = distribute_by_group(rows, events.len(), (prospects >> shift) + 1, shift);
+    let grouped = distribute_by_group(rows, (prospects >> shift) + 1, shift);
     place_groups(offsets, events, &grouped, shift);
 }
 
@@ -145,46 +147,14 @@ fn group_shift(prospects: usize, events: usize) -> u32 {
 }
 
 /// Every event with its prospect, ordered by group of `2^shift` prospects
-/// (`groups` of them; within a group, in no set order): each share of the rows is counted,
-/// then scattered into slices of its own, on every thread.
-fn distribute_by_group(
-    rows: Rows<'_>,
-    events: usize,
-    groups: usize,
-    shift: u32,
-) -> Vec<(u32, Event)> {
-    let group = |p: u32| (p >> shift) as usize;
-    let shares = shares_of(rows);
-    let counts: Vec<Vec<usize>> = par::map(&shares, |share| {
-        let mut counts = vec![0usize; groups];
-        share.for_each(|p, _| {
-            if let Some(c) = counts.get_mut(group(p)) {
-                *c += 1;
-            }
-        });
-        counts
-    });
-    let blank = Event {
-        time_us: 0,
-        kind: EventKind::Contact,
-        index: 0,
-    };
-    let mut grouped = par::filled(events, (0u32, blank));
-    let slices = par::share_slices(&mut grouped, &counts);
-    let jobs: Vec<_> = shares.into_iter().zip(slices).collect();
-    par::for_each_owned(jobs, |(share, mut slices)| {
-        let mut next = vec![0usize; groups];
-        share.for_each(|p, e| {
-            let g = group(p);
-            if let (Some(at), Some(slice)) = (next.get_mut(g), slices.get_mut(g))
-                && let Some(slot) = slice.get_mut(*at)
-            {
-                *slot = (p, e);
-                *at += 1;
-            }
-        });
-    });
-    grouped
+/// (`groups` of them; within a group, in no set order), distributed on
+/// every thread ([`par::distribute`]).
+fn distribute_by_group(rows: Rows<'_>, groups: usize, shift: u32) -> Vec<(u32, Event)> {
+    let shares = shares_of(rows)
+        .into_iter()
+        .map(|rows| ByGroup { rows, shift })
+        .collect();
+    par::distribute(shares, groups, (0, BLANK)).0
 }
 
 /// Places each group's distributed events (`grouped`, in group order) at
@@ -219,13 +189,13 @@ fn place_groups(offsets: &[u32], events: &mut [Event], grouped: &[(u32, Event)],
 
 /// A part of the ledger's rows that one task reads: a range of contacts,
 /// the meetings, or the sales.
-enum Share<'a> {
+enum RowShare<'a> {
     Contacts(usize, &'a [ContactRow]),
     Meetings(&'a [MeetingRow]),
     Sales(&'a [SaleRow]),
 }
 
-impl Share<'_> {
+impl RowShare<'_> {
     /// `f(prospect, event)` for each of the share's rows, in order.
     fn for_each(&self, mut f: impl FnMut(u32, Event)) {
         let event = |kind, index: usize, time_us| Event {
@@ -234,17 +204,17 @@ impl Share<'_> {
             index: index as u32,
         };
         match *self {
-            Share::Contacts(base, rows) => {
+            RowShare::Contacts(base, rows) => {
                 for (i, c) in (base..).zip(rows) {
                     f(c.prospect, event(EventKind::Contact, i, c.occurred_us));
                 }
             }
-            Share::Meetings(rows) => {
+            RowShare::Meetings(rows) => {
                 for (i, m) in rows.iter().enumerate() {
                     f(m.prospect, event(EventKind::Meeting, i, m.held_us));
                 }
             }
-            Share::Sales(rows) => {
+            RowShare::Sales(rows) => {
                 for (i, s) in rows.iter().enumerate() {
                     f(s.prospect, event(EventKind::Sale, i, s.closed_us));
                 }
@@ -253,17 +223,33 @@ impl Share<'_> {
     }
 }
 
+/// A share of the rows whose events go to their prospect's group of
+/// `2^shift` prospects.
+struct ByGroup<'a> {
+    rows: RowShare<'a>,
+    shift: u32,
+}
+
+impl par::Share for ByGroup<'_> {
+    type Entry = (u32, Event);
+
+    fn each(&self, mut f: impl FnMut(usize, (u32, Event))) {
+        self.rows
+            .for_each(|p, e| f((p >> self.shift) as usize, (p, e)));
+    }
+}
+
 /// The rows cut into shares: the contacts one per thread, then the
 /// meetings and the sales.
-fn shares_of((contacts, meetings, sales): Rows<'_>) -> Vec<Share<'_>> {
+fn shares_of((contacts, meetings, sales): Rows<'_>) -> Vec<RowShare<'_>> {
     let chunk = contacts.len().div_ceil(par::threads()).max(1);
-    let mut shares: Vec<Share<'_>> = contacts
+    let mut shares: Vec<RowShare<'_>> = contacts
         .chunks(chunk)
         .enumerate()
-        .map(|(k, rows)| Share::Contacts(k * chunk, rows))
+        .map(|(k, rows)| RowShare::Contacts(k * chunk, rows))
         .collect();
-    shares.push(Share::Meetings(meetings));
-    shares.push(Share::Sales(sales));
+    shares.push(RowShare::Meetings(meetings));
+    shares.push(RowShare::Sales(sales));
     shares
 }
 

@@ -85,48 +85,40 @@ fn bucketed<T: Copy + Send + Sync>(
     }
     let shift = bucket_shift(items, &key, first);
     let bucket = |k: (u64, u64)| ((wide(k) >> shift) & 0xFFFF) as usize;
-    distribute(items, ((0, 0), first), |t| {
+    let place = |t: T| {
         let k = key(t);
         (bucket(k), (k, t))
-    })
+    };
+    let share = items.len().div_ceil(par::threads()).max(1);
+    let parts = items.chunks(share).map(|items| Part {
+        items,
+        place: &place,
+    });
+    let (out, counts) = par::distribute(parts.collect(), BUCKETS, ((0, 0), first));
+    (out, bucket_sizes(&counts))
 }
 
-/// Each item's entry, distributed by its bucket (`place(item)` gives both;
-/// buckets below [`BUCKETS`]) on every thread: each thread's share of the
-/// items is counted, then scattered into slices of its own, so that the
-/// entries come ordered by (bucket, share). Returns the entries and the
-/// sizes of the buckets that are not empty, in bucket order.
-fn distribute<T: Copy + Sync, E: Copy + Send + Sync>(
-    items: &[T],
-    blank: E,
-    place: impl Fn(T) -> (usize, E) + Sync,
-) -> (Vec<E>, Vec<usize>) {
-    let share = items.len().div_ceil(par::threads()).max(1);
-    let counts = par::map_chunks(items, share, |part| {
-        let mut counts = vec![0usize; BUCKETS];
-        for &t in part {
-            if let Some(c) = counts.get_mut(place(t).0) {
-                *c += 1;
-            }
+/// One thread's share of the items to bucket, with the bucket and entry
+/// of each.
+struct Part<'a, T, P> {
+    items: &'a [T],
+    place: &'a P,
+}
+
+impl<T, E, P> par::Share for Part<'_, T, P>
+where
+    T: Copy + Sync,
+    E: Copy + Send + Sync,
+    P: Fn(T) -> (usize, E) + Sync,
+{
+    type Entry = E;
+
+    fn each(&self, mut f: impl FnMut(usize, E)) {
+        for &t in self.items {
+            let (b, entry) = (self.place)(t);
+            f(b, entry);
         }
-        counts
-    });
-    let mut out = par::filled(items.len(), blank);
-    let slices = par::share_slices(&mut out, &counts);
-    let parts = items.chunks(share).zip(slices).collect::<Vec<_>>();
-    par::for_each_owned(parts, |(part, mut slices)| {
-        let mut next = vec![0usize; BUCKETS];
-        for &t in part {
-            let (b, entry) = place(t);
-            if let (Some(at), Some(slice)) = (next.get_mut(b), slices.get_mut(b))
-                && let Some(slot) = slice.get_mut(*at)
-            {
-                *slot = entry;
-                *at += 1;
-            }
-        }
-    });
-    (out, bucket_sizes(&counts))
+    }
 }
 
 /// The sizes of the buckets that are not empty, in bucket order, from

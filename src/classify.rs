@@ -277,7 +277,6 @@ pub struct Classified<'l> {
     /// Aligned with [`Ledger::events`]: engagement index or `NONE`.
     event_engagement: Vec<u32>,
     engagements: Vec<EngagementData>,
-    contact_pos: Vec<u32>,
 }
 
 /// One contact with its class, as [`Classified::contacts`] lists them.
@@ -493,15 +492,15 @@ impl<'l> Classified<'l> {
 
     /// The class of contact index `contact`.
     pub(crate) fn class_at(&self, contact: u32) -> Option<ContactClass> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_class.get(pos as usize).copied().flatten()
+        let pos = self.ledger.event_position(EventKind::Contact, contact)?;
+        self.event_class(pos)
     }
 
     /// The engagement index of contact index `contact`, if it lies inside
     /// one.
     pub(crate) fn contact_engagement(&self, contact: u32) -> Option<u32> {
-        let pos = *self.contact_pos.get(contact as usize)?;
-        self.event_engagement(pos as usize)
+        let pos = self.ledger.event_position(EventKind::Contact, contact)?;
+        self.event_engagement(pos)
     }
 
     /// The engagement of the event at `position` of [`Ledger::events`].
@@ -606,20 +605,12 @@ fn classify_with<'l>(ledger: &'l Ledger, config: &ClassifyConfig, general: bool)
     debug_assert!(work.iter().all(|w| w.table.len == w.table.slots.len()));
     drop(work);
 
-    let contact_pos = (0..ledger.contacts().len() as u32)
-        .map(|c| {
-            ledger
-                .event_position(EventKind::Contact, c)
-                .map_or(NONE, |p| p as u32)
-        })
-        .collect();
     Classified {
         ledger,
         config: *config,
         event_class,
         event_engagement,
         engagements,
-        contact_pos,
     }
 }
 
@@ -1281,7 +1272,6 @@ mod tests {
             prop_assert_eq!(&fast.event_class, &general.event_class);
             prop_assert_eq!(&fast.event_engagement, &general.event_engagement);
             prop_assert_eq!(&fast.engagements, &general.engagements);
-            prop_assert_eq!(&fast.contact_pos, &general.contact_pos);
         }
     }
 }

@@ -47,7 +47,7 @@ pub(crate) struct ProspectRecords {
     city: TextColumn,
     country: TextColumn,
     source: Vec<Option<Source>>,
-    created_us: Vec<Option<i64>>,
+    created_us: OptionalMicros,
     created_by: Vec<u32>,
 }
 
@@ -68,7 +68,7 @@ impl ProspectRecords {
             city: self.city.get(i),
             country: self.country.get(i),
             source: *self.source.get(i)?,
-            created_us: self.created_us.get(i).copied().flatten(),
+            created_us: self.created_us(i),
             created_by: self.created_by.get(i).copied().filter(|&r| r != NONE),
         })
     }
@@ -97,7 +97,7 @@ impl ProspectRecords {
     /// `created_at` of record `i` in µs, if given (without building the
     /// whole [`ProspectRecordRef`]).
     pub(crate) fn created_us(&self, i: usize) -> Option<i64> {
-        self.created_us.get(i).copied().flatten()
+        self.created_us.get(i)
     }
 
     /// The source of record `i`, if given.
@@ -140,7 +140,7 @@ impl ProspectRecords {
             city: column(&texts.city),
             country: column(&texts.country),
             source: par::map_indices(order.len(), |k| at(k).and_then(|r| r.source)),
-            created_us: par::map_indices(order.len(), |k| at(k).and_then(|r| r.created_us)),
+            created_us: OptionalMicros::of(order.len(), |k| at(k).and_then(|r| r.created_us)),
             created_by: par::map_indices(order.len(), |k| at(k).map_or(NONE, &created_by_of)),
         }
     }
@@ -154,7 +154,7 @@ impl ProspectRecords {
             + self.city.heap_bytes()
             + self.country.heap_bytes()
             + self.source.capacity()
-            + self.created_us.capacity() * size_of::<Option<i64>>()
+            + self.created_us.heap_bytes()
             + self.created_by.capacity() * 4
     }
 }
@@ -230,5 +230,71 @@ impl<T: Deduplicate + ?Sized> Deduplicate for Box<T> {
 impl<T: Deduplicate + ?Sized> Deduplicate for std::sync::Arc<T> {
     fn group(&self, records: &dyn RecordSource) -> Result<Vec<u32>> {
         (**self).group(records)
+    }
+}
+
+/// A column of optional instants (µs) in 8 bytes and a bit each instead
+/// of the 16 bytes of an `Option<i64>`: a ledger keeps one per prospect
+/// record, millions of them. Every `i64` is a value (the field path takes
+/// any), so absence is a bit, not a reserved value.
+#[derive(Debug, Clone, Default)]
+struct OptionalMicros {
+    /// The instants; 0 where none is given.
+    values: Vec<i64>,
+    /// Bit `i % 64` of word `i / 64`: whether `values[i]` is given.
+    given: Vec<u64>,
+}
+
+impl OptionalMicros {
+    /// The column of `at(0..n)`, filled on all threads.
+    fn of(n: usize, at: impl Fn(usize) -> Option<i64> + Sync + Send) -> Self {
+        let mut values = par::filled(n, 0i64);
+        let given = par::map_chunks_mut_indexed(&mut values, 64, |(word, chunk)| {
+            let mut bits = 0u64;
+            for (bit, value) in chunk.iter_mut().enumerate() {
+                if let Some(t) = at(word * 64 + bit) {
+                    *value = t;
+                    bits |= 1 << bit;
+                }
+            }
+            bits
+        });
+        Self { values, given }
+    }
+
+    /// Entry `i`, if given.
+    fn get(&self, i: usize) -> Option<i64> {
+        let word = self.given.get(i / 64)?;
+        (word >> (i % 64) & 1 == 1)
+            .then(|| self.values.get(i).copied())
+            .flatten()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.values.capacity() * 8 + self.given.capacity() * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OptionalMicros;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every entry reads back as given, `i64::MIN` and 0 included,
+        /// across word boundaries.
+        #[test]
+        fn optional_micros_read_back_as_given(
+            times in proptest::collection::vec(
+                prop_oneof![Just(None), Just(Some(0)), Just(Some(i64::MIN)), any::<Option<i64>>()],
+                0..300,
+            )
+        ) {
+            let column = OptionalMicros::of(times.len(), |k| times.get(k).copied().flatten());
+            for (i, t) in times.iter().enumerate() {
+                prop_assert_eq!(column.get(i), *t);
+            }
+            prop_assert_eq!(column.get(times.len()), None);
+        }
     }
 }

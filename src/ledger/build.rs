@@ -413,10 +413,13 @@ fn contact_order(b: &mut Staging, refs: &References<'_>, rej: &mut Rejections) -
     let (candidates, failed) = screen(&b.contacts, |i, c| {
         refs.missing(staged_id(ids, i), c.rep, c.record, "contact_id")
             .or_else(|| {
-                (c.has_duration && c.duration < 0).then_some(("duration_s", Reason::NegativeNumber))
+                c.duration_s()
+                    .is_some_and(|d| d < 0)
+                    .then_some(("duration_s", Reason::NegativeNumber))
             })
             .or_else(|| {
-                (c.has_logged && c.logged_us < c.occurred_us)
+                c.logged_us()
+                    .is_some_and(|l| l < c.occurred_us)
                     .then_some(("logged_at", Reason::LoggedBeforeOccurred))
             })
             .or_else(|| refs.unknown(c.rep, c.record))

@@ -79,7 +79,7 @@ impl Ledger {
             occurred_at: from_micros(c.occurred_us),
             logged_at: c.logged_us().map(from_micros),
             channel: c.channel,
-            direction: c.direction,
+            direction: c.direction(),
             duration_s: c.duration_s(),
             outcome: c.outcome,
         })

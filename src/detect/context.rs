@@ -5,7 +5,6 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Datelike, Utc};
 
 use super::baseline::{self, Baseline};
-use super::duplicate_inflation;
 use super::shared::Shared;
 use super::{DetectConfig, Finding, RepPeriod};
 use crate::classify::Classified;
@@ -460,12 +459,6 @@ impl<'a> DetectContext<'a> {
             map.entry(self.period_label(p)).or_insert(p);
         }
         map
-    }
-
-    /// Records entered by a rep, and which duplicate a known prospect
-    /// (shared by `duplicate_inflation` and `follow_up_padding`).
-    pub(crate) fn entered(&self) -> impl Iterator<Item = &duplicate_inflation::Entered> + '_ {
-        self.shared.entered.iter().flatten()
     }
 
     /// The built-in detectors' groundwork.

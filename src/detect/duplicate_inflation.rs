@@ -251,25 +251,18 @@ impl Detector for DuplicateInflation {
 
     fn detect(&self, ctx: &DetectContext<'_>) -> Tested {
         let ledger = ctx.ledger();
-        let entered = ctx.entered();
-        let mut counts = ctx.rep_period::<(u32, u32)>();
-        for e in entered {
-            if let Some(x) = counts.get_mut(e.rep, e.period) {
-                x.1 += 1;
-                if e.duplicates.is_some() {
-                    x.0 += 1;
-                }
-            }
-        }
+        // (duplicates, records entered) per (rep, period).
+        let counts = &ctx.shared().entered;
         let trials = counts.map(|&(k, n)| (n >= self.min_records).then_some((k, n)));
         let share = counts
             .map(|&(k, n)| (n >= self.min_records).then(|| f64::from(k) / f64::from(n.max(1))));
         // Each (rep, period)'s duplicates, found by a search rather than a
         // scan of every record per candidate.
         let mut dup_of: Vec<(u32, u32, usize, Entered)> = ctx
-            .entered()
+            .shared()
+            .duplicates
+            .iter()
             .enumerate()
-            .filter(|(_, e)| e.duplicates.is_some())
             .map(|(i, e)| (e.rep, e.period, i, *e))
             .collect();
         dup_of.sort_unstable_by_key(|&(r, p, i, _)| (r, p, i));

@@ -85,9 +85,13 @@ pub(crate) type DayRun = (i32, u32, u32);
 /// What the built-in detectors read instead of the ledger.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
-    /// Records entered by a rep, in prospect order (in the walk's chunks:
-    /// joining them would copy them all once more).
-    pub(crate) entered: Vec<Vec<Entered>>,
+    /// Per (rep, period): the records the rep entered that duplicate an
+    /// earlier record of their prospect, and all the records they entered
+    /// (`duplicate_inflation`). Counts, not the records: a ledger has
+    /// millions.
+    pub(crate) entered: RepPeriod<(u32, u32)>,
+    /// The entered records that duplicate one, in prospect order.
+    pub(crate) duplicates: Vec<Entered>,
     /// Per contact: [`IN_BURST`], [`FIRST_OF_RECORD`], [`BATCHED`],
     /// [`UNLOGGED`], [`THROUGH_DUPLICATE`].
     pub(crate) flags: Vec<u8>,
@@ -106,13 +110,29 @@ pub(crate) struct Shared {
 /// What one range of prospects' walk gathers.
 #[derive(Default)]
 struct WalkPart {
-    entered: Vec<Entered>,
+    /// (rep, period) of each record entered.
+    entered: Vec<(u32, u32)>,
+    /// Those that duplicate one.
+    duplicates: Vec<Entered>,
     firsts: Vec<u32>,
     through_duplicates: Vec<u32>,
     burst_marked: Vec<u32>,
     burst_starts: Vec<(u32, u32)>,
     closed: Vec<u32>,
     unlogged: Vec<u32>,
+}
+
+impl WalkPart {
+    /// Keeps of `entered` (emptied) what the counts need: the (rep,
+    /// period) of each, and the duplicates whole.
+    fn keep_entered(&mut self, entered: &mut Vec<Entered>) {
+        for e in entered.drain(..) {
+            self.entered.push((e.rep, e.period));
+            if e.duplicates.is_some() {
+                self.duplicates.push(e);
+            }
+        }
+    }
 }
 
 /// Prospects walked together by all three walks, so that the rows their
@@ -129,6 +149,7 @@ impl Shared {
             flags: vec![0u8; ledger.contacts().len()],
             meeting_closed: vec![false; ledger.meetings().len()],
             bursts: ctx.rep_period(),
+            entered: ctx.rep_period(),
             ..Shared::default()
         };
         let mark = |flags: &mut [u8], i: u32, bit: u8| {
@@ -137,7 +158,8 @@ impl Shared {
             }
         };
         for part in parts {
-            shared.entered.push(part.entered);
+            shared.count_entered(&part);
+            shared.duplicates.extend(part.duplicates);
             part.firsts
                 .iter()
                 .for_each(|&i| mark(&mut shared.flags, i, FIRST_OF_RECORD));
@@ -167,6 +189,20 @@ impl Shared {
         shared.counts = tally(ctx, &shared.flags);
         (shared.day_offsets, shared.day_runs) = day_runs(ctx);
         shared
+    }
+
+    /// Adds a part's records entered and duplicates to the counts.
+    fn count_entered(&mut self, part: &WalkPart) {
+        for &(rep, period) in &part.entered {
+            if let Some(x) = self.entered.get_mut(rep, period) {
+                x.1 += 1;
+            }
+        }
+        for e in &part.duplicates {
+            if let Some(x) = self.entered.get_mut(e.rep, e.period) {
+                x.0 += 1;
+            }
+        }
     }
 
     /// Whether contact `i` is left out of `follow_up_padding`'s counts as
@@ -199,15 +235,17 @@ fn walk(ctx: &DetectContext<'_>) -> Vec<WalkPart> {
     let data_end = ctx.time_span_us().map_or(i64::MIN, |(_, hi)| hi);
     map_prospect_chunks(ctx.ledger(), |range| {
         let mut part = WalkPart::default();
+        let mut entered = Vec::new();
         let mut start = range.start;
         while start < range.end {
             let end = start.saturating_add(WALK_BATCH).min(range.end);
             DuplicateInflation::entered_in(
                 ctx,
                 start..end,
-                &mut part.entered,
+                &mut entered,
                 (&mut part.firsts, &mut part.through_duplicates),
             );
+            part.keep_entered(&mut entered);
             repeat.bursts_in(
                 ctx,
                 start..end,

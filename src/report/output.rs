@@ -375,16 +375,20 @@ impl<'a> ContactClassRows<'a> {
     }
 }
 
-/// `parts` one after the other (freed once all are copied), and where each
-/// starts. Copied on every thread: the copy is mostly the kernel handing
-/// out fresh pages, which both cores can do.
+/// `parts` one after the other, and where each starts. Copied on every
+/// thread (the copy is mostly the kernel handing out fresh pages, which
+/// both cores can do), each part freed as soon as it is copied: the
+/// records are the writer's largest table, and holding every part until
+/// the end would hold it twice.
 fn concat(parts: Vec<Vec<u8>>) -> (Vec<u8>, Vec<usize>) {
     let total: usize = parts.iter().map(Vec::len).sum();
     let mut starts = Vec::with_capacity(parts.len());
+    // Zeroed by the system: a page is only resident once a part is copied
+    // into it.
     let mut records = vec![0u8; total];
     let mut places = Vec::with_capacity(parts.len());
     let mut rest = records.as_mut_slice();
-    for part in &parts {
+    for part in parts {
         starts.push(total - rest.len());
         let (place, tail) = rest.split_at_mut(part.len().min(rest.len()));
         places.push((place, part));
@@ -394,7 +398,7 @@ fn concat(parts: Vec<Vec<u8>>) -> (Vec<u8>, Vec<usize>) {
         // Equal lengths: `total` is their sum.
         place
             .iter_mut()
-            .zip(part)
+            .zip(&part)
             .for_each(|(to, from)| *to = *from);
     });
     (records, starts)
